@@ -1,0 +1,1 @@
+"""The platform's logic around SpiffWorkflow: regulations, cycles, tasks, access."""

@@ -1,0 +1,109 @@
+"""SpiffWorkflow's Camunda parser, taught what Reglament reads from a regulation.
+
+The stock parser ignores ``camunda:assignee``, ``candidateGroups``,
+``candidateUsers`` and ``dueDate``, and drops extension properties on events.
+Every parser here keeps the element's ``camunda:properties`` (stage, work_type,
+outcome...) in the task spec's ``extensions``, which the serializer stores with
+the spec; user tasks add their responsibility attributes under ``camunda:*``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import (
+    BoundaryEvent,
+    CallActivity,
+    EndEvent,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    ManualTask,
+    NoneTask,
+    StartEvent,
+)
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaEndEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaIntermediateThrowEventParser,
+    CamundaStartEventParser,
+)
+from SpiffWorkflow.camunda.parser.task_spec import (
+    CallActivityParser,
+    CamundaTaskParser,
+    SubWorkflowParser,
+    UserTaskParser,
+)
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+
+RESPONSIBILITY_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate", "followUpDate")
+
+
+class _Properties:
+    """Reads the element's own ``camunda:properties`` (not those of nested elements)."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions: dict[str, Any] = {}
+        for prop in self.xpath("./bpmn:extensionElements/camunda:properties/camunda:property"):  # type: ignore[attr-defined]
+            if prop.get("name"):
+                extensions[prop.get("name")] = prop.get("value")
+        return extensions
+
+
+class _UserTaskParser(_Properties, UserTaskParser):
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions = super().parse_extensions(node)
+        for attr in RESPONSIBILITY_ATTRIBUTES:
+            value = self.attribute(attr, "camunda")
+            if value:
+                extensions[f"camunda:{attr}"] = value.strip()
+        return extensions
+
+
+class _TaskParser(_Properties, CamundaTaskParser):
+    pass
+
+
+class _CallActivityParser(_Properties, CallActivityParser):
+    pass
+
+
+class _SubWorkflowParser(_Properties, SubWorkflowParser):
+    pass
+
+
+class _StartEventParser(_Properties, CamundaStartEventParser):
+    pass
+
+
+class _EndEventParser(_Properties, CamundaEndEventParser):
+    pass
+
+
+class _CatchEventParser(_Properties, CamundaIntermediateCatchEventParser):
+    pass
+
+
+class _ThrowEventParser(_Properties, CamundaIntermediateThrowEventParser):
+    pass
+
+
+class _BoundaryEventParser(_Properties, CamundaBoundaryEventParser):
+    pass
+
+
+class RegulationParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("userTask"): (_UserTaskParser, UserTask),
+        full_tag("task"): (_TaskParser, NoneTask),
+        full_tag("manualTask"): (_TaskParser, ManualTask),
+        full_tag("callActivity"): (_CallActivityParser, CallActivity),
+        full_tag("subProcess"): (_SubWorkflowParser, CallActivity),
+        full_tag("startEvent"): (_StartEventParser, StartEvent),
+        full_tag("endEvent"): (_EndEventParser, EndEvent),
+        full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
+        full_tag("intermediateThrowEvent"): (_ThrowEventParser, IntermediateThrowEvent),
+        full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+    }

@@ -1,0 +1,457 @@
+"""Cycles: start, advance, complete, claim, release, retry; projection and history.
+
+Every command here runs inside one unit of work. A command that advances a
+cycle locks it (row lock on PostgreSQL, the write transaction on SQLite, the
+lock version everywhere), restores the workflow onto its version's cached spec,
+advances it, then writes state, the open-task projection and history together.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+from uuid import UUID
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from engine import expressions, forms, regulations, runtime
+from engine.access import SELLERS, Actor, may_act_on_task, require
+from engine.clients import get_client
+from engine.errors import (
+    ExpressionError,
+    Forbidden,
+    InputInvalid,
+    NotFound,
+    TaskNotActionable,
+)
+from storage import repositories as repo
+from storage.models import Cycle, HistoryEvent, OpenTask, RegulationVersion, TaskCandidateGroup
+
+ACTIVE, WON, LOST, INCIDENT, CANCELLED = "active", "won", "lost", "incident", "cancelled"
+STATUSES = (ACTIVE, WON, LOST, INCIDENT, CANCELLED)
+
+
+@dataclass
+class Context:
+    """What a command needs besides the session: the spec cache and the clock."""
+
+    specs: runtime.SpecCache
+    now: Callable[[], datetime]
+
+    def specs_for(self, session: Session, version: RegulationVersion) -> runtime.SpecSet:
+        return self.specs.get(version.id, lambda: version.spec)
+
+
+class _Recorder:
+    """Collects history events of one command; all share one timestamp order."""
+
+    def __init__(self, session: Session, cycle: Cycle, actor: str | None, at: datetime) -> None:
+        self.session, self.cycle, self.actor, self.at = session, cycle, actor, at
+
+    def add(self, type_: str, task: Task | OpenTask | None = None, data: dict[str, Any] | None = None,
+            actor: str | None = "__default__") -> None:
+        element_id = name = task_id = None
+        if isinstance(task, Task):
+            task_id, element_id = str(task.id), task.task_spec.bpmn_id
+            name = task.task_spec.bpmn_name or element_id
+        elif isinstance(task, OpenTask):
+            task_id, element_id, name = task.id, task.element_id, task.name
+        self.session.add(HistoryEvent(
+            cycle_id=self.cycle.id, client_id=self.cycle.client_id, at=self.at, type=type_,
+            actor=self.actor if actor == "__default__" else actor, task_id=task_id,
+            element_id=element_id, task_name=name, data=_jsonable(data or {})))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------- start
+
+def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, regulation_key: str) -> Cycle:
+    require(actor, SELLERS, "start cycles")
+    client = get_client(session, actor, client_id)
+    version = regulations.latest_version(session, regulation_key)
+    now = ctx.now()
+    if client.owner is None and "manager" in actor.roles:
+        client.owner_id = actor.id  # the manager who starts work with a free client takes it
+        session.flush()
+        session.refresh(client)
+    owner = client.owner.login if client.owner else None
+    variables = {"client_id": client.id, "client_name": client.name,
+                 "segment": client.segment.name if client.segment else None, "owner": owner}
+    cycle = Cycle(version=version, client=client, status=ACTIVE, state={}, variables=variables,
+                  started_at=now, started_by=actor.login)
+    session.add(cycle)
+    session.flush()
+    variables["cycle_id"] = cycle.id
+    workflow = runtime.new_workflow(ctx.specs_for(session, version), variables)
+    rec = _Recorder(session, cycle, actor.login, now)
+    rec.add("started", data={"regulation": version.regulation.key, "version": version.number,
+                             "client": client.name})
+    _advance(session, ctx, cycle, workflow, rec, known_open={})
+    return cycle
+
+
+# ---------------------------------------------------------------- tasks
+
+def _open_task_or_conflict(session: Session, task_id: str) -> OpenTask:
+    task = repo.open_task(session, task_id)
+    if task is not None:
+        return task
+    past = repo.task_history(session, task_id)
+    if not past:
+        raise NotFound(f"no task {task_id}")
+    last = past[-1]
+    if last.type == "completed":
+        raise TaskNotActionable(f"task '{last.task_name}' was already completed by {last.actor} "
+                                f"at {last.at:%Y-%m-%d %H:%M} UTC", {"task_id": task_id})
+    raise TaskNotActionable(f"task '{last.task_name}' is no longer open ({last.type})",
+                            {"task_id": task_id})
+
+
+def _lock(session: Session, task_id: str) -> tuple[OpenTask, Cycle]:
+    """Lock the task's cycle, then re-read the task under the lock."""
+    first = _open_task_or_conflict(session, task_id)
+    cycle = repo.cycle_for_update(session, first.cycle_id)
+    if cycle is None:
+        raise NotFound(f"no cycle for task {task_id}")
+    session.expire(first)
+    task = _open_task_or_conflict(session, task_id)
+    if cycle.status != ACTIVE:
+        raise TaskNotActionable(f"cycle {cycle.id} is {cycle.status}; its tasks cannot be acted on",
+                                {"cycle_id": cycle.id, "status": cycle.status})
+    return task, cycle
+
+
+def task_form(session: Session, ctx: Context, task: OpenTask) -> list[forms.FormField]:
+    cycle = session.get(Cycle, task.cycle_id)
+    assert cycle is not None
+    spec, subs = ctx.specs_for(session, cycle.version)
+    return forms.fields_of(_find_spec(spec, subs, task.element_id))
+
+
+def _find_spec(spec: Any, subs: dict[str, Any], element_id: str) -> Any:
+    for process in (spec, *subs.values()):
+        found = process.task_specs.get(element_id)
+        if found is not None:
+            return found
+    return None
+
+
+def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
+                  submitted: dict[str, Any]) -> Cycle:
+    task, cycle = _lock(session, task_id)
+    if not may_act_on_task(actor, task.assignee, task.candidate_groups):
+        raise Forbidden(_not_yours(task))
+    specs = ctx.specs_for(session, cycle.version)
+    workflow = runtime.restore_workflow(specs, cycle.state)
+    wf_task = workflow.get_task_from_id(UUID(task.id))
+    if wf_task is None or wf_task.state != TaskState.READY:
+        raise TaskNotActionable(f"task '{task.name}' is not open in its cycle")
+    values = forms.validate(forms.fields_of(wf_task.task_spec), submitted, wf_task.data)
+    now = ctx.now()
+    rec = _Recorder(session, cycle, actor.login, now)
+    wf_task.data.update(values)
+    known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
+    if task.assignee is None:
+        rec.add("claimed", task, {"assignee": actor.login})
+    try:
+        wf_task.run()
+    except (SpiffWorkflowException, ExpressionError) as exc:
+        _incident(cycle, rec, wf_task, exc, now)
+    else:
+        rec.add("completed", task, {"variables": values})
+        known.pop(task.id, None)
+        session.delete(task)
+    _advance(session, ctx, cycle, workflow, rec, known_open=known)
+    return cycle
+
+
+def _not_yours(task: OpenTask) -> str:
+    if task.assignee:
+        return f"task '{task.name}' is assigned to {task.assignee}"
+    return f"task '{task.name}' belongs to the groups {', '.join(task.candidate_groups)}"
+
+
+def claim_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> OpenTask:
+    task, cycle = _lock(session, task_id)
+    if task.assignee == actor.login:
+        return task
+    if task.assignee is not None:
+        raise TaskNotActionable(f"task '{task.name}' is already assigned to {task.assignee}")
+    if not may_act_on_task(actor, None, task.candidate_groups):
+        raise Forbidden(_not_yours(task))
+    task.assignee, task.claimed = actor.login, True
+    _touch(cycle)
+    _Recorder(session, cycle, actor.login, ctx.now()).add("claimed", task, {"assignee": actor.login})
+    return task
+
+
+def release_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> OpenTask:
+    task, cycle = _lock(session, task_id)
+    if task.assignee != actor.login:
+        raise Forbidden(f"only the person who holds task '{task.name}' may release it")
+    if not task.claimed:
+        raise TaskNotActionable(f"task '{task.name}' is assigned by the regulation and cannot be "
+                                "released; ask the head of sales to hand it over")
+    task.assignee, task.claimed = None, False
+    _touch(cycle)
+    _Recorder(session, cycle, actor.login, ctx.now()).add("released", task)
+    return task
+
+
+def _touch(cycle: Cycle) -> None:
+    """Bump the lock version so a concurrent command on the same cycle fails its check."""
+    flag_modified(cycle, "stage")  # the mapper increments lock_version on flush
+
+
+# ---------------------------------------------------------------- advance
+
+def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow, rec: _Recorder,
+             known_open: dict[str, OpenTask]) -> None:
+    now = rec.at
+    passed: list[Task] = []
+    if cycle.status == ACTIVE:
+        try:
+            workflow.do_engine_steps(did_complete_task=passed.append)
+        except (SpiffWorkflowException, ExpressionError) as exc:
+            failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
+            _incident(cycle, rec, failed, exc, now)
+    for task in passed:
+        if not isinstance(task.task_spec, (EndEvent,)) and task.task_spec.bpmn_id:
+            rec.add("passed", task, actor=None)
+    ended = [t for t in passed if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
+    outcome = next((t.task_spec.extensions.get("outcome") for t in ended
+                    if (getattr(t.task_spec, "extensions", None) or {}).get("outcome")), None)
+    decided = cycle.status == ACTIVE and (outcome is not None or workflow.is_completed())
+    if decided and not workflow.is_completed():
+        workflow.cancel()  # the cycle is decided: other branches (reminders...) stop
+    _sync_open_tasks(session, ctx, cycle, workflow, rec, known_open, decided)
+    cycle.state = runtime.workflow_state(workflow)
+    cycle.variables = _jsonable(_variables(workflow))
+    if decided:
+        cycle.status = outcome or CANCELLED
+        cycle.outcome = outcome
+        cycle.ended_at = now
+        if outcome == LOST:
+            cycle.loss_reason = cycle.variables.get("loss_reason")
+        data: dict[str, Any] = {"outcome": outcome, "loss_reason": cycle.loss_reason}
+        if outcome is None:
+            data["note"] = "the regulation ended without a won/lost end event"
+        rec.add("ended", ended[0] if ended else None, data, actor=None)
+
+
+def _variables(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The cycle's variables: the data of the most recent task, else the start data."""
+    last = workflow.last_task
+    data = dict(last.data) if last is not None else dict(workflow.task_tree.data)
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        data.update(task.data)
+    return data
+
+
+def _incident(cycle: Cycle, rec: _Recorder, task: Task | None, exc: Exception, now: datetime) -> None:
+    message = _error_text(exc)
+    element = task.task_spec.bpmn_id if task is not None else getattr(exc, "task_spec", None)
+    cycle.status = INCIDENT
+    cycle.incident = {"message": message, "element_id": element if isinstance(element, str) else None,
+                      "task_name": task.task_spec.bpmn_name if task is not None else None,
+                      "at": now.isoformat()}
+    rec.add("incident", task, {"message": message}, actor=None)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ExpressionError):
+        return exc.message
+    parts = [str(exc.args[0]) if exc.args else str(exc)]
+    cause = getattr(exc, "exception", None) or exc.__cause__
+    if cause is not None and str(cause) not in parts[0]:
+        parts.append(str(getattr(cause, "message", cause)))
+    notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
+    parts.extend(n for n in notes if n not in parts)
+    return ": ".join(parts)
+
+
+def _responsibility(task: Task, variables: dict[str, Any]) -> tuple[str | None, list[str]]:
+    ext = getattr(task.task_spec, "extensions", {}) or {}
+    assignee = _resolve(ext.get("camunda:assignee"), variables)
+    groups = [g for g in (_resolve(x.strip(), variables) for x in
+                          (ext.get("camunda:candidateGroups") or "").split(",")) if g]
+    users = [f"user:{u}" for u in (_resolve(x.strip(), variables) for x in
+                                    (ext.get("camunda:candidateUsers") or "").split(",")) if u]
+    if not groups and not users and task.task_spec.lane:
+        groups = [task.task_spec.lane]
+    return (assignee or None), groups + users
+
+
+def _resolve(value: str | None, variables: dict[str, Any]) -> str | None:
+    if not value:
+        return None
+    if "${" in value or "#{" in value:
+        result = expressions.evaluate(value, variables)
+        return str(result).strip().lower() if result not in (None, "") else None
+    return value.strip()
+
+
+def _due(task: Task, variables: dict[str, Any], now: datetime) -> datetime | None:
+    ext = getattr(task.task_spec, "extensions", {}) or {}
+    raw = ext.get("camunda:dueDate")
+    if raw:
+        value = expressions.evaluate(raw, variables, timer=True) if "${" in raw else raw
+        try:
+            if isinstance(value, str) and value.upper().startswith("P"):
+                return now + _duration(value)
+            return TimerEventDefinition.get_datetime(str(value))
+        except Exception:
+            raise ExpressionError(f"due date {raw!r} of '{task.task_spec.bpmn_name}' is not an "
+                                  "ISO-8601 date or duration") from None
+    if ext.get("due"):
+        try:
+            return now + _duration(ext["due"])
+        except Exception:
+            raise ExpressionError(f"due {ext['due']!r} of '{task.task_spec.bpmn_name}' is not an "
+                                  "ISO-8601 duration such as P2D or PT4H") from None
+    return None
+
+
+def _duration(text: str) -> timedelta:
+    parsed = TimerEventDefinition.parse_iso_duration(text)
+    days = parsed.pop("days", 0) + 7 * parsed.pop("weeks", 0) + 365 * parsed.pop("years", 0) \
+        + 30 * parsed.pop("months", 0)
+    return timedelta(days=days, **parsed)
+
+
+def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow,
+                     rec: _Recorder, known: dict[str, OpenTask], decided: bool) -> None:
+    ready = {} if decided else {
+        str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    for task_id, row in known.items():
+        if task_id not in ready:
+            rec.add("cancelled", row, actor=None)
+            session.delete(row)
+    stages = cycle.version.stages or []
+    best_stage = None
+    for task_id, task in ready.items():
+        stage = (task.task_spec.extensions or {}).get("stage")
+        if stage and (best_stage is None or _stage_rank(stages, stage) > _stage_rank(stages, best_stage)):
+            best_stage = stage
+        if task_id in known:
+            continue
+        try:
+            assignee, groups = _responsibility(task, task.data)
+            due = _due(task, task.data, rec.at)
+        except ExpressionError as exc:
+            _incident(cycle, rec, task, exc, rec.at)
+            continue
+        row = OpenTask(id=task_id, cycle_id=cycle.id, client_id=cycle.client_id,
+                       element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                       stage=stage, work_type=(task.task_spec.extensions or {}).get("work_type"),
+                       lane=task.task_spec.lane, assignee=assignee, claimed=False, created_at=rec.at,
+                       due_at=due, group_rows=[TaskCandidateGroup(group_name=g) for g in dict.fromkeys(groups)])
+        session.add(row)
+        rec.add("created", task, {"assignee": assignee, "candidate_groups": groups,
+                                  "due_at": due.isoformat() if due else None,
+                                  "stage": row.stage, "work_type": row.work_type}, actor=None)
+        if assignee:
+            rec.add("assigned", task, {"assignee": assignee}, actor=None)
+    if best_stage:
+        cycle.stage = best_stage
+
+
+def _stage_rank(stages: list[str], stage: str) -> int:
+    return stages.index(stage) if stage in stages else -1
+
+
+# ---------------------------------------------------------------- incidents
+
+def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
+                variables: dict[str, Any] | None = None) -> Cycle:
+    """Run the failed step again, after the cause was fixed (optionally patching variables)."""
+    require(actor, frozenset({"head", "admin"}), "retry cycles in incident")
+    cycle = repo.cycle_for_update(session, cycle_id)
+    if cycle is None:
+        raise NotFound(f"no cycle {cycle_id}")
+    if cycle.status != INCIDENT:
+        raise TaskNotActionable(f"cycle {cycle_id} is {cycle.status}, not in incident")
+    for key in variables or {}:
+        if not key.isidentifier() or key.startswith("_"):
+            raise InputInvalid(f"{key!r} is not a valid variable name")
+    workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
+    failed = workflow.get_tasks(state=TaskState.ERROR)
+    now = ctx.now()
+    rec = _Recorder(session, cycle, actor.login, now)
+    rec.add("retried", None, {"variables": variables or {}, "incident": cycle.incident})
+    known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
+    cycle.status, cycle.incident = ACTIVE, None
+    try:
+        for task in failed:
+            task.data.update(variables or {})
+            task._set_state(TaskState.READY)
+            task.run()
+    except (SpiffWorkflowException, ExpressionError) as exc:
+        _incident(cycle, rec, next(iter(workflow.get_tasks(state=TaskState.ERROR)), None), exc, now)
+    if not failed and variables:
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(variables)
+    _advance(session, ctx, cycle, workflow, rec, known_open=known)
+    return cycle
+
+
+# ---------------------------------------------------------------- reading
+
+def may_view_cycle(session: Session, actor: Actor, cycle: Cycle) -> bool:
+    if actor.reads_all or cycle.client.owner_id == actor.id:
+        return True
+    if repo.inbox(session, actor.login, actor.candidate_keys, None, cycle_id=cycle.id, limit=1):
+        return True
+    return repo.participated(session, cycle.id, actor.login)
+
+
+def get_cycle(session: Session, actor: Actor, cycle_id: int) -> Cycle:
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise NotFound(f"no cycle {cycle_id}")
+    if not may_view_cycle(session, actor, cycle):
+        raise Forbidden(f"{actor.login} may not see cycle {cycle_id}")
+    return cycle
+
+
+def cycle_dict(cycle: Cycle) -> dict[str, Any]:
+    return {
+        "id": cycle.id, "status": cycle.status, "outcome": cycle.outcome, "stage": cycle.stage,
+        "loss_reason": cycle.loss_reason, "client_id": cycle.client_id, "client_name": cycle.client.name,
+        "regulation": cycle.version.regulation.key, "version": cycle.version.number,
+        "variables": cycle.variables, "incident": cycle.incident,
+        "started_at": cycle.started_at.isoformat(), "started_by": cycle.started_by,
+        "ended_at": cycle.ended_at.isoformat() if cycle.ended_at else None,
+    }
+
+
+def history_dicts(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
+    return [{"at": e.at.isoformat(), "type": e.type, "actor": e.actor,
+             "task": ({"id": e.task_id, "element_id": e.element_id, "name": e.task_name}
+                      if e.element_id else None),
+             "data": e.data} for e in repo.history(session, cycle.id)]
+
+
+def inbox(session: Session, ctx: Context, actor: Actor, scope: str | None = None,
+          cycle_id: int | None = None) -> list[OpenTask]:
+    if scope not in (None, "", "mine", "group"):
+        raise InputInvalid(f"scope must be 'mine' or 'group', not {scope!r}")
+    return list(repo.inbox(session, actor.login, actor.candidate_keys, scope or None, cycle_id))

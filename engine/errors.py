@@ -1,0 +1,95 @@
+"""The engine's error hierarchy; ``web`` translates it to HTTP in one place."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+class ReglamentError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a diagram, named by element."""
+
+    element_id: str | None
+    message: str
+    line: int | None = None
+    element_name: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "element_id": self.element_id,
+            "element_name": self.element_name,
+            "message": self.message,
+            "line": self.line,
+        }
+
+    def __str__(self) -> str:
+        where = self.element_id or "document"
+        if self.element_name:
+            where = f"{where} ({self.element_name})"
+        if self.line:
+            where = f"{where}, line {self.line}"
+        return f"{where}: {self.message}"
+
+
+class RegulationInvalid(ReglamentError):
+    code = "regulation_invalid"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        text = "; ".join(str(p) for p in problems)
+        super().__init__(
+            f"The regulation cannot be deployed: {text}",
+            {"problems": [p.as_dict() for p in problems]},
+        )
+
+
+class NotFound(ReglamentError):
+    code = "not_found"
+
+
+class Forbidden(ReglamentError):
+    code = "forbidden"
+
+
+class Unauthenticated(ReglamentError):
+    code = "unauthenticated"
+
+
+class TaskNotActionable(ReglamentError):
+    """The task is no longer open (completed, cancelled) or the cycle is not active."""
+
+    code = "task_not_open"
+
+
+class ConcurrentChange(ReglamentError):
+    code = "concurrent_change"
+
+
+class FormInvalid(ReglamentError):
+    code = "form_invalid"
+
+    def __init__(self, field_errors: dict[str, str]) -> None:
+        self.field_errors = field_errors
+        super().__init__(
+            "Some values are not valid: " + "; ".join(f"{k}: {v}" for k, v in field_errors.items()),
+            {"fields": field_errors},
+        )
+
+
+class InputInvalid(ReglamentError):
+    """Bad input to a command other than a task form (missing client name, unknown group...)."""
+
+    code = "invalid"
+
+
+class ExpressionError(ReglamentError):
+    code = "expression_error"

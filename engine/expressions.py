@@ -1,0 +1,177 @@
+"""Safe expressions for conditions, timers and DMN cells.
+
+Diagrams are untrusted input: they never reach Python's ``eval``. An expression
+is parsed to an AST, checked against a whitelist (no attribute access, no
+names starting with ``_``, calls only to a few pure functions) and evaluated by
+``simpleeval`` with the same restrictions. The Camunda 7 forms are accepted as
+written: ``${...}`` / ``#{...}`` wrappers, ``&&``, ``||``, ``!``, ``true``,
+``false``, ``null`` and bare ISO-8601 timer values (``PT48H``, ``R3/P1D``).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from functools import lru_cache
+from typing import Any
+
+from simpleeval import EvalWithCompoundTypes, InvalidExpression
+
+from engine.errors import ExpressionError
+
+
+def _lower(value: Any) -> str:
+    return str(value).lower()
+
+
+def _upper(value: Any) -> str:
+    return str(value).upper()
+
+
+FUNCTIONS: dict[str, Any] = {
+    "len": len, "str": str, "int": int, "float": float, "bool": bool, "abs": abs,
+    "min": min, "max": max, "round": round, "sum": sum, "any": any, "all": all,
+    "lower": _lower, "upper": _upper,
+}
+CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None,
+                             "True": True, "False": False, "None": None}
+
+_ALLOWED_NODES: tuple[type[ast.AST], ...] = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.Add, ast.Sub, ast.Mult,
+    ast.Div, ast.FloorDiv, ast.Mod, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.Compare,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is,
+    ast.IsNot, ast.IfExp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.Subscript,
+    ast.Slice, ast.List, ast.Tuple, ast.Dict, ast.Set,
+)
+
+_WRAPPED = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.DOTALL)
+_ISO_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+_ISO_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+_TIMER_LITERAL = re.compile(
+    rf"^(R\d*/)?(({_ISO_DATETIME})/)?({_ISO_DURATION}|{_ISO_DATETIME})(/({_ISO_DURATION}|{_ISO_DATETIME}))?$"
+)
+
+
+def unwrap(expression: str) -> str:
+    """Strip a Camunda ``${...}`` wrapper and translate JUEL operators to Python."""
+    text = expression.strip()
+    match = _WRAPPED.match(text)
+    if match:
+        text = match.group("body").strip()
+    return _translate_operators(text)
+
+
+def _translate_operators(text: str) -> str:
+    out: list[str] = []
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            out.append(ch)
+            if ch == "\\" and i + 1 < len(text):
+                out.append(text[i + 1])
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        elif text.startswith("&&", i):
+            out.append(" and ")
+            i += 1
+        elif text.startswith("||", i):
+            out.append(" or ")
+            i += 1
+        elif ch == "!" and not text.startswith("!=", i):
+            out.append(" not ")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out).strip()
+
+
+def timer_literal(expression: str) -> str | None:
+    """A bare ISO-8601 timer value as Camunda writes it, or None."""
+    text = expression.strip()
+    for quote in ("'", '"'):
+        if len(text) > 1 and text[0] == quote and text[-1] == quote:
+            text = text[1:-1]
+    return text if _TIMER_LITERAL.match(text) else None
+
+
+@lru_cache(maxsize=4096)
+def _compile(expression: str) -> ast.Expression:
+    python = unwrap(expression)
+    if not python:
+        raise ExpressionError("The expression is empty")
+    try:
+        tree = ast.parse(python, mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"Syntax error in expression {expression!r}: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(
+                f"Expression {expression!r} uses {_describe(node)}, which is not allowed "
+                "(use variables, literals, comparisons, and/or/not, arithmetic and "
+                f"the functions {', '.join(sorted(FUNCTIONS))})"
+            )
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise ExpressionError(f"Expression {expression!r} uses the name {node.id!r}: names may not start with '_'")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 10000:
+            raise ExpressionError(f"Expression {expression[:40]!r}... has a string literal over 10,000 characters")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                raise ExpressionError(
+                    f"Expression {expression!r} calls {ast.unparse(node.func)!r}; only "
+                    f"{', '.join(sorted(FUNCTIONS))} may be called"
+                )
+            if node.keywords:
+                raise ExpressionError(f"Expression {expression!r}: keyword arguments are not allowed")
+    return tree
+
+
+def _describe(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"attribute access ('.{node.attr}')"
+    if isinstance(node, (ast.Lambda,)):
+        return "a lambda"
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return "a comprehension"
+    if isinstance(node, ast.NamedExpr):
+        return "an assignment"
+    return f"a {type(node).__name__} node"
+
+
+def check(expression: str, timer: bool = False) -> None:
+    """Raise ExpressionError if the expression could not be evaluated safely."""
+    if timer and timer_literal(expression) is not None:
+        return
+    _compile(expression)
+
+
+class _Evaluator(EvalWithCompoundTypes):
+    def __init__(self, names: dict[str, Any]) -> None:
+        super().__init__(functions=dict(FUNCTIONS), names=names)
+        for forbidden in (ast.Attribute, ast.Assign, ast.AugAssign, ast.Import,
+                          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda):
+            self.nodes.pop(forbidden, None)
+
+
+def evaluate(expression: str, variables: dict[str, Any], timer: bool = False) -> Any:
+    """Evaluate an expression over cycle variables; never runs arbitrary code."""
+    if timer:
+        literal = timer_literal(expression)
+        if literal is not None:
+            return literal
+    tree = _compile(expression)
+    names = dict(CONSTANTS)
+    names.update(variables)
+    try:
+        return _Evaluator(names).eval(unwrap(expression), previously_parsed=tree.body)
+    except InvalidExpression as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        raise ExpressionError(f"Cannot evaluate {expression!r}: {message}") from None
+    except ExpressionError:
+        raise
+    except Exception as exc:  # a TypeError, ZeroDivisionError... from the diagram's own logic
+        raise ExpressionError(f"Cannot evaluate {expression!r}: {type(exc).__name__}: {exc}") from None

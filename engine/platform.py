@@ -1,0 +1,163 @@
+"""The engine facade: one method per command, each in its own unit of work.
+
+The web layer and the command line call only this. Errors are the engine's
+own (engine.errors); a lost optimistic-lock race becomes ConcurrentChange.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import accounts, clients, cycles, forms, regulations, runtime
+from engine.access import Actor
+from engine.errors import ConcurrentChange, NotFound
+from storage import repositories as repo
+from storage import schema
+from storage.db import Database
+from storage.models import Client, Cycle, OpenTask, utcnow
+
+
+class Reglament:
+    def __init__(self, db: Database, secret_key: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.db = db
+        self.specs = runtime.SpecCache()
+        self.ctx = cycles.Context(specs=self.specs, now=clock)
+        self.tokens = accounts.TokenSigner(secret_key)
+
+    # -- plumbing
+    @contextmanager
+    def command(self) -> Iterator[Session]:
+        try:
+            with self.db.unit_of_work(write=True) as session:
+                yield session
+        except StaleDataError:
+            raise ConcurrentChange("someone else changed this cycle at the same moment; "
+                                   "reload and try again") from None
+        except IntegrityError as exc:
+            raise ConcurrentChange(f"the change conflicts with another one: {exc.orig}") from None
+        except OperationalError as exc:
+            if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
+                raise ConcurrentChange("the database is busy with a conflicting change; try again") from None
+            raise
+
+    def query(self) -> Any:
+        return self.db.unit_of_work(write=False)
+
+    def init_schema(self) -> None:
+        schema.upgrade(self.db)
+
+    # -- accounts
+    def authenticate(self, login: str, password: str) -> Actor:
+        with self.query() as s:
+            return accounts.authenticate(s, login, password)
+
+    def actor(self, user_id: int) -> Actor:
+        with self.query() as s:
+            return accounts.actor_by_id(s, user_id)
+
+    def issue_token(self, actor: Actor) -> str:
+        with self.query() as s:
+            return self.tokens.issue(s, actor)
+
+    def actor_from_token(self, token: str) -> Actor:
+        with self.query() as s:
+            return self.tokens.verify(s, token)
+
+    def create_user(self, login: str, name: str, password: str, roles: list[str],
+                    groups: list[str], locale: str = "en") -> Actor:
+        with self.command() as s:
+            return accounts.to_actor(accounts.create_user(s, login, name, password, roles, groups, locale))
+
+    def users(self) -> list[Actor]:
+        with self.query() as s:
+            return [accounts.to_actor(u) for u in repo.users(s)]
+
+    def set_locale(self, actor: Actor, locale: str) -> None:
+        with self.command() as s:
+            accounts.set_locale(s, actor, locale)
+
+    # -- regulations
+    def deploy(self, actor: Actor, files: list[regulations.SourceFile]) -> regulations.Deployed:
+        with self.command() as s:
+            return regulations.deploy(s, actor, files)
+
+    def regulations(self) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return regulations.list_regulations(s)
+
+    # -- clients
+    def create_client(self, actor: Actor, name: str, segment: str | None = None,
+                      owner: str | None = None) -> dict[str, Any]:
+        with self.command() as s:
+            return clients.client_dict(clients.create_client(s, actor, name, segment, owner))
+
+    def client(self, actor: Actor, client_id: int) -> tuple[Client, list[Cycle]]:
+        with self.query() as s:
+            client = clients.get_client(s, actor, client_id)
+            return client, list(repo.cycles_of_client(s, client_id))
+
+    def clients(self, actor: Actor, search: str | None = None) -> list[Client]:
+        with self.query() as s:
+            return clients.list_clients(s, actor, search)
+
+    def segments(self) -> list[str]:
+        with self.query() as s:
+            return [x.name for x in repo.segments(s)]
+
+    # -- cycles
+    def start_cycle(self, actor: Actor, client_id: int, regulation_key: str) -> dict[str, Any]:
+        with self.command() as s:
+            return cycles.cycle_dict(cycles.start_cycle(s, self.ctx, actor, client_id, regulation_key))
+
+    def cycle(self, actor: Actor, cycle_id: int) -> dict[str, Any]:
+        with self.query() as s:
+            return cycles.cycle_dict(cycles.get_cycle(s, actor, cycle_id))
+
+    def cycle_page(self, actor: Actor, cycle_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[OpenTask]]:
+        with self.query() as s:
+            cycle = cycles.get_cycle(s, actor, cycle_id)
+            return (cycles.cycle_dict(cycle), cycles.history_dicts(s, cycle),
+                    list(repo.open_tasks_of_cycle(s, cycle_id)))
+
+    def history(self, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return cycles.history_dicts(s, cycles.get_cycle(s, actor, cycle_id))
+
+    def retry(self, actor: Actor, cycle_id: int, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        with self.command() as s:
+            return cycles.cycle_dict(cycles.retry_cycle(s, self.ctx, actor, cycle_id, variables))
+
+    # -- tasks
+    def inbox(self, actor: Actor, scope: str | None = None, cycle_id: int | None = None,
+              with_forms: bool = False) -> list[tuple[OpenTask, list[forms.FormField]]]:
+        with self.query() as s:
+            tasks = cycles.inbox(s, self.ctx, actor, scope, cycle_id)
+            return [(t, cycles.task_form(s, self.ctx, t) if with_forms else []) for t in tasks]
+
+    def task(self, actor: Actor, task_id: str) -> tuple[OpenTask, list[forms.FormField], dict[str, Any]]:
+        """An open task the actor may see, its form and its cycle's variables."""
+        with self.query() as s:
+            task = repo.open_task(s, task_id)
+            if task is None:
+                cycles._open_task_or_conflict(s, task_id)
+                raise NotFound(f"no task {task_id}")
+            cycle = cycles.get_cycle(s, actor, task.cycle_id)
+            return task, cycles.task_form(s, self.ctx, task), dict(cycle.variables)
+
+    def complete_task(self, actor: Actor, task_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        with self.command() as s:
+            return cycles.cycle_dict(cycles.complete_task(s, self.ctx, actor, task_id, values))
+
+    def claim_task(self, actor: Actor, task_id: str) -> None:
+        with self.command() as s:
+            cycles.claim_task(s, self.ctx, actor, task_id)
+
+    def release_task(self, actor: Actor, task_id: str) -> None:
+        with self.command() as s:
+            cycles.release_task(s, self.ctx, actor, task_id)

@@ -1,0 +1,214 @@
+"""Typed SQLAlchemy 2.0 models. Timestamps are timezone-aware UTC."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always hands back an aware datetime (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+user_groups = Table(
+    "user_groups",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Group(Base):
+    """A department (Sales, Presales, Legal...): the candidate group of tasks."""
+
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    roles: Mapped[str] = mapped_column(String(200), default="manager")  # comma-separated
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+    @property
+    def group_names(self) -> frozenset[str]:
+        return frozenset(g.name for g in self.groups)
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    segment: Mapped[Segment | None] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Regulation(Base):
+    """A regulation of sales work: one BPMN process, keyed by its process id."""
+
+    __tablename__ = "regulations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RegulationVersion(Base):
+    """An immutable deployed version: the XML and the parsed spec, stored once."""
+
+    __tablename__ = "regulation_versions"
+    __table_args__ = (UniqueConstraint("regulation_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regulation_id: Mapped[int] = mapped_column(ForeignKey("regulations.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    xml: Mapped[str] = mapped_column(Text)
+    xml_sha256: Mapped[str] = mapped_column(String(64))
+    dmn: Mapped[list[Any]] = mapped_column(default=list)  # DMN documents deployed with it
+    spec: Mapped[dict[str, Any]] = mapped_column()  # serialized SpiffWorkflow specs
+    stages: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    regulation: Mapped[Regulation] = relationship(lazy="joined")
+
+
+class Cycle(Base):
+    """A cycle of work with one client: one process instance."""
+
+    __tablename__ = "cycles"
+    __table_args__ = (Index("ix_cycles_client_status", "client_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("regulation_versions.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    loss_reason: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[dict[str, Any]] = mapped_column()  # SpiffWorkflow instance state, no spec
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    incident: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_by: Mapped[str | None] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[RegulationVersion] = relationship(lazy="joined")
+    client: Mapped[Client] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class OpenTask(Base):
+    """Projection of a cycle's open human tasks: the inbox reads only this table."""
+
+    __tablename__ = "open_tasks"
+    __table_args__ = (
+        Index("ix_open_tasks_assignee", "assignee"),
+        Index("ix_open_tasks_cycle", "cycle_id"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    stage: Mapped[str | None] = mapped_column(String(100))
+    work_type: Mapped[str | None] = mapped_column(String(50))
+    lane: Mapped[str | None] = mapped_column(String(100))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    claimed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column()
+    client: Mapped[Client] = relationship(lazy="joined")
+    group_rows: Mapped[list[TaskCandidateGroup]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
+    )
+
+    @property
+    def candidate_groups(self) -> list[str]:
+        return sorted(row.group_name for row in self.group_rows)
+
+
+class TaskCandidateGroup(Base):
+    """One row per (open task, candidate group): lets the inbox find group work by index."""
+
+    __tablename__ = "task_candidate_groups"
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("open_tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_name: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class HistoryEvent(Base):
+    """Append-only history of a cycle: who did what and when."""
+
+    __tablename__ = "history_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    type: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    task_name: Mapped[str | None] = mapped_column(String(300))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,127 @@
+"""Named queries. Repositories read and add; they never commit."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Client,
+    Cycle,
+    HistoryEvent,
+    OpenTask,
+    Regulation,
+    RegulationVersion,
+    Segment,
+    TaskCandidateGroup,
+    User,
+)
+
+
+def user_by_login(session: Session, login: str) -> User | None:
+    return session.scalar(select(User).where(User.login == login))
+
+
+def users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.login)).all()
+
+
+def segment_by_name(session: Session, name: str) -> Segment | None:
+    return session.scalar(select(Segment).where(Segment.name == name))
+
+
+def segments(session: Session) -> Sequence[Segment]:
+    return session.scalars(select(Segment).order_by(Segment.name)).all()
+
+
+def clients(session: Session, owner_id: int | None = None, search: str | None = None,
+            limit: int = 200, offset: int = 0) -> Sequence[Client]:
+    query = select(Client).order_by(Client.name, Client.id)
+    if owner_id is not None:
+        query = query.where(Client.owner_id == owner_id)
+    if search:
+        query = query.where(func.lower(Client.name).contains(search.lower()))
+    return session.scalars(query.limit(limit).offset(offset)).unique().all()
+
+
+def regulation_by_key(session: Session, key: str) -> Regulation | None:
+    return session.scalar(select(Regulation).where(Regulation.key == key))
+
+
+def regulations(session: Session) -> Sequence[Regulation]:
+    return session.scalars(select(Regulation).order_by(Regulation.name)).all()
+
+
+def version(session: Session, regulation_id: int, number: int) -> RegulationVersion | None:
+    return session.scalar(select(RegulationVersion).where(
+        RegulationVersion.regulation_id == regulation_id, RegulationVersion.number == number))
+
+
+def versions(session: Session, regulation_id: int) -> Sequence[RegulationVersion]:
+    return session.scalars(select(RegulationVersion)
+                           .where(RegulationVersion.regulation_id == regulation_id)
+                           .order_by(RegulationVersion.number.desc())).all()
+
+
+def version_spec(session: Session, version_id: int) -> dict:  # type: ignore[type-arg]
+    return session.scalar(select(RegulationVersion.spec).where(RegulationVersion.id == version_id))
+
+
+def cycle_for_update(session: Session, cycle_id: int) -> Cycle | None:
+    """The cycle, row-locked on PostgreSQL (SQLite already holds its write lock)."""
+    query = select(Cycle).where(Cycle.id == cycle_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Cycle)
+    return session.scalar(query)
+
+
+def cycles_of_client(session: Session, client_id: int) -> Sequence[Cycle]:
+    return session.scalars(select(Cycle).where(Cycle.client_id == client_id)
+                           .order_by(Cycle.started_at.desc())).all()
+
+
+def cycles(session: Session, status: str | None = None, limit: int = 200) -> Sequence[Cycle]:
+    query = select(Cycle).order_by(Cycle.id.desc()).limit(limit)
+    if status:
+        query = query.where(Cycle.status == status)
+    return session.scalars(query).all()
+
+
+def open_task(session: Session, task_id: str) -> OpenTask | None:
+    return session.get(OpenTask, task_id)
+
+
+def open_tasks_of_cycle(session: Session, cycle_id: int) -> Sequence[OpenTask]:
+    return session.scalars(select(OpenTask).where(OpenTask.cycle_id == cycle_id)
+                           .order_by(OpenTask.created_at)).all()
+
+
+def inbox(session: Session, login: str, candidate_keys: frozenset[str], scope: str | None,
+          cycle_id: int | None = None, limit: int = 500) -> Sequence[OpenTask]:
+    """Open tasks assigned to the user (mine) and unassigned tasks of the user's groups."""
+    mine = OpenTask.assignee == login
+    group = and_(OpenTask.assignee.is_(None), exists().where(
+        TaskCandidateGroup.task_id == OpenTask.id,
+        TaskCandidateGroup.group_name.in_(sorted(candidate_keys))))
+    condition = {"mine": mine, "group": group}.get(scope or "", or_(mine, group))
+    query = select(OpenTask).where(condition)
+    if cycle_id is not None:
+        query = query.where(OpenTask.cycle_id == cycle_id)
+    query = query.order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at).limit(limit)
+    return session.scalars(query).all()
+
+
+def history(session: Session, cycle_id: int) -> Sequence[HistoryEvent]:
+    return session.scalars(select(HistoryEvent).where(HistoryEvent.cycle_id == cycle_id)
+                           .order_by(HistoryEvent.at, HistoryEvent.id)).all()
+
+
+def task_history(session: Session, task_id: str) -> Sequence[HistoryEvent]:
+    return session.scalars(select(HistoryEvent).where(HistoryEvent.task_id == task_id)
+                           .order_by(HistoryEvent.id)).all()
+
+
+def participated(session: Session, cycle_id: int, login: str) -> bool:
+    return bool(session.scalar(select(exists().where(
+        HistoryEvent.cycle_id == cycle_id, HistoryEvent.actor == login))))

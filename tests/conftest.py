@@ -1,0 +1,101 @@
+"""Fixtures on a real database: SQLite by default, PostgreSQL when
+REGLAMENT_TEST_DATABASE_URL points at one (``.ci/run`` runs the suite on both).
+
+The demo organisation's users are created once per session (password hashing
+is deliberately slow); every test starts with no clients, cycles or history and
+the demo regulation freshly deployed.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, text
+
+from engine import demo
+from engine.access import Actor
+from engine.platform import Reglament
+from engine.regulations import SourceFile
+from storage import schema
+from storage.db import Database
+from storage.models import Base, Group, Segment, User, user_groups
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEMO_BPMN = ROOT / "bpmn" / "new_client_sale.bpmn"
+_KEEP = {User.__tablename__, Group.__tablename__, user_groups.name, Segment.__tablename__}
+
+
+def database_url(tmp_dir: Path) -> str:
+    return os.environ.get("REGLAMENT_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+class Clock:
+    """A controllable clock for the engine."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    db = Database(database_url(tmp_path_factory.mktemp("db")))
+    if db.is_postgresql:
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    schema.upgrade(db)
+    seeder = Reglament(db, "test-secret")
+    for login, name, roles, groups, locale in demo.USERS:
+        seeder.create_user(login, name, demo.PASSWORD, roles, groups, locale)
+    with seeder.command() as s:
+        from engine.clients import ensure_segment
+
+        for segment in demo.SEGMENTS:
+            ensure_segment(s, segment)
+    yield db
+    db.dispose()
+
+
+def _reset(db: Database) -> None:
+    with db.engine.begin() as conn:
+        tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in _KEEP]
+        if db.is_postgresql:
+            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(delete(table))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def platform(database: Database, clock: Clock) -> Reglament:
+    _reset(database)
+    p = Reglament(database, "test-secret", clock=clock)
+    p.deploy(p.authenticate("head", demo.PASSWORD), [SourceFile(DEMO_BPMN.name, DEMO_BPMN.read_bytes())])
+    return p
+
+
+@pytest.fixture
+def actors(platform: Reglament) -> dict[str, Actor]:
+    return {a.login: a for a in platform.users()}
+
+
+def bpmn_file(name: str) -> SourceFile:
+    path = FIXTURES / name
+    return SourceFile(path.name, path.read_bytes())
+
+

@@ -432,6 +432,13 @@ def get_cycle(session: Session, actor: Actor, cycle_id: int) -> Cycle:
     return cycle
 
 
+def list_cycles(session: Session, actor: Actor, status: str | None = None) -> list[Cycle]:
+    if status is not None and status not in STATUSES:
+        raise InputInvalid(f"status must be one of {', '.join(STATUSES)}")
+    owner = None if actor.reads_all else actor.id
+    return list(repo.cycles(session, status=status, owner_id=owner))
+
+
 def cycle_dict(cycle: Cycle) -> dict[str, Any]:
     return {
         "id": cycle.id, "status": cycle.status, "outcome": cycle.outcome, "stage": cycle.stage,

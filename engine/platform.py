@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import accounts, clients, cycles, forms, regulations, runtime
+from engine import accounts, clients, cycles, documentation, forms, regulations, runtime
 from engine.access import Actor
 from engine.errors import ConcurrentChange, NotFound
 from storage import repositories as repo
@@ -115,6 +115,10 @@ class Reglament:
         with self.command() as s:
             return cycles.cycle_dict(cycles.start_cycle(s, self.ctx, actor, client_id, regulation_key))
 
+    def cycles(self, actor: Actor, status: str | None = None) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return [cycles.cycle_dict(c) for c in cycles.list_cycles(s, actor, status)]
+
     def cycle(self, actor: Actor, cycle_id: int) -> dict[str, Any]:
         with self.query() as s:
             return cycles.cycle_dict(cycles.get_cycle(s, actor, cycle_id))
@@ -149,6 +153,14 @@ class Reglament:
                 raise NotFound(f"no task {task_id}")
             cycle = cycles.get_cycle(s, actor, task.cycle_id)
             return task, cycles.task_form(s, self.ctx, task), dict(cycle.variables)
+
+    def task_documentation(self, task: OpenTask, variables: dict[str, Any]) -> str:
+        with self.query() as s:
+            cycle = s.get(Cycle, task.cycle_id)
+            assert cycle is not None
+            spec, subs = self.ctx.specs_for(s, cycle.version)
+            task_spec = cycles._find_spec(spec, subs, task.element_id)
+            return documentation.render(getattr(task_spec, "documentation", None), variables)
 
     def complete_task(self, actor: Actor, task_id: str, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:

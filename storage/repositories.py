@@ -81,10 +81,13 @@ def cycles_of_client(session: Session, client_id: int) -> Sequence[Cycle]:
                            .order_by(Cycle.started_at.desc())).all()
 
 
-def cycles(session: Session, status: str | None = None, limit: int = 200) -> Sequence[Cycle]:
+def cycles(session: Session, status: str | None = None, owner_id: int | None = None,
+           limit: int = 200) -> Sequence[Cycle]:
     query = select(Cycle).order_by(Cycle.id.desc()).limit(limit)
     if status:
         query = query.where(Cycle.status == status)
+    if owner_id is not None:
+        query = query.where(Cycle.client_id.in_(select(Client.id).where(Client.owner_id == owner_id)))
     return session.scalars(query).all()
 
 

@@ -1,0 +1,46 @@
+# Reglament: `make run` sets everything up and serves http://127.0.0.1:5000 ; `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MO     := web/translations/ru/LC_MESSAGES/messages.mo
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install translations browser serve bench extract clean
+
+install: $(STAMP) $(MO)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+$(MO): web/translations/ru/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d web/translations
+
+translations: $(MO)
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+run: install
+	$(BIN)/reglament init
+	$(BIN)/reglament demo
+	$(BIN)/reglament run --host $(HOST) --port $(PORT)
+
+test: install browser
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/benchmark.py
+
+# Developer helper: refresh the message catalogue after changing UI strings.
+extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

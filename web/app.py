@@ -1,0 +1,71 @@
+"""Flask app factory."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from engine.platform import Reglament
+from engine.settings import Settings
+from storage.db import Database
+from web import errors, i18n
+from web.views import api, auth, clients, cycles, inbox, regulations
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | None = None) -> Flask:
+    app = Flask(__name__)
+    settings = Settings.from_env()
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES="translations",
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        DATABASE_URL=settings.database_url,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if platform is None:
+        platform = Reglament(Database(app.config["DATABASE_URL"]), app.config["SECRET_KEY"])
+    app.extensions["reglament"] = platform
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.jinja_env.globals.update(i18n.template_globals())
+    app.jinja_env.filters.update(i18n.template_filters())
+    for blueprint in (auth.bp, inbox.bp, clients.bp, cycles.bp, regulations.bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates with Bearer tokens, never cookies
+    errors.register(app)
+
+    @app.after_request
+    def _security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+        return response
+
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        return {"actor": g.get("actor"), "current_locale": i18n.select_locale(),
+                "endpoint": request.endpoint or "", "session_locale": session.get("locale")}
+
+    return app
+
+
+def platform() -> Reglament:
+    from flask import current_app
+
+    return current_app.extensions["reglament"]  # type: ignore[no-any-return]

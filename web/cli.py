@@ -1,0 +1,116 @@
+"""The ``reglament`` command: init, demo, deploy, run, users."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.access import ROLES, Actor
+from engine.errors import ReglamentError, RegulationInvalid
+from engine.platform import Reglament
+from engine.regulations import SourceFile
+from engine.settings import Settings
+from storage.db import Database
+
+CLI_ACTOR = Actor(id=0, login="cli", name="Command line", roles=frozenset({"admin", "owner"}),
+                  groups=frozenset())
+
+
+def _platform() -> Reglament:
+    settings = Settings.from_env()
+    return Reglament(Database(settings.database_url), settings.secret_key)
+
+
+@click.group()
+def main() -> None:
+    """Reglament: run a sales department by its BPMN regulation."""
+
+
+@main.command()
+def init() -> None:
+    """Create or upgrade the database schema."""
+    p = _platform()
+    p.init_schema()
+    click.echo(f"database ready: {p.db.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo organisation, regulation and clients (idempotent)."""
+    from engine.demo import load_demo
+
+    p = _platform()
+    p.init_schema()
+    added = load_demo(p)
+    click.echo("demo data: " + ", ".join(f"{v} {k} added" for k, v in added.items()) +
+               " (password 'demo' for every demo user)")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def deploy(files: tuple[Path, ...]) -> None:
+    """Deploy a regulation: one .bpmn file plus any .dmn files it uses."""
+    p = _platform()
+    try:
+        result = p.deploy(CLI_ACTOR, [SourceFile(f.name, f.read_bytes()) for f in files])
+    except RegulationInvalid as exc:
+        click.echo("Not deployed. Problems:", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
+    except ReglamentError as exc:
+        click.echo(f"Not deployed: {exc.message}", err=True)
+        sys.exit(2)
+    state = "deployed as" if result.created else "unchanged, still"
+    click.echo(f"{result.key} ({result.name}): {state} version {result.version}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def run(host: str, port: int, threads: int) -> None:
+    """Serve the web application and API."""
+    from waitress import serve
+
+    from web.app import create_app
+
+    app = create_app()
+    click.echo(f"Reglament on http://{host}:{port}/ (Ctrl+C stops)")
+    serve(app, host=host, port=port, threads=threads, ident="reglament")
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.argument("login")
+@click.option("--name", default="")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), default=("manager",), show_default=True)
+@click.option("--group", "groups", multiple=True, help="department, e.g. Sales (repeatable)")
+@click.option("--locale", default="en", type=click.Choice(["en", "ru"]))
+def users_create(login: str, name: str, password: str, roles: tuple[str, ...], groups: tuple[str, ...],
+                 locale: str) -> None:
+    """Create a user."""
+    try:
+        actor = _platform().create_user(login, name, password, list(roles), list(groups), locale)
+    except ReglamentError as exc:
+        click.echo(f"Not created: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"created {actor.login} with roles {', '.join(sorted(actor.roles))}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users with their roles and groups."""
+    for a in _platform().users():
+        click.echo(f"{a.login:12} {a.name:24} roles={','.join(sorted(a.roles)):20} "
+                   f"groups={','.join(sorted(a.groups))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Engine errors to HTTP, in one place. JSON under /api, pages elsewhere."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine import errors as e
+
+STATUS = {
+    e.NotFound: 404, e.Forbidden: 403, e.Unauthenticated: 401, e.TaskNotActionable: 409,
+    e.ConcurrentChange: 409, e.FormInvalid: 422, e.InputInvalid: 422, e.RegulationInvalid: 422,
+    e.ExpressionError: 422,
+}
+
+
+def status_of(exc: e.ReglamentError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(e.ReglamentError)
+    def _engine_error(exc: e.ReglamentError):  # type: ignore[no-untyped-def]
+        status = status_of(exc)
+        if wants_json():
+            return jsonify(error=exc.code, message=exc.message, details=exc.details), status
+        return render_template("error.html", status=status, message=exc.message, details=exc.details), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+        return render_template("error.html", status=400, message=exc.description, details={}), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if wants_json():
+            return jsonify(error=exc.name.lower().replace(" ", "_"), message=exc.description,
+                           details={}), exc.code
+        return render_template("error.html", status=exc.code, message=exc.description, details={}), exc.code

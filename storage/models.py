@@ -123,10 +123,11 @@ class RegulationVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     regulation_id: Mapped[int] = mapped_column(ForeignKey("regulations.id"))
     number: Mapped[int] = mapped_column(Integer)
-    xml: Mapped[str] = mapped_column(Text)
+    # Large columns load only when asked for: cycles reach specs through the spec cache.
+    xml: Mapped[str] = mapped_column(Text, deferred=True)
     xml_sha256: Mapped[str] = mapped_column(String(64))
-    dmn: Mapped[list[Any]] = mapped_column(default=list)  # DMN documents deployed with it
-    spec: Mapped[dict[str, Any]] = mapped_column()  # serialized SpiffWorkflow specs
+    dmn: Mapped[list[Any]] = mapped_column(default=list, deferred=True)  # DMN documents deployed with it
+    spec: Mapped[dict[str, Any]] = mapped_column(deferred=True)  # serialized SpiffWorkflow specs
     stages: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(64))

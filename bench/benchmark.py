@@ -1,0 +1,147 @@
+"""Benchmark: start a cycle, complete a task and load the inbox through the HTTP API,
+with 10,000 cycles already in the database. Prints median and p95 per operation.
+
+    .venv/bin/python bench/benchmark.py                      # SQLite in a temp dir
+    .venv/bin/python bench/benchmark.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+The database given is wiped (PostgreSQL: schema public is recreated). The server is the
+same waitress server `reglament run` uses, on a free loopback port; the client keeps its
+HTTP connection alive, as a browser or an integration would.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.demo import SEGMENTS  # noqa: E402
+from engine.platform import Reglament  # noqa: E402
+from engine.regulations import SourceFile  # noqa: E402
+from storage.db import Database  # noqa: E402
+
+MANAGERS = 100
+PASSWORD = "bench-password"
+
+
+def seed(p: Reglament, cycles: int) -> None:
+    admin = p.create_user("admin", "Admin", PASSWORD, ["admin", "owner", "head"], ["Sales"])
+    for group in ("Presales", "Legal", "Accounting"):
+        p.create_user(group.lower(), group, PASSWORD, ["manager"], [group])
+    managers = [p.create_user(f"m{i:03d}", f"Manager {i}", PASSWORD, ["manager"], ["Sales"])
+                for i in range(MANAGERS)]
+    with p.command() as s:
+        from engine.clients import ensure_segment
+
+        for segment in SEGMENTS:
+            ensure_segment(s, segment)
+    bpmn = ROOT / "bpmn" / "new_client_sale.bpmn"
+    p.deploy(admin, [SourceFile(bpmn.name, bpmn.read_bytes())])
+    started = time.perf_counter()
+    for i in range(cycles):
+        manager = managers[i % MANAGERS]
+        client = p.create_client(admin, f"Client {i}", SEGMENTS[i % 3], manager.login)
+        cycle = p.start_cycle(manager, client["id"], "new_client_sale")
+        if (i // MANAGERS) % 2:  # half of each manager's cycles one step further
+            task = p.inbox(manager, cycle_id=cycle["id"])[0][0]
+            p.complete_task(manager, task.id, {"contact_person": "X", "result": "qualified"})
+        if i and i % 2000 == 0:
+            print(f"  seeded {i} cycles ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+class Api:
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port)
+        self.token = ""
+
+    def call(self, method: str, path: str, body: object | None = None) -> tuple[int, object, float]:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        payload = json.dumps(body) if body is not None else None
+        t0 = time.perf_counter()
+        self.conn.request(method, path, body=payload, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        elapsed = (time.perf_counter() - t0) * 1000
+        return response.status, json.loads(data), elapsed
+
+
+def summary(name: str, samples: list[float]) -> str:
+    samples = sorted(samples)
+    p95 = samples[int(len(samples) * 0.95) - 1]
+    return f"{name:<16} median {statistics.median(samples):6.2f} ms   p95 {p95:6.2f} ms   (n={len(samples)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--cycles", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=300)
+    args = parser.parse_args()
+    url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='reglament-bench-')}/bench.db"
+    db = Database(url)
+    if db.is_postgresql:
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    platform = Reglament(db, "bench-secret")
+    platform.init_schema()
+    print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
+    t0 = time.perf_counter()
+    seed(platform, args.cycles)
+    print(f"seeded {args.cycles} cycles in {time.perf_counter() - t0:.0f} s")
+
+    from waitress.server import create_server
+
+    from web.app import create_app
+
+    app = create_app({"SECRET_KEY": "bench-secret"}, platform=platform)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    api = Api(server.effective_port)
+    status, body, _ = api.call("POST", "/api/v1/token", {"login": "m007", "password": PASSWORD})
+    assert status == 200, body
+    api.token = body["token"]  # type: ignore[index]
+    _, clients, _ = api.call("POST", "/api/v1/clients", {"name": "warm-up"})
+
+    starts, completes, inboxes = [], [], []
+    cycle_ids = []
+    for i in range(args.samples):
+        _, client, _ = api.call("POST", "/api/v1/clients", {"name": f"Bench client {i}"})
+        status, cycle, ms = api.call("POST", "/api/v1/cycles",
+                                     {"client_id": client["id"], "regulation": "new_client_sale"})  # type: ignore[index]
+        assert status == 201, cycle
+        starts.append(ms)
+        cycle_ids.append(cycle["id"])  # type: ignore[index]
+    for cycle_id in cycle_ids:
+        _, tasks, _ = api.call("GET", f"/api/v1/tasks?cycle_id={cycle_id}")
+        task_id = tasks[0]["id"]  # type: ignore[index]
+        status, body, ms = api.call("POST", f"/api/v1/tasks/{task_id}/complete",
+                                    {"variables": {"contact_person": "Bench", "result": "qualified"}})
+        assert status == 200, body
+        completes.append(ms)
+    open_tasks = 0
+    for _ in range(args.samples):
+        status, tasks, ms = api.call("GET", "/api/v1/tasks?scope=mine")
+        assert status == 200
+        open_tasks = len(tasks)  # type: ignore[arg-type]
+        inboxes.append(ms)
+    server.close()
+    print(summary("start cycle", starts))
+    print(summary("complete task", completes))
+    print(summary(f"inbox ({open_tasks} tasks)", inboxes))
+
+
+if __name__ == "__main__":
+    main()

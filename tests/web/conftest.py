@@ -1,0 +1,99 @@
+"""Fixtures for the web layer: the Flask app on the test platform, clients and helpers.
+
+``app`` keeps Flask-WTF's CSRF protection switched off so page tests can post forms
+directly; ``csrf_app`` is the app with CSRF protection on, as in production.
+Helpers are fixtures (not importable functions) because every ``conftest`` module
+shares one name.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine import demo
+from engine.platform import Reglament
+from web.app import create_app
+
+
+@pytest.fixture
+def app(platform: Reglament) -> Flask:
+    return create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}, platform=platform)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_app(platform: Reglament) -> Flask:
+    """The app with CSRF protection left on (the default)."""
+    return create_app({"TESTING": True, "SECRET_KEY": "test"}, platform=platform)
+
+
+@pytest.fixture
+def csrf_client(csrf_app: Flask) -> FlaskClient:
+    return csrf_app.test_client()
+
+
+def _csrf_token(html: str) -> str | None:
+    found = re.search(r'name="csrf_token" value="([^"]*)"', html)
+    return found.group(1) if found else None
+
+
+@pytest.fixture
+def csrf_token() -> Callable[[str], str | None]:
+    """The CSRF token of a rendered page, or None when the page has none."""
+    return _csrf_token
+
+
+@pytest.fixture
+def login() -> Callable[..., Any]:
+    """``login(client, "anna")`` logs in through the login form; returns the response."""
+
+    def _login(client: FlaskClient, who: str, password: str = demo.PASSWORD, **kwargs: Any) -> Any:
+        data = {"login": who, "password": password}
+        token = _csrf_token(client.get("/login").get_data(as_text=True))
+        if token:
+            data["csrf_token"] = token
+        return client.post("/login", data=data, **kwargs)
+
+    return _login
+
+
+@pytest.fixture
+def api(app: Flask) -> Callable[..., Any]:
+    """``api("anna").get("/api/v1/...")``: a test client sending anna's Bearer token."""
+    tokens: dict[str, str] = {}
+
+    def _api(who: str) -> "BearerClient":
+        if who not in tokens:
+            response = app.test_client().post("/api/v1/token", json={"login": who, "password": demo.PASSWORD})
+            assert response.status_code == 200, response.get_data(as_text=True)
+            tokens[who] = response.get_json()["token"]
+        return BearerClient(app.test_client(), tokens[who])
+
+    return _api
+
+
+class BearerClient:
+    """A Flask test client that adds ``Authorization: Bearer <token>`` to every request."""
+
+    def __init__(self, client: FlaskClient, token: str) -> None:
+        self.client, self.token = client, token
+
+    def open(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        headers.setdefault("Authorization", f"Bearer {self.token}")
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.open("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.open("POST", path, **kwargs)

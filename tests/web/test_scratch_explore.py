@@ -1,0 +1,32 @@
+import re
+def text(r): return r.get_data(as_text=True)
+def main(t): return t[t.find("<main>"):t.find("</main>")]
+def test_x(client, login, platform, actors, app, csrf_app, csrf_token):
+    c = platform.create_client(actors["anna"], "Acme")
+    login(client, "anna")
+    r = client.get(f"/clients/{c['id']}"); print(r.status_code, "Start sale" in text(r))
+    r = client.post(f"/clients/{c['id']}/cycles", data={"regulation": "new_client_sale"}); print(r.status_code, r.headers.get("Location"))
+    r = client.get(r.headers["Location"]); print(main(text(r)))
+    r = client.post("/locale", data={"locale": "ru", "next": "/inbox"}); print(r.status_code, r.headers.get("Location"))
+    r = client.get("/inbox"); t = text(r); print("Входящие" in t, re.findall("<h1>.*</h1>", t))
+    print([a.locale for a in platform.users() if a.login=="anna"])
+    alex = app.test_client(); login(alex, "alex")
+    r = alex.get("/cycles/1"); print(r.status_code, "History" in text(r))
+    r = alex.get("/clients/1"); print(r.status_code, "Start sale" in text(r))
+    r = alex.post("/clients/1/cycles", data={"regulation": "new_client_sale"}); print(r.status_code, main(text(r)))
+    boris = app.test_client(); login(boris, "boris")
+    tid = platform.inbox(actors["anna"])[0][0].id
+    r = boris.get(f"/tasks/{tid}"); print("boris get", r.status_code, main(text(r))[-400:])
+    head = app.test_client(); login(head, "head")
+    r = head.get(f"/tasks/{tid}"); print("head get", r.status_code)
+    r = head.post(f"/tasks/{tid}", data={"contact_person": "x", "result": "qualified"}); print("head post", r.status_code, main(text(r))[-300:])
+    # csrf
+    cc = csrf_app.test_client(); login(cc, "anna"); print("csrf login ok")
+    r = cc.post(f"/tasks/{tid}", data={"contact_person": "x", "result": "qualified"}); print("csrf", r.status_code, main(text(r))[-300:])
+    r = cc.get(f"/tasks/{tid}"); print(r.status_code)
+    r = cc.post(f"/tasks/{tid}", data={"contact_person": "x", "result": "qualified", "csrf_token": csrf_token(text(r))}); print("csrf ok", r.status_code, r.headers.get("Location"))
+    r = cc.post(f"/tasks/{tid}", data={"contact_person": "x", "result": "qualified", "csrf_token": csrf_token(text(cc.get("/inbox")))}); print("again", r.status_code, main(text(r))[-300:])
+    r = cc.get(f"/tasks/{tid}"); print("get done", r.status_code, main(text(r))[-300:])
+    r = cc.get("/tasks/nonexistent"); print("get none", r.status_code)
+    r = cc.get("/cycles/999"); print("cycle none", r.status_code)
+    r = cc.post("/logout"); print("logout no csrf", r.status_code)

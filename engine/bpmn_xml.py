@@ -121,8 +121,17 @@ def inspect(tree: etree._ElementTree, filename: str = "diagram") -> DocumentFact
     return facts
 
 
+#: task spec names SpiffWorkflow uses itself; a diagram element with such an id would replace them
+RESERVED_IDS = ("Start", "End")
+_RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
+
+
 def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
     ns, local = _tag(el)
+    el_id = el.get("id") or ""
+    if ns == BPMN_NS and (el_id in RESERVED_IDS or el_id.endswith(_RESERVED_SUFFIXES)):
+        facts.problems.append(_problem(el, f"the id {el_id!r} is reserved by the workflow engine; "
+                                       f"rename the element (for example {local}_{el_id})"))
     if ns == BPMN_NS:
         if local in _CODE_ELEMENTS:
             facts.problems.append(_problem(el, f"{local} refused: {_CODE_ELEMENTS[local]}"))

@@ -193,10 +193,10 @@ def claim_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> Op
     task, cycle = _lock(session, task_id)
     if task.assignee == actor.login:
         return task
-    if task.assignee is not None:
-        raise TaskNotActionable(f"task '{task.name}' is already assigned to {task.assignee}")
     if not may_act_on_task(actor, None, task.candidate_groups):
         raise Forbidden(_not_yours(task))
+    if task.assignee is not None:
+        raise TaskNotActionable(f"task '{task.name}' is already assigned to {task.assignee}")
     task.assignee, task.claimed = actor.login, True
     _touch(cycle)
     _Recorder(session, cycle, actor.login, ctx.now()).add("claimed", task, {"assignee": actor.login})
@@ -280,7 +280,7 @@ def _error_text(exc: Exception) -> str:
     if isinstance(exc, ExpressionError):
         return exc.message
     parts = [str(exc.args[0]) if exc.args else str(exc)]
-    cause = getattr(exc, "exception", None) or exc.__cause__
+    cause = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
     if cause is not None and str(cause) not in parts[0]:
         parts.append(str(getattr(cause, "message", cause)))
     notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []

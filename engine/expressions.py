@@ -99,8 +99,15 @@ def timer_literal(expression: str) -> str | None:
     return text if _TIMER_LITERAL.match(text) else None
 
 
+MAX_EXPRESSION_LENGTH = 2000
+MAX_DEPTH = 40
+
+
 @lru_cache(maxsize=4096)
 def _compile(expression: str) -> ast.Expression:
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"Expression {expression[:40]!r}... is {len(expression)} characters long; "
+                              f"the limit is {MAX_EXPRESSION_LENGTH}")
     python = unwrap(expression)
     if not python:
         raise ExpressionError("The expression is empty")
@@ -108,6 +115,10 @@ def _compile(expression: str) -> ast.Expression:
         tree = ast.parse(python, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"Syntax error in expression {expression!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"Expression {expression[:40]!r}... is nested too deeply") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(f"Expression {expression[:40]!r}... is nested more than {MAX_DEPTH} levels deep")
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             raise ExpressionError(
@@ -128,6 +139,15 @@ def _compile(expression: str) -> ast.Expression:
             if node.keywords:
                 raise ExpressionError(f"Expression {expression!r}: keyword arguments are not allowed")
     return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _describe(node: ast.AST) -> str:

@@ -7,6 +7,7 @@ readonly). Errors are reported per field and nothing is stored until all pass.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from typing import Any
 from engine.errors import FormInvalid
 
 MAX_TEXT = 10_000
+_WHOLE = re.compile(r"[+-]?[0-9]{1,19}")
 _TRUE = {"true", "on", "1", "yes"}
 _FALSE = {"false", "off", "0", "no", ""}
 
@@ -170,7 +172,7 @@ def _long(raw: Any) -> int:
         value = int(raw)
     elif isinstance(raw, str):
         text = raw.strip().replace(" ", "").replace("\u00a0", "")
-        if not text.lstrip("+-").isdigit() or len(text) > 19:
+        if not _WHOLE.fullmatch(text):
             raise ValueError("must be a whole number")
         value = int(text)
     else:

@@ -6,6 +6,7 @@ import pytest
 
 from conftest import DEMO_BPMN, bpmn_file
 from cycle_helpers import complete, events, open_task, start, visible
+from engine.errors import RegulationInvalid
 from engine.platform import Reglament
 from engine.regulations import SourceFile
 
@@ -91,8 +92,6 @@ def test_a_call_activity_runs_the_called_process_task_and_finishes(platform: Reg
 
 
 def test_a_call_to_a_process_that_exists_nowhere_is_refused(platform: Reglament, actors) -> None:
-    from engine.errors import RegulationInvalid
-
     content = bpmn_file("call_activity.bpmn").content \
         .replace(b'calledElement="legal_approval"', b'calledElement="nowhere"') \
         .replace(b'name="Legal approval" isExecutable="true"', b'name="Legal approval" isExecutable="false"')
@@ -120,8 +119,6 @@ def test_camunda_style_conditions_route_the_cycle(platform: Reglament, actors, a
 
 def _deploy_or_problems(platform: Reglament, actor, content: bytes) -> list:
     """The deploy problems of a regulation, or [] when it deployed."""
-    from engine.errors import RegulationInvalid
-
     try:
         platform.deploy(actor, [SourceFile("reserved.bpmn", content)])
     except RegulationInvalid as exc:
@@ -129,10 +126,6 @@ def _deploy_or_problems(platform: Reglament, actor, content: bytes) -> list:
     return []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a start event with id 'Start' replaces SpiffWorkflow's own "
-                   "'Start' task spec; deploy (regulations.compile_regulation / bpmn_xml.inspect) accepts "
-                   "it, then every start_cycle raises a raw SpiffWorkflow WorkflowException "
-                   "'No output task connected' (a server error)")
 def test_a_start_event_named_start_either_is_refused_at_deploy_or_starts(platform: Reglament, actors) -> None:
     content = bpmn_file("camunda_conditions.bpmn").content.replace(b'"StartEvent_1"', b'"Start"')
     problems = _deploy_or_problems(platform, actors["head"], content)
@@ -143,9 +136,6 @@ def test_a_start_event_named_start_either_is_refused_at_deploy_or_starts(platfor
     assert visible(platform, actors["anna"], cycle["id"], "mine") == ["Task_Decide"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an end event with id 'End' replaces SpiffWorkflow's own 'End' "
-                   "task spec; deploy accepts it, and a cycle reaching it ends 'cancelled' with no outcome "
-                   "instead of 'won' (cycles._advance never sees the outcome property)")
 def test_an_end_event_named_end_either_is_refused_at_deploy_or_decides_the_outcome(platform: Reglament,
                                                                                    actors) -> None:
     content = bpmn_file("camunda_conditions.bpmn").content.replace(b'"End_Won"', b'"End"')

@@ -139,8 +139,6 @@ def test_invalid_values_are_refused_with_a_message_for_the_field(field: FormFiel
     assert _error(field, raw) == message
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: forms._long lets int() fail on '--5', '+-5' or '²' "
-                   "and reports Python's 'invalid literal for int()...' instead of 'must be a whole number'")
 @pytest.mark.parametrize("raw", ["--5", "+-5", "\u00b2"])
 def test_malformed_signs_and_digits_read_must_be_a_whole_number(raw: str) -> None:
     assert _error(NUMBER, raw) == "must be a whole number"

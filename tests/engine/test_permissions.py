@@ -44,9 +44,6 @@ def test_a_sales_colleague_cannot_take_annas_task_over_by_claiming_it(platform: 
     assert events(platform.history(actors["anna"], cycle["id"]), "claimed") == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cycles.claim_task checks 'already assigned' before the "
-                   "actor's right to the task: olga (Accounting, no right to the task, cannot view "
-                   "the cycle) gets TaskNotActionable (409) naming the assignee instead of Forbidden")
 def test_a_user_outside_the_tasks_groups_is_forbidden_to_claim_an_assigned_task(
         platform: Reglament, actors, cycle) -> None:
     task = open_task(platform, actors["anna"], cycle["id"], "Task_QualificationCall")

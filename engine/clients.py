@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from engine.access import SELLERS, Actor, require
 from engine.errors import Forbidden, InputInvalid, NotFound
 from storage import repositories as repo
-from storage.models import Client, Segment
+from storage.models import Client, Segment, utcnow
 
 
 def client_dict(client: Client) -> dict[str, Any]:
@@ -31,7 +33,7 @@ def ensure_segment(session: Session, name: str) -> Segment:
 
 
 def create_client(session: Session, actor: Actor, name: str, segment: str | None = None,
-                  owner: str | None = None) -> Client:
+                  owner: str | None = None, now: datetime | None = None) -> Client:
     require(actor, SELLERS, "create clients")
     name = (name or "").strip()
     errors: dict[str, str] = {}
@@ -56,7 +58,7 @@ def create_client(session: Session, actor: Actor, name: str, segment: str | None
     if errors:
         raise InputInvalid("the client cannot be created: " +
                            "; ".join(f"{k} {v}" for k, v in errors.items()), {"fields": errors})
-    client = Client(name=name, segment=segment_row, owner=owner_row)
+    client = Client(name=name, segment=segment_row, owner=owner_row, created_at=now or utcnow())
     session.add(client)
     session.flush()
     return client

@@ -6,15 +6,15 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-_ENV = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+_ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 MAX_LENGTH = 20_000
 
 
 def render(text: str | None, variables: dict[str, Any]) -> str:
     """Documentation with cycle variables filled in; the raw text if it cannot render.
 
-    The sandbox blocks attribute walks to Python internals; autoescape keeps the
-    result safe to show as HTML.
+    The sandbox blocks attribute walks to Python internals. The result is plain
+    text: whoever shows it as HTML escapes it (Jinja's autoescape in web/).
     """
     if not text:
         return ""
@@ -22,4 +22,4 @@ def render(text: str | None, variables: dict[str, Any]) -> str:
     try:
         return str(_ENV.from_string(text).render(**variables))
     except TemplateError:
-        return str(_ENV.from_string("{{ t }}").render(t=text))
+        return text

@@ -77,8 +77,11 @@ class ConcurrentChange(ReglamentError):
 class FormInvalid(ReglamentError):
     code = "form_invalid"
 
-    def __init__(self, field_errors: dict[str, str]) -> None:
+    def __init__(self, field_errors: dict[str, str],
+                 codes: dict[str, tuple[str, dict[str, Any]]] | None = None) -> None:
         self.field_errors = field_errors
+        #: per field: (code, parameters), for the UI to translate
+        self.codes = codes or {}
         super().__init__(
             "Some values are not valid: " + "; ".join(f"{k}: {v}" for k, v in field_errors.items()),
             {"fields": field_errors},

@@ -21,6 +21,14 @@ _TRUE = {"true", "on", "1", "yes"}
 _FALSE = {"false", "off", "0", "no", ""}
 
 
+class FieldError(ValueError):
+    """One field's problem: a code and parameters for translation, and an English message."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.code, self.message, self.params = code, message, params
+
+
 @dataclass(frozen=True)
 class FormField:
     id: str
@@ -84,12 +92,12 @@ def validate(fields: list[FormField], submitted: Mapping[str, Any],
     Keys that are not fields of the form are refused, so a submission cannot set
     other cycle variables (such as ``owner``).
     """
-    errors: dict[str, str] = {}
+    errors: dict[str, FieldError] = {}
     values: dict[str, Any] = {}
     known = {f.id for f in fields}
     for key in submitted:
         if key not in known:
-            errors[key] = "is not a field of this form"
+            errors[key] = FieldError("unknown", "is not a field of this form")
     for f in fields:
         if f.readonly:
             values[f.id] = (current or {}).get(f.id, _parse_default(f))
@@ -97,10 +105,11 @@ def validate(fields: list[FormField], submitted: Mapping[str, Any],
         raw = submitted.get(f.id)
         try:
             values[f.id] = _coerce(f, raw)
-        except ValueError as exc:
-            errors[f.id] = str(exc)
+        except FieldError as exc:
+            errors[f.id] = exc
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid({k: e.message for k, e in errors.items()},
+                          {k: (e.code, e.params) for k, e in errors.items()})
     return values
 
 
@@ -109,7 +118,7 @@ def _parse_default(f: FormField) -> Any:
         return None
     try:
         return _coerce(f, f.default)
-    except ValueError:
+    except FieldError:
         return None
 
 
@@ -122,30 +131,30 @@ def _coerce(f: FormField, raw: Any) -> Any:
         return _boolean(raw)
     if _blank(raw):
         if f.required:
-            raise ValueError("is required")
+            raise FieldError("required", "is required")
         return None
     if f.type == "long":
         value = _long(raw)
         if f.min is not None and value < f.min:
-            raise ValueError(f"must be at least {_fmt(f.min)}")
+            raise FieldError("min", f"must be at least {_fmt(f.min)}", limit=_fmt(f.min))
         if f.max is not None and value > f.max:
-            raise ValueError(f"must be at most {_fmt(f.max)}")
+            raise FieldError("max", f"must be at most {_fmt(f.max)}", limit=_fmt(f.max))
         return value
     if f.type == "date":
         return _date(raw)
     if f.type == "enum":
         allowed = [k for k, _ in f.options]
         if not isinstance(raw, str) or raw not in allowed:
-            raise ValueError(f"must be one of: {', '.join(allowed)}")
+            raise FieldError("enum", f"must be one of: {', '.join(allowed)}", allowed=", ".join(allowed))
         return raw
     if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
-        raise ValueError("must be text")
+        raise FieldError("text", "must be text")
     text = str(raw).strip()
     limit = f.maxlength if f.maxlength is not None else MAX_TEXT
     if f.minlength is not None and len(text) < f.minlength:
-        raise ValueError(f"must be at least {f.minlength} characters")
+        raise FieldError("minlength", f"must be at least {f.minlength} characters", limit=f.minlength)
     if len(text) > limit:
-        raise ValueError(f"must be at most {limit} characters")
+        raise FieldError("maxlength", f"must be at most {limit} characters", limit=limit)
     return text
 
 
@@ -160,12 +169,12 @@ def _boolean(raw: Any) -> bool:
         return True
     if isinstance(raw, str) and raw.strip().lower() in _FALSE:
         return False
-    raise ValueError("must be true or false")
+    raise FieldError("boolean", "must be true or false")
 
 
 def _long(raw: Any) -> int:
     if isinstance(raw, bool):
-        raise ValueError("must be a whole number")
+        raise FieldError("long", "must be a whole number")
     if isinstance(raw, int):
         value = raw
     elif isinstance(raw, float) and raw.is_integer():
@@ -173,22 +182,22 @@ def _long(raw: Any) -> int:
     elif isinstance(raw, str):
         text = raw.strip().replace(" ", "").replace("\u00a0", "")
         if not _WHOLE.fullmatch(text):
-            raise ValueError("must be a whole number")
+            raise FieldError("long", "must be a whole number")
         value = int(text)
     else:
-        raise ValueError("must be a whole number")
+        raise FieldError("long", "must be a whole number")
     if abs(value) > 2**63 - 1:
-        raise ValueError("is too large")
+        raise FieldError("too_large", "is too large")
     return value
 
 
 def _date(raw: Any) -> str:
     if not isinstance(raw, str):
-        raise ValueError("must be a date (YYYY-MM-DD)")
+        raise FieldError("date", "must be a date (YYYY-MM-DD)")
     text = raw.strip()
     try:
         if len(text) == 10:
             return date.fromisoformat(text).isoformat()
         return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
     except ValueError:
-        raise ValueError("must be a date (YYYY-MM-DD)") from None
+        raise FieldError("date", "must be a date (YYYY-MM-DD)") from None

@@ -95,7 +95,7 @@ class Reglament:
     def create_client(self, actor: Actor, name: str, segment: str | None = None,
                       owner: str | None = None) -> dict[str, Any]:
         with self.command() as s:
-            return clients.client_dict(clients.create_client(s, actor, name, segment, owner))
+            return clients.client_dict(clients.create_client(s, actor, name, segment, owner, self.ctx.now()))
 
     def client(self, actor: Actor, client_id: int) -> tuple[Client, list[Cycle]]:
         with self.query() as s:

@@ -38,6 +38,32 @@ EVENT_LABELS = {
 }
 
 
+_FIELD_ERRORS: dict[str, Any] = {
+    "required": lambda p: gettext("is required"),
+    "min": lambda p: gettext("must be at least %(limit)s", limit=p.get("limit")),
+    "max": lambda p: gettext("must be at most %(limit)s", limit=p.get("limit")),
+    "minlength": lambda p: gettext("must be at least %(limit)s characters", limit=p.get("limit")),
+    "maxlength": lambda p: gettext("must be at most %(limit)s characters", limit=p.get("limit")),
+    "enum": lambda p: gettext("must be one of: %(allowed)s", allowed=p.get("allowed")),
+    "text": lambda p: gettext("must be text"),
+    "boolean": lambda p: gettext("must be true or false"),
+    "long": lambda p: gettext("must be a whole number"),
+    "too_large": lambda p: gettext("is too large"),
+    "date": lambda p: gettext("must be a date (YYYY-MM-DD)"),
+    "unknown": lambda p: gettext("is not a field of this form"),
+}
+
+
+def field_errors(messages: dict[str, str], codes: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Per-field messages in the user's language (the engine's English where no code is known)."""
+    out = {}
+    for field_id, message in messages.items():
+        code, params = codes.get(field_id, ("", {}))
+        render = _FIELD_ERRORS.get(code)
+        out[field_id] = render(params) if render else message
+    return out
+
+
 def template_globals() -> dict[str, Any]:
     return {"LOCALES": LOCALES}
 

@@ -7,8 +7,10 @@ shares one name.
 """
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +20,25 @@ from flask.testing import FlaskClient
 from engine import demo
 from engine.platform import Reglament
 from web.app import create_app
+
+
+def _reexport_root_helpers() -> None:
+    """Engine tests do ``from conftest import bpmn_file``. Every conftest.py is imported as the
+    module ``conftest``, so when this directory is collected first (``pytest tests/web
+    tests/engine``) that import would find this module: offer the root conftest's plain helpers
+    (not its fixtures, which must stay defined once) here too."""
+    spec = importlib.util.spec_from_file_location("_reglament_root_conftest",
+                                                  Path(__file__).resolve().parents[1] / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    root = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root)
+    for name, value in vars(root).items():
+        is_fixture = type(value).__name__ == "FixtureFunctionDefinition" or hasattr(value, "_pytestfixturefunction")
+        if not name.startswith("_") and not is_fixture and name not in globals():
+            globals()[name] = value
+
+
+_reexport_root_helpers()
 
 
 @pytest.fixture
@@ -66,10 +87,18 @@ def login() -> Callable[..., Any]:
     return _login
 
 
+@pytest.fixture(scope="session")
+def api_tokens() -> dict[str, str]:
+    """Tokens by login, kept for the session: users and the signing secret outlive each test,
+    and issuing one costs a deliberately slow password check."""
+    return {}
+
+
 @pytest.fixture
-def api(app: Flask) -> Callable[..., Any]:
-    """``api("anna").get("/api/v1/...")``: a test client sending anna's Bearer token."""
-    tokens: dict[str, str] = {}
+def api(app: Flask, api_tokens: dict[str, str]) -> Callable[..., Any]:
+    """``api("anna").get("/api/v1/...")``: a test client sending anna's Bearer token
+    (obtained from POST /api/v1/token)."""
+    tokens = api_tokens
 
     def _api(who: str) -> "BearerClient":
         if who not in tokens:

@@ -5,6 +5,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from urllib.parse import urlsplit
+
 from flask import g, redirect, request, session, url_for
 
 from engine.access import Actor
@@ -36,10 +38,17 @@ def login_required(view: F) -> F:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths: no open redirects."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Only same-site paths: no open redirects, no header injection.
+
+    Browsers drop tabs and newlines inside URLs and treat a backslash like a
+    slash, so any control character or backslash makes the target unsafe.
+    """
+    if not target or any(ord(ch) < 0x20 or ord(ch) == 0x7F or ch == "\\" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
 
 
 def actor() -> Actor:

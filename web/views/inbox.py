@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import FormInvalid
+from web.i18n import field_errors
 from web.views import actor, login_required, platform, safe_next
 
 bp = Blueprint("inbox", __name__)
@@ -29,7 +30,7 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
         try:
             platform().complete_task(actor(), task_id, submitted)
         except FormInvalid as exc:
-            errors = exc.field_errors
+            errors = field_errors(exc.field_errors, exc.codes)
             values.update(submitted)
         else:
             flash(_("Task “%(name)s” completed.", name=open_task.name), "success")

@@ -209,7 +209,7 @@ class HistoryEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     type: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str | None] = mapped_column(String(64))
-    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_id: Mapped[str | None] = mapped_column(String(36), index=True)
     element_id: Mapped[str | None] = mapped_column(String(200))
     task_name: Mapped[str | None] = mapped_column(String(300))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:20:33.414170
+Create Date: 2026-11-26 22:45:12.456479
 """
 from alembic import op
 import sqlalchemy as sa
@@ -127,6 +127,7 @@ def upgrade() -> None:
     with op.batch_alter_table('history_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_history_events_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_history_events_cycle_id'), ['cycle_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_history_events_task_id'), ['task_id'], unique=False)
 
     op.create_table('open_tasks',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -173,6 +174,7 @@ def downgrade() -> None:
 
     op.drop_table('open_tasks')
     with op.batch_alter_table('history_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_history_events_task_id'))
         batch_op.drop_index(batch_op.f('ix_history_events_cycle_id'))
         batch_op.drop_index(batch_op.f('ix_history_events_client_id'))
 

@@ -64,7 +64,7 @@ def authenticate(session: Session, login: str, password: str) -> Actor:
 
 
 def actor_by_id(session: Session, user_id: int) -> Actor:
-    user = session.get(User, user_id)
+    user = repo.user_by_id(session, user_id)
     if user is None or not user.active:
         raise Unauthenticated("the user no longer exists or is disabled")
     return to_actor(user)
@@ -97,7 +97,8 @@ class TokenSigner:
             raise Unauthenticated("the token has expired; ask for a new one") from None
         except BadSignature:
             raise Unauthenticated("the token is not valid") from None
-        user = session.get(User, payload.get("uid"))
+        uid = payload.get("uid")
+        user = repo.user_by_id(session, uid) if isinstance(uid, int) else None
         if user is None or not user.active or user.password_hash[-12:] != payload.get("pw"):
             raise Unauthenticated("the token is no longer valid")
         return to_actor(user)

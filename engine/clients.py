@@ -65,7 +65,7 @@ def create_client(session: Session, actor: Actor, name: str, segment: str | None
 
 
 def get_client(session: Session, actor: Actor, client_id: int) -> Client:
-    client = session.get(Client, client_id)
+    client = repo.client_by_id(session, client_id)
     if client is None:
         raise NotFound(f"no client {client_id}")
     if not may_see_client(actor, client):

@@ -7,11 +7,12 @@ advances it, then writes state, the open-task projection and history together.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 from uuid import UUID
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
@@ -44,16 +45,18 @@ class Context:
 
     specs: runtime.SpecCache
     now: Callable[[], datetime]
+    forms: dict[tuple[int, str], list[forms.FormField]] = field(default_factory=dict)
 
     def specs_for(self, session: Session, version: RegulationVersion) -> runtime.SpecSet:
-        return self.specs.get(version.id, lambda: version.spec)
+        return self.specs.get(version.id, lambda: repo.version_spec(session, version.id))
 
 
 class _Recorder:
-    """Collects history events of one command; all share one timestamp order."""
+    """Collects the history events of one command and appends them in one statement."""
 
     def __init__(self, session: Session, cycle: Cycle, actor: str | None, at: datetime) -> None:
         self.session, self.cycle, self.actor, self.at = session, cycle, actor, at
+        self.rows: list[dict[str, Any]] = []
 
     def add(self, type_: str, task: Task | OpenTask | None = None, data: dict[str, Any] | None = None,
             actor: str | None = "__default__") -> None:
@@ -63,10 +66,15 @@ class _Recorder:
             name = task.task_spec.bpmn_name or element_id
         elif isinstance(task, OpenTask):
             task_id, element_id, name = task.id, task.element_id, task.name
-        self.session.add(HistoryEvent(
-            cycle_id=self.cycle.id, client_id=self.cycle.client_id, at=self.at, type=type_,
-            actor=self.actor if actor == "__default__" else actor, task_id=task_id,
-            element_id=element_id, task_name=name, data=_jsonable(data or {})))
+        self.rows.append({
+            "cycle_id": self.cycle.id, "client_id": self.cycle.client_id, "at": self.at, "type": type_,
+            "actor": self.actor if actor == "__default__" else actor, "task_id": task_id,
+            "element_id": element_id, "task_name": name, "data": _jsonable(data or {})})
+
+    def write(self) -> None:
+        if self.rows:
+            self.session.execute(insert(HistoryEvent), self.rows)
+            self.rows = []
 
 
 def _jsonable(value: Any) -> Any:
@@ -125,25 +133,29 @@ def _open_task_or_conflict(session: Session, task_id: str) -> OpenTask:
                             {"task_id": task_id})
 
 
-def _lock(session: Session, task_id: str) -> tuple[OpenTask, Cycle]:
-    """Lock the task's cycle, then re-read the task under the lock."""
-    first = _open_task_or_conflict(session, task_id)
-    cycle = repo.cycle_for_update(session, first.cycle_id)
+def _lock(session: Session, task_id: str) -> tuple[OpenTask, Cycle, dict[str, OpenTask]]:
+    """Lock the task's cycle, then read the cycle's open tasks under the lock."""
+    cycle_id = repo.cycle_of_open_task(session, task_id)
+    if cycle_id is None:
+        _open_task_or_conflict(session, task_id)  # raises: completed before, or unknown
+    cycle = repo.cycle_for_update(session, cycle_id)  # type: ignore[arg-type]
     if cycle is None:
         raise NotFound(f"no cycle for task {task_id}")
-    session.expire(first)
-    task = _open_task_or_conflict(session, task_id)
+    known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
+    task = known.get(task_id) or _open_task_or_conflict(session, task_id)
     if cycle.status != ACTIVE:
         raise TaskNotActionable(f"cycle {cycle.id} is {cycle.status}; its tasks cannot be acted on",
                                 {"cycle_id": cycle.id, "status": cycle.status})
-    return task, cycle
+    return task, cycle, known
 
 
 def task_form(session: Session, ctx: Context, task: OpenTask) -> list[forms.FormField]:
-    cycle = session.get(Cycle, task.cycle_id)
-    assert cycle is not None
-    spec, subs = ctx.specs_for(session, cycle.version)
-    return forms.fields_of(_find_spec(spec, subs, task.element_id))
+    key = (task.version_id, task.element_id)
+    found = ctx.forms.get(key)
+    if found is None:  # versions are immutable, so a task's form never changes
+        spec, subs = ctx.specs.get(task.version_id, lambda: repo.version_spec(session, task.version_id))
+        found = ctx.forms[key] = forms.fields_of(_find_spec(spec, subs, task.element_id))
+    return found
 
 
 def _find_spec(spec: Any, subs: dict[str, Any], element_id: str) -> Any:
@@ -156,7 +168,7 @@ def _find_spec(spec: Any, subs: dict[str, Any], element_id: str) -> Any:
 
 def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
                   submitted: dict[str, Any]) -> Cycle:
-    task, cycle = _lock(session, task_id)
+    task, cycle, known = _lock(session, task_id)
     if not may_act_on_task(actor, task.assignee, task.candidate_groups):
         raise Forbidden(_not_yours(task))
     specs = ctx.specs_for(session, cycle.version)
@@ -168,7 +180,6 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
     now = ctx.now()
     rec = _Recorder(session, cycle, actor.login, now)
     wf_task.data.update(values)
-    known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
     if task.assignee is None:
         rec.add("claimed", task, {"assignee": actor.login})
     try:
@@ -190,7 +201,7 @@ def _not_yours(task: OpenTask) -> str:
 
 
 def claim_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> OpenTask:
-    task, cycle = _lock(session, task_id)
+    task, cycle, _ = _lock(session, task_id)
     if task.assignee == actor.login:
         return task
     if not may_act_on_task(actor, None, task.candidate_groups):
@@ -199,12 +210,14 @@ def claim_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> Op
         raise TaskNotActionable(f"task '{task.name}' is already assigned to {task.assignee}")
     task.assignee, task.claimed = actor.login, True
     _touch(cycle)
-    _Recorder(session, cycle, actor.login, ctx.now()).add("claimed", task, {"assignee": actor.login})
+    rec = _Recorder(session, cycle, actor.login, ctx.now())
+    rec.add("claimed", task, {"assignee": actor.login})
+    rec.write()
     return task
 
 
 def release_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> OpenTask:
-    task, cycle = _lock(session, task_id)
+    task, cycle, _ = _lock(session, task_id)
     if task.assignee != actor.login:
         raise Forbidden(f"only the person who holds task '{task.name}' may release it")
     if not task.claimed:
@@ -212,7 +225,9 @@ def release_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> 
                                 "released; ask the head of sales to hand it over")
     task.assignee, task.claimed = None, False
     _touch(cycle)
-    _Recorder(session, cycle, actor.login, ctx.now()).add("released", task)
+    rec = _Recorder(session, cycle, actor.login, ctx.now())
+    rec.add("released", task)
+    rec.write()
     return task
 
 
@@ -255,6 +270,7 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
         if outcome is None:
             data["note"] = "the regulation ended without a won/lost end event"
         rec.add("ended", ended[0] if ended else None, data, actor=None)
+    rec.write()
 
 
 def _variables(workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -359,7 +375,7 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
         except ExpressionError as exc:
             _incident(cycle, rec, task, exc, rec.at)
             continue
-        row = OpenTask(id=task_id, cycle_id=cycle.id, client_id=cycle.client_id,
+        row = OpenTask(id=task_id, cycle_id=cycle.id, version_id=cycle.version_id, client_id=cycle.client_id,
                        element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
                        stage=stage, work_type=(task.task_spec.extensions or {}).get("work_type"),
                        lane=task.task_spec.lane, assignee=assignee, claimed=False, created_at=rec.at,

@@ -6,6 +6,7 @@ own (engine.errors); a lost optimistic-lock race becomes ConcurrentChange.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -23,12 +24,17 @@ from storage.db import Database
 from storage.models import Client, Cycle, OpenTask, utcnow
 
 
+#: how long a verified API token's user (roles, groups) is reused before it is read again
+TOKEN_CACHE_SECONDS = 5.0
+
+
 class Reglament:
     def __init__(self, db: Database, secret_key: str, clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.specs = runtime.SpecCache()
         self.ctx = cycles.Context(specs=self.specs, now=clock)
         self.tokens = accounts.TokenSigner(secret_key)
+        self._token_cache: dict[str, tuple[float, Actor]] = {}
 
     # -- plumbing
     @contextmanager
@@ -66,8 +72,17 @@ class Reglament:
             return self.tokens.issue(s, actor)
 
     def actor_from_token(self, token: str) -> Actor:
+        """The token's user; verified actors are remembered for TOKEN_CACHE_SECONDS."""
+        now = time.monotonic()
+        cached = self._token_cache.get(token)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         with self.query() as s:
-            return self.tokens.verify(s, token)
+            actor = self.tokens.verify(s, token)
+        if len(self._token_cache) >= 10_000:
+            self._token_cache.clear()
+        self._token_cache[token] = (now + TOKEN_CACHE_SECONDS, actor)
+        return actor
 
     def create_user(self, login: str, name: str, password: str, roles: list[str],
                     groups: list[str], locale: str = "en") -> Actor:

@@ -142,12 +142,9 @@ def deploy(session: Session, actor: Actor, files: list[SourceFile]) -> Deployed:
 
 
 def latest_version(session: Session, key: str) -> RegulationVersion:
-    regulation = repo.regulation_by_key(session, key)
-    if regulation is None:
-        raise NotFound(f"no regulation {key!r}; deploy it first")
-    found = repo.version(session, regulation.id, regulation.latest_version)
+    found = repo.latest_version(session, key)
     if found is None:
-        raise NotFound(f"regulation {key!r} has no deployed version")
+        raise NotFound(f"no regulation {key!r}; deploy it first")
     return found
 
 

@@ -76,7 +76,7 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="selectin")
+    groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="select")
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -100,8 +100,8 @@ class Client(Base):
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    segment: Mapped[Segment | None] = relationship(lazy="joined")
-    owner: Mapped[User | None] = relationship(lazy="joined")
+    segment: Mapped[Segment | None] = relationship()
+    owner: Mapped[User | None] = relationship()
 
 
 class Regulation(Base):
@@ -146,7 +146,8 @@ class Cycle(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     loss_reason: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(100))
-    state: Mapped[dict[str, Any]] = mapped_column()  # SpiffWorkflow instance state, no spec
+    # SpiffWorkflow instance state without the spec; loaded only by commands that advance the cycle
+    state: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
     incident: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -169,6 +170,7 @@ class OpenTask(Base):
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("regulation_versions.id"))  # its form's spec
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))

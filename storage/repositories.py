@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from storage.models import (
     Client,
@@ -20,11 +20,25 @@ from storage.models import (
 
 
 def user_by_login(session: Session, login: str) -> User | None:
-    return session.scalar(select(User).where(User.login == login))
+    return session.scalar(select(User).where(User.login == login).options(selectinload(User.groups)))
+
+
+# Hot-path statements are built once; only their parameters change per call.
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id")).options(selectinload(User.groups))
+_LATEST_VERSION = (select(RegulationVersion).join(Regulation)
+                   .where(Regulation.key == bindparam("key"),
+                          RegulationVersion.number == Regulation.latest_version))
+_CYCLE_OF_OPEN_TASK = select(OpenTask.cycle_id).where(OpenTask.id == bindparam("task_id"))
+_OPEN_TASKS_OF_CYCLE = (select(OpenTask).where(OpenTask.cycle_id == bindparam("cycle_id"))
+                        .order_by(OpenTask.created_at))
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.scalar(_USER_BY_ID, {"user_id": user_id})
 
 
 def users(session: Session) -> Sequence[User]:
-    return session.scalars(select(User).order_by(User.login)).all()
+    return session.scalars(select(User).order_by(User.login).options(selectinload(User.groups))).all()
 
 
 def segment_by_name(session: Session, name: str) -> Segment | None:
@@ -35,9 +49,14 @@ def segments(session: Session) -> Sequence[Segment]:
     return session.scalars(select(Segment).order_by(Segment.name)).all()
 
 
+def client_by_id(session: Session, client_id: int) -> Client | None:
+    return session.get(Client, client_id, options=[joinedload(Client.segment), joinedload(Client.owner)])
+
+
 def clients(session: Session, owner_id: int | None = None, search: str | None = None,
             limit: int = 200, offset: int = 0) -> Sequence[Client]:
-    query = select(Client).order_by(Client.name, Client.id)
+    query = (select(Client).order_by(Client.name, Client.id)
+             .options(joinedload(Client.segment), joinedload(Client.owner)))
     if owner_id is not None:
         query = query.where(Client.owner_id == owner_id)
     if search:
@@ -58,6 +77,10 @@ def version(session: Session, regulation_id: int, number: int) -> RegulationVers
         RegulationVersion.regulation_id == regulation_id, RegulationVersion.number == number))
 
 
+def latest_version(session: Session, key: str) -> RegulationVersion | None:
+    return session.scalar(_LATEST_VERSION, {"key": key})
+
+
 def versions(session: Session, regulation_id: int) -> Sequence[RegulationVersion]:
     return session.scalars(select(RegulationVersion)
                            .where(RegulationVersion.regulation_id == regulation_id)
@@ -70,7 +93,7 @@ def version_spec(session: Session, version_id: int) -> dict:  # type: ignore[typ
 
 def cycle_for_update(session: Session, cycle_id: int) -> Cycle | None:
     """The cycle, row-locked on PostgreSQL (SQLite already holds its write lock)."""
-    query = select(Cycle).where(Cycle.id == cycle_id)
+    query = select(Cycle).where(Cycle.id == cycle_id).options(undefer(Cycle.state))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Cycle)
     return session.scalar(query)
@@ -95,9 +118,12 @@ def open_task(session: Session, task_id: str) -> OpenTask | None:
     return session.get(OpenTask, task_id)
 
 
+def cycle_of_open_task(session: Session, task_id: str) -> int | None:
+    return session.scalar(_CYCLE_OF_OPEN_TASK, {"task_id": task_id})
+
+
 def open_tasks_of_cycle(session: Session, cycle_id: int) -> Sequence[OpenTask]:
-    return session.scalars(select(OpenTask).where(OpenTask.cycle_id == cycle_id)
-                           .order_by(OpenTask.created_at)).all()
+    return session.scalars(_OPEN_TASKS_OF_CYCLE, {"cycle_id": cycle_id}).all()
 
 
 def inbox(session: Session, login: str, candidate_keys: frozenset[str], scope: str | None,

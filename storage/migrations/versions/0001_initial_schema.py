@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:45:12.456479
+Create Date: 2026-11-26 22:48:58.081893
 """
 from alembic import op
 import sqlalchemy as sa
@@ -132,6 +132,7 @@ def upgrade() -> None:
     op.create_table('open_tasks',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.Column('element_id', sa.String(length=200), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
@@ -144,6 +145,7 @@ def upgrade() -> None:
     sa.Column('due_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], ),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycles.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['regulation_versions.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('open_tasks', schema=None) as batch_op:

@@ -73,7 +73,7 @@ class _Recorder:
 
     def write(self) -> None:
         if self.rows:
-            self.session.execute(insert(HistoryEvent), self.rows)
+            self.session.execute(insert(HistoryEvent.__table__), self.rows)  # one executemany
             self.rows = []
 
 
@@ -135,11 +135,9 @@ def _open_task_or_conflict(session: Session, task_id: str) -> OpenTask:
 
 def _lock(session: Session, task_id: str) -> tuple[OpenTask, Cycle, dict[str, OpenTask]]:
     """Lock the task's cycle, then read the cycle's open tasks under the lock."""
-    cycle_id = repo.cycle_of_open_task(session, task_id)
-    if cycle_id is None:
-        _open_task_or_conflict(session, task_id)  # raises: completed before, or unknown
-    cycle = repo.cycle_for_update(session, cycle_id)  # type: ignore[arg-type]
+    cycle = repo.cycle_of_task_for_update(session, task_id)
     if cycle is None:
+        _open_task_or_conflict(session, task_id)  # raises: completed before, or unknown
         raise NotFound(f"no cycle for task {task_id}")
     known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
     task = known.get(task_id) or _open_task_or_conflict(session, task_id)

@@ -182,8 +182,9 @@ class OpenTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column()
     client: Mapped[Client] = relationship(lazy="joined")
+    # rows go with their task through ON DELETE CASCADE, without one DELETE each
     group_rows: Mapped[list[TaskCandidateGroup]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", passive_deletes=True
+        cascade="save-update, merge", lazy="selectin", passive_deletes="all"
     )
 
     @property

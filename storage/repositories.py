@@ -28,7 +28,13 @@ _USER_BY_ID = select(User).where(User.id == bindparam("user_id")).options(select
 _LATEST_VERSION = (select(RegulationVersion).join(Regulation)
                    .where(Regulation.key == bindparam("key"),
                           RegulationVersion.number == Regulation.latest_version))
-_CYCLE_OF_OPEN_TASK = select(OpenTask.cycle_id).where(OpenTask.id == bindparam("task_id"))
+_CYCLE_OF_TASK = (select(Cycle).options(undefer(Cycle.state)).where(Cycle.id == (
+    select(OpenTask.cycle_id).where(OpenTask.id == bindparam("task_id")).scalar_subquery())))
+_CYCLE_OF_TASK_FOR_UPDATE = _CYCLE_OF_TASK.with_for_update(of=Cycle)
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 _OPEN_TASKS_OF_CYCLE = (select(OpenTask).where(OpenTask.cycle_id == bindparam("cycle_id"))
                         .order_by(OpenTask.created_at))
 
@@ -94,7 +100,7 @@ def version_spec(session: Session, version_id: int) -> dict:  # type: ignore[typ
 def cycle_for_update(session: Session, cycle_id: int) -> Cycle | None:
     """The cycle, row-locked on PostgreSQL (SQLite already holds its write lock)."""
     query = select(Cycle).where(Cycle.id == cycle_id).options(undefer(Cycle.state))
-    if session.get_bind().dialect.name == "postgresql":
+    if _is_postgresql(session):
         query = query.with_for_update(of=Cycle)
     return session.scalar(query)
 
@@ -118,8 +124,10 @@ def open_task(session: Session, task_id: str) -> OpenTask | None:
     return session.get(OpenTask, task_id)
 
 
-def cycle_of_open_task(session: Session, task_id: str) -> int | None:
-    return session.scalar(_CYCLE_OF_OPEN_TASK, {"task_id": task_id})
+def cycle_of_task_for_update(session: Session, task_id: str) -> Cycle | None:
+    """The cycle holding an open task, locked like cycle_for_update; None if the task is not open."""
+    query = _CYCLE_OF_TASK_FOR_UPDATE if _is_postgresql(session) else _CYCLE_OF_TASK
+    return session.scalar(query, {"task_id": task_id})
 
 
 def open_tasks_of_cycle(session: Session, cycle_id: int) -> Sequence[OpenTask]:

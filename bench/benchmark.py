@@ -137,7 +137,6 @@ def main() -> None:
         assert status == 200
         open_tasks = len(tasks)  # type: ignore[arg-type]
         inboxes.append(ms)
-    server.close()
     print(summary("start cycle", starts))
     print(summary("complete task", completes))
     print(summary(f"inbox ({open_tasks} tasks)", inboxes))

@@ -79,6 +79,10 @@ def parse_document(data: bytes | str, filename: str = "diagram") -> etree._Eleme
         raise RegulationInvalid([Problem(None, f"{filename} cannot be read: {exc}")]) from None
 
 
+def is_bpmn(tree: etree._ElementTree) -> bool:
+    return _tag(tree.getroot()) == (BPMN_NS, "definitions")
+
+
 def is_dmn(tree: etree._ElementTree) -> bool:
     return etree.QName(tree.getroot()).namespace in DMN_NAMESPACES
 

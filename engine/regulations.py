@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -30,9 +31,12 @@ class Deployed:
     name: str
     version: int
     created: bool  # False when the XML was unchanged and the latest version was kept
+    executable: bool = True
+    problems: tuple[Problem, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "name": self.name, "version": self.version, "created": self.created}
+        return {"key": self.key, "name": self.name, "version": self.version, "created": self.created,
+                "executable": self.executable, "problems": [p.as_dict() for p in self.problems]}
 
 
 @dataclass
@@ -41,13 +45,18 @@ class Compiled:
     name: str
     xml: str
     dmn: list[str]
-    specs: dict[str, Any]
+    specs: dict[str, Any] | None
     stages: list[str]
     digest: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def executable(self) -> bool:
+        return self.specs is not None
 
 
-def compile_regulation(files: list[SourceFile], session: Session | None = None) -> Compiled:
-    """Parse, inspect and compile one regulation (a BPMN file plus DMN files)."""
+def _read(files: list[SourceFile]) -> tuple[SourceFile, etree._ElementTree, list[tuple[SourceFile, etree._ElementTree]]]:
+    """Parse every file safely; exactly one must be BPMN, the others DMN."""
     bpmn_docs: list[tuple[SourceFile, etree._ElementTree]] = []
     dmn_docs: list[tuple[SourceFile, etree._ElementTree]] = []
     for f in files:
@@ -56,8 +65,38 @@ def compile_regulation(files: list[SourceFile], session: Session | None = None) 
     if len(bpmn_docs) != 1:
         raise RegulationInvalid([Problem(None, f"a regulation is one BPMN file (with any DMN files); "
                                          f"got {len(bpmn_docs)} BPMN files")])
-    source, tree = bpmn_docs[0]
+    return bpmn_docs[0][0], bpmn_docs[0][1], dmn_docs
+
+
+def compile_regulation(files: list[SourceFile], session: Session | None = None,
+                       keep_if_not_executable: bool = False) -> Compiled:
+    """Parse, inspect and compile one regulation (a BPMN file plus DMN files).
+
+    With ``keep_if_not_executable`` a well-formed BPMN document that cannot run here comes
+    back without specs and with its problems, to be stored for viewing and export.
+    Unsafe or unreadable files are always refused.
+    """
+    source, tree, dmn_docs = _read(files)
     facts = bpmn_xml.inspect(tree, source.name)
+    xml = etree.tostring(tree, encoding="unicode")
+    dmn = [etree.tostring(t, encoding="unicode") for _, t in dmn_docs]
+    digest = hashlib.sha256("\x00".join([xml, *dmn]).encode("utf-8")).hexdigest()
+    try:
+        if not facts.process_names and not facts.problems:
+            raise RegulationInvalid([Problem(None, f"{source.name} has no process")])
+        key, specs = _compile(source, tree, dmn_docs, facts, session)
+    except RegulationInvalid as exc:
+        if not keep_if_not_executable or bpmn_xml.is_bpmn(tree) is False:
+            raise
+        key = _display_key(tree, facts, source.name)
+        return Compiled(key=key, name=_display_name(tree, facts, key), xml=xml, dmn=dmn, specs=None,
+                        stages=facts.stages.get(key, []), digest=digest, problems=exc.problems)
+    return Compiled(key=key, name=facts.process_names.get(key) or key, xml=xml, dmn=dmn, specs=specs,
+                    stages=facts.stages.get(key, []), digest=digest)
+
+
+def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[SourceFile, etree._ElementTree]],
+             facts: bpmn_xml.DocumentFacts, session: Session | None) -> tuple[str, dict[str, Any]]:
     if facts.problems:
         raise RegulationInvalid(facts.problems)
     main = [p for p in facts.executable if p not in facts.called]
@@ -86,15 +125,31 @@ def compile_regulation(files: list[SourceFile], session: Session | None = None) 
         raise RegulationInvalid([_problem_from_validation(exc, tree)]) from None
     except SpiffWorkflowException as exc:
         raise RegulationInvalid([Problem(None, f"SpiffWorkflow cannot use this diagram: {exc}")]) from None
-    except (KeyError, IndexError, AttributeError, TypeError, ValueError, AssertionError) as exc:
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError, AssertionError, RecursionError) as exc:
         raise RegulationInvalid([Problem(None, f"the diagram uses a construct Reglament cannot run "
                                          f"({type(exc).__name__}: {exc})")]) from None
-    xml = etree.tostring(tree, encoding="unicode")
-    dmn = [etree.tostring(t, encoding="unicode") for _, t in dmn_docs]
-    digest = hashlib.sha256("\x00".join([xml, *dmn]).encode("utf-8")).hexdigest()
-    return Compiled(key=key, name=facts.process_names.get(key) or key, xml=xml, dmn=dmn,
-                    specs=runtime.specs_to_dict(spec, subprocess_specs),
-                    stages=facts.stages.get(key, []), digest=digest)
+    return key, runtime.specs_to_dict(spec, subprocess_specs)
+
+
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _display_key(tree: etree._ElementTree, facts: bpmn_xml.DocumentFacts, filename: str) -> str:
+    for candidate in (*facts.executable, *facts.process_names, tree.getroot().get("id") or "",
+                      filename.rsplit(".", 1)[0]):
+        key = _KEY_CHARS.sub("_", candidate).strip("_")
+        if key:
+            return key[:200]
+    return "diagram"
+
+
+def _display_name(tree: etree._ElementTree, facts: bpmn_xml.DocumentFacts, key: str) -> str:
+    root = tree.getroot()
+    for el in root.iter(f"{{{bpmn_xml.BPMN_NS}}}participant"):
+        if el.get("name"):
+            return str(el.get("name"))[:300]
+    named = [n for n in facts.process_names.values() if n]
+    return (named[0] if named else root.get("name") or key)[:300]
 
 
 def _add_deployed_process(parser: RegulationParser, session: Session | None, key: str) -> None:
@@ -119,9 +174,10 @@ def _problem_from_validation(exc: ValidationException, tree: etree._ElementTree)
     return Problem(element_id, message, line=line, element_name=getattr(exc, "name", None) or None)
 
 
-def deploy(session: Session, actor: Actor, files: list[SourceFile]) -> Deployed:
+def deploy(session: Session, actor: Actor, files: list[SourceFile],
+           keep_if_not_executable: bool = False) -> Deployed:
     require(actor, PROCESS_OWNERS, "deploy regulations")
-    compiled = compile_regulation(files, session)
+    compiled = compile_regulation(files, session, keep_if_not_executable)
     regulation = repo.regulation_by_key(session, compiled.key)
     if regulation is None:
         regulation = Regulation(key=compiled.key, name=compiled.name, latest_version=0)
@@ -130,24 +186,33 @@ def deploy(session: Session, actor: Actor, files: list[SourceFile]) -> Deployed:
     else:
         latest = repo.version(session, regulation.id, regulation.latest_version)
         if latest is not None and latest.xml_sha256 == compiled.digest:
-            return Deployed(regulation.key, regulation.name, latest.number, created=False)
+            return Deployed(regulation.key, regulation.name, latest.number, created=False,
+                            executable=latest.executable,
+                            problems=tuple(Problem(**p) for p in latest.problems))
     regulation.latest_version += 1
     regulation.name = compiled.name
+    regulation.executable = compiled.executable
     session.add(RegulationVersion(
         regulation_id=regulation.id, number=regulation.latest_version, xml=compiled.xml,
         xml_sha256=compiled.digest, dmn=compiled.dmn, spec=compiled.specs, stages=compiled.stages,
+        executable=compiled.executable, problems=[p.as_dict() for p in compiled.problems],
         created_by=actor.login))
     session.flush()
-    return Deployed(regulation.key, regulation.name, regulation.latest_version, created=True)
+    return Deployed(regulation.key, regulation.name, regulation.latest_version, created=True,
+                    executable=compiled.executable, problems=tuple(compiled.problems))
 
 
 def latest_version(session: Session, key: str) -> RegulationVersion:
     found = repo.latest_version(session, key)
     if found is None:
         raise NotFound(f"no regulation {key!r}; deploy it first")
+    if not found.executable:
+        raise RegulationInvalid([Problem(None, f"regulation {key!r} version {found.number} is stored "
+                                         "as a diagram only and cannot run")] +
+                                [Problem(**p) for p in found.problems])
     return found
 
 
 def list_regulations(session: Session) -> list[dict[str, Any]]:
-    return [{"key": r.key, "name": r.name, "version": r.latest_version}
+    return [{"key": r.key, "name": r.name, "version": r.latest_version, "executable": r.executable}
             for r in repo.regulations(session)]

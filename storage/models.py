@@ -112,6 +112,7 @@ class Regulation(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    executable: Mapped[bool] = mapped_column(Boolean, default=True)  # of the latest version
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -127,8 +128,12 @@ class RegulationVersion(Base):
     xml: Mapped[str] = mapped_column(Text, deferred=True)
     xml_sha256: Mapped[str] = mapped_column(String(64))
     dmn: Mapped[list[Any]] = mapped_column(default=list, deferred=True)  # DMN documents deployed with it
-    spec: Mapped[dict[str, Any]] = mapped_column(deferred=True)  # serialized SpiffWorkflow specs
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)  # serialized SpiffWorkflow specs
     stages: Mapped[list[Any]] = mapped_column(default=list)
+    # A diagram that cannot run here (made by another tool, or for another engine) is kept,
+    # viewable and exportable, with the problems that stop it from running.
+    executable: Mapped[bool] = mapped_column(Boolean, default=True)
+    problems: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(64))
     regulation: Mapped[Regulation] = relationship(lazy="joined")

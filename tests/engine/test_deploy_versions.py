@@ -24,8 +24,9 @@ def _renamed_demo() -> bytes:
 def test_deploying_the_same_xml_again_keeps_the_version(platform: Reglament, actors) -> None:
     again = platform.deploy(actors["head"], _demo())
     assert again.as_dict() == {"key": "new_client_sale", "name": "New client sale", "version": 1,
-                               "created": False}
-    assert platform.regulations() == [{"key": "new_client_sale", "name": "New client sale", "version": 1}]
+                               "created": False, "executable": True, "problems": []}
+    assert platform.regulations() == [{"key": "new_client_sale", "name": "New client sale", "version": 1,
+                                       "executable": True}]
 
 
 def test_a_changed_xml_gets_the_next_version(platform: Reglament, actors) -> None:
@@ -35,7 +36,8 @@ def test_a_changed_xml_gets_the_next_version(platform: Reglament, actors) -> Non
     renamed = _renamed_demo().replace(b'name="New client sale" isExecutable', b'name="New client sale v3" isExecutable')
     third = platform.deploy(actors["head"], _demo(renamed))
     assert (third.version, third.name) == (3, "New client sale v3")
-    assert platform.regulations() == [{"key": "new_client_sale", "name": "New client sale v3", "version": 3}]
+    assert platform.regulations() == [{"key": "new_client_sale", "name": "New client sale v3", "version": 3,
+                                       "executable": True}]
 
 
 def test_running_cycles_stay_on_their_version_while_new_cycles_use_the_new_one(platform: Reglament,

@@ -149,7 +149,8 @@ def test_only_process_owners_may_deploy(platform: Reglament, actors, login: str)
     changed = DEMO_BPMN.read_bytes().replace(b'name="Prepare demo"', b'name="Prepare a demo"')
     with pytest.raises(Forbidden, match="deploy"):
         platform.deploy(actors[login], [SourceFile("new_client_sale.bpmn", changed)])
-    assert platform.regulations() == [{"key": "new_client_sale", "name": "New client sale", "version": 1}]
+    assert platform.regulations() == [{"key": "new_client_sale", "name": "New client sale", "version": 1,
+                                       "executable": True}]
 
 
 def test_admin_and_head_as_process_owners_may_deploy(platform: Reglament, actors) -> None:

@@ -184,7 +184,8 @@ def test_a_logged_in_browser_session_does_not_open_the_api(app, login) -> None:
 def test_regulations_list_the_demo_regulation_with_its_version(api) -> None:
     response = api("alex").get("/api/v1/regulations")
     assert response.status_code == 200
-    assert response.get_json() == [{"key": "new_client_sale", "name": "New client sale", "version": 1}]
+    assert response.get_json() == [{"key": "new_client_sale", "name": "New client sale", "version": 1,
+                                   "executable": True}]
 
 
 def test_creating_a_client_returns_201_with_its_id(api) -> None:
@@ -459,7 +460,7 @@ def test_a_hostile_regulation_is_422_naming_the_element(api) -> None:
     assert isinstance(problems[0]["line"], int)
     assert "Task_Next" in body["message"]
     assert api("head").get("/api/v1/regulations").get_json() == \
-        [{"key": "new_client_sale", "name": "New client sale", "version": 1}], "nothing stored"
+        [{"key": "new_client_sale", "name": "New client sale", "version": 1, "executable": True}], "nothing stored"
 
 
 def test_the_hostile_fixture_uploaded_as_a_file_names_every_bad_element(api) -> None:
@@ -492,7 +493,8 @@ def test_a_valid_regulation_deploys_201_and_the_same_file_again_200(api) -> None
     content = regulation(HARMLESS_TASK)
     first = api("head").post("/api/v1/regulations", data=content, content_type="application/xml")
     assert first.status_code == 201
-    assert first.get_json() == {"created": True, "key": "tiny_sale", "name": "Tiny sale", "version": 1}
+    assert first.get_json() == {"created": True, "key": "tiny_sale", "name": "Tiny sale", "version": 1,
+                                "executable": True, "problems": []}
     second = api("head").post("/api/v1/regulations", data=content, content_type="application/xml")
     assert second.status_code == 200 and second.get_json()["created"] is False
     demo_again = api("head").post("/api/v1/regulations", data=DEMO_BPMN.read_bytes(), content_type="application/xml")

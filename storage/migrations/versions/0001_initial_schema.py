@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 22:48:58.081893
+Create Date: 2026-11-26 23:02:05.568589
 """
 from alembic import op
 import sqlalchemy as sa
@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('latest_version', sa.Integer(), nullable=False),
+    sa.Column('executable', sa.Boolean(), nullable=False),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
@@ -71,8 +72,10 @@ def upgrade() -> None:
     sa.Column('xml', sa.Text(), nullable=False),
     sa.Column('xml_sha256', sa.String(length=64), nullable=False),
     sa.Column('dmn', sa.JSON(), nullable=False),
-    sa.Column('spec', sa.JSON(), nullable=False),
+    sa.Column('spec', sa.JSON(), nullable=True),
     sa.Column('stages', sa.JSON(), nullable=False),
+    sa.Column('executable', sa.Boolean(), nullable=False),
+    sa.Column('problems', sa.JSON(), nullable=False),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['regulation_id'], ['regulations.id'], ),

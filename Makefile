@@ -4,12 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 MO     := web/translations/ru/LC_MESSAGES/messages.mo
+BUNDLE := web/static/dist/modeler.js
+FRONTEND_SOURCES := $(wildcard web/frontend/*)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install translations browser serve bench extract clean
+.PHONY: run test install translations assets browser serve bench extract clean
 
-install: $(STAMP) $(MO)
+install: $(STAMP) $(MO) $(BUNDLE)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +23,16 @@ $(MO): web/translations/ru/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d web/translations
 
 translations: $(MO)
+
+# Front-end packages (pinned in package-lock.json) and the modeler/viewer bundles Flask serves.
+node_modules/.installed-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BUNDLE): node_modules/.installed-stamp $(FRONTEND_SOURCES)
+	npm run --silent build
+
+assets: $(BUNDLE)
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).
 browser:
@@ -43,4 +55,4 @@ extract: $(STAMP)
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules web/static/dist

@@ -464,6 +464,28 @@ def cycle_dict(cycle: Cycle) -> dict[str, Any]:
     }
 
 
+#: history events that mean "the element ran"
+_RAN = ("completed", "passed", "ended")
+
+
+def path_taken(cycle: Cycle, history: list[dict[str, Any]], open_tasks: list[OpenTask]) -> dict[str, Any]:
+    """Per diagram element: how often it ran, which are active or in incident, and each run."""
+    completed: dict[str, int] = {}
+    runs: dict[str, list[dict[str, Any]]] = {}
+    for event in history:
+        task = event.get("task")
+        if not task or not task.get("element_id"):
+            continue
+        element_id = task["element_id"]
+        if event["type"] in _RAN:
+            completed[element_id] = completed.get(element_id, 0) + 1
+        runs.setdefault(element_id, []).append(
+            {"at": event["at"], "type": event["type"], "actor": event["actor"], "data": event["data"]})
+    incident = [cycle.incident["element_id"]] if cycle.incident and cycle.incident.get("element_id") else []
+    return {"completed": completed, "active": sorted({t.element_id for t in open_tasks}),
+            "incident": incident, "runs": runs}
+
+
 def history_dicts(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
     return [{"at": e.at.isoformat(), "type": e.type, "actor": e.actor,
              "task": ({"id": e.task_id, "element_id": e.element_id, "name": e.task_name}

@@ -98,9 +98,26 @@ class Reglament:
             accounts.set_locale(s, actor, locale)
 
     # -- regulations
-    def deploy(self, actor: Actor, files: list[regulations.SourceFile]) -> regulations.Deployed:
+    def deploy(self, actor: Actor, files: list[regulations.SourceFile],
+               keep_if_not_executable: bool = False) -> regulations.Deployed:
         with self.command() as s:
-            return regulations.deploy(s, actor, files)
+            return regulations.deploy(s, actor, files, keep_if_not_executable)
+
+    def versions(self, key: str) -> dict[str, Any]:
+        with self.query() as s:
+            return regulations.list_versions(s, key)
+
+    def version(self, key: str, number: int) -> dict[str, Any]:
+        with self.query() as s:
+            return regulations.version_dict(regulations.get_version(s, key, number))
+
+    def version_xml(self, key: str, number: int) -> str:
+        with self.query() as s:
+            return regulations.version_xml(s, key, number)
+
+    def compare_versions(self, key: str, old: int, new: int) -> dict[str, Any]:
+        with self.query() as s:
+            return regulations.compare(s, key, old, new).as_dict()
 
     def regulations(self) -> list[dict[str, Any]]:
         with self.query() as s:
@@ -138,11 +155,14 @@ class Reglament:
         with self.query() as s:
             return cycles.cycle_dict(cycles.get_cycle(s, actor, cycle_id))
 
-    def cycle_page(self, actor: Actor, cycle_id: int) -> tuple[dict[str, Any], list[dict[str, Any]], list[OpenTask]]:
+    def cycle_page(self, actor: Actor, cycle_id: int
+                   ) -> tuple[dict[str, Any], list[dict[str, Any]], list[OpenTask], dict[str, Any]]:
+        """A cycle, its history, its open tasks and the path it took through its diagram."""
         with self.query() as s:
             cycle = cycles.get_cycle(s, actor, cycle_id)
-            return (cycles.cycle_dict(cycle), cycles.history_dicts(s, cycle),
-                    list(repo.open_tasks_of_cycle(s, cycle_id)))
+            history = cycles.history_dicts(s, cycle)
+            open_tasks = list(repo.open_tasks_of_cycle(s, cycle_id))
+            return cycles.cycle_dict(cycle), history, open_tasks, cycles.path_taken(cycle, history, open_tasks)
 
     def history(self, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
         with self.query() as s:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import bpmn_xml, runtime
+from engine import bpmn_xml, diagram_diff, runtime
 from engine.access import PROCESS_OWNERS, Actor, require
 from engine.bpmn_parser import RegulationParser
 from engine.errors import NotFound, Problem, RegulationInvalid
@@ -216,3 +216,37 @@ def latest_version(session: Session, key: str) -> RegulationVersion:
 def list_regulations(session: Session) -> list[dict[str, Any]]:
     return [{"key": r.key, "name": r.name, "version": r.latest_version, "executable": r.executable}
             for r in repo.regulations(session)]
+
+
+def _regulation(session: Session, key: str) -> Regulation:
+    regulation = repo.regulation_by_key(session, key)
+    if regulation is None:
+        raise NotFound(f"no regulation {key!r}")
+    return regulation
+
+
+def version_dict(v: RegulationVersion) -> dict[str, Any]:
+    return {"version": v.number, "created_at": v.created_at.isoformat(), "created_by": v.created_by,
+            "executable": v.executable, "problems": v.problems, "stages": v.stages}
+
+
+def list_versions(session: Session, key: str) -> dict[str, Any]:
+    regulation = _regulation(session, key)
+    return {"key": regulation.key, "name": regulation.name, "version": regulation.latest_version,
+            "executable": regulation.executable,
+            "versions": [version_dict(v) for v in repo.versions(session, regulation.id)]}
+
+
+def get_version(session: Session, key: str, number: int) -> RegulationVersion:
+    found = repo.version(session, _regulation(session, key).id, number)
+    if found is None:
+        raise NotFound(f"regulation {key!r} has no version {number}")
+    return found
+
+
+def version_xml(session: Session, key: str, number: int) -> str:
+    return get_version(session, key, number).xml
+
+
+def compare(session: Session, key: str, old: int, new: int) -> diagram_diff.DiagramDiff:
+    return diagram_diff.diff(version_xml(session, key, old), version_xml(session, key, new))

@@ -22,7 +22,11 @@ def status_of(exc: e.ReglamentError) -> int:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and pages' own fetch() calls that ask for JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and "text/html" not in request.accept_mimetypes
 
 
 def register(app: Flask) -> None:
@@ -35,6 +39,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+        if wants_json():
+            return jsonify(error="csrf", message=exc.description, details={}), 400
         return render_template("error.html", status=400, message=exc.description, details={}), 400
 
     @app.errorhandler(HTTPException)

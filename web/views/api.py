@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from engine.errors import InputInvalid, Unauthenticated
 from engine.regulations import SourceFile
@@ -66,8 +66,27 @@ def deploy():  # type: ignore[no-untyped-def]
     files = [SourceFile(f.filename or "upload.bpmn", f.read()) for f in request.files.getlist("file")]
     if not files:
         files = [SourceFile("upload.bpmn", request.get_data())]
-    result = platform().deploy(g.actor, files)
+    keep = request.args.get("keep_if_not_executable") in ("1", "true")
+    result = platform().deploy(g.actor, files, keep_if_not_executable=keep)
     return jsonify(result.as_dict()), (201 if result.created else 200)
+
+
+@bp.get("/regulations/<key>/versions")
+def versions(key: str):  # type: ignore[no-untyped-def]
+    return jsonify(platform().versions(key)["versions"])
+
+
+@bp.get("/regulations/<key>/versions/<int:number>/xml")
+def version_xml(key: str, number: int):  # type: ignore[no-untyped-def]
+    return Response(platform().version_xml(key, number), mimetype="application/xml")
+
+
+@bp.get("/regulations/<key>/compare")
+def compare(key: str):  # type: ignore[no-untyped-def]
+    old, new = request.args.get("old", type=int), request.args.get("new", type=int)
+    if not old or not new:
+        raise InputInvalid("give the versions to compare as ?old=N&new=M")
+    return jsonify(platform().compare_versions(key, old, new))
 
 
 @bp.post("/clients")

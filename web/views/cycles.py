@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from web.views import actor, login_required, platform
+from web.views.regulations import _labels
 
 bp = Blueprint("cycles", __name__)
 
@@ -17,8 +18,11 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/cycles/<int:cycle_id>")
 @login_required
 def detail(cycle_id: int):  # type: ignore[no-untyped-def]
-    cycle, history, open_tasks = platform().cycle_page(actor(), cycle_id)
-    return render_template("cycle.html", cycle=cycle, history=list(reversed(history)), open_tasks=open_tasks)
+    cycle, history, open_tasks, path = platform().cycle_page(actor(), cycle_id)
+    config = {"xmlUrl": url_for("regulations.download", key=cycle["regulation"], number=cycle["version"]),
+              "path": path, "labels": _labels()}
+    return render_template("cycle.html", cycle=cycle, history=list(reversed(history)), open_tasks=open_tasks,
+                           viewer_config=config)
 
 
 @bp.post("/cycles/<int:cycle_id>/retry")

@@ -1,13 +1,145 @@
+"""Regulations: list, versions, viewer, modeler, upload, download, compare."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
-from web.views import login_required, platform
+from engine.access import PROCESS_OWNERS
+from engine.errors import RegulationInvalid
+from engine.regulations import SourceFile
+from web.views import actor, login_required, platform
 
 bp = Blueprint("regulations", __name__)
+
+BLANK = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_new" targetNamespace="http://reglament.dev/bpmn"
+  exporter="Reglament" exporterVersion="1">
+  <bpmn:process id="new_regulation" name="New regulation" isExecutable="true">
+    <bpmn:startEvent id="StartEvent_1" name="Client assigned" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_1">
+    <bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="new_regulation">
+      <bpmndi:BPMNShape id="StartEvent_1_di" bpmnElement="StartEvent_1">
+        <dc:Bounds x="180" y="160" width="36" height="36" />
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def _may_edit() -> bool:
+    return actor().has_any(PROCESS_OWNERS)
+
+
+def _labels() -> dict[str, object]:
+    return {
+        "saving": _("Checking and deploying…"),
+        "deployed": _("Deployed as version %(version)s."),
+        "unchanged": _("Nothing changed: version %(version)s stays current."),
+        "invalid": _("Not deployed: fix the problems listed below."),
+        "failed": _("Failed"), "warnings": _("Import warnings"), "document": _("Document"),
+        "noRuns": _("This step has not run in this cycle."), "system": _("system"),
+        "events": {"completed": _("Completed"), "passed": _("Passed"), "ended": _("Cycle ended"),
+                   "created": _("Task created"), "assigned": _("Assigned"), "claimed": _("Claimed"),
+                   "released": _("Released"), "cancelled": _("Task cancelled"), "incident": _("Incident")},
+    }
 
 
 @bp.get("/regulations")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("regulations.html", regulations=platform().regulations())
+    return render_template("regulations.html", regulations=platform().regulations(), may_edit=_may_edit())
+
+
+@bp.get("/regulations/<key>")
+@login_required
+def detail(key: str):  # type: ignore[no-untyped-def]
+    info = platform().versions(key)
+    comparison = None
+    old, new = request.args.get("old", type=int), request.args.get("new", type=int)
+    if old and new:
+        comparison = platform().compare_versions(key, old, new)
+    return render_template("regulation.html", info=info, may_edit=_may_edit(), comparison=comparison,
+                           old=old, new=new)
+
+
+@bp.get("/regulations/<key>/versions/<int:number>")
+@login_required
+def view(key: str, number: int):  # type: ignore[no-untyped-def]
+    info = platform().versions(key)
+    version = platform().version(key, number)
+    config = {"xmlUrl": url_for("regulations.download", key=key, number=number), "labels": _labels()}
+    return render_template("version.html", info=info, version=version, config=config, may_edit=_may_edit())
+
+
+@bp.get("/regulations/<key>/versions/<int:number>.bpmn")
+@login_required
+def download(key: str, number: int):  # type: ignore[no-untyped-def]
+    xml = platform().version_xml(key, number)
+    inline = request.args.get("download") is None
+    disposition = "inline" if inline else "attachment"
+    return Response(xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'{disposition}; filename="{key}-v{number}.bpmn"'})
+
+
+def _modeler(key: str | None, xml_url: str):  # type: ignore[no-untyped-def]
+    if not _may_edit():
+        abort(403, _("Only process owners may edit regulations."))
+    config = {"key": key, "xmlUrl": xml_url, "saveUrl": url_for("regulations.save"), "csrf": generate_csrf(),
+              "afterSave": url_for("regulations.edit", key="__KEY__"), "labels": _labels()}
+    return render_template("modeler.html", key=key, config=config)
+
+
+@bp.get("/regulations/<key>/edit")
+@login_required
+def edit(key: str):  # type: ignore[no-untyped-def]
+    info = platform().versions(key)
+    return _modeler(key, url_for("regulations.download", key=key, number=info["version"]))
+
+
+@bp.get("/regulations/new")
+@login_required
+def new():  # type: ignore[no-untyped-def]
+    return _modeler(None, url_for("regulations.blank"))
+
+
+@bp.get("/regulations/blank.bpmn")
+@login_required
+def blank():  # type: ignore[no-untyped-def]
+    return Response(BLANK, mimetype="application/xml")
+
+
+@bp.post("/regulations/save")
+@login_required
+def save():  # type: ignore[no-untyped-def]
+    """The modeler's save: strict, nothing is deployed until the diagram is valid."""
+    result = platform().deploy(actor(), [SourceFile("modeler.bpmn", request.get_data())])
+    return jsonify(result.as_dict()), (201 if result.created else 200)
+
+
+@bp.post("/regulations/upload")
+@login_required
+def upload():  # type: ignore[no-untyped-def]
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash(_("Choose a .bpmn file to upload."), "error")
+        return redirect(url_for("regulations.index"))
+    keep = request.form.get("keep") == "on"
+    try:
+        result = platform().deploy(actor(), [SourceFile(file.filename, file.read())], keep_if_not_executable=keep)
+    except RegulationInvalid as exc:
+        return render_template("regulations.html", regulations=platform().regulations(), may_edit=_may_edit(),
+                               upload_problems=exc.problems, upload_name=file.filename), 422
+    if not result.executable:
+        flash(_("Stored as version %(version)s for viewing only: it cannot run here (%(count)s problems).",
+                version=result.version, count=len(result.problems)), "error")
+    elif result.created:
+        flash(_("Deployed as version %(version)s.", version=result.version), "success")
+    else:
+        flash(_("Nothing changed: version %(version)s stays current.", version=result.version), "success")
+    return redirect(url_for("regulations.detail", key=result.key))

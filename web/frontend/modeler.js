@@ -1,0 +1,140 @@
+// The regulation modeler: bpmn-js with the Camunda 7 properties panel. Saving sends the XML to
+// the server, which validates it and deploys a new version, or answers with the problems.
+import BpmnModeler from 'bpmn-js/lib/Modeler';
+import {
+  BpmnPropertiesPanelModule,
+  BpmnPropertiesProviderModule,
+  CamundaPlatformPropertiesProviderModule,
+} from 'bpmn-js-properties-panel';
+import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
+import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
+
+const config = JSON.parse(document.getElementById('modeler-config').textContent);
+const labels = config.labels;
+const status = document.getElementById('modeler-status');
+const problemList = document.getElementById('problems');
+
+const modeler = new BpmnModeler({
+  container: '#canvas',
+  propertiesPanel: { parent: '#properties' },
+  additionalModules: [
+    BpmnPropertiesPanelModule,
+    BpmnPropertiesProviderModule,
+    CamundaPlatformPropertiesProviderModule,
+    CamundaBehaviorsModule,
+  ],
+  moddleExtensions: { camunda: camundaModdle },
+});
+window.reglamentModeler = modeler;
+
+let marked = [];
+
+function say(message, kind) {
+  status.textContent = message;
+  status.className = `flash ${kind || ''}`;
+  status.hidden = !message;
+}
+
+function clearProblems() {
+  const canvas = modeler.get('canvas');
+  for (const id of marked) canvas.removeMarker(id, 'rg-problem');
+  marked = [];
+  problemList.replaceChildren();
+  problemList.hidden = true;
+}
+
+function showProblems(problems) {
+  clearProblems();
+  const canvas = modeler.get('canvas');
+  const registry = modeler.get('elementRegistry');
+  for (const problem of problems) {
+    const li = document.createElement('li');
+    const element = problem.element_id ? registry.get(problem.element_id) : null;
+    const name = problem.element_name || (element && element.businessObject.name) || '';
+    const where = problem.element_id ? `${name ? name + ' ' : ''}(${problem.element_id})` : labels.document;
+    const strong = document.createElement('strong');
+    strong.textContent = where;
+    li.appendChild(strong);
+    li.appendChild(document.createTextNode(`: ${problem.message}`));
+    li.dataset.elementId = problem.element_id || '';
+    if (element) {
+      canvas.addMarker(element.id, 'rg-problem');
+      marked.push(element.id);
+      li.classList.add('clickable');
+      li.addEventListener('click', () => {
+        modeler.get('selection').select(element);
+        canvas.scrollToElement(element);
+      });
+    }
+    problemList.appendChild(li);
+  }
+  problemList.hidden = problems.length === 0;
+}
+
+async function currentXml() {
+  // The properties panel commits typed values on blur (or ~600 ms after typing).
+  if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const { xml } = await modeler.saveXML({ format: true });
+  return xml;
+}
+
+async function save() {
+  const button = document.getElementById('save');
+  button.disabled = true;
+  say(labels.saving, '');
+  try {
+    const xml = await currentXml();
+    const response = await fetch(config.saveUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/xml', Accept: 'application/json', 'X-CSRFToken': config.csrf },
+      body: xml,
+    });
+    const body = await response.json().catch(() => ({ message: response.statusText }));
+    if (response.ok) {
+      clearProblems();
+      const message = body.created ? labels.deployed.replace('%(version)s', body.version)
+        : labels.unchanged.replace('%(version)s', body.version);
+      say(message, 'success');
+      document.body.dataset.saved = String(body.version);
+      if (config.afterSave && body.key) window.history.replaceState(null, '', config.afterSave.replace('__KEY__', body.key));
+    } else if (response.status === 422 && body.details && body.details.problems) {
+      showProblems(body.details.problems);
+      say(labels.invalid, 'error');
+    } else {
+      say(body.message || `${response.status}`, 'error');
+    }
+  } catch (err) {
+    say(`${labels.failed}: ${err.message}`, 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function download() {
+  const xml = await currentXml();
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([xml], { type: 'application/xml' }));
+  link.download = `${config.key || 'regulation'}.bpmn`;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+async function open() {
+  try {
+    const response = await fetch(config.xmlUrl, { credentials: 'same-origin' });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const { warnings } = await modeler.importXML(await response.text());
+    modeler.get('canvas').zoom('fit-viewport', 'auto');
+    if (warnings.length) say(`${labels.warnings}: ${warnings.length}`, '');
+    document.body.dataset.modeler = 'ready';
+  } catch (err) {
+    say(`${labels.failed}: ${err.message}`, 'error');
+    document.body.dataset.modeler = 'failed';
+  }
+}
+
+document.getElementById('save').addEventListener('click', save);
+document.getElementById('download').addEventListener('click', download);
+open();

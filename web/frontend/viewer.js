@@ -1,0 +1,84 @@
+// Read-only diagram viewer: zoom and pan; on a cycle page, the path the cycle took.
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+
+function readConfig(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+function text(tag, value, className) {
+  const el = document.createElement(tag);
+  el.textContent = value;
+  if (className) el.className = className;
+  return el;
+}
+
+function showRuns(panel, element, runs, labels) {
+  panel.replaceChildren();
+  const title = element.businessObject.name || element.id;
+  panel.appendChild(text('h3', title));
+  panel.appendChild(text('p', element.id, 'muted'));
+  const list = runs[element.id] || [];
+  if (!list.length) {
+    panel.appendChild(text('p', labels.noRuns, 'muted'));
+    return;
+  }
+  const ul = document.createElement('ul');
+  ul.className = 'runs';
+  for (const run of list) {
+    const li = document.createElement('li');
+    li.appendChild(text('strong', `${labels.events[run.type] || run.type}`));
+    li.appendChild(text('span', ` · ${run.actor || labels.system} · ${new Date(run.at).toLocaleString()}`));
+    const data = run.data && (run.data.variables || run.data);
+    const entries = data ? Object.entries(data).filter(([, v]) => v !== null && v !== '' && !(Array.isArray(v) && !v.length)) : [];
+    if (entries.length) {
+      const dl = document.createElement('div');
+      dl.className = 'run-data';
+      for (const [k, v] of entries) dl.appendChild(text('span', `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`, 'kv'));
+      li.appendChild(dl);
+    }
+    ul.appendChild(li);
+  }
+  panel.appendChild(ul);
+}
+
+async function main() {
+  const config = readConfig('viewer-config');
+  if (!config) return;
+  const viewer = new NavigatedViewer({ container: '#canvas' });
+  window.reglamentViewer = viewer;
+  const status = document.getElementById('viewer-status');
+  try {
+    const response = await fetch(config.xmlUrl, { credentials: 'same-origin' });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const { warnings } = await viewer.importXML(await response.text());
+    viewer.get('canvas').zoom('fit-viewport', 'auto');
+    if (warnings.length && status) status.textContent = `${config.labels.warnings}: ${warnings.length}`;
+  } catch (err) {
+    if (status) { status.textContent = `${config.labels.failed}: ${err.message}`; status.className = 'flash error'; }
+    document.body.dataset.viewer = 'failed';
+    return;
+  }
+  const path = config.path;
+  if (path) {
+    const canvas = viewer.get('canvas');
+    const overlays = viewer.get('overlays');
+    const registry = viewer.get('elementRegistry');
+    for (const [id, count] of Object.entries(path.completed)) {
+      if (!registry.get(id)) continue;
+      canvas.addMarker(id, 'rg-completed');
+      if (count > 1) overlays.add(id, { position: { top: -10, right: 10 }, html: `<div class="rg-count" title="${count}">${count}</div>` });
+    }
+    for (const id of path.active) if (registry.get(id)) canvas.addMarker(id, 'rg-active');
+    for (const id of path.incident) if (registry.get(id)) canvas.addMarker(id, 'rg-incident');
+    const panel = document.getElementById('element-runs');
+    viewer.on('element.click', (event) => {
+      if (panel && event.element.type !== 'bpmn:Process' && event.element.type !== 'bpmn:Collaboration') {
+        showRuns(panel, event.element, path.runs, config.labels);
+      }
+    });
+  }
+  document.body.dataset.viewer = 'ready';
+}
+
+main();

@@ -79,6 +79,21 @@ def parse_document(data: bytes | str, filename: str = "diagram") -> etree._Eleme
         raise RegulationInvalid([Problem(None, f"{filename} cannot be read: {exc}")]) from None
 
 
+ACTIVITI_NS = "http://activiti.org/bpmn"
+
+
+def camunda_dialect(tree: etree._ElementTree) -> etree._ElementTree:
+    """The document as Camunda 7 reads it: Activiti's extension namespace is Camunda's.
+
+    The stored XML keeps the original namespace; only the copy that is inspected and
+    compiled is rewritten.
+    """
+    if not any(ACTIVITI_NS in (el.nsmap or {}).values() for el in tree.getroot().iter() if isinstance(el.tag, str)):
+        return tree
+    text = etree.tostring(tree, encoding="unicode").replace(ACTIVITI_NS, CAMUNDA_NS)
+    return parse_document(text)
+
+
 def is_bpmn(tree: etree._ElementTree) -> bool:
     return _tag(tree.getroot()) == (BPMN_NS, "definitions")
 

@@ -76,9 +76,10 @@ def compile_regulation(files: list[SourceFile], session: Session | None = None,
     back without specs and with its problems, to be stored for viewing and export.
     Unsafe or unreadable files are always refused.
     """
-    source, tree, dmn_docs = _read(files)
+    source, original, dmn_docs = _read(files)
+    xml = etree.tostring(original, encoding="unicode")
+    tree = bpmn_xml.camunda_dialect(original)
     facts = bpmn_xml.inspect(tree, source.name)
-    xml = etree.tostring(tree, encoding="unicode")
     dmn = [etree.tostring(t, encoding="unicode") for _, t in dmn_docs]
     digest = hashlib.sha256("\x00".join([xml, *dmn]).encode("utf-8")).hexdigest()
     try:

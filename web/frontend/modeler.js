@@ -121,11 +121,24 @@ async function download() {
   URL.revokeObjectURL(link.href);
 }
 
+const ACTIVITI = 'http://activiti.org/bpmn';
+const CAMUNDA = 'http://camunda.org/schema/1.0/bpmn';
+
+// Camunda 7 reads Activiti's extension namespace as its own; the modeler edits Camunda's. A file
+// that binds the camunda prefix to Activiti's namespace would otherwise clash on export.
+async function importRegulation(xml) {
+  const converted = xml.includes(ACTIVITI) ? xml.split(ACTIVITI).join(CAMUNDA) : xml;
+  const result = await modeler.importXML(converted);
+  return { ...result, converted: converted !== xml };
+}
+window.reglamentImport = importRegulation;
+
 async function open() {
   try {
     const response = await fetch(config.xmlUrl, { credentials: 'same-origin' });
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-    const { warnings } = await modeler.importXML(await response.text());
+    const { warnings, converted } = await importRegulation(await response.text());
+    if (converted) say(labels.converted, '');
     modeler.get('canvas').zoom('fit-viewport', 'auto');
     if (warnings.length) say(`${labels.warnings}: ${warnings.length}`, '');
     document.body.dataset.modeler = 'ready';

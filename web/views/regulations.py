@@ -43,6 +43,8 @@ def _labels() -> dict[str, object]:
         "unchanged": _("Nothing changed: version %(version)s stays current."),
         "invalid": _("Not deployed: fix the problems listed below."),
         "failed": _("Failed"), "warnings": _("Import warnings"), "document": _("Document"),
+        "converted": _("Activiti extension attributes were read as Camunda's; saving writes them in "
+                       "the Camunda namespace."),
         "noRuns": _("This step has not run in this cycle."), "system": _("system"),
         "events": {"completed": _("Completed"), "passed": _("Passed"), "ended": _("Cycle ended"),
                    "created": _("Task created"), "assigned": _("Assigned"), "claimed": _("Claimed"),

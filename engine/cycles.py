@@ -22,7 +22,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine import expressions, forms, regulations, runtime
+from engine import expressions, forms, jobs, regulations, runtime
 from engine.access import SELLERS, Actor, may_act_on_task, require
 from engine.clients import get_client
 from engine.errors import (
@@ -242,6 +242,7 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
     passed: list[Task] = []
     if cycle.status == ACTIVE:
         try:
+            workflow.refresh_timers()  # timers due by now fire with this step
             workflow.do_engine_steps(did_complete_task=passed.append)
         except (SpiffWorkflowException, ExpressionError) as exc:
             failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
@@ -256,6 +257,7 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
     if decided and not workflow.is_completed():
         workflow.cancel()  # the cycle is decided: other branches (reminders...) stop
     _sync_open_tasks(session, ctx, cycle, workflow, rec, known_open, decided)
+    jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None)
     cycle.state = runtime.workflow_state(workflow)
     cycle.variables = _jsonable(_variables(workflow))
     if decided:
@@ -263,7 +265,10 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
         cycle.outcome = outcome
         cycle.ended_at = now
         if outcome == LOST:
-            cycle.loss_reason = cycle.variables.get("loss_reason")
+            end_reason = next(((t.task_spec.extensions or {}).get("loss_reason") for t in ended
+                               if (t.task_spec.extensions or {}).get("outcome") == LOST), None)
+            # a reason typed in the form wins; an end event may name one (a timeout, say)
+            cycle.loss_reason = cycle.variables.get("loss_reason") or end_reason
         data: dict[str, Any] = {"outcome": outcome, "loss_reason": cycle.loss_reason}
         if outcome is None:
             data["note"] = "the regulation ended without a won/lost end event"
@@ -412,6 +417,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
     rec = _Recorder(session, cycle, actor.login, now)
     rec.add("retried", None, {"variables": variables or {}, "incident": cycle.incident})
     known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
+    jobs.clear(session, cycle.id)  # failed timer jobs start afresh from the waiting timers
     cycle.status, cycle.incident = ACTIVE, None
     try:
         for task in failed:
@@ -425,6 +431,40 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
             task.data.update(variables)
     _advance(session, ctx, cycle, workflow, rec, known_open=known)
     return cycle
+
+
+# ---------------------------------------------------------------- timers
+
+def fire_timers(session: Session, ctx: Context, lease: jobs.Lease) -> Cycle | None:
+    """Run a leased timer job: one transaction on its cycle (the worker's unit of work)."""
+    cycle = repo.cycle_for_update(session, lease.cycle_id)
+    job = jobs.held(session, lease)
+    if cycle is None or job is None:
+        return None  # the job is gone (the cycle moved on) or another worker took it over
+    if cycle.status != ACTIVE:
+        jobs.sync(session, cycle, None)
+        return cycle
+    workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
+    known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
+    rec = _Recorder(session, cycle, None, ctx.now())
+    _advance(session, ctx, cycle, workflow, rec, known_open=known)
+    return cycle
+
+
+def timer_incident(session: Session, ctx: Context, cycle_id: int, element_id: str, message: str) -> None:
+    """A timer job failed every attempt: the cycle goes into incident until retried."""
+    cycle = repo.cycle_for_update(session, cycle_id)
+    if cycle is None or cycle.status != ACTIVE:
+        return
+    now = ctx.now()
+    cycle.status = INCIDENT
+    cycle.incident = {"message": f"timer job failed: {message}", "element_id": element_id,
+                      "task_name": None, "at": now.isoformat()}
+    rec = _Recorder(session, cycle, None, now)
+    rec.rows.append({"cycle_id": cycle.id, "client_id": cycle.client_id, "at": now, "type": "incident",
+                     "actor": None, "task_id": None, "element_id": element_id, "task_name": element_id,
+                     "data": {"message": cycle.incident["message"]}})
+    rec.write()
 
 
 # ---------------------------------------------------------------- reading

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import accounts, clients, cycles, documentation, forms, regulations, runtime
+from engine import accounts, clock, clients, cycles, documentation, forms, regulations, runtime
 from engine.access import Actor
 from engine.errors import ConcurrentChange, NotFound
 from storage import repositories as repo
@@ -40,7 +40,7 @@ class Reglament:
     @contextmanager
     def command(self) -> Iterator[Session]:
         try:
-            with self.db.unit_of_work(write=True) as session:
+            with clock.using(self.ctx.now), self.db.unit_of_work(write=True) as session:
                 yield session
         except StaleDataError:
             raise ConcurrentChange("someone else changed this cycle at the same moment; "

@@ -221,3 +221,34 @@ class HistoryEvent(Base):
     element_id: Mapped[str | None] = mapped_column(String(200))
     task_name: Mapped[str | None] = mapped_column(String(300))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Job(Base):
+    """A due time to act on (a waiting timer): a projection of each cycle's waiting timers.
+
+    Workers acquire due jobs with a lease (owner + expiry); a job's effect and its removal
+    commit in one transaction on its cycle, so it takes effect exactly once.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "failed", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="timer")
+    task_id: Mapped[str] = mapped_column(String(36))  # the waiting timer event's task
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WorkType(Base):
+    """The catalogue of work types (call, meeting, demo...) the head maintains."""
+
+    __tablename__ = "work_types"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    default_due: Mapped[str | None] = mapped_column(String(30))  # ISO-8601 duration, e.g. P1D

@@ -76,9 +76,34 @@ def run(host: str, port: int, threads: int) -> None:
 
     from web.app import create_app
 
+    from engine.worker import Worker
+
     app = create_app()
-    click.echo(f"Reglament on http://{host}:{port}/ (Ctrl+C stops)")
+    Worker(app.extensions["reglament"]).start_thread()  # the embedded default: one in-process worker
+    click.echo(f"Reglament on http://{host}:{port}/ with an in-process timer worker (Ctrl+C stops)")
     serve(app, host=host, port=port, threads=threads, ident="reglament")
+
+
+@main.command()
+@click.option("--batch", default=20, show_default=True, type=int, help="jobs taken per round")
+@click.option("--lease-seconds", default=60, show_default=True, type=int,
+              help="how long a taken job stays reserved before another worker may take it over")
+@click.option("--exit-when-idle", is_flag=True, help="stop when no job is due (for scripts and tests)")
+def worker(batch: int, lease_seconds: int, exit_when_idle: bool) -> None:
+    """Run due timer jobs. Start as many as you like, on any host sharing the database."""
+    import logging
+    from datetime import timedelta
+
+    from engine.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state at INFO
+    w = Worker(_platform(), batch=batch, lease=timedelta(seconds=lease_seconds))
+    click.echo(f"worker {w.owner} running (Ctrl+C stops)")
+    try:
+        w.run_forever(exit_when_idle=exit_when_idle)
+    except KeyboardInterrupt:
+        w.stop()
 
 
 @main.group()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:02:05.568589
+Create Date: 2026-11-26 23:34:41.057495
 """
 from alembic import op
 import sqlalchemy as sa
@@ -50,6 +50,12 @@ def upgrade() -> None:
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('login')
+    )
+    op.create_table('work_types',
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=False),
+    sa.Column('default_due', sa.String(length=30), nullable=True),
+    sa.PrimaryKeyConstraint('name')
     )
     op.create_table('clients',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -132,6 +138,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_history_events_cycle_id'), ['cycle_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_history_events_task_id'), ['task_id'], unique=False)
 
+    op.create_table('jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cycle_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('task_id', sa.String(length=36), nullable=False),
+    sa.Column('element_id', sa.String(length=200), nullable=False),
+    sa.Column('due_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('lease_owner', sa.String(length=100), nullable=True),
+    sa.Column('lease_until', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('failed', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['cycle_id'], ['cycles.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_jobs_cycle_id'), ['cycle_id'], unique=False)
+        batch_op.create_index('ix_jobs_due', ['failed', 'due_at'], unique=False)
+
     op.create_table('open_tasks',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('cycle_id', sa.Integer(), nullable=False),
@@ -178,6 +203,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_open_tasks_assignee')
 
     op.drop_table('open_tasks')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_jobs_due')
+        batch_op.drop_index(batch_op.f('ix_jobs_cycle_id'))
+
+    op.drop_table('jobs')
     with op.batch_alter_table('history_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_history_events_task_id'))
         batch_op.drop_index(batch_op.f('ix_history_events_cycle_id'))
@@ -196,6 +226,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_clients_name'))
 
     op.drop_table('clients')
+    op.drop_table('work_types')
     op.drop_table('users')
     op.drop_table('segments')
     op.drop_table('regulations')

@@ -1,0 +1,44 @@
+"""The engine's clock, also for SpiffWorkflow's timers.
+
+SpiffWorkflow's timer events read ``datetime.now(timezone.utc)`` directly. So that a
+command's timers use the same clock as the rest of the command (and tests can move time),
+the timer module's ``datetime`` is a subclass whose ``now()`` asks the clock of the command
+being run (a context variable), falling back to the real time.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+
+Clock = Callable[[], datetime]
+_current: ContextVar[Clock | None] = ContextVar("reglament_clock", default=None)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _ClockedDateTime(datetime):
+    @classmethod
+    def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+        clock = _current.get()
+        if clock is None:
+            return datetime.now(tz)
+        value = clock()
+        return value.astimezone(tz) if tz is not None else value.replace(tzinfo=None)
+
+
+_spiff_timer.datetime = _ClockedDateTime  # type: ignore[attr-defined, misc]
+
+
+@contextmanager
+def using(clock: Clock) -> Iterator[None]:
+    token = _current.set(clock)
+    try:
+        yield
+    finally:
+        _current.reset(token)

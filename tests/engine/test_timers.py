@@ -1,0 +1,111 @@
+"""Timers in regulations, run by the job worker under a controlled clock."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from conftest import Clock, bpmn_file
+from engine.platform import Reglament
+from engine.worker import Worker
+
+
+@pytest.fixture
+def timed(platform: Reglament, actors) -> dict:
+    platform.deploy(actors["head"], [bpmn_file("timers.bpmn")])
+    client = platform.create_client(actors["anna"], "Timer Ltd")
+    return platform.start_cycle(actors["anna"], client["id"], "timed_sale")
+
+
+def _open(platform: Reglament, actors, cycle_id: int) -> list[str]:
+    return [t.element_id for t, _ in platform.inbox(actors["anna"], cycle_id=cycle_id)]
+
+
+def _jobs(platform: Reglament, cycle_id: int) -> list[tuple[str, object]]:
+    from sqlalchemy import select
+
+    from storage.models import Job
+
+    with platform.query() as s:
+        return sorted((j.element_id, j.due_at) for j in s.scalars(select(Job).where(Job.cycle_id == cycle_id)))
+
+
+def test_an_intermediate_timer_waits_then_the_task_appears(platform, actors, clock: Clock, timed) -> None:
+    start = clock.now
+    assert _open(platform, actors, timed["id"]) == []
+    assert _jobs(platform, timed["id"]) == [("Wait_2h", start + timedelta(hours=2))]
+    worker = Worker(platform)
+    clock.advance(hours=1, minutes=59)
+    assert worker.run_once() == 0, "nothing is due yet"
+    clock.advance(minutes=2)
+    assert worker.run_once() == 1
+    assert _open(platform, actors, timed["id"]) == ["Task_Call"]
+    due = clock.now
+    assert _jobs(platform, timed["id"]) == [("Timer_Remind", due + timedelta(days=1)),
+                                           ("Timer_Silent", due + timedelta(days=30))]
+
+
+def test_a_non_interrupting_timer_adds_a_reminder_and_keeps_the_task(platform, actors, clock: Clock, timed) -> None:
+    worker = Worker(platform)
+    clock.advance(hours=2, seconds=1)
+    worker.run_once()
+    clock.advance(days=1, seconds=1)
+    assert worker.run_once() == 1
+    assert sorted(_open(platform, actors, timed["id"])) == ["Task_Call", "Task_Remind"]
+    assert platform.cycle(actors["anna"], timed["id"])["status"] == "active"
+    history = platform.history(actors["head"], timed["id"])
+    assert any(e["type"] == "passed" and e["task"]["element_id"] == "Timer_Remind" for e in history)
+
+
+def test_an_interrupting_timer_ends_the_cycle_lost_with_the_end_events_reason(platform, actors, clock: Clock,
+                                                                           timed) -> None:
+    worker = Worker(platform)
+    clock.advance(hours=2, seconds=1)
+    worker.run_once()
+    clock.advance(days=30, seconds=1)
+    worker.run_once()
+    cycle = platform.cycle(actors["anna"], timed["id"])
+    assert cycle["status"] == "lost" and cycle["loss_reason"] == "Client silent for 30 days"
+    assert _open(platform, actors, timed["id"]) == []
+    assert _jobs(platform, timed["id"]) == [], "no timer waits on a decided cycle"
+
+
+def test_completing_the_task_removes_its_boundary_timers(platform, actors, clock: Clock, timed) -> None:
+    worker = Worker(platform)
+    clock.advance(hours=3)
+    worker.run_once()
+    task = platform.inbox(actors["anna"], cycle_id=timed["id"])[0][0]
+    platform.complete_task(actors["anna"], task.id, {})
+    assert platform.cycle(actors["anna"], timed["id"])["status"] == "won"
+    assert _jobs(platform, timed["id"]) == []
+    clock.advance(days=31)
+    assert worker.run_once() == 0
+
+
+def test_a_due_timer_fires_exactly_once_with_two_workers(platform, actors, clock: Clock, timed) -> None:
+    first, second = Worker(platform), Worker(platform)
+    clock.advance(hours=2, seconds=1)
+    assert first.run_once() + second.run_once() == 1
+    history = platform.history(actors["head"], timed["id"])
+    assert sum(1 for e in history if e["type"] == "passed" and e["task"]["element_id"] == "Wait_2h") == 1
+
+
+def test_a_failing_job_retries_with_backoff_then_becomes_an_incident(platform, actors, clock: Clock, timed,
+                                                                   monkeypatch) -> None:
+    from engine import cycles
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(cycles, "fire_timers", broken)
+    worker = Worker(platform)
+    clock.advance(hours=2, seconds=1)
+    for attempt in range(5):
+        assert worker.run_once() == 1, f"attempt {attempt + 1} runs when due"
+        assert worker.run_once() == 0, "not again before the back-off passes"
+        clock.advance(minutes=11)
+    cycle = platform.cycle(actors["head"], timed["id"])
+    assert cycle["status"] == "incident" and "database went away" in cycle["incident"]["message"]
+    monkeypatch.undo()
+    platform.retry(actors["head"], timed["id"])
+    assert _open(platform, actors, timed["id"]) == ["Task_Call"], "the overdue timer fires on retry"

@@ -22,7 +22,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine import expressions, forms, jobs, regulations, runtime
+from engine import expressions, forms, jobs, regulations, runtime, work_types
 from engine.access import SELLERS, Actor, may_act_on_task, require
 from engine.clients import get_client
 from engine.errors import (
@@ -328,7 +328,9 @@ def _resolve(value: str | None, variables: dict[str, Any]) -> str | None:
     return value.strip()
 
 
-def _due(task: Task, variables: dict[str, Any], now: datetime) -> datetime | None:
+def _due(task: Task, variables: dict[str, Any], now: datetime,
+         defaults: Callable[[], dict[str, str]]) -> datetime | None:
+    """camunda:dueDate, else the task's ``due`` property, else its work type's default."""
     ext = getattr(task.task_spec, "extensions", {}) or {}
     raw = ext.get("camunda:dueDate")
     if raw:
@@ -346,7 +348,8 @@ def _due(task: Task, variables: dict[str, Any], now: datetime) -> datetime | Non
         except Exception:
             raise ExpressionError(f"due {ext['due']!r} of '{task.task_spec.bpmn_name}' is not an "
                                   "ISO-8601 duration such as P2D or PT4H") from None
-    return None
+    default = defaults().get(ext.get("work_type") or "")
+    return now + _duration(default) if default else None
 
 
 def _duration(text: str) -> timedelta:
@@ -366,6 +369,14 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
             session.delete(row)
     stages = cycle.version.stages or []
     best_stage = None
+    catalogue: dict[str, str] | None = None
+
+    def defaults() -> dict[str, str]:  # read once, and only when a new task needs it
+        nonlocal catalogue
+        if catalogue is None:
+            catalogue = work_types.default_dues(session)
+        return catalogue
+
     for task_id, task in ready.items():
         stage = (task.task_spec.extensions or {}).get("stage")
         if stage and (best_stage is None or _stage_rank(stages, stage) > _stage_rank(stages, best_stage)):
@@ -374,7 +385,7 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
             continue
         try:
             assignee, groups = _responsibility(task, task.data)
-            due = _due(task, task.data, rec.at)
+            due = _due(task, task.data, rec.at, defaults)
         except ExpressionError as exc:
             _incident(cycle, rec, task, exc, rec.at)
             continue

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from engine import regulations
+from engine import regulations, work_types
 from engine.access import Actor
 from engine.errors import ReglamentError
 from engine.platform import Reglament
@@ -72,6 +72,7 @@ def load_demo(platform: Reglament) -> dict[str, int]:
 
         for segment in SEGMENTS:
             ensure_segment(s, segment)
+        work_types.ensure_defaults(s)
     head = platform.authenticate("head", PASSWORD)
     for path in sorted(BPMN_DIR.glob("*.bpmn")):
         platform.deploy(head, [regulations.SourceFile(path.name, path.read_bytes())])

@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import accounts, clock, clients, cycles, documentation, forms, regulations, runtime
-from engine.access import Actor
+from engine import (accounts, clients, clock, cycles, documentation, forms, regulations, runtime,
+                    work_types)
+from engine.access import Actor, require
 from engine.errors import ConcurrentChange, NotFound
 from storage import repositories as repo
 from storage import schema
@@ -96,6 +97,22 @@ class Reglament:
     def set_locale(self, actor: Actor, locale: str) -> None:
         with self.command() as s:
             accounts.set_locale(s, actor, locale)
+
+    # -- work types
+    def work_types(self) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return work_types.catalogue(s)
+
+    def save_work_type(self, actor: Actor, name: str, label: str, default_due: str | None) -> None:
+        with self.command() as s:
+            work_types.save(s, actor, name, label, default_due)
+
+    # -- incidents
+    def incidents(self, actor: Actor) -> list[dict[str, Any]]:
+        """Cycles in incident and timer jobs that failed every attempt (head, admin)."""
+        require(actor, frozenset({"head", "admin"}), "see incidents")
+        with self.query() as s:
+            return [cycles.cycle_dict(c) for c in cycles.list_cycles(s, actor, cycles.INCIDENT)]
 
     # -- regulations
     def deploy(self, actor: Actor, files: list[regulations.SourceFile],

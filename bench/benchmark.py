@@ -80,7 +80,8 @@ class Api:
 def summary(name: str, samples: list[float]) -> str:
     samples = sorted(samples)
     p95 = samples[int(len(samples) * 0.95) - 1]
-    return f"{name:<16} median {statistics.median(samples):6.2f} ms   p95 {p95:6.2f} ms   (n={len(samples)})"
+    return (f"{name:<16} median {statistics.median(samples):6.2f} ms   p95 {p95:6.2f} ms   "
+            f"max {samples[-1]:7.2f} ms   (n={len(samples)})")
 
 
 def main() -> None:
@@ -88,6 +89,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--cycles", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--timer-samples", type=int, default=200)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='reglament-bench-')}/bench.db"
     db = Database(url)
@@ -140,6 +142,62 @@ def main() -> None:
     print(summary("start cycle", starts))
     print(summary("complete task", completes))
     print(summary(f"inbox ({open_tasks} tasks)", inboxes))
+    timer_lateness(platform, args.timer_samples)
+
+
+TIMED = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
+  id="bench_timed" targetNamespace="http://reglament.dev/bench">
+  <bpmn:process id="bench_timed" name="Bench timer" isExecutable="true">
+    <bpmn:startEvent id="Start" name="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="Wait" />
+    <bpmn:intermediateCatchEvent id="Wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT10S</bpmn:timeDuration>
+    </bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="Wait" targetRef="Call" />
+    <bpmn:userTask id="Call" name="Call" camunda:assignee="${owner}" />
+    <bpmn:sequenceFlow id="f3" sourceRef="Call" targetRef="End" />
+    <bpmn:endEvent id="End" />
+  </bpmn:process>
+</bpmn:definitions>""".replace('id="Start"', 'id="StartEvent_1"').replace('sourceRef="Start"', 'sourceRef="StartEvent_1"').replace(
+    'id="End"', 'id="EndEvent_1"').replace('targetRef="End"', 'targetRef="EndEvent_1"')
+
+
+def timer_lateness(platform: Reglament, samples: int) -> None:
+    """Start cycles whose 10-second timers come due while every seeded timer is pending;
+    one worker (as `reglament run` embeds) fires them; lateness = fired - due."""
+    from sqlalchemy import func, select
+
+    from engine.worker import Worker
+    from storage.models import Cycle, HistoryEvent, Job
+
+    with platform.query() as s:
+        pending = s.scalar(select(func.count()).select_from(Job))
+    admin = next(a for a in platform.users() if a.login == "admin")
+    manager = next(a for a in platform.users() if a.login == "m000")
+    platform.deploy(admin, [SourceFile("bench_timed.bpmn", TIMED.encode())])
+    worker = Worker(platform)
+    worker.start_thread()
+    started = []
+    for i in range(samples):
+        client = platform.create_client(admin, f"Timer client {i}", None, manager.login)
+        started.append(platform.start_cycle(manager, client["id"], "bench_timed")["id"])
+        time.sleep(10.0 / samples)  # spread the due times over ten seconds
+    deadline = time.monotonic() + 60
+    late: list[float] = []
+    while time.monotonic() < deadline:
+        with platform.query() as s:
+            rows = s.execute(select(Cycle.started_at, HistoryEvent.at).join(
+                HistoryEvent, HistoryEvent.cycle_id == Cycle.id).where(
+                Cycle.id.in_(started), HistoryEvent.type == "passed", HistoryEvent.element_id == "Wait")).all()
+        if len(rows) == len(started):
+            late = [((at - begun).total_seconds() - 10.0) * 1000 for begun, at in rows]
+            break
+        time.sleep(0.5)
+    worker.stop()
+    if not late:
+        print("timer lateness: not all timers fired within 60 s")
+        return
+    print(summary(f"timer lateness ({pending} pending timers)", late))
 
 
 if __name__ == "__main__":

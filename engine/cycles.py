@@ -7,6 +7,7 @@ advances it, then writes state, the open-task projection and history together.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -36,6 +37,8 @@ from storage import repositories as repo
 from storage.models import Cycle, HistoryEvent, OpenTask, RegulationVersion, TaskCandidateGroup
 
 ACTIVE, WON, LOST, INCIDENT, CANCELLED = "active", "won", "lost", "incident", "cancelled"
+#: how long a process reuses the work-type catalogue before reading it again
+WORK_TYPES_TTL = 10.0
 STATUSES = (ACTIVE, WON, LOST, INCIDENT, CANCELLED)
 
 
@@ -46,6 +49,17 @@ class Context:
     specs: runtime.SpecCache
     now: Callable[[], datetime]
     forms: dict[tuple[int, str], list[forms.FormField]] = field(default_factory=dict)
+    _dues: tuple[float, dict[str, str]] | None = None
+
+    def work_type_dues(self, session: Session) -> dict[str, str]:
+        """The catalogue's default due durations, re-read at most every WORK_TYPES_TTL seconds."""
+        now = time.monotonic()
+        if self._dues is None or self._dues[0] < now:
+            self._dues = (now + WORK_TYPES_TTL, work_types.default_dues(session))
+        return self._dues[1]
+
+    def forget_work_types(self) -> None:
+        self._dues = None
 
     def specs_for(self, session: Session, version: RegulationVersion) -> runtime.SpecSet:
         return self.specs.get(version.id, lambda: repo.version_spec(session, version.id))
@@ -112,7 +126,7 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
     rec = _Recorder(session, cycle, actor.login, now)
     rec.add("started", data={"regulation": version.regulation.key, "version": version.number,
                              "client": client.name})
-    _advance(session, ctx, cycle, workflow, rec, known_open={})
+    _advance(session, ctx, cycle, workflow, rec, known_open={}, new_cycle=True)
     return cycle
 
 
@@ -237,7 +251,7 @@ def _touch(cycle: Cycle) -> None:
 # ---------------------------------------------------------------- advance
 
 def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow, rec: _Recorder,
-             known_open: dict[str, OpenTask]) -> None:
+             known_open: dict[str, OpenTask], new_cycle: bool = False) -> None:
     now = rec.at
     passed: list[Task] = []
     if cycle.status == ACTIVE:
@@ -257,7 +271,7 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
     if decided and not workflow.is_completed():
         workflow.cancel()  # the cycle is decided: other branches (reminders...) stop
     _sync_open_tasks(session, ctx, cycle, workflow, rec, known_open, decided)
-    jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None)
+    jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None, new_cycle)
     cycle.state = runtime.workflow_state(workflow)
     cycle.variables = _jsonable(_variables(workflow))
     if decided:
@@ -371,10 +385,10 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
     best_stage = None
     catalogue: dict[str, str] | None = None
 
-    def defaults() -> dict[str, str]:  # read once, and only when a new task needs it
+    def defaults() -> dict[str, str]:  # read only when a new task needs it
         nonlocal catalogue
         if catalogue is None:
-            catalogue = work_types.default_dues(session)
+            catalogue = ctx.work_type_dues(session)
         return catalogue
 
     for task_id, task in ready.items():

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -50,19 +50,24 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[str, datetime]]:
     return out
 
 
-def sync(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None) -> None:
+def sync(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, new_cycle: bool = False) -> None:
     """Make the cycle's jobs match its waiting timers (none once decided or in incident)."""
     timers = waiting_timers(workflow) if workflow is not None else {}
-    existing = {j.task_id: j for j in session.scalars(select(Job).where(Job.cycle_id == cycle.id))}
+    existing = {} if new_cycle else {
+        j.task_id: j for j in session.scalars(select(Job).where(Job.cycle_id == cycle.id))}
     for task_id, job in existing.items():
         if task_id not in timers:
             session.delete(job)
+    rows = []
     for task_id, (element_id, due) in timers.items():
         job = existing.get(task_id)
         if job is None:
-            session.add(Job(cycle_id=cycle.id, task_id=task_id, element_id=element_id, due_at=due))
+            rows.append({"cycle_id": cycle.id, "kind": "timer", "task_id": task_id, "element_id": element_id,
+                         "due_at": due, "attempts": 0, "failed": False})
         elif job.due_at != due:
             job.due_at, job.attempts, job.last_error = due, 0, None
+    if rows:
+        session.execute(insert(Job.__table__), rows)  # one executemany
 
 
 @dataclass(frozen=True)

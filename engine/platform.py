@@ -106,6 +106,7 @@ class Reglament:
     def save_work_type(self, actor: Actor, name: str, label: str, default_due: str | None) -> None:
         with self.command() as s:
             work_types.save(s, actor, name, label, default_due)
+        self.ctx.forget_work_types()
 
     # -- incidents
     def incidents(self, actor: Actor) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import (accounts, clients, clock, cycles, documentation, forms, regulations, runtime,
-                    work_types)
+from engine import (accounts, clients, clock, cycles, documentation, forms, planning, regulations,
+                    runtime, work_types)
 from engine.access import Actor, require
 from engine.errors import ConcurrentChange, NotFound
 from storage import repositories as repo
@@ -97,6 +97,19 @@ class Reglament:
     def set_locale(self, actor: Actor, locale: str) -> None:
         with self.command() as s:
             accounts.set_locale(s, actor, locale)
+
+    # -- planning
+    def plan_task(self, actor: Actor, task_id: str, planned_at: datetime | None) -> None:
+        with self.command() as s:
+            planning.plan_task(s, self.ctx, actor, task_id, planned_at)
+
+    def my_plan(self, actor: Actor) -> dict[str, list[OpenTask]]:
+        with self.query() as s:
+            return planning.my_plan(s, self.ctx, actor)
+
+    def plans_overview(self, actor: Actor) -> dict[str, Any]:
+        with self.query() as s:
+            return planning.plans_overview(s, self.ctx, actor)
 
     # -- work types
     def work_types(self) -> list[dict[str, Any]]:

@@ -186,6 +186,7 @@ class OpenTask(Base):
     claimed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column()
+    planned_at: Mapped[datetime | None] = mapped_column()  # when the responsible person plans to do it
     client: Mapped[Client] = relationship(lazy="joined")
     # rows go with their task through ON DELETE CASCADE, without one DELETE each
     group_rows: Mapped[list[TaskCandidateGroup]] = relationship(

@@ -162,3 +162,11 @@ def task_history(session: Session, task_id: str) -> Sequence[HistoryEvent]:
 def participated(session: Session, cycle_id: int, login: str) -> bool:
     return bool(session.scalar(select(exists().where(
         HistoryEvent.cycle_id == cycle_id, HistoryEvent.actor == login))))
+
+
+def assigned_open_tasks(session: Session, logins: Sequence[str] | None = None) -> Sequence[OpenTask]:
+    """Open tasks that have a responsible person (all of them, or those of the given logins)."""
+    query = select(OpenTask).where(OpenTask.assignee.is_not(None))
+    if logins is not None:
+        query = query.where(OpenTask.assignee.in_(list(logins)))
+    return session.scalars(query.order_by(OpenTask.created_at)).all()

@@ -11,7 +11,7 @@ from engine.platform import Reglament
 from engine.settings import Settings
 from storage.db import Database
 from web import errors, i18n
-from web.views import api, auth, clients, control, cycles, inbox, regulations
+from web.views import api, auth, clients, control, cycles, inbox, planning, regulations
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     babel.init_app(app, locale_selector=i18n.select_locale)
     app.jinja_env.globals.update(i18n.template_globals())
     app.jinja_env.filters.update(i18n.template_filters())
-    for blueprint in (auth.bp, inbox.bp, clients.bp, cycles.bp, regulations.bp, control.bp):
+    for blueprint in (auth.bp, inbox.bp, planning.bp, clients.bp, cycles.bp, regulations.bp, control.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens, never cookies

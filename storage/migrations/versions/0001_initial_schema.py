@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 23:34:41.057495
+Create Date: 2026-11-27 00:00:05.382666
 """
 from alembic import op
 import sqlalchemy as sa
@@ -171,6 +171,7 @@ def upgrade() -> None:
     sa.Column('claimed', sa.Boolean(), nullable=False),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('due_at', storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('planned_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], ),
     sa.ForeignKeyConstraint(['cycle_id'], ['cycles.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['version_id'], ['regulation_versions.id'], ),

@@ -4,9 +4,10 @@ with 10,000 cycles already in the database. Prints median and p95 per operation.
     .venv/bin/python bench/benchmark.py                      # SQLite in a temp dir
     .venv/bin/python bench/benchmark.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-The database given is wiped (PostgreSQL: schema public is recreated). The server is the
-same waitress server `reglament run` uses, on a free loopback port; the client keeps its
-HTTP connection alive, as a browser or an integration would.
+The database given is wiped (PostgreSQL: schema public is recreated). The server is
+`reglament run` in its own process (waitress with its embedded timer worker) on a free
+loopback port; the client keeps its HTTP connection alive, as a browser or an integration
+would.
 """
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ import argparse
 import http.client
 import json
 import statistics
+import os
+import socket
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -68,7 +71,7 @@ class Api:
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        payload = json.dumps(body) if body is not None else None
+        payload = json.dumps(body).encode() if body is not None else None  # one packet with the headers
         t0 = time.perf_counter()
         self.conn.request(method, path, body=payload, headers=headers)
         response = self.conn.getresponse()
@@ -104,14 +107,8 @@ def main() -> None:
     seed(platform, args.cycles)
     print(f"seeded {args.cycles} cycles in {time.perf_counter() - t0:.0f} s")
 
-    from waitress.server import create_server
-
-    from web.app import create_app
-
-    app = create_app({"SECRET_KEY": "bench-secret"}, platform=platform)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    api = Api(server.effective_port)
+    server, port = start_server(url)
+    api = Api(port)
     status, body, _ = api.call("POST", "/api/v1/token", {"login": "m007", "password": PASSWORD})
     assert status == 200, body
     api.token = body["token"]  # type: ignore[index]
@@ -142,7 +139,29 @@ def main() -> None:
     print(summary("start cycle", starts))
     print(summary("complete task", completes))
     print(summary(f"inbox ({open_tasks} tasks)", inboxes))
-    timer_lateness(platform, args.timer_samples)
+    try:
+        timer_lateness(platform, args.timer_samples)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def start_server(url: str) -> tuple[subprocess.Popen[bytes], int]:
+    """`reglament run` in its own process (waitress and its embedded timer worker), as users run it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, REGLAMENT_DATABASE_URL=url, REGLAMENT_SECRET_KEY="bench-secret", PYTHONPATH=str(ROOT))
+    server = subprocess.Popen([sys.executable, "-m", "web.cli", "run", "--port", str(port), "--threads", "4"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server, port
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start")
 
 
 TIMED = """<?xml version="1.0" encoding="UTF-8"?>
@@ -164,10 +183,9 @@ TIMED = """<?xml version="1.0" encoding="UTF-8"?>
 
 def timer_lateness(platform: Reglament, samples: int) -> None:
     """Start cycles whose 10-second timers come due while every seeded timer is pending;
-    one worker (as `reglament run` embeds) fires them; lateness = fired - due."""
+    the server's embedded worker fires them; lateness = fired - due."""
     from sqlalchemy import func, select
 
-    from engine.worker import Worker
     from storage.models import Cycle, HistoryEvent, Job
 
     with platform.query() as s:
@@ -175,8 +193,6 @@ def timer_lateness(platform: Reglament, samples: int) -> None:
     admin = next(a for a in platform.users() if a.login == "admin")
     manager = next(a for a in platform.users() if a.login == "m000")
     platform.deploy(admin, [SourceFile("bench_timed.bpmn", TIMED.encode())])
-    worker = Worker(platform)
-    worker.start_thread()
     started = []
     for i in range(samples):
         client = platform.create_client(admin, f"Timer client {i}", None, manager.login)
@@ -193,7 +209,6 @@ def timer_lateness(platform: Reglament, samples: int) -> None:
             late = [((at - begun).total_seconds() - 10.0) * 1000 for begun, at in rows]
             break
         time.sleep(0.5)
-    worker.stop()
     if not late:
         print("timer lateness: not all timers fired within 60 s")
         return

@@ -31,6 +31,7 @@ OUTCOMES = ("won", "lost")
 FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "readonly")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
 _ASSIGNEE_EXPRESSION = re.compile(r"^\$\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}$")
 
 _CODE_ELEMENTS = {
@@ -71,12 +72,16 @@ def parse_document(data: bytes | str, filename: str = "diagram") -> etree._Eleme
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              dtd_validation=False, huge_tree=False, remove_pis=True)
     try:
-        return etree.ElementTree(etree.fromstring(data, parser))
+        tree = etree.ElementTree(etree.fromstring(data, parser))
     except etree.XMLSyntaxError as exc:
         raise RegulationInvalid([Problem(None, f"{filename} is not well-formed XML: {exc.msg}",
                                          line=exc.lineno)]) from None
     except ValueError as exc:
         raise RegulationInvalid([Problem(None, f"{filename} cannot be read: {exc}")]) from None
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # whatever the encoding
+        raise RegulationInvalid([Problem(None, f"{filename} declares a DTD or entities, "
+                                         "which are refused for safety; remove the <!DOCTYPE> block")])
+    return tree
 
 
 ACTIVITI_NS = "http://activiti.org/bpmn"
@@ -111,6 +116,7 @@ class DocumentFacts:
     stages: dict[str, list[str]] = field(default_factory=dict)
     called: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    lane_members: set[str] | None = None
 
 
 def _problem(el: etree._Element, message: str) -> Problem:
@@ -127,7 +133,10 @@ def inspect(tree: etree._ElementTree, filename: str = "diagram") -> DocumentFact
         return facts
     for process in root.iterfind("bpmn:process", NS):
         pid = process.get("id") or ""
-        facts.process_names[pid] = process.get("name") or pid
+        if process.get("isExecutable", "false").lower() == "true" and not _PROCESS_ID.match(pid):
+            facts.problems.append(_problem(process, "the process id becomes the regulation's key: use at most "
+                                           "200 letters, digits, '_', '-' or '.', starting with a letter"))
+        facts.process_names[pid] = (process.get("name") or pid)[:300]
         if process.get("isExecutable", "false").lower() == "true":
             facts.executable.append(pid)
         stages = process.findall("bpmn:extensionElements/camunda:properties/camunda:property[@name='stages']", NS)
@@ -161,6 +170,10 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
             facts.problems.append(_problem(el, "external tasks are refused: they call outside workers"))
         if local == "userTask":
             _check_user_task(el, facts)
+        elif local in ("task", "manualTask") and _in_executable_process(el) and not _in_lane(el, facts):
+            facts.problems.append(_problem(el, f"{local} is work for a person, but it has no lane: nobody "
+                                           "would see it; make it a user task with an assignee or "
+                                           "candidate group, or put it in a lane"))
         elif local == "sequenceFlow":
             for cond in el.iterfind("bpmn:conditionExpression", NS):
                 if (cond.get("language") or "").lower() not in ("", "python", "juel", "${}"):
@@ -184,8 +197,8 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
             else:
                 facts.called.add(called)
         elif local in ("completionCondition", "loopCardinality", "loopCondition"):
-            owner = el.getparent().getparent()
-            _check_expression(owner, el.text or "", local, facts)
+            _check_expression(_owner(el.getparent() if el.getparent() is not None else el), el.text or "",
+                              local, facts)
     elif ns == CAMUNDA_NS and local in _CODE_EXTENSIONS:
         owner = _owner(el)
         facts.problems.append(_problem(owner, f"camunda:{local} refused: {_CODE_EXTENSIONS[local]}"))
@@ -219,10 +232,18 @@ def _check_expression(el: etree._Element, text: str, what: str, facts: DocumentF
         facts.problems.append(_problem(el, f"{what}: {exc.message}"))
 
 
-def _in_lane(el: etree._Element) -> bool:
-    el_id = el.get("id")
-    root = el.getroottree().getroot()
-    return any((ref.text or "").strip() == el_id for ref in root.iter(f"{{{BPMN_NS}}}flowNodeRef"))
+def _in_executable_process(el: etree._Element) -> bool:
+    node = el.getparent()
+    while node is not None and _tag(node) != (BPMN_NS, "process"):
+        node = node.getparent()
+    return node is not None and (node.get("isExecutable") or "").lower() == "true"
+
+
+def _in_lane(el: etree._Element, facts: DocumentFacts) -> bool:
+    if facts.lane_members is None:  # collected once per document
+        root = el.getroottree().getroot()
+        facts.lane_members = {(ref.text or "").strip() for ref in root.iter(f"{{{BPMN_NS}}}flowNodeRef")}
+    return el.get("id") in facts.lane_members
 
 
 def _check_user_task(el: etree._Element, facts: DocumentFacts) -> None:
@@ -232,7 +253,7 @@ def _check_user_task(el: etree._Element, facts: DocumentFacts) -> None:
     if assignee and "${" in assignee and not _ASSIGNEE_EXPRESSION.match(assignee.strip()):
         facts.problems.append(_problem(el, f"assignee {assignee!r} must be a login or a variable "
                                        "like ${owner}"))
-    if not (assignee or groups or users) and not _in_lane(el):
+    if not (assignee or groups or users) and not _in_lane(el, facts):
         facts.problems.append(_problem(el, "user task has no assignee, no candidate group and no "
                                        "lane: nobody would see it; set camunda:assignee or "
                                        "camunda:candidateGroups, or put it in a lane"))

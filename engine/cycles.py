@@ -19,7 +19,6 @@ from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -196,7 +195,7 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
         rec.add("claimed", task, {"assignee": actor.login})
     try:
         wf_task.run()
-    except (SpiffWorkflowException, ExpressionError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the diagram breaks becomes an incident
         _incident(cycle, rec, wf_task, exc, now)
     else:
         rec.add("completed", task, {"variables": values})
@@ -258,7 +257,7 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
         try:
             workflow.refresh_timers()  # timers due by now fire with this step
             workflow.do_engine_steps(did_complete_task=passed.append)
-        except (SpiffWorkflowException, ExpressionError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever the diagram breaks becomes an incident
             failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
             _incident(cycle, rec, failed, exc, now)
     for task in passed:
@@ -322,15 +321,17 @@ def _error_text(exc: Exception) -> str:
 
 
 def _responsibility(task: Task, variables: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """Logins are lower-case (as stored); group names are kept as written."""
     ext = getattr(task.task_spec, "extensions", {}) or {}
     assignee = _resolve(ext.get("camunda:assignee"), variables)
-    groups = [g for g in (_resolve(x.strip(), variables) for x in
-                          (ext.get("camunda:candidateGroups") or "").split(",")) if g]
-    users = [f"user:{u}" for u in (_resolve(x.strip(), variables) for x in
-                                    (ext.get("camunda:candidateUsers") or "").split(",")) if u]
+    assignee = assignee.lower()[:64] if assignee else None
+    groups = [g[:100] for g in (_resolve(x.strip(), variables) for x in
+                                (ext.get("camunda:candidateGroups") or "").split(",")) if g]
+    users = [f"user:{u.lower()}"[:100] for u in (_resolve(x.strip(), variables) for x in
+                                                  (ext.get("camunda:candidateUsers") or "").split(",")) if u]
     if not groups and not users and task.task_spec.lane:
         groups = [task.task_spec.lane]
-    return (assignee or None), groups + users
+    return assignee, groups + users
 
 
 def _resolve(value: str | None, variables: dict[str, Any]) -> str | None:
@@ -338,7 +339,7 @@ def _resolve(value: str | None, variables: dict[str, Any]) -> str | None:
         return None
     if "${" in value or "#{" in value:
         result = expressions.evaluate(value, variables)
-        return str(result).strip().lower() if result not in (None, "") else None
+        return str(result).strip() if result not in (None, "") else None
     return value.strip()
 
 
@@ -404,9 +405,11 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
             _incident(cycle, rec, task, exc, rec.at)
             continue
         row = OpenTask(id=task_id, cycle_id=cycle.id, version_id=cycle.version_id, client_id=cycle.client_id,
-                       element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                       stage=stage, work_type=(task.task_spec.extensions or {}).get("work_type"),
-                       lane=task.task_spec.lane, assignee=assignee, claimed=False, created_at=rec.at,
+                       element_id=task.task_spec.bpmn_id[:200],
+                       name=(task.task_spec.bpmn_name or task.task_spec.bpmn_id)[:300],
+                       stage=stage[:100] if stage else None,
+                       work_type=((task.task_spec.extensions or {}).get("work_type") or "")[:50] or None,
+                       lane=task.task_spec.lane[:100] if task.task_spec.lane else None, assignee=assignee, claimed=False, created_at=rec.at,
                        due_at=due, group_rows=[TaskCandidateGroup(group_name=g) for g in dict.fromkeys(groups)])
         session.add(row)
         rec.add("created", task, {"assignee": assignee, "candidate_groups": groups,
@@ -449,7 +452,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
             task.data.update(variables or {})
             task._set_state(TaskState.READY)
             task.run()
-    except (SpiffWorkflowException, ExpressionError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the diagram breaks becomes an incident
         _incident(cycle, rec, next(iter(workflow.get_tasks(state=TaskState.ERROR)), None), exc, now)
     if not failed and variables:
         for task in workflow.get_tasks(state=TaskState.READY):

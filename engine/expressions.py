@@ -169,9 +169,16 @@ def check(expression: str, timer: bool = False) -> None:
     _compile(expression)
 
 
+def _safe_mod(left: Any, right: Any) -> Any:
+    if isinstance(left, (str, bytes)):
+        raise ExpressionError("string formatting with % is not allowed in expressions")
+    return left % right
+
+
 class _Evaluator(EvalWithCompoundTypes):
     def __init__(self, names: dict[str, Any]) -> None:
         super().__init__(functions=dict(FUNCTIONS), names=names)
+        self.operators[ast.Mod] = _safe_mod
         for forbidden in (ast.Attribute, ast.Assign, ast.AugAssign, ast.Import,
                           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda):
             self.nodes.pop(forbidden, None)

@@ -17,7 +17,6 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -129,15 +128,5 @@ def next_due(session: Session) -> datetime | None:
     return session.scalar(select(Job.due_at).where(Job.failed.is_(False)).order_by(Job.due_at).limit(1))
 
 
-def failed_jobs(session: Session) -> list[Job]:
-    return list(session.scalars(select(Job).where(Job.failed.is_(True)).order_by(Job.due_at)))
-
-
 def clear(session: Session, cycle_id: int) -> None:
     session.execute(delete(Job).where(Job.cycle_id == cycle_id))
-
-
-def job_dict(job: Job) -> dict[str, Any]:
-    return {"id": job.id, "cycle_id": job.cycle_id, "element_id": job.element_id,
-            "due_at": job.due_at.isoformat(), "attempts": job.attempts, "last_error": job.last_error,
-            "failed": job.failed}

@@ -79,7 +79,10 @@ def compile_regulation(files: list[SourceFile], session: Session | None = None,
     source, original, dmn_docs = _read(files)
     xml = etree.tostring(original, encoding="unicode")
     tree = bpmn_xml.camunda_dialect(original)
-    facts = bpmn_xml.inspect(tree, source.name)
+    try:
+        facts = bpmn_xml.inspect(tree, source.name)
+    except RecursionError:
+        raise RegulationInvalid([Problem(None, f"{source.name} is nested too deeply to read")]) from None
     dmn = [etree.tostring(t, encoding="unicode") for _, t in dmn_docs]
     digest = hashlib.sha256("\x00".join([xml, *dmn]).encode("utf-8")).hexdigest()
     try:
@@ -159,9 +162,14 @@ def _add_deployed_process(parser: RegulationParser, session: Session | None, key
         raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is neither in "
                                          "this file nor a deployed regulation")])
     latest = repo.version(session, regulation.id, regulation.latest_version)  # type: ignore[arg-type]
-    assert latest is not None
-    parser.add_bpmn_xml(bpmn_xml.parse_document(latest.xml.encode("utf-8"), f"{key}.bpmn"),
-                        filename=f"{key}.bpmn")
+    if latest is None or not latest.executable:
+        raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is stored as a "
+                                         "diagram only and cannot run")])
+    called = bpmn_xml.camunda_dialect(bpmn_xml.parse_document(latest.xml.encode("utf-8"), f"{key}.bpmn"))
+    problems = bpmn_xml.inspect(called, f"{key}.bpmn").problems
+    if problems:
+        raise RegulationInvalid(problems)
+    parser.add_bpmn_xml(called, filename=f"{key}.bpmn")
 
 
 def _problem_from_validation(exc: ValidationException, tree: etree._ElementTree) -> Problem:

@@ -19,7 +19,6 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import expressions
 from engine.errors import ExpressionError
@@ -138,12 +137,3 @@ def restore_workflow(specs: SpecSet, state: dict[str, Any]) -> BpmnWorkflow:
     dct = dict(state)
     SERIALIZER.migrate(dct)
     return SERIALIZER.from_dict(dct, specs=specs)
-
-
-def timer_due_times(workflow: BpmnWorkflow) -> list[Any]:
-    """Due times of the workflow's waiting timers (for the job scheduler)."""
-    out = []
-    for task in workflow.event_manager.tasks.values():
-        if isinstance(task.task_spec.event_definition, TimerEventDefinition):
-            out.append(task)
-    return out

@@ -12,6 +12,8 @@ READ_ALL = frozenset({"head", "analyst", "admin"})
 SELLERS = frozenset({"manager", "head", "admin"})
 #: roles that may deploy regulations
 PROCESS_OWNERS = frozenset({"owner", "admin"})
+#: roles that lead the department: catalogue, plans of everyone, incidents, hand-overs
+HEADS = frozenset({"head", "admin"})
 
 
 @dataclass(frozen=True)

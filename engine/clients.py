@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from engine.access import SELLERS, Actor, require
+from engine.access import HEADS, SELLERS, Actor, require
 from engine.errors import Forbidden, InputInvalid, NotFound
 from storage import repositories as repo
 from storage.models import Client, Segment, utcnow
@@ -50,7 +50,7 @@ def create_client(session: Session, actor: Actor, name: str, segment: str | None
     owner_login = (owner or "").strip().lower() or (actor.login if "manager" in actor.roles else None)
     owner_row = None
     if owner_login:
-        if owner_login != actor.login and not actor.has_any(frozenset({"head", "admin"})):
+        if owner_login != actor.login and not actor.has_any(HEADS):
             raise Forbidden("only the head of sales may give a client to another manager")
         owner_row = repo.user_by_login(session, owner_login)
         if owner_row is None:

@@ -23,7 +23,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine import expressions, forms, jobs, regulations, runtime, work_types
-from engine.access import SELLERS, Actor, may_act_on_task, require
+from engine.access import HEADS, SELLERS, Actor, may_act_on_task, require
 from engine.clients import get_client
 from engine.errors import (
     ExpressionError,
@@ -61,7 +61,10 @@ class Context:
         self._dues = None
 
     def specs_for(self, session: Session, version: RegulationVersion) -> runtime.SpecSet:
-        return self.specs.get(version.id, lambda: repo.version_spec(session, version.id))
+        return self.specs_by_id(session, version.id)
+
+    def specs_by_id(self, session: Session, version_id: int) -> runtime.SpecSet:
+        return self.specs.get(version_id, lambda: repo.version_spec(session, version_id))
 
 
 class _Recorder:
@@ -72,8 +75,9 @@ class _Recorder:
         self.rows: list[dict[str, Any]] = []
 
     def add(self, type_: str, task: Task | OpenTask | None = None, data: dict[str, Any] | None = None,
-            actor: str | None = "__default__") -> None:
-        element_id = name = task_id = None
+            actor: str | None = "__default__", element_id: str | None = None) -> None:
+        """An event, of a task (spec or projection row) or, without one, of ``element_id``."""
+        task_id, name = None, element_id
         if isinstance(task, Task):
             task_id, element_id = str(task.id), task.task_spec.bpmn_id
             name = task.task_spec.bpmn_name or element_id
@@ -164,7 +168,7 @@ def task_form(session: Session, ctx: Context, task: OpenTask) -> list[forms.Form
     key = (task.version_id, task.element_id)
     found = ctx.forms.get(key)
     if found is None:  # versions are immutable, so a task's form never changes
-        spec, subs = ctx.specs.get(task.version_id, lambda: repo.version_spec(session, task.version_id))
+        spec, subs = ctx.specs_by_id(session, task.version_id)
         found = ctx.forms[key] = forms.fields_of(_find_spec(spec, subs, task.element_id))
     return found
 
@@ -187,7 +191,7 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
     wf_task = workflow.get_task_from_id(UUID(task.id))
     if wf_task is None or wf_task.state != TaskState.READY:
         raise TaskNotActionable(f"task '{task.name}' is not open in its cycle")
-    values = forms.validate(forms.fields_of(wf_task.task_spec), submitted, wf_task.data)
+    values = forms.validate(task_form(session, ctx, task), submitted, wf_task.data)
     now = ctx.now()
     rec = _Recorder(session, cycle, actor.login, now)
     wf_task.data.update(values)
@@ -430,7 +434,7 @@ def _stage_rank(stages: list[str], stage: str) -> int:
 def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
                 variables: dict[str, Any] | None = None) -> Cycle:
     """Run the failed step again, after the cause was fixed (optionally patching variables)."""
-    require(actor, frozenset({"head", "admin"}), "retry cycles in incident")
+    require(actor, HEADS, "retry cycles in incident")
     cycle = repo.cycle_for_update(session, cycle_id)
     if cycle is None:
         raise NotFound(f"no cycle {cycle_id}")
@@ -489,9 +493,7 @@ def timer_incident(session: Session, ctx: Context, cycle_id: int, element_id: st
     cycle.incident = {"message": f"timer job failed: {message}", "element_id": element_id,
                       "task_name": None, "at": now.isoformat()}
     rec = _Recorder(session, cycle, None, now)
-    rec.rows.append({"cycle_id": cycle.id, "client_id": cycle.client_id, "at": now, "type": "incident",
-                     "actor": None, "task_id": None, "element_id": element_id, "task_name": element_id,
-                     "data": {"message": cycle.incident["message"]}})
+    rec.add("incident", None, {"message": cycle.incident["message"]}, actor=None, element_id=element_id)
     rec.write()
 
 

@@ -12,12 +12,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import cycles
-from engine.access import Actor, may_act_on_task, require
+from engine.access import HEADS, Actor, may_act_on_task, require
 from engine.errors import Forbidden, InputInvalid
 from storage import repositories as repo
 from storage.models import OpenTask
 
-HEADS = frozenset({"head", "admin"})
 SECTIONS = ("overdue", "today", "week", "later", "unplanned")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import (accounts, clients, clock, cycles, documentation, forms, planning, regulations,
                     runtime, work_types)
-from engine.access import Actor, require
+from engine.access import HEADS, Actor, require
 from engine.errors import ConcurrentChange, NotFound
 from storage import repositories as repo
 from storage import schema
@@ -124,7 +124,7 @@ class Reglament:
     # -- incidents
     def incidents(self, actor: Actor) -> list[dict[str, Any]]:
         """Cycles in incident and timer jobs that failed every attempt (head, admin)."""
-        require(actor, frozenset({"head", "admin"}), "see incidents")
+        require(actor, HEADS, "see incidents")
         with self.query() as s:
             return [cycles.cycle_dict(c) for c in cycles.list_cycles(s, actor, cycles.INCIDENT)]
 

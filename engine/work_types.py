@@ -7,11 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.access import Actor, require
+from engine.access import HEADS, Actor, require
 from engine.errors import InputInvalid
 from storage.models import WorkType
 
-HEADS = frozenset({"head", "admin"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 _DURATION = re.compile(r"^P(?=\d|T\d)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?)?$")
 DEFAULTS = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.access import HEADS
 from engine.errors import InputInvalid
 from web.views import actor, login_required, platform
 
@@ -30,6 +31,6 @@ def work_types():  # type: ignore[no-untyped-def]
         else:
             flash(_("Work type “%(name)s” saved.", name=form["name"]), "success")
             return redirect(url_for("control.work_types"))
-    may_edit = actor().has_any(frozenset({"head", "admin"}))
+    may_edit = actor().has_any(HEADS)
     return render_template("work_types.html", work_types=platform().work_types(), errors=errors, form=form,
                            may_edit=may_edit), (422 if errors else 200)

@@ -26,6 +26,7 @@ class Actor:
     roles: frozenset[str]
     groups: frozenset[str]
     locale: str = "en"
+    timezone: str = "UTC"  # IANA name; storage is UTC, days and forms are in this zone
 
     def has_any(self, roles: frozenset[str]) -> bool:
         return bool(self.roles & roles)

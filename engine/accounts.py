@@ -21,7 +21,8 @@ _DUMMY_HASH = generate_password_hash("not a password")
 
 def to_actor(user: User) -> Actor:
     return Actor(id=user.id, login=user.login, name=user.name, roles=user.role_set,
-                 groups=user.group_names, locale=user.locale)
+                 groups=user.group_names, locale=user.locale,
+                 timezone=user.timezone or "UTC")
 
 
 def ensure_group(session: Session, name: str) -> Group:

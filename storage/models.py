@@ -74,6 +74,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     roles: Mapped[str] = mapped_column(String(200), default="manager")  # comma-separated
     locale: Mapped[str] = mapped_column(String(8), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")  # IANA name
+    email: Mapped[str | None] = mapped_column(String(254))
+    # rotating it revokes the private calendar feed URL (the URL is an HMAC over it, not stored)
+    calendar_salt: Mapped[str] = mapped_column(String(32), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="select")
@@ -100,6 +104,8 @@ class Client(Base):
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the latest done work with the client (a task of a work type, an ad-hoc contact): contact norms
+    last_contact_at: Mapped[datetime | None] = mapped_column()
     segment: Mapped[Segment | None] = relationship()
     owner: Mapped[User | None] = relationship()
 
@@ -172,6 +178,7 @@ class OpenTask(Base):
     __table_args__ = (
         Index("ix_open_tasks_assignee", "assignee"),
         Index("ix_open_tasks_cycle", "cycle_id"),
+        Index("ix_open_tasks_due", "due_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
@@ -187,6 +194,8 @@ class OpenTask(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column()
     planned_at: Mapped[datetime | None] = mapped_column()  # when the responsible person plans to do it
+    # notifications already sent about its due time: 0 none, 1 due soon, 2 overdue
+    reminded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     client: Mapped[Client] = relationship(lazy="joined")
     # rows go with their task through ON DELETE CASCADE, without one DELETE each
     group_rows: Mapped[list[TaskCandidateGroup]] = relationship(
@@ -253,3 +262,77 @@ class WorkType(Base):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     label: Mapped[str] = mapped_column(String(100))
     default_due: Mapped[str | None] = mapped_column(String(30))  # ISO-8601 duration, e.g. P1D
+
+
+class Activity(Base):
+    """An ad-hoc contact with a client (call, meeting...) planned by a manager outside any task."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_assignee_status", "assignee", "status", "planned_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))  # the client's active cycle, if any
+    assignee: Mapped[str] = mapped_column(String(64))
+    work_type: Mapped[str] = mapped_column(String(50))
+    note: Mapped[str] = mapped_column(Text, default="")
+    planned_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned, done, cancelled
+    done_at: Mapped[datetime | None] = mapped_column()
+    result: Mapped[str | None] = mapped_column(Text)
+    reminded: Mapped[int] = mapped_column(Integer, default=0)  # as OpenTask.reminded
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    client: Mapped[Client] = relationship(lazy="joined")
+
+
+class WorkDone(Base):
+    """The log of done work: every completed task and done ad-hoc contact, with its type and
+    due time. Plan fulfilment, contact norms, the client's history and piece rates read it."""
+
+    __tablename__ = "work_done"
+    __table_args__ = (Index("ix_work_done_login_due", "login", "due_at"),
+                      Index("ix_work_done_login_done", "login", "done_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    work_type: Mapped[str | None] = mapped_column(String(50))
+    due_at: Mapped[datetime | None] = mapped_column()  # the deadline it had (due, else planned)
+    done_at: Mapped[datetime] = mapped_column()
+    result: Mapped[str | None] = mapped_column(Text)
+
+
+class ContactNorm(Base):
+    """The most days allowed between contacts with a client in an active cycle at a stage
+    (for one segment, or for any segment when segment_id is empty)."""
+
+    __tablename__ = "contact_norms"
+    __table_args__ = (UniqueConstraint("stage", "segment_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage: Mapped[str] = mapped_column(String(100))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    max_days: Mapped[int] = mapped_column(Integer)
+    segment: Mapped[Segment | None] = relationship(lazy="joined")
+
+
+class Notification(Base):
+    """An in-app notification for one user; ``key`` makes each one happen once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("login", "key"),
+                      Index("ix_notifications_login_unread", "login", "read_at", "created_at"),
+                      Index("ix_notifications_email", "email_status"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))  # assigned, group, due_soon, overdue, escalation...
+    key: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))  # English; rendered with data per locale
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column()
+    email_status: Mapped[str | None] = mapped_column(String(8))  # pending, sent, failed; empty: none
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -109,3 +109,22 @@ def test_a_failing_job_retries_with_backoff_then_becomes_an_incident(platform, a
     monkeypatch.undo()
     platform.retry(actors["head"], timed["id"])
     assert _open(platform, actors, timed["id"]) == ["Task_Call"], "the overdue timer fires on retry"
+
+
+def test_a_cycle_timer_fires_once_a_day_three_times_then_stops(platform, actors, clock: Clock) -> None:
+    """R3/P1D as Camunda writes it: a nudge a day for three days, each due time a job."""
+    platform.deploy(actors["head"], [bpmn_file("cycle_timer.bpmn")])
+    client = platform.create_client(actors["anna"], "Cycle Timer Ltd")
+    cycle = platform.start_cycle(actors["anna"], client["id"], "daily_nudge")
+    start = clock.now
+    assert _jobs(platform, cycle["id"]) == [("Timer_Daily", start + timedelta(days=1))]
+    worker = Worker(platform)
+    for day in (1, 2, 3):
+        clock.now = start + timedelta(days=day, seconds=1)
+        assert worker.run_once() == 1, f"the nudge of day {day} fires"
+        assert sorted(_open(platform, actors, cycle["id"])).count("Task_Nudge") == day
+        assert "Task_Proposal" in _open(platform, actors, cycle["id"]), "a non-interrupting cycle keeps the task"
+    assert _jobs(platform, cycle["id"]) == [], "after three repetitions nothing more is scheduled"
+    clock.advance(days=5)
+    assert worker.run_once() == 0
+    assert _open(platform, actors, cycle["id"]).count("Task_Nudge") == 3

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,7 +25,7 @@ def to_actor(user: User) -> Actor:
 
 
 def ensure_group(session: Session, name: str) -> Group:
-    group = session.scalar(select(Group).where(Group.name == name))
+    group = repo.group_by_name(session, name)
     if group is None:
         group = Group(name=name)
         session.add(group)

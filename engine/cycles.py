@@ -129,7 +129,7 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
     rec = _Recorder(session, cycle, actor.login, now)
     rec.add("started", data={"regulation": version.regulation.key, "version": version.number,
                              "client": client.name})
-    _advance(session, ctx, cycle, workflow, rec, known_open={}, new_cycle=True)
+    _advance(session, ctx, cycle, workflow, rec, known_open={}, timers_before={})
     return cycle
 
 
@@ -188,6 +188,7 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
         raise Forbidden(_not_yours(task))
     specs = ctx.specs_for(session, cycle.version)
     workflow = runtime.restore_workflow(specs, cycle.state)
+    timers_before = jobs.waiting_timers(workflow)  # what the cycle's jobs project now
     wf_task = workflow.get_task_from_id(UUID(task.id))
     if wf_task is None or wf_task.state != TaskState.READY:
         raise TaskNotActionable(f"task '{task.name}' is not open in its cycle")
@@ -205,7 +206,7 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
         rec.add("completed", task, {"variables": values})
         known.pop(task.id, None)
         session.delete(task)
-    _advance(session, ctx, cycle, workflow, rec, known_open=known)
+    _advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=timers_before)
     return cycle
 
 
@@ -254,7 +255,11 @@ def _touch(cycle: Cycle) -> None:
 # ---------------------------------------------------------------- advance
 
 def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow, rec: _Recorder,
-             known_open: dict[str, OpenTask], new_cycle: bool = False) -> None:
+             known_open: dict[str, OpenTask], timers_before: jobs.Timers | None = None) -> None:
+    """Run the engine as far as it goes, then write state, projection, jobs and history.
+
+    ``timers_before``: the timers the cycle waited for before this command touched the
+    workflow (its jobs project them); None makes the job sync read them instead."""
     now = rec.at
     passed: list[Task] = []
     if cycle.status == ACTIVE:
@@ -274,7 +279,7 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
     if decided and not workflow.is_completed():
         workflow.cancel()  # the cycle is decided: other branches (reminders...) stop
     _sync_open_tasks(session, ctx, cycle, workflow, rec, known_open, decided)
-    jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None, new_cycle)
+    jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None, timers_before)
     cycle.state = runtime.workflow_state(workflow)
     cycle.variables = _jsonable(_variables(workflow))
     if decided:
@@ -461,7 +466,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
     if not failed and variables:
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(variables)
-    _advance(session, ctx, cycle, workflow, rec, known_open=known)
+    _advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before={})  # jobs cleared above
     return cycle
 
 
@@ -479,7 +484,7 @@ def fire_timers(session: Session, ctx: Context, lease: jobs.Lease) -> Cycle | No
     workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
     known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
     rec = _Recorder(session, cycle, None, ctx.now())
-    _advance(session, ctx, cycle, workflow, rec, known_open=known)
+    _advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=jobs.waiting_timers(workflow))
     return cycle
 
 

@@ -18,11 +18,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
+from storage import repositories as repo
 from storage.models import Cycle, Job  # noqa: F401 (Job is re-exported for the worker)
 
 log = logging.getLogger("reglament.worker")
@@ -49,24 +49,36 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[str, datetime]]:
     return out
 
 
-def sync(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, new_cycle: bool = False) -> None:
-    """Make the cycle's jobs match its waiting timers (none once decided or in incident)."""
+Timers = dict[str, tuple[str, datetime]]
+
+
+def sync(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, before: Timers | None = None) -> None:
+    """Make the cycle's jobs match its waiting timers (none once decided or in incident).
+
+    ``before`` are the timers the cycle waited for when its step began, which its jobs already
+    project: given them, only the difference is written and nothing is read (a step that
+    neither adds nor removes a timer costs no statement). Without them the jobs are read.
+    """
     timers = waiting_timers(workflow) if workflow is not None else {}
-    existing = {} if new_cycle else {
-        j.task_id: j for j in session.scalars(select(Job).where(Job.cycle_id == cycle.id))}
-    for task_id, job in existing.items():
-        if task_id not in timers:
-            session.delete(job)
+    if before is None:
+        before = {j.task_id: (j.element_id, j.due_at) for j in repo.jobs_of_cycle(session, cycle.id)}
+    if not timers:
+        if before:
+            repo.drop_jobs(session, cycle.id)
+        return
+    gone = [task_id for task_id in before if task_id not in timers]
+    if gone:
+        repo.drop_jobs(session, cycle.id, gone)
     rows = []
     for task_id, (element_id, due) in timers.items():
-        job = existing.get(task_id)
-        if job is None:
+        known = before.get(task_id)
+        if known is None:
             rows.append({"cycle_id": cycle.id, "kind": "timer", "task_id": task_id, "element_id": element_id,
                          "due_at": due, "attempts": 0, "failed": False})
-        elif job.due_at != due:
-            job.due_at, job.attempts, job.last_error = due, 0, None
+        elif known[1] != due:
+            repo.reschedule_job(session, cycle.id, task_id, due)
     if rows:
-        session.execute(insert(Job.__table__), rows)  # one executemany
+        repo.add_jobs(session, rows)
 
 
 @dataclass(frozen=True)
@@ -83,22 +95,10 @@ def new_owner() -> str:
 def acquire(session: Session, owner: str, now: datetime, limit: int = 20,
             lease: timedelta = LEASE) -> list[Lease]:
     """Take up to ``limit`` due jobs whose lease is free or expired."""
-    free = (Job.lease_until.is_(None)) | (Job.lease_until < now)
-    query = (select(Job.id, Job.cycle_id).where(Job.failed.is_(False), Job.due_at <= now, free)
-             .order_by(Job.due_at).limit(limit))
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        query = query.with_for_update(skip_locked=True, of=Job)
-    rows = session.execute(query).all()
+    rows = repo.due_jobs(session, now, limit)
     if not rows:
         return []
-    ids = [r.id for r in rows]
-    stmt = update(Job).where(Job.id.in_(ids))
-    if not postgresql:
-        stmt = stmt.where(free)  # compare-and-set: only leases still free are taken
-    session.execute(stmt.values(lease_owner=owner, lease_until=now + lease),
-                    execution_options={"synchronize_session": False})
-    taken = set(session.scalars(select(Job.id).where(Job.id.in_(ids), Job.lease_owner == owner)))
+    taken = repo.lease_jobs(session, [r.id for r in rows], owner, now + lease, now)
     return [Lease(r.id, r.cycle_id, owner) for r in rows if r.id in taken]
 
 
@@ -125,8 +125,8 @@ def record_failure(session: Session, lease: Lease, error: str, now: datetime) ->
 
 
 def next_due(session: Session) -> datetime | None:
-    return session.scalar(select(Job.due_at).where(Job.failed.is_(False)).order_by(Job.due_at).limit(1))
+    return repo.next_job_due(session)
 
 
 def clear(session: Session, cycle_id: int) -> None:
-    session.execute(delete(Job).where(Job.cycle_id == cycle_id))
+    repo.drop_jobs(session, cycle_id)

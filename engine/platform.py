@@ -128,6 +128,13 @@ class Reglament:
         with self.query() as s:
             return [cycles.cycle_dict(c) for c in cycles.list_cycles(s, actor, cycles.INCIDENT)]
 
+    def failed_jobs(self, actor: Actor) -> list[dict[str, Any]]:
+        """Timer jobs that failed every attempt, with their last error (head, admin)."""
+        require(actor, HEADS, "see incidents")
+        with self.query() as s:
+            return [{"id": j.id, "cycle_id": j.cycle_id, "element_id": j.element_id, "due_at": j.due_at,
+                     "attempts": j.attempts, "last_error": j.last_error} for j in repo.failed_jobs(s)]
+
     # -- regulations
     def deploy(self, actor: Actor, files: list[regulations.SourceFile],
                keep_if_not_executable: bool = False) -> regulations.Deployed:

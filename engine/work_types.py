@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.access import HEADS, Actor, require
 from engine.errors import InputInvalid
+from storage import repositories as repo
 from storage.models import WorkType
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -22,11 +22,11 @@ DEFAULTS = (
 
 def catalogue(session: Session) -> list[dict[str, Any]]:
     return [{"name": w.name, "label": w.label, "default_due": w.default_due}
-            for w in session.scalars(select(WorkType).order_by(WorkType.name))]
+            for w in repo.work_types(session)]
 
 
 def default_dues(session: Session) -> dict[str, str]:
-    return {w.name: w.default_due for w in session.scalars(select(WorkType)) if w.default_due}
+    return {w.name: w.default_due for w in repo.work_types(session) if w.default_due}
 
 
 def save(session: Session, actor: Actor, name: str, label: str, default_due: str | None) -> None:

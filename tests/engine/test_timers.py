@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import Clock, bpmn_file
+from engine.errors import Forbidden
 from engine.platform import Reglament
 from engine.worker import Worker
 
@@ -106,9 +107,15 @@ def test_a_failing_job_retries_with_backoff_then_becomes_an_incident(platform, a
         clock.advance(minutes=11)
     cycle = platform.cycle(actors["head"], timed["id"])
     assert cycle["status"] == "incident" and "database went away" in cycle["incident"]["message"]
+    failed = platform.failed_jobs(actors["head"])
+    assert [(j["cycle_id"], j["element_id"], j["attempts"]) for j in failed] == [(timed["id"], "Wait_2h", 5)]
+    assert "database went away" in failed[0]["last_error"]
+    with pytest.raises(Forbidden):
+        platform.failed_jobs(actors["anna"])
     monkeypatch.undo()
     platform.retry(actors["head"], timed["id"])
     assert _open(platform, actors, timed["id"]) == ["Task_Call"], "the overdue timer fires on retry"
+    assert platform.failed_jobs(actors["head"]) == [], "the retried cycle's failed job is gone"
 
 
 def test_a_cycle_timer_fires_once_a_day_three_times_then_stops(platform, actors, clock: Clock) -> None:

@@ -14,7 +14,8 @@ bp = Blueprint("control", __name__)
 @bp.get("/incidents")
 @login_required
 def incidents():  # type: ignore[no-untyped-def]
-    return render_template("incidents.html", cycles=platform().incidents(actor()))
+    return render_template("incidents.html", cycles=platform().incidents(actor()),
+                           failed_jobs=platform().failed_jobs(actor()))
 
 
 @bp.route("/work-types", methods=["GET", "POST"])

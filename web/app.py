@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
         platform = Reglament(Database(app.config["DATABASE_URL"]), app.config["SECRET_KEY"])
     app.extensions["reglament"] = platform
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.jinja_env.globals.update(i18n.template_globals())
     app.jinja_env.filters.update(i18n.template_filters())
     for blueprint in (auth.bp, inbox.bp, planning.bp, clients.bp, cycles.bp, regulations.bp, control.bp):

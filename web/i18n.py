@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, request, session
 from flask_babel import format_datetime, gettext
@@ -18,6 +19,35 @@ def select_locale() -> str:
     if chosen in LOCALES:
         return chosen  # type: ignore[no-any-return]
     return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def select_timezone() -> str:
+    """Times are shown in the user's time zone (stored in UTC)."""
+    actor = g.get("actor")
+    return actor.timezone if actor is not None else "UTC"
+
+
+def user_zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(select_timezone())
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _local_input(value: datetime | None) -> str:
+    """A stored time as the value of an <input type="datetime-local"> in the user's zone."""
+    return value.astimezone(user_zone()).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def parse_local_input(raw: str) -> datetime | None:
+    """An <input type="datetime-local"> value, read in the user's time zone; None when empty.
+
+    Raises ValueError when it is not a date and time."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    moment = datetime.fromisoformat(raw)
+    return moment if moment.tzinfo else moment.replace(tzinfo=user_zone())
 
 
 def _when(value: datetime | str | None) -> str:
@@ -72,6 +102,7 @@ def template_globals() -> dict[str, Any]:
 def template_filters() -> dict[str, Any]:
     return {
         "when": _when,
+        "local_input": _local_input,
         "status_label": lambda s: gettext(STATUS_LABELS.get(s, s)),
         "event_label": lambda s: gettext(EVENT_LABELS.get(s, s)),
     }

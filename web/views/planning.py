@@ -1,12 +1,11 @@
 """Planning pages: my plan, every manager's plan (head), planning a task."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.errors import InputInvalid
+from web.i18n import parse_local_input
 from web.views import actor, login_required, platform, safe_next
 
 bp = Blueprint("planning", __name__)
@@ -27,14 +26,11 @@ def overview():  # type: ignore[no-untyped-def]
 @bp.post("/tasks/<task_id>/plan")
 @login_required
 def plan(task_id: str):  # type: ignore[no-untyped-def]
-    raw = (request.form.get("planned_at") or "").strip()
-    planned_at = None
-    if raw:
-        try:  # <input type="datetime-local">, read as UTC until users have time zones
-            planned_at = datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
-        except ValueError:
-            raise InputInvalid(_("The planned time must look like 2026-12-01T10:30."),
-                               {"fields": {"planned_at": "is not a date and time"}}) from None
+    try:  # <input type="datetime-local"> in the user's time zone
+        planned_at = parse_local_input(request.form.get("planned_at") or "")
+    except ValueError:
+        raise InputInvalid(_("The planned time must look like 2026-12-01T10:30."),
+                           {"fields": {"planned_at": "is not a date and time"}}) from None
     platform().plan_task(actor(), task_id, planned_at)
     flash(_("Planned.") if planned_at else _("Plan cleared."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.task", task_id=task_id)))

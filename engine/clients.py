@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.access import HEADS, SELLERS, Actor, require
 from engine.errors import Forbidden, InputInvalid, NotFound
+from storage import keys
 from storage import repositories as repo
 from storage.models import Client, Segment, utcnow
 
@@ -58,7 +59,8 @@ def create_client(session: Session, actor: Actor, name: str, segment: str | None
     if errors:
         raise InputInvalid("the client cannot be created: " +
                            "; ".join(f"{k} {v}" for k, v in errors.items()), {"fields": errors})
-    client = Client(name=name, segment=segment_row, owner=owner_row, created_at=now or utcnow())
+    client = Client(name=name, name_key=keys.name_key(name), segment=segment_row, owner=owner_row,
+                    created_at=now or utcnow())
     session.add(client)
     session.flush()
     return client

@@ -1,13 +1,14 @@
 """Typed SQLAlchemy 2.0 models. Timestamps are timezone-aware UTC."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -92,22 +93,153 @@ class User(Base):
 
 
 class Segment(Base):
+    """A market segment: defined by rules over client fields (or by hand), served by a team."""
+
     __tablename__ = "segments"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # [{"field": "industry", "op": "in", "value": ["retail", "food"]}, ...]: all must hold
+    rules: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rules apply in order
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    team: Mapped[Team | None] = relationship(lazy="joined")
+
+
+class Team(Base):
+    """A set of managers that new clients of its segments are distributed among."""
+
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    # round_robin, weighted (by share), least_loaded, manual
+    strategy: Mapped[str] = mapped_column(String(16), default="round_robin")
+    members: Mapped[list[TeamMember]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="TeamMember.position")
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    share: Mapped[int] = mapped_column(Integer, default=1)  # weight in weighted distribution
+    cap: Mapped[int | None] = mapped_column(Integer)  # most active clients; empty: no cap
+    # smooth weighted round robin: the member's running credit (absent members do not earn it)
+    credit: Mapped[int] = mapped_column(Integer, default=0)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Absence(Base):
+    """A period a user is away (vacation, sick leave...): days inclusive, in the user's zone."""
+
+    __tablename__ = "absences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # vacation, sick, other
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+def _trigram(name: str, column: str) -> Index:
+    """An index for substring search: trigram GIN on PostgreSQL, a plain index elsewhere."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
 class Client(Base):
+    """A company or a person the department sells to."""
+
     __tablename__ = "clients"
+    __table_args__ = (_trigram("ix_clients_name_key", "name_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), index=True)
-    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"))
+    # the name normalised (case, quotes, legal forms, spaces): search and duplicate detection
+    name_key: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(8), default="company", server_default="company")  # or person
+    tax_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    industry: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    size: Mapped[str | None] = mapped_column(String(20))  # micro, small, medium, large
+    source: Mapped[str | None] = mapped_column(String(100))
+    # lead, prospect, customer, inactive; merged: folded into merged_into_id
+    status: Mapped[str] = mapped_column(String(16), default="lead", server_default="lead", index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column()
     # the latest done work with the client (a task of a work type, an ad-hoc contact): contact norms
     last_contact_at: Mapped[datetime | None] = mapped_column()
     segment: Mapped[Segment | None] = relationship()
     owner: Mapped[User | None] = relationship()
+    contacts: Mapped[list[Contact]] = relationship(
+        cascade="all, delete-orphan", lazy="select", order_by="Contact.id")
+
+
+class Contact(Base):
+    """A person at a client: name, position, phone, e-mail."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (_trigram("ix_contacts_phone_key", "phone_key"), _trigram("ix_contacts_email_key", "email_key"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    phone_key: Mapped[str | None] = mapped_column(String(20))  # digits only, national prefix normalised
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254))  # lower-case
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClientEvent(Base):
+    """The client's own history beside its cycles': notes, edits, ownership changes,
+    distribution decisions (with their reason), merges, imports."""
+
+    __tablename__ = "client_events"
+    __table_args__ = (Index("ix_client_events_client_at", "client_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    type: Mapped[str] = mapped_column(String(32))  # note, created, edited, owner, distributed, merged, imported
+    actor: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Handover(Base):
+    """The head moved clients (one, or a whole portfolio) from one manager to another, for
+    good or for a period: at ``returns_at`` the clients still with ``to_user`` go back."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_return", "status", "returns_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_ids: Mapped[list[Any]] = mapped_column(default=list)
+    returns_at: Mapped[datetime | None] = mapped_column()  # empty: for good
+    status: Mapped[str] = mapped_column(String(16), default="done")  # done, temporary, returned
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ImportRun(Base):
+    """One import of a client file: progress, and a report of every rejected row."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, done, failed
+    mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)  # file column -> client field
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[list[Any]] = mapped_column(default=list)  # [{"row": n, "reason": "..."}]
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class Regulation(Base):

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
@@ -79,6 +83,50 @@ def set_locale(session: Session, actor: Actor, locale: str) -> None:
     if user is None:
         raise NotFound("no such user")
     user.locale = locale
+
+
+#: a practical check (one @, no spaces, a dotted domain); the mail server has the last word
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\.]+(\.[^@\s<>(),;:\"\[\]\\.]+)+$")
+#: names the time-zone database offers that are not places
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@lru_cache(maxsize=1)
+def timezones() -> tuple[str, ...]:
+    """IANA time-zone names a user may choose, sorted."""
+    return tuple(sorted(z for z in available_timezones() if z not in _NOT_ZONES))
+
+
+def update_profile(session: Session, actor: Actor, email: str | None, timezone: str | None,
+                   locale: str) -> User:
+    """The user's own settings: e-mail (empty: none), time zone (IANA name), language.
+    Nothing is saved when any is invalid; the error names each bad field."""
+    email = (email or "").strip()
+    timezone = (timezone or "").strip() or "UTC"
+    errors: dict[str, str] = {}
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        errors["email"] = "is not an e-mail address"
+    if timezone not in timezones():
+        errors["timezone"] = "is not a known time zone (such as Europe/Moscow)"
+    if locale not in LOCALES:
+        errors["locale"] = f"must be one of {', '.join(LOCALES)}"
+    if errors:
+        raise InputInvalid("the profile was not saved: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
+                           {"fields": errors})
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("no such user")
+    user.email, user.timezone, user.locale = email or None, timezone, locale
+    return user
+
+
+def rotate_calendar(session: Session, actor: Actor) -> User:
+    """A new salt for the user's calendar feed: the old feed URL stops working."""
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("no such user")
+    user.calendar_salt = secrets.token_hex(16)
+    return user
 
 
 def _fingerprint(password_hash: str) -> str:

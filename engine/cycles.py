@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine import expressions, forms, jobs, regulations, runtime, work_types
+from engine import days, expressions, forms, jobs, notifications, regulations, runtime, work_types
 from engine.access import HEADS, SELLERS, Actor, may_act_on_task, require
 from engine.clients import get_client
 from engine.errors import (
@@ -206,8 +206,24 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
         rec.add("completed", task, {"variables": values})
         known.pop(task.id, None)
         session.delete(task)
+        _log_work_done(session, cycle, task, actor, now)
     _advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=timers_before)
     return cycle
+
+
+def _log_work_done(session: Session, cycle: Cycle, task: OpenTask, actor: Actor, now: datetime) -> None:
+    """The done-work log row of a completed task (one insert, no read). Its deadline: the due
+    time, else the end of the planned day in the completer's time zone (engine.activities
+    defines "on time"). A task of a work type is a contact: the client's latest one."""
+    due = task.due_at
+    if due is None and task.planned_at is not None:
+        due = days.end_of_day(task.planned_at, days.zone(actor.timezone))
+    repo.add_work_done(session, {
+        "login": actor.login, "client_id": cycle.client_id, "cycle_id": cycle.id, "task_id": task.id,
+        "activity_id": None, "name": task.name, "work_type": task.work_type, "due_at": due,
+        "done_at": now, "result": None})
+    if task.work_type:
+        cycle.client.last_contact_at = now  # an UPDATE by primary key at flush: the client is loaded
 
 
 def _not_yours(task: OpenTask) -> str:
@@ -393,6 +409,7 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
             session.delete(row)
     stages = cycle.version.stages or []
     best_stage = None
+    created: list[notifications.NewTask] = []
     catalogue: dict[str, str] | None = None
 
     def defaults() -> dict[str, str]:  # read only when a new task needs it
@@ -421,11 +438,13 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
                        lane=task.task_spec.lane[:100] if task.task_spec.lane else None, assignee=assignee, claimed=False, created_at=rec.at,
                        due_at=due, group_rows=[TaskCandidateGroup(group_name=g) for g in dict.fromkeys(groups)])
         session.add(row)
+        created.append(notifications.NewTask(row, (task.task_spec.extensions or {}).get("notify")))
         rec.add("created", task, {"assignee": assignee, "candidate_groups": groups,
                                   "due_at": due.isoformat() if due else None,
                                   "stage": row.stage, "work_type": row.work_type}, actor=None)
         if assignee:
             rec.add("assigned", task, {"assignee": assignee}, actor=None)
+    notifications.tasks_created(session, cycle.client.name, created, rec.actor, rec.at)
     if best_stage:
         cycle.stage = best_stage
 

@@ -76,9 +76,20 @@ def load_demo(platform: Reglament) -> dict[str, int]:
     head = platform.authenticate("head", PASSWORD)
     for path in sorted(BPMN_DIR.glob("*.bpmn")):
         platform.deploy(head, [regulations.SourceFile(path.name, path.read_bytes())])
+    from engine.demo_schemes import load_demo_scheme
+    from engine.demo_organisation import load_demo_organisation
+    from engine.demo_motivation import load_demo_motivation
+    from engine.demo_contacts import load_demo_contacts
+    from engine.demo_clients import load_demo_clients
+
+    added["schemes"] = load_demo_scheme(platform, head)
     with platform.query() as s:
         have_clients = s.scalar(select(func.count()).select_from(Client)) or 0
     if have_clients:
+        added.update(load_demo_clients(platform))
+        added.update(load_demo_contacts(platform, {a.login: a for a in platform.users()}))
+        added.update(load_demo_organisation(platform, head))
+        added.update(load_demo_motivation(platform, {a.login: a for a in platform.users()}, new_cycles=False))
         return added
     actors = {login: platform.authenticate(login, PASSWORD) for login, *_ in USERS}
     rnd = random.Random(20261126)
@@ -92,6 +103,10 @@ def load_demo(platform: Reglament) -> dict[str, int]:
         added["cycles"] += 1
         for element_id, values in SCENARIOS[index % len(SCENARIOS)]:
             _complete(platform, actors, cycle["id"], element_id, dict(values), rnd)
+    added.update(load_demo_clients(platform))
+    added.update(load_demo_contacts(platform, actors))
+    added.update(load_demo_organisation(platform, head))
+    added.update(load_demo_motivation(platform, actors, new_cycles=True))
     return added
 
 
@@ -102,7 +117,9 @@ def _complete(platform: Reglament, actors: dict[str, Actor], cycle_id: int, elem
         candidates = [task.assignee] if task.assignee else [
             a.login for a in actors.values() if a.candidate_keys & set(task.candidate_groups)]
     if "amount" in values:
-        values["amount"] = rnd.randrange(300, 5000) * 1000
+        values["amount"] = rnd.randrange(100, 500) * 1000  # deals a month's commission can be paid on
+    if "paid_amount" in values:  # the client pays the deal's amount
+        values["paid_amount"] = platform.cycle(actors["head"], cycle_id)["variables"].get("amount") or values["paid_amount"]
     try:
         platform.complete_task(actors[candidates[0]], task.id, values)
     except ReglamentError as exc:  # pragma: no cover - demo data must load

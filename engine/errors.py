@@ -94,5 +94,25 @@ class InputInvalid(ReglamentError):
     code = "invalid"
 
 
+class DuplicateClient(ReglamentError):
+    """A new client looks like existing ones; ``details["duplicates"]`` lists them with reasons.
+    Sent again with "create anyway" it is created all the same."""
+
+    code = "duplicate_client"
+
+
+class ClientMerged(NotFound):
+    """The client was merged into another; ``details["merged_into_id"]`` names the survivor."""
+
+    code = "client_merged"
+
+
 class ExpressionError(ReglamentError):
     code = "expression_error"
+
+
+class DmnError(InputInvalid):
+    """A decision table that cannot be loaded or evaluated; the message names the table, and
+    where known the rule, the input and the cell text (also in ``details``)."""
+
+    code = "dmn_invalid"

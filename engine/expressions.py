@@ -10,7 +10,10 @@ written: ``${...}`` / ``#{...}`` wrappers, ``&&``, ``||``, ``!``, ``true``,
 from __future__ import annotations
 
 import ast
+import math
+import operator
 import re
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -184,8 +187,49 @@ class _Evaluator(EvalWithCompoundTypes):
             self.nodes.pop(forbidden, None)
 
 
-def evaluate(expression: str, variables: dict[str, Any], timer: bool = False) -> Any:
-    """Evaluate an expression over cycle variables; never runs arbitrary code."""
+def exact_number(value: Any) -> Any:
+    """A float as the Decimal it was written as (``0.07`` -> ``Decimal("0.07")``); others as they are."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ExpressionError(f"{value} is not a number that money can be counted in")
+        return Decimal(repr(value))
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _exact_operator(apply: Any, divides: bool = False) -> Any:
+    def exact(left: Any, right: Any) -> Any:
+        if _is_number(left) and _is_number(right):
+            if divides or isinstance(left, (float, Decimal)) or isinstance(right, (float, Decimal)):
+                return apply(Decimal(exact_number(left)), Decimal(exact_number(right)))
+        return apply(left, right)
+
+    return exact
+
+
+class _ExactEvaluator(_Evaluator):
+    """Numbers for money: literals with a point are Decimals, arithmetic never goes through float."""
+
+    def __init__(self, names: dict[str, Any]) -> None:
+        super().__init__(names)
+        for node, apply in ((ast.Add, self.operators[ast.Add]), (ast.Sub, operator.sub),
+                            (ast.Mult, self.operators[ast.Mult]), (ast.FloorDiv, operator.floordiv),
+                            (ast.Mod, _safe_mod)):
+            self.operators[node] = _exact_operator(apply)
+        self.operators[ast.Div] = _exact_operator(operator.truediv, divides=True)
+
+    def _eval_constant(self, node: ast.Constant) -> Any:  # type: ignore[override]
+        return exact_number(super()._eval_constant(node))
+
+
+def evaluate(expression: str, variables: dict[str, Any], timer: bool = False, exact: bool = False) -> Any:
+    """Evaluate an expression over cycle variables; never runs arbitrary code.
+
+    ``exact``: numbers as Decimal (literals ``0.07`` are read as written, ``1/3`` divides in
+    Decimal, float variables are taken by their shortest repr), for money and rates."""
     if timer:
         literal = timer_literal(expression)
         if literal is not None:
@@ -194,7 +238,9 @@ def evaluate(expression: str, variables: dict[str, Any], timer: bool = False) ->
     names = dict(CONSTANTS)
     names.update(variables)
     try:
-        return _Evaluator(names).eval(unwrap(expression), previously_parsed=tree.body)
+        evaluator = _ExactEvaluator(names) if exact else _Evaluator(names)
+        result = evaluator.eval(unwrap(expression), previously_parsed=tree.body)
+        return exact_number(result) if exact else result
     except InvalidExpression as exc:
         message = getattr(exc, "message", None) or str(exc)
         raise ExpressionError(f"Cannot evaluate {expression!r}: {message}") from None

@@ -8,6 +8,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
+DEFAULT_MAIL_FROM = "reglament@localhost"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class MissingSecret(RuntimeError):
@@ -19,6 +21,11 @@ class Settings:
     database_url: str
     secret_key: str
     production: bool = False
+    #: smtp://user:pass@host:port, smtps://... or ...?starttls=1; empty: no e-mail is sent
+    smtp_url: str | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    #: the address people open Reglament at, for links in e-mails
+    base_url: str = DEFAULT_BASE_URL
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -30,7 +37,10 @@ class Settings:
             if production:
                 raise MissingSecret("REGLAMENT_SECRET_KEY must be set when REGLAMENT_ENV=production")
             secret = _development_secret()
-        return cls(database_url=url, secret_key=secret, production=production)
+        return cls(database_url=url, secret_key=secret, production=production,
+                   smtp_url=env.get("REGLAMENT_SMTP_URL") or None,
+                   mail_from=env.get("REGLAMENT_MAIL_FROM") or DEFAULT_MAIL_FROM,
+                   base_url=(env.get("REGLAMENT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"))
 
 
 def _development_secret() -> str:

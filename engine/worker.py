@@ -1,21 +1,30 @@
-"""The job worker: runs due timer jobs. ``reglament worker`` runs one; ``reglament run`` runs
-one in-process. Several workers (processes, hosts) can share one PostgreSQL database."""
+"""The job worker: runs due timer jobs, and about once a minute the notification sweep (due
+soon, overdue, forgotten clients) followed by the e-mail outbox. ``reglament worker`` runs
+one; ``reglament run`` runs one in-process. Several workers (processes, hosts) can share one
+PostgreSQL database: jobs are leased, notifications are unique per user and fact, e-mails are
+claimed before they are sent."""
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from engine import cycles, jobs
+from engine import cycles, jobs, mail
 from engine.platform import Reglament
 
 log = logging.getLogger("reglament.worker")
 
+#: how often (engine clock) the notification sweep and the e-mail outbox run
+SWEEP_EVERY = timedelta(seconds=60)
+
 
 class Worker:
     def __init__(self, platform: Reglament, owner: str | None = None, batch: int = 20,
-                 max_sleep: float = 1.0, lease: timedelta = jobs.LEASE) -> None:
+                 max_sleep: float = 1.0, lease: timedelta = jobs.LEASE,
+                 sweep_every: timedelta = SWEEP_EVERY) -> None:
         self.platform = platform
+        self.sweep_every = sweep_every
+        self._next_sweep: datetime | None = None  # the first round sweeps
         self.owner = owner or jobs.new_owner()
         self.batch = batch
         self.lease = lease
@@ -38,7 +47,29 @@ class Worker:
                     element = job.element_id if job is not None else ""
                     if jobs.record_failure(s, lease, f"{type(exc).__name__}: {exc}", p.ctx.now()):
                         cycles.timer_incident(s, p.ctx, lease.cycle_id, element, str(exc))
+        self.housekeeping()
         return len(leases)
+
+    def housekeeping(self) -> None:
+        """At most every ``sweep_every``: the notification sweep, then the e-mail outbox; each in
+        its own transactions, outside the timer jobs' (and no e-mail inside any)."""
+        p = self.platform
+        now = p.ctx.now()
+        if self._next_sweep is not None and now < self._next_sweep:
+            return
+        first = self._next_sweep is None
+        self._next_sweep = now + self.sweep_every
+        try:
+            if first:
+                p.requeue_mail()  # what a stopped worker left claimed goes out again
+            p.sweep_notifications()
+        except Exception:  # noqa: BLE001 - the sweep runs again next time; jobs must go on
+            log.exception("notification sweep failed")
+        try:
+            while p.send_mail() == mail.BATCH:  # a full batch went out: there may be more
+                pass
+        except Exception:  # noqa: BLE001
+            log.exception("sending e-mail failed")
 
     def idle(self) -> bool:
         """No job is due now (leased ones by other workers included)."""

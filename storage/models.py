@@ -153,7 +153,8 @@ class Client(Base):
     """A company or a person the department sells to."""
 
     __tablename__ = "clients"
-    __table_args__ = (_trigram("ix_clients_name_key", "name_key"),)
+    # equality (duplicates, imports) by b-tree; substring search by trigrams on PostgreSQL
+    __table_args__ = (Index("ix_clients_name_key_eq", "name_key"), _trigram("ix_clients_name_key", "name_key"))
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), index=True)
     # the name normalised (case, quotes, legal forms, spaces): search and duplicate detection
@@ -183,7 +184,9 @@ class Contact(Base):
     """A person at a client: name, position, phone, e-mail."""
 
     __tablename__ = "contacts"
-    __table_args__ = (_trigram("ix_contacts_phone_key", "phone_key"), _trigram("ix_contacts_email_key", "email_key"))
+    __table_args__ = (Index("ix_contacts_phone_key_eq", "phone_key"), Index("ix_contacts_email_key_eq", "email_key"),
+                      _trigram("ix_contacts_phone_key", "phone_key"), _trigram("ix_contacts_email_key", "email_key"),
+                      _trigram("ix_contacts_name", "name"))
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))

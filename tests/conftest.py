@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, text
+from sqlalchemy import delete, insert, text
 
 from engine import demo
 from engine.access import Actor
@@ -26,7 +26,9 @@ from storage.models import Base, Group, Segment, User, user_groups
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEMO_BPMN = ROOT / "bpmn" / "new_client_sale.bpmn"
-_KEEP = {User.__tablename__, Group.__tablename__, user_groups.name, Segment.__tablename__}
+#: kept between tests (users are slow to create); segments are reset and re-created, since
+#: tests give them rules and teams
+_KEEP = {User.__tablename__, Group.__tablename__, user_groups.name}
 
 
 def database_url(tmp_dir: Path) -> str:
@@ -57,12 +59,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     seeder = Reglament(db, "test-secret")
     for login, name, roles, groups, locale in demo.USERS:
         seeder.create_user(login, name, demo.PASSWORD, roles, groups, locale)
-    with seeder.command() as s:
-        from engine.clients import ensure_segment
-
-        for segment in demo.SEGMENTS:
-            ensure_segment(s, segment)
-    yield db
+    yield db  # every test's reset creates the demo segments
     db.dispose()
 
 
@@ -74,6 +71,8 @@ def _reset(db: Database) -> None:
         else:
             for table in tables:
                 conn.execute(delete(table))
+        conn.execute(insert(Segment.__table__), [{"name": name, "rules": [], "position": i}
+                                                 for i, name in enumerate(demo.SEGMENTS)])
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Flask app factory."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask, g, request, session
@@ -11,7 +12,12 @@ from engine.platform import Reglament
 from engine.settings import Settings
 from storage.db import Database
 from web import errors, i18n
-from web.views import api, auth, clients, control, cycles, inbox, planning, regulations
+from web.views import imports as client_imports
+from web.views import organization
+from web.views import schemes as motivation_schemes
+from web.views import motivation
+from web.views import (api, auth, clients, control, cycles, inbox, notifications, planning, profile,
+                       regulations)
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -34,14 +40,21 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     if test_config:
         app.config.update(test_config)
     if platform is None:
-        platform = Reglament(Database(app.config["DATABASE_URL"]), app.config["SECRET_KEY"])
+        platform = Reglament(Database(app.config["DATABASE_URL"]), app.config["SECRET_KEY"],
+                             settings=replace(settings, database_url=app.config["DATABASE_URL"],
+                                              secret_key=app.config["SECRET_KEY"]))
     app.extensions["reglament"] = platform
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.jinja_env.globals.update(i18n.template_globals())
     app.jinja_env.filters.update(i18n.template_filters())
-    for blueprint in (auth.bp, inbox.bp, planning.bp, clients.bp, cycles.bp, regulations.bp, control.bp):
+    for blueprint in (auth.bp, inbox.bp, planning.bp, clients.bp, cycles.bp, regulations.bp, control.bp,
+                      notifications.bp, profile.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(client_imports.bp)  # after CSRF's init: it exempts its upload view
+    app.register_blueprint(organization.bp)
+    app.register_blueprint(motivation_schemes.bp)
+    app.register_blueprint(motivation.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens, never cookies
     errors.register(app)
@@ -59,8 +72,12 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
-        return {"actor": g.get("actor"), "current_locale": i18n.select_locale(),
-                "endpoint": request.endpoint or "", "session_locale": session.get("locale")}
+        actor = g.get("actor")
+        return {"actor": actor, "current_locale": i18n.select_locale(),
+                "endpoint": request.endpoint or "", "session_locale": session.get("locale"),
+                # one COUNT per page, for the bell in the header
+                "unread_notifications": (app.extensions["reglament"].unread_notifications(actor)
+                                         if actor is not None else 0)}
 
     return app
 

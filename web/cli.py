@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ CLI_ACTOR = Actor(id=0, login="cli", name="Command line", roles=frozenset({"admi
 
 def _platform() -> Reglament:
     settings = Settings.from_env()
-    return Reglament(Database(settings.database_url), settings.secret_key)
+    return Reglament(Database(settings.database_url), settings.secret_key, settings=settings)
 
 
 @click.group()
@@ -104,6 +105,66 @@ def worker(batch: int, lease_seconds: int, exit_when_idle: bool) -> None:
         w.run_forever(exit_when_idle=exit_when_idle)
     except KeyboardInterrupt:
         w.stop()
+
+
+@main.command("import-clients")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="map a file column to a field (name, kind, tax_id, industry, region, size, source, status, "
+                   "segment, owner, contact, position, phone, email, note; empty to skip it); repeatable, "
+                   "over the mapping guessed from the headers")
+@click.option("--as", "as_login", default=None, metavar="LOGIN",
+              help="import as this user (a manager imports clients of his own); default: an administrator")
+def import_clients(file: Path, maps: tuple[str, ...], as_login: str | None) -> None:
+    """Import clients and contacts from a CSV or XLSX file; rejected rows go to FILE.rejected.csv."""
+    from engine.client_files import guess_mapping, open_table
+    from engine.imports import write_rejected
+
+    p = _platform()
+    actor = CLI_ACTOR
+    if as_login:
+        found = [a for a in p.users() if a.login == as_login.lower()]
+        if not found:
+            click.echo(f"No user {as_login!r}.", err=True)
+            sys.exit(2)
+        actor = found[0]
+    try:
+        with open_table(file) as table:
+            mapping = guess_mapping(table.headers)
+            for item in maps:
+                column, sep, field = item.partition("=")
+                if not sep:
+                    raise click.BadParameter(f"{item!r}: write COLUMN=FIELD", param_hint="--map")
+                mapping[column.strip()] = field.strip()
+            mapping = {h: mapping.pop(h) for h in table.headers if h in mapping} | mapping  # file order
+        click.echo("columns: " + ", ".join(f"{c} -> {f}" for c, f in mapping.items() if f))
+        bar: Any = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = click.progressbar(length=max(total, 1), label="importing", show_pos=True)
+                bar.__enter__()
+            bar.length = max(total, done, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            run = p.import_file(actor, file, mapping, progress)
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    except ReglamentError as exc:
+        click.echo(f"Not imported: {exc.message}", err=True)
+        sys.exit(2)
+    click.echo(f"import #{run['id']}: {run['status']}; {run['processed']} of {run['total']} rows read, "
+               f"{run['imported']} imported, {run['rejected_count']} rejected")
+    if run["rejected"]:
+        target = file.with_name(file.name + ".rejected.csv")
+        write_rejected(file, run["rejected"], target)
+        click.echo(f"rejected rows with their reasons: {target}")
+    if run["status"] != "done":
+        click.echo(f"The import stopped: {run['error']}", err=True)
+        sys.exit(1)
 
 
 @main.group()

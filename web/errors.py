@@ -10,7 +10,7 @@ from engine import errors as e
 STATUS = {
     e.NotFound: 404, e.Forbidden: 403, e.Unauthenticated: 401, e.TaskNotActionable: 409,
     e.ConcurrentChange: 409, e.FormInvalid: 422, e.InputInvalid: 422, e.RegulationInvalid: 422,
-    e.ExpressionError: 422,
+    e.ExpressionError: 422, e.DuplicateClient: 409,
 }
 
 

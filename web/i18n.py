@@ -65,7 +65,8 @@ EVENT_LABELS = {
     "started": "Cycle started", "created": "Task created", "assigned": "Assigned",
     "claimed": "Claimed", "released": "Released", "completed": "Completed", "passed": "Passed",
     "cancelled": "Task cancelled", "ended": "Cycle ended", "incident": "Incident", "retried": "Retried",
-    "planned": "Planned",
+    "planned": "Planned", "contact": "Contact",
+    "handover": "Handed over",
 }
 
 
@@ -113,4 +114,5 @@ def _catalogue() -> None:  # pragma: no cover
     gettext("Active"), gettext("Won"), gettext("Lost"), gettext("Incident"), gettext("Cancelled")
     gettext("Cycle started"), gettext("Task created"), gettext("Assigned"), gettext("Claimed")
     gettext("Released"), gettext("Completed"), gettext("Passed"), gettext("Task cancelled")
-    gettext("Cycle ended"), gettext("Retried"), gettext("Planned")
+    gettext("Cycle ended"), gettext("Retried"), gettext("Planned"), gettext("Contact")
+    gettext("Handed over")

@@ -12,6 +12,8 @@ await build({
     viewer: path.join(here, 'viewer.js'),
     'modeler-style': path.join(here, 'modeler.css'),
     'viewer-style': path.join(here, 'viewer.css'),
+    'dmn-editor': path.join(here, 'dmn-editor.js'),
+    'dmn-editor-style': path.join(here, 'dmn-editor.css'),
   },
   outdir: out,
   bundle: true,

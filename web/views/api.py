@@ -1,10 +1,13 @@
 """JSON API under /api/v1. Bearer tokens; errors as {"error", "message", "details"}."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from engine import days
+from engine.clients import PAGE_SIZE as CLIENT_PAGE_SIZE, Filters as ClientFilters, client_dict
 from engine.errors import InputInvalid, Unauthenticated
 from engine.regulations import SourceFile
 from web.views import platform
@@ -89,12 +92,183 @@ def compare(key: str):  # type: ignore[no-untyped-def]
     return jsonify(platform().compare_versions(key, old, new))
 
 
+@bp.get("/clients")
+def list_clients():  # type: ignore[no-untyped-def]
+    """?q= (name, contact person, phone or e-mail) &segment= &owner= (login or "none") &status= &page="""
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        raise InputInvalid("page must be a whole number from 1", {"fields": {"page": "must be 1 or more"}})
+    listing = platform().client_list(g.actor, ClientFilters(
+        text=request.args.get("q") or None, segment=request.args.get("segment") or None,
+        owner=request.args.get("owner") or None, status=request.args.get("status") or None, page=int(page)))
+    return jsonify(clients=[client_dict(c) for c in listing.clients], page=listing.page,
+                   page_size=CLIENT_PAGE_SIZE, has_next=listing.has_next)
+
+
 @bp.post("/clients")
 def create_client():  # type: ignore[no-untyped-def]
+    """{"name", "kind"?, "tax_id"?, "industry"?, "region"?, "size"?, "segment"?, "source"?, "status"?,
+    "owner"?, "contact"? {"name", "position", "phone", "email"}, "create_anyway"?}. A possible duplicate
+    is 409 duplicate_client listing the clients it resembles, unless "create_anyway": true."""
     data = _body()
+    contact = data.get("contact")
+    if contact is not None and not isinstance(contact, dict):
+        raise InputInvalid("contact must be an object", {"fields": {"contact": "must be an object"}})
+    anyway = data.get("create_anyway", False)
+    if not isinstance(anyway, bool):
+        raise InputInvalid("create_anyway must be true or false", {"fields": {"create_anyway": "must be a boolean"}})
+    fields = {k: v for k, v in data.items() if k not in ("name", "segment", "owner", "contact", "create_anyway")}
     client = platform().create_client(g.actor, str(data.get("name") or ""), data.get("segment"),
-                                      data.get("owner"))
+                                      data.get("owner"), fields=fields, contact=contact,
+                                      check_duplicates=not anyway)
     return jsonify(client), 201
+
+
+@bp.get("/clients/<int:client_id>")
+def client(client_id: int):  # type: ignore[no-untyped-def]
+    """The client with its contact persons; a merged one is 404 client_merged with merged_into_id."""
+    card = platform().client_card(g.actor, client_id)
+    return jsonify({**card["data"], "may_change": card["may_change"]})
+
+
+@bp.patch("/clients/<int:client_id>")
+def update_client(client_id: int):  # type: ignore[no-untyped-def]
+    """Change the given fields; no delete: {"status": "inactive"}."""
+    return jsonify(platform().update_client(g.actor, client_id, _body()))
+
+
+@bp.get("/clients/<int:client_id>/contacts")
+def client_contacts(client_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(platform().client_card(g.actor, client_id)["data"]["contacts"])
+
+
+@bp.post("/clients/<int:client_id>/contacts")
+def add_client_contact(client_id: int):  # type: ignore[no-untyped-def]
+    """{"name"?, "position"?, "phone"?, "email"?}: a name, a phone or an e-mail at least."""
+    return jsonify(platform().add_client_contact(g.actor, client_id, _body())), 201
+
+
+@bp.patch("/contacts/<int:contact_id>")
+def update_client_contact(contact_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(platform().update_client_contact(g.actor, contact_id, _body()))
+
+
+@bp.delete("/contacts/<int:contact_id>")
+def delete_client_contact(contact_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(status="deleted", client_id=platform().delete_client_contact(g.actor, contact_id))
+
+
+@bp.post("/clients/<int:client_id>/notes")
+def add_client_note(client_id: int):  # type: ignore[no-untyped-def]
+    """{"text"}"""
+    return jsonify(platform().add_client_note(g.actor, client_id, _body().get("text"))), 201
+
+
+@bp.get("/clients/<int:client_id>/timeline")
+def client_timeline(client_id: int):  # type: ignore[no-untyped-def]
+    """Newest first. ?kinds=cycles,activities,notes,ownership,edits &before=<the previous page's
+    "next"> &limit= (1-500, default 100)."""
+    limit = request.args.get("limit", "100")
+    if not limit.isdigit():
+        raise InputInvalid("limit must be a whole number from 1 to 500", {"fields": {"limit": "must be a number"}})
+    kinds = [k for k in request.args.get("kinds", "").split(",") if k.strip()]
+    page = platform().client_timeline(g.actor, client_id, kinds, request.args.get("before") or None, int(limit))
+    return jsonify(page.as_dict())
+
+
+@bp.post("/clients/<int:client_id>/merge")
+def merge_clients(client_id: int):  # type: ignore[no-untyped-def]
+    """{"other_id"}: the other client is folded into this one."""
+    return jsonify(platform().merge_clients(g.actor, client_id, _int(_body(), "other_id")))
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InputInvalid(f"{key} must be a string", {"fields": {key: "must be a string"}})
+    return value
+
+
+def _moment(data: dict[str, Any], key: str) -> datetime | None:
+    """An ISO-8601 date and time; one without an offset is read in the user's time zone."""
+    raw = _text(data, key)
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InputInvalid(f"{key} must be an ISO-8601 date and time like 2026-12-01T10:30:00+03:00",
+                           {"fields": {key: "is not an ISO-8601 date and time"}}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=days.zone(g.actor.timezone))
+
+
+@bp.post("/clients/<int:client_id>/activities")
+def plan_contact(client_id: int):  # type: ignore[no-untyped-def]
+    """Plan a contact: {"work_type", "planned_at", "note"?, "assignee"? (heads)}."""
+    data = _body()
+    activity = platform().plan_contact(g.actor, client_id, _text(data, "work_type"), _moment(data, "planned_at"),
+                                       _text(data, "note"), _text(data, "assignee"))
+    return jsonify(activity), 201
+
+
+@bp.post("/activities/<int:activity_id>/done")
+def contact_done(activity_id: int):  # type: ignore[no-untyped-def]
+    """Mark a planned contact done: {"result"}."""
+    return jsonify(platform().contact_done(g.actor, activity_id, _text(_body(), "result")))
+
+
+@bp.get("/forgotten")
+def forgotten():  # type: ignore[no-untyped-def]
+    """Clients past their contact norm (a manager's own; everyone's for heads and analysts)."""
+    return jsonify([f.as_dict() for f in platform().forgotten(g.actor)])
+
+
+@bp.post("/clients/import")
+def import_clients():  # type: ignore[no-untyped-def]
+    """Multipart: ``file`` (CSV or XLSX) and optionally ``mapping`` (JSON: file column -> field;
+    guessed from the headers when absent). Starts the import in the background: 202 with its id."""
+    from web.views.imports import UPLOAD_LIMIT, mapping_json
+
+    request.max_content_length = UPLOAD_LIMIT
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise InputInvalid("send the file as the multipart field 'file'")
+    mapping = mapping_json(request.form.get("mapping"))
+    upload = platform().upload_clients_file(g.actor, file.filename, file.stream)
+    run_id = platform().start_import(g.actor, upload["upload"], mapping)
+    return jsonify(id=run_id, status="running", url=f"/api/v1/imports/{run_id}"), 202
+
+
+@bp.get("/imports/<int:run_id>")
+def import_run(run_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(platform().import_run(g.actor, run_id))
+
+
+def _ids(data: dict[str, Any], key: str) -> list[int] | None:
+    value = data.get(key)
+    if value is not None and (not isinstance(value, list) or
+                              not all(isinstance(i, int) and not isinstance(i, bool) for i in value)):
+        raise InputInvalid(f"{key} must be a list of client ids", {"fields": {key: "must be a list of integers"}})
+    return value
+
+
+@bp.post("/clients/distribute")
+def distribute_clients():  # type: ignore[no-untyped-def]
+    """Distribute {"client_ids": [...]} (or, with no body, every unowned client) by the rules."""
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise InputInvalid("the request body must be a JSON object")
+    return jsonify(decisions=platform().distribute(g.actor, _ids(data, "client_ids")))
+
+
+@bp.post("/handover")
+def hand_over():  # type: ignore[no-untyped-def]
+    """{"from", "to", "client_ids"? (all of the manager's when absent), "returns_at"? (ISO-8601;
+    absent: for good), "reason"?}."""
+    data = _body()
+    done = platform().hand_over(g.actor, _text(data, "from"), _text(data, "to"), _ids(data, "client_ids"),
+                                _moment(data, "returns_at"), _text(data, "reason"))
+    return jsonify(done), 201
 
 
 @bp.post("/cycles")
@@ -156,3 +330,30 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
     if not isinstance(variables, dict):
         raise InputInvalid("variables must be an object of field id -> value")
     return jsonify(platform().complete_task(g.actor, task_id, variables))
+
+
+@bp.get("/notifications")
+def notifications():  # type: ignore[no-untyped-def]
+    unread = request.args.get("unread", "")
+    if unread not in ("", "0", "1", "true", "false"):
+        raise InputInvalid("unread must be 1 or 0")
+    limit = request.args.get("limit", "200")
+    if not limit.isdigit() or not 1 <= int(limit) <= 500:
+        raise InputInvalid("limit must be a whole number from 1 to 500")
+    return jsonify(platform().notifications(g.actor, unread_only=unread in ("1", "true"), limit=int(limit)))
+
+
+@bp.post("/notifications/read")
+def read_notifications():  # type: ignore[no-untyped-def]
+    """Body {"ids": [1, 2]} marks those read; {"all": true} marks every one read."""
+    data = request.get_json(silent=True) or {}
+    if not isinstance(data, dict):
+        raise InputInvalid("the request body must be a JSON object")
+    ids = data.get("ids")
+    if ids is not None and (not isinstance(ids, list) or
+                            not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
+        raise InputInvalid("ids must be a list of notification ids", {"fields": {"ids": "must be a list of integers"}})
+    if ids is None and data.get("all") is not True:
+        raise InputInvalid('give the ids to mark read, or "all": true')
+    marked = platform().mark_notifications_read(g.actor, ids)
+    return jsonify(status="read", marked=marked, unread=platform().unread_notifications(g.actor))

@@ -1,39 +1,161 @@
+"""Client pages: the client list (search, filters, paging, new client), a client (details,
+contact persons, notes, its one timeline, cycles, planned contacts, done work), editing,
+merging two clients."""
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import InputInvalid
-from web.views import actor, login_required, platform
+from engine.clients import CLIENT_FIELDS, CONTACT_FIELDS, KINDS, SIZES, STATUSES, Filters
+from engine.errors import ClientMerged, DuplicateClient, InputInvalid
+from engine.timeline import KINDS as TIMELINE_KINDS
+from web.i18n import parse_local_input
+from web.views import actor, login_required, platform, safe_next
 
 bp = Blueprint("clients", __name__)
+
+_MESSAGES: dict[str, Any] = {
+    "required": lambda p: _("is required"),
+    "maxlength": lambda p: _("must be at most %(limit)s characters", limit=p.get("limit")),
+    "choice": lambda p: _("must be one of: %(allowed)s", allowed=p.get("allowed")),
+    "text": lambda p: _("must be text"),
+    "unknown": lambda p: _("is not a field of this form"),
+    "unknown_segment": lambda p: _("unknown segment “%(value)s”", value=p.get("value")),
+    "unknown_user": lambda p: _("no user “%(value)s”", value=p.get("value")),
+    "cannot_own": lambda p: _("%(value)s cannot own clients (not an active manager)", value=p.get("value")),
+    "tax_not_digits": lambda p: _("must contain digits only"),
+    "tax_company_length": lambda p: _("a company’s tax id (INN) has 10 digits, not %(digits)s", digits=p.get("digits")),
+    "tax_person_length": lambda p: _("a person’s tax id (INN) has 12 digits, not %(digits)s", digits=p.get("digits")),
+    "tax_checksum": lambda p: _("is not a valid tax id: its check digit does not match (a typo?)"),
+    "phone_chars": lambda p: _("may contain only digits, spaces and + ( ) - ."),
+    "phone_short": lambda p: _("is not a phone number: it needs at least %(digits)s digits", digits=p.get("digits")),
+    "email": lambda p: _("is not an e-mail address like name@example.com"),
+    "contact_empty": lambda p: _("give the contact’s name, phone or e-mail"),
+}
+
+
+def field_errors(exc: InputInvalid) -> dict[str, str]:
+    """The engine's per-field problems in the user's language (its English where no code is known)."""
+    fields = exc.details.get("fields") or {}
+    codes = exc.details.get("codes") or {}
+    out = {}
+    for name, message in fields.items():
+        code = codes.get(name) or {}
+        render = _MESSAGES.get(code.get("code", ""))
+        out[name] = render(code) if render else message
+    return out or {"name": exc.message}
+
+
+def _form(names: tuple[str, ...], prefix: str = "") -> dict[str, str]:
+    return {name: request.form.get(prefix + name, "").strip() for name in names}
+
+
+# ---------------------------------------------------------------- the list and a new client
+
+def _filters() -> Filters:
+    page = request.args.get("page", "1")
+    return Filters(text=request.args.get("q") or None, segment=request.args.get("segment") or None,
+                   owner=request.args.get("owner") or None, status=request.args.get("status") or None,
+                   page=int(page) if page.isdigit() and int(page) > 0 else 1)
+
+
+def _page_url(filters: Filters, page: int) -> str:
+    args = {k: v for k, v in (("q", filters.text), ("segment", filters.segment), ("owner", filters.owner),
+                              ("status", filters.status)) if v}
+    if page > 1:
+        args["page"] = str(page)
+    return url_for("clients.index") + ("?" + urlencode(args) if args else "")
+
+
+def _new_form() -> dict[str, str]:
+    return {name: "" for name in CLIENT_FIELDS} | {"kind": "company", "status": "lead"} | \
+        {f"contact_{name}": "" for name in CONTACT_FIELDS}
 
 
 @bp.route("/clients", methods=["GET", "POST"])
 @login_required
 def index():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
-    form = {"name": "", "segment": ""}
+    duplicates: list[dict[str, Any]] = []
+    form = _new_form()
+    status = 200
     if request.method == "POST":
-        form = {"name": request.form.get("name", ""), "segment": request.form.get("segment", "")}
+        form = _form(CLIENT_FIELDS) | {f"contact_{k}": v for k, v in _form(CONTACT_FIELDS, "contact_").items()}
+        fields = {k: form[k] for k in CLIENT_FIELDS if k not in ("name", "segment", "owner") and k in request.form}
         try:
-            client = platform().create_client(actor(), form["name"], form["segment"] or None)
+            created = platform().create_client(
+                actor(), form["name"], form["segment"] or None, form["owner"] or None, fields=fields,
+                contact={k: form[f"contact_{k}"] for k in CONTACT_FIELDS},
+                check_duplicates=request.form.get("create_anyway") != "1")
+        except DuplicateClient as exc:
+            duplicates, status = exc.details.get("duplicates", []), 409
         except InputInvalid as exc:
-            errors = exc.details.get("fields", {}) or {"name": exc.message}
+            errors, status = field_errors(exc), 422
         else:
-            flash(_("Client “%(name)s” created.", name=client["name"]), "success")
-            return redirect(url_for("clients.detail", client_id=client["id"]))
-    search = request.args.get("q") or None
-    return render_template("clients.html", clients=platform().clients(actor(), search), search=search,
-                           segments=platform().segments(), errors=errors, form=form), (422 if errors else 200)
+            flash(_("Client “%(name)s” created.", name=created["name"]), "success")
+            decision = created.get("distribution")
+            if decision:
+                if decision["owner"]:
+                    flash(_("Distributed to %(owner)s.", owner=decision["owner"]), "success")
+                else:
+                    flash(_("Nobody could take the client: it waits for the head of sales to give it to a manager."),
+                          "success")
+            return redirect(url_for("clients.detail", client_id=created["id"]))
+    filters = _filters()
+    try:
+        listing = platform().client_list(actor(), filters)
+    except InputInvalid as exc:
+        flash(exc.message, "error")
+        filters = Filters()
+        listing = platform().client_list(actor(), filters)
+    return render_template(
+        "clients.html", listing=listing, filters=filters, search=filters.text,
+        prev_url=_page_url(filters, filters.page - 1) if filters.page > 1 else None,
+        next_url=_page_url(filters, filters.page + 1) if listing.has_next else None,
+        segments=platform().segments(), owners=platform().client_owners(), statuses=STATUSES, kinds=KINDS,
+        sizes=SIZES, errors=errors, form=form, duplicates=duplicates), status
 
+
+# ---------------------------------------------------------------- a client
 
 @bp.get("/clients/<int:client_id>")
 @login_required
 def detail(client_id: int):  # type: ignore[no-untyped-def]
+    return _detail(client_id)
+
+
+def _merged(exc: ClientMerged) -> Any:
+    survivor = exc.details["merged_into_id"]
+    flash(_("This client was merged into client #%(id)s; here it is.", id=survivor), "success")
+    return redirect(url_for("clients.detail", client_id=survivor))
+
+
+def _detail(client_id: int, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
+            status: int = 200) -> Any:
+    try:
+        card = platform().client_card(actor(), client_id)
+    except ClientMerged as exc:
+        return _merged(exc)
     client, cycles = platform().client(actor(), client_id)
-    return render_template("client.html", client=client, cycles=cycles,
-                           regulations=platform().regulations())
+    kinds = [k for k in request.args.getlist("kinds") if k in TIMELINE_KINDS]
+    before = request.args.get("before") or None
+    try:
+        timeline = platform().client_timeline(actor(), client_id, kinds, before)
+    except InputInvalid:
+        timeline, before = platform().client_timeline(actor(), client_id, kinds), None
+    base = {"work_type": "call", "planned_at": "", "note": ""}
+    return render_template(
+        "client.html", client=client, card=card, cycles=cycles, regulations=platform().regulations(),
+        work=platform().client_work(actor(), client_id), work_types=platform().work_types(),
+        timeline=timeline, timeline_kinds=TIMELINE_KINDS, chosen_kinds=kinds, before=before,
+        errors=errors or {}, form=base | (form or {})), status
+
+
+def _back_to(client_id: int, anchor: str) -> Any:
+    return redirect(url_for("clients.detail", client_id=client_id) + anchor)
 
 
 @bp.post("/clients/<int:client_id>/cycles")
@@ -42,3 +164,158 @@ def start(client_id: int):  # type: ignore[no-untyped-def]
     cycle = platform().start_cycle(actor(), client_id, request.form.get("regulation", ""))
     flash(_("Sale started."), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle["id"]))
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(client_id: int):  # type: ignore[no-untyped-def]
+    try:
+        card = platform().client_card(actor(), client_id)
+    except ClientMerged as exc:
+        return _merged(exc)
+    data = card["data"]
+    form = {name: data.get(name) or "" for name in CLIENT_FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = {name: request.form.get(name, "").strip() for name in CLIENT_FIELDS if name in request.form}
+        if request.form.get("take") == "1":
+            form["owner"] = actor().login
+        try:
+            platform().update_client(actor(), client_id, form)
+        except InputInvalid as exc:
+            errors = field_errors(exc)
+            form = {name: data.get(name) or "" for name in CLIENT_FIELDS} | form
+        else:
+            flash(_("Client saved."), "success")
+            return redirect(url_for("clients.detail", client_id=client_id))
+    return render_template("client_edit.html", card=card, client=card["client"], form=form, errors=errors,
+                           segments=platform().segments(), owners=platform().client_owners(), statuses=STATUSES,
+                           kinds=KINDS, sizes=SIZES), (422 if errors else 200)
+
+
+# ---------------------------------------------------------------- contact persons and notes
+
+@bp.post("/clients/<int:client_id>/contacts")
+@login_required
+def add_contact(client_id: int):  # type: ignore[no-untyped-def]
+    form = _form(CONTACT_FIELDS, "contact_")
+    try:
+        platform().add_client_contact(actor(), client_id, form)
+    except InputInvalid as exc:
+        errors = {f"contact_{k}" if not k.startswith("contact_") else k: v for k, v in field_errors(exc).items()}
+        return _detail(client_id, errors, {f"contact_{k}": v for k, v in form.items()}, 422)
+    flash(_("Contact person added."), "success")
+    return _back_to(client_id, "#people")
+
+
+@bp.post("/contacts/<int:contact_id>/edit")
+@login_required
+def edit_contact(contact_id: int):  # type: ignore[no-untyped-def]
+    form = _form(CONTACT_FIELDS)
+    try:
+        contact = platform().update_client_contact(actor(), contact_id, form)
+    except InputInvalid as exc:
+        flash(_("The contact person was not saved: %(problems)s",
+                problems="; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())), "error")
+        return redirect(safe_next(request.form.get("next"), url_for("clients.index")))
+    flash(_("Contact person saved."), "success")
+    return _back_to(contact["client_id"], "#people")
+
+
+@bp.post("/contacts/<int:contact_id>/delete")
+@login_required
+def delete_contact(contact_id: int):  # type: ignore[no-untyped-def]
+    client_id = platform().delete_client_contact(actor(), contact_id)
+    flash(_("Contact person removed."), "success")
+    return _back_to(client_id, "#people")
+
+
+@bp.post("/clients/<int:client_id>/notes")
+@login_required
+def add_note(client_id: int):  # type: ignore[no-untyped-def]
+    text = request.form.get("text", "")
+    try:
+        platform().add_client_note(actor(), client_id, text)
+    except InputInvalid as exc:
+        return _detail(client_id, {"note_text": field_errors(exc).get("text", exc.message)}, {"note_text": text}, 422)
+    flash(_("Note added."), "success")
+    return _back_to(client_id, "#timeline")
+
+
+# ---------------------------------------------------------------- merging
+
+@bp.get("/clients/<int:client_id>/merge")
+@login_required
+def merge_pick(client_id: int):  # type: ignore[no-untyped-def]
+    other = request.args.get("other", "").strip().lstrip("#")
+    if not other.isdigit():
+        flash(_("Give the number of the client to merge with."), "error")
+        return _back_to(client_id, "")
+    return redirect(url_for("clients.merge", client_id=client_id, other_id=int(other)))
+
+
+@bp.route("/clients/<int:client_id>/merge/<int:other_id>", methods=["GET", "POST"])
+@login_required
+def merge(client_id: int, other_id: int):  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        keep = request.form.get("keep", str(client_id))
+        survivor, other = (other_id, client_id) if keep == str(other_id) else (client_id, other_id)
+        done = platform().merge_clients(actor(), survivor, other)
+        flash(_("Clients merged: “%(other)s” is now part of “%(name)s”.", other=done["merged_name"],
+                name=done["client"]["name"]), "success")
+        return redirect(url_for("clients.detail", client_id=survivor))
+    preview = platform().merge_preview(actor(), client_id, other_id)
+    return render_template("client_merge.html", preview=preview, a=preview["survivor"], b=preview["other"],
+                           fields=[f for f in CLIENT_FIELDS])
+
+
+# ---------------------------------------------------------------- planned contacts
+
+def _planned_at(raw: str | None) -> Any:
+    """The <input type="datetime-local"> value in the user's time zone; None when empty."""
+    try:
+        return parse_local_input(raw or "")
+    except ValueError:
+        raise InputInvalid(_("The planned time must look like 2026-12-01T10:30."),
+                           {"fields": {"planned_at": "is not a date and time"}}) from None
+
+
+@bp.post("/clients/<int:client_id>/activities")
+@login_required
+def plan_contact(client_id: int):  # type: ignore[no-untyped-def]
+    form = {k: request.form.get(k, "") for k in ("work_type", "planned_at", "note")}
+    try:
+        platform().plan_contact(actor(), client_id, form["work_type"], _planned_at(form["planned_at"]),
+                                form["note"])
+    except InputInvalid as exc:
+        return _detail(client_id, exc.details.get("fields", {}) or {"planned_at": exc.message}, form, 422)
+    flash(_("Contact planned."), "success")
+    return redirect(url_for("clients.detail", client_id=client_id) + "#contacts")
+
+
+def _back(default: str) -> Any:
+    return redirect(safe_next(request.form.get("next"), default))
+
+
+@bp.post("/activities/<int:activity_id>/reschedule")
+@login_required
+def reschedule_contact(activity_id: int):  # type: ignore[no-untyped-def]
+    done = platform().reschedule_contact(actor(), activity_id, _planned_at(request.form.get("planned_at")))
+    flash(_("Contact rescheduled."), "success")
+    return _back(url_for("clients.detail", client_id=done["client_id"]))
+
+
+@bp.post("/activities/<int:activity_id>/done")
+@login_required
+def contact_done(activity_id: int):  # type: ignore[no-untyped-def]
+    done = platform().contact_done(actor(), activity_id, request.form.get("result"))
+    flash(_("Contact done."), "success")
+    return _back(url_for("clients.detail", client_id=done["client_id"]))
+
+
+@bp.post("/activities/<int:activity_id>/cancel")
+@login_required
+def cancel_contact(activity_id: int):  # type: ignore[no-untyped-def]
+    done = platform().cancel_contact(actor(), activity_id)
+    flash(_("Contact cancelled."), "success")
+    return _back(url_for("clients.detail", client_id=done["client_id"]))

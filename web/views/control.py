@@ -1,4 +1,5 @@
-"""Control pages for the head of sales: incidents, the work-type catalogue."""
+"""Control pages for the head of sales: incidents, the work-type catalogue, contact norms,
+forgotten clients."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -6,6 +7,7 @@ from flask_babel import gettext as _
 
 from engine.access import HEADS
 from engine.errors import InputInvalid
+from engine.norms import grid_key
 from web.views import actor, login_required, platform
 
 bp = Blueprint("control", __name__)
@@ -35,3 +37,40 @@ def work_types():  # type: ignore[no-untyped-def]
     may_edit = actor().has_any(HEADS)
     return render_template("work_types.html", work_types=platform().work_types(), errors=errors, form=form,
                            may_edit=may_edit), (422 if errors else 200)
+
+
+@bp.route("/norms", methods=["GET", "POST"])
+@login_required
+def norms():  # type: ignore[no-untyped-def]
+    """Contact norms: a grid of stage x segment, days between contacts (the head edits it)."""
+    grid = platform().norms()
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        cells = {(stage, segment): request.form.get(grid_key(stage, segment), "")
+                 for stage in grid["stages"] for segment in [None, *grid["segments"]]}
+        values = {grid_key(*key): value for key, value in cells.items()}
+        try:
+            changed = platform().save_norms(actor(), cells)
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+        else:
+            flash(_("Contact norms saved (%(count)s changed).", count=changed), "success")
+            return redirect(url_for("control.norms"))
+    return render_template("norms.html", grid=grid, errors=errors, values=values, cell=grid_key,
+                           may_edit=actor().has_any(HEADS)), (422 if errors else 200)
+
+@bp.post("/norms/<int:norm_id>/delete")
+@login_required
+def delete_norm(norm_id: int):  # type: ignore[no-untyped-def]
+    platform().delete_norm(actor(), norm_id)
+    flash(_("Contact norm deleted."), "success")
+    return redirect(url_for("control.norms"))
+
+
+@bp.get("/forgotten")
+@login_required
+def forgotten():  # type: ignore[no-untyped-def]
+    """Clients past their contact norm: a manager's own, everyone's for the head."""
+    return render_template("forgotten.html", clients=platform().forgotten(actor()),
+                           everyone=actor().reads_all)

@@ -1,5 +1,7 @@
-"""Planning pages: my plan, every manager's plan (head), planning a task."""
+"""Planning pages: my plan, every manager's plan (head), plan fulfilment, planning a task."""
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,13 +16,28 @@ bp = Blueprint("planning", __name__)
 @bp.get("/plan")
 @login_required
 def mine():  # type: ignore[no-untyped-def]
-    return render_template("plan.html", plan=platform().my_plan(actor()), now=platform().ctx.now())
+    return render_template("plan.html", plan=platform().agenda(actor()), now=platform().ctx.now(),
+                           **_fulfilment(only_self=True))
 
 
 @bp.get("/plans")
 @login_required
 def overview():  # type: ignore[no-untyped-def]
-    return render_template("plans.html", overview=platform().plans_overview(actor()))
+    return render_template("plans.html", overview=platform().plans_overview(actor()), **_fulfilment())
+
+
+def _fulfilment(only_self: bool = False) -> dict[str, Any]:
+    """Plan fulfilment of the period in the query string (?period=week|month|custom&from=&to=);
+    a custom period that is not valid shows this week with the problem."""
+    args = {"period": request.args.get("period") or "week", "from": request.args.get("from") or "",
+            "to": request.args.get("to") or ""}
+    try:
+        report = platform().fulfilment(actor(), args["period"], args["from"], args["to"], only_self)
+        problem = None
+    except InputInvalid:
+        report = platform().fulfilment(actor(), only_self=only_self)
+        problem = _("Choose a valid period: both days as dates, the first not after the last, at most a year.")
+    return {"fulfilment": report, "period_args": args, "period_problem": problem}
 
 
 @bp.post("/tasks/<task_id>/plan")

@@ -114,6 +114,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_contacts_client_id'), ['client_id'], unique=False)
         batch_op.create_index('ix_contacts_email_key', ['email_key'], unique=False, postgresql_using='gin', postgresql_ops={'email_key': 'gin_trgm_ops'})
         batch_op.create_index('ix_contacts_phone_key', ['phone_key'], unique=False, postgresql_using='gin', postgresql_ops={'phone_key': 'gin_trgm_ops'})
+        batch_op.create_index('ix_contacts_name', ['name'], unique=False, postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+        batch_op.create_index('ix_contacts_phone_key_eq', ['phone_key'], unique=False)
+        batch_op.create_index('ix_contacts_email_key_eq', ['email_key'], unique=False)
 
     with op.batch_alter_table('clients', schema=None) as batch_op:
         batch_op.add_column(sa.Column('name_key', sa.String(length=300), server_default='', nullable=False))
@@ -127,6 +130,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('updated_at', storage.models.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_clients_name_key', ['name_key'], unique=False, postgresql_using='gin', postgresql_ops={'name_key': 'gin_trgm_ops'})
+        batch_op.create_index('ix_clients_name_key_eq', ['name_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_segment_id'), ['segment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_clients_tax_id'), ['tax_id'], unique=False)
@@ -158,6 +162,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_clients_status'))
         batch_op.drop_index(batch_op.f('ix_clients_segment_id'))
         batch_op.drop_index('ix_clients_name_key', postgresql_using='gin', postgresql_ops={'name_key': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_clients_name_key_eq')
         batch_op.drop_column('updated_at')
         batch_op.drop_column('merged_into_id')
         batch_op.drop_column('status')
@@ -171,6 +176,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index('ix_contacts_phone_key', postgresql_using='gin', postgresql_ops={'phone_key': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_contacts_name', postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_contacts_phone_key_eq')
+        batch_op.drop_index('ix_contacts_email_key_eq')
         batch_op.drop_index('ix_contacts_email_key', postgresql_using='gin', postgresql_ops={'email_key': 'gin_trgm_ops'})
         batch_op.drop_index(batch_op.f('ix_contacts_client_id'))
 

@@ -1,0 +1,84 @@
+"""What-if: a past period under a draft scheme version and/or a draft plan scenario, side by
+side with the real statements, which stay exactly as they were."""
+from __future__ import annotations
+
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+
+from conftest import Clock
+from engine.errors import Forbidden
+from engine.platform import Reglament
+from test_statements import TABLES, add_scheme, win
+
+
+@pytest.fixture
+def november(platform: Reglament, actors, clock: Clock) -> dict[str, Any]:
+    """anna won 800 000 against a plan of 1 000 000 (5 %), boris 1 100 000 against 1 000 000 (7 %);
+    their statements computed, anna's approved."""
+    head = actors["head"]
+    active = add_scheme(platform)["id"]
+    win(platform, actors, clock, "anna", "Acme", 800_000)
+    win(platform, actors, clock, "boris", "Beta", 1_100_000)
+    platform.save_plans(head, "2026-11", "actual", {"user:anna|revenue": "1000000", "user:boris|revenue": "1000000"})
+    platform.compute_statements(head, "2026-11", ["anna", "boris"])
+    listing = platform.statements(head, "2026-11")
+    ids = {r["login"]: r["statement"].id for r in listing["rows"] if r["statement"]}
+    platform.approve_statement(head, ids["anna"])
+    return {"active": active, "ids": ids}
+
+
+def _snapshot(platform: Reglament, head, ids: dict[str, int]) -> dict[str, Any]:
+    return {login: platform.statement(head, sid) for login, sid in ids.items()}
+
+
+def _row(result: dict[str, Any], login: str):
+    return next(r for r in result["rows"] if r.login == login)
+
+
+def test_a_draft_scheme_shows_each_managers_total_beside_the_real_one_and_stores_nothing(
+        platform: Reglament, actors, november) -> None:
+    head = actors["head"]
+    generous = TABLES["commission_rate"].replace("<text>0.05</text>", "<text>0.06</text>").replace(
+        "<text>0.07</text>", "<text>0.1</text>")
+    draft = platform.save_scheme_table(head, "sales", "commission_rate", generous)["id"]  # v2, a draft
+    before = _snapshot(platform, head, november["ids"])
+
+    result = platform.what_if(head, "2026-11", draft, None)
+
+    anna, boris = _row(result, "anna"), _row(result, "boris")
+    assert (anna.real, anna.real_status, anna.whatif) == (D("40000.00"), "approved", D("48000.00"))
+    assert anna.difference == D("8000.00") and anna.whatif_rate == "0.06"
+    assert (boris.real, boris.whatif, boris.difference) == (D("77000.00"), D("110000.00"), D("33000.00"))
+    assert result["scheme"] == "sales v2"
+    assert result["difference"] == result["whatif_total"] - result["real_total"]
+    assert _snapshot(platform, head, november["ids"]) == before  # totals, lines, times, status untouched
+
+
+def test_a_draft_plan_scenario_changes_the_tier(platform: Reglament, actors, november) -> None:
+    head = actors["head"]
+    platform.save_plans(head, "2026-11", "stretch", {"user:anna|revenue": "2000000", "user:boris|revenue": "1000000"})
+    before = _snapshot(platform, head, november["ids"])
+    result = platform.what_if(head, "2026-11", None, "stretch")
+    anna = _row(result, "anna")
+    assert anna.whatif_attainment == "0.4000" and anna.whatif == D("0.00")  # under 50 %: no commission
+    assert anna.difference == D("-40000.00")
+    assert _row(result, "boris").difference == D("0.00")
+    assert platform.plan_grid(head, "2026-11")["rows"][0].values["revenue"] == "1000000"  # actual unchanged
+    assert _snapshot(platform, head, november["ids"]) == before
+
+
+def test_a_manager_without_a_stored_statement_is_compared_with_the_period_computed_now(
+        platform: Reglament, actors, november) -> None:
+    result = platform.what_if(actors["head"], "2026-11", november["active"], None)
+    lena = _row(result, "lena")
+    assert lena.real_status == "live" and lena.real == lena.whatif == D("0.00")
+    assert platform.statements(actors["head"], "2026-11")["rows"][2]["login"] == "lena"
+    assert platform.statements(actors["head"], "2026-11")["rows"][2]["statement"] is None
+
+
+def test_only_heads_run_what_if(platform: Reglament, actors, november) -> None:
+    for who in ("anna", "alex"):
+        with pytest.raises(Forbidden):
+            platform.what_if(actors[who], "2026-11", None, None)

@@ -1,0 +1,246 @@
+"""The decision-table editor in a real browser: Playwright for Python driving Debian's Chromium
+(launched as tests/web/test_modeler_browser.py does; ``playwright install`` is never used).
+
+A head opens the commission table of the demo scheme in dmn-js, types a rate with a decimal
+comma (refused: the problem is shown and its cell marked, nothing is saved), then the rate
+with a point: saved as draft version 2. On the scheme page he activates the draft; the table
+in force now gives the new rate, and the manager's recomputed draft statement pays it.
+Every request of every page stays on 127.0.0.1. Screenshots go to test-artifacts/.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from engine import demo
+from engine.demo_schemes import NAME, load_demo_scheme
+from engine.platform import Reglament
+from web.app import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TIMEOUT_MS = 10_000
+PERIOD = "2026-11"  # the test clock's month
+
+
+class Switchboard:
+    """The WSGI app the server runs: whatever app the current test plugged in."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"no app plugged in"]
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[tuple[str, Switchboard]]:
+    board = Switchboard()
+    server = make_server("127.0.0.1", 0, board, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="reglament-dmn-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", board
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def site(live_server: tuple[str, Switchboard], platform: Reglament) -> Iterator[str]:
+    base, board = live_server
+    board.app = create_app({"TESTING": True, "SECRET_KEY": "test"}, platform=platform)  # CSRF on
+    yield base
+    board.app = None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Debian Chromium is not installed at {CHROMIUM}: run `make browser` "
+                    "(never `playwright install`)", pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+class Session:
+    """One user's browser context, logged in through the form; records every request."""
+
+    def __init__(self, browser: Any, base: str, who: str) -> None:
+        self.base, self.urls, self.errors = base, [], []
+        self.context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 900})
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.page.on("request", lambda request: self.urls.append(request.url))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.goto(base + "/login")
+        self.page.fill("input[name=login]", who)
+        self.page.fill("input[name=password]", demo.PASSWORD)
+        self.page.click("button:has-text('Log in')")
+        self.page.wait_for_url(base + "/inbox")
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"dmn-{name}.png"), full_page=True)
+
+    def assert_stayed_local(self) -> None:
+        off_site = [url for url in self.urls
+                    if not (url.startswith(self.base + "/") or url.startswith(("data:", "blob:")))]
+        assert self.urls and off_site == [], f"requests left {self.base}: {off_site}"
+        assert self.errors == [], f"uncaught errors in the page: {self.errors}"
+
+
+@pytest.fixture
+def browse(browser: Any, site: str) -> Iterator[Any]:
+    sessions: list[Session] = []
+
+    def _open(who: str) -> Session:
+        sessions.append(Session(browser, site, who))
+        return sessions[-1]
+
+    yield _open
+    for session in sessions:
+        session.context.close()
+
+
+def sale(platform: Reglament, actors: dict[str, Any], owner: str, client: str, amount: int) -> int:
+    """A sale of ``owner``'s new client driven to won through the demo regulation."""
+    cid = platform.start_cycle(actors[owner], platform.create_client(actors[owner], client)["id"],
+                               "new_client_sale")["id"]
+    steps = [(owner, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
+             ("pavel", "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
+             (owner, "Task_Presentation", {"result": "interested"}),
+             (owner, "Task_Proposal", {"amount": amount}), (owner, "Task_Negotiation", {"result": "agreed"}),
+             ("lena", "Task_ContractReview", {"contract_number": "C-1", "approved": "true"}),
+             (owner, "Task_SignContract", {"result": "signed"}), ("olga", "Task_IssueInvoice", {"invoice_number": "I"}),
+             ("olga", "Task_ConfirmPayment", {"paid_amount": amount, "payment_date": "2026-11-20"})]
+    for who, element_id, values in steps:
+        [task] = [t for t, _ in platform.inbox(actors[who], cycle_id=cid) if t.element_id == element_id]
+        if task.assignee is None:
+            platform.claim_task(actors[who], task.id)
+        platform.complete_task(actors[who], task.id, values)
+    return cid
+
+
+def rate_cell(page: Any, test: str) -> Any:
+    """The output cell of the rule whose input entry is ``test``, as dmn-js draws it."""
+    row = page.locator(".dmn-decision-table-container tbody tr",
+                       has=page.locator("td.input-cell", has_text=test))
+    return row.locator("td.output-cell").first
+
+
+def type_into(page: Any, cell: Any, text: str) -> None:
+    """Click a cell (dmn-js opens its FEEL editor), replace what it holds with ``text``."""
+    cell.click()
+    page.wait_for_selector(".dmn-decision-table-container .cm-content:focus, "
+                           ".dmn-decision-table-container [contenteditable]:focus")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def test_a_head_edits_a_rate_in_dmn_js_saves_and_activates_it(browse: Any, platform: Reglament, actors) -> None:
+    from playwright.sync_api import expect
+
+    head_actor, anna_actor = actors["head"], actors["anna"]
+    load_demo_scheme(platform, head_actor)
+    sale(platform, actors, "anna", "Acme", 1_000_000)
+    platform.save_plans(head_actor, PERIOD, "actual", {"user:anna|revenue": "1000000"})
+    platform.compute_statements(head_actor, PERIOD)
+    [statement_id] = [r["statement"].id for r in platform.statements(head_actor, PERIOD)["rows"]
+                      if r["login"] == "anna" and r["statement"] is not None]
+
+    head = browse("head")
+    page = head.page
+    page.goto(head.base + "/motivation/schemes")
+    page.locator("#schemes a", has_text=NAME).click()
+    page.locator("#edit-commission_rate").click()
+    page.wait_for_url(re.compile(rf"/motivation/schemes/{NAME}/tables/commission_rate$"))
+    page.wait_for_selector("body[data-dmn=ready]")
+    # the table is drawn whole: five rules, styled by dmn-js's own (bundled) CSS
+    expect(page.locator(".dmn-decision-table-container tbody tr td.input-cell")).to_have_count(5)
+    assert page.locator(".dmn-decision-table-container .decision-table-name").inner_text().strip() == "Commission rate"
+    styled = page.evaluate("""async () => {
+        await document.fonts.ready;
+        const box = document.querySelector('.dmn-decision-table-container .tjs-table-container');
+        const table = document.querySelector('.dmn-decision-table-container .tjs-table').getBoundingClientRect();
+        return {border: getComputedStyle(box).borderLeftStyle, icons: document.fonts.check('16px dmn'),
+                right: table.right, width: window.innerWidth};
+    }""")
+    assert styled["border"] == "solid" and styled["icons"], styled  # dmn-js's CSS and icon font are served
+    assert styled["right"] <= styled["width"], styled  # the whole table is in view
+    cell = rate_cell(page, "[1..1.2)")
+    expect(cell).to_have_text("0.07")
+    head.shot("01-editor")
+
+    # a decimal comma: refused by the server, the cell is marked, nothing is saved
+    type_into(page, cell, "0,08")
+    page.click("#dmn-save")
+    problem = page.locator("#dmn-problem")
+    expect(problem).to_be_visible()
+    expect(problem).to_contain_text("table commission_rate: rule 4, output rate: '0,08': write decimals with a point (0.08)")
+    expect(page.locator("#dmn-status")).to_have_text("Not saved: fix the problem below.")
+    expect(page.locator(".dmn-decision-table-container td.rg-problem")).to_have_count(1)
+    assert [v["version"] for v in platform.scheme_versions(head_actor, NAME)] == [1]
+    head.shot("02-refused")
+
+    type_into(page, rate_cell(page, "[1..1.2)"), "0.08")
+    page.click("#dmn-save")
+    page.wait_for_selector("body[data-saved='2']")
+    expect(page.locator("#dmn-status")).to_contain_text("Saved in draft version 2.")
+    expect(problem).to_be_hidden()
+    expect(page.locator(".dmn-decision-table-container td.rg-problem")).to_have_count(0)
+    assert [(v["version"], v["status"]) for v in platform.scheme_versions(head_actor, NAME)] == [
+        (1, "active"), (2, "draft")]
+    head.shot("03-saved")
+
+    page.locator("#dmn-scheme-link").click()
+    page.wait_for_url(re.compile(rf"/motivation/schemes/{NAME}\?version=2$"))
+    expect(page.locator("#table-commission_rate tr[data-rule='4'] td.dt-out")).to_have_text("0.08")
+    page.locator("#activate button").click()
+    expect(page.locator(".flash.success")).to_contain_text("Version 2 is active")
+    head.shot("04-activated")
+    assert [(v["version"], v["status"]) for v in platform.scheme_versions(head_actor, NAME)] == [
+        (1, "retired"), (2, "active")]
+    in_force = platform.scheme_in_force(anna_actor, "anna", platform.ctx.now().date())
+    assert (in_force["name"], in_force["version"]) == (NAME, 2)
+    result = platform.evaluate_scheme_table(anna_actor, NAME, "commission_rate", {"attainment": Decimal("1.1")})
+    assert result.value == Decimal("0.08") and result.rules == (4,)
+    assert platform.evaluate_scheme_table(anna_actor, NAME, "commission_rate", {"attainment": Decimal("1.1")},
+                                          version=1).value == Decimal("0.07")
+
+    # the head recomputes the drafts; the manager's statement pays the new rate
+    page.goto(f"{head.base}/motivation/statements?period={PERIOD}")
+    page.locator("button", has_text="Compute drafts").click()
+    expect(page.locator(".flash.success")).to_contain_text("Drafts computed")
+    head.assert_stayed_local()
+
+    anna = browse("anna")
+    anna.page.goto(f"{anna.base}/motivation/statements/{statement_id}")
+    commission = anna.page.locator("tr.line.kind-commission")
+    expect(commission).to_contain_text("8 % of 1,000,000.00 RUB")
+    expect(commission).to_contain_text("80,000.00")
+    expect(anna.page.locator("main")).to_contain_text("Table commission_rate, rule 4")
+    anna.shot("05-statement")
+    anna.assert_stayed_local()

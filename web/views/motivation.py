@@ -1,0 +1,275 @@
+"""Motivation pages: the plan grid, statements (list, page, comments, approval, lock, exports),
+what-if, and the cancellation/refund form of a won cycle. No business rules here."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, gettext as _
+
+from engine import periods
+from engine.access import HEADS
+from engine.errors import InputInvalid
+from web.views import actor, login_required, platform
+
+bp = Blueprint("motivation", __name__, url_prefix="/motivation")
+
+EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "csv": "text/csv; charset=utf-8"}
+
+#: the engine's English cell and field messages, in the user's language
+_MESSAGES = {
+    "is not a manager or a team": lambda: _("is not a manager or a team"),
+    "is not a column of the plan": lambda: _("is not a column of the plan"),
+    "must be an amount, like 1500000 or 1500000.50": lambda: _("must be an amount, like 1500000 or 1500000.50"),
+    "must be an amount of zero or more": lambda: _("must be an amount of zero or more"),
+    "is too large": lambda: _("is too large"),
+    "may have at most two decimal places": lambda: _("may have at most two decimal places"),
+    "must be a whole number of zero or more": lambda: _("must be a whole number of zero or more"),
+    "is required": lambda: _("is required"),
+    "is required for a refund": lambda: _("is required for a refund"),
+    "must be cancelled or refunded": lambda: _("must be cancelled or refunded"),
+    "must be more than zero": lambda: _("must be more than zero"),
+    "must be an amount, like 150000 or 150000.50": lambda: _("must be an amount, like 150000 or 150000.50"),
+    "the cycle was already cancelled as a whole": lambda: _("the cycle was already cancelled as a whole"),
+}
+
+
+def _translated(errors: dict[str, str]) -> dict[str, str]:
+    return {key: _MESSAGES[text]() if text in _MESSAGES else text for key, text in errors.items()}
+
+
+def _period() -> str:
+    return request.values.get("period") or platform().current_period()
+
+
+@bp.app_template_filter("money")
+def money(value: Any, currency: str | None = None) -> str:
+    """1 234 567.50 RUB in the user's locale."""
+    if value is None or value == "":
+        return "—"
+    text = format_decimal(Decimal(str(value)), format="#,##0.00")
+    return f"{text} {currency}" if currency else text
+
+
+@bp.app_template_filter("pct")
+def pct(value: Any, places: int = 1) -> str:
+    """A fraction (0.0525) as a percentage (5.25 %); a dash when unknown."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(str(value)) * 100
+    shown = format_decimal(number, format="#,##0." + "#" * places) if places else format_decimal(number, format="#,##0")
+    return f"{shown} %"
+
+
+@bp.app_context_processor
+def _cycle_reversals() -> dict[str, Any]:
+    """The cycle page lists a won cycle's cancellations and refunds."""
+    def motivation_reversals(cycle_id: int) -> list[dict[str, Any]]:
+        return platform().cycle_reversals(actor(), cycle_id)
+
+    return {"motivation_reversals": motivation_reversals}
+
+
+def _neighbours(key: str) -> dict[str, str]:
+    period = periods.parse(key)
+    other = period.as_kind("quarter" if period.kind == "month" else "month")
+    return {"previous": period.previous().key, "next": period.next().key, "other": other.key,
+            "current": platform().current_period(period.kind)}
+
+
+# ---------------------------------------------------------------- plans
+
+@bp.route("/plans", methods=["GET", "POST"])
+@login_required
+def plans():  # type: ignore[no-untyped-def]
+    period = _period()
+    scenario = request.values.get("scenario") or "actual"
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: v for k, v in request.form.items() if "|" in k}
+        try:
+            changed = platform().save_plans(actor(), period, scenario, values)
+        except InputInvalid as exc:
+            errors = _translated(exc.details.get("fields", {}))
+            if not errors:
+                raise
+        else:
+            flash(_("Plans saved (%(count)s changed).", count=changed), "success")
+            return redirect(url_for("motivation.plans", period=period, scenario=scenario))
+    grid = platform().plan_grid(actor(), period, scenario)
+    return render_template("motivation_plans.html", grid=grid, errors=errors, values=values,
+                           nav=_neighbours(grid["period"].key)), (422 if errors else 200)
+
+
+# ---------------------------------------------------------------- statements
+
+@bp.get("/")
+@login_required
+def index():  # type: ignore[no-untyped-def]
+    return redirect(url_for("motivation.statements"))
+
+
+@bp.get("/statements")
+@login_required
+def statements():  # type: ignore[no-untyped-def]
+    period = _period()
+    listing = platform().statements(actor(), period)
+    earned = None
+    if "manager" in actor().roles:
+        try:
+            earned = platform().earned_so_far(actor())
+        except InputInvalid as exc:  # a scheme whose table fails: the list still shows
+            earned = {"period": platform().current_period(), "error": exc.message}
+    return render_template("motivation_statements.html", listing=listing, earned=earned,
+                           may_manage=actor().has_any(HEADS), nav=_neighbours(listing["period"].key))
+
+
+@bp.post("/statements/compute")
+@login_required
+def compute():  # type: ignore[no-untyped-def]
+    period = _period()
+    result = platform().compute_statements(actor(), period)
+    flash(_("Drafts computed: %(count)s.", count=len(result.statements)), "success")
+    for login, status in sorted(result.kept.items()):
+        flash(_("%(login)s: the %(status)s statement was kept as it is.", login=login, status=_status(status)), "info")
+    for login, problem in sorted(result.problems.items()):
+        flash(_("%(login)s: no statement (%(problem)s).", login=login, problem=problem), "error")
+    return redirect(url_for("motivation.statements", period=period))
+
+
+@bp.post("/statements/approve")
+@login_required
+def approve_all():  # type: ignore[no-untyped-def]
+    period = _period()
+    count = platform().approve_statements(actor(), period)
+    flash(_("Statements approved: %(count)s.", count=count), "success")
+    return redirect(url_for("motivation.statements", period=period))
+
+
+@bp.post("/statements/lock")
+@login_required
+def lock_all():  # type: ignore[no-untyped-def]
+    period = _period()
+    count = platform().lock_statements(actor(), period)
+    flash(_("Statements locked: %(count)s. Locked statements never change.", count=count), "success")
+    return redirect(url_for("motivation.statements", period=period))
+
+
+@bp.get("/statements/<int:statement_id>")
+@login_required
+def statement(statement_id: int):  # type: ignore[no-untyped-def]
+    found = platform().statement(actor(), statement_id)
+    return render_template("motivation_statement.html", statement=found, may_manage=actor().has_any(HEADS),
+                           may_comment=found["login"] == actor().login or actor().has_any(HEADS))
+
+
+_ACTIONS = {
+    "recompute": ("recompute_statement", lambda: _("Statement recomputed.")),
+    "approve": ("approve_statement", lambda: _("Statement approved.")),
+    "reopen": ("reopen_statement", lambda: _("Statement reopened as a draft.")),
+    "lock": ("lock_statement", lambda: _("Statement locked. It will never change; corrections go to the next period.")),
+}
+
+
+@bp.post("/statements/<int:statement_id>/<action>")
+@login_required
+def act(statement_id: int, action: str):  # type: ignore[no-untyped-def]
+    if action not in _ACTIONS:
+        return render_template("error.html", status=404, message=_("Unknown action."), details={}), 404
+    method, message = _ACTIONS[action]
+    getattr(platform(), method)(actor(), statement_id)
+    flash(message(), "success")
+    return redirect(url_for("motivation.statement", statement_id=statement_id))
+
+
+@bp.post("/statements/<int:statement_id>/comments")
+@login_required
+def comment(statement_id: int):  # type: ignore[no-untyped-def]
+    raw_line = request.form.get("line_id") or ""
+    line_id = int(raw_line) if raw_line.isdigit() else None
+    try:
+        platform().comment_statement(actor(), statement_id, line_id, request.form.get("text", ""))
+    except InputInvalid as exc:
+        flash(_("The comment was not saved: %(reason)s",
+                reason="; ".join(_translated(exc.details.get("fields", {})).values()) or exc.message), "error")
+    else:
+        flash(_("Comment added."), "success")
+    anchor = f"line-{line_id}" if line_id else "comments"
+    return redirect(url_for("motivation.statement", statement_id=statement_id, _anchor=anchor))
+
+
+@bp.post("/comments/<int:comment_id>/resolve")
+@login_required
+def resolve(comment_id: int):  # type: ignore[no-untyped-def]
+    statement_id = platform().resolve_comment(actor(), comment_id)
+    flash(_("Marked as resolved."), "success")
+    return redirect(url_for("motivation.statement", statement_id=statement_id))
+
+
+@bp.get("/statements/<int:statement_id>.<fmt>")
+@login_required
+def export(statement_id: int, fmt: str):  # type: ignore[no-untyped-def]
+    if fmt not in EXPORTS:
+        return render_template("error.html", status=404, message=_("Unknown file format."), details={}), 404
+    name, content = platform().export_statement(actor(), statement_id, fmt)
+    return _file(name, content, fmt)
+
+
+@bp.get("/payroll.<fmt>")
+@login_required
+def payroll(fmt: str):  # type: ignore[no-untyped-def]
+    if fmt not in EXPORTS:
+        return render_template("error.html", status=404, message=_("Unknown file format."), details={}), 404
+    name, content = platform().export_statements(actor(), _period(), fmt)
+    return _file(name, content, fmt)
+
+
+def _file(name: str, content: bytes, fmt: str) -> Response:
+    return Response(content, mimetype=EXPORTS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _status(status: str) -> str:
+    return {"draft": _("draft"), "approved": _("approved"), "locked": _("locked")}.get(status, status)
+
+
+# ---------------------------------------------------------------- what-if
+
+@bp.get("/whatif")
+@login_required
+def whatif():  # type: ignore[no-untyped-def]
+    period = request.args.get("period") or periods.parse(platform().current_period()).previous().key
+    raw_scheme = request.args.get("scheme") or ""
+    scenario = request.args.get("scenario") or "actual"
+    scheme_id = int(raw_scheme) if raw_scheme.isdigit() else None
+    choices = platform().scheme_choices(actor())
+    scenarios = platform().plan_grid(actor(), period, "actual")["scenarios"]
+    result = None
+    if request.args.get("run"):
+        result = platform().what_if(actor(), period, scheme_id, scenario)
+    return render_template("motivation_whatif.html", period=period, scheme_id=scheme_id, scenario=scenario,
+                           choices=choices, scenarios=scenarios, result=result)
+
+
+# ---------------------------------------------------------------- reversals (the cycle page's form)
+
+@bp.post("/cycles/<int:cycle_id>/reversal")
+@login_required
+def reversal(cycle_id: int):  # type: ignore[no-untyped-def]
+    form = request.form
+    try:
+        landed = platform().record_reversal(actor(), cycle_id, form.get("kind", ""), form.get("amount"),
+                                            form.get("reason", ""))
+    except InputInvalid as exc:
+        fields = _translated(exc.details.get("fields", {}))
+        flash(_("Not recorded: %(reason)s",
+                reason="; ".join(f"{_field_label(k)} {v}" for k, v in fields.items()) or exc.message), "error")
+    else:
+        flash(_("Recorded. The commission is taken back in the statement of %(period)s.", period=landed), "success")
+    return redirect(url_for("cycles.detail", cycle_id=cycle_id, _anchor="reversals"))
+
+
+def _field_label(name: str) -> str:
+    return {"kind": _("What happened"), "amount": _("Amount"), "reason": _("Reason")}.get(name, name)

@@ -43,7 +43,7 @@ PAGE_SIZE = 100
 MAX_PAGE = 500
 #: ties at one moment: higher first
 _RANK = {"history": 1, "activity": 2, "work": 3, "event": 4}
-_BIG = 2 ** 62
+_BIG = 2 ** 31 - 1  # above any id: primary keys are INTEGER (PostgreSQL refuses larger values)
 _EVENT_KINDS = {"note": "notes", "owner": "ownership", "distributed": "ownership"}
 
 

@@ -11,10 +11,6 @@ ANALYZEd, and 10,000 more clients imported into it (each row checked for duplica
 Searches go through the engine's client list (engine.clients.list_clients, the client page's
 search box: a name searches clients.name_key and contact names, digits contacts.phone_key, an
 e-mail contacts.email_key); the cases in [brackets] are the name_key query alone, for comparison.
-
-``--equality-indexes`` adds b-tree indexes on contacts.phone_key, contacts.email_key and
-clients.name_key before the import (not in the schema yet): duplicate detection looks keys up by
-equality, which a trigram index answers slowly.
 """
 from __future__ import annotations
 
@@ -117,7 +113,6 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--more-rows", type=int, default=10_000, help="then imported into the full base")
     parser.add_argument("--samples", type=int, default=20)
-    parser.add_argument("--equality-indexes", action="store_true")
     args = parser.parse_args()
     ensure_database(args.database_url)
     db = Database(args.database_url)
@@ -128,18 +123,13 @@ def main() -> None:
         conn.execute(text("CREATE SCHEMA public"))
     p = Reglament(db, "bench-secret")
     p.init_schema()
-    if args.equality_indexes:
-        with db.engine.begin() as conn:
-            for table, column in (("contacts", "phone_key"), ("contacts", "email_key"), ("clients", "name_key")):
-                conn.execute(text(f"CREATE INDEX ix_{table}_{column}_eq ON {table} ({column})"))
     admin = p.create_user("admin", "Admin", PASSWORD, ["admin", "head"], ["Sales"])
     for i in range(MANAGERS):
         p.create_user(f"m{i:02d}", f"Manager {i}", PASSWORD, ["manager"], ["Sales"])
     with p.command() as s:
         for segment in SEGMENTS:
             client_engine.ensure_segment(s, segment)
-    print(f"database: {db.engine.url.render_as_string(hide_password=True)}"
-          f"{' (with b-tree equality indexes)' if args.equality_indexes else ''}")
+    print(f"database: {db.engine.url.render_as_string(hide_password=True)}")
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "clients.csv"

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from engine import days
 from engine.access import HEADS, SELLERS, Actor, require
 from engine.errors import Forbidden, InputInvalid, NotFound
 from storage import repositories as repo
@@ -25,25 +25,14 @@ RECENT = timedelta(days=30)
 LONGEST = timedelta(days=366)
 
 
-def zone_of(user: User) -> tzinfo:
-    try:
-        return ZoneInfo(user.timezone) if user.timezone and user.timezone != "UTC" else timezone.utc
-    except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
-
-
 def local_day(user: User, moment: datetime) -> date:
     """The calendar day ``moment`` falls on where the user lives."""
-    return moment.astimezone(zone_of(user)).date()
+    return days.local_date(moment, days.zone(user.timezone))
 
 
 def _day(value: Any, field: str, errors: dict[str, str]) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value or "").strip())
+        return days.to_date(value)
     except ValueError:
         errors[field] = "is required" if not str(value or "").strip() else "must be a date (YYYY-MM-DD)"
         return None
@@ -131,12 +120,12 @@ def away_at(session: Session, users: Sequence[User], moment: datetime) -> dict[i
     ``until`` is its last day."""
     if not users:
         return {}
-    days = {u.id: local_day(u, moment) for u in users}
-    first, last = min(days.values()), max(days.values())
+    local = {u.id: local_day(u, moment) for u in users}
+    first, last = min(local.values()), max(local.values())
     rows = repo.absences_overlapping(session, first, last + LONGEST, [u.id for u in users])
     found: dict[int, Away] = {}
     for user in users:
-        day = days[user.id]
+        day = local[user.id]
         mine = sorted((a for a in rows if a.user_id == user.id), key=lambda a: a.starts_on)
         covering = [a for a in mine if a.starts_on <= day <= a.ends_on]
         if not covering:

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import cycles, days
-from engine.access import HEADS, Actor
+from engine.access import HEADS, SELLERS, Actor
 from engine.clients import get_client
 from engine.errors import Forbidden, InputInvalid, NotFound, TaskNotActionable
 from storage import repositories as repo
@@ -113,7 +113,7 @@ def mark_done(session: Session, actor: Actor, activity_id: int, result: str | No
         "work_type": activity.work_type, "due_at": due, "done_at": now, "result": result})
     activity.client.last_contact_at = now
     if cycle is not None:
-        rec = cycles._Recorder(session, cycle, actor.login, now)
+        rec = cycles.Recorder(session, cycle, actor.login, now)
         rec.add("contact", data={"work_type": activity.work_type, "note": activity.note or None,
                                  "result": result, "activity_id": activity.id})
         rec.write()
@@ -188,6 +188,8 @@ def _assignee(session: Session, actor: Actor, client: Client, login: str | None,
     user = repo.user_by_login(session, login)
     if user is None or not user.active:
         errors["assignee"] = f"no active user {login!r}"
+    elif not user.role_set & SELLERS:  # an analyst changes nothing: no contact of his to do or cancel
+        errors["assignee"] = f"{login} does not make contacts (not a manager)"
     return login
 
 

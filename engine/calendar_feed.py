@@ -13,10 +13,11 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from engine import days
 from engine.errors import NotFound
 from storage import repositories as repo
 from storage.models import Activity, OpenTask, User
@@ -93,11 +94,8 @@ def _activity_event(activity: Activity, labels: dict[str, str], zone: str, base_
 
 
 def _zone_name(name: str | None) -> str:
-    try:
-        ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name or "UTC"
+    """The user's zone name when it is a known one (engine.days reads unknown ones as UTC)."""
+    return name if name and days.zone(name) is not timezone.utc else "UTC"
 
 
 def _local(moment: datetime | None, zone: str) -> str:

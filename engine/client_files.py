@@ -8,7 +8,8 @@ skipped but keep their numbers.
 CSV: UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's "Unicode text"),
 otherwise Windows-1251 (what Russian Excel writes); the delimiter is the one of ``,`` ``;``
 tab that splits the header into the most columns (an Excel ``sep=;`` first line wins).
-XLSX: the active sheet, read with openpyxl in read-only mode (through defusedxml).
+XLSX: the active sheet, read with openpyxl in read-only mode (through defusedxml), once its
+parts' unpacked sizes are within MAX_XLSX_UNPACKED and MAX_XLSX_SHARED_STRINGS.
 
 Exports quote-prefix (``'``) text that a spreadsheet would run as a formula (starting with
 ``=``, ``@``, or ``+``/``-`` when it is not a phone number); reading drops that prefix again,
@@ -203,10 +204,35 @@ def _cell_text(value: Any) -> str:
     return unescape_formula(str(value).strip())
 
 
+#: an XLSX is a zip: what its parts may unpack to (each part is read no further than its declared
+#: size), so a small upload cannot unpack into gigabytes. openpyxl holds the shared strings in
+#: memory (about three times their size), the sheet it streams.
+MAX_XLSX_UNPACKED = 1024 * 1024 * 1024
+MAX_XLSX_SHARED_STRINGS = 128 * 1024 * 1024
+
+
+def _check_unpacked_size(path: Path) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputInvalid(f"the file cannot be read as XLSX: {exc}") from None
+    total = sum(p.file_size for p in parts)
+    shared = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
+    if total > MAX_XLSX_UNPACKED or shared > MAX_XLSX_SHARED_STRINGS:
+        raise InputInvalid(f"the file unpacks to {total // (1024 * 1024)} MB (its texts to "
+                           f"{shared // (1024 * 1024)} MB), more than an import reads "
+                           f"({MAX_XLSX_UNPACKED // (1024 * 1024)} MB, texts "
+                           f"{MAX_XLSX_SHARED_STRINGS // (1024 * 1024)} MB): split it or save it as CSV")
+
+
 class XlsxTable:
     def __init__(self, path: Path) -> None:
         import openpyxl
 
+        _check_unpacked_size(path)
         try:
             self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # a damaged or foreign file: zip, XML or openpyxl errors alike

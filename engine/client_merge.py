@@ -27,10 +27,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.access import HEADS, SELLERS, Actor
-from engine.clients import MERGED, client_dict, get_client
+from engine.clients import MERGED, client_dict, get_client, record_event
 from engine.errors import Forbidden, InputInvalid
 from storage import repositories as repo
-from storage.models import Client, ClientEvent
+from storage.models import Client
 
 #: fields filled on the survivor from the other client when empty there
 FILLED = ("tax_id", "industry", "region", "size", "source", "segment", "owner")
@@ -105,8 +105,8 @@ def merge(session: Session, actor: Actor, survivor_id: int, other_id: int, now: 
     session.flush()
     moved = repo.move_client_rows(session, other.id, survivor.id)
     session.expire(survivor, ["contacts"])
-    session.add(ClientEvent(client_id=survivor.id, at=now, type="merged", actor=actor.login,
-                            data={"other_id": other.id, "other_name": other.name, "moved": moved, "filled": filled}))
+    record_event(session, survivor.id, "merged", actor, now,
+                 {"other_id": other.id, "other_name": other.name, "moved": moved, "filled": filled})
     session.flush()
     return {"client": client_dict(survivor), "merged_id": other.id, "merged_name": other.name, "moved": moved,
             "filled": filled}

@@ -381,8 +381,10 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def _event(session: Session, client_id: int, type_: str, actor: Actor, now: datetime,
-           data: dict[str, Any]) -> ClientEvent:
+def record_event(session: Session, client_id: int, type_: str, actor: Actor, now: datetime,
+                 data: dict[str, Any]) -> ClientEvent:
+    """One event of the client's own (note, created, edited, owner, merged...); bulk writers
+    (imports, distribution, hand-overs) insert theirs through repositories.add_client_events."""
     event = ClientEvent(client_id=client_id, at=now, type=type_, actor=actor.login, data=data)
     session.add(event)
     return event
@@ -460,7 +462,7 @@ def create_client(session: Session, actor: Actor, values: Mapping[str, Any], now
     data = {k: _shown(v) for k, v in out.items() if v is not None}
     if person is not None:
         data["contact"] = person.get("name") or person.get("phone") or person.get("email")
-    _event(session, client.id, "created", actor, now, data)
+    record_event(session, client.id, "created", actor, now, data)
     session.flush()
     decision = None
     if client.owner_id is None:
@@ -499,7 +501,7 @@ def update_client(session: Session, specs: Any, actor: Actor, client_id: int, va
     new_owner = out.get("owner", client.owner) if "owner" in out else client.owner
     if changes:
         client.updated_at = now
-        _event(session, client.id, "edited", actor, now, {"changes": changes})
+        record_event(session, client.id, "edited", actor, now, {"changes": changes})
     if (new_owner.id if new_owner else None) != client.owner_id:
         _change_owner(session, specs, actor, client, new_owner, now)
     session.flush()
@@ -517,8 +519,8 @@ def _change_owner(session: Session, specs: Any, actor: Actor, client: Client, ow
     client.owner_id, client.owner, client.updated_at = (owner.id if owner else None), owner, now
     # how: "taken" (a manager took it from the queue), "given" (a head gave it), "queued" (put back)
     how = "taken" if owner is not None and owner.id == actor.id else ("given" if owner is not None else "queued")
-    _event(session, client.id, "owner", actor, now,
-           {"from": old, "to": owner.login if owner else None, "how": how, "client": client.name})
+    record_event(session, client.id, "owner", actor, now,
+                 {"from": old, "to": owner.login if owner else None, "how": how, "client": client.name})
 
 
 # ---------------------------------------------------------------- contact persons and notes
@@ -531,8 +533,8 @@ def add_contact(session: Session, actor: Actor, client_id: int, values: Mapping[
     contact = Contact(client_id=client.id, created_at=now, **checked)
     session.add(contact)
     session.flush()
-    _event(session, client.id, "edited", actor, now, {"contact": _contact_label(contact), "contact_id": contact.id,
-                                                      "action": "added"})
+    record_event(session, client.id, "edited", actor, now,
+                 {"contact": _contact_label(contact), "contact_id": contact.id, "action": "added"})
     client.updated_at = now
     return contact
 
@@ -562,8 +564,9 @@ def update_contact(session: Session, actor: Actor, contact_id: int, values: Mapp
             setattr(contact, name, value)
     if changes:
         client.updated_at = now
-        _event(session, client.id, "edited", actor, now, {"contact": _contact_label(contact), "contact_id": contact.id,
-                                                          "action": "changed", "changes": changes})
+        record_event(session, client.id, "edited", actor, now, {"contact": _contact_label(contact),
+                                                                "contact_id": contact.id, "action": "changed",
+                                                                "changes": changes})
     session.flush()
     return contact
 
@@ -571,8 +574,8 @@ def update_contact(session: Session, actor: Actor, contact_id: int, values: Mapp
 def delete_contact(session: Session, actor: Actor, contact_id: int, now: datetime) -> int:
     """Remove a contact person; the client's id."""
     contact, client = _contact_for_change(session, actor, contact_id)
-    _event(session, client.id, "edited", actor, now, {"contact": _contact_label(contact), "contact_id": contact.id,
-                                                      "action": "removed"})
+    record_event(session, client.id, "edited", actor, now,
+                 {"contact": _contact_label(contact), "contact_id": contact.id, "action": "removed"})
     client.updated_at = now
     session.delete(contact)
     session.flush()
@@ -590,7 +593,7 @@ def add_note(session: Session, actor: Actor, client_id: int, text: Any, now: dat
     elif len(text) > NOTE_MAX:
         problems.add("text", "maxlength", f"must be at most {NOTE_MAX} characters", limit=NOTE_MAX)
     problems.raise_if_any("the note cannot be added")
-    event = _event(session, client.id, "note", actor, now, {"text": text})
+    event = record_event(session, client.id, "note", actor, now, {"text": text})
     session.flush()
     return event
 

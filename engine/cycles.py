@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 from uuid import UUID
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
@@ -33,7 +32,7 @@ from engine.errors import (
     TaskNotActionable,
 )
 from storage import repositories as repo
-from storage.models import Cycle, HistoryEvent, OpenTask, RegulationVersion, TaskCandidateGroup
+from storage.models import Cycle, OpenTask, RegulationVersion, TaskCandidateGroup
 
 ACTIVE, WON, LOST, INCIDENT, CANCELLED = "active", "won", "lost", "incident", "cancelled"
 #: how long a process reuses the work-type catalogue before reading it again
@@ -67,8 +66,9 @@ class Context:
         return self.specs.get(version_id, lambda: repo.version_spec(session, version_id))
 
 
-class _Recorder:
-    """Collects the history events of one command and appends them in one statement."""
+class Recorder:
+    """Collects the history events of one command and appends them in one statement; every
+    history event of a cycle is written through one (the engine's one way to record them)."""
 
     def __init__(self, session: Session, cycle: Cycle, actor: str | None, at: datetime) -> None:
         self.session, self.cycle, self.actor, self.at = session, cycle, actor, at
@@ -90,7 +90,7 @@ class _Recorder:
 
     def write(self) -> None:
         if self.rows:
-            self.session.execute(insert(HistoryEvent.__table__), self.rows)  # one executemany
+            repo.add_history_events(self.session, self.rows)  # one executemany
             self.rows = []
 
 
@@ -126,7 +126,7 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
     session.flush()
     variables["cycle_id"] = cycle.id
     workflow = runtime.new_workflow(ctx.specs_for(session, version), variables)
-    rec = _Recorder(session, cycle, actor.login, now)
+    rec = Recorder(session, cycle, actor.login, now)
     rec.add("started", data={"regulation": version.regulation.key, "version": version.number,
                              "client": client.name})
     _advance(session, ctx, cycle, workflow, rec, known_open={}, timers_before={})
@@ -194,7 +194,7 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
         raise TaskNotActionable(f"task '{task.name}' is not open in its cycle")
     values = forms.validate(task_form(session, ctx, task), submitted, wf_task.data)
     now = ctx.now()
-    rec = _Recorder(session, cycle, actor.login, now)
+    rec = Recorder(session, cycle, actor.login, now)
     wf_task.data.update(values)
     if task.assignee is None:
         rec.add("claimed", task, {"assignee": actor.login})
@@ -242,7 +242,7 @@ def claim_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> Op
         raise TaskNotActionable(f"task '{task.name}' is already assigned to {task.assignee}")
     task.assignee, task.claimed = actor.login, True
     _touch(cycle)
-    rec = _Recorder(session, cycle, actor.login, ctx.now())
+    rec = Recorder(session, cycle, actor.login, ctx.now())
     rec.add("claimed", task, {"assignee": actor.login})
     rec.write()
     return task
@@ -257,7 +257,7 @@ def release_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> 
                                 "released; ask the head of sales to hand it over")
     task.assignee, task.claimed = None, False
     _touch(cycle)
-    rec = _Recorder(session, cycle, actor.login, ctx.now())
+    rec = Recorder(session, cycle, actor.login, ctx.now())
     rec.add("released", task)
     rec.write()
     return task
@@ -270,7 +270,7 @@ def _touch(cycle: Cycle) -> None:
 
 # ---------------------------------------------------------------- advance
 
-def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow, rec: _Recorder,
+def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow, rec: Recorder,
              known_open: dict[str, OpenTask], timers_before: jobs.Timers | None = None) -> None:
     """Run the engine as far as it goes, then write state, projection, jobs and history.
 
@@ -323,7 +323,7 @@ def _variables(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
-def _incident(cycle: Cycle, rec: _Recorder, task: Task | None, exc: Exception, now: datetime) -> None:
+def _incident(cycle: Cycle, rec: Recorder, task: Task | None, exc: Exception, now: datetime) -> None:
     message = _error_text(exc)
     element = task.task_spec.bpmn_id if task is not None else getattr(exc, "task_spec", None)
     cycle.status = INCIDENT
@@ -400,7 +400,7 @@ def _duration(text: str) -> timedelta:
 
 
 def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow,
-                     rec: _Recorder, known: dict[str, OpenTask], decided: bool) -> None:
+                     rec: Recorder, known: dict[str, OpenTask], decided: bool) -> None:
     ready = {} if decided else {
         str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     for task_id, row in known.items():
@@ -470,7 +470,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
     workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
     failed = workflow.get_tasks(state=TaskState.ERROR)
     now = ctx.now()
-    rec = _Recorder(session, cycle, actor.login, now)
+    rec = Recorder(session, cycle, actor.login, now)
     rec.add("retried", None, {"variables": variables or {}, "incident": cycle.incident})
     known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
     jobs.clear(session, cycle.id)  # failed timer jobs start afresh from the waiting timers
@@ -502,7 +502,7 @@ def fire_timers(session: Session, ctx: Context, lease: jobs.Lease) -> Cycle | No
         return cycle
     workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
     known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
-    rec = _Recorder(session, cycle, None, ctx.now())
+    rec = Recorder(session, cycle, None, ctx.now())
     _advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=jobs.waiting_timers(workflow))
     return cycle
 
@@ -516,7 +516,7 @@ def timer_incident(session: Session, ctx: Context, cycle_id: int, element_id: st
     cycle.status = INCIDENT
     cycle.incident = {"message": f"timer job failed: {message}", "element_id": element_id,
                       "task_name": None, "at": now.isoformat()}
-    rec = _Recorder(session, cycle, None, now)
+    rec = Recorder(session, cycle, None, now)
     rec.add("incident", None, {"message": cycle.incident["message"]}, actor=None, element_id=element_id)
     rec.write()
 

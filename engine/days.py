@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ONE_DAY = timedelta(days=1)
@@ -24,6 +25,16 @@ def zone(name: str | None) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return timezone.utc
+
+
+def to_date(value: Any) -> date:
+    """A day given as a date, a datetime (its date) or ISO text ("2026-11-30", spaces around
+    allowed); ValueError otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value or "").strip())
 
 
 def local_date(moment: datetime, tz: tzinfo) -> date:
@@ -57,8 +68,11 @@ class Week:
 
     @classmethod
     def of(cls, now: datetime, tz: tzinfo = timezone.utc) -> "Week":
-        today = local_date(now, tz)
-        monday = today - timedelta(days=today.weekday())
+        return cls.containing(local_date(now, tz), tz)
+
+    @classmethod
+    def containing(cls, day: date, tz: tzinfo = timezone.utc) -> "Week":
+        monday = day - timedelta(days=day.weekday())
         return cls(tuple(monday + timedelta(days=i) for i in range(7)), tz)
 
     @property

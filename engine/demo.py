@@ -4,8 +4,6 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from engine import regulations, work_types
 from engine.access import Actor
 from engine.errors import ReglamentError
@@ -84,7 +82,7 @@ def load_demo(platform: Reglament) -> dict[str, int]:
 
     added["schemes"] = load_demo_scheme(platform, head)
     with platform.query() as s:
-        have_clients = s.scalar(select(func.count()).select_from(Client)) or 0
+        have_clients = repo.count_rows(s, Client)
     if have_clients:
         added.update(load_demo_clients(platform))
         added.update(load_demo_contacts(platform, {a.login: a for a in platform.users()}))

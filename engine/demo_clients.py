@@ -4,13 +4,11 @@ contact person each and a note for some. Idempotent: a demo
 client that already has a tax id or a contact person is left as it is."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from engine.platform import Reglament
 from engine.tax_ids import with_check_digits
 from storage import keys
-from storage.models import Client, ClientEvent, Contact, Cycle
+from storage import repositories as repo
+from storage.models import ClientEvent, Contact
 
 #: client name -> industry, region, size, source
 DETAILS: dict[str, tuple[str, str, str, str]] = {
@@ -64,15 +62,13 @@ def _email_domain(name: str) -> str:
 def load_demo_clients(platform: Reglament) -> dict[str, int]:
     added = {"client_details": 0}
     with platform.command() as s:
-        clients = s.scalars(select(Client).where(Client.name.in_(list(DETAILS)))
-                            .options(selectinload(Client.contacts))).all()
-        for client in sorted(clients, key=lambda c: c.id):
+        for client in repo.clients_by_names(s, list(DETAILS)):
             if client.tax_id or client.contacts:
                 continue
             index = list(DETAILS).index(client.name)
             client.industry, client.region, client.size, client.source = DETAILS[client.name]
             client.tax_id = with_check_digits(f"77{index + 11:02d}{(index * 7919 + 31337) % 100000:05d}")
-            outcomes = set(s.scalars(select(Cycle.status).where(Cycle.client_id == client.id)))
+            outcomes = repo.cycle_statuses_of_client(s, client.id)
             if "won" in outcomes:
                 client.status = "customer"
             elif outcomes & {"active", "incident"}:

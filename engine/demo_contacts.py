@@ -12,13 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from engine import days
 from engine.access import Actor
 from engine.platform import Reglament
 from storage import repositories as repo
-from storage.models import Activity, Client, ContactNorm
+from storage.models import Activity, ContactNorm
 
 NORMS = (  # stage, segment (None: any), days
     ("Qualification", None, 3), ("Presentation", None, 5), ("Proposal", None, 5),
@@ -49,8 +47,8 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
     head = actors["head"]
     added = {"norms": 0, "contacts": 0}
     with platform.query() as s:
-        have_norms = bool(s.scalar(select(func.count()).select_from(ContactNorm)))
-        have_contacts = bool(s.scalar(select(func.count()).select_from(Activity)))
+        have_norms = bool(repo.count_rows(s, ContactNorm))
+        have_contacts = bool(repo.count_rows(s, Activity))
     if not have_norms:
         for stage, segment, max_days in NORMS:
             platform.save_norm(head, stage, segment, max_days)
@@ -61,7 +59,7 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
     rnd = random.Random(20261127)
     for name, days_ago, done in QUIET_SALES:
         with platform.query() as s:
-            client = s.scalar(select(Client).where(Client.name == name))
+            client = repo.client_by_name(s, name)
             if client is None or client.owner is None or repo.cycles_of_client(s, client.id):
                 continue
             owner = actors[client.owner.login]

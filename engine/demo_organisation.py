@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from engine import distribution
 from engine.access import Actor
 from engine.platform import Reglament
 from storage import keys
+from storage import repositories as repo
 from storage.models import Client
 
 TEAMS: tuple[tuple[str, str, list[dict[str, Any]]], ...] = (
@@ -52,7 +51,7 @@ def load_demo_organisation(platform: Reglament, head: Actor) -> dict[str, int]:
         monday = today + timedelta(days=7 - today.weekday())
         platform.add_absence(head, "boris", "vacation", monday, monday + timedelta(days=4), "Family trip")
     with platform.command() as s:
-        known = set(s.scalars(select(Client.name).where(Client.name.in_([lead[0] for lead in LEADS]))))
+        known = {c.name for c in repo.clients_by_names(s, [lead[0] for lead in LEADS])}
         new = [Client(name=name, name_key=keys.name_key(name), industry=industry, region=region, size=size,
                       source=source, created_at=platform.ctx.now())
                for name, industry, region, size, source in LEADS if name not in known]

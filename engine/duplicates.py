@@ -75,23 +75,3 @@ class KnownKeys:
     def load(cls, session: Session, tax_ids: Iterable[str], phones: Iterable[str], emails: Iterable[str],
              names: Iterable[str]) -> "KnownKeys":
         return cls(*repo.client_ids_by_keys(session, list(tax_ids), list(phones), list(emails), list(names)))
-
-    def match(self, tax_id: str | None, phone: str | None, email: str | None, name: str) -> tuple[int, str] | None:
-        """(client id, reason) of the first existing client the row duplicates, else None."""
-        if tax_id and tax_id in self.tax_ids:
-            return self.tax_ids[tax_id], f"tax id {tax_id}"
-        if phone and phone in self.phones:
-            return self.phones[phone], f"phone {phone}"
-        if email and email in self.emails:
-            return self.emails[email], f"e-mail {email}"
-        if name and name in self.names:
-            return self.names[name], "the same name"
-        return None
-
-    def remember(self, client_id: int, tax_id: str | None, phone: str | None, email: str | None,
-                 name: str) -> None:
-        """A row just imported: later rows of the same file that repeat it are duplicates too."""
-        for known, value in ((self.tax_ids, tax_id), (self.phones, phone), (self.emails, email),
-                             (self.names, name)):
-            if value:
-                known.setdefault(value, client_id)

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from engine import clients
 from engine.access import Actor
 from engine.client_files import EXPORT_COLUMNS
@@ -25,33 +23,6 @@ from storage import repositories as repo
 PAGE = 1000
 
 
-def _criteria(session: Session, actor: Actor, filters: Filters) -> dict[str, Any]:
-    """The client list's search (engine.clients.search): its visibility, its search box terms and
-    its filters, the same problems for an unknown segment, owner or status."""
-    problems = clients.Problems()
-    segment_id = None
-    if filters.segment:
-        found = {s.name.lower(): s for s in repo.segments(session)}.get(filters.segment.strip().lower())
-        if found is None:
-            problems.add("segment", "unknown_segment", f"unknown segment {filters.segment!r}", value=filters.segment)
-        else:
-            segment_id = found.id
-    owner_id = None
-    if filters.owner and filters.owner != "none":
-        user = repo.user_by_login(session, filters.owner.strip().lower())
-        if user is None:
-            problems.add("owner", "unknown_user", f"no user {filters.owner!r}", value=filters.owner)
-        else:
-            owner_id = user.id
-    if filters.status and filters.status not in clients.STATUSES:
-        problems.add("status", "choice", "must be one of: " + ", ".join(clients.STATUSES),
-                     allowed=", ".join(clients.STATUSES))
-    problems.raise_if_any("the clients cannot be exported")
-    return {**clients.search_terms(filters.text), "visible_to": None if actor.reads_all else actor.id,
-            "owner_id": owner_id, "unowned": filters.owner == "none", "segment_id": segment_id,
-            "status": filters.status or None}
-
-
 def rows(query: Units, actor: Actor, filters: Filters = Filters()) -> Iterator[list[str]]:
     """The export's rows (without the header), in EXPORT_COLUMNS order: the clients the client
     list shows the actor with these filters (all its pages)."""
@@ -59,7 +30,7 @@ def rows(query: Units, actor: Actor, filters: Filters = Filters()) -> Iterator[l
                       "owner")
     order = [c.field for c in EXPORT_COLUMNS]
     with query() as s:
-        criteria = _criteria(s, actor, filters)
+        criteria = clients.search_criteria(s, actor, filters, "the clients cannot be exported")
     after = 0
     while True:
         with query() as s:

@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from engine import distribution, tax_ids
 from engine.access import HEADS, SELLERS, Actor, require
+from engine.clients import KINDS, SIZES, STATUSES
 from engine.client_files import (BY_FIELD, FIELDS, MAX_ROWS, Table, escape_formula, guess_mapping, kind_of,
                                  open_table)
 from engine.duplicates import KnownKeys
@@ -64,9 +65,6 @@ Progress = Callable[[int, int], None]
 
 BATCH_SIZE = 1000
 PREVIEW_ROWS = 20
-KINDS = ("company", "person")
-STATUSES = ("lead", "prospect", "customer", "inactive")
-SIZES = ("micro", "small", "medium", "large")
 _TEXT_FIELDS = ("name", "tax_id", "industry", "region", "source", "contact", "position", "phone", "email", "note")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WHAT = {"tax_id": "tax id", "phone": "phone", "email": "e-mail", "name": "name"}
@@ -370,6 +368,7 @@ def check_mapping(headers: list[str], mapping: dict[str, str] | None) -> dict[st
         raise InputInvalid("the mapping must be an object of file column -> field")
     clean: dict[str, str] = {}
     errors: list[str] = []
+    twice: set[str] = set()
     for column, target in mapping.items():
         if not target:
             continue
@@ -380,12 +379,16 @@ def check_mapping(headers: list[str], mapping: dict[str, str] | None) -> dict[st
         elif target in clean.values():
             other = next(k for k, v in clean.items() if v == target)
             errors.append(f"two columns are mapped to {target}: {other!r} and {column!r}")
+            twice.add(target)
         else:
             clean[column] = target
-    if not errors and "name" not in clean.values():
+    name_missing = not errors and "name" not in clean.values()
+    if name_missing:
         errors.append("no column is mapped to name")
     if errors:
-        raise InputInvalid("the column mapping cannot be used: " + "; ".join(errors), {"mapping": errors})
+        # "twice" and "name_missing" say what is wrong for the UI to tell in the user's language
+        raise InputInvalid("the column mapping cannot be used: " + "; ".join(errors),
+                           {"mapping": errors, "twice": sorted(twice), "name_missing": name_missing})
     return clean
 
 
@@ -483,11 +486,12 @@ def preview(uploads: Uploads, query: Units, actor: Actor, upload_id: str,
             if len(raw) >= PREVIEW_ROWS:
                 break
     wanted = guess_mapping(headers) if mapping is None else mapping
-    error, outcomes = None, None
+    error, outcomes, problems = None, None, {}
     try:
         wanted = check_mapping(headers, wanted)
     except InputInvalid as exc:
         error = exc.message
+        problems = {k: exc.details[k] for k in ("twice", "name_missing") if k in exc.details}
         wanted = {k: v for k, v in wanted.items() if v in FIELDS and k in headers}
     else:
         positions = [(headers.index(column), target) for column, target in wanted.items()]
@@ -502,7 +506,7 @@ def preview(uploads: Uploads, query: Units, actor: Actor, upload_id: str,
             "adds_to_row": o.entry.row if o.accepted and not o.new_client and o.entry else None,
             "rejected": rejection(o.row, o.problems) if o.problems else None}})
     return {"upload": upload_id, "filename": filename, "headers": headers, "mapping": wanted, "error": error,
-            "rows": rows}
+            "mapping_problems": problems, "rows": rows}
 
 
 def create_run(command: Units, actor: Actor, filename: str, mapping: dict[str, str], now: datetime) -> int:
@@ -591,7 +595,7 @@ def write_rejected(source: Path, rejected: list[dict[str, Any]], target: Path) -
         writer.writerow(["Row", "Reason", *table.headers])
         for number, cells in table.rows():
             if number in reasons:
-                writer.writerow([number, reasons[number], *(escape_formula(c) for c in cells)])
+                writer.writerow([number, escape_formula(reasons[number]), *(escape_formula(c) for c in cells)])
 
 
 # ---------------------------------------------------------------- background runs

@@ -166,15 +166,16 @@ class Indicators:
         return {
             "won_count": self.won_count, "won_amount": str(self.won_amount),
             "paid_amount": str(self.paid_amount), "lost_count": self.lost_count,
-            "decided_count": self.decided_count, "conversion": _text(self.conversion),
-            "with_due": self.with_due, "on_time": self.on_time, "on_time_share": _text(self.on_time_share),
-            "avg_cycle_days": _text(self.avg_cycle_days), "work_done": self.work_done,
+            "decided_count": self.decided_count, "conversion": decimal_text(self.conversion),
+            "with_due": self.with_due, "on_time": self.on_time, "on_time_share": decimal_text(self.on_time_share),
+            "avg_cycle_days": decimal_text(self.avg_cycle_days), "work_done": self.work_done,
             "won_cycles": [d.cycle_id for d in self.won][:MAX_IDS],
             "reversals": [r.id for r in self.reversals],
         }
 
 
-def _text(value: Decimal | None) -> str | None:
+def decimal_text(value: Decimal | None) -> str | None:
+    """A figure as stored in JSON: its text, None when unknown."""
     return None if value is None else str(value)
 
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.access import Actor
@@ -73,19 +72,7 @@ def notify(session: Session, notes: list[Note], now: datetime, email: bool | Non
              "data": n.data, "link": n.link, "created_at": now,
              "email_status": "pending" if n.login in mailed else None, "email_attempts": 0}
             for n in unique]
-    session.execute(_insert(session.get_bind().dialect.name), rows)
-
-
-_INSERTS = {name: dialect.insert(Notification.__table__).on_conflict_do_nothing(index_elements=["login", "key"])
-            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-
-
-def _insert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT (login, key) DO NOTHING, built once per dialect."""
-    try:
-        return _INSERTS[dialect]
-    except KeyError:
-        raise RuntimeError(f"notifications need PostgreSQL or SQLite, not {dialect}") from None
+    repo.insert_notifications(session, rows)
 
 
 # ---------------------------------------------------------------- new tasks

@@ -90,5 +90,9 @@ def parse(text: str | None) -> Period:
 
 def of(moment: datetime, kind: str = "month") -> Period:
     """The period of that kind holding the instant (in UTC)."""
-    day = moment.astimezone(timezone.utc).date()
+    return containing(moment.astimezone(timezone.utc).date(), kind)
+
+
+def containing(day: date, kind: str = "month") -> Period:
+    """The month or quarter holding that calendar day."""
     return _make(date(day.year, day.month, 1), kind)

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import cycles, days
+from engine import cycles, days, periods
 from engine.access import HEADS, Actor, may_act_on_task, require
 from engine.days import ONE_DAY, Week
 from engine.errors import Forbidden, InputInvalid
@@ -45,7 +45,7 @@ def plan_task(session: Session, ctx: cycles.Context, actor: Actor, task_id: str,
         if planned_at < ctx.now() - timedelta(days=366) or planned_at > ctx.now() + timedelta(days=3 * 366):
             raise InputInvalid("plan within three years from now", {"fields": {"planned_at": "is out of range"}})
     task.planned_at = planned_at
-    rec = cycles._Recorder(session, cycle, actor.login, ctx.now())
+    rec = cycles.Recorder(session, cycle, actor.login, ctx.now())
     rec.add("planned", task, {"planned_at": planned_at.isoformat() if planned_at else None})
     rec.write()
     return task
@@ -158,11 +158,11 @@ def period(kind: str | None, today: date, start: str | None = None, end: str | N
     (ISO dates, as a form sends them)."""
     kind = (kind or "week").strip()
     if kind == "week":
-        monday = today - timedelta(days=today.weekday())
-        return Period(kind, monday, monday + timedelta(days=7))
+        week = Week.containing(today)
+        return Period(kind, week.dates[0], week.dates[-1] + ONE_DAY)
     if kind == "month":
-        first = today.replace(day=1)
-        return Period(kind, first, (first + timedelta(days=32)).replace(day=1))
+        month = periods.containing(today, "month")
+        return Period(kind, month.first, month.end)
     if kind != "custom":
         raise InputInvalid(f"the period must be one of {', '.join(PERIODS)}", {"fields": {"period": "is unknown"}})
     errors: dict[str, str] = {}
@@ -179,7 +179,7 @@ def period(kind: str | None, today: date, start: str | None = None, end: str | N
 
 def _date(raw: str | None, key: str, errors: dict[str, str]) -> date | None:
     try:
-        return date.fromisoformat((raw or "").strip())
+        return days.to_date(raw or "")
     except ValueError:
         errors[key] = "must be a date like 2026-11-30"
         return None

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine import periods
 from engine.access import HEADS, Actor, require
-from engine.errors import InputInvalid
+from engine.errors import Forbidden, InputInvalid
 from engine.payout import Targets
 from engine.periods import Period
 from storage import repositories as repo
@@ -85,6 +85,8 @@ def grid(session: Session, actor: Actor, period_text: str | None, scenario: str 
     editable = actor.has_any(HEADS)
     people = managers(session)
     if not (editable or actor.reads_all):
+        if name != ACTUAL:  # other scenarios are the head's drafts for what-if
+            raise Forbidden(f"{actor.login} may see only the plan in force, not the scenario {name!r}")
         people = [u for u in people if u.login == actor.login]
     plans = list(repo.sales_plans(session, [period.key], name))
     copied = False
@@ -103,7 +105,8 @@ def grid(session: Session, actor: Actor, period_text: str | None, scenario: str 
     work_types = [w.name for w in catalogue]
     named = {n for p in plans for n in (p.activity_targets or {})}
     work_types += sorted(named - set(work_types))
-    return {"period": period, "scenario": name, "scenarios": _scenarios(session, period), "rows": rows,
+    scenarios = _scenarios(session, period) if editable or actor.reads_all else [ACTUAL]
+    return {"period": period, "scenario": name, "scenarios": scenarios, "rows": rows,
             "columns": columns(work_types), "work_types": work_types, "editable": editable,
             "labels": {w.name: w.label for w in catalogue},
             "copied_from_actual": copied, "currency": CURRENCY}

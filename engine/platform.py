@@ -704,7 +704,8 @@ class Reglament:
         with self.query() as s:
             found = statements.get(s, actor, statement_id)
             user = repo.user_by_login(s, found.login)
-            return statements.statement_dict(found, statements.comments(s, found), user.name if user else None)
+            return {**statements.statement_dict(found, statements.comments(s, found), user.name if user else None),
+                    "may_comment": statements.may_comment(actor, found)}
 
     def recompute_statement(self, actor: Actor, statement_id: int) -> None:
         with self.command() as s:

@@ -14,11 +14,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine import cycles
 from engine.access import HEADS, Actor, require
 from engine.errors import InputInvalid, NotFound, TaskNotActionable
 from engine.indicators import to_decimal
 from storage import repositories as repo
-from storage.models import Cycle, HistoryEvent, Reversal
+from storage.models import Cycle, Reversal
 
 KINDS = ("cancelled", "refunded")
 MAX_REASON = 300
@@ -47,6 +48,13 @@ def record(session: Session, actor: Actor, cycle_id: int, kind: str, amount: str
     deal = to_decimal((cycle.variables or {}).get("amount"))
     if any(r.kind == "cancelled" and r.amount is None for r in earlier):
         errors["kind"] = "the cycle was already cancelled as a whole"
+    elif deal is not None and earlier and value is None and kind == "cancelled":
+        # the rest of a partly refunded deal: recorded as that amount, so the clawbacks add up to the deal
+        left = deal - sum((r.amount or deal for r in earlier), Decimal(0))
+        if left <= 0:
+            errors["kind"] = "nothing is left of the deal to cancel"
+        else:
+            value = left
     elif deal is not None and value is not None:
         left = deal - sum((r.amount or deal for r in earlier), Decimal(0))
         if value > left:
@@ -56,8 +64,9 @@ def record(session: Session, actor: Actor, cycle_id: int, kind: str, amount: str
                            {"fields": errors})
     reversal = Reversal(cycle_id=cycle_id, at=now, kind=kind, amount=value, reason=reason, created_by=actor.login)
     session.add(reversal)
-    session.add(HistoryEvent(cycle_id=cycle.id, client_id=cycle.client_id, at=now, type="reversed", actor=actor.login,
-                             data={"kind": kind, "amount": None if value is None else str(value), "reason": reason}))
+    rec = cycles.Recorder(session, cycle, actor.login, now)
+    rec.add("reversed", data={"kind": kind, "amount": None if value is None else str(value), "reason": reason})
+    rec.write()
     session.flush()
     return reversal
 

@@ -36,17 +36,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine import dmn
+from engine import days, dmn, payout
+from engine.payout import BASES, CENT, COMMISSION_TABLE
 from engine.access import HEADS, ROLES, Actor, require
 from engine.errors import InputInvalid, NotFound
 from storage import repositories as repo
 from storage.models import MotivationScheme, Team
 
 DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
-BASES = ("won_amount", "paid_amount")
-ROUNDINGS = ("ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_HALF_DOWN", "ROUND_UP", "ROUND_DOWN",
-             "ROUND_CEILING", "ROUND_FLOOR")
-COMMISSION_TABLE = "commission_rate"
+#: the payout's own (engine.payout): what a scheme may name is what the calculation knows
+ROUNDINGS = tuple(payout.ROUNDINGS)
 #: the inputs and output a new table of a known name starts with (what the payout gives and reads)
 TEMPLATES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "commission_rate": (("attainment",), "rate", "0"),
@@ -61,7 +60,6 @@ _NAME = re.compile(r"^\w[\w-]{0,99}$")
 _TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 _WORK_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-CENT = Decimal("0.01")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -150,9 +148,10 @@ def in_force(session: Session, on: date, login: str | None = None, role: str | N
     current: dict[str, MotivationScheme] = {}
     for scheme in repo.schemes_in_effect(session, on):  # by name, then version
         current[scheme.name] = scheme
-    by_team = [s for s in current.values() if s.team_id is not None and s.team_id in team_ids]
-    by_role = [s for s in current.values() if s.team_id is None and s.role is not None and s.role in roles]
-    general = [s for s in current.values() if s.team_id is None and s.role is None]
+    applying = [s for s in current.values() if applies_to(s, roles, team_ids)]
+    by_team = [s for s in applying if s.team_id is not None]
+    by_role = [s for s in applying if s.team_id is None and s.role is not None]
+    general = [s for s in applying if s.team_id is None and s.role is None]
     for kind in (by_team, by_role, general):
         if kind:
             return max(kind, key=lambda s: (s.effective_from, s.created_at, s.id))
@@ -312,12 +311,8 @@ def _validated(session: Session, changes: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _effective_from(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value or "").strip())
+        return days.to_date(value)
     except ValueError:
         raise InputInvalid("a day like 2026-01-01 is needed") from None
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from engine import indicators, periods, plans
 from engine.access import HEADS, Actor, require
 from engine.errors import Forbidden, InputInvalid, NotFound, TaskNotActionable
-from engine.indicators import Indicators
+from engine.indicators import Indicators, decimal_text
 from engine.payout import OriginalRates, Payout, Targets, Terms, calculate
 from engine.periods import Period
 from storage import repositories as repo
@@ -72,17 +72,14 @@ class Figures:
                            "activities": dict(self.plan.activities), "scenario": self.plan.scenario}
         if self.terms is not None:
             out["scheme"] = {"id": self.terms.scheme_id, "label": self.terms.label, "basis": self.terms.basis,
-                             "rounding": self.terms.rounding, "cycle_days_norm": _text(self.terms.cycle_days_norm)}
+                             "rounding": self.terms.rounding,
+                             "cycle_days_norm": decimal_text(self.terms.cycle_days_norm)}
         if self.payout is not None:
-            out.update({"basis_total": str(self.payout.basis_total), "attainment": _text(self.payout.attainment),
-                        "activity_attainment": _text(self.payout.activity_attainment),
+            out.update({"basis_total": str(self.payout.basis_total), "attainment": decimal_text(self.payout.attainment),
+                        "activity_attainment": decimal_text(self.payout.activity_attainment),
                         "rate": self.payout.rate.as_dict(), "notes": list(self.payout.notes),
                         "next_tier": self.payout.next_tier.as_dict() if self.payout.next_tier else None})
         return out
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 # ---------------------------------------------------------------- computing
@@ -321,6 +318,11 @@ def may_see(actor: Actor, statement: Statement) -> bool:
     return actor.reads_all or statement.login == actor.login
 
 
+def may_comment(actor: Actor, statement: Statement) -> bool:
+    """The statement's manager disputes it; the head answers."""
+    return statement.login == actor.login or actor.has_any(HEADS)
+
+
 def get(session: Session, actor: Actor, statement_id: int) -> Statement:
     statement = _get(session, statement_id)
     if not may_see(actor, statement):
@@ -373,7 +375,7 @@ def comment(session: Session, actor: Actor, statement_id: int, line_id: int | No
             now: datetime) -> StatementComment:
     """The statement's manager disputes a line (or the statement); the head answers."""
     statement = _get(session, statement_id)
-    if statement.login != actor.login and not actor.has_any(HEADS):
+    if not may_comment(actor, statement):
         raise Forbidden(f"{actor.login} may not comment on the statement of {statement.login}")
     body = (text or "").strip()
     if not body:

@@ -131,6 +131,10 @@ def delete_team(session: Session, actor: Actor, team_id: int) -> None:
     team = session.get(Team, team_id)
     if team is None:
         raise NotFound(f"no team {team_id}")
+    schemes = repo.scheme_names_of_team(session, team_id)
+    if schemes:  # deleting it would make those versions everyone's (their team_id set to NULL)
+        raise InputInvalid(f"team {team.name!r} has motivation schemes ({', '.join(schemes)}); "
+                           "their versions refer to it, so it stays", {"schemes": schemes})
     for segment in repo.segments_in_order(session):
         if segment.team_id == team_id:
             segment.team_id = None

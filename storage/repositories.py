@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, text, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload, undefer
 
 from storage.models import (
@@ -35,7 +36,6 @@ from storage.models import (
     user_groups,
 )
 from storage.models import MotivationScheme, Reversal, SalesPlan, Statement, StatementComment
-from storage.models import MotivationScheme
 
 
 def user_by_login(session: Session, login: str) -> User | None:
@@ -98,22 +98,13 @@ def like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def search_clients(session: Session, *, name_key: str | None = None, contact_name: str | None = None,
+def _client_search(session: Session, query: Any, *, name_key: str | None = None, contact_name: str | None = None,
                    phone_key: str | None = None, email_key: str | None = None, tax_id: str | None = None,
                    visible_to: int | None = None, owner_id: int | None = None, unowned: bool = False,
-                   segment_id: int | None = None, status: str | None = None,
-                   limit: int = 50, offset: int = 0) -> Sequence[Client]:
-    """Live clients (not merged away) sorted by name, a page of them.
-
-    The text terms are alternatives (a client matching any of them is found), each a substring
-    match on an indexed key column, so PostgreSQL's trigram GIN indexes answer them:
-    ``clients.name_key LIKE %name_key%``, ``contacts.phone_key LIKE %phone_key%``,
-    ``contacts.email_key LIKE %email_key%``; ``tax_id`` is an equality on its b-tree index.
-    ``contact_name`` (``contacts.name ILIKE``) has no index yet: a scan of contacts.
-    Filters: ``visible_to`` (a manager: his clients and unowned ones), ``owner_id`` or
-    ``unowned``, ``segment_id``, ``status``. Several terms become one ``id IN (... UNION ALL ...)``."""
-    query = (select(Client).where(Client.merged_into_id.is_(None))
-             .options(joinedload(Client.segment), joinedload(Client.owner)))
+                   segment_id: int | None = None, status: str | None = None) -> Any:
+    """``query`` (over clients) narrowed to live clients by the search terms and filters of
+    search_clients; the one place they are turned into conditions (the list and exports)."""
+    query = query.where(Client.merged_into_id.is_(None))
     # backslash is PostgreSQL's own LIKE escape: no ESCAPE clause there, so the plain ~~ / ~~*
     # operators meet the trigram indexes; SQLite needs the clause
     esc = None if _is_postgresql(session) else "\\"
@@ -142,7 +133,42 @@ def search_clients(session: Session, *, name_key: str | None = None, contact_nam
         query = query.where(Client.segment_id == segment_id)
     if status:
         query = query.where(Client.status == status)
+    return query
+
+
+def search_clients(session: Session, *, limit: int = 50, offset: int = 0, **criteria: Any) -> Sequence[Client]:
+    """Live clients (not merged away) sorted by name, a page of them.
+
+    The text terms are alternatives (a client matching any of them is found), each a substring
+    match on an indexed key column, so PostgreSQL's trigram GIN indexes answer them:
+    ``clients.name_key LIKE %name_key%``, ``contacts.phone_key LIKE %phone_key%``,
+    ``contacts.email_key LIKE %email_key%``; ``tax_id`` is an equality on its b-tree index.
+    ``contact_name`` (``contacts.name ILIKE``) has no index yet: a scan of contacts.
+    Filters: ``visible_to`` (a manager: his clients and unowned ones), ``owner_id`` or
+    ``unowned``, ``segment_id``, ``status``. Several terms become one ``id IN (... UNION ALL ...)``."""
+    query = _client_search(session, select(Client).options(joinedload(Client.segment), joinedload(Client.owner)),
+                           **criteria)
     return session.scalars(query.order_by(Client.name, Client.id).limit(limit).offset(offset)).unique().all()
+
+
+def count_rows(session: Session, model: type[Any]) -> int:
+    """How many rows a table has (the demo loads only into empty ones)."""
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def client_by_name(session: Session, name: str) -> Client | None:
+    """A client by its exact name (the first, should several share it)."""
+    return session.scalars(select(Client).where(Client.name == name).order_by(Client.id).limit(1)).first()
+
+
+def clients_by_names(session: Session, names: Sequence[str]) -> Sequence[Client]:
+    """Clients with any of these exact names, with their contacts, in id order."""
+    return session.scalars(select(Client).where(Client.name.in_(list(names))).order_by(Client.id)
+                           .options(selectinload(Client.contacts))).all()
+
+
+def cycle_statuses_of_client(session: Session, client_id: int) -> set[str]:
+    return set(session.scalars(select(Cycle.status).where(Cycle.client_id == client_id)))
 
 
 def client_with_contacts(session: Session, client_id: int) -> Client | None:
@@ -562,6 +588,22 @@ def logins_with_email(session: Session, logins: Sequence[str]) -> Sequence[str]:
         User.email != "")).all()
 
 
+_NOTIFICATION_INSERTS = {
+    name: dialect.insert(Notification.__table__).on_conflict_do_nothing(index_elements=["login", "key"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
+def insert_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT (login, key) DO NOTHING (the statement built once per dialect), one
+    executemany: a notification whose (login, key) exists is skipped."""
+    dialect = session.get_bind().dialect.name
+    try:
+        statement = _NOTIFICATION_INSERTS[dialect]
+    except KeyError:
+        raise RuntimeError(f"notifications need PostgreSQL or SQLite, not {dialect}") from None
+    session.execute(statement, rows)
+
+
 def unread_notification_count(session: Session, login: str) -> int:
     return session.scalar(select(func.count()).select_from(Notification).where(
         Notification.login == login, Notification.read_at.is_(None))) or 0
@@ -955,43 +997,17 @@ def refresh_client_statistics(session: Session) -> None:
         session.execute(text("ANALYZE clients, contacts"))
 
 
-def clients_for_export(session: Session, *, name_key: str | None = None, contact_name: str | None = None,
-                       phone_key: str | None = None, email_key: str | None = None, tax_id: str | None = None,
-                       visible_to: int | None = None, owner_id: int | None = None, unowned: bool = False,
-                       segment_id: int | None = None, status: str | None = None, after_id: int = 0,
-                       limit: int = 1000) -> Sequence[Any]:
-    """The clients search_clients finds (the same terms and filters; keep the two alike), a page
-    in id order after ``after_id`` rather than by name (an export reads them all), as plain rows:
+def clients_for_export(session: Session, *, after_id: int = 0, limit: int = 1000, **criteria: Any) -> Sequence[Any]:
+    """The clients search_clients finds (the same terms and filters), a page in id order after
+    ``after_id`` rather than by name (an export reads them all), as plain rows:
     (id, name, kind, tax_id, industry, region, size, source, status, segment, owner login)."""
     query = (select(Client.id, Client.name, Client.kind, Client.tax_id, Client.industry, Client.region,
                     Client.size, Client.source, Client.status, Segment.name.label("segment"),
                     User.login.label("owner"))
              .outerjoin(Segment, Segment.id == Client.segment_id)
              .outerjoin(User, User.id == Client.owner_id)
-             .where(Client.merged_into_id.is_(None), Client.id > after_id))
-    parts: list[Any] = []
-    if name_key:
-        parts.append(select(Client.id).where(Client.name_key.like(like_pattern(name_key), escape="\\")))
-    if contact_name:
-        parts.append(select(Contact.client_id).where(Contact.name.ilike(like_pattern(contact_name), escape="\\")))
-    if phone_key:
-        parts.append(select(Contact.client_id).where(Contact.phone_key.like(like_pattern(phone_key), escape="\\")))
-    if email_key:
-        parts.append(select(Contact.client_id).where(Contact.email_key.like(like_pattern(email_key), escape="\\")))
-    if tax_id:
-        parts.append(select(Client.id).where(Client.tax_id == tax_id))
-    if parts:
-        query = query.where(Client.id.in_(parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])))
-    if visible_to is not None:
-        query = query.where(or_(Client.owner_id == visible_to, Client.owner_id.is_(None)))
-    if owner_id is not None:
-        query = query.where(Client.owner_id == owner_id)
-    if unowned:
-        query = query.where(Client.owner_id.is_(None))
-    if segment_id is not None:
-        query = query.where(Client.segment_id == segment_id)
-    if status:
-        query = query.where(Client.status == status)
+             .where(Client.id > after_id))
+    query = _client_search(session, query, **criteria)
     return session.execute(query.order_by(Client.id).limit(limit)).all()
 
 
@@ -1160,6 +1176,12 @@ def schemes_in_effect(session: Session, on: date) -> Sequence[MotivationScheme]:
     return session.scalars(select(MotivationScheme).where(
         MotivationScheme.status.in_(("active", "retired")), MotivationScheme.effective_from <= on)
         .order_by(MotivationScheme.name, MotivationScheme.version)).all()
+
+
+def scheme_names_of_team(session: Session, team_id: int) -> list[str]:
+    """The schemes with a version (of any status) for this team, by name."""
+    return list(session.scalars(select(MotivationScheme.name).distinct()
+                                .where(MotivationScheme.team_id == team_id).order_by(MotivationScheme.name)))
 
 
 def team_ids_of_user(session: Session, user_id: int) -> list[int]:

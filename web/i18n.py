@@ -1,12 +1,13 @@
 """Locale choice and formatting helpers for templates."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, request, session
 from flask_babel import format_datetime, gettext
+
+from engine import days
 
 LOCALES = ("en", "ru")
 
@@ -27,11 +28,8 @@ def select_timezone() -> str:
     return actor.timezone if actor is not None else "UTC"
 
 
-def user_zone() -> ZoneInfo:
-    try:
-        return ZoneInfo(select_timezone())
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+def user_zone() -> tzinfo:
+    return days.zone(select_timezone())
 
 
 def _local_input(value: datetime | None) -> str:

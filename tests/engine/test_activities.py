@@ -145,6 +145,15 @@ def test_only_the_owner_or_a_head_plans_contacts_with_a_client(platform: Reglame
         platform.plan_contact(anna, client_id, "call", clock.now, assignee="boris")
 
 
+def test_a_contact_is_never_planned_for_an_analyst_who_changes_nothing(platform: Reglament, actors,
+                                                                       clock: Clock) -> None:
+    client_id = _client(platform, actors["anna"])
+    with pytest.raises(InputInvalid) as refused:
+        platform.plan_contact(actors["head"], client_id, "call", clock.now, assignee="alex")
+    assert set(refused.value.details["fields"]) == {"assignee"}
+    assert platform.client_work(actors["head"], client_id)["planned"] == []
+
+
 def test_someone_elses_contact_cannot_be_done_rescheduled_or_cancelled(platform: Reglament, actors,
                                                                       clock: Clock) -> None:
     anna, boris, head = actors["anna"], actors["boris"], actors["head"]

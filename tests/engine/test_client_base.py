@@ -3,19 +3,18 @@ notes, search with the one box and the filters, who sees and changes what, dupli
 unless confirmed, distribution of clients created without an owner."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from cycle_helpers import open_task
-from engine import demo, tax_ids
+from engine import tax_ids
 from engine.clients import Filters
 from engine.errors import ClientMerged, DuplicateClient, Forbidden, InputInvalid, NotFound
 from engine.platform import Reglament
 from storage import repositories as repo
-from storage.models import Client, ClientEvent, Contact, Segment
+from storage.models import Client, ClientEvent, Contact
 
 ALFA_TAX = "7707083893"  # a real company's tax id: valid check digit
 PERSON_TAX = "500100732259"  # a valid 12-digit tax id of a person
@@ -322,22 +321,12 @@ def test_a_client_unlike_any_other_is_created_at_once(platform, actors) -> None:
 
 # ---------------------------------------------------------------- distribution of unowned new clients
 
-def _reset_segments(platform: Reglament) -> None:
-    """Segments outlive each test: back to the demo's three, with no rules and no team."""
-    with platform.command() as s:
-        for position, name in enumerate(demo.SEGMENTS):
-            s.execute(update(Segment).where(Segment.name == name).values(rules=[], team_id=None, position=position))
-
-
 @pytest.fixture
-def retail_team(platform: Reglament, actors) -> Iterator[None]:
+def retail_team(platform: Reglament, actors) -> None:
     head = actors["head"]
-    _reset_segments(platform)
     team = platform.save_team(head, None, "Retail team", "round_robin", [{"login": "boris"}])
     ids = {x["name"]: x["id"] for x in platform.segment_list(head)}
     platform.save_segment(head, ids["Retail"], "Retail", [], team["id"])
-    yield
-    _reset_segments(platform)
 
 
 def test_a_client_the_head_creates_without_an_owner_is_distributed_with_the_reason(platform, actors,

@@ -3,12 +3,11 @@ and the reason recorded with every decision."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from conftest import Clock
 from engine import demo, distribution, segments
@@ -16,30 +15,15 @@ from engine.errors import Forbidden, InputInvalid
 from engine.platform import Reglament
 from storage import keys
 from storage import repositories as repo
-from storage.models import Client, ClientEvent, ContactNorm, Notification, Segment
+from storage.models import Client, ClientEvent, Notification
 
 RETAIL = [{"field": "industry", "op": "in", "value": ["retail", "food"]}]
 
 
-def reset_segments(platform: Reglament) -> None:
-    """Segments outlive each test (the suite keeps them): back to the demo's three, no rules."""
-    with platform.command() as s:
-        extra = list(s.scalars(select(Segment.id).where(Segment.name.not_in(demo.SEGMENTS))))
-        if extra:
-            s.execute(update(Client).where(Client.segment_id.in_(extra)).values(segment_id=None))
-            s.query(ContactNorm).filter(ContactNorm.segment_id.in_(extra)).delete()
-            s.query(Segment).filter(Segment.id.in_(extra)).delete()
-        for position, name in enumerate(demo.SEGMENTS):
-            s.execute(update(Segment).where(Segment.name == name).values(rules=[], team_id=None,
-                                                                        position=position))
-
-
 @pytest.fixture
-def org(platform: Reglament, actors) -> Iterator[dict[str, Any]]:
-    reset_segments(platform)
-    ids = {x["name"]: x["id"] for x in platform.segment_list(actors["head"])}
-    yield ids
-    reset_segments(platform)
+def org(platform: Reglament, actors) -> dict[str, Any]:
+    """The demo segments (every test starts with them, no rules, no team) by name."""
+    return {x["name"]: x["id"] for x in platform.segment_list(actors["head"])}
 
 
 def team(platform: Reglament, actors, strategy: str, members: list[dict[str, Any]],

@@ -22,18 +22,6 @@ from storage import keys
 from storage.models import Client, ClientEvent, Contact, ImportRun, Segment, User
 
 
-@pytest.fixture(autouse=True)
-def demo_segments(platform: Reglament) -> None:
-    """The demo segments, which rows name (kept between tests on SQLite; PostgreSQL's TRUNCATE of
-    teams cascades to segments, which refer to them)."""
-    from engine import demo
-    from engine.clients import ensure_segment
-
-    with platform.command() as s:
-        for name in demo.SEGMENTS:
-            ensure_segment(s, name)
-
-
 # ---------------------------------------------------------------- helpers
 
 INN_A, INN_B, INN_C = tax_id(701, "company"), tax_id(702, "company"), tax_id(703, "company")
@@ -284,6 +272,17 @@ def test_a_file_without_a_name_column_is_refused_before_anything_starts(platform
     with pytest.raises(imports.InputInvalid, match="two columns are mapped to name"):
         platform.import_file(actors["head"], path, {"Phone": "name", "E-mail": "name"})
     assert platform.import_runs(actors["head"]) == []
+
+
+def test_an_xlsx_that_unpacks_to_more_than_an_import_reads_is_refused_before_it_is_opened(
+        platform: Reglament, actors, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine import client_files
+
+    path = write_xlsx_fixture(tmp_path / "big.xlsx", ["Company", "Note"], [["Alfa Retail", "x" * 4000]])
+    monkeypatch.setattr(client_files, "MAX_XLSX_UNPACKED", 10_000)  # a zip bomb, in small
+    with pytest.raises(imports.InputInvalid, match="unpacks to"):
+        platform.import_file(actors["head"], path)
+    assert clients_in_db(platform) == {} and platform.import_runs(actors["head"]) == []
 
 
 # ---------------------------------------------------------------- who may

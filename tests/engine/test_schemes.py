@@ -251,6 +251,17 @@ def test_a_team_scheme_comes_before_a_role_scheme_before_one_for_everyone(platfo
         platform.scheme_in_force(actors["anna"], "boris", day)
 
 
+def test_a_team_with_a_scheme_cannot_be_deleted_so_its_scheme_never_becomes_everyones(
+        platform: Reglament, actors, team: int) -> None:
+    head = actors["head"]
+    platform.create_scheme(head, "north", {**TERMS, "role": None, "team": "North"})
+    platform.activate_scheme(head, "north", 1)
+    with pytest.raises(InputInvalid, match="north"):
+        platform.delete_team(head, team)
+    assert in_force(platform, date(2026, 4, 1), login="boris") is None  # still North's scheme only
+    assert platform.scheme(head, "north")["team"] == "North"
+
+
 # ----------------------------------------------------------------------------- the demo scheme
 
 def test_the_demo_scheme_is_loaded_once_and_active(platform: Reglament, actors) -> None:

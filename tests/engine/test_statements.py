@@ -267,6 +267,20 @@ def test_a_reversal_after_the_lock_lands_in_the_next_period_at_the_rate_paid(
     assert correction["explanation"]["happened_in"] == "2026-11"
 
 
+def test_cancelling_a_partly_refunded_deal_takes_back_only_what_is_left_of_it(
+        platform: Reglament, actors, clock: Clock, drafted) -> None:
+    head = actors["head"]
+    clock.advance(hours=1)
+    platform.record_reversal(head, drafted["cycle_id"], "refunded", "200000", "Part of the licences returned")
+    clock.advance(hours=1)
+    platform.record_reversal(head, drafted["cycle_id"], "cancelled", "", "The rest cancelled")
+    backs = lines(platform.statement(head, drafted["id"]), "clawback")
+    assert sum(b["quantity"] for b in backs) == D("800000")  # the deal, never more
+    assert sum(b["amount"] for b in backs) == D("-40000.00")
+    with pytest.raises(InputInvalid):
+        platform.record_reversal(head, drafted["cycle_id"], "refunded", "1", "Nothing is left")
+
+
 def test_only_a_head_records_reversals_and_only_of_won_cycles(platform: Reglament, actors, clock: Clock,
                                                               drafted) -> None:
     with pytest.raises(Forbidden):

@@ -82,3 +82,13 @@ def test_only_heads_run_what_if(platform: Reglament, actors, november) -> None:
     for who in ("anna", "alex"):
         with pytest.raises(Forbidden):
             platform.what_if(actors[who], "2026-11", None, None)
+
+
+def test_a_manager_sees_only_the_plan_in_force_not_the_heads_draft_scenarios(platform: Reglament, actors,
+                                                                            november) -> None:
+    platform.save_plans(actors["head"], "2026-11", "stretch", {"user:anna|revenue": "2000000"})
+    with pytest.raises(Forbidden):
+        platform.plan_grid(actors["anna"], "2026-11", "stretch")
+    mine = platform.plan_grid(actors["anna"], "2026-11")
+    assert mine["scenarios"] == ["actual"] and mine["rows"][0].values["revenue"] == "1000000"
+    assert platform.plan_grid(actors["alex"], "2026-11", "stretch")["scenarios"] == ["actual", "stretch"]

@@ -22,18 +22,6 @@ def uploads(platform: Reglament, tmp_path: Path) -> Path:
     return tmp_path / "uploads"
 
 
-@pytest.fixture(autouse=True)
-def demo_segments(platform: Reglament) -> None:
-    """The demo segments, which rows name (kept between tests on SQLite; PostgreSQL's TRUNCATE of
-    teams cascades to segments, which refer to them)."""
-    from engine import demo
-    from engine.clients import ensure_segment
-
-    with platform.command() as s:
-        for name in demo.SEGMENTS:
-            ensure_segment(s, name)
-
-
 def csv_bytes(headers: list[str], rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-8") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")

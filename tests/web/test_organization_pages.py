@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html import unescape
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from engine import demo
 from engine.platform import Reglament
 from storage import keys
 from storage import repositories as repo
-from storage.models import Client, ContactNorm, Segment
+from storage.models import Client
 
 
 def text(response: Any) -> str:
@@ -23,24 +22,10 @@ def text(response: Any) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-def reset_segments(platform: Reglament) -> None:
-    """Segments outlive each test (the suite keeps them): back to the demo's three, no rules."""
-    with platform.command() as s:
-        extra = list(s.scalars(select(Segment.id).where(Segment.name.not_in(demo.SEGMENTS))))
-        if extra:
-            s.execute(update(Client).where(Client.segment_id.in_(extra)).values(segment_id=None))
-            s.query(ContactNorm).filter(ContactNorm.segment_id.in_(extra)).delete()
-            s.query(Segment).filter(Segment.id.in_(extra)).delete()
-        for position, name in enumerate(demo.SEGMENTS):
-            s.execute(update(Segment).where(Segment.name == name).values(rules=[], team_id=None,
-                                                                        position=position))
-
-
 @pytest.fixture
-def org(platform: Reglament, actors) -> Iterator[dict[str, int]]:
-    reset_segments(platform)
-    yield {x["name"]: x["id"] for x in platform.segment_list(actors["head"])}
-    reset_segments(platform)
+def org(platform: Reglament, actors) -> dict[str, int]:
+    """The demo segments (every test starts with them, no rules, no team) by name."""
+    return {x["name"]: x["id"] for x in platform.segment_list(actors["head"])}
 
 
 @pytest.fixture

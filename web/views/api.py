@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from engine import days
 from engine.clients import PAGE_SIZE as CLIENT_PAGE_SIZE, Filters as ClientFilters, client_dict
 from engine.errors import InputInvalid, Unauthenticated
 from engine.regulations import SourceFile
+from web.i18n import parse_local_input
 from web.views import platform
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -195,11 +195,10 @@ def _moment(data: dict[str, Any], key: str) -> datetime | None:
     if not raw:
         return None
     try:
-        moment = datetime.fromisoformat(raw)
+        return parse_local_input(raw)  # the same reading as the pages' forms
     except ValueError:
         raise InputInvalid(f"{key} must be an ISO-8601 date and time like 2026-12-01T10:30:00+03:00",
                            {"fields": {key: "is not an ISO-8601 date and time"}}) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=days.zone(g.actor.timezone))
 
 
 @bp.post("/clients/<int:client_id>/activities")

@@ -15,7 +15,7 @@ from flask import (Blueprint, Response, current_app, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.client_files import csv_lines, write_xlsx
+from engine.client_files import csv_lines, escape_formula, write_xlsx
 from engine.errors import InputInvalid
 from engine.clients import Filters
 from web.views import actor, login_required, platform
@@ -134,19 +134,19 @@ def mapping(upload_id: str):  # type: ignore[no-untyped-def]
         run_id = platform().start_import(actor(), upload_id, preview["mapping"])
         return redirect(url_for("imports.run", run_id=run_id))
     return render_template("import_mapping.html", preview=preview, fields=FIELD_LABELS, reason=reason,
-                           chosen=preview["mapping"], mapping_error=_mapping_error(preview, chosen)
+                           chosen=preview["mapping"], mapping_error=_mapping_error(preview)
                            ), (422 if preview["error"] and chosen is not None else 200)
 
 
-def _mapping_error(preview: dict[str, Any], chosen: dict[str, str] | None) -> str | None:
+def _mapping_error(preview: dict[str, Any]) -> str | None:
+    """Why the mapping cannot be used (engine.imports.check_mapping), in the user's language."""
     if not preview["error"]:
         return None
-    targets = [f for f in (chosen if chosen is not None else preview["mapping"]).values() if f]
-    twice = sorted({f for f in targets if targets.count(f) > 1})
-    if twice:
+    problems = preview.get("mapping_problems") or {}
+    if problems.get("twice"):
         return _("Each field can take one column; more than one is mapped to: %(fields)s.",
-                 fields=", ".join(str(FIELD_LABELS.get(f, f)) for f in twice))
-    if "name" not in targets:
+                 fields=", ".join(str(FIELD_LABELS.get(f, f)) for f in problems["twice"]))
+    if problems.get("name_missing"):
         return _("Choose the column that holds the client's name.")
     return str(preview["error"])
 
@@ -181,7 +181,7 @@ def rejected_csv(run_id: int):  # type: ignore[no-untyped-def]
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_("Row"), _("Reason")])
     for item in info["rejected"]:
-        writer.writerow([item["row"], reason(item)])
+        writer.writerow([item["row"], escape_formula(reason(item))])  # the reason quotes the row's values
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="import-{run_id}-rejected.csv"'})
 

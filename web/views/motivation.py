@@ -163,7 +163,7 @@ def lock_all():  # type: ignore[no-untyped-def]
 def statement(statement_id: int):  # type: ignore[no-untyped-def]
     found = platform().statement(actor(), statement_id)
     return render_template("motivation_statement.html", statement=found, may_manage=actor().has_any(HEADS),
-                           may_comment=found["login"] == actor().login or actor().has_any(HEADS))
+                           may_comment=found["may_comment"])
 
 
 _ACTIONS = {

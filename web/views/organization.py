@@ -145,8 +145,12 @@ def teams():  # type: ignore[no-untyped-def]
 @bp.post("/teams/<int:team_id>/delete")
 @login_required
 def delete_team(team_id: int):  # type: ignore[no-untyped-def]
-    platform().delete_team(actor(), team_id)
-    flash(_("Team deleted."), "success")
+    try:
+        platform().delete_team(actor(), team_id)
+    except InputInvalid as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("Team deleted."), "success")
     return redirect(url_for("organization.teams"))
 
 

@@ -13,14 +13,12 @@ from flask_wtf.csrf import generate_csrf
 from engine import feel
 from engine.access import HEADS, ROLES
 from engine.errors import DmnError, InputInvalid, NotFound
+from engine.schemes import BASES, ROUNDINGS, TEMPLATES
 from web.views import actor, login_required, platform
 
 bp = Blueprint("schemes", __name__, url_prefix="/motivation/schemes")
 
-BASES = ("won_amount", "paid_amount")
-ROUNDINGS = ("ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_HALF_DOWN", "ROUND_UP", "ROUND_DOWN", "ROUND_CEILING",
-             "ROUND_FLOOR")
-KNOWN_TABLES = ("commission_rate", "quality_multiplier", "intensity_multiplier")
+KNOWN_TABLES = tuple(TEMPLATES)
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
 
 

@@ -302,6 +302,7 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
         cycle.status = outcome or CANCELLED
         cycle.outcome = outcome
         cycle.ended_at = now
+        cycle.credited_to_id = cycle.client.owner_id  # a later hand-over does not move the sale
         if outcome == LOST:
             end_reason = next(((t.task_spec.extensions or {}).get("loss_reason") for t in ended
                                if (t.task_spec.extensions or {}).get("outcome") == LOST), None)

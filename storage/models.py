@@ -302,6 +302,8 @@ class Cycle(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_by: Mapped[str | None] = mapped_column(String(64))
     ended_at: Mapped[datetime | None] = mapped_column()
+    # whose sale it was: the client's owner when the cycle was decided (commission, clawback)
+    credited_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_cycles_credited_to"))
     version: Mapped[RegulationVersion] = relationship(lazy="joined")
     client: Mapped[Client] = relationship(lazy="joined")
 

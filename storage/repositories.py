@@ -1034,29 +1034,37 @@ def plan_scenarios(session: Session, period: str | None = None) -> Sequence[str]
     return session.scalars(query).all()
 
 
+def _credited_owner() -> Any:
+    """Whose sale a cycle is: the owner it was credited to when decided, else the client's owner."""
+    return func.coalesce(Cycle.credited_to_id, Client.owner_id)
+
+
 def decided_cycles_between(session: Session, owner_ids: Sequence[int], start: datetime,
                            end: datetime) -> Sequence[Any]:
-    """Cycles won or lost in [start, end) of clients these users own: rows of (id, status,
-    variables, started_at, ended_at, client_name, owner_id)."""
+    """Cycles won or lost in [start, end) credited to these users (the client's owner when the
+    cycle was decided): rows of (id, status, variables, started_at, ended_at, client_name, owner_id)."""
+    owner = _credited_owner()
     return session.execute(
         select(Cycle.id, Cycle.status, Cycle.variables, Cycle.started_at, Cycle.ended_at,
-               Client.name.label("client_name"), Client.owner_id)
+               Client.name.label("client_name"), owner.label("owner_id"))
         .join(Client, Client.id == Cycle.client_id)
-        .where(Client.owner_id.in_(list(owner_ids)), Cycle.status.in_(("won", "lost")),
+        .where(owner.in_(list(owner_ids)), Cycle.status.in_(("won", "lost")),
                Cycle.ended_at >= start, Cycle.ended_at < end)
         .order_by(Cycle.ended_at, Cycle.id)).all()
 
 
 def payments_done_between(session: Session, owner_ids: Sequence[int], work_type: str, start: datetime,
                           end: datetime) -> Sequence[Any]:
-    """Done work of that type in [start, end) in cycles of clients these users own, whoever did
-    it: rows of (id, cycle_id, task_id, done_at, client_name, owner_id, variables)."""
+    """Done work of that type in [start, end) in cycles credited to these users (see
+    decided_cycles_between; the client's owner while the cycle runs), whoever did it: rows of
+    (id, cycle_id, task_id, done_at, client_name, owner_id, variables)."""
+    owner = _credited_owner()
     return session.execute(
         select(WorkDone.id, WorkDone.cycle_id, WorkDone.task_id, WorkDone.done_at,
-               Client.name.label("client_name"), Client.owner_id, Cycle.variables)
+               Client.name.label("client_name"), owner.label("owner_id"), Cycle.variables)
         .join(Client, Client.id == WorkDone.client_id)
         .join(Cycle, Cycle.id == WorkDone.cycle_id)
-        .where(Client.owner_id.in_(list(owner_ids)), WorkDone.work_type == work_type,
+        .where(owner.in_(list(owner_ids)), WorkDone.work_type == work_type,
                WorkDone.done_at >= start, WorkDone.done_at < end)
         .order_by(WorkDone.done_at, WorkDone.id)).all()
 
@@ -1084,14 +1092,16 @@ def work_done_between(session: Session, logins: Sequence[str], start: datetime, 
 
 
 def reversals_until(session: Session, owner_ids: Sequence[int], end: datetime) -> Sequence[Any]:
-    """Reversals before ``end`` of cycles of clients these users own: rows of (id, cycle_id, at,
-    kind, amount, reason, variables, ended_at, client_name, owner_id)."""
+    """Reversals before ``end`` of cycles credited to these users (the sale's manager bears
+    its clawback): rows of (id, cycle_id, at, kind, amount, reason, variables, ended_at,
+    client_name, owner_id)."""
+    owner = _credited_owner()
     return session.execute(
         select(Reversal.id, Reversal.cycle_id, Reversal.at, Reversal.kind, Reversal.amount, Reversal.reason,
-               Cycle.variables, Cycle.ended_at, Client.name.label("client_name"), Client.owner_id)
+               Cycle.variables, Cycle.ended_at, Client.name.label("client_name"), owner.label("owner_id"))
         .join(Cycle, Cycle.id == Reversal.cycle_id)
         .join(Client, Client.id == Cycle.client_id)
-        .where(Client.owner_id.in_(list(owner_ids)), Reversal.at < end)
+        .where(owner.in_(list(owner_ids)), Reversal.at < end)
         .order_by(Reversal.at, Reversal.id)).all()
 
 

@@ -120,6 +120,20 @@ def test_a_draft_pays_the_tier_of_the_month_on_won_cycles_and_piece_rates_on_cal
     assert statement["total"] == sum(l["amount"] for l in statement["lines"])
 
 
+def test_a_sale_stays_with_the_manager_who_won_it_after_its_client_is_handed_over(
+        platform: Reglament, actors, clock: Clock, scheme) -> None:
+    head = actors["head"]
+    won_id = win(platform, actors, clock, "anna", "Acme", 800_000)
+    plan(platform, head, anna={"revenue": "1000000"}, boris={"revenue": "1000000"})
+    acme = platform.cycle(head, won_id)["client_id"]
+    platform.hand_over(head, "anna", "boris", [acme], None, "anna moved to key accounts")
+    platform.compute_statements(head, "2026-11")
+    [commission] = lines(statement_of(platform, head, "anna"), "commission")
+    assert commission["amount"] == D("40000.00") and [c["id"] for c in commission["explanation"]["cycles"]] == [won_id]
+    assert lines(statement_of(platform, head, "boris"), "commission")[0]["amount"] == D("0.00"), \
+        "the new owner is not paid for a sale won before he took the client"
+
+
 def test_payments_confirmed_by_accounting_count_for_the_clients_owner(platform: Reglament, actors, clock: Clock) -> None:
     add_scheme(platform, basis="paid_amount")
     head = actors["head"]

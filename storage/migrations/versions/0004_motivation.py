@@ -118,11 +118,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('statement_comments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_statement_comments_statement_id'), ['statement_id'], unique=False)
-
+    with op.batch_alter_table('cycles', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('credited_to_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_cycles_credited_to', 'users', ['credited_to_id'], ['id'])
+    # cycles decided before: credited to their client's owner
+    op.execute('UPDATE cycles SET credited_to_id = (SELECT owner_id FROM clients WHERE clients.id = cycles.client_id) '
+               "WHERE status IN ('won', 'lost', 'cancelled')")
 
 
 def downgrade() -> None:
-    # issue 6: sales plans, motivation schemes with their DMN tables, statements, reversals
+    with op.batch_alter_table('cycles', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_cycles_credited_to', type_='foreignkey')
+        batch_op.drop_column('credited_to_id')
     with op.batch_alter_table('statement_comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_statement_comments_statement_id'))
 

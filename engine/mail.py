@@ -13,7 +13,7 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
@@ -27,6 +27,8 @@ from storage.models import Notification, User
 
 MAX_ATTEMPTS = 5
 BATCH = 50
+#: a claimed e-mail still not sent after this went with a worker that stopped: it is sent again
+STUCK_AFTER = timedelta(minutes=10)
 TIMEOUT = 10.0  # seconds; the worker runs timers in the same loop
 
 
@@ -173,10 +175,10 @@ def compose(note: Notification, locale: str, timezone: str | None, base_url: str
 
 # ---------------------------------------------------------------- the outbox
 
-def claim(session: Session, base_url: str, limit: int = BATCH) -> list[Outgoing]:
+def claim(session: Session, base_url: str, now: datetime, limit: int = BATCH) -> list[Outgoing]:
     """Take up to ``limit`` pending e-mails (marked ``sending``) and compose them."""
     pending: Sequence[tuple[Notification, User]] = repo.pending_emails(session, limit)
-    held = repo.claim_emails(session, [n.id for n, _ in pending])
+    held = repo.claim_emails(session, [n.id for n, _ in pending], now)
     out: list[Outgoing] = []
     for note, user in pending:
         if note.id not in held:

@@ -187,7 +187,7 @@ class Reglament:
         if self.smtp is None:
             return 0
         with self.command() as s:
-            batch = mail.claim(s, self.settings.base_url, limit)
+            batch = mail.claim(s, self.settings.base_url, self.ctx.now(), limit)
         if not batch:
             return 0
         results: dict[int, str | None] = {}
@@ -199,10 +199,11 @@ class Reglament:
                                 for item in batch})
         return sum(1 for error in results.values() if error is None)
 
-    def requeue_mail(self) -> None:
-        """E-mails a stopped worker left claimed go back to the outbox (worker start)."""
+    def requeue_mail(self) -> int:
+        """E-mails a stopped worker left claimed go back to the outbox: those claimed longer ago
+        than any send takes (mail.STUCK_AFTER), so another worker's sends in flight stay its own."""
         with self.command() as s:
-            repo.requeue_emails(s)
+            return repo.requeue_emails(s, self.ctx.now() - mail.STUCK_AFTER)
 
     # -- planning
     def plan_task(self, actor: Actor, task_id: str, planned_at: datetime | None) -> None:

@@ -57,11 +57,9 @@ class Worker:
         now = p.ctx.now()
         if self._next_sweep is not None and now < self._next_sweep:
             return
-        first = self._next_sweep is None
         self._next_sweep = now + self.sweep_every
         try:
-            if first:
-                p.requeue_mail()  # what a stopped worker left claimed goes out again
+            p.requeue_mail()  # what a stopped worker left claimed goes out again
             p.sweep_notifications()
         except Exception:  # noqa: BLE001 - the sweep runs again next time; jobs must go on
             log.exception("notification sweep failed")

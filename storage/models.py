@@ -475,6 +475,7 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column()
     email_status: Mapped[str | None] = mapped_column(String(8))  # pending, sent, failed; empty: none
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    email_claimed_at: Mapped[datetime | None] = mapped_column()  # when a worker took it to send
 
 
 # ---------------------------------------------------------------- motivation (issue 6)

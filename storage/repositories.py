@@ -668,20 +668,23 @@ def pending_emails(session: Session, limit: int) -> Sequence[tuple[Notification,
     return [(n, u) for n, u in rows]
 
 
-def claim_emails(session: Session, ids: Sequence[int]) -> set[int]:
-    """Compare-and-set pending -> sending; returns the ids this caller now holds."""
+def claim_emails(session: Session, ids: Sequence[int], now: datetime) -> set[int]:
+    """Compare-and-set pending -> sending (noting when); returns the ids this caller now holds."""
     if not ids:
         return set()
     return set(session.scalars(
         update(Notification).where(Notification.id.in_(list(ids)), Notification.email_status == "pending")
-        .values(email_status="sending").returning(Notification.id),
+        .values(email_status="sending", email_claimed_at=now).returning(Notification.id),
         execution_options={"synchronize_session": False}))
 
 
-def requeue_emails(session: Session) -> None:
-    """E-mails left in 'sending' by a worker that stopped mid-send go back to the outbox."""
-    session.execute(update(Notification).where(Notification.email_status == "sending")
-                    .values(email_status="pending"), execution_options={"synchronize_session": False})
+def requeue_emails(session: Session, claimed_before: datetime) -> int:
+    """E-mails claimed before ``claimed_before`` and still 'sending' (their worker stopped
+    mid-send) go back to the outbox; returns how many."""
+    result = session.execute(update(Notification).where(Notification.email_status == "sending",
+                                                        Notification.email_claimed_at < claimed_before)
+                             .values(email_status="pending"), execution_options={"synchronize_session": False})
+    return int(result.rowcount or 0)
 
 
 # ---------------------------------------------------------------- duplicates

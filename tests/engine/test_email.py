@@ -201,3 +201,22 @@ def test_smtp_urls(url: str, expected: mail.SmtpConfig) -> None:
 def test_a_malformed_smtp_url_stops_the_start(url: str, database: Database) -> None:
     with pytest.raises(ValueError):
         Reglament(database, "s", settings=Settings(database_url=database.url, secret_key="s", smtp_url=url))
+
+
+def test_mail_left_claimed_by_a_stopped_worker_is_sent_later_and_mail_in_flight_is_not_doubled(
+        platform: Reglament, database: Database, clock: Clock, actors, smtp_server, profiles) -> None:
+    """A worker killed between claiming and sending leaves e-mails 'sending': after
+    mail.STUCK_AFTER another worker sends them; before that they are someone's send in flight."""
+    inbox, port = smtp_server
+    p = _mailing(database, clock, f"smtp://127.0.0.1:{port}")
+    p.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
+    _sale_for(p, actors, "anna", "Alpha Ltd")
+    with p.command() as s:  # a worker claims the batch, then dies before sending
+        assert len(mail.claim(s, "https://crm.example.com", clock.now)) == 1
+    clock.advance(minutes=2)
+    Worker(p).run_once()
+    assert inbox.messages == [], "a claim two minutes old may still be in flight: not sent twice"
+    clock.advance(minutes=9)
+    Worker(p).run_once()
+    assert len(inbox.to("anna@example.com")) == 1, "the stopped worker's mail goes out once"
+    assert [state for _, state, _ in _email_states(p)] == ["sent"]

@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('read_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('email_status', sa.String(length=8), nullable=True),
     sa.Column('email_attempts', sa.Integer(), nullable=False),
+    sa.Column('email_claimed_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('login', 'key')
     )

@@ -23,7 +23,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import days, expressions, forms, jobs, notifications, regulations, runtime, work_types
 from engine.access import HEADS, SELLERS, Actor, may_act_on_task, require
-from engine.clients import get_client
+from engine.clients import get_client, record_event
 from engine.errors import (
     ExpressionError,
     Forbidden,
@@ -114,7 +114,10 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
     version = regulations.latest_version(session, regulation_key)
     now = ctx.now()
     if client.owner is None and "manager" in actor.roles:
-        client.owner_id = actor.id  # the manager who starts work with a free client takes it
+        # the manager who starts work with a free client takes it (recorded on its timeline)
+        record_event(session, client.id, "owner", actor, now,
+                     {"from": None, "to": actor.login, "how": "taken", "client": client.name})
+        client.owner_id = actor.id
         session.flush()
         session.refresh(client)
     owner = client.owner.login if client.owner else None

@@ -202,6 +202,14 @@ def test_a_manager_takes_an_unowned_client_but_may_not_give_one_away(platform, a
         platform.update_client(anna, queue["id"], {"owner": ""})
 
 
+def test_a_manager_who_starts_a_sale_with_an_unowned_client_takes_it_on_its_timeline(platform, actors) -> None:
+    queue = platform.create_client(actors["head"], "Queue Start Corp")
+    platform.start_cycle(actors["anna"], queue["id"], "new_client_sale")
+    assert stored(platform, queue["id"]).owner.login == "anna"
+    (event,) = events(platform, queue["id"], "owner")
+    assert (event.data["from"], event.data["to"], event.data["how"], event.actor) == (None, "anna", "taken", "anna")
+
+
 def test_the_head_changing_the_owner_hands_the_client_over_with_its_tasks(platform, actors) -> None:
     anna, boris, head = actors["anna"], actors["boris"], actors["head"]
     client = platform.create_client(anna, "Moving Corp")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.access import HEADS, Actor, require
 from engine.errors import InputInvalid, NotFound
+from engine.teams import checked_name
 from storage import repositories as repo
 from storage.models import Client, Segment, Team
 
@@ -155,15 +156,7 @@ def save_segment(session: Session, actor: Actor, segment_id: int | None, name: s
         if segment is None:
             raise NotFound(f"no segment {segment_id}")
     errors: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "is required"
-    elif len(name) > 100:
-        errors["name"] = "must be at most 100 characters"
-    else:
-        same = repo.segment_by_name(session, name)
-        if same is not None and same is not segment:
-            errors["name"] = f"a segment named {name!r} exists already"
+    name = checked_name(session, errors, name, repo.segment_by_name, segment, "segment")
     if team_id is not None and session.get(Team, team_id) is None:
         errors["team"] = f"no team {team_id}"
     try:

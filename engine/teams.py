@@ -2,6 +2,7 @@
 each member's share (weight) and cap (most active clients)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -31,6 +32,22 @@ def team_dict(team: Team) -> dict[str, Any]:
                          "position": m.position, "active": m.user.active} for m in team.members]}
 
 
+def checked_name(session: Session, errors: dict[str, str], name: str | None,
+                 by_name: Callable[[Session, str], Any], current: Any, kind: str) -> str:
+    """``name`` stripped; what is wrong with it (missing, too long, another ``kind``'s, as
+    ``by_name`` finds) goes into ``errors["name"]``. ``current`` is the one being changed."""
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = "is required"
+    elif len(name) > 100:
+        errors["name"] = "must be at most 100 characters"
+    else:
+        same = by_name(session, name)
+        if same is not None and same is not current:
+            errors["name"] = f"a {kind} named {name!r} exists already"
+    return name
+
+
 def _whole(value: Any, low: int, high: int | None) -> int | None:
     """A whole number in [low, high], from an int or its text; None when it is not one."""
     if isinstance(value, bool):
@@ -56,15 +73,7 @@ def save_team(session: Session, actor: Actor, team_id: int | None, name: str, st
         if team is None:
             raise NotFound(f"no team {team_id}")
     errors: dict[str, str] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = "is required"
-    elif len(name) > 100:
-        errors["name"] = "must be at most 100 characters"
-    else:
-        same = repo.team_by_name(session, name)
-        if same is not None and same is not team:
-            errors["name"] = f"a team named {name!r} exists already"
+    name = checked_name(session, errors, name, repo.team_by_name, team, "team")
     strategy = (strategy or "").strip()
     if strategy not in STRATEGIES:
         errors["strategy"] = f"must be one of {', '.join(STRATEGIES)}"

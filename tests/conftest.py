@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, insert, select, text
 
 from engine import demo
 from engine.access import Actor
@@ -87,6 +87,17 @@ def platform(database: Database, clock: Clock) -> Reglament:
     head = next(a for a in p.users() if a.login == "head")  # no slow password check per test
     p.deploy(head, [SourceFile(DEMO_BPMN.name, DEMO_BPMN.read_bytes())])
     return p
+
+
+@pytest.fixture
+def profiles(platform: Reglament) -> Iterator[None]:
+    """Users outlive a test: put back what a test changes in their profiles."""
+    with platform.query() as s:
+        saved = {u.login: (u.email, u.timezone, u.locale, u.calendar_salt) for u in s.scalars(select(User))}
+    yield
+    with platform.command() as s:
+        for user in s.scalars(select(User)):
+            user.email, user.timezone, user.locale, user.calendar_salt = saved[user.login]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from engine.platform import Reglament
 from engine.settings import Settings
 from engine.worker import Worker
 from storage.db import Database
-from storage.models import Notification, User
+from storage.models import Notification
 
 
 class Inbox:
@@ -59,17 +59,6 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def profiles(platform: Reglament) -> Iterator[None]:
-    """Users outlive a test: put back what a test changes in their profiles."""
-    with platform.query() as s:
-        saved = {u.login: (u.email, u.timezone, u.locale, u.calendar_salt) for u in s.scalars(select(User))}
-    yield
-    with platform.command() as s:
-        for user in s.scalars(select(User)):
-            user.email, user.timezone, user.locale, user.calendar_salt = saved[user.login]
 
 
 def _mailing(database: Database, clock: Clock, smtp_url: str) -> Reglament:

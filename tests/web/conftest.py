@@ -2,6 +2,8 @@
 
 ``app`` keeps Flask-WTF's CSRF protection switched off so page tests can post forms
 directly; ``csrf_app`` is the app with CSRF protection on, as in production.
+The browser tests share ``site`` (the app served on 127.0.0.1) and ``chromium``/``browser``
+(Debian's Chromium through Playwright; ``playwright install`` is never used).
 Helpers are fixtures (not importable functions) because every ``conftest`` module
 shares one name.
 """
@@ -9,13 +11,15 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from engine import demo
 from engine.platform import Reglament
@@ -87,6 +91,31 @@ def login() -> Callable[..., Any]:
     return _login
 
 
+def _won_sale(platform: Reglament, actors: dict[str, Any], owner: str, client: str, amount: int) -> int:
+    cid = platform.start_cycle(actors[owner], platform.create_client(actors[owner], client)["id"],
+                               "new_client_sale")["id"]
+    steps = [(owner, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
+             ("pavel", "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
+             (owner, "Task_Presentation", {"result": "interested"}),
+             (owner, "Task_Proposal", {"amount": amount}), (owner, "Task_Negotiation", {"result": "agreed"}),
+             ("lena", "Task_ContractReview", {"contract_number": "C-1", "approved": "true"}),
+             (owner, "Task_SignContract", {"result": "signed"}), ("olga", "Task_IssueInvoice", {"invoice_number": "I"}),
+             ("olga", "Task_ConfirmPayment", {"paid_amount": amount, "payment_date": "2026-11-20"})]
+    for who, element_id, values in steps:
+        [task] = [t for t, _ in platform.inbox(actors[who], cycle_id=cid) if t.element_id == element_id]
+        if task.assignee is None:
+            platform.claim_task(actors[who], task.id)
+        platform.complete_task(actors[who], task.id, values)
+    return cid
+
+
+@pytest.fixture
+def won_sale() -> Callable[..., int]:
+    """``won_sale(platform, actors, owner, client, amount)``: a sale of ``owner``'s new client driven
+    to won through the demo regulation; returns the cycle id."""
+    return _won_sale
+
+
 @pytest.fixture(scope="session")
 def api_tokens() -> dict[str, str]:
     """Tokens by login, kept for the session: users and the signing secret outlive each test,
@@ -126,3 +155,98 @@ class BearerClient:
 
     def post(self, path: str, **kwargs: Any) -> Any:
         return self.open("POST", path, **kwargs)
+
+
+# ----------------------------------------------------------------------------- real browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+MISSING = (f"Debian Chromium is not installed at {CHROMIUM}: run `make browser` "
+           "(never `playwright install`)")
+
+
+class Switchboard:
+    """The WSGI app the server runs: whatever app the current test plugged in."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"no app plugged in"]
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[tuple[str, Switchboard]]:
+    """Werkzeug in a background thread on 127.0.0.1, one per module: the base URL and the
+    switchboard each test plugs its app into."""
+    board = Switchboard()
+    server = make_server("127.0.0.1", 0, board, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="reglament-live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", board
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def site(live_server: tuple[str, Switchboard], platform: Reglament) -> Iterator[str]:
+    """The base URL, serving an app (CSRF on) on this test's platform."""
+    base, board = live_server
+    board.app = create_app({"TESTING": True, "SECRET_KEY": "test"}, platform=platform)
+    yield base
+    board.app = None
+
+
+class LazyChromium:
+    """Launches Chromium on first use, so a missing browser fails the test that needs it."""
+
+    path = CHROMIUM
+    missing = MISSING
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def get(self) -> Any:
+        if not CHROMIUM.exists():
+            pytest.fail(MISSING, pytrace=False)
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        return self._browser
+
+    def isolated(self) -> Any:
+        """A second Chromium that cannot resolve any host name but 127.0.0.1 (the caller closes it)."""
+        self.get()
+        return self._playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS + ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[LazyChromium]:
+    """One Chromium per module, launched when a test first asks for it."""
+    lazy = LazyChromium()
+    yield lazy
+    lazy.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: LazyChromium) -> Any:
+    """One Chromium for the whole module (a missing Chromium fails the tests that use it)."""
+    return chromium.get()

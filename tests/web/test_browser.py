@@ -10,102 +10,19 @@ Chromium comes from Debian (``make browser``); ``playwright install`` is never u
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from engine import demo
 from engine.platform import Reglament
-from web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 10_000
-MISSING = (f"Debian Chromium is not installed at {CHROMIUM}: run `make browser` "
-           "(never `playwright install`)")
-
-
-class Switchboard:
-    """The WSGI app the server runs: whatever app the current test plugged in."""
-
-    def __init__(self) -> None:
-        self.app: Any = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self.app is None:
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"no app plugged in"]
-        return self.app(environ, start_response)
-
-
-@pytest.fixture(scope="module")
-def live_server() -> Iterator[tuple[str, Switchboard]]:
-    board = Switchboard()
-    server = make_server("127.0.0.1", 0, board, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="reglament-live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", board
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def site(live_server: tuple[str, Switchboard], platform: Reglament) -> Iterator[str]:
-    """The base URL, serving an app (CSRF on) on this test's platform."""
-    base, board = live_server
-    board.app = create_app({"TESTING": True, "SECRET_KEY": "test"}, platform=platform)
-    yield base
-    board.app = None
-
-
-class LazyChromium:
-    """Launches Chromium on first use, so a missing browser fails the test that needs it."""
-
-    def __init__(self) -> None:
-        self._playwright: Any = None
-        self._browser: Any = None
-
-    def get(self) -> Any:
-        if not CHROMIUM.exists():
-            pytest.fail(MISSING, pytrace=False)
-        if self._browser is None:
-            from playwright.sync_api import sync_playwright
-
-            self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        return self._browser
-
-    def isolated(self) -> Any:
-        """A second Chromium that cannot resolve any host name but 127.0.0.1 (the caller closes it)."""
-        self.get()
-        return self._playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS + ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
-
-    def close(self) -> None:
-        if self._browser is not None:
-            self._browser.close()
-        if self._playwright is not None:
-            self._playwright.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[LazyChromium]:
-    lazy = LazyChromium()
-    yield lazy
-    lazy.close()
 
 
 class Session:
@@ -135,11 +52,11 @@ class Session:
         self.context.close()
 
 
-def test_debian_chromium_is_installed() -> None:
-    assert CHROMIUM.exists(), MISSING
+def test_debian_chromium_is_installed(chromium: Any) -> None:
+    assert chromium.path.exists(), chromium.missing
 
 
-def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: LazyChromium, site: str,
+def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: Any, site: str,
                                                                platform: Reglament, actors) -> None:
     from playwright.sync_api import expect
 
@@ -234,7 +151,7 @@ def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: LazyChr
     assert platform.cycle(actors["head"], cycle["id"])["stage"] == "Presentation"
 
 
-def test_logging_in_never_sends_the_browser_off_site(chromium: LazyChromium, site: str) -> None:
+def test_logging_in_never_sends_the_browser_off_site(chromium: Any, site: str) -> None:
     browser = chromium.isolated()  # resolves no name but 127.0.0.1: an off-site hop goes nowhere
     requests: list[str] = []
     session = Session(browser, site, requests)

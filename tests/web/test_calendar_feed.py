@@ -3,27 +3,14 @@ that a new one revokes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import icalendar
 import pytest
-from sqlalchemy import select
 
 from engine import calendar_feed
 from engine.platform import Reglament
-from storage.models import Activity, User
-
-
-@pytest.fixture
-def profiles(platform: Reglament) -> Iterator[None]:
-    """Users outlive a test: put back what a test changes in their profiles."""
-    with platform.query() as s:
-        saved = {u.login: (u.email, u.timezone, u.locale, u.calendar_salt) for u in s.scalars(select(User))}
-    yield
-    with platform.command() as s:
-        for user in s.scalars(select(User)):
-            user.email, user.timezone, user.locale, user.calendar_salt = saved[user.login]
+from storage.models import Activity
 
 
 def _feed_url(client, login, who: str) -> str:

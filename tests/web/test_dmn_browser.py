@@ -10,79 +10,22 @@ Every request of every page stays on 127.0.0.1. Screenshots go to test-artifacts
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from engine import demo
 from engine.demo_schemes import NAME, load_demo_scheme
 from engine.platform import Reglament
-from web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 10_000
 PERIOD = "2026-11"  # the test clock's month
-
-
-class Switchboard:
-    """The WSGI app the server runs: whatever app the current test plugged in."""
-
-    def __init__(self) -> None:
-        self.app: Any = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self.app is None:
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"no app plugged in"]
-        return self.app(environ, start_response)
-
-
-@pytest.fixture(scope="module")
-def live_server() -> Iterator[tuple[str, Switchboard]]:
-    board = Switchboard()
-    server = make_server("127.0.0.1", 0, board, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="reglament-dmn-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", board
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def site(live_server: tuple[str, Switchboard], platform: Reglament) -> Iterator[str]:
-    base, board = live_server
-    board.app = create_app({"TESTING": True, "SECRET_KEY": "test"}, platform=platform)  # CSRF on
-    yield base
-    board.app = None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"Debian Chromium is not installed at {CHROMIUM}: run `make browser` "
-                    "(never `playwright install`)", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
-        playwright.stop()
 
 
 class Session:
@@ -125,25 +68,6 @@ def browse(browser: Any, site: str) -> Iterator[Any]:
         session.context.close()
 
 
-def sale(platform: Reglament, actors: dict[str, Any], owner: str, client: str, amount: int) -> int:
-    """A sale of ``owner``'s new client driven to won through the demo regulation."""
-    cid = platform.start_cycle(actors[owner], platform.create_client(actors[owner], client)["id"],
-                               "new_client_sale")["id"]
-    steps = [(owner, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
-             ("pavel", "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
-             (owner, "Task_Presentation", {"result": "interested"}),
-             (owner, "Task_Proposal", {"amount": amount}), (owner, "Task_Negotiation", {"result": "agreed"}),
-             ("lena", "Task_ContractReview", {"contract_number": "C-1", "approved": "true"}),
-             (owner, "Task_SignContract", {"result": "signed"}), ("olga", "Task_IssueInvoice", {"invoice_number": "I"}),
-             ("olga", "Task_ConfirmPayment", {"paid_amount": amount, "payment_date": "2026-11-20"})]
-    for who, element_id, values in steps:
-        [task] = [t for t, _ in platform.inbox(actors[who], cycle_id=cid) if t.element_id == element_id]
-        if task.assignee is None:
-            platform.claim_task(actors[who], task.id)
-        platform.complete_task(actors[who], task.id, values)
-    return cid
-
-
 def rate_cell(page: Any, test: str) -> Any:
     """The output cell of the rule whose input entry is ``test``, as dmn-js draws it."""
     row = page.locator(".dmn-decision-table-container tbody tr",
@@ -160,12 +84,13 @@ def type_into(page: Any, cell: Any, text: str) -> None:
     page.keyboard.type(text)
 
 
-def test_a_head_edits_a_rate_in_dmn_js_saves_and_activates_it(browse: Any, platform: Reglament, actors) -> None:
+def test_a_head_edits_a_rate_in_dmn_js_saves_and_activates_it(browse: Any, platform: Reglament, actors,
+                                                               won_sale: Any) -> None:
     from playwright.sync_api import expect
 
     head_actor, anna_actor = actors["head"], actors["anna"]
     load_demo_scheme(platform, head_actor)
-    sale(platform, actors, "anna", "Acme", 1_000_000)
+    won_sale(platform, actors, "anna", "Acme", 1_000_000)
     platform.save_plans(head_actor, PERIOD, "actual", {"user:anna|revenue": "1000000"})
     platform.compute_statements(head_actor, PERIOD)
     [statement_id] = [r["statement"].id for r in platform.statements(head_actor, PERIOD)["rows"]

@@ -17,31 +17,23 @@ Screenshots go to test-artifacts/. Chromium comes from Debian (``make browser``)
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
-from werkzeug.serving import make_server
 
 from engine import demo
 from engine.platform import Reglament
-from web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MIWG = Path("/work/shared/bpmn-miwg")
 MIWG_FILES = sorted(p.name for p in MIWG.glob("*.bpmn"))
 TIMEOUT_MS = 10_000
 KEY = "new_client_sale"
-MISSING = (f"Debian Chromium is not installed at {CHROMIUM}: run `make browser` "
-           "(never `playwright install`)")
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -49,59 +41,7 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC_NS, "camunda": "http://camunda.org/schema/1.0/bpmn"}
 
 
-# ----------------------------------------------------------------------------- server and browser
-
-class Switchboard:
-    """The WSGI app the server runs: whatever app the current test plugged in."""
-
-    def __init__(self) -> None:
-        self.app: Any = None
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if self.app is None:
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"no app plugged in"]
-        return self.app(environ, start_response)
-
-
-@pytest.fixture(scope="module")
-def live_server() -> Iterator[tuple[str, Switchboard]]:
-    board = Switchboard()
-    server = make_server("127.0.0.1", 0, board, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="reglament-modeler-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", board
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def site(live_server: tuple[str, Switchboard], platform: Reglament) -> Iterator[str]:
-    """The base URL, serving an app (CSRF on) on this test's platform."""
-    base, board = live_server
-    board.app = create_app({"TESTING": True, "SECRET_KEY": "test"}, platform=platform)
-    yield base
-    board.app = None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium for the whole module."""
-    if not CHROMIUM.exists():
-        pytest.fail(MISSING, pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
-        playwright.stop()
-
+# ----------------------------------------------------------------------------- browser sessions
 
 class Session:
     """One user's fresh browser context; records every request of each of its pages."""

@@ -35,34 +35,15 @@ def cell(response: Any, name: str) -> str:
     return found.group(0)
 
 
-def sale(platform: Reglament, actors, owner: str, client: str, amount: int) -> int:
-    """A sale of ``owner``'s new client driven to won; returns the cycle id."""
-    cid = platform.start_cycle(actors[owner], platform.create_client(actors[owner], client)["id"],
-                               "new_client_sale")["id"]
-    steps = [(owner, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
-             ("pavel", "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
-             (owner, "Task_Presentation", {"result": "interested"}),
-             (owner, "Task_Proposal", {"amount": amount}), (owner, "Task_Negotiation", {"result": "agreed"}),
-             ("lena", "Task_ContractReview", {"contract_number": "C-1", "approved": "true"}),
-             (owner, "Task_SignContract", {"result": "signed"}), ("olga", "Task_IssueInvoice", {"invoice_number": "I"}),
-             ("olga", "Task_ConfirmPayment", {"paid_amount": amount, "payment_date": "2026-11-20"})]
-    for who, element_id, values in steps:
-        [task] = [t for t, _ in platform.inbox(actors[who], cycle_id=cid) if t.element_id == element_id]
-        if task.assignee is None:
-            platform.claim_task(actors[who], task.id)
-        platform.complete_task(actors[who], task.id, values)
-    return cid
-
-
 @pytest.fixture
-def november(platform: Reglament, actors) -> dict[str, Any]:
+def november(platform: Reglament, actors, won_sale) -> dict[str, Any]:
     """The demo scheme terms (every manager's), anna won 800 000 against a plan of 1 000 000 and
     her November draft is computed."""
     head = actors["head"]
     platform.create_scheme(head, "sales", {"effective_from": date(2026, 1, 1), "tables": TABLES,
                                            "piece_rates": {"call": "150.00"}})
     platform.activate_scheme(head, "sales", 1)
-    cycle_id = sale(platform, actors, "anna", "Acme", 800_000)
+    cycle_id = won_sale(platform, actors, "anna", "Acme", 800_000)
     platform.save_plans(head, "2026-11", "actual", {"user:anna|revenue": "1000000", "user:boris|revenue": "500000"})
     platform.compute_statements(head, "2026-11")
     rows = {r["login"]: r["statement"] for r in platform.statements(head, "2026-11")["rows"]}

@@ -3,15 +3,12 @@ header, the list, opening one, marking all read; e-mail, time zone and language 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html import unescape
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from engine.platform import Reglament
-from storage.models import User
 
 
 def _page(response: Any) -> str:
@@ -29,17 +26,6 @@ def _items(page: str) -> list[tuple[str, str]]:
     texts = [" ".join(unescape(re.sub(r"<[^>]+>", " ", block)).split())
              for block in re.findall(r'<li class="notification .*?</li>', page, re.S)]
     return list(zip(items, texts))
-
-
-@pytest.fixture
-def profiles(platform: Reglament) -> Iterator[None]:
-    """Users outlive a test: put back what a test changes in their profiles."""
-    with platform.query() as s:
-        saved = {u.login: (u.email, u.timezone, u.locale, u.calendar_salt) for u in s.scalars(select(User))}
-    yield
-    with platform.command() as s:
-        for user in s.scalars(select(User)):
-            user.email, user.timezone, user.locale, user.calendar_salt = saved[user.login]
 
 
 @pytest.fixture

@@ -28,9 +28,9 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo import SEGMENTS  # noqa: E402
-from engine.platform import Reglament  # noqa: E402
-from engine.regulations import SourceFile  # noqa: E402
+from engine.demo.loader import SEGMENTS  # noqa: E402
+from engine.platform.root import Reglament  # noqa: E402
+from engine.regulation.versions import SourceFile  # noqa: E402
 from storage.db import Database  # noqa: E402
 
 MANAGERS = 100
@@ -44,7 +44,7 @@ def seed(p: Reglament, cycles: int) -> None:
     managers = [p.create_user(f"m{i:03d}", f"Manager {i}", PASSWORD, ["manager"], ["Sales"])
                 for i in range(MANAGERS)]
     with p.command() as s:
-        from engine.clients import ensure_segment
+        from engine.clients.records import ensure_segment
 
         for segment in SEGMENTS:
             ensure_segment(s, segment)

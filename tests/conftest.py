@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, insert, select, text
 
-from engine import demo
-from engine.access import Actor
-from engine.platform import Reglament
-from engine.regulations import SourceFile
+from engine.demo import loader as demo
+from engine.shared.access import Actor
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
 from storage import schema
 from storage.db import Database
 from storage.models import Base, Group, Segment, User, user_groups

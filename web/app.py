@@ -8,8 +8,8 @@ from flask import Flask, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from engine.platform import Reglament
-from engine.settings import Settings
+from engine.platform.root import Reglament
+from engine.shared.settings import Settings
 from storage.db import Database
 from web import errors, i18n
 from web.views import imports as client_imports

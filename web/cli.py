@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from engine.access import ROLES, Actor
-from engine.errors import ReglamentError, RegulationInvalid
-from engine.platform import Reglament
-from engine.regulations import SourceFile
-from engine.settings import Settings
+from engine.shared.access import ROLES, Actor
+from engine.shared.errors import ReglamentError, RegulationInvalid
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
+from engine.shared.settings import Settings
 from storage.db import Database
 
 CLI_ACTOR = Actor(id=0, login="cli", name="Command line", roles=frozenset({"admin", "owner"}),
@@ -39,7 +39,7 @@ def init() -> None:
 @main.command()
 def demo() -> None:
     """Load the demo organisation, regulation and clients (idempotent)."""
-    from engine.demo import load_demo
+    from engine.demo.loader import load_demo
 
     p = _platform()
     p.init_schema()
@@ -77,7 +77,7 @@ def run(host: str, port: int, threads: int) -> None:
 
     from web.app import create_app
 
-    from engine.worker import Worker
+    from engine.platform.worker import Worker
 
     app = create_app()
     Worker(app.extensions["reglament"]).start_thread()  # the embedded default: one in-process worker
@@ -95,7 +95,7 @@ def worker(batch: int, lease_seconds: int, exit_when_idle: bool) -> None:
     import logging
     from datetime import timedelta
 
-    from engine.worker import Worker
+    from engine.platform.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state at INFO
@@ -117,8 +117,8 @@ def worker(batch: int, lease_seconds: int, exit_when_idle: bool) -> None:
               help="import as this user (a manager imports clients of his own); default: an administrator")
 def import_clients(file: Path, maps: tuple[str, ...], as_login: str | None) -> None:
     """Import clients and contacts from a CSV or XLSX file; rejected rows go to FILE.rejected.csv."""
-    from engine.client_files import guess_mapping, open_table
-    from engine.imports import write_rejected
+    from engine.clients.files import guess_mapping, open_table
+    from engine.clients.imports import write_rejected
 
     p = _platform()
     actor = CLI_ACTOR

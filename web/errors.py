@@ -5,7 +5,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine import errors as e
+from engine.shared import errors as e
 
 STATUS = {
     e.NotFound: 404, e.Forbidden: 403, e.Unauthenticated: 401, e.TaskNotActionable: 409,

@@ -7,7 +7,7 @@ from typing import Any
 from flask import g, request, session
 from flask_babel import format_datetime, gettext
 
-from engine import days
+from engine.shared import days
 
 LOCALES = ("en", "ru")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.access import Actor
-from engine.platform import Reglament
+from engine.shared.access import Actor
+from engine.platform.root import Reglament
 from storage.models import OpenTask
 
 

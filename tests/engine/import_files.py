@@ -11,7 +11,7 @@ HEADERS = ["Name", "Kind", "Tax ID", "Industry", "Region", "Size", "Source", "St
 
 def tax_id(i: int, kind: str | None = None) -> str:
     """A valid tax id, unique by i: 10 digits for a company (even i), 12 for a person (odd i)."""
-    from engine.tax_ids import with_check_digits
+    from engine.clients.tax_ids import with_check_digits
 
     person = (kind or ("company", "person")[i % 2]) == "person"
     return with_check_digits(f"77{i:08d}" if person else f"77{i:07d}")

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from cycle_helpers import open_task
-from engine import tax_ids
-from engine.clients import Filters
-from engine.errors import ClientMerged, DuplicateClient, Forbidden, InputInvalid, NotFound
-from engine.platform import Reglament
+from engine.clients import tax_ids
+from engine.clients.records import Filters
+from engine.shared.errors import ClientMerged, DuplicateClient, Forbidden, InputInvalid, NotFound
+from engine.platform.root import Reglament
 from storage import repositories as repo
 from storage.models import Client, ClientEvent, Contact
 

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import bpmn_file
 from cycle_helpers import events, open_task, start, visible
-from engine.errors import ConcurrentChange, Forbidden, ReglamentError, TaskNotActionable
-from engine.platform import Reglament
+from engine.shared.errors import ConcurrentChange, Forbidden, ReglamentError, TaskNotActionable
+from engine.platform.root import Reglament
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 ROUNDS = 3

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from conftest import Clock
-from engine.platform import Reglament
-from engine.worker import Worker
+from engine.platform.root import Reglament
+from engine.platform.worker import Worker
 
 
 def _open(platform: Reglament, who, cycle_id: int) -> list[str]:

@@ -6,9 +6,9 @@ import pytest
 
 from conftest import DEMO_BPMN, bpmn_file
 from cycle_helpers import complete, events, open_task, start, visible
-from engine.errors import RegulationInvalid
-from engine.platform import Reglament
-from engine.regulations import SourceFile
+from engine.shared.errors import RegulationInvalid
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 

@@ -1,9 +1,9 @@
 """Comparing two versions names the elements added, removed and changed."""
 from __future__ import annotations
 
-from engine.diagram_diff import diff
-from engine.platform import Reglament
-from engine.regulations import SourceFile
+from engine.regulation.diff import diff
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
 from conftest import DEMO_BPMN
 
 DEMO = DEMO_BPMN.read_text()

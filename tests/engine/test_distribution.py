@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from conftest import Clock
-from engine import demo, distribution, segments
-from engine.errors import Forbidden, InputInvalid
-from engine.platform import Reglament
+from engine.demo import loader as demo
+from engine.organization import distribution
+from engine.organization import segments
+from engine.shared.errors import Forbidden, InputInvalid
+from engine.platform.root import Reglament
 from storage import keys
 from storage import repositories as repo
 from storage.models import Client, ClientEvent, Notification
@@ -405,7 +407,7 @@ def test_an_absence_needs_a_kind_and_days_in_order(platform, actors, org, values
 
 
 def test_who_is_absent_on_a_day(platform, actors, org) -> None:
-    from engine import absences
+    from engine.organization import absences
 
     absent(platform, actors, "boris", "2026-12-01", "2026-12-03")
     with platform.query() as s:

@@ -12,8 +12,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from engine import dmn
-from engine.errors import DmnError, InputInvalid
+from engine.regulation.decisions import dmn
+from engine.shared.errors import DmnError, InputInvalid
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "dmn"

@@ -14,10 +14,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import select
 
 from conftest import Clock
-from engine import mail
-from engine.platform import Reglament
-from engine.settings import Settings
-from engine.worker import Worker
+from engine.notify import mail
+from engine.platform.root import Reglament
+from engine.shared.settings import Settings
+from engine.platform.worker import Worker
 from storage.db import Database
 from storage.models import Notification
 

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 
 from cycle_helpers import events, open_task, start
-from engine.errors import FormInvalid
-from engine.forms import MAX_TEXT, FormField, validate
-from engine.platform import Reglament
+from engine.shared.errors import FormInvalid
+from engine.regulation.forms import MAX_TEXT, FormField, validate
+from engine.platform.root import Reglament
 
 TEXT = FormField("text", "Text")
 REQUIRED_TEXT = FormField("text", "Text", required=True)

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from cycle_helpers import complete, events, open_task, visible
-from engine import handover
-from engine.errors import Forbidden, InputInvalid
-from engine.platform import Reglament
-from engine.worker import Worker
+from engine.organization import handover
+from engine.shared.errors import Forbidden, InputInvalid
+from engine.platform.root import Reglament
+from engine.platform.worker import Worker
 from storage import repositories as repo
 from storage.models import Activity, Notification
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import bpmn_file
-from engine.errors import ExpressionError, Problem, RegulationInvalid
-from engine.expressions import evaluate
-from engine.platform import Reglament
-from engine.regulations import SourceFile
+from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
+from engine.regulation.expressions import evaluate
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
 
 NAMESPACES = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
               'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select
 
-from engine import imports
-from engine.access import Actor
-from engine.client_files import csv_lines, write_xlsx
-from engine.errors import Forbidden
-from engine.platform import Reglament
+from engine.clients import imports
+from engine.shared.access import Actor
+from engine.clients.files import csv_lines, write_xlsx
+from engine.shared.errors import Forbidden
+from engine.platform.root import Reglament
 from import_files import HEADERS, good_row, row_number, set_cell, tax_id, write_csv
 from import_files import write_xlsx as write_xlsx_fixture
 from storage import keys
@@ -276,7 +276,7 @@ def test_a_file_without_a_name_column_is_refused_before_anything_starts(platform
 
 def test_an_xlsx_that_unpacks_to_more_than_an_import_reads_is_refused_before_it_is_opened(
         platform: Reglament, actors, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine import client_files
+    from engine.clients import files as client_files
 
     path = write_xlsx_fixture(tmp_path / "big.xlsx", ["Company", "Note"], [["Alfa Retail", "x" * 4000]])
     monkeypatch.setattr(client_files, "MAX_XLSX_UNPACKED", 10_000)  # a zip bomb, in small
@@ -466,7 +466,7 @@ def test_an_export_has_a_managers_own_clients_and_the_list_filters(platform: Reg
 
 
 def imports_filters(**kwargs: str) -> Any:
-    from engine.clients import Filters
+    from engine.clients.records import Filters
 
     return Filters(**kwargs)
 

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import bpmn_file
 from cycle_helpers import complete, events, open_task, start, visible
-from engine.errors import Forbidden, InputInvalid, TaskNotActionable
-from engine.platform import Reglament
+from engine.shared.errors import Forbidden, InputInvalid, TaskNotActionable
+from engine.platform.root import Reglament
 
 REGULATION = "incident_missing_variable"
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from cycle_helpers import complete
-from engine.clients import Filters
-from engine.errors import ClientMerged, Forbidden, InputInvalid
-from engine.platform import Reglament
+from engine.clients.records import Filters
+from engine.shared.errors import ClientMerged, Forbidden, InputInvalid
+from engine.platform.root import Reglament
 from storage import repositories as repo
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}

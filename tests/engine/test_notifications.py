@@ -7,10 +7,10 @@ import pytest
 
 from conftest import FIXTURES, Clock, bpmn_file
 from cycle_helpers import complete, open_task, start
-from engine.errors import NotFound
-from engine.platform import Reglament
-from engine.regulations import SourceFile
-from engine.worker import Worker
+from engine.shared.errors import NotFound
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
+from engine.platform.worker import Worker
 from storage.models import Activity
 
 
@@ -203,7 +203,7 @@ def test_opening_a_notification_marks_it_read_and_leads_to_the_cycle_once_the_ta
 
 def test_the_sweep_asks_the_contact_norms_for_forgotten_clients_and_survives_their_failure(
         platform: Reglament, actors, clock: Clock, monkeypatch) -> None:
-    from engine import norms
+    from engine.control import norms
 
     calls = []
 

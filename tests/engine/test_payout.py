@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from engine.indicators import Deal, Indicators, Payment, ReversalItem, Work, activity_attainment
-from engine.payout import (CurrencyMismatch, Hit, PayoutError, TableFailed, Targets, Terms, Tiers,
+from engine.motivation.indicators import Deal, Indicators, Payment, ReversalItem, Work, activity_attainment
+from engine.motivation.payout import (CurrencyMismatch, Hit, PayoutError, TableFailed, Targets, Terms, Tiers,
                            calculate, round_money)
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
@@ -282,7 +282,7 @@ DMN = Path(__file__).resolve().parents[2] / "bpmn" / "motivation"
 
 
 def dmn_table(name: str, replace: tuple[str, str] | None = None):
-    from engine import scheme_terms
+    from engine.motivation import scheme_terms
 
     xml = (DMN / f"{name}.dmn").read_text()
     if replace:

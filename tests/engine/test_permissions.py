@@ -7,10 +7,10 @@ import pytest
 
 from conftest import DEMO_BPMN
 from cycle_helpers import complete, events, open_task, start, visible
-from engine.access import Actor
-from engine.errors import Forbidden, TaskNotActionable
-from engine.platform import Reglament
-from engine.regulations import SourceFile
+from engine.shared.access import Actor
+from engine.shared.errors import Forbidden, TaskNotActionable
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from conftest import Clock
-from engine.errors import Forbidden, TaskNotActionable
-from engine.platform import Reglament
+from engine.shared.errors import Forbidden, TaskNotActionable
+from engine.platform.root import Reglament
 
 
 def _start(platform: Reglament, who, name: str):

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine import documentation, expressions
-from engine.errors import ExpressionError, RegulationInvalid
-from engine.platform import Reglament
-from engine.regulations import SourceFile
+from engine.regulation import documentation
+from engine.regulation import expressions
+from engine.shared.errors import ExpressionError, RegulationInvalid
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from engine import dmn, schemes
-from engine.demo_schemes import NAME as DEMO_NAME, load_demo_scheme
-from engine.errors import DmnError, Forbidden, InputInvalid, NotFound
-from engine.platform import Reglament
+from engine.regulation.decisions import dmn
+from engine.motivation import schemes
+from engine.demo.schemes import NAME as DEMO_NAME, load_demo_scheme
+from engine.shared.errors import DmnError, Forbidden, InputInvalid, NotFound
+from engine.platform.root import Reglament
 from storage import repositories as repo
 from storage.models import Team, TeamMember
 

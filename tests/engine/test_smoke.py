@@ -1,4 +1,4 @@
-from engine.platform import Reglament
+from engine.platform.root import Reglament
 
 
 def test_anna_sees_her_qualification_call_after_starting_a_cycle(platform: Reglament, actors) -> None:

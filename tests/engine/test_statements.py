@@ -12,11 +12,13 @@ import pytest
 
 from conftest import Clock
 from cycle_helpers import complete, start
-from engine import periods, scheme_terms, statements
-from engine.access import Actor
-from engine.errors import Forbidden, InputInvalid, NotFound
-from engine.platform import Reglament
-from engine.statements import StatementLocked
+from engine.shared import periods
+from engine.motivation import scheme_terms
+from engine.motivation import statements
+from engine.shared.access import Actor
+from engine.shared.errors import Forbidden, InputInvalid, NotFound
+from engine.platform.root import Reglament
+from engine.motivation.statements import StatementLocked
 from storage import repositories as repo
 from storage.models import Statement
 

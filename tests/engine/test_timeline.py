@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from cycle_helpers import complete
-from engine.errors import Forbidden, InputInvalid
-from engine.platform import Reglament
+from engine.shared.errors import Forbidden, InputInvalid
+from engine.platform.root import Reglament
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from conftest import Clock, bpmn_file
-from engine.errors import Forbidden
-from engine.platform import Reglament
-from engine.worker import Worker
+from engine.shared.errors import Forbidden
+from engine.platform.root import Reglament
+from engine.platform.worker import Worker
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_a_due_timer_fires_exactly_once_with_two_workers(platform, actors, clock
 
 def test_a_failing_job_retries_with_backoff_then_becomes_an_incident(platform, actors, clock: Clock, timed,
                                                                    monkeypatch) -> None:
-    from engine import cycles
+    from engine.regulation import cycles
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from conftest import Clock
-from engine.errors import Forbidden
-from engine.platform import Reglament
+from engine.shared.errors import Forbidden
+from engine.platform.root import Reglament
 from test_statements import TABLES, add_scheme, win
 
 

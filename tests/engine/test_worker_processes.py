@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from conftest import bpmn_file
-from engine.platform import Reglament
+from engine.platform.root import Reglament
 from storage.models import HistoryEvent, Job
 
 ROOT = Path(__file__).resolve().parents[2]

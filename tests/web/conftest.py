@@ -21,8 +21,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from engine import demo
-from engine.platform import Reglament
+from engine.demo import loader as demo
+from engine.platform.root import Reglament
 from web.app import create_app
 
 

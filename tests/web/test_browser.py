@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from engine import demo
-from engine.platform import Reglament
+from engine.demo import loader as demo
+from engine.platform.root import Reglament
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 import icalendar
 import pytest
 
-from engine import calendar_feed
-from engine.platform import Reglament
+from engine.planning import calendar_feed
+from engine.platform.root import Reglament
 from storage.models import Activity
 
 

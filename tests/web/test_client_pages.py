@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from engine.platform import Reglament
+from engine.platform.root import Reglament
 
 ALFA_TAX = "7707083893"
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from engine import demo
-from engine.demo_schemes import NAME, load_demo_scheme
-from engine.platform import Reglament
+from engine.demo import loader as demo
+from engine.demo.schemes import NAME, load_demo_scheme
+from engine.platform.root import Reglament
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from engine import imports
-from engine.platform import Reglament
+from engine.clients import imports
+from engine.platform.root import Reglament
 
 
 @pytest.fixture(autouse=True)

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from engine import demo
-from engine.platform import Reglament
+from engine.demo import loader as demo
+from engine.platform.root import Reglament
 
 pytestmark = pytest.mark.browser
 

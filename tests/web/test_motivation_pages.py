@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from engine.platform import Reglament
+from engine.platform.root import Reglament
 
 MOTIVATION = Path(__file__).resolve().parents[2] / "bpmn" / "motivation"
 TABLES = {p.stem: p.read_text() for p in MOTIVATION.glob("*.dmn")}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from engine.platform import Reglament
+from engine.platform.root import Reglament
 
 
 def _page(response: Any) -> str:
@@ -150,7 +150,7 @@ def test_profile_errors_name_the_field_and_save_nothing(client, login, platform,
 
 
 def test_the_engine_names_the_bad_fields(platform, actors, profiles) -> None:
-    from engine.errors import InputInvalid
+    from engine.shared.errors import InputInvalid
 
     with pytest.raises(InputInvalid) as caught:
         platform.update_profile(actors["anna"], "not-an-address", "Nowhere/Town", "de")
@@ -175,7 +175,7 @@ def test_the_engine_names_the_bad_fields(platform, actors, profiles) -> None:
      "No contact with Kind Ltd for 12 days (the norm at Proposal is 7)"),
 ])
 def test_each_kind_reads_as_its_own_sentence(client, login, platform, clock, kind, data, sentence) -> None:
-    from engine.notifications import Note, notify
+    from engine.notify.notifications import Note, notify
 
     with platform.command() as s:
         notify(s, [Note("anna", kind, "k1", "STORED TITLE", "/inbox", data)], clock.now)
@@ -190,7 +190,7 @@ def test_each_kind_reads_as_its_own_sentence(client, login, platform, clock, kin
     ({"count": 2, "from_name": "Boris Ivanov"}, "2 clients passed to you from Boris Ivanov"),
 ])
 def test_new_clients_read_as_sentences(client, login, platform, clock, data, sentence) -> None:
-    from engine.notifications import Note, notify
+    from engine.notify.notifications import Note, notify
 
     with platform.command() as s:
         notify(s, [Note("anna", "client_assigned", "k1", "STORED TITLE", "/clients", data)], clock.now)

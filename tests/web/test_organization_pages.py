@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine import demo
-from engine.platform import Reglament
+from engine.demo import loader as demo
+from engine.platform.root import Reglament
 from storage import keys
 from storage import repositories as repo
 from storage.models import Client

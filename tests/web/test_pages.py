@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from engine.platform import Reglament
+from engine.platform.root import Reglament
 
 QUALIFIED = {"contact_person": "Maria", "budget": "1500000", "need": "CRM roll-out", "result": "qualified",
              "loss_reason": ""}

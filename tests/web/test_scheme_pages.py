@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from engine.demo_schemes import NAME, load_demo_scheme
-from engine.platform import Reglament
+from engine.demo.schemes import NAME, load_demo_scheme
+from engine.platform.root import Reglament
 
 
 def text(response: Any) -> str:

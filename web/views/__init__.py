@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 
-from engine.access import Actor
-from engine.errors import Unauthenticated
+from engine.shared.access import Actor
+from engine.shared.errors import Unauthenticated
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from engine.clients import PAGE_SIZE as CLIENT_PAGE_SIZE, Filters as ClientFilters, client_dict
-from engine.errors import InputInvalid, Unauthenticated
-from engine.regulations import SourceFile
+from engine.clients.records import PAGE_SIZE as CLIENT_PAGE_SIZE, Filters as ClientFilters, client_dict
+from engine.shared.errors import InputInvalid, Unauthenticated
+from engine.regulation.versions import SourceFile
 from web.i18n import parse_local_input
 from web.views import platform
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from engine.errors import Unauthenticated
+from engine.shared.errors import Unauthenticated
 from web.i18n import LOCALES
 from web.views import actor, login_required, platform, safe_next
 

@@ -15,9 +15,9 @@ from flask import (Blueprint, Response, current_app, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.client_files import csv_lines, escape_formula, write_xlsx
-from engine.errors import InputInvalid
-from engine.clients import Filters
+from engine.clients.files import csv_lines, escape_formula, write_xlsx
+from engine.shared.errors import InputInvalid
+from engine.clients.records import Filters
 from web.views import actor, login_required, platform
 
 bp = Blueprint("imports", __name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import FormInvalid
+from engine.shared.errors import FormInvalid
 from web.i18n import field_errors
 from web.views import actor, login_required, platform, safe_next
 

@@ -8,9 +8,9 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, gettext as _
 
-from engine import periods
-from engine.access import HEADS
-from engine.errors import InputInvalid
+from engine.shared import periods
+from engine.shared.access import HEADS
+from engine.shared.errors import InputInvalid
 from web.views import actor, login_required, platform
 
 bp = Blueprint("motivation", __name__, url_prefix="/motivation")

@@ -8,12 +8,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _, ngettext
 
-from engine import distribution
-from engine.access import HEADS, SELLERS
-from engine.absences import KINDS as ABSENCE_KINDS
-from engine.errors import InputInvalid
-from engine.segments import FIELDS, OPS
-from engine.teams import STRATEGIES
+from engine.organization import distribution
+from engine.shared.access import HEADS, SELLERS
+from engine.organization.absences import KINDS as ABSENCE_KINDS
+from engine.shared.errors import InputInvalid
+from engine.organization.segments import FIELDS, OPS
+from engine.organization.teams import STRATEGIES
 from web.i18n import _when, parse_local_input
 from web.views import actor, login_required, platform
 

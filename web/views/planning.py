@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.errors import InputInvalid
+from engine.shared.errors import InputInvalid
 from web.i18n import parse_local_input
 from web.views import actor, login_required, platform, safe_next
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from engine.errors import InputInvalid
+from engine.shared.errors import InputInvalid
 from web.i18n import LOCALES
 from web.views import actor, login_required, platform
 

@@ -6,9 +6,9 @@ from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from engine.access import PROCESS_OWNERS
-from engine.errors import RegulationInvalid
-from engine.regulations import SourceFile
+from engine.shared.access import PROCESS_OWNERS
+from engine.shared.errors import RegulationInvalid
+from engine.regulation.versions import SourceFile
 from web.views import actor, login_required, platform
 
 bp = Blueprint("regulations", __name__)

@@ -1,0 +1,159 @@
+"""Users, groups, passwords and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from engine.shared.access import ROLES, Actor
+from engine.shared.errors import InputInvalid, NotFound, Unauthenticated
+from storage import repositories as repo
+from storage.models import Group, User
+
+TOKEN_MAX_AGE = 12 * 3600
+LOCALES = ("en", "ru")
+# A valid hash to compare against when the login is unknown, so timing tells nothing.
+_DUMMY_HASH = generate_password_hash("not a password")
+
+
+def to_actor(user: User) -> Actor:
+    return Actor(id=user.id, login=user.login, name=user.name, roles=user.role_set,
+                 groups=user.group_names, locale=user.locale,
+                 timezone=user.timezone or "UTC")
+
+
+def ensure_group(session: Session, name: str) -> Group:
+    group = repo.group_by_name(session, name)
+    if group is None:
+        group = Group(name=name)
+        session.add(group)
+        session.flush()
+    return group
+
+
+def create_user(session: Session, login: str, name: str, password: str, roles: list[str],
+                groups: list[str], locale: str = "en") -> User:
+    login = login.strip().lower()
+    if not login or not login.replace("_", "").replace(".", "").replace("-", "").isalnum():
+        raise InputInvalid(f"login {login!r} must be letters, digits, '.', '_' or '-'")
+    if len(password) < 4:
+        raise InputInvalid("the password must have at least 4 characters")
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise InputInvalid(f"unknown roles {', '.join(sorted(unknown))}; roles are {', '.join(ROLES)}")
+    if locale not in LOCALES:
+        raise InputInvalid(f"locale must be one of {', '.join(LOCALES)}")
+    if repo.user_by_login(session, login) is not None:
+        raise InputInvalid(f"a user {login!r} already exists")
+    user = User(login=login, name=name or login, password_hash=generate_password_hash(password),
+                roles=",".join(sorted(set(roles))), locale=locale,
+                groups=[ensure_group(session, g) for g in groups])
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, login: str, password: str) -> Actor:
+    user = repo.user_by_login(session, (login or "").strip().lower())
+    if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        raise Unauthenticated("wrong login or password")
+    if not check_password_hash(user.password_hash, password or ""):
+        raise Unauthenticated("wrong login or password")
+    return to_actor(user)
+
+
+def actor_by_id(session: Session, user_id: int) -> Actor:
+    user = repo.user_by_id(session, user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("the user no longer exists or is disabled")
+    return to_actor(user)
+
+
+def set_locale(session: Session, actor: Actor, locale: str) -> None:
+    if locale not in LOCALES:
+        raise InputInvalid(f"locale must be one of {', '.join(LOCALES)}")
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("no such user")
+    user.locale = locale
+
+
+#: a practical check (one @, no spaces, a dotted domain); the mail server has the last word
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\.]+(\.[^@\s<>(),;:\"\[\]\\.]+)+$")
+#: names the time-zone database offers that are not places
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@lru_cache(maxsize=1)
+def timezones() -> tuple[str, ...]:
+    """IANA time-zone names a user may choose, sorted."""
+    return tuple(sorted(z for z in available_timezones() if z not in _NOT_ZONES))
+
+
+def update_profile(session: Session, actor: Actor, email: str | None, timezone: str | None,
+                   locale: str) -> User:
+    """The user's own settings: e-mail (empty: none), time zone (IANA name), language.
+    Nothing is saved when any is invalid; the error names each bad field."""
+    email = (email or "").strip()
+    timezone = (timezone or "").strip() or "UTC"
+    errors: dict[str, str] = {}
+    if email and (len(email) > 254 or not _EMAIL.match(email)):
+        errors["email"] = "is not an e-mail address"
+    if timezone not in timezones():
+        errors["timezone"] = "is not a known time zone (such as Europe/Moscow)"
+    if locale not in LOCALES:
+        errors["locale"] = f"must be one of {', '.join(LOCALES)}"
+    if errors:
+        raise InputInvalid("the profile was not saved: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
+                           {"fields": errors})
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("no such user")
+    user.email, user.timezone, user.locale = email or None, timezone, locale
+    return user
+
+
+def rotate_calendar(session: Session, actor: Actor) -> User:
+    """A new salt for the user's calendar feed: the old feed URL stops working."""
+    user = session.get(User, actor.id)
+    if user is None:
+        raise NotFound("no such user")
+    user.calendar_salt = secrets.token_hex(16)
+    return user
+
+
+def _fingerprint(password_hash: str) -> str:
+    """Changes with the password, reveals nothing of the hash (the token is signed, not secret)."""
+    return hashlib.sha256(("reglament-token:" + password_hash).encode()).hexdigest()[:16]
+
+
+class TokenSigner:
+    """Signed, expiring API tokens bound to the password hash (a new password revokes them)."""
+
+    def __init__(self, secret: str) -> None:
+        self._signer = URLSafeTimedSerializer(secret, salt="reglament-api-token")
+
+    def issue(self, session: Session, actor: Actor) -> str:
+        user = session.get(User, actor.id)
+        assert user is not None
+        return self._signer.dumps({"uid": user.id, "pw": _fingerprint(user.password_hash)})
+
+    def verify(self, session: Session, token: str) -> Actor:
+        try:
+            payload = self._signer.loads(token, max_age=TOKEN_MAX_AGE)
+        except SignatureExpired:
+            raise Unauthenticated("the token has expired; ask for a new one") from None
+        except BadSignature:
+            raise Unauthenticated("the token is not valid") from None
+        uid = payload.get("uid")
+        user = repo.user_by_id(session, uid) if isinstance(uid, int) else None
+        if user is None or not user.active or _fingerprint(user.password_hash) != payload.get("pw"):
+            raise Unauthenticated("the token is no longer valid")
+        return to_actor(user)

@@ -1,0 +1,1 @@
+"""The client base every function reads: records, duplicates, contacts, timeline, import and export."""

@@ -1,0 +1,1 @@
+"""Control: contact norms, forgotten clients, incidents; dashboards and analytics."""

@@ -1,0 +1,1 @@
+"""The demo organisation loaders (design notes, section 4)."""

@@ -1,0 +1,125 @@
+"""The demo organisation (design notes §4): idempotent, password ``demo`` for all."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from engine.regulation import versions as regulations
+from engine.regulation import work_types
+from engine.shared.access import Actor
+from engine.shared.errors import ReglamentError
+from engine.platform.root import Reglament
+from storage import repositories as repo
+from storage.models import Client
+
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+PASSWORD = "demo"
+
+GROUPS = ("Sales", "Presales", "Legal", "Accounting")
+SEGMENTS = ("Retail", "Manufacturing", "Public sector")
+USERS = (
+    # login, name, roles, groups, locale
+    ("head", "Nikolai Head", ["head", "owner"], ["Sales"], "en"),
+    ("anna", "Anna Smirnova", ["manager"], ["Sales"], "en"),
+    ("boris", "Boris Ivanov", ["manager"], ["Sales"], "ru"),
+    ("pavel", "Pavel Orlov", ["manager"], ["Presales"], "en"),
+    ("lena", "Lena Volkova", ["manager"], ["Legal"], "en"),
+    ("olga", "Olga Petrova", ["manager"], ["Accounting"], "en"),
+    ("alex", "Alex Analyst", ["analyst"], [], "en"),
+    ("admin", "Administrator", ["admin", "owner"], [], "en"),
+)
+CLIENTS = (
+    "Alfa Retail", "Beta Foods", "Gamma Steel", "Delta Logistics", "Epsilon Pharmacy",
+    "Zeta Motors", "Eta Textiles", "Theta Bank", "Iota City Hospital", "Kappa Furniture",
+    "Lambda Energy", "Mu Regional Administration", "Nu Bakery", "Xi Chemicals", "Omicron Books",
+    "Pi Construction", "Rho Dairy", "Sigma Electronics", "Tau School No. 5", "Upsilon Hotels",
+    "Phi Paper Mill", "Chi Telecom", "Psi Clinic", "Omega Supermarkets", "Vega Tools",
+    "Orion Plastics", "Lyra Cosmetics", "Altair Water Utility", "Sirius Coffee", "Polaris Glass",
+)
+# How far each demo cycle goes: a list of (task element id, submitted values)
+QUALIFIED = ("Task_QualificationCall", {"contact_person": "Maria", "budget": 1_500_000, "need": "CRM roll-out", "result": "qualified"})
+DEMO = ("Task_PrepareDemo", {"demo_date": "2026-12-03", "demo_notes": "Focus on reporting"})
+INTERESTED = ("Task_Presentation", {"result": "interested"})
+PROPOSAL = ("Task_Proposal", {"amount": 1_200_000, "discount_pct": 5})
+AGREED = ("Task_Negotiation", {"result": "agreed"})
+REVIEWED = ("Task_ContractReview", {"contract_number": "C-2026-001", "approved": True})
+SIGNED = ("Task_SignContract", {"result": "signed"})
+INVOICED = ("Task_IssueInvoice", {"invoice_number": "INV-1001"})
+PAID = ("Task_ConfirmPayment", {"paid_amount": 1_140_000, "payment_date": "2026-11-20"})
+SCENARIOS = (
+    [], [QUALIFIED], [QUALIFIED, DEMO], [QUALIFIED, DEMO, INTERESTED],
+    [QUALIFIED, DEMO, INTERESTED, PROPOSAL], [QUALIFIED, DEMO, INTERESTED, PROPOSAL, AGREED],
+    [QUALIFIED, DEMO, INTERESTED, PROPOSAL, AGREED, REVIEWED],
+    [QUALIFIED, DEMO, INTERESTED, PROPOSAL, AGREED, REVIEWED, SIGNED],
+    [QUALIFIED, DEMO, INTERESTED, PROPOSAL, AGREED, REVIEWED, SIGNED, INVOICED],
+    [QUALIFIED, DEMO, INTERESTED, PROPOSAL, AGREED, REVIEWED, SIGNED, INVOICED, PAID],
+    [("Task_QualificationCall", {"contact_person": "Ivan", "result": "refused", "loss_reason": "No budget this year"})],
+    [QUALIFIED, DEMO, ("Task_Presentation", {"result": "refused", "loss_reason": "Chose a competitor"})],
+)
+
+
+def load_demo(platform: Reglament) -> dict[str, int]:
+    """Create what is missing of the demo organisation; returns counts of what was added."""
+    added = {"users": 0, "clients": 0, "cycles": 0}
+    existing = {a.login for a in platform.users()}
+    for login, name, roles, groups, locale in USERS:
+        if login not in existing:
+            platform.create_user(login, name, PASSWORD, roles, groups, locale)
+            added["users"] += 1
+    with platform.command() as s:
+        from engine.clients.records import ensure_segment
+
+        for segment in SEGMENTS:
+            ensure_segment(s, segment)
+        work_types.ensure_defaults(s)
+    head = platform.authenticate("head", PASSWORD)
+    for path in sorted(BPMN_DIR.glob("*.bpmn")):
+        platform.deploy(head, [regulations.SourceFile(path.name, path.read_bytes())])
+    from engine.demo.schemes import load_demo_scheme
+    from engine.demo.organisation import load_demo_organisation
+    from engine.demo.motivation import load_demo_motivation
+    from engine.demo.contacts import load_demo_contacts
+    from engine.demo.clients import load_demo_clients
+
+    added["schemes"] = load_demo_scheme(platform, head)
+    with platform.query() as s:
+        have_clients = repo.count_rows(s, Client)
+    if have_clients:
+        added.update(load_demo_clients(platform))
+        added.update(load_demo_contacts(platform, {a.login: a for a in platform.users()}))
+        added.update(load_demo_organisation(platform, head))
+        added.update(load_demo_motivation(platform, {a.login: a for a in platform.users()}, new_cycles=False))
+        return added
+    actors = {login: platform.authenticate(login, PASSWORD) for login, *_ in USERS}
+    rnd = random.Random(20261126)
+    for index, name in enumerate(CLIENTS):
+        owner = ("anna", "boris")[index % 2]
+        client = platform.create_client(head, name, SEGMENTS[index % 3], owner)
+        added["clients"] += 1
+        if index >= 24:
+            continue  # a few clients with no cycle yet
+        cycle = platform.start_cycle(actors[owner], client["id"], "new_client_sale")
+        added["cycles"] += 1
+        for element_id, values in SCENARIOS[index % len(SCENARIOS)]:
+            _complete(platform, actors, cycle["id"], element_id, dict(values), rnd)
+    added.update(load_demo_clients(platform))
+    added.update(load_demo_contacts(platform, actors))
+    added.update(load_demo_organisation(platform, head))
+    added.update(load_demo_motivation(platform, actors, new_cycles=True))
+    return added
+
+
+def _complete(platform: Reglament, actors: dict[str, Actor], cycle_id: int, element_id: str,
+              values: dict[str, object], rnd: random.Random) -> None:
+    with platform.query() as s:
+        task = next(t for t in repo.open_tasks_of_cycle(s, cycle_id) if t.element_id == element_id)
+        candidates = [task.assignee] if task.assignee else [
+            a.login for a in actors.values() if a.candidate_keys & set(task.candidate_groups)]
+    if "amount" in values:
+        values["amount"] = rnd.randrange(100, 500) * 1000  # deals a month's commission can be paid on
+    if "paid_amount" in values:  # the client pays the deal's amount
+        values["paid_amount"] = platform.cycle(actors["head"], cycle_id)["variables"].get("amount") or values["paid_amount"]
+    try:
+        platform.complete_task(actors[candidates[0]], task.id, values)
+    except ReglamentError as exc:  # pragma: no cover - demo data must load
+        raise RuntimeError(f"demo data could not complete {element_id}: {exc.message}") from exc

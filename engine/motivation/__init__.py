@@ -1,0 +1,1 @@
+"""Motivation: sales plans, schemes, payout rules, statements, reversals, what-if."""

@@ -1,0 +1,96 @@
+"""Reversals: the head records that a won cycle was cancelled or refunded.
+
+The reversal happens now; it takes the deal's commission back in the statement of the
+period it happens in (engine.indicators.landing_period: the next open period when that one
+is already locked for the manager). A cancellation takes back the whole deal (or the amount
+given); a refund takes back the refunded amount. The reversed amounts of a cycle never add up
+to more than its deal; a cancelled cycle cannot be reversed again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.regulation import cycles
+from engine.shared.access import HEADS, Actor, require
+from engine.shared.errors import InputInvalid, NotFound, TaskNotActionable
+from engine.motivation.indicators import to_decimal
+from storage import repositories as repo
+from storage.models import Cycle, Reversal
+
+KINDS = ("cancelled", "refunded")
+MAX_REASON = 300
+
+
+def record(session: Session, actor: Actor, cycle_id: int, kind: str, amount: str | None, reason: str,
+           now: datetime) -> Reversal:
+    require(actor, HEADS, "record cancellations and refunds")
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        raise NotFound(f"no cycle {cycle_id}")
+    if cycle.status != "won":
+        raise TaskNotActionable(f"cycle {cycle_id} is {cycle.status}: only a won cycle can be cancelled "
+                                "or refunded")
+    errors: dict[str, str] = {}
+    kind = (kind or "").strip()
+    if kind not in KINDS:
+        errors["kind"] = "must be cancelled or refunded"
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "is required"
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = f"must be at most {MAX_REASON} characters"
+    value = _amount(amount, kind == "refunded", errors)
+    earlier = list(repo.reversals_of_cycle(session, cycle_id))
+    deal = to_decimal((cycle.variables or {}).get("amount"))
+    if any(r.kind == "cancelled" and r.amount is None for r in earlier):
+        errors["kind"] = "the cycle was already cancelled as a whole"
+    elif deal is not None and earlier and value is None and kind == "cancelled":
+        # the rest of a partly refunded deal: recorded as that amount, so the clawbacks add up to the deal
+        left = deal - sum((r.amount or deal for r in earlier), Decimal(0))
+        if left <= 0:
+            errors["kind"] = "nothing is left of the deal to cancel"
+        else:
+            value = left
+    elif deal is not None and value is not None:
+        left = deal - sum((r.amount or deal for r in earlier), Decimal(0))
+        if value > left:
+            errors["amount"] = f"is more than what is left of the deal ({left:f})"
+    if errors:
+        raise InputInvalid("the reversal cannot be recorded: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
+                           {"fields": errors})
+    reversal = Reversal(cycle_id=cycle_id, at=now, kind=kind, amount=value, reason=reason, created_by=actor.login)
+    session.add(reversal)
+    rec = cycles.Recorder(session, cycle, actor.login, now)
+    rec.add("reversed", data={"kind": kind, "amount": None if value is None else str(value), "reason": reason})
+    rec.write()
+    session.flush()
+    return reversal
+
+
+def _amount(raw: str | None, required: bool, errors: dict[str, str]) -> Decimal | None:
+    text = (raw or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if not text:
+        if required:
+            errors["amount"] = "is required for a refund"
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        errors["amount"] = "must be an amount, like 150000 or 150000.50"
+        return None
+    if not value.is_finite() or value <= 0:
+        errors["amount"] = "must be more than zero"
+        return None
+    if value != value.quantize(Decimal("0.01")):
+        errors["amount"] = "may have at most two decimal places"
+        return None
+    return value
+
+
+def of_cycle(session: Session, cycle_id: int) -> list[dict[str, Any]]:
+    return [{"id": r.id, "at": r.at, "kind": r.kind, "amount": r.amount, "reason": r.reason,
+             "created_by": r.created_by} for r in repo.reversals_of_cycle(session, cycle_id)]

@@ -1,0 +1,1 @@
+"""Organization: segments, teams, absences, distribution of clients, hand-over."""

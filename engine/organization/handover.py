@@ -1,0 +1,232 @@
+"""Hand-over: the head moves clients (one, a list, or a manager's whole portfolio) to another
+manager, for good or for a period.
+
+What moves with a client: its owner; the open tasks of its cycles held by the old owner (tasks
+of other people stay where they are); the old owner's planned ad-hoc contacts with it; and the
+``owner`` variable of its active cycles, in the cycle's variables and in the workflow's data, so
+tasks the regulation creates later for ``${owner}`` go to the new owner too. Every moved client
+gets a client event "owner", every affected cycle a history event "handover", and the new owner
+a notification.
+
+A temporary hand-over (``returns_at``) is returned by ``return_due`` (the worker's sweep): the
+clients still owned by the substitute go back, with the same things moving back. Clients the
+head has meanwhile given to someone else stay there. When the original owner is no longer
+active the clients stay with the substitute and the hand-over becomes one for good.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.regulation import runtime
+from engine.shared.access import HEADS, SELLERS, Actor, require
+from engine.shared.errors import Forbidden, InputInvalid, NotFound
+from engine.notify.notifications import Note, notify
+from storage import repositories as repo
+from storage.models import Client, Cycle, Handover, User
+
+DONE, TEMPORARY, RETURNED = "done", "temporary", "returned"
+#: specs for return_due when the caller passes no cache of its own
+_SPECS = runtime.SpecCache(capacity=32)
+
+
+def hand_over(session: Session, specs: runtime.SpecCache, actor: Actor, from_login: str | None,
+              to_login: str | None, client_ids: Sequence[int] | None, returns_at: datetime | None,
+              reason: str | None, now: datetime) -> Handover:
+    """Move ``client_ids`` (all of the first manager's clients when None) to another manager,
+    for good or until ``returns_at``."""
+    require(actor, HEADS, "hand clients over")
+    errors: dict[str, str] = {}
+    old = _person(session, from_login, "from", errors)
+    new = _person(session, to_login, "to", errors)
+    if new is not None and (not new.active or not (new.role_set & SELLERS)):
+        errors["to"] = f"{new.login} is not an active manager"
+    if old is not None and new is not None and old.id == new.id:
+        errors["to"] = "must be someone other than the manager handing over"
+    if returns_at is not None and returns_at.tzinfo is None:
+        raise ValueError("returns_at must be an aware datetime")
+    if returns_at is not None and returns_at <= now:
+        errors["returns_at"] = "must be in the future"
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        errors["reason"] = "must be at most 300 characters"
+    clients: list[Client] = []
+    if old is not None:
+        clients = _clients_to_move(session, old, client_ids, errors)
+    if errors:
+        raise InputInvalid("the clients cannot be handed over: " +
+                           "; ".join(f"{k}: {v}" for k, v in errors.items()), {"fields": errors})
+    assert old is not None and new is not None
+    handover = Handover(from_user_id=old.id, to_user_id=new.id, client_ids=[c.id for c in clients],
+                        returns_at=returns_at, status=TEMPORARY if returns_at else DONE, reason=reason,
+                        created_by=actor.login, created_at=now)
+    session.add(handover)
+    session.flush()
+    _move(session, specs, clients, old, new, handover, actor.login, now, returning=False)
+    return handover
+
+
+def _person(session: Session, login: str | None, field: str, errors: dict[str, str]) -> User | None:
+    login = (login or "").strip().lower()
+    if not login:
+        errors[field] = "is required"
+        return None
+    user = repo.user_by_login(session, login)
+    if user is None:
+        errors[field] = f"no user {login!r}"
+    return user
+
+
+def _clients_to_move(session: Session, old: User, client_ids: Sequence[int] | None,
+                     errors: dict[str, str]) -> list[Client]:
+    if client_ids is None:
+        clients = list(repo.clients_of_owner(session, old.id))
+        if not clients:
+            errors["clients"] = f"{old.login} has no clients"
+        return clients
+    if not isinstance(client_ids, (list, tuple)) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in client_ids):
+        errors["clients"] = "must be a list of client ids"
+        return []
+    if not client_ids:
+        errors["clients"] = "choose at least one client"
+        return []
+    found = {c.id: c for c in repo.clients_by_ids(session, list(dict.fromkeys(client_ids)))}
+    foreign = [i for i in dict.fromkeys(client_ids)
+               if i not in found or found[i].owner_id != old.id or found[i].merged_into_id is not None]
+    if foreign:
+        errors["clients"] = f"not clients of {old.login}: {', '.join(map(str, foreign))}"
+    return list(found.values())
+
+
+def _move(session: Session, specs: runtime.SpecCache, clients: list[Client], old: User, new: User,
+          handover: Handover, actor_login: str | None, now: datetime, returning: bool) -> None:
+    if not clients:
+        return
+    ids = [c.id for c in clients]
+    until = handover.returns_at.isoformat() if handover.returns_at and not returning else None
+    common = {"from": old.login, "to": new.login, "reason": handover.reason, "until": until,
+              "handover_id": handover.id, "returned": returning}
+    cycles = repo.live_cycles_of_clients_for_update(session, ids)  # locks first, then the tasks
+    moved: dict[int, list[str]] = {}
+    for task in repo.open_tasks_of_clients(session, ids, old.login):
+        task.assignee = new.login
+        moved.setdefault(task.cycle_id, []).append(task.name)
+    for activity in repo.planned_activities_of_clients(session, ids, old.login):
+        activity.assignee = new.login
+    for client in clients:
+        client.owner_id, client.owner, client.updated_at = new.id, new, now
+    history: list[dict[str, Any]] = []
+    for cycle in cycles:
+        _rewrite_owner(session, specs, cycle, old.login, new.login)
+        history.append({"cycle_id": cycle.id, "client_id": cycle.client_id, "at": now, "type": "handover",
+                        "actor": actor_login, "task_id": None, "element_id": None, "task_name": None,
+                        "data": dict(common, tasks=moved.get(cycle.id, []))})
+    session.flush()
+    repo.add_history_events(session, history)
+    repo.add_client_events(session, [{"client_id": c.id, "at": now, "type": "owner", "actor": actor_login,
+                                      "data": dict(common, client=c.name)} for c in clients])
+    first = clients[0]
+    count = len(clients)
+    if returning:
+        title = f"Clients returned to you from {old.name}: {count}"
+    else:
+        title = f"Clients handed over to you from {old.name}: {count}"
+    notify(session, [Note(new.login, "client_assigned", f"handover:{handover.id}:{'back' if returning else 'to'}",
+                          title, f"/clients/{first.id}" if count == 1 else "/clients",
+                          dict(common, count=count, from_name=old.name,
+                               client=first.name if count == 1 else None,
+                               client_id=first.id if count == 1 else None))], now)
+
+
+def _rewrite_owner(session: Session, specs: runtime.SpecCache, cycle: Cycle, old: str, new: str) -> None:
+    """The cycle's ``owner`` variable, in its variables and in every task's data of its
+    workflow (so that a task the regulation creates later for ${owner} goes to the new one)."""
+    variables = dict(cycle.variables or {})
+    if variables.get("owner") == old:
+        variables["owner"] = new
+        cycle.variables = variables
+    spec_set = specs.get(cycle.version_id, lambda: repo.version_spec(session, cycle.version_id))
+    workflow = runtime.restore_workflow(spec_set, cycle.state)
+    changed = False
+    for process in (workflow, *workflow.subprocesses.values()):
+        for task in process.tasks.values():
+            if task.data.get("owner") == old:
+                task.data["owner"] = new
+                changed = True
+    if changed:
+        cycle.state = runtime.workflow_state(workflow)
+
+
+# ---------------------------------------------------------------- returns
+
+def return_due(session: Session, now: datetime, specs: runtime.SpecCache | None = None) -> int:
+    """Return the temporary hand-overs whose time has come; returns how many."""
+    due = repo.handovers_due(session, now)
+    for handover in due:
+        _give_back(session, specs or _SPECS, handover, None, now)
+    return len(due)
+
+
+def return_now(session: Session, specs: runtime.SpecCache, actor: Actor, handover_id: int,
+               now: datetime) -> Handover:
+    """The head ends a temporary hand-over early (the manager came back)."""
+    require(actor, HEADS, "return hand-overs")
+    handover = repo.handover_for_update(session, handover_id)
+    if handover is None:
+        raise NotFound(f"no hand-over {handover_id}")
+    if handover.status != TEMPORARY:
+        raise InputInvalid(f"hand-over {handover_id} is not temporary (it is {handover.status})")
+    _give_back(session, specs, handover, actor.login, now)
+    return handover
+
+
+def _give_back(session: Session, specs: runtime.SpecCache, handover: Handover, actor_login: str | None,
+               now: datetime) -> None:
+    original = session.get(User, handover.from_user_id)
+    substitute = session.get(User, handover.to_user_id)
+    assert original is not None and substitute is not None
+    if not original.active:
+        handover.status = DONE  # nobody to return to: the substitute keeps them
+        return
+    still = [c for c in repo.clients_by_ids(session, list(handover.client_ids or []))
+             if c.owner_id == substitute.id and c.merged_into_id is None]
+    _move(session, specs, still, substitute, original, handover, actor_login, now, returning=True)
+    handover.status = RETURNED
+
+
+# ---------------------------------------------------------------- reading
+
+def list_handovers(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    if not actor.reads_all:
+        raise Forbidden(f"{actor.login} may not see hand-overs")
+    rows = repo.handovers(session)
+    users = {u.id: u for u in repo.users(session)}
+    names = {c.id: c.name for c in repo.clients_by_ids(session, sorted({i for h in rows for i in h.client_ids[:5]}))}
+    return [handover_dict(h, users, names) for h in rows]
+
+
+def handover_dict(handover: Handover, users: dict[int, User], names: dict[int, str] | None = None
+                  ) -> dict[str, Any]:
+    names = names or {}
+    old, new = users.get(handover.from_user_id), users.get(handover.to_user_id)
+    return {"id": handover.id, "from": old.login if old else None, "from_name": old.name if old else None,
+            "to": new.login if new else None, "to_name": new.name if new else None,
+            "client_ids": list(handover.client_ids), "count": len(handover.client_ids),
+            "clients": [names[i] for i in handover.client_ids[:5] if i in names],
+            "returns_at": handover.returns_at.isoformat() if handover.returns_at else None,
+            "status": handover.status, "reason": handover.reason, "created_by": handover.created_by,
+            "created_at": handover.created_at.isoformat()}
+
+
+def portfolio(session: Session, actor: Actor, login: str) -> list[Client]:
+    """A manager's clients (for choosing which to hand over)."""
+    if not actor.reads_all:
+        raise Forbidden(f"{actor.login} may not see other managers' clients")
+    user = repo.user_by_login(session, (login or "").strip().lower())
+    if user is None:
+        raise NotFound(f"no user {login!r}")
+    return list(repo.clients_of_owner(session, user.id))

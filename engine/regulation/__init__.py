@@ -1,0 +1,1 @@
+"""The regulation core: BPMN diagrams, versions, the runtime, cycles, tasks, timers, decisions."""

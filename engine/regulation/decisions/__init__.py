@@ -1,0 +1,1 @@
+"""DMN decision tables and the FEEL subset they use."""

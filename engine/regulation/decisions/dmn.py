@@ -1,0 +1,519 @@
+"""DMN decision tables of our own: loaded from untrusted XML, evaluated without eval.
+
+SpiffWorkflow's DMN engine evaluates cells as Python, so motivation tables never reach
+it. ``load_table`` parses a DMN 1.1-1.3 document (Camunda Modeler and dmn-js write 1.3)
+with the hardened parser of engine/bpmn_xml.py, picks its decision table and checks
+every cell up front; ``DecisionTable.evaluate`` applies it to a dict of inputs.
+
+* Inputs: the ``inputExpression`` text, a variable name or a simple expression for the
+  safe evaluator (engine/expressions.py) over the given inputs.
+* Input entries: FEEL simple unary tests (engine/feel.py).
+* Output entries: FEEL literals, or simple expressions for the safe evaluator.
+* Hit policies: UNIQUE (the default), FIRST, ANY, PRIORITY, RULE ORDER, OUTPUT ORDER,
+  COLLECT with SUM, MIN, MAX, COUNT or no aggregation. A single-result policy with no
+  matching rule is an error (a payout never silently becomes nothing).
+* Numbers are Decimal throughout: literals as written, float inputs by their repr.
+
+Every problem is a DmnError (an InputInvalid, HTTP 422) naming the table and, where
+known, the rule, the input or output, and the cell text; ``details`` holds them apart.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+
+from engine.regulation import expressions
+from engine.regulation.decisions import feel
+from engine.regulation.xml import parse_document
+from engine.shared.errors import DmnError, ExpressionError, RegulationInvalid
+
+DMN_NAMESPACES = (
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",  # 1.1
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",   # 1.2
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",  # 1.3
+    "https://www.omg.org/spec/DMN/20211108/MODEL/",  # 1.4
+    "https://www.omg.org/spec/DMN/20230324/MODEL/",  # 1.5
+)
+HIT_POLICIES = ("UNIQUE", "FIRST", "ANY", "PRIORITY", "COLLECT", "RULE ORDER", "OUTPUT ORDER")
+SINGLE = ("UNIQUE", "FIRST", "ANY", "PRIORITY")
+AGGREGATIONS = ("SUM", "MIN", "MAX", "COUNT")
+NUMBER_TYPES = frozenset({"number", "integer", "long", "double", "decimal", "int", "float", "short"})
+TYPES = {**{t: "number" for t in NUMBER_TYPES}, "string": "string", "boolean": "boolean"}
+MAX_RULES = 5000
+MAX_COLUMNS = 100
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+
+
+# ----------------------------------------------------------------------------- model
+
+@dataclass(frozen=True)
+class Input:
+    number: int
+    id: str | None
+    label: str
+    expression: str
+    type_ref: str | None
+    #: the variables the expression reads
+    names: frozenset[str]
+
+    @property
+    def kind(self) -> str | None:
+        return TYPES.get((self.type_ref or "").lower())
+
+
+@dataclass(frozen=True)
+class Output:
+    number: int
+    id: str | None
+    name: str
+    label: str
+    type_ref: str | None
+    #: the output's allowed values in priority order (PRIORITY, OUTPUT ORDER)
+    priorities: tuple[Any, ...] = ()
+
+    @property
+    def kind(self) -> str | None:
+        return TYPES.get((self.type_ref or "").lower())
+
+
+@dataclass(frozen=True)
+class OutputEntry:
+    id: str | None
+    text: str
+    is_literal: bool
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    number: int
+    id: str | None
+    annotation: str
+    tests: tuple[feel.UnaryTests, ...]
+    entries: tuple[OutputEntry, ...]
+    test_ids: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """One rule that matched, with what it gave and why."""
+
+    rule: int
+    rule_id: str | None
+    annotation: str
+    outputs: dict[str, Any]
+    #: "attainment in [1..1.2)" (or "any" when every input entry is "-")
+    condition: str
+
+    def explain(self, table: str) -> str:
+        given = ", ".join(f"{name} {feel.show(value)}" for name, value in self.outputs.items())
+        text = f"table {table}, rule {self.rule}: {self.condition} → {given}"
+        return f"{text} ({self.annotation})" if self.annotation else text
+
+
+@dataclass(frozen=True)
+class Result:
+    table: str
+    hit_policy: str
+    aggregation: str | None
+    #: the evaluated input values, by input expression
+    inputs: dict[str, Any]
+    #: a dict of output name -> value; a list of them for COLLECT, RULE ORDER and OUTPUT
+    #: ORDER without aggregation
+    outputs: dict[str, Any] | list[dict[str, Any]]
+    matches: tuple[Match, ...]
+
+    @property
+    def rules(self) -> tuple[int, ...]:
+        """The numbers (1-based) of the rules that matched, in rule order."""
+        return tuple(sorted(m.rule for m in self.matches))
+
+    @property
+    def rule_ids(self) -> tuple[str | None, ...]:
+        return tuple(m.rule_id for m in sorted(self.matches, key=lambda m: m.rule))
+
+    @property
+    def annotations(self) -> tuple[str, ...]:
+        return tuple(m.annotation for m in sorted(self.matches, key=lambda m: m.rule))
+
+    @property
+    def value(self) -> Any:
+        """The only output's value of a single result (or aggregation); else the outputs."""
+        if isinstance(self.outputs, dict) and len(self.outputs) == 1:
+            return next(iter(self.outputs.values()))
+        return self.outputs
+
+    def explain(self) -> str:
+        """``table commission_rate, rule 4: attainment in [1..1.2) → rate 0.07 (...)``; one
+        line per rule that decided the result."""
+        if not self.matches:
+            return f"table {self.table}: no rule matches {_inputs_text(self.inputs)}"
+        lines = [m.explain(self.table) for m in self.matches]
+        if self.aggregation:
+            lines.append(f"table {self.table}: {self.aggregation} → {feel.show(self.value)}")
+        return "\n".join(lines)
+
+
+def _inputs_text(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{name}={feel.show(value)}" for name, value in values.items()) or "no inputs"
+
+
+def _rules_text(numbers: list[int]) -> str:
+    if len(numbers) == 2:
+        return f"rules {numbers[0]} and {numbers[1]} both"
+    return f"rules {', '.join(str(n) for n in numbers[:-1])} and {numbers[-1]} all"
+
+
+@dataclass(frozen=True)
+class DecisionTable:
+    name: str
+    decision_id: str | None
+    decision_name: str
+    hit_policy: str
+    aggregation: str | None
+    inputs: tuple[Input, ...]
+    outputs: tuple[Output, ...]
+    rules: tuple[Rule, ...]
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """Every variable the table reads, in input order."""
+        seen: dict[str, None] = {}
+        for inp in self.inputs:
+            for name in sorted(inp.names):
+                seen.setdefault(name, None)
+        return tuple(seen)
+
+    def error(self, message: str, **details: Any) -> DmnError:
+        return DmnError(f"table {self.name}: {message}", {"table": self.name, **details})
+
+    # -- evaluation
+    def evaluate(self, inputs: Mapping[str, Any]) -> Result:
+        """Apply the table; DmnError names a missing input, no match, an ambiguous match."""
+        variables = self._variables(inputs)
+        values = {inp.expression: self._input_value(inp, variables) for inp in self.inputs}
+        matched = [rule for rule in self.rules if self._matches(rule, values)]
+        if self.hit_policy in SINGLE:
+            return self._single(matched, values, variables)
+        return self._multiple(matched, values, variables)
+
+    def _variables(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return {str(k): feel.normalize(v) for k, v in inputs.items()}
+        except feel.FeelError as exc:
+            raise self.error(f"input {exc.message}") from None
+
+    def _input_value(self, inp: Input, variables: dict[str, Any]) -> Any:
+        missing = sorted(inp.names - variables.keys())
+        if missing:
+            raise self.error(f"missing input {', '.join(missing)}"
+                             + ("" if inp.expression in missing else f" (for input {inp.expression})"),
+                             input=inp.number, missing=missing)
+        if inp.expression in variables:
+            return variables[inp.expression]
+        try:
+            return feel.normalize(expressions.evaluate(inp.expression, variables, exact=True))
+        except (ExpressionError, feel.FeelError) as exc:
+            raise self.error(f"input {inp.number} ({inp.expression}): {exc.message}", input=inp.number) from None
+
+    def _matches(self, rule: Rule, values: dict[str, Any]) -> bool:
+        for inp, test in zip(self.inputs, rule.tests):
+            value = values[inp.expression]
+            try:
+                if not test.matches(value):
+                    return False
+            except feel.FeelTypeError:
+                raise self.error(f"rule {rule.number}: cannot compare {inp.expression}={feel.show(value)} "
+                                 f"with {test.text}", rule=rule.number, input=inp.number,
+                                 cell=test.text) from None
+        return True
+
+    def _outputs(self, rule: Rule, variables: dict[str, Any]) -> dict[str, Any]:
+        given: dict[str, Any] = {}
+        for out, entry in zip(self.outputs, rule.entries):
+            if entry.is_literal:
+                value = entry.value
+            else:
+                try:
+                    value = feel.normalize(expressions.evaluate(entry.text, variables, exact=True))
+                except (ExpressionError, feel.FeelError) as exc:
+                    raise self.error(f"rule {rule.number}, output {out.name}: {exc.message}",
+                                     rule=rule.number, output=out.name, cell=entry.text) from None
+                if feel.kind(value) == "other" or (out.kind and value is not None and feel.kind(value) != out.kind):
+                    raise self.error(f"rule {rule.number}, output {out.name}: {entry.text} gave "
+                                     f"{feel.show(value)}, not a {out.kind or 'number, string or boolean'}",
+                                     rule=rule.number, output=out.name, cell=entry.text)
+            given[out.name] = value
+        return given
+
+    def _match(self, rule: Rule, variables: dict[str, Any]) -> Match:
+        parts = [test.describe(inp.expression) for inp, test in zip(self.inputs, rule.tests) if not test.is_any]
+        return Match(rule.number, rule.id, rule.annotation, self._outputs(rule, variables),
+                     ", ".join(parts) or "any")
+
+    def _single(self, matched: list[Rule], values: dict[str, Any], variables: dict[str, Any]) -> Result:
+        if not matched:
+            raise self.error(f"no rule matches {_inputs_text(values)}", inputs=_shown(values))
+        numbers = [r.number for r in matched]
+        if self.hit_policy == "UNIQUE" and len(matched) > 1:
+            raise self.error(f"{_rules_text(numbers)} match {_inputs_text(values)} (hit policy UNIQUE)",
+                             rules=numbers, inputs=_shown(values))
+        if self.hit_policy == "FIRST":
+            chosen = self._match(matched[0], variables)
+        else:
+            matches = [self._match(rule, variables) for rule in matched]
+            if self.hit_policy == "ANY" and any(m.outputs != matches[0].outputs for m in matches[1:]):
+                raise self.error(f"{_rules_text(numbers)} match {_inputs_text(values)} with different "
+                                 "outputs (hit policy ANY)", rules=numbers, inputs=_shown(values))
+            chosen = min(matches, key=self._priority) if self.hit_policy == "PRIORITY" else matches[0]
+        return Result(self.name, self.hit_policy, None, values, dict(chosen.outputs), (chosen,))
+
+    def _priority(self, match: Match) -> tuple[int, ...]:
+        ranks = []
+        for out in self.outputs:
+            if not out.priorities:
+                continue
+            value = match.outputs[out.name]
+            if value not in out.priorities:
+                raise self.error(f"rule {match.rule}, output {out.name}: {feel.show(value)} is not one of "
+                                 f"its output values, so it has no priority", rule=match.rule, output=out.name)
+            ranks.append(out.priorities.index(value))
+        return tuple(ranks)
+
+    def _multiple(self, matched: list[Rule], values: dict[str, Any], variables: dict[str, Any]) -> Result:
+        matches = [self._match(rule, variables) for rule in matched]
+        if self.hit_policy == "OUTPUT ORDER":
+            matches.sort(key=self._priority)
+        if not self.aggregation:
+            return Result(self.name, self.hit_policy, None, values, [dict(m.outputs) for m in matches],
+                          tuple(matches))
+        out = self.outputs[0]
+        found = [m.outputs[out.name] for m in matches if m.outputs[out.name] is not None]
+        total: Any
+        if self.aggregation == "COUNT":
+            total = Decimal(len(matches))
+        elif any(feel.kind(v) != "number" for v in found):
+            raise self.error(f"{self.aggregation} needs numbers, rules {', '.join(str(m.rule) for m in matches)} "
+                             f"gave {', '.join(feel.show(v) for v in found)}", rules=[m.rule for m in matches])
+        elif self.aggregation == "SUM":
+            total = sum(found, Decimal(0))
+        elif found:
+            total = min(found) if self.aggregation == "MIN" else max(found)
+        else:
+            total = None
+        return Result(self.name, self.hit_policy, self.aggregation, values, {out.name: total}, tuple(matches))
+
+
+def _shown(values: Mapping[str, Any]) -> dict[str, str]:
+    return {name: feel.show(value) for name, value in values.items()}
+
+
+# ----------------------------------------------------------------------------- loading
+
+class _Loader:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def error(self, message: str, line: int | None = None, **details: Any) -> DmnError:
+        where = f" (line {line})" if line else ""
+        return DmnError(f"table {self.name}: {message}{where}", {"table": self.name, "line": line, **details})
+
+    def load(self, xml: str | bytes) -> DecisionTable:
+        try:
+            tree = parse_document(xml, "the file")
+        except RegulationInvalid as exc:
+            problem = exc.problems[0]
+            raise self.error(problem.message, problem.line) from None
+        root = tree.getroot()
+        qname = etree.QName(root)
+        if qname.namespace not in DMN_NAMESPACES or qname.localname != "definitions":
+            raise self.error(f"not a DMN document (the root element is {qname.localname!r} in "
+                             f"{qname.namespace or 'no namespace'}; expected definitions in the DMN 1.1-1.3 "
+                             "namespace)")
+        self.ns = qname.namespace
+        decision, table = self._pick(root)
+        return self._table(decision, table)
+
+    def q(self, local: str) -> str:
+        return f"{{{self.ns}}}{local}"
+
+    def _pick(self, root: etree._Element) -> tuple[etree._Element, etree._Element]:
+        found = [(d, d.find(self.q("decisionTable"))) for d in root.iterfind(self.q("decision"))]
+        tables = [(d, t) for d, t in found if t is not None]
+        if not tables:
+            raise self.error("the file has no decision table")
+        if len(tables) == 1:
+            return tables[0]
+        for decision, table in tables:
+            if self.name in (decision.get("id"), decision.get("name")):
+                return decision, table
+        names = ", ".join(d.get("id") or "?" for d, _ in tables)
+        raise self.error(f"the file has {len(tables)} decision tables ({names}); give the one to use "
+                         f"the id {self.name!r}")
+
+    def _text(self, el: etree._Element | None) -> str:
+        if el is None:
+            return ""
+        text = el.find(self.q("text"))
+        return (text.text or "").strip() if text is not None else ""
+
+    def _table(self, decision: etree._Element, table: etree._Element) -> DecisionTable:
+        hit_policy = (table.get("hitPolicy") or "UNIQUE").strip().upper()
+        if hit_policy not in HIT_POLICIES:
+            raise self.error(f"hit policy {hit_policy!r} is not supported; use "
+                             f"{', '.join(HIT_POLICIES)}", table.sourceline)
+        aggregation = (table.get("aggregation") or "").strip().upper() or None
+        if aggregation and (hit_policy != "COLLECT" or aggregation not in AGGREGATIONS):
+            raise self.error(f"aggregation {aggregation!r} is supported only with hit policy COLLECT, as "
+                             f"{', '.join(AGGREGATIONS)}", table.sourceline)
+        inputs = tuple(self._input(i, el) for i, el in enumerate(table.iterfind(self.q("input")), 1))
+        outputs = tuple(self._output(i, el) for i, el in enumerate(table.iterfind(self.q("output")), 1))
+        if not outputs:
+            raise self.error("the table has no output column", table.sourceline)
+        if len(inputs) > MAX_COLUMNS or len(outputs) > MAX_COLUMNS:
+            raise self.error(f"the table has more than {MAX_COLUMNS} columns", table.sourceline)
+        self._check_outputs(outputs, hit_policy, aggregation, table)
+        rules_el = table.findall(self.q("rule"))
+        if len(rules_el) > MAX_RULES:
+            raise self.error(f"the table has {len(rules_el)} rules; the limit is {MAX_RULES}")
+        rules = tuple(self._rule(n, el, inputs, outputs) for n, el in enumerate(rules_el, 1))
+        return DecisionTable(self.name, decision.get("id"), decision.get("name") or decision.get("id") or "",
+                             hit_policy, aggregation, inputs, outputs, rules)
+
+    def _input(self, number: int, el: etree._Element) -> Input:
+        label = (el.get("label") or "").strip()
+        expression_el = el.find(self.q("inputExpression"))
+        expression = self._text(expression_el)
+        where = f"input {number}" + (f" ({label})" if label else "")
+        if not expression:
+            raise self.error(f"{where} has no input expression: name the variable it reads", el.sourceline,
+                             input=number)
+        try:
+            expressions.check(expression)
+        except ExpressionError as exc:
+            raise self.error(f"{where}: {exc.message}", el.sourceline, input=number, cell=expression) from None
+        names = _names(expression)
+        type_ref = expression_el.get("typeRef") if expression_el is not None else None
+        return Input(number, el.get("id"), label or expression, expression, type_ref, names)
+
+    def _output(self, number: int, el: etree._Element) -> Output:
+        name = (el.get("name") or "").strip()
+        label = (el.get("label") or "").strip()
+        if not name:
+            raise self.error(f"output {number}{f' ({label})' if label else ''} has no name: give it the "
+                             "name of the value it produces (for example rate)", el.sourceline, output=number)
+        if not _IDENTIFIER.match(name):
+            raise self.error(f"output {number} is named {name!r}: use letters, digits and '_' only",
+                             el.sourceline, output=number)
+        priorities: tuple[Any, ...] = ()
+        values = el.find(self.q("outputValues"))
+        text = self._text(values)
+        if text:
+            try:
+                tests = feel.parse_unary_tests(text)
+            except feel.FeelError as exc:
+                raise self.error(f"output {name}: output values {text!r}: {exc.message}", el.sourceline,
+                                 output=name, cell=text) from None
+            if tests.negated or not all(isinstance(t, feel.Equals) for t in tests.tests):
+                raise self.error(f"output {name}: output values must be a list of literals, not {text!r}",
+                                 el.sourceline, output=name, cell=text)
+            priorities = tuple(t.literal for t in tests.tests)  # type: ignore[attr-defined]
+        return Output(number, el.get("id"), name, label or name, el.get("typeRef"), priorities)
+
+    def _check_outputs(self, outputs: tuple[Output, ...], hit_policy: str, aggregation: str | None,
+                       table: etree._Element) -> None:
+        names = [o.name for o in outputs]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise self.error(f"two outputs are named {twice[0]!r}", table.sourceline)
+        if hit_policy in ("PRIORITY", "OUTPUT ORDER") and not any(o.priorities for o in outputs):
+            raise self.error(f"hit policy {hit_policy} ranks rules by the output values listed in order "
+                             "(for example \"high\",\"medium\",\"low\"); no output lists them", table.sourceline)
+        if aggregation and len(outputs) != 1:
+            raise self.error(f"aggregation {aggregation} needs exactly one output column, the table has "
+                             f"{len(outputs)}", table.sourceline)
+
+    def _rule(self, number: int, el: etree._Element, inputs: tuple[Input, ...],
+              outputs: tuple[Output, ...]) -> Rule:
+        entries_in = el.findall(self.q("inputEntry"))
+        entries_out = el.findall(self.q("outputEntry"))
+        if len(entries_in) != len(inputs) or len(entries_out) != len(outputs):
+            raise self.error(f"rule {number} has {len(entries_in)} input and {len(entries_out)} output cells; "
+                             f"the table has {len(inputs)} inputs and {len(outputs)} outputs",
+                             el.sourceline, rule=number)
+        tests = tuple(self._test(number, inp, cell) for inp, cell in zip(inputs, entries_in))
+        given = tuple(self._entry(number, out, cell) for out, cell in zip(outputs, entries_out))
+        description = el.find(self.q("description"))
+        annotation = (description.text or "").strip() if description is not None else ""
+        if not annotation:
+            annotation = "; ".join(t for t in (self._text(a) for a in el.iterfind(self.q("annotationEntry"))) if t)
+        return Rule(number, el.get("id"), annotation, tests, given, tuple(c.get("id") for c in entries_in))
+
+    def _test(self, rule: int, inp: Input, cell: etree._Element) -> feel.UnaryTests:
+        text = self._text(cell)
+        where = f"rule {rule}, input {inp.expression}"
+        details = {"rule": rule, "input": inp.number, "cell": text, "cell_id": cell.get("id")}
+        try:
+            tests = feel.parse_unary_tests(text)
+        except feel.FeelError as exc:
+            raise self.error(f"{where}: unsupported FEEL {text!r}: {exc.message}", cell.sourceline,
+                             **details) from None
+        wrong = tests.literal_kinds() - {inp.kind, "null"} if inp.kind else set()
+        if wrong:
+            raise self.error(f"{where}: {text!r} tests a {sorted(wrong)[0]}, but the input is a {inp.kind}",
+                             cell.sourceline, **details)
+        return tests
+
+    def _entry(self, rule: int, out: Output, cell: etree._Element) -> OutputEntry:
+        text = self._text(cell)
+        where = f"rule {rule}, output {out.name}"
+        details = {"rule": rule, "output": out.name, "cell": text, "cell_id": cell.get("id")}
+        if _DECIMAL_COMMA.match(text):
+            raise self.error(f"{where}: {text!r}: write decimals with a point ({text.replace(',', '.')})",
+                             cell.sourceline, **details)
+        if not text:
+            return OutputEntry(cell.get("id"), text, True, None)
+        try:
+            is_literal, value = feel.parse_literal(text)
+        except feel.FeelError as exc:
+            raise self.error(f"{where}: {text!r}: {exc.message}", cell.sourceline, **details) from None
+        if is_literal:
+            if out.kind and value is not None and feel.kind(value) != out.kind:
+                raise self.error(f"{where}: {text!r} is a {feel.kind(value)}, but the output is a {out.kind}",
+                                 cell.sourceline, **details)
+            return OutputEntry(cell.get("id"), text, True, value)
+        try:
+            expressions.check(text)
+        except ExpressionError as exc:
+            raise self.error(f"{where}: unsupported expression {text!r}: {exc.message}", cell.sourceline,
+                             **details) from None
+        if isinstance(ast.parse(expressions.unwrap(text), mode="eval").body, (ast.Tuple, ast.List, ast.Dict,
+                                                                              ast.Set)):
+            raise self.error(f"{where}: {text!r} is not a single value", cell.sourceline, **details)
+        return OutputEntry(cell.get("id"), text, False)
+
+
+def _names(expression: str) -> frozenset[str]:
+    """The variables an (already checked) expression reads."""
+    tree = ast.parse(expressions.unwrap(expression), mode="eval")
+    known = set(expressions.FUNCTIONS) | set(expressions.CONSTANTS)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return frozenset(node.id for node in ast.walk(tree)
+                     if isinstance(node, ast.Name) and id(node) not in called and node.id not in known)
+
+
+def load_table(xml: str | bytes, name: str) -> DecisionTable:
+    """Parse and check a DMN decision table; DmnError names the table, rule and cell."""
+    return _Loader(name).load(xml)
+
+
+def check_table(xml: str | bytes, name: str) -> None:
+    """Raise DmnError if the table cannot be loaded."""
+    load_table(xml, name)

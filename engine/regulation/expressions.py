@@ -1,0 +1,250 @@
+"""Safe expressions for conditions, timers and DMN cells.
+
+Diagrams are untrusted input: they never reach Python's ``eval``. An expression
+is parsed to an AST, checked against a whitelist (no attribute access, no
+names starting with ``_``, calls only to a few pure functions) and evaluated by
+``simpleeval`` with the same restrictions. The Camunda 7 forms are accepted as
+written: ``${...}`` / ``#{...}`` wrappers, ``&&``, ``||``, ``!``, ``true``,
+``false``, ``null`` and bare ISO-8601 timer values (``PT48H``, ``R3/P1D``).
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from simpleeval import EvalWithCompoundTypes, InvalidExpression
+
+from engine.shared.errors import ExpressionError
+
+
+def _lower(value: Any) -> str:
+    return str(value).lower()
+
+
+def _upper(value: Any) -> str:
+    return str(value).upper()
+
+
+FUNCTIONS: dict[str, Any] = {
+    "len": len, "str": str, "int": int, "float": float, "bool": bool, "abs": abs,
+    "min": min, "max": max, "round": round, "sum": sum, "any": any, "all": all,
+    "lower": _lower, "upper": _upper,
+}
+CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None,
+                             "True": True, "False": False, "None": None}
+
+_ALLOWED_NODES: tuple[type[ast.AST], ...] = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.Add, ast.Sub, ast.Mult,
+    ast.Div, ast.FloorDiv, ast.Mod, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.Compare,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is,
+    ast.IsNot, ast.IfExp, ast.Name, ast.Load, ast.Constant, ast.Call, ast.Subscript,
+    ast.Slice, ast.List, ast.Tuple, ast.Dict, ast.Set,
+)
+
+_WRAPPED = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.DOTALL)
+_ISO_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+_ISO_DATETIME = r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+_TIMER_LITERAL = re.compile(
+    rf"^(R\d*/)?(({_ISO_DATETIME})/)?({_ISO_DURATION}|{_ISO_DATETIME})(/({_ISO_DURATION}|{_ISO_DATETIME}))?$"
+)
+
+
+def unwrap(expression: str) -> str:
+    """Strip a Camunda ``${...}`` wrapper and translate JUEL operators to Python."""
+    text = expression.strip()
+    match = _WRAPPED.match(text)
+    if match:
+        text = match.group("body").strip()
+    return _translate_operators(text)
+
+
+def _translate_operators(text: str) -> str:
+    out: list[str] = []
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            out.append(ch)
+            if ch == "\\" and i + 1 < len(text):
+                out.append(text[i + 1])
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        elif text.startswith("&&", i):
+            out.append(" and ")
+            i += 1
+        elif text.startswith("||", i):
+            out.append(" or ")
+            i += 1
+        elif ch == "!" and not text.startswith("!=", i):
+            out.append(" not ")
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out).strip()
+
+
+def timer_literal(expression: str) -> str | None:
+    """A bare ISO-8601 timer value as Camunda writes it, or None."""
+    text = expression.strip()
+    for quote in ("'", '"'):
+        if len(text) > 1 and text[0] == quote and text[-1] == quote:
+            text = text[1:-1]
+    return text if _TIMER_LITERAL.match(text) else None
+
+
+MAX_EXPRESSION_LENGTH = 2000
+MAX_DEPTH = 40
+
+
+@lru_cache(maxsize=4096)
+def _compile(expression: str) -> ast.Expression:
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(f"Expression {expression[:40]!r}... is {len(expression)} characters long; "
+                              f"the limit is {MAX_EXPRESSION_LENGTH}")
+    python = unwrap(expression)
+    if not python:
+        raise ExpressionError("The expression is empty")
+    try:
+        tree = ast.parse(python, mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"Syntax error in expression {expression!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(f"Expression {expression[:40]!r}... is nested too deeply") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(f"Expression {expression[:40]!r}... is nested more than {MAX_DEPTH} levels deep")
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(
+                f"Expression {expression!r} uses {_describe(node)}, which is not allowed "
+                "(use variables, literals, comparisons, and/or/not, arithmetic and "
+                f"the functions {', '.join(sorted(FUNCTIONS))})"
+            )
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
+            raise ExpressionError(f"Expression {expression!r} uses the name {node.id!r}: names may not start with '_'")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 10000:
+            raise ExpressionError(f"Expression {expression[:40]!r}... has a string literal over 10,000 characters")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                raise ExpressionError(
+                    f"Expression {expression!r} calls {ast.unparse(node.func)!r}; only "
+                    f"{', '.join(sorted(FUNCTIONS))} may be called"
+                )
+            if node.keywords:
+                raise ExpressionError(f"Expression {expression!r}: keyword arguments are not allowed")
+    return tree
+
+
+def _depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _describe(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return f"attribute access ('.{node.attr}')"
+    if isinstance(node, (ast.Lambda,)):
+        return "a lambda"
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        return "a comprehension"
+    if isinstance(node, ast.NamedExpr):
+        return "an assignment"
+    return f"a {type(node).__name__} node"
+
+
+def check(expression: str, timer: bool = False) -> None:
+    """Raise ExpressionError if the expression could not be evaluated safely."""
+    if timer and timer_literal(expression) is not None:
+        return
+    _compile(expression)
+
+
+def _safe_mod(left: Any, right: Any) -> Any:
+    if isinstance(left, (str, bytes)):
+        raise ExpressionError("string formatting with % is not allowed in expressions")
+    return left % right
+
+
+class _Evaluator(EvalWithCompoundTypes):
+    def __init__(self, names: dict[str, Any]) -> None:
+        super().__init__(functions=dict(FUNCTIONS), names=names)
+        self.operators[ast.Mod] = _safe_mod
+        for forbidden in (ast.Attribute, ast.Assign, ast.AugAssign, ast.Import,
+                          ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda):
+            self.nodes.pop(forbidden, None)
+
+
+def exact_number(value: Any) -> Any:
+    """A float as the Decimal it was written as (``0.07`` -> ``Decimal("0.07")``); others as they are."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ExpressionError(f"{value} is not a number that money can be counted in")
+        return Decimal(repr(value))
+    return value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _exact_operator(apply: Any, divides: bool = False) -> Any:
+    def exact(left: Any, right: Any) -> Any:
+        if _is_number(left) and _is_number(right):
+            if divides or isinstance(left, (float, Decimal)) or isinstance(right, (float, Decimal)):
+                return apply(Decimal(exact_number(left)), Decimal(exact_number(right)))
+        return apply(left, right)
+
+    return exact
+
+
+class _ExactEvaluator(_Evaluator):
+    """Numbers for money: literals with a point are Decimals, arithmetic never goes through float."""
+
+    def __init__(self, names: dict[str, Any]) -> None:
+        super().__init__(names)
+        for node, apply in ((ast.Add, self.operators[ast.Add]), (ast.Sub, operator.sub),
+                            (ast.Mult, self.operators[ast.Mult]), (ast.FloorDiv, operator.floordiv),
+                            (ast.Mod, _safe_mod)):
+            self.operators[node] = _exact_operator(apply)
+        self.operators[ast.Div] = _exact_operator(operator.truediv, divides=True)
+
+    def _eval_constant(self, node: ast.Constant) -> Any:  # type: ignore[override]
+        return exact_number(super()._eval_constant(node))
+
+
+def evaluate(expression: str, variables: dict[str, Any], timer: bool = False, exact: bool = False) -> Any:
+    """Evaluate an expression over cycle variables; never runs arbitrary code.
+
+    ``exact``: numbers as Decimal (literals ``0.07`` are read as written, ``1/3`` divides in
+    Decimal, float variables are taken by their shortest repr), for money and rates."""
+    if timer:
+        literal = timer_literal(expression)
+        if literal is not None:
+            return literal
+    tree = _compile(expression)
+    names = dict(CONSTANTS)
+    names.update(variables)
+    try:
+        evaluator = _ExactEvaluator(names) if exact else _Evaluator(names)
+        result = evaluator.eval(unwrap(expression), previously_parsed=tree.body)
+        return exact_number(result) if exact else result
+    except InvalidExpression as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        raise ExpressionError(f"Cannot evaluate {expression!r}: {message}") from None
+    except ExpressionError:
+        raise
+    except Exception as exc:  # a TypeError, ZeroDivisionError... from the diagram's own logic
+        raise ExpressionError(f"Cannot evaluate {expression!r}: {type(exc).__name__}: {exc}") from None

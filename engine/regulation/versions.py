@@ -1,0 +1,263 @@
+"""Deploying regulations: validate, pre-check, store an immutable version."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine.regulation import xml as bpmn_xml
+from engine.regulation import diff as diagram_diff
+from engine.regulation import runtime
+from engine.shared.access import PROCESS_OWNERS, Actor, require
+from engine.regulation.parser import RegulationParser
+from engine.shared.errors import NotFound, Problem, RegulationInvalid
+from storage import repositories as repo
+from storage.models import Regulation, RegulationVersion
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Deployed:
+    key: str
+    name: str
+    version: int
+    created: bool  # False when the XML was unchanged and the latest version was kept
+    executable: bool = True
+    problems: tuple[Problem, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "name": self.name, "version": self.version, "created": self.created,
+                "executable": self.executable, "problems": [p.as_dict() for p in self.problems]}
+
+
+@dataclass
+class Compiled:
+    key: str
+    name: str
+    xml: str
+    dmn: list[str]
+    specs: dict[str, Any] | None
+    stages: list[str]
+    digest: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def executable(self) -> bool:
+        return self.specs is not None
+
+
+def _read(files: list[SourceFile]) -> tuple[SourceFile, etree._ElementTree, list[tuple[SourceFile, etree._ElementTree]]]:
+    """Parse every file safely; exactly one must be BPMN, the others DMN."""
+    bpmn_docs: list[tuple[SourceFile, etree._ElementTree]] = []
+    dmn_docs: list[tuple[SourceFile, etree._ElementTree]] = []
+    for f in files:
+        tree = bpmn_xml.parse_document(f.content, f.name)
+        (dmn_docs if bpmn_xml.is_dmn(tree) else bpmn_docs).append((f, tree))
+    if len(bpmn_docs) != 1:
+        raise RegulationInvalid([Problem(None, f"a regulation is one BPMN file (with any DMN files); "
+                                         f"got {len(bpmn_docs)} BPMN files")])
+    return bpmn_docs[0][0], bpmn_docs[0][1], dmn_docs
+
+
+def compile_regulation(files: list[SourceFile], session: Session | None = None,
+                       keep_if_not_executable: bool = False) -> Compiled:
+    """Parse, inspect and compile one regulation (a BPMN file plus DMN files).
+
+    With ``keep_if_not_executable`` a well-formed BPMN document that cannot run here comes
+    back without specs and with its problems, to be stored for viewing and export.
+    Unsafe or unreadable files are always refused.
+    """
+    source, original, dmn_docs = _read(files)
+    xml = etree.tostring(original, encoding="unicode")
+    tree = bpmn_xml.camunda_dialect(original)
+    try:
+        facts = bpmn_xml.inspect(tree, source.name)
+    except RecursionError:
+        raise RegulationInvalid([Problem(None, f"{source.name} is nested too deeply to read")]) from None
+    dmn = [etree.tostring(t, encoding="unicode") for _, t in dmn_docs]
+    digest = hashlib.sha256("\x00".join([xml, *dmn]).encode("utf-8")).hexdigest()
+    try:
+        if not facts.process_names and not facts.problems:
+            raise RegulationInvalid([Problem(None, f"{source.name} has no process")])
+        key, specs = _compile(source, tree, dmn_docs, facts, session)
+    except RegulationInvalid as exc:
+        if not keep_if_not_executable or bpmn_xml.is_bpmn(tree) is False:
+            raise
+        key = _display_key(tree, facts, source.name)
+        return Compiled(key=key, name=_display_name(tree, facts, key), xml=xml, dmn=dmn, specs=None,
+                        stages=facts.stages.get(key, []), digest=digest, problems=exc.problems)
+    return Compiled(key=key, name=facts.process_names.get(key) or key, xml=xml, dmn=dmn, specs=specs,
+                    stages=facts.stages.get(key, []), digest=digest)
+
+
+def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[SourceFile, etree._ElementTree]],
+             facts: bpmn_xml.DocumentFacts, session: Session | None) -> tuple[str, dict[str, Any]]:
+    if facts.problems:
+        raise RegulationInvalid(facts.problems)
+    main = [p for p in facts.executable if p not in facts.called]
+    if not main:
+        raise RegulationInvalid([Problem(None, f"{source.name} has no executable process "
+                                         "(set isExecutable=\"true\" on the process to run)")])
+    if len(main) > 1:
+        raise RegulationInvalid([Problem(main[1], f"{source.name} has {len(main)} executable "
+                                         f"top-level processes ({', '.join(main)}); a regulation "
+                                         "runs one: mark the others non-executable or call them "
+                                         "from the main process")])
+    key = main[0]
+    parser = RegulationParser()
+    try:
+        for dmn_source, dmn_tree in dmn_docs:
+            parser.add_dmn_xml(dmn_tree.getroot(), filename=dmn_source.name)
+        parser.add_bpmn_xml(tree, filename=source.name)
+        missing = sorted(c for c in facts.called if c not in facts.process_names)
+        for called in missing:
+            _add_deployed_process(parser, session, called)
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except RegulationInvalid:
+        raise
+    except ValidationException as exc:
+        raise RegulationInvalid([_problem_from_validation(exc, tree)]) from None
+    except SpiffWorkflowException as exc:
+        raise RegulationInvalid([Problem(None, f"SpiffWorkflow cannot use this diagram: {exc}")]) from None
+    except (KeyError, IndexError, AttributeError, TypeError, ValueError, AssertionError, RecursionError) as exc:
+        raise RegulationInvalid([Problem(None, f"the diagram uses a construct Reglament cannot run "
+                                         f"({type(exc).__name__}: {exc})")]) from None
+    return key, runtime.specs_to_dict(spec, subprocess_specs)
+
+
+_KEY_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _display_key(tree: etree._ElementTree, facts: bpmn_xml.DocumentFacts, filename: str) -> str:
+    for candidate in (*facts.executable, *facts.process_names, tree.getroot().get("id") or "",
+                      filename.rsplit(".", 1)[0]):
+        key = _KEY_CHARS.sub("_", candidate).strip("_")
+        if key:
+            return key[:200]
+    return "diagram"
+
+
+def _display_name(tree: etree._ElementTree, facts: bpmn_xml.DocumentFacts, key: str) -> str:
+    root = tree.getroot()
+    for el in root.iter(f"{{{bpmn_xml.BPMN_NS}}}participant"):
+        if el.get("name"):
+            return str(el.get("name"))[:300]
+    named = [n for n in facts.process_names.values() if n]
+    return (named[0] if named else root.get("name") or key)[:300]
+
+
+def _add_deployed_process(parser: RegulationParser, session: Session | None, key: str) -> None:
+    regulation = repo.regulation_by_key(session, key) if session is not None else None
+    if regulation is None:
+        raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is neither in "
+                                         "this file nor a deployed regulation")])
+    latest = repo.version(session, regulation.id, regulation.latest_version)  # type: ignore[arg-type]
+    if latest is None or not latest.executable:
+        raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is stored as a "
+                                         "diagram only and cannot run")])
+    called = bpmn_xml.camunda_dialect(bpmn_xml.parse_document(latest.xml.encode("utf-8"), f"{key}.bpmn"))
+    problems = bpmn_xml.inspect(called, f"{key}.bpmn").problems
+    if problems:
+        raise RegulationInvalid(problems)
+    parser.add_bpmn_xml(called, filename=f"{key}.bpmn")
+
+
+def _problem_from_validation(exc: ValidationException, tree: etree._ElementTree) -> Problem:
+    element_id = getattr(exc, "id", None) or None
+    line = None
+    if element_id:
+        found = tree.getroot().xpath("//*[@id=$id]", id=element_id)
+        if found:
+            line = found[0].sourceline
+    message = str(exc.args[0]) if exc.args else str(exc)
+    return Problem(element_id, message, line=line, element_name=getattr(exc, "name", None) or None)
+
+
+def deploy(session: Session, actor: Actor, files: list[SourceFile],
+           keep_if_not_executable: bool = False) -> Deployed:
+    require(actor, PROCESS_OWNERS, "deploy regulations")
+    compiled = compile_regulation(files, session, keep_if_not_executable)
+    regulation = repo.regulation_by_key(session, compiled.key)
+    if regulation is None:
+        regulation = Regulation(key=compiled.key, name=compiled.name, latest_version=0)
+        session.add(regulation)
+        session.flush()
+    else:
+        latest = repo.version(session, regulation.id, regulation.latest_version)
+        if latest is not None and latest.xml_sha256 == compiled.digest:
+            return Deployed(regulation.key, regulation.name, latest.number, created=False,
+                            executable=latest.executable,
+                            problems=tuple(Problem(**p) for p in latest.problems))
+    regulation.latest_version += 1
+    regulation.name = compiled.name
+    regulation.executable = compiled.executable
+    session.add(RegulationVersion(
+        regulation_id=regulation.id, number=regulation.latest_version, xml=compiled.xml,
+        xml_sha256=compiled.digest, dmn=compiled.dmn, spec=compiled.specs, stages=compiled.stages,
+        executable=compiled.executable, problems=[p.as_dict() for p in compiled.problems],
+        created_by=actor.login))
+    session.flush()
+    return Deployed(regulation.key, regulation.name, regulation.latest_version, created=True,
+                    executable=compiled.executable, problems=tuple(compiled.problems))
+
+
+def latest_version(session: Session, key: str) -> RegulationVersion:
+    found = repo.latest_version(session, key)
+    if found is None:
+        raise NotFound(f"no regulation {key!r}; deploy it first")
+    if not found.executable:
+        raise RegulationInvalid([Problem(None, f"regulation {key!r} version {found.number} is stored "
+                                         "as a diagram only and cannot run")] +
+                                [Problem(**p) for p in found.problems])
+    return found
+
+
+def list_regulations(session: Session) -> list[dict[str, Any]]:
+    return [{"key": r.key, "name": r.name, "version": r.latest_version, "executable": r.executable}
+            for r in repo.regulations(session)]
+
+
+def _regulation(session: Session, key: str) -> Regulation:
+    regulation = repo.regulation_by_key(session, key)
+    if regulation is None:
+        raise NotFound(f"no regulation {key!r}")
+    return regulation
+
+
+def version_dict(v: RegulationVersion) -> dict[str, Any]:
+    return {"version": v.number, "created_at": v.created_at.isoformat(), "created_by": v.created_by,
+            "executable": v.executable, "problems": v.problems, "stages": v.stages}
+
+
+def list_versions(session: Session, key: str) -> dict[str, Any]:
+    regulation = _regulation(session, key)
+    return {"key": regulation.key, "name": regulation.name, "version": regulation.latest_version,
+            "executable": regulation.executable,
+            "versions": [version_dict(v) for v in repo.versions(session, regulation.id)]}
+
+
+def get_version(session: Session, key: str, number: int) -> RegulationVersion:
+    found = repo.version(session, _regulation(session, key).id, number)
+    if found is None:
+        raise NotFound(f"regulation {key!r} has no version {number}")
+    return found
+
+
+def version_xml(session: Session, key: str, number: int) -> str:
+    return get_version(session, key, number).xml
+
+
+def compare(session: Session, key: str, old: int, new: int) -> diagram_diff.DiagramDiff:
+    return diagram_diff.diff(version_xml(session, key, old), version_xml(session, key, new))

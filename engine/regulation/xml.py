@@ -1,0 +1,294 @@
+"""Hardened XML reading and Reglament's own checks of a BPMN document.
+
+Diagrams are untrusted. They are parsed with no DTD, no entities and no
+network, under a size limit, and inspected before SpiffWorkflow sees them:
+anything that would run code (script and service tasks, listeners, Java
+delegates, pre/post scripts) is refused, every expression is pre-checked by the
+safe evaluator, and user tasks must say who does them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from engine.regulation import expressions
+from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+DMN_NAMESPACES = (
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+)
+NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+OUTCOMES = ("won", "lost")
+FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "readonly")
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
+_ASSIGNEE_EXPRESSION = re.compile(r"^\$\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}$")
+
+_CODE_ELEMENTS = {
+    "scriptTask": "script tasks run code, which uploaded regulations may not do; "
+    "replace it with a user task or a business rule (DMN) task",
+    "serviceTask": "service tasks call code or external systems, which uploaded regulations "
+    "may not do; replace it with a user task",
+}
+_CODE_ATTRIBUTES = ("class", "expression", "delegateExpression")
+_CODE_EXTENSIONS = {
+    "executionListener": "execution listeners run code",
+    "taskListener": "task listeners run code",
+    "script": "embedded scripts run code",
+    "connector": "connectors call external systems",
+    "inputOutput": "input/output mappings are not supported; use form fields and cycle variables",
+}
+
+
+def _tag(el: etree._Element) -> tuple[str, str]:
+    qname = etree.QName(el)
+    return qname.namespace or "", qname.localname
+
+
+def parse_document(data: bytes | str, filename: str = "diagram") -> etree._ElementTree:
+    """Parse XML safely; raise RegulationInvalid naming what is wrong."""
+    if isinstance(data, str):
+        # A str has lost its bytes; drop a declaration that would name another encoding.
+        data = re.sub(r"^\s*<\?xml[^>]*\?>", "", data, count=1).encode("utf-8")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise RegulationInvalid([Problem(None, f"{filename} is {len(data):,} bytes; "
+                                         f"the limit is {MAX_DOCUMENT_BYTES:,} bytes")])
+    if not data.strip():
+        raise RegulationInvalid([Problem(None, f"{filename} is empty")])
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        raise RegulationInvalid([Problem(None, f"{filename} declares a DTD or entities, "
+                                         "which are refused for safety; remove the <!DOCTYPE> block")])
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             dtd_validation=False, huge_tree=False, remove_pis=True)
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, parser))
+    except etree.XMLSyntaxError as exc:
+        raise RegulationInvalid([Problem(None, f"{filename} is not well-formed XML: {exc.msg}",
+                                         line=exc.lineno)]) from None
+    except ValueError as exc:
+        raise RegulationInvalid([Problem(None, f"{filename} cannot be read: {exc}")]) from None
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # whatever the encoding
+        raise RegulationInvalid([Problem(None, f"{filename} declares a DTD or entities, "
+                                         "which are refused for safety; remove the <!DOCTYPE> block")])
+    return tree
+
+
+ACTIVITI_NS = "http://activiti.org/bpmn"
+
+
+def camunda_dialect(tree: etree._ElementTree) -> etree._ElementTree:
+    """The document as Camunda 7 reads it: Activiti's extension namespace is Camunda's.
+
+    The stored XML keeps the original namespace; only the copy that is inspected and
+    compiled is rewritten.
+    """
+    if not any(ACTIVITI_NS in (el.nsmap or {}).values() for el in tree.getroot().iter() if isinstance(el.tag, str)):
+        return tree
+    text = etree.tostring(tree, encoding="unicode").replace(ACTIVITI_NS, CAMUNDA_NS)
+    return parse_document(text)
+
+
+def is_bpmn(tree: etree._ElementTree) -> bool:
+    return _tag(tree.getroot()) == (BPMN_NS, "definitions")
+
+
+def is_dmn(tree: etree._ElementTree) -> bool:
+    return etree.QName(tree.getroot()).namespace in DMN_NAMESPACES
+
+
+@dataclass
+class DocumentFacts:
+    """What Reglament needs to know of a BPMN document besides SpiffWorkflow's spec."""
+
+    executable: list[str] = field(default_factory=list)
+    process_names: dict[str, str] = field(default_factory=dict)
+    stages: dict[str, list[str]] = field(default_factory=dict)
+    called: set[str] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    lane_members: set[str] | None = None
+
+
+def _problem(el: etree._Element, message: str) -> Problem:
+    return Problem(el.get("id"), message, line=el.sourceline, element_name=el.get("name"))
+
+
+def inspect(tree: etree._ElementTree, filename: str = "diagram") -> DocumentFacts:
+    root = tree.getroot()
+    facts = DocumentFacts()
+    if _tag(root) != (BPMN_NS, "definitions"):
+        facts.problems.append(Problem(None, f"{filename} is not a BPMN 2.0 document "
+                                      f"(root element is {etree.QName(root).localname!r}, "
+                                      "expected bpmn:definitions)", line=root.sourceline))
+        return facts
+    for process in root.iterfind("bpmn:process", NS):
+        pid = process.get("id") or ""
+        if process.get("isExecutable", "false").lower() == "true" and not _PROCESS_ID.match(pid):
+            facts.problems.append(_problem(process, "the process id becomes the regulation's key: use at most "
+                                           "200 letters, digits, '_', '-' or '.', starting with a letter"))
+        facts.process_names[pid] = (process.get("name") or pid)[:300]
+        if process.get("isExecutable", "false").lower() == "true":
+            facts.executable.append(pid)
+        stages = process.findall("bpmn:extensionElements/camunda:properties/camunda:property[@name='stages']", NS)
+        if stages:
+            facts.stages[pid] = [s.strip() for s in (stages[0].get("value") or "").split(",") if s.strip()]
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        _check_element(el, facts)
+    return facts
+
+
+#: task spec names SpiffWorkflow uses itself; a diagram element with such an id would replace them
+RESERVED_IDS = ("Start", "End")
+_RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
+
+
+def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
+    ns, local = _tag(el)
+    el_id = el.get("id") or ""
+    if ns == BPMN_NS and (el_id in RESERVED_IDS or el_id.endswith(_RESERVED_SUFFIXES)):
+        facts.problems.append(_problem(el, f"the id {el_id!r} is reserved by the workflow engine; "
+                                       f"rename the element (for example {local}_{el_id})"))
+    if ns == BPMN_NS:
+        if local in _CODE_ELEMENTS:
+            facts.problems.append(_problem(el, f"{local} refused: {_CODE_ELEMENTS[local]}"))
+        for attr in _CODE_ATTRIBUTES:
+            if el.get(f"{{{CAMUNDA_NS}}}{attr}") is not None and local not in _CODE_ELEMENTS:
+                facts.problems.append(_problem(el, f"camunda:{attr} refused: it would run code"))
+        if el.get(f"{{{CAMUNDA_NS}}}type") == "external":
+            facts.problems.append(_problem(el, "external tasks are refused: they call outside workers"))
+        if local == "userTask":
+            _check_user_task(el, facts)
+        elif local in ("task", "manualTask") and _in_executable_process(el) and not _in_lane(el, facts):
+            facts.problems.append(_problem(el, f"{local} is work for a person, but it has no lane: nobody "
+                                           "would see it; make it a user task with an assignee or "
+                                           "candidate group, or put it in a lane"))
+        elif local == "sequenceFlow":
+            for cond in el.iterfind("bpmn:conditionExpression", NS):
+                if (cond.get("language") or "").lower() not in ("", "python", "juel", "${}"):
+                    facts.problems.append(_problem(el, f"condition language {cond.get('language')!r} "
+                                                   "is not supported; write a plain expression"))
+                    continue
+                _check_expression(el, cond.text or "", "condition", facts)
+        elif local == "timerEventDefinition":
+            event = el.getparent()
+            for kind in ("timeDuration", "timeDate", "timeCycle"):
+                for value in el.iterfind(f"bpmn:{kind}", NS):
+                    _check_expression(event, value.text or "", f"timer {kind}", facts, timer=True)
+        elif local == "endEvent":
+            outcome = _property(el, "outcome")
+            if outcome is not None and outcome not in OUTCOMES:
+                facts.problems.append(_problem(el, f"outcome {outcome!r} is not known; use 'won' or 'lost'"))
+        elif local == "callActivity":
+            called = el.get("calledElement")
+            if not called:
+                facts.problems.append(_problem(el, "call activity has no calledElement"))
+            else:
+                facts.called.add(called)
+        elif local in ("completionCondition", "loopCardinality", "loopCondition"):
+            _check_expression(_owner(el.getparent() if el.getparent() is not None else el), el.text or "",
+                              local, facts)
+    elif ns == CAMUNDA_NS and local in _CODE_EXTENSIONS:
+        owner = _owner(el)
+        facts.problems.append(_problem(owner, f"camunda:{local} refused: {_CODE_EXTENSIONS[local]}"))
+    elif ns == SPIFF_NS and local in ("preScript", "postScript", "serviceTaskOperator"):
+        owner = _owner(el)
+        facts.problems.append(_problem(owner, f"spiffworkflow:{local} refused: it would run code"))
+
+
+def _owner(el: etree._Element) -> etree._Element:
+    node = el
+    while node is not None and (node.get("id") is None or _tag(node)[0] != BPMN_NS):
+        node = node.getparent()
+    return node if node is not None else el
+
+
+def _property(el: etree._Element, name: str) -> str | None:
+    for prop in el.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
+        if prop.get("name") == name:
+            return prop.get("value")
+    return None
+
+
+def _check_expression(el: etree._Element, text: str, what: str, facts: DocumentFacts,
+                      timer: bool = False) -> None:
+    if not text.strip():
+        facts.problems.append(_problem(el, f"{what} is empty"))
+        return
+    try:
+        expressions.check(text, timer=timer)
+    except ExpressionError as exc:
+        facts.problems.append(_problem(el, f"{what}: {exc.message}"))
+
+
+def _in_executable_process(el: etree._Element) -> bool:
+    node = el.getparent()
+    while node is not None and _tag(node) != (BPMN_NS, "process"):
+        node = node.getparent()
+    return node is not None and (node.get("isExecutable") or "").lower() == "true"
+
+
+def _in_lane(el: etree._Element, facts: DocumentFacts) -> bool:
+    if facts.lane_members is None:  # collected once per document
+        root = el.getroottree().getroot()
+        facts.lane_members = {(ref.text or "").strip() for ref in root.iter(f"{{{BPMN_NS}}}flowNodeRef")}
+    return el.get("id") in facts.lane_members
+
+
+def _check_user_task(el: etree._Element, facts: DocumentFacts) -> None:
+    assignee = el.get(f"{{{CAMUNDA_NS}}}assignee")
+    groups = el.get(f"{{{CAMUNDA_NS}}}candidateGroups")
+    users = el.get(f"{{{CAMUNDA_NS}}}candidateUsers")
+    if assignee and "${" in assignee and not _ASSIGNEE_EXPRESSION.match(assignee.strip()):
+        facts.problems.append(_problem(el, f"assignee {assignee!r} must be a login or a variable "
+                                       "like ${owner}"))
+    if not (assignee or groups or users) and not _in_lane(el, facts):
+        facts.problems.append(_problem(el, "user task has no assignee, no candidate group and no "
+                                       "lane: nobody would see it; set camunda:assignee or "
+                                       "camunda:candidateGroups, or put it in a lane"))
+    due = el.get(f"{{{CAMUNDA_NS}}}dueDate")
+    if due and "${" in due:
+        _check_expression(el, due, "due date", facts)
+    _check_form(el, facts)
+
+
+def _check_form(el: etree._Element, facts: DocumentFacts) -> None:
+    seen: set[str] = set()
+    for fld in el.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", NS):
+        fid = fld.get("id") or ""
+        label = f"form field {fid!r}"
+        if not _IDENTIFIER.match(fid):
+            facts.problems.append(_problem(el, f"{label}: the id must start with a letter and hold only "
+                                           "letters, digits and '_' (it becomes a cycle variable)"))
+        if fid in seen:
+            facts.problems.append(_problem(el, f"{label} appears twice"))
+        seen.add(fid)
+        ftype = fld.get("type") or "string"
+        if ftype not in FIELD_TYPES:
+            facts.problems.append(_problem(el, f"{label} has type {ftype!r}; supported types are "
+                                           f"{', '.join(FIELD_TYPES)}"))
+        if ftype == "enum" and not fld.findall("camunda:value", NS):
+            facts.problems.append(_problem(el, f"{label} is an enum with no values"))
+        for con in fld.iterfind("camunda:validation/camunda:constraint", NS):
+            name = con.get("name") or ""
+            config = con.get("config")
+            if name not in CONSTRAINTS:
+                facts.problems.append(_problem(el, f"{label}: constraint {name!r} is not supported; "
+                                               f"use {', '.join(CONSTRAINTS)}"))
+            elif name in ("min", "max", "minlength", "maxlength"):
+                try:
+                    float(config or "")
+                except ValueError:
+                    facts.problems.append(_problem(el, f"{label}: constraint {name} needs a number, "
+                                                   f"got {config!r}"))

@@ -1,0 +1,55 @@
+"""Settings from the environment (``REGLAMENT_*``)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = ROOT / "var"
+DEFAULT_MAIL_FROM = "reglament@localhost"
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+class MissingSecret(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    production: bool = False
+    #: smtp://user:pass@host:port, smtps://... or ...?starttls=1; empty: no e-mail is sent
+    smtp_url: str | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    #: the address people open Reglament at, for links in e-mails
+    base_url: str = DEFAULT_BASE_URL
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        production = env.get("REGLAMENT_ENV", "development") == "production"
+        url = env.get("REGLAMENT_DATABASE_URL") or f"sqlite:///{VAR / 'reglament.db'}"
+        secret = env.get("REGLAMENT_SECRET_KEY")
+        if not secret:
+            if production:
+                raise MissingSecret("REGLAMENT_SECRET_KEY must be set when REGLAMENT_ENV=production")
+            secret = _development_secret()
+        return cls(database_url=url, secret_key=secret, production=production,
+                   smtp_url=env.get("REGLAMENT_SMTP_URL") or None,
+                   mail_from=env.get("REGLAMENT_MAIL_FROM") or DEFAULT_MAIL_FROM,
+                   base_url=(env.get("REGLAMENT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"))
+
+
+def _development_secret() -> str:
+    """A random key kept in var/ so development sessions survive restarts."""
+    path = VAR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -38,10 +38,10 @@ PASSWORD = "bench-password"
 
 
 def seed(p: Reglament, cycles: int) -> None:
-    admin = p.create_user("admin", "Admin", PASSWORD, ["admin", "owner", "head"], ["Sales"])
+    admin = p.accounts.create_user("admin", "Admin", PASSWORD, ["admin", "owner", "head"], ["Sales"])
     for group in ("Presales", "Legal", "Accounting"):
-        p.create_user(group.lower(), group, PASSWORD, ["manager"], [group])
-    managers = [p.create_user(f"m{i:03d}", f"Manager {i}", PASSWORD, ["manager"], ["Sales"])
+        p.accounts.create_user(group.lower(), group, PASSWORD, ["manager"], [group])
+    managers = [p.accounts.create_user(f"m{i:03d}", f"Manager {i}", PASSWORD, ["manager"], ["Sales"])
                 for i in range(MANAGERS)]
     with p.command() as s:
         from engine.clients.records import ensure_segment
@@ -49,15 +49,15 @@ def seed(p: Reglament, cycles: int) -> None:
         for segment in SEGMENTS:
             ensure_segment(s, segment)
     bpmn = ROOT / "bpmn" / "new_client_sale.bpmn"
-    p.deploy(admin, [SourceFile(bpmn.name, bpmn.read_bytes())])
+    p.regulation.deploy(admin, [SourceFile(bpmn.name, bpmn.read_bytes())])
     started = time.perf_counter()
     for i in range(cycles):
         manager = managers[i % MANAGERS]
-        client = p.create_client(admin, f"Client {i}", SEGMENTS[i % 3], manager.login)
-        cycle = p.start_cycle(manager, client["id"], "new_client_sale")
+        client = p.clients.create_client(admin, f"Client {i}", SEGMENTS[i % 3], manager.login)
+        cycle = p.regulation.start_cycle(manager, client["id"], "new_client_sale")
         if (i // MANAGERS) % 2:  # half of each manager's cycles one step further
-            task = p.inbox(manager, cycle_id=cycle["id"])[0][0]
-            p.complete_task(manager, task.id, {"contact_person": "X", "result": "qualified"})
+            task = p.regulation.inbox(manager, cycle_id=cycle["id"])[0][0]
+            p.regulation.complete_task(manager, task.id, {"contact_person": "X", "result": "qualified"})
         if i and i % 2000 == 0:
             print(f"  seeded {i} cycles ({time.perf_counter() - started:.0f} s)", flush=True)
 
@@ -193,13 +193,13 @@ def timer_lateness(platform: Reglament, samples: int) -> None:
 
     with platform.query() as s:
         pending = s.scalar(select(func.count()).select_from(Job))
-    admin = next(a for a in platform.users() if a.login == "admin")
-    manager = next(a for a in platform.users() if a.login == "m000")
-    platform.deploy(admin, [SourceFile("bench_timed.bpmn", TIMED.encode())])
+    admin = next(a for a in platform.accounts.users() if a.login == "admin")
+    manager = next(a for a in platform.accounts.users() if a.login == "m000")
+    platform.regulation.deploy(admin, [SourceFile("bench_timed.bpmn", TIMED.encode())])
     started = []
     for i in range(samples):
-        client = platform.create_client(admin, f"Timer client {i}", None, manager.login)
-        started.append(platform.start_cycle(manager, client["id"], "bench_timed")["id"])
+        client = platform.clients.create_client(admin, f"Timer client {i}", None, manager.login)
+        started.append(platform.regulation.start_cycle(manager, client["id"], "bench_timed")["id"])
         time.sleep(10.0 / samples)  # spread the due times over ten seconds
     deadline = time.monotonic() + 60
     late: list[float] = []

@@ -123,9 +123,9 @@ def main() -> None:
         conn.execute(text("CREATE SCHEMA public"))
     p = Reglament(db, "bench-secret")
     p.init_schema()
-    admin = p.create_user("admin", "Admin", PASSWORD, ["admin", "head"], ["Sales"])
+    admin = p.accounts.create_user("admin", "Admin", PASSWORD, ["admin", "head"], ["Sales"])
     for i in range(MANAGERS):
-        p.create_user(f"m{i:02d}", f"Manager {i}", PASSWORD, ["manager"], ["Sales"])
+        p.accounts.create_user(f"m{i:02d}", f"Manager {i}", PASSWORD, ["manager"], ["Sales"])
     with p.command() as s:
         for segment in SEGMENTS:
             client_engine.ensure_segment(s, segment)
@@ -137,7 +137,7 @@ def main() -> None:
         size = path.stat().st_size / 1e6
         marks: list[tuple[int, float]] = []
         t0 = time.perf_counter()
-        run = p.import_file(admin, path, progress=lambda done, total: marks.append((done, time.perf_counter() - t0)))
+        run = p.clients.import_file(admin, path, progress=lambda done, total: marks.append((done, time.perf_counter() - t0)))
         elapsed = time.perf_counter() - t0
     assert run["status"] == "done" and run["imported"] == args.import_rows, run
     tenth = [f"{done // 1000}k {at:.0f}s" for done, at in marks if done and done % (args.import_rows // 10) == 0]
@@ -154,14 +154,14 @@ def main() -> None:
         path = Path(tmp) / "more.csv"
         write_file(path, args.more_rows, args.clients)
         t0 = time.perf_counter()
-        run = p.import_file(admin, path)
+        run = p.clients.import_file(admin, path)
         elapsed = time.perf_counter() - t0
     assert run["status"] == "done" and run["imported"] == args.more_rows, run
     print(f"import {args.more_rows} more clients into {args.clients}: {elapsed:.1f} s, "
           f"{args.more_rows / elapsed:.0f} rows/s")
 
-    head = p.actor(admin.id)
-    manager = next(a for a in p.users() if a.login == "m07")
+    head = p.accounts.actor(admin.id)
+    manager = next(a for a in p.accounts.users() if a.login == "m07")
 
     def by_name(actor, term: str) -> Callable[[], int]:  # type: ignore[no-untyped-def]
         def run() -> int:

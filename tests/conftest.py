@@ -58,7 +58,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     schema.upgrade(db)
     seeder = Reglament(db, "test-secret")
     for login, name, roles, groups, locale in demo.USERS:
-        seeder.create_user(login, name, demo.PASSWORD, roles, groups, locale)
+        seeder.accounts.create_user(login, name, demo.PASSWORD, roles, groups, locale)
     yield db  # every test's reset creates the demo segments
     db.dispose()
 
@@ -84,8 +84,8 @@ def clock() -> Clock:
 def platform(database: Database, clock: Clock) -> Reglament:
     _reset(database)
     p = Reglament(database, "test-secret", clock=clock)
-    head = next(a for a in p.users() if a.login == "head")  # no slow password check per test
-    p.deploy(head, [SourceFile(DEMO_BPMN.name, DEMO_BPMN.read_bytes())])
+    head = next(a for a in p.accounts.users() if a.login == "head")  # no slow password check per test
+    p.regulation.deploy(head, [SourceFile(DEMO_BPMN.name, DEMO_BPMN.read_bytes())])
     return p
 
 
@@ -102,7 +102,7 @@ def profiles(platform: Reglament) -> Iterator[None]:
 
 @pytest.fixture
 def actors(platform: Reglament) -> dict[str, Actor]:
-    return {a.login: a for a in platform.users()}
+    return {a.login: a for a in platform.accounts.users()}
 
 
 def bpmn_file(name: str) -> SourceFile:

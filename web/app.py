@@ -76,7 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
         return {"actor": actor, "current_locale": i18n.select_locale(),
                 "endpoint": request.endpoint or "", "session_locale": session.get("locale"),
                 # one COUNT per page, for the bell in the header
-                "unread_notifications": (app.extensions["reglament"].unread_notifications(actor)
+                "unread_notifications": (app.extensions["reglament"].notify.unread_notifications(actor)
                                          if actor is not None else 0)}
 
     return app

@@ -54,7 +54,7 @@ def deploy(files: tuple[Path, ...]) -> None:
     """Deploy a regulation: one .bpmn file plus any .dmn files it uses."""
     p = _platform()
     try:
-        result = p.deploy(CLI_ACTOR, [SourceFile(f.name, f.read_bytes()) for f in files])
+        result = p.regulation.deploy(CLI_ACTOR, [SourceFile(f.name, f.read_bytes()) for f in files])
     except RegulationInvalid as exc:
         click.echo("Not deployed. Problems:", err=True)
         for problem in exc.problems:
@@ -123,7 +123,7 @@ def import_clients(file: Path, maps: tuple[str, ...], as_login: str | None) -> N
     p = _platform()
     actor = CLI_ACTOR
     if as_login:
-        found = [a for a in p.users() if a.login == as_login.lower()]
+        found = [a for a in p.accounts.users() if a.login == as_login.lower()]
         if not found:
             click.echo(f"No user {as_login!r}.", err=True)
             sys.exit(2)
@@ -149,7 +149,7 @@ def import_clients(file: Path, maps: tuple[str, ...], as_login: str | None) -> N
             bar.update(done - bar.pos)
 
         try:
-            run = p.import_file(actor, file, mapping, progress)
+            run = p.clients.import_file(actor, file, mapping, progress)
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
@@ -183,7 +183,7 @@ def users_create(login: str, name: str, password: str, roles: tuple[str, ...], g
                  locale: str) -> None:
     """Create a user."""
     try:
-        actor = _platform().create_user(login, name, password, list(roles), list(groups), locale)
+        actor = _platform().accounts.create_user(login, name, password, list(roles), list(groups), locale)
     except ReglamentError as exc:
         click.echo(f"Not created: {exc.message}", err=True)
         sys.exit(2)
@@ -193,7 +193,7 @@ def users_create(login: str, name: str, password: str, roles: tuple[str, ...], g
 @users.command("list")
 def users_list() -> None:
     """List users with their roles and groups."""
-    for a in _platform().users():
+    for a in _platform().accounts.users():
         click.echo(f"{a.login:12} {a.name:24} roles={','.join(sorted(a.roles)):20} "
                    f"groups={','.join(sorted(a.groups))}")
 

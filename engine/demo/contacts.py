@@ -51,7 +51,7 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
         have_contacts = bool(repo.count_rows(s, Activity))
     if not have_norms:
         for stage, segment, max_days in NORMS:
-            platform.save_norm(head, stage, segment, max_days)
+            platform.control.save_norm(head, stage, segment, max_days)
             added["norms"] += 1
     if have_contacts:
         return added
@@ -65,23 +65,23 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
             owner = actors[client.owner.login]
         started = now - timedelta(days=days_ago, hours=rnd.randrange(1, 6))
         with _clock_at(platform, started):
-            cycle = platform.start_cycle(owner, client.id, "new_client_sale")
+            cycle = platform.regulation.start_cycle(owner, client.id, "new_client_sale")
         for element_id, after in done:
             with _clock_at(platform, started + timedelta(days=after, hours=rnd.randrange(0, 5))):
                 _complete(platform, actors, cycle["id"], element_id, dict(steps[element_id]), rnd)
     today = days.start_of_day(now, days.zone(None))
     for login in ("anna", "boris"):
         quiet = {name for name, *_ in QUIET_SALES}
-        mine = [c for c in platform.clients(actors[login])
+        mine = [c for c in platform.clients.clients(actors[login])
                 if c.owner and c.owner.login == login and c.name not in quiet]
         for index, (kind, note, day, hour, done_after) in enumerate(CONTACTS):
             client = mine[(index * 3 + (login == "boris")) % len(mine)]
             planned = today + timedelta(days=day, hours=hour, minutes=rnd.choice((0, 15, 30)))
             with _clock_at(platform, min(now, planned - timedelta(days=1))):
-                contact = platform.plan_contact(actors[login], client.id, kind, planned, note)
+                contact = platform.planning.plan_contact(actors[login], client.id, kind, planned, note)
             if done_after is not None:
                 with _clock_at(platform, min(now, planned + timedelta(days=done_after, hours=2))):
-                    platform.contact_done(actors[login], contact["id"], rnd.choice(RESULTS))
+                    platform.planning.contact_done(actors[login], contact["id"], rnd.choice(RESULTS))
             added["contacts"] += 1
     return added
 

@@ -61,10 +61,10 @@ SCENARIOS = (
 def load_demo(platform: Reglament) -> dict[str, int]:
     """Create what is missing of the demo organisation; returns counts of what was added."""
     added = {"users": 0, "clients": 0, "cycles": 0}
-    existing = {a.login for a in platform.users()}
+    existing = {a.login for a in platform.accounts.users()}
     for login, name, roles, groups, locale in USERS:
         if login not in existing:
-            platform.create_user(login, name, PASSWORD, roles, groups, locale)
+            platform.accounts.create_user(login, name, PASSWORD, roles, groups, locale)
             added["users"] += 1
     with platform.command() as s:
         from engine.clients.records import ensure_segment
@@ -72,9 +72,9 @@ def load_demo(platform: Reglament) -> dict[str, int]:
         for segment in SEGMENTS:
             ensure_segment(s, segment)
         work_types.ensure_defaults(s)
-    head = platform.authenticate("head", PASSWORD)
+    head = platform.accounts.authenticate("head", PASSWORD)
     for path in sorted(BPMN_DIR.glob("*.bpmn")):
-        platform.deploy(head, [regulations.SourceFile(path.name, path.read_bytes())])
+        platform.regulation.deploy(head, [regulations.SourceFile(path.name, path.read_bytes())])
     from engine.demo.schemes import load_demo_scheme
     from engine.demo.organisation import load_demo_organisation
     from engine.demo.motivation import load_demo_motivation
@@ -86,19 +86,19 @@ def load_demo(platform: Reglament) -> dict[str, int]:
         have_clients = repo.count_rows(s, Client)
     if have_clients:
         added.update(load_demo_clients(platform))
-        added.update(load_demo_contacts(platform, {a.login: a for a in platform.users()}))
+        added.update(load_demo_contacts(platform, {a.login: a for a in platform.accounts.users()}))
         added.update(load_demo_organisation(platform, head))
-        added.update(load_demo_motivation(platform, {a.login: a for a in platform.users()}, new_cycles=False))
+        added.update(load_demo_motivation(platform, {a.login: a for a in platform.accounts.users()}, new_cycles=False))
         return added
-    actors = {login: platform.authenticate(login, PASSWORD) for login, *_ in USERS}
+    actors = {login: platform.accounts.authenticate(login, PASSWORD) for login, *_ in USERS}
     rnd = random.Random(20261126)
     for index, name in enumerate(CLIENTS):
         owner = ("anna", "boris")[index % 2]
-        client = platform.create_client(head, name, SEGMENTS[index % 3], owner)
+        client = platform.clients.create_client(head, name, SEGMENTS[index % 3], owner)
         added["clients"] += 1
         if index >= 24:
             continue  # a few clients with no cycle yet
-        cycle = platform.start_cycle(actors[owner], client["id"], "new_client_sale")
+        cycle = platform.regulation.start_cycle(actors[owner], client["id"], "new_client_sale")
         added["cycles"] += 1
         for element_id, values in SCENARIOS[index % len(SCENARIOS)]:
             _complete(platform, actors, cycle["id"], element_id, dict(values), rnd)
@@ -118,8 +118,8 @@ def _complete(platform: Reglament, actors: dict[str, Actor], cycle_id: int, elem
     if "amount" in values:
         values["amount"] = rnd.randrange(100, 500) * 1000  # deals a month's commission can be paid on
     if "paid_amount" in values:  # the client pays the deal's amount
-        values["paid_amount"] = platform.cycle(actors["head"], cycle_id)["variables"].get("amount") or values["paid_amount"]
+        values["paid_amount"] = platform.regulation.cycle(actors["head"], cycle_id)["variables"].get("amount") or values["paid_amount"]
     try:
-        platform.complete_task(actors[candidates[0]], task.id, values)
+        platform.regulation.complete_task(actors[candidates[0]], task.id, values)
     except ReglamentError as exc:  # pragma: no cover - demo data must load
         raise RuntimeError(f"demo data could not complete {element_id}: {exc.message}") from exc

@@ -28,26 +28,26 @@ def load_demo_motivation(platform: Reglament, actors: dict[str, Actor], new_cycl
     if new_cycles:
         _pay_first_invoice(platform, actors, "anna")
     added = 0
-    now = platform.current_period()
+    now = platform.motivation.current_period()
     for period in sorted({now, "2026-11"}):
-        if any(row.saved for row in platform.plan_grid(head, period)["rows"]):
+        if any(row.saved for row in platform.motivation.plan_grid(head, period)["rows"]):
             continue
-        platform.save_plans(head, period, "actual", _plans(platform, head, period))
+        platform.motivation.save_plans(head, period, "actual", _plans(platform, head, period))
         added += 1
-    computed = platform.compute_statements(head, now)
+    computed = platform.motivation.compute_statements(head, now)
     return {"plans": added, "statements": len(computed.statements)}
 
 
 def _pay_first_invoice(platform: Reglament, actors: dict[str, Actor], owner: str) -> None:
     """Confirm the payment of the owner's first sale waiting for it (as accounting does)."""
-    for cycle in sorted(platform.cycles(actors[owner], "active"), key=lambda c: c["id"]):
+    for cycle in sorted(platform.regulation.cycles(actors[owner], "active"), key=lambda c: c["id"]):
         with platform.query() as s:
             task = next((t for t in repo.open_tasks_of_cycle(s, cycle["id"])
                          if t.element_id == "Task_ConfirmPayment"), None)
         if task is None:
             continue
         amount = int(to_decimal(cycle["variables"].get("amount")) or 0)
-        platform.complete_task(actors["olga"], task.id, {
+        platform.regulation.complete_task(actors["olga"], task.id, {
             "paid_amount": amount, "payment_date": platform.ctx.now().date().isoformat()})
         return
 
@@ -55,7 +55,7 @@ def _pay_first_invoice(platform: Reglament, actors: dict[str, Actor], owner: str
 def _plans(platform: Reglament, head: Actor, period: str) -> dict[str, str]:
     start_end = periods.parse(period)
     won: dict[str, Decimal] = {}
-    for cycle in platform.cycles(head, "won"):
+    for cycle in platform.regulation.cycles(head, "won"):
         ended = cycle.get("ended_at")
         owner = cycle["variables"].get("owner")
         if ended and owner in AIMS and start_end.contains(datetime.fromisoformat(ended)):

@@ -38,18 +38,18 @@ LEADS = (
 
 def load_demo_organisation(platform: Reglament, head: Actor) -> dict[str, int]:
     added = {"teams": 0, "leads": 0}
-    if not platform.team_list(head):
-        teams = {name: platform.save_team(head, None, name, strategy, members)["id"]
+    if not platform.organization.team_list(head):
+        teams = {name: platform.organization.save_team(head, None, name, strategy, members)["id"]
                  for name, strategy, members in TEAMS}
         added["teams"] = len(teams)
-        for segment in platform.segment_list(head):
+        for segment in platform.organization.segment_list(head):
             if segment["name"] in RULES and not segment["rules"]:
                 team, rules = RULES[segment["name"]]
-                platform.save_segment(head, segment["id"], segment["name"], rules, teams.get(team or ""))
-    if not any(a["login"] == "boris" for a in platform.absence_list(head)):
+                platform.organization.save_segment(head, segment["id"], segment["name"], rules, teams.get(team or ""))
+    if not any(a["login"] == "boris" for a in platform.organization.absence_list(head)):
         today = platform.ctx.now().date()
         monday = today + timedelta(days=7 - today.weekday())
-        platform.add_absence(head, "boris", "vacation", monday, monday + timedelta(days=4), "Family trip")
+        platform.organization.add_absence(head, "boris", "vacation", monday, monday + timedelta(days=4), "Family trip")
     with platform.command() as s:
         known = {c.name for c in repo.clients_by_names(s, [lead[0] for lead in LEADS])}
         new = [Client(name=name, name_key=keys.name_key(name), industry=industry, region=region, size=size,

@@ -20,11 +20,11 @@ TERMS = {
 def load_demo_scheme(platform, head: Actor) -> int:  # type: ignore[no-untyped-def]
     """Create and activate the demo scheme unless it exists; returns how many were added."""
     try:
-        platform.scheme_versions(head, NAME)
+        platform.motivation.scheme_versions(head, NAME)
         return 0
     except NotFound:
         pass
     tables = {path.stem: path.read_text(encoding="utf-8") for path in sorted(MOTIVATION_DIR.glob("*.dmn"))}
-    created = platform.create_scheme(head, NAME, {**TERMS, "tables": tables})
-    platform.activate_scheme(head, NAME, created["version"])
+    created = platform.motivation.create_scheme(head, NAME, {**TERMS, "tables": tables})
+    platform.motivation.activate_scheme(head, NAME, created["version"])
     return 1

@@ -9,10 +9,9 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
-from engine.regulation import cycles
-from engine.regulation import jobs
 from engine.notify import mail
 from engine.platform.root import Reglament
+from engine.regulation import cycles, jobs
 
 log = logging.getLogger("reglament.worker")
 
@@ -61,12 +60,12 @@ class Worker:
             return
         self._next_sweep = now + self.sweep_every
         try:
-            p.requeue_mail()  # what a stopped worker left claimed goes out again
-            p.sweep_notifications()
+            p.notify.requeue_mail()  # what a stopped worker left claimed goes out again
+            p.notify.sweep_notifications()
         except Exception:  # noqa: BLE001 - the sweep runs again next time; jobs must go on
             log.exception("notification sweep failed")
         try:
-            while p.send_mail() == mail.BATCH:  # a full batch went out: there may be more
+            while p.notify.send_mail() == mail.BATCH:  # a full batch went out: there may be more
                 pass
         except Exception:  # noqa: BLE001
             log.exception("sending e-mail failed")

@@ -10,7 +10,7 @@ from storage.models import OpenTask
 
 def open_task(platform: Reglament, actor: Actor, cycle_id: int, element_id: str) -> OpenTask:
     """The cycle's open task with this element id, as ``actor`` finds it in the inbox."""
-    found = [t for t, _ in platform.inbox(actor, cycle_id=cycle_id) if t.element_id == element_id]
+    found = [t for t, _ in platform.regulation.inbox(actor, cycle_id=cycle_id) if t.element_id == element_id]
     assert found, (f"{actor.login} has no open task {element_id} in cycle {cycle_id}; "
                    f"sees {visible(platform, actor, cycle_id)}")
     assert len(found) == 1, f"{len(found)} open tasks {element_id} in cycle {cycle_id}"
@@ -19,14 +19,14 @@ def open_task(platform: Reglament, actor: Actor, cycle_id: int, element_id: str)
 
 def visible(platform: Reglament, actor: Actor, cycle_id: int, scope: str | None = None) -> list[str]:
     """Element ids of the cycle's tasks in the actor's inbox (scope None, 'mine' or 'group')."""
-    return [t.element_id for t, _ in platform.inbox(actor, scope=scope, cycle_id=cycle_id)]
+    return [t.element_id for t, _ in platform.regulation.inbox(actor, scope=scope, cycle_id=cycle_id)]
 
 
 def complete(platform: Reglament, actor: Actor, cycle_id: int, element_id: str,
              values: dict[str, Any]) -> dict[str, Any]:
     """Complete the cycle's open task ``element_id`` as ``actor``; returns the cycle dict."""
     task = open_task(platform, actor, cycle_id, element_id)
-    return platform.complete_task(actor, task.id, values)
+    return platform.regulation.complete_task(actor, task.id, values)
 
 
 def events(history: list[dict[str, Any]], type_: str, element_id: str | None = None) -> list[dict[str, Any]]:
@@ -37,5 +37,5 @@ def events(history: list[dict[str, Any]], type_: str, element_id: str | None = N
 def start(platform: Reglament, owner: Actor, regulation: str = "new_client_sale",
           client_name: str = "Acme") -> dict[str, Any]:
     """A new client of ``owner`` and a cycle of ``regulation`` started by them."""
-    client = platform.create_client(owner, client_name)
-    return platform.start_cycle(owner, client["id"], regulation)
+    client = platform.clients.create_client(owner, client_name)
+    return platform.regulation.start_cycle(owner, client["id"], regulation)

@@ -48,7 +48,7 @@ def names(page: Any) -> list[str]:
 def full_client(platform: Reglament, who, name: str = "Alfa Retail", **fields: Any) -> dict[str, Any]:
     values = {"kind": "company", "tax_id": ALFA_TAX, "industry": "retail", "region": "Moscow", "size": "large",
               "source": "exhibition", "status": "prospect"} | fields
-    return platform.create_client(who, name, "Retail", fields=values, contact={
+    return platform.clients.create_client(who, name, "Retail", fields=values, contact={
         "name": "Maria Kuznetsova", "position": "Buyer", "phone": "+7 (916) 123-45-67", "email": "Maria@Alfa.example"})
 
 
@@ -92,7 +92,7 @@ def test_a_client_is_created_with_every_field_its_first_contact_and_a_created_ev
 
 def test_bad_values_are_refused_field_by_field(platform, actors) -> None:
     with pytest.raises(InputInvalid) as exc:
-        platform.create_client(actors["anna"], "", "Moon", fields={"tax_id": "7707083894", "size": "huge"},
+        platform.clients.create_client(actors["anna"], "", "Moon", fields={"tax_id": "7707083894", "size": "huge"},
                                contact={"email": "maria-at-alfa", "phone": "call me"})
     errors = fields_of(exc)
     assert set(errors) == {"name", "segment", "tax_id", "size", "contact_email", "contact_phone"}
@@ -100,24 +100,24 @@ def test_bad_values_are_refused_field_by_field(platform, actors) -> None:
     assert "check digit" in errors["tax_id"]
     assert "e-mail" in errors["contact_email"]
     assert exc.value.details["codes"]["tax_id"]["code"] == "tax_checksum"
-    assert platform.clients(actors["head"]) == [], "nothing was created"
+    assert platform.clients.clients(actors["head"]) == [], "nothing was created"
 
 
 def test_the_tax_id_error_says_how_many_digits_the_kind_needs(platform, actors) -> None:
     with pytest.raises(InputInvalid) as exc:
-        platform.create_client(actors["anna"], "Ivanov", fields={"kind": "company", "tax_id": PERSON_TAX})
+        platform.clients.create_client(actors["anna"], "Ivanov", fields={"kind": "company", "tax_id": PERSON_TAX})
     assert fields_of(exc)["tax_id"].startswith("a company's tax id has 10 digits, not 12")
     with pytest.raises(InputInvalid) as exc:
-        platform.create_client(actors["anna"], "Ivanov", fields={"kind": "person", "tax_id": ALFA_TAX})
+        platform.clients.create_client(actors["anna"], "Ivanov", fields={"kind": "person", "tax_id": ALFA_TAX})
     assert fields_of(exc)["tax_id"].startswith("a person's tax id has 12 digits, not 10")
-    person = platform.create_client(actors["anna"], "Ivanov", fields={"kind": "person", "tax_id": "5001 0073 2259"})
+    person = platform.clients.create_client(actors["anna"], "Ivanov", fields={"kind": "person", "tax_id": "5001 0073 2259"})
     assert person["tax_id"] == PERSON_TAX, "spaces typed inside the number are dropped"
 
 
 def test_an_edit_records_what_changed_old_to_new_and_keeps_the_name_key(platform, actors, clock) -> None:
     client = full_client(platform, actors["anna"])
     clock.advance(hours=1)
-    platform.update_client(actors["anna"], client["id"], {"name": "Alfa Retail Group", "region": "Tver",
+    platform.clients.update_client(actors["anna"], client["id"], {"name": "Alfa Retail Group", "region": "Tver",
                                                           "industry": "retail", "status": "customer"})
     after = stored(platform, client["id"])
     assert (after.name, after.name_key, after.region, after.status) == ("Alfa Retail Group", "alfa retail group",
@@ -126,14 +126,14 @@ def test_an_edit_records_what_changed_old_to_new_and_keeps_the_name_key(platform
     assert edited.data["changes"] == {"name": ["Alfa Retail", "Alfa Retail Group"], "region": ["Moscow", "Tver"],
                                       "status": ["prospect", "customer"]}
     assert after.updated_at == clock.now
-    platform.update_client(actors["anna"], client["id"], {"region": "Tver"})
+    platform.clients.update_client(actors["anna"], client["id"], {"region": "Tver"})
     assert len(events(platform, client["id"], "edited")) == 1, "saving without a change records nothing"
 
 
 def test_a_bad_edit_changes_nothing(platform, actors) -> None:
     client = full_client(platform, actors["anna"])
     with pytest.raises(InputInvalid) as exc:
-        platform.update_client(actors["anna"], client["id"], {"region": "Tver", "tax_id": "1234567890",
+        platform.clients.update_client(actors["anna"], client["id"], {"region": "Tver", "tax_id": "1234567890",
                                                               "status": "merged"})
     assert set(fields_of(exc)) == {"tax_id", "status"}
     assert stored(platform, client["id"]).region == "Moscow"
@@ -143,68 +143,68 @@ def test_a_bad_edit_changes_nothing(platform, actors) -> None:
 def test_contact_persons_are_added_changed_and_removed_with_their_keys(platform, actors) -> None:
     anna = actors["anna"]
     client = full_client(platform, anna)
-    added = platform.add_client_contact(anna, client["id"], {"name": "Oleg", "phone": "8 (903) 000-11-22"})
+    added = platform.clients.add_client_contact(anna, client["id"], {"name": "Oleg", "phone": "8 (903) 000-11-22"})
     assert contacts(platform, client["id"])[1].phone_key == "79030001122"
-    platform.update_client_contact(anna, added["id"], {"phone": "+7 903 000 11 23", "email": "OLEG@alfa.example"})
+    platform.clients.update_client_contact(anna, added["id"], {"phone": "+7 903 000 11 23", "email": "OLEG@alfa.example"})
     changed = contacts(platform, client["id"])[1]
     assert (changed.phone_key, changed.email_key, changed.name) == ("79030001123", "oleg@alfa.example", "Oleg")
     with pytest.raises(InputInvalid) as exc:
-        platform.add_client_contact(anna, client["id"], {"position": "Driver"})
+        platform.clients.add_client_contact(anna, client["id"], {"position": "Driver"})
     assert "name" in fields_of(exc)
     with pytest.raises(InputInvalid):
-        platform.update_client_contact(anna, added["id"], {"email": "oleg@"})
-    platform.delete_client_contact(anna, added["id"])
+        platform.clients.update_client_contact(anna, added["id"], {"email": "oleg@"})
+    platform.clients.delete_client_contact(anna, added["id"])
     assert [c.name for c in contacts(platform, client["id"])] == ["Maria Kuznetsova"]
     actions = [e.data.get("action") for e in events(platform, client["id"], "edited")]
     assert actions == ["added", "changed", "removed"]
     with pytest.raises(NotFound):
-        platform.delete_client_contact(anna, added["id"])
+        platform.clients.delete_client_contact(anna, added["id"])
 
 
 def test_notes_are_client_events_and_must_say_something(platform, actors) -> None:
     client = full_client(platform, actors["anna"])
-    note = platform.add_client_note(actors["anna"], client["id"], "  Budget in January  ")
+    note = platform.clients.add_client_note(actors["anna"], client["id"], "  Budget in January  ")
     assert note["text"] == "Budget in January"
     assert [e.data["text"] for e in events(platform, client["id"], "note")] == ["Budget in January"]
     with pytest.raises(InputInvalid):
-        platform.add_client_note(actors["anna"], client["id"], "   ")
+        platform.clients.add_client_note(actors["anna"], client["id"], "   ")
 
 
 # ---------------------------------------------------------------- who sees and changes what
 
 def test_a_manager_sees_his_clients_and_the_unowned_queue_not_other_managers(platform, actors) -> None:
     anna, boris, head = actors["anna"], actors["boris"], actors["head"]
-    mine = platform.create_client(anna, "Anna Corp")
-    theirs = platform.create_client(boris, "Boris Corp")
-    queue = platform.create_client(head, "Queue Corp")
+    mine = platform.clients.create_client(anna, "Anna Corp")
+    theirs = platform.clients.create_client(boris, "Boris Corp")
+    queue = platform.clients.create_client(head, "Queue Corp")
     assert queue["owner"] is None, "no team takes it: it waits in the queue"
-    assert names(platform.client_list(anna)) == ["Anna Corp", "Queue Corp"]
-    assert names(platform.client_list(head)) == ["Anna Corp", "Boris Corp", "Queue Corp"]
+    assert names(platform.clients.client_list(anna)) == ["Anna Corp", "Queue Corp"]
+    assert names(platform.clients.client_list(head)) == ["Anna Corp", "Boris Corp", "Queue Corp"]
     with pytest.raises(Forbidden):
-        platform.client_card(anna, theirs["id"])
+        platform.clients.client_card(anna, theirs["id"])
     with pytest.raises(Forbidden):
-        platform.update_client(anna, theirs["id"], {"region": "Tver"})
+        platform.clients.update_client(anna, theirs["id"], {"region": "Tver"})
     with pytest.raises(Forbidden):
-        platform.add_client_note(anna, theirs["id"], "Mine now")
-    assert platform.client_card(anna, mine["id"])["may_change"] is True
+        platform.clients.add_client_note(anna, theirs["id"], "Mine now")
+    assert platform.clients.client_card(anna, mine["id"])["may_change"] is True
 
 
 def test_a_manager_takes_an_unowned_client_but_may_not_give_one_away(platform, actors) -> None:
     anna, head = actors["anna"], actors["head"]
-    queue = platform.create_client(head, "Queue Corp")
+    queue = platform.clients.create_client(head, "Queue Corp")
     with pytest.raises(Forbidden):
-        platform.update_client(anna, queue["id"], {"owner": "boris"})
-    platform.update_client(anna, queue["id"], {"owner": "anna"})
+        platform.clients.update_client(anna, queue["id"], {"owner": "boris"})
+    platform.clients.update_client(anna, queue["id"], {"owner": "anna"})
     assert stored(platform, queue["id"]).owner.login == "anna"
     (event,) = events(platform, queue["id"], "owner")
     assert (event.data["from"], event.data["to"], event.data["how"], event.actor) == (None, "anna", "taken", "anna")
     with pytest.raises(Forbidden):
-        platform.update_client(anna, queue["id"], {"owner": ""})
+        platform.clients.update_client(anna, queue["id"], {"owner": ""})
 
 
 def test_a_manager_who_starts_a_sale_with_an_unowned_client_takes_it_on_its_timeline(platform, actors) -> None:
-    queue = platform.create_client(actors["head"], "Queue Start Corp")
-    platform.start_cycle(actors["anna"], queue["id"], "new_client_sale")
+    queue = platform.clients.create_client(actors["head"], "Queue Start Corp")
+    platform.regulation.start_cycle(actors["anna"], queue["id"], "new_client_sale")
     assert stored(platform, queue["id"]).owner.login == "anna"
     (event,) = events(platform, queue["id"], "owner")
     assert (event.data["from"], event.data["to"], event.data["how"], event.actor) == (None, "anna", "taken", "anna")
@@ -212,9 +212,9 @@ def test_a_manager_who_starts_a_sale_with_an_unowned_client_takes_it_on_its_time
 
 def test_the_head_changing_the_owner_hands_the_client_over_with_its_tasks(platform, actors) -> None:
     anna, boris, head = actors["anna"], actors["boris"], actors["head"]
-    client = platform.create_client(anna, "Moving Corp")
-    cycle = platform.start_cycle(anna, client["id"], "new_client_sale")
-    platform.update_client(head, client["id"], {"owner": "boris"})
+    client = platform.clients.create_client(anna, "Moving Corp")
+    cycle = platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
+    platform.clients.update_client(head, client["id"], {"owner": "boris"})
     assert stored(platform, client["id"]).owner.login == "boris"
     assert open_task(platform, boris, cycle["id"], "Task_QualificationCall").assignee == "boris"
     (event,) = events(platform, client["id"], "owner")
@@ -224,16 +224,16 @@ def test_the_head_changing_the_owner_hands_the_client_over_with_its_tasks(platfo
 def test_the_analyst_reads_every_client_and_changes_nothing(platform, actors) -> None:
     alex = actors["alex"]
     client = full_client(platform, actors["anna"])
-    card = platform.client_card(alex, client["id"])
+    card = platform.clients.client_card(alex, client["id"])
     assert card["data"]["name"] == "Alfa Retail" and card["may_change"] is False
-    assert names(platform.client_list(alex)) == ["Alfa Retail"]
+    assert names(platform.clients.client_list(alex)) == ["Alfa Retail"]
     person = contacts(platform, client["id"])[0]
-    for change in (lambda: platform.create_client(alex, "Analyst Corp"),
-                   lambda: platform.update_client(alex, client["id"], {"region": "Tver"}),
-                   lambda: platform.add_client_contact(alex, client["id"], {"name": "Spy"}),
-                   lambda: platform.update_client_contact(alex, person.id, {"name": "Spy"}),
-                   lambda: platform.delete_client_contact(alex, person.id),
-                   lambda: platform.add_client_note(alex, client["id"], "Seen")):
+    for change in (lambda: platform.clients.create_client(alex, "Analyst Corp"),
+                   lambda: platform.clients.update_client(alex, client["id"], {"region": "Tver"}),
+                   lambda: platform.clients.add_client_contact(alex, client["id"], {"name": "Spy"}),
+                   lambda: platform.clients.update_client_contact(alex, person.id, {"name": "Spy"}),
+                   lambda: platform.clients.delete_client_contact(alex, person.id),
+                   lambda: platform.clients.add_client_note(alex, client["id"], "Seen")):
         with pytest.raises(Forbidden):
             change()
     assert stored(platform, client["id"]).region == "Moscow" and len(contacts(platform, client["id"])) == 1
@@ -245,9 +245,9 @@ def test_the_analyst_reads_every_client_and_changes_nothing(platform, actors) ->
 def base(platform: Reglament, actors) -> dict[str, dict[str, Any]]:
     head = actors["head"]
     alfa = full_client(platform, actors["anna"])
-    beta = platform.create_client(head, "Beta Foods LLC", "Manufacturing", "boris", fields={"status": "customer"},
+    beta = platform.clients.create_client(head, "Beta Foods LLC", "Manufacturing", "boris", fields={"status": "customer"},
                                   contact={"name": "Pyotr Smirnov", "phone": "89031112233", "email": "pyotr@beta.example"})
-    gamma = platform.create_client(head, "ООО «Гамма»", "Public sector", "anna", fields={"status": "lead"},
+    gamma = platform.clients.create_client(head, "ООО «Гамма»", "Public sector", "anna", fields={"status": "lead"},
                                    contact={"name": "Irina", "email": "IRINA@GAMMA.example"})
     return {"alfa": alfa, "beta": beta, "gamma": gamma}
 
@@ -268,30 +268,30 @@ def base(platform: Reglament, actors) -> dict[str, dict[str, Any]]:
 ])
 def test_one_box_finds_clients_by_name_contact_phone_or_e_mail(platform, actors, base, text: str,
                                                                found: list[str]) -> None:
-    assert names(platform.client_list(actors["head"], Filters(text=text))) == found
+    assert names(platform.clients.client_list(actors["head"], Filters(text=text))) == found
 
 
 def test_filters_narrow_the_list_and_a_manager_never_sees_anothers_clients(platform, actors, base) -> None:
     head, anna = actors["head"], actors["anna"]
-    assert names(platform.client_list(head, Filters(segment="retail"))) == ["Alfa Retail"]
-    assert names(platform.client_list(head, Filters(owner="anna"))) == ["Alfa Retail", "ООО «Гамма»"]
-    assert names(platform.client_list(head, Filters(status="customer"))) == ["Beta Foods LLC"]
-    assert names(platform.client_list(head, Filters(owner="anna", status="lead"))) == ["ООО «Гамма»"]
-    assert names(platform.client_list(anna, Filters(text="beta"))) == [], "boris's client stays hidden"
-    assert names(platform.client_list(anna, Filters(owner="boris"))) == []
+    assert names(platform.clients.client_list(head, Filters(segment="retail"))) == ["Alfa Retail"]
+    assert names(platform.clients.client_list(head, Filters(owner="anna"))) == ["Alfa Retail", "ООО «Гамма»"]
+    assert names(platform.clients.client_list(head, Filters(status="customer"))) == ["Beta Foods LLC"]
+    assert names(platform.clients.client_list(head, Filters(owner="anna", status="lead"))) == ["ООО «Гамма»"]
+    assert names(platform.clients.client_list(anna, Filters(text="beta"))) == [], "boris's client stays hidden"
+    assert names(platform.clients.client_list(anna, Filters(owner="boris"))) == []
     with pytest.raises(InputInvalid) as exc:
-        platform.client_list(head, Filters(segment="Moon", status="merged"))
+        platform.clients.client_list(head, Filters(segment="Moon", status="merged"))
     assert set(fields_of(exc)) == {"segment", "status"}
 
 
 def test_the_list_is_paged_by_fifty_sorted_by_name(platform, actors) -> None:
     anna = actors["anna"]
     for i in range(51, 0, -1):
-        platform.create_client(anna, f"Client {i:03d}")
-    first = platform.client_list(anna)
+        platform.clients.create_client(anna, f"Client {i:03d}")
+    first = platform.clients.client_list(anna)
     assert len(first.clients) == 50 and first.has_next
     assert names(first)[:2] == ["Client 001", "Client 002"]
-    second = platform.client_list(anna, Filters(page=2))
+    second = platform.clients.client_list(anna, Filters(page=2))
     assert names(second) == ["Client 051"] and not second.has_next
 
 
@@ -309,20 +309,20 @@ def test_a_possible_duplicate_is_refused_with_the_reason_until_confirmed(platfor
                                                                          reason: str) -> None:
     alfa = full_client(platform, actors["anna"])
     with pytest.raises(DuplicateClient) as exc:
-        platform.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=True)
+        platform.clients.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=True)
     (found,) = exc.value.details["duplicates"]
     assert (found["id"], found["name"], found["owner"]) == (alfa["id"], "Alfa Retail", "anna")
     assert reason in [r["text"] for r in found["reasons"]]
     assert f"{reason} as #{alfa['id']} Alfa Retail" in exc.value.message
-    assert len(platform.client_list(actors["head"]).clients) == 1, "nothing created yet"
-    anyway = platform.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=False)
+    assert len(platform.clients.client_list(actors["head"]).clients) == 1, "nothing created yet"
+    anyway = platform.clients.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=False)
     assert anyway["owner"] == "boris"
-    assert len(platform.client_list(actors["head"]).clients) == 2
+    assert len(platform.clients.client_list(actors["head"]).clients) == 2
 
 
 def test_a_client_unlike_any_other_is_created_at_once(platform, actors) -> None:
     full_client(platform, actors["anna"])
-    created = platform.create_client(actors["boris"], "Zeta Motors", fields={"tax_id": "7736050003"},
+    created = platform.clients.create_client(actors["boris"], "Zeta Motors", fields={"tax_id": "7736050003"},
                                      check_duplicates=True)
     assert created["name"] == "Zeta Motors"
 
@@ -332,42 +332,42 @@ def test_a_client_unlike_any_other_is_created_at_once(platform, actors) -> None:
 @pytest.fixture
 def retail_team(platform: Reglament, actors) -> None:
     head = actors["head"]
-    team = platform.save_team(head, None, "Retail team", "round_robin", [{"login": "boris"}])
-    ids = {x["name"]: x["id"] for x in platform.segment_list(head)}
-    platform.save_segment(head, ids["Retail"], "Retail", [], team["id"])
+    team = platform.organization.save_team(head, None, "Retail team", "round_robin", [{"login": "boris"}])
+    ids = {x["name"]: x["id"] for x in platform.organization.segment_list(head)}
+    platform.organization.save_segment(head, ids["Retail"], "Retail", [], team["id"])
 
 
 def test_a_client_the_head_creates_without_an_owner_is_distributed_with_the_reason(platform, actors,
                                                                                    retail_team) -> None:
-    created = platform.create_client(actors["head"], "Omega Supermarkets", "Retail")
+    created = platform.clients.create_client(actors["head"], "Omega Supermarkets", "Retail")
     assert created["owner"] == "boris"
     assert created["distribution"]["owner"] == "boris" and "Retail team" in created["distribution"]["reason"]
     (decision,) = events(platform, created["id"], "distributed")
     assert decision.data["chosen"] == "boris"
-    mine = platform.create_client(actors["anna"], "Anna's Own Store", "Retail")
+    mine = platform.clients.create_client(actors["anna"], "Anna's Own Store", "Retail")
     assert mine["owner"] == "anna" and mine["distribution"] is None, "a manager's new client stays his"
     assert events(platform, mine["id"], "distributed") == []
 
 
 def test_a_client_nobody_can_take_waits_unowned_with_the_decision_recorded(platform, actors, retail_team) -> None:
-    created = platform.create_client(actors["head"], "Mu Regional Administration", "Public sector")
+    created = platform.clients.create_client(actors["head"], "Mu Regional Administration", "Public sector")
     assert created["owner"] is None and created["distribution"]["owner"] is None
     (decision,) = events(platform, created["id"], "distributed")
     assert "left for manual distribution" in decision.data["text"]
 
 
 def test_a_merged_client_is_gone_from_get(platform, actors) -> None:
-    a = platform.create_client(actors["anna"], "First")
-    b = platform.create_client(actors["anna"], "Second")
-    platform.merge_clients(actors["anna"], a["id"], b["id"])
+    a = platform.clients.create_client(actors["anna"], "First")
+    b = platform.clients.create_client(actors["anna"], "Second")
+    platform.clients.merge_clients(actors["anna"], a["id"], b["id"])
     with pytest.raises(ClientMerged) as exc:
-        platform.client_card(actors["anna"], b["id"])
+        platform.clients.client_card(actors["anna"], b["id"])
     assert exc.value.details["merged_into_id"] == a["id"]
 
 
 def test_search_text_is_matched_literally_not_as_a_pattern(platform, actors) -> None:
     anna = actors["anna"]
-    platform.create_client(anna, "A_B Trading")
-    platform.create_client(anna, "AXB Trading")
-    assert names(platform.client_list(anna, Filters(text="a_b"))) == ["A_B Trading"]
-    assert names(platform.client_list(anna, Filters(text="%"))) == []
+    platform.clients.create_client(anna, "A_B Trading")
+    platform.clients.create_client(anna, "AXB Trading")
+    assert names(platform.clients.client_list(anna, Filters(text="a_b"))) == ["A_B Trading"]
+    assert names(platform.clients.client_list(anna, Filters(text="%"))) == []

@@ -54,14 +54,14 @@ def test_submitting_a_completed_task_again_says_who_completed_it(platform: Regla
     anna = actors["anna"]
     cycle = start(platform, anna)
     task = open_task(platform, anna, cycle["id"], "Task_QualificationCall")
-    platform.complete_task(anna, task.id, QUALIFIED)
+    platform.regulation.complete_task(anna, task.id, QUALIFIED)
     with pytest.raises(TaskNotActionable) as caught:
-        platform.complete_task(anna, task.id, QUALIFIED)
+        platform.regulation.complete_task(anna, task.id, QUALIFIED)
     assert caught.value.code == "task_not_open"
     assert caught.value.message == ("task 'Qualification call' was already completed by anna "
                                     "at 2026-11-26 09:00 UTC")
     assert caught.value.details == {"task_id": task.id}
-    history = platform.history(anna, cycle["id"])
+    history = platform.regulation.history(anna, cycle["id"])
     assert len(events(history, "completed")) == 1
     assert len(events(history, "created", "Task_PrepareDemo")) == 1
 
@@ -69,14 +69,14 @@ def test_submitting_a_completed_task_again_says_who_completed_it(platform: Regla
 def test_claiming_or_releasing_a_completed_task_is_refused_the_same_way(platform: Reglament, actors) -> None:
     anna, pavel = actors["anna"], actors["pavel"]
     cycle = start(platform, anna)
-    platform.complete_task(anna, open_task(platform, anna, cycle["id"], "Task_QualificationCall").id, QUALIFIED)
+    platform.regulation.complete_task(anna, open_task(platform, anna, cycle["id"], "Task_QualificationCall").id, QUALIFIED)
     demo = open_task(platform, pavel, cycle["id"], "Task_PrepareDemo")
-    platform.complete_task(pavel, demo.id, {"demo_date": "2026-12-01"})
-    for command in (platform.claim_task, platform.release_task):
+    platform.regulation.complete_task(pavel, demo.id, {"demo_date": "2026-12-01"})
+    for command in (platform.regulation.claim_task, platform.regulation.release_task):
         with pytest.raises(TaskNotActionable, match="already completed by pavel"):
             command(pavel, demo.id)
     with pytest.raises(TaskNotActionable, match="already completed by pavel"):
-        platform.task(pavel, demo.id)
+        platform.regulation.task(pavel, demo.id)
 
 
 def test_two_tabs_completing_the_same_task_at_once_complete_it_once(platform: Reglament, second_worker,
@@ -85,36 +85,36 @@ def test_two_tabs_completing_the_same_task_at_once_complete_it_once(platform: Re
     for round_ in range(ROUNDS):
         cycle = start(platform, anna, client_name=f"Acme {round_}")
         task = open_task(platform, anna, cycle["id"], "Task_QualificationCall")
-        results = race(lambda: platform.complete_task(anna, task.id, QUALIFIED),
-                       lambda: second_worker.complete_task(anna, task.id, QUALIFIED))
+        results = race(lambda: platform.regulation.complete_task(anna, task.id, QUALIFIED),
+                       lambda: second_worker.regulation.complete_task(anna, task.id, QUALIFIED))
         done, failed = _split(results)
         assert len(done) == 1 and len(failed) == 1, results
         assert isinstance(failed[0], (TaskNotActionable, ConcurrentChange)), failed
         if isinstance(failed[0], TaskNotActionable):
             assert "already completed by anna" in failed[0].message
-        history = platform.history(anna, cycle["id"])
+        history = platform.regulation.history(anna, cycle["id"])
         assert len(events(history, "completed", "Task_QualificationCall")) == 1
         assert len(events(history, "created", "Task_PrepareDemo")) == 1
         assert visible(platform, actors["pavel"], cycle["id"]) == ["Task_PrepareDemo"]
-        assert platform.cycle(anna, cycle["id"])["stage"] == "Presentation"
+        assert platform.regulation.cycle(anna, cycle["id"])["stage"] == "Presentation"
 
 
 def test_two_group_members_completing_one_group_task_at_once_complete_it_once(
         platform: Reglament, second_worker, actors) -> None:
     anna, boris = actors["anna"], actors["boris"]
-    platform.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
+    platform.regulation.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
     for round_ in range(ROUNDS):
         cycle = start(platform, anna, "group_task", client_name=f"Acme {round_}")
         task = open_task(platform, boris, cycle["id"], "Task_Shared")
-        results = race(lambda: platform.complete_task(anna, task.id, {"note": "anna called"}),
-                       lambda: second_worker.complete_task(boris, task.id, {"note": "boris called"}))
+        results = race(lambda: platform.regulation.complete_task(anna, task.id, {"note": "anna called"}),
+                       lambda: second_worker.regulation.complete_task(boris, task.id, {"note": "boris called"}))
         done, failed = _split(results)
         assert len(done) == 1 and len(failed) == 1, results
         assert isinstance(failed[0], (TaskNotActionable, ConcurrentChange)), failed
         winner = "anna" if results[0] is done[0] else "boris"
-        final = platform.cycle(actors["head"], cycle["id"])
+        final = platform.regulation.cycle(actors["head"], cycle["id"])
         assert final["status"] == "won" and final["variables"]["note"] == f"{winner} called"
-        history = platform.history(actors["head"], cycle["id"])
+        history = platform.regulation.history(actors["head"], cycle["id"])
         [completed] = events(history, "completed")
         assert completed["actor"] == winner
         assert [e["actor"] for e in events(history, "claimed")] == [winner]
@@ -124,12 +124,12 @@ def test_two_group_members_completing_one_group_task_at_once_complete_it_once(
 def test_two_group_members_claiming_one_task_at_once_leave_it_with_one(platform: Reglament, second_worker,
                                                                        actors) -> None:
     anna, boris = actors["anna"], actors["boris"]
-    platform.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
+    platform.regulation.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
     for round_ in range(ROUNDS):
         cycle = start(platform, anna, "group_task", client_name=f"Acme {round_}")
         task = open_task(platform, boris, cycle["id"], "Task_Shared")
-        results = race(lambda: platform.claim_task(anna, task.id),
-                       lambda: second_worker.claim_task(boris, task.id))
+        results = race(lambda: platform.regulation.claim_task(anna, task.id),
+                       lambda: second_worker.regulation.claim_task(boris, task.id))
         done, failed = _split(results)
         assert len(done) == 1 and len(failed) == 1, results
         assert isinstance(failed[0], (TaskNotActionable, ConcurrentChange)), failed
@@ -138,25 +138,25 @@ def test_two_group_members_claiming_one_task_at_once_leave_it_with_one(platform:
             assert f"already assigned to {winner.login}" in failed[0].message
         assert visible(platform, winner, cycle["id"], "mine") == ["Task_Shared"]
         assert visible(platform, loser, cycle["id"]) == []
-        claims = events(platform.history(actors["head"], cycle["id"]), "claimed")
+        claims = events(platform.regulation.history(actors["head"], cycle["id"]), "claimed")
         assert [e["actor"] for e in claims] == [winner.login]
         with pytest.raises(Forbidden, match=f"assigned to {winner.login}"):
-            platform.complete_task(loser, task.id, {})
+            platform.regulation.complete_task(loser, task.id, {})
 
 
 def test_a_claim_racing_a_completion_leaves_one_consistent_result(platform: Reglament, second_worker,
                                                                   actors) -> None:
     anna, boris = actors["anna"], actors["boris"]
-    platform.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
+    platform.regulation.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
     for round_ in range(ROUNDS):
         cycle = start(platform, anna, "group_task", client_name=f"Acme {round_}")
         task = open_task(platform, boris, cycle["id"], "Task_Shared")
-        results = race(lambda: platform.claim_task(anna, task.id),
-                       lambda: second_worker.complete_task(boris, task.id, {"note": "done"}))
+        results = race(lambda: platform.regulation.claim_task(anna, task.id),
+                       lambda: second_worker.regulation.complete_task(boris, task.id, {"note": "done"}))
         done, failed = _split(results)
         assert len(done) == 1 and len(failed) == 1, results
-        history = platform.history(actors["head"], cycle["id"])
-        final = platform.cycle(actors["head"], cycle["id"])
+        history = platform.regulation.history(actors["head"], cycle["id"])
+        final = platform.regulation.cycle(actors["head"], cycle["id"])
         if results[0] is None:  # anna's claim won: boris may no longer complete it
             assert isinstance(failed[0], (Forbidden, ConcurrentChange)), failed
             assert final["status"] == "active"

@@ -29,12 +29,12 @@ def cycle(platform: Reglament, actors: dict[str, Actor]) -> dict[str, Any]:
 
 
 def _history(platform: Reglament, actors: dict[str, Actor], cycle_id: int) -> list[dict[str, Any]]:
-    return platform.history(actors["head"], cycle_id)
+    return platform.regulation.history(actors["head"], cycle_id)
 
 
 def _assert_ended(platform: Reglament, actors: dict[str, Actor], cycle_id: int, outcome: str,
                   loss_reason: str | None, end_event: str) -> list[dict[str, Any]]:
-    cycle = platform.cycle(actors["anna"], cycle_id)
+    cycle = platform.regulation.cycle(actors["anna"], cycle_id)
     assert cycle["status"] == outcome and cycle["outcome"] == outcome
     assert cycle["loss_reason"] == loss_reason
     assert cycle["ended_at"] is not None
@@ -88,7 +88,7 @@ def test_won_path_with_one_contract_returned_for_renegotiation(
     assert visible(platform, pavel, cid, "group") == ["Task_PrepareDemo"]
     assert visible(platform, pavel, cid, "mine") == []
     assert visible(platform, anna, cid) == [] and visible(platform, lena, cid) == []
-    platform.claim_task(pavel, demo.id)
+    platform.regulation.claim_task(pavel, demo.id)
     assert visible(platform, pavel, cid, "mine") == ["Task_PrepareDemo"]
     assert visible(platform, pavel, cid, "group") == []
     step(pavel, "Task_PrepareDemo", DEMO)

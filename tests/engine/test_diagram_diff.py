@@ -41,6 +41,6 @@ def test_added_and_removed_elements_and_layout_moves() -> None:
 
 def test_the_platform_compares_two_deployed_versions(platform: Reglament, actors) -> None:
     changed = DEMO.replace('name="Review contract"', 'name="Legal review"')
-    platform.deploy(actors["head"], [SourceFile("new_client_sale.bpmn", changed.encode())])
-    result = platform.compare_versions("new_client_sale", 1, 2)
+    platform.regulation.deploy(actors["head"], [SourceFile("new_client_sale.bpmn", changed.encode())])
+    result = platform.regulation.compare_versions("new_client_sale", 1, 2)
     assert [(c["change"], c["element_id"]) for c in result["changes"]] == [("changed", "Task_ContractReview")]

@@ -25,7 +25,7 @@ RETAIL = [{"field": "industry", "op": "in", "value": ["retail", "food"]}]
 @pytest.fixture
 def org(platform: Reglament, actors) -> dict[str, Any]:
     """The demo segments (every test starts with them, no rules, no team) by name."""
-    return {x["name"]: x["id"] for x in platform.segment_list(actors["head"])}
+    return {x["name"]: x["id"] for x in platform.organization.segment_list(actors["head"])}
 
 
 def team(platform: Reglament, actors, strategy: str, members: list[dict[str, Any]],
@@ -33,9 +33,9 @@ def team(platform: Reglament, actors, strategy: str, members: list[dict[str, Any
          segment_ids: dict[str, int] | None = None) -> dict[str, Any]:
     """A team of ``members`` serving ``segment`` (whose rules become ``rules``, retail by default)."""
     head = actors["head"]
-    created = platform.save_team(head, None, name, strategy, members)
-    ids = segment_ids or {x["name"]: x["id"] for x in platform.segment_list(head)}
-    platform.save_segment(head, ids[segment], segment, RETAIL if rules is None else rules, created["id"])
+    created = platform.organization.save_team(head, None, name, strategy, members)
+    ids = segment_ids or {x["name"]: x["id"] for x in platform.organization.segment_list(head)}
+    platform.organization.save_segment(head, ids[segment], segment, RETAIL if rules is None else rules, created["id"])
     return created
 
 
@@ -56,7 +56,7 @@ def owners(decisions: list[distribution.Decision]) -> list[str | None]:
 
 
 def absent(platform: Reglament, actors, login: str, first: str, last: str, kind: str = "vacation") -> None:
-    platform.add_absence(actors["head"], login, kind, first, last)
+    platform.organization.add_absence(actors["head"], login, kind, first, last)
 
 
 def own(platform: Reglament, login: str, count: int, status: str = "lead") -> None:
@@ -177,7 +177,7 @@ def test_least_loaded_picks_the_fewest_active_clients(platform, actors, clock, o
 def test_clients_left_for_manual_distribution_say_why(platform, actors, clock, org, setup, fields, rule,
                                                       text) -> None:
     if setup == "no team":
-        platform.save_segment(actors["head"], org["Retail"], "Retail", RETAIL, None)
+        platform.organization.save_segment(actors["head"], org["Retail"], "Retail", RETAIL, None)
     elif setup == "empty team":
         team(platform, actors, "round_robin", [])
     else:
@@ -220,20 +220,20 @@ def test_the_head_distributes_unowned_clients_on_demand(platform, actors, clock,
     with platform.command() as s:  # clients that arrived before the team existed
         s.add_all([Client(name=f"Old {i}", name_key=f"old {i}", industry="food") for i in range(3)])
         s.add(Client(name="Dormant", name_key="dormant", industry="food", status="inactive"))
-    assert platform.unowned_count(actors["head"]) == 3
+    assert platform.organization.unowned_count(actors["head"]) == 3
     team(platform, actors, "round_robin", [{"login": "anna"}, {"login": "boris"}])
-    decisions = platform.distribute(actors["head"])
+    decisions = platform.organization.distribute(actors["head"])
     assert [d["owner"] for d in decisions] == ["anna", "boris", "anna"]
     assert [d["client"] for d in decisions] == ["Old 0", "Old 1", "Old 2"]
-    assert platform.unowned_count(actors["head"]) == 0
-    again = platform.distribute(actors["head"], [decisions[0]["client_id"]])
+    assert platform.organization.unowned_count(actors["head"]) == 0
+    again = platform.organization.distribute(actors["head"], [decisions[0]["client_id"]])
     assert [(d["owner"], d["reason"]) for d in again] == [("anna", "already owned by anna")]
 
 
 @pytest.mark.parametrize("who", ["anna", "alex"])
 def test_only_the_head_distributes_on_demand(platform, actors, org, who) -> None:
     with pytest.raises(Forbidden):
-        platform.distribute(actors[who])
+        platform.organization.distribute(actors[who])
 
 
 def test_two_distributions_at_once_never_take_the_same_turn(platform, actors, clock, org) -> None:
@@ -295,15 +295,15 @@ def test_all_rules_of_a_segment_must_hold() -> None:
 
 def test_the_first_matching_segment_in_order_wins(platform, actors, clock, org) -> None:
     head = actors["head"]
-    big = platform.save_segment(head, None, "Key accounts", [{"field": "size", "op": "equals", "value": "large"}],
+    big = platform.organization.save_segment(head, None, "Key accounts", [{"field": "size", "op": "equals", "value": "large"}],
                                 None)
-    platform.save_segment(head, org["Retail"], "Retail", RETAIL, None)
+    platform.organization.save_segment(head, org["Retail"], "Retail", RETAIL, None)
     [first] = leads(platform, clock, 1, size="large")
     assert first.data["segment"] == "Retail", "Retail comes first"
-    platform.move_segment(head, big["id"], -1)
-    platform.move_segment(head, big["id"], -1)
-    platform.move_segment(head, big["id"], -1)
-    assert [x["name"] for x in platform.segment_list(head)] == ["Key accounts", "Retail", "Manufacturing",
+    platform.organization.move_segment(head, big["id"], -1)
+    platform.organization.move_segment(head, big["id"], -1)
+    platform.organization.move_segment(head, big["id"], -1)
+    assert [x["name"] for x in platform.organization.segment_list(head)] == ["Key accounts", "Retail", "Manufacturing",
                                                                 "Public sector"]
     [second] = leads(platform, clock, 1, size="large")
     assert second.data["segment"] == "Key accounts"
@@ -338,7 +338,7 @@ def test_invalid_rules_are_refused_naming_the_rule_and_field(rules, errors) -> N
 
 def test_saving_a_segment_reports_every_problem(platform, actors, org) -> None:
     with pytest.raises(InputInvalid) as caught:
-        platform.save_segment(actors["head"], None, "Retail", [{"field": "colour", "op": "in", "value": "x"}], 999)
+        platform.organization.save_segment(actors["head"], None, "Retail", [{"field": "colour", "op": "in", "value": "x"}], 999)
     assert set(caught.value.details["fields"]) == {"name", "team", "rules.1.field"}
     assert caught.value.details["fields"]["name"] == "a segment named 'Retail' exists already"
 
@@ -346,14 +346,14 @@ def test_saving_a_segment_reports_every_problem(platform, actors, org) -> None:
 @pytest.mark.parametrize("who", ["anna", "alex"])
 def test_only_the_head_defines_segments_and_teams(platform, actors, org, who) -> None:
     with pytest.raises(Forbidden):
-        platform.save_segment(actors[who], None, "Mine", [], None)
+        platform.organization.save_segment(actors[who], None, "Mine", [], None)
     with pytest.raises(Forbidden):
-        platform.save_team(actors[who], None, "Mine", "round_robin", [])
+        platform.organization.save_team(actors[who], None, "Mine", "round_robin", [])
 
 
 def test_team_members_are_validated(platform, actors, org) -> None:
     with pytest.raises(InputInvalid) as caught:
-        platform.save_team(actors["head"], None, "T", "fastest", [
+        platform.organization.save_team(actors["head"], None, "T", "fastest", [
             {"login": "anna", "share": "0"}, {"login": "anna"}, {"login": "alex"}, {"login": "ghost"},
             {"login": "boris", "cap": "-1"}])
     assert caught.value.details["fields"] == {
@@ -368,10 +368,10 @@ def test_team_members_are_validated(platform, actors, org) -> None:
 def test_changing_a_team_keeps_turns_unless_the_strategy_changes(platform, actors, clock, org) -> None:
     created = team(platform, actors, "round_robin", [{"login": "anna"}, {"login": "boris"}])
     assert owners(leads(platform, clock, 1)) == ["anna"]
-    platform.save_team(actors["head"], created["id"], "Retail team", "round_robin",
+    platform.organization.save_team(actors["head"], created["id"], "Retail team", "round_robin",
                        [{"login": "anna"}, {"login": "boris"}, {"login": "pavel"}])
     assert owners(leads(platform, clock, 1)) == ["boris"]
-    platform.save_team(actors["head"], created["id"], "Retail team", "weighted",
+    platform.organization.save_team(actors["head"], created["id"], "Retail team", "weighted",
                        [{"login": "anna"}, {"login": "boris"}, {"login": "pavel"}])
     assert owners(leads(platform, clock, 3)) == ["anna", "boris", "pavel"]
 
@@ -380,19 +380,19 @@ def test_changing_a_team_keeps_turns_unless_the_strategy_changes(platform, actor
 
 def test_absences_heads_enter_anyones_managers_their_own(platform, actors, clock, org) -> None:
     anna, head, alex = actors["anna"], actors["head"], actors["alex"]
-    mine = platform.add_absence(anna, None, "sick", "2026-11-27", "2026-11-28", "flu")
+    mine = platform.organization.add_absence(anna, None, "sick", "2026-11-27", "2026-11-28", "flu")
     assert (mine["login"], mine["kind"]) == ("anna", "sick")
     with pytest.raises(Forbidden):
-        platform.add_absence(anna, "boris", "vacation", "2026-12-01", "2026-12-02")
+        platform.organization.add_absence(anna, "boris", "vacation", "2026-12-01", "2026-12-02")
     with pytest.raises(Forbidden):
-        platform.add_absence(alex, None, "vacation", "2026-12-01", "2026-12-02")
-    theirs = platform.add_absence(head, "boris", "vacation", "2026-12-01", "2026-12-10")
-    assert [a["login"] for a in platform.absence_list(anna)] == ["anna"]
-    assert [a["login"] for a in platform.absence_list(alex)] == ["anna", "boris"]
+        platform.organization.add_absence(alex, None, "vacation", "2026-12-01", "2026-12-02")
+    theirs = platform.organization.add_absence(head, "boris", "vacation", "2026-12-01", "2026-12-10")
+    assert [a["login"] for a in platform.organization.absence_list(anna)] == ["anna"]
+    assert [a["login"] for a in platform.organization.absence_list(alex)] == ["anna", "boris"]
     with pytest.raises(Forbidden):
-        platform.delete_absence(anna, theirs["id"])
-    platform.delete_absence(anna, mine["id"])
-    assert [a["login"] for a in platform.absence_list(head)] == ["boris"]
+        platform.organization.delete_absence(anna, theirs["id"])
+    platform.organization.delete_absence(anna, mine["id"])
+    assert [a["login"] for a in platform.organization.absence_list(head)] == ["boris"]
 
 
 @pytest.mark.parametrize("values, errors", [
@@ -402,7 +402,7 @@ def test_absences_heads_enter_anyones_managers_their_own(platform, actors, clock
 ])
 def test_an_absence_needs_a_kind_and_days_in_order(platform, actors, org, values, errors) -> None:
     with pytest.raises(InputInvalid) as caught:
-        platform.add_absence(actors["head"], "boris", *values)
+        platform.organization.add_absence(actors["head"], "boris", *values)
     assert caught.value.details["fields"] == errors
 
 

@@ -74,17 +74,17 @@ def _email_states(platform: Reglament) -> list[tuple[str, str | None, int]]:
 
 
 def _sale_for(p: Reglament, actors: dict, owner: str, name: str) -> dict:
-    client = p.create_client(actors["head"], name, owner=owner)
-    return p.start_cycle(actors["head"], client["id"], "new_client_sale")
+    client = p.clients.create_client(actors["head"], name, owner=owner)
+    return p.regulation.start_cycle(actors["head"], client["id"], "new_client_sale")
 
 
 def test_a_new_task_is_mailed_to_its_assignee_in_their_language_and_zone(
         platform: Reglament, database: Database, clock: Clock, actors, smtp_server, profiles) -> None:
     inbox, port = smtp_server
     p = _mailing(database, clock, f"smtp://127.0.0.1:{port}")
-    p.save_work_type(actors["head"], "call", "Call", "P1D")  # due 2026-11-27 09:00 UTC
-    p.update_profile(actors["boris"], "boris@example.com", "Europe/Moscow", "ru")
-    p.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
+    p.regulation.save_work_type(actors["head"], "call", "Call", "P1D")  # due 2026-11-27 09:00 UTC
+    p.accounts.update_profile(actors["boris"], "boris@example.com", "Europe/Moscow", "ru")
+    p.accounts.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
     _sale_for(p, actors, "boris", "Ромашка")
     _sale_for(p, actors, "anna", "Alpha Ltd")
     assert inbox.messages == []  # nothing is sent by the command itself
@@ -117,10 +117,10 @@ def test_without_an_smtp_url_nothing_is_queued_or_sent(platform: Reglament, acto
                                                        profiles) -> None:
     inbox, _ = smtp_server
     assert Settings.from_env({"REGLAMENT_SECRET_KEY": "x"}).smtp_url is None
-    platform.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
+    platform.accounts.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
     _sale_for(platform, actors, "anna", "Quiet Ltd")
     Worker(platform).run_once()
-    assert platform.send_mail() == 0
+    assert platform.notify.send_mail() == 0
     assert inbox.messages == []
     assert _email_states(platform) == [("anna", None, 0)]
 
@@ -128,14 +128,14 @@ def test_without_an_smtp_url_nothing_is_queued_or_sent(platform: Reglament, acto
 def test_a_server_that_cannot_be_reached_is_tried_five_times_then_given_up(
         platform: Reglament, database: Database, clock: Clock, actors, profiles) -> None:
     p = _mailing(database, clock, f"smtp://127.0.0.1:{_free_port()}")  # nobody listens there
-    p.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
+    p.accounts.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
     _sale_for(p, actors, "anna", "Unreachable Ltd")
     for attempt in range(1, 5):
-        assert p.send_mail() == 0
+        assert p.notify.send_mail() == 0
         assert _email_states(p) == [("anna", "pending", attempt)]
-    p.send_mail()
+    p.notify.send_mail()
     assert _email_states(p) == [("anna", "failed", 5)]
-    p.send_mail()
+    p.notify.send_mail()
     assert _email_states(p) == [("anna", "failed", 5)]
 
 
@@ -143,11 +143,11 @@ def test_a_refused_recipient_counts_an_attempt_for_that_mail_only(
         platform: Reglament, database: Database, clock: Clock, actors, smtp_server, profiles) -> None:
     inbox, port = smtp_server
     p = _mailing(database, clock, f"smtp://127.0.0.1:{port}")
-    p.update_profile(actors["anna"], "bad-anna@example.com", "UTC", "en")
-    p.update_profile(actors["boris"], "boris@example.com", "UTC", "ru")
+    p.accounts.update_profile(actors["anna"], "bad-anna@example.com", "UTC", "en")
+    p.accounts.update_profile(actors["boris"], "boris@example.com", "UTC", "ru")
     _sale_for(p, actors, "anna", "Refused Ltd")
     _sale_for(p, actors, "boris", "Accepted Ltd")
-    assert p.send_mail() == 1
+    assert p.notify.send_mail() == 1
     assert _email_states(p) == [("anna", "pending", 1), ("boris", "sent", 0)]
     assert [rcpt for rcpt, _ in inbox.messages] == [["boris@example.com"]]
 
@@ -168,9 +168,9 @@ def test_the_server_login_from_the_url_is_used(platform: Reglament, database: Da
     controller.start()
     try:
         p = _mailing(database, clock, f"smtp://mailer:s%40cret@127.0.0.1:{port}")
-        p.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
+        p.accounts.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
         _sale_for(p, actors, "anna", "Login Ltd")
-        assert p.send_mail() == 1
+        assert p.notify.send_mail() == 1
     finally:
         controller.stop()
     assert seen == [(b"mailer", b"s@cret")] and len(inbox.to("anna@example.com")) == 1
@@ -198,7 +198,7 @@ def test_mail_left_claimed_by_a_stopped_worker_is_sent_later_and_mail_in_flight_
     mail.STUCK_AFTER another worker sends them; before that they are someone's send in flight."""
     inbox, port = smtp_server
     p = _mailing(database, clock, f"smtp://127.0.0.1:{port}")
-    p.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
+    p.accounts.update_profile(actors["anna"], "anna@example.com", "UTC", "en")
     _sale_for(p, actors, "anna", "Alpha Ltd")
     with p.command() as s:  # a worker claims the batch, then dies before sending
         assert len(mail.claim(s, "https://crm.example.com", clock.now)) == 1

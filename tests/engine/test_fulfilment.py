@@ -20,8 +20,8 @@ UTC = timezone.utc
 
 @pytest.fixture(autouse=True)
 def catalogue(platform: Reglament, actors: dict[str, Actor]) -> None:
-    platform.save_work_type(actors["head"], "call", "Call", "P1D")  # the qualification call: due in a day
-    platform.save_work_type(actors["head"], "meeting", "Meeting", None)
+    platform.regulation.save_work_type(actors["head"], "call", "Call", "P1D")  # the qualification call: due in a day
+    platform.regulation.save_work_type(actors["head"], "meeting", "Meeting", None)
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def zone_of(platform: Reglament) -> Iterator[Callable[[str, str], Actor]]:
             user.timezone = zone
             user_id = user.id
         changed.add(login)
-        return platform.actor(user_id)
+        return platform.accounts.actor(user_id)
 
     yield set_zone
     with platform.command() as s:  # users outlive a test
@@ -45,11 +45,11 @@ def zone_of(platform: Reglament) -> Iterator[Callable[[str, str], Actor]]:
 # Each scenario runs with the clock at Thursday 26 Nov 2026 09:00 UTC (this week: 23-29 Nov).
 
 def contact(platform: Reglament, anna: Actor, clock: Clock, planned: datetime, done_after: timedelta | None) -> None:
-    client = platform.create_client(anna, f"Client {planned:%d %H%M} {done_after}")
-    planned_contact = platform.plan_contact(anna, client["id"], "meeting", planned)
+    client = platform.clients.create_client(anna, f"Client {planned:%d %H%M} {done_after}")
+    planned_contact = platform.planning.plan_contact(anna, client["id"], "meeting", planned)
     if done_after is not None:
         clock.now = planned + done_after
-        platform.contact_done(anna, planned_contact["id"], "Met")
+        platform.planning.contact_done(anna, planned_contact["id"], "Met")
 
 
 def contact_done_on_its_day(p: Reglament, anna: Actor, clock: Clock) -> None:
@@ -69,9 +69,9 @@ def contact_planned_next_week(p: Reglament, anna: Actor, clock: Clock) -> None:
 
 
 def contact_cancelled(p: Reglament, anna: Actor, clock: Clock) -> None:
-    client = p.create_client(anna, "Cancelled Ltd")
-    planned = p.plan_contact(anna, client["id"], "meeting", clock.now)
-    p.cancel_contact(anna, planned["id"])
+    client = p.clients.create_client(anna, "Cancelled Ltd")
+    planned = p.planning.plan_contact(anna, client["id"], "meeting", clock.now)
+    p.planning.cancel_contact(anna, planned["id"])
 
 
 def task_done_before_due(p: Reglament, anna: Actor, clock: Clock) -> None:
@@ -96,8 +96,8 @@ def task_open_not_yet_due(p: Reglament, anna: Actor, clock: Clock) -> None:
 
 
 def task_without_due_or_plan_done(p: Reglament, anna: Actor, clock: Clock) -> None:
-    head = next(a for a in p.users() if a.login == "head")
-    p.save_work_type(head, "call", "Call", None)  # no default due time
+    head = next(a for a in p.accounts.users() if a.login == "head")
+    p.regulation.save_work_type(head, "call", "Call", None)  # no default due time
     cycle = start(p, anna)
     complete(p, anna, cycle["id"], "Task_QualificationCall", QUALIFIED)
 
@@ -131,7 +131,7 @@ def test_fulfilment_of_this_week(platform: Reglament, actors, clock: Clock, scen
                                  figure: float | None) -> None:
     anna = actors["anna"]
     scenario(platform, anna, clock)
-    (row,) = platform.fulfilment(anna, "week")["managers"]
+    (row,) = platform.planning.fulfilment(anna, "week")["managers"]
     assert (row["due"], row["on_time"], row["late"], row["open"], row["overdue"]) == (
         due, on_time, late, still_open, overdue)
     assert row["figure"] == pytest.approx(figure) if figure is not None else row["figure"] is None
@@ -141,12 +141,12 @@ def test_the_head_sees_every_manager_and_a_manager_only_himself(platform: Reglam
     anna, boris, head = actors["anna"], actors["boris"], actors["head"]
     contact_done_on_its_day(platform, anna, clock)
     task_open_past_due(platform, boris, clock)
-    report = platform.fulfilment(head, "week")
+    report = platform.planning.fulfilment(head, "week")
     rows = {r["login"]: r for r in report["managers"]}
     assert {"anna", "boris", "pavel"} <= set(rows) and "head" not in rows
     assert (rows["anna"]["figure"], rows["boris"]["figure"], rows["pavel"]["figure"]) == (1.0, 0.0, None)
     assert (report["total"]["due"], report["total"]["on_time"], report["total"]["figure"]) == (2, 1, 0.5)
-    assert [r["login"] for r in platform.fulfilment(boris)["managers"]] == ["boris"]
+    assert [r["login"] for r in platform.planning.fulfilment(boris)["managers"]] == ["boris"]
 
 
 def test_periods_this_week_this_month_and_custom_days(platform: Reglament, actors, clock: Clock) -> None:
@@ -154,15 +154,15 @@ def test_periods_this_week_this_month_and_custom_days(platform: Reglament, actor
     contact(platform, anna, clock, datetime(2026, 11, 3, 10, 0, tzinfo=UTC), timedelta(hours=1))
     contact(platform, anna, clock, datetime(2026, 12, 1, 10, 0, tzinfo=UTC), None)
     clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-    week, month = platform.fulfilment(anna, "week"), platform.fulfilment(anna, "month")
+    week, month = platform.planning.fulfilment(anna, "week"), platform.planning.fulfilment(anna, "month")
     assert (week["period"].start, week["period"].last) == (date(2026, 11, 23), date(2026, 11, 29))
     assert (month["period"].start, month["period"].last) == (date(2026, 11, 1), date(2026, 11, 30))
     assert (week["managers"][0]["due"], month["managers"][0]["due"]) == (0, 1)
-    custom = platform.fulfilment(anna, "custom", "2026-11-01", "2026-12-01")
+    custom = platform.planning.fulfilment(anna, "custom", "2026-11-01", "2026-12-01")
     assert (custom["managers"][0]["due"], custom["managers"][0]["on_time"]) == (2, 1), "both ends included"
     for start_day, end_day in (("2026-12-01", "2026-11-01"), ("yesterday", "2026-12-01"), ("2026-01-01", "2027-06-01")):
         with pytest.raises(InputInvalid):
-            platform.fulfilment(anna, "custom", start_day, end_day)
+            platform.planning.fulfilment(anna, "custom", start_day, end_day)
 
 
 def test_period_boundaries_are_each_managers_own_days(platform: Reglament, actors, clock: Clock, zone_of) -> None:
@@ -178,16 +178,16 @@ def test_period_boundaries_are_each_managers_own_days(platform: Reglament, actor
     head = actors["head"]
 
     def rows(period: str, *days: str) -> dict[str, tuple[Any, ...]]:
-        return {r["login"]: (r["due"], r["late"], r["open"]) for r in platform.fulfilment(head, period, *days)["managers"]
+        return {r["login"]: (r["due"], r["late"], r["open"]) for r in platform.planning.fulfilment(head, period, *days)["managers"]
                 if r["login"] in ("anna", "boris")}
 
     assert rows("week") == {"anna": (1, 0, 1), "boris": (1, 1, 0)}
     assert rows("custom", "2026-11-30", "2026-12-06") == {"anna": (0, 0, 0), "boris": (1, 0, 1)}
     assert rows("custom", "2026-11-16", "2026-11-22") == {"anna": (1, 1, 0), "boris": (0, 0, 0)}
-    assert platform.fulfilment(boris, "week")["managers"][0]["due"] == 1
+    assert platform.planning.fulfilment(boris, "week")["managers"][0]["due"] == 1
 
 
 def test_a_managers_this_week_starts_on_his_own_monday(platform: Reglament, clock: Clock, zone_of) -> None:
     boris = zone_of("boris", "Asia/Vladivostok")
     clock.now = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # Sunday in UTC, Monday 01:00 in Vladivostok
-    assert platform.fulfilment(boris, "week")["period"].start == date(2026, 11, 30)
+    assert platform.planning.fulfilment(boris, "week")["period"].start == date(2026, 11, 30)

@@ -20,8 +20,8 @@ QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 
 
 def sale(platform: Reglament, owner, name: str) -> dict[str, Any]:
-    client = platform.create_client(owner, name)
-    return platform.start_cycle(owner, client["id"], "new_client_sale")
+    client = platform.clients.create_client(owner, name)
+    return platform.regulation.start_cycle(owner, client["id"], "new_client_sale")
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def book(platform: Reglament, actors) -> dict[str, dict[str, Any]]:
     anna, boris, pavel = actors["anna"], actors["boris"], actors["pavel"]
     alfa, beta, gamma = sale(platform, anna, "Alfa"), sale(platform, anna, "Beta"), sale(platform, boris, "Gamma")
     complete(platform, anna, beta["id"], "Task_QualificationCall", QUALIFIED)
-    platform.claim_task(pavel, open_task(platform, pavel, beta["id"], "Task_PrepareDemo").id)
+    platform.regulation.claim_task(pavel, open_task(platform, pavel, beta["id"], "Task_PrepareDemo").id)
     return {"alfa": alfa, "beta": beta, "gamma": gamma}
 
 
@@ -48,7 +48,7 @@ def assignees(platform: Reglament, cycle_id: int) -> dict[str, str | None]:
 
 def test_a_portfolio_moves_with_the_old_owners_open_tasks_only(platform, actors, book) -> None:
     head, lena = actors["head"], actors["lena"]
-    result = platform.hand_over(head, "anna", "lena", None, None, "anna leaves the company")
+    result = platform.organization.hand_over(head, "anna", "lena", None, None, "anna leaves the company")
     assert (result["status"], result["count"], result["from"], result["to"]) == ("done", 2, "anna", "lena")
     alfa, beta, gamma = book["alfa"], book["beta"], book["gamma"]
     assert [owner_of(platform, c["client_id"]) for c in (alfa, beta, gamma)] == ["lena", "lena", "boris"]
@@ -61,8 +61,8 @@ def test_a_portfolio_moves_with_the_old_owners_open_tasks_only(platform, actors,
 
 def test_the_cycle_history_and_the_client_record_the_hand_over(platform, actors, clock, book) -> None:
     alfa = book["alfa"]
-    platform.hand_over(actors["head"], "anna", "boris", [alfa["client_id"]], None, "workload")
-    [event] = events(platform.history(actors["head"], alfa["id"]), "handover")
+    platform.organization.hand_over(actors["head"], "anna", "boris", [alfa["client_id"]], None, "workload")
+    [event] = events(platform.regulation.history(actors["head"], alfa["id"]), "handover")
     assert (event["actor"], event["data"]["from"], event["data"]["to"], event["data"]["reason"],
             event["data"]["tasks"]) == ("head", "anna", "boris", "workload", ["Qualification call"])
     with platform.query() as s:
@@ -80,8 +80,8 @@ def test_later_tasks_for_the_owner_go_to_the_new_owner(platform, actors, clock, 
     """The cycle's ``owner`` moves too: the reminder the timer creates a day later and the
     presentation after the demo are the new owner's."""
     alfa, beta = book["alfa"], book["beta"]
-    platform.hand_over(actors["head"], "anna", "boris", None, None, "")
-    assert platform.cycle(actors["head"], alfa["id"])["variables"]["owner"] == "boris"
+    platform.organization.hand_over(actors["head"], "anna", "boris", None, None, "")
+    assert platform.regulation.cycle(actors["head"], alfa["id"])["variables"]["owner"] == "boris"
     clock.advance(days=1, seconds=1)
     Worker(platform).run_once()
     assert assignees(platform, alfa["id"]) == {"Task_QualificationCall": "boris", "Task_RemindFirstCall": "boris"}
@@ -96,7 +96,7 @@ def test_planned_contacts_of_the_old_owner_move_too(platform, actors, clock, boo
                             created_by="anna"),
                    Activity(client_id=alfa["client_id"], assignee="pavel", work_type="demo",
                             planned_at=clock.now, created_by="pavel")])
-    platform.hand_over(actors["head"], "anna", "boris", [alfa["client_id"]], None, "")
+    platform.organization.hand_over(actors["head"], "anna", "boris", [alfa["client_id"]], None, "")
     with platform.query() as s:
         assert sorted(a.assignee for a in repo.activities_of_client(s, alfa["client_id"])) == ["boris", "pavel"]
 
@@ -104,29 +104,29 @@ def test_planned_contacts_of_the_old_owner_move_too(platform, actors, clock, boo
 def test_a_temporary_hand_over_returns_at_its_time(platform, actors, clock, book) -> None:
     head, alfa, beta = actors["head"], book["alfa"], book["beta"]
     back = clock.now + timedelta(days=7)
-    result = platform.hand_over(head, "anna", "boris", None, back, "vacation")
+    result = platform.organization.hand_over(head, "anna", "boris", None, back, "vacation")
     assert result["status"] == "temporary"
     # meanwhile the head gives Beta to lena for good: it stays with her after the return
-    platform.hand_over(head, "boris", "lena", [beta["client_id"]], None, "presales expertise")
+    platform.organization.hand_over(head, "boris", "lena", [beta["client_id"]], None, "presales expertise")
     clock.advance(days=6)
-    assert platform.return_due_handovers() == 0
+    assert platform.organization.return_due_handovers() == 0
     assert owner_of(platform, alfa["client_id"]) == "boris"
     clock.advance(days=1)
-    assert platform.return_due_handovers() == 1
+    assert platform.organization.return_due_handovers() == 1
     assert (owner_of(platform, alfa["client_id"]), owner_of(platform, beta["client_id"])) == ("anna", "lena")
     assert assignees(platform, alfa["id"]) == {"Task_QualificationCall": "anna"}
-    assert platform.cycle(head, alfa["id"])["variables"]["owner"] == "anna"
+    assert platform.regulation.cycle(head, alfa["id"])["variables"]["owner"] == "anna"
     assert assignees(platform, book["gamma"]["id"]) == {"Task_QualificationCall": "boris"}, "boris's own"
     types = [(e["data"]["from"], e["data"]["to"], e["data"]["returned"])
-             for e in events(platform.history(head, alfa["id"]), "handover")]
+             for e in events(platform.regulation.history(head, alfa["id"]), "handover")]
     assert types == [("anna", "boris", False), ("boris", "anna", True)]
-    [listed, *_] = [h for h in platform.handover_list(head) if h["id"] == result["id"]]
+    [listed, *_] = [h for h in platform.organization.handover_list(head) if h["id"] == result["id"]]
     assert listed["status"] == "returned"
-    assert platform.return_due_handovers() == 0, "returned once"
+    assert platform.organization.return_due_handovers() == 0, "returned once"
 
 
 def test_return_due_is_what_the_worker_calls(platform, actors, clock, book) -> None:
-    platform.hand_over(actors["head"], "anna", "boris", None, clock.now + timedelta(hours=1), "")
+    platform.organization.hand_over(actors["head"], "anna", "boris", None, clock.now + timedelta(hours=1), "")
     clock.advance(hours=2)
     with platform.command() as s:
         assert handover.return_due(s, clock.now) == 1
@@ -134,25 +134,25 @@ def test_return_due_is_what_the_worker_calls(platform, actors, clock, book) -> N
 
 
 def test_the_head_can_end_a_temporary_hand_over_early(platform, actors, clock, book) -> None:
-    result = platform.hand_over(actors["head"], "anna", "boris", None, clock.now + timedelta(days=7), "")
-    platform.return_handover(actors["head"], result["id"])
+    result = platform.organization.hand_over(actors["head"], "anna", "boris", None, clock.now + timedelta(days=7), "")
+    platform.organization.return_handover(actors["head"], result["id"])
     assert owner_of(platform, book["alfa"]["client_id"]) == "anna"
     with pytest.raises(InputInvalid):
-        platform.return_handover(actors["head"], result["id"])
+        platform.organization.return_handover(actors["head"], result["id"])
 
 
 @pytest.mark.parametrize("who", ["anna", "boris", "alex"])
 def test_only_heads_hand_clients_over(platform, actors, book, who) -> None:
     with pytest.raises(Forbidden):
-        platform.hand_over(actors[who], "anna", "boris", None, None, "")
+        platform.organization.hand_over(actors[who], "anna", "boris", None, None, "")
     assert owner_of(platform, book["alfa"]["client_id"]) == "anna"
 
 
 def test_analysts_see_hand_overs_managers_do_not(platform, actors, book) -> None:
-    platform.hand_over(actors["head"], "anna", "boris", None, None, "")
-    assert [h["to"] for h in platform.handover_list(actors["alex"])] == ["boris"]
+    platform.organization.hand_over(actors["head"], "anna", "boris", None, None, "")
+    assert [h["to"] for h in platform.organization.handover_list(actors["alex"])] == ["boris"]
     with pytest.raises(Forbidden):
-        platform.handover_list(actors["anna"])
+        platform.organization.handover_list(actors["anna"])
 
 
 @pytest.mark.parametrize("args, errors", [
@@ -170,27 +170,27 @@ def test_a_hand_over_is_checked_before_anything_moves(platform, actors, clock, b
         ids = [book["alfa"]["client_id"], book["gamma"]["client_id"]]
     when = clock.now - timedelta(minutes=1) if until == "past" else until
     with pytest.raises(InputInvalid) as caught:
-        platform.hand_over(actors["head"], from_login, to_login, ids, when, reason)
+        platform.organization.hand_over(actors["head"], from_login, to_login, ids, when, reason)
     expected = {k: v.format(gamma=book["gamma"]["client_id"]) for k, v in errors.items()}
     assert caught.value.details["fields"] == expected
     assert owner_of(platform, book["alfa"]["client_id"]) == "anna"
 
 
 def test_a_portfolio_lists_a_managers_clients(platform, actors, book) -> None:
-    assert [c.name for c in platform.portfolio(actors["head"], "anna")] == ["Alfa", "Beta"]
+    assert [c.name for c in platform.organization.portfolio(actors["head"], "anna")] == ["Alfa", "Beta"]
     with pytest.raises(Forbidden):
-        platform.portfolio(actors["boris"], "anna")
+        platform.organization.portfolio(actors["boris"], "anna")
 
 
 def test_an_original_owner_who_left_keeps_nothing_back(platform, actors, clock, book) -> None:
-    result = platform.hand_over(actors["head"], "anna", "boris", None, clock.now + timedelta(days=1), "")
+    result = platform.organization.hand_over(actors["head"], "anna", "boris", None, clock.now + timedelta(days=1), "")
     with platform.command() as s:
         repo.user_by_login(s, "anna").active = False
     try:
         clock.advance(days=2)
-        assert platform.return_due_handovers() == 1
+        assert platform.organization.return_due_handovers() == 1
         assert owner_of(platform, book["alfa"]["client_id"]) == "boris"
-        assert [h["status"] for h in platform.handover_list(actors["head"]) if h["id"] == result["id"]] == ["done"]
+        assert [h["status"] for h in platform.organization.handover_list(actors["head"]) if h["id"] == result["id"]] == ["done"]
     finally:
         with platform.command() as s:
             repo.user_by_login(s, "anna").active = True

@@ -67,10 +67,10 @@ def call_then(task: str) -> list[str]:
 
 def refused(platform: Reglament, actor, content: bytes, name: str = "hostile.bpmn") -> list[Problem]:
     with pytest.raises(RegulationInvalid) as caught:
-        platform.deploy(actor, [SourceFile(name, content)])
+        platform.regulation.deploy(actor, [SourceFile(name, content)])
     assert caught.value.code == "regulation_invalid"
     assert caught.value.details["problems"] == [p.as_dict() for p in caught.value.problems]
-    assert [r["key"] for r in platform.regulations()] == ["new_client_sale"], "nothing may be stored"
+    assert [r["key"] for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing may be stored"
     return caught.value.problems
 
 
@@ -84,7 +84,7 @@ SUBCLASSES = "${().__class__.__bases__[0].__subclasses__()}"
 
 
 def test_the_template_itself_deploys(platform: Reglament, actors) -> None:
-    deployed = platform.deploy(actors["head"], [SourceFile("ok.bpmn", diagram(*gateway("${x == 1}")))])
+    deployed = platform.regulation.deploy(actors["head"], [SourceFile("ok.bpmn", diagram(*gateway("${x == 1}")))])
     assert (deployed.key, deployed.version, deployed.created) == ("hostile", 1, True)
 
 
@@ -263,7 +263,7 @@ def test_a_file_just_under_the_limit_is_read(platform: Reglament, actors) -> Non
     base = diagram(*gateway("${x == 1}"))
     content = base + b"<!--" + b"x" * (5 * 1024 * 1024 - len(base) - 7) + b"-->"
     assert len(content) == 5 * 1024 * 1024
-    assert platform.deploy(actors["head"], [SourceFile("big.bpmn", content)]).key == "hostile"
+    assert platform.regulation.deploy(actors["head"], [SourceFile("big.bpmn", content)]).key == "hostile"
 
 
 def test_a_diagram_with_no_executable_process_is_refused(platform: Reglament, actors) -> None:
@@ -276,7 +276,7 @@ def test_a_diagram_with_no_executable_process_is_refused(platform: Reglament, ac
 def test_two_bpmn_files_are_not_one_regulation(platform: Reglament, actors) -> None:
     content = diagram(*gateway("${x == 1}"))
     with pytest.raises(RegulationInvalid, match="got 2 BPMN files"):
-        platform.deploy(actors["head"], [SourceFile("a.bpmn", content), SourceFile("b.bpmn", content)])
+        platform.regulation.deploy(actors["head"], [SourceFile("a.bpmn", content), SourceFile("b.bpmn", content)])
 
 
 # ---------------------------------------------------------------- the evaluator itself

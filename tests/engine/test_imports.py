@@ -118,7 +118,7 @@ def test_ten_thousand_rows_import_except_each_bad_row_which_is_reported_with_its
     bad[9999] = ("Name", "", "name is missing")
     path = write_csv(tmp_path / "clients.csv", HEADERS, rows + [[]])  # a trailing blank line: skipped
 
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
 
     expected = {row_number(i): reason for i, (_, _, reason) in bad.items()}
     assert reasons(run) == expected
@@ -151,7 +151,7 @@ def test_an_excel_file_imports_with_numbers_as_text_and_rows_numbered_as_excel_s
         ["Gamma Steel", int(INN_C), "Retail", None, "not an e-mail"],
     ])
 
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
 
     assert run["mapping"] == {"Company": "name", "INN": "tax_id", "Segment": "segment", "Phone": "phone",
                               "Email": "email"}
@@ -177,7 +177,7 @@ def test_a_russian_excel_csv_in_windows_1251_with_semicolons_imports_with_its_he
                      delimiter=";", encoding="cp1251")
     assert "ООО".encode("cp1251") in path.read_bytes()
 
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
 
     assert run["mapping"] == {"Название": "name", "ИНН": "tax_id", "Отрасль": "industry", "Регион": "region",
                               "Сегмент": "segment", "Ответственный": "owner", "ФИО": "contact",
@@ -198,7 +198,7 @@ def test_a_russian_excel_csv_in_windows_1251_with_semicolons_imports_with_its_he
 def test_a_utf8_csv_with_a_byte_order_mark_and_tabs_is_read_too(platform: Reglament, actors, tmp_path) -> None:
     path = tmp_path / "clients.tsv"
     path.write_bytes("\ufeffName\tE-mail\nАльфа\ta@alfa.example\n".encode("utf-8"))
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
     assert run["mapping"] == {"Name": "name", "E-mail": "email"} and run["imported"] == 1
     assert contacts_of(platform, "Альфа") == [("", None, "a@alfa.example")]
 
@@ -219,7 +219,7 @@ def test_later_rows_of_a_client_created_by_the_file_add_its_contacts_unless_they
         ["Beta", "", "", "", ""],  # no contact to add: a duplicate
     ])
 
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
 
     assert reasons(run) == {5: f"duplicate of row 2: same tax id {INN_A}",
                             7: "duplicate of row 2: same phone +7 900 000 00 01",
@@ -253,7 +253,7 @@ def test_a_crash_in_the_third_batch_leaves_a_failed_run_that_counts_exactly_what
 
     monkeypatch.setattr(imports.repo, "insert_contacts", insert_contacts)
 
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
 
     assert run["status"] == "failed" and run["finished_at"] is not None
     assert run["error"] == "stopped at the batch starting at row 202: RuntimeError: disk full"
@@ -262,16 +262,16 @@ def test_a_crash_in_the_third_batch_leaves_a_failed_run_that_counts_exactly_what
         assert s.scalar(select(func.count()).select_from(Client)) == run["imported"]
         assert s.scalar(select(func.count()).select_from(Contact)) == run["imported"]
     assert set(clients_in_db(platform)) == {good_row(i)[0] for i in range(200) if i != 150}
-    assert platform.import_runs(actors["head"])[0]["status"] == "failed"  # a later look shows it
+    assert platform.clients.import_runs(actors["head"])[0]["status"] == "failed"  # a later look shows it
 
 
 def test_a_file_without_a_name_column_is_refused_before_anything_starts(platform, actors, tmp_path) -> None:
     path = write_csv(tmp_path / "c.csv", ["Phone", "E-mail"], [["+7 900 1", "a@b.example"]])
     with pytest.raises(imports.InputInvalid, match="no column is mapped to name"):
-        platform.import_file(actors["head"], path)
+        platform.clients.import_file(actors["head"], path)
     with pytest.raises(imports.InputInvalid, match="two columns are mapped to name"):
-        platform.import_file(actors["head"], path, {"Phone": "name", "E-mail": "name"})
-    assert platform.import_runs(actors["head"]) == []
+        platform.clients.import_file(actors["head"], path, {"Phone": "name", "E-mail": "name"})
+    assert platform.clients.import_runs(actors["head"]) == []
 
 
 def test_an_xlsx_that_unpacks_to_more_than_an_import_reads_is_refused_before_it_is_opened(
@@ -281,8 +281,8 @@ def test_an_xlsx_that_unpacks_to_more_than_an_import_reads_is_refused_before_it_
     path = write_xlsx_fixture(tmp_path / "big.xlsx", ["Company", "Note"], [["Alfa Retail", "x" * 4000]])
     monkeypatch.setattr(client_files, "MAX_XLSX_UNPACKED", 10_000)  # a zip bomb, in small
     with pytest.raises(imports.InputInvalid, match="unpacks to"):
-        platform.import_file(actors["head"], path)
-    assert clients_in_db(platform) == {} and platform.import_runs(actors["head"]) == []
+        platform.clients.import_file(actors["head"], path)
+    assert clients_in_db(platform) == {} and platform.clients.import_runs(actors["head"]) == []
 
 
 # ---------------------------------------------------------------- who may
@@ -290,8 +290,8 @@ def test_an_xlsx_that_unpacks_to_more_than_an_import_reads_is_refused_before_it_
 def test_an_analyst_may_not_import(platform: Reglament, actors, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "c.csv", ["Name"], [["Alfa"]])
     with pytest.raises(Forbidden, match="alex may not import clients"):
-        platform.import_file(actors["alex"], path)
-    assert clients_in_db(platform) == {} and platform.import_runs(actors["head"]) == []
+        platform.clients.import_file(actors["alex"], path)
+    assert clients_in_db(platform) == {} and platform.clients.import_runs(actors["head"]) == []
 
 
 def test_a_manager_imports_only_clients_of_his_own(platform: Reglament, actors, tmp_path: Path,
@@ -301,7 +301,7 @@ def test_a_manager_imports_only_clients_of_his_own(platform: Reglament, actors, 
                         lambda session, now, login, clients: distributed.append([c.name for c in clients]) or [])
     path = write_csv(tmp_path / "c.csv", ["Name", "Owner"], [["Alfa", ""], ["Beta", "Anna"], ["Gamma", "boris"]])
 
-    run = platform.import_file(actors["anna"], path)
+    run = platform.clients.import_file(actors["anna"], path)
 
     assert reasons(run) == {4: "a manager imports only clients of his own, not of 'boris'"}
     clients = clients_in_db(platform)
@@ -323,7 +323,7 @@ def test_a_heads_import_sends_clients_without_an_owner_to_distribution_batch_by_
     monkeypatch.setattr(imports, "BATCH_SIZE", 2)
     path = write_csv(tmp_path / "c.csv", ["Name", "Owner"], [["A", ""], ["B", "boris"], ["C", ""], ["D", ""]])
 
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
 
     assert run["imported"] == 4 and distributed == [["A"], ["C", "D"]]
     assert clients_in_db(platform)["B"].owner_id == actors["boris"].id
@@ -332,12 +332,12 @@ def test_a_heads_import_sends_clients_without_an_owner_to_distribution_batch_by_
 def test_import_reports_are_their_authors_and_those_who_read_everything(platform: Reglament, actors,
                                                                          tmp_path: Path) -> None:
     path = write_csv(tmp_path / "c.csv", ["Name"], [["Alfa"]])
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
     with pytest.raises(Forbidden):
-        platform.import_run(actors["anna"], run["id"])
-    assert platform.import_runs(actors["anna"]) == []
-    assert [r["id"] for r in platform.import_runs(actors["alex"])] == [run["id"]]
-    assert platform.import_run(actors["alex"], run["id"])["imported"] == 1
+        platform.clients.import_run(actors["anna"], run["id"])
+    assert platform.clients.import_runs(actors["anna"]) == []
+    assert [r["id"] for r in platform.clients.import_runs(actors["alex"])] == [run["id"]]
+    assert platform.clients.import_run(actors["alex"], run["id"])["imported"] == 1
 
 
 # ---------------------------------------------------------------- the command line
@@ -362,7 +362,7 @@ def test_the_command_line_imports_with_a_mapping_and_writes_the_rejected_rows_be
         assert list(csv.reader(f)) == [["Row", "Reason", "Firm", "Phone", "Remark"],
                                        ["3", "name is missing", "", "+7 900 111 22 44", "no name"]]
     assert set(clients_in_db(platform)) == {"Alfa", "Beta"}
-    assert platform.import_runs(next(a for a in platform.users() if a.login == "head"))[0]["created_by"] == "head"
+    assert platform.clients.import_runs(next(a for a in platform.accounts.users() if a.login == "head"))[0]["created_by"] == "head"
 
 
 def test_the_command_line_refuses_an_analyst_and_a_bad_mapping(platform: Reglament, tmp_path: Path,
@@ -422,18 +422,18 @@ def test_a_csv_export_imports_back_into_an_empty_database_unchanged(platform: Re
                                                                     tmp_path: Path) -> None:
     seed_for_export(platform)
     before = snapshot(platform)
-    exported = "".join(csv_lines(platform.export_clients(actors["head"])))
+    exported = "".join(csv_lines(platform.clients.export_clients(actors["head"])))
     assert "'=HYPERLINK" in exported and "'-minus" in exported and "'@home" in exported  # not formulas
     assert "+7 916 000-00-01" in exported  # a phone stays as written
     path = tmp_path / "export.csv"
     path.write_text(exported, encoding="utf-8", newline="")
     wipe_clients(platform)
 
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
 
     assert run["rejected"] == [] and run["imported"] == 5  # rows: one per contact
     assert snapshot(platform) == before
-    assert "".join(csv_lines(platform.export_clients(actors["head"]))) == exported
+    assert "".join(csv_lines(platform.clients.export_clients(actors["head"]))) == exported
 
 
 def test_an_xlsx_export_imports_back_into_an_empty_database_unchanged(platform: Reglament, actors,
@@ -442,10 +442,10 @@ def test_an_xlsx_export_imports_back_into_an_empty_database_unchanged(platform: 
     before = snapshot(platform)
     path = tmp_path / "export.xlsx"
     with path.open("wb") as f:
-        write_xlsx(platform.export_clients(actors["head"]), f)
+        write_xlsx(platform.clients.export_clients(actors["head"]), f)
     wipe_clients(platform)
 
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
 
     assert run["rejected"] == [] and run["imported"] == 5  # rows: one per contact
     assert snapshot(platform) == before
@@ -453,15 +453,15 @@ def test_an_xlsx_export_imports_back_into_an_empty_database_unchanged(platform: 
 
 def test_an_export_has_a_managers_own_clients_and_the_list_filters(platform: Reglament, actors) -> None:
     seed_for_export(platform)
-    anna = [row[0] for row in platform.export_clients(actors["anna"])]
+    anna = [row[0] for row in platform.clients.export_clients(actors["anna"])]
     assert anna == ["Alfa Retail", "Alfa Retail", "=HYPERLINK(\"http://evil.example\")"]  # a row per contact
-    everyone = list(platform.export_clients(actors["alex"]))
+    everyone = list(platform.clients.export_clients(actors["alex"]))
     assert len(everyone) == 5
-    found = list(platform.export_clients(actors["head"], imports_filters(text="steel")))
+    found = list(platform.clients.export_clients(actors["head"], imports_filters(text="steel")))
     assert [r[0] for r in found] == ["Gamma Steel"]
-    assert [r[0] for r in platform.export_clients(actors["head"], imports_filters(segment="Retail"))] == [
+    assert [r[0] for r in platform.clients.export_clients(actors["head"], imports_filters(segment="Retail"))] == [
         "Alfa Retail", "Alfa Retail"]
-    assert [r[0] for r in platform.export_clients(actors["head"], imports_filters(owner="boris", status="lead"))] == [
+    assert [r[0] for r in platform.clients.export_clients(actors["head"], imports_filters(owner="boris", status="lead"))] == [
         "ИП Сидоров, «Ромашка»; \"quoted\""]
 
 
@@ -473,7 +473,7 @@ def imports_filters(**kwargs: str) -> Any:
 
 def test_the_csv_export_is_excel_friendly(platform: Reglament, actors) -> None:
     seed_for_export(platform)
-    text = "".join(csv_lines(platform.export_clients(actors["head"])))
+    text = "".join(csv_lines(platform.clients.export_clients(actors["head"])))
     assert text.startswith("\ufeffName,Kind,Tax ID,Industry,Region,Size,Source,Status,Segment,Owner,Contact,"
                            "Position,Phone,E-mail\r\n")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))

@@ -44,18 +44,18 @@ def _bounds(xml: bytes) -> dict[str, tuple[str, tuple[float, ...]]]:
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
 def test_each_reference_model_is_stored_and_exported_without_loss(platform: Reglament, actors, path: Path) -> None:
     original = path.read_bytes()
-    deployed = platform.deploy(actors["head"], [SourceFile(path.name, original)], keep_if_not_executable=True)
+    deployed = platform.regulation.deploy(actors["head"], [SourceFile(path.name, original)], keep_if_not_executable=True)
     assert deployed.created
     if not deployed.executable:
         assert deployed.problems, "a diagram that cannot run says why"
         for problem in deployed.problems:
             assert problem.message and "Traceback" not in problem.message
             assert "KeyError" not in problem.message
-    exported = platform.version_xml(deployed.key, deployed.version).encode("utf-8")
+    exported = platform.regulation.version_xml(deployed.key, deployed.version).encode("utf-8")
     assert _elements(exported) == _elements(original)
     assert _bounds(exported) == _bounds(original)
     # the version list says what it is
-    info = platform.versions(deployed.key)
+    info = platform.regulation.versions(deployed.key)
     assert info["versions"][0]["executable"] is deployed.executable
 
 
@@ -63,18 +63,18 @@ def test_each_reference_model_is_stored_and_exported_without_loss(platform: Regl
 def test_a_strict_deploy_of_a_reference_model_is_refused_with_named_problems(platform: Reglament, actors,
                                                                           path: Path) -> None:
     with pytest.raises(RegulationInvalid) as refused:
-        platform.deploy(actors["head"], [SourceFile(path.name, path.read_bytes())])
+        platform.regulation.deploy(actors["head"], [SourceFile(path.name, path.read_bytes())])
     problems = refused.value.problems
     assert problems
     element_ids = _elements(path.read_bytes())
     for problem in problems:
         assert problem.element_id is None or problem.element_id in element_ids, problem
-    assert platform.regulations() == [r for r in platform.regulations() if r["key"] == "new_client_sale"]
+    assert platform.regulation.regulations() == [r for r in platform.regulation.regulations() if r["key"] == "new_client_sale"]
 
 
 def test_activiti_namespace_attributes_are_read_as_camunda(platform: Reglament, actors) -> None:
     path = MIWG / "C.1.1.bpmn"
-    deployed = platform.deploy(actors["head"], [SourceFile(path.name, path.read_bytes())], keep_if_not_executable=True)
+    deployed = platform.regulation.deploy(actors["head"], [SourceFile(path.name, path.read_bytes())], keep_if_not_executable=True)
     messages = " ".join(p.message for p in deployed.problems)
     # approveInvoice has activiti:assignee="${approver}": it must not be reported as unassigned
     assert not any(p.element_id == "approveInvoice" for p in deployed.problems), messages
@@ -83,8 +83,8 @@ def test_activiti_namespace_attributes_are_read_as_camunda(platform: Reglament, 
 
 def test_a_diagram_only_regulation_cannot_start_a_cycle(platform: Reglament, actors) -> None:
     path = MIWG / "A.1.0.bpmn"
-    deployed = platform.deploy(actors["head"], [SourceFile(path.name, path.read_bytes())], keep_if_not_executable=True)
-    client = platform.create_client(actors["anna"], "Diagram Only Ltd")
+    deployed = platform.regulation.deploy(actors["head"], [SourceFile(path.name, path.read_bytes())], keep_if_not_executable=True)
+    client = platform.clients.create_client(actors["anna"], "Diagram Only Ltd")
     with pytest.raises(RegulationInvalid) as refused:
-        platform.start_cycle(actors["anna"], client["id"], deployed.key)
+        platform.regulation.start_cycle(actors["anna"], client["id"], deployed.key)
     assert "cannot run" in refused.value.message

@@ -15,14 +15,14 @@ from storage.models import Activity
 
 
 def _notes(platform: Reglament, who, kind: str | None = None) -> list[dict]:
-    return [n for n in platform.notifications(who) if kind is None or n["kind"] == kind]
+    return [n for n in platform.notify.notifications(who) if kind is None or n["kind"] == kind]
 
 
 def _sale_for(platform: Reglament, actors, owner: str, name: str) -> dict:
     """The head starts a sale for a client of ``owner``: the first call is the owner's task."""
     head = actors["head"]
-    client = platform.create_client(head, name, owner=owner)
-    return platform.start_cycle(head, client["id"], "new_client_sale")
+    client = platform.clients.create_client(head, name, owner=owner)
+    return platform.regulation.start_cycle(head, client["id"], "new_client_sale")
 
 
 def test_a_task_assigned_to_someone_else_tells_them_and_not_whoever_caused_it(
@@ -42,7 +42,7 @@ def test_a_task_assigned_to_someone_else_tells_them_and_not_whoever_caused_it(
 def test_a_group_task_tells_every_active_member_of_the_group_but_the_one_who_caused_it(
         platform: Reglament, actors) -> None:
     anna = actors["anna"]
-    platform.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
+    platform.regulation.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
     start(platform, anna, "group_task", client_name="Shared Ltd")
     assert [n["kind"] for n in _notes(platform, actors["boris"])] == ["group"]
     assert [n["kind"] for n in _notes(platform, actors["head"])] == ["group"]
@@ -62,7 +62,7 @@ def test_candidate_users_are_told_by_name(platform: Reglament, actors) -> None:
     xml = (FIXTURES / "group_task.bpmn").read_text().replace(
         'camunda:candidateGroups="Sales"', 'camunda:candidateUsers="Lena, olga"').replace(
         'id="group_task" name="Group task"', 'id="named_users" name="Named users"')
-    platform.deploy(actors["head"], [SourceFile("named_users.bpmn", xml.encode())])
+    platform.regulation.deploy(actors["head"], [SourceFile("named_users.bpmn", xml.encode())])
     start(platform, actors["anna"], "named_users", client_name="Named Ltd")
     assert [n["kind"] for n in _notes(platform, actors["lena"])] == ["group"]
     assert [n["kind"] for n in _notes(platform, actors["olga"])] == ["group"]
@@ -88,16 +88,16 @@ def test_timers_remind_the_owner_after_a_day_and_escalate_to_the_head_after_thre
 def test_due_soon_and_overdue_are_each_sent_once_to_the_assignee(platform: Reglament, actors,
                                                                   clock: Clock) -> None:
     anna = actors["anna"]
-    platform.save_work_type(actors["head"], "call", "Call", "P2D")  # the first call is due in two days
+    platform.regulation.save_work_type(actors["head"], "call", "Call", "P2D")  # the first call is due in two days
     start(platform, anna, client_name="Due Ltd")
-    assert platform.sweep_notifications() == 0
+    assert platform.notify.sweep_notifications() == 0
     clock.advance(days=1, hours=1)
-    assert platform.sweep_notifications() == 1
-    assert platform.sweep_notifications() == 0
+    assert platform.notify.sweep_notifications() == 1
+    assert platform.notify.sweep_notifications() == 0
     assert [n["kind"] for n in _notes(platform, anna)] == ["due_soon"]
     clock.advance(days=1)
-    platform.sweep_notifications()
-    platform.sweep_notifications()
+    platform.notify.sweep_notifications()
+    platform.notify.sweep_notifications()
     assert [n["kind"] for n in _notes(platform, anna)] == ["overdue", "due_soon"]  # newest first
     overdue = _notes(platform, anna, "overdue")[0]
     assert overdue["data"]["client"] == "Due Ltd" and overdue["data"]["due_at"] == \
@@ -107,13 +107,13 @@ def test_due_soon_and_overdue_are_each_sent_once_to_the_assignee(platform: Regla
 def test_a_task_created_due_within_a_day_gets_no_separate_due_soon_but_is_reported_overdue(
         platform: Reglament, actors, clock: Clock) -> None:
     anna = actors["anna"]
-    platform.save_work_type(actors["head"], "call", "Call", "PT1H")
+    platform.regulation.save_work_type(actors["head"], "call", "Call", "PT1H")
     cycle = _sale_for(platform, actors, "anna", "Late Ltd")
-    platform.sweep_notifications()
+    platform.notify.sweep_notifications()
     assert [n["kind"] for n in _notes(platform, anna)] == ["assigned"]
     assert _notes(platform, anna)[0]["data"]["due_at"] == (clock.now + timedelta(hours=1)).isoformat()
     clock.advance(hours=2)
-    platform.sweep_notifications()
+    platform.notify.sweep_notifications()
     assert [n["kind"] for n in _notes(platform, anna)] == ["overdue", "assigned"]
     assert cycle["client_name"] == "Late Ltd"
 
@@ -121,13 +121,13 @@ def test_a_task_created_due_within_a_day_gets_no_separate_due_soon_but_is_report
 def test_a_group_task_nobody_holds_reminds_nobody_until_someone_claims_it(platform: Reglament, actors,
                                                                          clock: Clock) -> None:
     anna, boris = actors["anna"], actors["boris"]
-    platform.deploy(actors["head"], [FIXTURE_WITH_DUE])
+    platform.regulation.deploy(actors["head"], [FIXTURE_WITH_DUE])
     cycle = start(platform, anna, "group_task", client_name="Queue Ltd")
     clock.advance(hours=5)
-    platform.sweep_notifications()
+    platform.notify.sweep_notifications()
     assert _notes(platform, anna) == [] and _notes(platform, boris, "overdue") == []
-    platform.claim_task(boris, open_task(platform, boris, cycle["id"], "Task_Shared").id)
-    platform.sweep_notifications()
+    platform.regulation.claim_task(boris, open_task(platform, boris, cycle["id"], "Task_Shared").id)
+    platform.notify.sweep_notifications()
     assert [n["kind"] for n in _notes(platform, boris, "overdue")] == ["overdue"]
 
 
@@ -138,27 +138,27 @@ FIXTURE_WITH_DUE = SourceFile("group_task.bpmn", (FIXTURES / "group_task.bpmn").
 def test_planned_contacts_remind_before_and_once_their_time_has_passed(platform: Reglament, actors,
                                                                        clock: Clock) -> None:
     boris = actors["boris"]
-    client = platform.create_client(boris, "Contact Ltd")
+    client = platform.clients.create_client(boris, "Contact Ltd")
     with platform.command() as s:
         s.add(Activity(client_id=client["id"], assignee="boris", work_type="meeting", note="Bring samples",
                        planned_at=clock.now + timedelta(hours=30), created_by="boris"))
-    platform.sweep_notifications()
+    platform.notify.sweep_notifications()
     assert _notes(platform, boris) == []
     clock.advance(hours=7)
-    platform.sweep_notifications()
-    platform.sweep_notifications()
+    platform.notify.sweep_notifications()
+    platform.notify.sweep_notifications()
     [soon] = _notes(platform, boris)
     assert soon["kind"] == "due_soon" and soon["data"]["work_type"] == "meeting"
     assert soon["link"] == f"/clients/{client['id']}"
     clock.advance(hours=24)
-    platform.sweep_notifications()
-    platform.sweep_notifications()
+    platform.notify.sweep_notifications()
+    platform.notify.sweep_notifications()
     assert [n["kind"] for n in _notes(platform, boris)] == ["contact_due", "due_soon"]
 
 
 def test_the_worker_sweeps_at_most_once_a_minute(platform: Reglament, actors, clock: Clock) -> None:
     anna = actors["anna"]
-    platform.save_work_type(actors["head"], "call", "Call", "PT1M")
+    platform.regulation.save_work_type(actors["head"], "call", "Call", "PT1M")
     _sale_for(platform, actors, "anna", "Minute Ltd")  # due at 09:01:00
     worker = Worker(platform)
     clock.advance(seconds=30)
@@ -177,14 +177,14 @@ def test_reading_marks_only_ones_own_notifications(platform: Reglament, actors) 
     _sale_for(platform, actors, "anna", "Read B")
     _sale_for(platform, actors, "boris", "Read C")
     first, second = _notes(platform, anna)
-    assert platform.unread_notifications(anna) == 2
-    assert platform.mark_notifications_read(anna, [second["id"]]) == 1
-    assert platform.unread_notifications(anna) == 1
-    assert platform.mark_notifications_read(anna, [_notes(platform, boris)[0]["id"]]) == 0
-    assert platform.unread_notifications(boris) == 1
-    assert platform.mark_notifications_read(anna) == 1
-    assert platform.unread_notifications(anna) == 0
-    assert [n["id"] for n in platform.notifications(anna, unread_only=True)] == []
+    assert platform.notify.unread_notifications(anna) == 2
+    assert platform.notify.mark_notifications_read(anna, [second["id"]]) == 1
+    assert platform.notify.unread_notifications(anna) == 1
+    assert platform.notify.mark_notifications_read(anna, [_notes(platform, boris)[0]["id"]]) == 0
+    assert platform.notify.unread_notifications(boris) == 1
+    assert platform.notify.mark_notifications_read(anna) == 1
+    assert platform.notify.unread_notifications(anna) == 0
+    assert [n["id"] for n in platform.notify.notifications(anna, unread_only=True)] == []
     assert first["id"] != second["id"]
 
 
@@ -193,12 +193,12 @@ def test_opening_a_notification_marks_it_read_and_leads_to_the_cycle_once_the_ta
     anna, boris = actors["anna"], actors["boris"]
     cycle = _sale_for(platform, actors, "anna", "Open Ltd")
     [note] = _notes(platform, anna)
-    assert platform.open_notification(anna, note["id"]) == note["link"]
-    assert platform.unread_notifications(anna) == 0
+    assert platform.notify.open_notification(anna, note["id"]) == note["link"]
+    assert platform.notify.unread_notifications(anna) == 0
     complete(platform, anna, cycle["id"], "Task_QualificationCall", {"contact_person": "Ivan", "result": "qualified"})
-    assert platform.open_notification(anna, note["id"]) == f"/cycles/{cycle['id']}"
+    assert platform.notify.open_notification(anna, note["id"]) == f"/cycles/{cycle['id']}"
     with pytest.raises(NotFound):
-        platform.open_notification(boris, note["id"])
+        platform.notify.open_notification(boris, note["id"])
 
 
 def test_the_sweep_asks_the_contact_norms_for_forgotten_clients_and_survives_their_failure(
@@ -212,9 +212,9 @@ def test_the_sweep_asks_the_contact_norms_for_forgotten_clients_and_survives_the
         raise RuntimeError("norms are broken")
 
     monkeypatch.setattr(norms, "remind_forgotten", failing)
-    platform.save_work_type(actors["head"], "call", "Call", "PT1H")
+    platform.regulation.save_work_type(actors["head"], "call", "Call", "PT1H")
     start(platform, actors["anna"], client_name="Robust Ltd")
     clock.advance(hours=2)
-    platform.sweep_notifications()
+    platform.notify.sweep_notifications()
     assert calls == [clock.now]
     assert [n["kind"] for n in _notes(platform, actors["anna"])] == ["overdue"]

@@ -31,28 +31,28 @@ def _diagram(middle: str, pid: str = "p") -> SourceFile:
 def test_a_timer_that_is_not_iso_8601_puts_the_cycle_in_incident(platform: Reglament, actors) -> None:
     timer = ('<bpmn:intermediateCatchEvent id="W"><bpmn:timerEventDefinition><bpmn:timeDuration>'
              '${client_name}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
-    platform.deploy(actors["head"], [_diagram(timer)])
+    platform.regulation.deploy(actors["head"], [_diagram(timer)])
     anna = actors["anna"]
-    cycle = platform.start_cycle(anna, platform.create_client(anna, "Odd Timer Ltd")["id"], "p")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Odd Timer Ltd")["id"], "p")
     assert cycle["status"] == "incident" and cycle["incident"]["message"]
 
 
 def test_a_process_id_that_cannot_be_a_key_is_refused(platform: Reglament, actors) -> None:
     with pytest.raises(RegulationInvalid) as refused:
-        platform.deploy(actors["head"], [_diagram('<bpmn:task id="W" />', pid="a/b")])
+        platform.regulation.deploy(actors["head"], [_diagram('<bpmn:task id="W" />', pid="a/b")])
     assert "regulation's key" in refused.value.message
 
 
 def test_a_utf16_dtd_is_refused(platform: Reglament, actors) -> None:
     text = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x a="&a;"/>'
     with pytest.raises(RegulationInvalid) as refused:
-        platform.deploy(actors["head"], [SourceFile("x.bpmn", text.encode("utf-16"))])
+        platform.regulation.deploy(actors["head"], [SourceFile("x.bpmn", text.encode("utf-16"))])
     assert "DTD" in refused.value.message
 
 
 def test_work_for_a_person_outside_any_lane_is_refused(platform: Reglament, actors) -> None:
     with pytest.raises(RegulationInvalid) as refused:
-        platform.deploy(actors["head"], [_diagram('<bpmn:manualTask id="W" name="Visit" />')])
+        platform.regulation.deploy(actors["head"], [_diagram('<bpmn:manualTask id="W" name="Visit" />')])
     assert refused.value.problems[0].element_id == "W" and "nobody" in refused.value.problems[0].message
 
 
@@ -60,7 +60,7 @@ def test_a_stray_completion_condition_is_a_problem_not_a_crash(platform: Reglame
     stray = HEAD.format(pid="p", middle='<bpmn:task id="W" />').replace(
         "</bpmn:definitions>", "<bpmn:completionCondition>__import__('os')</bpmn:completionCondition></bpmn:definitions>")
     with pytest.raises(RegulationInvalid):
-        platform.deploy(actors["head"], [SourceFile("x.bpmn", stray.encode())])
+        platform.regulation.deploy(actors["head"], [SourceFile("x.bpmn", stray.encode())])
 
 
 def test_string_formatting_cannot_allocate_huge_strings() -> None:
@@ -76,18 +76,18 @@ def test_broken_documentation_shows_as_written(template: str) -> None:
 
 def test_a_call_to_a_diagram_only_regulation_is_refused(platform: Reglament, actors) -> None:
     script = HEAD.format(pid="scripted", middle='<bpmn:scriptTask id="W"><bpmn:script>x=1</bpmn:script></bpmn:scriptTask>')
-    platform.deploy(actors["head"], [SourceFile("s.bpmn", script.encode())], keep_if_not_executable=True)
+    platform.regulation.deploy(actors["head"], [SourceFile("s.bpmn", script.encode())], keep_if_not_executable=True)
     caller = _diagram('<bpmn:callActivity id="W" calledElement="scripted" />', pid="caller")
     with pytest.raises(RegulationInvalid) as refused:
-        platform.deploy(actors["head"], [caller])
+        platform.regulation.deploy(actors["head"], [caller])
     assert "diagram only" in refused.value.message
 
 
 def test_logins_in_a_diagram_match_whatever_their_case(platform: Reglament, actors) -> None:
     upper = HEAD.format(pid="cased", middle='<bpmn:intermediateThrowEvent id="W" />').replace(
         'camunda:assignee="${owner}"', 'camunda:assignee="Anna"')
-    platform.deploy(actors["head"], [SourceFile("c.bpmn", upper.encode())])
+    platform.regulation.deploy(actors["head"], [SourceFile("c.bpmn", upper.encode())])
     anna = actors["anna"]
-    cycle = platform.start_cycle(anna, platform.create_client(anna, "Case Ltd")["id"], "cased")
-    (task, _), = platform.inbox(anna, scope="mine", cycle_id=cycle["id"])
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Case Ltd")["id"], "cased")
+    (task, _), = platform.regulation.inbox(anna, scope="mine", cycle_id=cycle["id"])
     assert task.assignee == "anna"

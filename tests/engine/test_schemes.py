@@ -23,7 +23,7 @@ TERMS: dict[str, Any] = {"effective_from": "2026-01-01", "role": "manager", "pie
 
 
 def rate_of(platform: Reglament, actor: Any, name: str, attainment: str, version: int | None = None) -> Decimal:
-    return platform.evaluate_scheme_table(actor, name, "commission_rate", {"attainment": Decimal(attainment)},
+    return platform.motivation.evaluate_scheme_table(actor, name, "commission_rate", {"attainment": Decimal(attainment)},
                                           version).value
 
 
@@ -47,7 +47,7 @@ def team(platform: Reglament, actors: dict[str, Any]) -> int:
 
 def test_a_new_scheme_is_a_draft_version_1(platform: Reglament, actors: dict[str, Any]) -> None:
     head = actors["head"]
-    created = platform.create_scheme(head, "sales", TERMS)
+    created = platform.motivation.create_scheme(head, "sales", TERMS)
     assert (created["version"], created["status"], created["editable"]) == (1, "draft", True)
     assert (created["basis"], created["currency"], created["rounding"]) == ("won_amount", "RUB", "ROUND_HALF_UP")
     assert created["piece_rates"] == {"call": "150.00"}
@@ -58,8 +58,8 @@ def test_a_new_scheme_is_a_draft_version_1(platform: Reglament, actors: dict[str
 
 def test_a_new_scheme_without_tables_starts_with_a_blank_commission_table(platform: Reglament, actors) -> None:
     head = actors["head"]
-    platform.create_scheme(head, "blank", {"effective_from": date(2026, 1, 1)})
-    loaded = platform.scheme(head, "blank")["loaded"]
+    platform.motivation.create_scheme(head, "blank", {"effective_from": date(2026, 1, 1)})
+    loaded = platform.motivation.scheme(head, "blank")["loaded"]
     assert list(loaded) == ["commission_rate"]
     assert loaded["commission_rate"].variables == ("attainment",)
     assert rate_of(platform, head, "blank", "5") == Decimal("0")
@@ -69,41 +69,41 @@ def test_a_new_scheme_without_tables_starts_with_a_blank_commission_table(platfo
 
 def test_a_draft_is_saved_in_place_and_activation_makes_it_immutable(platform: Reglament, actors) -> None:
     head = actors["head"]
-    platform.create_scheme(head, "sales", TERMS)
-    saved = platform.save_scheme_table(head, "sales", "commission_rate", with_rate(COMMISSION, "0.07", "0.075"))
+    platform.motivation.create_scheme(head, "sales", TERMS)
+    saved = platform.motivation.save_scheme_table(head, "sales", "commission_rate", with_rate(COMMISSION, "0.07", "0.075"))
     assert (saved["version"], saved["status"]) == (1, "draft")
-    assert platform.activate_scheme(head, "sales", 1)["status"] == "active"
+    assert platform.motivation.activate_scheme(head, "sales", 1)["status"] == "active"
 
-    edited = platform.save_scheme(head, "sales", {"piece_rates": {"call": "175.5"}})
+    edited = platform.motivation.save_scheme(head, "sales", {"piece_rates": {"call": "175.5"}})
     assert (edited["version"], edited["status"]) == (2, "draft")
     assert edited["piece_rates"] == {"call": "175.50"}
     assert edited["tables"] == ["commission_rate"]  # copied from version 1
     assert rate_of(platform, head, "sales", "1", version=2) == Decimal("0.075")
-    platform.save_scheme_table(head, "sales", "commission_rate", with_rate(COMMISSION, "0.07", "0.08"))
-    assert [v["version"] for v in platform.scheme_versions(head, "sales")] == [1, 2]  # still one draft
+    platform.motivation.save_scheme_table(head, "sales", "commission_rate", with_rate(COMMISSION, "0.07", "0.08"))
+    assert [v["version"] for v in platform.motivation.scheme_versions(head, "sales")] == [1, 2]  # still one draft
     assert rate_of(platform, head, "sales", "1", version=1) == Decimal("0.075")  # the active one is untouched
-    assert platform.scheme(head, "sales", 1)["piece_rates"] == {"call": "150.00"}
+    assert platform.motivation.scheme(head, "sales", 1)["piece_rates"] == {"call": "150.00"}
 
-    platform.activate_scheme(head, "sales", 2)
-    assert [(v["version"], v["status"]) for v in platform.scheme_versions(head, "sales")] == [
+    platform.motivation.activate_scheme(head, "sales", 2)
+    assert [(v["version"], v["status"]) for v in platform.motivation.scheme_versions(head, "sales")] == [
         (1, "retired"), (2, "active")]
     assert rate_of(platform, head, "sales", "1") == Decimal("0.08")
     with pytest.raises(InputInvalid, match="Version 1 of sales is retired; only a draft can be activated"):
-        platform.activate_scheme(head, "sales", 1)
+        platform.motivation.activate_scheme(head, "sales", 1)
 
 
 def test_an_invalid_table_is_refused_and_nothing_is_saved(platform: Reglament, actors) -> None:
     head = actors["head"]
-    platform.create_scheme(head, "sales", TERMS)
-    platform.activate_scheme(head, "sales", 1)
+    platform.motivation.create_scheme(head, "sales", TERMS)
+    platform.motivation.activate_scheme(head, "sales", 1)
     broken = COMMISSION.replace("<text>[1..1.2)</text>", "<text>[1..1,2)</text>")
     with pytest.raises(DmnError) as caught:
-        platform.save_scheme_table(head, "sales", "commission_rate", broken)
+        platform.motivation.save_scheme_table(head, "sales", "commission_rate", broken)
     assert caught.value.message.startswith("table commission_rate: rule 4, input attainment: unsupported FEEL '[1..1,2)'")
-    assert [v["version"] for v in platform.scheme_versions(head, "sales")] == [1]  # no draft was made
+    assert [v["version"] for v in platform.motivation.scheme_versions(head, "sales")] == [1]  # no draft was made
     with pytest.raises(DmnError, match="table bonus: the file is not well-formed XML"):
-        platform.create_scheme(head, "other", {**TERMS, "tables": {"bonus": "<definitions"}})
-    assert [s["name"] for s in platform.schemes(head)] == ["sales"]
+        platform.motivation.create_scheme(head, "other", {**TERMS, "tables": {"bonus": "<definitions"}})
+    assert [s["name"] for s in platform.motivation.schemes(head)] == ["sales"]
 
 
 @pytest.mark.parametrize(("changes", "field", "says"), [
@@ -121,9 +121,9 @@ def test_an_invalid_table_is_refused_and_nothing_is_saved(platform: Reglament, a
 ])
 def test_invalid_terms_are_refused_naming_the_field(platform: Reglament, actors, changes: dict[str, Any],
                                                     field: str, says: str) -> None:
-    platform.create_scheme(actors["head"], "sales", TERMS)
+    platform.motivation.create_scheme(actors["head"], "sales", TERMS)
     with pytest.raises(InputInvalid) as caught:
-        platform.save_scheme(actors["head"], "sales", changes)
+        platform.motivation.save_scheme(actors["head"], "sales", changes)
     assert field in caught.value.details["fields"], caught.value.details
     assert says in caught.value.message
 
@@ -131,72 +131,72 @@ def test_invalid_terms_are_refused_naming_the_field(platform: Reglament, actors,
 def test_a_scheme_is_for_a_role_or_a_team_not_both(platform: Reglament, actors, team: int) -> None:
     head = actors["head"]
     with pytest.raises(InputInvalid, match="choose a role or a team, not both"):
-        platform.create_scheme(head, "north", {**TERMS, "team": "North"})
-    created = platform.create_scheme(head, "north", {**TERMS, "role": None, "team": "north"})
+        platform.motivation.create_scheme(head, "north", {**TERMS, "team": "North"})
+    created = platform.motivation.create_scheme(head, "north", {**TERMS, "role": None, "team": "north"})
     assert (created["team"], created["team_id"], created["role"]) == ("North", team, None)
-    switched = platform.save_scheme(head, "north", {"role": "manager"})
+    switched = platform.motivation.save_scheme(head, "north", {"role": "manager"})
     assert (switched["team"], switched["role"]) == (None, "manager")
 
 
 @pytest.mark.parametrize(("name", "says"), [("", "The scheme name must be"), ("sales/2", "The scheme name must be"),
                                              ("sales", "exists")])
 def test_scheme_names_are_checked(platform: Reglament, actors, name: str, says: str) -> None:
-    platform.create_scheme(actors["head"], "sales", TERMS)
+    platform.motivation.create_scheme(actors["head"], "sales", TERMS)
     with pytest.raises(InputInvalid, match=says):
-        platform.create_scheme(actors["head"], name, TERMS)
+        platform.motivation.create_scheme(actors["head"], name, TERMS)
 
 
 def test_activation_needs_a_commission_table(platform: Reglament, actors) -> None:
     head = actors["head"]
-    platform.create_scheme(head, "sales", TERMS)
-    platform.remove_scheme_table(head, "sales", "commission_rate")
+    platform.motivation.create_scheme(head, "sales", TERMS)
+    platform.motivation.remove_scheme_table(head, "sales", "commission_rate")
     with pytest.raises(InputInvalid, match="needs a commission_rate table before it can be activated"):
-        platform.activate_scheme(head, "sales", 1)
+        platform.motivation.activate_scheme(head, "sales", 1)
 
 
 def test_table_names_are_checked(platform: Reglament, actors) -> None:
-    platform.create_scheme(actors["head"], "sales", TERMS)
+    platform.motivation.create_scheme(actors["head"], "sales", TERMS)
     with pytest.raises(InputInvalid, match="The table name '1st' must be letters"):
-        platform.save_scheme_table(actors["head"], "sales", "1st", COMMISSION)
+        platform.motivation.save_scheme_table(actors["head"], "sales", "1st", COMMISSION)
 
 
 # ----------------------------------------------------------------------------- who may
 
 def test_only_heads_edit_schemes(platform: Reglament, actors) -> None:
-    platform.create_scheme(actors["head"], "sales", TERMS)
+    platform.motivation.create_scheme(actors["head"], "sales", TERMS)
     for who in ("anna", "alex"):
         with pytest.raises(Forbidden, match="may not edit motivation schemes"):
-            platform.save_scheme(actors[who], "sales", {"currency": "USD"})
+            platform.motivation.save_scheme(actors[who], "sales", {"currency": "USD"})
         with pytest.raises(Forbidden):
-            platform.save_scheme_table(actors[who], "sales", "commission_rate", COMMISSION)
+            platform.motivation.save_scheme_table(actors[who], "sales", "commission_rate", COMMISSION)
         with pytest.raises(Forbidden):
-            platform.create_scheme(actors[who], "mine", TERMS)
+            platform.motivation.create_scheme(actors[who], "mine", TERMS)
         with pytest.raises(Forbidden):
-            platform.activate_scheme(actors[who], "sales", 1)
-    assert platform.scheme(actors["admin"], "sales")["currency"] == "RUB"
+            platform.motivation.activate_scheme(actors[who], "sales", 1)
+    assert platform.motivation.scheme(actors["admin"], "sales")["currency"] == "RUB"
 
 
 def test_managers_read_the_activated_schemes_that_apply_to_them(platform: Reglament, actors, team: int) -> None:
     head, anna, boris = actors["head"], actors["anna"], actors["boris"]
-    platform.create_scheme(head, "sales", TERMS)
-    platform.create_scheme(head, "heads", {**TERMS, "role": "head"})
-    platform.create_scheme(head, "north", {**TERMS, "role": None, "team": "North"})
+    platform.motivation.create_scheme(head, "sales", TERMS)
+    platform.motivation.create_scheme(head, "heads", {**TERMS, "role": "head"})
+    platform.motivation.create_scheme(head, "north", {**TERMS, "role": None, "team": "North"})
     for name in ("sales", "heads", "north"):
-        platform.activate_scheme(head, name, 1)
-    platform.save_scheme(head, "sales", {"currency": "USD"})  # a draft v2 nobody but heads sees
+        platform.motivation.activate_scheme(head, name, 1)
+    platform.motivation.save_scheme(head, "sales", {"currency": "USD"})  # a draft v2 nobody but heads sees
 
-    assert [s["name"] for s in platform.schemes(anna)] == ["north", "sales"]
-    assert [(s["name"], s["version"]) for s in platform.schemes(boris)] == [("sales", 1)]
-    assert [v["version"] for v in platform.scheme_versions(anna, "sales")] == [1]
-    assert platform.scheme(anna, "sales")["version"] == 1
-    assert platform.scheme(head, "sales")["version"] == 2  # heads open the draft by default
-    assert [s["name"] for s in platform.schemes(actors["alex"])] == ["heads", "north", "sales"]
+    assert [s["name"] for s in platform.motivation.schemes(anna)] == ["north", "sales"]
+    assert [(s["name"], s["version"]) for s in platform.motivation.schemes(boris)] == [("sales", 1)]
+    assert [v["version"] for v in platform.motivation.scheme_versions(anna, "sales")] == [1]
+    assert platform.motivation.scheme(anna, "sales")["version"] == 1
+    assert platform.motivation.scheme(head, "sales")["version"] == 2  # heads open the draft by default
+    assert [s["name"] for s in platform.motivation.schemes(actors["alex"])] == ["heads", "north", "sales"]
     with pytest.raises(NotFound):
-        platform.scheme(anna, "sales", 2)
+        platform.motivation.scheme(anna, "sales", 2)
     with pytest.raises(NotFound):
-        platform.scheme(boris, "north")
+        platform.motivation.scheme(boris, "north")
     with pytest.raises(NotFound):
-        platform.scheme_table_xml(anna, "heads", "commission_rate")
+        platform.motivation.scheme_table_xml(anna, "heads", "commission_rate")
     assert rate_of(platform, anna, "sales", "1.3") == Decimal("0.09")
 
 
@@ -210,21 +210,21 @@ def in_force(platform: Reglament, on: date, **who: Any) -> tuple[str, int] | Non
 
 def test_the_scheme_in_force_is_the_newest_activated_version_effective_that_day(platform: Reglament, actors) -> None:
     head = actors["head"]
-    platform.create_scheme(head, "sales", TERMS)
+    platform.motivation.create_scheme(head, "sales", TERMS)
     assert in_force(platform, date(2026, 6, 1), login="anna") is None  # a draft is never in force
-    platform.activate_scheme(head, "sales", 1)
+    platform.motivation.activate_scheme(head, "sales", 1)
     assert in_force(platform, date(2025, 12, 31), login="anna") is None
     assert in_force(platform, date(2026, 1, 1), login="anna") == ("sales", 1)
     assert in_force(platform, date(2026, 1, 1), login="head") is None  # the scheme is for managers
     assert in_force(platform, date(2026, 1, 1), role="manager") == ("sales", 1)
 
-    platform.save_scheme(head, "sales", {"effective_from": "2026-07-01"})
-    platform.activate_scheme(head, "sales", 2)
+    platform.motivation.save_scheme(head, "sales", {"effective_from": "2026-07-01"})
+    platform.motivation.activate_scheme(head, "sales", 2)
     assert in_force(platform, date(2026, 6, 30), login="anna") == ("sales", 1)  # retired, but in force then
     assert in_force(platform, date(2026, 7, 1), login="anna") == ("sales", 2)
 
-    platform.save_scheme(head, "sales", {"effective_from": "2026-03-01"})  # a correction from March on
-    platform.activate_scheme(head, "sales", 3)
+    platform.motivation.save_scheme(head, "sales", {"effective_from": "2026-03-01"})  # a correction from March on
+    platform.motivation.activate_scheme(head, "sales", 3)
     assert in_force(platform, date(2026, 2, 28), login="anna") == ("sales", 1)
     assert in_force(platform, date(2026, 3, 1), login="anna") == ("sales", 3)
     assert in_force(platform, date(2026, 12, 1), login="anna") == ("sales", 3)
@@ -233,11 +233,11 @@ def test_the_scheme_in_force_is_the_newest_activated_version_effective_that_day(
 def test_a_team_scheme_comes_before_a_role_scheme_before_one_for_everyone(platform: Reglament, actors,
                                                                            team: int) -> None:
     head = actors["head"]
-    platform.create_scheme(head, "everyone", {**TERMS, "role": None})
-    platform.create_scheme(head, "managers", {**TERMS, "effective_from": "2026-02-01"})
-    platform.create_scheme(head, "north", {**TERMS, "role": None, "team": "North", "effective_from": "2026-03-01"})
+    platform.motivation.create_scheme(head, "everyone", {**TERMS, "role": None})
+    platform.motivation.create_scheme(head, "managers", {**TERMS, "effective_from": "2026-02-01"})
+    platform.motivation.create_scheme(head, "north", {**TERMS, "role": None, "team": "North", "effective_from": "2026-03-01"})
     for name in ("everyone", "managers", "north"):
-        platform.activate_scheme(head, name, 1)
+        platform.motivation.activate_scheme(head, name, 1)
     day = date(2026, 4, 1)
     assert in_force(platform, day, login="anna") == ("north", 1)
     assert in_force(platform, date(2026, 2, 15), login="anna") == ("managers", 1)
@@ -247,20 +247,20 @@ def test_a_team_scheme_comes_before_a_role_scheme_before_one_for_everyone(platfo
     assert in_force(platform, day, team=team) == ("north", 1)
     with pytest.raises(NotFound):
         in_force(platform, day, login="nobody")
-    assert platform.scheme_in_force(actors["anna"], "anna", day)["name"] == "north"
+    assert platform.motivation.scheme_in_force(actors["anna"], "anna", day)["name"] == "north"
     with pytest.raises(Forbidden):
-        platform.scheme_in_force(actors["anna"], "boris", day)
+        platform.motivation.scheme_in_force(actors["anna"], "boris", day)
 
 
 def test_a_team_with_a_scheme_cannot_be_deleted_so_its_scheme_never_becomes_everyones(
         platform: Reglament, actors, team: int) -> None:
     head = actors["head"]
-    platform.create_scheme(head, "north", {**TERMS, "role": None, "team": "North"})
-    platform.activate_scheme(head, "north", 1)
+    platform.motivation.create_scheme(head, "north", {**TERMS, "role": None, "team": "North"})
+    platform.motivation.activate_scheme(head, "north", 1)
     with pytest.raises(InputInvalid, match="north"):
-        platform.delete_team(head, team)
+        platform.organization.delete_team(head, team)
     assert in_force(platform, date(2026, 4, 1), login="boris") is None  # still North's scheme only
-    assert platform.scheme(head, "north")["team"] == "North"
+    assert platform.motivation.scheme(head, "north")["team"] == "North"
 
 
 # ----------------------------------------------------------------------------- the demo scheme
@@ -269,12 +269,12 @@ def test_the_demo_scheme_is_loaded_once_and_active(platform: Reglament, actors) 
     head = actors["head"]
     assert load_demo_scheme(platform, head) == 1
     assert load_demo_scheme(platform, head) == 0
-    [scheme] = platform.scheme_versions(head, DEMO_NAME)
+    [scheme] = platform.motivation.scheme_versions(head, DEMO_NAME)
     assert (scheme["status"], scheme["role"], scheme["basis"]) == ("active", "manager", "won_amount")
     assert scheme["tables"] == ["commission_rate", "intensity_multiplier", "quality_multiplier"]
     assert in_force(platform, date(2026, 11, 30), login="anna") == (DEMO_NAME, 1)
     assert rate_of(platform, actors["anna"], DEMO_NAME, "1.25") == Decimal("0.09")
-    result = platform.evaluate_scheme_table(actors["anna"], DEMO_NAME, "quality_multiplier",
+    result = platform.motivation.evaluate_scheme_table(actors["anna"], DEMO_NAME, "quality_multiplier",
                                             {"conversion": Decimal("0.35"), "on_time_share": Decimal("0.95")})
     assert result.value == Decimal("1.2")
     with platform.query() as s:

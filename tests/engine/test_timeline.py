@@ -16,7 +16,7 @@ QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 
 @pytest.fixture(autouse=True)
 def catalogue(platform: Reglament, actors) -> None:
-    platform.save_work_type(actors["head"], "call", "Call", None)
+    platform.regulation.save_work_type(actors["head"], "call", "Call", None)
 
 
 @pytest.fixture
@@ -24,21 +24,21 @@ def story(platform: Reglament, actors, clock) -> dict[str, int]:
     """A client's life, an hour between steps: created, cycle started, qualification call done,
     a contact planned then made, a note, an edit, handed over to boris."""
     anna, head = actors["anna"], actors["head"]
-    client = platform.create_client(anna, "Story Ltd")["id"]
+    client = platform.clients.create_client(anna, "Story Ltd")["id"]
     clock.advance(hours=1)
-    cycle = platform.start_cycle(anna, client, "new_client_sale")["id"]
+    cycle = platform.regulation.start_cycle(anna, client, "new_client_sale")["id"]
     clock.advance(hours=1)
     complete(platform, anna, cycle, "Task_QualificationCall", QUALIFIED)
     clock.advance(hours=1)
-    planned = platform.plan_contact(anna, client, "call", clock.now + timedelta(hours=2), "Budget call")
+    planned = platform.planning.plan_contact(anna, client, "call", clock.now + timedelta(hours=2), "Budget call")
     clock.advance(hours=1)
-    platform.contact_done(anna, planned["id"], "Budget in January")
+    platform.planning.contact_done(anna, planned["id"], "Budget in January")
     clock.advance(hours=1)
-    platform.add_client_note(anna, client, "Decides in January")
+    platform.clients.add_client_note(anna, client, "Decides in January")
     clock.advance(hours=1)
-    platform.update_client(anna, client, {"region": "Tver"})
+    platform.clients.update_client(anna, client, {"region": "Tver"})
     clock.advance(hours=1)
-    platform.update_client(head, client, {"owner": "boris"})
+    platform.clients.update_client(head, client, {"owner": "boris"})
     return {"client": client, "cycle": cycle}
 
 
@@ -47,7 +47,7 @@ def summary(page) -> list[tuple[str, str]]:
 
 
 def test_the_timeline_is_every_source_newest_first(platform, actors, story) -> None:
-    page = platform.client_timeline(actors["head"], story["client"])
+    page = platform.clients.client_timeline(actors["head"], story["client"])
     entries = summary(page)
     assert entries[:5] == [("ownership", "owner"), ("cycles", "handover"), ("edits", "edited"), ("notes", "note"),
                            ("activities", "done")], "the client's own event before the cycle's of the same moment"
@@ -60,7 +60,7 @@ def test_the_timeline_is_every_source_newest_first(platform, actors, story) -> N
 
 
 def test_done_work_rides_on_its_completed_task_and_contact(platform, actors, story) -> None:
-    page = platform.client_timeline(actors["head"], story["client"])
+    page = platform.clients.client_timeline(actors["head"], story["client"])
     (completed,) = [e for e in page.entries if e.type == "completed"]
     assert completed.task == "Qualification call" and completed.regulation == "New client sale"
     assert completed.cycle_id == story["cycle"] and completed.data["variables"]["contact_person"] == "Maria"
@@ -78,23 +78,23 @@ def test_done_work_rides_on_its_completed_task_and_contact(platform, actors, sto
 ])
 def test_the_timeline_is_filtered_by_kind(platform, actors, story, kinds: list[str],
                                           expected: set[tuple[str, str]]) -> None:
-    page = platform.client_timeline(actors["head"], story["client"], kinds)
+    page = platform.clients.client_timeline(actors["head"], story["client"], kinds)
     assert set(summary(page)) == expected and page.kinds == tuple(kinds)
 
 
 def test_cycle_events_only(platform, actors, story) -> None:
-    page = platform.client_timeline(actors["head"], story["client"], ["cycles"])
+    page = platform.clients.client_timeline(actors["head"], story["client"], ["cycles"])
     assert {kind for kind, _ in summary(page)} == {"cycles"}
     assert [t for _, t in summary(page)][-1] == "started"
 
 
 def test_pages_follow_each_other_without_gaps_or_repeats(platform, actors, story) -> None:
     head = actors["head"]
-    everything = platform.client_timeline(head, story["client"], limit=500).entries
+    everything = platform.clients.client_timeline(head, story["client"], limit=500).entries
     assert len(everything) > 12, "a cycle start alone writes several events of one moment"
     seen, before = [], None
     for _ in range(50):
-        page = platform.client_timeline(head, story["client"], before=before, limit=3)
+        page = platform.clients.client_timeline(head, story["client"], before=before, limit=3)
         assert len(page.entries) <= 3
         seen.extend(page.entries)
         before = page.next
@@ -105,13 +105,13 @@ def test_pages_follow_each_other_without_gaps_or_repeats(platform, actors, story
 
 def test_entries_of_one_moment_split_across_pages_are_all_shown(platform, actors, clock) -> None:
     anna = actors["anna"]
-    client = platform.create_client(anna, "Busy Ltd")["id"]
+    client = platform.clients.create_client(anna, "Busy Ltd")["id"]
     for i in range(7):
-        platform.add_client_note(anna, client, f"Note {i}")  # all at the same moment
+        platform.clients.add_client_note(anna, client, f"Note {i}")  # all at the same moment
     texts = []
     before = None
     while True:
-        page = platform.client_timeline(anna, client, ["notes"], before=before, limit=2)
+        page = platform.clients.client_timeline(anna, client, ["notes"], before=before, limit=2)
         texts += [e.data["text"] for e in page.entries]
         before = page.next
         if before is None:
@@ -120,16 +120,16 @@ def test_entries_of_one_moment_split_across_pages_are_all_shown(platform, actors
 
 
 def test_distribution_decisions_show_with_their_reason(platform, actors) -> None:
-    created = platform.create_client(actors["head"], "Queue Ltd")
-    (decision,) = platform.client_timeline(actors["head"], created["id"], ["ownership"]).entries
+    created = platform.clients.create_client(actors["head"], "Queue Ltd")
+    (decision,) = platform.clients.client_timeline(actors["head"], created["id"], ["ownership"]).entries
     assert decision.type == "distributed" and "manual distribution" in decision.data["text"]
 
 
 def test_the_timeline_is_private_and_checks_its_parameters(platform, actors, story) -> None:
     with pytest.raises(Forbidden):
-        platform.client_timeline(actors["anna"], story["client"])  # boris's client now
-    assert platform.client_timeline(actors["alex"], story["client"]).entries, "the analyst reads it"
+        platform.clients.client_timeline(actors["anna"], story["client"])  # boris's client now
+    assert platform.clients.client_timeline(actors["alex"], story["client"]).entries, "the analyst reads it"
     with pytest.raises(InputInvalid):
-        platform.client_timeline(actors["head"], story["client"], ["gossip"])
+        platform.clients.client_timeline(actors["head"], story["client"], ["gossip"])
     with pytest.raises(InputInvalid):
-        platform.client_timeline(actors["head"], story["client"], before="yesterday")
+        platform.clients.client_timeline(actors["head"], story["client"], before="yesterday")

@@ -21,16 +21,16 @@ def november(platform: Reglament, actors, clock: Clock) -> dict[str, Any]:
     active = add_scheme(platform)["id"]
     win(platform, actors, clock, "anna", "Acme", 800_000)
     win(platform, actors, clock, "boris", "Beta", 1_100_000)
-    platform.save_plans(head, "2026-11", "actual", {"user:anna|revenue": "1000000", "user:boris|revenue": "1000000"})
-    platform.compute_statements(head, "2026-11", ["anna", "boris"])
-    listing = platform.statements(head, "2026-11")
+    platform.motivation.save_plans(head, "2026-11", "actual", {"user:anna|revenue": "1000000", "user:boris|revenue": "1000000"})
+    platform.motivation.compute_statements(head, "2026-11", ["anna", "boris"])
+    listing = platform.motivation.statements(head, "2026-11")
     ids = {r["login"]: r["statement"].id for r in listing["rows"] if r["statement"]}
-    platform.approve_statement(head, ids["anna"])
+    platform.motivation.approve_statement(head, ids["anna"])
     return {"active": active, "ids": ids}
 
 
 def _snapshot(platform: Reglament, head, ids: dict[str, int]) -> dict[str, Any]:
-    return {login: platform.statement(head, sid) for login, sid in ids.items()}
+    return {login: platform.motivation.statement(head, sid) for login, sid in ids.items()}
 
 
 def _row(result: dict[str, Any], login: str):
@@ -42,10 +42,10 @@ def test_a_draft_scheme_shows_each_managers_total_beside_the_real_one_and_stores
     head = actors["head"]
     generous = TABLES["commission_rate"].replace("<text>0.05</text>", "<text>0.06</text>").replace(
         "<text>0.07</text>", "<text>0.1</text>")
-    draft = platform.save_scheme_table(head, "sales", "commission_rate", generous)["id"]  # v2, a draft
+    draft = platform.motivation.save_scheme_table(head, "sales", "commission_rate", generous)["id"]  # v2, a draft
     before = _snapshot(platform, head, november["ids"])
 
-    result = platform.what_if(head, "2026-11", draft, None)
+    result = platform.motivation.what_if(head, "2026-11", draft, None)
 
     anna, boris = _row(result, "anna"), _row(result, "boris")
     assert (anna.real, anna.real_status, anna.whatif) == (D("40000.00"), "approved", D("48000.00"))
@@ -58,37 +58,37 @@ def test_a_draft_scheme_shows_each_managers_total_beside_the_real_one_and_stores
 
 def test_a_draft_plan_scenario_changes_the_tier(platform: Reglament, actors, november) -> None:
     head = actors["head"]
-    platform.save_plans(head, "2026-11", "stretch", {"user:anna|revenue": "2000000", "user:boris|revenue": "1000000"})
+    platform.motivation.save_plans(head, "2026-11", "stretch", {"user:anna|revenue": "2000000", "user:boris|revenue": "1000000"})
     before = _snapshot(platform, head, november["ids"])
-    result = platform.what_if(head, "2026-11", None, "stretch")
+    result = platform.motivation.what_if(head, "2026-11", None, "stretch")
     anna = _row(result, "anna")
     assert anna.whatif_attainment == "0.4000" and anna.whatif == D("0.00")  # under 50 %: no commission
     assert anna.difference == D("-40000.00")
     assert _row(result, "boris").difference == D("0.00")
-    assert platform.plan_grid(head, "2026-11")["rows"][0].values["revenue"] == "1000000"  # actual unchanged
+    assert platform.motivation.plan_grid(head, "2026-11")["rows"][0].values["revenue"] == "1000000"  # actual unchanged
     assert _snapshot(platform, head, november["ids"]) == before
 
 
 def test_a_manager_without_a_stored_statement_is_compared_with_the_period_computed_now(
         platform: Reglament, actors, november) -> None:
-    result = platform.what_if(actors["head"], "2026-11", november["active"], None)
+    result = platform.motivation.what_if(actors["head"], "2026-11", november["active"], None)
     lena = _row(result, "lena")
     assert lena.real_status == "live" and lena.real == lena.whatif == D("0.00")
-    assert platform.statements(actors["head"], "2026-11")["rows"][2]["login"] == "lena"
-    assert platform.statements(actors["head"], "2026-11")["rows"][2]["statement"] is None
+    assert platform.motivation.statements(actors["head"], "2026-11")["rows"][2]["login"] == "lena"
+    assert platform.motivation.statements(actors["head"], "2026-11")["rows"][2]["statement"] is None
 
 
 def test_only_heads_run_what_if(platform: Reglament, actors, november) -> None:
     for who in ("anna", "alex"):
         with pytest.raises(Forbidden):
-            platform.what_if(actors[who], "2026-11", None, None)
+            platform.motivation.what_if(actors[who], "2026-11", None, None)
 
 
 def test_a_manager_sees_only_the_plan_in_force_not_the_heads_draft_scenarios(platform: Reglament, actors,
                                                                             november) -> None:
-    platform.save_plans(actors["head"], "2026-11", "stretch", {"user:anna|revenue": "2000000"})
+    platform.motivation.save_plans(actors["head"], "2026-11", "stretch", {"user:anna|revenue": "2000000"})
     with pytest.raises(Forbidden):
-        platform.plan_grid(actors["anna"], "2026-11", "stretch")
-    mine = platform.plan_grid(actors["anna"], "2026-11")
+        platform.motivation.plan_grid(actors["anna"], "2026-11", "stretch")
+    mine = platform.motivation.plan_grid(actors["anna"], "2026-11")
     assert mine["scenarios"] == ["actual"] and mine["rows"][0].values["revenue"] == "1000000"
-    assert platform.plan_grid(actors["alex"], "2026-11", "stretch")["scenarios"] == ["actual", "stretch"]
+    assert platform.motivation.plan_grid(actors["alex"], "2026-11", "stretch")["scenarios"] == ["actual", "stretch"]

@@ -12,24 +12,24 @@ from engine.platform.root import Reglament
 
 def test_the_head_sets_a_default_due_and_new_tasks_of_that_type_get_it(platform: Reglament, actors,
                                                                      clock: Clock) -> None:
-    platform.save_work_type(actors["head"], "call", "Call", "P2D")
+    platform.regulation.save_work_type(actors["head"], "call", "Call", "P2D")
     anna = actors["anna"]
-    cycle = platform.start_cycle(anna, platform.create_client(anna, "Due Ltd")["id"], "new_client_sale")
-    (task, _), = platform.inbox(anna, cycle_id=cycle["id"])
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Due Ltd")["id"], "new_client_sale")
+    (task, _), = platform.regulation.inbox(anna, cycle_id=cycle["id"])
     assert task.work_type == "call" and task.due_at == clock.now + timedelta(days=2)
 
 
 def test_without_a_default_a_task_has_no_due_date(platform: Reglament, actors) -> None:
     anna = actors["anna"]
-    cycle = platform.start_cycle(anna, platform.create_client(anna, "No Due Ltd")["id"], "new_client_sale")
-    (task, _), = platform.inbox(anna, cycle_id=cycle["id"])
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "No Due Ltd")["id"], "new_client_sale")
+    (task, _), = platform.regulation.inbox(anna, cycle_id=cycle["id"])
     assert task.due_at is None
 
 
 def test_changing_a_work_type_keeps_one_row(platform: Reglament, actors) -> None:
-    platform.save_work_type(actors["head"], "site_visit", "Site visit", "P3D")
-    platform.save_work_type(actors["head"], "site_visit", "Visit on site", "pt4h")
-    assert [w for w in platform.work_types() if w["name"] == "site_visit"] == [
+    platform.regulation.save_work_type(actors["head"], "site_visit", "Site visit", "P3D")
+    platform.regulation.save_work_type(actors["head"], "site_visit", "Visit on site", "pt4h")
+    assert [w for w in platform.regulation.work_types() if w["name"] == "site_visit"] == [
         {"name": "site_visit", "label": "Visit on site", "default_due": "PT4H"}]
 
 
@@ -39,10 +39,10 @@ def test_changing_a_work_type_keeps_one_row(platform: Reglament, actors) -> None
 ])
 def test_bad_work_types_are_refused_per_field(platform: Reglament, actors, name, label, due, field) -> None:
     with pytest.raises(InputInvalid) as refused:
-        platform.save_work_type(actors["head"], name, label, due)
+        platform.regulation.save_work_type(actors["head"], name, label, due)
     assert field in refused.value.details["fields"]
 
 
 def test_a_manager_cannot_edit_the_catalogue(platform: Reglament, actors) -> None:
     with pytest.raises(Forbidden):
-        platform.save_work_type(actors["anna"], "call", "Call", "P1D")
+        platform.regulation.save_work_type(actors["anna"], "call", "Call", "P1D")

@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _seed(platform: Reglament, actors, count: int) -> list[int]:
-    platform.deploy(actors["head"], [bpmn_file("timers.bpmn")])
+    platform.regulation.deploy(actors["head"], [bpmn_file("timers.bpmn")])
     ids = []
     for i in range(count):
-        client = platform.create_client(actors["anna"], f"Timer client {i}")
-        ids.append(platform.start_cycle(actors["anna"], client["id"], "timed_sale")["id"])
+        client = platform.clients.create_client(actors["anna"], f"Timer client {i}")
+        ids.append(platform.regulation.start_cycle(actors["anna"], client["id"], "timed_sale")["id"])
     return ids
 
 

@@ -92,7 +92,7 @@ def login() -> Callable[..., Any]:
 
 
 def _won_sale(platform: Reglament, actors: dict[str, Any], owner: str, client: str, amount: int) -> int:
-    cid = platform.start_cycle(actors[owner], platform.create_client(actors[owner], client)["id"],
+    cid = platform.regulation.start_cycle(actors[owner], platform.clients.create_client(actors[owner], client)["id"],
                                "new_client_sale")["id"]
     steps = [(owner, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
              ("pavel", "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
@@ -102,10 +102,10 @@ def _won_sale(platform: Reglament, actors: dict[str, Any], owner: str, client: s
              (owner, "Task_SignContract", {"result": "signed"}), ("olga", "Task_IssueInvoice", {"invoice_number": "I"}),
              ("olga", "Task_ConfirmPayment", {"paid_amount": amount, "payment_date": "2026-11-20"})]
     for who, element_id, values in steps:
-        [task] = [t for t, _ in platform.inbox(actors[who], cycle_id=cid) if t.element_id == element_id]
+        [task] = [t for t, _ in platform.regulation.inbox(actors[who], cycle_id=cid) if t.element_id == element_id]
         if task.assignee is None:
-            platform.claim_task(actors[who], task.id)
-        platform.complete_task(actors[who], task.id, values)
+            platform.regulation.claim_task(actors[who], task.id)
+        platform.regulation.complete_task(actors[who], task.id, values)
     return cid
 
 

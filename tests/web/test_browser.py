@@ -61,8 +61,8 @@ def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: Any, si
     from playwright.sync_api import expect
 
     browser = chromium.get()
-    client = platform.create_client(actors["anna"], "Acme", "Retail")
-    cycle = platform.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    client = platform.clients.create_client(actors["anna"], "Acme", "Retail")
+    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
     requests: list[str] = []
 
     # -- anna: the qualification call, first empty, then filled in
@@ -148,7 +148,7 @@ def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: Any, si
     off_site = [url for url in requests if urlsplit(url).hostname != "127.0.0.1"]
     assert off_site == [], f"requests left 127.0.0.1: {off_site}"
     assert any(re.search(r"/static/css/app\.css$", url) for url in requests), "the stylesheet was loaded"
-    assert platform.cycle(actors["head"], cycle["id"])["stage"] == "Presentation"
+    assert platform.regulation.cycle(actors["head"], cycle["id"])["stage"] == "Presentation"
 
 
 def test_logging_in_never_sends_the_browser_off_site(chromium: Any, site: str) -> None:

@@ -28,23 +28,23 @@ def _events(response) -> dict[str, icalendar.Event]:
 
 def _first_task(platform: Reglament, who, client_name: str):
     """``who`` starts a sale with a new client of theirs; returns its first task (theirs)."""
-    cycle = platform.start_cycle(who, platform.create_client(who, client_name)["id"], "new_client_sale")
-    return platform.inbox(who, cycle_id=cycle["id"])[0][0]
+    cycle = platform.regulation.start_cycle(who, platform.clients.create_client(who, client_name)["id"], "new_client_sale")
+    return platform.regulation.inbox(who, cycle_id=cycle["id"])[0][0]
 
 
 def test_the_feed_has_planned_and_due_tasks_and_planned_contacts(client, login, platform, actors, clock,
                                                                   profiles) -> None:
     anna = actors["anna"]
-    platform.update_profile(anna, "", "Europe/Moscow", "en")
+    platform.accounts.update_profile(anna, "", "Europe/Moscow", "en")
     planned = _first_task(platform, anna, "Planned Ltd")
     planned_at = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
-    platform.plan_task(anna, planned.id, planned_at)
-    platform.save_work_type(actors["head"], "call", "Call", "P2D")
+    platform.planning.plan_task(anna, planned.id, planned_at)
+    platform.regulation.save_work_type(actors["head"], "call", "Call", "P2D")
     due = _first_task(platform, anna, "Due Ltd")  # due 2026-11-28 09:00 UTC
-    platform.save_work_type(actors["head"], "call", "Call", None)
+    platform.regulation.save_work_type(actors["head"], "call", "Call", None)
     _first_task(platform, anna, "Undated Ltd")  # neither planned nor due: not in the calendar
     _first_task(platform, actors["boris"], "Boris Ltd")
-    contact_client = platform.create_client(anna, "Contact Ltd")
+    contact_client = platform.clients.create_client(anna, "Contact Ltd")
     with platform.command() as s:
         activity = Activity(client_id=contact_client["id"], assignee="anna", work_type="meeting",
                             note="Bring the contract, two copies", created_by="anna",
@@ -103,7 +103,7 @@ def test_long_and_awkward_text_is_folded_and_escaped(client, login, platform, ac
     anna = actors["anna"]
     name = "Smith, Jones; Partners \\ Co — «Северное сияние» " + "очень длинное название " * 4
     task = _first_task(platform, anna, name.strip())
-    platform.plan_task(anna, task.id, datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc))
+    platform.planning.plan_task(anna, task.id, datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc))
     response = client.get(_feed_url(client, login, "anna"))
     raw = response.data
     assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")

@@ -42,7 +42,7 @@ def head(app, login) -> FlaskClient:
 
 
 def alfa(platform: Reglament, actors, owner: str = "anna") -> dict[str, Any]:
-    return platform.create_client(actors["head"], "Alfa Retail", "Retail", owner, fields={
+    return platform.clients.create_client(actors["head"], "Alfa Retail", "Retail", owner, fields={
         "tax_id": ALFA_TAX, "industry": "retail", "region": "Moscow"}, contact={
         "name": "Maria Kuznetsova", "position": "Buyer", "phone": "+7 (916) 123-45-67", "email": "maria@alfa.example"})
 
@@ -51,7 +51,7 @@ def alfa(platform: Reglament, actors, owner: str = "anna") -> dict[str, Any]:
 
 def test_the_list_searches_by_phone_as_written_and_filters(anna, platform, actors) -> None:
     alfa(platform, actors)
-    platform.create_client(actors["anna"], "Beta Foods", "Manufacturing", fields={"status": "customer"})
+    platform.clients.create_client(actors["anna"], "Beta Foods", "Manufacturing", fields={"status": "customer"})
     page = anna.get("/clients?q=89161234567")
     assert page.status_code == 200
     assert "Alfa Retail" in section(page, "clients") and "Beta Foods" not in section(page, "clients")
@@ -65,7 +65,7 @@ def test_the_list_searches_by_phone_as_written_and_filters(anna, platform, actor
 
 def test_the_list_pages_by_fifty(anna, platform, actors) -> None:
     for i in range(1, 52):
-        platform.create_client(actors["anna"], f"Client {i:03d}")
+        platform.clients.create_client(actors["anna"], f"Client {i:03d}")
     first = anna.get("/clients")
     assert "Client 050" in section(first, "clients") and "Client 051" not in section(first, "clients")
     assert 'href="/clients?page=2"' in first.get_data(as_text=True)
@@ -95,7 +95,7 @@ def test_bad_values_come_back_with_a_message_under_each_field(anna, platform, ac
     page = response.get_data(as_text=True)
     assert "its check digit does not match" in unescape(page) and "is not an e-mail address" in page
     assert 'value="Gamma Steel"' in page, "what was typed stays"
-    assert platform.clients(actors["head"]) == []
+    assert platform.clients.clients(actors["head"]) == []
 
 
 def test_a_possible_duplicate_is_shown_with_a_link_and_created_only_when_confirmed(anna, platform, actors) -> None:
@@ -107,9 +107,9 @@ def test_a_possible_duplicate_is_shown_with_a_link_and_created_only_when_confirm
     assert "This client may already exist" in box and "Alfa Retail" in box and "the same phone +7 (916) 123-45-67" in box
     assert f'href="/clients/{existing["id"]}"' in warned.get_data(as_text=True)
     assert 'name="create_anyway" value="1"' in warned.get_data(as_text=True)
-    assert len(platform.clients(actors["head"])) == 1
+    assert len(platform.clients.clients(actors["head"])) == 1
     created = anna.post("/clients", data=data | {"create_anyway": "1"})
-    assert created.status_code == 302 and len(platform.clients(actors["head"])) == 2
+    assert created.status_code == 302 and len(platform.clients.clients(actors["head"])) == 2
 
 
 def test_the_head_leaves_the_owner_empty_and_the_client_waits_for_distribution(head, platform, actors) -> None:
@@ -142,7 +142,7 @@ def test_contact_persons_and_notes_from_the_client_page(anna, platform, actors) 
     assert anna.post(f"/clients/{client_id}/contacts", data={"contact_position": "Driver"}).status_code == 422
     added = anna.post(f"/clients/{client_id}/contacts", data={"contact_name": "Oleg", "contact_phone": "+7 903 000 11 22"})
     assert added.status_code == 302 and added.headers["Location"].endswith("#people")
-    person_id = platform.client_card(actors["anna"], client_id)["data"]["contacts"][1]["id"]
+    person_id = platform.clients.client_card(actors["anna"], client_id)["data"]["contacts"][1]["id"]
     anna.post(f"/contacts/{person_id}/edit", data={"name": "Oleg Ivanov", "position": "", "phone": "+7 903 000 11 22",
                                                    "email": ""})
     anna.post(f"/clients/{client_id}/notes", data={"text": "Decides in January"})
@@ -168,7 +168,7 @@ def test_the_analyst_sees_no_edit_forms_and_is_refused_changes(client, login, pl
 
 def test_merging_from_the_compare_page_and_the_merged_client_redirects(head, platform, actors) -> None:
     a = alfa(platform, actors)["id"]
-    b = platform.create_client(actors["head"], "Alfa Retail LLC", owner="anna",
+    b = platform.clients.create_client(actors["head"], "Alfa Retail LLC", owner="anna",
                                fields={"industry": "retail", "size": "large"})["id"]
     page = head.get(f"/clients/{a}")
     assert "Possible duplicates" in main_text(page) and f"/clients/{a}/merge/{b}" in page.get_data(as_text=True)
@@ -187,8 +187,8 @@ def test_merging_from_the_compare_page_and_the_merged_client_redirects(head, pla
 
 
 def test_a_manager_may_not_merge_another_managers_client(anna, platform, actors) -> None:
-    mine = platform.create_client(actors["anna"], "Mine")["id"]
-    theirs = platform.create_client(actors["boris"], "Theirs")["id"]
+    mine = platform.clients.create_client(actors["anna"], "Mine")["id"]
+    theirs = platform.clients.create_client(actors["boris"], "Theirs")["id"]
     assert anna.get(f"/clients/{mine}/merge/{theirs}").status_code == 403
     assert anna.post(f"/clients/{mine}/merge/{theirs}", data={"keep": str(mine)}).status_code == 403
 
@@ -244,7 +244,7 @@ def test_api_duplicates_are_409_until_create_anyway(api, platform, actors) -> No
 
 def test_api_merge_and_permissions(api, platform, actors) -> None:
     a = alfa(platform, actors)["id"]
-    b = platform.create_client(actors["head"], "Alfa 2", owner="anna")["id"]
+    b = platform.clients.create_client(actors["head"], "Alfa 2", owner="anna")["id"]
     assert api("alex").open("PATCH", f"/api/v1/clients/{a}", json={"region": "Tver"}).status_code == 403
     assert api("alex").post(f"/api/v1/clients/{a}/merge", json={"other_id": b}).status_code == 403
     assert api("boris").get(f"/api/v1/clients/{a}").status_code == 403
@@ -257,7 +257,7 @@ def test_api_merge_and_permissions(api, platform, actors) -> None:
 
 
 def test_a_manager_takes_a_client_from_the_queue_on_its_edit_page(anna, platform, actors) -> None:
-    queued = platform.create_client(actors["head"], "Queue Ltd")["id"]
+    queued = platform.clients.create_client(actors["head"], "Queue Ltd")["id"]
     form = anna.get(f"/clients/{queued}/edit").get_data(as_text=True)
     assert 'name="take"' in form and 'name="owner"' not in form, "a manager takes; he does not choose"
     response = anna.post(f"/clients/{queued}/edit", data={"name": "Queue Ltd", "kind": "company", "status": "lead",

@@ -22,12 +22,12 @@ def test_a_manager_sees_the_catalogue_but_cannot_change_it(client, login) -> Non
 
 
 def test_the_incident_list_shows_stuck_cycles_with_retry(client, login, platform, actors) -> None:
-    platform.deploy(actors["head"], [bpmn_file("incident_missing_variable.bpmn")])
-    sale = platform.create_client(actors["anna"], "Stuck Ltd")
-    cycle = platform.start_cycle(actors["anna"], sale["id"], "incident_missing_variable")
-    for task, _ in platform.inbox(actors["anna"], cycle_id=cycle["id"]):
-        platform.complete_task(actors["anna"], task.id, {})
-    assert platform.cycle(actors["head"], cycle["id"])["status"] == "incident"
+    platform.regulation.deploy(actors["head"], [bpmn_file("incident_missing_variable.bpmn")])
+    sale = platform.clients.create_client(actors["anna"], "Stuck Ltd")
+    cycle = platform.regulation.start_cycle(actors["anna"], sale["id"], "incident_missing_variable")
+    for task, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"]):
+        platform.regulation.complete_task(actors["anna"], task.id, {})
+    assert platform.regulation.cycle(actors["head"], cycle["id"])["status"] == "incident"
     login(client, "head")
     page = client.get("/incidents").get_data(as_text=True)
     assert f"/cycles/{cycle['id']}/retry" in page and "Stuck Ltd" in page

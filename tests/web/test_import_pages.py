@@ -124,7 +124,7 @@ def test_the_preview_says_when_no_column_holds_the_name_and_nothing_starts(head,
     assert "Choose the column that holds the client" in text(page)
     started = head.post(location, data={"column": ["Firm", "Phone"], "field-0": "", "field-1": "phone",
                                         "action": "start"})
-    assert started.status_code == 422 and platform.import_runs(actors["head"]) == []
+    assert started.status_code == 422 and platform.clients.import_runs(actors["head"]) == []
     twice = head.post(location, data={"column": ["Firm", "Phone"], "field-0": "name", "field-1": "name",
                                       "action": "preview"})
     assert twice.status_code == 422 and "more than one is mapped to: Name" in text(twice)
@@ -199,7 +199,7 @@ def test_an_analyst_cannot_import_and_a_manager_sees_only_his_imports(client, lo
     assert upload(client).status_code == 403
     path = tmp_path / "c.csv"
     path.write_bytes(FILE)
-    run = platform.import_file(actors["head"], path)
+    run = platform.clients.import_file(actors["head"], path)
     client.post("/logout")
     assert login(client, "anna").status_code == 302
     assert client.get(f"/imports/{run['id']}").status_code == 403

@@ -274,7 +274,7 @@ def test_head_opens_the_demo_regulation_in_the_modeler(browse: Any) -> None:
 def test_editing_through_the_properties_panel_deploys_version_2(browse: Any, platform: Reglament) -> None:
     from playwright.sync_api import expect
 
-    version_1 = platform.version_xml(KEY, 1)
+    version_1 = platform.regulation.version_xml(KEY, 1)
     head = browse("head")
     page = open_modeler(head, f"/regulations/{KEY}/edit")
     header = page.locator("#properties .bio-properties-panel-header-label")
@@ -330,10 +330,10 @@ def test_editing_through_the_properties_panel_deploys_version_2(browse: Any, pla
     assert page.url.endswith(f"/regulations/{KEY}/edit")
     head.shot("04-deployed-v2")
 
-    info = platform.versions(KEY)
+    info = platform.regulation.versions(KEY)
     assert info["version"] == 2
     assert info["executable"]
-    stored = parse(platform.version_xml(KEY, 2))
+    stored = parse(platform.regulation.version_xml(KEY, 2))
     call = by_id(stored, "Task_QualificationCall")
     assert call.get(f"{{{NS['camunda']}}}assignee") == "boris"
     assert call.get(f"{{{NS['camunda']}}}candidateGroups") == "Sales,Presales"
@@ -351,7 +351,7 @@ def test_editing_through_the_properties_panel_deploys_version_2(browse: Any, pla
     assert [d.text for d in durations] == ["P2D"]
     shapes = stored.findall(f".//bpmndi:BPMNShape[@bpmnElement='{timer.get('id')}']", NS)
     assert len(shapes) == 1, "the boundary event is drawn"
-    assert platform.version_xml(KEY, 1) == version_1, "version 1 is immutable"
+    assert platform.regulation.version_xml(KEY, 1) == version_1, "version 1 is immutable"
     head.assert_stayed_local()
 
 
@@ -402,7 +402,7 @@ def test_a_refused_save_lists_and_marks_the_problems_and_deploys_nothing(browse:
     flow.click()
     expect(header).to_have_text("Refused")
 
-    info = platform.versions(KEY)
+    info = platform.regulation.versions(KEY)
     assert info["version"] == 1
     assert [v["version"] for v in info["versions"]] == [1]
     head.assert_stayed_local()
@@ -418,7 +418,7 @@ def test_a_problem_on_a_sequence_flow_is_drawn_in_red(browse: Any, platform: Reg
     page.click("#save")
     expect(page.locator("#problems li[data-element-id='Flow_Qualified_Refused']")).to_have_count(1)
     expect(element(page, "Flow_Qualified_Refused")).to_have_class(re.compile(r"\brg-problem\b"))
-    assert platform.versions(KEY)["version"] == 1
+    assert platform.regulation.versions(KEY)["version"] == 1
     head.assert_stayed_local()
     head.shot("05b-refused-flow")
     assert drawn_stroke(page, "Flow_Qualified_Refused") == RED, "the refused flow is drawn in red"
@@ -444,7 +444,7 @@ def test_an_uploaded_miwg_model_is_kept_as_a_diagram_and_rendered(browse: Any, p
     page.wait_for_url(re.compile(r"/regulations/WFP-6-$"))
     expect(page.locator(".flash.error")).to_contain_text("Stored as version 1 for viewing only")
     expect(page.locator(".page-head .badge.danger")).to_have_text("diagram only")
-    info = platform.versions("WFP-6-")
+    info = platform.regulation.versions("WFP-6-")
     assert (info["version"], info["executable"]) == (1, False)
 
     page.locator(".page-head a", has_text="View").click()
@@ -583,10 +583,10 @@ def test_the_cycle_page_shows_the_path_and_the_runs_of_a_step(browse: Any, platf
     from playwright.sync_api import expect
 
     anna = actors["anna"]
-    client = platform.create_client(anna, "Acme", "Retail")
-    cycle = platform.start_cycle(anna, client["id"], KEY)
-    task = next(t for t, _ in platform.inbox(anna) if t.element_id == "Task_QualificationCall")
-    platform.complete_task(anna, task.id, {"contact_person": "Maria Petrova", "budget": 1_500_000,
+    client = platform.clients.create_client(anna, "Acme", "Retail")
+    cycle = platform.regulation.start_cycle(anna, client["id"], KEY)
+    task = next(t for t, _ in platform.regulation.inbox(anna) if t.element_id == "Task_QualificationCall")
+    platform.regulation.complete_task(anna, task.id, {"contact_person": "Maria Petrova", "budget": 1_500_000,
                                            "result": "qualified"})
 
     head = browse("head")

@@ -40,13 +40,13 @@ def november(platform: Reglament, actors, won_sale) -> dict[str, Any]:
     """The demo scheme terms (every manager's), anna won 800 000 against a plan of 1 000 000 and
     her November draft is computed."""
     head = actors["head"]
-    platform.create_scheme(head, "sales", {"effective_from": date(2026, 1, 1), "tables": TABLES,
+    platform.motivation.create_scheme(head, "sales", {"effective_from": date(2026, 1, 1), "tables": TABLES,
                                            "piece_rates": {"call": "150.00"}})
-    platform.activate_scheme(head, "sales", 1)
+    platform.motivation.activate_scheme(head, "sales", 1)
     cycle_id = won_sale(platform, actors, "anna", "Acme", 800_000)
-    platform.save_plans(head, "2026-11", "actual", {"user:anna|revenue": "1000000", "user:boris|revenue": "500000"})
-    platform.compute_statements(head, "2026-11")
-    rows = {r["login"]: r["statement"] for r in platform.statements(head, "2026-11")["rows"]}
+    platform.motivation.save_plans(head, "2026-11", "actual", {"user:anna|revenue": "1000000", "user:boris|revenue": "500000"})
+    platform.motivation.compute_statements(head, "2026-11")
+    rows = {r["login"]: r["statement"] for r in platform.motivation.statements(head, "2026-11")["rows"]}
     return {"cycle_id": cycle_id, "id": rows["anna"].id, "total": rows["anna"].total, "boris": rows["boris"].id}
 
 
@@ -62,7 +62,7 @@ def as_(client, login):
 # ---------------------------------------------------------------- plans grid
 
 def test_the_head_saves_the_plan_grid_in_one_form(platform: Reglament, actors, as_) -> None:
-    platform.save_work_type(actors["head"], "call", "Call", None)  # a column per work type of the catalogue
+    platform.regulation.save_work_type(actors["head"], "call", "Call", None)  # a column per work type of the catalogue
     head = as_("head")
     page = head.get("/motivation/plans?period=2026-11")
     assert page.status_code == 200
@@ -79,8 +79,8 @@ def test_the_head_saves_the_plan_grid_in_one_form(platform: Reglament, actors, a
 
 
 def test_every_bad_cell_is_marked_in_its_cell_and_nothing_is_saved(platform: Reglament, actors, as_) -> None:
-    platform.save_work_type(actors["head"], "call", "Call", None)
-    platform.save_plans(actors["head"], "2026-11", "actual", {"user:anna|revenue": "1000000"})
+    platform.regulation.save_work_type(actors["head"], "call", "Call", None)
+    platform.motivation.save_plans(actors["head"], "2026-11", "actual", {"user:anna|revenue": "1000000"})
     head = as_("head")
     response = head.post("/motivation/plans", data={
         "period": "2026-11", "scenario": "actual", "user:anna|revenue": "lots", "user:anna|won": "-2",
@@ -91,13 +91,13 @@ def test_every_bad_cell_is_marked_in_its_cell_and_nothing_is_saved(platform: Reg
     assert "whole number" in cell(response, "user:anna|won")
     assert "whole number" in cell(response, "user:boris|wt:call")
     assert "error-text" not in cell(response, "user:boris|revenue")
-    grid = platform.plan_grid(actors["head"], "2026-11")
+    grid = platform.motivation.plan_grid(actors["head"], "2026-11")
     rows = {r.login: r for r in grid["rows"] if r.login}
     assert rows["anna"].values["revenue"] == "1000000" and not rows["boris"].saved
 
 
 def test_a_manager_sees_only_his_plan_read_only(platform: Reglament, actors, as_) -> None:
-    platform.save_plans(actors["head"], "2026-11", "actual",
+    platform.motivation.save_plans(actors["head"], "2026-11", "actual",
                         {"user:anna|revenue": "1000000", "user:boris|revenue": "2000000"})
     anna = as_("anna")
     page = anna.get("/motivation/plans?period=2026-11")
@@ -107,7 +107,7 @@ def test_a_manager_sees_only_his_plan_read_only(platform: Reglament, actors, as_
 
 
 def test_a_draft_scenario_starts_from_the_plan_in_force(platform: Reglament, actors, as_) -> None:
-    platform.save_plans(actors["head"], "2026-11", "actual", {"user:anna|revenue": "1000000"})
+    platform.motivation.save_plans(actors["head"], "2026-11", "actual", {"user:anna|revenue": "1000000"})
     page = as_("head").get("/motivation/plans?period=2026-11&scenario=stretch")
     assert 'value="1000000"' in cell(page, "user:anna|revenue")
     assert "save to keep them" in text(page)
@@ -155,7 +155,7 @@ def test_the_head_approves_and_locks_from_the_pages(platform: Reglament, actors,
 
 
 def test_a_manager_disputes_a_line_and_the_head_resolves_it(platform: Reglament, actors, as_, november) -> None:
-    line_id = next(l["id"] for l in platform.statement(actors["head"], november["id"])["lines"]
+    line_id = next(l["id"] for l in platform.motivation.statement(actors["head"], november["id"])["lines"]
                    if l["kind"] == "commission")
     anna = as_("anna")
     anna.post(f"/motivation/statements/{november['id']}/comments",
@@ -188,7 +188,7 @@ def test_the_payroll_xlsx_has_every_manager_and_the_period_total(platform: Regla
     payroll = list(book["Payroll"].iter_rows(values_only=True))
     by_login = {r[0]: r for r in payroll[1:] if r[0] != "Total"}
     assert D(str(by_login["anna"][4])) == november["total"]
-    stored = {r["login"]: r["statement"].total for r in platform.statements(actors["head"], "2026-11")["rows"]
+    stored = {r["login"]: r["statement"].total for r in platform.motivation.statements(actors["head"], "2026-11")["rows"]
               if r["statement"]}
     assert {login: D(str(r[4])) for login, r in by_login.items()} == stored
     [total] = [r for r in payroll if r[0] == "Total"]
@@ -210,13 +210,13 @@ def test_csv_exports_for_a_statement_and_for_payroll(as_, november) -> None:
 def test_the_what_if_page_compares_a_draft_scheme_with_the_real_statements(platform: Reglament, actors, as_,
                                                                            november) -> None:
     richer = TABLES["commission_rate"].replace("<text>0.05</text>", "<text>0.06</text>")
-    draft = platform.save_scheme_table(actors["head"], "sales", "commission_rate", richer)
+    draft = platform.motivation.save_scheme_table(actors["head"], "sales", "commission_rate", richer)
     page = as_("head").get(f"/motivation/whatif?period=2026-11&scheme={draft['id']}&scenario=actual&run=1")
     assert page.status_code == 200
     row = re.search(r'<tr data-login="anna">.*?</tr>', page.get_data(as_text=True), re.S).group(0)
     shown = " ".join(unescape(re.sub(r"<[^>]+>", " ", row)).split())
     assert "40,300.00" in shown and "48,300.00" in shown and "+8,000.00" in shown
-    assert platform.statement(actors["head"], november["id"])["total"] == november["total"]
+    assert platform.motivation.statement(actors["head"], november["id"])["total"] == november["total"]
 
 
 def test_the_head_records_a_refund_on_the_won_cycles_page(platform: Reglament, actors, as_, november) -> None:
@@ -231,4 +231,4 @@ def test_the_head_records_a_refund_on_the_won_cycles_page(platform: Reglament, a
                      follow_redirects=True)
     shown = text(done)
     assert "statement of 2026-11" in shown and "Two licences returned" in shown
-    assert platform.statement(actors["head"], november["id"])["total"] == november["total"] - D("5000.00")
+    assert platform.motivation.statement(actors["head"], november["id"])["total"] == november["total"] - D("5000.00")

@@ -33,8 +33,8 @@ def two_new_tasks(platform: Reglament, actors) -> list[str]:
     """The head starts two sales for anna's clients: two tasks reach her. Returns their ids."""
     head, ids = actors["head"], []
     for name in ("Older Ltd", "Newer Ltd"):
-        cycle = platform.start_cycle(head, platform.create_client(head, name, owner="anna")["id"], "new_client_sale")
-        ids.append(platform.inbox(actors["anna"], cycle_id=cycle["id"])[0][0].id)
+        cycle = platform.regulation.start_cycle(head, platform.clients.create_client(head, name, owner="anna")["id"], "new_client_sale")
+        ids.append(platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])[0][0].id)
     return ids
 
 
@@ -78,10 +78,10 @@ def test_mark_all_read_clears_the_count(client, login, two_new_tasks) -> None:
 
 
 def test_someone_elses_notification_is_not_found(client, login, two_new_tasks, platform, actors) -> None:
-    note_id = platform.notifications(actors["anna"])[0]["id"]
+    note_id = platform.notify.notifications(actors["anna"])[0]["id"]
     login(client, "boris")
     assert client.get(f"/notifications/{note_id}").status_code == 404
-    assert platform.unread_notifications(actors["anna"]) == 2
+    assert platform.notify.unread_notifications(actors["anna"]) == 2
 
 
 def test_an_empty_list_says_so(client, login) -> None:
@@ -128,7 +128,7 @@ def test_a_user_saves_e_mail_time_zone_and_language(client, login, platform, act
     response = client.post("/profile", data={"email": " anna@example.com ", "timezone": "Asia/Yekaterinburg",
                                              "locale": "ru"})
     assert response.status_code == 302
-    saved = platform.profile(actors["anna"])
+    saved = platform.accounts.profile(actors["anna"])
     assert (saved["email"], saved["timezone"], saved["locale"]) == ("anna@example.com", "Asia/Yekaterinburg", "ru")
     page = _page(client.get("/profile"))
     assert '<html lang="ru">' in page and '<option value="Asia/Yekaterinburg" selected>' in page
@@ -141,19 +141,19 @@ def test_a_user_saves_e_mail_time_zone_and_language(client, login, platform, act
 def test_profile_errors_name_the_field_and_save_nothing(client, login, platform, actors, profiles,
                                                         form, bad, good) -> None:
     login(client, "anna")
-    before = platform.profile(actors["anna"])
+    before = platform.accounts.profile(actors["anna"])
     response = client.post("/profile", data=form)
     page = _page(response)
     assert response.status_code == 422
     assert f'id="p-{bad}-error"' in page and f'id="p-{good}-error"' not in page
-    assert platform.profile(actors["anna"]) == before
+    assert platform.accounts.profile(actors["anna"]) == before
 
 
 def test_the_engine_names_the_bad_fields(platform, actors, profiles) -> None:
     from engine.shared.errors import InputInvalid
 
     with pytest.raises(InputInvalid) as caught:
-        platform.update_profile(actors["anna"], "not-an-address", "Nowhere/Town", "de")
+        platform.accounts.update_profile(actors["anna"], "not-an-address", "Nowhere/Town", "de")
     assert set(caught.value.details["fields"]) == {"email", "timezone", "locale"}
     assert "email" in caught.value.message and "timezone" in caught.value.message
 

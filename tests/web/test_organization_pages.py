@@ -25,7 +25,7 @@ def text(response: Any) -> str:
 @pytest.fixture
 def org(platform: Reglament, actors) -> dict[str, int]:
     """The demo segments (every test starts with them, no rules, no team) by name."""
-    return {x["name"]: x["id"] for x in platform.segment_list(actors["head"])}
+    return {x["name"]: x["id"] for x in platform.organization.segment_list(actors["head"])}
 
 
 @pytest.fixture
@@ -43,8 +43,8 @@ def add_leads(platform: Reglament, *names: str, industry: str = "retail") -> lis
 
 
 def retail_team(platform: Reglament, actors, org, strategy: str = "round_robin") -> dict[str, Any]:
-    team = platform.save_team(actors["head"], None, "Retail team", strategy, [{"login": "anna"}, {"login": "boris"}])
-    platform.save_segment(actors["head"], org["Retail"], "Retail",
+    team = platform.organization.save_team(actors["head"], None, "Retail team", strategy, [{"login": "anna"}, {"login": "boris"}])
+    platform.organization.save_segment(actors["head"], org["Retail"], "Retail",
                           [{"field": "industry", "op": "in", "value": ["retail", "food"]}], team["id"])
     return team
 
@@ -61,14 +61,14 @@ def test_the_head_sees_segments_in_order_and_the_nav_link(head) -> None:
 
 
 def test_the_head_writes_segment_rules_as_rows(head, platform, actors, org) -> None:
-    team = platform.save_team(actors["head"], None, "Retail team", "round_robin", [{"login": "anna"}])
+    team = platform.organization.save_team(actors["head"], None, "Retail team", "round_robin", [{"login": "anna"}])
     response = head.post("/segments", data={
         "id": org["Retail"], "name": "Retail", "team_id": team["id"],
         "rule-1-field": "industry", "rule-1-op": "in", "rule-1-value": "Retail, food",
         "rule-2-field": "region", "rule-2-op": "starts_with", "rule-2-value": "Mos",
         "rule-3-field": "", "rule-3-op": "equals", "rule-3-value": ""})
     assert response.status_code == 302
-    [retail] = [s for s in platform.segment_list(actors["head"]) if s["name"] == "Retail"]
+    [retail] = [s for s in platform.organization.segment_list(actors["head"]) if s["name"] == "Retail"]
     assert (retail["rules"], retail["team"]) == ([{"field": "industry", "op": "in", "value": ["Retail", "food"]},
                                                   {"field": "region", "op": "starts_with", "value": "Mos"}],
                                                  "Retail team")
@@ -93,14 +93,14 @@ def test_a_segment_form_shows_each_problem_at_its_field(head, org) -> None:
 
 def test_segments_move_up_and_down(head, platform, actors, org) -> None:
     assert head.post(f"/segments/{org['Public sector']}/move", data={"direction": "up"}).status_code == 302
-    assert [s["name"] for s in platform.segment_list(actors["head"])] == ["Retail", "Public sector", "Manufacturing"]
+    assert [s["name"] for s in platform.organization.segment_list(actors["head"])] == ["Retail", "Public sector", "Manufacturing"]
 
 
 def test_a_segment_with_clients_is_not_deleted(head, platform, actors, org) -> None:
-    platform.create_client(actors["anna"], "Acme", "Retail")
+    platform.clients.create_client(actors["anna"], "Acme", "Retail")
     response = head.post(f"/segments/{org['Retail']}/delete", follow_redirects=True)
     assert "The segment still has 1 clients" in text(response)
-    assert "Retail" in [s["name"] for s in platform.segment_list(actors["head"])]
+    assert "Retail" in [s["name"] for s in platform.organization.segment_list(actors["head"])]
 
 
 # ---------------------------------------------------------------- teams
@@ -112,7 +112,7 @@ def test_the_head_builds_a_team_with_shares_and_caps(head, platform, actors) -> 
         "member-2-login": "boris", "member-2-share": "1", "member-2-cap": "40",
         "member-3-login": "", "member-3-share": "", "member-3-cap": ""})
     assert response.status_code == 302
-    [team] = platform.team_list(actors["head"])
+    [team] = platform.organization.team_list(actors["head"])
     assert [(m["login"], m["share"], m["cap"]) for m in team["members"]] == [("anna", 3, None), ("boris", 1, 40)]
     page = text(head.get("/teams"))
     assert "Retail team Weighted by share" in page
@@ -169,7 +169,7 @@ def test_an_absence_form_reports_days_out_of_order(head) -> None:
 
 
 def test_a_manager_enters_only_his_own_absence(client, login, platform, actors) -> None:
-    platform.add_absence(actors["head"], "boris", "vacation", "2026-12-01", "2026-12-10")
+    platform.organization.add_absence(actors["head"], "boris", "vacation", "2026-12-01", "2026-12-10")
     login(client, "anna")
     page = client.get("/absences")
     assert page.status_code == 200
@@ -187,7 +187,7 @@ def test_a_manager_enters_only_his_own_absence(client, login, platform, actors) 
 
 def test_the_head_hands_a_portfolio_over_for_a_period(head, platform, actors, clock) -> None:
     for name in ("Alfa", "Beta"):
-        platform.create_client(actors["anna"], name)
+        platform.clients.create_client(actors["anna"], name)
     page = head.get("/handover?from=anna")
     assert page.status_code == 200
     assert "All 2 clients" in text(page) and "Alfa" in text(page) and "Beta" in text(page)
@@ -199,11 +199,11 @@ def test_the_head_hands_a_portfolio_over_for_a_period(head, platform, actors, cl
     assert "2 clients handed over from Anna Smirnova to Boris Ivanov." in listed
     assert "Anna Smirnova Boris Ivanov 2 — Alfa, Beta until" in listed
     assert "Return now" in listed
-    assert [c.name for c in platform.portfolio(actors["head"], "boris")] == ["Alfa", "Beta"]
+    assert [c.name for c in platform.organization.portfolio(actors["head"], "boris")] == ["Alfa", "Beta"]
 
 
 def test_the_hand_over_form_shows_field_errors(head, platform, actors) -> None:
-    alfa = platform.create_client(actors["anna"], "Alfa")
+    alfa = platform.clients.create_client(actors["anna"], "Alfa")
     response = head.post("/handover?from=anna", data={"from": "anna", "to": "", "scope": "selected",
                                                       "period": "until", "returns_at": ""})
     assert response.status_code == 422
@@ -214,7 +214,7 @@ def test_the_hand_over_form_shows_field_errors(head, platform, actors) -> None:
     page = response.get_data(as_text=True)
     assert re.search(r'id="ho-to".*?is required', page, re.S)
     assert "choose at least one client" in page
-    assert platform.portfolio(actors["head"], "anna")[0].id == alfa["id"], "nothing moved"
+    assert platform.organization.portfolio(actors["head"], "anna")[0].id == alfa["id"], "nothing moved"
 
 
 # ---------------------------------------------------------------- distribution
@@ -223,7 +223,7 @@ def test_the_head_distributes_unowned_clients_and_reads_the_reasons(head, platfo
     add_leads(platform, "Shop One", "Shop Two")
     add_leads(platform, "Rocket Co", industry="aerospace")
     retail_team(platform, actors, org)
-    platform.add_absence(actors["head"], "anna", "vacation", "2026-11-20", "2026-12-03")
+    platform.organization.add_absence(actors["head"], "anna", "vacation", "2026-11-20", "2026-12-03")
     page = head.get("/distribution")
     assert "3 clients have no manager" in text(page)
     response = head.post("/distribution")
@@ -261,8 +261,8 @@ def test_api_distribute_refusals(api, org, who, body, status, code) -> None:
 
 
 def test_api_hand_over_moves_clients_until_a_time(api, platform, actors) -> None:
-    alfa = platform.create_client(actors["anna"], "Alfa")
-    platform.create_client(actors["anna"], "Beta")
+    alfa = platform.clients.create_client(actors["anna"], "Alfa")
+    platform.clients.create_client(actors["anna"], "Beta")
     response = api("head").post("/api/v1/handover", json={
         "from": "anna", "to": "boris", "client_ids": [alfa["id"]], "returns_at": "2026-12-10T09:00:00+00:00",
         "reason": "vacation"})
@@ -270,7 +270,7 @@ def test_api_hand_over_moves_clients_until_a_time(api, platform, actors) -> None
     body = response.get_json()
     assert (body["status"], body["client_ids"], body["returns_at"]) == ("temporary", [alfa["id"]],
                                                                         "2026-12-10T09:00:00+00:00")
-    assert [c.name for c in platform.portfolio(actors["head"], "boris")] == ["Alfa"]
+    assert [c.name for c in platform.organization.portfolio(actors["head"], "boris")] == ["Alfa"]
 
 
 @pytest.mark.parametrize("who, body, status, fields", [
@@ -282,7 +282,7 @@ def test_api_hand_over_moves_clients_until_a_time(api, platform, actors) -> None
      {"returns_at": "is not an ISO-8601 date and time"}),
 ])
 def test_api_hand_over_refusals(api, platform, actors, who, body, status, fields) -> None:
-    platform.create_client(actors["anna"], "Alfa")
+    platform.clients.create_client(actors["anna"], "Alfa")
     response = api(who).post("/api/v1/handover", json=body)
     assert response.status_code == status, response.get_data(as_text=True)
     if fields is not None:

@@ -41,13 +41,13 @@ def field(page: str, field_id: str) -> str:
 @pytest.fixture
 def sale(platform: Reglament, actors) -> dict[str, Any]:
     """Anna's client "Acme" with a new-client sale at the qualification call."""
-    client = platform.create_client(actors["anna"], "Acme", "Retail")
-    return platform.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    client = platform.clients.create_client(actors["anna"], "Acme", "Retail")
+    return platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
 
 
 @pytest.fixture
 def call_id(platform: Reglament, actors, sale) -> str:
-    [(task, _)] = platform.inbox(actors["anna"], cycle_id=sale["id"])
+    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=sale["id"])
     assert task.element_id == "Task_QualificationCall"
     return task.id
 
@@ -59,17 +59,17 @@ def anna(client, login):
 
 
 def open_element_ids(platform: Reglament, actor, cycle_id: int) -> list[str]:
-    return [t.element_id for t, _ in platform.inbox(actor, cycle_id=cycle_id)]
+    return [t.element_id for t, _ in platform.regulation.inbox(actor, cycle_id=cycle_id)]
 
 
 @pytest.fixture
 def restore_locales(platform: Reglament):
     """Users outlive a test; put back every locale a test switched."""
-    before = {a.login: a.locale for a in platform.users()}
+    before = {a.login: a.locale for a in platform.accounts.users()}
     yield
-    for actor in platform.users():
+    for actor in platform.accounts.users():
         if actor.locale != before[actor.login]:
-            platform.set_locale(actor, before[actor.login])
+            platform.accounts.set_locale(actor, before[actor.login])
 
 
 # ---------------------------------------------------------------- login
@@ -168,7 +168,7 @@ def test_a_valid_submit_redirects_to_the_inbox_and_the_task_is_gone(anna, platfo
     assert call_id not in html(response) and "Qualification call” completed" in text
     assert "Nothing to do here." in text
     assert open_element_ids(platform, actors["pavel"], sale["id"]) == ["Task_PrepareDemo"]
-    assert platform.cycle(actors["anna"], sale["id"])["variables"]["budget"] == 1_500_000
+    assert platform.regulation.cycle(actors["anna"], sale["id"])["variables"]["budget"] == 1_500_000
 
     again = anna.post(f"/tasks/{call_id}", data=QUALIFIED)
     assert again.status_code == 409 and "Already done" in visible_text(again)
@@ -190,8 +190,8 @@ def test_boris_may_not_open_or_complete_annas_task(client, login, platform, acto
 
 def test_pavel_claims_and_releases_a_group_task_from_the_pages(client, login, platform, actors, sale,
                                                                call_id: str) -> None:
-    platform.complete_task(actors["anna"], call_id, {"contact_person": "Maria", "result": "qualified"})
-    [(demo, _)] = platform.inbox(actors["pavel"], scope="group")
+    platform.regulation.complete_task(actors["anna"], call_id, {"contact_person": "Maria", "result": "qualified"})
+    [(demo, _)] = platform.regulation.inbox(actors["pavel"], scope="group")
     login(client, "pavel")
     group = client.get("/inbox?scope=group")
     assert "Prepare demo" in visible_text(group) and "Claim" in visible_text(group)
@@ -204,13 +204,13 @@ def test_pavel_claims_and_releases_a_group_task_from_the_pages(client, login, pl
 
     response = client.post(f"/tasks/{demo.id}/release")
     assert response.status_code == 302
-    assert [t.assignee for t, _ in platform.inbox(actors["pavel"], scope="group")] == [None]
+    assert [t.assignee for t, _ in platform.regulation.inbox(actors["pavel"], scope="group")] == [None]
 
 
 # ---------------------------------------------------------------- clients and cycles
 
 def test_the_client_page_starts_a_sale_and_redirects_to_the_cycle(anna, platform, actors) -> None:
-    client = platform.create_client(actors["anna"], "Beta Foods")
+    client = platform.clients.create_client(actors["anna"], "Beta Foods")
     page = anna.get(f"/clients/{client['id']}")
     assert page.status_code == 200
     assert "Start sale" in visible_text(page) and "New client sale (v1)" in visible_text(page)
@@ -223,7 +223,7 @@ def test_the_client_page_starts_a_sale_and_redirects_to_the_cycle(anna, platform
     text = visible_text(cycle_page)
     assert "Sale started." in text and f"Cycle #{cycle_id}" in text and "Beta Foods" in text
     assert "Qualification call" in text and "Active" in text
-    assert platform.cycle(actors["anna"], cycle_id)["started_by"] == "anna"
+    assert platform.regulation.cycle(actors["anna"], cycle_id)["started_by"] == "anna"
 
 
 def test_creating_a_client_from_the_clients_page(anna, platform, actors) -> None:
@@ -236,7 +236,7 @@ def test_creating_a_client_from_the_clients_page(anna, platform, actors) -> None
 
 def test_alex_reads_the_cycle_history_but_may_not_start_a_sale(client, login, platform, actors, sale,
                                                                call_id: str) -> None:
-    platform.complete_task(actors["anna"], call_id, {"contact_person": "Maria", "result": "qualified"})
+    platform.regulation.complete_task(actors["anna"], call_id, {"contact_person": "Maria", "result": "qualified"})
     login(client, "alex")
     page = client.get(f"/cycles/{sale['id']}")
     assert page.status_code == 200
@@ -250,7 +250,7 @@ def test_alex_reads_the_cycle_history_but_may_not_start_a_sale(client, login, pl
     refused = client.post(f"/clients/{sale['client_id']}/cycles", data={"regulation": "new_client_sale"})
     assert refused.status_code == 403
     assert "Not allowed" in visible_text(refused) and "may not start cycles" in visible_text(refused)
-    assert [c["id"] for c in platform.cycles(actors["head"])] == [sale["id"]], "no cycle was started"
+    assert [c["id"] for c in platform.regulation.cycles(actors["head"])] == [sale["id"]], "no cycle was started"
 
 
 def test_the_cycles_and_regulations_lists(anna, sale) -> None:
@@ -267,9 +267,9 @@ def test_an_unknown_cycle_is_a_404_page(anna) -> None:
 
 def test_names_are_escaped_everywhere(anna, platform, actors) -> None:
     evil = '<script>alert("x")</script>'
-    client = platform.create_client(actors["anna"], evil)
-    cycle = platform.start_cycle(actors["anna"], client["id"], "new_client_sale")
-    [(task, _)] = platform.inbox(actors["anna"], cycle_id=cycle["id"])
+    client = platform.clients.create_client(actors["anna"], evil)
+    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])
     for path in ("/inbox", f"/tasks/{task.id}", f"/cycles/{cycle['id']}", f"/clients/{client['id']}",
                  "/clients", "/cycles"):
         page = html(anna.get(path))
@@ -278,9 +278,9 @@ def test_names_are_escaped_everywhere(anna, platform, actors) -> None:
 
 
 def test_task_documentation_shows_the_client_name_as_typed(anna, platform, actors) -> None:
-    client = platform.create_client(actors["anna"], "Smith & Sons")
-    cycle = platform.start_cycle(actors["anna"], client["id"], "new_client_sale")
-    [(task, _)] = platform.inbox(actors["anna"], cycle_id=cycle["id"])
+    client = platform.clients.create_client(actors["anna"], "Smith & Sons")
+    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])
     response = anna.get(f"/tasks/{task.id}")
     assert "Call Smith & Sons: confirm" in visible_text(response)
 
@@ -306,7 +306,7 @@ def test_pages_redirect_to_login_when_logged_out(client, path: str) -> None:
 def test_posts_redirect_to_login_when_logged_out(client, platform, actors, path: str) -> None:
     response = client.post(path, data={"name": "Sneaky", "regulation": "new_client_sale"})
     assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/login"
-    assert platform.clients(actors["head"]) == []
+    assert platform.clients.clients(actors["head"]) == []
 
 
 def test_after_logging_in_the_user_lands_on_the_page_they_asked_for(client, login, sale) -> None:
@@ -325,7 +325,7 @@ def test_switching_to_russian_shows_russian_strings(anna, platform, restore_loca
     page = html(anna.get("/inbox"))
     assert '<html lang="ru">' in page
     assert "<h1>Входящие</h1>" in page and "Клиенты" in page
-    assert {a.login: a.locale for a in platform.users()}["anna"] == "ru", "remembered for her"
+    assert {a.login: a.locale for a in platform.accounts.users()}["anna"] == "ru", "remembered for her"
 
     anna.post("/locale", data={"locale": "en", "next": "/inbox"})
     assert "<h1>Inbox</h1>" in html(anna.get("/inbox"))
@@ -369,7 +369,7 @@ def test_completing_without_a_csrf_token_is_refused_and_the_task_stays_open(csrf
     response = csrf_client.post(f"/tasks/{call_id}", data={**QUALIFIED, "csrf_token": "forged"})
     assert response.status_code == 400
     assert open_element_ids(platform, actors["anna"], sale["id"]) == ["Task_QualificationCall"]
-    assert platform.cycle(actors["anna"], sale["id"])["stage"] == "Qualification"
+    assert platform.regulation.cycle(actors["anna"], sale["id"])["stage"] == "Qualification"
 
     token = csrf_token(html(csrf_client.get(f"/tasks/{call_id}")))
     response = csrf_client.post(f"/tasks/{call_id}", data={**QUALIFIED, "csrf_token": token})
@@ -388,7 +388,7 @@ def test_other_posts_without_a_csrf_token_are_refused(csrf_client, login, platfo
     if path != "/login":
         login(csrf_client, "anna")
     assert csrf_client.post(path, data=data).status_code == 400
-    assert platform.clients(actors["head"]) == []
+    assert platform.clients.clients(actors["head"]) == []
 
 
 def test_pages_send_security_headers_and_a_guarded_session_cookie(client, login) -> None:

@@ -80,7 +80,7 @@ def test_creating_saving_terms_and_activating_through_the_forms(head, platform: 
         "name": "retail", "effective_from": "2026-02-01", "scope": "role:manager", "basis": "paid_amount",
         "currency": "rub", "rounding": "ROUND_HALF_EVEN", "copy_from": ""})
     assert response.status_code == 302 and response.headers["Location"].endswith("/motivation/schemes/retail")
-    scheme = platform.scheme(actors["head"], "retail")
+    scheme = platform.motivation.scheme(actors["head"], "retail")
     assert (scheme["status"], scheme["basis"], scheme["currency"], scheme["tables"]) == (
         "draft", "paid_amount", "RUB", ["commission_rate"])
 
@@ -93,12 +93,12 @@ def test_creating_saving_terms_and_activating_through_the_forms(head, platform: 
         "version": "1", "effective_from": "2026-02-01", "scope": "", "basis": "paid_amount", "currency": "RUB",
         "rounding": "ROUND_HALF_UP", "settings": '{"activity_cap": "1.1"}', "rate_call": "99.5", "rate_demo": ""})
     assert saved.status_code == 302
-    scheme = platform.scheme(actors["head"], "retail")
+    scheme = platform.motivation.scheme(actors["head"], "retail")
     assert (scheme["version"], scheme["role"], scheme["piece_rates"], scheme["settings"]) == (
         1, None, {"call": "99.50"}, {"activity_cap": "1.1"})
 
     assert head.post("/motivation/schemes/retail/activate", data={"version": "1"}).status_code == 302
-    assert platform.scheme(actors["head"], "retail")["status"] == "active"
+    assert platform.motivation.scheme(actors["head"], "retail")["status"] == "active"
     shown = text(head.get("/motivation/schemes/retail"))
     assert "Saving makes draft version 2 from this version" in shown
 
@@ -115,7 +115,7 @@ def test_copying_a_scheme_copies_its_tables_and_rates(head, demo, platform: Regl
     head.post("/motivation/schemes", data={"name": "copy", "effective_from": "2026-02-01", "scope": "role:manager",
                                            "basis": "won_amount", "currency": "RUB", "rounding": "ROUND_HALF_UP",
                                            "copy_from": NAME})
-    copy = platform.scheme(actors["head"], "copy")
+    copy = platform.motivation.scheme(actors["head"], "copy")
     assert copy["tables"] == ["commission_rate", "intensity_multiplier", "quality_multiplier"]
     assert copy["piece_rates"]["call"] == "150.00"
 
@@ -135,24 +135,24 @@ def test_the_editor_page_and_its_save(head, demo, platform: Reglament, actors) -
     assert bad.get_json()["message"] == ("table commission_rate: rule 4, output rate: '0,07': write decimals with a point "
                                          "(0.07) (line 43)")
     assert bad.get_json()["details"]["cell_id"] == "LiteralExpression_plan"
-    assert [v["version"] for v in platform.scheme_versions(actors["head"], NAME)] == [1]
+    assert [v["version"] for v in platform.motivation.scheme_versions(actors["head"], NAME)] == [1]
 
     good = head.post(f"/motivation/schemes/{NAME}/tables/commission_rate", data=xml.replace("<text>0.07</text>", "<text>0.075</text>"),
                      headers={"Content-Type": "application/xml", "Accept": "application/json"})
     assert good.status_code == 200
     assert good.get_json() == {"version": 2, "status": "draft", "table": "commission_rate",
                                "scheme_url": f"/motivation/schemes/{NAME}?version=2"}
-    assert platform.evaluate_scheme_table(actors["head"], NAME, "commission_rate",
+    assert platform.motivation.evaluate_scheme_table(actors["head"], NAME, "commission_rate",
                                           {"attainment": Decimal("1")}, 2).value == Decimal("0.075")
 
 
 def test_adding_and_removing_a_table(head, demo, platform: Reglament, actors) -> None:
-    platform.remove_scheme_table(actors["head"], NAME, "intensity_multiplier")
+    platform.motivation.remove_scheme_table(actors["head"], NAME, "intensity_multiplier")
     response = head.post(f"/motivation/schemes/{NAME}/tables", data={"table": "intensity_multiplier"})
     assert response.headers["Location"].endswith(f"/motivation/schemes/{NAME}/tables/intensity_multiplier")
-    loaded = platform.scheme(actors["head"], NAME)["loaded"]["intensity_multiplier"]
+    loaded = platform.motivation.scheme(actors["head"], NAME)["loaded"]["intensity_multiplier"]
     assert loaded.variables == ("activity_attainment",)
     again = head.post(f"/motivation/schemes/{NAME}/tables", data={"table": "intensity_multiplier"})
     assert again.status_code == 302
     assert head.post(f"/motivation/schemes/{NAME}/tables/intensity_multiplier/remove").status_code == 302
-    assert "intensity_multiplier" not in platform.scheme(actors["head"], NAME)["tables"]
+    assert "intensity_multiplier" not in platform.motivation.scheme(actors["head"], NAME)["tables"]

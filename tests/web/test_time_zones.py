@@ -24,11 +24,11 @@ def anna_in_vladivostok(platform) -> Iterator[None]:
 def test_a_planned_time_is_read_and_shown_in_the_users_zone(client, login, platform, actors,
                                                             anna_in_vladivostok) -> None:
     anna = actors["anna"]
-    cycle = platform.start_cycle(anna, platform.create_client(anna, "Far East Ltd")["id"], "new_client_sale")
-    task = platform.inbox(anna, cycle_id=cycle["id"])[0][0]
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Far East Ltd")["id"], "new_client_sale")
+    task = platform.regulation.inbox(anna, cycle_id=cycle["id"])[0][0]
     login(client, "anna")
     assert client.post(f"/tasks/{task.id}/plan", data={"planned_at": "2026-11-27T08:00"}).status_code == 302
-    stored = platform.task(platform.actor(anna.id), task.id)[0].planned_at
+    stored = platform.regulation.task(platform.accounts.actor(anna.id), task.id)[0].planned_at
     assert stored == datetime(2026, 11, 26, 22, 0, tzinfo=timezone.utc), "08:00 in Vladivostok is 22:00 UTC"
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'value="2026-11-27T08:00"' in page, "the form shows the time as she typed it"
@@ -36,7 +36,7 @@ def test_a_planned_time_is_read_and_shown_in_the_users_zone(client, login, platf
 
 def test_history_times_are_shown_in_the_users_zone(client, login, platform, actors, anna_in_vladivostok) -> None:
     anna = actors["anna"]
-    cycle = platform.start_cycle(anna, platform.create_client(anna, "Clocks Ltd")["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Clocks Ltd")["id"], "new_client_sale")
     login(client, "anna")
     page = client.get(f"/cycles/{cycle['id']}").get_data(as_text=True)
     # the test clock stands at 09:00 UTC on 26 Nov, which is 19:00 in Vladivostok

@@ -28,7 +28,7 @@ def login_required(view: F) -> F:
         if user_id is None:
             return redirect(url_for("auth.login", next=request.full_path))
         try:
-            g.actor = platform().actor(user_id)
+            g.actor = platform().accounts.actor(user_id)
         except Unauthenticated:
             session.clear()
             return redirect(url_for("auth.login"))

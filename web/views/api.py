@@ -23,7 +23,7 @@ def _authenticate() -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send 'Authorization: Bearer <token>'; get a token from POST /api/v1/token")
-    g.actor = platform().actor_from_token(token.strip())
+    g.actor = platform().accounts.actor_from_token(token.strip())
 
 
 def _body() -> dict[str, Any]:
@@ -55,13 +55,13 @@ def _task_dict(task: Any, form: list[Any]) -> dict[str, Any]:
 @bp.post("/token")
 def token():  # type: ignore[no-untyped-def]
     data = _body()
-    who = platform().authenticate(str(data.get("login", "")), str(data.get("password", "")))
-    return jsonify(token=platform().issue_token(who))
+    who = platform().accounts.authenticate(str(data.get("login", "")), str(data.get("password", "")))
+    return jsonify(token=platform().accounts.issue_token(who))
 
 
 @bp.get("/regulations")
 def regulations():  # type: ignore[no-untyped-def]
-    return jsonify(platform().regulations())
+    return jsonify(platform().regulation.regulations())
 
 
 @bp.post("/regulations")
@@ -70,18 +70,18 @@ def deploy():  # type: ignore[no-untyped-def]
     if not files:
         files = [SourceFile("upload.bpmn", request.get_data())]
     keep = request.args.get("keep_if_not_executable") in ("1", "true")
-    result = platform().deploy(g.actor, files, keep_if_not_executable=keep)
+    result = platform().regulation.deploy(g.actor, files, keep_if_not_executable=keep)
     return jsonify(result.as_dict()), (201 if result.created else 200)
 
 
 @bp.get("/regulations/<key>/versions")
 def versions(key: str):  # type: ignore[no-untyped-def]
-    return jsonify(platform().versions(key)["versions"])
+    return jsonify(platform().regulation.versions(key)["versions"])
 
 
 @bp.get("/regulations/<key>/versions/<int:number>/xml")
 def version_xml(key: str, number: int):  # type: ignore[no-untyped-def]
-    return Response(platform().version_xml(key, number), mimetype="application/xml")
+    return Response(platform().regulation.version_xml(key, number), mimetype="application/xml")
 
 
 @bp.get("/regulations/<key>/compare")
@@ -89,7 +89,7 @@ def compare(key: str):  # type: ignore[no-untyped-def]
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
     if not old or not new:
         raise InputInvalid("give the versions to compare as ?old=N&new=M")
-    return jsonify(platform().compare_versions(key, old, new))
+    return jsonify(platform().regulation.compare_versions(key, old, new))
 
 
 @bp.get("/clients")
@@ -98,7 +98,7 @@ def list_clients():  # type: ignore[no-untyped-def]
     page = request.args.get("page", "1")
     if not page.isdigit() or int(page) < 1:
         raise InputInvalid("page must be a whole number from 1", {"fields": {"page": "must be 1 or more"}})
-    listing = platform().client_list(g.actor, ClientFilters(
+    listing = platform().clients.client_list(g.actor, ClientFilters(
         text=request.args.get("q") or None, segment=request.args.get("segment") or None,
         owner=request.args.get("owner") or None, status=request.args.get("status") or None, page=int(page)))
     return jsonify(clients=[client_dict(c) for c in listing.clients], page=listing.page,
@@ -118,7 +118,7 @@ def create_client():  # type: ignore[no-untyped-def]
     if not isinstance(anyway, bool):
         raise InputInvalid("create_anyway must be true or false", {"fields": {"create_anyway": "must be a boolean"}})
     fields = {k: v for k, v in data.items() if k not in ("name", "segment", "owner", "contact", "create_anyway")}
-    client = platform().create_client(g.actor, str(data.get("name") or ""), data.get("segment"),
+    client = platform().clients.create_client(g.actor, str(data.get("name") or ""), data.get("segment"),
                                       data.get("owner"), fields=fields, contact=contact,
                                       check_duplicates=not anyway)
     return jsonify(client), 201
@@ -127,41 +127,41 @@ def create_client():  # type: ignore[no-untyped-def]
 @bp.get("/clients/<int:client_id>")
 def client(client_id: int):  # type: ignore[no-untyped-def]
     """The client with its contact persons; a merged one is 404 client_merged with merged_into_id."""
-    card = platform().client_card(g.actor, client_id)
+    card = platform().clients.client_card(g.actor, client_id)
     return jsonify({**card["data"], "may_change": card["may_change"]})
 
 
 @bp.patch("/clients/<int:client_id>")
 def update_client(client_id: int):  # type: ignore[no-untyped-def]
     """Change the given fields; no delete: {"status": "inactive"}."""
-    return jsonify(platform().update_client(g.actor, client_id, _body()))
+    return jsonify(platform().clients.update_client(g.actor, client_id, _body()))
 
 
 @bp.get("/clients/<int:client_id>/contacts")
 def client_contacts(client_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().client_card(g.actor, client_id)["data"]["contacts"])
+    return jsonify(platform().clients.client_card(g.actor, client_id)["data"]["contacts"])
 
 
 @bp.post("/clients/<int:client_id>/contacts")
 def add_client_contact(client_id: int):  # type: ignore[no-untyped-def]
     """{"name"?, "position"?, "phone"?, "email"?}: a name, a phone or an e-mail at least."""
-    return jsonify(platform().add_client_contact(g.actor, client_id, _body())), 201
+    return jsonify(platform().clients.add_client_contact(g.actor, client_id, _body())), 201
 
 
 @bp.patch("/contacts/<int:contact_id>")
 def update_client_contact(contact_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().update_client_contact(g.actor, contact_id, _body()))
+    return jsonify(platform().clients.update_client_contact(g.actor, contact_id, _body()))
 
 
 @bp.delete("/contacts/<int:contact_id>")
 def delete_client_contact(contact_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(status="deleted", client_id=platform().delete_client_contact(g.actor, contact_id))
+    return jsonify(status="deleted", client_id=platform().clients.delete_client_contact(g.actor, contact_id))
 
 
 @bp.post("/clients/<int:client_id>/notes")
 def add_client_note(client_id: int):  # type: ignore[no-untyped-def]
     """{"text"}"""
-    return jsonify(platform().add_client_note(g.actor, client_id, _body().get("text"))), 201
+    return jsonify(platform().clients.add_client_note(g.actor, client_id, _body().get("text"))), 201
 
 
 @bp.get("/clients/<int:client_id>/timeline")
@@ -172,14 +172,14 @@ def client_timeline(client_id: int):  # type: ignore[no-untyped-def]
     if not limit.isdigit():
         raise InputInvalid("limit must be a whole number from 1 to 500", {"fields": {"limit": "must be a number"}})
     kinds = [k for k in request.args.get("kinds", "").split(",") if k.strip()]
-    page = platform().client_timeline(g.actor, client_id, kinds, request.args.get("before") or None, int(limit))
+    page = platform().clients.client_timeline(g.actor, client_id, kinds, request.args.get("before") or None, int(limit))
     return jsonify(page.as_dict())
 
 
 @bp.post("/clients/<int:client_id>/merge")
 def merge_clients(client_id: int):  # type: ignore[no-untyped-def]
     """{"other_id"}: the other client is folded into this one."""
-    return jsonify(platform().merge_clients(g.actor, client_id, _int(_body(), "other_id")))
+    return jsonify(platform().clients.merge_clients(g.actor, client_id, _int(_body(), "other_id")))
 
 
 def _text(data: dict[str, Any], key: str) -> str | None:
@@ -205,7 +205,7 @@ def _moment(data: dict[str, Any], key: str) -> datetime | None:
 def plan_contact(client_id: int):  # type: ignore[no-untyped-def]
     """Plan a contact: {"work_type", "planned_at", "note"?, "assignee"? (heads)}."""
     data = _body()
-    activity = platform().plan_contact(g.actor, client_id, _text(data, "work_type"), _moment(data, "planned_at"),
+    activity = platform().planning.plan_contact(g.actor, client_id, _text(data, "work_type"), _moment(data, "planned_at"),
                                        _text(data, "note"), _text(data, "assignee"))
     return jsonify(activity), 201
 
@@ -213,13 +213,13 @@ def plan_contact(client_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/activities/<int:activity_id>/done")
 def contact_done(activity_id: int):  # type: ignore[no-untyped-def]
     """Mark a planned contact done: {"result"}."""
-    return jsonify(platform().contact_done(g.actor, activity_id, _text(_body(), "result")))
+    return jsonify(platform().planning.contact_done(g.actor, activity_id, _text(_body(), "result")))
 
 
 @bp.get("/forgotten")
 def forgotten():  # type: ignore[no-untyped-def]
     """Clients past their contact norm (a manager's own; everyone's for heads and analysts)."""
-    return jsonify([f.as_dict() for f in platform().forgotten(g.actor)])
+    return jsonify([f.as_dict() for f in platform().control.forgotten(g.actor)])
 
 
 @bp.post("/clients/import")
@@ -233,14 +233,14 @@ def import_clients():  # type: ignore[no-untyped-def]
     if file is None or not file.filename:
         raise InputInvalid("send the file as the multipart field 'file'")
     mapping = mapping_json(request.form.get("mapping"))
-    upload = platform().upload_clients_file(g.actor, file.filename, file.stream)
-    run_id = platform().start_import(g.actor, upload["upload"], mapping)
+    upload = platform().clients.upload_clients_file(g.actor, file.filename, file.stream)
+    run_id = platform().clients.start_import(g.actor, upload["upload"], mapping)
     return jsonify(id=run_id, status="running", url=f"/api/v1/imports/{run_id}"), 202
 
 
 @bp.get("/imports/<int:run_id>")
 def import_run(run_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().import_run(g.actor, run_id))
+    return jsonify(platform().clients.import_run(g.actor, run_id))
 
 
 def _ids(data: dict[str, Any], key: str) -> list[int] | None:
@@ -257,7 +257,7 @@ def distribute_clients():  # type: ignore[no-untyped-def]
     data = request.get_json(silent=True) or {}
     if not isinstance(data, dict):
         raise InputInvalid("the request body must be a JSON object")
-    return jsonify(decisions=platform().distribute(g.actor, _ids(data, "client_ids")))
+    return jsonify(decisions=platform().organization.distribute(g.actor, _ids(data, "client_ids")))
 
 
 @bp.post("/handover")
@@ -265,7 +265,7 @@ def hand_over():  # type: ignore[no-untyped-def]
     """{"from", "to", "client_ids"? (all of the manager's when absent), "returns_at"? (ISO-8601;
     absent: for good), "reason"?}."""
     data = _body()
-    done = platform().hand_over(g.actor, _text(data, "from"), _text(data, "to"), _ids(data, "client_ids"),
+    done = platform().organization.hand_over(g.actor, _text(data, "from"), _text(data, "to"), _ids(data, "client_ids"),
                                 _moment(data, "returns_at"), _text(data, "reason"))
     return jsonify(done), 201
 
@@ -273,18 +273,18 @@ def hand_over():  # type: ignore[no-untyped-def]
 @bp.post("/cycles")
 def start_cycle():  # type: ignore[no-untyped-def]
     data = _body()
-    cycle = platform().start_cycle(g.actor, _int(data, "client_id"), str(data.get("regulation") or ""))
+    cycle = platform().regulation.start_cycle(g.actor, _int(data, "client_id"), str(data.get("regulation") or ""))
     return jsonify(cycle), 201
 
 
 @bp.get("/cycles/<int:cycle_id>")
 def cycle(cycle_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().cycle(g.actor, cycle_id))
+    return jsonify(platform().regulation.cycle(g.actor, cycle_id))
 
 
 @bp.get("/cycles/<int:cycle_id>/history")
 def history(cycle_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().history(g.actor, cycle_id))
+    return jsonify(platform().regulation.history(g.actor, cycle_id))
 
 
 @bp.post("/cycles/<int:cycle_id>/retry")
@@ -293,7 +293,7 @@ def retry(cycle_id: int):  # type: ignore[no-untyped-def]
     variables = data.get("variables") if isinstance(data, dict) else None
     if variables is not None and not isinstance(variables, dict):
         raise InputInvalid("variables must be an object")
-    return jsonify(platform().retry(g.actor, cycle_id, variables))
+    return jsonify(platform().regulation.retry(g.actor, cycle_id, variables))
 
 
 @bp.get("/tasks")
@@ -301,20 +301,20 @@ def tasks():  # type: ignore[no-untyped-def]
     cycle_id = request.args.get("cycle_id")
     if cycle_id is not None and not cycle_id.isdigit():
         raise InputInvalid("cycle_id must be an integer")
-    rows = platform().inbox(g.actor, scope=request.args.get("scope") or None,
+    rows = platform().regulation.inbox(g.actor, scope=request.args.get("scope") or None,
                             cycle_id=int(cycle_id) if cycle_id else None, with_forms=True)
     return jsonify([_task_dict(t, form) for t, form in rows])
 
 
 @bp.post("/tasks/<task_id>/claim")
 def claim(task_id: str):  # type: ignore[no-untyped-def]
-    platform().claim_task(g.actor, task_id)
+    platform().regulation.claim_task(g.actor, task_id)
     return jsonify(status="claimed", assignee=g.actor.login)
 
 
 @bp.post("/tasks/<task_id>/release")
 def release(task_id: str):  # type: ignore[no-untyped-def]
-    platform().release_task(g.actor, task_id)
+    platform().regulation.release_task(g.actor, task_id)
     return jsonify(status="released")
 
 
@@ -328,7 +328,7 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         raise InputInvalid("variables must be an object of field id -> value")
-    return jsonify(platform().complete_task(g.actor, task_id, variables))
+    return jsonify(platform().regulation.complete_task(g.actor, task_id, variables))
 
 
 @bp.get("/notifications")
@@ -339,7 +339,7 @@ def notifications():  # type: ignore[no-untyped-def]
     limit = request.args.get("limit", "200")
     if not limit.isdigit() or not 1 <= int(limit) <= 500:
         raise InputInvalid("limit must be a whole number from 1 to 500")
-    return jsonify(platform().notifications(g.actor, unread_only=unread in ("1", "true"), limit=int(limit)))
+    return jsonify(platform().notify.notifications(g.actor, unread_only=unread in ("1", "true"), limit=int(limit)))
 
 
 @bp.post("/notifications/read")
@@ -354,5 +354,5 @@ def read_notifications():  # type: ignore[no-untyped-def]
         raise InputInvalid("ids must be a list of notification ids", {"fields": {"ids": "must be a list of integers"}})
     if ids is None and data.get("all") is not True:
         raise InputInvalid('give the ids to mark read, or "all": true')
-    marked = platform().mark_notifications_read(g.actor, ids)
-    return jsonify(status="read", marked=marked, unread=platform().unread_notifications(g.actor))
+    marked = platform().notify.mark_notifications_read(g.actor, ids)
+    return jsonify(status="read", marked=marked, unread=platform().notify.unread_notifications(g.actor))

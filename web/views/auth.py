@@ -19,7 +19,7 @@ def login():  # type: ignore[no-untyped-def]
     error = None
     if request.method == "POST":
         try:
-            who = platform().authenticate(request.form.get("login", ""), request.form.get("password", ""))
+            who = platform().accounts.authenticate(request.form.get("login", ""), request.form.get("password", ""))
         except Unauthenticated:
             error = _("Wrong login or password.")
         else:
@@ -43,8 +43,8 @@ def set_locale():  # type: ignore[no-untyped-def]
         session["locale"] = locale
         if session.get("user_id") is not None:
             try:
-                me = platform().actor(session["user_id"])
-                platform().set_locale(me, locale)
+                me = platform().accounts.actor(session["user_id"])
+                platform().accounts.set_locale(me, locale)
             except Unauthenticated:
                 session.clear()
     return redirect(_safe_next(request.form.get("next")))

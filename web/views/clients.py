@@ -86,7 +86,7 @@ def index():  # type: ignore[no-untyped-def]
         form = _form(CLIENT_FIELDS) | {f"contact_{k}": v for k, v in _form(CONTACT_FIELDS, "contact_").items()}
         fields = {k: form[k] for k in CLIENT_FIELDS if k not in ("name", "segment", "owner") and k in request.form}
         try:
-            created = platform().create_client(
+            created = platform().clients.create_client(
                 actor(), form["name"], form["segment"] or None, form["owner"] or None, fields=fields,
                 contact={k: form[f"contact_{k}"] for k in CONTACT_FIELDS},
                 check_duplicates=request.form.get("create_anyway") != "1")
@@ -106,16 +106,16 @@ def index():  # type: ignore[no-untyped-def]
             return redirect(url_for("clients.detail", client_id=created["id"]))
     filters = _filters()
     try:
-        listing = platform().client_list(actor(), filters)
+        listing = platform().clients.client_list(actor(), filters)
     except InputInvalid as exc:
         flash(exc.message, "error")
         filters = Filters()
-        listing = platform().client_list(actor(), filters)
+        listing = platform().clients.client_list(actor(), filters)
     return render_template(
         "clients.html", listing=listing, filters=filters, search=filters.text,
         prev_url=_page_url(filters, filters.page - 1) if filters.page > 1 else None,
         next_url=_page_url(filters, filters.page + 1) if listing.has_next else None,
-        segments=platform().segments(), owners=platform().client_owners(), statuses=STATUSES, kinds=KINDS,
+        segments=platform().clients.segments(), owners=platform().clients.client_owners(), statuses=STATUSES, kinds=KINDS,
         sizes=SIZES, errors=errors, form=form, duplicates=duplicates), status
 
 
@@ -136,20 +136,20 @@ def _merged(exc: ClientMerged) -> Any:
 def _detail(client_id: int, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
             status: int = 200) -> Any:
     try:
-        card = platform().client_card(actor(), client_id)
+        card = platform().clients.client_card(actor(), client_id)
     except ClientMerged as exc:
         return _merged(exc)
-    client, cycles = platform().client(actor(), client_id)
+    client, cycles = platform().clients.client(actor(), client_id)
     kinds = [k for k in request.args.getlist("kinds") if k in TIMELINE_KINDS]
     before = request.args.get("before") or None
     try:
-        timeline = platform().client_timeline(actor(), client_id, kinds, before)
+        timeline = platform().clients.client_timeline(actor(), client_id, kinds, before)
     except InputInvalid:
-        timeline, before = platform().client_timeline(actor(), client_id, kinds), None
+        timeline, before = platform().clients.client_timeline(actor(), client_id, kinds), None
     base = {"work_type": "call", "planned_at": "", "note": ""}
     return render_template(
-        "client.html", client=client, card=card, cycles=cycles, regulations=platform().regulations(),
-        work=platform().client_work(actor(), client_id), work_types=platform().work_types(),
+        "client.html", client=client, card=card, cycles=cycles, regulations=platform().regulation.regulations(),
+        work=platform().planning.client_work(actor(), client_id), work_types=platform().regulation.work_types(),
         timeline=timeline, timeline_kinds=TIMELINE_KINDS, chosen_kinds=kinds, before=before,
         errors=errors or {}, form=base | (form or {})), status
 
@@ -161,7 +161,7 @@ def _back_to(client_id: int, anchor: str) -> Any:
 @bp.post("/clients/<int:client_id>/cycles")
 @login_required
 def start(client_id: int):  # type: ignore[no-untyped-def]
-    cycle = platform().start_cycle(actor(), client_id, request.form.get("regulation", ""))
+    cycle = platform().regulation.start_cycle(actor(), client_id, request.form.get("regulation", ""))
     flash(_("Sale started."), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle["id"]))
 
@@ -170,7 +170,7 @@ def start(client_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def edit(client_id: int):  # type: ignore[no-untyped-def]
     try:
-        card = platform().client_card(actor(), client_id)
+        card = platform().clients.client_card(actor(), client_id)
     except ClientMerged as exc:
         return _merged(exc)
     data = card["data"]
@@ -181,7 +181,7 @@ def edit(client_id: int):  # type: ignore[no-untyped-def]
         if request.form.get("take") == "1":
             form["owner"] = actor().login
         try:
-            platform().update_client(actor(), client_id, form)
+            platform().clients.update_client(actor(), client_id, form)
         except InputInvalid as exc:
             errors = field_errors(exc)
             form = {name: data.get(name) or "" for name in CLIENT_FIELDS} | form
@@ -189,7 +189,7 @@ def edit(client_id: int):  # type: ignore[no-untyped-def]
             flash(_("Client saved."), "success")
             return redirect(url_for("clients.detail", client_id=client_id))
     return render_template("client_edit.html", card=card, client=card["client"], form=form, errors=errors,
-                           segments=platform().segments(), owners=platform().client_owners(), statuses=STATUSES,
+                           segments=platform().clients.segments(), owners=platform().clients.client_owners(), statuses=STATUSES,
                            kinds=KINDS, sizes=SIZES), (422 if errors else 200)
 
 
@@ -200,7 +200,7 @@ def edit(client_id: int):  # type: ignore[no-untyped-def]
 def add_contact(client_id: int):  # type: ignore[no-untyped-def]
     form = _form(CONTACT_FIELDS, "contact_")
     try:
-        platform().add_client_contact(actor(), client_id, form)
+        platform().clients.add_client_contact(actor(), client_id, form)
     except InputInvalid as exc:
         errors = {f"contact_{k}" if not k.startswith("contact_") else k: v for k, v in field_errors(exc).items()}
         return _detail(client_id, errors, {f"contact_{k}": v for k, v in form.items()}, 422)
@@ -213,7 +213,7 @@ def add_contact(client_id: int):  # type: ignore[no-untyped-def]
 def edit_contact(contact_id: int):  # type: ignore[no-untyped-def]
     form = _form(CONTACT_FIELDS)
     try:
-        contact = platform().update_client_contact(actor(), contact_id, form)
+        contact = platform().clients.update_client_contact(actor(), contact_id, form)
     except InputInvalid as exc:
         flash(_("The contact person was not saved: %(problems)s",
                 problems="; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())), "error")
@@ -225,7 +225,7 @@ def edit_contact(contact_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/contacts/<int:contact_id>/delete")
 @login_required
 def delete_contact(contact_id: int):  # type: ignore[no-untyped-def]
-    client_id = platform().delete_client_contact(actor(), contact_id)
+    client_id = platform().clients.delete_client_contact(actor(), contact_id)
     flash(_("Contact person removed."), "success")
     return _back_to(client_id, "#people")
 
@@ -235,7 +235,7 @@ def delete_contact(contact_id: int):  # type: ignore[no-untyped-def]
 def add_note(client_id: int):  # type: ignore[no-untyped-def]
     text = request.form.get("text", "")
     try:
-        platform().add_client_note(actor(), client_id, text)
+        platform().clients.add_client_note(actor(), client_id, text)
     except InputInvalid as exc:
         return _detail(client_id, {"note_text": field_errors(exc).get("text", exc.message)}, {"note_text": text}, 422)
     flash(_("Note added."), "success")
@@ -260,11 +260,11 @@ def merge(client_id: int, other_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         keep = request.form.get("keep", str(client_id))
         survivor, other = (other_id, client_id) if keep == str(other_id) else (client_id, other_id)
-        done = platform().merge_clients(actor(), survivor, other)
+        done = platform().clients.merge_clients(actor(), survivor, other)
         flash(_("Clients merged: “%(other)s” is now part of “%(name)s”.", other=done["merged_name"],
                 name=done["client"]["name"]), "success")
         return redirect(url_for("clients.detail", client_id=survivor))
-    preview = platform().merge_preview(actor(), client_id, other_id)
+    preview = platform().clients.merge_preview(actor(), client_id, other_id)
     return render_template("client_merge.html", preview=preview, a=preview["survivor"], b=preview["other"],
                            fields=[f for f in CLIENT_FIELDS])
 
@@ -285,7 +285,7 @@ def _planned_at(raw: str | None) -> Any:
 def plan_contact(client_id: int):  # type: ignore[no-untyped-def]
     form = {k: request.form.get(k, "") for k in ("work_type", "planned_at", "note")}
     try:
-        platform().plan_contact(actor(), client_id, form["work_type"], _planned_at(form["planned_at"]),
+        platform().planning.plan_contact(actor(), client_id, form["work_type"], _planned_at(form["planned_at"]),
                                 form["note"])
     except InputInvalid as exc:
         return _detail(client_id, exc.details.get("fields", {}) or {"planned_at": exc.message}, form, 422)
@@ -300,7 +300,7 @@ def _back(default: str) -> Any:
 @bp.post("/activities/<int:activity_id>/reschedule")
 @login_required
 def reschedule_contact(activity_id: int):  # type: ignore[no-untyped-def]
-    done = platform().reschedule_contact(actor(), activity_id, _planned_at(request.form.get("planned_at")))
+    done = platform().planning.reschedule_contact(actor(), activity_id, _planned_at(request.form.get("planned_at")))
     flash(_("Contact rescheduled."), "success")
     return _back(url_for("clients.detail", client_id=done["client_id"]))
 
@@ -308,7 +308,7 @@ def reschedule_contact(activity_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/activities/<int:activity_id>/done")
 @login_required
 def contact_done(activity_id: int):  # type: ignore[no-untyped-def]
-    done = platform().contact_done(actor(), activity_id, request.form.get("result"))
+    done = platform().planning.contact_done(actor(), activity_id, request.form.get("result"))
     flash(_("Contact done."), "success")
     return _back(url_for("clients.detail", client_id=done["client_id"]))
 
@@ -316,6 +316,6 @@ def contact_done(activity_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/activities/<int:activity_id>/cancel")
 @login_required
 def cancel_contact(activity_id: int):  # type: ignore[no-untyped-def]
-    done = platform().cancel_contact(actor(), activity_id)
+    done = platform().planning.cancel_contact(actor(), activity_id)
     flash(_("Contact cancelled."), "success")
     return _back(url_for("clients.detail", client_id=done["client_id"]))

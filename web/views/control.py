@@ -16,8 +16,8 @@ bp = Blueprint("control", __name__)
 @bp.get("/incidents")
 @login_required
 def incidents():  # type: ignore[no-untyped-def]
-    return render_template("incidents.html", cycles=platform().incidents(actor()),
-                           failed_jobs=platform().failed_jobs(actor()))
+    return render_template("incidents.html", cycles=platform().control.incidents(actor()),
+                           failed_jobs=platform().control.failed_jobs(actor()))
 
 
 @bp.route("/work-types", methods=["GET", "POST"])
@@ -28,14 +28,14 @@ def work_types():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in form}
         try:
-            platform().save_work_type(actor(), form["name"], form["label"], form["default_due"])
+            platform().regulation.save_work_type(actor(), form["name"], form["label"], form["default_due"])
         except InputInvalid as exc:
             errors = exc.details.get("fields", {})
         else:
             flash(_("Work type “%(name)s” saved.", name=form["name"]), "success")
             return redirect(url_for("control.work_types"))
     may_edit = actor().has_any(HEADS)
-    return render_template("work_types.html", work_types=platform().work_types(), errors=errors, form=form,
+    return render_template("work_types.html", work_types=platform().regulation.work_types(), errors=errors, form=form,
                            may_edit=may_edit), (422 if errors else 200)
 
 
@@ -43,7 +43,7 @@ def work_types():  # type: ignore[no-untyped-def]
 @login_required
 def norms():  # type: ignore[no-untyped-def]
     """Contact norms: a grid of stage x segment, days between contacts (the head edits it)."""
-    grid = platform().norms()
+    grid = platform().control.norms()
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
     if request.method == "POST":
@@ -51,7 +51,7 @@ def norms():  # type: ignore[no-untyped-def]
                  for stage in grid["stages"] for segment in [None, *grid["segments"]]}
         values = {grid_key(*key): value for key, value in cells.items()}
         try:
-            changed = platform().save_norms(actor(), cells)
+            changed = platform().control.save_norms(actor(), cells)
         except InputInvalid as exc:
             errors = exc.details.get("fields", {})
         else:
@@ -63,7 +63,7 @@ def norms():  # type: ignore[no-untyped-def]
 @bp.post("/norms/<int:norm_id>/delete")
 @login_required
 def delete_norm(norm_id: int):  # type: ignore[no-untyped-def]
-    platform().delete_norm(actor(), norm_id)
+    platform().control.delete_norm(actor(), norm_id)
     flash(_("Contact norm deleted."), "success")
     return redirect(url_for("control.norms"))
 
@@ -72,5 +72,5 @@ def delete_norm(norm_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def forgotten():  # type: ignore[no-untyped-def]
     """Clients past their contact norm: a manager's own, everyone's for the head."""
-    return render_template("forgotten.html", clients=platform().forgotten(actor()),
+    return render_template("forgotten.html", clients=platform().control.forgotten(actor()),
                            everyone=actor().reads_all)

@@ -12,13 +12,13 @@ bp = Blueprint("cycles", __name__)
 @bp.get("/cycles")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("cycles.html", cycles=platform().cycles(actor()))
+    return render_template("cycles.html", cycles=platform().regulation.cycles(actor()))
 
 
 @bp.get("/cycles/<int:cycle_id>")
 @login_required
 def detail(cycle_id: int):  # type: ignore[no-untyped-def]
-    cycle, history, open_tasks, path = platform().cycle_page(actor(), cycle_id)
+    cycle, history, open_tasks, path = platform().regulation.cycle_page(actor(), cycle_id)
     config = {"xmlUrl": url_for("regulations.download", key=cycle["regulation"], number=cycle["version"]),
               "path": path, "labels": _labels()}
     return render_template("cycle.html", cycle=cycle, history=list(reversed(history)), open_tasks=open_tasks,
@@ -28,7 +28,7 @@ def detail(cycle_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/cycles/<int:cycle_id>/retry")
 @login_required
 def retry(cycle_id: int):  # type: ignore[no-untyped-def]
-    cycle = platform().retry(actor(), cycle_id)
+    cycle = platform().regulation.retry(actor(), cycle_id)
     if cycle["status"] == "incident":
         flash(_("The step failed again: %(message)s", message=cycle["incident"]["message"]), "error")
     else:

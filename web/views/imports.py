@@ -112,7 +112,7 @@ def upload():  # type: ignore[no-untyped-def]
         try:
             if file is None or not file.filename:
                 raise InputInvalid(_("Choose a file to import."))
-            preview = platform().upload_clients_file(actor(), file.filename, file.stream)
+            preview = platform().clients.upload_clients_file(actor(), file.filename, file.stream)
         except InputInvalid as exc:
             error = exc.message
         else:
@@ -129,9 +129,9 @@ def mapping(upload_id: str):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         headers = request.form.getlist("column")
         chosen = {h: request.form.get(f"field-{i}", "") for i, h in enumerate(headers)}
-    preview = platform().import_preview(actor(), upload_id, chosen)
+    preview = platform().clients.import_preview(actor(), upload_id, chosen)
     if request.method == "POST" and request.form.get("action") == "start" and not preview["error"]:
-        run_id = platform().start_import(actor(), upload_id, preview["mapping"])
+        run_id = platform().clients.start_import(actor(), upload_id, preview["mapping"])
         return redirect(url_for("imports.run", run_id=run_id))
     return render_template("import_mapping.html", preview=preview, fields=FIELD_LABELS, reason=reason,
                            chosen=preview["mapping"], mapping_error=_mapping_error(preview)
@@ -154,13 +154,13 @@ def _mapping_error(preview: dict[str, Any]) -> str | None:
 @bp.get("/imports")
 @login_required
 def runs():  # type: ignore[no-untyped-def]
-    return render_template("imports.html", runs=platform().import_runs(actor()), statuses=RUN_STATUS)
+    return render_template("imports.html", runs=platform().clients.import_runs(actor()), statuses=RUN_STATUS)
 
 
 @bp.get("/imports/<int:run_id>")
 @login_required
 def run(run_id: int):  # type: ignore[no-untyped-def]
-    info = platform().import_run(actor(), run_id)
+    info = platform().clients.import_run(actor(), run_id)
     return render_template("import_run.html", run=info, rejected=info["rejected"][:REPORT_ROWS],
                            statuses=RUN_STATUS, reason=reason, fields=FIELD_LABELS)
 
@@ -168,7 +168,7 @@ def run(run_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/imports/<int:run_id>/progress")
 @login_required
 def progress(run_id: int):  # type: ignore[no-untyped-def]
-    info = platform().import_run(actor(), run_id, with_rejected=False)
+    info = platform().clients.import_run(actor(), run_id, with_rejected=False)
     return jsonify({k: info[k] for k in ("id", "status", "total", "processed", "imported", "rejected_count",
                                          "percent")})
 
@@ -176,7 +176,7 @@ def progress(run_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/imports/<int:run_id>/rejected.csv")
 @login_required
 def rejected_csv(run_id: int):  # type: ignore[no-untyped-def]
-    info = platform().import_run(actor(), run_id)
+    info = platform().clients.import_run(actor(), run_id)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_("Row"), _("Reason")])
@@ -197,7 +197,7 @@ def _filters() -> Filters:
 @bp.get("/clients/export.csv")
 @login_required
 def export_csv():  # type: ignore[no-untyped-def]
-    rows = platform().export_clients(actor(), _filters())
+    rows = platform().clients.export_clients(actor(), _filters())
     return Response(csv_lines(rows), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="clients-{date.today().isoformat()}.csv"'})
 
@@ -206,7 +206,7 @@ def export_csv():  # type: ignore[no-untyped-def]
 @login_required
 def export_xlsx():  # type: ignore[no-untyped-def]
     target = SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    write_xlsx(platform().export_clients(actor(), _filters()), target)
+    write_xlsx(platform().clients.export_clients(actor(), _filters()), target)
     target.seek(0)
     return send_file(target, as_attachment=True, download_name=f"clients-{date.today().isoformat()}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

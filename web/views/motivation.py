@@ -41,7 +41,7 @@ def _translated(errors: dict[str, str]) -> dict[str, str]:
 
 
 def _period() -> str:
-    return request.values.get("period") or platform().current_period()
+    return request.values.get("period") or platform().motivation.current_period()
 
 
 @bp.app_template_filter("money")
@@ -67,7 +67,7 @@ def pct(value: Any, places: int = 1) -> str:
 def _cycle_reversals() -> dict[str, Any]:
     """The cycle page lists a won cycle's cancellations and refunds."""
     def motivation_reversals(cycle_id: int) -> list[dict[str, Any]]:
-        return platform().cycle_reversals(actor(), cycle_id)
+        return platform().motivation.cycle_reversals(actor(), cycle_id)
 
     return {"motivation_reversals": motivation_reversals}
 
@@ -76,7 +76,7 @@ def _neighbours(key: str) -> dict[str, str]:
     period = periods.parse(key)
     other = period.as_kind("quarter" if period.kind == "month" else "month")
     return {"previous": period.previous().key, "next": period.next().key, "other": other.key,
-            "current": platform().current_period(period.kind)}
+            "current": platform().motivation.current_period(period.kind)}
 
 
 # ---------------------------------------------------------------- plans
@@ -91,7 +91,7 @@ def plans():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         values = {k: v for k, v in request.form.items() if "|" in k}
         try:
-            changed = platform().save_plans(actor(), period, scenario, values)
+            changed = platform().motivation.save_plans(actor(), period, scenario, values)
         except InputInvalid as exc:
             errors = _translated(exc.details.get("fields", {}))
             if not errors:
@@ -99,7 +99,7 @@ def plans():  # type: ignore[no-untyped-def]
         else:
             flash(_("Plans saved (%(count)s changed).", count=changed), "success")
             return redirect(url_for("motivation.plans", period=period, scenario=scenario))
-    grid = platform().plan_grid(actor(), period, scenario)
+    grid = platform().motivation.plan_grid(actor(), period, scenario)
     return render_template("motivation_plans.html", grid=grid, errors=errors, values=values,
                            nav=_neighbours(grid["period"].key)), (422 if errors else 200)
 
@@ -116,13 +116,13 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def statements():  # type: ignore[no-untyped-def]
     period = _period()
-    listing = platform().statements(actor(), period)
+    listing = platform().motivation.statements(actor(), period)
     earned = None
     if "manager" in actor().roles:
         try:
-            earned = platform().earned_so_far(actor())
+            earned = platform().motivation.earned_so_far(actor())
         except InputInvalid as exc:  # a scheme whose table fails: the list still shows
-            earned = {"period": platform().current_period(), "error": exc.message}
+            earned = {"period": platform().motivation.current_period(), "error": exc.message}
     return render_template("motivation_statements.html", listing=listing, earned=earned,
                            may_manage=actor().has_any(HEADS), nav=_neighbours(listing["period"].key))
 
@@ -131,7 +131,7 @@ def statements():  # type: ignore[no-untyped-def]
 @login_required
 def compute():  # type: ignore[no-untyped-def]
     period = _period()
-    result = platform().compute_statements(actor(), period)
+    result = platform().motivation.compute_statements(actor(), period)
     flash(_("Drafts computed: %(count)s.", count=len(result.statements)), "success")
     for login, status in sorted(result.kept.items()):
         flash(_("%(login)s: the %(status)s statement was kept as it is.", login=login, status=_status(status)), "info")
@@ -144,7 +144,7 @@ def compute():  # type: ignore[no-untyped-def]
 @login_required
 def approve_all():  # type: ignore[no-untyped-def]
     period = _period()
-    count = platform().approve_statements(actor(), period)
+    count = platform().motivation.approve_statements(actor(), period)
     flash(_("Statements approved: %(count)s.", count=count), "success")
     return redirect(url_for("motivation.statements", period=period))
 
@@ -153,7 +153,7 @@ def approve_all():  # type: ignore[no-untyped-def]
 @login_required
 def lock_all():  # type: ignore[no-untyped-def]
     period = _period()
-    count = platform().lock_statements(actor(), period)
+    count = platform().motivation.lock_statements(actor(), period)
     flash(_("Statements locked: %(count)s. Locked statements never change.", count=count), "success")
     return redirect(url_for("motivation.statements", period=period))
 
@@ -161,7 +161,7 @@ def lock_all():  # type: ignore[no-untyped-def]
 @bp.get("/statements/<int:statement_id>")
 @login_required
 def statement(statement_id: int):  # type: ignore[no-untyped-def]
-    found = platform().statement(actor(), statement_id)
+    found = platform().motivation.statement(actor(), statement_id)
     return render_template("motivation_statement.html", statement=found, may_manage=actor().has_any(HEADS),
                            may_comment=found["may_comment"])
 
@@ -180,7 +180,7 @@ def act(statement_id: int, action: str):  # type: ignore[no-untyped-def]
     if action not in _ACTIONS:
         return render_template("error.html", status=404, message=_("Unknown action."), details={}), 404
     method, message = _ACTIONS[action]
-    getattr(platform(), method)(actor(), statement_id)
+    getattr(platform().motivation, method)(actor(), statement_id)
     flash(message(), "success")
     return redirect(url_for("motivation.statement", statement_id=statement_id))
 
@@ -191,7 +191,7 @@ def comment(statement_id: int):  # type: ignore[no-untyped-def]
     raw_line = request.form.get("line_id") or ""
     line_id = int(raw_line) if raw_line.isdigit() else None
     try:
-        platform().comment_statement(actor(), statement_id, line_id, request.form.get("text", ""))
+        platform().motivation.comment_statement(actor(), statement_id, line_id, request.form.get("text", ""))
     except InputInvalid as exc:
         flash(_("The comment was not saved: %(reason)s",
                 reason="; ".join(_translated(exc.details.get("fields", {})).values()) or exc.message), "error")
@@ -204,7 +204,7 @@ def comment(statement_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/comments/<int:comment_id>/resolve")
 @login_required
 def resolve(comment_id: int):  # type: ignore[no-untyped-def]
-    statement_id = platform().resolve_comment(actor(), comment_id)
+    statement_id = platform().motivation.resolve_comment(actor(), comment_id)
     flash(_("Marked as resolved."), "success")
     return redirect(url_for("motivation.statement", statement_id=statement_id))
 
@@ -214,7 +214,7 @@ def resolve(comment_id: int):  # type: ignore[no-untyped-def]
 def export(statement_id: int, fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in EXPORTS:
         return render_template("error.html", status=404, message=_("Unknown file format."), details={}), 404
-    name, content = platform().export_statement(actor(), statement_id, fmt)
+    name, content = platform().motivation.export_statement(actor(), statement_id, fmt)
     return _file(name, content, fmt)
 
 
@@ -223,7 +223,7 @@ def export(statement_id: int, fmt: str):  # type: ignore[no-untyped-def]
 def payroll(fmt: str):  # type: ignore[no-untyped-def]
     if fmt not in EXPORTS:
         return render_template("error.html", status=404, message=_("Unknown file format."), details={}), 404
-    name, content = platform().export_statements(actor(), _period(), fmt)
+    name, content = platform().motivation.export_statements(actor(), _period(), fmt)
     return _file(name, content, fmt)
 
 
@@ -240,15 +240,15 @@ def _status(status: str) -> str:
 @bp.get("/whatif")
 @login_required
 def whatif():  # type: ignore[no-untyped-def]
-    period = request.args.get("period") or periods.parse(platform().current_period()).previous().key
+    period = request.args.get("period") or periods.parse(platform().motivation.current_period()).previous().key
     raw_scheme = request.args.get("scheme") or ""
     scenario = request.args.get("scenario") or "actual"
     scheme_id = int(raw_scheme) if raw_scheme.isdigit() else None
-    choices = platform().scheme_choices(actor())
-    scenarios = platform().plan_grid(actor(), period, "actual")["scenarios"]
+    choices = platform().motivation.scheme_choices(actor())
+    scenarios = platform().motivation.plan_grid(actor(), period, "actual")["scenarios"]
     result = None
     if request.args.get("run"):
-        result = platform().what_if(actor(), period, scheme_id, scenario)
+        result = platform().motivation.what_if(actor(), period, scheme_id, scenario)
     return render_template("motivation_whatif.html", period=period, scheme_id=scheme_id, scenario=scenario,
                            choices=choices, scenarios=scenarios, result=result)
 
@@ -260,7 +260,7 @@ def whatif():  # type: ignore[no-untyped-def]
 def reversal(cycle_id: int):  # type: ignore[no-untyped-def]
     form = request.form
     try:
-        landed = platform().record_reversal(actor(), cycle_id, form.get("kind", ""), form.get("amount"),
+        landed = platform().motivation.record_reversal(actor(), cycle_id, form.get("kind", ""), form.get("amount"),
                                             form.get("reason", ""))
     except InputInvalid as exc:
         fields = _translated(exc.details.get("fields", {}))

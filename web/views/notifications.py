@@ -13,21 +13,21 @@ bp = Blueprint("notifications", __name__)
 @login_required
 def index():  # type: ignore[no-untyped-def]
     unread_only = request.args.get("unread") == "1"
-    return render_template("notifications.html", notifications=platform().notifications(actor(), unread_only),
+    return render_template("notifications.html", notifications=platform().notify.notifications(actor(), unread_only),
                            unread_only=unread_only)
 
 
 @bp.get("/notifications/<int:notification_id>")
 @login_required
 def open_one(notification_id: int):  # type: ignore[no-untyped-def]
-    target = platform().open_notification(actor(), notification_id)
+    target = platform().notify.open_notification(actor(), notification_id)
     return redirect(safe_next(target, url_for("notifications.index")))
 
 
 @bp.post("/notifications/read")
 @login_required
 def read_all():  # type: ignore[no-untyped-def]
-    count = platform().mark_notifications_read(actor())
+    count = platform().notify.mark_notifications_read(actor())
     if count:
         flash(_("All notifications are marked read."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("notifications.index")))

@@ -28,7 +28,7 @@ def _may_edit() -> bool:
 
 
 def _managers() -> list[Any]:
-    return [a for a in platform().users() if a.has_any(SELLERS)]
+    return [a for a in platform().accounts.users() if a.has_any(SELLERS)]
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -60,8 +60,8 @@ def _row_errors(errors: dict[str, str], prefix: str) -> dict[int, dict[str, str]
 @bp.route("/segments", methods=["GET", "POST"])
 @login_required
 def segments():  # type: ignore[no-untyped-def]
-    listed = platform().segment_list(actor())  # Forbidden for managers
-    teams = platform().team_list(actor())
+    listed = platform().organization.segment_list(actor())  # Forbidden for managers
+    teams = platform().organization.team_list(actor())
     errors: dict[str, str] = {}
     editing = next((s for s in listed if s["id"] == request.args.get("edit", type=int)), None)
     form: dict[str, Any] = {"id": editing["id"] if editing else None, "name": editing["name"] if editing else "",
@@ -71,7 +71,7 @@ def segments():  # type: ignore[no-untyped-def]
         form = {"id": _int_or_none(request.form.get("id")), "name": request.form.get("name", ""),
                 "team_id": _int_or_none(request.form.get("team_id")), "rules": _rows("rule", ("field", "op", "value"), ("field", "value"))}
         try:
-            saved = platform().save_segment(actor(), form["id"], form["name"], form["rules"], form["team_id"])
+            saved = platform().organization.save_segment(actor(), form["id"], form["name"], form["rules"], form["team_id"])
         except InputInvalid as exc:
             errors = exc.details.get("fields", {}) or {"name": exc.message}
         else:
@@ -91,7 +91,7 @@ def _rule_row(rule: dict[str, Any]) -> dict[str, str]:
 @bp.post("/segments/<int:segment_id>/move")
 @login_required
 def move_segment(segment_id: int):  # type: ignore[no-untyped-def]
-    platform().move_segment(actor(), segment_id, -1 if request.form.get("direction") == "up" else 1)
+    platform().organization.move_segment(actor(), segment_id, -1 if request.form.get("direction") == "up" else 1)
     return redirect(url_for("organization.segments"))
 
 
@@ -99,7 +99,7 @@ def move_segment(segment_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def delete_segment(segment_id: int):  # type: ignore[no-untyped-def]
     try:
-        platform().delete_segment(actor(), segment_id)
+        platform().organization.delete_segment(actor(), segment_id)
     except InputInvalid as exc:
         flash(_("The segment still has %(count)s clients; move them to another segment first.",
                 count=exc.details.get("clients", "?")), "error")
@@ -113,7 +113,7 @@ def delete_segment(segment_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/teams", methods=["GET", "POST"])
 @login_required
 def teams():  # type: ignore[no-untyped-def]
-    listed = platform().team_list(actor())  # Forbidden for managers
+    listed = platform().organization.team_list(actor())  # Forbidden for managers
     errors: dict[str, str] = {}
     editing = next((t for t in listed if t["id"] == request.args.get("edit", type=int)), None)
     form: dict[str, Any] = {
@@ -126,14 +126,14 @@ def teams():  # type: ignore[no-untyped-def]
                 "strategy": request.form.get("strategy", ""),
                 "members": _rows("member", ("login", "share", "cap"), ("login", "share", "cap"))}
         try:
-            saved = platform().save_team(actor(), form["id"], form["name"], form["strategy"], form["members"])
+            saved = platform().organization.save_team(actor(), form["id"], form["name"], form["strategy"], form["members"])
         except InputInvalid as exc:
             errors = exc.details.get("fields", {}) or {"name": exc.message}
         else:
             flash(_("Team “%(name)s” saved.", name=saved["name"]), "success")
             return redirect(url_for("organization.teams"))
     segments_of: dict[int, list[str]] = {}
-    for segment in platform().segment_list(actor()):
+    for segment in platform().organization.segment_list(actor()):
         if segment["team_id"]:
             segments_of.setdefault(segment["team_id"], []).append(segment["name"])
     return render_template("teams.html", teams=listed, form=form, errors=errors,
@@ -146,7 +146,7 @@ def teams():  # type: ignore[no-untyped-def]
 @login_required
 def delete_team(team_id: int):  # type: ignore[no-untyped-def]
     try:
-        platform().delete_team(actor(), team_id)
+        platform().organization.delete_team(actor(), team_id)
     except InputInvalid as exc:
         flash(exc.message, "error")
     else:
@@ -164,7 +164,7 @@ def absences():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         form = {k: request.form.get(k, "").strip() for k in form}
         try:
-            platform().add_absence(actor(), form["login"] or None, form["kind"], form["starts_on"],
+            platform().organization.add_absence(actor(), form["login"] or None, form["kind"], form["starts_on"],
                                    form["ends_on"], form["note"])
         except InputInvalid as exc:
             errors = exc.details.get("fields", {}) or {"starts_on": exc.message}
@@ -172,7 +172,7 @@ def absences():  # type: ignore[no-untyped-def]
             flash(_("Absence saved."), "success")
             return redirect(url_for("organization.absences"))
     heads = actor().has_any(HEADS)
-    return render_template("absences.html", absences=platform().absence_list(actor()), form=form, errors=errors,
+    return render_template("absences.html", absences=platform().organization.absence_list(actor()), form=form, errors=errors,
                            kinds=ABSENCE_KINDS, people=_managers() if heads else [], may_add=actor().has_any(SELLERS),
                            may_choose=heads, today=platform().ctx.now().date().isoformat()), (422 if errors else 200)
 
@@ -180,7 +180,7 @@ def absences():  # type: ignore[no-untyped-def]
 @bp.post("/absences/<int:absence_id>/delete")
 @login_required
 def delete_absence(absence_id: int):  # type: ignore[no-untyped-def]
-    platform().delete_absence(actor(), absence_id)
+    platform().organization.delete_absence(actor(), absence_id)
     flash(_("Absence removed."), "success")
     return redirect(url_for("organization.absences"))
 
@@ -190,7 +190,7 @@ def delete_absence(absence_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/handover", methods=["GET", "POST"])
 @login_required
 def handover():  # type: ignore[no-untyped-def]
-    past = platform().handover_list(actor())  # Forbidden for managers
+    past = platform().organization.handover_list(actor())  # Forbidden for managers
     errors: dict[str, str] = {}
     form: dict[str, Any] = {"from": request.args.get("from", ""), "to": "", "scope": "all", "client_ids": [],
                             "period": "good", "returns_at": "", "reason": ""}
@@ -210,7 +210,7 @@ def handover():  # type: ignore[no-untyped-def]
                 errors["returns_at"] = _("give the date and time the clients come back")
         if not errors:
             try:
-                done = platform().hand_over(actor(), form["from"], form["to"],
+                done = platform().organization.hand_over(actor(), form["from"], form["to"],
                                             form["client_ids"] if form["scope"] == "selected" else None,
                                             returns_at, form["reason"])
             except InputInvalid as exc:
@@ -220,7 +220,7 @@ def handover():  # type: ignore[no-untyped-def]
                                "%(num)s clients handed over from %(old)s to %(new)s.", done["count"],
                                old=done["from_name"], new=done["to_name"]), "success")
                 return redirect(url_for("organization.handover"))
-    clients = platform().portfolio(actor(), form["from"]) if form["from"] else []
+    clients = platform().organization.portfolio(actor(), form["from"]) if form["from"] else []
     return render_template("handover.html", handovers=past, form=form, errors=errors, managers=_managers(),
                            clients=clients, may_edit=_may_edit()), (422 if errors else 200)
 
@@ -228,7 +228,7 @@ def handover():  # type: ignore[no-untyped-def]
 @bp.post("/handover/<int:handover_id>/return")
 @login_required
 def return_handover(handover_id: int):  # type: ignore[no-untyped-def]
-    platform().return_handover(actor(), handover_id)
+    platform().organization.return_handover(actor(), handover_id)
     flash(_("The clients went back to their manager."), "success")
     return redirect(url_for("organization.handover"))
 
@@ -240,9 +240,9 @@ def return_handover(handover_id: int):  # type: ignore[no-untyped-def]
 def distribute():  # type: ignore[no-untyped-def]
     decisions = None
     if request.method == "POST":
-        decisions = platform().distribute(actor())
-    return render_template("distribution.html", unowned=platform().unowned_count(actor()), decisions=decisions,
-                           recent=platform().recent_distributions(actor()), may_edit=_may_edit())
+        decisions = platform().organization.distribute(actor())
+    return render_template("distribution.html", unowned=platform().organization.unowned_count(actor()), decisions=decisions,
+                           recent=platform().organization.recent_distributions(actor()), may_edit=_may_edit())
 
 
 # ---------------------------------------------------------------- reasons, in the reader's language

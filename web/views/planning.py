@@ -16,14 +16,14 @@ bp = Blueprint("planning", __name__)
 @bp.get("/plan")
 @login_required
 def mine():  # type: ignore[no-untyped-def]
-    return render_template("plan.html", plan=platform().agenda(actor()), now=platform().ctx.now(),
+    return render_template("plan.html", plan=platform().planning.agenda(actor()), now=platform().ctx.now(),
                            **_fulfilment(only_self=True))
 
 
 @bp.get("/plans")
 @login_required
 def overview():  # type: ignore[no-untyped-def]
-    return render_template("plans.html", overview=platform().plans_overview(actor()), **_fulfilment())
+    return render_template("plans.html", overview=platform().planning.plans_overview(actor()), **_fulfilment())
 
 
 def _fulfilment(only_self: bool = False) -> dict[str, Any]:
@@ -32,10 +32,10 @@ def _fulfilment(only_self: bool = False) -> dict[str, Any]:
     args = {"period": request.args.get("period") or "week", "from": request.args.get("from") or "",
             "to": request.args.get("to") or ""}
     try:
-        report = platform().fulfilment(actor(), args["period"], args["from"], args["to"], only_self)
+        report = platform().planning.fulfilment(actor(), args["period"], args["from"], args["to"], only_self)
         problem = None
     except InputInvalid:
-        report = platform().fulfilment(actor(), only_self=only_self)
+        report = platform().planning.fulfilment(actor(), only_self=only_self)
         problem = _("Choose a valid period: both days as dates, the first not after the last, at most a year.")
     return {"fulfilment": report, "period_args": args, "period_problem": problem}
 
@@ -48,6 +48,6 @@ def plan(task_id: str):  # type: ignore[no-untyped-def]
     except ValueError:
         raise InputInvalid(_("The planned time must look like 2026-12-01T10:30."),
                            {"fields": {"planned_at": "is not a date and time"}}) from None
-    platform().plan_task(actor(), task_id, planned_at)
+    platform().planning.plan_task(actor(), task_id, planned_at)
     flash(_("Planned.") if planned_at else _("Plan cleared."), "success")
     return redirect(safe_next(request.form.get("next"), url_for("inbox.task", task_id=task_id)))

@@ -23,12 +23,12 @@ def _field_errors(fields: dict[str, str]) -> dict[str, str]:
 @login_required
 def index():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
-    me = platform().profile(actor())
+    me = platform().accounts.profile(actor())
     form = {"email": me["email"], "timezone": me["timezone"], "locale": me["locale"]}
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in form}
         try:
-            updated = platform().update_profile(actor(), form["email"], form["timezone"], form["locale"])
+            updated = platform().accounts.update_profile(actor(), form["email"], form["timezone"], form["locale"])
         except InputInvalid as exc:
             errors = _field_errors(exc.details.get("fields", {}))
         else:
@@ -37,13 +37,13 @@ def index():  # type: ignore[no-untyped-def]
             return redirect(url_for("profile.index"))
     feed = url_for("profile.calendar", user_id=actor().id, token=me["calendar_token"], _external=True)
     return render_template("profile.html", me=me, form=form, errors=errors, feed_url=feed,
-                           timezones=platform().timezones(), locales=LOCALES), (422 if errors else 200)
+                           timezones=platform().accounts.timezones(), locales=LOCALES), (422 if errors else 200)
 
 
 @bp.post("/profile/calendar")
 @login_required
 def new_calendar_url():  # type: ignore[no-untyped-def]
-    platform().rotate_calendar(actor())
+    platform().planning.rotate_calendar(actor())
     flash(_("The calendar has a new address; the old one no longer works."), "success")
     return redirect(url_for("profile.index") + "#calendar")
 
@@ -51,7 +51,7 @@ def new_calendar_url():  # type: ignore[no-untyped-def]
 @bp.get("/calendar/<int:user_id>/<token>.ics")
 def calendar(user_id: int, token: str):  # type: ignore[no-untyped-def]
     """The private feed: no login, the token is the secret (404 when it is not the current one)."""
-    body = platform().calendar_feed(user_id, token, request.host_url.rstrip("/"))
+    body = platform().planning.calendar_feed(user_id, token, request.host_url.rstrip("/"))
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["Content-Disposition"] = 'inline; filename="reglament.ics"'

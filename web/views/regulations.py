@@ -55,17 +55,17 @@ def _labels() -> dict[str, object]:
 @bp.get("/regulations")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("regulations.html", regulations=platform().regulations(), may_edit=_may_edit())
+    return render_template("regulations.html", regulations=platform().regulation.regulations(), may_edit=_may_edit())
 
 
 @bp.get("/regulations/<key>")
 @login_required
 def detail(key: str):  # type: ignore[no-untyped-def]
-    info = platform().versions(key)
+    info = platform().regulation.versions(key)
     comparison = None
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
     if old and new:
-        comparison = platform().compare_versions(key, old, new)
+        comparison = platform().regulation.compare_versions(key, old, new)
     return render_template("regulation.html", info=info, may_edit=_may_edit(), comparison=comparison,
                            old=old, new=new)
 
@@ -73,8 +73,8 @@ def detail(key: str):  # type: ignore[no-untyped-def]
 @bp.get("/regulations/<key>/versions/<int:number>")
 @login_required
 def view(key: str, number: int):  # type: ignore[no-untyped-def]
-    info = platform().versions(key)
-    version = platform().version(key, number)
+    info = platform().regulation.versions(key)
+    version = platform().regulation.version(key, number)
     config = {"xmlUrl": url_for("regulations.download", key=key, number=number), "labels": _labels()}
     return render_template("version.html", info=info, version=version, config=config, may_edit=_may_edit())
 
@@ -82,7 +82,7 @@ def view(key: str, number: int):  # type: ignore[no-untyped-def]
 @bp.get("/regulations/<key>/versions/<int:number>.bpmn")
 @login_required
 def download(key: str, number: int):  # type: ignore[no-untyped-def]
-    xml = platform().version_xml(key, number)
+    xml = platform().regulation.version_xml(key, number)
     inline = request.args.get("download") is None
     disposition = "inline" if inline else "attachment"
     return Response(xml, mimetype="application/xml", headers={
@@ -100,7 +100,7 @@ def _modeler(key: str | None, xml_url: str):  # type: ignore[no-untyped-def]
 @bp.get("/regulations/<key>/edit")
 @login_required
 def edit(key: str):  # type: ignore[no-untyped-def]
-    info = platform().versions(key)
+    info = platform().regulation.versions(key)
     return _modeler(key, url_for("regulations.download", key=key, number=info["version"]))
 
 
@@ -120,7 +120,7 @@ def blank():  # type: ignore[no-untyped-def]
 @login_required
 def save():  # type: ignore[no-untyped-def]
     """The modeler's save: strict, nothing is deployed until the diagram is valid."""
-    result = platform().deploy(actor(), [SourceFile("modeler.bpmn", request.get_data())])
+    result = platform().regulation.deploy(actor(), [SourceFile("modeler.bpmn", request.get_data())])
     return jsonify(result.as_dict()), (201 if result.created else 200)
 
 
@@ -133,9 +133,9 @@ def upload():  # type: ignore[no-untyped-def]
         return redirect(url_for("regulations.index"))
     keep = request.form.get("keep") == "on"
     try:
-        result = platform().deploy(actor(), [SourceFile(file.filename, file.read())], keep_if_not_executable=keep)
+        result = platform().regulation.deploy(actor(), [SourceFile(file.filename, file.read())], keep_if_not_executable=keep)
     except RegulationInvalid as exc:
-        return render_template("regulations.html", regulations=platform().regulations(), may_edit=_may_edit(),
+        return render_template("regulations.html", regulations=platform().regulation.regulations(), may_edit=_may_edit(),
                                upload_problems=exc.problems, upload_name=file.filename), 422
     if not result.executable:
         flash(_("Stored as version %(version)s for viewing only: it cannot run here (%(count)s problems).",

@@ -28,9 +28,9 @@ def _may_edit() -> bool:
 
 def _choices() -> dict[str, Any]:
     """What the terms forms offer: scopes (roles, teams), bases, roundings, work types."""
-    teams = [t["name"] for t in platform().team_list(actor())] if _may_edit() else []
+    teams = [t["name"] for t in platform().organization.team_list(actor())] if _may_edit() else []
     return {"roles": ROLES, "teams": teams, "bases": BASES, "roundings": ROUNDINGS,
-            "work_types": platform().work_types(), "known_tables": KNOWN_TABLES}
+            "work_types": platform().regulation.work_types(), "known_tables": KNOWN_TABLES}
 
 
 def _scope(value: str | None) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 def _index(error: str | None = None, form: Any = None, status: int = 200):  # type: ignore[no-untyped-def]
-    return render_template("schemes.html", schemes=platform().schemes(actor()), may_edit=_may_edit(),
+    return render_template("schemes.html", schemes=platform().motivation.schemes(actor()), may_edit=_may_edit(),
                            error=error, form=form or {}, **_choices()), status
 
 
@@ -77,11 +77,11 @@ def create():  # type: ignore[no-untyped-def]
     copy_from = form.get("copy_from", "").strip()
     try:
         if copy_from:
-            source = platform().scheme(actor(), copy_from)
+            source = platform().motivation.scheme(actor(), copy_from)
             terms.update(piece_rates=source["piece_rates"], settings=source["settings"],
-                         tables={table: platform().scheme_table_xml(actor(), copy_from, table, source["version"])
+                         tables={table: platform().motivation.scheme_table_xml(actor(), copy_from, table, source["version"])
                                  for table in source["tables"]})
-        created = platform().create_scheme(actor(), name, terms)
+        created = platform().motivation.create_scheme(actor(), name, terms)
     except (InputInvalid, NotFound) as exc:
         return _index(exc.message, form, 422)
     flash(_("Scheme %(name)s created as draft version 1.", name=created["name"]), "success")
@@ -98,8 +98,8 @@ def detail(name: str):  # type: ignore[no-untyped-def]
 
 def _detail(name: str, version: int | None, error: str | None = None, form: Any = None,
             status: int = 200):  # type: ignore[no-untyped-def]
-    versions = platform().scheme_versions(actor(), name)
-    scheme = platform().scheme(actor(), name, version)
+    versions = platform().motivation.scheme_versions(actor(), name)
+    scheme = platform().motivation.scheme(actor(), name, version)
     draft = next((v for v in versions if v["status"] == "draft"), None)
     trial = _trial(name, scheme) if request.args.get("try") else None
     # edits apply to the draft, or to a copy of the newest version: offered on those pages only
@@ -127,7 +127,7 @@ def _trial(name: str, scheme: dict[str, Any]) -> dict[str, Any] | None:
     raw = {var: request.args.get(f"in_{var}", "") for var in loaded.variables}
     inputs = {var: _input_value(text) for var, text in raw.items() if text.strip()}
     try:
-        result = platform().evaluate_scheme_table(actor(), name, table, inputs, scheme["version"])
+        result = platform().motivation.evaluate_scheme_table(actor(), name, table, inputs, scheme["version"])
     except DmnError as exc:
         return {"table": table, "raw": raw, "error": exc.message}
     return {"table": table, "raw": raw, "result": result, "rules": set(result.rules),
@@ -140,7 +140,7 @@ def save(name: str):  # type: ignore[no-untyped-def]
     """The terms form: saved into the draft (a new draft version when there is none)."""
     form = request.form
     try:
-        saved = platform().save_scheme(actor(), name, _terms(form))
+        saved = platform().motivation.save_scheme(actor(), name, _terms(form))
     except InputInvalid as exc:
         return _detail(name, form.get("version", type=int), exc.message, form, 422)
     flash(_("Saved in draft version %(version)s.", version=saved["version"]), "success")
@@ -154,7 +154,7 @@ def activate(name: str):  # type: ignore[no-untyped-def]
     if version is None:
         abort(400, _("Which version?"))
     try:
-        platform().activate_scheme(actor(), name, version)
+        platform().motivation.activate_scheme(actor(), name, version)
     except InputInvalid as exc:
         flash(exc.message, "error")
     else:
@@ -170,7 +170,7 @@ def activate(name: str):  # type: ignore[no-untyped-def]
 def add_table(name: str):  # type: ignore[no-untyped-def]
     table = request.form.get("table", "").strip()
     try:
-        saved = platform().add_scheme_table(actor(), name, table)
+        saved = platform().motivation.add_scheme_table(actor(), name, table)
     except InputInvalid as exc:
         flash(exc.message, "error")
         return redirect(url_for("schemes.detail", name=name))
@@ -181,7 +181,7 @@ def add_table(name: str):  # type: ignore[no-untyped-def]
 @bp.post("/<name>/tables/<table>/remove")
 @login_required
 def remove_table(name: str, table: str):  # type: ignore[no-untyped-def]
-    saved = platform().remove_scheme_table(actor(), name, table)
+    saved = platform().motivation.remove_scheme_table(actor(), name, table)
     flash(_("Table %(table)s removed from draft version %(version)s.", table=table, version=saved["version"]),
           "success")
     return redirect(url_for("schemes.detail", name=name, version=saved["version"]))
@@ -191,7 +191,7 @@ def remove_table(name: str, table: str):  # type: ignore[no-untyped-def]
 @login_required
 def table_xml(name: str, table: str):  # type: ignore[no-untyped-def]
     version = request.args.get("version", type=int)
-    xml = platform().scheme_table_xml(actor(), name, table, version)
+    xml = platform().motivation.scheme_table_xml(actor(), name, table, version)
     # always a download: an XML document opened in the browser could carry XHTML markup
     return Response(xml, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="{table}.dmn"', "Cache-Control": "no-store"})
@@ -214,7 +214,7 @@ def edit_table(name: str, table: str):  # type: ignore[no-untyped-def]
     """The dmn-js editor of one table of the scheme's draft (or of the version a draft will be made from)."""
     if not _may_edit():
         abort(403, _("Only heads of sales may edit motivation schemes."))
-    scheme = platform().scheme(actor(), name)
+    scheme = platform().motivation.scheme(actor(), name)
     if table not in scheme["tables"]:
         raise NotFound(f"the motivation scheme {name} v{scheme['version']} has no table {table!r}")
     config = {"scheme": name, "table": table, "csrf": generate_csrf(), "labels": _editor_labels(),
@@ -227,6 +227,6 @@ def edit_table(name: str, table: str):  # type: ignore[no-untyped-def]
 @login_required
 def save_table(name: str, table: str):  # type: ignore[no-untyped-def]
     """The editor's save: checked by the server's DMN reader, stored in the draft only when valid."""
-    saved = platform().save_scheme_table(actor(), name, table, request.get_data())
+    saved = platform().motivation.save_scheme_table(actor(), name, table, request.get_data())
     return jsonify(version=saved["version"], status=saved["status"], table=table,
                    scheme_url=url_for("schemes.detail", name=name, version=saved["version"]))

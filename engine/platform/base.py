@@ -1,0 +1,86 @@
+"""The unit of work every area service runs its commands and reads in.
+
+A command is one write transaction: a lost optimistic-lock race, a unique-key
+conflict or a database lock conflict becomes the engine's ConcurrentChange.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.accounts import users as accounts
+from engine.clients import imports
+from engine.notify import mail, notifications
+from engine.regulation import cycles, runtime
+from engine.shared import clock
+from engine.shared.access import Actor
+from engine.shared.errors import ConcurrentChange
+from engine.shared.settings import Settings
+from storage import schema
+from storage.db import Database
+from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from engine.platform.root import Reglament
+
+
+class Base:
+    """Owns the database, the settings, the compiled-spec cache and the unit of work."""
+
+    def __init__(self, db: Database, secret_key: str, clock: Callable[[], datetime] = utcnow,
+                 settings: Settings | None = None) -> None:
+        self.db = db
+        self.secret_key = secret_key
+        self.settings = settings or Settings(database_url=db.url, secret_key=secret_key)
+        # e-mail goes out only when an SMTP server is configured (a malformed URL fails here)
+        self.smtp = mail.SmtpConfig.from_url(self.settings.smtp_url) if self.settings.smtp_url else None
+        # files uploaded for import wait here for their import (this server's disk)
+        self.uploads = imports.Uploads(imports.UPLOAD_DIR)
+        self.specs = runtime.SpecCache()
+        self.ctx = cycles.Context(specs=self.specs, now=clock)
+        self.tokens = accounts.TokenSigner(secret_key)
+        self._token_cache: dict[str, tuple[float, Actor]] = {}
+
+    @contextmanager
+    def command(self) -> Iterator[Session]:
+        """One write transaction; commits when the block ends without an error."""
+        try:
+            with clock.using(self.ctx.now), self.db.unit_of_work(write=True) as session:
+                session.info[notifications.EMAIL_ENABLED] = self.smtp is not None
+                yield session
+        except StaleDataError:
+            raise ConcurrentChange("someone else changed this cycle at the same moment; "
+                                   "reload and try again") from None
+        except IntegrityError as exc:
+            raise ConcurrentChange(f"the change conflicts with another one: {exc.orig}") from None
+        except OperationalError as exc:
+            if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
+                raise ConcurrentChange("the database is busy with a conflicting change; try again") from None
+            raise
+
+    def query(self) -> AbstractContextManager[Session]:
+        """One read-only transaction."""
+        return self.db.unit_of_work(write=False)
+
+    def init_schema(self) -> None:
+        schema.upgrade(self.db)
+
+
+class Service:
+    """An area service: its commands and reads run in the base's unit of work."""
+
+    def __init__(self, platform: Reglament) -> None:
+        self.platform = platform
+        self.base: Base = platform
+
+    def command(self) -> AbstractContextManager[Session]:
+        return self.base.command()
+
+    def query(self) -> AbstractContextManager[Session]:
+        return self.base.query()

@@ -1,0 +1,146 @@
+"""The client base: records, contacts, notes, timeline, merge, import and export."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.clients import exports, imports, timeline
+from engine.clients import files as client_files
+from engine.clients import merge as client_merge
+from engine.clients import records as clients
+from engine.platform.base import Service
+from engine.shared.access import Actor
+from storage import repositories as repo
+from storage.models import Client, Cycle
+
+
+class ClientsService(Service):
+    def create_client(self, actor: Actor, name: str, segment: str | None = None,
+                      owner: str | None = None, *, fields: dict[str, Any] | None = None,
+                      contact: dict[str, Any] | None = None, check_duplicates: bool = False) -> dict[str, Any]:
+        """A new client: ``name``, ``segment``, ``owner`` and any other CLIENT_FIELDS in ``fields``,
+        its first contact person in ``contact``. The UI and the API check for duplicates (refused
+        with DuplicateClient unless the user said "create anyway"); scripts only when asked.
+        Without an owner (a head's client) it is distributed; ``distribution`` tells how."""
+        values: dict[str, Any] = {"name": name, **({"segment": segment} if segment is not None else {}),
+                                  **({"owner": owner} if owner is not None else {}), **(fields or {})}
+        with self.command() as s:
+            created = clients.create_client(s, actor, values, self.base.ctx.now(), contact, check_duplicates)
+            out = clients.client_dict(created.client)
+            out["distribution"] = created.decision.as_dict() if created.decision else None
+            return out
+
+    def client(self, actor: Actor, client_id: int) -> tuple[Client, list[Cycle]]:
+        with self.query() as s:
+            client = clients.client_with_contacts(s, actor, client_id)
+            return client, list(repo.cycles_of_client(s, client_id))
+
+    def clients(self, actor: Actor, search: str | None = None) -> list[Client]:
+        with self.query() as s:
+            return clients.list_clients(s, actor, search)
+
+    def client_list(self, actor: Actor, filters: clients.Filters | None = None) -> clients.ClientPage:
+        """A page (50, by name) of the clients the actor sees, by the search box and filters."""
+        with self.query() as s:
+            return clients.search(s, actor, filters or clients.Filters())
+
+    def client_card(self, actor: Actor, client_id: int) -> dict[str, Any]:
+        """A client with its contact persons, and what the actor may do with it."""
+        with self.query() as s:
+            client = clients.client_with_contacts(s, actor, client_id)
+            may_change = clients.may_change_client(actor, client)
+            return {"client": client, "data": clients.client_dict(client, with_contacts=True),
+                    "may_change": may_change, "may_merge": may_change and client_merge.may_merge(actor, client, client),
+                    "duplicates": clients.possible_duplicates(s, client) if may_change else []}
+
+    def client_owners(self) -> list[dict[str, str]]:
+        """Who may own clients (active managers, heads, admins): login and name."""
+        with self.query() as s:
+            return clients.possible_owners(s)
+
+    def update_client(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        with self.command() as s:
+            return clients.client_dict(clients.update_client(s, self.base.specs, actor, client_id, values, self.base.ctx.now()))
+
+    def add_client_contact(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        with self.command() as s:
+            return clients.contact_dict(clients.add_contact(s, actor, client_id, values, self.base.ctx.now()))
+
+    def update_client_contact(self, actor: Actor, contact_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        with self.command() as s:
+            return clients.contact_dict(clients.update_contact(s, actor, contact_id, values, self.base.ctx.now()))
+
+    def delete_client_contact(self, actor: Actor, contact_id: int) -> int:
+        """Remove a contact person; returns its client's id."""
+        with self.command() as s:
+            return clients.delete_contact(s, actor, contact_id, self.base.ctx.now())
+
+    def add_client_note(self, actor: Actor, client_id: int, text: Any) -> dict[str, Any]:
+        with self.command() as s:
+            return clients.note_dict(clients.add_note(s, actor, client_id, text, self.base.ctx.now()))
+
+    def client_timeline(self, actor: Actor, client_id: int, kinds: list[str] | None = None,
+                        before: str | None = None, limit: int = timeline.PAGE_SIZE) -> timeline.Page:
+        """Everything that happened with the client, newest first, a page at a time."""
+        with self.query() as s:
+            return timeline.client_timeline(s, actor, client_id, kinds, before, limit)
+
+    def merge_preview(self, actor: Actor, survivor_id: int, other_id: int) -> dict[str, Any]:
+        with self.query() as s:
+            return client_merge.preview(s, actor, survivor_id, other_id)
+
+    def merge_clients(self, actor: Actor, survivor_id: int, other_id: int) -> dict[str, Any]:
+        """Fold ``other_id`` into ``survivor_id`` (heads; a manager two clients of his own)."""
+        with self.command() as s:
+            return client_merge.merge(s, actor, survivor_id, other_id, self.base.ctx.now())
+
+    def segments(self) -> list[str]:
+        with self.query() as s:
+            return [x.name for x in repo.segments(s)]
+
+    def upload_clients_file(self, actor: Actor, filename: str, stream: Any) -> dict[str, Any]:
+        """Keep a file to import; its upload id, headers, guessed mapping and a preview."""
+        return imports.upload(self.base.uploads, self.query, actor, filename, stream)
+
+    def import_preview(self, actor: Actor, upload_id: str, mapping: dict[str, str] | None) -> dict[str, Any]:
+        return imports.preview(self.base.uploads, self.query, actor, upload_id, mapping)
+
+    def start_import(self, actor: Actor, upload_id: str, mapping: dict[str, str] | None = None) -> int:
+        """Start importing an uploaded file in a background thread of this process; the run id."""
+        path, filename = self.base.uploads.get(actor, upload_id)
+        with client_files.open_table(path, filename) as table:
+            mapping = imports.check_mapping(table.headers, mapping)
+        run_id = imports.create_run(self.command, actor, filename, mapping, self.base.ctx.now())
+
+        def job() -> None:
+            try:
+                imports.execute(self.command, run_id, actor, path, filename, mapping, self.base.ctx.now)
+            finally:
+                self.base.uploads.discard(upload_id)
+
+        imports.start_background(run_id, job)
+        return run_id
+
+    def import_file(self, actor: Actor, path: Path, mapping: dict[str, str] | None = None,
+                    progress: imports.Progress | None = None) -> dict[str, Any]:
+        """Import a file in this thread (the command line); the finished run, failed or done."""
+        with client_files.open_table(path) as table:
+            mapping = imports.check_mapping(table.headers, mapping)
+        run_id = imports.create_run(self.command, actor, path.name, mapping, self.base.ctx.now())
+        try:
+            imports.execute(self.command, run_id, actor, path, path.name, mapping, self.base.ctx.now, progress)
+        except Exception:  # recorded on the run as failed, with the error
+            pass
+        return self.import_run(actor, run_id)
+
+    def import_run(self, actor: Actor, run_id: int, with_rejected: bool = True) -> dict[str, Any]:
+        with self.query() as s:
+            return imports.run_dict(imports.get_run(s, actor, run_id), with_rejected)
+
+    def import_runs(self, actor: Actor) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return [imports.run_dict(r, with_rejected=False) for r in imports.list_runs(s, actor)]
+
+    def export_clients(self, actor: Actor, filters: exports.Filters = exports.Filters()) -> Any:
+        """Rows of the clients the actor may see, with contacts, read page by page as consumed."""
+        return exports.rows(self.query, actor, filters)

@@ -1,0 +1,194 @@
+"""Motivation schemes and tables, sales plans, statements, reversals, what-if."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from engine.motivation import (
+    plans,
+    reversals,
+    scheme_terms,
+    schemes,
+    statement_export,
+    statements,
+    whatif,
+)
+from engine.platform.base import Service
+from engine.regulation import cycles
+from engine.regulation.decisions import dmn
+from engine.shared import periods
+from engine.shared.access import HEADS, Actor, require
+from engine.shared.errors import Forbidden
+from storage import repositories as repo
+
+
+class MotivationService(Service):
+    def schemes(self, actor: Actor) -> list[dict[str, Any]]:
+        """Each scheme the actor may read, as its newest readable version."""
+        with self.query() as s:
+            active = repo.active_scheme_versions(s)
+            return [{**schemes.scheme_dict(s, x), "active_version": active.get(x.name)}
+                    for x in schemes.listing(s, actor)]
+
+    def scheme_versions(self, actor: Actor, name: str) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return [schemes.scheme_dict(s, x) for x in schemes.versions(s, actor, name)]
+
+    def scheme(self, actor: Actor, name: str, version: int | None = None) -> dict[str, Any]:
+        """One version (default: the draft for heads, else the active one) with its tables loaded."""
+        with self.query() as s:
+            found = schemes.get_version(s, actor, name, version)
+            return {**schemes.scheme_dict(s, found), "loaded": schemes.load_tables(found)}
+
+    def scheme_table_xml(self, actor: Actor, name: str, table: str, version: int | None = None) -> str:
+        with self.query() as s:
+            return schemes.table_xml(s, actor, name, table, version)
+
+    def scheme_in_force(self, actor: Actor, login: str, on: date) -> dict[str, Any] | None:
+        """The scheme version in force for a person on a day (their own, or anyone's for READ_ALL)."""
+        if login != actor.login and not actor.reads_all:
+            raise Forbidden(f"{actor.login} may not see the scheme of {login}")
+        with self.query() as s:
+            found = schemes.in_force(s, on, login=login)
+            return schemes.scheme_dict(s, found) if found is not None else None
+
+    def create_scheme(self, actor: Actor, name: str, terms: dict[str, Any]) -> dict[str, Any]:
+        with self.command() as s:
+            return schemes.scheme_dict(s, schemes.create(s, actor, name, terms, self.base.ctx.now()))
+
+    def save_scheme(self, actor: Actor, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change the terms in the scheme's draft (a new draft version when it has none)."""
+        with self.command() as s:
+            return schemes.scheme_dict(s, schemes.save(s, actor, name, changes, self.base.ctx.now()))
+
+    def save_scheme_table(self, actor: Actor, name: str, table: str, xml: str | bytes) -> dict[str, Any]:
+        """Put a decision table in the draft; DmnError, and nothing saved, when it is not valid."""
+        with self.command() as s:
+            return schemes.scheme_dict(s, schemes.save_table(s, actor, name, table, xml, self.base.ctx.now()))
+
+    def add_scheme_table(self, actor: Actor, name: str, table: str) -> dict[str, Any]:
+        """A new blank table in the draft (its inputs follow the table's name where known)."""
+        with self.command() as s:
+            return schemes.scheme_dict(s, schemes.add_table(s, actor, name, table, self.base.ctx.now()))
+
+    def remove_scheme_table(self, actor: Actor, name: str, table: str) -> dict[str, Any]:
+        with self.command() as s:
+            return schemes.scheme_dict(s, schemes.remove_table(s, actor, name, table, self.base.ctx.now()))
+
+    def activate_scheme(self, actor: Actor, name: str, version: int) -> dict[str, Any]:
+        with self.command() as s:
+            return schemes.scheme_dict(s, schemes.activate(s, actor, name, version, self.base.ctx.now()))
+
+    def evaluate_scheme_table(self, actor: Actor, name: str, table: str, inputs: dict[str, Any],
+                              version: int | None = None) -> dmn.Result:
+        """Try a table of a version the actor may read on given inputs (nothing is stored)."""
+        return dmn.load_table(self.scheme_table_xml(actor, name, table, version), table).evaluate(inputs)
+
+    def current_period(self, kind: str = "month") -> str:
+        return periods.of(self.base.ctx.now(), kind).key
+
+    def plan_grid(self, actor: Actor, period: str | None, scenario: str | None = None) -> dict[str, Any]:
+        with self.query() as s:
+            return plans.grid(s, actor, period, scenario)
+
+    def save_plans(self, actor: Actor, period: str | None, scenario: str | None, values: dict[str, str]) -> int:
+        with self.command() as s:
+            return plans.save_grid(s, actor, period, scenario, values, self.base.ctx.now())
+
+    def statements(self, actor: Actor, period: str | None) -> dict[str, Any]:
+        with self.query() as s:
+            return statements.listing(s, actor, period)
+
+    def compute_statements(self, actor: Actor, period: str | None,
+                           logins: list[str] | None = None) -> statements.Computed:
+        with self.command() as s:
+            return statements.compute_period(s, scheme_terms.BOOK, actor, period, self.base.ctx.now(), logins)
+
+    def statement(self, actor: Actor, statement_id: int) -> dict[str, Any]:
+        with self.query() as s:
+            found = statements.get(s, actor, statement_id)
+            user = repo.user_by_login(s, found.login)
+            return {**statements.statement_dict(found, statements.comments(s, found), user.name if user else None),
+                    "may_comment": statements.may_comment(actor, found)}
+
+    def recompute_statement(self, actor: Actor, statement_id: int) -> None:
+        with self.command() as s:
+            statements.recompute(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now())
+
+    def approve_statement(self, actor: Actor, statement_id: int) -> None:
+        with self.command() as s:
+            statements.approve(s, actor, statement_id, self.base.ctx.now())
+
+    def reopen_statement(self, actor: Actor, statement_id: int) -> None:
+        with self.command() as s:
+            statements.reopen(s, actor, statement_id)
+
+    def lock_statement(self, actor: Actor, statement_id: int) -> None:
+        with self.command() as s:
+            statements.lock(s, actor, statement_id, self.base.ctx.now())
+
+    def approve_statements(self, actor: Actor, period: str | None) -> int:
+        with self.command() as s:
+            return statements.approve_period(s, actor, period, self.base.ctx.now())
+
+    def lock_statements(self, actor: Actor, period: str | None) -> int:
+        with self.command() as s:
+            return statements.lock_period(s, actor, period, self.base.ctx.now())
+
+    def comment_statement(self, actor: Actor, statement_id: int, line_id: int | None, text: str) -> int:
+        with self.command() as s:
+            return statements.comment(s, actor, statement_id, line_id, text, self.base.ctx.now()).id
+
+    def resolve_comment(self, actor: Actor, comment_id: int) -> int:
+        """Resolve a dispute; returns its statement's id."""
+        with self.command() as s:
+            return statements.resolve(s, actor, comment_id).statement_id
+
+    def earned_so_far(self, actor: Actor, login: str | None = None, period: str | None = None) -> dict[str, Any]:
+        """The period's payout computed now (the current month by default), stored nowhere."""
+        with self.query() as s:
+            return statements.figures_dict(statements.live(s, scheme_terms.BOOK, actor, login or actor.login,
+                                                           period or self.current_period()))
+
+    def export_statement(self, actor: Actor, statement_id: int, fmt: str) -> tuple[str, bytes]:
+        """(file name, content) of one statement as xlsx or csv."""
+        with self.query() as s:
+            found = statements.get(s, actor, statement_id)
+            user = repo.user_by_login(s, found.login)
+            name = f"statement-{found.login}-{found.period}.{fmt}"
+            if fmt == "csv":
+                return name, statement_export.statement_csv(found)
+            return name, statement_export.statement_xlsx(found, user.name if user else found.login)
+
+    def export_statements(self, actor: Actor, period: str | None, fmt: str) -> tuple[str, bytes]:
+        """(file name, content) of every statement of a period (payroll) as xlsx or csv."""
+        with self.query() as s:
+            found = statements.statements_for_export(s, actor, period)
+            key = periods.parse(period).key
+            names = {u.login: u.name for u in repo.users(s)}
+            if fmt == "csv":
+                return f"payroll-{key}.csv", statement_export.period_csv(found, names)
+            return f"payroll-{key}.xlsx", statement_export.period_xlsx(found, names, key)
+
+    def record_reversal(self, actor: Actor, cycle_id: int, kind: str, amount: str | None, reason: str) -> str:
+        """Record a won cycle cancelled or refunded; returns the period its clawback lands in
+        (that period's draft, if any, is recomputed)."""
+        with self.command() as s:
+            reversal = reversals.record(s, actor, cycle_id, kind, amount, reason, self.base.ctx.now())
+            return statements.after_reversal(s, scheme_terms.BOOK, reversal, self.base.ctx.now()).key
+
+    def cycle_reversals(self, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
+        with self.query() as s:
+            cycles.get_cycle(s, actor, cycle_id)
+            return reversals.of_cycle(s, cycle_id)
+
+    def scheme_choices(self, actor: Actor) -> list[dict[str, Any]]:
+        """Scheme versions to try in what-if (drafts first)."""
+        require(actor, HEADS, "run what-if")
+        with self.query() as s:
+            return scheme_terms.choices(s)
+
+    def what_if(self, actor: Actor, period: str | None, scheme_id: int | None,
+                scenario: str | None) -> dict[str, Any]:
+        with self.query() as s:  # read-only: nothing a what-if computes is ever stored
+            return whatif.compare(s, scheme_terms.BOOK, actor, period, scheme_id, scenario)

@@ -1,0 +1,77 @@
+"""Notifications in the app and the e-mail outbox."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from engine.control import norms
+from engine.notify import mail, notifications
+from engine.shared.access import Actor
+from storage import repositories as repo
+
+log = logging.getLogger("reglament.notify")
+
+
+
+from engine.platform.base import Service
+
+
+class NotifyService(Service):
+    def notifications(self, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return [notifications.as_dict(n) for n in notifications.listing(s, actor, unread_only, limit)]
+
+    def unread_notifications(self, actor: Actor) -> int:
+        with self.query() as s:
+            return notifications.unread_count(s, actor)
+
+    def mark_notifications_read(self, actor: Actor, ids: list[int] | None = None) -> int:
+        """Mark the actor's notifications read (all when ``ids`` is None); returns how many."""
+        with self.command() as s:
+            return notifications.mark_read(s, actor, ids, self.base.ctx.now())
+
+    def open_notification(self, actor: Actor, notification_id: int) -> str:
+        """Mark one read; returns the path it leads to."""
+        with self.command() as s:
+            return notifications.open_one(s, actor, notification_id, self.base.ctx.now())
+
+    def sweep_notifications(self) -> int:
+        """The worker's periodic sweep: due-soon and overdue reminders, then forgotten-client
+        reminders, then temporary hand-overs whose time has come; each in its own transaction,
+        so one failing does not hold back the others."""
+        with self.command() as s:
+            sent = notifications.sweep(s, self.base.ctx.now())
+        for step in (self._remind_forgotten, self.platform.organization.return_due_handovers):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - logged; the next sweep tries again
+                log.exception("sweep step %s failed", step.__name__)
+        return sent
+
+    def _remind_forgotten(self) -> int:
+        with self.command() as s:
+            return norms.remind_forgotten(s, self.base.ctx.now())
+
+    def send_mail(self, limit: int = mail.BATCH) -> int:
+        """Send a batch of the e-mail outbox: claimed in one transaction, sent with none open,
+        results written in another. Returns how many were sent."""
+        if self.base.smtp is None:
+            return 0
+        with self.command() as s:
+            batch = mail.claim(s, self.base.settings.base_url, self.base.ctx.now(), limit)
+        if not batch:
+            return 0
+        results: dict[int, str | None] = {}
+        try:
+            results = mail.deliver(self.base.smtp, self.base.settings.mail_from, batch)
+        finally:
+            with self.command() as s:  # whatever happened, nothing stays claimed
+                mail.record(s, {item.notification_id: results.get(item.notification_id, "not sent")
+                                for item in batch})
+        return sum(1 for error in results.values() if error is None)
+
+    def requeue_mail(self) -> int:
+        """E-mails a stopped worker left claimed go back to the outbox: those claimed longer ago
+        than any send takes (mail.STUCK_AFTER), so another worker's sends in flight stay its own."""
+        with self.command() as s:
+            return repo.requeue_emails(s, self.base.ctx.now() - mail.STUCK_AFTER)

@@ -1,0 +1,113 @@
+"""Regulations and their versions, cycles, tasks and work types."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.platform.base import Service
+from engine.regulation import cycles, documentation, forms, work_types
+from engine.regulation import versions as regulations
+from engine.shared.access import Actor
+from engine.shared.errors import NotFound
+from storage import repositories as repo
+from storage.models import Cycle, OpenTask
+
+
+class RegulationService(Service):
+    def work_types(self) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return work_types.catalogue(s)
+
+    def save_work_type(self, actor: Actor, name: str, label: str, default_due: str | None) -> None:
+        with self.command() as s:
+            work_types.save(s, actor, name, label, default_due)
+        self.base.ctx.forget_work_types()
+
+    def deploy(self, actor: Actor, files: list[regulations.SourceFile],
+               keep_if_not_executable: bool = False) -> regulations.Deployed:
+        with self.command() as s:
+            return regulations.deploy(s, actor, files, keep_if_not_executable)
+
+    def versions(self, key: str) -> dict[str, Any]:
+        with self.query() as s:
+            return regulations.list_versions(s, key)
+
+    def version(self, key: str, number: int) -> dict[str, Any]:
+        with self.query() as s:
+            return regulations.version_dict(regulations.get_version(s, key, number))
+
+    def version_xml(self, key: str, number: int) -> str:
+        with self.query() as s:
+            return regulations.version_xml(s, key, number)
+
+    def compare_versions(self, key: str, old: int, new: int) -> dict[str, Any]:
+        with self.query() as s:
+            return regulations.compare(s, key, old, new).as_dict()
+
+    def regulations(self) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return regulations.list_regulations(s)
+
+    def start_cycle(self, actor: Actor, client_id: int, regulation_key: str) -> dict[str, Any]:
+        with self.command() as s:
+            return cycles.cycle_dict(cycles.start_cycle(s, self.base.ctx, actor, client_id, regulation_key))
+
+    def cycles(self, actor: Actor, status: str | None = None) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return [cycles.cycle_dict(c) for c in cycles.list_cycles(s, actor, status)]
+
+    def cycle(self, actor: Actor, cycle_id: int) -> dict[str, Any]:
+        with self.query() as s:
+            return cycles.cycle_dict(cycles.get_cycle(s, actor, cycle_id))
+
+    def cycle_page(self, actor: Actor, cycle_id: int
+                   ) -> tuple[dict[str, Any], list[dict[str, Any]], list[OpenTask], dict[str, Any]]:
+        """A cycle, its history, its open tasks and the path it took through its diagram."""
+        with self.query() as s:
+            cycle = cycles.get_cycle(s, actor, cycle_id)
+            history = cycles.history_dicts(s, cycle)
+            open_tasks = list(repo.open_tasks_of_cycle(s, cycle_id))
+            return cycles.cycle_dict(cycle), history, open_tasks, cycles.path_taken(cycle, history, open_tasks)
+
+    def history(self, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return cycles.history_dicts(s, cycles.get_cycle(s, actor, cycle_id))
+
+    def retry(self, actor: Actor, cycle_id: int, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        with self.command() as s:
+            return cycles.cycle_dict(cycles.retry_cycle(s, self.base.ctx, actor, cycle_id, variables))
+
+    def inbox(self, actor: Actor, scope: str | None = None, cycle_id: int | None = None,
+              with_forms: bool = False) -> list[tuple[OpenTask, list[forms.FormField]]]:
+        with self.query() as s:
+            tasks = cycles.inbox(s, self.base.ctx, actor, scope, cycle_id)
+            return [(t, cycles.task_form(s, self.base.ctx, t) if with_forms else []) for t in tasks]
+
+    def task(self, actor: Actor, task_id: str) -> tuple[OpenTask, list[forms.FormField], dict[str, Any]]:
+        """An open task the actor may see, its form and its cycle's variables."""
+        with self.query() as s:
+            task = repo.open_task(s, task_id)
+            if task is None:
+                cycles._open_task_or_conflict(s, task_id)
+                raise NotFound(f"no task {task_id}")
+            cycle = cycles.get_cycle(s, actor, task.cycle_id)
+            return task, cycles.task_form(s, self.base.ctx, task), dict(cycle.variables)
+
+    def task_documentation(self, task: OpenTask, variables: dict[str, Any]) -> str:
+        with self.query() as s:
+            cycle = s.get(Cycle, task.cycle_id)
+            assert cycle is not None
+            spec, subs = self.base.ctx.specs_for(s, cycle.version)
+            task_spec = cycles._find_spec(spec, subs, task.element_id)
+            return documentation.render(getattr(task_spec, "documentation", None), variables)
+
+    def complete_task(self, actor: Actor, task_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        with self.command() as s:
+            return cycles.cycle_dict(cycles.complete_task(s, self.base.ctx, actor, task_id, values))
+
+    def claim_task(self, actor: Actor, task_id: str) -> None:
+        with self.command() as s:
+            cycles.claim_task(s, self.base.ctx, actor, task_id)
+
+    def release_task(self, actor: Actor, task_id: str) -> None:
+        with self.command() as s:
+            cycles.release_task(s, self.base.ctx, actor, task_id)

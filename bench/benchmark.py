@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import statistics
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import delete, insert, select, text
 
 from engine.demo import loader as demo
-from engine.shared.access import Actor
 from engine.platform.root import Reglament
 from engine.regulation.versions import SourceFile
+from engine.shared.access import Actor
 from storage import schema
 from storage.db import Database
 from storage.models import Base, Group, Segment, User, user_groups

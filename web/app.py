@@ -12,12 +12,22 @@ from engine.platform.root import Reglament
 from engine.shared.settings import Settings
 from storage.db import Database
 from web import errors, i18n
+from web.views import (
+    api,
+    auth,
+    clients,
+    control,
+    cycles,
+    inbox,
+    motivation,
+    notifications,
+    organization,
+    planning,
+    profile,
+    regulations,
+)
 from web.views import imports as client_imports
-from web.views import organization
 from web.views import schemes as motivation_schemes
-from web.views import motivation
-from web.views import (api, auth, clients, control, cycles, inbox, notifications, planning, profile,
-                       regulations)
 
 csrf = CSRFProtect()
 babel = Babel()

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from engine.shared.access import ROLES, Actor
-from engine.shared.errors import ReglamentError, RegulationInvalid
 from engine.platform.root import Reglament
 from engine.regulation.versions import SourceFile
+from engine.shared.access import ROLES, Actor
+from engine.shared.errors import ReglamentError, RegulationInvalid
 from engine.shared.settings import Settings
 from storage.db import Database
 
@@ -75,9 +75,8 @@ def run(host: str, port: int, threads: int) -> None:
     """Serve the web application and API."""
     from waitress import serve
 
-    from web.app import create_app
-
     from engine.platform.worker import Worker
+    from web.app import create_app
 
     app = create_app()
     Worker(app.extensions["reglament"]).start_thread()  # the embedded default: one in-process worker

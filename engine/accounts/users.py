@@ -13,8 +13,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.shared.access import ROLES, Actor
 from engine.shared.errors import InputInvalid, NotFound, Unauthenticated
-from storage import repositories as repo
 from storage.models import Group, User
+from storage.repositories import accounts as accounts_repo
 
 TOKEN_MAX_AGE = 12 * 3600
 LOCALES = ("en", "ru")
@@ -29,7 +29,7 @@ def to_actor(user: User) -> Actor:
 
 
 def ensure_group(session: Session, name: str) -> Group:
-    group = repo.group_by_name(session, name)
+    group = accounts_repo.group_by_name(session, name)
     if group is None:
         group = Group(name=name)
         session.add(group)
@@ -49,7 +49,7 @@ def create_user(session: Session, login: str, name: str, password: str, roles: l
         raise InputInvalid(f"unknown roles {', '.join(sorted(unknown))}; roles are {', '.join(ROLES)}")
     if locale not in LOCALES:
         raise InputInvalid(f"locale must be one of {', '.join(LOCALES)}")
-    if repo.user_by_login(session, login) is not None:
+    if accounts_repo.user_by_login(session, login) is not None:
         raise InputInvalid(f"a user {login!r} already exists")
     user = User(login=login, name=name or login, password_hash=generate_password_hash(password),
                 roles=",".join(sorted(set(roles))), locale=locale,
@@ -60,7 +60,7 @@ def create_user(session: Session, login: str, name: str, password: str, roles: l
 
 
 def authenticate(session: Session, login: str, password: str) -> Actor:
-    user = repo.user_by_login(session, (login or "").strip().lower())
+    user = accounts_repo.user_by_login(session, (login or "").strip().lower())
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")
         raise Unauthenticated("wrong login or password")
@@ -70,7 +70,7 @@ def authenticate(session: Session, login: str, password: str) -> Actor:
 
 
 def actor_by_id(session: Session, user_id: int) -> Actor:
-    user = repo.user_by_id(session, user_id)
+    user = accounts_repo.user_by_id(session, user_id)
     if user is None or not user.active:
         raise Unauthenticated("the user no longer exists or is disabled")
     return to_actor(user)
@@ -153,7 +153,7 @@ class TokenSigner:
         except BadSignature:
             raise Unauthenticated("the token is not valid") from None
         uid = payload.get("uid")
-        user = repo.user_by_id(session, uid) if isinstance(uid, int) else None
+        user = accounts_repo.user_by_id(session, uid) if isinstance(uid, int) else None
         if user is None or not user.active or _fingerprint(user.password_hash) != payload.get("pw"):
             raise Unauthenticated("the token is no longer valid")
         return to_actor(user)

@@ -12,8 +12,8 @@ from difflib import SequenceMatcher
 from sqlalchemy.orm import Session
 
 from storage import keys
-from storage import repositories as repo
 from storage.models import Client
+from storage.repositories import clients as clients_repo
 
 #: names at least this similar (0..1, on normalised names) count as the same client
 NAME_SIMILARITY = 0.9
@@ -46,17 +46,17 @@ def find(session: Session, name: str, tax_id: str | None = None, phones: Iterabl
 
     tax = (tax_id or "").strip()
     if tax:
-        for client in repo.clients_by_tax_ids(session, [tax]):
+        for client in clients_repo.clients_by_tax_ids(session, [tax]):
             add(client, f"tax id {tax}")
     phone_keys = sorted({k for k in (keys.phone_key(p) for p in phones) if k})
     email_keys = sorted({k for k in (keys.email_key(e) for e in emails) if k})
-    for client, contact in repo.clients_by_contact_keys(session, phone_keys, email_keys):
+    for client, contact in clients_repo.clients_by_contact_keys(session, phone_keys, email_keys):
         if contact.phone_key in phone_keys:
             add(client, f"phone {contact.phone}")
         if contact.email_key in email_keys:
             add(client, f"e-mail {contact.email}")
     key = keys.name_key(name)
-    for client in repo.clients_with_similar_name_keys(session, key):
+    for client in clients_repo.clients_with_similar_name_keys(session, key):
         if similar_names(key, client.name_key):
             add(client, f"name {client.name}")
     return list(found.values())
@@ -74,4 +74,4 @@ class KnownKeys:
     @classmethod
     def load(cls, session: Session, tax_ids: Iterable[str], phones: Iterable[str], emails: Iterable[str],
              names: Iterable[str]) -> "KnownKeys":
-        return cls(*repo.client_ids_by_keys(session, list(tax_ids), list(phones), list(emails), list(names)))
+        return cls(*clients_repo.client_ids_by_keys(session, list(tax_ids), list(phones), list(emails), list(names)))

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.clients import records as clients
-from engine.shared.access import Actor
 from engine.clients.files import EXPORT_COLUMNS
-from engine.clients.records import Filters
 from engine.clients.imports import Units
-from storage import repositories as repo
+from engine.clients.records import Filters
+from engine.shared.access import Actor
+from storage.repositories import clients as clients_repo
 
 PAGE = 1000
 
@@ -34,9 +34,9 @@ def rows(query: Units, actor: Actor, filters: Filters = Filters()) -> Iterator[l
     after = 0
     while True:
         with query() as s:
-            page = repo.clients_for_export(s, **criteria, after_id=after, limit=PAGE)
+            page = clients_repo.clients_for_export(s, **criteria, after_id=after, limit=PAGE)
             contacts: dict[int, list[Any]] = {}
-            for contact in repo.contact_rows_of_clients(s, [client.id for client in page]) if page else ():
+            for contact in clients_repo.contact_rows_of_clients(s, [client.id for client in page]) if page else ():
                 contacts.setdefault(contact.client_id, []).append(contact)
         if not page:
             return

@@ -46,18 +46,28 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from engine.organization import distribution
 from engine.clients import tax_ids
-from engine.shared.access import HEADS, SELLERS, Actor, require
-from engine.clients.records import KINDS, SIZES, STATUSES
-from engine.clients.files import (BY_FIELD, FIELDS, MAX_ROWS, Table, escape_formula, guess_mapping, kind_of,
-                                 open_table)
 from engine.clients.duplicates import KnownKeys
+from engine.clients.files import (
+    BY_FIELD,
+    FIELDS,
+    MAX_ROWS,
+    Table,
+    escape_formula,
+    guess_mapping,
+    kind_of,
+    open_table,
+)
+from engine.clients.records import KINDS, SIZES, STATUSES
+from engine.organization import distribution
+from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
 from engine.shared.settings import VAR
 from storage import keys
-from storage import repositories as repo
 from storage.models import ImportRun
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import clients as clients_repo
+from storage.repositories import organization as organization_repo
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +119,8 @@ class References:
     @classmethod
     def load(cls, session: Session) -> "References":
         return cls(
-            {s.name.lower(): (s.id, s.name) for s in repo.segments(session)},
-            {u.login.lower(): (u.id, u.active and bool(u.role_set & SELLERS)) for u in repo.users(session)},
+            {s.name.lower(): (s.id, s.name) for s in clients_repo.segments(session)},
+            {u.login.lower(): (u.id, u.active and bool(u.role_set & SELLERS)) for u in accounts_repo.users(session)},
         )
 
 
@@ -243,7 +253,7 @@ class Importer:
 
     def classify(self, session: Session, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
         """Decide each row of a batch, in file order (reads the database, writes nothing)."""
-        repo.avoid_trigram_lookups(session)
+        clients_repo.avoid_trigram_lookups(session)
         parsed = [parse_row(number, values, self.refs, self.actor) for number, values in rows]
         candidates = [p for p in parsed if isinstance(p, Candidate)]
         contacts = [c.contact for c in candidates if c.contact]
@@ -251,7 +261,7 @@ class Importer:
                                [c["phone_key"] for c in contacts if c["phone_key"]],
                                [c["email_key"] for c in contacts if c["email_key"]],
                                [c.client["name_key"] for c in candidates])
-        labels = repo.client_names_and_tax_ids(session, [*known.tax_ids.values(), *known.phones.values(),
+        labels = clients_repo.client_names_and_tax_ids(session, [*known.tax_ids.values(), *known.phones.values(),
                                                          *known.emails.values(), *known.names.values()])
         outcomes = []
         for (number, _), item in zip(rows, parsed):
@@ -320,7 +330,7 @@ class Importer:
     def write(self, session: Session, outcomes: list[Outcome], run_id: int, filename: str, now: datetime) -> None:
         """Insert a classified batch in bulk, distribute its unowned clients, count it on the run."""
         new = [o for o in outcomes if o.accepted and o.new_client]
-        ids = repo.insert_clients(session, [{**o.candidate.client, "created_at": now}  # type: ignore[union-attr]
+        ids = clients_repo.insert_clients(session, [{**o.candidate.client, "created_at": now}  # type: ignore[union-attr]
                                             for o in new])
         for outcome, client_id in zip(new, ids):
             outcome.entry.client_id = client_id  # type: ignore[union-attr]
@@ -339,20 +349,20 @@ class Importer:
             if c.note:
                 events.append({"client_id": client_id, "at": now, "type": "note", "actor": self.actor.login,
                                "data": {"text": c.note, "run": run_id, "row": o.row}})
-        repo.insert_contacts(session, contacts)
-        repo.add_client_events(session, events)
+        clients_repo.insert_contacts(session, contacts)
+        clients_repo.add_client_events(session, events)
         unowned = [client_id for o, client_id in zip(new, ids)
                    if o.candidate is not None and o.candidate.client["owner_id"] is None]
         if unowned:
-            distribution.distribute_new(session, now, self.actor.login, list(repo.clients_by_ids(session, unowned)))
+            distribution.distribute_new(session, now, self.actor.login, list(organization_repo.clients_by_ids(session, unowned)))
         self.processed += len(outcomes)
         self.imported += len(accepted)
         self.rejected.extend(rejection(o.row, o.problems) for o in outcomes if not o.accepted)
-        repo.update_import_run(session, run_id, processed=self.processed, imported=self.imported,
+        clients_repo.update_import_run(session, run_id, processed=self.processed, imported=self.imported,
                                rejected=list(self.rejected))
         self.batches += 1
         if self.batches & (self.batches - 1) == 0:  # batches 1, 2, 4, 8...: the tables keep growing
-            repo.refresh_client_statistics(session)
+            clients_repo.refresh_client_statistics(session)
 
 
 def rejection(row: int, problems: list[Problem]) -> dict[str, Any]:
@@ -531,7 +541,7 @@ def execute(command: Units, run_id: int, actor: Actor, path: Path, filename: str
             if total > MAX_ROWS:
                 raise InputInvalid(f"the file has {total} rows, more than {MAX_ROWS}: split it")
             with command() as s:
-                repo.update_import_run(s, run_id, total=total)
+                clients_repo.update_import_run(s, run_id, total=total)
                 importer = Importer(actor, References.load(s))
             if progress:
                 progress(0, total)
@@ -543,14 +553,14 @@ def execute(command: Units, run_id: int, actor: Actor, path: Path, filename: str
                     progress(importer.processed, max(total, importer.processed))
             first_row = 0
             with command() as s:  # XLSX totals are estimates: the real count now
-                repo.update_import_run(s, run_id, status="done", total=importer.processed, finished_at=now())
+                clients_repo.update_import_run(s, run_id, status="done", total=importer.processed, finished_at=now())
     except BaseException as exc:
         where = f" at the batch starting at row {first_row}" if first_row else ""
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         if isinstance(exc, KeyboardInterrupt):
             message = "interrupted"
         with command() as s:
-            repo.update_import_run(s, run_id, status="failed", finished_at=now(),
+            clients_repo.update_import_run(s, run_id, status="failed", finished_at=now(),
                                    error=f"stopped{where}: {message}"[:4000])
         raise
 
@@ -574,7 +584,7 @@ def _percent(run: ImportRun) -> int:
 
 
 def get_run(session: Session, actor: Actor, run_id: int) -> ImportRun:
-    run = repo.import_run(session, run_id)
+    run = clients_repo.import_run(session, run_id)
     if run is None:
         raise NotFound(f"no import {run_id}")
     if run.created_by != actor.login and not actor.reads_all:
@@ -583,7 +593,7 @@ def get_run(session: Session, actor: Actor, run_id: int) -> ImportRun:
 
 
 def list_runs(session: Session, actor: Actor) -> list[ImportRun]:
-    return list(repo.import_runs(session, None if actor.reads_all else actor.login))
+    return list(clients_repo.import_runs(session, None if actor.reads_all else actor.login))
 
 
 def write_rejected(source: Path, rejected: list[dict[str, Any]], target: Path) -> None:

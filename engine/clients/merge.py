@@ -26,11 +26,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.shared.access import HEADS, SELLERS, Actor
 from engine.clients.records import MERGED, client_dict, get_client, record_event
+from engine.shared.access import HEADS, SELLERS, Actor
 from engine.shared.errors import Forbidden, InputInvalid
-from storage import repositories as repo
 from storage.models import Client
+from storage.repositories import clients as clients_repo
 
 #: fields filled on the survivor from the other client when empty there
 FILLED = ("tax_id", "industry", "region", "size", "source", "segment", "owner")
@@ -72,9 +72,9 @@ def preview(session: Session, actor: Actor, survivor_id: int, other_id: int) -> 
     survivor, other = _check(session, actor, survivor_id, other_id)
     sides = []
     for client in (survivor, other):
-        full = repo.client_with_contacts(session, client.id)
+        full = clients_repo.client_with_contacts(session, client.id)
         assert full is not None
-        sides.append({"client": client_dict(full, with_contacts=True), "counts": repo.client_row_counts(session, client.id)})
+        sides.append({"client": client_dict(full, with_contacts=True), "counts": clients_repo.client_row_counts(session, client.id)})
     return {"survivor": sides[0], "other": sides[1], "filled": filled_fields(survivor, other),
             "status": _status(survivor.status, other.status)}
 
@@ -86,7 +86,7 @@ def _status(a: str, b: str) -> str:
 def merge(session: Session, actor: Actor, survivor_id: int, other_id: int, now: datetime) -> dict[str, Any]:
     """Fold ``other_id`` into ``survivor_id``; returns the survivor, what moved and what was filled."""
     _check(session, actor, survivor_id, other_id)
-    locked = {c.id: c for c in repo.clients_for_update(session, [survivor_id, other_id])}
+    locked = {c.id: c for c in clients_repo.clients_for_update(session, [survivor_id, other_id])}
     survivor, other = locked[survivor_id], locked[other_id]
     if survivor.merged_into_id is not None or other.merged_into_id is not None:  # merged meanwhile
         raise InputInvalid("one of the clients was merged a moment ago; reload the page")
@@ -103,7 +103,7 @@ def merge(session: Session, actor: Actor, survivor_id: int, other_id: int, now: 
     survivor.updated_at = now
     other.status, other.merged_into_id, other.updated_at = MERGED, survivor.id, now
     session.flush()
-    moved = repo.move_client_rows(session, other.id, survivor.id)
+    moved = clients_repo.move_client_rows(session, other.id, survivor.id)
     session.expire(survivor, ["contacts"])
     record_event(session, survivor.id, "merged", actor, now,
                  {"other_id": other.id, "other_name": other.name, "moved": moved, "filled": filled})

@@ -38,13 +38,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.clients import duplicates
-from engine.clients import tax_ids
+from engine.clients import duplicates, tax_ids
 from engine.shared.access import HEADS, SELLERS, Actor, require
-from engine.shared.errors import ClientMerged, DuplicateClient, Forbidden, InputInvalid, NotFound
+from engine.shared.errors import (
+    ClientMerged,
+    DuplicateClient,
+    Forbidden,
+    InputInvalid,
+    NotFound,
+)
 from storage import keys
-from storage import repositories as repo
 from storage.models import Client, ClientEvent, Contact, Segment, User, utcnow
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import clients as clients_repo
 
 KINDS = ("company", "person")
 SIZES = ("micro", "small", "medium", "large")
@@ -132,11 +138,11 @@ def contact_dict(contact: Contact) -> dict[str, Any]:
 
 def possible_owners(session: Session) -> list[dict[str, str]]:
     """Who may own clients: active managers, heads and admins (login, name), by login."""
-    return [{"login": u.login, "name": u.name} for u in repo.users(session) if u.active and u.role_set & SELLERS]
+    return [{"login": u.login, "name": u.name} for u in accounts_repo.users(session) if u.active and u.role_set & SELLERS]
 
 
 def ensure_segment(session: Session, name: str) -> Segment:
-    segment = repo.segment_by_name(session, name)
+    segment = clients_repo.segment_by_name(session, name)
     if segment is None:
         segment = Segment(name=name)
         session.add(segment)
@@ -158,7 +164,7 @@ def may_change_client(actor: Actor, client: Client) -> bool:
 
 def get_client(session: Session, actor: Actor, client_id: int) -> Client:
     """A client the actor may see; a merged one raises ClientMerged naming the survivor."""
-    client = repo.client_by_id(session, client_id)
+    client = clients_repo.client_by_id(session, client_id)
     if client is None:
         raise NotFound(f"no client {client_id}")
     if not may_see_client(actor, client):
@@ -180,7 +186,7 @@ def client_for_change(session: Session, actor: Actor, client_id: int, action: st
 
 def client_with_contacts(session: Session, actor: Actor, client_id: int) -> Client:
     get_client(session, actor, client_id)
-    client = repo.client_with_contacts(session, client_id)
+    client = clients_repo.client_with_contacts(session, client_id)
     assert client is not None
     return client
 
@@ -234,14 +240,14 @@ def search_criteria(session: Session, actor: Actor, filters: Filters,
     problems = Problems()
     segment_id = None
     if filters.segment:
-        found = {s.name.lower(): s for s in repo.segments(session)}.get(filters.segment.strip().lower())
+        found = {s.name.lower(): s for s in clients_repo.segments(session)}.get(filters.segment.strip().lower())
         if found is None:
             problems.add("segment", "unknown_segment", f"unknown segment {filters.segment!r}", value=filters.segment)
         else:
             segment_id = found.id
     owner_id = None
     if filters.owner and filters.owner != "none":
-        user = repo.user_by_login(session, filters.owner.strip().lower())
+        user = accounts_repo.user_by_login(session, filters.owner.strip().lower())
         if user is None:
             problems.add("owner", "unknown_user", f"no user {filters.owner!r}", value=filters.owner)
         else:
@@ -259,7 +265,7 @@ def search_criteria(session: Session, actor: Actor, filters: Filters,
 def search(session: Session, actor: Actor, filters: Filters, page_size: int = PAGE_SIZE) -> ClientPage:
     """A page of the clients the actor may see, sorted by name, by the search box and filters."""
     criteria = search_criteria(session, actor, filters)
-    rows = list(repo.search_clients(session, **criteria, limit=page_size + 1,
+    rows = list(clients_repo.search_clients(session, **criteria, limit=page_size + 1,
                                     offset=(filters.page - 1) * page_size))
     return ClientPage(rows[:page_size], filters.page, len(rows) > page_size, filters)
 
@@ -272,7 +278,7 @@ def list_clients(session: Session, actor: Actor, search_text: str | None = None,
 # ---------------------------------------------------------------- checking values
 
 def _segment(session: Session, name: str, problems: Problems) -> Segment | None:
-    known = list(repo.segments(session))
+    known = list(clients_repo.segments(session))
     found = next((s for s in known if s.name.lower() == name.lower()), None)
     if found is None:
         listed = ", ".join(s.name for s in known) or "none defined"
@@ -283,7 +289,7 @@ def _segment(session: Session, name: str, problems: Problems) -> Segment | None:
 
 def _owner(session: Session, actor: Actor, login: str, current: int | None, problems: Problems) -> User | None:
     login = login.lower()
-    user = repo.user_by_login(session, login)
+    user = accounts_repo.user_by_login(session, login)
     if user is not None and user.id == current:
         return user
     if login != actor.login and not actor.has_any(HEADS):
@@ -541,7 +547,7 @@ def add_contact(session: Session, actor: Actor, client_id: int, values: Mapping[
 
 
 def _contact_for_change(session: Session, actor: Actor, contact_id: int) -> tuple[Contact, Client]:
-    contact = repo.contact_by_id(session, contact_id)
+    contact = clients_repo.contact_by_id(session, contact_id)
     if contact is None:
         raise NotFound(f"no contact person {contact_id}")
     return contact, client_for_change(session, actor, contact.client_id, "change contact persons")

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from engine.notify import notifications
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
-from storage import repositories as repo
 from storage.models import ContactNorm
+from storage.repositories import clients as clients_repo
+from storage.repositories import planning as planning_repo
 
 MAX_DAYS = 365
 
@@ -52,7 +53,7 @@ class Forgotten:
 def stages(session: Session) -> list[str]:
     """The stages of every regulation's latest version, in their order, each once."""
     found: dict[str, None] = {}
-    for listed in repo.latest_stage_lists(session):
+    for listed in planning_repo.latest_stage_lists(session):
         for stage in listed or []:
             found.setdefault(str(stage), None)
     return list(found)
@@ -61,10 +62,10 @@ def stages(session: Session) -> list[str]:
 def grid(session: Session) -> dict[str, Any]:
     """Norms as a grid: a row per stage (those of the regulations, then any others still having
     a norm), a column for "any segment" (None) and one per segment."""
-    norms = repo.contact_norms(session)
+    norms = planning_repo.contact_norms(session)
     known = stages(session)
     rows = known + sorted({n.stage for n in norms} - set(known))
-    segments = [s.name for s in repo.segments(session)]
+    segments = [s.name for s in clients_repo.segments(session)]
     cells = {(n.stage, n.segment.name if n.segment else None): {"id": n.id, "max_days": n.max_days}
              for n in norms}
     return {"stages": rows, "segments": segments, "known_stages": known,
@@ -80,7 +81,7 @@ def save(session: Session, actor: Actor, stage: str, segment: str | None, max_da
     known = stages(session)
     if stage not in known:
         errors["stage"] = f"unknown stage {stage!r} (the regulations name: {', '.join(known) or 'none'})"
-    segment_row = repo.segment_by_name(session, segment) if segment else None
+    segment_row = clients_repo.segment_by_name(session, segment) if segment else None
     if segment and segment_row is None:
         errors["segment"] = f"unknown segment {segment!r}"
     days = _days(max_days, errors)
@@ -88,7 +89,7 @@ def save(session: Session, actor: Actor, stage: str, segment: str | None, max_da
         raise InputInvalid("the norm cannot be saved: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
                            {"fields": errors})
     segment_id = segment_row.id if segment_row else None
-    norm = repo.contact_norm(session, stage, segment_id)
+    norm = planning_repo.contact_norm(session, stage, segment_id)
     if norm is None:
         norm = ContactNorm(stage=stage, segment_id=segment_id, max_days=days)
         session.add(norm)
@@ -109,14 +110,14 @@ def delete(session: Session, actor: Actor, norm_id: int) -> None:
 def forgotten_clients(session: Session, now: datetime, actor: Actor | None) -> list[Forgotten]:
     """Clients past their contact norm, most overdue first: a manager's own, or everyone's for
     those who read everything (and for the system, ``actor=None``). Two queries in all."""
-    norms = repo.contact_norms(session)
+    norms = planning_repo.contact_norms(session)
     if not norms:
         return []
     by_key = {(n.stage, n.segment_id): n.max_days for n in norms}
     shortest = min(by_key.values())
     owner_id = None if actor is None or actor.reads_all else actor.id
     found = []
-    for row in repo.cycles_without_contact_since(session, sorted({n.stage for n in norms}),
+    for row in planning_repo.cycles_without_contact_since(session, sorted({n.stage for n in norms}),
                                                  now - timedelta(days=shortest), owner_id):
         max_days = by_key.get((row.stage, row.segment_id), by_key.get((row.stage, None)))
         last = max(row.started_at, row.last_contact_at or row.started_at)
@@ -146,7 +147,7 @@ def remind_forgotten(session: Session, now: datetime) -> int:
         for f in forgotten_clients(session, now, None) if f.owner_login]
     if not notes:
         return 0
-    sent = repo.existing_notification_keys(session, [(n.login, n.key) for n in notes])
+    sent = planning_repo.existing_notification_keys(session, [(n.login, n.key) for n in notes])
     new = [n for n in notes if (n.login, n.key) not in sent]
     notifications.notify(session, new, now)
     return len(new)
@@ -167,7 +168,7 @@ def save_grid(session: Session, actor: Actor, values: dict[tuple[str, str | None
     """Set several norms at once, as the grid page sends them: per (stage, segment or None) a
     number of days, or an empty value for no norm. Returns how many norms changed."""
     require(actor, HEADS, "set contact norms")
-    existing = {(n.stage, n.segment.name if n.segment else None): n for n in repo.contact_norms(session)}
+    existing = {(n.stage, n.segment.name if n.segment else None): n for n in planning_repo.contact_norms(session)}
     errors: dict[str, str] = {}
     changed = 0
     for (stage, segment), raw in values.items():

@@ -4,11 +4,11 @@ contact person each and a note for some. Idempotent: a demo
 client that already has a tax id or a contact person is left as it is."""
 from __future__ import annotations
 
-from engine.platform.root import Reglament
 from engine.clients.tax_ids import with_check_digits
+from engine.platform.root import Reglament
 from storage import keys
-from storage import repositories as repo
 from storage.models import ClientEvent, Contact
+from storage.repositories import clients as clients_repo
 
 #: client name -> industry, region, size, source
 DETAILS: dict[str, tuple[str, str, str, str]] = {
@@ -62,13 +62,13 @@ def _email_domain(name: str) -> str:
 def load_demo_clients(platform: Reglament) -> dict[str, int]:
     added = {"client_details": 0}
     with platform.command() as s:
-        for client in repo.clients_by_names(s, list(DETAILS)):
+        for client in clients_repo.clients_by_names(s, list(DETAILS)):
             if client.tax_id or client.contacts:
                 continue
             index = list(DETAILS).index(client.name)
             client.industry, client.region, client.size, client.source = DETAILS[client.name]
             client.tax_id = with_check_digits(f"77{index + 11:02d}{(index * 7919 + 31337) % 100000:05d}")
-            outcomes = repo.cycle_statuses_of_client(s, client.id)
+            outcomes = clients_repo.cycle_statuses_of_client(s, client.id)
             if "won" in outcomes:
                 client.status = "customer"
             elif outcomes & {"active", "incident"}:

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from engine.platform.root import Reglament
 from engine.shared import days
 from engine.shared.access import Actor
-from engine.platform.root import Reglament
-from storage import repositories as repo
 from storage.models import Activity, ContactNorm
+from storage.repositories import clients as clients_repo
+from storage.repositories import regulation as regulation_repo
 
 NORMS = (  # stage, segment (None: any), days
     ("Qualification", None, 3), ("Presentation", None, 5), ("Proposal", None, 5),
@@ -47,8 +48,8 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
     head = actors["head"]
     added = {"norms": 0, "contacts": 0}
     with platform.query() as s:
-        have_norms = bool(repo.count_rows(s, ContactNorm))
-        have_contacts = bool(repo.count_rows(s, Activity))
+        have_norms = bool(clients_repo.count_rows(s, ContactNorm))
+        have_contacts = bool(clients_repo.count_rows(s, Activity))
     if not have_norms:
         for stage, segment, max_days in NORMS:
             platform.control.save_norm(head, stage, segment, max_days)
@@ -59,8 +60,8 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
     rnd = random.Random(20261127)
     for name, days_ago, done in QUIET_SALES:
         with platform.query() as s:
-            client = repo.client_by_name(s, name)
-            if client is None or client.owner is None or repo.cycles_of_client(s, client.id):
+            client = clients_repo.client_by_name(s, name)
+            if client is None or client.owner is None or regulation_repo.cycles_of_client(s, client.id):
                 continue
             owner = actors[client.owner.login]
         started = now - timedelta(days=days_ago, hours=rnd.randrange(1, 6))

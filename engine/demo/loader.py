@@ -4,13 +4,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from engine.platform.root import Reglament
 from engine.regulation import versions as regulations
 from engine.regulation import work_types
 from engine.shared.access import Actor
 from engine.shared.errors import ReglamentError
-from engine.platform.root import Reglament
-from storage import repositories as repo
 from storage.models import Client
+from storage.repositories import clients as clients_repo
+from storage.repositories import regulation as regulation_repo
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 PASSWORD = "demo"
@@ -75,15 +76,15 @@ def load_demo(platform: Reglament) -> dict[str, int]:
     head = platform.accounts.authenticate("head", PASSWORD)
     for path in sorted(BPMN_DIR.glob("*.bpmn")):
         platform.regulation.deploy(head, [regulations.SourceFile(path.name, path.read_bytes())])
-    from engine.demo.schemes import load_demo_scheme
-    from engine.demo.organisation import load_demo_organisation
-    from engine.demo.motivation import load_demo_motivation
-    from engine.demo.contacts import load_demo_contacts
     from engine.demo.clients import load_demo_clients
+    from engine.demo.contacts import load_demo_contacts
+    from engine.demo.motivation import load_demo_motivation
+    from engine.demo.organisation import load_demo_organisation
+    from engine.demo.schemes import load_demo_scheme
 
     added["schemes"] = load_demo_scheme(platform, head)
     with platform.query() as s:
-        have_clients = repo.count_rows(s, Client)
+        have_clients = clients_repo.count_rows(s, Client)
     if have_clients:
         added.update(load_demo_clients(platform))
         added.update(load_demo_contacts(platform, {a.login: a for a in platform.accounts.users()}))
@@ -112,7 +113,7 @@ def load_demo(platform: Reglament) -> dict[str, int]:
 def _complete(platform: Reglament, actors: dict[str, Actor], cycle_id: int, element_id: str,
               values: dict[str, object], rnd: random.Random) -> None:
     with platform.query() as s:
-        task = next(t for t in repo.open_tasks_of_cycle(s, cycle_id) if t.element_id == element_id)
+        task = next(t for t in regulation_repo.open_tasks_of_cycle(s, cycle_id) if t.element_id == element_id)
         candidates = [task.assignee] if task.assignee else [
             a.login for a in actors.values() if a.candidate_keys & set(task.candidate_groups)]
     if "amount" in values:

@@ -10,11 +10,11 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from engine.shared import periods
-from engine.shared.access import Actor
 from engine.motivation.indicators import to_decimal
 from engine.platform.root import Reglament
-from storage import repositories as repo
+from engine.shared import periods
+from engine.shared.access import Actor
+from storage.repositories import regulation as regulation_repo
 
 #: the attainment each demo manager gets: anna in 80–100 %, boris in the accelerator tier
 AIMS = {"anna": Decimal("0.9"), "boris": Decimal("1.3")}
@@ -42,7 +42,7 @@ def _pay_first_invoice(platform: Reglament, actors: dict[str, Actor], owner: str
     """Confirm the payment of the owner's first sale waiting for it (as accounting does)."""
     for cycle in sorted(platform.regulation.cycles(actors[owner], "active"), key=lambda c: c["id"]):
         with platform.query() as s:
-            task = next((t for t in repo.open_tasks_of_cycle(s, cycle["id"])
+            task = next((t for t in regulation_repo.open_tasks_of_cycle(s, cycle["id"])
                          if t.element_id == "Task_ConfirmPayment"), None)
         if task is None:
             continue

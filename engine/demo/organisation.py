@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from engine.organization import distribution
-from engine.shared.access import Actor
 from engine.platform.root import Reglament
+from engine.shared.access import Actor
 from storage import keys
-from storage import repositories as repo
 from storage.models import Client
+from storage.repositories import clients as clients_repo
 
 TEAMS: tuple[tuple[str, str, list[dict[str, Any]]], ...] = (
     ("Retail team", "round_robin", [{"login": "anna"}, {"login": "boris"}]),
@@ -51,7 +51,7 @@ def load_demo_organisation(platform: Reglament, head: Actor) -> dict[str, int]:
         monday = today + timedelta(days=7 - today.weekday())
         platform.organization.add_absence(head, "boris", "vacation", monday, monday + timedelta(days=4), "Family trip")
     with platform.command() as s:
-        known = {c.name for c in repo.clients_by_names(s, [lead[0] for lead in LEADS])}
+        known = {c.name for c in clients_repo.clients_by_names(s, [lead[0] for lead in LEADS])}
         new = [Client(name=name, name_key=keys.name_key(name), industry=industry, region=region, size=size,
                       source=source, created_at=platform.ctx.now())
                for name, industry, region, size, source in LEADS if name not in known]

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from engine.shared import periods
 from engine.shared.periods import Period
-from storage import repositories as repo
+from storage.repositories import motivation as motivation_repo
 
 #: ratios (attainment, conversion, shares) keep four places, cut (never rounded up across a
 #: tier boundary: 79.99999 % is not 80 %)
@@ -216,7 +216,7 @@ def gather(session: Session, owners: Mapping[str, int], period: Period,
     ids = sorted(login_of)
     won: dict[str, list[Deal]] = {login: [] for login in logins}
     lost = dict.fromkeys(logins, 0)
-    for row in repo.decided_cycles_between(session, ids, period.start_at, period.end_at):
+    for row in motivation_repo.decided_cycles_between(session, ids, period.start_at, period.end_at):
         login = login_of[row.owner_id]
         if row.status == "won":
             won[login].append(Deal(row.id, row.client_name, to_decimal((row.variables or {}).get("amount")),
@@ -235,8 +235,8 @@ def gather(session: Session, owners: Mapping[str, int], period: Period,
 
 def _payments(session: Session, owner_ids: Sequence[int], login_of: Mapping[int, str],
               period: Period) -> dict[str, list[Payment]]:
-    rows = repo.payments_done_between(session, owner_ids, PAYMENT, period.start_at, period.end_at)
-    values = repo.completed_task_variables(session, [r.task_id for r in rows if r.task_id])
+    rows = motivation_repo.payments_done_between(session, owner_ids, PAYMENT, period.start_at, period.end_at)
+    values = motivation_repo.completed_task_variables(session, [r.task_id for r in rows if r.task_id])
     found: dict[str, list[Payment]] = {}
     for row in rows:
         submitted = values.get(row.task_id or "", {})
@@ -255,7 +255,7 @@ def _work(session: Session, logins: Sequence[str], period: Period
     counts: dict[str, dict[str, int]] = {}
     with_due: dict[str, int] = {}
     on_time: dict[str, int] = {}
-    for row in repo.work_done_between(session, logins, period.start_at, period.end_at):
+    for row in motivation_repo.work_done_between(session, logins, period.start_at, period.end_at):
         if row.due_at is not None:
             with_due[row.login] = with_due.get(row.login, 0) + 1
             if row.done_at <= row.due_at:
@@ -278,7 +278,7 @@ def _work(session: Session, logins: Sequence[str], period: Period
 def _reversals(session: Session, owner_ids: Sequence[int], login_of: Mapping[int, str], period: Period,
                locked: Mapping[str, set[str]]) -> dict[str, list[ReversalItem]]:
     found: dict[str, list[ReversalItem]] = {}
-    for row in repo.reversals_until(session, owner_ids, period.end_at):
+    for row in motivation_repo.reversals_until(session, owner_ids, period.end_at):
         login = login_of[row.owner_id]
         happened = periods.of(row.at, period.kind)
         if happened > period:

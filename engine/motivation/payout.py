@@ -38,8 +38,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from engine.motivation.indicators import (
+    Indicators,
+    ReversalItem,
+    activity_attainment,
+    revenue_attainment,
+)
 from engine.shared.errors import InputInvalid
-from engine.motivation.indicators import Indicators, ReversalItem, activity_attainment, revenue_attainment
 
 CENT = Decimal("0.01")
 ROUNDINGS = {name: getattr(decimal, name) for name in (

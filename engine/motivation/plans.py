@@ -18,13 +18,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.motivation.payout import Targets
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid
-from engine.motivation.payout import Targets
 from engine.shared.periods import Period
-from storage import repositories as repo
 from storage.models import SalesPlan, User
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import motivation as motivation_repo
+from storage.repositories import organization as organization_repo
+from storage.repositories import regulation as regulation_repo
 
 ACTUAL = "actual"
 MAX_REVENUE = Decimal("9999999999999999.99")  # Numeric(18, 2)
@@ -44,7 +47,7 @@ def scenario_name(raw: str | None) -> str:
 
 def managers(session: Session) -> list[User]:
     """The people plans and statements are for: active users with the manager role."""
-    return [u for u in repo.users(session) if u.active and "manager" in u.role_set]
+    return [u for u in accounts_repo.users(session) if u.active and "manager" in u.role_set]
 
 
 @dataclass
@@ -88,20 +91,20 @@ def grid(session: Session, actor: Actor, period_text: str | None, scenario: str 
         if name != ACTUAL:  # other scenarios are the head's drafts for what-if
             raise Forbidden(f"{actor.login} may see only the plan in force, not the scenario {name!r}")
         people = [u for u in people if u.login == actor.login]
-    plans = list(repo.sales_plans(session, [period.key], name))
+    plans = list(motivation_repo.sales_plans(session, [period.key], name))
     copied = False
     if not plans and name != ACTUAL and editable:
-        plans, copied = list(repo.sales_plans(session, [period.key], ACTUAL)), True  # a new draft starts from actual
+        plans, copied = list(motivation_repo.sales_plans(session, [period.key], ACTUAL)), True  # a new draft starts from actual
     by_login = {p.login: p for p in plans if p.login}
     by_team = {p.team_id: p for p in plans if p.team_id is not None}
     rows = [Row(f"user:{u.login}", u.name, login=u.login) for u in people]
     if editable or actor.reads_all:
-        rows += [Row(f"team:{t.id}", t.name, team_id=t.id) for t in repo.teams(session)]
+        rows += [Row(f"team:{t.id}", t.name, team_id=t.id) for t in organization_repo.teams(session)]
     for row in rows:
         plan = by_login.get(row.login) if row.login else by_team.get(row.team_id)
         if plan is not None:
             row.values, row.saved = _values(plan), not copied
-    catalogue = repo.work_types(session)
+    catalogue = regulation_repo.work_types(session)
     work_types = [w.name for w in catalogue]
     named = {n for p in plans for n in (p.activity_targets or {})}
     work_types += sorted(named - set(work_types))
@@ -113,7 +116,7 @@ def grid(session: Session, actor: Actor, period_text: str | None, scenario: str 
 
 
 def _scenarios(session: Session, period: Period) -> list[str]:
-    found = list(repo.plan_scenarios(session, period.key))
+    found = list(motivation_repo.plan_scenarios(session, period.key))
     return [ACTUAL] + [s for s in found if s != ACTUAL]
 
 
@@ -126,8 +129,8 @@ def save_grid(session: Session, actor: Actor, period_text: str | None, scenario:
     period = periods.parse(period_text)
     name = scenario_name(scenario)
     logins = {u.login for u in managers(session)}
-    team_ids = {t.id for t in repo.teams(session)}
-    work_types = {w.name for w in repo.work_types(session)}
+    team_ids = {t.id for t in organization_repo.teams(session)}
+    work_types = {w.name for w in regulation_repo.work_types(session)}
     wanted: dict[tuple[str | None, int | None], dict[str, Any]] = {}
     errors: dict[str, str] = {}
     for key, raw in values.items():
@@ -151,7 +154,7 @@ def save_grid(session: Session, actor: Actor, period_text: str | None, scenario:
     if errors:
         raise InputInvalid("the plans cannot be saved: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
                            {"fields": errors})
-    existing = {(p.login, p.team_id): p for p in repo.sales_plans(session, [period.key], name)}
+    existing = {(p.login, p.team_id): p for p in motivation_repo.sales_plans(session, [period.key], name)}
     changed = 0
     for owner, target in wanted.items():
         plan = existing.get(owner)
@@ -218,7 +221,7 @@ def _count(text: str, key: str, errors: dict[str, str]) -> int:
 def targets(session: Session, logins: Sequence[str], period: Period, scenario: str = ACTUAL) -> dict[str, Targets]:
     """Each login's targets for the period (a quarter without its own plan: its months summed)."""
     keys = [period.key] + ([m.key for m in period.months()] if period.kind == "quarter" else [])
-    plans = [p for p in repo.sales_plans(session, keys, scenario) if p.login in set(logins)]
+    plans = [p for p in motivation_repo.sales_plans(session, keys, scenario) if p.login in set(logins)]
     found: dict[str, Targets] = {}
     own = {p.login: p for p in plans if p.period == period.key}
     for login in logins:

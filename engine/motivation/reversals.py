@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.motivation.indicators import to_decimal
 from engine.regulation import cycles
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound, TaskNotActionable
-from engine.motivation.indicators import to_decimal
-from storage import repositories as repo
 from storage.models import Cycle, Reversal
+from storage.repositories import motivation as motivation_repo
 
 KINDS = ("cancelled", "refunded")
 MAX_REASON = 300
@@ -44,7 +44,7 @@ def record(session: Session, actor: Actor, cycle_id: int, kind: str, amount: str
     elif len(reason) > MAX_REASON:
         errors["reason"] = f"must be at most {MAX_REASON} characters"
     value = _amount(amount, kind == "refunded", errors)
-    earlier = list(repo.reversals_of_cycle(session, cycle_id))
+    earlier = list(motivation_repo.reversals_of_cycle(session, cycle_id))
     deal = to_decimal((cycle.variables or {}).get("amount"))
     if any(r.kind == "cancelled" and r.amount is None for r in earlier):
         errors["kind"] = "the cycle was already cancelled as a whole"
@@ -93,4 +93,4 @@ def _amount(raw: str | None, required: bool, errors: dict[str, str]) -> Decimal 
 
 def of_cycle(session: Session, cycle_id: int) -> list[dict[str, Any]]:
     return [{"id": r.id, "at": r.at, "kind": r.kind, "amount": r.amount, "reason": r.reason,
-             "created_by": r.created_by} for r in repo.reversals_of_cycle(session, cycle_id)]
+             "created_by": r.created_by} for r in motivation_repo.reversals_of_cycle(session, cycle_id)]

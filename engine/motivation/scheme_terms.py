@@ -15,13 +15,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.regulation.decisions import dmn
 from engine.motivation import schemes
+from engine.motivation.payout import (
+    COMMISSION_TABLE,
+    MULTIPLIERS,
+    Hit,
+    PayoutError,
+    TableFailed,
+    Terms,
+)
+from engine.regulation.decisions import dmn
 from engine.shared.errors import DmnError, NotFound
-from engine.motivation.payout import COMMISSION_TABLE, MULTIPLIERS, Hit, PayoutError, TableFailed, Terms
 from engine.shared.periods import Period
-from storage import repositories as repo
 from storage.models import MotivationScheme, User
+from storage.repositories import motivation as motivation_repo
 
 ATTAINMENT = "attainment"
 
@@ -123,7 +130,7 @@ BOOK = StoredSchemes()
 def choices(session: Session) -> list[dict[str, Any]]:
     """Scheme versions to pick from in what-if: drafts first, then the others, newest first."""
     rank = {"draft": 0, "active": 1}
-    rows = sorted(repo.motivation_scheme_versions(session),
+    rows = sorted(motivation_repo.motivation_scheme_versions(session),
                   key=lambda s: (rank.get(s.status, 2), s.name, -s.version))
     return [{"id": s.id, "label": f"{s.name} v{s.version}", "status": s.status,
              "effective_from": s.effective_from} for s in rows]

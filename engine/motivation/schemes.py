@@ -36,14 +36,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.shared import days
-from engine.regulation.decisions import dmn
 from engine.motivation import payout
 from engine.motivation.payout import BASES, CENT, COMMISSION_TABLE
+from engine.regulation.decisions import dmn
+from engine.shared import days
 from engine.shared.access import HEADS, ROLES, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
-from storage import repositories as repo
 from storage.models import MotivationScheme, Team
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import motivation as motivation_repo
+from storage.repositories import organization as organization_repo
 
 DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
 #: the payout's own (engine.payout): what a scheme may name is what the calculation knows
@@ -78,16 +80,16 @@ def _may_read(session: Session, actor: Actor, scheme: MotivationScheme) -> bool:
         return True
     if scheme.status == DRAFT:
         return False
-    return applies_to(scheme, actor.roles, repo.team_ids_of_user(session, actor.id))
+    return applies_to(scheme, actor.roles, motivation_repo.team_ids_of_user(session, actor.id))
 
 
 def listing(session: Session, actor: Actor) -> list[MotivationScheme]:
     """Each scheme the actor may read, as its newest version the actor may read."""
     if actor.reads_all:
-        return list(repo.latest_schemes(session))
-    team_ids = repo.team_ids_of_user(session, actor.id)
+        return list(motivation_repo.latest_schemes(session))
+    team_ids = motivation_repo.team_ids_of_user(session, actor.id)
     newest: dict[str, MotivationScheme] = {}
-    for scheme in repo.schemes_in_effect(session, date.max):
+    for scheme in motivation_repo.schemes_in_effect(session, date.max):
         if applies_to(scheme, actor.roles, team_ids):
             newest[scheme.name] = scheme  # ordered by version
     return [newest[name] for name in sorted(newest)]
@@ -95,7 +97,7 @@ def listing(session: Session, actor: Actor) -> list[MotivationScheme]:
 
 def versions(session: Session, actor: Actor, name: str) -> list[MotivationScheme]:
     """The versions of a scheme the actor may read, oldest first; NotFound when none."""
-    found = [s for s in repo.scheme_versions(session, name) if _may_read(session, actor, s)]
+    found = [s for s in motivation_repo.scheme_versions(session, name) if _may_read(session, actor, s)]
     if not found:
         raise NotFound(f"no motivation scheme {name!r}")
     return found
@@ -140,15 +142,15 @@ def in_force(session: Session, on: date, login: str | None = None, role: str | N
     roles: set[str] = {role} if role else set()
     team_ids: set[int] = set()
     if login is not None:
-        user = repo.user_by_login(session, login)
+        user = accounts_repo.user_by_login(session, login)
         if user is None:
             raise NotFound(f"no user {login!r}")
         roles |= user.role_set
-        team_ids |= set(repo.team_ids_of_user(session, user.id))
+        team_ids |= set(motivation_repo.team_ids_of_user(session, user.id))
     if team is not None:
         team_ids.add(_team(session, team).id)
     current: dict[str, MotivationScheme] = {}
-    for scheme in repo.schemes_in_effect(session, on):  # by name, then version
+    for scheme in motivation_repo.schemes_in_effect(session, on):  # by name, then version
         current[scheme.name] = scheme
     applying = [s for s in current.values() if applies_to(s, roles, team_ids)]
     by_team = [s for s in applying if s.team_id is not None]
@@ -181,7 +183,7 @@ def create(session: Session, actor: Actor, name: str, terms: Mapping[str, Any], 
     if not _NAME.match(name):
         raise InputInvalid("The scheme name must be 1-100 letters, digits, '_' or '-', starting with a letter "
                            "or digit (it appears in addresses)", {"fields": {"name": "invalid"}})
-    if repo.scheme_versions(session, name):
+    if motivation_repo.scheme_versions(session, name):
         raise InputInvalid(f"A motivation scheme named {name!r} exists; edit it to make a new version",
                            {"fields": {"name": "taken"}})
     if "effective_from" not in terms:
@@ -226,7 +228,7 @@ def add_table(session: Session, actor: Actor, name: str, table: str, now: dateti
     """A new blank table (see ``blank_table``) in the draft; refused when the table exists."""
     require(actor, HEADS, "edit motivation schemes")
     table = _table_name((table or "").strip())
-    newest = repo.newest_scheme_version_for_update(session, name)
+    newest = motivation_repo.newest_scheme_version_for_update(session, name)
     if newest is not None and table in (newest.tables or {}):
         raise InputInvalid(f"The scheme {name} already has a table {table}")
     return save_table(session, actor, name, table, blank_table(table), now)
@@ -246,7 +248,7 @@ def remove_table(session: Session, actor: Actor, name: str, table: str, now: dat
 def activate(session: Session, actor: Actor, name: str, version: int, now: datetime) -> MotivationScheme:
     """The draft becomes the active version (immutable); the one that was active retires."""
     require(actor, HEADS, "activate motivation schemes")
-    all_versions = list(repo.scheme_versions(session, name))
+    all_versions = list(motivation_repo.scheme_versions(session, name))
     scheme = next((s for s in all_versions if s.version == version), None)
     if scheme is None:
         raise NotFound(f"no version {version} of the motivation scheme {name!r}")
@@ -266,7 +268,7 @@ def activate(session: Session, actor: Actor, name: str, version: int, now: datet
 
 def _draft(session: Session, actor: Actor, name: str, now: datetime) -> MotivationScheme:
     """The scheme's draft, made from its newest version when it has none."""
-    newest = repo.newest_scheme_version_for_update(session, name)
+    newest = motivation_repo.newest_scheme_version_for_update(session, name)
     if newest is None:
         raise NotFound(f"no motivation scheme {name!r}")
     if newest.status == DRAFT:
@@ -333,7 +335,7 @@ def _team(session: Session, value: Any) -> Team:
     if isinstance(value, int) and not isinstance(value, bool):
         team = session.get(Team, value)
     elif isinstance(value, str) and value.strip():
-        team = repo.team_by_name(session, value.strip())
+        team = organization_repo.team_by_name(session, value.strip())
     if team is None:
         raise InputInvalid(f"there is no team {value!r}")
     return team

@@ -24,16 +24,23 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from engine.motivation import indicators
-from engine.shared import periods
-from engine.motivation import plans
-from engine.shared.access import HEADS, Actor, require
-from engine.shared.errors import Forbidden, InputInvalid, NotFound, TaskNotActionable
+from engine.motivation import indicators, plans
 from engine.motivation.indicators import Indicators, decimal_text
 from engine.motivation.payout import OriginalRates, Payout, Targets, Terms, calculate
+from engine.shared import periods
+from engine.shared.access import HEADS, Actor, require
+from engine.shared.errors import Forbidden, InputInvalid, NotFound, TaskNotActionable
 from engine.shared.periods import Period
-from storage import repositories as repo
-from storage.models import Cycle, Reversal, Statement, StatementComment, StatementLine, User
+from storage.models import (
+    Cycle,
+    Reversal,
+    Statement,
+    StatementComment,
+    StatementLine,
+    User,
+)
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import motivation as motivation_repo
 
 DRAFT, APPROVED, LOCKED = "draft", "approved", "locked"
 MAX_COMMENT = 2000
@@ -95,7 +102,7 @@ def evaluate(session: Session, book: SchemeBook, period: Period, people: Sequenc
     if not owners:
         return {}
     locked: dict[str, set[str]] = {}
-    for login, key in repo.locked_statement_periods(session, list(owners)):
+    for login, key in motivation_repo.locked_statement_periods(session, list(owners)):
         locked.setdefault(login, set()).add(key)
     figures = indicators.gather(session, owners, period, locked)
     targets = plans.targets(session, list(owners), period, scenario)
@@ -128,7 +135,7 @@ def _original_rates(session: Session, figures: Mapping[str, Indicators], period:
     if not wanted:
         return {}
     found: dict[str, dict[int, tuple[Decimal, str]]] = {}
-    for statement in repo.statements(session, sorted({k for _, k in wanted}), sorted({l for l, _ in wanted})):
+    for statement in motivation_repo.statements(session, sorted({k for _, k in wanted}), sorted({l for l, _ in wanted})):
         cycles = wanted.get((statement.login, statement.period))
         if not cycles:
             continue
@@ -160,10 +167,10 @@ def compute_period(session: Session, book: SchemeBook, actor: Actor, period_text
     if logins is not None:
         people = [u for u in people if u.login in set(logins)]
     logins_wanted = [u.login for u in people]
-    existing = {s.login: s for s in repo.statements(session, [period.key], logins_wanted)}
+    existing = {s.login: s for s in motivation_repo.statements(session, [period.key], logins_wanted)}
     kept = {s.login: s.status for s in existing.values() if s.status != DRAFT}
     problems = {s.login: f"the statement of {s.period} already pays part of {period.key}"
-                for s in repo.statements(session, _overlapping(period), logins_wanted)}
+                for s in motivation_repo.statements(session, _overlapping(period), logins_wanted)}
     figures = evaluate(session, book, period,
                        [u for u in people if u.login not in kept and u.login not in problems])
     stored = []
@@ -187,7 +194,7 @@ def recompute(session: Session, book: SchemeBook, actor: Actor, statement_id: in
     require(actor, HEADS, "recompute statements")
     statement = _get(session, statement_id)
     _must_be_draft(statement, "recomputed")
-    user = repo.user_by_login(session, statement.login)
+    user = accounts_repo.user_by_login(session, statement.login)
     if user is None:
         raise NotFound(f"no user {statement.login}")
     fig = evaluate(session, book, periods.parse(statement.period), [user])[user.login]
@@ -198,8 +205,8 @@ def recompute(session: Session, book: SchemeBook, actor: Actor, statement_id: in
 
 def refresh_draft(session: Session, book: SchemeBook, login: str, period: Period, now: datetime) -> None:
     """Recompute that person's draft of the period, if there is a draft (after a reversal)."""
-    statement = repo.statement_of(session, login, period.key)
-    user = repo.user_by_login(session, login)
+    statement = motivation_repo.statement_of(session, login, period.key)
+    user = accounts_repo.user_by_login(session, login)
     if statement is None or statement.status != DRAFT or user is None:
         return
     fig = evaluate(session, book, period, [user])[login]
@@ -215,7 +222,7 @@ def after_reversal(session: Session, book: SchemeBook, reversal: Reversal, now: 
     happened = periods.of(reversal.at)
     if owner is None:
         return happened
-    locked = {key for login, key in repo.locked_statement_periods(session, [owner.login])}
+    locked = {key for login, key in motivation_repo.locked_statement_periods(session, [owner.login])}
     landing = indicators.landing_period(happened, locked)
     refresh_draft(session, book, owner.login, landing, now)
     return landing
@@ -299,7 +306,7 @@ def lock(session: Session, actor: Actor, statement_id: int, now: datetime) -> St
 def approve_period(session: Session, actor: Actor, period_text: str | None, now: datetime) -> int:
     """Approve every draft of the period; returns how many."""
     require(actor, HEADS, "approve statements")
-    drafts = [s for s in repo.statements(session, [periods.parse(period_text).key]) if s.status == DRAFT]
+    drafts = [s for s in motivation_repo.statements(session, [periods.parse(period_text).key]) if s.status == DRAFT]
     for statement in drafts:
         statement.status, statement.approved_by, statement.approved_at = APPROVED, actor.login, now
     return len(drafts)
@@ -308,7 +315,7 @@ def approve_period(session: Session, actor: Actor, period_text: str | None, now:
 def lock_period(session: Session, actor: Actor, period_text: str | None, now: datetime) -> int:
     """Lock every approved statement of the period (drafts stay drafts); returns how many."""
     require(actor, HEADS, "lock statements")
-    approved = [s for s in repo.statements(session, [periods.parse(period_text).key]) if s.status == APPROVED]
+    approved = [s for s in motivation_repo.statements(session, [periods.parse(period_text).key]) if s.status == APPROVED]
     for statement in approved:
         statement.status, statement.locked_at = LOCKED, now
     return len(approved)
@@ -339,8 +346,8 @@ def listing(session: Session, actor: Actor, period_text: str | None) -> dict[str
     people = plans.managers(session)
     if not actor.reads_all:
         people = [u for u in people if u.login == actor.login]
-    stored = {s.login: s for s in repo.statements(session, [period.key], [u.login for u in people])}
-    open_comments = repo.open_comment_counts(session, [s.id for s in stored.values()])
+    stored = {s.login: s for s in motivation_repo.statements(session, [period.key], [u.login for u in people])}
+    open_comments = motivation_repo.open_comment_counts(session, [s.id for s in stored.values()])
     rows = [{"login": u.login, "name": u.name, "statement": stored.get(u.login),
              "open_comments": open_comments.get(stored[u.login].id, 0) if u.login in stored else 0}
             for u in people]
@@ -356,7 +363,7 @@ def statements_for_export(session: Session, actor: Actor, period_text: str | Non
     """All statements of a period (payroll export): heads and analysts."""
     if not actor.reads_all:
         raise Forbidden(f"{actor.login} may not export everyone's statements")
-    return list(repo.statements(session, [periods.parse(period_text).key]))
+    return list(motivation_repo.statements(session, [periods.parse(period_text).key]))
 
 
 def live(session: Session, book: SchemeBook, actor: Actor, login: str, period_text: str | None) -> Figures:
@@ -364,7 +371,7 @@ def live(session: Session, book: SchemeBook, actor: Actor, login: str, period_te
     and analysts anyone's)."""
     if login != actor.login and not actor.reads_all:
         raise Forbidden(f"{actor.login} may not see what {login} earns")
-    user = repo.user_by_login(session, login)
+    user = accounts_repo.user_by_login(session, login)
     if user is None:
         raise NotFound(f"no user {login}")
     period = periods.parse(period_text)
@@ -404,7 +411,7 @@ def resolve(session: Session, actor: Actor, comment_id: int) -> StatementComment
 
 
 def comments(session: Session, statement: Statement) -> list[StatementComment]:
-    return list(repo.statement_comments(session, statement.id))
+    return list(motivation_repo.statement_comments(session, statement.id))
 
 
 # ---------------------------------------------------------------- views

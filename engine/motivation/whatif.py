@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.shared import periods
 from engine.motivation import plans
-from engine.shared.access import HEADS, Actor, require
 from engine.motivation.statements import Figures, SchemeBook, evaluate
-from storage import repositories as repo
+from engine.shared import periods
+from engine.shared.access import HEADS, Actor, require
+from storage.repositories import motivation as motivation_repo
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def compare(session: Session, book: SchemeBook, actor: Actor, period_text: str |
     scenario_name = plans.scenario_name(scenario)
     people = plans.managers(session)
     alternative = book.version(session, scheme_id) if scheme_id else None
-    stored = {s.login: s for s in repo.statements(session, [period.key], [u.login for u in people])}
+    stored = {s.login: s for s in motivation_repo.statements(session, [period.key], [u.login for u in people])}
     missing = [u for u in people if u.login not in stored]
     live = evaluate(session, book, period, missing) if missing else {}
     whatif = evaluate(session, book, period, people, scenario_name, terms=alternative)

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from storage import repositories as repo
 from storage.models import Notification, User
+from storage.repositories import notify as notify_repo
 
 MAX_ATTEMPTS = 5
 BATCH = 50
@@ -177,8 +177,8 @@ def compose(note: Notification, locale: str, timezone: str | None, base_url: str
 
 def claim(session: Session, base_url: str, now: datetime, limit: int = BATCH) -> list[Outgoing]:
     """Take up to ``limit`` pending e-mails (marked ``sending``) and compose them."""
-    pending: Sequence[tuple[Notification, User]] = repo.pending_emails(session, limit)
-    held = repo.claim_emails(session, [n.id for n, _ in pending], now)
+    pending: Sequence[tuple[Notification, User]] = notify_repo.pending_emails(session, limit)
+    held = notify_repo.claim_emails(session, [n.id for n, _ in pending], now)
     out: list[Outgoing] = []
     for note, user in pending:
         if note.id not in held:

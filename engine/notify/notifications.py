@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound
-from storage import repositories as repo
 from storage.models import Activity, Notification, OpenTask
-
+from storage.repositories import notify as notify_repo
+from storage.repositories import regulation as regulation_repo
 
 #: the kinds a user can receive
 KINDS = ("assigned", "group", "due_soon", "overdue", "escalation", "reminder", "forgotten_client",
@@ -67,12 +67,12 @@ def notify(session: Session, notes: list[Note], now: datetime, email: bool | Non
     unique = list({(n.login, n.key): n for n in notes}.values())
     if email is None:
         email = bool(session.info.get(EMAIL_ENABLED))
-    mailed = set(repo.logins_with_email(session, sorted({n.login for n in unique}))) if email else set()
+    mailed = set(notify_repo.logins_with_email(session, sorted({n.login for n in unique}))) if email else set()
     rows = [{"login": n.login, "kind": n.kind, "key": n.key[:200], "title": n.title[:300],
              "data": n.data, "link": n.link, "created_at": now,
              "email_status": "pending" if n.login in mailed else None, "email_attempts": 0}
             for n in unique]
-    repo.insert_notifications(session, rows)
+    notify_repo.insert_notifications(session, rows)
 
 
 # ---------------------------------------------------------------- new tasks
@@ -93,7 +93,7 @@ def tasks_created(session: Session, client_name: str, tasks: Sequence[NewTask], 
         return
     group_keys = sorted({g for t in tasks if t.row.assignee is None for g in _groups(t.row)})
     members: dict[str, set[str]] = {}
-    for key, login in (repo.active_candidates(session, group_keys) if group_keys else ()):
+    for key, login in (notify_repo.active_candidates(session, group_keys) if group_keys else ()):
         members.setdefault(key, set()).add(login)
     notes: list[Note] = []
     for new in tasks:
@@ -140,7 +140,7 @@ def sweep(session: Session, now: datetime) -> int:
     notes: list[Note] = []
     soon: list[str] = []
     late: list[str] = []
-    for task in repo.open_tasks_to_remind(session, now, horizon):
+    for task in notify_repo.open_tasks_to_remind(session, now, horizon):
         assert task.due_at is not None and task.assignee is not None
         overdue = task.due_at < now
         (late if overdue else soon).append(task.id)
@@ -152,7 +152,7 @@ def sweep(session: Session, now: datetime) -> int:
         notes.append(Note(task.assignee, kind, f"{kind}:task:{task.id}", title, f"/tasks/{task.id}", data))
     soon_contacts: list[int] = []
     late_contacts: list[int] = []
-    for activity in repo.activities_to_remind(session, now, horizon):
+    for activity in notify_repo.activities_to_remind(session, now, horizon):
         passed = activity.planned_at < now
         (late_contacts if passed else soon_contacts).append(activity.id)
         kind = "contact_due" if passed else "due_soon"
@@ -164,39 +164,39 @@ def sweep(session: Session, now: datetime) -> int:
         notes.append(Note(activity.assignee, kind, f"{kind}:activity:{activity.id}", title,
                           f"/clients/{activity.client_id}", data))
     notify(session, notes, now)
-    repo.set_reminded(session, OpenTask, soon, 1)
-    repo.set_reminded(session, OpenTask, late, 2)
-    repo.set_reminded(session, Activity, soon_contacts, 1)
-    repo.set_reminded(session, Activity, late_contacts, 2)
+    notify_repo.set_reminded(session, OpenTask, soon, 1)
+    notify_repo.set_reminded(session, OpenTask, late, 2)
+    notify_repo.set_reminded(session, Activity, soon_contacts, 1)
+    notify_repo.set_reminded(session, Activity, late_contacts, 2)
     return len(notes)
 
 
 # ---------------------------------------------------------------- reading
 
 def listing(session: Session, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[Notification]:
-    return list(repo.notifications_of(session, actor.login, unread_only, max(1, min(limit, 500))))
+    return list(notify_repo.notifications_of(session, actor.login, unread_only, max(1, min(limit, 500))))
 
 
 def unread_count(session: Session, actor: Actor) -> int:
-    return repo.unread_notification_count(session, actor.login)
+    return notify_repo.unread_notification_count(session, actor.login)
 
 
 def mark_read(session: Session, actor: Actor, ids: Sequence[int] | None, now: datetime) -> int:
     """Mark the actor's notifications read (all when ``ids`` is None); others' are untouched."""
-    return repo.mark_notifications_read(session, actor.login, ids, now)
+    return notify_repo.mark_notifications_read(session, actor.login, ids, now)
 
 
 def open_one(session: Session, actor: Actor, notification_id: int, now: datetime) -> str:
     """Mark one notification read; returns where it leads: its task while the task is open,
     else the task's cycle, else its link."""
-    note = repo.notification_of(session, actor.login, notification_id)
+    note = notify_repo.notification_of(session, actor.login, notification_id)
     if note is None:
         raise NotFound(f"no notification {notification_id}")
     if note.read_at is None:
         note.read_at = now
     data = note.data or {}
     task_id, cycle_id = data.get("task_id"), data.get("cycle_id")
-    if task_id and repo.open_task(session, str(task_id)) is None and isinstance(cycle_id, int):
+    if task_id and regulation_repo.open_task(session, str(task_id)) is None and isinstance(cycle_id, int):
         return f"/cycles/{cycle_id}"
     return note.link or "/notifications"
 

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from engine.shared import days
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
-from storage import repositories as repo
 from storage.models import Absence, User
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import organization as organization_repo
 
 KINDS = ("vacation", "sick", "other")
 #: how far back the list shows absences that already ended
@@ -47,7 +48,7 @@ def add_absence(session: Session, actor: Actor, login: str | None, kind: str, st
     else:
         require(actor, SELLERS, "enter absences")
     errors: dict[str, str] = {}
-    user = repo.user_by_login(session, login)
+    user = accounts_repo.user_by_login(session, login)
     if user is None:
         errors["login"] = f"no user {login!r}"
     kind = (kind or "").strip()
@@ -87,7 +88,7 @@ def delete_absence(session: Session, actor: Actor, absence_id: int) -> None:
 def list_absences(session: Session, actor: Actor, today: date) -> list[Absence]:
     """Current and coming absences, and those that ended in the last RECENT days."""
     user_id = None if actor.reads_all else actor.id
-    return list(repo.absences(session, user_id=user_id, ending_from=today - RECENT))
+    return list(organization_repo.absences(session, user_id=user_id, ending_from=today - RECENT))
 
 
 def absence_dict(absence: Absence) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def absence_dict(absence: Absence) -> dict[str, Any]:
 def absent_on(session: Session, day: date, user_ids: Sequence[int] | None = None) -> dict[int, Absence]:
     """Who is away on ``day`` (by user id): the absence covering it that ends last."""
     found: dict[int, Absence] = {}
-    for absence in repo.absences_overlapping(session, day, day, user_ids):
+    for absence in organization_repo.absences_overlapping(session, day, day, user_ids):
         held = found.get(absence.user_id)
         if held is None or absence.ends_on > held.ends_on:
             found[absence.user_id] = absence
@@ -122,7 +123,7 @@ def away_at(session: Session, users: Sequence[User], moment: datetime) -> dict[i
         return {}
     local = {u.id: local_day(u, moment) for u in users}
     first, last = min(local.values()), max(local.values())
-    rows = repo.absences_overlapping(session, first, last + LONGEST, [u.id for u in users])
+    rows = organization_repo.absences_overlapping(session, first, last + LONGEST, [u.id for u in users])
     found: dict[int, Away] = {}
     for user in users:
         day = local[user.id]

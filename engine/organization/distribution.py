@@ -40,14 +40,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.notify.notifications import Note, notify
 from engine.organization import absences
 from engine.organization import segments as segment_rules
+from engine.organization.teams import STRATEGY_TEXT
 from engine.shared.access import HEADS, READ_ALL, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
-from engine.notify.notifications import Note, notify
-from engine.organization.teams import STRATEGY_TEXT
-from storage import repositories as repo
 from storage.models import Client, Team, TeamMember, User, utcnow
+from storage.repositories import clients as clients_repo
+from storage.repositories import organization as organization_repo
 
 #: decision.data["rule"]: what decided
 ASSIGNED, NO_SEGMENT, NO_TEAM, MANUAL, NO_MEMBERS, NOBODY, OWNED = (
@@ -76,15 +77,15 @@ def distribute_new(session: Session, now: datetime, actor_login: str | None,
         return []
     if any(c.id is None for c in todo):
         session.flush()  # the decisions name the clients by id
-    ordered = list(repo.segments_in_order(session))
+    ordered = list(organization_repo.segments_in_order(session))
     by_rules = segment_rules.classify(session, todo, ordered)
     segments = {s.id: s for s in ordered}
-    teams = repo.teams_for_update(session, sorted({
+    teams = organization_repo.teams_for_update(session, sorted({
         s.team_id for c in todo if (s := segments.get(c.segment_id or 0)) is not None and s.team_id}))
     members = [m for t in teams.values() for m in t.members]
     users = {m.user_id: m.user for m in members}
     away = absences.away_at(session, list(users.values()), now)
-    loads = repo.active_client_counts(session, list(users))
+    loads = organization_repo.active_client_counts(session, list(users))
     decisions: list[Decision] = []
     for client in todo:
         segment = segments.get(client.segment_id or 0)
@@ -116,7 +117,7 @@ def distribute_new(session: Session, now: datetime, actor_login: str | None,
         data["text"] = reason_text(data, now.date())
         decisions.append(Decision(client.id, owner.login if owner else None, data["text"], data))
     session.flush()
-    repo.add_client_events(session, [{"client_id": d.client_id, "at": now, "type": "distributed",
+    clients_repo.add_client_events(session, [{"client_id": d.client_id, "at": now, "type": "distributed",
                                       "actor": actor_login, "data": d.data} for d in decisions])
     _tell_owners(session, decisions, actor_login, now)
     return decisions
@@ -129,12 +130,12 @@ def distribute(session: Session, actor: Actor, client_ids: Sequence[int] | None 
     require(actor, HEADS, "distribute clients")
     now = now or utcnow()
     if client_ids is None:
-        return distribute_new(session, now, actor.login, list(repo.unowned_clients(session)))
+        return distribute_new(session, now, actor.login, list(organization_repo.unowned_clients(session)))
     if not isinstance(client_ids, (list, tuple)) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in client_ids):
         raise InputInvalid("client_ids must be a list of client ids",
                            {"fields": {"client_ids": "must be a list of integers"}})
-    found = {c.id: c for c in repo.clients_by_ids(session, list(dict.fromkeys(client_ids)))}
+    found = {c.id: c for c in organization_repo.clients_by_ids(session, list(dict.fromkeys(client_ids)))}
     missing = [i for i in client_ids if i not in found]
     if missing:
         raise NotFound(f"no clients {', '.join(map(str, missing))}", {"client_ids": missing})
@@ -150,7 +151,7 @@ def recent(session: Session, actor: Actor, limit: int = 50) -> list[dict[str, An
     require(actor, READ_ALL, "see distribution decisions")
     return [{"client_id": e.client_id, "client": name, "at": e.at.isoformat(), "actor": e.actor,
              "owner": e.data.get("chosen"), "reason": e.data.get("text"), "data": e.data}
-            for e, name in repo.recent_client_events(session, "distributed", limit)]
+            for e, name in clients_repo.recent_client_events(session, "distributed", limit)]
 
 
 # ---------------------------------------------------------------- choosing inside a team

@@ -21,12 +21,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.notify.notifications import Note, notify
 from engine.regulation import runtime
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
-from engine.notify.notifications import Note, notify
-from storage import repositories as repo
 from storage.models import Client, Cycle, Handover, User
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import clients as clients_repo
+from storage.repositories import organization as organization_repo
+from storage.repositories import regulation as regulation_repo
 
 DONE, TEMPORARY, RETURNED = "done", "temporary", "returned"
 #: specs for return_due when the caller passes no cache of its own
@@ -74,7 +77,7 @@ def _person(session: Session, login: str | None, field: str, errors: dict[str, s
     if not login:
         errors[field] = "is required"
         return None
-    user = repo.user_by_login(session, login)
+    user = accounts_repo.user_by_login(session, login)
     if user is None:
         errors[field] = f"no user {login!r}"
     return user
@@ -83,7 +86,7 @@ def _person(session: Session, login: str | None, field: str, errors: dict[str, s
 def _clients_to_move(session: Session, old: User, client_ids: Sequence[int] | None,
                      errors: dict[str, str]) -> list[Client]:
     if client_ids is None:
-        clients = list(repo.clients_of_owner(session, old.id))
+        clients = list(organization_repo.clients_of_owner(session, old.id))
         if not clients:
             errors["clients"] = f"{old.login} has no clients"
         return clients
@@ -94,7 +97,7 @@ def _clients_to_move(session: Session, old: User, client_ids: Sequence[int] | No
     if not client_ids:
         errors["clients"] = "choose at least one client"
         return []
-    found = {c.id: c for c in repo.clients_by_ids(session, list(dict.fromkeys(client_ids)))}
+    found = {c.id: c for c in organization_repo.clients_by_ids(session, list(dict.fromkeys(client_ids)))}
     foreign = [i for i in dict.fromkeys(client_ids)
                if i not in found or found[i].owner_id != old.id or found[i].merged_into_id is not None]
     if foreign:
@@ -110,12 +113,12 @@ def _move(session: Session, specs: runtime.SpecCache, clients: list[Client], old
     until = handover.returns_at.isoformat() if handover.returns_at and not returning else None
     common = {"from": old.login, "to": new.login, "reason": handover.reason, "until": until,
               "handover_id": handover.id, "returned": returning}
-    cycles = repo.live_cycles_of_clients_for_update(session, ids)  # locks first, then the tasks
+    cycles = organization_repo.live_cycles_of_clients_for_update(session, ids)  # locks first, then the tasks
     moved: dict[int, list[str]] = {}
-    for task in repo.open_tasks_of_clients(session, ids, old.login):
+    for task in organization_repo.open_tasks_of_clients(session, ids, old.login):
         task.assignee = new.login
         moved.setdefault(task.cycle_id, []).append(task.name)
-    for activity in repo.planned_activities_of_clients(session, ids, old.login):
+    for activity in organization_repo.planned_activities_of_clients(session, ids, old.login):
         activity.assignee = new.login
     for client in clients:
         client.owner_id, client.owner, client.updated_at = new.id, new, now
@@ -126,8 +129,8 @@ def _move(session: Session, specs: runtime.SpecCache, clients: list[Client], old
                         "actor": actor_login, "task_id": None, "element_id": None, "task_name": None,
                         "data": dict(common, tasks=moved.get(cycle.id, []))})
     session.flush()
-    repo.add_history_events(session, history)
-    repo.add_client_events(session, [{"client_id": c.id, "at": now, "type": "owner", "actor": actor_login,
+    regulation_repo.add_history_events(session, history)
+    clients_repo.add_client_events(session, [{"client_id": c.id, "at": now, "type": "owner", "actor": actor_login,
                                       "data": dict(common, client=c.name)} for c in clients])
     first = clients[0]
     count = len(clients)
@@ -149,7 +152,7 @@ def _rewrite_owner(session: Session, specs: runtime.SpecCache, cycle: Cycle, old
     if variables.get("owner") == old:
         variables["owner"] = new
         cycle.variables = variables
-    spec_set = specs.get(cycle.version_id, lambda: repo.version_spec(session, cycle.version_id))
+    spec_set = specs.get(cycle.version_id, lambda: regulation_repo.version_spec(session, cycle.version_id))
     workflow = runtime.restore_workflow(spec_set, cycle.state)
     changed = False
     for process in (workflow, *workflow.subprocesses.values()):
@@ -165,7 +168,7 @@ def _rewrite_owner(session: Session, specs: runtime.SpecCache, cycle: Cycle, old
 
 def return_due(session: Session, now: datetime, specs: runtime.SpecCache | None = None) -> int:
     """Return the temporary hand-overs whose time has come; returns how many."""
-    due = repo.handovers_due(session, now)
+    due = organization_repo.handovers_due(session, now)
     for handover in due:
         _give_back(session, specs or _SPECS, handover, None, now)
     return len(due)
@@ -175,7 +178,7 @@ def return_now(session: Session, specs: runtime.SpecCache, actor: Actor, handove
                now: datetime) -> Handover:
     """The head ends a temporary hand-over early (the manager came back)."""
     require(actor, HEADS, "return hand-overs")
-    handover = repo.handover_for_update(session, handover_id)
+    handover = organization_repo.handover_for_update(session, handover_id)
     if handover is None:
         raise NotFound(f"no hand-over {handover_id}")
     if handover.status != TEMPORARY:
@@ -192,7 +195,7 @@ def _give_back(session: Session, specs: runtime.SpecCache, handover: Handover, a
     if not original.active:
         handover.status = DONE  # nobody to return to: the substitute keeps them
         return
-    still = [c for c in repo.clients_by_ids(session, list(handover.client_ids or []))
+    still = [c for c in organization_repo.clients_by_ids(session, list(handover.client_ids or []))
              if c.owner_id == substitute.id and c.merged_into_id is None]
     _move(session, specs, still, substitute, original, handover, actor_login, now, returning=True)
     handover.status = RETURNED
@@ -203,9 +206,9 @@ def _give_back(session: Session, specs: runtime.SpecCache, handover: Handover, a
 def list_handovers(session: Session, actor: Actor) -> list[dict[str, Any]]:
     if not actor.reads_all:
         raise Forbidden(f"{actor.login} may not see hand-overs")
-    rows = repo.handovers(session)
-    users = {u.id: u for u in repo.users(session)}
-    names = {c.id: c.name for c in repo.clients_by_ids(session, sorted({i for h in rows for i in h.client_ids[:5]}))}
+    rows = organization_repo.handovers(session)
+    users = {u.id: u for u in accounts_repo.users(session)}
+    names = {c.id: c.name for c in organization_repo.clients_by_ids(session, sorted({i for h in rows for i in h.client_ids[:5]}))}
     return [handover_dict(h, users, names) for h in rows]
 
 
@@ -226,7 +229,7 @@ def portfolio(session: Session, actor: Actor, login: str) -> list[Client]:
     """A manager's clients (for choosing which to hand over)."""
     if not actor.reads_all:
         raise Forbidden(f"{actor.login} may not see other managers' clients")
-    user = repo.user_by_login(session, (login or "").strip().lower())
+    user = accounts_repo.user_by_login(session, (login or "").strip().lower())
     if user is None:
         raise NotFound(f"no user {login!r}")
-    return list(repo.clients_of_owner(session, user.id))
+    return list(organization_repo.clients_of_owner(session, user.id))

@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.organization.teams import checked_name
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
-from engine.organization.teams import checked_name
-from storage import repositories as repo
 from storage.models import Client, Segment, Team
+from storage.repositories import clients as clients_repo
+from storage.repositories import organization as organization_repo
 
 #: client fields a rule may test
 FIELDS = ("industry", "region", "size", "source", "kind", "tax_id", "name", "status")
@@ -121,7 +122,7 @@ def classify(session: Session, clients: Iterable[Client],
              segments: Sequence[Segment] | None = None) -> dict[int, Segment]:
     """Give each client without a segment the first segment whose rules match; returns the
     segments given, by client id."""
-    ordered = list(segments) if segments is not None else list(repo.segments_in_order(session))
+    ordered = list(segments) if segments is not None else list(organization_repo.segments_in_order(session))
     given: dict[int, Segment] = {}
     for client in clients:
         if client.segment_id is not None:
@@ -137,7 +138,7 @@ def classify(session: Session, clients: Iterable[Client],
 # ---------------------------------------------------------------- the head's commands
 
 def list_segments(session: Session) -> list[Segment]:
-    return list(repo.segments_in_order(session))
+    return list(organization_repo.segments_in_order(session))
 
 
 def segment_dict(segment: Segment) -> dict[str, Any]:
@@ -156,7 +157,7 @@ def save_segment(session: Session, actor: Actor, segment_id: int | None, name: s
         if segment is None:
             raise NotFound(f"no segment {segment_id}")
     errors: dict[str, str] = {}
-    name = checked_name(session, errors, name, repo.segment_by_name, segment, "segment")
+    name = checked_name(session, errors, name, clients_repo.segment_by_name, segment, "segment")
     if team_id is not None and session.get(Team, team_id) is None:
         errors["team"] = f"no team {team_id}"
     try:
@@ -168,7 +169,7 @@ def save_segment(session: Session, actor: Actor, segment_id: int | None, name: s
         raise InputInvalid("the segment cannot be saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
                            {"fields": errors})
     if segment is None:
-        ordered = repo.segments_in_order(session)
+        ordered = organization_repo.segments_in_order(session)
         segment = Segment(name=name, position=(max((s.position for s in ordered), default=-1) + 1))
         session.add(segment)
     segment.name, segment.rules, segment.team_id = name, parsed, team_id
@@ -180,7 +181,7 @@ def save_segment(session: Session, actor: Actor, segment_id: int | None, name: s
 def move_segment(session: Session, actor: Actor, segment_id: int, offset: int) -> None:
     """Move a segment up (offset -1) or down (+1) in the order its rules apply."""
     require(actor, HEADS, "order segments")
-    ordered = list(repo.segments_in_order(session))
+    ordered = list(organization_repo.segments_in_order(session))
     index = next((i for i, s in enumerate(ordered) if s.id == segment_id), None)
     if index is None:
         raise NotFound(f"no segment {segment_id}")
@@ -195,7 +196,7 @@ def delete_segment(session: Session, actor: Actor, segment_id: int) -> None:
     segment = session.get(Segment, segment_id)
     if segment is None:
         raise NotFound(f"no segment {segment_id}")
-    count = repo.clients_in_segment(session, segment_id)
+    count = organization_repo.clients_in_segment(session, segment_id)
     if count:
         raise InputInvalid(f"segment {segment.name!r} has {count} clients; move them to another "
                            "segment first", {"clients": count})

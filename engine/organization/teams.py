@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
-from storage import repositories as repo
 from storage.models import Team, TeamMember
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import motivation as motivation_repo
+from storage.repositories import organization as organization_repo
 
 #: round_robin: in member order, skipping who is away; weighted: smooth weighted round robin
 #: by share; least_loaded: the member with the fewest active clients; manual: nobody, the head
@@ -23,7 +25,7 @@ MAX_MEMBERS = 50
 
 
 def list_teams(session: Session) -> list[Team]:
-    return list(repo.teams(session))
+    return list(organization_repo.teams(session))
 
 
 def team_dict(team: Team) -> dict[str, Any]:
@@ -73,7 +75,7 @@ def save_team(session: Session, actor: Actor, team_id: int | None, name: str, st
         if team is None:
             raise NotFound(f"no team {team_id}")
     errors: dict[str, str] = {}
-    name = checked_name(session, errors, name, repo.team_by_name, team, "team")
+    name = checked_name(session, errors, name, organization_repo.team_by_name, team, "team")
     strategy = (strategy or "").strip()
     if strategy not in STRATEGIES:
         errors["strategy"] = f"must be one of {', '.join(STRATEGIES)}"
@@ -82,7 +84,7 @@ def save_team(session: Session, actor: Actor, team_id: int | None, name: str, st
     if len(members) > MAX_MEMBERS:
         errors["members"] = f"at most {MAX_MEMBERS} members"
     logins = [str((m or {}).get("login") or "").strip().lower() for m in members if isinstance(m, dict)]
-    users = repo.users_by_logins(session, [x for x in logins if x])
+    users = accounts_repo.users_by_logins(session, [x for x in logins if x])
     wanted: list[tuple[int, int, int | None]] = []  # user id, share, cap
     seen: set[str] = set()
     for number, member in enumerate(members[:MAX_MEMBERS], start=1):
@@ -140,11 +142,11 @@ def delete_team(session: Session, actor: Actor, team_id: int) -> None:
     team = session.get(Team, team_id)
     if team is None:
         raise NotFound(f"no team {team_id}")
-    schemes = repo.scheme_names_of_team(session, team_id)
+    schemes = motivation_repo.scheme_names_of_team(session, team_id)
     if schemes:  # deleting it would make those versions everyone's (their team_id set to NULL)
         raise InputInvalid(f"team {team.name!r} has motivation schemes ({', '.join(schemes)}); "
                            "their versions refer to it, so it stays", {"schemes": schemes})
-    for segment in repo.segments_in_order(session):
+    for segment in organization_repo.segments_in_order(session):
         if segment.team_id == team_id:
             segment.team_id = None
     session.delete(team)

@@ -21,13 +21,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.regulation import cycles
-from engine.shared import days
-from engine.shared import periods
+from engine.shared import days, periods
 from engine.shared.access import HEADS, Actor, may_act_on_task, require
 from engine.shared.days import ONE_DAY, Week
 from engine.shared.errors import Forbidden, InputInvalid
-from storage import repositories as repo
 from storage.models import Activity, Client, OpenTask
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import planning as planning_repo
+from storage.repositories import regulation as regulation_repo
 
 SECTIONS = ("overdue", "today", "week", "later", "unplanned")
 PERIODS = ("week", "month", "custom")
@@ -96,9 +97,9 @@ def agenda(session: Session, ctx: cycles.Context, actor: Actor,
     """The actor's open tasks and planned contacts by section: overdue first, then today, this
     week, later, unplanned; soonest first in each."""
     now, tz = ctx.now(), days.zone(actor.timezone)
-    entries = [task_entry(t) for t in repo.assigned_open_tasks(session, [actor.login])]
+    entries = [task_entry(t) for t in regulation_repo.assigned_open_tasks(session, [actor.login])]
     if with_activities:
-        entries += [activity_entry(a, tz) for a in repo.planned_activities_of(session, [actor.login])]
+        entries += [activity_entry(a, tz) for a in planning_repo.planned_activities_of(session, [actor.login])]
     plan: dict[str, list[PlanEntry]] = {name: [] for name in SECTIONS}
     for entry in entries:
         plan[section(entry, now, tz)].append(entry)
@@ -120,13 +121,13 @@ def plans_overview(session: Session, ctx: cycles.Context, actor: Actor) -> dict[
     require(actor, HEADS, "see every manager's plan")
     now, tz = ctx.now(), days.zone(actor.timezone)
     week = Week.of(now, tz)
-    managers = [u for u in repo.users(session) if "manager" in u.role_set and u.active]
+    managers = [u for u in accounts_repo.users(session) if "manager" in u.role_set and u.active]
     rows = {m.login: {"login": m.login, "name": m.name, "groups": sorted(m.group_names),
                       "days": Counter(), "overdue": 0, "open": 0, "unplanned": 0} for m in managers}
-    entries = [(t.assignee, task_entry(t)) for t in repo.assigned_open_tasks(session, list(rows))]
+    entries = [(t.assignee, task_entry(t)) for t in regulation_repo.assigned_open_tasks(session, list(rows))]
     zones = {m.login: days.zone(m.timezone) for m in managers}
     entries += [(a.assignee, activity_entry(a, zones[a.assignee]))
-                for a in repo.planned_activities_of(session, list(rows))]
+                for a in planning_repo.planned_activities_of(session, list(rows))]
     for login, entry in entries:
         row = rows[login]  # type: ignore[index]
         row["open"] += 1
@@ -222,9 +223,9 @@ def fulfilment(session: Session, actor: Actor, start: date, end: date,
     ``only_self``). Four queries, however many managers. With ``now``, open work past its
     deadline counts as overdue."""
     if actor.reads_all and not only_self:
-        people = [u for u in repo.users(session) if "manager" in u.role_set and u.active]
+        people = [u for u in accounts_repo.users(session) if "manager" in u.role_set and u.active]
     else:
-        people = [u for u in [repo.user_by_login(session, actor.login)] if u is not None]
+        people = [u for u in [accounts_repo.user_by_login(session, actor.login)] if u is not None]
     if not people:
         return []
     zones = {u.login: days.zone(u.timezone) for u in people}
@@ -241,16 +242,16 @@ def fulfilment(session: Session, actor: Actor, start: date, end: date,
         row.due += 1
         return row
 
-    for done in repo.work_done_due_between(session, logins, low, high):
+    for done in planning_repo.work_done_due_between(session, logins, low, high):
         if (row := count(done.login, done.due_at)) is not None:
             if done.done_at <= done.due_at:  # type: ignore[operator]
                 row.on_time += 1
             else:
                 row.late += 1
     # a planned time is at most a day before its deadline (the end of its day)
-    open_work = [task_entry(t) for t in repo.open_tasks_due_between(session, logins, low - ONE_DAY, high)]
+    open_work = [task_entry(t) for t in planning_repo.open_tasks_due_between(session, logins, low - ONE_DAY, high)]
     open_work += [activity_entry(a, zones[a.assignee])
-                  for a in repo.planned_activities_of(session, logins, low - ONE_DAY, high)]
+                  for a in planning_repo.planned_activities_of(session, logins, low - ONE_DAY, high)]
     for entry in open_work:
         login = entry.item.assignee
         due = entry.due if entry.due is not None else (

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from engine.shared import days
 from engine.shared.errors import NotFound
-from storage import repositories as repo
 from storage.models import Activity, OpenTask, User
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import notify as notify_repo
+from storage.repositories import regulation as regulation_repo
 
 #: how long an event lasts when nothing says otherwise
 EVENT_LENGTH = timedelta(minutes=30)
@@ -43,7 +45,7 @@ def token(secret: str, user_id: int, salt: str) -> str:
 def owner(session: Session, secret: str, user_id: int, given: str) -> User:
     """The feed's user when ``given`` is their current token; NotFound otherwise (also for
     unknown or disabled users, so a wrong URL tells nothing)."""
-    user = repo.user_by_id(session, user_id)
+    user = accounts_repo.user_by_id(session, user_id)
     expected = token(secret, user_id, user.calendar_salt if user is not None else "")
     if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")) \
             or user is None or not user.active:
@@ -64,9 +66,9 @@ class Event:
 def events(session: Session, user: User, base_url: str) -> list[Event]:
     labels = _LABELS.get(user.locale, _LABELS["en"])
     zone = _zone_name(user.timezone)
-    out = [_task_event(t, labels, zone, base_url) for t in repo.assigned_open_tasks(session, [user.login])
+    out = [_task_event(t, labels, zone, base_url) for t in regulation_repo.assigned_open_tasks(session, [user.login])
            if t.planned_at or t.due_at]
-    out += [_activity_event(a, labels, zone, base_url) for a in repo.planned_activities(session, user.login)]
+    out += [_activity_event(a, labels, zone, base_url) for a in notify_repo.planned_activities(session, user.login)]
     return sorted(out, key=lambda e: (e.start, e.uid))
 
 

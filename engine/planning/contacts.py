@@ -24,13 +24,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.clients.records import get_client
 from engine.regulation import cycles
 from engine.shared import days
 from engine.shared.access import HEADS, SELLERS, Actor
-from engine.clients.records import get_client
 from engine.shared.errors import Forbidden, InputInvalid, NotFound, TaskNotActionable
-from storage import repositories as repo
 from storage.models import Activity, Client, WorkType
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import planning as planning_repo
+from storage.repositories import regulation as regulation_repo
 
 PLANNED, DONE, CANCELLED = "planned", "done", "cancelled"
 NOTE_MAX = 2000
@@ -66,7 +68,7 @@ def plan(session: Session, actor: Actor, client_id: int, work_type: str | None,
         errors["note"] = f"must be at most {NOTE_MAX} characters"
     who = _assignee(session, actor, client, assignee, errors)
     _raise("the contact cannot be planned", errors)
-    active = repo.active_cycle_of_client(session, client.id)
+    active = planning_repo.active_cycle_of_client(session, client.id)
     activity = Activity(client_id=client.id, cycle_id=active.id if active else None, assignee=who,
                         work_type=kind, note=note, planned_at=planned_at.astimezone(timezone.utc),  # type: ignore[union-attr]
                         status=PLANNED,
@@ -105,10 +107,10 @@ def mark_done(session: Session, actor: Actor, activity_id: int, result: str | No
         errors["result"] = f"must be at most {RESULT_MAX} characters"
     _raise("the contact cannot be marked done", errors)
     activity.status, activity.done_at, activity.result = DONE, now, result
-    cycle = repo.active_cycle_of_client(session, activity.client_id)
+    cycle = planning_repo.active_cycle_of_client(session, activity.client_id)
     activity.cycle_id = cycle.id if cycle else activity.cycle_id
     due = days.end_of_day(activity.planned_at, days.zone(actor.timezone))
-    repo.add_work_done(session, {
+    planning_repo.add_work_done(session, {
         "login": activity.assignee, "client_id": activity.client_id, "cycle_id": activity.cycle_id,
         "task_id": None, "activity_id": activity.id, "name": _name(session, activity)[:300],
         "work_type": activity.work_type, "due_at": due, "done_at": now, "result": result})
@@ -128,8 +130,8 @@ def of_client(session: Session, actor: Actor, client_id: int) -> dict[str, Any]:
     return {
         "may_plan": may_plan_for(actor, client),
         "planned": [{"activity": a, "may_change": may_change(actor, a), "may_done": may_mark_done(actor, a)}
-                    for a in repo.activities_of_client(session, client.id)],
-        "log": list(repo.work_done_of_client(session, client.id)),
+                    for a in planning_repo.activities_of_client(session, client.id)],
+        "log": list(planning_repo.work_done_of_client(session, client.id)),
     }
 
 
@@ -146,7 +148,7 @@ def activity_dict(activity: Activity) -> dict[str, Any]:
 # ---------------------------------------------------------------- rules
 
 def _open_for(session: Session, actor: Actor, activity_id: int, allowed: Any, action: str) -> Activity:
-    activity = repo.activity_for_update(session, activity_id)
+    activity = planning_repo.activity_for_update(session, activity_id)
     if activity is None:
         raise NotFound(f"no planned contact {activity_id}")
     if not allowed(actor, activity):
@@ -165,7 +167,7 @@ def _work_type(session: Session, name: str | None, errors: dict[str, str]) -> st
     if not name:
         errors["work_type"] = "is required"
     elif session.get(WorkType, name) is None:
-        known = ", ".join(w.name for w in repo.work_types(session)) or "none defined"
+        known = ", ".join(w.name for w in regulation_repo.work_types(session)) or "none defined"
         errors["work_type"] = f"unknown work type {name!r} (known: {known})"
     return name
 
@@ -186,7 +188,7 @@ def _assignee(session: Session, actor: Actor, client: Client, login: str | None,
         return client.owner.login if client.owner else actor.login
     if login != actor.login and not actor.has_any(HEADS):
         raise Forbidden("only the head of sales plans contacts for someone else")
-    user = repo.user_by_login(session, login)
+    user = accounts_repo.user_by_login(session, login)
     if user is None or not user.active:
         errors["assignee"] = f"no active user {login!r}"
     elif not user.role_set & SELLERS:  # an analyst changes nothing: no contact of his to do or cancel

@@ -8,7 +8,7 @@ from engine.accounts import users as accounts
 from engine.planning import calendar_feed
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound
-from storage import repositories as repo
+from storage.repositories import accounts as accounts_repo
 
 #: how long a verified API token's user (roles, groups) is reused before it is read again
 TOKEN_CACHE_SECONDS = 5.0
@@ -48,7 +48,7 @@ class AccountsService(Service):
 
     def users(self) -> list[Actor]:
         with self.query() as s:
-            return [accounts.to_actor(u) for u in repo.users(s)]
+            return [accounts.to_actor(u) for u in accounts_repo.users(s)]
 
     def set_locale(self, actor: Actor, locale: str) -> None:
         with self.command() as s:
@@ -56,7 +56,7 @@ class AccountsService(Service):
 
     def profile(self, actor: Actor) -> dict[str, Any]:
         with self.query() as s:
-            user = repo.user_by_id(s, actor.id)
+            user = accounts_repo.user_by_id(s, actor.id)
             if user is None:
                 raise NotFound("no such user")
             return {"login": user.login, "name": user.name, "email": user.email or "",

@@ -10,8 +10,9 @@ from engine.clients import merge as client_merge
 from engine.clients import records as clients
 from engine.platform.base import Service
 from engine.shared.access import Actor
-from storage import repositories as repo
 from storage.models import Client, Cycle
+from storage.repositories import clients as clients_repo
+from storage.repositories import regulation as regulation_repo
 
 
 class ClientsService(Service):
@@ -33,7 +34,7 @@ class ClientsService(Service):
     def client(self, actor: Actor, client_id: int) -> tuple[Client, list[Cycle]]:
         with self.query() as s:
             client = clients.client_with_contacts(s, actor, client_id)
-            return client, list(repo.cycles_of_client(s, client_id))
+            return client, list(regulation_repo.cycles_of_client(s, client_id))
 
     def clients(self, actor: Actor, search: str | None = None) -> list[Client]:
         with self.query() as s:
@@ -96,7 +97,7 @@ class ClientsService(Service):
 
     def segments(self) -> list[str]:
         with self.query() as s:
-            return [x.name for x in repo.segments(s)]
+            return [x.name for x in clients_repo.segments(s)]
 
     def upload_clients_file(self, actor: Actor, filename: str, stream: Any) -> dict[str, Any]:
         """Keep a file to import; its upload id, headers, guessed mapping and a preview."""

@@ -7,7 +7,7 @@ from engine.control import norms
 from engine.platform.base import Service
 from engine.regulation import cycles
 from engine.shared.access import HEADS, Actor, require
-from storage import repositories as repo
+from storage.repositories import jobs as jobs_repo
 
 
 class ControlService(Service):
@@ -47,4 +47,4 @@ class ControlService(Service):
         require(actor, HEADS, "see incidents")
         with self.query() as s:
             return [{"id": j.id, "cycle_id": j.cycle_id, "element_id": j.element_id, "due_at": j.due_at,
-                     "attempts": j.attempts, "last_error": j.last_error} for j in repo.failed_jobs(s)]
+                     "attempts": j.attempts, "last_error": j.last_error} for j in jobs_repo.failed_jobs(s)]

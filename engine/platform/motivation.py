@@ -19,14 +19,15 @@ from engine.regulation.decisions import dmn
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import Forbidden
-from storage import repositories as repo
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import motivation as motivation_repo
 
 
 class MotivationService(Service):
     def schemes(self, actor: Actor) -> list[dict[str, Any]]:
         """Each scheme the actor may read, as its newest readable version."""
         with self.query() as s:
-            active = repo.active_scheme_versions(s)
+            active = motivation_repo.active_scheme_versions(s)
             return [{**schemes.scheme_dict(s, x), "active_version": active.get(x.name)}
                     for x in schemes.listing(s, actor)]
 
@@ -107,7 +108,7 @@ class MotivationService(Service):
     def statement(self, actor: Actor, statement_id: int) -> dict[str, Any]:
         with self.query() as s:
             found = statements.get(s, actor, statement_id)
-            user = repo.user_by_login(s, found.login)
+            user = accounts_repo.user_by_login(s, found.login)
             return {**statements.statement_dict(found, statements.comments(s, found), user.name if user else None),
                     "may_comment": statements.may_comment(actor, found)}
 
@@ -154,7 +155,7 @@ class MotivationService(Service):
         """(file name, content) of one statement as xlsx or csv."""
         with self.query() as s:
             found = statements.get(s, actor, statement_id)
-            user = repo.user_by_login(s, found.login)
+            user = accounts_repo.user_by_login(s, found.login)
             name = f"statement-{found.login}-{found.period}.{fmt}"
             if fmt == "csv":
                 return name, statement_export.statement_csv(found)
@@ -165,7 +166,7 @@ class MotivationService(Service):
         with self.query() as s:
             found = statements.statements_for_export(s, actor, period)
             key = periods.parse(period).key
-            names = {u.login: u.name for u in repo.users(s)}
+            names = {u.login: u.name for u in accounts_repo.users(s)}
             if fmt == "csv":
                 return f"payroll-{key}.csv", statement_export.period_csv(found, names)
             return f"payroll-{key}.xlsx", statement_export.period_xlsx(found, names, key)

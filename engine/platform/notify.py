@@ -7,7 +7,7 @@ from typing import Any
 from engine.control import norms
 from engine.notify import mail, notifications
 from engine.shared.access import Actor
-from storage import repositories as repo
+from storage.repositories import notify as notify_repo
 
 log = logging.getLogger("reglament.notify")
 
@@ -74,4 +74,4 @@ class NotifyService(Service):
         """E-mails a stopped worker left claimed go back to the outbox: those claimed longer ago
         than any send takes (mail.STUCK_AFTER), so another worker's sends in flight stay its own."""
         with self.command() as s:
-            return repo.requeue_emails(s, self.base.ctx.now() - mail.STUCK_AFTER)
+            return notify_repo.requeue_emails(s, self.base.ctx.now() - mail.STUCK_AFTER)

@@ -7,8 +7,9 @@ from typing import Any
 from engine.organization import absences, distribution, handover, segments, teams
 from engine.platform.base import Service
 from engine.shared.access import READ_ALL, Actor, require
-from storage import repositories as repo
 from storage.models import Client
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import organization as organization_repo
 
 
 class OrganizationService(Service):
@@ -63,7 +64,7 @@ class OrganizationService(Service):
     def unowned_count(self, actor: Actor) -> int:
         require(actor, READ_ALL, "see unowned clients")
         with self.query() as s:
-            return repo.count_unowned_clients(s)
+            return organization_repo.count_unowned_clients(s)
 
     def distribute(self, actor: Actor, client_ids: list[int] | None = None) -> list[dict[str, Any]]:
         """Distribute the given clients, or every unowned one, by the rules (head)."""
@@ -81,7 +82,7 @@ class OrganizationService(Service):
         with self.command() as s:
             moved = handover.hand_over(s, self.base.specs, actor, from_login, to_login, client_ids, returns_at,
                                        reason, self.base.ctx.now())
-            return handover.handover_dict(moved, {u.id: u for u in repo.users(s)})
+            return handover.handover_dict(moved, {u.id: u for u in accounts_repo.users(s)})
 
     def return_handover(self, actor: Actor, handover_id: int) -> None:
         with self.command() as s:

@@ -8,8 +8,8 @@ from engine.regulation import cycles, documentation, forms, work_types
 from engine.regulation import versions as regulations
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound
-from storage import repositories as repo
 from storage.models import Cycle, OpenTask
+from storage.repositories import regulation as regulation_repo
 
 
 class RegulationService(Service):
@@ -65,7 +65,7 @@ class RegulationService(Service):
         with self.query() as s:
             cycle = cycles.get_cycle(s, actor, cycle_id)
             history = cycles.history_dicts(s, cycle)
-            open_tasks = list(repo.open_tasks_of_cycle(s, cycle_id))
+            open_tasks = list(regulation_repo.open_tasks_of_cycle(s, cycle_id))
             return cycles.cycle_dict(cycle), history, open_tasks, cycles.path_taken(cycle, history, open_tasks)
 
     def history(self, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
@@ -85,7 +85,7 @@ class RegulationService(Service):
     def task(self, actor: Actor, task_id: str) -> tuple[OpenTask, list[forms.FormField], dict[str, Any]]:
         """An open task the actor may see, its form and its cycle's variables."""
         with self.query() as s:
-            task = repo.open_task(s, task_id)
+            task = regulation_repo.open_task(s, task_id)
             if task is None:
                 cycles._open_task_or_conflict(s, task_id)
                 raise NotFound(f"no task {task_id}")

@@ -13,24 +13,20 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 from uuid import UUID
 
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
-from engine.shared import days
-from engine.regulation import expressions
-from engine.regulation import forms
-from engine.regulation import jobs
-from engine.notify import notifications
-from engine.regulation import versions as regulations
-from engine.regulation import runtime
-from engine.regulation import work_types
-from engine.shared.access import HEADS, SELLERS, Actor, may_act_on_task, require
 from engine.clients.records import get_client, record_event
+from engine.notify import notifications
+from engine.regulation import expressions, forms, jobs, runtime, work_types
+from engine.regulation import versions as regulations
+from engine.shared import days
+from engine.shared.access import HEADS, SELLERS, Actor, may_act_on_task, require
 from engine.shared.errors import (
     ExpressionError,
     Forbidden,
@@ -38,8 +34,9 @@ from engine.shared.errors import (
     NotFound,
     TaskNotActionable,
 )
-from storage import repositories as repo
 from storage.models import Cycle, OpenTask, RegulationVersion, TaskCandidateGroup
+from storage.repositories import planning as planning_repo
+from storage.repositories import regulation as regulation_repo
 
 ACTIVE, WON, LOST, INCIDENT, CANCELLED = "active", "won", "lost", "incident", "cancelled"
 #: how long a process reuses the work-type catalogue before reading it again
@@ -70,7 +67,7 @@ class Context:
         return self.specs_by_id(session, version.id)
 
     def specs_by_id(self, session: Session, version_id: int) -> runtime.SpecSet:
-        return self.specs.get(version_id, lambda: repo.version_spec(session, version_id))
+        return self.specs.get(version_id, lambda: regulation_repo.version_spec(session, version_id))
 
 
 class Recorder:
@@ -97,7 +94,7 @@ class Recorder:
 
     def write(self) -> None:
         if self.rows:
-            repo.add_history_events(self.session, self.rows)  # one executemany
+            regulation_repo.add_history_events(self.session, self.rows)  # one executemany
             self.rows = []
 
 
@@ -146,10 +143,10 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
 # ---------------------------------------------------------------- tasks
 
 def _open_task_or_conflict(session: Session, task_id: str) -> OpenTask:
-    task = repo.open_task(session, task_id)
+    task = regulation_repo.open_task(session, task_id)
     if task is not None:
         return task
-    past = repo.task_history(session, task_id)
+    past = regulation_repo.task_history(session, task_id)
     if not past:
         raise NotFound(f"no task {task_id}")
     last = past[-1]
@@ -162,11 +159,11 @@ def _open_task_or_conflict(session: Session, task_id: str) -> OpenTask:
 
 def _lock(session: Session, task_id: str) -> tuple[OpenTask, Cycle, dict[str, OpenTask]]:
     """Lock the task's cycle, then read the cycle's open tasks under the lock."""
-    cycle = repo.cycle_of_task_for_update(session, task_id)
+    cycle = regulation_repo.cycle_of_task_for_update(session, task_id)
     if cycle is None:
         _open_task_or_conflict(session, task_id)  # raises: completed before, or unknown
         raise NotFound(f"no cycle for task {task_id}")
-    known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
+    known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     task = known.get(task_id) or _open_task_or_conflict(session, task_id)
     if cycle.status != ACTIVE:
         raise TaskNotActionable(f"cycle {cycle.id} is {cycle.status}; its tasks cannot be acted on",
@@ -228,7 +225,7 @@ def _log_work_done(session: Session, cycle: Cycle, task: OpenTask, actor: Actor,
     due = task.due_at
     if due is None and task.planned_at is not None:
         due = days.end_of_day(task.planned_at, days.zone(actor.timezone))
-    repo.add_work_done(session, {
+    planning_repo.add_work_done(session, {
         "login": actor.login, "client_id": cycle.client_id, "cycle_id": cycle.id, "task_id": task.id,
         "activity_id": None, "name": task.name, "work_type": task.work_type, "due_at": due,
         "done_at": now, "result": None})
@@ -470,7 +467,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
                 variables: dict[str, Any] | None = None) -> Cycle:
     """Run the failed step again, after the cause was fixed (optionally patching variables)."""
     require(actor, HEADS, "retry cycles in incident")
-    cycle = repo.cycle_for_update(session, cycle_id)
+    cycle = regulation_repo.cycle_for_update(session, cycle_id)
     if cycle is None:
         raise NotFound(f"no cycle {cycle_id}")
     if cycle.status != INCIDENT:
@@ -483,7 +480,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
     now = ctx.now()
     rec = Recorder(session, cycle, actor.login, now)
     rec.add("retried", None, {"variables": variables or {}, "incident": cycle.incident})
-    known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
+    known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     jobs.clear(session, cycle.id)  # failed timer jobs start afresh from the waiting timers
     cycle.status, cycle.incident = ACTIVE, None
     try:
@@ -504,7 +501,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
 
 def fire_timers(session: Session, ctx: Context, lease: jobs.Lease) -> Cycle | None:
     """Run a leased timer job: one transaction on its cycle (the worker's unit of work)."""
-    cycle = repo.cycle_for_update(session, lease.cycle_id)
+    cycle = regulation_repo.cycle_for_update(session, lease.cycle_id)
     job = jobs.held(session, lease)
     if cycle is None or job is None:
         return None  # the job is gone (the cycle moved on) or another worker took it over
@@ -512,7 +509,7 @@ def fire_timers(session: Session, ctx: Context, lease: jobs.Lease) -> Cycle | No
         jobs.sync(session, cycle, None)
         return cycle
     workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
-    known = {t.id: t for t in repo.open_tasks_of_cycle(session, cycle.id)}
+    known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     rec = Recorder(session, cycle, None, ctx.now())
     _advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=jobs.waiting_timers(workflow))
     return cycle
@@ -520,7 +517,7 @@ def fire_timers(session: Session, ctx: Context, lease: jobs.Lease) -> Cycle | No
 
 def timer_incident(session: Session, ctx: Context, cycle_id: int, element_id: str, message: str) -> None:
     """A timer job failed every attempt: the cycle goes into incident until retried."""
-    cycle = repo.cycle_for_update(session, cycle_id)
+    cycle = regulation_repo.cycle_for_update(session, cycle_id)
     if cycle is None or cycle.status != ACTIVE:
         return
     now = ctx.now()
@@ -537,9 +534,9 @@ def timer_incident(session: Session, ctx: Context, cycle_id: int, element_id: st
 def may_view_cycle(session: Session, actor: Actor, cycle: Cycle) -> bool:
     if actor.reads_all or cycle.client.owner_id == actor.id:
         return True
-    if repo.inbox(session, actor.login, actor.candidate_keys, None, cycle_id=cycle.id, limit=1):
+    if regulation_repo.inbox(session, actor.login, actor.candidate_keys, None, cycle_id=cycle.id, limit=1):
         return True
-    return repo.participated(session, cycle.id, actor.login)
+    return regulation_repo.participated(session, cycle.id, actor.login)
 
 
 def get_cycle(session: Session, actor: Actor, cycle_id: int) -> Cycle:
@@ -555,7 +552,7 @@ def list_cycles(session: Session, actor: Actor, status: str | None = None) -> li
     if status is not None and status not in STATUSES:
         raise InputInvalid(f"status must be one of {', '.join(STATUSES)}")
     owner = None if actor.reads_all else actor.id
-    return list(repo.cycles(session, status=status, owner_id=owner))
+    return list(regulation_repo.cycles(session, status=status, owner_id=owner))
 
 
 def cycle_dict(cycle: Cycle) -> dict[str, Any]:
@@ -595,11 +592,11 @@ def history_dicts(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
     return [{"at": e.at.isoformat(), "type": e.type, "actor": e.actor,
              "task": ({"id": e.task_id, "element_id": e.element_id, "name": e.task_name}
                       if e.element_id else None),
-             "data": e.data} for e in repo.history(session, cycle.id)]
+             "data": e.data} for e in regulation_repo.history(session, cycle.id)]
 
 
 def inbox(session: Session, ctx: Context, actor: Actor, scope: str | None = None,
           cycle_id: int | None = None) -> list[OpenTask]:
     if scope not in (None, "", "mine", "group"):
         raise InputInvalid(f"scope must be 'mine' or 'group', not {scope!r}")
-    return list(repo.inbox(session, actor.login, actor.candidate_keys, scope or None, cycle_id))
+    return list(regulation_repo.inbox(session, actor.login, actor.candidate_keys, scope or None, cycle_id))

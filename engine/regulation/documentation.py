@@ -6,6 +6,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+
 class _BoundedSandbox(SandboxedEnvironment):
     """Jinja's sandbox, also refusing arithmetic that builds huge values ("a" * 10**9)."""
 

@@ -18,12 +18,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy.orm import Session
 
-from storage import repositories as repo
 from storage.models import Cycle, Job  # noqa: F401 (Job is re-exported for the worker)
+from storage.repositories import jobs as jobs_repo
 
 log = logging.getLogger("reglament.worker")
 
@@ -61,14 +61,14 @@ def sync(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, before: 
     """
     timers = waiting_timers(workflow) if workflow is not None else {}
     if before is None:
-        before = {j.task_id: (j.element_id, j.due_at) for j in repo.jobs_of_cycle(session, cycle.id)}
+        before = {j.task_id: (j.element_id, j.due_at) for j in jobs_repo.jobs_of_cycle(session, cycle.id)}
     if not timers:
         if before:
-            repo.drop_jobs(session, cycle.id)
+            jobs_repo.drop_jobs(session, cycle.id)
         return
     gone = [task_id for task_id in before if task_id not in timers]
     if gone:
-        repo.drop_jobs(session, cycle.id, gone)
+        jobs_repo.drop_jobs(session, cycle.id, gone)
     rows = []
     for task_id, (element_id, due) in timers.items():
         known = before.get(task_id)
@@ -76,9 +76,9 @@ def sync(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, before: 
             rows.append({"cycle_id": cycle.id, "kind": "timer", "task_id": task_id, "element_id": element_id,
                          "due_at": due, "attempts": 0, "failed": False})
         elif known[1] != due:
-            repo.reschedule_job(session, cycle.id, task_id, due)
+            jobs_repo.reschedule_job(session, cycle.id, task_id, due)
     if rows:
-        repo.add_jobs(session, rows)
+        jobs_repo.add_jobs(session, rows)
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,10 @@ def new_owner() -> str:
 def acquire(session: Session, owner: str, now: datetime, limit: int = 20,
             lease: timedelta = LEASE) -> list[Lease]:
     """Take up to ``limit`` due jobs whose lease is free or expired."""
-    rows = repo.due_jobs(session, now, limit)
+    rows = jobs_repo.due_jobs(session, now, limit)
     if not rows:
         return []
-    taken = repo.lease_jobs(session, [r.id for r in rows], owner, now + lease, now)
+    taken = jobs_repo.lease_jobs(session, [r.id for r in rows], owner, now + lease, now)
     return [Lease(r.id, r.cycle_id, owner) for r in rows if r.id in taken]
 
 
@@ -125,8 +125,8 @@ def record_failure(session: Session, lease: Lease, error: str, now: datetime) ->
 
 
 def next_due(session: Session) -> datetime | None:
-    return repo.next_job_due(session)
+    return jobs_repo.next_job_due(session)
 
 
 def clear(session: Session, cycle_id: int) -> None:
-    repo.drop_jobs(session, cycle_id)
+    jobs_repo.drop_jobs(session, cycle_id)

@@ -13,8 +13,13 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.script_engine.python_environment import (
+    BasePythonScriptEngineEnvironment,
+)
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -22,7 +27,6 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from engine.regulation import expressions
 from engine.shared.errors import ExpressionError
-
 
 SpecSet = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
 

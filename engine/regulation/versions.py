@@ -7,18 +7,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy.orm import Session
 
-from engine.regulation import xml as bpmn_xml
 from engine.regulation import diff as diagram_diff
 from engine.regulation import runtime
-from engine.shared.access import PROCESS_OWNERS, Actor, require
+from engine.regulation import xml as bpmn_xml
 from engine.regulation.parser import RegulationParser
+from engine.shared.access import PROCESS_OWNERS, Actor, require
 from engine.shared.errors import NotFound, Problem, RegulationInvalid
-from storage import repositories as repo
 from storage.models import Regulation, RegulationVersion
+from storage.repositories import regulation as regulation_repo
 
 
 @dataclass(frozen=True)
@@ -159,11 +159,11 @@ def _display_name(tree: etree._ElementTree, facts: bpmn_xml.DocumentFacts, key: 
 
 
 def _add_deployed_process(parser: RegulationParser, session: Session | None, key: str) -> None:
-    regulation = repo.regulation_by_key(session, key) if session is not None else None
+    regulation = regulation_repo.regulation_by_key(session, key) if session is not None else None
     if regulation is None:
         raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is neither in "
                                          "this file nor a deployed regulation")])
-    latest = repo.version(session, regulation.id, regulation.latest_version)  # type: ignore[arg-type]
+    latest = regulation_repo.version(session, regulation.id, regulation.latest_version)  # type: ignore[arg-type]
     if latest is None or not latest.executable:
         raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is stored as a "
                                          "diagram only and cannot run")])
@@ -189,13 +189,13 @@ def deploy(session: Session, actor: Actor, files: list[SourceFile],
            keep_if_not_executable: bool = False) -> Deployed:
     require(actor, PROCESS_OWNERS, "deploy regulations")
     compiled = compile_regulation(files, session, keep_if_not_executable)
-    regulation = repo.regulation_by_key(session, compiled.key)
+    regulation = regulation_repo.regulation_by_key(session, compiled.key)
     if regulation is None:
         regulation = Regulation(key=compiled.key, name=compiled.name, latest_version=0)
         session.add(regulation)
         session.flush()
     else:
-        latest = repo.version(session, regulation.id, regulation.latest_version)
+        latest = regulation_repo.version(session, regulation.id, regulation.latest_version)
         if latest is not None and latest.xml_sha256 == compiled.digest:
             return Deployed(regulation.key, regulation.name, latest.number, created=False,
                             executable=latest.executable,
@@ -214,7 +214,7 @@ def deploy(session: Session, actor: Actor, files: list[SourceFile],
 
 
 def latest_version(session: Session, key: str) -> RegulationVersion:
-    found = repo.latest_version(session, key)
+    found = regulation_repo.latest_version(session, key)
     if found is None:
         raise NotFound(f"no regulation {key!r}; deploy it first")
     if not found.executable:
@@ -226,11 +226,11 @@ def latest_version(session: Session, key: str) -> RegulationVersion:
 
 def list_regulations(session: Session) -> list[dict[str, Any]]:
     return [{"key": r.key, "name": r.name, "version": r.latest_version, "executable": r.executable}
-            for r in repo.regulations(session)]
+            for r in regulation_repo.regulations(session)]
 
 
 def _regulation(session: Session, key: str) -> Regulation:
-    regulation = repo.regulation_by_key(session, key)
+    regulation = regulation_repo.regulation_by_key(session, key)
     if regulation is None:
         raise NotFound(f"no regulation {key!r}")
     return regulation
@@ -245,11 +245,11 @@ def list_versions(session: Session, key: str) -> dict[str, Any]:
     regulation = _regulation(session, key)
     return {"key": regulation.key, "name": regulation.name, "version": regulation.latest_version,
             "executable": regulation.executable,
-            "versions": [version_dict(v) for v in repo.versions(session, regulation.id)]}
+            "versions": [version_dict(v) for v in regulation_repo.versions(session, regulation.id)]}
 
 
 def get_version(session: Session, key: str, number: int) -> RegulationVersion:
-    found = repo.version(session, _regulation(session, key).id, number)
+    found = regulation_repo.version(session, _regulation(session, key).id, number)
     if found is None:
         raise NotFound(f"regulation {key!r} has no version {number}")
     return found

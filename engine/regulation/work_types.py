@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid
-from storage import repositories as repo
 from storage.models import WorkType
+from storage.repositories import regulation as regulation_repo
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 _DURATION = re.compile(r"^P(?=\d|T\d)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?)?$")
@@ -22,11 +22,11 @@ DEFAULTS = (
 
 def catalogue(session: Session) -> list[dict[str, Any]]:
     return [{"name": w.name, "label": w.label, "default_due": w.default_due}
-            for w in repo.work_types(session)]
+            for w in regulation_repo.work_types(session)]
 
 
 def default_dues(session: Session) -> dict[str, str]:
-    return {w.name: w.default_due for w in repo.work_types(session) if w.default_due}
+    return {w.name: w.default_due for w in regulation_repo.work_types(session) if w.default_due}
 
 
 def save(session: Session, actor: Actor, name: str, label: str, default_due: str | None) -> None:

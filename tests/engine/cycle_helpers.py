@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.shared.access import Actor
 from engine.platform.root import Reglament
+from engine.shared.access import Actor
 from storage.models import OpenTask
 
 

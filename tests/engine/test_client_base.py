@@ -6,15 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from cycle_helpers import open_task
 from sqlalchemy import select
 
-from cycle_helpers import open_task
 from engine.clients import tax_ids
 from engine.clients.records import Filters
-from engine.shared.errors import ClientMerged, DuplicateClient, Forbidden, InputInvalid, NotFound
 from engine.platform.root import Reglament
-from storage import repositories as repo
+from engine.shared.errors import (
+    ClientMerged,
+    DuplicateClient,
+    Forbidden,
+    InputInvalid,
+    NotFound,
+)
 from storage.models import Client, ClientEvent, Contact
+from storage.repositories import clients as clients_repo
 
 ALFA_TAX = "7707083893"  # a real company's tax id: valid check digit
 PERSON_TAX = "500100732259"  # a valid 12-digit tax id of a person
@@ -26,7 +32,7 @@ def fields_of(exc: pytest.ExceptionInfo[Any]) -> dict[str, str]:
 
 def events(platform: Reglament, client_id: int, type_: str | None = None) -> list[ClientEvent]:
     with platform.query() as s:
-        return list(repo.client_events(s, client_id, type_))
+        return list(clients_repo.client_events(s, client_id, type_))
 
 
 def contacts(platform: Reglament, client_id: int) -> list[Contact]:
@@ -36,7 +42,7 @@ def contacts(platform: Reglament, client_id: int) -> list[Contact]:
 
 def stored(platform: Reglament, client_id: int) -> Client:
     with platform.query() as s:
-        client = repo.client_by_id(s, client_id)
+        client = clients_repo.client_by_id(s, client_id)
         assert client is not None
         return client
 

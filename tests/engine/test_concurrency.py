@@ -6,11 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from conftest import bpmn_file
 from cycle_helpers import events, open_task, start, visible
-from engine.shared.errors import ConcurrentChange, Forbidden, ReglamentError, TaskNotActionable
+
 from engine.platform.root import Reglament
+from engine.shared.errors import (
+    ConcurrentChange,
+    Forbidden,
+    ReglamentError,
+    TaskNotActionable,
+)
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 ROUNDS = 3

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from cycle_helpers import complete, events, open_task, start, visible
-from engine.shared.access import Actor
+
 from engine.platform.root import Reglament
+from engine.shared.access import Actor
 
 QUALIFIED = {"contact_person": "Maria", "budget": "1500000", "need": "CRM roll-out", "result": "qualified"}
 DEMO = {"demo_date": "2026-12-03", "demo_notes": "Focus on reporting"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import Clock
+
 from engine.platform.root import Reglament
 from engine.platform.worker import Worker
 

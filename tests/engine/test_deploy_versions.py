@@ -3,12 +3,12 @@ Camunda-style conditions run."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import DEMO_BPMN, bpmn_file
 from cycle_helpers import complete, events, open_task, start, visible
-from engine.shared.errors import RegulationInvalid
+
 from engine.platform.root import Reglament
 from engine.regulation.versions import SourceFile
+from engine.shared.errors import RegulationInvalid
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 

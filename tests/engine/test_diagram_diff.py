@@ -1,10 +1,11 @@
 """Comparing two versions names the elements added, removed and changed."""
 from __future__ import annotations
 
-from engine.regulation.diff import diff
-from engine.platform.root import Reglament
-from engine.regulation.versions import SourceFile
 from conftest import DEMO_BPMN
+
+from engine.platform.root import Reglament
+from engine.regulation.diff import diff
+from engine.regulation.versions import SourceFile
 
 DEMO = DEMO_BPMN.read_text()
 

@@ -7,17 +7,16 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from conftest import Clock
 from sqlalchemy import select
 
-from conftest import Clock
-from engine.demo import loader as demo
-from engine.organization import distribution
-from engine.organization import segments
-from engine.shared.errors import Forbidden, InputInvalid
+from engine.organization import distribution, segments
 from engine.platform.root import Reglament
+from engine.shared.errors import Forbidden, InputInvalid
 from storage import keys
-from storage import repositories as repo
 from storage.models import Client, ClientEvent, Notification
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import clients as clients_repo
 
 RETAIL = [{"field": "industry", "op": "in", "value": ["retail", "food"]}]
 
@@ -62,7 +61,7 @@ def absent(platform: Reglament, actors, login: str, first: str, last: str, kind:
 def own(platform: Reglament, login: str, count: int, status: str = "lead") -> None:
     """Give ``login`` ``count`` existing clients of that status."""
     with platform.command() as s:
-        user = repo.user_by_login(s, login)
+        user = accounts_repo.user_by_login(s, login)
         for i in range(count):
             s.add(Client(name=f"{login} own {status} {i}", name_key=f"{login} own {status} {i}",
                          owner_id=user.id, status=status))
@@ -100,13 +99,13 @@ def test_absence_is_judged_by_the_day_where_the_member_lives(platform, actors, c
     team(platform, actors, "round_robin", [{"login": "boris"}, {"login": "anna"}])
     absent(platform, actors, "boris", "2026-11-27", "2026-11-30")
     with platform.command() as s:  # boris lives in Vladivostok (UTC+10)
-        repo.user_by_login(s, "boris").timezone = "Asia/Vladivostok"
+        accounts_repo.user_by_login(s, "boris").timezone = "Asia/Vladivostok"
     clock.now = clock.now.replace(hour=15)  # 26 Nov 15:00 UTC is 27 Nov 01:00 in Vladivostok
     try:
         assert owners(leads(platform, clock, 1)) == ["anna"]
     finally:
         with platform.command() as s:
-            repo.user_by_login(s, "boris").timezone = "UTC"
+            accounts_repo.user_by_login(s, "boris").timezone = "UTC"
 
 
 def test_back_to_back_absences_report_the_end_of_the_whole_stretch(platform, actors, clock, org) -> None:
@@ -193,12 +192,12 @@ def test_every_decision_is_a_client_event_and_the_owner_is_told(platform, actors
     [given] = leads(platform, clock, 1)
     [waiting] = leads(platform, clock, 1, industry="aerospace")
     with platform.query() as s:
-        [event] = repo.client_events(s, given.client_id, "distributed")
+        [event] = clients_repo.client_events(s, given.client_id, "distributed")
         assert (event.actor, event.at, event.data["chosen"], event.data["team"], event.data["strategy"]) == \
             ("head", clock.now, "anna", "Retail team", "round_robin")
         assert event.data["text"] == given.reason
         assert s.get(Client, given.client_id).owner.login == "anna"
-        [other] = repo.client_events(s, waiting.client_id, "distributed")
+        [other] = clients_repo.client_events(s, waiting.client_id, "distributed")
         assert other.data["rule"] == "no_segment"
         notes = list(s.scalars(select(Notification).where(Notification.login == "anna")))
     assert [(n.kind, n.title, n.link) for n in notes] == [
@@ -208,12 +207,12 @@ def test_every_decision_is_a_client_event_and_the_owner_is_told(platform, actors
 def test_clients_with_an_owner_are_not_redistributed(platform, actors, clock, org) -> None:
     team(platform, actors, "round_robin", [{"login": "anna"}, {"login": "boris"}])
     with platform.command() as s:
-        boris = repo.user_by_login(s, "boris")
+        boris = accounts_repo.user_by_login(s, "boris")
         client = Client(name="Taken", name_key="taken", industry="retail", owner_id=boris.id)
         s.add(client)
         s.flush()
         assert distribution.distribute_new(s, clock.now, "head", [client]) == []
-        assert repo.client_events(s, client.id) == []
+        assert clients_repo.client_events(s, client.id) == []
 
 
 def test_the_head_distributes_unowned_clients_on_demand(platform, actors, clock, org) -> None:
@@ -411,6 +410,6 @@ def test_who_is_absent_on_a_day(platform, actors, org) -> None:
 
     absent(platform, actors, "boris", "2026-12-01", "2026-12-03")
     with platform.query() as s:
-        boris = repo.user_by_login(s, "boris").id
+        boris = accounts_repo.user_by_login(s, "boris").id
         assert list(absences.absent_on(s, date(2026, 12, 3))) == [boris]
         assert absences.absent_on(s, date(2026, 12, 3) + timedelta(days=1)) == {}

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from conftest import Clock
 from sqlalchemy import select
 
-from conftest import Clock
 from engine.notify import mail
 from engine.platform.root import Reglament
-from engine.shared.settings import Settings
 from engine.platform.worker import Worker
+from engine.shared.settings import Settings
 from storage.db import Database
 from storage.models import Notification
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from cycle_helpers import events, open_task, start
-from engine.shared.errors import FormInvalid
-from engine.regulation.forms import MAX_TEXT, FormField, validate
+
 from engine.platform.root import Reglament
+from engine.regulation.forms import MAX_TEXT, FormField, validate
+from engine.shared.errors import FormInvalid
 
 TEXT = FormField("text", "Text")
 REQUIRED_TEXT = FormField("text", "Text", required=True)

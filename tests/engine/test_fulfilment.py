@@ -6,12 +6,12 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-
 from conftest import Clock
 from cycle_helpers import complete, start
+
+from engine.platform.root import Reglament
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
-from engine.platform.root import Reglament
 from storage.models import User
 
 QUALIFIED = {"contact_person": "Maria", "budget": 1_500_000, "need": "CRM roll-out", "result": "qualified"}

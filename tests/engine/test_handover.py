@@ -6,15 +6,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from cycle_helpers import complete, events, open_task, visible
 from sqlalchemy import select
 
-from cycle_helpers import complete, events, open_task, visible
 from engine.organization import handover
-from engine.shared.errors import Forbidden, InputInvalid
 from engine.platform.root import Reglament
 from engine.platform.worker import Worker
-from storage import repositories as repo
+from engine.shared.errors import Forbidden, InputInvalid
 from storage.models import Activity, Notification
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import clients as clients_repo
+from storage.repositories import planning as planning_repo
+from storage.repositories import regulation as regulation_repo
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 
@@ -37,13 +40,13 @@ def book(platform: Reglament, actors) -> dict[str, dict[str, Any]]:
 
 def owner_of(platform: Reglament, client_id: int) -> str | None:
     with platform.query() as s:
-        client = repo.client_by_id(s, client_id)
+        client = clients_repo.client_by_id(s, client_id)
         return client.owner.login if client.owner else None
 
 
 def assignees(platform: Reglament, cycle_id: int) -> dict[str, str | None]:
     with platform.query() as s:
-        return {t.element_id: t.assignee for t in repo.open_tasks_of_cycle(s, cycle_id)}
+        return {t.element_id: t.assignee for t in regulation_repo.open_tasks_of_cycle(s, cycle_id)}
 
 
 def test_a_portfolio_moves_with_the_old_owners_open_tasks_only(platform, actors, book) -> None:
@@ -66,10 +69,10 @@ def test_the_cycle_history_and_the_client_record_the_hand_over(platform, actors,
     assert (event["actor"], event["data"]["from"], event["data"]["to"], event["data"]["reason"],
             event["data"]["tasks"]) == ("head", "anna", "boris", "workload", ["Qualification call"])
     with platform.query() as s:
-        [owner] = repo.client_events(s, alfa["client_id"], "owner")
+        [owner] = clients_repo.client_events(s, alfa["client_id"], "owner")
         assert (owner.at, owner.actor, owner.data["from"], owner.data["to"], owner.data["until"],
                 owner.data["reason"]) == (clock.now, "head", "anna", "boris", None, "workload")
-        assert repo.client_events(s, book["beta"]["client_id"], "owner") == [], "Beta was not handed over"
+        assert clients_repo.client_events(s, book["beta"]["client_id"], "owner") == [], "Beta was not handed over"
         notes = list(s.scalars(select(Notification).where(Notification.login == "boris",
                                                           Notification.kind == "client_assigned")))
     assert [(n.title, n.link) for n in notes] == [
@@ -98,7 +101,7 @@ def test_planned_contacts_of_the_old_owner_move_too(platform, actors, clock, boo
                             planned_at=clock.now, created_by="pavel")])
     platform.organization.hand_over(actors["head"], "anna", "boris", [alfa["client_id"]], None, "")
     with platform.query() as s:
-        assert sorted(a.assignee for a in repo.activities_of_client(s, alfa["client_id"])) == ["boris", "pavel"]
+        assert sorted(a.assignee for a in planning_repo.activities_of_client(s, alfa["client_id"])) == ["boris", "pavel"]
 
 
 def test_a_temporary_hand_over_returns_at_its_time(platform, actors, clock, book) -> None:
@@ -185,7 +188,7 @@ def test_a_portfolio_lists_a_managers_clients(platform, actors, book) -> None:
 def test_an_original_owner_who_left_keeps_nothing_back(platform, actors, clock, book) -> None:
     result = platform.organization.hand_over(actors["head"], "anna", "boris", None, clock.now + timedelta(days=1), "")
     with platform.command() as s:
-        repo.user_by_login(s, "anna").active = False
+        accounts_repo.user_by_login(s, "anna").active = False
     try:
         clock.advance(days=2)
         assert platform.organization.return_due_handovers() == 1
@@ -193,4 +196,4 @@ def test_an_original_owner_who_left_keeps_nothing_back(platform, actors, clock, 
         assert [h["status"] for h in platform.organization.handover_list(actors["head"]) if h["id"] == result["id"]] == ["done"]
     finally:
         with platform.command() as s:
-            repo.user_by_login(s, "anna").active = True
+            accounts_repo.user_by_login(s, "anna").active = True

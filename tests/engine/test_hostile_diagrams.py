@@ -3,12 +3,12 @@ parser or leave work nobody can see, and says which element is wrong and why."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import bpmn_file
-from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
-from engine.regulation.expressions import evaluate
+
 from engine.platform.root import Reglament
+from engine.regulation.expressions import evaluate
 from engine.regulation.versions import SourceFile
+from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
 
 NAMESPACES = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
               'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '

@@ -9,18 +9,17 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from import_files import HEADERS, good_row, row_number, set_cell, tax_id, write_csv
+from import_files import write_xlsx as write_xlsx_fixture
 from sqlalchemy import delete, func, select
 
 from engine.clients import imports
-from engine.shared.access import Actor
 from engine.clients.files import csv_lines, write_xlsx
-from engine.shared.errors import Forbidden
 from engine.platform.root import Reglament
-from import_files import HEADERS, good_row, row_number, set_cell, tax_id, write_csv
-from import_files import write_xlsx as write_xlsx_fixture
+from engine.shared.access import Actor
+from engine.shared.errors import Forbidden
 from storage import keys
 from storage.models import Client, ClientEvent, Contact, ImportRun, Segment, User
-
 
 # ---------------------------------------------------------------- helpers
 
@@ -243,7 +242,7 @@ def test_a_crash_in_the_third_batch_leaves_a_failed_run_that_counts_exactly_what
     path = write_csv(tmp_path / "c.csv", HEADERS, rows)
     monkeypatch.setattr(imports, "BATCH_SIZE", 100)
     calls = []
-    original = imports.repo.insert_contacts
+    original = imports.clients_repo.insert_contacts
 
     def insert_contacts(session: Any, rows: list[dict[str, Any]]) -> None:
         calls.append(len(rows))
@@ -251,7 +250,7 @@ def test_a_crash_in_the_third_batch_leaves_a_failed_run_that_counts_exactly_what
             raise RuntimeError("disk full")
         original(session, rows)
 
-    monkeypatch.setattr(imports.repo, "insert_contacts", insert_contacts)
+    monkeypatch.setattr(imports.clients_repo, "insert_contacts", insert_contacts)
 
     run = platform.clients.import_file(actors["head"], path)
 

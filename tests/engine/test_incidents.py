@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from conftest import bpmn_file
 from cycle_helpers import complete, events, open_task, start, visible
-from engine.shared.errors import Forbidden, InputInvalid, TaskNotActionable
+
 from engine.platform.root import Reglament
+from engine.shared.errors import Forbidden, InputInvalid, TaskNotActionable
 
 REGULATION = "incident_missing_variable"
 

@@ -6,12 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from cycle_helpers import complete
+
 from engine.clients.records import Filters
-from engine.shared.errors import ClientMerged, Forbidden, InputInvalid
 from engine.platform.root import Reglament
-from storage import repositories as repo
+from engine.shared.errors import ClientMerged, Forbidden, InputInvalid
+from storage.repositories import clients as clients_repo
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 
@@ -24,7 +24,7 @@ def catalogue(platform: Reglament, actors) -> None:
 
 def counts(platform: Reglament, client_id: int) -> dict[str, int]:
     with platform.query() as s:
-        return repo.client_row_counts(s, client_id)
+        return clients_repo.client_row_counts(s, client_id)
 
 
 def busy_client(platform: Reglament, clock, owner, name: str, **fields: Any) -> int:
@@ -62,10 +62,10 @@ def test_merging_moves_every_row_of_the_other_client_to_the_survivor(platform, a
         "the survivor's own values stay; empty ones are filled; the further status wins"
     assert sorted(c["name"] for c in card["contacts"]) == ["Alfa Retail Moscow buyer", "Alfa Retail buyer"]
     with platform.query() as s:
-        (event,) = repo.client_events(s, survivor, "merged")
+        (event,) = clients_repo.client_events(s, survivor, "merged")
         assert (event.data["other_id"], event.data["other_name"], event.actor) == (other, "Alfa Retail Moscow", "head")
         assert event.data["moved"] == moved
-        gone = repo.client_by_id(s, other)
+        gone = clients_repo.client_by_id(s, other)
         assert (gone.status, gone.merged_into_id) == ("merged", survivor)
     cycles = platform.regulation.cycles(anna)
     assert {c["client_id"] for c in cycles} == {survivor} and len(cycles) == 2

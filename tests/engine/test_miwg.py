@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.shared.errors import RegulationInvalid
 from engine.platform.root import Reglament
 from engine.regulation.versions import SourceFile
+from engine.shared.errors import RegulationInvalid
 
 MIWG = Path(__file__).resolve().parents[3] / "shared" / "bpmn-miwg"
 FILES = sorted(MIWG.glob("*.bpmn"))

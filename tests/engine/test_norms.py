@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
-
 from conftest import Clock
 from cycle_helpers import complete
+from sqlalchemy import event, select
+
+from engine.platform.root import Reglament
 from engine.shared.access import Actor
 from engine.shared.errors import Forbidden, InputInvalid
-from engine.platform.root import Reglament
 from storage.models import Notification
 
 QUALIFIED = {"contact_person": "Maria", "budget": 1_500_000, "need": "CRM roll-out", "result": "qualified"}

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from conftest import FIXTURES, Clock, bpmn_file
 from cycle_helpers import complete, open_task, start
-from engine.shared.errors import NotFound
+
 from engine.platform.root import Reglament
-from engine.regulation.versions import SourceFile
 from engine.platform.worker import Worker
+from engine.regulation.versions import SourceFile
+from engine.shared.errors import NotFound
 from storage.models import Activity
 
 

@@ -2,15 +2,31 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from decimal import Decimal as D
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from engine.motivation.indicators import Deal, Indicators, Payment, ReversalItem, Work, activity_attainment
-from engine.motivation.payout import (CurrencyMismatch, Hit, PayoutError, TableFailed, Targets, Terms, Tiers,
-                           calculate, round_money)
+from engine.motivation.indicators import (
+    Deal,
+    Indicators,
+    Payment,
+    ReversalItem,
+    Work,
+    activity_attainment,
+)
+from engine.motivation.payout import (
+    CurrencyMismatch,
+    Hit,
+    PayoutError,
+    TableFailed,
+    Targets,
+    Terms,
+    Tiers,
+    calculate,
+    round_money,
+)
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
 RATES = Tiers("commission_rate", "attainment", (

@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from conftest import DEMO_BPMN
 from cycle_helpers import complete, events, open_task, start, visible
-from engine.shared.access import Actor
-from engine.shared.errors import Forbidden, TaskNotActionable
+
 from engine.platform.root import Reglament
 from engine.regulation.versions import SourceFile
+from engine.shared.access import Actor
+from engine.shared.errors import Forbidden, TaskNotActionable
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from conftest import Clock
-from engine.shared.errors import Forbidden, TaskNotActionable
+
 from engine.platform.root import Reglament
+from engine.shared.errors import Forbidden, TaskNotActionable
 
 
 def _start(platform: Reglament, who, name: str):

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine.regulation import documentation
-from engine.regulation import expressions
-from engine.shared.errors import ExpressionError, RegulationInvalid
 from engine.platform.root import Reglament
+from engine.regulation import documentation, expressions
 from engine.regulation.versions import SourceFile
+from engine.shared.errors import ExpressionError, RegulationInvalid
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

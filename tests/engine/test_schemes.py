@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
-from engine.regulation.decisions import dmn
+from engine.demo.schemes import NAME as DEMO_NAME
+from engine.demo.schemes import load_demo_scheme
 from engine.motivation import schemes
-from engine.demo.schemes import NAME as DEMO_NAME, load_demo_scheme
-from engine.shared.errors import DmnError, Forbidden, InputInvalid, NotFound
 from engine.platform.root import Reglament
-from storage import repositories as repo
+from engine.regulation.decisions import dmn
+from engine.shared.errors import DmnError, Forbidden, InputInvalid, NotFound
 from storage.models import Team, TeamMember
+from storage.repositories import motivation as motivation_repo
 
 COMMISSION = (Path(__file__).resolve().parents[2] / "bpmn" / "motivation" / "commission_rate.dmn").read_text("utf-8")
 TERMS: dict[str, Any] = {"effective_from": "2026-01-01", "role": "manager", "piece_rates": {"call": "150"},
@@ -278,4 +279,4 @@ def test_the_demo_scheme_is_loaded_once_and_active(platform: Reglament, actors) 
                                             {"conversion": Decimal("0.35"), "on_time_share": Decimal("0.95")})
     assert result.value == Decimal("1.2")
     with platform.query() as s:
-        assert len(repo.scheme_versions(s, DEMO_NAME)) == 1
+        assert len(motivation_repo.scheme_versions(s, DEMO_NAME)) == 1

@@ -9,18 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import Clock
 from cycle_helpers import complete, start
+
+from engine.motivation import scheme_terms, statements
+from engine.motivation.statements import StatementLocked
+from engine.platform.root import Reglament
 from engine.shared import periods
-from engine.motivation import scheme_terms
-from engine.motivation import statements
 from engine.shared.access import Actor
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
-from engine.platform.root import Reglament
-from engine.motivation.statements import StatementLocked
-from storage import repositories as repo
 from storage.models import Statement
+from storage.repositories import accounts as accounts_repo
 
 MOTIVATION = Path(__file__).resolve().parents[2] / "bpmn" / "motivation"
 TABLES = {name: (MOTIVATION / f"{name}.dmn").read_text() for name in
@@ -236,7 +235,7 @@ def test_a_locked_statement_never_changes(platform: Reglament, actors, clock: Cl
     assert (locked["status"], locked["total"]) == ("locked", drafted["total"])
     with platform.command() as s:  # even straight through the engine's storing step
         figures = statements.evaluate(s, scheme_terms.BOOK, periods.parse("2026-11"),
-                                      [repo.user_by_login(s, "anna")])
+                                      [accounts_repo.user_by_login(s, "anna")])
         with pytest.raises(StatementLocked):
             statements._store(s, s.get(Statement, drafted["id"]), figures["anna"], clock.now)
 

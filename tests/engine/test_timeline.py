@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from cycle_helpers import complete
-from engine.shared.errors import Forbidden, InputInvalid
+
 from engine.platform.root import Reglament
+from engine.shared.errors import Forbidden, InputInvalid
 
 QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from conftest import Clock, bpmn_file
-from engine.shared.errors import Forbidden
+
 from engine.platform.root import Reglament
 from engine.platform.worker import Worker
+from engine.shared.errors import Forbidden
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
-
 from conftest import Clock
-from engine.shared.errors import Forbidden
-from engine.platform.root import Reglament
 from test_statements import TABLES, add_scheme, win
+
+from engine.platform.root import Reglament
+from engine.shared.errors import Forbidden
 
 
 @pytest.fixture

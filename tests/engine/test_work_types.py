@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from conftest import Clock
-from engine.shared.errors import Forbidden, InputInvalid
+
 from engine.platform.root import Reglament
+from engine.shared.errors import Forbidden, InputInvalid
 
 
 def test_the_head_sets_a_default_due_and_new_tasks_of_that_type_get_it(platform: Reglament, actors,

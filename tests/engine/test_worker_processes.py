@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import bpmn_file
 from sqlalchemy import func, select
 
-from conftest import bpmn_file
 from engine.platform.root import Reglament
 from storage.models import HistoryEvent, Job
 

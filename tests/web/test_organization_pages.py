@@ -8,11 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.demo import loader as demo
 from engine.platform.root import Reglament
 from storage import keys
-from storage import repositories as repo
 from storage.models import Client
+from storage.repositories import accounts as accounts_repo
 
 
 def text(response: Any) -> str:
@@ -288,4 +287,4 @@ def test_api_hand_over_refusals(api, platform, actors, who, body, status, fields
     if fields is not None:
         assert response.get_json()["details"]["fields"] == fields
     with platform.query() as s:
-        assert s.scalar(select(Client.owner_id).where(Client.name == "Alfa")) == repo.user_by_login(s, "anna").id
+        assert s.scalar(select(Client.owner_id).where(Client.name == "Alfa")) == accounts_repo.user_by_login(s, "anna").id

@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-
 from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for

@@ -6,9 +6,11 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from engine.clients.records import PAGE_SIZE as CLIENT_PAGE_SIZE, Filters as ClientFilters, client_dict
-from engine.shared.errors import InputInvalid, Unauthenticated
+from engine.clients.records import PAGE_SIZE as CLIENT_PAGE_SIZE
+from engine.clients.records import Filters as ClientFilters
+from engine.clients.records import client_dict
 from engine.regulation.versions import SourceFile
+from engine.shared.errors import InputInvalid, Unauthenticated
 from web.i18n import parse_local_input
 from web.views import platform
 

@@ -9,9 +9,16 @@ from urllib.parse import urlencode
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.clients.records import CLIENT_FIELDS, CONTACT_FIELDS, KINDS, SIZES, STATUSES, Filters
-from engine.shared.errors import ClientMerged, DuplicateClient, InputInvalid
+from engine.clients.records import (
+    CLIENT_FIELDS,
+    CONTACT_FIELDS,
+    KINDS,
+    SIZES,
+    STATUSES,
+    Filters,
+)
 from engine.clients.timeline import KINDS as TIMELINE_KINDS
+from engine.shared.errors import ClientMerged, DuplicateClient, InputInvalid
 from web.i18n import parse_local_input
 from web.views import actor, login_required, platform, safe_next
 

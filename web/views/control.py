@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.control.norms import grid_key
 from engine.shared.access import HEADS
 from engine.shared.errors import InputInvalid
-from engine.control.norms import grid_key
 from web.views import actor, login_required, platform
 
 bp = Blueprint("control", __name__)

@@ -10,14 +10,23 @@ from functools import wraps
 from tempfile import SpooledTemporaryFile
 from typing import Any, TypeVar
 
-from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from engine.clients.files import csv_lines, escape_formula, write_xlsx
-from engine.shared.errors import InputInvalid
 from engine.clients.records import Filters
+from engine.shared.errors import InputInvalid
 from web.views import actor, login_required, platform
 
 bp = Blueprint("imports", __name__)

@@ -5,8 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, gettext as _
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 
 from engine.shared import periods
 from engine.shared.access import HEADS

@@ -6,14 +6,15 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _, ngettext
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 
 from engine.organization import distribution
-from engine.shared.access import HEADS, SELLERS
 from engine.organization.absences import KINDS as ABSENCE_KINDS
-from engine.shared.errors import InputInvalid
 from engine.organization.segments import FIELDS, OPS
 from engine.organization.teams import STRATEGIES
+from engine.shared.access import HEADS, SELLERS
+from engine.shared.errors import InputInvalid
 from web.i18n import _when, parse_local_input
 from web.views import actor, login_required, platform
 

@@ -1,7 +1,16 @@
 """The user's profile (e-mail, time zone, language) and their private calendar feed."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from engine.shared.errors import InputInvalid

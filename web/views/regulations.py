@@ -1,14 +1,23 @@
 """Regulations: list, versions, viewer, modeler, upload, download, compare."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from engine.regulation.versions import SourceFile
 from engine.shared.access import PROCESS_OWNERS
 from engine.shared.errors import RegulationInvalid
-from engine.regulation.versions import SourceFile
 from web.views import actor, login_required, platform
 
 bp = Blueprint("regulations", __name__)

@@ -5,15 +5,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from engine.motivation.schemes import BASES, ROUNDINGS, TEMPLATES
 from engine.regulation.decisions import feel
 from engine.shared.access import HEADS, ROLES
 from engine.shared.errors import DmnError, InputInvalid, NotFound
-from engine.motivation.schemes import BASES, ROUNDINGS, TEMPLATES
 from web.views import actor, login_required, platform
 
 bp = Blueprint("schemes", __name__, url_prefix="/motivation/schemes")

@@ -1,0 +1,27 @@
+"""Typed SQLAlchemy 2.0 models, one module per area; importing the package registers every table."""
+from storage.models.accounts import Group, User, user_groups
+from storage.models.base import Base, Money, UTCDateTime, utcnow
+from storage.models.clients import Client, ClientEvent, Contact, ImportRun
+from storage.models.motivation import (
+    MotivationScheme,
+    Reversal,
+    SalesPlan,
+    Statement,
+    StatementComment,
+    StatementLine,
+)
+from storage.models.notify import Notification
+from storage.models.organization import Absence, Handover, Segment, Team, TeamMember
+from storage.models.planning import Activity, ContactNorm, WorkDone
+from storage.models.regulation import (
+    Cycle,
+    HistoryEvent,
+    Job,
+    OpenTask,
+    Regulation,
+    RegulationVersion,
+    TaskCandidateGroup,
+    WorkType,
+)
+
+__all__ = ["Absence", "Activity", "Base", "Client", "ClientEvent", "Contact", "ContactNorm", "Cycle", "Group", "Handover", "HistoryEvent", "ImportRun", "Job", "Money", "MotivationScheme", "Notification", "OpenTask", "Regulation", "RegulationVersion", "Reversal", "SalesPlan", "Segment", "Statement", "StatementComment", "StatementLine", "TaskCandidateGroup", "Team", "TeamMember", "UTCDateTime", "User", "WorkDone", "WorkType", "user_groups", "utcnow"]

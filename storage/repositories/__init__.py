@@ -1,0 +1,1 @@
+"""Named queries, one module per area. Repositories read and add; they never commit."""

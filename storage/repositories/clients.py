@@ -1,0 +1,420 @@
+"""The client base: search, duplicates, timeline, merge, import and export. Repositories read and add; they never commit."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from storage.models import (
+    Activity,
+    Client,
+    ClientEvent,
+    Contact,
+    Cycle,
+    HistoryEvent,
+    ImportRun,
+    OpenTask,
+    Regulation,
+    RegulationVersion,
+    Segment,
+    User,
+    WorkDone,
+)
+from storage.repositories._common import _is_postgresql
+
+
+def segment_by_name(session: Session, name: str) -> Segment | None:
+    return session.scalar(select(Segment).where(Segment.name == name))
+
+
+def segments(session: Session) -> Sequence[Segment]:
+    return session.scalars(select(Segment).order_by(Segment.name)).all()
+
+
+def client_by_id(session: Session, client_id: int) -> Client | None:
+    return session.get(Client, client_id, options=[joinedload(Client.segment), joinedload(Client.owner)])
+
+
+def clients(session: Session, owner_id: int | None = None, search: str | None = None,
+            limit: int = 200, offset: int = 0) -> Sequence[Client]:
+    query = (select(Client).order_by(Client.name, Client.id)
+             .options(joinedload(Client.segment), joinedload(Client.owner)))
+    if owner_id is not None:
+        query = query.where(Client.owner_id == owner_id)
+    if search:
+        query = query.where(func.lower(Client.name).contains(search.lower()))
+    return session.scalars(query.limit(limit).offset(offset)).unique().all()
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE's own characters escaped by backslashes (PostgreSQL's default escape;
+    SQLite needs ``escape="\\\\"``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _client_search(session: Session, query: Any, *, name_key: str | None = None, contact_name: str | None = None,
+                   phone_key: str | None = None, email_key: str | None = None, tax_id: str | None = None,
+                   visible_to: int | None = None, owner_id: int | None = None, unowned: bool = False,
+                   segment_id: int | None = None, status: str | None = None) -> Any:
+    """``query`` (over clients) narrowed to live clients by the search terms and filters of
+    search_clients; the one place they are turned into conditions (the list and exports)."""
+    query = query.where(Client.merged_into_id.is_(None))
+    # backslash is PostgreSQL's own LIKE escape: no ESCAPE clause there, so the plain ~~ / ~~*
+    # operators meet the trigram indexes; SQLite needs the clause
+    esc = None if _is_postgresql(session) else "\\"
+    parts: list[Any] = []
+    if name_key:
+        parts.append(select(Client.id).where(Client.name_key.like(like_pattern(name_key), escape=esc)))
+    if contact_name:
+        parts.append(select(Contact.client_id).where(Contact.name.ilike(like_pattern(contact_name), escape=esc)))
+    if phone_key:
+        parts.append(select(Contact.client_id).where(Contact.phone_key.like(like_pattern(phone_key), escape=esc)))
+    if email_key:
+        parts.append(select(Contact.client_id).where(Contact.email_key.like(like_pattern(email_key), escape=esc)))
+    if tax_id:
+        parts.append(select(Client.id).where(Client.tax_id == tax_id))
+    if len(parts) == 1 and name_key:
+        query = query.where(Client.name_key.like(like_pattern(name_key), escape=esc))
+    elif parts:
+        query = query.where(Client.id.in_(parts[0] if len(parts) == 1 else parts[0].union_all(*parts[1:])))
+    if visible_to is not None:
+        query = query.where(or_(Client.owner_id == visible_to, Client.owner_id.is_(None)))
+    if owner_id is not None:
+        query = query.where(Client.owner_id == owner_id)
+    if unowned:
+        query = query.where(Client.owner_id.is_(None))
+    if segment_id is not None:
+        query = query.where(Client.segment_id == segment_id)
+    if status:
+        query = query.where(Client.status == status)
+    return query
+
+
+def search_clients(session: Session, *, limit: int = 50, offset: int = 0, **criteria: Any) -> Sequence[Client]:
+    """Live clients (not merged away) sorted by name, a page of them.
+
+    The text terms are alternatives (a client matching any of them is found), each a substring
+    match on an indexed key column, so PostgreSQL's trigram GIN indexes answer them:
+    ``clients.name_key LIKE %name_key%``, ``contacts.phone_key LIKE %phone_key%``,
+    ``contacts.email_key LIKE %email_key%``; ``tax_id`` is an equality on its b-tree index.
+    ``contact_name`` (``contacts.name ILIKE``) has no index yet: a scan of contacts.
+    Filters: ``visible_to`` (a manager: his clients and unowned ones), ``owner_id`` or
+    ``unowned``, ``segment_id``, ``status``. Several terms become one ``id IN (... UNION ALL ...)``."""
+    query = _client_search(session, select(Client).options(joinedload(Client.segment), joinedload(Client.owner)),
+                           **criteria)
+    return session.scalars(query.order_by(Client.name, Client.id).limit(limit).offset(offset)).unique().all()
+
+
+def count_rows(session: Session, model: type[Any]) -> int:
+    """How many rows a table has (the demo loads only into empty ones)."""
+    return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def client_by_name(session: Session, name: str) -> Client | None:
+    """A client by its exact name (the first, should several share it)."""
+    return session.scalars(select(Client).where(Client.name == name).order_by(Client.id).limit(1)).first()
+
+
+def clients_by_names(session: Session, names: Sequence[str]) -> Sequence[Client]:
+    """Clients with any of these exact names, with their contacts, in id order."""
+    return session.scalars(select(Client).where(Client.name.in_(list(names))).order_by(Client.id)
+                           .options(selectinload(Client.contacts))).all()
+
+
+def cycle_statuses_of_client(session: Session, client_id: int) -> set[str]:
+    return set(session.scalars(select(Cycle.status).where(Cycle.client_id == client_id)))
+
+
+def client_with_contacts(session: Session, client_id: int) -> Client | None:
+    return session.get(Client, client_id, options=[joinedload(Client.segment), joinedload(Client.owner),
+                                                   selectinload(Client.contacts)])
+
+
+def contact_by_id(session: Session, contact_id: int) -> Contact | None:
+    return session.get(Contact, contact_id)
+
+
+def clients_for_update(session: Session, client_ids: Sequence[int]) -> list[Client]:
+    """These clients with their contacts, in id order; locked on PostgreSQL."""
+    query = (select(Client).where(Client.id.in_(list(client_ids))).order_by(Client.id)
+             .options(joinedload(Client.segment), joinedload(Client.owner), selectinload(Client.contacts)))
+    if _is_postgresql(session):
+        query = query.with_for_update(of=Client)
+    return list(session.scalars(query).unique().all())
+
+
+#: the tables whose rows belong to a client, by what a merge reports moving
+CLIENT_ROWS: dict[str, Any] = {
+    "cycles": Cycle.__table__, "open_tasks": OpenTask.__table__, "history": HistoryEvent.__table__,
+    "activities": Activity.__table__, "work_done": WorkDone.__table__, "contacts": Contact.__table__,
+    "events": ClientEvent.__table__,
+}
+
+
+def client_row_counts(session: Session, client_id: int) -> dict[str, int]:
+    """How many rows of each kind belong to the client (one count per table)."""
+    return {name: session.scalar(select(func.count()).select_from(table).where(table.c.client_id == client_id)) or 0
+            for name, table in CLIENT_ROWS.items()}
+
+
+def move_client_rows(session: Session, from_id: int, to_id: int) -> dict[str, int]:
+    """Every row of client ``from_id`` to client ``to_id``: one UPDATE per table; how many moved.
+    Moved cycles get a new lock version, so a command working on one of them at the same moment
+    fails with a concurrent change instead of writing the old client back."""
+    moved: dict[str, int] = {}
+    for name, table in CLIENT_ROWS.items():
+        values: dict[str, Any] = {"client_id": to_id}
+        if table is Cycle.__table__:
+            values["lock_version"] = table.c.lock_version + 1
+        moved[name] = session.execute(update(table).where(table.c.client_id == from_id).values(**values)).rowcount
+    # clients merged earlier into the one going away now point at the survivor
+    session.execute(update(Client.__table__).where(Client.__table__.c.merged_into_id == from_id)
+                    .values(merged_into_id=to_id))
+    return moved
+
+
+def _before(at: Any, id_: Any, before: tuple[datetime, int] | None) -> Any:
+    """Rows older than ``before`` in the order (at, id), newest first."""
+    if before is None:
+        return true()
+    return or_(at < before[0], and_(at == before[0], id_ < before[1]))
+
+
+def history_of_client(session: Session, client_id: int, before: tuple[datetime, int] | None, limit: int,
+                      exclude_types: Sequence[str] = ()) -> Sequence[HistoryEvent]:
+    """History events of all the client's cycles, newest first (a page of them)."""
+    query = select(HistoryEvent).where(HistoryEvent.client_id == client_id,
+                                       _before(HistoryEvent.at, HistoryEvent.id, before))
+    if exclude_types:
+        query = query.where(HistoryEvent.type.not_in(list(exclude_types)))
+    return session.scalars(query.order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc()).limit(limit)).all()
+
+
+def activity_moment() -> Any:
+    """When an ad-hoc contact shows in a timeline: done, else planned (created)."""
+    return func.coalesce(Activity.done_at, Activity.created_at)
+
+
+def activities_timeline(session: Session, client_id: int, before: tuple[datetime, int] | None,
+                        limit: int) -> Sequence[Activity]:
+    """The client's ad-hoc contacts (any status), newest first by done or else created time."""
+    at = activity_moment()
+    return session.scalars(select(Activity).where(Activity.client_id == client_id, _before(at, Activity.id, before))
+                           .order_by(at.desc(), Activity.id.desc()).limit(limit)).unique().all()
+
+
+def other_work_of_client(session: Session, client_id: int, before: tuple[datetime, int] | None,
+                         limit: int) -> Sequence[WorkDone]:
+    """Done work neither of a cycle task nor of an ad-hoc contact (those show as their own events)."""
+    return session.scalars(select(WorkDone).where(
+        WorkDone.client_id == client_id, WorkDone.task_id.is_(None), WorkDone.activity_id.is_(None),
+        _before(WorkDone.done_at, WorkDone.id, before))
+        .order_by(WorkDone.done_at.desc(), WorkDone.id.desc()).limit(limit)).all()
+
+
+def client_events_page(session: Session, client_id: int, before: tuple[datetime, int] | None, limit: int,
+                       types: Sequence[str] | None = None, exclude_types: Sequence[str] = ()) -> Sequence[ClientEvent]:
+    """The client's own events, newest first (of the given types; without the excluded ones)."""
+    query = select(ClientEvent).where(ClientEvent.client_id == client_id,
+                                      _before(ClientEvent.at, ClientEvent.id, before))
+    if types is not None:
+        query = query.where(ClientEvent.type.in_(list(types)))
+    if exclude_types:
+        query = query.where(ClientEvent.type.not_in(list(exclude_types)))
+    return session.scalars(query.order_by(ClientEvent.at.desc(), ClientEvent.id.desc()).limit(limit)).all()
+
+
+def work_done_of_tasks(session: Session, client_id: int, task_ids: Sequence[str],
+                       activity_ids: Sequence[int]) -> Sequence[WorkDone]:
+    """The done-work rows of these tasks and ad-hoc contacts (their deadline, on time or late)."""
+    if not task_ids and not activity_ids:
+        return []
+    return session.scalars(select(WorkDone).where(WorkDone.client_id == client_id, or_(
+        WorkDone.task_id.in_(list(task_ids)), WorkDone.activity_id.in_(list(activity_ids))))).all()
+
+
+def regulation_names_of_cycles(session: Session, cycle_ids: Sequence[int]) -> dict[int, str]:
+    if not cycle_ids:
+        return {}
+    rows = session.execute(select(Cycle.id, Regulation.name)
+                           .join(RegulationVersion, RegulationVersion.id == Cycle.version_id)
+                           .join(Regulation, Regulation.id == RegulationVersion.regulation_id)
+                           .where(Cycle.id.in_(list(cycle_ids))))
+    return {cycle_id: name for cycle_id, name in rows}
+
+
+def clients_by_tax_ids(session: Session, tax_ids: list[str]) -> Sequence[Client]:
+    return session.scalars(select(Client).where(Client.tax_id.in_(tax_ids))).all()
+
+
+def clients_by_contact_keys(session: Session, phone_keys: list[str],
+                            email_keys: list[str]) -> Sequence[tuple[Client, Contact]]:
+    if not phone_keys and not email_keys:
+        return []
+    condition = or_(Contact.phone_key.in_(phone_keys), Contact.email_key.in_(email_keys))
+    return session.execute(select(Client, Contact).join(Contact, Contact.client_id == Client.id)
+                           .where(condition).limit(50)).all()
+
+
+def clients_with_similar_name_keys(session: Session, key: str, limit: int = 50) -> Sequence[Client]:
+    """Clients whose normalised name equals ``key`` or starts like it (a cheap first filter;
+    the caller compares the names)."""
+    if not key:
+        return []
+    prefix = key[: max(3, min(len(key) - 1, 6))]
+    return session.scalars(select(Client).where(or_(Client.name_key == key, Client.name_key.like(
+        prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")))
+        .limit(limit)).all()
+
+
+def client_ids_by_keys(session: Session, tax_ids: list[str], phones: list[str], emails: list[str],
+                       names: list[str]) -> tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int]]:
+    """Existing clients (not merged away) by tax id, contact phone/e-mail key and name key,
+    for the given keys; queried in chunks so a big import stays within parameter limits.
+    Contacts are looked up by key alone (no join to clients, which planners were seen to turn
+    into a scan of every client), and contacts of merged clients dropped after."""
+    def chunked(values: list[str], build: Any) -> list[tuple[str, int]]:
+        unique = sorted(set(v for v in values if v))
+        return [(key, client_id) for i in range(0, len(unique), 500)
+                for key, client_id in session.execute(build(unique[i:i + 500]))]
+
+    def first(pairs: list[tuple[str, int]], merged: set[int] = set()) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for key, client_id in pairs:
+            if client_id not in merged:
+                out.setdefault(key, client_id)
+        return out
+
+    live = Client.merged_into_id.is_(None)
+    phone_pairs = chunked(phones, lambda c: select(Contact.phone_key, Contact.client_id).where(Contact.phone_key.in_(c)))
+    email_pairs = chunked(emails, lambda c: select(Contact.email_key, Contact.client_id).where(Contact.email_key.in_(c)))
+    owners = sorted({client_id for _, client_id in phone_pairs + email_pairs})
+    merged = {client_id for i in range(0, len(owners), 500) for client_id in session.scalars(
+        select(Client.id).where(Client.id.in_(owners[i:i + 500]), Client.merged_into_id.is_not(None)))}
+    return (
+        first(chunked(tax_ids, lambda c: select(Client.tax_id, Client.id).where(Client.tax_id.in_(c), live))),
+        first(phone_pairs, merged),
+        first(email_pairs, merged),
+        first(chunked(names, lambda c: select(Client.name_key, Client.id).where(Client.name_key.in_(c), live))),
+    )
+
+
+def add_client_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(ClientEvent.__table__), rows)  # one executemany
+
+
+def client_events(session: Session, client_id: int, type_: str | None = None) -> Sequence[ClientEvent]:
+    """The client's own events, oldest first (of one type, when given)."""
+    query = select(ClientEvent).where(ClientEvent.client_id == client_id)
+    if type_ is not None:
+        query = query.where(ClientEvent.type == type_)
+    return session.scalars(query.order_by(ClientEvent.at, ClientEvent.id)).all()
+
+
+def recent_client_events(session: Session, type_: str, limit: int = 50) -> Sequence[tuple[ClientEvent, str]]:
+    """The latest client events of one type, newest first, with the client's name."""
+    rows = session.execute(select(ClientEvent, Client.name).join(Client, Client.id == ClientEvent.client_id)
+                           .where(ClientEvent.type == type_)
+                           .order_by(ClientEvent.at.desc(), ClientEvent.id.desc()).limit(limit)).all()
+    return [(event, name) for event, name in rows]
+
+
+def insert_clients(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Bulk insert (one executemany); the new ids, in the order of ``rows``.
+
+    The ids are taken first, so no RETURNING is needed (psycopg sends an executemany far
+    faster): from the id sequence on PostgreSQL (safe beside other writers), above the highest
+    id on SQLite (its writing transaction excludes other writers)."""
+    if not rows:
+        return []
+    if _is_postgresql(session):
+        ids = list(session.scalars(text("SELECT nextval(pg_get_serial_sequence('clients', 'id')) "
+                                        "FROM generate_series(1, :n)"), {"n": len(rows)}))
+    else:
+        top = session.scalar(select(func.max(Client.id))) or 0
+        ids = list(range(top + 1, top + 1 + len(rows)))
+    session.execute(insert(Client.__table__), [{**row, "id": client_id} for row, client_id in zip(rows, ids)])
+    return ids
+
+
+def insert_contacts(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(Contact.__table__), rows)
+
+
+def client_names_and_tax_ids(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+    """id -> (name, tax id) of these clients, in chunks within parameter limits."""
+    unique, out = sorted(set(ids)), {}
+    for i in range(0, len(unique), 500):
+        for client_id, name, tax_id in session.execute(
+                select(Client.id, Client.name, Client.tax_id).where(Client.id.in_(unique[i:i + 500]))):
+            out[client_id] = (name, tax_id)
+    return out
+
+
+def import_run(session: Session, run_id: int) -> ImportRun | None:
+    return session.get(ImportRun, run_id)
+
+
+def import_runs(session: Session, created_by: str | None = None, limit: int = 100) -> Sequence[ImportRun]:
+    """Import runs, newest first (those of one login when given)."""
+    query = select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)
+    if created_by is not None:
+        query = query.where(ImportRun.created_by == created_by)
+    return session.scalars(query).all()
+
+
+def update_import_run(session: Session, run_id: int, **values: Any) -> None:
+    session.execute(update(ImportRun).where(ImportRun.id == run_id).values(**values),
+                    execution_options={"synchronize_session": False})
+
+
+def avoid_trigram_lookups(session: Session) -> None:
+    """For the rest of this transaction, no bitmap scans (PostgreSQL; nothing elsewhere). Trigram
+    GIN indexes can be read only through bitmap scans, and the planner was seen to pick them for
+    lookups by equal key, estimating milliseconds for what took seconds (keys of digits share
+    their trigrams), over b-tree indexes or a plain scan."""
+    if _is_postgresql(session):
+        session.execute(text("SET LOCAL enable_bitmapscan = off"))
+
+
+def refresh_client_statistics(session: Session) -> None:
+    """Fresh planner statistics for clients and contacts after a bulk load (PostgreSQL's ANALYZE;
+    nothing elsewhere): with the statistics of a much smaller table, key lookups turn into scans."""
+    if _is_postgresql(session):
+        session.execute(text("ANALYZE clients, contacts"))
+
+
+def clients_for_export(session: Session, *, after_id: int = 0, limit: int = 1000, **criteria: Any) -> Sequence[Any]:
+    """The clients search_clients finds (the same terms and filters), a page in id order after
+    ``after_id`` rather than by name (an export reads them all), as plain rows:
+    (id, name, kind, tax_id, industry, region, size, source, status, segment, owner login)."""
+    query = (select(Client.id, Client.name, Client.kind, Client.tax_id, Client.industry, Client.region,
+                    Client.size, Client.source, Client.status, Segment.name.label("segment"),
+                    User.login.label("owner"))
+             .outerjoin(Segment, Segment.id == Client.segment_id)
+             .outerjoin(User, User.id == Client.owner_id)
+             .where(Client.id > after_id))
+    query = _client_search(session, query, **criteria)
+    return session.execute(query.order_by(Client.id).limit(limit)).all()
+
+
+def contact_rows_of_clients(session: Session, client_ids: Sequence[int]) -> Sequence[Any]:
+    """(client_id, name, position, phone, email) of these clients' contacts, by client and id."""
+    return session.execute(select(Contact.client_id, Contact.name, Contact.position, Contact.phone, Contact.email)
+                           .where(Contact.client_id.in_(list(client_ids)))
+                           .order_by(Contact.client_id, Contact.id)).all()
+

@@ -1,0 +1,154 @@
+"""Regulations, versions, cycles, open tasks, history and work types. Repositories read and add; they never commit."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    bindparam,
+    exists,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, undefer
+
+from storage.models import (
+    Client,
+    Cycle,
+    HistoryEvent,
+    OpenTask,
+    Regulation,
+    RegulationVersion,
+    TaskCandidateGroup,
+    WorkType,
+)
+from storage.repositories._common import _is_postgresql
+
+_LATEST_VERSION = (select(RegulationVersion).join(Regulation)
+                   .where(Regulation.key == bindparam("key"),
+                          RegulationVersion.number == Regulation.latest_version))
+
+
+_CYCLE_OF_TASK = (select(Cycle).options(undefer(Cycle.state)).where(Cycle.id == (
+    select(OpenTask.cycle_id).where(OpenTask.id == bindparam("task_id")).scalar_subquery())))
+
+
+_CYCLE_OF_TASK_FOR_UPDATE = _CYCLE_OF_TASK.with_for_update(of=Cycle)
+
+
+_OPEN_TASKS_OF_CYCLE = (select(OpenTask).where(OpenTask.cycle_id == bindparam("cycle_id"))
+                        .order_by(OpenTask.created_at))
+
+
+def regulation_by_key(session: Session, key: str) -> Regulation | None:
+    return session.scalar(select(Regulation).where(Regulation.key == key))
+
+
+def regulations(session: Session) -> Sequence[Regulation]:
+    return session.scalars(select(Regulation).order_by(Regulation.name)).all()
+
+
+def version(session: Session, regulation_id: int, number: int) -> RegulationVersion | None:
+    return session.scalar(select(RegulationVersion).where(
+        RegulationVersion.regulation_id == regulation_id, RegulationVersion.number == number))
+
+
+def latest_version(session: Session, key: str) -> RegulationVersion | None:
+    return session.scalar(_LATEST_VERSION, {"key": key})
+
+
+def versions(session: Session, regulation_id: int) -> Sequence[RegulationVersion]:
+    return session.scalars(select(RegulationVersion)
+                           .where(RegulationVersion.regulation_id == regulation_id)
+                           .order_by(RegulationVersion.number.desc())).all()
+
+
+def version_spec(session: Session, version_id: int) -> dict:  # type: ignore[type-arg]
+    return session.scalar(select(RegulationVersion.spec).where(RegulationVersion.id == version_id))
+
+
+def cycle_for_update(session: Session, cycle_id: int) -> Cycle | None:
+    """The cycle, row-locked on PostgreSQL (SQLite already holds its write lock)."""
+    query = select(Cycle).where(Cycle.id == cycle_id).options(undefer(Cycle.state))
+    if _is_postgresql(session):
+        query = query.with_for_update(of=Cycle)
+    return session.scalar(query)
+
+
+def cycles_of_client(session: Session, client_id: int) -> Sequence[Cycle]:
+    return session.scalars(select(Cycle).where(Cycle.client_id == client_id)
+                           .order_by(Cycle.started_at.desc())).all()
+
+
+def cycles(session: Session, status: str | None = None, owner_id: int | None = None,
+           limit: int = 200) -> Sequence[Cycle]:
+    query = select(Cycle).order_by(Cycle.id.desc()).limit(limit)
+    if status:
+        query = query.where(Cycle.status == status)
+    if owner_id is not None:
+        query = query.where(Cycle.client_id.in_(select(Client.id).where(Client.owner_id == owner_id)))
+    return session.scalars(query).all()
+
+
+def open_task(session: Session, task_id: str) -> OpenTask | None:
+    return session.get(OpenTask, task_id)
+
+
+def cycle_of_task_for_update(session: Session, task_id: str) -> Cycle | None:
+    """The cycle holding an open task, locked like cycle_for_update; None if the task is not open."""
+    query = _CYCLE_OF_TASK_FOR_UPDATE if _is_postgresql(session) else _CYCLE_OF_TASK
+    return session.scalar(query, {"task_id": task_id})
+
+
+def open_tasks_of_cycle(session: Session, cycle_id: int) -> Sequence[OpenTask]:
+    return session.scalars(_OPEN_TASKS_OF_CYCLE, {"cycle_id": cycle_id}).all()
+
+
+def inbox(session: Session, login: str, candidate_keys: frozenset[str], scope: str | None,
+          cycle_id: int | None = None, limit: int = 500) -> Sequence[OpenTask]:
+    """Open tasks assigned to the user (mine) and unassigned tasks of the user's groups."""
+    mine = OpenTask.assignee == login
+    group = and_(OpenTask.assignee.is_(None), exists().where(
+        TaskCandidateGroup.task_id == OpenTask.id,
+        TaskCandidateGroup.group_name.in_(sorted(candidate_keys))))
+    condition = {"mine": mine, "group": group}.get(scope or "", or_(mine, group))
+    query = select(OpenTask).where(condition)
+    if cycle_id is not None:
+        query = query.where(OpenTask.cycle_id == cycle_id)
+    query = query.order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at).limit(limit)
+    return session.scalars(query).all()
+
+
+def history(session: Session, cycle_id: int) -> Sequence[HistoryEvent]:
+    return session.scalars(select(HistoryEvent).where(HistoryEvent.cycle_id == cycle_id)
+                           .order_by(HistoryEvent.at, HistoryEvent.id)).all()
+
+
+def task_history(session: Session, task_id: str) -> Sequence[HistoryEvent]:
+    return session.scalars(select(HistoryEvent).where(HistoryEvent.task_id == task_id)
+                           .order_by(HistoryEvent.id)).all()
+
+
+def participated(session: Session, cycle_id: int, login: str) -> bool:
+    return bool(session.scalar(select(exists().where(
+        HistoryEvent.cycle_id == cycle_id, HistoryEvent.actor == login))))
+
+
+def assigned_open_tasks(session: Session, logins: Sequence[str] | None = None) -> Sequence[OpenTask]:
+    """Open tasks that have a responsible person (all of them, or those of the given logins)."""
+    query = select(OpenTask).where(OpenTask.assignee.is_not(None))
+    if logins is not None:
+        query = query.where(OpenTask.assignee.in_(list(logins)))
+    return session.scalars(query.order_by(OpenTask.created_at)).all()
+
+
+def work_types(session: Session) -> Sequence[WorkType]:
+    return session.scalars(select(WorkType).order_by(WorkType.name)).all()
+
+
+def add_history_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(HistoryEvent.__table__), rows)  # one executemany
+

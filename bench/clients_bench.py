@@ -172,7 +172,7 @@ def main() -> None:
     def by_key(column: str, term: str) -> Callable[[], int]:
         table = "contacts" if column != "name_key" else "clients"
         sql = text(f"SELECT client_id FROM {table} WHERE {column} LIKE :q LIMIT 200" if table == "contacts" else
-                   f"SELECT id FROM clients WHERE name_key LIKE :q ORDER BY name LIMIT 200")
+                   "SELECT id FROM clients WHERE name_key LIKE :q ORDER BY name LIMIT 200")
 
         def run() -> int:
             with p.query() as s:

@@ -73,5 +73,5 @@ class KnownKeys:
 
     @classmethod
     def load(cls, session: Session, tax_ids: Iterable[str], phones: Iterable[str], emails: Iterable[str],
-             names: Iterable[str]) -> "KnownKeys":
+             names: Iterable[str]) -> KnownKeys:
         return cls(*clients_repo.client_ids_by_keys(session, list(tax_ids), list(phones), list(emails), list(names)))

@@ -117,7 +117,7 @@ class References:
     users: dict[str, tuple[int, bool]]  # login -> (id, may own clients: active and selling)
 
     @classmethod
-    def load(cls, session: Session) -> "References":
+    def load(cls, session: Session) -> References:
         return cls(
             {s.name.lower(): (s.id, s.name) for s in clients_repo.segments(session)},
             {u.login.lower(): (u.id, u.active and bool(u.role_set & SELLERS)) for u in accounts_repo.users(session)},

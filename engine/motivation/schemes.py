@@ -169,7 +169,7 @@ def scheme_dict(session: Session, scheme: MotivationScheme) -> dict[str, Any]:
         "effective_from": scheme.effective_from, "role": scheme.role, "team_id": scheme.team_id,
         "team": team.name if team is not None else None, "basis": scheme.basis, "currency": scheme.currency,
         "rounding": scheme.rounding, "piece_rates": dict(sorted((scheme.piece_rates or {}).items())),
-        "tables": sorted((scheme.tables or {})), "settings": dict(scheme.settings or {}),
+        "tables": sorted(scheme.tables or {}), "settings": dict(scheme.settings or {}),
         "created_by": scheme.created_by, "created_at": scheme.created_at, "editable": scheme.status == DRAFT,
     }
 

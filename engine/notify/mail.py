@@ -42,7 +42,7 @@ class SmtpConfig:
     starttls: bool = False
 
     @classmethod
-    def from_url(cls, url: str) -> "SmtpConfig":
+    def from_url(cls, url: str) -> SmtpConfig:
         """Parse ``smtp[s]://[user[:password]@]host[:port][?starttls=1]``; ValueError if malformed."""
         parts = urlsplit(url.strip())
         if parts.scheme not in ("smtp", "smtps"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -78,7 +78,7 @@ def activity_entry(activity: Activity, tz: tzinfo) -> PlanEntry:
     return PlanEntry("activity", activity, activity.planned_at, days.end_of_day(activity.planned_at, tz))
 
 
-def section(entry: PlanEntry, now: datetime, tz: tzinfo = timezone.utc) -> str:
+def section(entry: PlanEntry, now: datetime, tz: tzinfo = UTC) -> str:
     """overdue (its deadline passed), today, this week, later (by when it is planned, else
     due, in the days of ``tz``), or unplanned."""
     if entry.due is not None and entry.due < now:
@@ -103,7 +103,7 @@ def agenda(session: Session, ctx: cycles.Context, actor: Actor,
     plan: dict[str, list[PlanEntry]] = {name: [] for name in SECTIONS}
     for entry in entries:
         plan[section(entry, now, tz)].append(entry)
-    far = datetime.max.replace(tzinfo=timezone.utc)
+    far = datetime.max.replace(tzinfo=UTC)
     for listed in plan.values():
         listed.sort(key=lambda e: (e.when or far, e.item.created_at))
     return plan
@@ -204,7 +204,7 @@ class Fulfilment:
     def figure(self) -> float | None:
         return self.on_time / self.due if self.due else None
 
-    def add(self, other: "Fulfilment") -> None:
+    def add(self, other: Fulfilment) -> None:
         self.due += other.due
         self.on_time += other.on_time
         self.late += other.late

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -97,7 +97,7 @@ def _activity_event(activity: Activity, labels: dict[str, str], zone: str, base_
 
 def _zone_name(name: str | None) -> str:
     """The user's zone name when it is a known one (engine.days reads unknown ones as UTC)."""
-    return name if name and days.zone(name) is not timezone.utc else "UTC"
+    return name if name and days.zone(name) is not UTC else "UTC"
 
 
 def _local(moment: datetime | None, zone: str) -> str:
@@ -123,7 +123,7 @@ def render(calendar_name: str, zone: str, items: Iterable[Event], stamp: datetim
 
 
 def utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def escape(text: str) -> str:

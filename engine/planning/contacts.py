@@ -19,7 +19,7 @@ the client has an active cycle, a "contact" event in that cycle's history.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -70,7 +70,7 @@ def plan(session: Session, actor: Actor, client_id: int, work_type: str | None,
     _raise("the contact cannot be planned", errors)
     active = planning_repo.active_cycle_of_client(session, client.id)
     activity = Activity(client_id=client.id, cycle_id=active.id if active else None, assignee=who,
-                        work_type=kind, note=note, planned_at=planned_at.astimezone(timezone.utc),  # type: ignore[union-attr]
+                        work_type=kind, note=note, planned_at=planned_at.astimezone(UTC),  # type: ignore[union-attr]
                         status=PLANNED,
                         created_at=now, created_by=actor.login)
     session.add(activity)
@@ -84,7 +84,7 @@ def reschedule(session: Session, actor: Actor, activity_id: int, planned_at: dat
     errors: dict[str, str] = {}
     _check_time(planned_at, now, errors)
     _raise("the contact cannot be rescheduled", errors)
-    activity.planned_at = planned_at.astimezone(timezone.utc)  # type: ignore[union-attr]
+    activity.planned_at = planned_at.astimezone(UTC)  # type: ignore[union-attr]
     activity.reminded = 0  # a new time deserves new reminders
     return activity
 

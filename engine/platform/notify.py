@@ -44,7 +44,7 @@ class NotifyService(Service):
         for step in (self._remind_forgotten, self.platform.organization.return_due_handovers):
             try:
                 step()
-            except Exception:  # noqa: BLE001 - logged; the next sweep tries again
+            except Exception:
                 log.exception("sweep step %s failed", step.__name__)
         return sent
 

@@ -41,7 +41,7 @@ class Worker:
             try:
                 with p.command() as s:
                     cycles.fire_timers(s, p.ctx, lease)
-            except Exception as exc:  # noqa: BLE001 - any failure is retried, then an incident
+            except Exception as exc:
                 log.warning("job %s on cycle %s failed: %s", lease.job_id, lease.cycle_id, exc)
                 with p.command() as s:
                     job = s.get(jobs.Job, lease.job_id)
@@ -62,12 +62,12 @@ class Worker:
         try:
             p.notify.requeue_mail()  # what a stopped worker left claimed goes out again
             p.notify.sweep_notifications()
-        except Exception:  # noqa: BLE001 - the sweep runs again next time; jobs must go on
+        except Exception:
             log.exception("notification sweep failed")
         try:
             while p.notify.send_mail() == mail.BATCH:  # a full batch went out: there may be more
                 pass
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("sending e-mail failed")
 
     def idle(self) -> bool:
@@ -93,7 +93,7 @@ class Worker:
                 if exit_when_idle and self.idle():
                     return
                 self.stopping.wait(self.sleep_time())
-            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+            except Exception:
                 log.exception("worker loop error; retrying in %.1f s", self.max_sleep)
                 self.stopping.wait(self.max_sleep)
 

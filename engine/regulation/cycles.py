@@ -8,9 +8,10 @@ advances it, then writes state, the open-task projection and history together.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
@@ -207,7 +208,7 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
         rec.add("claimed", task, {"assignee": actor.login})
     try:
         wf_task.run()
-    except Exception as exc:  # noqa: BLE001 - whatever the diagram breaks becomes an incident
+    except Exception as exc:
         _incident(cycle, rec, wf_task, exc, now)
     else:
         rec.add("completed", task, {"variables": values})
@@ -289,7 +290,7 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
         try:
             workflow.refresh_timers()  # timers due by now fire with this step
             workflow.do_engine_steps(did_complete_task=passed.append)
-        except Exception as exc:  # noqa: BLE001 - whatever the diagram breaks becomes an incident
+        except Exception as exc:
             failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
             _incident(cycle, rec, failed, exc, now)
     for task in passed:
@@ -488,7 +489,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
             task.data.update(variables or {})
             task._set_state(TaskState.READY)
             task.run()
-    except Exception as exc:  # noqa: BLE001 - whatever the diagram breaks becomes an incident
+    except Exception as exc:
         _incident(cycle, rec, next(iter(workflow.get_tasks(state=TaskState.ERROR)), None), exc, now)
     if not failed and variables:
         for task in workflow.get_tasks(state=TaskState.READY):

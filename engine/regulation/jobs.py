@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy.orm import Session
 
-from storage.models import Cycle, Job  # noqa: F401 (Job is re-exported for the worker)
+from storage.models import Cycle, Job
 from storage.repositories import jobs as jobs_repo
 
 log = logging.getLogger("reglament.worker")

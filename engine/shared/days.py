@@ -7,7 +7,7 @@ An unknown zone name counts as UTC rather than failing a page.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,11 +20,11 @@ _LAST_MICROSECOND = timedelta(microseconds=1)
 def zone(name: str | None) -> tzinfo:
     """The time zone of that IANA name; UTC when empty or unknown."""
     if not name or name == "UTC":
-        return timezone.utc
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def to_date(value: Any) -> date:
@@ -44,7 +44,7 @@ def local_date(moment: datetime, tz: tzinfo) -> date:
 
 def start_of(day: date, tz: tzinfo) -> datetime:
     """Midnight at the start of ``day`` in ``tz``, as a UTC instant."""
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def start_of_day(moment: datetime, tz: tzinfo) -> datetime:
@@ -67,11 +67,11 @@ class Week:
     tz: tzinfo
 
     @classmethod
-    def of(cls, now: datetime, tz: tzinfo = timezone.utc) -> "Week":
+    def of(cls, now: datetime, tz: tzinfo = UTC) -> Week:
         return cls.containing(local_date(now, tz), tz)
 
     @classmethod
-    def containing(cls, day: date, tz: tzinfo = timezone.utc) -> "Week":
+    def containing(cls, day: date, tz: tzinfo = UTC) -> Week:
         monday = day - timedelta(days=day.weekday())
         return cls(tuple(monday + timedelta(days=i) for i in range(7)), tz)
 

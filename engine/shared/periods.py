@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from engine.shared.errors import InputInvalid
 
@@ -31,11 +31,11 @@ class Period:
 
     @property
     def start_at(self) -> datetime:
-        return datetime.combine(self.first, time(0), tzinfo=timezone.utc)
+        return datetime.combine(self.first, time(0), tzinfo=UTC)
 
     @property
     def end_at(self) -> datetime:
-        return datetime.combine(self.end, time(0), tzinfo=timezone.utc)
+        return datetime.combine(self.end, time(0), tzinfo=UTC)
 
     def contains(self, moment: datetime) -> bool:
         return self.start_at <= moment < self.end_at
@@ -45,7 +45,7 @@ class Period:
 
     def previous(self) -> Period:
         return of(datetime.combine(date.fromordinal(self.first.toordinal() - 1), time(0),
-                                   tzinfo=timezone.utc), self.kind)
+                                   tzinfo=UTC), self.kind)
 
     def as_kind(self, kind: str) -> Period:
         """The month or quarter starting with this period's first day's month."""
@@ -90,7 +90,7 @@ def parse(text: str | None) -> Period:
 
 def of(moment: datetime, kind: str = "month") -> Period:
     """The period of that kind holding the instant (in UTC)."""
-    return containing(moment.astimezone(timezone.utc).date(), kind)
+    return containing(moment.astimezone(UTC).date(), kind)
 
 
 def containing(day: date, kind: str = "month") -> Period:

@@ -28,7 +28,7 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         production = env.get("REGLAMENT_ENV", "development") == "production"
         url = env.get("REGLAMENT_DATABASE_URL") or f"sqlite:///{VAR / 'reglament.db'}"

@@ -94,7 +94,7 @@ def active_client_counts(session: Session, user_ids: Sequence[int]) -> dict[int,
     rows = session.execute(select(Client.owner_id, func.count()).where(
         Client.owner_id.in_(list(user_ids)), Client.merged_into_id.is_(None),
         or_(Client.status.in_(ACTIVE_CLIENT_STATUSES), live_cycle)).group_by(Client.owner_id)).all()
-    counts = {user_id: 0 for user_id in user_ids}
+    counts = dict.fromkeys(user_ids, 0)
     counts.update({owner_id: count for owner_id, count in rows})
     return counts
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import Clock
@@ -53,12 +53,12 @@ def test_a_contact_is_planned_rescheduled_and_done_and_lands_in_the_work_log_and
     planned = platform.planning.plan_contact(anna, cycle["client_id"], "call", clock.now + timedelta(days=1),
                                     "Ask about the budget")
     assert planned["status"] == "planned" and planned["assignee"] == "anna" and planned["cycle_id"] == cycle["id"]
-    moved = platform.planning.reschedule_contact(anna, planned["id"], datetime(2026, 11, 30, 11, 0, tzinfo=timezone.utc))
+    moved = platform.planning.reschedule_contact(anna, planned["id"], datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
     assert moved["planned_at"] == "2026-11-30T11:00:00+00:00"
     work = platform.planning.client_work(anna, cycle["client_id"])
     assert [row["activity"].id for row in work["planned"]] == [planned["id"]]
 
-    clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
     done = platform.planning.contact_done(anna, planned["id"], "Budget approved for Q1")
     assert done["status"] == "done" and done["done_at"] == clock.now.isoformat()
 
@@ -69,7 +69,7 @@ def test_a_contact_is_planned_rescheduled_and_done_and_lands_in_the_work_log_and
     entry = log[0]
     assert (entry.login, entry.work_type, entry.name, entry.result) == (
         "anna", "call", "Ask about the budget", "Budget approved for Q1")
-    assert entry.due_at == datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=timezone.utc), "the end of its day"
+    assert entry.due_at == datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC), "the end of its day"
     assert entry.done_at <= entry.due_at
     contact = events(platform.regulation.history(anna, cycle["id"]), "contact")
     assert [(e["actor"], e["data"]["result"], e["data"]["work_type"]) for e in contact] == [
@@ -93,11 +93,11 @@ def test_the_deadline_of_a_contact_is_the_end_of_its_day_in_the_assignees_zone(
     anna = zone_of("anna", "Asia/Vladivostok")  # UTC+10
     client_id = _client(platform, anna)
     # Friday 27 Nov 10:00 in Vladivostok is 00:00 UTC
-    planned = platform.planning.plan_contact(anna, client_id, "call", datetime(2026, 11, 27, 0, 0, tzinfo=timezone.utc))
-    clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)  # Saturday 01:00 in Vladivostok
+    planned = platform.planning.plan_contact(anna, client_id, "call", datetime(2026, 11, 27, 0, 0, tzinfo=UTC))
+    clock.now = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)  # Saturday 01:00 in Vladivostok
     platform.planning.contact_done(anna, planned["id"], "Called back late")
     (entry,) = platform.planning.client_work(anna, client_id)["log"]
-    assert entry.due_at == datetime(2026, 11, 27, 13, 59, 59, 999999, tzinfo=timezone.utc)
+    assert entry.due_at == datetime(2026, 11, 27, 13, 59, 59, 999999, tzinfo=UTC)
     assert entry.done_at > entry.due_at, "done on Saturday in her zone: late, though still Friday in UTC"
 
 
@@ -111,7 +111,7 @@ def test_completed_tasks_are_logged_with_their_deadline_and_count_as_a_contact(
     log = platform.planning.client_work(anna, cycle["client_id"])["log"]
     assert [(w.name, w.work_type, w.login, w.cycle_id) for w in log] == [
         ("Qualification call", "call", "anna", cycle["id"])]
-    assert log[0].due_at == datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc), "created 26 Nov 09:00, due a day later"
+    assert log[0].due_at == datetime(2026, 11, 27, 9, 0, tzinfo=UTC), "created 26 Nov 09:00, due a day later"
     assert log[0].done_at == clock.now and log[0].task_id is not None
     client, _ = platform.clients.client(anna, cycle["client_id"])
     assert client.last_contact_at == clock.now
@@ -123,10 +123,10 @@ def test_a_task_without_a_due_time_is_due_at_the_end_of_its_planned_day(platform
     cycle = start(platform, anna, client_name="Planned Ltd")
     task = platform.regulation.inbox(anna, cycle_id=cycle["id"])[0][0]
     assert task.due_at is None
-    platform.planning.plan_task(anna, task.id, datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc))
+    platform.planning.plan_task(anna, task.id, datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
     complete(platform, anna, cycle["id"], "Task_QualificationCall", QUALIFIED)
     (entry,) = platform.planning.client_work(anna, cycle["client_id"])["log"]
-    assert entry.due_at == datetime(2026, 11, 27, 23, 59, 59, 999999, tzinfo=timezone.utc)
+    assert entry.due_at == datetime(2026, 11, 27, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def test_only_the_owner_or_a_head_plans_contacts_with_a_client(platform: Reglament, actors, clock: Clock) -> None:
@@ -217,7 +217,7 @@ def test_my_plan_puts_contacts_into_days_of_the_users_zone_around_midnight(
         platform: Reglament, actors, clock: Clock, zone_of) -> None:
     anna = zone_of("anna", "Asia/Vladivostok")  # the clock: Thu 26 Nov 09:00 UTC = 19:00 in Vladivostok
     client_id = _client(platform, anna, "Far East Ltd")
-    utc = timezone.utc
+    utc = UTC
     plans = {
         "yesterday 23:00": datetime(2026, 11, 25, 13, 0, tzinfo=utc),  # Wed 23:00 local: its day is over
         "today 06:00": datetime(2026, 11, 25, 20, 0, tzinfo=utc),  # Thu 06:00 local (still Wed in UTC)

@@ -30,7 +30,7 @@ def race(*calls: Callable[[], Any]) -> list[Any]:
         barrier.wait()
         try:
             results[index] = call()
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
+        except BaseException as exc:
             results[index] = exc
 
     threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]

@@ -244,7 +244,7 @@ def test_two_distributions_at_once_never_take_the_same_turn(platform, actors, cl
         try:
             for _ in range(5):
                 results.append(leads(platform, clock, 1))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]

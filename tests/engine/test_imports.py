@@ -196,7 +196,7 @@ def test_a_russian_excel_csv_in_windows_1251_with_semicolons_imports_with_its_he
 
 def test_a_utf8_csv_with_a_byte_order_mark_and_tabs_is_read_too(platform: Reglament, actors, tmp_path) -> None:
     path = tmp_path / "clients.tsv"
-    path.write_bytes("\ufeffName\tE-mail\nАльфа\ta@alfa.example\n".encode("utf-8"))
+    path.write_bytes("\ufeffName\tE-mail\nАльфа\ta@alfa.example\n".encode())
     run = platform.clients.import_file(actors["head"], path)
     assert run["mapping"] == {"Name": "name", "E-mail": "email"} and run["imported"] == 1
     assert contacts_of(platform, "Альфа") == [("", None, "a@alfa.example")]

@@ -1,7 +1,7 @@
 """The payout calculation, pure: indicators, plan and scheme in, explainable lines out."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from engine.motivation.payout import (
     round_money,
 )
 
-T0 = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 RATES = Tiers("commission_rate", "attainment", (
     (D("0"), D("0.03"), "below 80 %: 3 %"),
     (D("0.8"), D("0.05"), "80–100 %: 5 %"),
@@ -263,10 +263,10 @@ def test_any_error_of_a_table_becomes_a_table_error_naming_it() -> None:
     class Broken:
         name = "quality_multiplier"
 
-        def __call__(self, inputs):  # noqa: ANN001
+        def __call__(self, inputs):
             raise KeyError("conversion_rate")
 
-        def thresholds(self):  # noqa: ANN201
+        def thresholds(self):
             return []
 
     ind = won("1000000", lost=1, with_due=1, on_time=1)
@@ -280,10 +280,10 @@ def test_a_table_hit_carries_its_row_into_the_explanation() -> None:
     class Fixed:
         name = "commission_rate"
 
-        def __call__(self, inputs):  # noqa: ANN001
+        def __call__(self, inputs):
             return Hit(self.name, D("0.04"), "R7", "special offer", {"attainment": inputs["attainment"]})
 
-        def thresholds(self):  # noqa: ANN201
+        def thresholds(self):
             return []
 
     c = line(calculate(won("100"), plan("1000"), Terms("Sales", 2, Fixed())), "commission")

@@ -3,7 +3,7 @@ clock: what a manager earns, approval and lock enforced in the engine, clawback,
 who sees what."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -274,7 +274,7 @@ def test_a_reversal_after_the_lock_lands_in_the_next_period_at_the_rate_paid(
     assert platform.motivation.record_reversal(head, drafted["cycle_id"], "cancelled", "", "Contract cancelled") == "2026-12"
     assert platform.motivation.statement(head, drafted["id"])["total"] == drafted["total"]  # November untouched
     platform.motivation.save_plans(head, "2026-12", "actual", {"user:anna|revenue": "100000000"})  # December: 0 % attainment
-    clock.now = datetime(2026, 12, 3, 9, tzinfo=timezone.utc)
+    clock.now = datetime(2026, 12, 3, 9, tzinfo=UTC)
     platform.motivation.compute_statements(head, "2026-12")
     december = statement_of(platform, head, "anna", "2026-12")
     [correction] = lines(december, "correction")

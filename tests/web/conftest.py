@@ -129,7 +129,7 @@ def api(app: Flask, api_tokens: dict[str, str]) -> Callable[..., Any]:
     (obtained from POST /api/v1/token)."""
     tokens = api_tokens
 
-    def _api(who: str) -> "BearerClient":
+    def _api(who: str) -> BearerClient:
         if who not in tokens:
             response = app.test_client().post("/api/v1/token", json={"login": who, "password": demo.PASSWORD})
             assert response.status_code == 200, response.get_data(as_text=True)

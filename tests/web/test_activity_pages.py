@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -46,7 +46,7 @@ def test_the_owner_plans_a_contact_on_the_client_page_and_marks_it_done(client, 
                            data={"work_type": "call", "planned_at": "2026-11-27T10:30", "note": "Ask for the budget"})
     assert response.status_code == 302
     (planned,) = platform.planning.client_work(anna, sale["client_id"])["planned"]
-    assert planned["activity"].planned_at == datetime(2026, 11, 27, 0, 30, tzinfo=timezone.utc), \
+    assert planned["activity"].planned_at == datetime(2026, 11, 27, 0, 30, tzinfo=UTC), \
         "10:30 typed in Vladivostok"
     page = client.get(f"/clients/{sale['client_id']}").get_data(as_text=True)
     table = _section(page, "planned-contacts")
@@ -101,9 +101,9 @@ def test_my_plan_shows_contacts_with_their_forms_in_the_users_days(client, login
                                                                   anna_in_vladivostok) -> None:
     anna = platform.accounts.actor(actors["anna"].id)  # 09:00 UTC on Thursday is 19:00 in Vladivostok
     client_id = platform.clients.create_client(anna, "Midnight Ltd")["id"]
-    late_tonight = platform.planning.plan_contact(anna, client_id, "call", datetime(2026, 11, 26, 13, 30, tzinfo=timezone.utc),
+    late_tonight = platform.planning.plan_contact(anna, client_id, "call", datetime(2026, 11, 26, 13, 30, tzinfo=UTC),
                                          "Tonight at 23:30")
-    after_midnight = platform.planning.plan_contact(anna, client_id, "call", datetime(2026, 11, 26, 14, 30, tzinfo=timezone.utc),
+    after_midnight = platform.planning.plan_contact(anna, client_id, "call", datetime(2026, 11, 26, 14, 30, tzinfo=UTC),
                                            "Friday at 00:30")
     login(client, "anna")
     page = client.get("/plan").get_data(as_text=True)

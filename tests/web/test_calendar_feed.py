@@ -3,7 +3,7 @@ that a new one revokes."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import icalendar
 import pytest
@@ -37,7 +37,7 @@ def test_the_feed_has_planned_and_due_tasks_and_planned_contacts(client, login, 
     anna = actors["anna"]
     platform.accounts.update_profile(anna, "", "Europe/Moscow", "en")
     planned = _first_task(platform, anna, "Planned Ltd")
-    planned_at = datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
+    planned_at = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
     platform.planning.plan_task(anna, planned.id, planned_at)
     platform.regulation.save_work_type(actors["head"], "call", "Call", "P2D")
     due = _first_task(platform, anna, "Due Ltd")  # due 2026-11-28 09:00 UTC
@@ -48,7 +48,7 @@ def test_the_feed_has_planned_and_due_tasks_and_planned_contacts(client, login, 
     with platform.command() as s:
         activity = Activity(client_id=contact_client["id"], assignee="anna", work_type="meeting",
                             note="Bring the contract, two copies", created_by="anna",
-                            planned_at=datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc))
+                            planned_at=datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
         s.add(activity)
         s.flush()
         activity_id = activity.id
@@ -68,12 +68,12 @@ def test_the_feed_has_planned_and_due_tasks_and_planned_contacts(client, login, 
     assert "Stage: Qualification" in str(first["DESCRIPTION"])
     assert f"http://localhost/tasks/{planned.id}" in str(first["DESCRIPTION"])
     second = events[f"task-{due.id}@reglament"]
-    assert second.decoded("DTSTART") == datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)
+    assert second.decoded("DTSTART") == datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert "Due: 2026-11-28 12:00 (Europe/Moscow)" in str(second["DESCRIPTION"])
     meeting = events[f"activity-{activity_id}@reglament"]
     assert str(meeting["SUMMARY"]) == "meeting — Contact Ltd"
     assert "Note: Bring the contract, two copies" in str(meeting["DESCRIPTION"])
-    assert meeting.decoded("DTSTART") == datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    assert meeting.decoded("DTSTART") == datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     # the same items keep their UIDs from one fetch to the next
     assert set(_events(client.get(_feed_url(client, login, "anna")))) == set(events)
 
@@ -103,7 +103,7 @@ def test_long_and_awkward_text_is_folded_and_escaped(client, login, platform, ac
     anna = actors["anna"]
     name = "Smith, Jones; Partners \\ Co — «Северное сияние» " + "очень длинное название " * 4
     task = _first_task(platform, anna, name.strip())
-    platform.planning.plan_task(anna, task.id, datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc))
+    platform.planning.plan_task(anna, task.id, datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
     response = client.get(_feed_url(client, login, "anna"))
     raw = response.data
     assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -29,7 +29,7 @@ def test_a_planned_time_is_read_and_shown_in_the_users_zone(client, login, platf
     login(client, "anna")
     assert client.post(f"/tasks/{task.id}/plan", data={"planned_at": "2026-11-27T08:00"}).status_code == 302
     stored = platform.regulation.task(platform.accounts.actor(anna.id), task.id)[0].planned_at
-    assert stored == datetime(2026, 11, 26, 22, 0, tzinfo=timezone.utc), "08:00 in Vladivostok is 22:00 UTC"
+    assert stored == datetime(2026, 11, 26, 22, 0, tzinfo=UTC), "08:00 in Vladivostok is 22:00 UTC"
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert 'value="2026-11-27T08:00"' in page, "the form shows the time as she typed it"
 

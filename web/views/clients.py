@@ -78,7 +78,7 @@ def _page_url(filters: Filters, page: int) -> str:
 
 
 def _new_form() -> dict[str, str]:
-    return {name: "" for name in CLIENT_FIELDS} | {"kind": "company", "status": "lead"} | \
+    return dict.fromkeys(CLIENT_FIELDS, "") | {"kind": "company", "status": "lead"} | \
         {f"contact_{name}": "" for name in CONTACT_FIELDS}
 
 

@@ -21,6 +21,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, text
 
@@ -35,7 +36,7 @@ from storage.models import Cycle, OpenTask  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 #: the loop's user task and the values that send the token around once more
-LOOPS = {"rework_loop": ("Task_Work", {"approved": False, "note": "call again"}),
+LOOPS: dict[str, tuple[str, dict[str, Any]]] = {"rework_loop": ("Task_Work", {"approved": False, "note": "call again"}),
          "legal_loop": ("Task_Review", {"signed": False})}
 DEFAULT_BANDS = "1-10,91-110,241-260,491-510,981-1000"
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from engine.clients.records import get_client, record_event
 from engine.notify import notifications
-from engine.regulation import expressions, forms, jobs, runtime, work_types
+from engine.regulation import compaction, expressions, forms, jobs, runtime, work_types
 from engine.regulation import versions as regulations
 from engine.shared import days
 from engine.shared.access import HEADS, SELLERS, Actor, may_act_on_task, require
@@ -302,8 +302,13 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
     decided = cycle.status == ACTIVE and (outcome is not None or workflow.is_completed())
     if decided and not workflow.is_completed():
         workflow.cancel()  # the cycle is decided: other branches (reminders...) stop
-    _sync_open_tasks(session, ctx, cycle, workflow, rec, known_open, decided)
+    projected = _sync_open_tasks(session, ctx, cycle, workflow, rec, known_open, decided)
+    if cycle.status == ACTIVE and not decided:
+        stall = compaction.check(workflow, projected)  # a cycle never stops silently
+        if stall is not None:
+            _stalled(cycle, rec, stall, now)
     jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None, timers_before)
+    compaction.compact(workflow)  # the stored state: what the engine needs to go on
     cycle.state = runtime.workflow_state(workflow)
     cycle.variables = _jsonable(_variables(workflow))
     if decided:
@@ -340,6 +345,15 @@ def _incident(cycle: Cycle, rec: Recorder, task: Task | None, exc: Exception, no
                       "task_name": task.task_spec.bpmn_name if task is not None else None,
                       "at": now.isoformat()}
     rec.add("incident", task, {"message": message}, actor=None)
+
+
+def _stalled(cycle: Cycle, rec: Recorder, stall: compaction.Stall, now: datetime) -> None:
+    message = f"The engine cannot continue this cycle: {stall.message}"
+    cycle.status = INCIDENT
+    cycle.incident = {"message": message, "element_id": stall.element_id,
+                      "task_name": stall.task.task_spec.bpmn_name if stall.task is not None else None,
+                      "at": now.isoformat()}
+    rec.add("incident", stall.task, {"message": message}, actor=None, element_id=stall.element_id)
 
 
 def _error_text(exc: Exception) -> str:
@@ -387,7 +401,8 @@ def _due(task: Task, variables: dict[str, Any], now: datetime,
         try:
             if isinstance(value, str) and value.upper().startswith("P"):
                 return now + _duration(value)
-            return TimerEventDefinition.get_datetime(str(value))
+            due: datetime = TimerEventDefinition.get_datetime(str(value))
+            return due
         except Exception:
             raise ExpressionError(f"due date {raw!r} of '{task.task_spec.bpmn_name}' is not an "
                                   "ISO-8601 date or duration") from None
@@ -409,7 +424,8 @@ def _duration(text: str) -> timedelta:
 
 
 def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow,
-                     rec: Recorder, known: dict[str, OpenTask], decided: bool) -> None:
+                     rec: Recorder, known: dict[str, OpenTask], decided: bool) -> set[str]:
+    """Make the open-task projection match the ready user tasks; returns their ids."""
     ready = {} if decided else {
         str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     for task_id, row in known.items():
@@ -456,6 +472,7 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
     notifications.tasks_created(session, cycle.client.name, created, rec.actor, rec.at)
     if best_stage:
         cycle.stage = best_stage
+    return set(ready)
 
 
 def _stage_rank(stages: list[str], stage: str) -> int:

@@ -13,26 +13,65 @@ import ast
 import math
 import operator
 import re
+import time
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from simpleeval import EvalWithCompoundTypes, InvalidExpression
+from simpleeval import EvalWithCompoundTypes, InvalidExpression, safe_power
 
+from engine.regulation import bounds, limits
+from engine.regulation.limits import (
+    MAX_EXPRESSION_SECONDS,
+    MAX_EXPRESSION_STEPS,
+    MAX_INT_DIGITS,
+    MAX_VALUE_SIZE,
+)
 from engine.shared.errors import ExpressionError
 
 
+def _str(value: Any = "") -> str:
+    """``str()``, refused before it writes out a container bigger than MAX_VALUE_SIZE."""
+    if not isinstance(value, str):
+        bounds.check_size(value, "str() of this value")
+    return str(value)
+
+
 def _lower(value: Any) -> str:
-    return str(value).lower()
+    return _str(value).lower()
 
 
 def _upper(value: Any) -> str:
-    return str(value).upper()
+    return _str(value).upper()
+
+
+def _sum(items: Iterable[Any], start: Any = 0) -> Any:
+    """``sum()`` in linear time: lists and tuples are concatenated once, not pairwise."""
+    if not isinstance(start, (list, tuple)):
+        return sum(items, start)
+    out, size = list(start), bounds.measure(start)
+    for item in items:
+        if not isinstance(item, type(start)):
+            raise TypeError(f"can only concatenate {type(start).__name__} (not {type(item).__name__!r})")
+        size += bounds.measure(item)
+        if size > MAX_VALUE_SIZE:
+            raise bounds.TooBig(f"sum() would build a value over {MAX_VALUE_SIZE:,} characters; "
+                                f"{limits.describe('MAX_VALUE_SIZE', MAX_VALUE_SIZE)}")
+        out.extend(item)
+    return out if isinstance(start, list) else tuple(out)
+
+
+def _round(number: Any, ndigits: int | None = None) -> Any:
+    """``round()``; a huge ``ndigits`` would compute a power of ten that large."""
+    if ndigits is not None and isinstance(ndigits, int) and abs(ndigits) > MAX_INT_DIGITS:
+        raise bounds.TooBig(f"round() to {ndigits:,} digits; {limits.describe('MAX_INT_DIGITS', MAX_INT_DIGITS)}")
+    return round(number) if ndigits is None else round(number, ndigits)
 
 
 FUNCTIONS: dict[str, Any] = {
-    "len": len, "str": str, "int": int, "float": float, "bool": bool, "abs": abs,
-    "min": min, "max": max, "round": round, "sum": sum, "any": any, "all": all,
+    "len": len, "str": _str, "int": int, "float": float, "bool": bool, "abs": abs,
+    "min": min, "max": max, "round": _round, "sum": _sum, "any": any, "all": all,
     "lower": _lower, "upper": _upper,
 }
 CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None,
@@ -178,13 +217,65 @@ def _safe_mod(left: Any, right: Any) -> Any:
     return left % right
 
 
-class _Evaluator(EvalWithCompoundTypes):
+def _bounded_mult(left: Any, right: Any) -> Any:
+    """``*``: a repeated sequence or a product of integers is sized before it is built."""
+    size = bounds.repeated_size(left, right)
+    if size is not None and size > MAX_VALUE_SIZE:
+        raise bounds.TooBig(f"repeating a sequence would build a value over {MAX_VALUE_SIZE:,} characters; "
+                            f"{limits.describe('MAX_VALUE_SIZE', MAX_VALUE_SIZE)}")
+    if isinstance(left, int) and isinstance(right, int) \
+            and bounds.int_digits(left) + bounds.int_digits(right) > MAX_INT_DIGITS + 1:
+        raise bounds.TooBig(f"the product would have over {MAX_INT_DIGITS:,} digits; "
+                            f"{limits.describe('MAX_INT_DIGITS', MAX_INT_DIGITS)}")
+    return left * right
+
+
+def _bounded_add(left: Any, right: Any) -> Any:
+    """``+``: the operands are bounded, so the sum is at most twice the limit; checked after."""
+    return left + right
+
+
+def _bounded_power(base: Any, exponent: Any) -> Any:
+    if bounds.power_digits(base, exponent) > MAX_INT_DIGITS:
+        raise bounds.TooBig(f"{base} ** {exponent} would have over {MAX_INT_DIGITS:,} digits; "
+                            f"{limits.describe('MAX_INT_DIGITS', MAX_INT_DIGITS)}")
+    return safe_power(base, exponent)
+
+
+class _Evaluator(EvalWithCompoundTypes):  # type: ignore[misc]  # simpleeval is untyped
+    """simpleeval with every value it builds bounded, and its steps and time counted."""
+
     def __init__(self, names: dict[str, Any]) -> None:
         super().__init__(functions=dict(FUNCTIONS), names=names)
         self.operators[ast.Mod] = _safe_mod
+        self.operators[ast.Mult] = _bounded_mult
+        self.operators[ast.Add] = _bounded_add
+        self.operators[ast.Pow] = _bounded_power
         for forbidden in (ast.Attribute, ast.Assign, ast.AugAssign, ast.Import,
                           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda):
             self.nodes.pop(forbidden, None)
+        self._steps = 0
+        self._deadline = time.monotonic() + MAX_EXPRESSION_SECONDS
+
+    def _eval(self, node: ast.AST) -> Any:
+        self._steps += 1
+        if self._steps > MAX_EXPRESSION_STEPS:
+            raise bounds.TooBig(f"it takes over {MAX_EXPRESSION_STEPS:,} steps; "
+                                f"{limits.describe('MAX_EXPRESSION_STEPS', MAX_EXPRESSION_STEPS)}")
+        if time.monotonic() > self._deadline:
+            raise bounds.TooBig(f"it runs over {MAX_EXPRESSION_SECONDS} s; "
+                                f"{limits.describe('MAX_EXPRESSION_SECONDS', f'{MAX_EXPRESSION_SECONDS} s')}")
+        return super()._eval(node)
+
+    def _check_disallowed_items(self, item: Any) -> None:
+        """Every node's value passes here: sized first, so the walk below stays bounded."""
+        if type(item) is int:
+            bounds.check_int(item, "an integer")
+        elif not isinstance(item, (str, float, bool, Decimal)) and item is not None:
+            bounds.check_size(item, "a value")
+        elif isinstance(item, str) and len(item) > MAX_VALUE_SIZE:
+            bounds.check_size(item, "a string")
+        super()._check_disallowed_items(item)
 
 
 def exact_number(value: Any) -> Any:
@@ -202,9 +293,9 @@ def _is_number(value: Any) -> bool:
 
 def _exact_operator(apply: Any, divides: bool = False) -> Any:
     def exact(left: Any, right: Any) -> Any:
-        if _is_number(left) and _is_number(right):
-            if divides or isinstance(left, (float, Decimal)) or isinstance(right, (float, Decimal)):
-                return apply(Decimal(exact_number(left)), Decimal(exact_number(right)))
+        if _is_number(left) and _is_number(right) and (
+                divides or isinstance(left, (float, Decimal)) or isinstance(right, (float, Decimal))):
+            return apply(Decimal(exact_number(left)), Decimal(exact_number(right)))
         return apply(left, right)
 
     return exact
@@ -221,7 +312,7 @@ class _ExactEvaluator(_Evaluator):
             self.operators[node] = _exact_operator(apply)
         self.operators[ast.Div] = _exact_operator(operator.truediv, divides=True)
 
-    def _eval_constant(self, node: ast.Constant) -> Any:  # type: ignore[override]
+    def _eval_constant(self, node: ast.Constant) -> Any:
         return exact_number(super()._eval_constant(node))
 
 
@@ -241,6 +332,8 @@ def evaluate(expression: str, variables: dict[str, Any], timer: bool = False, ex
         evaluator = _ExactEvaluator(names) if exact else _Evaluator(names)
         result = evaluator.eval(unwrap(expression), previously_parsed=tree.body)
         return exact_number(result) if exact else result
+    except bounds.TooBig as exc:
+        raise ExpressionError(f"Cannot evaluate {_short(expression)}: {exc.message}") from None
     except InvalidExpression as exc:
         message = getattr(exc, "message", None) or str(exc)
         raise ExpressionError(f"Cannot evaluate {expression!r}: {message}") from None
@@ -248,3 +341,7 @@ def evaluate(expression: str, variables: dict[str, Any], timer: bool = False, ex
         raise
     except Exception as exc:  # a TypeError, ZeroDivisionError... from the diagram's own logic
         raise ExpressionError(f"Cannot evaluate {expression!r}: {type(exc).__name__}: {exc}") from None
+
+
+def _short(expression: str) -> str:
+    return repr(expression) if len(expression) <= 80 else f"{expression[:77]!r}..."

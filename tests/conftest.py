@@ -26,6 +26,17 @@ from storage.models import Base, Group, Segment, User, user_groups
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEMO_BPMN = ROOT / "bpmn" / "new_client_sale.bpmn"
+#: the 21 OMG BPMN MIWG reference models (CC BY 3.0, see fixtures/miwg/README.md)
+MIWG_DIR = FIXTURES / "miwg"
+MIWG_COUNT = 21
+
+
+def miwg_files() -> list[Path]:
+    """The MIWG reference models; a missing or incomplete corpus fails the test run, never skips."""
+    files = sorted(MIWG_DIR.glob("*.bpmn"))
+    if len(files) != MIWG_COUNT:
+        raise RuntimeError(f"expected the {MIWG_COUNT} MIWG reference models in {MIWG_DIR}, found {len(files)}")
+    return files
 #: kept between tests (users are slow to create); segments are reset and re-created, since
 #: tests give them rules and teams
 _KEEP = {User.__tablename__, Group.__tablename__, user_groups.name}

@@ -8,14 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import MIWG_DIR as MIWG
+from conftest import miwg_files
 from lxml import etree
 
 from engine.platform.root import Reglament
 from engine.regulation.versions import SourceFile
 from engine.shared.errors import RegulationInvalid
 
-MIWG = Path(__file__).resolve().parents[3] / "shared" / "bpmn-miwg"
-FILES = sorted(MIWG.glob("*.bpmn"))
+FILES = miwg_files()
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"

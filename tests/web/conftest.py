@@ -45,9 +45,33 @@ def _reexport_root_helpers() -> None:
 _reexport_root_helpers()
 
 
+class ClosingClient(FlaskClient):
+    """A test client that closes the request body it built once the response is read: a large
+    multipart upload is spooled to a temporary file that the plain test client leaves open."""
+
+    def _request_from_builder_args(self, args: Any, kwargs: Any) -> Any:
+        request = super()._request_from_builder_args(args, kwargs)
+        self._built = getattr(self, "_built", [])
+        self._built.append(request)
+        return request
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            for request in getattr(self, "_built", []):
+                request.input_stream.close()
+            self._built = []
+
+
+def _testing(app: Flask) -> Flask:
+    app.test_client_class = ClosingClient
+    return app
+
+
 @pytest.fixture
 def app(platform: Reglament) -> Flask:
-    return create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}, platform=platform)
+    return _testing(create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": False}, platform=platform))
 
 
 @pytest.fixture
@@ -58,7 +82,7 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def csrf_app(platform: Reglament) -> Flask:
     """The app with CSRF protection left on (the default)."""
-    return create_app({"TESTING": True, "SECRET_KEY": "test"}, platform=platform)
+    return _testing(create_app({"TESTING": True, "SECRET_KEY": "test"}, platform=platform))
 
 
 @pytest.fixture

@@ -149,7 +149,8 @@ def test_a_running_import_shows_a_progress_bar_that_polls(head, platform: Reglam
     assert '<script src="/static/js/import_progress.js" defer></script>' in html
     assert '<meta http-equiv="refresh" content="3">' in html  # inside <noscript>: without JavaScript
     assert "250 of 1000 rows read" in text(page)
-    assert head.get("/static/js/import_progress.js").status_code == 200
+    with head.get("/static/js/import_progress.js") as script:
+        assert script.status_code == 200
 
 
 def test_a_failed_import_says_so_with_its_error(head, platform: Reglament) -> None:
@@ -231,6 +232,7 @@ def test_exports_are_the_users_clients_as_csv_and_xlsx(client, login, platform: 
     response = client.get("/clients/export.xlsx?q=formula")
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.get_data()), read_only=False).active
+    response.close()
     assert [c.value for c in sheet[1]][:2] == ["Name", "Kind"]
     assert sheet["A2"].value == "=Boris Formula" and sheet["A2"].data_type == "s"  # text, never a formula
     assert sheet["J2"].value == "boris" and sheet.max_row == 2

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import MIWG_DIR as MIWG
+from conftest import miwg_files
 from lxml import etree
 
 from engine.demo import loader as demo
@@ -30,8 +32,7 @@ from engine.platform.root import Reglament
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-MIWG = Path("/work/shared/bpmn-miwg")
-MIWG_FILES = sorted(p.name for p in MIWG.glob("*.bpmn"))
+MIWG_FILES = [p.name for p in miwg_files()]
 TIMEOUT_MS = 10_000
 KEY = "new_client_sale"
 

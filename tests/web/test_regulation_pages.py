@@ -5,10 +5,11 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import MIWG_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = (ROOT / "bpmn" / "new_client_sale.bpmn").read_text()
-MIWG = ROOT.parent / "shared" / "bpmn-miwg"
+MIWG = MIWG_DIR
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ FRONTEND_SOURCES := $(wildcard web/frontend/*)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install translations assets browser serve bench extract clean
+.PHONY: run test check install translations assets browser serve bench extract clean
 
 install: $(STAMP) $(MO) $(BUNDLE)
 
@@ -45,6 +45,11 @@ run: install
 
 test: install browser
 	$(BIN)/python -m pytest
+
+# The gates: lint (ruff) and strict types (mypy) on engine/ and storage/; CI runs them before the tests.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/benchmark.py

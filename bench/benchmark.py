@@ -28,10 +28,10 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo.loader import SEGMENTS  # noqa: E402
-from engine.platform.root import Reglament  # noqa: E402
-from engine.regulation.versions import SourceFile  # noqa: E402
-from storage.db import Database  # noqa: E402
+from engine.demo.loader import SEGMENTS
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
+from storage.db import Database
 
 MANAGERS = 100
 PASSWORD = "bench-password"

@@ -31,10 +31,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine.clients import records as client_engine
-from engine.clients.tax_ids import with_check_digits  # noqa: E402
-from engine.demo.loader import SEGMENTS  # noqa: E402
-from engine.platform.root import Reglament  # noqa: E402
-from storage.db import Database  # noqa: E402
+from engine.clients.tax_ids import with_check_digits
+from engine.demo.loader import SEGMENTS
+from engine.platform.root import Reglament
+from storage.db import Database
 
 PASSWORD = "bench-password"
 MANAGERS = 20

@@ -44,7 +44,7 @@ CONTACTS = (
 def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[str, int]:
     from engine.demo.loader import DEMO, INTERESTED, PROPOSAL, QUALIFIED, _complete
 
-    steps = {name: values for name, values in (QUALIFIED, DEMO, INTERESTED, PROPOSAL)}
+    steps = dict((QUALIFIED, DEMO, INTERESTED, PROPOSAL))
     head = actors["head"]
     added = {"norms": 0, "contacts": 0}
     with platform.query() as s:

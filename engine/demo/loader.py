@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from engine.platform.root import Reglament
 from engine.regulation import versions as regulations
@@ -18,7 +19,7 @@ PASSWORD = "demo"
 
 GROUPS = ("Sales", "Presales", "Legal", "Accounting")
 SEGMENTS = ("Retail", "Manufacturing", "Public sector")
-USERS = (
+USERS: tuple[tuple[str, str, list[str], list[str], str], ...] = (
     # login, name, roles, groups, locale
     ("head", "Nikolai Head", ["head", "owner"], ["Sales"], "en"),
     ("anna", "Anna Smirnova", ["manager"], ["Sales"], "en"),
@@ -38,16 +39,17 @@ CLIENTS = (
     "Orion Plastics", "Lyra Cosmetics", "Altair Water Utility", "Sirius Coffee", "Polaris Glass",
 )
 # How far each demo cycle goes: a list of (task element id, submitted values)
-QUALIFIED = ("Task_QualificationCall", {"contact_person": "Maria", "budget": 1_500_000, "need": "CRM roll-out", "result": "qualified"})
-DEMO = ("Task_PrepareDemo", {"demo_date": "2026-12-03", "demo_notes": "Focus on reporting"})
-INTERESTED = ("Task_Presentation", {"result": "interested"})
-PROPOSAL = ("Task_Proposal", {"amount": 1_200_000, "discount_pct": 5})
-AGREED = ("Task_Negotiation", {"result": "agreed"})
+QUALIFIED: tuple[str, dict[str, Any]] = ("Task_QualificationCall", {"contact_person": "Maria", "budget": 1_500_000,
+                                                                    "need": "CRM roll-out", "result": "qualified"})
+DEMO: tuple[str, dict[str, Any]] = ("Task_PrepareDemo", {"demo_date": "2026-12-03", "demo_notes": "Focus on reporting"})
+INTERESTED: tuple[str, dict[str, Any]] = ("Task_Presentation", {"result": "interested"})
+PROPOSAL: tuple[str, dict[str, Any]] = ("Task_Proposal", {"amount": 1_200_000, "discount_pct": 5})
+AGREED: tuple[str, dict[str, Any]] = ("Task_Negotiation", {"result": "agreed"})
 REVIEWED = ("Task_ContractReview", {"contract_number": "C-2026-001", "approved": True})
 SIGNED = ("Task_SignContract", {"result": "signed"})
-INVOICED = ("Task_IssueInvoice", {"invoice_number": "INV-1001"})
-PAID = ("Task_ConfirmPayment", {"paid_amount": 1_140_000, "payment_date": "2026-11-20"})
-SCENARIOS = (
+INVOICED: tuple[str, dict[str, Any]] = ("Task_IssueInvoice", {"invoice_number": "INV-1001"})
+PAID: tuple[str, dict[str, Any]] = ("Task_ConfirmPayment", {"paid_amount": 1_140_000, "payment_date": "2026-11-20"})
+SCENARIOS: tuple[list[tuple[str, dict[str, Any]]], ...] = (
     [], [QUALIFIED], [QUALIFIED, DEMO], [QUALIFIED, DEMO, INTERESTED],
     [QUALIFIED, DEMO, INTERESTED, PROPOSAL], [QUALIFIED, DEMO, INTERESTED, PROPOSAL, AGREED],
     [QUALIFIED, DEMO, INTERESTED, PROPOSAL, AGREED, REVIEWED],

@@ -122,14 +122,16 @@ def plans_overview(session: Session, ctx: cycles.Context, actor: Actor) -> dict[
     now, tz = ctx.now(), days.zone(actor.timezone)
     week = Week.of(now, tz)
     managers = [u for u in accounts_repo.users(session) if "manager" in u.role_set and u.active]
-    rows = {m.login: {"login": m.login, "name": m.name, "groups": sorted(m.group_names),
+    rows: dict[str, dict[str, Any]] = {m.login: {"login": m.login, "name": m.name, "groups": sorted(m.group_names),
                       "days": Counter(), "overdue": 0, "open": 0, "unplanned": 0} for m in managers}
     entries = [(t.assignee, task_entry(t)) for t in regulation_repo.assigned_open_tasks(session, list(rows))]
     zones = {m.login: days.zone(m.timezone) for m in managers}
     entries += [(a.assignee, activity_entry(a, zones[a.assignee]))
                 for a in planning_repo.planned_activities_of(session, list(rows))]
     for login, entry in entries:
-        row = rows[login]  # type: ignore[index]
+        if login is None:  # assigned_open_tasks only returns tasks with an assignee
+            continue
+        row = rows[login]
         row["open"] += 1
         if entry.due is not None and entry.due < now:
             row["overdue"] += 1

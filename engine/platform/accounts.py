@@ -6,13 +6,13 @@ from typing import Any
 
 from engine.accounts import users as accounts
 from engine.planning import calendar_feed
+from engine.platform.base import Service
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound
 from storage.repositories import accounts as accounts_repo
 
 #: how long a verified API token's user (roles, groups) is reused before it is read again
 TOKEN_CACHE_SECONDS = 5.0
-from engine.platform.base import Service
 
 
 class AccountsService(Service):

@@ -7,7 +7,7 @@ from typing import Any
 from engine.clients import exports, imports, timeline
 from engine.clients import files as client_files
 from engine.clients import merge as client_merge
-from engine.clients import records as clients
+from engine.clients import records as client_records
 from engine.platform.base import Service
 from engine.shared.access import Actor
 from storage.models import Client, Cycle
@@ -26,59 +26,59 @@ class ClientsService(Service):
         values: dict[str, Any] = {"name": name, **({"segment": segment} if segment is not None else {}),
                                   **({"owner": owner} if owner is not None else {}), **(fields or {})}
         with self.command() as s:
-            created = clients.create_client(s, actor, values, self.base.ctx.now(), contact, check_duplicates)
-            out = clients.client_dict(created.client)
+            created = client_records.create_client(s, actor, values, self.base.ctx.now(), contact, check_duplicates)
+            out = client_records.client_dict(created.client)
             out["distribution"] = created.decision.as_dict() if created.decision else None
             return out
 
     def client(self, actor: Actor, client_id: int) -> tuple[Client, list[Cycle]]:
         with self.query() as s:
-            client = clients.client_with_contacts(s, actor, client_id)
+            client = client_records.client_with_contacts(s, actor, client_id)
             return client, list(regulation_repo.cycles_of_client(s, client_id))
 
     def clients(self, actor: Actor, search: str | None = None) -> list[Client]:
         with self.query() as s:
-            return clients.list_clients(s, actor, search)
+            return client_records.list_clients(s, actor, search)
 
-    def client_list(self, actor: Actor, filters: clients.Filters | None = None) -> clients.ClientPage:
+    def client_list(self, actor: Actor, filters: client_records.Filters | None = None) -> client_records.ClientPage:
         """A page (50, by name) of the clients the actor sees, by the search box and filters."""
         with self.query() as s:
-            return clients.search(s, actor, filters or clients.Filters())
+            return client_records.search(s, actor, filters or client_records.Filters())
 
     def client_card(self, actor: Actor, client_id: int) -> dict[str, Any]:
         """A client with its contact persons, and what the actor may do with it."""
         with self.query() as s:
-            client = clients.client_with_contacts(s, actor, client_id)
-            may_change = clients.may_change_client(actor, client)
-            return {"client": client, "data": clients.client_dict(client, with_contacts=True),
+            client = client_records.client_with_contacts(s, actor, client_id)
+            may_change = client_records.may_change_client(actor, client)
+            return {"client": client, "data": client_records.client_dict(client, with_contacts=True),
                     "may_change": may_change, "may_merge": may_change and client_merge.may_merge(actor, client, client),
-                    "duplicates": clients.possible_duplicates(s, client) if may_change else []}
+                    "duplicates": client_records.possible_duplicates(s, client) if may_change else []}
 
     def client_owners(self) -> list[dict[str, str]]:
         """Who may own clients (active managers, heads, admins): login and name."""
         with self.query() as s:
-            return clients.possible_owners(s)
+            return client_records.possible_owners(s)
 
     def update_client(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return clients.client_dict(clients.update_client(s, self.base.specs, actor, client_id, values, self.base.ctx.now()))
+            return client_records.client_dict(client_records.update_client(s, self.base.specs, actor, client_id, values, self.base.ctx.now()))
 
     def add_client_contact(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return clients.contact_dict(clients.add_contact(s, actor, client_id, values, self.base.ctx.now()))
+            return client_records.contact_dict(client_records.add_contact(s, actor, client_id, values, self.base.ctx.now()))
 
     def update_client_contact(self, actor: Actor, contact_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return clients.contact_dict(clients.update_contact(s, actor, contact_id, values, self.base.ctx.now()))
+            return client_records.contact_dict(client_records.update_contact(s, actor, contact_id, values, self.base.ctx.now()))
 
     def delete_client_contact(self, actor: Actor, contact_id: int) -> int:
         """Remove a contact person; returns its client's id."""
         with self.command() as s:
-            return clients.delete_contact(s, actor, contact_id, self.base.ctx.now())
+            return client_records.delete_contact(s, actor, contact_id, self.base.ctx.now())
 
     def add_client_note(self, actor: Actor, client_id: int, text: Any) -> dict[str, Any]:
         with self.command() as s:
-            return clients.note_dict(clients.add_note(s, actor, client_id, text, self.base.ctx.now()))
+            return client_records.note_dict(client_records.add_note(s, actor, client_id, text, self.base.ctx.now()))
 
     def client_timeline(self, actor: Actor, client_id: int, kinds: list[str] | None = None,
                         before: str | None = None, limit: int = timeline.PAGE_SIZE) -> timeline.Page:
@@ -142,6 +142,6 @@ class ClientsService(Service):
         with self.query() as s:
             return [imports.run_dict(r, with_rejected=False) for r in imports.list_runs(s, actor)]
 
-    def export_clients(self, actor: Actor, filters: exports.Filters = exports.Filters()) -> Any:
+    def export_clients(self, actor: Actor, filters: client_records.Filters | None = None) -> Any:
         """Rows of the clients the actor may see, with contacts, read page by page as consumed."""
-        return exports.rows(self.query, actor, filters)
+        return exports.rows(self.query, actor, filters or client_records.Filters())

@@ -6,14 +6,11 @@ from typing import Any
 
 from engine.control import norms
 from engine.notify import mail, notifications
+from engine.platform.base import Service
 from engine.shared.access import Actor
 from storage.repositories import notify as notify_repo
 
 log = logging.getLogger("reglament.notify")
-
-
-
-from engine.platform.base import Service
 
 
 class NotifyService(Service):

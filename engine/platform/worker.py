@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from engine.notify import mail
 from engine.platform.root import Reglament
 from engine.regulation import cycles, jobs
+from storage.models import Job
 
 log = logging.getLogger("reglament.worker")
 
@@ -44,7 +45,7 @@ class Worker:
             except Exception as exc:
                 log.warning("job %s on cycle %s failed: %s", lease.job_id, lease.cycle_id, exc)
                 with p.command() as s:
-                    job = s.get(jobs.Job, lease.job_id)
+                    job = s.get(Job, lease.job_id)
                     element = job.element_id if job is not None else ""
                     if jobs.record_failure(s, lease, f"{type(exc).__name__}: {exc}", p.ctx.now()):
                         cycles.timer_incident(s, p.ctx, lease.cycle_id, element, str(exc))

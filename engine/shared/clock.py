@@ -24,7 +24,7 @@ def utcnow() -> datetime:
 
 class _ClockedDateTime(datetime):
     @classmethod
-    def now(cls, tz=None):  # type: ignore[no-untyped-def, override]
+    def now(cls, tz=None):  # type: ignore[no-untyped-def]
         clock = _current.get()
         if clock is None:
             return datetime.now(tz)
@@ -32,7 +32,7 @@ class _ClockedDateTime(datetime):
         return value.astimezone(tz) if tz is not None else value.replace(tzinfo=None)
 
 
-_spiff_timer.datetime = _ClockedDateTime  # type: ignore[attr-defined, misc]
+_spiff_timer.datetime = _ClockedDateTime
 
 
 @contextmanager

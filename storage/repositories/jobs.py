@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    Table,
     delete,
     insert,
     select,
@@ -24,7 +25,7 @@ def jobs_of_cycle(session: Session, cycle_id: int) -> Sequence[Job]:
 
 
 def add_jobs(session: Session, rows: list[dict[str, Any]]) -> None:
-    session.execute(insert(Job.__table__), rows)  # one executemany
+    session.execute(insert(cast(Table, Job.__table__)), rows)  # one executemany
 
 
 def drop_jobs(session: Session, cycle_id: int, task_ids: Iterable[str] | None = None) -> None:

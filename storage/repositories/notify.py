@@ -146,5 +146,5 @@ def requeue_emails(session: Session, claimed_before: datetime) -> int:
     result = session.execute(update(Notification).where(Notification.email_status == "sending",
                                                         Notification.email_claimed_at < claimed_before)
                              .values(email_status="pending"), execution_options={"synchronize_session": False})
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

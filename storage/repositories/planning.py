@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    Table,
     and_,
     insert,
     or_,
@@ -54,7 +55,7 @@ def planned_activities_of(session: Session, logins: Sequence[str], start: dateti
 
 
 def add_work_done(session: Session, row: dict[str, Any]) -> None:
-    session.execute(insert(WorkDone.__table__), row)
+    session.execute(insert(cast(Table, WorkDone.__table__)), row)
 
 
 def work_done_of_client(session: Session, client_id: int, limit: int = 200) -> Sequence[WorkDone]:
@@ -119,7 +120,7 @@ def cycles_without_contact_since(session: Session, stages: Sequence[str], before
 
 def existing_notification_keys(session: Session, keys: Sequence[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of these (login, key) pairs already have a notification."""
-    wanted, found = set(keys), set()
+    wanted, found = set(keys), set[tuple[str, str]]()
     names = sorted({key for _, key in wanted})
     for i in range(0, len(names), 500):
         rows = session.execute(select(Notification.login, Notification.key)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    Table,
     and_,
     bindparam,
     exists,
@@ -65,8 +66,12 @@ def versions(session: Session, regulation_id: int) -> Sequence[RegulationVersion
                            .order_by(RegulationVersion.number.desc())).all()
 
 
-def version_spec(session: Session, version_id: int) -> dict:  # type: ignore[type-arg]
-    return session.scalar(select(RegulationVersion.spec).where(RegulationVersion.id == version_id))
+def version_spec(session: Session, version_id: int) -> dict[str, Any]:
+    """The compiled spec of a version (every version has one: it is stored at deploy)."""
+    spec: dict[str, Any] | None = session.scalar(select(RegulationVersion.spec).where(RegulationVersion.id == version_id))
+    if spec is None:
+        raise LookupError(f"no regulation version {version_id}")
+    return spec
 
 
 def cycle_for_update(session: Session, cycle_id: int) -> Cycle | None:
@@ -150,5 +155,5 @@ def work_types(session: Session) -> Sequence[WorkType]:
 
 def add_history_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(HistoryEvent.__table__), rows)  # one executemany
+        session.execute(insert(cast(Table, HistoryEvent.__table__)), rows)  # one executemany
 

@@ -19,7 +19,7 @@ def test_my_plan_sorts_work_into_overdue_today_week_later_and_unplanned(platform
                                                                        clock: Clock) -> None:
     anna = actors["anna"]  # the clock stands at Thursday 2026-11-26 09:00 UTC
     platform.regulation.save_work_type(actors["head"], "call", "Call", "PT1H")
-    overdue = _start(platform, anna, "Overdue Ltd")
+    _start(platform, anna, "Overdue Ltd")  # due in an hour: overdue once the clock moves on
     clock.advance(hours=2)
     platform.regulation.save_work_type(actors["head"], "call", "Call", None)
     today, week, later, unplanned = (_start(platform, anna, n) for n in ("Today Ltd", "Week Ltd", "Later Ltd", "Free Ltd"))

@@ -44,7 +44,7 @@ class Client(Base):
     source: Mapped[str | None] = mapped_column(String(100))
     # lead, prospect, customer, inactive; merged: folded into merged_into_id
     status: Mapped[str] = mapped_column(String(16), default="lead", server_default="lead", index=True)
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -31,7 +31,7 @@ class SalesPlan(Base):
     scenario: Mapped[str] = mapped_column(String(32), default="actual")
     period: Mapped[str] = mapped_column(String(7), index=True)
     login: Mapped[str | None] = mapped_column(String(64))
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
     revenue_target: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     won_target: Mapped[int] = mapped_column(Integer, default=0)
     activity_targets: Mapped[dict[str, Any]] = mapped_column(default=dict)  # work type -> count
@@ -53,7 +53,7 @@ class MotivationScheme(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, active, retired
     effective_from: Mapped[date] = mapped_column(Date)
     role: Mapped[str | None] = mapped_column(String(16))
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     basis: Mapped[str] = mapped_column(String(16), default="won_amount")  # or paid_amount
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     rounding: Mapped[str] = mapped_column(String(16), default="ROUND_HALF_UP")  # to 0.01
@@ -74,7 +74,7 @@ class Statement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(64))
     period: Mapped[str] = mapped_column(String(7))
-    scheme_id: Mapped[int | None] = mapped_column(ForeignKey("motivation_schemes.id"))
+    scheme_id: Mapped[int | None] = mapped_column(ForeignKey("motivation_schemes.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, approved, locked
     currency: Mapped[str] = mapped_column(String(3), default="RUB")
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
@@ -113,7 +113,7 @@ class StatementComment(Base):
     __tablename__ = "statement_comments"
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"), index=True)
-    line_id: Mapped[int | None] = mapped_column(ForeignKey("statement_lines.id", ondelete="SET NULL"))
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("statement_lines.id", ondelete="SET NULL"), index=True)
     author: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

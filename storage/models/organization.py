@@ -28,7 +28,7 @@ class Segment(Base):
     # [{"field": "industry", "op": "in", "value": ["retail", "food"]}, ...]: all must hold
     rules: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # rules apply in order
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     team: Mapped[Team | None] = relationship(lazy="joined")
 
 
@@ -49,7 +49,7 @@ class Team(Base):
 class TeamMember(Base):
     __tablename__ = "team_members"
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     share: Mapped[int] = mapped_column(Integer, default=1)  # weight in weighted distribution
     cap: Mapped[int | None] = mapped_column(Integer)  # most active clients; empty: no cap
@@ -80,8 +80,8 @@ class Handover(Base):
     __tablename__ = "handovers"
     __table_args__ = (Index("ix_handovers_return", "status", "returns_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     client_ids: Mapped[list[Any]] = mapped_column(default=list)
     returns_at: Mapped[datetime | None] = mapped_column()  # empty: for good
     status: Mapped[str] = mapped_column(String(16), default="done")  # done, temporary, returned

@@ -28,7 +28,7 @@ class Activity(Base):
     __table_args__ = (Index("ix_activities_assignee_status", "assignee", "status", "planned_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))  # the client's active cycle, if any
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), index=True)  # the client's active cycle, if any
     assignee: Mapped[str] = mapped_column(String(64))
     work_type: Mapped[str] = mapped_column(String(50))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -53,9 +53,9 @@ class WorkDone(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(64))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
-    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"))
+    cycle_id: Mapped[int | None] = mapped_column(ForeignKey("cycles.id"), index=True)
     task_id: Mapped[str | None] = mapped_column(String(36))
-    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"), index=True)
     name: Mapped[str] = mapped_column(String(300))
     work_type: Mapped[str | None] = mapped_column(String(50))
     due_at: Mapped[datetime | None] = mapped_column()  # the deadline it had (due, else planned)
@@ -72,7 +72,7 @@ class ContactNorm(Base):
     __table_args__ = (UniqueConstraint("stage", "segment_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     stage: Mapped[str] = mapped_column(String(100))
-    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), index=True)
     max_days: Mapped[int] = mapped_column(Integer)
     segment: Mapped[Segment | None] = relationship(lazy="joined")
 

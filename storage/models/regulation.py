@@ -65,7 +65,7 @@ class Cycle(Base):
     __tablename__ = "cycles"
     __table_args__ = (Index("ix_cycles_client_status", "client_id", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("regulation_versions.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("regulation_versions.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     outcome: Mapped[str | None] = mapped_column(String(16))
@@ -80,7 +80,7 @@ class Cycle(Base):
     started_by: Mapped[str | None] = mapped_column(String(64))
     ended_at: Mapped[datetime | None] = mapped_column()
     # whose sale it was: the client's owner when the cycle was decided (commission, clawback)
-    credited_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_cycles_credited_to"))
+    credited_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_cycles_credited_to"), index=True)
     version: Mapped[RegulationVersion] = relationship(lazy="joined")
     client: Mapped[Client] = relationship(lazy="joined")
 
@@ -99,8 +99,8 @@ class OpenTask(Base):
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
-    version_id: Mapped[int] = mapped_column(ForeignKey("regulation_versions.id"))  # its form's spec
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("regulation_versions.id"), index=True)  # its form's spec
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))
     stage: Mapped[str | None] = mapped_column(String(100))

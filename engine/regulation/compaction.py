@@ -21,7 +21,8 @@ After each step ``compact`` keeps, in the top workflow and in every subprocess:
 - the subprocesses of kept tasks (a running call activity / subprocess; a finished one whose
   task is kept); the subprocesses of removed tasks are removed with them.
 
-A kept task's new parent is its nearest kept ancestor; every other task is dropped. Splicing
+Of the interchangeable waiting instances of one boundary join that a cycle timer adds at each
+firing, one is kept. A kept task's new parent is its nearest kept ancestor; every other task is dropped. Splicing
 keeps the ancestor order among kept tasks (``is_descendant_of`` answers as before for them),
 and the task order of ``workflow.tasks`` (parents before children, which the serializer's
 data deltas rely on). Data is not lost: every task holds its full data in memory, and the
@@ -72,7 +73,7 @@ def _kept(wf: Any) -> set[UUID]:
     keep: set[UUID] = {wf.task_tree.id}
     if wf.last_task is not None and wf.last_task.id in tasks:
         keep.add(wf.last_task.id)
-    live = [t for t in tasks.values() if t._state & _LIVE]
+    live = _without_duplicate_joins([t for t in tasks.values() if t._state & _LIVE])
     for task in live:
         keep.add(task.id)
         if task._parent is not None:
@@ -90,6 +91,25 @@ def _kept(wf: Any) -> set[UUID]:
         if task is not None and _is_join(task) and task._parent is not None:
             keep.add(task._parent)
     return {task_id for task_id in keep if task_id in tasks}
+
+
+def _without_duplicate_joins(live: list[Task]) -> list[Task]:
+    """A cycle timer on a boundary event adds, at every firing, one more waiting instance of the
+    boundary join below the timer task. Instances of one structured join with the same parent,
+    the same state and no children are interchangeable (each reads only its split's children;
+    when one fires, spiff cancels the others): one of them is kept."""
+    seen: set[tuple[UUID | None, str, int]] = set()
+    out = []
+    for task in live:
+        spec = task.task_spec
+        if isinstance(spec, Join) and spec.split_task and not task._children \
+                and task._state & (TaskState.WAITING | TaskState.PREDICTED_MASK | TaskState.FUTURE):
+            key = (task._parent, spec.name, task._state)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(task)
+    return out
 
 
 def _ancestor(tasks: dict[UUID, Task], task: Task, spec_name: str) -> Task | None:

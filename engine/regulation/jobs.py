@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy.orm import Session
@@ -37,9 +38,14 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[str, datetime]]:
     out: dict[str, tuple[str, datetime]] = {}
     for task in list(workflow.event_manager.tasks.values()):
         definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
+        if isinstance(definition, MultipleEventDefinition):  # an event-based gateway with a timer
+            if not any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions):
+                continue
+            value = task._get_internal_data("event_value")
+        elif isinstance(definition, TimerEventDefinition):
+            value = definition.details(task).value
+        else:
             continue
-        value = definition.details(task).value
         if isinstance(value, dict):  # a finished cycle timer
             continue
         if value is None:

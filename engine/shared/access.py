@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from engine.shared.errors import Forbidden
 
@@ -14,6 +15,24 @@ SELLERS = frozenset({"manager", "head", "admin"})
 PROCESS_OWNERS = frozenset({"owner", "admin"})
 #: roles that lead the department: catalogue, plans of everyone, incidents, hand-overs
 HEADS = frozenset({"head", "admin"})
+
+
+class Permission(StrEnum):
+    """What an actor may do, by name: the engine checks these, the templates ask ``actor.may(...)``."""
+
+    LEAD = "lead"          # lead the department: catalogue, everyone's plans, incidents, hand-overs, pay
+    SELL = "sell"          # start cycles, create and import clients, hold contacts
+    READ_ALL = "read_all"  # see every cycle, client and history
+    MODEL = "model"        # edit and deploy regulations
+
+
+#: the one table of who may do what
+PERMISSIONS: dict[Permission, frozenset[str]] = {
+    Permission.LEAD: HEADS,
+    Permission.SELL: SELLERS,
+    Permission.READ_ALL: READ_ALL,
+    Permission.MODEL: PROCESS_OWNERS,
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +49,10 @@ class Actor:
 
     def has_any(self, roles: frozenset[str]) -> bool:
         return bool(self.roles & roles)
+
+    def may(self, permission: Permission | str) -> bool:
+        """Whether the actor holds the permission (an unknown name raises ValueError)."""
+        return self.has_any(PERMISSIONS[Permission(permission)])
 
     @property
     def reads_all(self) -> bool:

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.control.norms import grid_key
-from engine.shared.access import HEADS
+from engine.shared.access import Permission
 from engine.shared.errors import InputInvalid
 from web.views import actor, login_required, platform
 
@@ -34,7 +34,7 @@ def work_types():  # type: ignore[no-untyped-def]
         else:
             flash(_("Work type “%(name)s” saved.", name=form["name"]), "success")
             return redirect(url_for("control.work_types"))
-    may_edit = actor().has_any(HEADS)
+    may_edit = actor().may(Permission.LEAD)
     return render_template("work_types.html", work_types=platform().regulation.work_types(), errors=errors, form=form,
                            may_edit=may_edit), (422 if errors else 200)
 
@@ -58,7 +58,7 @@ def norms():  # type: ignore[no-untyped-def]
             flash(_("Contact norms saved (%(count)s changed).", count=changed), "success")
             return redirect(url_for("control.norms"))
     return render_template("norms.html", grid=grid, errors=errors, values=values, cell=grid_key,
-                           may_edit=actor().has_any(HEADS)), (422 if errors else 200)
+                           may_edit=actor().may(Permission.LEAD)), (422 if errors else 200)
 
 @bp.post("/norms/<int:norm_id>/delete")
 @login_required

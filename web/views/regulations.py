@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from engine.regulation.versions import SourceFile
-from engine.shared.access import PROCESS_OWNERS
+from engine.shared.access import Permission
 from engine.shared.errors import RegulationInvalid
 from web.views import actor, login_required, platform
 
@@ -42,7 +42,7 @@ BLANK = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def _may_edit() -> bool:
-    return actor().has_any(PROCESS_OWNERS)
+    return actor().may(Permission.MODEL)
 
 
 def _labels() -> dict[str, object]:

@@ -229,7 +229,8 @@ def check(workflow: BpmnWorkflow, projected: set[str]) -> Stall | None:
                 (ready_manual if task.task_spec.manual else ready_auto).append(task)
             elif task._state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
                 waiting.append(task)
-    deepest = depth(workflow)
+    total = sum(len(wf.tasks) for wf in workflows(workflow))
+    deepest = depth(workflow) if total > DEPTH_LIMIT else 0  # a tree is never deeper than its size
     if deepest > DEPTH_LIMIT:
         return Stall(f"the cycle's task tree is {deepest} levels deep; SpiffWorkflow stops seeing tasks "
                      f"at {SPIFF_MAX_DEPTH} levels, so the cycle was stopped before it could stall")

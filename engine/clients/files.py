@@ -8,8 +8,11 @@ skipped but keep their numbers.
 CSV: UTF-8 with or without a byte-order mark, UTF-16 with one (Excel's "Unicode text"),
 otherwise Windows-1251 (what Russian Excel writes); the delimiter is the one of ``,`` ``;``
 tab that splits the header into the most columns (an Excel ``sep=;`` first line wins).
-XLSX: the active sheet, read with openpyxl in read-only mode (through defusedxml), once its
-parts' unpacked sizes are within MAX_XLSX_UNPACKED and MAX_XLSX_SHARED_STRINGS.
+XLSX: the active sheet, streamed by engine.clients.xlsx. Both kinds are read within the limits
+of engine.clients.limits (rows, columns, cell length, the XML of a row, unpacked sizes, shared
+strings), checked before or while the part they bound is read; a file over one is refused with
+FileTooBig naming it. Opening a table reads its header row only; a preview asks ``rows`` for
+a few rows (``scan``), blank ones counted, and the reading stops there.
 
 Exports quote-prefix (``'``) text that a spreadsheet would run as a formula (starting with
 ``=``, ``@``, or ``+``/``-`` when it is not a phone number); reading drops that prefix again,
@@ -24,10 +27,12 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from engine.clients import limits
+from engine.clients.limits import FileTooBig
+from engine.clients.xlsx import Book, cell_text
 from engine.shared.errors import InputInvalid
 
 
@@ -75,8 +80,6 @@ _SYNONYMS = {synonym: c.field for c in COLUMNS for synonym in c.synonyms}
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _FORMULA_START = ("=", "@", "+", "-", "\t", "\r")
 _PHONE_LIKE = re.compile(r"^[+\-]?[\d\s().\-]+$")
-#: a file with more rows than this is refused (split it)
-MAX_ROWS = 1_000_000
 
 
 def normalise_header(header: str) -> str:
@@ -110,8 +113,9 @@ def unescape_formula(value: str) -> str:
 class Table(Protocol):
     headers: list[str]
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(row number, cell texts) of each non-blank row after the header."""
+    def rows(self, scan: int | None = None) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cell texts) of each non-blank row after the header; with ``scan``, of
+        the first ``scan`` rows after it, blank ones counted (a preview reads no further)."""
 
     def count(self) -> int:
         """How many rows ``rows()`` will give (an estimate for XLSX: trailing blank rows count)."""
@@ -130,6 +134,15 @@ def _unique(headers: list[str]) -> list[str]:
 
 def _blank(cells: list[str]) -> bool:
     return not any(cells)
+
+
+def _checked_record(record: list[str], number: int) -> list[str]:
+    """A CSV record within the limits of columns and cell length."""
+    if len(record) > limits.MAX_COLUMNS:
+        raise FileTooBig("columns", limits.MAX_COLUMNS, number)
+    if any(len(cell) > limits.MAX_CELL_CHARS for cell in record):
+        raise FileTooBig("cell_chars", limits.MAX_CELL_CHARS, number)
+    return record
 
 
 # ---------------------------------------------------------------- CSV
@@ -157,32 +170,47 @@ class CsvTable:
         self.path = path
         self.encoding = _encoding(path)
         with self._open() as f:
-            first = f.readline()
+            first = self._line(f)
             self.skip_sep_line = first.lower().startswith("sep=") and len(first.strip()) == 5
             if self.skip_sep_line:
                 self.delimiter = first.strip()[4]
-                first = f.readline()
+                first = self._line(f)
             else:
                 self.delimiter = max((",", ";", "\t"), key=lambda d: len(next(csv.reader([first], delimiter=d), [])))
         header = next(csv.reader([first], delimiter=self.delimiter), [])
-        self.headers = _unique([unescape_formula(h.strip()) for h in header])
+        self.headers = _unique([unescape_formula(h.strip()) for h in _checked_record(header, 1)])
 
     def _open(self) -> IO[str]:
         return self.path.open("r", encoding=self.encoding, newline="")
 
-    def _records(self) -> Iterator[tuple[int, list[str]]]:
+    @staticmethod
+    def _line(f: IO[str]) -> str:
+        line = f.readline(limits.MAX_ROW_BYTES)
+        if len(line) >= limits.MAX_ROW_BYTES and not line.endswith("\n"):
+            raise FileTooBig("row_bytes", limits.MAX_ROW_BYTES, 1)
+        return line
+
+    def _records(self, scan: int | None = None) -> Iterator[tuple[int, list[str]]]:
         with self._open() as f:
             if self.skip_sep_line:
                 f.readline()
             reader = csv.reader(f, delimiter=self.delimiter)
-            next(reader, None)  # the header
-            for number, record in enumerate(reader, start=2):
-                cells = [unescape_formula(c.strip()) for c in record]
-                if not _blank(cells):
-                    yield number, cells
+            number = 1
+            try:
+                next(reader, None)  # the header
+                for number, record in enumerate(reader, start=2):
+                    if number > limits.MAX_ROWS + 1:
+                        raise FileTooBig("rows", limits.MAX_ROWS, number)
+                    cells = [unescape_formula(c.strip()) for c in _checked_record(record, number)]
+                    if not _blank(cells):
+                        yield number, cells
+                    if scan is not None and number > scan:
+                        return
+            except (csv.Error, UnicodeError) as exc:
+                raise InputInvalid(f"the file cannot be read as CSV after row {number}: {exc}") from None
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        return self._records()
+    def rows(self, scan: int | None = None) -> Iterator[tuple[int, list[str]]]:
+        return self._records(scan)
 
     def count(self) -> int:
         return sum(1 for _ in self._records())
@@ -190,68 +218,27 @@ class CsvTable:
 
 # ---------------------------------------------------------------- XLSX
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return unescape_formula(str(value).strip())
-
-
-#: an XLSX is a zip: what its parts may unpack to (each part is read no further than its declared
-#: size), so a small upload cannot unpack into gigabytes. openpyxl holds the shared strings in
-#: memory (about three times their size), the sheet it streams.
-MAX_XLSX_UNPACKED = 1024 * 1024 * 1024
-MAX_XLSX_SHARED_STRINGS = 128 * 1024 * 1024
-
-
-def _check_unpacked_size(path: Path) -> None:
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputInvalid(f"the file cannot be read as XLSX: {exc}") from None
-    total = sum(p.file_size for p in parts)
-    shared = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
-    if total > MAX_XLSX_UNPACKED or shared > MAX_XLSX_SHARED_STRINGS:
-        raise InputInvalid(f"the file unpacks to {total // (1024 * 1024)} MB (its texts to "
-                           f"{shared // (1024 * 1024)} MB), more than an import reads "
-                           f"({MAX_XLSX_UNPACKED // (1024 * 1024)} MB, texts "
-                           f"{MAX_XLSX_SHARED_STRINGS // (1024 * 1024)} MB): split it or save it as CSV")
-
-
 class XlsxTable:
+    """The active sheet, streamed by engine.clients.xlsx within engine.clients.limits: opening
+    it reads the first row and nothing more of the sheet."""
+
     def __init__(self, path: Path) -> None:
-        import openpyxl
-
-        _check_unpacked_size(path)
+        self.book = Book(path)
         try:
-            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # a damaged or foreign file: zip, XML or openpyxl errors alike
-            raise InputInvalid(f"the file cannot be read as XLSX: {exc}") from None
-        self.sheet = self.book.active
-        first = next(self.sheet.iter_rows(max_row=1, values_only=True), ())
-        self.headers = _unique([_cell_text(v) for v in first])
+            first = next(self.book.rows(1, scan=1), (0, []))
+            self.headers = _unique([cell_text(v, unescape_formula) for v in first[1]] if first[0] == 1 else [])
+        except BaseException:
+            self.book.close()
+            raise
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        for number, values in enumerate(self.sheet.iter_rows(min_row=2, values_only=True), start=2):
-            cells = [_cell_text(v) for v in values]
+    def rows(self, scan: int | None = None) -> Iterator[tuple[int, list[str]]]:
+        for number, values in self.book.rows(2, scan):
+            cells = [cell_text(v, unescape_formula) for v in values]
             if not _blank(cells):
                 yield number, cells
 
     def count(self) -> int:
-        size = self.sheet.max_row  # from the sheet's recorded dimensions
-        if size is None:
-            return sum(1 for _ in self.rows())
-        return max(0, size - 1)
+        return max(0, self.book.count_estimate() - 1)
 
     def close(self) -> None:
         self.book.close()

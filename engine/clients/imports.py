@@ -46,12 +46,11 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from engine.clients import tax_ids
+from engine.clients import limits, tax_ids
 from engine.clients.duplicates import KnownKeys
 from engine.clients.files import (
     BY_FIELD,
     FIELDS,
-    MAX_ROWS,
     Table,
     escape_formula,
     guess_mapping,
@@ -76,6 +75,8 @@ Progress = Callable[[int, int], None]
 
 BATCH_SIZE = 1000
 PREVIEW_ROWS = 20
+#: the rows a preview reads at most, blank ones counted: it never reads the whole file
+PREVIEW_SCAN = 200
 _TEXT_FIELDS = ("name", "tax_id", "industry", "region", "source", "contact", "position", "phone", "email", "note")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WHAT = {"tax_id": "tax id", "phone": "phone", "email": "e-mail", "name": "name"}
@@ -492,7 +493,7 @@ def preview(uploads: Uploads, query: Units, actor: Actor, upload_id: str,
     with open_table(path, filename) as table:
         headers = list(table.headers)
         raw: list[tuple[int, list[str]]] = []
-        for number, cells in table.rows():
+        for number, cells in table.rows(scan=PREVIEW_SCAN):
             raw.append((number, cells + [""] * (len(headers) - len(cells))))
             if len(raw) >= PREVIEW_ROWS:
                 break
@@ -538,8 +539,8 @@ def execute(command: Units, run_id: int, actor: Actor, path: Path, filename: str
     try:
         with open_table(path, filename) as table:
             total = table.count()
-            if total > MAX_ROWS:
-                raise InputInvalid(f"the file has {total} rows, more than {MAX_ROWS}: split it")
+            if total > limits.MAX_ROWS:
+                raise limits.FileTooBig("rows", limits.MAX_ROWS, detail=f" (the file has {total})")
             with command() as s:
                 clients_repo.update_import_run(s, run_id, total=total)
                 importer = Importer(actor, References.load(s))

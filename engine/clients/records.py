@@ -352,7 +352,7 @@ def _check_contact(given: dict[str, str | None], problems: Problems, prefix: str
         value = given.get(name)
         if value is not None and len(value) > limit:
             problems.add(prefix + name, "maxlength", f"must be at most {limit} characters", limit=limit)
-    out: dict[str, Any] = {k: v for k, v in given.items()}
+    out: dict[str, Any] = dict(given)
     phone = given.get("phone")
     if phone:
         key = keys.phone_key(phone)

@@ -60,3 +60,77 @@ def write_xlsx(path: Path, headers: Sequence[str], rows: Iterable[Sequence[objec
 def row_number(index: int) -> int:
     """The spreadsheet row of the index-th (0-based) row under the header."""
     return index + 2
+
+
+# ---------------------------------------------------------------- hand-made XLSX (hostile ones too)
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def column_letters(number: int) -> str:
+    """A = 1, Z = 26, AA = 27..."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def inline_row(number: int, values: Sequence[str]) -> str:
+    cells = "".join(f'<c r="{column_letters(i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>'
+                    for i, v in enumerate(values, start=1) if v)
+    return f'<row r="{number}">{cells}</row>'
+
+
+def write_raw_xlsx(path: Path, sheet_rows: Iterable[str], *, dimension: str | None = None,
+                   shared_strings: Iterable[str] | None = None) -> Path:
+    """An XLSX written part by part, as a hostile tool could: ``sheet_rows`` are the <row>
+    elements of the sheet's XML, streamed into the zip (so a test can make a sheet of hundreds of
+    megabytes from a generator), ``shared_strings`` the <si> texts (streamed too); no
+    <dimension> unless given."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+                   'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+                   'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType='
+                   '"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                   '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+                   'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' + (
+                       '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                       'officedocument.spreadsheetml.sharedStrings+xml"/>' if shared_strings is not None else "")
+                   + '</Types>')
+        z.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+                                  f'Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook xmlns="{_MAIN}" xmlns:r="{_DOC}"><sheets>'
+                                      '<sheet name="Clients" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        strings_rel = (f'<Relationship Id="rId2" Type="{_DOC}/sharedStrings" Target="sharedStrings.xml"/>'
+                       if shared_strings is not None else "")
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   f'<?xml version="1.0"?><Relationships xmlns="{_RELS}"><Relationship Id="rId1" '
+                   f'Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>{strings_rel}</Relationships>')
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            head = f'<dimension ref="{dimension}"/>' if dimension else ""
+            sheet.write(f'<?xml version="1.0"?><worksheet xmlns="{_MAIN}">{head}<sheetData>'.encode())
+            buffer: list[str] = []
+            for row in sheet_rows:
+                buffer.append(row)
+                if len(buffer) >= 1000:
+                    sheet.write("".join(buffer).encode())
+                    buffer.clear()
+            sheet.write(("".join(buffer) + "</sheetData></worksheet>").encode())
+        if shared_strings is not None:
+            with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings:
+                strings.write(f'<?xml version="1.0"?><sst xmlns="{_MAIN}">'.encode())
+                buffer = []
+                for text in shared_strings:
+                    buffer.append(f"<si><t>{text}</t></si>")
+                    if len(buffer) >= 10000:
+                        strings.write("".join(buffer).encode())
+                        buffer.clear()
+                strings.write(("".join(buffer) + "</sst>").encode())
+    return path

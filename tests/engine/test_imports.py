@@ -275,11 +275,11 @@ def test_a_file_without_a_name_column_is_refused_before_anything_starts(platform
 
 def test_an_xlsx_that_unpacks_to_more_than_an_import_reads_is_refused_before_it_is_opened(
         platform: Reglament, actors, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from engine.clients import files as client_files
+    from engine.clients import limits as client_limits
 
     path = write_xlsx_fixture(tmp_path / "big.xlsx", ["Company", "Note"], [["Alfa Retail", "x" * 4000]])
-    monkeypatch.setattr(client_files, "MAX_XLSX_UNPACKED", 10_000)  # a zip bomb, in small
-    with pytest.raises(imports.InputInvalid, match="unpacks to"):
+    monkeypatch.setattr(client_limits, "MAX_XLSX_UNPACKED", 10_000)  # a zip bomb, in small
+    with pytest.raises(imports.InputInvalid, match="at most 10000 bytes unpacked"):
         platform.clients.import_file(actors["head"], path)
     assert clients_in_db(platform) == {} and platform.clients.import_runs(actors["head"]) == []
 

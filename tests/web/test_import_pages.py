@@ -255,3 +255,16 @@ def test_the_api_imports_a_file_and_reports_on_it(api, platform: Reglament) -> N
     assert bad.status_code == 422 and "mapping must be JSON" in bad.get_json()["message"]
     assert api("alex").post("/api/v1/clients/import", data={"file": (io.BytesIO(b"Name\nA\n"), "c.csv")},
                             content_type="multipart/form-data").status_code == 403
+
+
+def test_an_upload_over_a_limit_names_the_limit_in_the_users_language(client, login) -> None:
+    from openpyxl import Workbook
+
+    assert login(client, "boris").status_code == 302  # boris reads Russian
+    book = Workbook(write_only=True)
+    book.create_sheet("Clients").append([f"Column {i}" for i in range(1_200)])
+    data = io.BytesIO()
+    book.save(data)
+    page = upload(client, data.getvalue(), "columns.xlsx")
+    assert page.status_code == 422
+    assert "не больше 1000 столбцов в строке (строка 1)" in text(page)

@@ -50,6 +50,26 @@ TAX_ID_PROBLEMS: dict[str, Callable[[str], str]] = {
     "checksum": lambda v: _("tax id “%(value)s” is not valid: its check digit does not match (a typo?)", value=v),
 }
 RUN_STATUS = {"running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
+#: what each limit of a file counts (engine.clients.limits), after "at most N"
+LIMIT_WHAT = {
+    "rows": _l("rows"), "columns": _l("columns in a row"), "cell_chars": _l("characters in a cell"),
+    "cells": _l("cells"), "row_bytes": _l("of XML in one row"), "unpacked": _l("unpacked"),
+    "shared_strings": _l("of texts (shared strings)"), "strings": _l("texts (shared strings)"),
+    "part": _l("in one part of the workbook"),
+}
+
+
+def file_error(exc: InputInvalid) -> str:
+    """Why a file cannot be imported, in the user's language when it is over a limit."""
+    limit = exc.details.get("limit") if isinstance(exc.details, dict) else None
+    if not isinstance(limit, dict) or limit.get("what") not in LIMIT_WHAT:
+        return exc.message
+    what = str(LIMIT_WHAT[limit["what"]])
+    if limit.get("row") is not None:
+        return _("The file is over a limit of what an import reads: at most %(limit)s %(what)s (row %(row)s). "
+                 "Split it, shorten it or save it as CSV.", limit=limit["limit"], what=what, row=limit["row"])
+    return _("The file is over a limit of what an import reads: at most %(limit)s %(what)s. "
+             "Split it, shorten it or save it as CSV.", limit=limit["limit"], what=what)
 
 
 def _problem_text(code: str, args: dict[str, Any]) -> str | None:
@@ -123,7 +143,7 @@ def upload():  # type: ignore[no-untyped-def]
                 raise InputInvalid(_("Choose a file to import."))
             preview = platform().clients.upload_clients_file(actor(), file.filename, file.stream)
         except InputInvalid as exc:
-            error = exc.message
+            error = file_error(exc)
         else:
             return redirect(url_for("imports.mapping", upload_id=preview["upload"]))
     return render_template("import_upload.html", error=error, fields=FIELD_LABELS), (422 if error else 200)

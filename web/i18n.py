@@ -1,6 +1,7 @@
 """Locale choice and formatting helpers for templates."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -8,6 +9,7 @@ from flask import g, request, session
 from flask_babel import format_datetime, gettext
 
 from engine.shared import days
+from engine.shared.errors import ReglamentError
 
 LOCALES = ("en", "ru")
 
@@ -68,29 +70,50 @@ EVENT_LABELS = {
 }
 
 
-_FIELD_ERRORS: dict[str, Any] = {
+#: every per-field problem code of the engine (engine.shared.errors.FieldProblems and task forms),
+#: rendered in the user's language: the one table of field messages
+FIELD_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "required": lambda p: gettext("is required"),
     "min": lambda p: gettext("must be at least %(limit)s", limit=p.get("limit")),
     "max": lambda p: gettext("must be at most %(limit)s", limit=p.get("limit")),
     "minlength": lambda p: gettext("must be at least %(limit)s characters", limit=p.get("limit")),
     "maxlength": lambda p: gettext("must be at most %(limit)s characters", limit=p.get("limit")),
     "enum": lambda p: gettext("must be one of: %(allowed)s", allowed=p.get("allowed")),
+    "choice": lambda p: gettext("must be one of: %(allowed)s", allowed=p.get("allowed")),
     "text": lambda p: gettext("must be text"),
     "boolean": lambda p: gettext("must be true or false"),
     "long": lambda p: gettext("must be a whole number"),
     "too_large": lambda p: gettext("is too large"),
     "date": lambda p: gettext("must be a date (YYYY-MM-DD)"),
     "unknown": lambda p: gettext("is not a field of this form"),
+    "unknown_segment": lambda p: gettext("unknown segment “%(value)s”", value=p.get("value")),
+    "unknown_user": lambda p: gettext("no user “%(value)s”", value=p.get("value")),
+    "cannot_own": lambda p: gettext("%(value)s cannot own clients (not an active manager)", value=p.get("value")),
+    "tax_not_digits": lambda p: gettext("must contain digits only"),
+    "tax_company_length": lambda p: gettext("a company’s tax id (INN) has 10 digits, not %(digits)s",
+                                            digits=p.get("digits")),
+    "tax_person_length": lambda p: gettext("a person’s tax id (INN) has 12 digits, not %(digits)s",
+                                           digits=p.get("digits")),
+    "tax_checksum": lambda p: gettext("is not a valid tax id: its check digit does not match (a typo?)"),
+    "phone_chars": lambda p: gettext("may contain only digits, spaces and + ( ) - ."),
+    "phone_short": lambda p: gettext("is not a phone number: it needs at least %(digits)s digits",
+                                     digits=p.get("digits")),
+    "email": lambda p: gettext("is not an e-mail address like name@example.com"),
+    "contact_empty": lambda p: gettext("give the contact’s name, phone or e-mail"),
+    "timezone": lambda p: gettext("Choose a time zone from the list."),
 }
 
 
-def field_errors(messages: dict[str, str], codes: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, str]:
-    """Per-field messages in the user's language (the engine's English where no code is known)."""
+def translated_fields(exc: ReglamentError) -> dict[str, str]:
+    """The error's per-field problems in the user's language, by field (the engine's English where
+    a code has no entry in FIELD_MESSAGES)."""
+    fields: dict[str, str] = exc.details.get("fields") or {}
+    codes: dict[str, dict[str, Any]] = exc.details.get("codes") or {}
     out = {}
-    for field_id, message in messages.items():
-        code, params = codes.get(field_id, ("", {}))
-        render = _FIELD_ERRORS.get(code)
-        out[field_id] = render(params) if render else message
+    for name, message in fields.items():
+        params = codes.get(name) or {}
+        render = FIELD_MESSAGES.get(params.get("code", ""))
+        out[name] = render(params) if render else message
     return out
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.shared.access import ROLES, Actor
-from engine.shared.errors import InputInvalid, NotFound, Unauthenticated
+from engine.shared.errors import FieldProblems, InputInvalid, NotFound, Unauthenticated
 from storage.models import Group, User
 from storage.repositories import accounts as accounts_repo
 
@@ -103,16 +103,14 @@ def update_profile(session: Session, actor: Actor, email: str | None, timezone: 
     Nothing is saved when any is invalid; the error names each bad field."""
     email = (email or "").strip()
     timezone = (timezone or "").strip() or "UTC"
-    errors: dict[str, str] = {}
+    problems = FieldProblems()
     if email and (len(email) > 254 or not _EMAIL.match(email)):
-        errors["email"] = "is not an e-mail address"
+        problems.add("email", "email", "is not an e-mail address")
     if timezone not in timezones():
-        errors["timezone"] = "is not a known time zone (such as Europe/Moscow)"
+        problems.add("timezone", "timezone", "is not a known time zone (such as Europe/Moscow)")
     if locale not in LOCALES:
-        errors["locale"] = f"must be one of {', '.join(LOCALES)}"
-    if errors:
-        raise InputInvalid("the profile was not saved: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
-                           {"fields": errors})
+        problems.add("locale", "choice", f"must be one of {', '.join(LOCALES)}", allowed=", ".join(LOCALES))
+    problems.raise_if_any("the profile was not saved")
     user = session.get(User, actor.id)
     if user is None:
         raise NotFound("no such user")

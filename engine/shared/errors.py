@@ -1,7 +1,7 @@
 """The engine's error hierarchy; ``web`` translates it to HTTP in one place."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -84,14 +84,43 @@ class FormInvalid(ReglamentError):
         self.codes = codes or {}
         super().__init__(
             "Some values are not valid: " + "; ".join(f"{k}: {v}" for k, v in field_errors.items()),
-            {"fields": field_errors},
+            {"fields": field_errors,
+             "codes": {name: {"code": code, **params} for name, (code, params) in self.codes.items()}},
         )
 
 
 class InputInvalid(ReglamentError):
-    """Bad input to a command other than a task form (missing client name, unknown group...)."""
+    """Bad input to a command other than a task form (missing client name, unknown group...).
+
+    Per-field problems travel in ``details``: ``fields`` (English text, for the API and logs) and
+    ``codes`` (per field ``{"code": ..., **parameters}``, for the UI's translation table)."""
 
     code = "invalid"
+
+
+@dataclass
+class FieldProblems:
+    """The one convention for per-field problems: a code and its parameters for the UI to translate
+    (``web/i18n.py`` renders every code in one table), English text for the API and logs."""
+
+    text: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, name: str, code: str, text: str, **params: Any) -> None:
+        """Record the first problem of a field (later ones for the same field are dropped)."""
+        if name not in self.text:
+            self.text[name] = text
+            self.codes[name] = {"code": code, **params}
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def details(self) -> dict[str, Any]:
+        return {"fields": dict(self.text), "codes": dict(self.codes)}
+
+    def raise_if_any(self, what: str) -> None:
+        if self.text:
+            raise InputInvalid(f"{what}: " + "; ".join(f"{k} {v}" for k, v in self.text.items()), self.details())
 
 
 class DuplicateClient(ReglamentError):

@@ -154,7 +154,9 @@ def test_every_bad_field_is_reported_at_once() -> None:
         validate([REQUIRED_TEXT, BOUNDED, REQUIRED_CHOICE], {"number": "99"})
     assert caught.value.field_errors == {"text": "is required", "number": "must be at most 30",
                                          "choice": "is required"}
-    assert caught.value.details == {"fields": caught.value.field_errors}
+    assert caught.value.details == {"fields": caught.value.field_errors,
+                                    "codes": {"text": {"code": "required"}, "number": {"code": "max", "limit": "30"},
+                                              "choice": {"code": "required"}}}
 
 
 @pytest.mark.parametrize("key", ["owner", "client_id", "cycle_id", "loss_reason", "__class__"])

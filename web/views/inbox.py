@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.shared.errors import FormInvalid
-from web.i18n import field_errors
+from web.i18n import translated_fields
 from web.views import actor, login_required, platform, safe_next
 
 bp = Blueprint("inbox", __name__)
@@ -30,7 +30,7 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
         try:
             platform().regulation.complete_task(actor(), task_id, submitted)
         except FormInvalid as exc:
-            errors = field_errors(exc.field_errors, exc.codes)
+            errors = translated_fields(exc)
             values.update(submitted)
         else:
             flash(_("Task “%(name)s” completed.", name=open_task.name), "success")

@@ -14,18 +14,10 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine.shared.errors import InputInvalid
-from web.i18n import LOCALES
+from web.i18n import LOCALES, translated_fields
 from web.views import actor, login_required, platform
 
 bp = Blueprint("profile", __name__)
-
-
-def _field_errors(fields: dict[str, str]) -> dict[str, str]:
-    """The engine's per-field errors in the user's language."""
-    messages = {"email": _("This is not an e-mail address."),
-                "timezone": _("Choose a time zone from the list."),
-                "locale": _("Choose English or Russian.")}
-    return {name: messages.get(name, text) for name, text in fields.items()}
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -39,7 +31,7 @@ def index():  # type: ignore[no-untyped-def]
         try:
             updated = platform().accounts.update_profile(actor(), form["email"], form["timezone"], form["locale"])
         except InputInvalid as exc:
-            errors = _field_errors(exc.details.get("fields", {}))
+            errors = translated_fields(exc)
         else:
             session["locale"] = updated.locale
             flash(_("Profile saved."), "success")

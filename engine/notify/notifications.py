@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -34,9 +35,22 @@ from storage.models import Activity, Notification, OpenTask
 from storage.repositories import notify as notify_repo
 from storage.repositories import regulation as regulation_repo
 
-#: the kinds a user can receive
-KINDS = ("assigned", "group", "due_soon", "overdue", "escalation", "reminder", "forgotten_client",
-         "contact_due", "client_assigned")
+
+class NotificationKind(StrEnum):
+    """The kinds of notification a user can receive."""
+
+    ASSIGNED = "assigned"
+    GROUP = "group"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+    REMINDER = "reminder"
+    FORGOTTEN_CLIENT = "forgotten_client"
+    CONTACT_DUE = "contact_due"
+    CLIENT_ASSIGNED = "client_assigned"
+
+
+KINDS = tuple(NotificationKind)
 #: how far ahead the sweep warns that work is due
 DUE_SOON = timedelta(hours=24)
 #: the unit of work's ``session.info`` key saying whether notifications also go out by e-mail

@@ -20,6 +20,7 @@ the client has an active cycle, a "contact" event in that cycle's history.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -34,7 +35,16 @@ from storage.repositories import accounts as accounts_repo
 from storage.repositories import planning as planning_repo
 from storage.repositories import regulation as regulation_repo
 
-PLANNED, DONE, CANCELLED = "planned", "done", "cancelled"
+
+class ContactStatus(StrEnum):
+    """An ad-hoc contact is planned, then done (with a result) or cancelled."""
+
+    PLANNED = "planned"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+PLANNED, DONE, CANCELLED = ContactStatus.PLANNED, ContactStatus.DONE, ContactStatus.CANCELLED
 NOTE_MAX = 2000
 RESULT_MAX = 4000
 

@@ -6,7 +6,16 @@ from enum import StrEnum
 
 from engine.shared.errors import Forbidden
 
-ROLES = ("manager", "head", "owner", "analyst", "admin")
+
+class Role(StrEnum):
+    MANAGER = "manager"
+    HEAD = "head"
+    OWNER = "owner"      # process owner: models and deploys regulations
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+ROLES = tuple(Role)
 #: roles that see every cycle and its history
 READ_ALL = frozenset({"head", "analyst", "admin"})
 #: roles that may start cycles and create clients

@@ -26,6 +26,9 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     #: the address people open Reglament at, for links in e-mails
     base_url: str = DEFAULT_BASE_URL
+    #: figures about single people (per-manager funnels, org:resource in event logs); some
+    #: organisations forbid evaluating people one by one: REGLAMENT_PERSON_FIGURES=off
+    person_figures: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -40,7 +43,9 @@ class Settings:
         return cls(database_url=url, secret_key=secret, production=production,
                    smtp_url=env.get("REGLAMENT_SMTP_URL") or None,
                    mail_from=env.get("REGLAMENT_MAIL_FROM") or DEFAULT_MAIL_FROM,
-                   base_url=(env.get("REGLAMENT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"))
+                   base_url=(env.get("REGLAMENT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+                   person_figures=(env.get("REGLAMENT_PERSON_FIGURES") or "on").strip().lower()
+                   not in ("off", "0", "false", "no"))
 
 
 def _development_secret() -> str:

@@ -1,0 +1,164 @@
+"""The funnel by stage and the conversion of monthly cohorts: one stated definition each.
+
+Stages come from the history (engine.regulation.cycles records a ``created`` event with the
+task's ``stage`` property): a cycle is at the stage of the task with a stage opened last, and it
+*enters* a stage when a task of that stage opens while it is at another one. Each entry ends in
+exactly one part, known now: advanced, lost there, moved back, cancelled or migrated, or still
+there, so the parts of a stage add up to its entries. The SQL is in storage.repositories.control.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.control.filters import Filters, scope
+from engine.shared.access import Actor
+from engine.shared.errors import InputInvalid
+from storage.repositories import control as control_repo
+
+FUNNEL_DEFINITION = (
+    "A stage entry is a cycle coming to a stage: a task of that stage opens while the cycle is at "
+    "another stage (a cycle is at the stage of the task with a stage opened last). The funnel counts "
+    "the entries made in the period (from and to are UTC dates, both included) and what became of "
+    "each by now; the parts add up to the entries.")
+ENTERED_DEFINITION = "Entries into the stage in the period; a cycle that comes back to it counts again."
+
+
+@dataclass(frozen=True)
+class Part:
+    key: str
+    label: str
+    definition: str
+
+
+FUNNEL_PARTS = (
+    Part(control_repo.ADVANCED, "Advanced",
+         "The cycle next came to a later stage of its regulation, or was won at this stage."),
+    Part(control_repo.LOST, "Lost there", "The cycle was lost while at this stage."),
+    Part(control_repo.MOVED_BACK, "Moved back",
+         "The cycle next came to an earlier stage (a loop back), or to one its regulation does not list."),
+    Part(control_repo.CANCELLED, "Cancelled or migrated",
+         "The cycle ended at this stage without being won or lost (the regulation ended without an outcome)."),
+    Part(control_repo.STILL_THERE, "Still there", "The cycle is at this stage now (running, or in an incident)."),
+)
+
+COHORT_DEFINITION = (
+    "A cohort is the cycles started in one month (UTC) within the period. Each cycle counts once, "
+    "by where it is now: won, lost, cancelled (ended without being won or lost) or still open "
+    "(running, or in an incident); the parts add up to the cycles started. Shares are of the cycles started.")
+COHORT_PARTS = (
+    Part("won", "Won", "Cycles of the cohort won by now."),
+    Part("lost", "Lost", "Cycles of the cohort lost by now."),
+    Part("cancelled", "Cancelled", "Cycles of the cohort that ended without being won or lost."),
+    Part("open", "Still open", "Cycles of the cohort still running now, or in an incident."),
+)
+#: a cohort part -> the cycle statuses it counts
+COHORT_STATUSES: dict[str, tuple[str, ...]] = {
+    "won": ("won",), "lost": ("lost",), "cancelled": ("cancelled",), "open": control_repo.OPEN_STATUSES}
+
+#: the most cycles a drill-down lists
+DRILL_LIMIT = 1000
+
+
+def _ranks(session: Session) -> tuple[list[tuple[int, list[Any]]], list[str]]:
+    """Each version's stage list (for "later" and "earlier"), and every listed stage in order."""
+    versions = control_repo.version_stages(session)
+    ordered: dict[str, None] = {}
+    for _, _, _, stages in versions:
+        for stage in stages:
+            ordered.setdefault(str(stage), None)
+    return [(version_id, stages) for version_id, _, _, stages in versions], list(ordered)
+
+
+def funnel(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> dict[str, Any]:
+    """Per stage entered in the period: entries, and each part of them (see FUNNEL_PARTS)."""
+    cycles = scope(session, actor, filters, person_figures)
+    ranks, order = _ranks(session)
+    start, end = filters.bounds()
+    counts: dict[str, dict[str, int]] = {}
+    for stage, part, count in control_repo.funnel_counts(session, cycles, ranks, start, end):
+        counts.setdefault(stage, {})[part] = count
+    stages = [s for s in order if s in counts] + sorted(set(counts) - set(order))
+    rows = []
+    for stage in stages:
+        parts = {p.key: counts[stage].get(p.key, 0) for p in FUNNEL_PARTS}
+        rows.append({"stage": stage, "entered": sum(parts.values()), **parts})
+    return {"definition": FUNNEL_DEFINITION, "entered": ENTERED_DEFINITION,
+            "parts": [p.__dict__ for p in FUNNEL_PARTS], "filters": filters.as_args(), "stages": rows}
+
+
+def cohorts(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> dict[str, Any]:
+    """Per month a cycle started in (within the period): started, and won, lost, cancelled, open now."""
+    cycles = scope(session, actor, filters, person_figures, by_start=True)
+    by_month: dict[str, dict[str, int]] = {}
+    part_of = {status: part for part, statuses in COHORT_STATUSES.items() for status in statuses}
+    for month, status, count in control_repo.cohort_counts(session, cycles):
+        parts = by_month.setdefault(month, {p.key: 0 for p in COHORT_PARTS})
+        parts[part_of.get(status, "open")] += count
+    rows = []
+    for month in sorted(by_month):
+        parts = by_month[month]
+        started = sum(parts.values())
+        rows.append({"month": month, "started": started, **parts,
+                     "shares": {k: round(v / started, 4) for k, v in parts.items()}})
+    return {"definition": COHORT_DEFINITION, "parts": [p.__dict__ for p in COHORT_PARTS],
+            "filters": filters.as_args(), "cohorts": rows}
+
+
+def _cycle_dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    return [{"cycle_id": r.cycle_id, "client_id": r.client_id, "client_name": r.client_name,
+             "regulation": r.regulation, "version": r.version, "stage": r.stage, "status": r.status,
+             "entered_at": r.entered_at.isoformat(), "started_at": r.started_at.isoformat(),
+             "ended_at": r.ended_at.isoformat() if r.ended_at else None} for r in rows]
+
+
+def funnel_cycles(session: Session, actor: Actor, filters: Filters, person_figures: bool,
+                  stage: str | None, part: str | None) -> dict[str, Any]:
+    """The stage entries behind one funnel figure, with their cycles (part None: all entries)."""
+    if not stage:
+        raise InputInvalid("name the stage", {"fields": {"stage": "is required"}})
+    if part is not None and part not in control_repo.PARTS:
+        raise InputInvalid(f"part must be one of {', '.join(control_repo.PARTS)}",
+                           {"fields": {"part": "is not a part of the funnel"}})
+    cycles = scope(session, actor, filters, person_figures)
+    ranks, _ = _ranks(session)
+    start, end = filters.bounds()
+    rows = control_repo.funnel_cycles(session, cycles, ranks, start, end, stage, part, DRILL_LIMIT + 1)
+    definition = next((p.definition for p in FUNNEL_PARTS if p.key == part), ENTERED_DEFINITION)
+    return {"figure": "funnel", "stage": stage, "part": part, "definition": definition,
+            "filters": filters.as_args(), "cycles": _cycle_dicts(rows[:DRILL_LIMIT]),
+            "truncated": len(rows) > DRILL_LIMIT}
+
+
+def cohort_cycles(session: Session, actor: Actor, filters: Filters, person_figures: bool,
+                  month: str | None, part: str | None) -> dict[str, Any]:
+    """The cycles behind one cohort figure (part None: every cycle started in the month)."""
+    if not month or len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
+        raise InputInvalid("month must be like 2026-11", {"fields": {"month": "must be like 2026-11"}})
+    if part is not None and part not in COHORT_STATUSES:
+        raise InputInvalid(f"part must be one of {', '.join(COHORT_STATUSES)}",
+                           {"fields": {"part": "is not a part of a cohort"}})
+    cycles = scope(session, actor, filters, person_figures, by_start=True)
+    rows = control_repo.cohort_cycles(session, cycles, month, COHORT_STATUSES[part] if part else None,
+                                      DRILL_LIMIT + 1)
+    definition = next((p.definition for p in COHORT_PARTS if p.key == part), "Cycles started in the month.")
+    return {"figure": "cohort", "month": month, "part": part, "definition": definition,
+            "filters": filters.as_args(), "cycles": _cycle_dicts(rows[:DRILL_LIMIT]),
+            "truncated": len(rows) > DRILL_LIMIT}
+
+
+def funnel_csv_rows(result: dict[str, Any]) -> list[list[str]]:
+    """The funnel as table rows, with a header row."""
+    keys = ["entered", *(p.key for p in FUNNEL_PARTS)]
+    return [["stage", *keys], *[[r["stage"], *(str(r[k]) for k in keys)] for r in result["stages"]]]
+
+
+def cohort_csv_rows(result: dict[str, Any]) -> list[list[str]]:
+    """The cohorts as table rows, with a header row: counts, then shares."""
+    keys = [p.key for p in COHORT_PARTS]
+    return [["month", "started", *keys, *(f"{k}_share" for k in keys)],
+            *[[r["month"], str(r["started"]), *(str(r[k]) for k in keys), *(f"{r['shares'][k]:.4f}" for k in keys)]
+              for r in result["cohorts"]]]

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from engine.clients.records import get_client, record_event
 from engine.notify import notifications
-from engine.regulation import compaction, expressions, forms, jobs, runtime, work_types
+from engine.regulation import compaction, expressions, forms, jobs, runtime, steps, work_types
 from engine.regulation import versions as regulations
 from engine.shared import days
 from engine.shared.access import HEADS, SELLERS, Actor, may_act_on_task, require
@@ -287,9 +287,14 @@ def _advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflo
     now = rec.at
     passed: list[Task] = []
     if cycle.status == ACTIVE:
+        guard = steps.StepGuard(workflow, now)  # bounded work per step (engine/regulation/steps.py)
         try:
             workflow.refresh_timers()  # timers due by now fire with this step
-            workflow.do_engine_steps(did_complete_task=passed.append)
+            workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
+            guard.finish()
+        except steps.StepTooBig as exc:  # the engine's part of the step is undone; the cycle waits
+            workflow, passed = guard.rolled_back(), []
+            _incident(cycle, rec, exc.task, exc, now)
         except Exception as exc:
             failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
             _incident(cycle, rec, failed, exc, now)

@@ -27,6 +27,9 @@ Diagram structure (checked at deploy, and again at run time for dynamic values):
 
 One step of a cycle (a command: start, complete, retry, a timer firing):
     MAX_STEP_TASKS          engine tasks (gateways, events, calls) run by one step
+    MAX_TASK_DEPTH          tasks on one path of a cycle's task tree: an engine loop with no
+                            wait state grows it by one per pass (SpiffWorkflow itself fails
+                            silently near a thousand)
     MAX_STEP_SECONDS        wall time of the engine's part of one step
     MAX_LIVE_TOKENS         tasks a cycle may hold open or waiting at once
     MAX_CYCLE_TASKS         tasks a cycle's state may hold in all (its stored size)
@@ -50,8 +53,9 @@ MIN_TIMER_CYCLE = timedelta(minutes=1)
 MAX_CALL_DEPTH = 10
 
 MAX_STEP_TASKS = 2_000
+MAX_TASK_DEPTH = 500
 MAX_STEP_SECONDS = 2.0
-MAX_LIVE_TOKENS = 1_000
+MAX_LIVE_TOKENS = 2_000
 MAX_CYCLE_TASKS = 20_000
 
 

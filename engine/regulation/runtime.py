@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-from engine.regulation import expressions
+from engine.regulation import expressions, steps
 from engine.shared.errors import ExpressionError
 
 SpecSet = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
@@ -52,6 +52,10 @@ class SafeScriptEngine(PythonScriptEngine):
 
     def validate(self, expression: str) -> None:
         expressions.check(expression, timer=True)
+
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        value = super().evaluate(task, expression, external_context)
+        return steps.checked_value(task, expression, value)  # run-time limits (engine/regulation/steps.py)
 
 
 SCRIPT_ENGINE = SafeScriptEngine()

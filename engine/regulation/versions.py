@@ -12,7 +12,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy.orm import Session
 
 from engine.regulation import diff as diagram_diff
-from engine.regulation import runtime
+from engine.regulation import runtime, structure
 from engine.regulation import xml as bpmn_xml
 from engine.regulation.parser import RegulationParser
 from engine.shared.access import PROCESS_OWNERS, Actor, require
@@ -105,6 +105,10 @@ def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[
              facts: bpmn_xml.DocumentFacts, session: Session | None) -> tuple[str, dict[str, Any]]:
     if facts.problems:
         raise RegulationInvalid(facts.problems)
+    own = {pid: facts.calls.get(pid, []) for pid in facts.process_names}
+    call_cycles = structure.call_cycle_problems(own, lambda key: _deployed_calls(session, key))
+    if call_cycles:
+        raise RegulationInvalid(call_cycles)
     main = [p for p in facts.executable if p not in facts.called]
     if not main:
         raise RegulationInvalid([Problem(None, f"{source.name} has no executable process "
@@ -156,6 +160,21 @@ def _display_name(tree: etree._ElementTree, facts: bpmn_xml.DocumentFacts, key: 
             return str(el.get("name"))[:300]
     named = [n for n in facts.process_names.values() if n]
     return (named[0] if named else root.get("name") or key)[:300]
+
+
+def _deployed_calls(session: Session | None, key: str) -> structure.CallGraph | None:
+    """The call activities of deployed regulation ``key`` (its latest version), per process."""
+    regulation = regulation_repo.regulation_by_key(session, key) if session is not None else None
+    if regulation is None:
+        return None
+    latest = regulation_repo.version(session, regulation.id, regulation.latest_version)  # type: ignore[arg-type]
+    if latest is None:
+        return None
+    try:
+        tree = bpmn_xml.camunda_dialect(bpmn_xml.parse_document(latest.xml.encode("utf-8"), f"{key}.bpmn"))
+    except RegulationInvalid:
+        return None
+    return bpmn_xml.calls_of(tree)
 
 
 def _add_deployed_process(parser: RegulationParser, session: Session | None, key: str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from engine.regulation import expressions
+from engine.regulation import expressions, limits, structure
 from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -115,6 +115,7 @@ class DocumentFacts:
     process_names: dict[str, str] = field(default_factory=dict)
     stages: dict[str, list[str]] = field(default_factory=dict)
     called: set[str] = field(default_factory=set)
+    calls: structure.CallGraph = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     lane_members: set[str] | None = None
 
@@ -142,11 +143,38 @@ def inspect(tree: etree._ElementTree, filename: str = "diagram") -> DocumentFact
         stages = process.findall("bpmn:extensionElements/camunda:properties/camunda:property[@name='stages']", NS)
         if stages:
             facts.stages[pid] = [s.strip() for s in (stages[0].get("value") or "").split(",") if s.strip()]
+    outgoing: dict[str, int] = {}
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         _check_element(el, facts)
+        if _tag(el) == (BPMN_NS, "sequenceFlow") and el.get("sourceRef"):
+            outgoing[el.get("sourceRef") or ""] = outgoing.get(el.get("sourceRef") or "", 0) + 1
+    _check_fan_out(root, outgoing, facts)
     return facts
+
+
+def _check_fan_out(root: etree._Element, outgoing: dict[str, int], facts: DocumentFacts) -> None:
+    """An element that splits the token into more branches than MAX_GATEWAY_FAN_OUT is refused."""
+    crowded = {source for source, count in outgoing.items() if count > limits.MAX_GATEWAY_FAN_OUT}
+    if not crowded:
+        return
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("id") in crowded and _tag(el)[0] == BPMN_NS:
+            problem = structure.fan_out_problem(_tag(el)[1], outgoing[el.get("id") or ""])
+            if problem:
+                facts.problems.append(_problem(el, problem))
+
+
+def calls_of(tree: etree._ElementTree) -> structure.CallGraph:
+    """Process id -> the call activities in it (subprocesses included), of any BPMN document."""
+    graph: structure.CallGraph = {}
+    for process in tree.getroot().iterfind("bpmn:process", NS):
+        pid = process.get("id") or ""
+        graph[pid] = [structure.Call(pid, el.get("id") or "", el.get("calledElement") or "", el.sourceline,
+                                     el.get("name"))
+                      for el in process.iter(f"{{{BPMN_NS}}}callActivity") if el.get("calledElement")]
+    return graph
 
 
 #: task spec names SpiffWorkflow uses itself; a diagram element with such an id would replace them
@@ -186,6 +214,9 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
             for kind in ("timeDuration", "timeDate", "timeCycle"):
                 for value in el.iterfind(f"bpmn:{kind}", NS):
                     _check_expression(event, value.text or "", f"timer {kind}", facts, timer=True)
+                    too_fast = structure.timer_cycle_problem(value.text or "") if kind == "timeCycle" else None
+                    if too_fast:
+                        facts.problems.append(_problem(event, too_fast))
         elif local == "endEvent":
             outcome = _property(el, "outcome")
             if outcome is not None and outcome not in OUTCOMES:
@@ -196,15 +227,28 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
                 facts.problems.append(_problem(el, "call activity has no calledElement"))
             else:
                 facts.called.add(called)
+                process = _process_of(el)
+                facts.calls.setdefault(process, []).append(
+                    structure.Call(process, el_id, called, el.sourceline, el.get("name")))
         elif local in ("completionCondition", "loopCardinality", "loopCondition"):
-            _check_expression(_owner(el.getparent() if el.getparent() is not None else el), el.text or "",
-                              local, facts)
+            owner = _owner(el.getparent() if el.getparent() is not None else el)
+            _check_expression(owner, el.text or "", local, facts)
+            too_many = structure.cardinality_problem(el.text or "") if local == "loopCardinality" else None
+            if too_many:
+                facts.problems.append(_problem(owner, too_many))
     elif ns == CAMUNDA_NS and local in _CODE_EXTENSIONS:
         owner = _owner(el)
         facts.problems.append(_problem(owner, f"camunda:{local} refused: {_CODE_EXTENSIONS[local]}"))
     elif ns == SPIFF_NS and local in ("preScript", "postScript", "serviceTaskOperator"):
         owner = _owner(el)
         facts.problems.append(_problem(owner, f"spiffworkflow:{local} refused: it would run code"))
+
+
+def _process_of(el: etree._Element) -> str:
+    node = el.getparent()
+    while node is not None and _tag(node) != (BPMN_NS, "process"):
+        node = node.getparent()
+    return (node.get("id") or "") if node is not None else ""
 
 
 def _owner(el: etree._Element) -> etree._Element:
@@ -217,7 +261,8 @@ def _owner(el: etree._Element) -> etree._Element:
 def _property(el: etree._Element, name: str) -> str | None:
     for prop in el.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
         if prop.get("name") == name:
-            return prop.get("value")
+            value = prop.get("value")
+            return None if value is None else str(value)
     return None
 
 

@@ -43,6 +43,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("text/csv; charset=utf-8", "csv"),
 }
 PAGE = 1000
+#: about how many characters each streamed chunk holds
+CHUNK = 64 * 1024
 #: history event type -> XES lifecycle transition (standard model)
 LIFECYCLE = {"created": "schedule", "assigned": "assign", "claimed": "assign", "released": "reassign",
              "completed": "complete", "passed": "complete", "cancelled": "withdraw", "incident": "suspend",
@@ -88,8 +90,9 @@ def _events(query: Units, scope: control_repo.Scope) -> Iterator[Any]:
         after = (page[-1].cycle_id, page[-1].id)
 
 
-def _buffered(parts: Iterator[str], size: int = 64 * 1024) -> Iterator[str]:
-    """Joins small pieces into chunks of about ``size`` characters."""
+def _buffered(parts: Iterator[str]) -> Iterator[str]:
+    """Joins small pieces into chunks of about CHUNK characters."""
+    size = CHUNK
     buffer: list[str] = []
     length = 0
     for part in parts:

@@ -271,6 +271,6 @@ def people(session: Session, scope: Scope) -> list[tuple[str, str]]:
     managers = _cycles_joined(select(User.login).select_from(Cycle)).join(User, User.id == manager_of_cycle()) \
         .where(*_conditions(scope)).distinct()
     logins = {str(login) for login in session.scalars(actors)} | {str(login) for login in session.scalars(managers)}
-    names = dict(session.execute(select(User.login, User.name).where(User.login.in_(logins))).tuples().all()) \
-        if logins else {}
+    names = {str(r[0]): str(r[1]) for r in session.execute(select(User.login, User.name)
+                                                           .where(User.login.in_(logins)))} if logins else {}
     return [(login, str(names.get(login) or login)) for login in sorted(logins)]

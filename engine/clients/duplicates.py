@@ -23,6 +23,9 @@ NAME_SIMILARITY = 0.9
 class Duplicate:
     client: Client
     reasons: list[str] = field(default_factory=list)  # "tax id 7701...", "phone 7916...", "name ..."
+    #: what -> the value the user gave that matched (tax_id, phone, email, name): all a user who may
+    #: not see the client may be told of it
+    given: dict[str, str] = field(default_factory=dict)
 
 
 def similar_names(a: str, b: str) -> bool:
@@ -36,29 +39,36 @@ def similar_names(a: str, b: str) -> bool:
 
 def find(session: Session, name: str, tax_id: str | None = None, phones: Iterable[str | None] = (),
          emails: Iterable[str | None] = (), exclude_id: int | None = None) -> list[Duplicate]:
-    """Existing clients that a new or edited client would duplicate, with the reasons."""
+    """Existing clients that a new or edited client would duplicate, with the reasons. Exact
+    matches (the same tax id, phone or e-mail key, normalised name) are always found, however
+    many clients have similar names; similar names are looked for among a bounded number more."""
     found: dict[int, Duplicate] = {}
 
-    def add(client: Client, reason: str) -> None:
+    def add(client: Client, what: str, reason: str, given: str) -> None:
         if client.id == exclude_id or client.merged_into_id is not None:
             return
-        found.setdefault(client.id, Duplicate(client)).reasons.append(reason)
+        duplicate = found.setdefault(client.id, Duplicate(client))
+        duplicate.reasons.append(reason)
+        duplicate.given.setdefault(what, given)
 
     tax = (tax_id or "").strip()
     if tax:
         for client in clients_repo.clients_by_tax_ids(session, [tax]):
-            add(client, f"tax id {tax}")
-    phone_keys = sorted({k for k in (keys.phone_key(p) for p in phones) if k})
-    email_keys = sorted({k for k in (keys.email_key(e) for e in emails) if k})
+            add(client, "tax_id", f"tax id {tax}", tax)
+    typed_phones = {k: p for p in phones if p and (k := keys.phone_key(p))}
+    typed_emails = {k: e for e in emails if e and (k := keys.email_key(e))}
+    phone_keys, email_keys = sorted(typed_phones), sorted(typed_emails)
     for client, contact in clients_repo.clients_by_contact_keys(session, phone_keys, email_keys):
-        if contact.phone_key in phone_keys:
-            add(client, f"phone {contact.phone}")
-        if contact.email_key in email_keys:
-            add(client, f"e-mail {contact.email}")
+        if contact.phone_key in typed_phones:
+            add(client, "phone", f"phone {contact.phone}", typed_phones[contact.phone_key])
+        if contact.email_key in typed_emails:
+            add(client, "email", f"e-mail {contact.email}", typed_emails[contact.email_key])
     key = keys.name_key(name)
+    for client in clients_repo.clients_with_name_key(session, key):
+        add(client, "name", f"name {client.name}", name)
     for client in clients_repo.clients_with_similar_name_keys(session, key):
-        if similar_names(key, client.name_key):
-            add(client, f"name {client.name}")
+        if client.id not in found and similar_names(key, client.name_key):
+            add(client, "name", f"name {client.name}", name)
     return list(found.values())
 
 

@@ -23,14 +23,14 @@ from storage.repositories import clients as clients_repo
 PAGE = 1000
 
 
-def rows(query: Units, actor: Actor, filters: Filters = Filters()) -> Iterator[list[str]]:
+def rows(query: Units, actor: Actor, filters: Filters | None = None) -> Iterator[list[str]]:
     """The export's rows (without the header), in EXPORT_COLUMNS order: the clients the client
     list shows the actor with these filters (all its pages)."""
     client_columns = ("name", "kind", "tax_id", "industry", "region", "size", "source", "status", "segment",
                       "owner")
     order = [c.field for c in EXPORT_COLUMNS]
     with query() as s:
-        criteria = clients.search_criteria(s, actor, filters, "the clients cannot be exported")
+        criteria = clients.search_criteria(s, actor, filters or Filters(), "the clients cannot be exported")
     after = 0
     while True:
         with query() as s:

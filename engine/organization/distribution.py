@@ -15,6 +15,7 @@ The rules, in order:
 2. the segment's team and its strategy. Inside a team a member is unavailable, and skipped by
    every strategy, while inactive, away (engine.absences: judged by the day where he lives) or
    at his cap of active clients (a lead or prospect, or any client with an active cycle).
+   The strategies are pure functions (engine.organization.strategies):
    - round_robin: the turn goes round in member order; unavailable members lose the turns
      that come to them while away. ``TeamMember.credit`` holds the team's lead number each
      member last received, so the next turn is the first available member after the one
@@ -43,6 +44,7 @@ from sqlalchemy.orm import Session
 from engine.notify.notifications import Note, notify
 from engine.organization import absences
 from engine.organization import segments as segment_rules
+from engine.organization.strategies import STRATEGIES, Seat
 from engine.organization.teams import STRATEGY_TEXT
 from engine.shared.access import HEADS, READ_ALL, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
@@ -171,44 +173,16 @@ def _unavailable(member: TeamMember, away: dict[int, absences.Away],
 
 def _choose(team: Team, away: dict[int, absences.Away], loads: dict[int, int],
             now: datetime) -> tuple[TeamMember | None, list[dict[str, Any]]]:
+    """The member the team's strategy (engine.organization.strategies) gives the client to, and
+    why the members it passed over were unavailable; the members' credits are updated."""
     members = sorted(team.members, key=lambda m: (m.position, m.user_id))
     why = {m.user_id: _unavailable(m, away, loads) for m in members}
-    eligible = [m for m in members if why[m.user_id] is None]
-    left_out = [w for m in members if (w := why[m.user_id]) is not None]
-    if team.strategy == "round_robin":
-        return _round_robin(members, why)
-    if team.strategy == "weighted":
-        for member in members:
-            if why[member.user_id] is not None:
-                member.credit = 0  # no credit while away: no burst on return
-        if not eligible:
-            return None, left_out
-        for member in eligible:
-            member.credit += member.share
-        chosen = max(eligible, key=lambda m: (m.credit, -m.position))
-        chosen.credit -= sum(m.share for m in eligible)
-        return chosen, left_out
-    if not eligible:
-        return None, left_out
-    return min(eligible, key=lambda m: (loads.get(m.user_id, 0), m.position)), left_out
-
-
-def _round_robin(members: list[TeamMember], why: dict[int, dict[str, Any] | None]
-                 ) -> tuple[TeamMember | None, list[dict[str, Any]]]:
-    """The first available member after the one who got the last client (highest credit)."""
-    latest = max((m.credit for m in members), default=0)
-    start = 0
-    if latest > 0:
-        start = next(i for i, m in enumerate(members) if m.credit == latest) + 1
-    turn = members[start:] + members[:start]
-    skipped: list[dict[str, Any]] = []
-    for member in turn:
-        reason = why[member.user_id]
-        if reason is None:
-            member.credit = latest + 1
-            return member, skipped
-        skipped.append(reason)
-    return None, skipped
+    seats = [Seat(m.user_id, m.credit, m.share, loads.get(m.user_id, 0), why[m.user_id] is None) for m in members]
+    turn = STRATEGIES[team.strategy](seats)
+    for member in members:
+        member.credit = turn.credits[member.user_id]
+    chosen = next((m for m in members if m.user_id == turn.chosen), None)
+    return chosen, [w for user_id in turn.passed if (w := why[user_id]) is not None]
 
 
 # ---------------------------------------------------------------- reasons

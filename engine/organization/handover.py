@@ -4,7 +4,8 @@ manager, for good or for a period.
 What moves with a client: its owner; the open tasks of its cycles held by the old owner (tasks
 of other people stay where they are); the old owner's planned ad-hoc contacts with it; and the
 ``owner`` variable of its active cycles, in the cycle's variables and in the workflow's data, so
-tasks the regulation creates later for ``${owner}`` go to the new owner too. Every moved client
+tasks the regulation creates later for ``${owner}`` go to the new owner too (the regulation
+core's seam for it: engine.regulation.owners.reassign_owner). Every moved client
 gets a client event "owner", every affected cycle a history event "handover", and the new owner
 a notification.
 
@@ -22,21 +23,19 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.notify.notifications import Note, notify
-from engine.regulation import runtime
+from engine.regulation import owners
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
-from storage.models import Client, Cycle, Handover, User
+from storage.models import Client, Handover, User
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import clients as clients_repo
 from storage.repositories import organization as organization_repo
 from storage.repositories import regulation as regulation_repo
 
 DONE, TEMPORARY, RETURNED = "done", "temporary", "returned"
-#: specs for return_due when the caller passes no cache of its own
-_SPECS = runtime.SpecCache(capacity=32)
 
 
-def hand_over(session: Session, specs: runtime.SpecCache, actor: Actor, from_login: str | None,
+def hand_over(session: Session, specs: owners.Specs, actor: Actor, from_login: str | None,
               to_login: str | None, client_ids: Sequence[int] | None, returns_at: datetime | None,
               reason: str | None, now: datetime) -> Handover:
     """Move ``client_ids`` (all of the first manager's clients when None) to another manager,
@@ -105,7 +104,7 @@ def _clients_to_move(session: Session, old: User, client_ids: Sequence[int] | No
     return list(found.values())
 
 
-def _move(session: Session, specs: runtime.SpecCache, clients: list[Client], old: User, new: User,
+def _move(session: Session, specs: owners.Specs | None, clients: list[Client], old: User, new: User,
           handover: Handover, actor_login: str | None, now: datetime, returning: bool) -> None:
     if not clients:
         return
@@ -123,8 +122,8 @@ def _move(session: Session, specs: runtime.SpecCache, clients: list[Client], old
     for client in clients:
         client.owner_id, client.owner, client.updated_at = new.id, new, now
     history: list[dict[str, Any]] = []
+    owners.reassign_owner(session, specs, cycles, old.login, new.login)
     for cycle in cycles:
-        _rewrite_owner(session, specs, cycle, old.login, new.login)
         history.append({"cycle_id": cycle.id, "client_id": cycle.client_id, "at": now, "type": "handover",
                         "actor": actor_login, "task_id": None, "element_id": None, "task_name": None,
                         "data": dict(common, tasks=moved.get(cycle.id, []))})
@@ -145,36 +144,17 @@ def _move(session: Session, specs: runtime.SpecCache, clients: list[Client], old
                                client_id=first.id if count == 1 else None))], now)
 
 
-def _rewrite_owner(session: Session, specs: runtime.SpecCache, cycle: Cycle, old: str, new: str) -> None:
-    """The cycle's ``owner`` variable, in its variables and in every task's data of its
-    workflow (so that a task the regulation creates later for ${owner} goes to the new one)."""
-    variables = dict(cycle.variables or {})
-    if variables.get("owner") == old:
-        variables["owner"] = new
-        cycle.variables = variables
-    spec_set = specs.get(cycle.version_id, lambda: regulation_repo.version_spec(session, cycle.version_id))
-    workflow = runtime.restore_workflow(spec_set, cycle.state)
-    changed = False
-    for process in (workflow, *workflow.subprocesses.values()):
-        for task in process.tasks.values():
-            if task.data.get("owner") == old:
-                task.data["owner"] = new
-                changed = True
-    if changed:
-        cycle.state = runtime.workflow_state(workflow)
-
-
 # ---------------------------------------------------------------- returns
 
-def return_due(session: Session, now: datetime, specs: runtime.SpecCache | None = None) -> int:
+def return_due(session: Session, now: datetime, specs: owners.Specs | None = None) -> int:
     """Return the temporary hand-overs whose time has come; returns how many."""
     due = organization_repo.handovers_due(session, now)
     for handover in due:
-        _give_back(session, specs or _SPECS, handover, None, now)
+        _give_back(session, specs, handover, None, now)
     return len(due)
 
 
-def return_now(session: Session, specs: runtime.SpecCache, actor: Actor, handover_id: int,
+def return_now(session: Session, specs: owners.Specs, actor: Actor, handover_id: int,
                now: datetime) -> Handover:
     """The head ends a temporary hand-over early (the manager came back)."""
     require(actor, HEADS, "return hand-overs")
@@ -187,7 +167,7 @@ def return_now(session: Session, specs: runtime.SpecCache, actor: Actor, handove
     return handover
 
 
-def _give_back(session: Session, specs: runtime.SpecCache, handover: Handover, actor_login: str | None,
+def _give_back(session: Session, specs: owners.Specs | None, handover: Handover, actor_login: str | None,
                now: datetime) -> None:
     original = session.get(User, handover.from_user_id)
     substitute = session.get(User, handover.to_user_id)

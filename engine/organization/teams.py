@@ -65,7 +65,7 @@ def _whole(value: Any, low: int, high: int | None) -> int | None:
 
 
 def save_team(session: Session, actor: Actor, team_id: int | None, name: str, strategy: str,
-              members: list[dict[str, Any]]) -> Team:
+              members: list[Any]) -> Team:
     """Create or change a team. ``members`` in order: {"login", "share" (1 by default),
     "cap" (none by default)}. Changing the strategy starts everyone's turns afresh."""
     require(actor, HEADS, "define teams")
@@ -125,11 +125,11 @@ def save_team(session: Session, actor: Actor, team_id: int | None, name: str, st
     existing = {m.user_id: m for m in team.members}
     kept: list[TeamMember] = []
     for position, (user_id, share, cap) in enumerate(wanted):
-        member = existing.pop(user_id, None) or TeamMember(team_id=team.id, user_id=user_id, credit=0)
-        member.position, member.share, member.cap = position, share, cap
+        seat = existing.pop(user_id, None) or TeamMember(team_id=team.id, user_id=user_id, credit=0)
+        seat.position, seat.share, seat.cap = position, share, cap
         if fresh:
-            member.credit = 0
-        kept.append(member)
+            seat.credit = 0
+        kept.append(seat)
     team.members = kept  # members left out are deleted (delete-orphan)
     session.flush()
     session.refresh(team)

@@ -1,17 +1,28 @@
-"""The client base: records, contacts, notes, timeline, merge, import and export."""
+"""The client base: records, contacts, notes, timeline, merge, import and export.
+
+The client base (engine.clients) does not call up into the organization: this service does,
+for what follows from a change of the client base: a client created or imported without an
+owner is distributed (engine.organization.distribution), a head's change of an owner is a
+hand-over (engine.organization.handover)."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from engine.clients import contacts as client_contacts
 from engine.clients import exports, imports, timeline
 from engine.clients import files as client_files
 from engine.clients import merge as client_merge
 from engine.clients import records as client_records
+from engine.organization import distribution, handover
 from engine.platform.base import Service
 from engine.shared.access import Actor
-from storage.models import Client, Cycle
+from storage.models import Client, Cycle, User
 from storage.repositories import clients as clients_repo
+from storage.repositories import organization as organization_repo
 from storage.repositories import regulation as regulation_repo
 
 
@@ -26,7 +37,11 @@ class ClientsService(Service):
         values: dict[str, Any] = {"name": name, **({"segment": segment} if segment is not None else {}),
                                   **({"owner": owner} if owner is not None else {}), **(fields or {})}
         with self.command() as s:
-            created = client_records.create_client(s, actor, values, self.base.ctx.now(), contact, check_duplicates)
+            now = self.base.ctx.now()
+            created = client_records.create_client(s, actor, values, now, contact, check_duplicates)
+            if created.client.owner_id is None:
+                decided = distribution.distribute_new(s, now, actor.login, [created.client])
+                created.decision = decided[0] if decided else None
             out = client_records.client_dict(created.client)
             out["distribution"] = created.decision.as_dict() if created.decision else None
             return out
@@ -52,7 +67,7 @@ class ClientsService(Service):
             may_change = client_records.may_change_client(actor, client)
             return {"client": client, "data": client_records.client_dict(client, with_contacts=True),
                     "may_change": may_change, "may_merge": may_change and client_merge.may_merge(actor, client, client),
-                    "duplicates": client_records.possible_duplicates(s, client) if may_change else []}
+                    "duplicates": client_records.possible_duplicates(s, actor, client) if may_change else []}
 
     def client_owners(self) -> list[dict[str, str]]:
         """Who may own clients (active managers, heads, admins): login and name."""
@@ -61,24 +76,31 @@ class ClientsService(Service):
 
     def update_client(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return client_records.client_dict(client_records.update_client(s, self.base.specs, actor, client_id, values, self.base.ctx.now()))
+            now = self.base.ctx.now()
+
+            def hand_over(client: Client, owner: User) -> None:
+                assert client.owner is not None
+                handover.hand_over(s, self.base.specs, actor, client.owner.login, owner.login, [client.id], None, None,
+                                   now)
+
+            return client_records.client_dict(client_records.update_client(s, hand_over, actor, client_id, values, now))
 
     def add_client_contact(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return client_records.contact_dict(client_records.add_contact(s, actor, client_id, values, self.base.ctx.now()))
+            return client_records.contact_dict(client_contacts.add_contact(s, actor, client_id, values, self.base.ctx.now()))
 
     def update_client_contact(self, actor: Actor, contact_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return client_records.contact_dict(client_records.update_contact(s, actor, contact_id, values, self.base.ctx.now()))
+            return client_records.contact_dict(client_contacts.update_contact(s, actor, contact_id, values, self.base.ctx.now()))
 
     def delete_client_contact(self, actor: Actor, contact_id: int) -> int:
         """Remove a contact person; returns its client's id."""
         with self.command() as s:
-            return client_records.delete_contact(s, actor, contact_id, self.base.ctx.now())
+            return client_contacts.delete_contact(s, actor, contact_id, self.base.ctx.now())
 
     def add_client_note(self, actor: Actor, client_id: int, text: Any) -> dict[str, Any]:
         with self.command() as s:
-            return client_records.note_dict(client_records.add_note(s, actor, client_id, text, self.base.ctx.now()))
+            return client_contacts.note_dict(client_contacts.add_note(s, actor, client_id, text, self.base.ctx.now()))
 
     def client_timeline(self, actor: Actor, client_id: int, kinds: list[str] | None = None,
                         before: str | None = None, limit: int = timeline.PAGE_SIZE) -> timeline.Page:
@@ -115,7 +137,8 @@ class ClientsService(Service):
 
         def job() -> None:
             try:
-                imports.execute(self.command, run_id, actor, path, filename, mapping, self.base.ctx.now)
+                imports.execute(self.command, run_id, actor, path, filename, mapping, self.base.ctx.now,
+                                distribute=distribute_unowned)
             finally:
                 self.base.uploads.discard(upload_id)
 
@@ -129,7 +152,8 @@ class ClientsService(Service):
             mapping = imports.check_mapping(table.headers, mapping)
         run_id = imports.create_run(self.command, actor, path.name, mapping, self.base.ctx.now())
         try:
-            imports.execute(self.command, run_id, actor, path, path.name, mapping, self.base.ctx.now, progress)
+            imports.execute(self.command, run_id, actor, path, path.name, mapping, self.base.ctx.now, progress,
+                            distribute_unowned)
         except Exception:  # recorded on the run as failed, with the error
             pass
         return self.import_run(actor, run_id)
@@ -145,3 +169,8 @@ class ClientsService(Service):
     def export_clients(self, actor: Actor, filters: client_records.Filters | None = None) -> Any:
         """Rows of the clients the actor may see, with contacts, read page by page as consumed."""
         return exports.rows(self.query, actor, filters or client_records.Filters())
+
+
+def distribute_unowned(session: Session, now: datetime, login: str, client_ids: list[int]) -> None:
+    """An import batch's new clients without an owner go through distribution, in its transaction."""
+    distribution.distribute_new(session, now, login, list(organization_repo.clients_by_ids(session, client_ids)))

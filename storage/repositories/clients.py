@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
+    Table,
     and_,
     func,
     insert,
@@ -178,9 +179,10 @@ def move_client_rows(session: Session, from_id: int, to_id: int) -> dict[str, in
         values: dict[str, Any] = {"client_id": to_id}
         if table is Cycle.__table__:
             values["lock_version"] = table.c.lock_version + 1
-        moved[name] = session.execute(update(table).where(table.c.client_id == from_id).values(**values)).rowcount
+        moved[name] = session.execute(update(table).where(table.c.client_id == from_id)  # type: ignore[attr-defined]
+                                      .values(**values)).rowcount
     # clients merged earlier into the one going away now point at the survivor
-    session.execute(update(Client.__table__).where(Client.__table__.c.merged_into_id == from_id)
+    session.execute(update(Client).where(Client.merged_into_id == from_id)
                     .values(merged_into_id=to_id))
     return moved
 
@@ -252,31 +254,46 @@ def regulation_names_of_cycles(session: Session, cycle_ids: Sequence[int]) -> di
                            .join(RegulationVersion, RegulationVersion.id == Cycle.version_id)
                            .join(Regulation, Regulation.id == RegulationVersion.regulation_id)
                            .where(Cycle.id.in_(list(cycle_ids))))
-    return {cycle_id: name for cycle_id, name in rows}
+    return {int(cycle_id): str(name) for cycle_id, name in rows}
 
 
 def clients_by_tax_ids(session: Session, tax_ids: list[str]) -> Sequence[Client]:
-    return session.scalars(select(Client).where(Client.tax_id.in_(tax_ids))).all()
+    return session.scalars(select(Client).where(Client.tax_id.in_(tax_ids), Client.merged_into_id.is_(None))
+                           .order_by(Client.id)).all()
 
 
-def clients_by_contact_keys(session: Session, phone_keys: list[str],
-                            email_keys: list[str]) -> Sequence[tuple[Client, Contact]]:
+def clients_by_contact_keys(session: Session, phone_keys: list[str], email_keys: list[str],
+                            limit: int = 200) -> Sequence[tuple[Client, Contact]]:
+    """Live clients with a contact of these exact phone or e-mail keys (a few per key at most in
+    practice; ``limit`` bounds a pathological key shared by thousands)."""
     if not phone_keys and not email_keys:
         return []
     condition = or_(Contact.phone_key.in_(phone_keys), Contact.email_key.in_(email_keys))
-    return session.execute(select(Client, Contact).join(Contact, Contact.client_id == Client.id)
-                           .where(condition).limit(50)).all()
+    return [(client, contact) for client, contact in session.execute(
+        select(Client, Contact).join(Contact, Contact.client_id == Client.id)
+        .where(condition, Client.merged_into_id.is_(None)).order_by(Client.id, Contact.id).limit(limit))]
+
+
+def clients_with_name_key(session: Session, key: str, limit: int = 200) -> Sequence[Client]:
+    """Live clients whose normalised name is exactly ``key`` (an index lookup, apart from the
+    similar names: however many names share their first letters, these are all found)."""
+    if not key:
+        return []
+    return session.scalars(select(Client).where(Client.name_key == key, Client.merged_into_id.is_(None))
+                           .order_by(Client.id).limit(limit)).all()
 
 
 def clients_with_similar_name_keys(session: Session, key: str, limit: int = 50) -> Sequence[Client]:
-    """Clients whose normalised name equals ``key`` or starts like it (a cheap first filter;
-    the caller compares the names)."""
+    """Live clients whose normalised name starts like ``key`` but is not it (a cheap first filter,
+    bounded; the caller compares the names). Exact names: clients_with_name_key."""
     if not key:
         return []
     prefix = key[: max(3, min(len(key) - 1, 6))]
-    return session.scalars(select(Client).where(or_(Client.name_key == key, Client.name_key.like(
-        prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\")))
-        .limit(limit)).all()
+    return session.scalars(select(Client).where(
+        Client.name_key != key, Client.merged_into_id.is_(None),
+        Client.name_key.like(prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                             escape="\\"))
+        .order_by(func.abs(func.length(Client.name_key) - len(key)), Client.id).limit(limit)).all()
 
 
 def client_ids_by_keys(session: Session, tax_ids: list[str], phones: list[str], emails: list[str],
@@ -286,11 +303,11 @@ def client_ids_by_keys(session: Session, tax_ids: list[str], phones: list[str], 
     Contacts are looked up by key alone (no join to clients, which planners were seen to turn
     into a scan of every client), and contacts of merged clients dropped after."""
     def chunked(values: list[str], build: Any) -> list[tuple[str, int]]:
-        unique = sorted(set(v for v in values if v))
+        unique = sorted({v for v in values if v})
         return [(key, client_id) for i in range(0, len(unique), 500)
                 for key, client_id in session.execute(build(unique[i:i + 500]))]
 
-    def first(pairs: list[tuple[str, int]], merged: set[int] = set()) -> dict[str, int]:
+    def first(pairs: list[tuple[str, int]], merged: frozenset[int] | set[int] = frozenset()) -> dict[str, int]:
         out: dict[str, int] = {}
         for key, client_id in pairs:
             if client_id not in merged:
@@ -313,7 +330,7 @@ def client_ids_by_keys(session: Session, tax_ids: list[str], phones: list[str], 
 
 def add_client_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(ClientEvent.__table__), rows)  # one executemany
+        session.execute(insert(cast(Table, ClientEvent.__table__)), rows)  # one executemany
 
 
 def client_events(session: Session, client_id: int, type_: str | None = None) -> Sequence[ClientEvent]:
@@ -346,22 +363,23 @@ def insert_clients(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     else:
         top = session.scalar(select(func.max(Client.id))) or 0
         ids = list(range(top + 1, top + 1 + len(rows)))
-    session.execute(insert(Client.__table__), [{**row, "id": client_id} for row, client_id in zip(rows, ids)])
+    session.execute(insert(cast(Table, Client.__table__)), [{**row, "id": client_id} for row, client_id in zip(rows, ids)])
     return ids
 
 
 def insert_contacts(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(Contact.__table__), rows)
+        session.execute(insert(cast(Table, Contact.__table__)), rows)
 
 
-def client_names_and_tax_ids(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
-    """id -> (name, tax id) of these clients, in chunks within parameter limits."""
-    unique, out = sorted(set(ids)), {}
+def client_labels(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str | None, int | None]]:
+    """id -> (name, tax id, owner id) of these clients, in chunks within parameter limits."""
+    unique = sorted(set(ids))
+    out: dict[int, tuple[str, str | None, int | None]] = {}
     for i in range(0, len(unique), 500):
-        for client_id, name, tax_id in session.execute(
-                select(Client.id, Client.name, Client.tax_id).where(Client.id.in_(unique[i:i + 500]))):
-            out[client_id] = (name, tax_id)
+        for client_id, name, tax_id, owner_id in session.execute(
+                select(Client.id, Client.name, Client.tax_id, Client.owner_id).where(Client.id.in_(unique[i:i + 500]))):
+            out[client_id] = (name, tax_id, owner_id)
     return out
 
 

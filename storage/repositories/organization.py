@@ -95,7 +95,7 @@ def active_client_counts(session: Session, user_ids: Sequence[int]) -> dict[int,
         Client.owner_id.in_(list(user_ids)), Client.merged_into_id.is_(None),
         or_(Client.status.in_(ACTIVE_CLIENT_STATUSES), live_cycle)).group_by(Client.owner_id)).all()
     counts = dict.fromkeys(user_ids, 0)
-    counts.update({owner_id: count for owner_id, count in rows})
+    counts.update({owner_id: count for owner_id, count in rows if owner_id is not None})
     return counts
 
 

@@ -3,6 +3,7 @@ notes, search with the one box and the filters, who sees and changes what, dupli
 unless confirmed, distribution of clients created without an owner."""
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from engine.shared.errors import (
     InputInvalid,
     NotFound,
 )
+from storage import keys
 from storage.models import Client, ClientEvent, Contact
 from storage.repositories import clients as clients_repo
 
@@ -303,27 +305,71 @@ def test_the_list_is_paged_by_fifty_sorted_by_name(platform, actors) -> None:
 
 # ---------------------------------------------------------------- duplicates
 
-@pytest.mark.parametrize(("name", "fields", "contact", "reason"), [
-    ("Totally Other", {"tax_id": ALFA_TAX}, None, f"the same tax id {ALFA_TAX}"),
-    ("Totally Other", {}, {"phone": "8 916 123 45 67"}, "the same phone +7 (916) 123-45-67"),
-    ("Totally Other", {}, {"email": "MARIA@alfa.example"}, "the same e-mail Maria@Alfa.example"),
-    ("ALFA-RETAIL LLC", {}, None, "a similar name"),
+@pytest.mark.parametrize(("name", "fields", "contact", "reason", "hidden_reason"), [
+    ("Totally Other", {"tax_id": ALFA_TAX}, None, f"the same tax id {ALFA_TAX}", f"the same tax id {ALFA_TAX}"),
+    ("Totally Other", {}, {"phone": "8 916 123 45 67"}, "the same phone +7 (916) 123-45-67",
+     "the same phone 8 916 123 45 67"),
+    ("Totally Other", {}, {"email": "MARIA@alfa.example"}, "the same e-mail Maria@Alfa.example",
+     "the same e-mail MARIA@alfa.example"),
+    ("ALFA-RETAIL LLC", {}, None, "a similar name", "a similar name"),
 ])
 def test_a_possible_duplicate_is_refused_with_the_reason_until_confirmed(platform, actors, name: str,
                                                                          fields: dict[str, Any],
                                                                          contact: dict[str, Any] | None,
-                                                                         reason: str) -> None:
+                                                                         reason: str, hidden_reason: str) -> None:
     alfa = full_client(platform, actors["anna"])
     with pytest.raises(DuplicateClient) as exc:
-        platform.clients.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=True)
+        platform.clients.create_client(actors["head"], name, fields=fields, contact=contact, check_duplicates=True)
     (found,) = exc.value.details["duplicates"]
     assert (found["id"], found["name"], found["owner"]) == (alfa["id"], "Alfa Retail", "anna")
     assert reason in [r["text"] for r in found["reasons"]]
     assert f"{reason} as #{alfa['id']} Alfa Retail" in exc.value.message
+    # boris may learn that the client exists, not whose it is or what it is called
+    with pytest.raises(DuplicateClient) as exc:
+        platform.clients.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=True)
+    (found,) = exc.value.details["duplicates"]
+    assert found == {"id": None, "name": "a client of another manager", "status": None, "owner": None,
+                     "hidden": True, "reasons": found["reasons"]}
+    assert [r["text"] for r in found["reasons"]] == [hidden_reason]
+    assert "Alfa" not in exc.value.message.replace("alfa.example", "") and "anna" not in exc.value.message
+    assert f"{hidden_reason} as a client of another manager" in exc.value.message
     assert len(platform.clients.client_list(actors["head"]).clients) == 1, "nothing created yet"
     anyway = platform.clients.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=False)
     assert anyway["owner"] == "boris"
     assert len(platform.clients.client_list(actors["head"]).clients) == 2
+
+
+def test_an_exact_duplicate_is_found_however_many_clients_share_the_first_letters(platform, actors) -> None:
+    """The soak of issue 14: past 50 clients starting alike, exact duplicates were accepted."""
+    names = [f"Alfa Group {hashlib.sha1(str(i).encode()).hexdigest()[:10]}" for i in range(121)]
+    with platform.command() as s:  # alike in their first letters, not similar names
+        s.add_all([Client(name=name, name_key=keys.name_key(name)) for name in names[:120]])
+    for i in (0, 57, 119):
+        with pytest.raises(DuplicateClient) as exc:
+            platform.clients.create_client(actors["head"], f"«{names[i].upper()}» LLC", check_duplicates=True)
+        assert [d["name"] for d in exc.value.details["duplicates"]] == [names[i]]
+    created = platform.clients.create_client(actors["head"], names[120], check_duplicates=True)
+    assert created["name"] == names[120]
+    with platform.command() as s:  # tax ids, phones and e-mails shared by many never hide the one asked
+        many = [Client(name=f"Beta {i}", name_key=f"beta {i}", tax_id=f"77{i:08d}") for i in range(60)]
+        s.add_all(many)
+        s.flush()
+        s.add_all([Contact(client_id=c.id, name="x", phone="+7 900 000 00 00", phone_key="79000000000",
+                           email=f"x{i}@beta.example", email_key=f"x{i}@beta.example") for i, c in enumerate(many)])
+    with pytest.raises(DuplicateClient) as exc:
+        platform.clients.create_client(actors["head"], "Gamma", contact={"email": "X59@beta.example"},
+                                       check_duplicates=True)
+    assert [d["name"] for d in exc.value.details["duplicates"]] == ["Beta 59"]
+
+
+def test_a_managers_own_client_card_names_only_the_duplicates_he_may_see(platform, actors) -> None:
+    full_client(platform, actors["anna"])
+    mine = platform.clients.create_client(actors["boris"], "Alfa Retail", fields={"tax_id": ALFA_TAX})
+    card = platform.clients.client_card(actors["boris"], mine["id"])
+    assert [(d["name"], d["id"], [r["text"] for r in d["reasons"]]) for d in card["duplicates"]] == [
+        ("a client of another manager", None, [f"the same tax id {ALFA_TAX}", "a similar name"])]
+    card = platform.clients.client_card(actors["head"], mine["id"])
+    assert [d["name"] for d in card["duplicates"]] == ["Alfa Retail"]
 
 
 def test_a_client_unlike_any_other_is_created_at_once(platform, actors) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 
 from engine.clients import imports
 from engine.clients.files import csv_lines, write_xlsx
+from engine.organization import distribution
 from engine.platform.root import Reglament
 from engine.shared.access import Actor
 from engine.shared.errors import Forbidden
@@ -296,7 +297,7 @@ def test_an_analyst_may_not_import(platform: Reglament, actors, tmp_path: Path) 
 def test_a_manager_imports_only_clients_of_his_own(platform: Reglament, actors, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     distributed: list[list[str]] = []
-    monkeypatch.setattr(imports.distribution, "distribute_new",
+    monkeypatch.setattr(distribution, "distribute_new",
                         lambda session, now, login, clients: distributed.append([c.name for c in clients]) or [])
     path = write_csv(tmp_path / "c.csv", ["Name", "Owner"], [["Alfa", ""], ["Beta", "Anna"], ["Gamma", "boris"]])
 
@@ -310,7 +311,7 @@ def test_a_manager_imports_only_clients_of_his_own(platform: Reglament, actors, 
 
 def test_a_heads_import_sends_clients_without_an_owner_to_distribution_batch_by_batch(
         platform: Reglament, actors, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = imports.distribution.distribute_new
+    real = distribution.distribute_new
     distributed: list[list[str]] = []
 
     def spy(session: Any, now: Any, login: str | None, clients: list[Client]) -> Any:
@@ -318,7 +319,7 @@ def test_a_heads_import_sends_clients_without_an_owner_to_distribution_batch_by_
         assert login == "head"
         return real(session, now, login, clients)
 
-    monkeypatch.setattr(imports.distribution, "distribute_new", spy)
+    monkeypatch.setattr(distribution, "distribute_new", spy)
     monkeypatch.setattr(imports, "BATCH_SIZE", 2)
     path = write_csv(tmp_path / "c.csv", ["Name", "Owner"], [["A", ""], ["B", "boris"], ["C", ""], ["D", ""]])
 
@@ -479,3 +480,18 @@ def test_the_csv_export_is_excel_friendly(platform: Reglament, actors) -> None:
     assert rows[1] == ["Alfa Retail", "company", INN_A, "Retail", "Moscow", "large", "exhibition",
                        "customer", "Retail", "anna", "Maria Ivanova", "Buyer", "+7 916 000-00-01",
                        "maria@alfa.example"]
+
+
+def test_a_manager_importing_a_duplicate_of_another_managers_client_is_not_told_whose_it_is(
+        platform: Reglament, actors, tmp_path: Path) -> None:
+    existing_client(platform, "Secret Alfa", tax_id=INN_A, phone="+7 495 100-00-01", owner="anna")
+    mine = existing_client(platform, "Own Beta", tax_id=INN_B, owner="boris")
+    path = write_csv(tmp_path / "c.csv", ["Name", "INN", "Phone"],
+                     [["Other Name", INN_A, ""], ["Third", "", "8 495 100 00 01"], ["Beta copy", INN_B, ""]])
+    run = platform.clients.import_file(actors["boris"], path)
+    assert reasons(run) == {2: f"duplicate of a client of another manager: same tax id {INN_A}",
+                            3: "duplicate of a client of another manager: same phone 8 495 100 00 01",
+                            4: f"duplicate of client #{mine} Own Beta: same tax id {INN_B}"}
+    assert "Secret" not in str(run["rejected"])
+    run = platform.clients.import_file(actors["head"], path)
+    assert reasons(run)[2].startswith("duplicate of client #") and "Secret Alfa" in reasons(run)[2]

@@ -112,6 +112,17 @@ def test_a_possible_duplicate_is_shown_with_a_link_and_created_only_when_confirm
     assert created.status_code == 302 and len(platform.clients.clients(actors["head"])) == 2
 
 
+def test_a_duplicate_of_another_managers_client_is_shown_without_its_name_or_link(client, login, platform,
+                                                                                 actors) -> None:
+    existing = alfa(platform, actors)
+    assert login(client, "boris").status_code == 302  # boris reads Russian
+    warned = client.post("/clients", data={"name": "Alfa-Retail", "contact_phone": "8 916 123 45 67"})
+    assert warned.status_code == 409
+    box = section(warned, "duplicates")
+    assert "клиент другого менеджера" in box and "8 916 123 45 67" in box and "Alfa" not in box
+    assert f'href="/clients/{existing["id"]}"' not in warned.get_data(as_text=True)
+
+
 def test_the_head_leaves_the_owner_empty_and_the_client_waits_for_distribution(head, platform, actors) -> None:
     response = head.post("/clients", data={"name": "Queue Ltd", "owner": ""})
     assert response.status_code == 302
@@ -235,7 +246,12 @@ def test_api_duplicates_are_409_until_create_anyway(api, platform, actors) -> No
     refused = api("boris").post("/api/v1/clients", json={"name": "Other", "tax_id": ALFA_TAX})
     assert refused.status_code == 409
     body = refused.get_json()
-    assert body["error"] == "duplicate_client" and body["details"]["duplicates"][0]["id"] == existing["id"]
+    (hidden,) = body["details"]["duplicates"]  # anna's client: boris learns it exists, not whose or which
+    assert body["error"] == "duplicate_client" and (hidden["id"], hidden["name"], hidden["owner"]) == (
+        None, "a client of another manager", None)
+    assert "Alfa" not in refused.get_data(as_text=True)
+    seen = api("head").post("/api/v1/clients", json={"name": "Other", "tax_id": ALFA_TAX}).get_json()
+    assert seen["details"]["duplicates"][0]["id"] == existing["id"]
     assert api("boris").post("/api/v1/clients", json={"name": "Other", "tax_id": ALFA_TAX,
                                                       "create_anyway": "yes"}).status_code == 422
     assert api("boris").post("/api/v1/clients", json={"name": "Other", "tax_id": ALFA_TAX,

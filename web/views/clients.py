@@ -9,14 +9,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.clients.records import (
-    CLIENT_FIELDS,
-    CONTACT_FIELDS,
-    KINDS,
-    SIZES,
-    STATUSES,
-    Filters,
-)
+from engine.clients.checks import CLIENT_FIELDS, CONTACT_FIELDS, KINDS, SIZES, STATUSES
+from engine.clients.records import Filters
 from engine.clients.timeline import KINDS as TIMELINE_KINDS
 from engine.shared.errors import ClientMerged, DuplicateClient, InputInvalid
 from web.i18n import parse_local_input
@@ -273,7 +267,7 @@ def merge(client_id: int, other_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("clients.detail", client_id=survivor))
     preview = platform().clients.merge_preview(actor(), client_id, other_id)
     return render_template("client_merge.html", preview=preview, a=preview["survivor"], b=preview["other"],
-                           fields=[f for f in CLIENT_FIELDS])
+                           fields=list(CLIENT_FIELDS))
 
 
 # ---------------------------------------------------------------- planned contacts

@@ -92,6 +92,8 @@ def _problem_text(code: str, args: dict[str, Any]) -> str | None:
         "bad_tax_id": lambda: TAX_ID_PROBLEMS[a["why"]](a["value"]),
         "duplicate_client": lambda: _("duplicate of client #%(id)s %(name)s: same %(what)s %(value)s", **a).strip(),
         "duplicate_row": lambda: _("duplicate of row %(row)s: same %(what)s %(value)s", **a).strip(),
+        "duplicate_hidden": lambda: _("duplicate of a client of another manager: same %(what)s %(value)s",
+                                      **a).strip(),
     }
     render = texts.get(code)
     try:
@@ -234,7 +236,7 @@ def export_csv():  # type: ignore[no-untyped-def]
 @bp.get("/clients/export.xlsx")
 @login_required
 def export_xlsx():  # type: ignore[no-untyped-def]
-    target = SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    target = SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (send_file closes it)
     write_xlsx(platform().clients.export_clients(actor(), _filters()), target)
     target.seek(0)
     return send_file(target, as_attachment=True, download_name=f"clients-{date.today().isoformat()}.xlsx",

@@ -168,3 +168,16 @@ def test_the_log_streams_a_page_at_a_time(platform: Reglament, actors, history, 
     assert first.startswith("<?xml") and reads == [], "nothing read before it is asked for"
     assert first + "".join(chunks) == whole
     assert len(reads) > 10 and max(reads) == 5
+
+
+def test_the_product_never_imports_pm4py() -> None:
+    """pm4py is AGPL: only these tests use it."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2]
+    found = [f"{path.relative_to(root)}" for top in ("engine", "storage", "web") for path in (root / top).rglob("*.py")
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, (ast.Import, ast.ImportFrom))
+             and any((name or "").split(".")[0] == "pm4py"
+                     for name in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]))]
+    assert found == []

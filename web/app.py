@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
-from flask import Flask, g, request, session
+from flask import Flask, Response, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -13,6 +14,7 @@ from engine.shared.settings import Settings
 from storage.db import Database
 from web import errors, i18n
 from web.views import (
+    admin,
     api,
     auth,
     clients,
@@ -32,6 +34,28 @@ from web.views import schemes as motivation_schemes
 csrf = CSRFProtect()
 babel = Babel()
 
+#: forms post only here, nothing frames the app, no <base> or plug-ins can redirect or embed
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+#: what the browser may show inline; any other body (BPMN, DMN, XML, CSV, spreadsheets, exports) is
+#: a download, so that a file someone uploaded never renders as a page of the app's own address
+INLINE_TYPES = frozenset({"text/html", "application/json", "text/plain", "text/calendar"})
+REDIRECTS = frozenset({204, 301, 302, 303, 304, 307, 308})
+
+
+def as_download(response: Response) -> None:
+    """Serve a file as ``Content-Disposition: attachment`` unless its type is one the app renders
+    itself (an ``inline`` disposition on another type becomes ``attachment``, keeping the name)."""
+    if response.status_code in REDIRECTS:
+        return
+    if (response.mimetype or "").lower() in INLINE_TYPES:
+        return
+    disposition = response.headers.get("Content-Disposition", "")
+    kind, _, rest = disposition.partition(";")
+    if kind.strip().lower() != "attachment":
+        response.headers["Content-Disposition"] = "attachment" + (";" + rest if rest else "")
+
 
 def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | None = None) -> Flask:
     app = Flask(__name__)
@@ -42,6 +66,8 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.production,
         WTF_CSRF_TIME_LIMIT=None,
+        # the cookie only carries the server-side session's id; the server decides when it ends
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings.session_lifetime_days),
         BABEL_DEFAULT_LOCALE="en",
         BABEL_TRANSLATION_DIRECTORIES="translations",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
@@ -59,7 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     app.jinja_env.globals.update(i18n.template_globals())
     app.jinja_env.filters.update(i18n.template_filters())
     for blueprint in (auth.bp, inbox.bp, planning.bp, clients.bp, cycles.bp, regulations.bp, control.bp,
-                      notifications.bp, profile.bp):
+                      notifications.bp, profile.bp, admin.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(client_imports.bp)  # after CSRF's init: it exempts its upload view
     app.register_blueprint(organization.bp)
@@ -70,14 +96,13 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     errors.register(app)
 
     @app.after_request
-    def _security_headers(response):  # type: ignore[no-untyped-def]
+    def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.endpoint != "static":
+            as_download(response)
         return response
 
     @app.context_processor

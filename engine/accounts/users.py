@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from engine.accounts import passwords
 from engine.shared.access import ROLES, Actor
 from engine.shared.errors import FieldProblems, InputInvalid, NotFound, Unauthenticated
 from storage.models import Group, User
@@ -37,23 +38,58 @@ def ensure_group(session: Session, name: str) -> Group:
     return group
 
 
-def create_user(session: Session, login: str, name: str, password: str, roles: list[str],
-                groups: list[str], locale: str = "en") -> User:
-    login = login.strip().lower()
-    if not login or not login.replace("_", "").replace(".", "").replace("-", "").isalnum():
-        raise InputInvalid(f"login {login!r} must be letters, digits, '.', '_' or '-'")
-    if len(password) < 4:
-        raise InputInvalid("the password must have at least 4 characters")
+#: letters, digits, '.', '_' and '-'
+_LOGIN = re.compile(r"^[a-z0-9._-]{1,64}$")
+
+
+def check_login(problems: FieldProblems, session: Session, login: str) -> None:
+    if not login:
+        problems.add("login", "required", "is required")
+    elif not _LOGIN.match(login) or not any(ch.isalnum() for ch in login):
+        problems.add("login", "login_chars", "may contain only letters, digits, '.', '_' and '-' (at most 64)")
+    elif accounts_repo.user_by_login(session, login) is not None:
+        problems.add("login", "login_taken", f"a user {login!r} already exists", value=login)
+
+
+def check_roles(problems: FieldProblems, roles: list[str]) -> None:
     unknown = set(roles) - set(ROLES)
     if unknown:
-        raise InputInvalid(f"unknown roles {', '.join(sorted(unknown))}; roles are {', '.join(ROLES)}")
+        problems.add("roles", "choice", f"unknown roles {', '.join(sorted(unknown))}; roles are {', '.join(ROLES)}",
+                     allowed=", ".join(ROLES))
+
+
+def check_groups(problems: FieldProblems, groups: list[str]) -> None:
+    if any(not g.strip() or len(g.strip()) > 100 for g in groups):
+        problems.add("groups", "group_name", "a department's name must have 1 to 100 characters")
+
+
+def create_user(session: Session, login: str, name: str, password: str, roles: list[str],
+                groups: list[str], locale: str = "en", timezone: str = "UTC", *,
+                password_policy: bool = True) -> User:
+    """A new user. The password must follow the policy (engine/accounts/passwords.py) unless
+    ``password_policy=False``: the explicit path the demo organisation (password ``demo``) and test
+    fixtures take. Nothing is saved when a field is invalid; the error names each bad field."""
+    login = (login or "").strip().lower()
+    name = (name or "").strip()
+    groups = [g.strip() for g in groups if g.strip()]
+    problems = FieldProblems()
+    check_login(problems, session, login)
+    if len(name) > 200:
+        problems.add("name", "maxlength", "must be at most 200 characters", limit=200)
+    if password_policy:
+        passwords.check(problems, "password", password or "", login)
+    elif not password:
+        problems.add("password", "required", "is required")
+    check_roles(problems, roles)
+    check_groups(problems, groups)
     if locale not in LOCALES:
-        raise InputInvalid(f"locale must be one of {', '.join(LOCALES)}")
-    if accounts_repo.user_by_login(session, login) is not None:
-        raise InputInvalid(f"a user {login!r} already exists")
-    user = User(login=login, name=name or login, password_hash=generate_password_hash(password),
-                roles=",".join(sorted(set(roles))), locale=locale,
-                groups=[ensure_group(session, g) for g in groups])
+        problems.add("locale", "choice", f"must be one of {', '.join(LOCALES)}", allowed=", ".join(LOCALES))
+    if (timezone or "UTC") not in timezones():
+        problems.add("timezone", "timezone", "is not a known time zone (such as Europe/Moscow)")
+    problems.raise_if_any("the user was not created")
+    user = User(login=login, name=name or login, password_hash=passwords.hash_password(password),
+                roles=",".join(sorted(set(roles))), locale=locale, timezone=timezone or "UTC",
+                groups=[ensure_group(session, g) for g in dict.fromkeys(groups)])
     session.add(user)
     session.flush()
     return user
@@ -64,9 +100,38 @@ def authenticate(session: Session, login: str, password: str) -> Actor:
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")
         raise Unauthenticated("wrong login or password")
-    if not check_password_hash(user.password_hash, password or ""):
+    if not passwords.matches(user.password_hash, password or ""):
         raise Unauthenticated("wrong login or password")
     return to_actor(user)
+
+
+def change_password(session: Session, actor: Actor, current: str, new: str, confirm: str) -> User:
+    """The user's own new password: the current one, then the new one twice. Raising the token
+    epoch revokes the user's API tokens; the caller ends the other sessions."""
+    user = session.get(User, actor.id)
+    if user is None or not user.active:
+        raise NotFound("no such user")
+    problems = FieldProblems()
+    if not current:
+        problems.add("current_password", "required", "is required")
+    elif not passwords.matches(user.password_hash, current):
+        problems.add("current_password", "password_wrong", "is not your current password")
+    passwords.check(problems, "new_password", new or "", user.login)
+    if "new_password" not in problems.text and new != confirm:
+        problems.add("confirm_password", "password_mismatch", "does not match the new password")
+    problems.raise_if_any("the password was not changed")
+    set_password(user, new)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password (already checked against the policy) and revoke the user's tokens."""
+    user.password_hash = passwords.hash_password(password)
+    revoke_tokens(user)
+
+
+def revoke_tokens(user: User) -> None:
+    user.token_epoch = (user.token_epoch or 0) + 1
 
 
 def actor_by_id(session: Session, user_id: int) -> Actor:
@@ -133,7 +198,8 @@ def _fingerprint(password_hash: str) -> str:
 
 
 class TokenSigner:
-    """Signed, expiring API tokens bound to the password hash (a new password revokes them)."""
+    """Signed, expiring API tokens bound to the user's token epoch and password hash: a new
+    password, a reset or a deactivation raises the epoch and revokes them."""
 
     def __init__(self, secret: str) -> None:
         self._signer = URLSafeTimedSerializer(secret, salt="reglament-api-token")
@@ -141,7 +207,8 @@ class TokenSigner:
     def issue(self, session: Session, actor: Actor) -> str:
         user = session.get(User, actor.id)
         assert user is not None
-        return self._signer.dumps({"uid": user.id, "pw": _fingerprint(user.password_hash)})
+        return self._signer.dumps({"uid": user.id, "pw": _fingerprint(user.password_hash),
+                                   "ep": user.token_epoch or 0})
 
     def verify(self, session: Session, token: str) -> Actor:
         try:
@@ -152,6 +219,7 @@ class TokenSigner:
             raise Unauthenticated("the token is not valid") from None
         uid = payload.get("uid")
         user = accounts_repo.user_by_id(session, uid) if isinstance(uid, int) else None
-        if user is None or not user.active or _fingerprint(user.password_hash) != payload.get("pw"):
+        if (user is None or not user.active or _fingerprint(user.password_hash) != payload.get("pw")
+                or payload.get("ep", 0) != (user.token_epoch or 0)):
             raise Unauthenticated("the token is no longer valid")
         return to_actor(user)

@@ -61,13 +61,20 @@ SCENARIOS: tuple[list[tuple[str, dict[str, Any]]], ...] = (
 )
 
 
+def create_demo_user(platform: Reglament, login: str, name: str, roles: list[str], groups: list[str],
+                     locale: str = "en") -> Actor:
+    """A demo user with the documented password ``demo``: the one explicit path that skips the
+    password policy (never offered by the administration pages or the API)."""
+    return platform.accounts.create_user(login, name, PASSWORD, roles, groups, locale, password_policy=False)
+
+
 def load_demo(platform: Reglament) -> dict[str, int]:
     """Create what is missing of the demo organisation; returns counts of what was added."""
     added = {"users": 0, "clients": 0, "cycles": 0}
     existing = {a.login for a in platform.accounts.users()}
     for login, name, roles, groups, locale in USERS:
         if login not in existing:
-            platform.accounts.create_user(login, name, PASSWORD, roles, groups, locale)
+            create_demo_user(platform, login, name, roles, groups, locale)
             added["users"] += 1
     with platform.command() as s:
         from engine.clients.records import ensure_segment

@@ -1,29 +1,74 @@
-"""Users, sign-in, API tokens and profiles."""
+"""Users, sign-in (throttled), browser sessions, API tokens, profiles and user administration."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
+from engine.accounts import admin, sessions, throttle
 from engine.accounts import users as accounts
+from engine.accounts.admin import UserInfo
 from engine.planning import calendar_feed
 from engine.platform.base import Service
 from engine.shared.access import Actor
-from engine.shared.errors import NotFound
+from engine.shared.errors import NotFound, Unauthenticated
 from storage.repositories import accounts as accounts_repo
 
-#: how long a verified API token's user (roles, groups) is reused before it is read again
+#: how long a verified API token's user (roles, groups) is reused before it is read again. A token
+#: revoked on this host (new password, reset, deactivation) leaves the cache at once; other hosts
+#: sharing the database notice within this time
 TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_SIZE = 10_000
 
 
 class AccountsService(Service):
-    def authenticate(self, login: str, password: str) -> Actor:
+    # ------------------------------------------------------------------ signing in
+    def authenticate(self, login: str, password: str, address: str | None = None) -> Actor:
+        """The user, when the password is right. Attempts are throttled per account and per address
+        (LoginThrottled says how long to wait); a success clears the account's counter."""
+        keys = throttle.Keys.of(login, address)
+        with self.command() as s:
+            throttle.count_attempt(s, keys, self.base.ctx.now())
         with self.query() as s:
-            return accounts.authenticate(s, login, password)
+            actor = accounts.authenticate(s, login, password)
+        with self.command() as s:
+            throttle.succeeded(s, keys, self.base.ctx.now())
+        return actor
+
+    def login_retry_after(self, login: str, address: str | None = None) -> int | None:
+        """Seconds until the account or address accepts log-in attempts again (None: now)."""
+        with self.query() as s:
+            return throttle.retry_after(s, throttle.Keys.of(login, address), self.base.ctx.now())
+
+    def _lifetimes(self) -> sessions.Lifetimes:
+        settings = self.base.settings
+        return sessions.Lifetimes(idle=timedelta(hours=settings.session_idle_hours),
+                                  absolute=timedelta(days=settings.session_lifetime_days))
+
+    def start_session(self, actor: Actor) -> str:
+        """A server-side session for a user who has just logged in; the secret goes in the cookie."""
+        with self.command() as s:
+            return sessions.start(s, actor.id, self.base.ctx.now(), self._lifetimes())
+
+    def session_actor(self, secret: str) -> Actor:
+        """The user of a live session (Unauthenticated when it ended or expired)."""
+        now = self.base.ctx.now()
+        with self.query() as s:
+            actor, touch = sessions.resume(s, secret, now, self._lifetimes())
+        if touch:
+            with self.command() as s:
+                sessions.touch(s, secret, now)
+        return actor
+
+    def end_session(self, secret: str) -> None:
+        with self.command() as s:
+            sessions.end(s, secret, self.base.ctx.now())
 
     def actor(self, user_id: int) -> Actor:
         with self.query() as s:
             return accounts.actor_by_id(s, user_id)
 
+    # ------------------------------------------------------------------ API tokens
     def issue_token(self, actor: Actor) -> str:
         with self.query() as s:
             return self.base.tokens.issue(s, actor)
@@ -36,15 +81,25 @@ class AccountsService(Service):
             return cached[1]
         with self.query() as s:
             actor = self.base.tokens.verify(s, token)
-        if len(self.base._token_cache) >= 10_000:
+        if len(self.base._token_cache) >= TOKEN_CACHE_SIZE:
             self.base._token_cache.clear()
         self.base._token_cache[token] = (now + TOKEN_CACHE_SECONDS, actor)
         return actor
 
-    def create_user(self, login: str, name: str, password: str, roles: list[str],
-                    groups: list[str], locale: str = "en") -> Actor:
+    def _forget_tokens(self, user_id: int) -> None:
+        """Drop this host's cached verifications of the user's tokens (they were just revoked)."""
+        cache = self.base._token_cache
+        for token in [t for t, (_, a) in list(cache.items()) if a.id == user_id]:
+            cache.pop(token, None)
+
+    # ------------------------------------------------------------------ users
+    def create_user(self, login: str, name: str, password: str, roles: list[str], groups: list[str],
+                    locale: str = "en", timezone: str = "UTC", *, password_policy: bool = True) -> Actor:
+        """A user, for the command line and loaders. ``password_policy=False`` is the explicit path
+        that skips the password policy (the demo organisation's documented password ``demo``)."""
         with self.command() as s:
-            return accounts.to_actor(accounts.create_user(s, login, name, password, roles, groups, locale))
+            return accounts.to_actor(accounts.create_user(s, login, name, password, roles, groups, locale, timezone,
+                                                          password_policy=password_policy))
 
     def users(self) -> list[Actor]:
         with self.query() as s:
@@ -69,3 +124,56 @@ class AccountsService(Service):
 
     def timezones(self) -> tuple[str, ...]:
         return accounts.timezones()
+
+    def change_password(self, actor: Actor, current: str, new: str, confirm: str,
+                        keep_session: str | None = None, address: str | None = None) -> None:
+        """The user's own new password. Every other session of the user ends (``keep_session``, the
+        secret of the browser that asked, stays) and their API tokens are revoked. A wrong current
+        password counts as a failed log-in attempt."""
+        keys = throttle.Keys.of(actor.login, address)
+        with self.command() as s:
+            throttle.count_attempt(s, keys, self.base.ctx.now())
+        with self.command() as s:
+            user = accounts.change_password(s, actor, current, new, confirm)
+            sessions.end_all(s, user.id, self.base.ctx.now(), keep_secret=keep_session)
+            # checked and saved: the current password was right
+            throttle.succeeded(s, keys, self.base.ctx.now())
+        self._forget_tokens(actor.id)
+
+    # ------------------------------------------------------------------ administration (admin only)
+    def admin_users(self, actor: Actor) -> list[UserInfo]:
+        with self.query() as s:
+            return admin.list_users(s, actor)
+
+    def admin_user(self, actor: Actor, user_id: int) -> UserInfo:
+        with self.query() as s:
+            return admin.user_info(s, actor, user_id)
+
+    def admin_groups(self, actor: Actor) -> list[str]:
+        with self.query() as s:
+            return admin.group_names(s, actor)
+
+    def add_user(self, actor: Actor, login: str, name: str, password: str, roles: list[str],
+                 groups: list[str], locale: str = "en", timezone: str = "UTC") -> UserInfo:
+        with self.command() as s:
+            return admin.add_user(s, actor, login, name, password, roles, groups, locale, timezone)
+
+    def update_user(self, actor: Actor, user_id: int, name: str, roles: list[str], groups: list[str],
+                    locale: str, timezone: str) -> UserInfo:
+        with self.command() as s:
+            return admin.update_user(s, actor, user_id, name, roles, groups, locale, timezone)
+
+    def set_user_active(self, actor: Actor, user_id: int, active: bool) -> UserInfo:
+        with self.command() as s:
+            result = admin.set_active(s, actor, user_id, active, self.base.ctx.now())
+        self._forget_tokens(user_id)
+        return result
+
+    def reset_password(self, actor: Actor, user_id: int, password: str) -> UserInfo:
+        with self.command() as s:
+            result = admin.reset_password(s, actor, user_id, password, self.base.ctx.now())
+        self._forget_tokens(user_id)
+        return result
+
+
+__all__ = ["AccountsService", "Unauthenticated"]

@@ -24,6 +24,8 @@ SELLERS = frozenset({"manager", "head", "admin"})
 PROCESS_OWNERS = frozenset({"owner", "admin"})
 #: roles that lead the department: catalogue, plans of everyone, incidents, hand-overs
 HEADS = frozenset({"head", "admin"})
+#: roles that administer users: accounts, roles, departments, passwords
+ADMINS = frozenset({"admin"})
 
 
 class Permission(StrEnum):
@@ -33,6 +35,7 @@ class Permission(StrEnum):
     SELL = "sell"          # start cycles, create and import clients, hold contacts
     READ_ALL = "read_all"  # see every cycle, client and history
     MODEL = "model"        # edit and deploy regulations
+    ADMIN = "admin"        # administer users: create, roles and departments, deactivate, reset passwords
 
 
 #: the one table of who may do what
@@ -41,6 +44,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.SELL: SELLERS,
     Permission.READ_ALL: READ_ALL,
     Permission.MODEL: PROCESS_OWNERS,
+    Permission.ADMIN: ADMINS,
 }
 
 

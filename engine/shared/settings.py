@@ -10,9 +10,21 @@ ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
 DEFAULT_MAIL_FROM = "reglament@localhost"
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+#: a production secret shorter than this is refused at start-up
+MIN_SECRET_BYTES = 32
+DEFAULT_SESSION_IDLE_HOURS = 12.0
+DEFAULT_SESSION_LIFETIME_DAYS = 14.0
 
 
 class MissingSecret(RuntimeError):
+    pass
+
+
+class WeakSecret(MissingSecret):
+    """A production secret too short to sign sessions and tokens safely."""
+
+
+class InvalidSetting(RuntimeError):
     pass
 
 
@@ -26,9 +38,10 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     #: the address people open Reglament at, for links in e-mails
     base_url: str = DEFAULT_BASE_URL
-    #: figures about single people (per-manager funnels, org:resource in event logs); some
-    #: organisations forbid evaluating people one by one: REGLAMENT_PERSON_FIGURES=off
-    person_figures: bool = True
+    #: a browser session ends after this long unused (REGLAMENT_SESSION_IDLE_HOURS)
+    session_idle_hours: float = DEFAULT_SESSION_IDLE_HOURS
+    #: ... and this long after logging in, used or not (REGLAMENT_SESSION_LIFETIME_DAYS)
+    session_lifetime_days: float = DEFAULT_SESSION_LIFETIME_DAYS
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -40,12 +53,30 @@ class Settings:
             if production:
                 raise MissingSecret("REGLAMENT_SECRET_KEY must be set when REGLAMENT_ENV=production")
             secret = _development_secret()
+        elif production and len(secret.encode()) < MIN_SECRET_BYTES:
+            raise WeakSecret(f"REGLAMENT_SECRET_KEY has {len(secret.encode())} bytes; when REGLAMENT_ENV=production "
+                             f"it must have at least {MIN_SECRET_BYTES} (make one with: python -c "
+                             "'import secrets; print(secrets.token_urlsafe(48))')")
         return cls(database_url=url, secret_key=secret, production=production,
                    smtp_url=env.get("REGLAMENT_SMTP_URL") or None,
                    mail_from=env.get("REGLAMENT_MAIL_FROM") or DEFAULT_MAIL_FROM,
                    base_url=(env.get("REGLAMENT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
-                   person_figures=(env.get("REGLAMENT_PERSON_FIGURES") or "on").strip().lower()
-                   not in ("off", "0", "false", "no"))
+                   session_idle_hours=_positive(env, "REGLAMENT_SESSION_IDLE_HOURS", DEFAULT_SESSION_IDLE_HOURS),
+                   session_lifetime_days=_positive(env, "REGLAMENT_SESSION_LIFETIME_DAYS",
+                                                   DEFAULT_SESSION_LIFETIME_DAYS))
+
+
+def _positive(env: dict[str, str], name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise InvalidSetting(f"{name} must be a positive number, not {raw!r}")
+    return value
 
 
 def _development_secret() -> str:

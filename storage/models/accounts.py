@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Integer,
     String,
     Table,
 )
@@ -45,6 +46,8 @@ class User(Base):
     # rotating it revokes the private calendar feed URL (the URL is an HMAC over it, not stored)
     calendar_salt: Mapped[str] = mapped_column(String(32), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # API tokens carry it; raising it (new password, deactivation) revokes every token issued before
+    token_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="select")
 
@@ -56,3 +59,25 @@ class User(Base):
     def group_names(self) -> frozenset[str]:
         return frozenset(g.name for g in self.groups)
 
+
+class UserSession(Base):
+    """A signed-in browser. The cookie carries a random secret; only its SHA-256 is stored here,
+    so a copy of the table opens no session. Logging out, a new password or deactivation ends it."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's secret
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class LoginThrottle(Base):
+    """Failed log-in attempts of one account (``account:<login>``) or one address (``address:<ip>``),
+    shared by every app host through the database."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None]

@@ -1,4 +1,4 @@
-"""The user's profile (e-mail, time zone, language) and their private calendar feed."""
+"""The user's profile (e-mail, time zone, language, password) and their private calendar feed."""
 from __future__ import annotations
 
 from flask import (
@@ -13,9 +13,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from engine.accounts.throttle import LoginThrottled
 from engine.shared.errors import InputInvalid
 from web.i18n import LOCALES, translated_fields
-from web.views import actor, login_required, platform
+from web.views import account_fields, actor, client_address, login_required, platform, session_secret
+from web.views.auth import wait_message
 
 bp = Blueprint("profile", __name__)
 
@@ -36,9 +38,35 @@ def index():  # type: ignore[no-untyped-def]
             session["locale"] = updated.locale
             flash(_("Profile saved."), "success")
             return redirect(url_for("profile.index"))
+    return _page(me, form, errors, {}), (422 if errors else 200)
+
+
+def _page(me: dict[str, str], form: dict[str, str], errors: dict[str, str], password_errors: dict[str, str]) -> str:
     feed = url_for("profile.calendar", user_id=actor().id, token=me["calendar_token"], _external=True)
     return render_template("profile.html", me=me, form=form, errors=errors, feed_url=feed,
-                           timezones=platform().accounts.timezones(), locales=LOCALES), (422 if errors else 200)
+                           password_errors=password_errors, timezones=platform().accounts.timezones(),
+                           locales=LOCALES)
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():  # type: ignore[no-untyped-def]
+    """Current password and the new one twice; every other session of the user ends."""
+    try:
+        platform().accounts.change_password(actor(), request.form.get("current_password", ""),
+                                            request.form.get("new_password", ""),
+                                            request.form.get("confirm_password", ""),
+                                            keep_session=session_secret(), address=client_address())
+    except LoginThrottled as exc:
+        password_errors = {"current_password": wait_message(exc.retry_after)}
+    except InputInvalid as exc:
+        password_errors = account_fields(exc)
+    else:
+        flash(_("Password changed. You were logged out everywhere else."), "success")
+        return redirect(url_for("profile.index") + "#password")
+    me = platform().accounts.profile(actor())
+    form = {"email": me["email"], "timezone": me["timezone"], "locale": me["locale"]}
+    return _page(me, form, {}, password_errors), 422
 
 
 @bp.post("/profile/calendar")

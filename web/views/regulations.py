@@ -92,10 +92,10 @@ def view(key: str, number: int):  # type: ignore[no-untyped-def]
 @login_required
 def download(key: str, number: int):  # type: ignore[no-untyped-def]
     xml = platform().regulation.version_xml(key, number)
-    inline = request.args.get("download") is None
-    disposition = "inline" if inline else "attachment"
+    # always a download: XHTML inside an uploaded diagram must never render on the app's address
+    # (the modeler and the viewer read it with fetch(), which ignores the disposition)
     return Response(xml, mimetype="application/xml", headers={
-        "Content-Disposition": f'{disposition}; filename="{key}-v{number}.bpmn"'})
+        "Content-Disposition": f'attachment; filename="{key}-v{number}.bpmn"', "X-Content-Type-Options": "nosniff"})
 
 
 def _modeler(key: str | None, xml_url: str):  # type: ignore[no-untyped-def]

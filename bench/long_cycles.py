@@ -28,17 +28,17 @@ from sqlalchemy import select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.demo.loader import SEGMENTS  # noqa: E402
-from engine.platform.root import Reglament  # noqa: E402
-from engine.regulation.versions import SourceFile  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.models import Cycle, OpenTask  # noqa: E402
+from engine.demo.loader import SEGMENTS
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
+from storage.db import Database
+from storage.models import Cycle, OpenTask
 
 FIXTURES = ROOT / "tests" / "fixtures"
 #: the loop's user task and the values that send the token around once more
 LOOPS: dict[str, tuple[str, dict[str, Any]]] = {"rework_loop": ("Task_Work", {"approved": False, "note": "call again"}),
          "legal_loop": ("Task_Review", {"signed": False})}
-DEFAULT_BANDS = "1-10,91-110,241-260,491-510,981-1000"
+DEFAULT_BANDS = "1-10,11-30,91-110,241-260,491-510,981-1000"
 
 
 class Clock:
@@ -123,6 +123,12 @@ def main() -> None:
         p95 = samples[max(0, int(round(len(samples) * 0.95)) - 1)]
         print(f"passes {low:>5}-{high:<5} complete median {statistics.median(samples):6.2f} ms   "
               f"p95 {p95:6.2f} ms   (n={len(samples)})")
+    medians = {band: statistics.median(timings[p] for p in range(band[0], band[1] + 1) if p in timings)
+               for band in bands if any(p in timings for p in range(band[0], band[1] + 1))}
+    if len(medians) > 2:  # the first passes warm the caches up: compare with the first band after them
+        early, late = list(medians)[1], list(medians)[-1]
+        print(f"cost at passes {late[0]}-{late[1]} / passes {early[0]}-{early[1]}: "
+              f"{medians[late] / medians[early]:.2f}x")
     for n, size in sorted(sizes.items()):
         print(f"state after pass {n:>5}: {size / 1024:8.1f} KB")
     with platform.query() as s:

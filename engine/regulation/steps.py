@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask, ParallelMultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -90,6 +90,7 @@ class StepGuard:
         self.started = time.monotonic()
         self.ran = 0
         self.snapshot: dict[str, Any] | None = None
+        self.timers: list[Task] = []
 
     def check(self, task: Task) -> None:
         """Before each engine task: the first keeps the state to roll back to."""
@@ -116,9 +117,10 @@ class StepGuard:
                 raise StepTooBig(f"The cycle's path is {tree_depth:,} tasks deep at {_name(task)}: the regulation "
                                  f"loops without a task for a person or a timer; "
                                  f"{limits.describe('MAX_TASK_DEPTH', limits.MAX_TASK_DEPTH)}", task)
-        if self.ran % COUNT_EVERY == 0:
+        if self.ran % COUNT_EVERY == 1:
             check_size(self.workflow, task)
-        pace_cycle_timers(self.workflow, self.now)  # a timer fired in this step fires no more in it
+            self.timers = cycle_timers(self.workflow)
+        pace_cycle_timers(self.workflow, self.now, self.timers)  # a timer that fired fires no more now
 
     def finish(self) -> None:
         """After the engine ran: the size of what it left, and the pace of repeating timers."""
@@ -135,25 +137,44 @@ class StepGuard:
 
 
 def checked_value(task: Any, expression: str, value: Any) -> Any:
-    """A value the engine evaluated for ``task``, refused when it would unleash unbounded work."""
+    """A value the engine evaluated for ``task``, refused when it would unleash unbounded work:
+    a multi-instance cardinality (a number, or a collection to run over) over
+    MAX_LOOP_CARDINALITY, or parallel instances that would take the cycle over MAX_LIVE_TOKENS
+    (checked here because the instances are made at once, possibly outside any engine step)."""
     spec = getattr(task, "task_spec", None)
-    if isinstance(spec, MultiInstanceTask) and spec.cardinality == expression:
-        count = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if count is not None and count > limits.MAX_LOOP_CARDINALITY:
-            raise StepTooBig(f"Loop cardinality {expression!r} of {_name(task)} is {count:,}: a multi-instance "
-                             f"activity runs at most {limits.MAX_LOOP_CARDINALITY:,} instances; "
-                             f"{limits.describe('MAX_LOOP_CARDINALITY', limits.MAX_LOOP_CARDINALITY)}", task)
+    if not isinstance(spec, MultiInstanceTask) or spec.cardinality != expression:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        count = value
+    elif hasattr(value, "__len__") and not isinstance(value, (str, bytes)):
+        count = len(value)
+    else:
+        return value
+    if count > limits.MAX_LOOP_CARDINALITY:
+        raise StepTooBig(f"Loop cardinality {expression!r} of {_name(task)} is {count:,}: a multi-instance "
+                         f"activity runs at most {limits.MAX_LOOP_CARDINALITY:,} instances; "
+                         f"{limits.describe('MAX_LOOP_CARDINALITY', limits.MAX_LOOP_CARDINALITY)}", task)
+    if isinstance(spec, ParallelMultiInstanceTask):
+        top = getattr(task.workflow, "top_workflow", None) or task.workflow
+        tokens = live_tokens(top) + count
+        if tokens > limits.MAX_LIVE_TOKENS:
+            raise StepTooBig(f"{count:,} parallel instances of {_name(task)} would make the cycle hold {tokens:,} "
+                             f"open or waiting tasks at once; "
+                             f"{limits.describe('MAX_LIVE_TOKENS', limits.MAX_LIVE_TOKENS)}", task)
     return value
 
 
-def pace_cycle_timers(workflow: BpmnWorkflow, now: datetime) -> None:
+def cycle_timers(workflow: BpmnWorkflow) -> list[Task]:
+    """The workflow's waiting repeating timers."""
+    return [task for task in list(workflow.event_manager.tasks.values())
+            if isinstance(getattr(task.task_spec, "event_definition", None), CycleTimerEventDefinition)]
+
+
+def pace_cycle_timers(workflow: BpmnWorkflow, now: datetime, timers: list[Task] | None = None) -> None:
     """Every repeating timer fires at most once per MIN_TIMER_CYCLE, and missed firings are not
     made up in a burst: the next one is one interval from now."""
     minimum = limits.MIN_TIMER_CYCLE.total_seconds()
-    for task in list(workflow.event_manager.tasks.values()):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, CycleTimerEventDefinition):
-            continue
+    for task in cycle_timers(workflow) if timers is None else timers:
         value = task._get_internal_data("event_value")
         if not isinstance(value, dict) or value.get("cycles") == 0 or "next" not in value:
             continue

@@ -206,6 +206,18 @@ def test_an_engine_loop_without_a_wait_state_is_an_incident_and_rolled_back(plat
     others_still_work(platform, actors)
 
 
+def test_a_step_over_its_time_is_an_incident_naming_the_limit(platform: Reglament, actors, monkeypatch) -> None:
+    """Whatever makes a step slow, it ends at MAX_STEP_SECONDS (here made 0 to show it)."""
+    monkeypatch.setattr(limits, "MAX_STEP_SECONDS", 0.0)
+    client = platform.clients.create_client(actors["anna"], "Slow Ltd")
+    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    assert cycle["status"] == "incident"
+    assert cycle["incident"]["message"].startswith("The step ran for over 0 s (stopped at ")
+    assert cycle["incident"]["message"].endswith("the limit is 0 s (MAX_STEP_SECONDS)")
+    monkeypatch.undo()
+    others_still_work(platform, actors)
+
+
 # ---------------------------------------------------------------- expressions
 
 HEAVY = ["${sum([[0]*9999]*999, []) == []}", "${len(str([[0]*9999]*9999)) > 0}",

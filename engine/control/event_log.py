@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -43,6 +44,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("text/csv; charset=utf-8", "csv"),
 }
 PAGE = 1000
+#: cycles whose events one run of pages reads (their ids select the events by index)
+CYCLES_PAGE = 200
 #: about how many characters each streamed chunk holds
 CHUNK = 64 * 1024
 #: history event type -> XES lifecycle transition (standard model)
@@ -79,15 +82,30 @@ def _stage(row: Any) -> str | None:
     return str(stage) if stage else None
 
 
-def _events(query: Units, scope: control_repo.Scope) -> Iterator[Any]:
-    after = (0, 0)
+def _cycle_pages(query: Units, scope: control_repo.Scope) -> Iterator[list[int]]:
+    """The ids of the cycles in scope, CYCLES_PAGE at a time."""
+    after = 0
     while True:
         with query() as s:
-            page = control_repo.event_page(s, scope, after, PAGE)
-        yield from page
-        if len(page) < PAGE:
+            ids = control_repo.cycle_ids(s, scope, after, CYCLES_PAGE)
+        if ids:
+            yield ids
+        if len(ids) < CYCLES_PAGE:
             return
-        after = (page[-1].cycle_id, page[-1].id)
+        after = ids[-1]
+
+
+def _events(query: Units, scope: control_repo.Scope) -> Iterator[Any]:
+    for ids in _cycle_pages(query, scope):
+        yield from _pages(query, partial(_event_page, ids), (0, 0), lambda r: (r.cycle_id, r.id))
+
+
+def _event_page(ids: list[int], session: Session, after: tuple[int, int]) -> Any:
+    return control_repo.event_page(session, ids, after, PAGE)
+
+
+def _task_page(ids: list[int], session: Session, after: str) -> Any:
+    return control_repo.task_page(session, ids, after, PAGE)
 
 
 def _buffered(parts: Iterator[str]) -> Iterator[str]:
@@ -220,7 +238,9 @@ def _ocel_objects(query: Units, scope: control_repo.Scope, persons: bool) -> Ite
                "attributes": _values(_time(c.started_at), regulation=c.regulation, version=c.version,
                                      status=c.status, outcome=c.outcome, started_at=_time(c.started_at)),
                "relationships": relationships}
-    for t in _pages(query, lambda s, a: control_repo.task_page(s, scope, a, PAGE), "", lambda r: r.task_id):
+    tasks = (t for ids in _cycle_pages(query, scope)
+             for t in _pages(query, partial(_task_page, ids), "", lambda r: r.task_id))
+    for t in tasks:
         yield {"id": f"task-{t.task_id}", "type": "task",
                "attributes": _values(_time(t.first_at), element_id=t.element_id, name=t.name, stage=t.stage),
                "relationships": [{"objectId": f"cycle-{t.cycle_id}", "qualifier": "part of"}]}

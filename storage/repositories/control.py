@@ -212,9 +212,15 @@ def cohort_cycles(session: Session, scope: Scope, month: str, statuses: Sequence
 
 # ---------------------------------------------------------------- event log
 
-def event_page(session: Session, scope: Scope, after: tuple[int, int], limit: int) -> Sequence[Row[Any]]:
-    """History events of the cycles in scope, by cycle then order of recording, after the
-    (cycle id, event id) ``after``, with their cycle's case attributes."""
+def cycle_ids(session: Session, scope: Scope, after: int, limit: int) -> list[int]:
+    """The ids of the cycles in scope after ``after``, in order."""
+    return list(session.scalars(_cycles_joined(select(Cycle.id).select_from(Cycle))
+                                .where(*_conditions(scope), Cycle.id > after).order_by(Cycle.id).limit(limit)))
+
+
+def event_page(session: Session, cycle_ids: Sequence[int], after: tuple[int, int], limit: int) -> Sequence[Row[Any]]:
+    """History events of these cycles, by cycle then order of recording, after the (cycle id,
+    event id) ``after``, with their cycle's case attributes."""
     manager = aliased(User)
     cycle_id, event_id = after
     query = _cycles_joined(
@@ -226,7 +232,7 @@ def event_page(session: Session, scope: Scope, after: tuple[int, int], limit: in
                manager.login.label("manager"))
         .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
     ).outerjoin(Segment, Segment.id == Client.segment_id).outerjoin(manager, manager.id == manager_of_cycle()) \
-        .where(*_conditions(scope),
+        .where(HistoryEvent.cycle_id.in_(list(cycle_ids)),
                or_(HistoryEvent.cycle_id > cycle_id, and_(HistoryEvent.cycle_id == cycle_id, HistoryEvent.id > event_id)))
     return session.execute(query.order_by(HistoryEvent.cycle_id, HistoryEvent.id).limit(limit)).all()
 
@@ -249,17 +255,17 @@ def cycle_page(session: Session, scope: Scope, after: int, limit: int) -> Sequen
         .where(*_conditions(scope), Cycle.id > after).order_by(Cycle.id).limit(limit)).all()
 
 
-def task_page(session: Session, scope: Scope, after: str, limit: int) -> Sequence[Row[Any]]:
-    """(task_id, cycle_id, element_id, name, stage, first_at) of the tasks in the history of the
-    cycles in scope, by task id."""
+def task_page(session: Session, cycle_ids: Sequence[int], after: str, limit: int) -> Sequence[Row[Any]]:
+    """(task_id, cycle_id, element_id, name, stage, first_at) of the tasks in the history of
+    these cycles, by task id after ``after``."""
     stage = HistoryEvent.data["stage"].as_string()
-    return session.execute(_cycles_joined(
+    return session.execute(
         select(HistoryEvent.task_id, func.min(HistoryEvent.cycle_id).label("cycle_id"),
                func.min(HistoryEvent.element_id).label("element_id"),
                func.min(HistoryEvent.task_name).label("name"), func.max(stage).label("stage"),
                func.min(HistoryEvent.at).label("first_at"))
-        .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
-    ).where(*_conditions(scope), HistoryEvent.task_id.is_not(None), HistoryEvent.task_id > after)
+        .where(HistoryEvent.cycle_id.in_(list(cycle_ids)), HistoryEvent.task_id.is_not(None),
+               HistoryEvent.task_id > after)
         .group_by(HistoryEvent.task_id).order_by(HistoryEvent.task_id).limit(limit)).all()
 
 

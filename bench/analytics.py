@@ -1,0 +1,113 @@
+"""Benchmark: the funnel, the cohorts and the event-log export over a large history (PostgreSQL).
+
+The fixed history of the analytics tests (tests/analytics_history.py: five cycles, a loop back,
+won, lost, open and cancelled) is made through the engine, then copied ``--copies`` times in SQL
+(new cycle, client and task ids). Prints the time of each figure and of each event-log format
+streamed to the end (with --memory, the peak Python memory each stream took, by tracemalloc).
+
+    .venv/bin/python bench/analytics.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+The database given is wiped (schema public is recreated).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from analytics_history import build
+from conftest import DEMO_BPMN, Clock
+
+from engine.control.filters import Filters
+from engine.demo.loader import PASSWORD, SEGMENTS, USERS
+from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
+from storage import schema
+from storage.db import Database
+
+COPY_SQL = """
+INSERT INTO clients (id, name, kind, status, segment_id, owner_id, created_at, updated_at)
+SELECT c.id + k * 100, c.name || ' #' || k, c.kind, c.status, c.segment_id, c.owner_id, c.created_at, c.updated_at
+FROM clients c, generate_series(1, :copies) k WHERE c.id < 100;
+INSERT INTO cycles (id, version_id, client_id, status, outcome, loss_reason, stage, state, variables, incident,
+                    lock_version, started_at, started_by, ended_at, credited_to_id)
+SELECT c.id + k * 100, c.version_id, c.client_id + k * 100, c.status, c.outcome, c.loss_reason, c.stage, '{}',
+       '{}', c.incident, 1, c.started_at, c.started_by, c.ended_at, c.credited_to_id
+FROM cycles c, generate_series(1, :copies) k WHERE c.id < 100;
+INSERT INTO history_events (id, cycle_id, client_id, at, type, actor, task_id, element_id, task_name, data)
+SELECT h.id + k * 1000, h.cycle_id + k * 100, h.client_id + k * 100, h.at, h.type, h.actor,
+       CASE WHEN h.task_id IS NULL THEN NULL ELSE substr(h.task_id, 1, 28) || lpad(k::text, 8, '0') END,
+       h.element_id, h.task_name, h.data
+FROM history_events h, generate_series(1, :copies) k WHERE h.id < 1000;
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--copies", type=int, default=2000)
+    parser.add_argument("--memory", action="store_true", help="also measure each log's peak memory (slow)")
+    args = parser.parse_args()
+    db = Database(args.database_url)
+    if not db.is_postgresql:
+        raise SystemExit("the copies are made in PostgreSQL's SQL: give a PostgreSQL database")
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    schema.upgrade(db)
+    clock = Clock()
+    platform = Reglament(db, "bench-secret", clock=clock)
+    for login, name, roles, groups, locale in USERS:
+        platform.accounts.create_user(login, name, PASSWORD, roles, groups, locale)
+    for name in SEGMENTS:
+        with platform.command() as s:
+            from engine.clients.records import ensure_segment
+
+            ensure_segment(s, name)
+    actors = {a.login: a for a in platform.accounts.users()}
+    platform.regulation.deploy(actors["head"], [SourceFile(DEMO_BPMN.name, DEMO_BPMN.read_bytes())])
+    build(platform, actors, clock)
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        for statement in COPY_SQL.strip().split(";"):
+            if statement.strip():
+                conn.execute(text(statement), {"copies": args.copies})
+        conn.execute(text("ANALYZE"))
+        cycles = conn.execute(text("SELECT count(*) FROM cycles")).scalar_one()
+        events = conn.execute(text("SELECT count(*) FROM history_events")).scalar_one()
+    print(f"{cycles} cycles, {events} history events (copied in {time.perf_counter() - started:.1f} s)")
+    alex = actors["alex"]
+    for name, call in [("funnel", lambda: platform.control.funnel(alex, Filters())),
+                       ("funnel, one month", lambda: platform.control.funnel(alex, Filters.parse({"from": "2026-12-01"}))),
+                       ("funnel, one manager", lambda: platform.control.funnel(alex, Filters(manager="anna"))),
+                       ("cohorts", lambda: platform.control.cohorts(alex, Filters())),
+                       ("drill-down", lambda: platform.control.funnel_cycles(alex, Filters(), "Contract", "moved_back"))]:
+        started = time.perf_counter()
+        call()
+        print(f"{name:24} {time.perf_counter() - started:7.2f} s")
+    for fmt in ("xes", "ocel-json", "csv"):
+        started = time.perf_counter()
+        _, _, chunks = platform.control.event_log(alex, Filters(), fmt)
+        size = sum(len(chunk) for chunk in chunks)
+        line = f"event log {fmt:14} {time.perf_counter() - started:7.2f} s  {size / 1e6:8.1f} MB of text"
+        if args.memory:  # a second pass: tracemalloc slows Python down several times
+            tracemalloc.start()
+            _, _, chunks = platform.control.event_log(alex, Filters(), fmt)
+            for _ in chunks:
+                pass
+            line += f"  peak {tracemalloc.get_traced_memory()[1] / 1e6:6.1f} MB of Python memory"
+            tracemalloc.stop()
+        print(line)
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()

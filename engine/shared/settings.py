@@ -38,6 +38,9 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     #: the address people open Reglament at, for links in e-mails
     base_url: str = DEFAULT_BASE_URL
+    #: figures about single people (per-manager funnels, org:resource in event logs); some
+    #: organisations forbid evaluating people one by one: REGLAMENT_PERSON_FIGURES=off
+    person_figures: bool = True
     #: a browser session ends after this long unused (REGLAMENT_SESSION_IDLE_HOURS)
     session_idle_hours: float = DEFAULT_SESSION_IDLE_HOURS
     #: ... and this long after logging in, used or not (REGLAMENT_SESSION_LIFETIME_DAYS)
@@ -61,6 +64,8 @@ class Settings:
                    smtp_url=env.get("REGLAMENT_SMTP_URL") or None,
                    mail_from=env.get("REGLAMENT_MAIL_FROM") or DEFAULT_MAIL_FROM,
                    base_url=(env.get("REGLAMENT_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+                   person_figures=(env.get("REGLAMENT_PERSON_FIGURES") or "on").strip().lower()
+                   not in ("off", "0", "false", "no"),
                    session_idle_hours=_positive(env, "REGLAMENT_SESSION_IDLE_HOURS", DEFAULT_SESSION_IDLE_HOURS),
                    session_lifetime_days=_positive(env, "REGLAMENT_SESSION_LIFETIME_DAYS",
                                                    DEFAULT_SESSION_LIFETIME_DAYS))

@@ -39,9 +39,9 @@ MAX_PERIOD_DAYS = 366
 def plan_task(session: Session, ctx: cycles.Context, actor: Actor, task_id: str,
               planned_at: datetime | None) -> OpenTask:
     """Set (or clear) when the responsible person plans to do an open task."""
-    task, cycle, _ = cycles._lock(session, task_id)
+    task, cycle, _ = cycles.lock_task(session, task_id)
     if not may_act_on_task(actor, task.assignee, task.candidate_groups):
-        raise Forbidden(cycles._not_yours(task))
+        raise Forbidden(cycles.not_yours(task))
     if planned_at is not None:
         if planned_at.tzinfo is None:
             raise InputInvalid("the planned time needs a time zone")

@@ -87,7 +87,7 @@ class RegulationService(Service):
         with self.query() as s:
             task = regulation_repo.open_task(s, task_id)
             if task is None:
-                cycles._open_task_or_conflict(s, task_id)
+                cycles.open_task_or_conflict(s, task_id)
                 raise NotFound(f"no task {task_id}")
             cycle = cycles.get_cycle(s, actor, task.cycle_id)
             return task, cycles.task_form(s, self.base.ctx, task), dict(cycle.variables)
@@ -97,7 +97,7 @@ class RegulationService(Service):
             cycle = s.get(Cycle, task.cycle_id)
             assert cycle is not None
             spec, subs = self.base.ctx.specs_for(s, cycle.version)
-            task_spec = cycles._find_spec(spec, subs, task.element_id)
+            task_spec = cycles.find_spec(spec, subs, task.element_id)
             return documentation.render(getattr(task_spec, "documentation", None), variables)
 
     def complete_task(self, actor: Actor, task_id: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -65,12 +65,12 @@ class InstanceStateConverter(BpmnWorkflowConverter):
     """Converts a workflow without its specs; restores it onto cached spec objects."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = WorkflowConverter.to_dict(self, workflow)
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct: dict[str, Any], specs: SpecSet | None = None) -> BpmnWorkflow:  # type: ignore[override]
+    def from_dict(self, dct: dict[str, Any], specs: SpecSet | None = None) -> BpmnWorkflow:
         if specs is None:
             raise ValueError("an instance state is restored onto its version's specs")
         spec, subprocess_specs = specs
@@ -136,7 +136,7 @@ def new_workflow(specs: SpecSet, data: dict[str, Any]) -> BpmnWorkflow:
 
 def workflow_state(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The instance state to store: what the serializer writes, less the specs."""
-    dct = SERIALIZER.to_dict(workflow)
+    dct: dict[str, Any] = SERIALIZER.to_dict(workflow)
     dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
     return dct
 

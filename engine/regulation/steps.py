@@ -14,7 +14,7 @@ runaway step made is kept, and the lock is released at once.
 MAX_LOOP_CARDINALITY is an incident before any instance is made); ``pace_cycle_timers``
 keeps every repeating timer at least MIN_TIMER_CYCLE apart, missed firings included.
 
-Hooks: ``cycles._advance`` runs the engine under a StepGuard; ``runtime.SafeScriptEngine``
+Hooks: ``cycles.advance`` runs the engine under a StepGuard; ``runtime.SafeScriptEngine``
 passes every evaluated value through ``checked_value``.
 """
 from __future__ import annotations

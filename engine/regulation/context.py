@@ -1,0 +1,125 @@
+"""What every cycle command carries: the clock and spec cache (Context), the history recorder, the statuses."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.task import Task
+from sqlalchemy.orm import Session
+
+from engine.regulation import compaction, forms, runtime, work_types
+from engine.regulation.status import CycleStatus
+from engine.shared.errors import (
+    ExpressionError,
+)
+from storage.models import Cycle, OpenTask, RegulationVersion
+from storage.repositories import regulation as regulation_repo
+
+ACTIVE, WON, LOST, INCIDENT, CANCELLED = tuple(CycleStatus)
+
+
+#: how long a process reuses the work-type catalogue before reading it again
+WORK_TYPES_TTL = 10.0
+
+
+STATUSES = (ACTIVE, WON, LOST, INCIDENT, CANCELLED)
+
+
+@dataclass
+class Context:
+    """What a command needs besides the session: the spec cache and the clock."""
+
+    specs: runtime.SpecCache
+    now: Callable[[], datetime]
+    forms: dict[tuple[int, str], list[forms.FormField]] = field(default_factory=dict)
+    _dues: tuple[float, dict[str, str]] | None = None
+
+    def work_type_dues(self, session: Session) -> dict[str, str]:
+        """The catalogue's default due durations, re-read at most every WORK_TYPES_TTL seconds."""
+        now = time.monotonic()
+        if self._dues is None or self._dues[0] < now:
+            self._dues = (now + WORK_TYPES_TTL, work_types.default_dues(session))
+        return self._dues[1]
+
+    def forget_work_types(self) -> None:
+        self._dues = None
+
+    def specs_for(self, session: Session, version: RegulationVersion) -> runtime.SpecSet:
+        return self.specs_by_id(session, version.id)
+
+    def specs_by_id(self, session: Session, version_id: int) -> runtime.SpecSet:
+        return self.specs.get(version_id, lambda: regulation_repo.version_spec(session, version_id))
+
+
+class Recorder:
+    """Collects the history events of one command and appends them in one statement; every
+    history event of a cycle is written through one (the engine's one way to record them)."""
+
+    def __init__(self, session: Session, cycle: Cycle, actor: str | None, at: datetime) -> None:
+        self.session, self.cycle, self.actor, self.at = session, cycle, actor, at
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, type_: str, task: Task | OpenTask | None = None, data: dict[str, Any] | None = None,
+            actor: str | None = "__default__", element_id: str | None = None) -> None:
+        """An event, of a task (spec or projection row) or, without one, of ``element_id``."""
+        task_id, name = None, element_id
+        if isinstance(task, Task):
+            task_id, element_id = str(task.id), task.task_spec.bpmn_id
+            name = task.task_spec.bpmn_name or element_id
+        elif isinstance(task, OpenTask):
+            task_id, element_id, name = task.id, task.element_id, task.name
+        self.rows.append({
+            "cycle_id": self.cycle.id, "client_id": self.cycle.client_id, "at": self.at, "type": type_,
+            "actor": self.actor if actor == "__default__" else actor, "task_id": task_id,
+            "element_id": element_id, "task_name": name, "data": _jsonable(data or {})})
+
+    def write(self) -> None:
+        if self.rows:
+            regulation_repo.add_history_events(self.session, self.rows)  # one executemany
+            self.rows = []
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def record_incident(cycle: Cycle, rec: Recorder, task: Task | None, exc: Exception, now: datetime) -> None:
+    message = error_text(exc)
+    element = task.task_spec.bpmn_id if task is not None else getattr(exc, "task_spec", None)
+    cycle.status = INCIDENT
+    cycle.incident = {"message": message, "element_id": element if isinstance(element, str) else None,
+                      "task_name": task.task_spec.bpmn_name if task is not None else None,
+                      "at": now.isoformat()}
+    rec.add("incident", task, {"message": message}, actor=None)
+
+
+def record_stall(cycle: Cycle, rec: Recorder, stall: compaction.Stall, now: datetime) -> None:
+    message = f"The engine cannot continue this cycle: {stall.message}"
+    cycle.status = INCIDENT
+    cycle.incident = {"message": message, "element_id": stall.element_id,
+                      "task_name": stall.task.task_spec.bpmn_name if stall.task is not None else None,
+                      "at": now.isoformat()}
+    rec.add("incident", stall.task, {"message": message}, actor=None, element_id=stall.element_id)
+
+
+def error_text(exc: Exception) -> str:
+    if isinstance(exc, ExpressionError):
+        return exc.message
+    parts = [str(exc.args[0]) if exc.args else str(exc)]
+    cause = getattr(exc, "exception", None) or exc.__cause__ or exc.__context__
+    if cause is not None and str(cause) not in parts[0]:
+        parts.append(str(getattr(cause, "message", cause)))
+    notes = getattr(exc, "notes", None) or getattr(exc, "__notes__", None) or []
+    parts.extend(n for n in notes if n not in parts)
+    return ": ".join(parts)

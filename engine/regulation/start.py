@@ -1,0 +1,40 @@
+"""Starting a cycle for a client on the latest version of a regulation."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine.clients.records import get_client, record_event
+from engine.regulation import runtime
+from engine.regulation import versions as regulations
+from engine.regulation.advance import advance
+from engine.regulation.context import ACTIVE, Context, Recorder
+from engine.shared.access import SELLERS, Actor, require
+from storage.models import Cycle
+
+
+def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, regulation_key: str) -> Cycle:
+    require(actor, SELLERS, "start cycles")
+    client = get_client(session, actor, client_id)
+    version = regulations.latest_version(session, regulation_key)
+    now = ctx.now()
+    if client.owner is None and "manager" in actor.roles:
+        # the manager who starts work with a free client takes it (recorded on its timeline)
+        record_event(session, client.id, "owner", actor, now,
+                     {"from": None, "to": actor.login, "how": "taken", "client": client.name})
+        client.owner_id = actor.id
+        session.flush()
+        session.refresh(client)
+    owner = client.owner.login if client.owner else None
+    variables = {"client_id": client.id, "client_name": client.name,
+                 "segment": client.segment.name if client.segment else None, "owner": owner}
+    cycle = Cycle(version=version, client=client, status=ACTIVE, state={}, variables=variables,
+                  started_at=now, started_by=actor.login)
+    session.add(cycle)
+    session.flush()
+    variables["cycle_id"] = cycle.id
+    workflow = runtime.new_workflow(ctx.specs_for(session, version), variables)
+    rec = Recorder(session, cycle, actor.login, now)
+    rec.add("started", data={"regulation": version.regulation.key, "version": version.number,
+                             "client": client.name})
+    advance(session, ctx, cycle, workflow, rec, known_open={}, timers_before={})
+    return cycle

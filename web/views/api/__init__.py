@@ -1,0 +1,16 @@
+"""The JSON API under /api/v1: one module per resource, one blueprint (``bp``)."""
+from web.views.api import (  # noqa: F401  (each module registers its routes on bp)
+    auth,
+    clients,
+    control,
+    cycles,
+    notifications,
+    organization,
+    planning,
+    regulations,
+    tasks,
+    users,
+)
+from web.views.api.base import bp
+
+__all__ = ["bp"]

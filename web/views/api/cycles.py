@@ -1,0 +1,34 @@
+"""Cycles: start, read, history, retry."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from engine.shared.errors import InputInvalid
+from web.views import platform
+from web.views.api.base import bp, int_field, json_body
+
+
+@bp.post("/cycles")
+def start_cycle():  # type: ignore[no-untyped-def]
+    data = json_body()
+    cycle = platform().regulation.start_cycle(g.actor, int_field(data, "client_id"), str(data.get("regulation") or ""))
+    return jsonify(cycle), 201
+
+
+@bp.get("/cycles/<int:cycle_id>")
+def cycle(cycle_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(platform().regulation.cycle(g.actor, cycle_id))
+
+
+@bp.get("/cycles/<int:cycle_id>/history")
+def history(cycle_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(platform().regulation.history(g.actor, cycle_id))
+
+
+@bp.post("/cycles/<int:cycle_id>/retry")
+def retry(cycle_id: int):  # type: ignore[no-untyped-def]
+    data = request.get_json(silent=True) or {}
+    variables = data.get("variables") if isinstance(data, dict) else None
+    if variables is not None and not isinstance(variables, dict):
+        raise InputInvalid("variables must be an object")
+    return jsonify(platform().regulation.retry(g.actor, cycle_id, variables))

@@ -1,0 +1,57 @@
+"""Tasks: the inbox, claim, release, complete."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, request
+
+from engine.shared.errors import InputInvalid
+from web.views import platform
+from web.views.api.base import bp
+
+
+def task_dict(task: Any, form: list[Any]) -> dict[str, Any]:
+    return {
+        "id": task.id, "cycle_id": task.cycle_id, "client_id": task.client_id,
+        "client_name": task.client.name, "name": task.name, "element_id": task.element_id,
+        "stage": task.stage, "work_type": task.work_type, "lane": task.lane,
+        "assignee": task.assignee, "candidate_groups": task.candidate_groups,
+        "created_at": task.created_at.isoformat(),
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+        "form": [f.as_dict() for f in form],
+    }
+
+
+@bp.get("/tasks")
+def tasks():  # type: ignore[no-untyped-def]
+    cycle_id = request.args.get("cycle_id")
+    if cycle_id is not None and not cycle_id.isdigit():
+        raise InputInvalid("cycle_id must be an integer")
+    rows = platform().regulation.inbox(g.actor, scope=request.args.get("scope") or None,
+                            cycle_id=int(cycle_id) if cycle_id else None, with_forms=True)
+    return jsonify([task_dict(t, form) for t, form in rows])
+
+
+@bp.post("/tasks/<task_id>/claim")
+def claim(task_id: str):  # type: ignore[no-untyped-def]
+    platform().regulation.claim_task(g.actor, task_id)
+    return jsonify(status="claimed", assignee=g.actor.login)
+
+
+@bp.post("/tasks/<task_id>/release")
+def release(task_id: str):  # type: ignore[no-untyped-def]
+    platform().regulation.release_task(g.actor, task_id)
+    return jsonify(status="released")
+
+
+@bp.post("/tasks/<task_id>/complete")
+def complete(task_id: str):  # type: ignore[no-untyped-def]
+    data = request.get_json(silent=True)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputInvalid("the request body must be a JSON object")
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        raise InputInvalid("variables must be an object of field id -> value")
+    return jsonify(platform().regulation.complete_task(g.actor, task_id, variables))

@@ -28,15 +28,17 @@ The model, as a manager reads it on his statement:
 Money is Decimal with an explicit currency; every line is rounded to 0.01 by the scheme's
 rule (ROUND_HALF_UP unless the scheme says otherwise); the total is the sum of the rounded
 lines.
+
+Money and rounding live in engine.motivation.money, decision-table lookups in
+engine.motivation.tables; their names are re-exported here for callers of the calculation.
 """
 from __future__ import annotations
 
 import decimal
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from engine.motivation.indicators import (
     Indicators,
@@ -44,144 +46,31 @@ from engine.motivation.indicators import (
     activity_attainment,
     revenue_attainment,
 )
-from engine.shared.errors import InputInvalid
+from engine.motivation.money import (
+    CENT,
+    ROUNDINGS,
+    CurrencyMismatch,
+    Money,
+    PayoutError,
+    parse_rate,
+    round_money,
+)
+from engine.motivation.tables import Hit, Table, TableFailed, Tiers, json_value, lookup
 
-CENT = Decimal("0.01")
-ROUNDINGS = {name: getattr(decimal, name) for name in (
-    "ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_HALF_DOWN", "ROUND_UP", "ROUND_DOWN", "ROUND_CEILING",
-    "ROUND_FLOOR")}
+#: re-exported for the callers of the calculation (they lived here before the split)
+__all__ = [
+    "BASES", "CENT", "COMMISSION_TABLE", "MULTIPLIERS", "ROUNDINGS", "CurrencyMismatch", "Hit", "Line",
+    "Money", "NextTier", "OriginalRates", "Payout", "PayoutError", "Table", "TableFailed", "Targets",
+    "Terms", "Tiers", "calculate", "lookup", "next_tier", "parse_rate", "reversed_amount", "round_money",
+    "table_inputs",
+]
+
 BASES = ("won_amount", "paid_amount")
 COMMISSION_TABLE = "commission_rate"
 #: multiplier name -> (its table, the indicators it needs), in the order they apply
 MULTIPLIERS = (("quality", "quality_multiplier", ("conversion", "on_time_share")),
                ("intensity", "intensity_multiplier", ("activity_attainment",)))
 _STEP = Decimal("0.0001")  # probing just above a tier boundary (exclusive lower bounds)
-
-
-class PayoutError(InputInvalid):
-    code = "payout_error"
-
-
-class CurrencyMismatch(PayoutError):
-    code = "currency_mismatch"
-
-
-class TableFailed(PayoutError):
-    """A decision table gave no answer (no matching rule, a bad cell): names table and inputs."""
-
-    code = "decision_table_failed"
-
-
-# ---------------------------------------------------------------- money
-
-@dataclass(frozen=True)
-class Money:
-    amount: Decimal
-    currency: str
-
-    def __add__(self, other: Money) -> Money:
-        if other.currency != self.currency:
-            raise CurrencyMismatch(f"cannot add {other} to {self}: the currencies differ")
-        return Money(self.amount + other.amount, self.currency)
-
-    def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
-
-    def rounded(self, rule: str = "ROUND_HALF_UP") -> Money:
-        return Money(round_money(self.amount, rule), self.currency)
-
-    def __str__(self) -> str:
-        return f"{self.amount:,.2f} {self.currency}"
-
-
-def round_money(amount: Decimal, rule: str = "ROUND_HALF_UP") -> Decimal:
-    if rule not in ROUNDINGS:
-        raise PayoutError(f"unknown rounding rule {rule!r}: use one of {', '.join(ROUNDINGS)}")
-    return amount.quantize(CENT, rounding=ROUNDINGS[rule])
-
-
-def parse_rate(text: Any, currency: str, what: str) -> Decimal:
-    """A piece rate as the scheme writes it: "150.00" or "150.00 RUB" (then in the scheme's currency)."""
-    raw = str(text).strip()
-    found = re.fullmatch(r"(-?\d+(?:[.,]\d+)?)\s*([A-Za-z]{3})?", raw)
-    if not found:
-        raise PayoutError(f"the piece rate of {what} is {raw!r}, not an amount like 150.00")
-    if found.group(2) and found.group(2).upper() != currency:
-        raise CurrencyMismatch(f"the piece rate of {what} is in {found.group(2).upper()} but the scheme "
-                               f"pays in {currency}")
-    return Decimal(found.group(1).replace(",", "."))
-
-
-# ---------------------------------------------------------------- decision tables
-
-@dataclass(frozen=True)
-class Hit:
-    """What a decision table answered, and which row said so."""
-
-    table: str
-    value: Decimal
-    rule: str | None = None  # the rule's number (1-based) or id
-    annotation: str | None = None
-    inputs: Mapping[str, Any] = field(default_factory=dict)
-    condition: str | None = None  # the row's test in words: "attainment in [1..1.2)"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "value": str(self.value), "rule": self.rule,
-                "annotation": self.annotation, "condition": self.condition,
-                "inputs": {k: _json(v) for k, v in self.inputs.items()}}
-
-
-class Table(Protocol):
-    """A decision table as the calculation sees it: inputs in, one number (and its row) out.
-    Raises TableFailed (or any error, which becomes one) when no rule matches."""
-
-    name: str
-
-    def __call__(self, inputs: Mapping[str, Any]) -> Hit: ...
-
-    def thresholds(self) -> Sequence[Decimal]:
-        """Numbers at which the answer may change (tier boundaries); may be empty."""
-        ...
-
-
-@dataclass(frozen=True)
-class Tiers:
-    """A tier table in plain Python: the value of the highest tier whose lower bound
-    (inclusive) the input reaches. Tests and defaults use it; schemes use DMN tables."""
-
-    name: str
-    input: str
-    tiers: tuple[tuple[Decimal, Decimal, str], ...]  # (from, value, annotation), ascending
-
-    def __call__(self, inputs: Mapping[str, Any]) -> Hit:
-        value = inputs.get(self.input)
-        chosen = None
-        if value is not None:
-            for number, (lower, result, note) in enumerate(self.tiers, start=1):
-                if Decimal(str(value)) >= lower:
-                    chosen = (number, result, note)
-        if chosen is None:
-            raise TableFailed(f"decision table {self.name!r}: no rule matches {self.input}={value}",
-                              {"table": self.name, "inputs": {self.input: _json(value)}})
-        return Hit(self.name, chosen[1], str(chosen[0]), chosen[2], {self.input: value},
-                   condition=f"{self.input} >= {self.tiers[chosen[0] - 1][0]}")
-
-    def thresholds(self) -> Sequence[Decimal]:
-        return [lower for lower, _, _ in self.tiers]
-
-
-def lookup(table: Table, inputs: Mapping[str, Any]) -> Hit:
-    """Ask a table; whatever goes wrong becomes a TableFailed naming the table and the inputs."""
-    try:
-        return table(inputs)
-    except TableFailed:
-        raise
-    except Exception as exc:
-        shown = {k: _json(v) for k, v in inputs.items()}
-        text = str(getattr(exc, "message", None) or exc)
-        if table.name not in text:
-            text = f"decision table {table.name!r} failed for {shown}: {text}"
-        raise TableFailed(text, {"table": table.name, "inputs": shown}) from None
 
 
 # ---------------------------------------------------------------- terms, targets, result
@@ -298,7 +187,7 @@ def calculate(ind: Indicators, plan: Targets | None, terms: Terms,
         f"({'won cycles' if terms.basis == 'won_amount' else 'payments received'})",
         round_money(commission, rule), quantity=basis_total, rate=rate.value,
         explanation={"basis": terms.basis, "basis_total": str(basis_total), **_basis_items(ind, terms.basis),
-                     "target": _json(target), "attainment": _json(attainment), "rate": str(rate.value),
+                     "target": json_value(target), "attainment": json_value(attainment), "rate": str(rate.value),
                      **rate.as_dict(), "scheme": terms.label}))
     lines.extend(_multiplier_lines(commission, ind, inputs, terms, notes))
     lines.extend(_piece_lines(ind, terms))
@@ -324,8 +213,8 @@ def table_inputs(ind: Indicators, attainment: Decimal | None, activity: Decimal 
 def _basis_items(ind: Indicators, basis: str) -> dict[str, Any]:
     if basis == "paid_amount":
         return {"payments": [{"cycle_id": p.cycle_id, "task_id": p.task_id, "client": p.client,
-                              "amount": _json(p.amount), "at": p.done_at.isoformat()} for p in ind.payments]}
-    return {"cycles": [{"id": d.cycle_id, "client": d.client, "amount": _json(d.amount),
+                              "amount": json_value(p.amount), "at": p.done_at.isoformat()} for p in ind.payments]}
+    return {"cycles": [{"id": d.cycle_id, "client": d.client, "amount": json_value(d.amount),
                         "ended_at": d.ended_at.isoformat()} for d in ind.won]}
 
 
@@ -333,7 +222,7 @@ def _multiplier_lines(commission: Decimal, ind: Indicators, inputs: Mapping[str,
                       notes: list[dict[str, Any]]) -> list[Line]:
     lines: list[Line] = []
     running = commission
-    for name, table_name, needs in MULTIPLIERS:
+    for name, _table_name, needs in MULTIPLIERS:
         table = terms.multipliers.get(name)
         if table is None:
             continue
@@ -351,7 +240,7 @@ def _multiplier_lines(commission: Decimal, ind: Indicators, inputs: Mapping[str,
             f"{name.capitalize()} multiplier ×{hit.value.normalize():f} on the commission",
             round_money(difference, terms.rounding), quantity=running.quantize(CENT), rate=hit.value,
             explanation={"multiplier": name, "applies_to": "commission", "base": str(running.quantize(CENT)),
-                         **hit.as_dict(), "indicators": {n: _json(inputs.get(n)) for n in needs}}))
+                         **hit.as_dict(), "indicators": {n: json_value(inputs.get(n)) for n in needs}}))
         running += difference
     return lines
 
@@ -431,9 +320,3 @@ def next_tier(terms: Terms, inputs: Mapping[str, Any], basis_total: Decimal, tar
 
 def _pct(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f} %"
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    return value

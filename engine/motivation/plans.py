@@ -6,6 +6,9 @@ tries in what-if. The head (HEADS) edits a period's plans as one grid; managers 
 own row, read-only; analysts see all, read-only.
 
 A quarter's plan is the quarter's own row when there is one, else the sum of its months.
+The revenue target is money, typed as people write amounts ("250000.50", "250 000,50";
+engine.motivation.money) and kept rounded to 2 places, half up; the other targets are
+whole numbers.
 """
 from __future__ import annotations
 
@@ -13,11 +16,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.motivation.money import MAX_AMOUNT, AmountInvalid, amount_text, parse_amount
 from engine.motivation.payout import Targets
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
@@ -30,7 +34,7 @@ from storage.repositories import organization as organization_repo
 from storage.repositories import regulation as regulation_repo
 
 ACTUAL = "actual"
-MAX_REVENUE = Decimal("9999999999999999.99")  # Numeric(18, 2)
+MAX_REVENUE = MAX_AMOUNT  # Numeric(18, 2)
 MAX_COUNT = 1_000_000
 CURRENCY = "RUB"
 REVENUE, WON = "revenue", "won"
@@ -76,8 +80,7 @@ def _values(plan: SalesPlan) -> dict[str, str]:
 
 
 def _money_text(value: Decimal | None) -> str:
-    text = f"{value or 0:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return amount_text(value or Decimal(0))
 
 
 def grid(session: Session, actor: Actor, period_text: str | None, scenario: str | None) -> dict[str, Any]:
@@ -101,7 +104,7 @@ def grid(session: Session, actor: Actor, period_text: str | None, scenario: str 
     if editable or actor.reads_all:
         rows += [Row(f"team:{t.id}", t.name, team_id=t.id) for t in organization_repo.teams(session)]
     for row in rows:
-        plan = by_login.get(row.login) if row.login else by_team.get(row.team_id)
+        plan = by_login.get(row.login) if row.login else by_team.get(row.team_id) if row.team_id is not None else None
         if plan is not None:
             row.values, row.saved = _values(plan), not copied
     catalogue = regulation_repo.work_types(session)
@@ -140,7 +143,7 @@ def save_grid(session: Session, actor: Actor, period_text: str | None, scenario:
             errors[key] = "is not a manager or a team"
             continue
         target = wanted.setdefault(owner, {REVENUE: Decimal(0), WON: 0, "activities": {}})
-        text = (raw or "").strip().replace(" ", "").replace("\u00a0", "")
+        text = (raw or "").strip()
         if column == REVENUE:
             target[REVENUE] = _revenue(text, key, errors)
         elif column == WON:
@@ -188,25 +191,19 @@ def _owner(row_key: str, logins: set[str], team_ids: set[int]) -> tuple[str | No
 
 
 def _revenue(text: str, key: str, errors: dict[str, str]) -> Decimal:
+    """The revenue target as typed ("1 200 000", "250000.50", "250 000,50"; see
+    engine.motivation.money), rounded to 2 places, half up."""
     if not text:
         return Decimal(0)
     try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        errors[key] = "must be an amount, like 1500000 or 1500000.50"
+        return parse_amount(text)
+    except AmountInvalid as exc:
+        errors[key] = exc.message
         return Decimal(0)
-    if not value.is_finite() or value < 0:
-        errors[key] = "must be an amount of zero or more"
-    elif value > MAX_REVENUE:
-        errors[key] = "is too large"
-    elif value != value.quantize(Decimal("0.01")):
-        errors[key] = "may have at most two decimal places"
-    else:
-        return value.quantize(Decimal("0.01"))
-    return Decimal(0)
 
 
 def _count(text: str, key: str, errors: dict[str, str]) -> int:
+    text = "".join(text.split())  # "1 000"
     if not text:
         return 0
     if not text.isdigit():

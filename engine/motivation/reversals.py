@@ -9,12 +9,13 @@ to more than its deal; a cancelled cycle cannot be reversed again.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.motivation.indicators import to_decimal
+from engine.motivation.money import AmountInvalid, parse_amount
 from engine.regulation import cycles
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound, TaskNotActionable
@@ -72,21 +73,20 @@ def record(session: Session, actor: Actor, cycle_id: int, kind: str, amount: str
 
 
 def _amount(raw: str | None, required: bool, errors: dict[str, str]) -> Decimal | None:
-    text = (raw or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    """The refunded amount as typed (see engine.motivation.money: "150000.50", "150 000,50";
+    rounded to 2 places, half up); None when left empty."""
+    text = (raw or "").strip()
     if not text:
         if required:
             errors["amount"] = "is required for a refund"
         return None
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        errors["amount"] = "must be an amount, like 150000 or 150000.50"
+        value = parse_amount(text, allow_negative=True)
+    except AmountInvalid as exc:
+        errors["amount"] = exc.message
         return None
-    if not value.is_finite() or value <= 0:
+    if value <= 0:
         errors["amount"] = "must be more than zero"
-        return None
-    if value != value.quantize(Decimal("0.01")):
-        errors["amount"] = "may have at most two decimal places"
         return None
     return value
 

@@ -16,14 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.motivation import schemes
-from engine.motivation.payout import (
-    COMMISSION_TABLE,
-    MULTIPLIERS,
-    Hit,
-    PayoutError,
-    TableFailed,
-    Terms,
-)
+from engine.motivation.money import PayoutError
+from engine.motivation.payout import COMMISSION_TABLE, MULTIPLIERS, Terms
+from engine.motivation.tables import Hit, TableFailed
 from engine.regulation.decisions import dmn
 from engine.shared.errors import DmnError, NotFound
 from engine.shared.periods import Period
@@ -96,8 +91,14 @@ def terms_of(scheme: MotivationScheme) -> Terms:
                  commission=table(str(tables[COMMISSION_TABLE]), COMMISSION_TABLE),
                  basis=scheme.basis, currency=scheme.currency, rounding=scheme.rounding,
                  piece_rates=dict(scheme.piece_rates or {}), multipliers=multipliers,
-                 activity_cap=_decimal(settings.get("activity_cap"), Decimal("1.2")),
+                 activity_cap=_cap(settings.get("activity_cap")),
                  cycle_days_norm=_decimal(settings.get("cycle_days_norm"), None), scheme_id=scheme.id)
+
+
+def _cap(value: Any) -> Decimal:
+    """The activity cap setting (default 1.2: done/target counts at most 120 % per work type)."""
+    found = _decimal(value, None)
+    return found if found is not None else Decimal("1.2")
 
 
 def _decimal(value: Any, default: Decimal | None) -> Decimal | None:

@@ -22,48 +22,40 @@ Life of a version:
 
 Only HEADS edit. Heads, analysts and admins read everything; anyone else reads the
 activated versions of the schemes that apply to them (their role, their team, everyone).
-Every table is checked with ``dmn.load_table`` when it is saved and again on activation:
-nothing invalid is stored.
+Every table is checked with ``dmn.check_table`` when it is saved and again on activation
+(a UNIQUE table with overlapping rules is refused, naming the rules and where they
+overlap): nothing invalid is stored. The terms are checked by engine.motivation.
+scheme_validation; blank tables and the table check live in engine.motivation.scheme_tables.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.motivation import payout
-from engine.motivation.payout import BASES, CENT, COMMISSION_TABLE
+from engine.motivation.payout import BASES, COMMISSION_TABLE
+from engine.motivation.scheme_tables import TEMPLATES, blank_table, checked_xml, table_name
+from engine.motivation.scheme_validation import FIELDS, MAX_TABLES, ROUNDINGS, validated
+from engine.motivation.scheme_validation import team as find_team
 from engine.regulation.decisions import dmn
-from engine.shared import days
-from engine.shared.access import HEADS, ROLES, Actor, require
+from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
 from storage.models import MotivationScheme, Team
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import motivation as motivation_repo
-from storage.repositories import organization as organization_repo
+
+#: re-exported: callers read the scheme vocabulary here
+__all__ = [
+    "ACTIVE", "BASES", "DRAFT", "FIELDS", "RETIRED", "ROUNDINGS", "TEMPLATES", "activate", "add_table",
+    "applies_to", "blank_table", "create", "get_version", "in_force", "listing", "load_tables",
+    "remove_table", "save", "save_table", "scheme_dict", "table_xml", "versions",
+]
 
 DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
-#: the payout's own (engine.payout): what a scheme may name is what the calculation knows
-ROUNDINGS = tuple(payout.ROUNDINGS)
-#: the inputs and output a new table of a known name starts with (what the payout gives and reads)
-TEMPLATES: dict[str, tuple[tuple[str, ...], str, str]] = {
-    "commission_rate": (("attainment",), "rate", "0"),
-    "quality_multiplier": (("conversion", "on_time_share"), "multiplier", "1"),
-    "intensity_multiplier": (("activity_attainment",), "multiplier", "1"),
-}
-FIELDS = ("effective_from", "role", "team", "basis", "currency", "rounding", "piece_rates", "tables", "settings")
-MAX_TABLES = 20
-MAX_SETTINGS_CHARS = 20_000
-MAX_RATE = Decimal("1000000000")
 _NAME = re.compile(r"^\w[\w-]{0,99}$")
-_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
-_WORK_TYPE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -148,7 +140,7 @@ def in_force(session: Session, on: date, login: str | None = None, role: str | N
         roles |= user.role_set
         team_ids |= set(motivation_repo.team_ids_of_user(session, user.id))
     if team is not None:
-        team_ids.add(_team(session, team).id)
+        team_ids.add(find_team(session, team).id)
     current: dict[str, MotivationScheme] = {}
     for scheme in motivation_repo.schemes_in_effect(session, on):  # by name, then version
         current[scheme.name] = scheme
@@ -191,7 +183,7 @@ def create(session: Session, actor: Actor, name: str, terms: Mapping[str, Any], 
     defaults: dict[str, Any] = {"role": None, "team": None, "basis": "won_amount", "currency": "RUB",
                                 "rounding": "ROUND_HALF_UP", "piece_rates": {}, "settings": {},
                                 "tables": {COMMISSION_TABLE: blank_table(COMMISSION_TABLE)}}
-    values = _validated(session, {**defaults, **terms})
+    values = validated(session, {**defaults, **terms})
     scheme = MotivationScheme(name=name, version=1, status=DRAFT, created_by=actor.login, created_at=now,
                               **values)
     session.add(scheme)
@@ -202,7 +194,7 @@ def create(session: Session, actor: Actor, name: str, terms: Mapping[str, Any], 
 def save(session: Session, actor: Actor, name: str, changes: Mapping[str, Any], now: datetime) -> MotivationScheme:
     """Change the scheme's terms in its draft (made from the newest version when there is none)."""
     require(actor, HEADS, "edit motivation schemes")
-    values = _validated(session, changes)
+    values = validated(session, changes)
     draft = _draft(session, actor, name, now)
     for key, value in values.items():
         setattr(draft, key, value)
@@ -213,8 +205,8 @@ def save_table(session: Session, actor: Actor, name: str, table: str, xml: str |
                now: datetime) -> MotivationScheme:
     """Put one decision table in the draft; DmnError (nothing saved) when it is not valid."""
     require(actor, HEADS, "edit motivation schemes")
-    table = _table_name(table)
-    text = _xml_text(xml, table)
+    table = table_name(table)
+    text = checked_xml(xml, table)
     draft = _draft(session, actor, name, now)
     tables = dict(draft.tables or {})
     if table not in tables and len(tables) >= MAX_TABLES:
@@ -227,7 +219,7 @@ def save_table(session: Session, actor: Actor, name: str, table: str, xml: str |
 def add_table(session: Session, actor: Actor, name: str, table: str, now: datetime) -> MotivationScheme:
     """A new blank table (see ``blank_table``) in the draft; refused when the table exists."""
     require(actor, HEADS, "edit motivation schemes")
-    table = _table_name((table or "").strip())
+    table = table_name((table or "").strip())
     newest = motivation_repo.newest_scheme_version_for_update(session, name)
     if newest is not None and table in (newest.tables or {}):
         raise InputInvalid(f"The scheme {name} already has a table {table}")
@@ -258,7 +250,7 @@ def activate(session: Session, actor: Actor, name: str, version: int, now: datet
     if COMMISSION_TABLE not in tables:
         raise InputInvalid(f"The scheme {name} needs a {COMMISSION_TABLE} table before it can be activated")
     for table, xml in tables.items():
-        dmn.load_table(str(xml), table)
+        dmn.check_table(str(xml), table)
     for other in all_versions:
         if other.status == ACTIVE:
             other.status = RETIRED
@@ -281,185 +273,3 @@ def _draft(session: Session, actor: Actor, name: str, now: datetime) -> Motivati
     session.add(draft)
     session.flush()
     return draft
-
-
-# ----------------------------------------------------------------------------- validation
-
-def _validated(session: Session, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The changes as column values; InputInvalid naming every field that is wrong."""
-    unknown = sorted(set(changes) - set(FIELDS))
-    if unknown:
-        raise InputInvalid(f"Unknown scheme fields: {', '.join(unknown)}")
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    for key, value in changes.items():
-        try:
-            if key == "team":
-                values["team_id"] = _team(session, value).id if value not in (None, "") else None
-            else:
-                values[key] = _CHECKS[key](value)
-        except InputInvalid as exc:
-            if key == "tables":
-                raise
-            errors[key] = exc.message
-    if values.get("role") and values.get("team_id"):
-        errors["team"] = "choose a role or a team, not both"
-    elif "role" in values and values["role"] and "team_id" not in values:
-        values["team_id"] = None  # a role replaces the team
-    elif values.get("team_id") and "role" not in values:
-        values["role"] = None
-    if errors:
-        raise InputInvalid("The scheme cannot be saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                           {"fields": errors})
-    return values
-
-
-def _effective_from(value: Any) -> date:
-    try:
-        return days.to_date(value)
-    except ValueError:
-        raise InputInvalid("a day like 2026-01-01 is needed") from None
-
-
-def _role(value: Any) -> str | None:
-    role = (value or "").strip() if isinstance(value, str) or value is None else value
-    if not role:
-        return None
-    if role not in ROLES:
-        raise InputInvalid(f"{role!r} is not a role; use one of {', '.join(ROLES)}")
-    return str(role)
-
-
-def _team(session: Session, value: Any) -> Team:
-    team = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        team = session.get(Team, value)
-    elif isinstance(value, str) and value.strip():
-        team = organization_repo.team_by_name(session, value.strip())
-    if team is None:
-        raise InputInvalid(f"there is no team {value!r}")
-    return team
-
-
-def _choice(options: tuple[str, ...]) -> Any:
-    def check(value: Any) -> str:
-        text = str(value or "").strip()
-        if text not in options:
-            raise InputInvalid(f"{text!r} is not one of {', '.join(options)}")
-        return text
-
-    return check
-
-
-def _currency(value: Any) -> str:
-    text = str(value or "").strip().upper()
-    if not _CURRENCY.match(text):
-        raise InputInvalid("a three-letter currency code like RUB is needed")
-    return text
-
-
-def _piece_rates(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise InputInvalid("piece rates are a mapping of work type to amount")
-    rates: dict[str, str] = {}
-    for work_type, raw in value.items():
-        if not isinstance(work_type, str) or not _WORK_TYPE.match(work_type):
-            raise InputInvalid(f"{work_type!r} is not a work type name (like call or site_visit)")
-        text = str(raw if raw is not None else "").strip()
-        if not text:
-            continue
-        if isinstance(raw, float) or "," in text:
-            raise InputInvalid(f"the rate of {work_type} must be written as a decimal with a point, like 150.00")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise InputInvalid(f"the rate of {work_type} is {text!r}, not an amount like 150.00") from None
-        if not amount.is_finite() or amount < 0 or amount > MAX_RATE:
-            raise InputInvalid(f"the rate of {work_type} must be an amount from 0 to {MAX_RATE}")
-        rates[work_type] = str(amount.quantize(CENT) if amount == amount.quantize(CENT) else amount)
-    return dict(sorted(rates.items()))
-
-
-def _settings(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else {}
-        except ValueError as exc:
-            raise InputInvalid(f"settings are not valid JSON: {exc}") from None
-    if not isinstance(value, Mapping):
-        raise InputInvalid("settings must be a JSON object")
-    try:
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InputInvalid(f"settings must be plain JSON: {exc}") from None
-    if len(text) > MAX_SETTINGS_CHARS:
-        raise InputInvalid(f"settings are {len(text):,} characters long; the limit is {MAX_SETTINGS_CHARS:,}")
-    return json.loads(text)  # type: ignore[no-any-return]
-
-
-def _tables(value: Any) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise InputInvalid("tables are a mapping of table name to DMN XML")
-    if len(value) > MAX_TABLES:
-        raise InputInvalid(f"A scheme holds at most {MAX_TABLES} tables")
-    return {_table_name(name): _xml_text(xml, name) for name, xml in value.items()}
-
-
-def _table_name(name: Any) -> str:
-    if not isinstance(name, str) or not _TABLE.match(name):
-        raise InputInvalid(f"The table name {name!r} must be letters, digits and '_', starting with a letter "
-                           "(like commission_rate)")
-    return name
-
-
-def _xml_text(xml: str | bytes, table: str) -> str:
-    """The table as text, once dmn.load_table accepts it."""
-    dmn.load_table(xml, table)
-    if isinstance(xml, bytes):
-        try:
-            return xml.decode("utf-8")
-        except UnicodeDecodeError:
-            raise dmn.DmnError(f"table {table}: the file must be UTF-8") from None
-    return xml
-
-
-_CHECKS: dict[str, Any] = {
-    "effective_from": _effective_from, "role": _role, "basis": _choice(BASES), "currency": _currency,
-    "rounding": _choice(ROUNDINGS), "piece_rates": _piece_rates, "tables": _tables, "settings": _settings,
-}
-
-
-# ----------------------------------------------------------------------------- blank tables
-
-def blank_table(name: str) -> str:
-    """A new table of this name as DMN 1.3 with DMNDI: the inputs the payout gives a table of
-    that name, one output and one catch-all rule."""
-    inputs, output, value = TEMPLATES.get(name, (("value",), "result", "0"))
-    columns = "".join(
-        f'      <input id="Input_{i}" label="{var}">\n'
-        f'        <inputExpression id="InputExpression_{i}" typeRef="number">\n'
-        f"          <text>{var}</text>\n        </inputExpression>\n      </input>\n"
-        for i, var in enumerate(inputs, 1))
-    cells = "".join(f'        <inputEntry id="UnaryTests_{i}">\n          <text>-</text>\n        </inputEntry>\n'
-                    for i in range(1, len(inputs) + 1))
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="Definitions_{name}" name="{name}" namespace="http://reglament.dev/dmn/motivation" exporter="Reglament" exporterVersion="1">
-  <decision id="{name}" name="{name}">
-    <decisionTable id="DecisionTable_{name}" hitPolicy="UNIQUE">
-{columns}      <output id="Output_1" label="{output}" name="{output}" typeRef="number" />
-      <rule id="Rule_1">
-{cells}        <outputEntry id="LiteralExpression_1">
-          <text>{value}</text>
-        </outputEntry>
-      </rule>
-    </decisionTable>
-  </decision>
-  <dmndi:DMNDI>
-    <dmndi:DMNDiagram id="DMNDiagram_{name}">
-      <dmndi:DMNShape id="DMNShape_{name}" dmnElementRef="{name}">
-        <dc:Bounds height="80" width="180" x="160" y="100" />
-      </dmndi:DMNShape>
-    </dmndi:DMNDiagram>
-  </dmndi:DMNDI>
-</definitions>
-"""

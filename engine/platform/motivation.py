@@ -5,20 +5,26 @@ from datetime import date
 from typing import Any
 
 from engine.motivation import (
+    confirmation,
     plans,
     reversals,
     scheme_terms,
     schemes,
+    statement_comments,
     statement_export,
+    statement_views,
     statements,
     whatif,
 )
+from engine.motivation.confirmation import Acted
+from engine.motivation.statement_states import DRAFT, FiguresChanged, load, period_over
+from engine.motivation.statements import Computed
 from engine.platform.base import Service
 from engine.regulation import cycles
 from engine.regulation.decisions import dmn
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
-from engine.shared.errors import Forbidden
+from engine.shared.errors import Forbidden, InputInvalid
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import motivation as motivation_repo
 
@@ -98,63 +104,93 @@ class MotivationService(Service):
 
     def statements(self, actor: Actor, period: str | None) -> dict[str, Any]:
         with self.query() as s:
-            return statements.listing(s, actor, period)
+            return statement_views.listing(s, actor, period)
 
     def compute_statements(self, actor: Actor, period: str | None,
-                           logins: list[str] | None = None) -> statements.Computed:
+                           logins: list[str] | None = None) -> Computed:
         with self.command() as s:
             return statements.compute_period(s, scheme_terms.BOOK, actor, period, self.base.ctx.now(), logins)
 
     def statement(self, actor: Actor, statement_id: int) -> dict[str, Any]:
+        """One statement with its comments, and whether its period is over (it can be locked from
+        ``locks_from``)."""
         with self.query() as s:
-            found = statements.get(s, actor, statement_id)
+            found = statement_views.get(s, actor, statement_id)
             user = accounts_repo.user_by_login(s, found.login)
-            return {**statements.statement_dict(found, statements.comments(s, found), user.name if user else None),
-                    "may_comment": statements.may_comment(actor, found)}
+            period = periods.parse(found.period)
+            return {**statement_views.statement_dict(found, statement_comments.comments(s, found),
+                                                     user.name if user else None),
+                    "may_comment": statement_comments.may_comment(actor, found),
+                    "period_over": period_over(period, self.base.ctx.now()), "locks_from": period.end}
 
     def recompute_statement(self, actor: Actor, statement_id: int) -> None:
         with self.command() as s:
             statements.recompute(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now())
 
-    def approve_statement(self, actor: Actor, statement_id: int) -> None:
-        with self.command() as s:
-            statements.approve(s, actor, statement_id, self.base.ctx.now())
+    def approve_statement(self, actor: Actor, statement_id: int, confirmed: str | None = None) -> None:
+        """Approve a draft on its figures computed now. ``confirmed``: the fingerprint of the
+        figures the head was shown; when they changed, FiguresChanged, and the draft is
+        recomputed (in its own command) so that the head reviews the new figures."""
+        try:
+            with self.command() as s:
+                statements.approve(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now(), confirmed)
+        except FiguresChanged:
+            try:
+                with self.command() as s:
+                    if load(s, statement_id).status == DRAFT:
+                        statements.recompute(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now())
+            except InputInvalid:
+                pass  # the figures cannot be computed now: the refusal says what changed, the draft stays
+            raise
 
     def reopen_statement(self, actor: Actor, statement_id: int) -> None:
         with self.command() as s:
             statements.reopen(s, actor, statement_id)
 
-    def lock_statement(self, actor: Actor, statement_id: int) -> None:
+    def lock_statement(self, actor: Actor, statement_id: int, confirmed: str | None = None) -> None:
+        """Lock an approved statement of an ended period whose figures are still what the period
+        computes to (PeriodNotOver, FiguresChanged otherwise)."""
         with self.command() as s:
-            statements.lock(s, actor, statement_id, self.base.ctx.now())
+            statements.lock(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now(), confirmed)
 
-    def approve_statements(self, actor: Actor, period: str | None) -> int:
-        with self.command() as s:
-            return statements.approve_period(s, actor, period, self.base.ctx.now())
+    def review_statements(self, actor: Actor, period: str | None, action: str) -> confirmation.Review:
+        """What approving ("approve") or locking ("lock") the whole period would do, from fresh
+        figures, with the token to confirm them by (nothing is stored)."""
+        with self.query() as s:
+            return confirmation.review(s, scheme_terms.BOOK, actor, period, action, self.base.ctx.now())
 
-    def lock_statements(self, actor: Actor, period: str | None) -> int:
+    def approve_statements(self, actor: Actor, period: str | None, token: str | None) -> Acted:
+        """Approve every draft of the period on its fresh figures, exactly as confirmed (``token``
+        of review_statements); FiguresChanged when they changed since."""
         with self.command() as s:
-            return statements.lock_period(s, actor, period, self.base.ctx.now())
+            return confirmation.approve_period(s, scheme_terms.BOOK, actor, period, self.base.ctx.now(), token)
+
+    def lock_statements(self, actor: Actor, period: str | None, token: str | None) -> Acted:
+        """Lock the approved statements of an ended period, exactly as confirmed (``token`` of
+        review_statements)."""
+        with self.command() as s:
+            return confirmation.lock_period(s, scheme_terms.BOOK, actor, period, self.base.ctx.now(), token)
 
     def comment_statement(self, actor: Actor, statement_id: int, line_id: int | None, text: str) -> int:
         with self.command() as s:
-            return statements.comment(s, actor, statement_id, line_id, text, self.base.ctx.now()).id
+            return statement_comments.comment(s, actor, statement_id, line_id, text, self.base.ctx.now()).id
 
     def resolve_comment(self, actor: Actor, comment_id: int) -> int:
         """Resolve a dispute; returns its statement's id."""
         with self.command() as s:
-            return statements.resolve(s, actor, comment_id).statement_id
+            return statement_comments.resolve(s, actor, comment_id).statement_id
 
     def earned_so_far(self, actor: Actor, login: str | None = None, period: str | None = None) -> dict[str, Any]:
-        """The period's payout computed now (the current month by default), stored nowhere."""
+        """The period's payout computed now (the current month by default), stored nowhere, beside
+        the period's statement (a locked statement's figures for a locked period)."""
         with self.query() as s:
-            return statements.figures_dict(statements.live(s, scheme_terms.BOOK, actor, login or actor.login,
-                                                           period or self.current_period()))
+            return statement_views.earned(s, scheme_terms.BOOK, actor, login or actor.login,
+                                          period or self.current_period())
 
     def export_statement(self, actor: Actor, statement_id: int, fmt: str) -> tuple[str, bytes]:
         """(file name, content) of one statement as xlsx or csv."""
         with self.query() as s:
-            found = statements.get(s, actor, statement_id)
+            found = statement_views.get(s, actor, statement_id)
             user = accounts_repo.user_by_login(s, found.login)
             name = f"statement-{found.login}-{found.period}.{fmt}"
             if fmt == "csv":
@@ -164,7 +200,7 @@ class MotivationService(Service):
     def export_statements(self, actor: Actor, period: str | None, fmt: str) -> tuple[str, bytes]:
         """(file name, content) of every statement of a period (payroll) as xlsx or csv."""
         with self.query() as s:
-            found = statements.statements_for_export(s, actor, period)
+            found = statement_views.statements_for_export(s, actor, period)
             key = periods.parse(period).key
             names = {u.login: u.name for u in accounts_repo.users(s)}
             if fmt == "csv":

@@ -145,10 +145,10 @@ def statement_comments(session: Session, statement_id: int) -> Sequence[Statemen
 
 def open_comment_counts(session: Session, statement_ids: Sequence[int]) -> dict[int, int]:
     """Unresolved comments per statement."""
-    return {sid: n for sid, n in session.execute(
+    return dict(session.execute(
         select(StatementComment.statement_id, func.count()).where(
             StatementComment.statement_id.in_(list(statement_ids)), StatementComment.resolved.is_(False))
-        .group_by(StatementComment.statement_id))}
+        .group_by(StatementComment.statement_id)).all())
 
 
 def scheme_versions(session: Session, name: str) -> Sequence[MotivationScheme]:
@@ -182,8 +182,8 @@ def latest_schemes(session: Session) -> Sequence[MotivationScheme]:
 
 def active_scheme_versions(session: Session) -> dict[str, int]:
     """Scheme name -> the number of its active version."""
-    return {name: version for name, version in session.execute(
-        select(MotivationScheme.name, MotivationScheme.version).where(MotivationScheme.status == "active"))}
+    return dict(session.execute(
+        select(MotivationScheme.name, MotivationScheme.version).where(MotivationScheme.status == "active")).all())
 
 
 def schemes_in_effect(session: Session, on: date) -> Sequence[MotivationScheme]:

@@ -107,13 +107,40 @@ def test_an_invalid_table_is_refused_and_nothing_is_saved(platform: Reglament, a
     assert [s["name"] for s in platform.motivation.schemes(head)] == ["sales"]
 
 
+def test_an_overlapping_unique_table_is_refused_at_save_naming_both_rules_and_where(platform: Reglament,
+                                                                                      actors) -> None:
+    head = actors["head"]
+    platform.motivation.create_scheme(head, "sales", TERMS)
+    platform.motivation.activate_scheme(head, "sales", 1)
+    overlapping = COMMISSION.replace("<text>[0.8..1)</text>", "<text>[0.75..1)</text>")  # rule 3 reaches into rule 2
+    with pytest.raises(DmnError) as caught:
+        platform.motivation.save_scheme_table(head, "sales", "commission_rate", overlapping)
+    message = caught.value.message
+    assert message.startswith("table commission_rate: rules 2 and 3 both match attainment in [0.75..0.8)")
+    assert "for example attainment=0.75" in message and "hit policy UNIQUE" in message
+    assert caught.value.details["rules"] == [2, 3]
+    assert caught.value.details["overlaps"][0]["region"] == {"attainment": "[0.75..0.8)"}
+    assert [v["version"] for v in platform.motivation.scheme_versions(head, "sales")] == [1]  # nothing saved
+    with pytest.raises(DmnError, match="rules 2 and 3 both match"):
+        platform.motivation.create_scheme(head, "other", {**TERMS, "tables": {"commission_rate": overlapping}})
+
+
+def test_piece_rates_are_amounts_as_people_type_them_rounded_to_kopecks(platform: Reglament, actors) -> None:
+    head = actors["head"]
+    created = platform.motivation.create_scheme(head, "sales", {**TERMS, "piece_rates": {
+        "call": "1 500,50", "meeting": "250000.50", "demo": "0.125", "email": Decimal("12.5")}})
+    assert created["piece_rates"] == {"call": "1500.50", "demo": "0.13", "email": "12.50", "meeting": "250000.50"}
+
+
 @pytest.mark.parametrize(("changes", "field", "says"), [
     ({"basis": "profit"}, "basis", "'profit' is not one of won_amount, paid_amount"),
     ({"currency": "roubles"}, "currency", "three-letter currency code"),
     ({"rounding": "ROUND_NICELY"}, "rounding", "is not one of ROUND_HALF_UP"),
     ({"effective_from": "1 Jan"}, "effective_from", "a day like 2026-01-01"),
-    ({"piece_rates": {"call": "1,5"}}, "piece_rates", "with a point, like 150.00"),
-    ({"piece_rates": {"call": "-1"}}, "piece_rates", "an amount from 0"),
+    ({"piece_rates": {"call": "1.2.3"}}, "piece_rates", "it must be an amount, like 250000.50 or 250 000,50"),
+    ({"piece_rates": {"call": "-1"}}, "piece_rates", "it must be an amount of zero or more"),
+    ({"piece_rates": {"call": "1,500"}}, "piece_rates", "is ambiguous"),
+    ({"piece_rates": {"call": "2000000000"}}, "piece_rates", "an amount from 0"),
     ({"piece_rates": {"Call!": "1"}}, "piece_rates", "not a work type name"),
     ({"role": "boss"}, "role", "'boss' is not a role"),
     ({"team": "Nowhere"}, "team", "there is no team 'Nowhere'"),

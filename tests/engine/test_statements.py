@@ -22,6 +22,7 @@ from storage.models import Statement
 from storage.repositories import accounts as accounts_repo
 
 MOTIVATION = Path(__file__).resolve().parents[2] / "bpmn" / "motivation"
+DECEMBER_1 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # the first moment November is over
 TABLES = {name: (MOTIVATION / f"{name}.dmn").read_text() for name in
           ("commission_rate", "quality_multiplier", "intensity_multiplier")}
 
@@ -224,6 +225,7 @@ def test_a_locked_statement_never_changes(platform: Reglament, actors, clock: Cl
     with pytest.raises(StatementLocked, match="approve it before locking"):
         platform.motivation.lock_statement(head, drafted["id"])
     platform.motivation.approve_statement(head, drafted["id"])
+    clock.now = DECEMBER_1  # November is over
     platform.motivation.lock_statement(head, drafted["id"])
     win(platform, actors, clock, "anna", "Later Ltd", 400_000)
     for attempt in (platform.motivation.recompute_statement, platform.motivation.reopen_statement,
@@ -237,13 +239,19 @@ def test_a_locked_statement_never_changes(platform: Reglament, actors, clock: Cl
         figures = statements.evaluate(s, scheme_terms.BOOK, periods.parse("2026-11"),
                                       [accounts_repo.user_by_login(s, "anna")])
         with pytest.raises(StatementLocked):
-            statements._store(s, s.get(Statement, drafted["id"]), figures["anna"], clock.now)
+            statements.store(s, s.get(Statement, drafted["id"]), figures["anna"], clock.now)
 
 
-def test_approve_and_lock_a_whole_period(platform: Reglament, actors, drafted) -> None:
+def test_approve_and_lock_a_whole_period_through_a_confirmation(platform: Reglament, actors, clock: Clock,
+                                                                 drafted) -> None:
     head = actors["head"]
-    assert platform.motivation.approve_statements(head, "2026-11") >= 1
-    assert platform.motivation.lock_statements(head, "2026-11") >= 1
+    review = platform.motivation.review_statements(head, "2026-11", "approve")
+    assert {r.login for r in review.rows} >= {"anna", "boris"}
+    assert platform.motivation.approve_statements(head, "2026-11", review.token).count == len(review.rows)
+    clock.now = DECEMBER_1
+    review = platform.motivation.review_statements(head, "2026-11", "lock")
+    assert review.blocked is None and all(r.acts for r in review.rows)
+    assert platform.motivation.lock_statements(head, "2026-11", review.token).count == len(review.rows)
     listing = platform.motivation.statements(head, "2026-11")
     assert {r["statement"].status for r in listing["rows"] if r["statement"]} == {"locked"}
 
@@ -262,25 +270,26 @@ def test_a_reversal_in_an_open_period_takes_the_commission_back_in_the_same_draf
     assert back["explanation"]["reason"] == "Half the licences returned"
     assert statement["total"] == drafted["total"] - D("10000.00")
     history = platform.regulation.history(head, drafted["cycle_id"])
-    assert history[-1]["type"] == "reversed" and history[-1]["data"]["amount"] == "200000"
+    assert history[-1]["type"] == "reversed" and history[-1]["data"]["amount"] == "200000.00"
 
 
 def test_a_reversal_after_the_lock_lands_in_the_next_period_at_the_rate_paid(
         platform: Reglament, actors, clock: Clock, drafted) -> None:
     head = actors["head"]
     platform.motivation.approve_statement(head, drafted["id"])
+    clock.now = DECEMBER_1  # November is over and locked
     platform.motivation.lock_statement(head, drafted["id"])
-    clock.advance(hours=5)  # still November
+    clock.advance(hours=5)
     assert platform.motivation.record_reversal(head, drafted["cycle_id"], "cancelled", "", "Contract cancelled") == "2026-12"
     assert platform.motivation.statement(head, drafted["id"])["total"] == drafted["total"]  # November untouched
     platform.motivation.save_plans(head, "2026-12", "actual", {"user:anna|revenue": "100000000"})  # December: 0 % attainment
     clock.now = datetime(2026, 12, 3, 9, tzinfo=UTC)
     platform.motivation.compute_statements(head, "2026-12")
     december = statement_of(platform, head, "anna", "2026-12")
-    [correction] = lines(december, "correction")
-    assert correction["amount"] == D("-40000.00")  # 800 000 at the 5 % November paid, not December's 0 %
-    assert correction["explanation"]["rate_source"].startswith("statement 2026-11")
-    assert correction["explanation"]["happened_in"] == "2026-11"
+    [back] = lines(december, "clawback")
+    assert back["amount"] == D("-40000.00")  # 800 000 at the 5 % November paid, not December's 0 %
+    assert back["explanation"]["rate_source"].startswith("statement 2026-11")
+    assert back["explanation"]["happened_in"] == "2026-12"
 
 
 def test_cancelling_a_partly_refunded_deal_takes_back_only_what_is_left_of_it(

@@ -48,7 +48,7 @@ def test_a_draft_scheme_shows_each_managers_total_beside_the_real_one_and_stores
     result = platform.motivation.what_if(head, "2026-11", draft, None)
 
     anna, boris = _row(result, "anna"), _row(result, "boris")
-    assert (anna.real, anna.real_status, anna.whatif) == (D("40000.00"), "approved", D("48000.00"))
+    assert (anna.real, anna.statement_status, anna.whatif) == (D("40000.00"), "approved", D("48000.00"))
     assert anna.difference == D("8000.00") and anna.whatif_rate == "0.06"
     assert (boris.real, boris.whatif, boris.difference) == (D("77000.00"), D("110000.00"), D("33000.00"))
     assert result["scheme"] == "sales v2"
@@ -73,9 +73,41 @@ def test_a_manager_without_a_stored_statement_is_compared_with_the_period_comput
         platform: Reglament, actors, november) -> None:
     result = platform.motivation.what_if(actors["head"], "2026-11", november["active"], None)
     lena = _row(result, "lena")
-    assert lena.real_status == "live" and lena.real == lena.whatif == D("0.00")
+    assert lena.statement_status is None and lena.real == lena.whatif == D("0.00")
     assert platform.motivation.statements(actors["head"], "2026-11")["rows"][2]["login"] == "lena"
     assert platform.motivation.statements(actors["head"], "2026-11")["rows"][2]["statement"] is None
+
+
+def test_the_real_column_is_the_period_computed_now_not_the_stored_statement(
+        platform: Reglament, actors, clock: Clock, november) -> None:
+    """anna's approved statement says 40 000; she has won 400 000 more since: the real column is
+    the period computed now with the scheme in force, so the difference is the scheme's alone."""
+    head = actors["head"]
+    win(platform, actors, clock, "anna", "Later Ltd", 400_000)  # 1 200 000 of 1 000 000: the 9 % tier
+    same = platform.motivation.what_if(head, "2026-11", november["active"], None)  # the scheme in force itself
+    anna = _row(same, "anna")
+    assert anna.real == anna.whatif == D("108000.00") and anna.difference == D("0.00")
+    assert (anna.statement_status, anna.statement_total, anna.statement_agrees) == ("approved", D("40000.00"), False)
+    assert platform.motivation.earned_so_far(head, "anna", "2026-11")["total"] == anna.real  # a fresh computation
+    assert platform.motivation.statement(head, november["ids"]["anna"])["total"] == D("40000.00")  # stored nothing
+    generous = TABLES["commission_rate"].replace("<text>0.09</text>", "<text>0.1</text>")
+    draft = platform.motivation.save_scheme_table(head, "sales", "commission_rate", generous)["id"]
+    anna = _row(platform.motivation.what_if(head, "2026-11", draft, None), "anna")
+    assert (anna.real, anna.whatif, anna.difference) == (D("108000.00"), D("120000.00"), D("12000.00"))
+
+
+def test_a_table_that_fails_is_named_and_the_others_are_still_compared(platform: Reglament, actors,
+                                                                       november) -> None:
+    head = actors["head"]
+    gap = TABLES["commission_rate"].replace("<text>[0.5..0.8)</text>", "<text>[0.5..0.7)</text>")  # no rule for 80 %
+    gap = gap.replace("<text>[0.8..1)</text>", "<text>[0.85..1)</text>")
+    draft = platform.motivation.save_scheme_table(head, "sales", "commission_rate", gap)["id"]
+    result = platform.motivation.what_if(head, "2026-11", draft, None)
+    anna, boris = _row(result, "anna"), _row(result, "boris")
+    assert anna.whatif is None and "no rule matches" in anna.problem and anna.real == D("40000.00")
+    assert boris.whatif == D("77000.00") and boris.problem is None
+    [problem] = result["problems"]
+    assert problem["side"] == "whatif" and problem["logins"] == ["anna"] and "commission_rate" in problem["message"]
 
 
 def test_only_heads_run_what_if(platform: Reglament, actors, november) -> None:

@@ -142,12 +142,21 @@ def test_a_manager_cannot_open_or_act_on_someone_elses_statement(as_, november) 
     assert boris.get("/motivation/whatif?period=2026-11&run=1").status_code == 403
 
 
-def test_the_head_approves_and_locks_from_the_pages(platform: Reglament, actors, as_, november) -> None:
+def test_the_head_approves_and_locks_from_the_pages(platform: Reglament, actors, as_, clock, november) -> None:
     head = as_("head")
     listing = text(head.get("/motivation/statements?period=2026-11"))
     assert "Anna Smirnova" in listing and "draft" in listing and "40,300.00 RUB" in listing
-    assert head.post(f"/motivation/statements/{november['id']}/approve").status_code == 302
-    assert head.post(f"/motivation/statements/{november['id']}/lock").status_code == 302
+    page = head.get(f"/motivation/statements/{november['id']}").get_data(as_text=True)
+    shown = re.search(r'name="confirmed" value="([0-9a-f]+)"', page).group(1)
+    assert head.post(f"/motivation/statements/{november['id']}/approve", data={"confirmed": shown}).status_code == 302
+    early = head.post(f"/motivation/statements/{november['id']}/lock", follow_redirects=True)
+    assert "2026-11 is not over yet: its statements can be locked from 2026-12-01" in text(early)
+    assert "approved" in text(early) and "can be locked from 2026-12-01" in text(early)
+    clock.now = clock.now.replace(month=12, day=1)
+    head = as_("head")  # days later: a new session
+    page = head.get(f"/motivation/statements/{november['id']}").get_data(as_text=True)
+    shown = re.search(r'name="confirmed" value="([0-9a-f]+)"', page).group(1)
+    assert head.post(f"/motivation/statements/{november['id']}/lock", data={"confirmed": shown}).status_code == 302
     page = head.get(f"/motivation/statements/{november['id']}")
     assert "locked" in text(page) and "Recompute" not in text(page)
     refused = head.post(f"/motivation/statements/{november['id']}/recompute")
@@ -232,3 +241,106 @@ def test_the_head_records_a_refund_on_the_won_cycles_page(platform: Reglament, a
     shown = text(done)
     assert "statement of 2026-11" in shown and "Two licences returned" in shown
     assert platform.motivation.statement(actors["head"], november["id"])["total"] == november["total"] - D("5000.00")
+
+
+# ---------------------------------------------------------------- never on stale figures
+
+def test_approving_a_stale_draft_from_its_page_shows_the_new_figures_instead(platform: Reglament, actors, as_,
+                                                                            won_sale, november) -> None:
+    head = as_("head")
+    page = head.get(f"/motivation/statements/{november['id']}").get_data(as_text=True)
+    shown = re.search(r'name="confirmed" value="([0-9a-f]+)"', page).group(1)
+    won_sale(platform, actors, "anna", "Later Ltd", 400_000)  # after the page was shown
+    refused = head.post(f"/motivation/statements/{november['id']}/approve", data={"confirmed": shown},
+                        follow_redirects=True)
+    assert "The figures changed since they were shown (anna: 40,300.00 RUB → 108,600.00 RUB)" in text(refused)
+    assert re.search(r'id="statement-total">108,600.00 RUB<', refused.get_data(as_text=True))  # recomputed draft
+    assert platform.motivation.statement(actors["head"], november["id"])["status"] == "draft"
+
+
+def test_approve_all_shows_each_fresh_total_and_acts_only_on_the_confirmed_figures(platform: Reglament, actors, as_,
+                                                                                  won_sale, november) -> None:
+    head = as_("head")
+    listing = head.get("/motivation/statements?period=2026-11").get_data(as_text=True)
+    assert 'href="/motivation/statements/approve?period=2026-11"' in listing
+    won_sale(platform, actors, "anna", "Later Ltd", 400_000)  # the stored draft is stale
+    review = head.get("/motivation/statements/approve?period=2026-11")
+    assert review.status_code == 200
+    row = re.search(r'<tr data-login="anna".*?</tr>', review.get_data(as_text=True), re.S).group(0)
+    cells = " ".join(unescape(re.sub(r"<[^>]+>", " ", row)).split())
+    assert "40,300.00 RUB" in cells and "108,600.00 RUB" in cells and "+68,300.00" in cells
+    token = re.search(r'name="token" value="([^"]+)"', review.get_data(as_text=True)).group(1)
+    won_sale(platform, actors, "anna", "Even Later Ltd", 100_000)  # changed between review and submit
+    refused = head.post("/motivation/statements/approve?period=2026-11", data={"token": token}, follow_redirects=True)
+    assert "The figures changed since you confirmed them (anna: 108,600.00 RUB → 117,900.00 RUB" in text(refused)
+    assert platform.motivation.statements(actors["head"], "2026-11")["counts"]["approved"] == 0
+    token = re.search(r'name="token" value="([^"]+)"', refused.get_data(as_text=True)).group(1)  # the new review
+    done = head.post("/motivation/statements/approve?period=2026-11", data={"token": token}, follow_redirects=True)
+    assert "Statements approved:" in text(done)
+    assert platform.motivation.statement(actors["head"], november["id"])["total"] == D("117900.00")
+    assert head.post("/motivation/statements/approve?period=2026-11").status_code == 302  # no token: nothing
+    assert platform.motivation.statements(actors["head"], "2026-11")["counts"]["draft"] == 0
+
+
+def test_lock_all_is_offered_only_after_the_period_ends(platform: Reglament, actors, as_, clock, november) -> None:
+    head = as_("head")
+    platform.motivation.approve_statements(actors["head"], "2026-11", platform.motivation.review_statements(
+        actors["head"], "2026-11", "approve").token)
+    early = head.get("/motivation/statements/lock?period=2026-11")
+    assert "2026-11 is not over yet: its statements can be locked from 2026-12-01" in text(early)
+    assert 'name="token"' not in early.get_data(as_text=True)
+    clock.now = clock.now.replace(month=12, day=1)
+    head = as_("head")  # days later: a new session
+    review = head.get("/motivation/statements/lock?period=2026-11").get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', review).group(1)
+    done = head.post("/motivation/statements/lock?period=2026-11", data={"token": token}, follow_redirects=True)
+    assert "Statements locked:" in text(done)
+    assert platform.motivation.statements(actors["head"], "2026-11")["counts"]["locked"] >= 2
+
+
+def test_earned_so_far_says_when_the_stored_statement_is_behind(platform: Reglament, actors, as_, won_sale,
+                                                               november) -> None:
+    assert "Your statement of this period says the same." in text(as_("anna").get("/motivation/statements"))
+    won_sale(platform, actors, "anna", "Later Ltd", 400_000)
+    shown = text(as_("anna").get("/motivation/statements"))
+    assert "Your draft statement of this period says 40,300.00 RUB" in shown and "108,600.00 RUB" in shown
+
+
+def test_the_what_if_real_column_is_the_period_computed_now(platform: Reglament, actors, as_, won_sale,
+                                                           november) -> None:
+    won_sale(platform, actors, "anna", "Later Ltd", 400_000)  # the stored draft says 40 300
+    page = as_("head").get("/motivation/whatif?period=2026-11&scheme=&scenario=actual&run=1")
+    row = re.search(r'<tr data-login="anna">.*?</tr>', page.get_data(as_text=True), re.S).group(0)
+    real = " ".join(unescape(re.sub(r"<[^>]+>", " ", re.search(r'<td class="num real">.*?</td>', row, re.S).group(0))).split())
+    assert real == "108,600.00"
+    shown = " ".join(unescape(re.sub(r"<[^>]+>", " ", row)).split())
+    assert "+0.00" not in shown and "40,300.00" in shown and "computed before the latest figures" in shown
+
+
+def test_a_what_if_with_a_table_that_fails_stays_on_its_page_with_the_form(platform: Reglament, actors, as_,
+                                                                           november) -> None:
+    head = actors["head"]
+    gap = TABLES["commission_rate"].replace("<text>[0.8..1)</text>", "<text>[0.85..1)</text>")  # no rule for 80 %
+    draft = platform.motivation.save_scheme_table(head, "sales", "commission_rate", gap)
+    page = as_("head").get(f"/motivation/whatif?period=2026-11&scheme={draft['id']}&scenario=actual&run=1")
+    assert page.status_code == 200
+    shown = text(page)
+    assert "What-if · anna: table commission_rate: no rule matches attainment=0.8" in shown
+    html = page.get_data(as_text=True)
+    assert f'<option value="{draft["id"]}" selected' in html and 'value="2026-11"' in html  # the form as filled
+    missing = as_("head").get("/motivation/whatif?period=2026-11&scheme=999&scenario=actual&run=1")
+    assert missing.status_code == 422 and "The comparison cannot be made: no motivation scheme version 999" in text(missing)
+    assert 'value="2026-11"' in missing.get_data(as_text=True) and "Something is wrong" not in text(missing)
+
+
+def test_plan_amounts_are_typed_as_a_russian_user_writes_them(platform: Reglament, actors, as_) -> None:
+    head = as_("head")
+    saved = head.post("/motivation/plans", data={"period": "2026-11", "scenario": "actual",
+                                                  "user:anna|revenue": "250 000,50", "user:boris|revenue": "250000.505"})
+    assert saved.status_code == 302
+    again = head.get("/motivation/plans?period=2026-11")
+    assert 'value="250000.5"' in cell(again, "user:anna|revenue")
+    assert 'value="250000.51"' in cell(again, "user:boris|revenue")  # rounded to kopecks, half up
+    assert "rounded to kopecks (2 places, half up)" in text(again)
+    bad = head.post("/motivation/plans", data={"period": "2026-11", "scenario": "actual", "user:anna|revenue": "1,500"})
+    assert bad.status_code == 422 and "is ambiguous" in cell(bad, "user:anna|revenue")

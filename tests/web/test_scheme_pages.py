@@ -86,16 +86,18 @@ def test_creating_saving_terms_and_activating_through_the_forms(head, platform: 
 
     bad = head.post("/motivation/schemes/retail", data={
         "version": "1", "effective_from": "2026-02-01", "scope": "", "basis": "paid_amount", "currency": "RUB",
-        "rounding": "ROUND_HALF_UP", "settings": "{}", "rate_call": "1,5"})
+        "rounding": "ROUND_HALF_UP", "settings": "{}", "rate_call": "1.2.3"})
     assert bad.status_code == 422
-    assert "the rate of call must be written as a decimal with a point" in text(bad)
+    assert "the rate of call is '1.2.3': it must be an amount, like 250000.50 or 250 000,50" in text(bad)
+    assert "rounded to kopecks (2 places, half up)" in text(bad)
     saved = head.post("/motivation/schemes/retail", data={
         "version": "1", "effective_from": "2026-02-01", "scope": "", "basis": "paid_amount", "currency": "RUB",
-        "rounding": "ROUND_HALF_UP", "settings": '{"activity_cap": "1.1"}', "rate_call": "99.5", "rate_demo": ""})
+        "rounding": "ROUND_HALF_UP", "settings": '{"activity_cap": "1.1"}', "rate_call": "1 500,5",
+        "rate_meeting": "250000.50", "rate_demo": ""})
     assert saved.status_code == 302
     scheme = platform.motivation.scheme(actors["head"], "retail")
     assert (scheme["version"], scheme["role"], scheme["piece_rates"], scheme["settings"]) == (
-        1, None, {"call": "99.50"}, {"activity_cap": "1.1"})
+        1, None, {"call": "1500.50", "meeting": "250000.50"}, {"activity_cap": "1.1"})
 
     assert head.post("/motivation/schemes/retail/activate", data={"version": "1"}).status_code == 302
     assert platform.motivation.scheme(actors["head"], "retail")["status"] == "active"
@@ -156,3 +158,23 @@ def test_adding_and_removing_a_table(head, demo, platform: Reglament, actors) ->
     assert again.status_code == 302
     assert head.post(f"/motivation/schemes/{NAME}/tables/intensity_multiplier/remove").status_code == 302
     assert "intensity_multiplier" not in platform.motivation.scheme(actors["head"], NAME)["tables"]
+
+
+def test_the_editor_save_refuses_overlapping_rules_of_a_unique_table_naming_them(head, demo, platform: Reglament,
+                                                                               actors) -> None:
+    xml = head.get(f"/motivation/schemes/{NAME}/tables/commission_rate/dmn?version=1").get_data(as_text=True)
+    overlapping = xml.replace("<text>[1..1.2)</text>", "<text>[0.9..1.2)</text>")  # rule 4 reaches into rule 3
+    bad = head.post(f"/motivation/schemes/{NAME}/tables/commission_rate", data=overlapping,
+                    headers={"Content-Type": "application/xml", "Accept": "application/json"})
+    assert bad.status_code == 422
+    body = bad.get_json()
+    assert body["message"].startswith("table commission_rate: rules 3 and 4 both match attainment in [0.9..1) "
+                                      "(for example attainment=0.9)")
+    assert body["details"]["rules"] == [3, 4] and body["details"]["overlaps"][0]["region"] == {"attainment": "[0.9..1)"}
+    assert body["details"]["cell_id"] == "UnaryTests_plan"  # the editor marks the later rule's cell
+    assert [v["version"] for v in platform.motivation.scheme_versions(actors["head"], NAME)] == [1]  # nothing saved
+
+
+def test_the_try_it_form_reads_numbers_as_people_type_them(head, demo) -> None:
+    shown = text(head.get(f"/motivation/schemes/{NAME}?try=commission_rate&in_attainment=1,1"))
+    assert "rate = 0.07" in shown

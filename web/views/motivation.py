@@ -1,5 +1,6 @@
 """Motivation pages: the plan grid, statements (list, page, comments, approval, lock, exports),
-what-if, and the cancellation/refund form of a won cycle. No business rules here."""
+the confirmation pages of approving or locking a whole period, what-if, and the
+cancellation/refund form of a won cycle. No business rules here."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -17,9 +18,12 @@ from flask import (
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from engine.motivation.confirmation import APPROVE, LOCK
+from engine.motivation.money import AMBIGUOUS, NOT_AN_AMOUNT
+from engine.motivation.statement_states import ConfirmationNeeded, FiguresChanged, PeriodNotOver
 from engine.shared import periods
 from engine.shared.access import HEADS
-from engine.shared.errors import InputInvalid
+from engine.shared.errors import InputInvalid, NotFound
 from web.views import actor, login_required, platform
 
 bp = Blueprint("motivation", __name__, url_prefix="/motivation")
@@ -42,6 +46,9 @@ _MESSAGES = {
     "must be more than zero": lambda: _("must be more than zero"),
     "must be an amount, like 150000 or 150000.50": lambda: _("must be an amount, like 150000 or 150000.50"),
     "the cycle was already cancelled as a whole": lambda: _("the cycle was already cancelled as a whole"),
+    NOT_AN_AMOUNT: lambda: _("must be an amount, like 250000.50 or 250 000,50"),
+    AMBIGUOUS: lambda: _("is ambiguous: write thousands without a separator (1500) or decimals with two "
+                         "places (1,50)"),
 }
 
 
@@ -149,22 +156,65 @@ def compute():  # type: ignore[no-untyped-def]
     return redirect(url_for("motivation.statements", period=period))
 
 
-@bp.post("/statements/approve")
+@bp.route("/statements/approve", methods=["GET", "POST"])
 @login_required
 def approve_all():  # type: ignore[no-untyped-def]
-    period = _period()
-    count = platform().motivation.approve_statements(actor(), period)
-    flash(_("Statements approved: %(count)s.", count=count), "success")
-    return redirect(url_for("motivation.statements", period=period))
+    """GET: every draft of the period recomputed, to confirm; POST: approve exactly what was confirmed."""
+    return _period_action(APPROVE)
 
 
-@bp.post("/statements/lock")
+@bp.route("/statements/lock", methods=["GET", "POST"])
 @login_required
 def lock_all():  # type: ignore[no-untyped-def]
+    """GET: every approved statement of the period checked against fresh figures, to confirm;
+    POST: lock exactly what was confirmed (only once the period is over)."""
+    return _period_action(LOCK)
+
+
+def _period_action(action: str):  # type: ignore[no-untyped-def]
     period = _period()
-    count = platform().motivation.lock_statements(actor(), period)
-    flash(_("Statements locked: %(count)s. Locked statements never change.", count=count), "success")
-    return redirect(url_for("motivation.statements", period=period))
+    if request.method == "POST":
+        motivation = platform().motivation
+        try:
+            if action == APPROVE:
+                acted = motivation.approve_statements(actor(), period, request.form.get("token"))
+            else:
+                acted = motivation.lock_statements(actor(), period, request.form.get("token"))
+        except (FiguresChanged, ConfirmationNeeded, PeriodNotOver) as exc:
+            flash(_refusal(exc), "error")
+            return redirect(url_for(f"motivation.{action}_all", period=period))
+        if action == APPROVE:
+            flash(_("Statements approved: %(count)s.", count=acted.count), "success")
+        else:
+            flash(_("Statements locked: %(count)s. Locked statements never change.", count=acted.count), "success")
+        for login, problem in sorted(acted.skipped.items()):
+            flash(_("%(login)s: left as it was (%(problem)s).", login=login, problem=problem), "info")
+        return redirect(url_for("motivation.statements", period=period))
+    review = platform().motivation.review_statements(actor(), period, action)
+    return render_template("motivation_confirm.html", review=review, nav=_neighbours(review.period.key))
+
+
+def _refusal(exc: Exception) -> str:
+    """An approval or lock refused by the engine, in the user's language."""
+    if isinstance(exc, PeriodNotOver):
+        return _("%(period)s is not over yet: its statements can be locked from %(day)s, when no more sales, "
+                 "payments or work can land in it.", period=exc.details.get("period", ""),
+                 day=exc.details.get("from", ""))
+    if isinstance(exc, FiguresChanged):
+        changes = exc.details.get("changes") or []
+        listed = "; ".join(f"{c['login']}: {money(c['old'], c['currency']) if c['old'] else '—'} → "
+                           f"{money(c['new'], c['currency']) if c['new'] else '—'}" for c in changes)
+        if exc.details.get("statement_id") and exc.details.get("action") == "lock":
+            if not changes:
+                return _("The statement changed since it was shown. Check it and lock it again.")
+            return _("The approved statement no longer matches the figures (%(changes)s). Reopen it, recompute "
+                     "it and approve it again before locking.", changes=listed)
+        if exc.details.get("statement_id"):
+            return _("The figures changed since they were shown (%(changes)s). The draft is recomputed: check "
+                     "it and approve it again.", changes=listed or "—")
+        return _("The figures changed since you confirmed them (%(changes)s). Nothing was done: check the new "
+                 "figures and confirm again.", changes=listed or "—")
+    return _("Confirm the figures on the review page first.")
 
 
 @bp.get("/statements/<int:statement_id>")
@@ -189,8 +239,13 @@ def act(statement_id: int, action: str):  # type: ignore[no-untyped-def]
     if action not in _ACTIONS:
         return render_template("error.html", status=404, message=_("Unknown action."), details={}), 404
     method, message = _ACTIONS[action]
-    getattr(platform().motivation, method)(actor(), statement_id)
-    flash(message(), "success")
+    kwargs = {"confirmed": request.form.get("confirmed") or None} if action in ("approve", "lock") else {}
+    try:
+        getattr(platform().motivation, method)(actor(), statement_id, **kwargs)
+    except (FiguresChanged, PeriodNotOver) as exc:
+        flash(_refusal(exc), "error")
+    else:
+        flash(message(), "success")
     return redirect(url_for("motivation.statement", statement_id=statement_id))
 
 
@@ -249,17 +304,25 @@ def _status(status: str) -> str:
 @bp.get("/whatif")
 @login_required
 def whatif():  # type: ignore[no-untyped-def]
+    """The what-if form and its comparison. A scheme version that cannot pay (a table with no
+    matching rule, two rules matching) is shown on this page, with the form as it was filled."""
     period = request.args.get("period") or periods.parse(platform().motivation.current_period()).previous().key
     raw_scheme = request.args.get("scheme") or ""
     scenario = request.args.get("scenario") or "actual"
     scheme_id = int(raw_scheme) if raw_scheme.isdigit() else None
     choices = platform().motivation.scheme_choices(actor())
-    scenarios = platform().motivation.plan_grid(actor(), period, "actual")["scenarios"]
-    result = None
-    if request.args.get("run"):
-        result = platform().motivation.what_if(actor(), period, scheme_id, scenario)
+    result, error = None, None
+    try:
+        scenarios = platform().motivation.plan_grid(actor(), period, "actual")["scenarios"]
+    except InputInvalid as exc:
+        scenarios, error = ["actual"], exc.message
+    if request.args.get("run") and error is None:
+        try:
+            result = platform().motivation.what_if(actor(), period, scheme_id, scenario)
+        except (InputInvalid, NotFound) as exc:
+            error = exc.message
     return render_template("motivation_whatif.html", period=period, scheme_id=scheme_id, scenario=scenario,
-                           choices=choices, scenarios=scenarios, result=result)
+                           choices=choices, scenarios=scenarios, result=result, error=error), (422 if error else 200)
 
 
 # ---------------------------------------------------------------- reversals (the cycle page's form)

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from engine.motivation.money import AmountInvalid, normalize_number
 from engine.motivation.schemes import BASES, ROUNDINGS, TEMPLATES
 from engine.regulation.decisions import feel
 from engine.shared.access import HEADS, ROLES
@@ -119,9 +120,16 @@ def _detail(name: str, version: int | None, error: str | None = None, form: Any 
 
 
 def _input_value(text: str) -> Any:
-    """A value typed into the try-it form: a number (Decimal), true/false/null, "text" or text."""
+    """A value typed into the try-it form: a number (Decimal; "0.85", "0,85", "250 000,50"),
+    true/false/null, "text" or text."""
     text = text.strip()
-    if _DECIMAL_COMMA.match(text):
+    try:
+        number = normalize_number(text)
+    except AmountInvalid:  # 1,500: left as typed, the table says what it makes of it
+        number = None
+    if number is not None:
+        text = number
+    elif _DECIMAL_COMMA.match(text):
         text = text.replace(",", ".")
     is_literal, value = feel.parse_literal(text)
     return value if is_literal else text

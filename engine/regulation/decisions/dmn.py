@@ -13,6 +13,10 @@ every cell up front; ``DecisionTable.evaluate`` applies it to a dict of inputs.
   COLLECT with SUM, MIN, MAX, COUNT or no aggregation. A single-result policy with no
   matching rule is an error (a payout never silently becomes nothing).
 * Numbers are Decimal throughout: literals as written, float inputs by their repr.
+* Saving (``check_table``) also refuses a UNIQUE table with overlapping rules (and an ANY
+  table whose overlapping rules give different outputs), naming the rules, the region where
+  they overlap and an example (engine/regulation/decisions/overlap.py); what cannot be
+  decided statically still fails at evaluation, naming the rules that both matched.
 
 Every problem is a DmnError (an InputInvalid, HTTP 422) naming the table and, where
 known, the rule, the input or output, and the cell text; ``details`` holds them apart.
@@ -26,10 +30,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from engine.regulation import expressions
-from engine.regulation.decisions import feel
+from engine.regulation.decisions import feel, overlap
 from engine.regulation.xml import parse_document
 from engine.shared.errors import DmnError, ExpressionError, RegulationInvalid
 
@@ -514,6 +518,9 @@ def load_table(xml: str | bytes, name: str) -> DecisionTable:
     return _Loader(name).load(xml)
 
 
-def check_table(xml: str | bytes, name: str) -> None:
-    """Raise DmnError if the table cannot be loaded."""
-    load_table(xml, name)
+def check_table(xml: str | bytes, name: str) -> DecisionTable:
+    """A table as it is saved: what ``load_table`` checks, and no overlapping rules where the
+    hit policy wants one rule to match (see overlap.refuse_overlaps); DmnError otherwise."""
+    table = load_table(xml, name)
+    overlap.refuse_overlaps(table)
+    return table

@@ -128,7 +128,8 @@ def _same_kind(value: Any, literal: Any) -> bool:
 # ----------------------------------------------------------------------------- tests
 
 class Test(Protocol):
-    text: str
+    @property
+    def text(self) -> str: ...
 
     def matches(self, value: Any) -> bool: ...
 

@@ -34,7 +34,7 @@ from engine.regulation.decisions import feel
 from engine.regulation.decisions.segments import Exact, Opaque
 
 if TYPE_CHECKING:
-    from engine.regulation.decisions.dmn import DecisionTable, Input, Rule
+    from engine.regulation.decisions.tables import DecisionTable, Input, Rule
 
 INTEGER_TYPES = frozenset({"integer", "long", "int", "short"})
 #: set bits visited while finding candidates; beyond it the static check gives up (see above)

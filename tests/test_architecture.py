@@ -79,3 +79,14 @@ def test_the_check_detects_an_upward_import(tmp_path: Path) -> None:
     found = [m for _, m in _imports(module)]
     assert found == ["engine.organization", "storage.db"]
     assert ENGINE_LAYERS["organization"] >= ENGINE_LAYERS["clients"]
+
+
+#: a module grows past this only by mixing concerns: cut it along its seams instead
+MAX_MODULE_LINES = 410
+
+
+def test_no_engine_or_storage_module_grows_past_the_limit() -> None:
+    long = [f"{p.relative_to(ROOT)}: {n} lines"
+            for top in ("engine", "storage") for p in _sources(top)
+            if "migrations" not in p.parts and (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert not long, "\n".join(long)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.clients import tax_ids
 from engine.shared.access import HEADS, SELLERS, Actor
-from engine.shared.errors import Forbidden, InputInvalid
+from engine.shared.errors import FieldProblems, Forbidden
 from storage import keys
 from storage.models import Client, Contact, Segment, User
 from storage.repositories import accounts as accounts_repo
@@ -34,22 +33,8 @@ _MIN_PHONE_DIGITS = 5
 
 # ---------------------------------------------------------------- per-field problems
 
-@dataclass
-class Problems:
-    """Problems by field: English text for the API, a code and parameters for the UI."""
-
-    text: dict[str, str] = field(default_factory=dict)
-    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def add(self, name: str, code: str, text: str, **params: Any) -> None:
-        if name not in self.text:
-            self.text[name] = text
-            self.codes[name] = {"code": code, **params}
-
-    def raise_if_any(self, what: str) -> None:
-        if self.text:
-            raise InputInvalid(f"{what}: " + "; ".join(f"{k} {v}" for k, v in self.text.items()),
-                               {"fields": dict(self.text), "codes": dict(self.codes)})
+#: the engine's one convention for per-field problems (engine/shared/errors.py)
+Problems = FieldProblems
 
 
 def strings(values: Mapping[str, Any], allowed: tuple[str, ...], problems: Problems,

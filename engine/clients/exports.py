@@ -18,7 +18,7 @@ from engine.clients.files import EXPORT_COLUMNS
 from engine.clients.imports import Units
 from engine.clients.records import Filters
 from engine.shared.access import Actor
-from storage.repositories import clients as clients_repo
+from storage.repositories import client_files as client_files_repo
 
 PAGE = 1000
 
@@ -34,9 +34,9 @@ def rows(query: Units, actor: Actor, filters: Filters | None = None) -> Iterator
     after = 0
     while True:
         with query() as s:
-            page = clients_repo.clients_for_export(s, **criteria, after_id=after, limit=PAGE)
+            page = client_files_repo.clients_for_export(s, **criteria, after_id=after, limit=PAGE)
             contacts: dict[int, list[Any]] = {}
-            for contact in clients_repo.contact_rows_of_clients(s, [client.id for client in page]) if page else ():
+            for contact in client_files_repo.contact_rows_of_clients(s, [client.id for client in page]) if page else ():
                 contacts.setdefault(contact.client_id, []).append(contact)
         if not page:
             return

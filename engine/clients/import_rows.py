@@ -22,6 +22,7 @@ from engine.clients.files import BY_FIELD
 from engine.shared.access import HEADS, SELLERS, Actor
 from storage import keys
 from storage.repositories import accounts as accounts_repo
+from storage.repositories import client_files as client_files_repo
 from storage.repositories import clients as clients_repo
 
 #: gives the new clients of a batch that have no owner to distribution (the organization level
@@ -213,7 +214,7 @@ class Importer:
 
     def classify(self, session: Session, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
         """Decide each row of a batch, in file order (reads the database, writes nothing)."""
-        clients_repo.avoid_trigram_lookups(session)
+        client_files_repo.avoid_trigram_lookups(session)
         parsed = [parse_row(number, values, self.refs, self.actor) for number, values in rows]
         candidates = [p for p in parsed if isinstance(p, Candidate)]
         contacts = [c.contact for c in candidates if c.contact]
@@ -221,7 +222,7 @@ class Importer:
                                [c["phone_key"] for c in contacts if c["phone_key"]],
                                [c["email_key"] for c in contacts if c["email_key"]],
                                [c.client["name_key"] for c in candidates])
-        labels = clients_repo.client_labels(session, [*known.tax_ids.values(), *known.phones.values(),
+        labels = client_files_repo.client_labels(session, [*known.tax_ids.values(), *known.phones.values(),
                                                          *known.emails.values(), *known.names.values()])
         outcomes = []
         for (number, _), item in zip(rows, parsed):
@@ -292,7 +293,7 @@ class Importer:
         """Insert a classified batch in bulk, have its unowned clients distributed (``distribute``),
         count it on the run."""
         new = [o for o in outcomes if o.accepted and o.new_client]
-        ids = clients_repo.insert_clients(session, [{**o.candidate.client, "created_at": now}  # type: ignore[union-attr]
+        ids = client_files_repo.insert_clients(session, [{**o.candidate.client, "created_at": now}  # type: ignore[union-attr]
                                             for o in new])
         for outcome, client_id in zip(new, ids):
             outcome.entry.client_id = client_id  # type: ignore[union-attr]
@@ -312,7 +313,7 @@ class Importer:
             if c.note:
                 events.append({"client_id": row_client, "at": now, "type": "note", "actor": self.actor.login,
                                "data": {"text": c.note, "run": run_id, "row": o.row}})
-        clients_repo.insert_contacts(session, contacts)
+        client_files_repo.insert_contacts(session, contacts)
         clients_repo.add_client_events(session, events)
         unowned = [client_id for o, client_id in zip(new, ids)
                    if o.candidate is not None and o.candidate.client["owner_id"] is None]
@@ -321,11 +322,11 @@ class Importer:
         self.processed += len(outcomes)
         self.imported += len(accepted)
         self.rejected.extend(rejection(o.row, o.problems) for o in outcomes if not o.accepted)
-        clients_repo.update_import_run(session, run_id, processed=self.processed, imported=self.imported,
+        client_files_repo.update_import_run(session, run_id, processed=self.processed, imported=self.imported,
                                rejected=list(self.rejected))
         self.batches += 1
         if self.batches & (self.batches - 1) == 0:  # batches 1, 2, 4, 8...: the tables keep growing
-            clients_repo.refresh_client_statistics(session)
+            client_files_repo.refresh_client_statistics(session)
 
 
 def rejection(row: int, problems: list[Problem]) -> dict[str, Any]:

@@ -50,7 +50,7 @@ from engine.clients.uploads import Uploads as Uploads
 from engine.shared.access import SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
 from storage.models import ImportRun
-from storage.repositories import clients as clients_repo
+from storage.repositories import client_files as client_files_repo
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def execute(command: Units, run_id: int, actor: Actor, path: Path, filename: str
             if total > limits.MAX_ROWS:
                 raise limits.FileTooBig("rows", limits.MAX_ROWS, detail=f" (the file has {total})")
             with command() as s:
-                clients_repo.update_import_run(s, run_id, total=total)
+                client_files_repo.update_import_run(s, run_id, total=total)
                 importer = Importer(actor, References.load(s), distribute)
             if progress:
                 progress(0, total)
@@ -203,14 +203,14 @@ def execute(command: Units, run_id: int, actor: Actor, path: Path, filename: str
                     progress(importer.processed, max(total, importer.processed))
             first_row = 0
             with command() as s:  # XLSX totals are estimates: the real count now
-                clients_repo.update_import_run(s, run_id, status="done", total=importer.processed, finished_at=now())
+                client_files_repo.update_import_run(s, run_id, status="done", total=importer.processed, finished_at=now())
     except BaseException as exc:
         where = f" at the batch starting at row {first_row}" if first_row else ""
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         if isinstance(exc, KeyboardInterrupt):
             message = "interrupted"
         with command() as s:
-            clients_repo.update_import_run(s, run_id, status="failed", finished_at=now(),
+            client_files_repo.update_import_run(s, run_id, status="failed", finished_at=now(),
                                    error=f"stopped{where}: {message}"[:4000])
         raise
 
@@ -234,7 +234,7 @@ def _percent(run: ImportRun) -> int:
 
 
 def get_run(session: Session, actor: Actor, run_id: int) -> ImportRun:
-    run = clients_repo.import_run(session, run_id)
+    run = client_files_repo.import_run(session, run_id)
     if run is None:
         raise NotFound(f"no import {run_id}")
     if run.created_by != actor.login and not actor.reads_all:
@@ -243,7 +243,7 @@ def get_run(session: Session, actor: Actor, run_id: int) -> ImportRun:
 
 
 def list_runs(session: Session, actor: Actor) -> list[ImportRun]:
-    return list(clients_repo.import_runs(session, None if actor.reads_all else actor.login))
+    return list(client_files_repo.import_runs(session, None if actor.reads_all else actor.login))
 
 
 def write_rejected(source: Path, rejected: list[dict[str, Any]], target: Path) -> None:

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from engine.clients.records import get_client
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
-from storage.repositories import clients as clients_repo
+from storage.repositories import timeline as timeline_repo
 
 KINDS = ("cycles", "activities", "notes", "ownership", "edits")
 PAGE_SIZE = 100
@@ -132,26 +132,26 @@ def client_timeline(session: Session, actor: Actor, client_id: int, kinds: Itera
     take = limit + 1
     entries: list[Entry] = []
     if "cycles" in chosen:
-        for e in clients_repo.history_of_client(session, client.id, _bound(cursor, "history"), take, exclude_types=("contact",)):
+        for e in timeline_repo.history_of_client(session, client.id, _bound(cursor, "history"), take, exclude_types=("contact",)):
             entries.append(Entry(e.at, "history", e.id, "cycles", e.type, e.actor, e.data or {}, e.cycle_id,
                                  task=e.task_name if e.element_id else None, task_id=e.task_id))
     if "activities" in chosen:
-        for a in clients_repo.activities_timeline(session, client.id, _bound(cursor, "activity"), take):
+        for a in timeline_repo.activities_timeline(session, client.id, _bound(cursor, "activity"), take):
             entries.append(Entry(a.done_at or a.created_at, "activity", a.id, "activities", a.status,
                                  a.assignee if a.done_at else a.created_by,
                                  {"work_type": a.work_type, "note": a.note or None, "assignee": a.assignee,
                                   "planned_at": a.planned_at.isoformat(), "result": a.result,
                                   "created_by": a.created_by}, a.cycle_id))
-        for w in clients_repo.other_work_of_client(session, client.id, _bound(cursor, "work"), take):
+        for w in timeline_repo.other_work_of_client(session, client.id, _bound(cursor, "work"), take):
             entries.append(Entry(w.done_at, "work", w.id, "activities", "work", w.login,
                                  {"name": w.name, "result": w.result}, w.cycle_id, work=_work(w)))
     event_types = {"notes": ["note"], "ownership": ["owner", "distributed"]}
     wanted = [t for k in chosen for t in event_types.get(k, [])]
     if "edits" in chosen:  # every other type of client event
         others = [t for k, types in event_types.items() if k not in chosen for t in types]
-        events = clients_repo.client_events_page(session, client.id, _bound(cursor, "event"), take, exclude_types=others)
+        events = timeline_repo.client_events_page(session, client.id, _bound(cursor, "event"), take, exclude_types=others)
     elif wanted:
-        events = clients_repo.client_events_page(session, client.id, _bound(cursor, "event"), take, types=wanted)
+        events = timeline_repo.client_events_page(session, client.id, _bound(cursor, "event"), take, types=wanted)
     else:
         events = []
     for ev in events:
@@ -170,10 +170,10 @@ def _annotated(session: Session, client_id: int, page: list[Entry]) -> list[Entr
     """Completed tasks and done contacts with their done-work rows; cycles with their regulation."""
     task_ids = [e.task_id for e in page if e.source == "history" and e.type == "completed" and e.task_id]
     activity_ids = [e.id for e in page if e.source == "activity" and e.type == "done"]
-    rows = clients_repo.work_done_of_tasks(session, client_id, task_ids, activity_ids)
+    rows = timeline_repo.work_done_of_tasks(session, client_id, task_ids, activity_ids)
     by_task = {r.task_id: _work(r) for r in rows if r.task_id}
     by_activity = {r.activity_id: _work(r) for r in rows if r.activity_id}
-    names = clients_repo.regulation_names_of_cycles(session, sorted({e.cycle_id for e in page if e.cycle_id}))
+    names = timeline_repo.regulation_names_of_cycles(session, sorted({e.cycle_id for e in page if e.cycle_id}))
     out = []
     for e in page:
         work = e.work

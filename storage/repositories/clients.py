@@ -1,19 +1,15 @@
 """The client base: search, duplicates, timeline, merge, import and export. Repositories read and add; they never commit."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
     Table,
-    and_,
     func,
     insert,
     or_,
     select,
-    text,
-    true,
     update,
 )
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -25,12 +21,8 @@ from storage.models import (
     Contact,
     Cycle,
     HistoryEvent,
-    ImportRun,
     OpenTask,
-    Regulation,
-    RegulationVersion,
     Segment,
-    User,
     WorkDone,
 )
 from storage.repositories._common import _is_postgresql
@@ -187,76 +179,6 @@ def move_client_rows(session: Session, from_id: int, to_id: int) -> dict[str, in
     return moved
 
 
-def _before(at: Any, id_: Any, before: tuple[datetime, int] | None) -> Any:
-    """Rows older than ``before`` in the order (at, id), newest first."""
-    if before is None:
-        return true()
-    return or_(at < before[0], and_(at == before[0], id_ < before[1]))
-
-
-def history_of_client(session: Session, client_id: int, before: tuple[datetime, int] | None, limit: int,
-                      exclude_types: Sequence[str] = ()) -> Sequence[HistoryEvent]:
-    """History events of all the client's cycles, newest first (a page of them)."""
-    query = select(HistoryEvent).where(HistoryEvent.client_id == client_id,
-                                       _before(HistoryEvent.at, HistoryEvent.id, before))
-    if exclude_types:
-        query = query.where(HistoryEvent.type.not_in(list(exclude_types)))
-    return session.scalars(query.order_by(HistoryEvent.at.desc(), HistoryEvent.id.desc()).limit(limit)).all()
-
-
-def activity_moment() -> Any:
-    """When an ad-hoc contact shows in a timeline: done, else planned (created)."""
-    return func.coalesce(Activity.done_at, Activity.created_at)
-
-
-def activities_timeline(session: Session, client_id: int, before: tuple[datetime, int] | None,
-                        limit: int) -> Sequence[Activity]:
-    """The client's ad-hoc contacts (any status), newest first by done or else created time."""
-    at = activity_moment()
-    return session.scalars(select(Activity).where(Activity.client_id == client_id, _before(at, Activity.id, before))
-                           .order_by(at.desc(), Activity.id.desc()).limit(limit)).unique().all()
-
-
-def other_work_of_client(session: Session, client_id: int, before: tuple[datetime, int] | None,
-                         limit: int) -> Sequence[WorkDone]:
-    """Done work neither of a cycle task nor of an ad-hoc contact (those show as their own events)."""
-    return session.scalars(select(WorkDone).where(
-        WorkDone.client_id == client_id, WorkDone.task_id.is_(None), WorkDone.activity_id.is_(None),
-        _before(WorkDone.done_at, WorkDone.id, before))
-        .order_by(WorkDone.done_at.desc(), WorkDone.id.desc()).limit(limit)).all()
-
-
-def client_events_page(session: Session, client_id: int, before: tuple[datetime, int] | None, limit: int,
-                       types: Sequence[str] | None = None, exclude_types: Sequence[str] = ()) -> Sequence[ClientEvent]:
-    """The client's own events, newest first (of the given types; without the excluded ones)."""
-    query = select(ClientEvent).where(ClientEvent.client_id == client_id,
-                                      _before(ClientEvent.at, ClientEvent.id, before))
-    if types is not None:
-        query = query.where(ClientEvent.type.in_(list(types)))
-    if exclude_types:
-        query = query.where(ClientEvent.type.not_in(list(exclude_types)))
-    return session.scalars(query.order_by(ClientEvent.at.desc(), ClientEvent.id.desc()).limit(limit)).all()
-
-
-def work_done_of_tasks(session: Session, client_id: int, task_ids: Sequence[str],
-                       activity_ids: Sequence[int]) -> Sequence[WorkDone]:
-    """The done-work rows of these tasks and ad-hoc contacts (their deadline, on time or late)."""
-    if not task_ids and not activity_ids:
-        return []
-    return session.scalars(select(WorkDone).where(WorkDone.client_id == client_id, or_(
-        WorkDone.task_id.in_(list(task_ids)), WorkDone.activity_id.in_(list(activity_ids))))).all()
-
-
-def regulation_names_of_cycles(session: Session, cycle_ids: Sequence[int]) -> dict[int, str]:
-    if not cycle_ids:
-        return {}
-    rows = session.execute(select(Cycle.id, Regulation.name)
-                           .join(RegulationVersion, RegulationVersion.id == Cycle.version_id)
-                           .join(Regulation, Regulation.id == RegulationVersion.regulation_id)
-                           .where(Cycle.id.in_(list(cycle_ids))))
-    return {int(cycle_id): str(name) for cycle_id, name in rows}
-
-
 def clients_by_tax_ids(session: Session, tax_ids: list[str]) -> Sequence[Client]:
     return session.scalars(select(Client).where(Client.tax_id.in_(tax_ids), Client.merged_into_id.is_(None))
                            .order_by(Client.id)).all()
@@ -348,91 +270,4 @@ def recent_client_events(session: Session, type_: str, limit: int = 50) -> Seque
                            .order_by(ClientEvent.at.desc(), ClientEvent.id.desc()).limit(limit)).all()
     return [(event, name) for event, name in rows]
 
-
-def insert_clients(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk insert (one executemany); the new ids, in the order of ``rows``.
-
-    The ids are taken first, so no RETURNING is needed (psycopg sends an executemany far
-    faster): from the id sequence on PostgreSQL (safe beside other writers), above the highest
-    id on SQLite (its writing transaction excludes other writers)."""
-    if not rows:
-        return []
-    if _is_postgresql(session):
-        ids = list(session.scalars(text("SELECT nextval(pg_get_serial_sequence('clients', 'id')) "
-                                        "FROM generate_series(1, :n)"), {"n": len(rows)}))
-    else:
-        top = session.scalar(select(func.max(Client.id))) or 0
-        ids = list(range(top + 1, top + 1 + len(rows)))
-    session.execute(insert(cast(Table, Client.__table__)), [{**row, "id": client_id} for row, client_id in zip(rows, ids)])
-    return ids
-
-
-def insert_contacts(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(cast(Table, Contact.__table__)), rows)
-
-
-def client_labels(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str | None, int | None]]:
-    """id -> (name, tax id, owner id) of these clients, in chunks within parameter limits."""
-    unique = sorted(set(ids))
-    out: dict[int, tuple[str, str | None, int | None]] = {}
-    for i in range(0, len(unique), 500):
-        for client_id, name, tax_id, owner_id in session.execute(
-                select(Client.id, Client.name, Client.tax_id, Client.owner_id).where(Client.id.in_(unique[i:i + 500]))):
-            out[client_id] = (name, tax_id, owner_id)
-    return out
-
-
-def import_run(session: Session, run_id: int) -> ImportRun | None:
-    return session.get(ImportRun, run_id)
-
-
-def import_runs(session: Session, created_by: str | None = None, limit: int = 100) -> Sequence[ImportRun]:
-    """Import runs, newest first (those of one login when given)."""
-    query = select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)
-    if created_by is not None:
-        query = query.where(ImportRun.created_by == created_by)
-    return session.scalars(query).all()
-
-
-def update_import_run(session: Session, run_id: int, **values: Any) -> None:
-    session.execute(update(ImportRun).where(ImportRun.id == run_id).values(**values),
-                    execution_options={"synchronize_session": False})
-
-
-def avoid_trigram_lookups(session: Session) -> None:
-    """For the rest of this transaction, no bitmap scans (PostgreSQL; nothing elsewhere). Trigram
-    GIN indexes can be read only through bitmap scans, and the planner was seen to pick them for
-    lookups by equal key, estimating milliseconds for what took seconds (keys of digits share
-    their trigrams), over b-tree indexes or a plain scan."""
-    if _is_postgresql(session):
-        session.execute(text("SET LOCAL enable_bitmapscan = off"))
-
-
-def refresh_client_statistics(session: Session) -> None:
-    """Fresh planner statistics for clients and contacts after a bulk load (PostgreSQL's ANALYZE;
-    nothing elsewhere): with the statistics of a much smaller table, key lookups turn into scans."""
-    if _is_postgresql(session):
-        session.execute(text("ANALYZE clients, contacts"))
-
-
-def clients_for_export(session: Session, *, after_id: int = 0, limit: int = 1000, **criteria: Any) -> Sequence[Any]:
-    """The clients search_clients finds (the same terms and filters), a page in id order after
-    ``after_id`` rather than by name (an export reads them all), as plain rows:
-    (id, name, kind, tax_id, industry, region, size, source, status, segment, owner login)."""
-    query = (select(Client.id, Client.name, Client.kind, Client.tax_id, Client.industry, Client.region,
-                    Client.size, Client.source, Client.status, Segment.name.label("segment"),
-                    User.login.label("owner"))
-             .outerjoin(Segment, Segment.id == Client.segment_id)
-             .outerjoin(User, User.id == Client.owner_id)
-             .where(Client.id > after_id))
-    query = _client_search(session, query, **criteria)
-    return session.execute(query.order_by(Client.id).limit(limit)).all()
-
-
-def contact_rows_of_clients(session: Session, client_ids: Sequence[int]) -> Sequence[Any]:
-    """(client_id, name, position, phone, email) of these clients' contacts, by client and id."""
-    return session.execute(select(Contact.client_id, Contact.name, Contact.position, Contact.phone, Contact.email)
-                           .where(Contact.client_id.in_(list(client_ids)))
-                           .order_by(Contact.client_id, Contact.id)).all()
 

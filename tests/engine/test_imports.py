@@ -21,6 +21,7 @@ from engine.shared.access import Actor
 from engine.shared.errors import Forbidden
 from storage import keys
 from storage.models import Client, ClientEvent, Contact, ImportRun, Segment, User
+from storage.repositories import client_files as client_files_repo
 
 # ---------------------------------------------------------------- helpers
 
@@ -243,7 +244,7 @@ def test_a_crash_in_the_third_batch_leaves_a_failed_run_that_counts_exactly_what
     path = write_csv(tmp_path / "c.csv", HEADERS, rows)
     monkeypatch.setattr(imports, "BATCH_SIZE", 100)
     calls = []
-    original = imports.clients_repo.insert_contacts
+    original = client_files_repo.insert_contacts
 
     def insert_contacts(session: Any, rows: list[dict[str, Any]]) -> None:
         calls.append(len(rows))
@@ -251,7 +252,7 @@ def test_a_crash_in_the_third_batch_leaves_a_failed_run_that_counts_exactly_what
             raise RuntimeError("disk full")
         original(session, rows)
 
-    monkeypatch.setattr(imports.clients_repo, "insert_contacts", insert_contacts)
+    monkeypatch.setattr(client_files_repo, "insert_contacts", insert_contacts)
 
     run = platform.clients.import_file(actors["head"], path)
 

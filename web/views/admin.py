@@ -50,7 +50,7 @@ def users():  # type: ignore[no-untyped-def]
             flash(_("User %(login)s created.", login=created.login), "success")
             return redirect(url_for("admin.users"))
     listing = platform().accounts.admin_users(actor())
-    return render_template("admin_users.html", users=listing, form=form, errors=errors,
+    return render_template("admin/admin_users.html", users=listing, form=form, errors=errors,
                            **_common()), (422 if errors else 200)
 
 
@@ -77,7 +77,7 @@ def user(user_id: int):  # type: ignore[no-untyped-def]
 
 
 def _user_page(info: Any, form: dict[str, Any], errors: dict[str, str], other_errors: dict[str, str]) -> str:
-    return render_template("admin_user.html", user=info, form=form, errors=errors, other_errors=other_errors,
+    return render_template("admin/admin_user.html", user=info, form=form, errors=errors, other_errors=other_errors,
                            **_common())
 
 

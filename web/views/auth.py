@@ -44,7 +44,7 @@ def login():  # type: ignore[no-untyped-def]
             session[SESSION_KEY] = platform().accounts.start_session(who)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
-    response = render_template("login.html", error=error)
+    response = render_template("auth/login.html", error=error)
     if retry_after is not None:
         return response, 429, {"Retry-After": str(retry_after)}
     return response, (401 if error else 200)

@@ -13,41 +13,14 @@ from engine.clients.checks import CLIENT_FIELDS, CONTACT_FIELDS, KINDS, SIZES, S
 from engine.clients.records import Filters
 from engine.clients.timeline import KINDS as TIMELINE_KINDS
 from engine.shared.errors import ClientMerged, DuplicateClient, InputInvalid
-from web.i18n import parse_local_input
+from web.i18n import parse_local_input, translated_fields
 from web.views import actor, login_required, platform, safe_next
 
 bp = Blueprint("clients", __name__)
 
-_MESSAGES: dict[str, Any] = {
-    "required": lambda p: _("is required"),
-    "maxlength": lambda p: _("must be at most %(limit)s characters", limit=p.get("limit")),
-    "choice": lambda p: _("must be one of: %(allowed)s", allowed=p.get("allowed")),
-    "text": lambda p: _("must be text"),
-    "unknown": lambda p: _("is not a field of this form"),
-    "unknown_segment": lambda p: _("unknown segment “%(value)s”", value=p.get("value")),
-    "unknown_user": lambda p: _("no user “%(value)s”", value=p.get("value")),
-    "cannot_own": lambda p: _("%(value)s cannot own clients (not an active manager)", value=p.get("value")),
-    "tax_not_digits": lambda p: _("must contain digits only"),
-    "tax_company_length": lambda p: _("a company’s tax id (INN) has 10 digits, not %(digits)s", digits=p.get("digits")),
-    "tax_person_length": lambda p: _("a person’s tax id (INN) has 12 digits, not %(digits)s", digits=p.get("digits")),
-    "tax_checksum": lambda p: _("is not a valid tax id: its check digit does not match (a typo?)"),
-    "phone_chars": lambda p: _("may contain only digits, spaces and + ( ) - ."),
-    "phone_short": lambda p: _("is not a phone number: it needs at least %(digits)s digits", digits=p.get("digits")),
-    "email": lambda p: _("is not an e-mail address like name@example.com"),
-    "contact_empty": lambda p: _("give the contact’s name, phone or e-mail"),
-}
-
-
 def field_errors(exc: InputInvalid) -> dict[str, str]:
-    """The engine's per-field problems in the user's language (its English where no code is known)."""
-    fields = exc.details.get("fields") or {}
-    codes = exc.details.get("codes") or {}
-    out = {}
-    for name, message in fields.items():
-        code = codes.get(name) or {}
-        render = _MESSAGES.get(code.get("code", ""))
-        out[name] = render(code) if render else message
-    return out or {"name": exc.message}
+    """The engine's per-field problems in the user's language (the one table in web/i18n)."""
+    return translated_fields(exc) or {"name": exc.message}
 
 
 def _form(names: tuple[str, ...], prefix: str = "") -> dict[str, str]:
@@ -113,7 +86,7 @@ def index():  # type: ignore[no-untyped-def]
         filters = Filters()
         listing = platform().clients.client_list(actor(), filters)
     return render_template(
-        "clients.html", listing=listing, filters=filters, search=filters.text,
+        "clients/clients.html", listing=listing, filters=filters, search=filters.text,
         prev_url=_page_url(filters, filters.page - 1) if filters.page > 1 else None,
         next_url=_page_url(filters, filters.page + 1) if listing.has_next else None,
         segments=platform().clients.segments(), owners=platform().clients.client_owners(), statuses=STATUSES, kinds=KINDS,
@@ -149,7 +122,7 @@ def _detail(client_id: int, errors: dict[str, str] | None = None, form: dict[str
         timeline, before = platform().clients.client_timeline(actor(), client_id, kinds), None
     base = {"work_type": "call", "planned_at": "", "note": ""}
     return render_template(
-        "client.html", client=client, card=card, cycles=cycles, regulations=platform().regulation.regulations(),
+        "clients/client.html", client=client, card=card, cycles=cycles, regulations=platform().regulation.regulations(),
         work=platform().planning.client_work(actor(), client_id), work_types=platform().regulation.work_types(),
         timeline=timeline, timeline_kinds=TIMELINE_KINDS, chosen_kinds=kinds, before=before,
         errors=errors or {}, form=base | (form or {})), status
@@ -189,7 +162,7 @@ def edit(client_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Client saved."), "success")
             return redirect(url_for("clients.detail", client_id=client_id))
-    return render_template("client_edit.html", card=card, client=card["client"], form=form, errors=errors,
+    return render_template("clients/client_edit.html", card=card, client=card["client"], form=form, errors=errors,
                            segments=platform().clients.segments(), owners=platform().clients.client_owners(), statuses=STATUSES,
                            kinds=KINDS, sizes=SIZES), (422 if errors else 200)
 
@@ -266,7 +239,7 @@ def merge(client_id: int, other_id: int):  # type: ignore[no-untyped-def]
                 name=done["client"]["name"]), "success")
         return redirect(url_for("clients.detail", client_id=survivor))
     preview = platform().clients.merge_preview(actor(), client_id, other_id)
-    return render_template("client_merge.html", preview=preview, a=preview["survivor"], b=preview["other"],
+    return render_template("clients/client_merge.html", preview=preview, a=preview["survivor"], b=preview["other"],
                            fields=list(CLIENT_FIELDS))
 
 

@@ -24,7 +24,7 @@ bp = Blueprint("control", __name__)
 @bp.get("/incidents")
 @login_required
 def incidents():  # type: ignore[no-untyped-def]
-    return render_template("incidents.html", cycles=platform().control.incidents(actor()),
+    return render_template("control/incidents.html", cycles=platform().control.incidents(actor()),
                            failed_jobs=platform().control.failed_jobs(actor()))
 
 
@@ -43,7 +43,7 @@ def work_types():  # type: ignore[no-untyped-def]
             flash(_("Work type “%(name)s” saved.", name=form["name"]), "success")
             return redirect(url_for("control.work_types"))
     may_edit = actor().may(Permission.LEAD)
-    return render_template("work_types.html", work_types=platform().regulation.work_types(), errors=errors, form=form,
+    return render_template("control/work_types.html", work_types=platform().regulation.work_types(), errors=errors, form=form,
                            may_edit=may_edit), (422 if errors else 200)
 
 
@@ -65,7 +65,7 @@ def norms():  # type: ignore[no-untyped-def]
         else:
             flash(_("Contact norms saved (%(count)s changed).", count=changed), "success")
             return redirect(url_for("control.norms"))
-    return render_template("norms.html", grid=grid, errors=errors, values=values, cell=grid_key,
+    return render_template("control/norms.html", grid=grid, errors=errors, values=values, cell=grid_key,
                            may_edit=actor().may(Permission.LEAD)), (422 if errors else 200)
 
 @bp.post("/norms/<int:norm_id>/delete")
@@ -80,7 +80,7 @@ def delete_norm(norm_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def forgotten():  # type: ignore[no-untyped-def]
     """Clients past their contact norm: a manager's own, everyone's for the head."""
-    return render_template("forgotten.html", clients=platform().control.forgotten(actor()),
+    return render_template("control/forgotten.html", clients=platform().control.forgotten(actor()),
                            everyone=actor().reads_all)
 
 
@@ -149,7 +149,7 @@ def funnel():  # type: ignore[no-untyped-def]
             cohort_result = platform().control.cohorts(actor(), filters)
         except InputInvalid as exc:
             errors = exc.details.get("fields", {})
-    return render_template("control_funnel.html", filters=filters, args=filters.as_args(), errors=errors,
+    return render_template("control/control_funnel.html", filters=filters, args=filters.as_args(), errors=errors,
                            funnel=funnel_result, cohorts=cohort_result, texts=figure_texts(),
                            funnel_columns=FUNNEL_COLUMNS, cohort_columns=COHORT_COLUMNS,
                            person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)
@@ -163,7 +163,7 @@ def funnel_cycles():  # type: ignore[no-untyped-def]
     found = platform().control.funnel_cycles(actor(), filters, request.args.get("stage"), part)
     texts = figure_texts()
     label, definition = texts[part or "entered"]
-    return render_template("control_cycles.html", found=found, args=filters.as_args(),
+    return render_template("control/control_cycles.html", found=found, args=filters.as_args(),
                            title=f"{found['stage']}: {label}", definition=definition)
 
 
@@ -176,7 +176,7 @@ def cohort_cycles():  # type: ignore[no-untyped-def]
     texts = figure_texts()
     key = {"lost": "cohort_lost", "cancelled": "cohort_cancelled"}.get(part or "", part or "started")
     label, definition = texts[key]
-    return render_template("control_cycles.html", found=found, args=filters.as_args(),
+    return render_template("control/control_cycles.html", found=found, args=filters.as_args(),
                            title=f"{found['month']}: {label}", definition=definition)
 
 

@@ -12,7 +12,7 @@ bp = Blueprint("cycles", __name__)
 @bp.get("/cycles")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("cycles.html", cycles=platform().regulation.cycles(actor()))
+    return render_template("cycles/cycles.html", cycles=platform().regulation.cycles(actor()))
 
 
 @bp.get("/cycles/<int:cycle_id>")
@@ -21,7 +21,7 @@ def detail(cycle_id: int):  # type: ignore[no-untyped-def]
     cycle, history, open_tasks, path = platform().regulation.cycle_page(actor(), cycle_id)
     config = {"xmlUrl": url_for("regulations.download", key=cycle["regulation"], number=cycle["version"]),
               "path": path, "labels": _labels()}
-    return render_template("cycle.html", cycle=cycle, history=list(reversed(history)), open_tasks=open_tasks,
+    return render_template("cycles/cycle.html", cycle=cycle, history=list(reversed(history)), open_tasks=open_tasks,
                            viewer_config=config)
 
 

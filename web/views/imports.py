@@ -148,7 +148,7 @@ def upload():  # type: ignore[no-untyped-def]
             error = file_error(exc)
         else:
             return redirect(url_for("imports.mapping", upload_id=preview["upload"]))
-    return render_template("import_upload.html", error=error, fields=FIELD_LABELS), (422 if error else 200)
+    return render_template("imports/import_upload.html", error=error, fields=FIELD_LABELS), (422 if error else 200)
 
 
 @bp.route("/clients/import/<upload_id>", methods=["GET", "POST"])
@@ -164,7 +164,7 @@ def mapping(upload_id: str):  # type: ignore[no-untyped-def]
     if request.method == "POST" and request.form.get("action") == "start" and not preview["error"]:
         run_id = platform().clients.start_import(actor(), upload_id, preview["mapping"])
         return redirect(url_for("imports.run", run_id=run_id))
-    return render_template("import_mapping.html", preview=preview, fields=FIELD_LABELS, reason=reason,
+    return render_template("imports/import_mapping.html", preview=preview, fields=FIELD_LABELS, reason=reason,
                            chosen=preview["mapping"], mapping_error=_mapping_error(preview)
                            ), (422 if preview["error"] and chosen is not None else 200)
 
@@ -185,14 +185,14 @@ def _mapping_error(preview: dict[str, Any]) -> str | None:
 @bp.get("/imports")
 @login_required
 def runs():  # type: ignore[no-untyped-def]
-    return render_template("imports.html", runs=platform().clients.import_runs(actor()), statuses=RUN_STATUS)
+    return render_template("imports/imports.html", runs=platform().clients.import_runs(actor()), statuses=RUN_STATUS)
 
 
 @bp.get("/imports/<int:run_id>")
 @login_required
 def run(run_id: int):  # type: ignore[no-untyped-def]
     info = platform().clients.import_run(actor(), run_id)
-    return render_template("import_run.html", run=info, rejected=info["rejected"][:REPORT_ROWS],
+    return render_template("imports/import_run.html", run=info, rejected=info["rejected"][:REPORT_ROWS],
                            statuses=RUN_STATUS, reason=reason, fields=FIELD_LABELS)
 
 

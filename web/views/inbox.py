@@ -16,7 +16,7 @@ def index():  # type: ignore[no-untyped-def]
     scope = request.args.get("scope") or None
     rows = platform().regulation.inbox(actor(), scope=scope)
     now = platform().ctx.now()
-    return render_template("inbox.html", tasks=[t for t, _ in rows], scope=scope, now=now)
+    return render_template("inbox/inbox.html", tasks=[t for t, _ in rows], scope=scope, now=now)
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
@@ -36,7 +36,7 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
             flash(_("Task “%(name)s” completed.", name=open_task.name), "success")
             return redirect(url_for("inbox.index"))
     documentation = platform().regulation.task_documentation(open_task, variables)
-    return render_template("task.html", task=open_task, fields=fields, values=values, errors=errors,
+    return render_template("inbox/task.html", task=open_task, fields=fields, values=values, errors=errors,
                            documentation=documentation, now=platform().ctx.now()), (422 if errors else 200)
 
 

@@ -116,7 +116,7 @@ def plans():  # type: ignore[no-untyped-def]
             flash(_("Plans saved (%(count)s changed).", count=changed), "success")
             return redirect(url_for("motivation.plans", period=period, scenario=scenario))
     grid = platform().motivation.plan_grid(actor(), period, scenario)
-    return render_template("motivation_plans.html", grid=grid, errors=errors, values=values,
+    return render_template("motivation/motivation_plans.html", grid=grid, errors=errors, values=values,
                            nav=_neighbours(grid["period"].key)), (422 if errors else 200)
 
 
@@ -139,7 +139,7 @@ def statements():  # type: ignore[no-untyped-def]
             earned = platform().motivation.earned_so_far(actor())
         except InputInvalid as exc:  # a scheme whose table fails: the list still shows
             earned = {"period": platform().motivation.current_period(), "error": exc.message}
-    return render_template("motivation_statements.html", listing=listing, earned=earned,
+    return render_template("motivation/motivation_statements.html", listing=listing, earned=earned,
                            may_manage=actor().has_any(HEADS), nav=_neighbours(listing["period"].key))
 
 
@@ -191,7 +191,7 @@ def _period_action(action: str):  # type: ignore[no-untyped-def]
             flash(_("%(login)s: left as it was (%(problem)s).", login=login, problem=problem), "info")
         return redirect(url_for("motivation.statements", period=period))
     review = platform().motivation.review_statements(actor(), period, action)
-    return render_template("motivation_confirm.html", review=review, nav=_neighbours(review.period.key))
+    return render_template("motivation/motivation_confirm.html", review=review, nav=_neighbours(review.period.key))
 
 
 def _refusal(exc: Exception) -> str:
@@ -221,7 +221,7 @@ def _refusal(exc: Exception) -> str:
 @login_required
 def statement(statement_id: int):  # type: ignore[no-untyped-def]
     found = platform().motivation.statement(actor(), statement_id)
-    return render_template("motivation_statement.html", statement=found, may_manage=actor().has_any(HEADS),
+    return render_template("motivation/motivation_statement.html", statement=found, may_manage=actor().has_any(HEADS),
                            may_comment=found["may_comment"])
 
 
@@ -321,7 +321,7 @@ def whatif():  # type: ignore[no-untyped-def]
             result = platform().motivation.what_if(actor(), period, scheme_id, scenario)
         except (InputInvalid, NotFound) as exc:
             error = exc.message
-    return render_template("motivation_whatif.html", period=period, scheme_id=scheme_id, scenario=scenario,
+    return render_template("motivation/motivation_whatif.html", period=period, scheme_id=scheme_id, scenario=scenario,
                            choices=choices, scenarios=scenarios, result=result, error=error), (422 if error else 200)
 
 

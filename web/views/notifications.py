@@ -13,7 +13,7 @@ bp = Blueprint("notifications", __name__)
 @login_required
 def index():  # type: ignore[no-untyped-def]
     unread_only = request.args.get("unread") == "1"
-    return render_template("notifications.html", notifications=platform().notify.notifications(actor(), unread_only),
+    return render_template("notifications/notifications.html", notifications=platform().notify.notifications(actor(), unread_only),
                            unread_only=unread_only)
 
 

@@ -78,7 +78,7 @@ def segments():  # type: ignore[no-untyped-def]
         else:
             flash(_("Segment “%(name)s” saved.", name=saved["name"]), "success")
             return redirect(url_for("organization.segments"))
-    return render_template("segments.html", segments=listed, teams=teams, form=form, errors=errors,
+    return render_template("organization/segments.html", segments=listed, teams=teams, form=form, errors=errors,
                            rule_errors=_row_errors(errors, "rules"), fields=FIELDS, ops=OPS,
                            spare=SPARE_ROWS, may_edit=_may_edit()), (422 if errors else 200)
 
@@ -137,7 +137,7 @@ def teams():  # type: ignore[no-untyped-def]
     for segment in platform().organization.segment_list(actor()):
         if segment["team_id"]:
             segments_of.setdefault(segment["team_id"], []).append(segment["name"])
-    return render_template("teams.html", teams=listed, form=form, errors=errors,
+    return render_template("organization/teams.html", teams=listed, form=form, errors=errors,
                            member_errors=_row_errors(errors, "members"), strategies=STRATEGIES,
                            managers=_managers(), segments_of=segments_of, spare=SPARE_ROWS + 1,
                            may_edit=_may_edit()), (422 if errors else 200)
@@ -173,7 +173,7 @@ def absences():  # type: ignore[no-untyped-def]
             flash(_("Absence saved."), "success")
             return redirect(url_for("organization.absences"))
     heads = actor().has_any(HEADS)
-    return render_template("absences.html", absences=platform().organization.absence_list(actor()), form=form, errors=errors,
+    return render_template("organization/absences.html", absences=platform().organization.absence_list(actor()), form=form, errors=errors,
                            kinds=ABSENCE_KINDS, people=_managers() if heads else [], may_add=actor().has_any(SELLERS),
                            may_choose=heads, today=platform().ctx.now().date().isoformat()), (422 if errors else 200)
 
@@ -222,7 +222,7 @@ def handover():  # type: ignore[no-untyped-def]
                                old=done["from_name"], new=done["to_name"]), "success")
                 return redirect(url_for("organization.handover"))
     clients = platform().organization.portfolio(actor(), form["from"]) if form["from"] else []
-    return render_template("handover.html", handovers=past, form=form, errors=errors, managers=_managers(),
+    return render_template("organization/handover.html", handovers=past, form=form, errors=errors, managers=_managers(),
                            clients=clients, may_edit=_may_edit()), (422 if errors else 200)
 
 
@@ -242,7 +242,7 @@ def distribute():  # type: ignore[no-untyped-def]
     decisions = None
     if request.method == "POST":
         decisions = platform().organization.distribute(actor())
-    return render_template("distribution.html", unowned=platform().organization.unowned_count(actor()), decisions=decisions,
+    return render_template("organization/distribution.html", unowned=platform().organization.unowned_count(actor()), decisions=decisions,
                            recent=platform().organization.recent_distributions(actor()), may_edit=_may_edit())
 
 

@@ -16,14 +16,14 @@ bp = Blueprint("planning", __name__)
 @bp.get("/plan")
 @login_required
 def mine():  # type: ignore[no-untyped-def]
-    return render_template("plan.html", plan=platform().planning.agenda(actor()), now=platform().ctx.now(),
+    return render_template("planning/plan.html", plan=platform().planning.agenda(actor()), now=platform().ctx.now(),
                            **_fulfilment(only_self=True))
 
 
 @bp.get("/plans")
 @login_required
 def overview():  # type: ignore[no-untyped-def]
-    return render_template("plans.html", overview=platform().planning.plans_overview(actor()), **_fulfilment())
+    return render_template("planning/plans.html", overview=platform().planning.plans_overview(actor()), **_fulfilment())
 
 
 def _fulfilment(only_self: bool = False) -> dict[str, Any]:

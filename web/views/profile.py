@@ -43,7 +43,7 @@ def index():  # type: ignore[no-untyped-def]
 
 def _page(me: dict[str, str], form: dict[str, str], errors: dict[str, str], password_errors: dict[str, str]) -> str:
     feed = url_for("profile.calendar", user_id=actor().id, token=me["calendar_token"], _external=True)
-    return render_template("profile.html", me=me, form=form, errors=errors, feed_url=feed,
+    return render_template("profile/profile.html", me=me, form=form, errors=errors, feed_url=feed,
                            password_errors=password_errors, timezones=platform().accounts.timezones(),
                            locales=LOCALES)
 

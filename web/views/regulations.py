@@ -64,7 +64,7 @@ def _labels() -> dict[str, object]:
 @bp.get("/regulations")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("regulations.html", regulations=platform().regulation.regulations(), may_edit=_may_edit())
+    return render_template("regulations/regulations.html", regulations=platform().regulation.regulations(), may_edit=_may_edit())
 
 
 @bp.get("/regulations/<key>")
@@ -75,7 +75,7 @@ def detail(key: str):  # type: ignore[no-untyped-def]
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
     if old and new:
         comparison = platform().regulation.compare_versions(key, old, new)
-    return render_template("regulation.html", info=info, may_edit=_may_edit(), comparison=comparison,
+    return render_template("regulations/regulation.html", info=info, may_edit=_may_edit(), comparison=comparison,
                            old=old, new=new)
 
 
@@ -85,7 +85,7 @@ def view(key: str, number: int):  # type: ignore[no-untyped-def]
     info = platform().regulation.versions(key)
     version = platform().regulation.version(key, number)
     config = {"xmlUrl": url_for("regulations.download", key=key, number=number), "labels": _labels()}
-    return render_template("version.html", info=info, version=version, config=config, may_edit=_may_edit())
+    return render_template("regulations/version.html", info=info, version=version, config=config, may_edit=_may_edit())
 
 
 @bp.get("/regulations/<key>/versions/<int:number>.bpmn")
@@ -103,7 +103,7 @@ def _modeler(key: str | None, xml_url: str):  # type: ignore[no-untyped-def]
         abort(403, _("Only process owners may edit regulations."))
     config = {"key": key, "xmlUrl": xml_url, "saveUrl": url_for("regulations.save"), "csrf": generate_csrf(),
               "afterSave": url_for("regulations.edit", key="__KEY__"), "labels": _labels()}
-    return render_template("modeler.html", key=key, config=config)
+    return render_template("regulations/modeler.html", key=key, config=config)
 
 
 @bp.get("/regulations/<key>/edit")
@@ -144,7 +144,7 @@ def upload():  # type: ignore[no-untyped-def]
     try:
         result = platform().regulation.deploy(actor(), [SourceFile(file.filename, file.read())], keep_if_not_executable=keep)
     except RegulationInvalid as exc:
-        return render_template("regulations.html", regulations=platform().regulation.regulations(), may_edit=_may_edit(),
+        return render_template("regulations/regulations.html", regulations=platform().regulation.regulations(), may_edit=_may_edit(),
                                upload_problems=exc.problems, upload_name=file.filename), 422
     if not result.executable:
         flash(_("Stored as version %(version)s for viewing only: it cannot run here (%(count)s problems).",

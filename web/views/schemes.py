@@ -74,7 +74,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 def _index(error: str | None = None, form: Any = None, status: int = 200):  # type: ignore[no-untyped-def]
-    return render_template("schemes.html", schemes=platform().motivation.schemes(actor()), may_edit=_may_edit(),
+    return render_template("schemes/schemes.html", schemes=platform().motivation.schemes(actor()), may_edit=_may_edit(),
                            error=error, form=form or {}, **_choices()), status
 
 
@@ -114,7 +114,7 @@ def _detail(name: str, version: int | None, error: str | None = None, form: Any 
     trial = _trial(name, scheme) if request.args.get("try") else None
     # edits apply to the draft, or to a copy of the newest version: offered on those pages only
     edit_here = _may_edit() and (scheme["status"] == "draft" or (draft is None and scheme["version"] == versions[-1]["version"]))
-    return render_template("schemes_scheme.html", scheme=scheme, versions=versions, draft=draft,
+    return render_template("schemes/schemes_scheme.html", scheme=scheme, versions=versions, draft=draft,
                            may_edit=_may_edit(), edit_here=edit_here, error=error, form=form, trial=trial,
                            next_version=versions[-1]["version"] + 1, **_choices()), status
 
@@ -237,7 +237,7 @@ def edit_table(name: str, table: str):  # type: ignore[no-untyped-def]
     config = {"scheme": name, "table": table, "csrf": generate_csrf(), "labels": _editor_labels(),
               "xmlUrl": url_for("schemes.table_xml", name=name, table=table, version=scheme["version"]),
               "saveUrl": url_for("schemes.save_table", name=name, table=table)}
-    return render_template("dmn_editor.html", scheme=scheme, table=table, config=config)
+    return render_template("schemes/dmn_editor.html", scheme=scheme, table=table, config=config)
 
 
 @bp.post("/<name>/tables/<table>")

@@ -21,7 +21,7 @@ from engine.regulation.versions import SourceFile
 from engine.shared.access import Actor
 from storage import schema
 from storage.db import Database
-from storage.models import Base, Group, Segment, User, user_groups
+from storage.models import Base, Group, Segment, User, UserSession, user_groups
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -39,7 +39,9 @@ def miwg_files() -> list[Path]:
     return files
 #: kept between tests (users are slow to create); segments are reset and re-created, since
 #: tests give them rules and teams
-_KEEP = {User.__tablename__, Group.__tablename__, user_groups.name}
+#: (browser sessions too: the browser tests log in through the form once per module and reuse the
+#: cookie, as a person keeps a tab open)
+_KEEP = {User.__tablename__, Group.__tablename__, user_groups.name, UserSession.__tablename__}
 
 
 def database_url(tmp_dir: Path) -> str:

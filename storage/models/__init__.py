@@ -1,5 +1,5 @@
 """Typed SQLAlchemy 2.0 models, one module per area; importing the package registers every table."""
-from storage.models.accounts import Group, User, user_groups
+from storage.models.accounts import Group, LoginThrottle, User, UserSession, user_groups
 from storage.models.base import Base, Money, UTCDateTime, utcnow
 from storage.models.clients import Client, ClientEvent, Contact, ImportRun
 from storage.models.motivation import (
@@ -34,6 +34,7 @@ __all__ = [
     "ContactNorm",
     "Cycle",
     "Group",
+    "LoginThrottle",
     "Handover",
     "HistoryEvent",
     "ImportRun",
@@ -55,6 +56,7 @@ __all__ = [
     "TeamMember",
     "UTCDateTime",
     "User",
+    "UserSession",
     "WorkDone",
     "WorkType",
     "user_groups",

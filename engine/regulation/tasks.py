@@ -73,8 +73,7 @@ def find_spec(spec: Any, subs: dict[str, Any], element_id: str) -> Any:
 def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
                   submitted: dict[str, Any]) -> Cycle:
     task, cycle, known = lock_task(session, task_id)
-    if not may_act_on_task(actor, task.assignee, task.candidate_groups):
-        raise Forbidden(not_yours(task))
+    refuse_unless_yours(actor, task)
     specs = ctx.specs_for(session, cycle.version)
     workflow = runtime.restore_workflow(specs, cycle.state)
     timers_before = jobs.waiting_timers(workflow)  # what the cycle's jobs project now
@@ -115,6 +114,22 @@ def _log_work_done(session: Session, cycle: Cycle, task: OpenTask, actor: Actor,
         cycle.client.last_contact_at = now  # an UPDATE by primary key at flush: the client is loaded
 
 
+def _claimed_by_a_colleague(actor: Actor, task: OpenTask) -> bool:
+    """The task was the actor's group's to take, and someone else took it first."""
+    return bool(task.claimed and task.assignee and task.assignee != actor.login
+                and may_act_on_task(actor, None, task.candidate_groups))
+
+
+def refuse_unless_yours(actor: Actor, task: OpenTask) -> None:
+    """Forbidden when the task was never the actor's; TaskNotActionable (a conflict: 409) when it was
+    his group's and a colleague claimed it in the meantime."""
+    if may_act_on_task(actor, task.assignee, task.candidate_groups):
+        return
+    if _claimed_by_a_colleague(actor, task):
+        raise TaskNotActionable(f"task '{task.name}' was claimed by {task.assignee} in the meantime")
+    raise Forbidden(not_yours(task))
+
+
 def not_yours(task: OpenTask) -> str:
     if task.assignee:
         return f"task '{task.name}' is assigned to {task.assignee}"
@@ -140,6 +155,8 @@ def claim_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> Op
 def release_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> OpenTask:
     task, cycle, _ = lock_task(session, task_id)
     if task.assignee != actor.login:
+        if _claimed_by_a_colleague(actor, task):
+            raise TaskNotActionable(f"task '{task.name}' was claimed by {task.assignee}; only they may release it")
         raise Forbidden(f"only the person who holds task '{task.name}' may release it")
     if not task.claimed:
         raise TaskNotActionable(f"task '{task.name}' is assigned by the regulation and cannot be "

@@ -145,7 +145,7 @@ def test_two_group_members_claiming_one_task_at_once_leave_it_with_one(platform:
         assert visible(platform, loser, cycle["id"]) == []
         claims = events(platform.regulation.history(actors["head"], cycle["id"]), "claimed")
         assert [e["actor"] for e in claims] == [winner.login]
-        with pytest.raises(Forbidden, match=f"assigned to {winner.login}"):
+        with pytest.raises(TaskNotActionable, match=f"claimed by {winner.login}"):  # a conflict: 409
             platform.regulation.complete_task(loser, task.id, {})
 
 
@@ -162,8 +162,8 @@ def test_a_claim_racing_a_completion_leaves_one_consistent_result(platform: Regl
         assert len(done) == 1 and len(failed) == 1, results
         history = platform.regulation.history(actors["head"], cycle["id"])
         final = platform.regulation.cycle(actors["head"], cycle["id"])
-        if results[0] is None:  # anna's claim won: boris may no longer complete it
-            assert isinstance(failed[0], (Forbidden, ConcurrentChange)), failed
+        if results[0] is None:  # anna's claim won: boris may no longer complete it (a conflict: 409)
+            assert isinstance(failed[0], (TaskNotActionable, ConcurrentChange)), failed
             assert final["status"] == "active"
             assert visible(platform, anna, cycle["id"], "mine") == ["Task_Shared"]
             assert events(history, "completed") == []
@@ -172,3 +172,20 @@ def test_a_claim_racing_a_completion_leaves_one_consistent_result(platform: Regl
             assert final["status"] == "won"
             assert [e["actor"] for e in events(history, "claimed")] == ["boris"]
             assert len(events(history, "completed")) == 1
+
+
+def test_a_task_a_colleague_claimed_first_is_a_conflict_not_a_refusal(platform: Reglament, actors) -> None:
+    """Boris had the group task open in his inbox; Anna claimed it first: his completion and his
+    release are conflicts (409, naming her), while someone outside the group is still refused (403)."""
+    anna, boris, pavel = actors["anna"], actors["boris"], actors["pavel"]
+    platform.regulation.deploy(actors["head"], [bpmn_file("group_task.bpmn")])
+    cycle = start(platform, anna, "group_task")
+    task = open_task(platform, boris, cycle["id"], "Task_Shared")
+    platform.regulation.claim_task(anna, task.id)
+    with pytest.raises(TaskNotActionable, match="claimed by anna"):
+        platform.regulation.complete_task(boris, task.id, {"note": "boris called"})
+    with pytest.raises(TaskNotActionable, match="claimed by anna"):
+        platform.regulation.release_task(boris, task.id)
+    with pytest.raises(Forbidden):
+        platform.regulation.complete_task(pavel, task.id, {"note": "pavel called"})
+    assert platform.regulation.cycle(anna, cycle["id"])["status"] == "active"

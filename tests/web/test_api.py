@@ -501,3 +501,17 @@ def test_a_valid_regulation_deploys_201_and_the_same_file_again_200(api) -> None
     assert demo_again.status_code == 200 and demo_again.get_json()["version"] == 1
     assert sorted(r["key"] for r in api("head").get("/api/v1/regulations").get_json()) == \
         ["new_client_sale", "tiny_sale"]
+
+
+def test_deeply_nested_json_and_huge_numbers_are_refused_with_422_naming_the_limit(api) -> None:
+    deep = '{"name": ' + "[" * 5000 + "]" * 5000 + "}"
+    body = assert_error(api("anna").post("/api/v1/clients", data=deep, content_type="application/json"),
+                        422, "invalid")
+    assert "deeper than 32 levels" in body["message"]
+    huge = '{"client_id": ' + "9" * 5000 + ', "regulation": "new_client_sale"}'
+    body = assert_error(api("anna").post("/api/v1/cycles", data=huge, content_type="application/json"),
+                        422, "invalid")
+    assert "more than 40 digits" in body["message"]
+    # a string that only looks nested is fine
+    created = api("anna").post("/api/v1/clients", json={"name": "[[[[ Brackets ]]]] Ltd" + "[" * 40})
+    assert created.status_code == 201, created.get_json()

@@ -1,6 +1,7 @@
 """The API's blueprint, its Bearer-token authentication and the helpers every resource uses."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +25,50 @@ def _authenticate() -> None:
     g.actor = platform().accounts.actor_from_token(token.strip())
 
 
+#: how deep a request's JSON may nest, and how many digits a number in it may have
+MAX_JSON_DEPTH = 32
+MAX_JSON_NUMBER_DIGITS = 40
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (strings and escapes skipped), in one pass."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+def _bounded_number(text: str) -> Any:
+    if len(text.lstrip("-")) > MAX_JSON_NUMBER_DIGITS:
+        raise ValueError(f"a number in the request has more than {MAX_JSON_NUMBER_DIGITS} digits")
+    return json.loads(text)
+
+
 def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
+    """The request's JSON object, read within MAX_JSON_DEPTH and MAX_JSON_NUMBER_DIGITS (422 beyond)."""
+    if not request.is_json:
+        raise InputInvalid("the request body must be a JSON object (Content-Type: application/json)")
+    raw = request.get_data(cache=True)
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise InputInvalid(f"the request's JSON nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        data = json.loads(raw, parse_int=_bounded_number, parse_float=lambda text: float(_bounded_number(text)))
+    except ValueError as exc:
+        raise InputInvalid(f"the request body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InputInvalid("the request body must be a JSON object")
     return data

@@ -78,9 +78,17 @@ class RegulationService(Service):
 
     def inbox(self, actor: Actor, scope: str | None = None, cycle_id: int | None = None,
               with_forms: bool = False) -> list[tuple[OpenTask, list[forms.FormField]]]:
+        return self.inbox_page(actor, scope, cycle_id, with_forms)[0]
+
+    def inbox_page(self, actor: Actor, scope: str | None = None, cycle_id: int | None = None,
+                   with_forms: bool = False, limit: int = 500, after: str | None = None
+                   ) -> tuple[list[tuple[OpenTask, list[forms.FormField]]], str | None]:
+        """A page of the inbox and the cursor of the next page (None on the last page)."""
         with self.query() as s:
-            tasks = cycles.inbox(s, self.base.ctx, actor, scope, cycle_id)
-            return [(t, cycles.task_form(s, self.base.ctx, t) if with_forms else []) for t in tasks]
+            tasks = cycles.inbox(s, self.base.ctx, actor, scope, cycle_id, limit + 1, after)
+            page, more = tasks[:limit], len(tasks) > limit
+            rows = [(t, cycles.task_form(s, self.base.ctx, t) if with_forms else []) for t in page]
+            return rows, (cycles.inbox_cursor(page[-1]) if more and page else None)
 
     def task(self, actor: Actor, task_id: str) -> tuple[OpenTask, list[forms.FormField], dict[str, Any]]:
         """An open task the actor may see, its form and its cycle's variables."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, CANCELLED, INCIDENT, LOST, STATUSES, WON, WORK_TYPES_TTL, Context, Recorder
 from engine.regulation.incidents import fire_timers, retry_cycle, timer_incident
-from engine.regulation.reading import cycle_dict, get_cycle, history_dicts, inbox, list_cycles, may_view_cycle, path_taken
+from engine.regulation.reading import cycle_dict, get_cycle, history_dicts, inbox, inbox_cursor, list_cycles, may_view_cycle, path_taken
 from engine.regulation.start import start_cycle
 from engine.regulation.tasks import (
     claim_task,
@@ -25,6 +25,7 @@ from engine.regulation.tasks import (
 )
 
 __all__ = [
+    "inbox_cursor",
     "ACTIVE",
     "CANCELLED",
     "Context",

@@ -1,6 +1,9 @@
 """Reading cycles: access, lists, the cycle as a dict, its path and history, the inbox."""
 from __future__ import annotations
 
+import base64
+import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -80,8 +83,33 @@ def history_dicts(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
              "data": e.data} for e in regulation_repo.history(session, cycle.id)]
 
 
+#: the most tasks one page of the inbox holds
+INBOX_MAX_PAGE = 1000
+
+
 def inbox(session: Session, ctx: Context, actor: Actor, scope: str | None = None,
-          cycle_id: int | None = None) -> list[OpenTask]:
+          cycle_id: int | None = None, limit: int = 500, after: str | None = None) -> list[OpenTask]:
+    """A page of the actor's inbox; ``after`` is the cursor of the page before (``inbox_cursor``)."""
     if scope not in (None, "", "mine", "group"):
         raise InputInvalid(f"scope must be 'mine' or 'group', not {scope!r}")
-    return list(regulation_repo.inbox(session, actor.login, actor.candidate_keys, scope or None, cycle_id))
+    if not 1 <= limit <= INBOX_MAX_PAGE:
+        raise InputInvalid(f"limit must be from 1 to {INBOX_MAX_PAGE}", {"fields": {"limit": f"must be from 1 to {INBOX_MAX_PAGE}"}})
+    key = _parse_cursor(after) if after else None
+    return list(regulation_repo.inbox(session, actor.login, actor.candidate_keys, scope or None, cycle_id,
+                                      limit, key))
+
+
+def inbox_cursor(task: OpenTask) -> str:
+    """An opaque cursor for the page after this task."""
+    undated, due_at, created_at, task_id = regulation_repo.inbox_key(task)
+    raw = json.dumps([undated, due_at.isoformat() if due_at else None, created_at.isoformat(), task_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _parse_cursor(cursor: str) -> regulation_repo.InboxKey:
+    try:
+        undated, due_at, created_at, task_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return (bool(undated), datetime.fromisoformat(due_at) if due_at else None,
+                datetime.fromisoformat(created_at), str(task_id))
+    except (ValueError, TypeError) as exc:
+        raise InputInvalid(f"after is not a cursor this inbox gave: {exc}", {"fields": {"after": "is not a valid cursor"}}) from None

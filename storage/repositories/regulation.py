@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -111,9 +112,18 @@ def open_tasks_of_cycle(session: Session, cycle_id: int) -> Sequence[OpenTask]:
     return session.scalars(_OPEN_TASKS_OF_CYCLE, {"cycle_id": cycle_id}).all()
 
 
+#: where the inbox's order puts a task: no due date last, then by due date, creation, id
+InboxKey = tuple[bool, datetime | None, datetime, str]
+
+
+def inbox_key(task: OpenTask) -> InboxKey:
+    return (task.due_at is None, task.due_at, task.created_at, task.id)
+
+
 def inbox(session: Session, login: str, candidate_keys: frozenset[str], scope: str | None,
-          cycle_id: int | None = None, limit: int = 500) -> Sequence[OpenTask]:
-    """Open tasks assigned to the user (mine) and unassigned tasks of the user's groups."""
+          cycle_id: int | None = None, limit: int = 500, after: InboxKey | None = None) -> Sequence[OpenTask]:
+    """Open tasks assigned to the user (mine) and unassigned tasks of the user's groups, in the
+    inbox's order; ``after`` (the key of the last task of the page before) pages by keyset."""
     mine = OpenTask.assignee == login
     group = and_(OpenTask.assignee.is_(None), exists().where(
         TaskCandidateGroup.task_id == OpenTask.id,
@@ -122,8 +132,20 @@ def inbox(session: Session, login: str, candidate_keys: frozenset[str], scope: s
     query = select(OpenTask).where(condition)
     if cycle_id is not None:
         query = query.where(OpenTask.cycle_id == cycle_id)
-    query = query.order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at).limit(limit)
+    if after is not None:
+        query = query.where(_after_in_inbox(after))
+    query = query.order_by(OpenTask.due_at.is_(None), OpenTask.due_at, OpenTask.created_at, OpenTask.id).limit(limit)
     return session.scalars(query).all()
+
+
+def _after_in_inbox(key: InboxKey) -> Any:
+    undated, due_at, created_at, task_id = key
+    later_created = or_(OpenTask.created_at > created_at,
+                        and_(OpenTask.created_at == created_at, OpenTask.id > task_id))
+    if undated:  # the page ended among the tasks without a due date: only those remain
+        return and_(OpenTask.due_at.is_(None), later_created)
+    return or_(OpenTask.due_at.is_(None), OpenTask.due_at > due_at,
+               and_(OpenTask.due_at == due_at, later_created))
 
 
 def history(session: Session, cycle_id: int) -> Sequence[HistoryEvent]:

@@ -515,3 +515,36 @@ def test_deeply_nested_json_and_huge_numbers_are_refused_with_422_naming_the_lim
     # a string that only looks nested is fine
     created = api("anna").post("/api/v1/clients", json={"name": "[[[[ Brackets ]]]] Ltd" + "[" * 40})
     assert created.status_code == 201, created.get_json()
+
+
+def test_the_inbox_pages_by_cursor_without_losing_or_repeating_a_task(api, platform, actors, clock) -> None:
+    anna, head = actors["anna"], actors["head"]
+    platform.regulation.save_work_type(head, "call", "Call", "P1D")
+    for i in range(4):  # due dates from the work type's default, all at the same moment: ties by id
+        client = platform.clients.create_client(anna, f"Paged {i} Ltd")
+        platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
+    platform.regulation.save_work_type(head, "call", "Call", None)  # later calls have no due date
+    clock.advance(minutes=5)
+    for i in range(4, 7):
+        client = platform.clients.create_client(anna, f"Paged {i} Ltd")
+        platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
+    listed = tasks(api, "anna")
+    everything = [t["id"] for t in listed]
+    assert len(everything) >= 7
+    assert {t["due_at"] is None for t in listed} == {True, False}  # dated and undated tasks both page
+
+    seen, url, pages = [], "/api/v1/tasks?limit=3", 0
+    while url:
+        response = api("anna").get(url)
+        assert response.status_code == 200, response.get_json()
+        page = [t["id"] for t in response.get_json()]
+        assert 1 <= len(page) <= 3
+        seen += page
+        pages += 1
+        cursor = response.headers.get("X-Next-Cursor")
+        url = f"/api/v1/tasks?limit=3&after={cursor}" if cursor else ""
+    assert seen == everything  # the same order, each task once
+    assert pages == -(-len(everything) // 3)
+
+    assert_error(api("anna").get("/api/v1/tasks?after=not-a-cursor"), 422, "invalid")
+    assert_error(api("anna").get("/api/v1/tasks?limit=5000"), 422, "invalid")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import g, jsonify, request, url_for
 
 from engine.shared.errors import InputInvalid
 from web.views import platform
@@ -27,9 +27,17 @@ def tasks():  # type: ignore[no-untyped-def]
     cycle_id = request.args.get("cycle_id")
     if cycle_id is not None and not cycle_id.isdigit():
         raise InputInvalid("cycle_id must be an integer")
-    rows = platform().regulation.inbox(g.actor, scope=request.args.get("scope") or None,
-                            cycle_id=int(cycle_id) if cycle_id else None, with_forms=True)
-    return jsonify([task_dict(t, form) for t, form in rows])
+    limit = request.args.get("limit", "500")
+    if not limit.isdigit():
+        raise InputInvalid("limit must be an integer", {"fields": {"limit": "must be an integer"}})
+    rows, following = platform().regulation.inbox_page(
+        g.actor, scope=request.args.get("scope") or None, cycle_id=int(cycle_id) if cycle_id else None,
+        with_forms=True, limit=int(limit), after=request.args.get("after") or None)
+    response = jsonify([task_dict(t, form) for t, form in rows])
+    if following is not None:  # the next page: the same query with ?after=<cursor>
+        response.headers["X-Next-Cursor"] = following
+        response.headers["Link"] = f'<{url_for("api.tasks", **{**request.args, "after": following})}>; rel="next"'
+    return response
 
 
 @bp.post("/tasks/<task_id>/claim")

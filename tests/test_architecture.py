@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: engine packages by layer: a package may import its own modules and packages of lower layers only
 ENGINE_LAYERS: dict[str, int] = {
-    "shared": 0,
+    'shared': 0,  # the kernel package engine/shared (nothing outside the repository)
     "accounts": 1, "notify": 1,
     "clients": 2,
     "regulation": 3,

@@ -33,11 +33,7 @@ _MIN_PHONE_DIGITS = 5
 
 # ---------------------------------------------------------------- per-field problems
 
-#: the engine's one convention for per-field problems (engine/shared/errors.py)
-Problems = FieldProblems
-
-
-def strings(values: Mapping[str, Any], allowed: tuple[str, ...], problems: Problems,
+def strings(values: Mapping[str, Any], allowed: tuple[str, ...], problems: FieldProblems,
              prefix: str = "") -> dict[str, str | None]:
     """The given values stripped, empty ones as None; anything not text is a problem."""
     out: dict[str, str | None] = {}
@@ -57,7 +53,7 @@ def strings(values: Mapping[str, Any], allowed: tuple[str, ...], problems: Probl
 
 # ---------------------------------------------------------------- checking values
 
-def segment_named(session: Session, name: str, problems: Problems) -> Segment | None:
+def segment_named(session: Session, name: str, problems: FieldProblems) -> Segment | None:
     known = list(clients_repo.segments(session))
     found = next((s for s in known if s.name.lower() == name.lower()), None)
     if found is None:
@@ -67,7 +63,7 @@ def segment_named(session: Session, name: str, problems: Problems) -> Segment | 
     return found
 
 
-def owner_named(session: Session, actor: Actor, login: str, current: int | None, problems: Problems) -> User | None:
+def owner_named(session: Session, actor: Actor, login: str, current: int | None, problems: FieldProblems) -> User | None:
     login = login.lower()
     user = accounts_repo.user_by_login(session, login)
     if user is not None and user.id == current:
@@ -82,7 +78,7 @@ def owner_named(session: Session, actor: Actor, login: str, current: int | None,
     return user
 
 
-def check_client(session: Session, actor: Actor, given: dict[str, str | None], problems: Problems,
+def check_client(session: Session, actor: Actor, given: dict[str, str | None], problems: FieldProblems,
                   current: Client | None) -> dict[str, Any]:
     """Model values for the given fields (those present); problems for bad ones."""
     out: dict[str, Any] = {}
@@ -126,7 +122,7 @@ def check_client(session: Session, actor: Actor, given: dict[str, str | None], p
     return out
 
 
-def check_contact(given: dict[str, str | None], problems: Problems, prefix: str = "",
+def check_contact(given: dict[str, str | None], problems: FieldProblems, prefix: str = "",
                    current: Contact | None = None) -> dict[str, Any]:
     for name, limit in _CONTACT_LIMITS.items():
         value = given.get(name)

@@ -8,17 +8,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.clients.checks import CONTACT_FIELDS, NOTE_MAX, Problems, check_contact, strings
+from engine.clients.checks import CONTACT_FIELDS, NOTE_MAX, check_contact, strings
 from engine.clients.records import client_for_change, record_event
 from engine.shared.access import Actor
-from engine.shared.errors import NotFound
+from engine.shared.errors import FieldProblems, NotFound
 from storage.models import Client, ClientEvent, Contact
 from storage.repositories import clients as clients_repo
 
 
 def add_contact(session: Session, actor: Actor, client_id: int, values: Mapping[str, Any], now: datetime) -> Contact:
     client = client_for_change(session, actor, client_id, "change contact persons")
-    problems = Problems()
+    problems = FieldProblems()
     checked = check_contact(strings(values, CONTACT_FIELDS, problems), problems)
     problems.raise_if_any("the contact cannot be added")
     contact = Contact(client_id=client.id, created_at=now, **checked)
@@ -44,7 +44,7 @@ def _contact_label(contact: Contact) -> str:
 def update_contact(session: Session, actor: Actor, contact_id: int, values: Mapping[str, Any],
                    now: datetime) -> Contact:
     contact, client = _contact_for_change(session, actor, contact_id)
-    problems = Problems()
+    problems = FieldProblems()
     checked = check_contact(strings(values, CONTACT_FIELDS, problems), problems, current=contact)
     problems.raise_if_any("the contact cannot be changed")
     changes: dict[str, list[Any]] = {}
@@ -75,7 +75,7 @@ def delete_contact(session: Session, actor: Actor, contact_id: int, now: datetim
 
 def add_note(session: Session, actor: Actor, client_id: int, text: Any, now: datetime) -> ClientEvent:
     client = client_for_change(session, actor, client_id, "add notes")
-    problems = Problems()
+    problems = FieldProblems()
     if text is not None and not isinstance(text, str):
         problems.add("text", "text", "must be text")
     text = (text or "").strip() if isinstance(text, str) else ""

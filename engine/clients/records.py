@@ -47,7 +47,6 @@ from engine.clients.checks import (
     CLIENT_FIELDS,
     CONTACT_FIELDS,
     STATUSES,
-    Problems,
     check_client,
     check_contact,
     owner_named,
@@ -55,7 +54,7 @@ from engine.clients.checks import (
     strings,
 )
 from engine.shared.access import HEADS, SELLERS, Actor, require
-from engine.shared.errors import ClientMerged, DuplicateClient, Forbidden, NotFound
+from engine.shared.errors import ClientMerged, DuplicateClient, FieldProblems, Forbidden, NotFound
 from storage import keys
 from storage.models import Client, ClientEvent, Contact, Segment, User, utcnow
 from storage.repositories import accounts as accounts_repo
@@ -197,7 +196,7 @@ def search_criteria(session: Session, actor: Actor, filters: Filters,
     """The arguments of repositories.search_clients for the actor's search box and filters: his
     visibility, the search terms, the filters checked (an unknown segment, owner or status is a
     field problem). Exports use the same, so they hold what the list shows."""
-    problems = Problems()
+    problems = FieldProblems()
     segment_id = None
     if filters.segment:
         found = {s.name.lower(): s for s in clients_repo.segments(session)}.get(filters.segment.strip().lower())
@@ -320,7 +319,7 @@ def create_client(session: Session, actor: Actor, values: Mapping[str, Any], now
     distribute (the platform's clients service asks the organization)."""
     require(actor, SELLERS, "create clients")
     now = now or utcnow()
-    problems = Problems()
+    problems = FieldProblems()
     given = strings(values, CLIENT_FIELDS, problems)
     given.setdefault("name", None)
     out = check_client(session, actor, given, problems, None)
@@ -363,7 +362,7 @@ def update_client(session: Session, hand_over: HandOver, actor: Actor, client_id
     move too, an "owner" event); taking an unowned client, or a head putting one back in the
     queue, an "owner" event."""
     client = client_for_change(session, actor, client_id, "edit clients")
-    problems = Problems()
+    problems = FieldProblems()
     given = strings(values, CLIENT_FIELDS, problems)
     out = check_client(session, actor, given, problems, client)
     if "owner" in out and out["owner"] is None and client.owner_id is not None and not actor.has_any(HEADS):

@@ -28,31 +28,31 @@ class AccountsService(Service):
         (LoginThrottled says how long to wait); a success clears the account's counter."""
         keys = throttle.Keys.of(login, address)
         with self.command() as s:
-            throttle.count_attempt(s, keys, self.base.ctx.now())
+            throttle.count_attempt(s, keys, self.platform.ctx.now())
         with self.query() as s:
             actor = accounts.authenticate(s, login, password)
         with self.command() as s:
-            throttle.succeeded(s, keys, self.base.ctx.now())
+            throttle.succeeded(s, keys, self.platform.ctx.now())
         return actor
 
     def login_retry_after(self, login: str, address: str | None = None) -> int | None:
         """Seconds until the account or address accepts log-in attempts again (None: now)."""
         with self.query() as s:
-            return throttle.retry_after(s, throttle.Keys.of(login, address), self.base.ctx.now())
+            return throttle.retry_after(s, throttle.Keys.of(login, address), self.platform.ctx.now())
 
     def _lifetimes(self) -> sessions.Lifetimes:
-        settings = self.base.settings
+        settings = self.platform.settings
         return sessions.Lifetimes(idle=timedelta(hours=settings.session_idle_hours),
                                   absolute=timedelta(days=settings.session_lifetime_days))
 
     def start_session(self, actor: Actor) -> str:
         """A server-side session for a user who has just logged in; the secret goes in the cookie."""
         with self.command() as s:
-            return sessions.start(s, actor.id, self.base.ctx.now(), self._lifetimes())
+            return sessions.start(s, actor.id, self.platform.ctx.now(), self._lifetimes())
 
     def session_actor(self, secret: str) -> Actor:
         """The user of a live session (Unauthenticated when it ended or expired)."""
-        now = self.base.ctx.now()
+        now = self.platform.ctx.now()
         with self.query() as s:
             actor, touch = sessions.resume(s, secret, now, self._lifetimes())
         if touch:
@@ -62,7 +62,7 @@ class AccountsService(Service):
 
     def end_session(self, secret: str) -> None:
         with self.command() as s:
-            sessions.end(s, secret, self.base.ctx.now())
+            sessions.end(s, secret, self.platform.ctx.now())
 
     def actor(self, user_id: int) -> Actor:
         with self.query() as s:
@@ -71,24 +71,24 @@ class AccountsService(Service):
     # ------------------------------------------------------------------ API tokens
     def issue_token(self, actor: Actor) -> str:
         with self.query() as s:
-            return self.base.tokens.issue(s, actor)
+            return self.platform.tokens.issue(s, actor)
 
     def actor_from_token(self, token: str) -> Actor:
         """The token's user; verified actors are remembered for TOKEN_CACHE_SECONDS."""
         now = time.monotonic()
-        cached = self.base._token_cache.get(token)
+        cached = self.platform._token_cache.get(token)
         if cached is not None and cached[0] > now:
             return cached[1]
         with self.query() as s:
-            actor = self.base.tokens.verify(s, token)
-        if len(self.base._token_cache) >= TOKEN_CACHE_SIZE:
-            self.base._token_cache.clear()
-        self.base._token_cache[token] = (now + TOKEN_CACHE_SECONDS, actor)
+            actor = self.platform.tokens.verify(s, token)
+        if len(self.platform._token_cache) >= TOKEN_CACHE_SIZE:
+            self.platform._token_cache.clear()
+        self.platform._token_cache[token] = (now + TOKEN_CACHE_SECONDS, actor)
         return actor
 
     def _forget_tokens(self, user_id: int) -> None:
         """Drop this host's cached verifications of the user's tokens (they were just revoked)."""
-        cache = self.base._token_cache
+        cache = self.platform._token_cache
         for token in [t for t, (_, a) in list(cache.items()) if a.id == user_id]:
             cache.pop(token, None)
 
@@ -116,7 +116,7 @@ class AccountsService(Service):
                 raise NotFound("no such user")
             return {"login": user.login, "name": user.name, "email": user.email or "",
                     "timezone": user.timezone or "UTC", "locale": user.locale,
-                    "calendar_token": calendar_feed.token(self.base.secret_key, user.id, user.calendar_salt)}
+                    "calendar_token": calendar_feed.token(self.platform.secret_key, user.id, user.calendar_salt)}
 
     def update_profile(self, actor: Actor, email: str | None, timezone: str | None, locale: str) -> Actor:
         with self.command() as s:
@@ -132,12 +132,12 @@ class AccountsService(Service):
         password counts as a failed log-in attempt."""
         keys = throttle.Keys.of(actor.login, address)
         with self.command() as s:
-            throttle.count_attempt(s, keys, self.base.ctx.now())
+            throttle.count_attempt(s, keys, self.platform.ctx.now())
         with self.command() as s:
             user = accounts.change_password(s, actor, current, new, confirm)
-            sessions.end_all(s, user.id, self.base.ctx.now(), keep_secret=keep_session)
+            sessions.end_all(s, user.id, self.platform.ctx.now(), keep_secret=keep_session)
             # checked and saved: the current password was right
-            throttle.succeeded(s, keys, self.base.ctx.now())
+            throttle.succeeded(s, keys, self.platform.ctx.now())
         self._forget_tokens(actor.id)
 
     # ------------------------------------------------------------------ administration (admin only)
@@ -165,13 +165,13 @@ class AccountsService(Service):
 
     def set_user_active(self, actor: Actor, user_id: int, active: bool) -> UserInfo:
         with self.command() as s:
-            result = admin.set_active(s, actor, user_id, active, self.base.ctx.now())
+            result = admin.set_active(s, actor, user_id, active, self.platform.ctx.now())
         self._forget_tokens(user_id)
         return result
 
     def reset_password(self, actor: Actor, user_id: int, password: str) -> UserInfo:
         with self.command() as s:
-            result = admin.reset_password(s, actor, user_id, password, self.base.ctx.now())
+            result = admin.reset_password(s, actor, user_id, password, self.platform.ctx.now())
         self._forget_tokens(user_id)
         return result
 

@@ -77,10 +77,9 @@ class Service:
 
     def __init__(self, platform: Reglament) -> None:
         self.platform = platform
-        self.base: Base = platform
 
     def command(self) -> AbstractContextManager[Session]:
-        return self.base.command()
+        return self.platform.command()
 
     def query(self) -> AbstractContextManager[Session]:
-        return self.base.query()
+        return self.platform.query()

@@ -37,7 +37,7 @@ class ClientsService(Service):
         values: dict[str, Any] = {"name": name, **({"segment": segment} if segment is not None else {}),
                                   **({"owner": owner} if owner is not None else {}), **(fields or {})}
         with self.command() as s:
-            now = self.base.ctx.now()
+            now = self.platform.ctx.now()
             created = client_records.create_client(s, actor, values, now, contact, check_duplicates)
             if created.client.owner_id is None:
                 decided = distribution.distribute_new(s, now, actor.login, [created.client])
@@ -76,31 +76,31 @@ class ClientsService(Service):
 
     def update_client(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            now = self.base.ctx.now()
+            now = self.platform.ctx.now()
 
             def hand_over(client: Client, owner: User) -> None:
                 assert client.owner is not None
-                handover.hand_over(s, self.base.specs, actor, client.owner.login, owner.login, [client.id], None, None,
+                handover.hand_over(s, self.platform.specs, actor, client.owner.login, owner.login, [client.id], None, None,
                                    now)
 
             return client_records.client_dict(client_records.update_client(s, hand_over, actor, client_id, values, now))
 
     def add_client_contact(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return client_records.contact_dict(client_contacts.add_contact(s, actor, client_id, values, self.base.ctx.now()))
+            return client_records.contact_dict(client_contacts.add_contact(s, actor, client_id, values, self.platform.ctx.now()))
 
     def update_client_contact(self, actor: Actor, contact_id: int, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return client_records.contact_dict(client_contacts.update_contact(s, actor, contact_id, values, self.base.ctx.now()))
+            return client_records.contact_dict(client_contacts.update_contact(s, actor, contact_id, values, self.platform.ctx.now()))
 
     def delete_client_contact(self, actor: Actor, contact_id: int) -> int:
         """Remove a contact person; returns its client's id."""
         with self.command() as s:
-            return client_contacts.delete_contact(s, actor, contact_id, self.base.ctx.now())
+            return client_contacts.delete_contact(s, actor, contact_id, self.platform.ctx.now())
 
     def add_client_note(self, actor: Actor, client_id: int, text: Any) -> dict[str, Any]:
         with self.command() as s:
-            return client_contacts.note_dict(client_contacts.add_note(s, actor, client_id, text, self.base.ctx.now()))
+            return client_contacts.note_dict(client_contacts.add_note(s, actor, client_id, text, self.platform.ctx.now()))
 
     def client_timeline(self, actor: Actor, client_id: int, kinds: list[str] | None = None,
                         before: str | None = None, limit: int = timeline.PAGE_SIZE) -> timeline.Page:
@@ -115,7 +115,7 @@ class ClientsService(Service):
     def merge_clients(self, actor: Actor, survivor_id: int, other_id: int) -> dict[str, Any]:
         """Fold ``other_id`` into ``survivor_id`` (heads; a manager two clients of his own)."""
         with self.command() as s:
-            return client_merge.merge(s, actor, survivor_id, other_id, self.base.ctx.now())
+            return client_merge.merge(s, actor, survivor_id, other_id, self.platform.ctx.now())
 
     def segments(self) -> list[str]:
         with self.query() as s:
@@ -123,24 +123,24 @@ class ClientsService(Service):
 
     def upload_clients_file(self, actor: Actor, filename: str, stream: Any) -> dict[str, Any]:
         """Keep a file to import; its upload id, headers, guessed mapping and a preview."""
-        return imports.upload(self.base.uploads, self.query, actor, filename, stream)
+        return imports.upload(self.platform.uploads, self.query, actor, filename, stream)
 
     def import_preview(self, actor: Actor, upload_id: str, mapping: dict[str, str] | None) -> dict[str, Any]:
-        return imports.preview(self.base.uploads, self.query, actor, upload_id, mapping)
+        return imports.preview(self.platform.uploads, self.query, actor, upload_id, mapping)
 
     def start_import(self, actor: Actor, upload_id: str, mapping: dict[str, str] | None = None) -> int:
         """Start importing an uploaded file in a background thread of this process; the run id."""
-        path, filename = self.base.uploads.get(actor, upload_id)
+        path, filename = self.platform.uploads.get(actor, upload_id)
         with client_files.open_table(path, filename) as table:
             mapping = imports.check_mapping(table.headers, mapping)
-        run_id = imports.create_run(self.command, actor, filename, mapping, self.base.ctx.now())
+        run_id = imports.create_run(self.command, actor, filename, mapping, self.platform.ctx.now())
 
         def job() -> None:
             try:
-                imports.execute(self.command, run_id, actor, path, filename, mapping, self.base.ctx.now,
+                imports.execute(self.command, run_id, actor, path, filename, mapping, self.platform.ctx.now,
                                 distribute=distribute_unowned)
             finally:
-                self.base.uploads.discard(upload_id)
+                self.platform.uploads.discard(upload_id)
 
         imports.start_background(run_id, job)
         return run_id
@@ -150,9 +150,9 @@ class ClientsService(Service):
         """Import a file in this thread (the command line); the finished run, failed or done."""
         with client_files.open_table(path) as table:
             mapping = imports.check_mapping(table.headers, mapping)
-        run_id = imports.create_run(self.command, actor, path.name, mapping, self.base.ctx.now())
+        run_id = imports.create_run(self.command, actor, path.name, mapping, self.platform.ctx.now())
         try:
-            imports.execute(self.command, run_id, actor, path, path.name, mapping, self.base.ctx.now, progress,
+            imports.execute(self.command, run_id, actor, path, path.name, mapping, self.platform.ctx.now, progress,
                             distribute_unowned)
         except Exception:  # recorded on the run as failed, with the error
             pass

@@ -35,11 +35,11 @@ class ControlService(Service):
     def forgotten(self, actor: Actor) -> list[norm_rules.Forgotten]:
         """Clients past their contact norm: a manager's own, everyone's for heads and analysts."""
         with self.query() as s:
-            return norm_rules.forgotten_clients(s, self.base.ctx.now(), actor)
+            return norm_rules.forgotten_clients(s, self.platform.ctx.now(), actor)
 
     def remind_forgotten(self) -> int:
         with self.command() as s:
-            return norm_rules.remind_forgotten(s, self.base.ctx.now())
+            return norm_rules.remind_forgotten(s, self.platform.ctx.now())
 
     def incidents(self, actor: Actor) -> list[dict[str, Any]]:
         """Cycles in incident and timer jobs that failed every attempt (head, admin)."""
@@ -59,7 +59,7 @@ class ControlService(Service):
     @property
     def person_figures(self) -> bool:
         """Whether figures of single people are given (REGLAMENT_PERSON_FIGURES)."""
-        return self.base.settings.person_figures
+        return self.platform.settings.person_figures
 
     def funnel(self, actor: Actor, filters: Filters) -> dict[str, Any]:
         """The funnel by stage (engine.control.funnel): the head and analysts count every cycle,

@@ -61,30 +61,30 @@ class MotivationService(Service):
 
     def create_scheme(self, actor: Actor, name: str, terms: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.create(s, actor, name, terms, self.base.ctx.now()))
+            return schemes.scheme_dict(s, schemes.create(s, actor, name, terms, self.platform.ctx.now()))
 
     def save_scheme(self, actor: Actor, name: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Change the terms in the scheme's draft (a new draft version when it has none)."""
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.save(s, actor, name, changes, self.base.ctx.now()))
+            return schemes.scheme_dict(s, schemes.save(s, actor, name, changes, self.platform.ctx.now()))
 
     def save_scheme_table(self, actor: Actor, name: str, table: str, xml: str | bytes) -> dict[str, Any]:
         """Put a decision table in the draft; DmnError, and nothing saved, when it is not valid."""
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.save_table(s, actor, name, table, xml, self.base.ctx.now()))
+            return schemes.scheme_dict(s, schemes.save_table(s, actor, name, table, xml, self.platform.ctx.now()))
 
     def add_scheme_table(self, actor: Actor, name: str, table: str) -> dict[str, Any]:
         """A new blank table in the draft (its inputs follow the table's name where known)."""
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.add_table(s, actor, name, table, self.base.ctx.now()))
+            return schemes.scheme_dict(s, schemes.add_table(s, actor, name, table, self.platform.ctx.now()))
 
     def remove_scheme_table(self, actor: Actor, name: str, table: str) -> dict[str, Any]:
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.remove_table(s, actor, name, table, self.base.ctx.now()))
+            return schemes.scheme_dict(s, schemes.remove_table(s, actor, name, table, self.platform.ctx.now()))
 
     def activate_scheme(self, actor: Actor, name: str, version: int) -> dict[str, Any]:
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.activate(s, actor, name, version, self.base.ctx.now()))
+            return schemes.scheme_dict(s, schemes.activate(s, actor, name, version, self.platform.ctx.now()))
 
     def evaluate_scheme_table(self, actor: Actor, name: str, table: str, inputs: dict[str, Any],
                               version: int | None = None) -> dmn.Result:
@@ -92,7 +92,7 @@ class MotivationService(Service):
         return dmn.load_table(self.scheme_table_xml(actor, name, table, version), table).evaluate(inputs)
 
     def current_period(self, kind: str = "month") -> str:
-        return periods.of(self.base.ctx.now(), kind).key
+        return periods.of(self.platform.ctx.now(), kind).key
 
     def plan_grid(self, actor: Actor, period: str | None, scenario: str | None = None) -> dict[str, Any]:
         with self.query() as s:
@@ -100,7 +100,7 @@ class MotivationService(Service):
 
     def save_plans(self, actor: Actor, period: str | None, scenario: str | None, values: dict[str, str]) -> int:
         with self.command() as s:
-            return plans.save_grid(s, actor, period, scenario, values, self.base.ctx.now())
+            return plans.save_grid(s, actor, period, scenario, values, self.platform.ctx.now())
 
     def statements(self, actor: Actor, period: str | None) -> dict[str, Any]:
         with self.query() as s:
@@ -109,7 +109,7 @@ class MotivationService(Service):
     def compute_statements(self, actor: Actor, period: str | None,
                            logins: list[str] | None = None) -> Computed:
         with self.command() as s:
-            return statements.compute_period(s, scheme_terms.BOOK, actor, period, self.base.ctx.now(), logins)
+            return statements.compute_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), logins)
 
     def statement(self, actor: Actor, statement_id: int) -> dict[str, Any]:
         """One statement with its comments, and whether its period is over (it can be locked from
@@ -121,11 +121,11 @@ class MotivationService(Service):
             return {**statement_views.statement_dict(found, statement_comments.comments(s, found),
                                                      user.name if user else None),
                     "may_comment": statement_comments.may_comment(actor, found),
-                    "period_over": period_over(period, self.base.ctx.now()), "locks_from": period.end}
+                    "period_over": period_over(period, self.platform.ctx.now()), "locks_from": period.end}
 
     def recompute_statement(self, actor: Actor, statement_id: int) -> None:
         with self.command() as s:
-            statements.recompute(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now())
+            statements.recompute(s, scheme_terms.BOOK, actor, statement_id, self.platform.ctx.now())
 
     def approve_statement(self, actor: Actor, statement_id: int, confirmed: str | None = None) -> None:
         """Approve a draft on its figures computed now. ``confirmed``: the fingerprint of the
@@ -133,12 +133,12 @@ class MotivationService(Service):
         recomputed (in its own command) so that the head reviews the new figures."""
         try:
             with self.command() as s:
-                statements.approve(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now(), confirmed)
+                statements.approve(s, scheme_terms.BOOK, actor, statement_id, self.platform.ctx.now(), confirmed)
         except FiguresChanged:
             try:
                 with self.command() as s:
                     if load(s, statement_id).status == DRAFT:
-                        statements.recompute(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now())
+                        statements.recompute(s, scheme_terms.BOOK, actor, statement_id, self.platform.ctx.now())
             except InputInvalid:
                 pass  # the figures cannot be computed now: the refusal says what changed, the draft stays
             raise
@@ -151,29 +151,29 @@ class MotivationService(Service):
         """Lock an approved statement of an ended period whose figures are still what the period
         computes to (PeriodNotOver, FiguresChanged otherwise)."""
         with self.command() as s:
-            statements.lock(s, scheme_terms.BOOK, actor, statement_id, self.base.ctx.now(), confirmed)
+            statements.lock(s, scheme_terms.BOOK, actor, statement_id, self.platform.ctx.now(), confirmed)
 
     def review_statements(self, actor: Actor, period: str | None, action: str) -> confirmation.Review:
         """What approving ("approve") or locking ("lock") the whole period would do, from fresh
         figures, with the token to confirm them by (nothing is stored)."""
         with self.query() as s:
-            return confirmation.review(s, scheme_terms.BOOK, actor, period, action, self.base.ctx.now())
+            return confirmation.review(s, scheme_terms.BOOK, actor, period, action, self.platform.ctx.now())
 
     def approve_statements(self, actor: Actor, period: str | None, token: str | None) -> Acted:
         """Approve every draft of the period on its fresh figures, exactly as confirmed (``token``
         of review_statements); FiguresChanged when they changed since."""
         with self.command() as s:
-            return confirmation.approve_period(s, scheme_terms.BOOK, actor, period, self.base.ctx.now(), token)
+            return confirmation.approve_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), token)
 
     def lock_statements(self, actor: Actor, period: str | None, token: str | None) -> Acted:
         """Lock the approved statements of an ended period, exactly as confirmed (``token`` of
         review_statements)."""
         with self.command() as s:
-            return confirmation.lock_period(s, scheme_terms.BOOK, actor, period, self.base.ctx.now(), token)
+            return confirmation.lock_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), token)
 
     def comment_statement(self, actor: Actor, statement_id: int, line_id: int | None, text: str) -> int:
         with self.command() as s:
-            return statement_comments.comment(s, actor, statement_id, line_id, text, self.base.ctx.now()).id
+            return statement_comments.comment(s, actor, statement_id, line_id, text, self.platform.ctx.now()).id
 
     def resolve_comment(self, actor: Actor, comment_id: int) -> int:
         """Resolve a dispute; returns its statement's id."""
@@ -211,8 +211,8 @@ class MotivationService(Service):
         """Record a won cycle cancelled or refunded; returns the period its clawback lands in
         (that period's draft, if any, is recomputed)."""
         with self.command() as s:
-            reversal = reversals.record(s, actor, cycle_id, kind, amount, reason, self.base.ctx.now())
-            return statements.after_reversal(s, scheme_terms.BOOK, reversal, self.base.ctx.now()).key
+            reversal = reversals.record(s, actor, cycle_id, kind, amount, reason, self.platform.ctx.now())
+            return statements.after_reversal(s, scheme_terms.BOOK, reversal, self.platform.ctx.now()).key
 
     def cycle_reversals(self, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
         with self.query() as s:

@@ -25,19 +25,19 @@ class NotifyService(Service):
     def mark_notifications_read(self, actor: Actor, ids: list[int] | None = None) -> int:
         """Mark the actor's notifications read (all when ``ids`` is None); returns how many."""
         with self.command() as s:
-            return notifications.mark_read(s, actor, ids, self.base.ctx.now())
+            return notifications.mark_read(s, actor, ids, self.platform.ctx.now())
 
     def open_notification(self, actor: Actor, notification_id: int) -> str:
         """Mark one read; returns the path it leads to."""
         with self.command() as s:
-            return notifications.open_one(s, actor, notification_id, self.base.ctx.now())
+            return notifications.open_one(s, actor, notification_id, self.platform.ctx.now())
 
     def sweep_notifications(self) -> int:
         """The worker's periodic sweep: due-soon and overdue reminders, then forgotten-client
         reminders, then temporary hand-overs whose time has come; each in its own transaction,
         so one failing does not hold back the others."""
         with self.command() as s:
-            sent = notifications.sweep(s, self.base.ctx.now())
+            sent = notifications.sweep(s, self.platform.ctx.now())
         for step in (self._remind_forgotten, self.platform.organization.return_due_handovers):
             try:
                 step()
@@ -47,20 +47,20 @@ class NotifyService(Service):
 
     def _remind_forgotten(self) -> int:
         with self.command() as s:
-            return norms.remind_forgotten(s, self.base.ctx.now())
+            return norms.remind_forgotten(s, self.platform.ctx.now())
 
     def send_mail(self, limit: int = mail.BATCH) -> int:
         """Send a batch of the e-mail outbox: claimed in one transaction, sent with none open,
         results written in another. Returns how many were sent."""
-        if self.base.smtp is None:
+        if self.platform.smtp is None:
             return 0
         with self.command() as s:
-            batch = mail.claim(s, self.base.settings.base_url, self.base.ctx.now(), limit)
+            batch = mail.claim(s, self.platform.settings.base_url, self.platform.ctx.now(), limit)
         if not batch:
             return 0
         results: dict[int, str | None] = {}
         try:
-            results = mail.deliver(self.base.smtp, self.base.settings.mail_from, batch)
+            results = mail.deliver(self.platform.smtp, self.platform.settings.mail_from, batch)
         finally:
             with self.command() as s:  # whatever happened, nothing stays claimed
                 mail.record(s, {item.notification_id: results.get(item.notification_id, "not sent")
@@ -71,4 +71,4 @@ class NotifyService(Service):
         """E-mails a stopped worker left claimed go back to the outbox: those claimed longer ago
         than any send takes (mail.STUCK_AFTER), so another worker's sends in flight stay its own."""
         with self.command() as s:
-            return notify_repo.requeue_emails(s, self.base.ctx.now() - mail.STUCK_AFTER)
+            return notify_repo.requeue_emails(s, self.platform.ctx.now() - mail.STUCK_AFTER)

@@ -49,7 +49,7 @@ class OrganizationService(Service):
     def absence_list(self, actor: Actor) -> list[dict[str, Any]]:
         """Current, coming and recent absences: everyone's for heads and analysts, else one's own."""
         with self.query() as s:
-            today = self.base.ctx.now().date()
+            today = self.platform.ctx.now().date()
             return [absences.absence_dict(a) for a in absences.list_absences(s, actor, today)]
 
     def add_absence(self, actor: Actor, login: str | None, kind: str, starts_on: Any, ends_on: Any,
@@ -69,7 +69,7 @@ class OrganizationService(Service):
     def distribute(self, actor: Actor, client_ids: list[int] | None = None) -> list[dict[str, Any]]:
         """Distribute the given clients, or every unowned one, by the rules (head)."""
         with self.command() as s:
-            return [d.as_dict() for d in distribution.distribute(s, actor, client_ids, self.base.ctx.now())]
+            return [d.as_dict() for d in distribution.distribute(s, actor, client_ids, self.platform.ctx.now())]
 
     def recent_distributions(self, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
         with self.query() as s:
@@ -80,18 +80,18 @@ class OrganizationService(Service):
         """Move clients (all of a manager's when ``client_ids`` is None) to another manager,
         for good or until ``returns_at`` (head)."""
         with self.command() as s:
-            moved = handover.hand_over(s, self.base.specs, actor, from_login, to_login, client_ids, returns_at,
-                                       reason, self.base.ctx.now())
+            moved = handover.hand_over(s, self.platform.specs, actor, from_login, to_login, client_ids, returns_at,
+                                       reason, self.platform.ctx.now())
             return handover.handover_dict(moved, {u.id: u for u in accounts_repo.users(s)})
 
     def return_handover(self, actor: Actor, handover_id: int) -> None:
         with self.command() as s:
-            handover.return_now(s, self.base.specs, actor, handover_id, self.base.ctx.now())
+            handover.return_now(s, self.platform.specs, actor, handover_id, self.platform.ctx.now())
 
     def return_due_handovers(self) -> int:
         """Temporary hand-overs whose time has come go back (the worker's sweep)."""
         with self.command() as s:
-            return handover.return_due(s, self.base.ctx.now(), self.base.specs)
+            return handover.return_due(s, self.platform.ctx.now(), self.platform.specs)
 
     def handover_list(self, actor: Actor) -> list[dict[str, Any]]:
         with self.query() as s:

@@ -20,7 +20,7 @@ class RegulationService(Service):
     def save_work_type(self, actor: Actor, name: str, label: str, default_due: str | None) -> None:
         with self.command() as s:
             work_types.save(s, actor, name, label, default_due)
-        self.base.ctx.forget_work_types()
+        self.platform.ctx.forget_work_types()
 
     def deploy(self, actor: Actor, files: list[regulations.SourceFile],
                keep_if_not_executable: bool = False) -> regulations.Deployed:
@@ -49,7 +49,7 @@ class RegulationService(Service):
 
     def start_cycle(self, actor: Actor, client_id: int, regulation_key: str) -> dict[str, Any]:
         with self.command() as s:
-            return cycles.cycle_dict(cycles.start_cycle(s, self.base.ctx, actor, client_id, regulation_key))
+            return cycles.cycle_dict(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key))
 
     def cycles(self, actor: Actor, status: str | None = None) -> list[dict[str, Any]]:
         with self.query() as s:
@@ -74,7 +74,7 @@ class RegulationService(Service):
 
     def retry(self, actor: Actor, cycle_id: int, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         with self.command() as s:
-            return cycles.cycle_dict(cycles.retry_cycle(s, self.base.ctx, actor, cycle_id, variables))
+            return cycles.cycle_dict(cycles.retry_cycle(s, self.platform.ctx, actor, cycle_id, variables))
 
     def inbox(self, actor: Actor, scope: str | None = None, cycle_id: int | None = None,
               with_forms: bool = False) -> list[tuple[OpenTask, list[forms.FormField]]]:
@@ -85,9 +85,9 @@ class RegulationService(Service):
                    ) -> tuple[list[tuple[OpenTask, list[forms.FormField]]], str | None]:
         """A page of the inbox and the cursor of the next page (None on the last page)."""
         with self.query() as s:
-            tasks = cycles.inbox(s, self.base.ctx, actor, scope, cycle_id, limit + 1, after)
+            tasks = cycles.inbox(s, self.platform.ctx, actor, scope, cycle_id, limit + 1, after)
             page, more = tasks[:limit], len(tasks) > limit
-            rows = [(t, cycles.task_form(s, self.base.ctx, t) if with_forms else []) for t in page]
+            rows = [(t, cycles.task_form(s, self.platform.ctx, t) if with_forms else []) for t in page]
             return rows, (cycles.inbox_cursor(page[-1]) if more and page else None)
 
     def task(self, actor: Actor, task_id: str) -> tuple[OpenTask, list[forms.FormField], dict[str, Any]]:
@@ -98,24 +98,24 @@ class RegulationService(Service):
                 cycles.open_task_or_conflict(s, task_id)
                 raise NotFound(f"no task {task_id}")
             cycle = cycles.get_cycle(s, actor, task.cycle_id)
-            return task, cycles.task_form(s, self.base.ctx, task), dict(cycle.variables)
+            return task, cycles.task_form(s, self.platform.ctx, task), dict(cycle.variables)
 
     def task_documentation(self, task: OpenTask, variables: dict[str, Any]) -> str:
         with self.query() as s:
             cycle = s.get(Cycle, task.cycle_id)
             assert cycle is not None
-            spec, subs = self.base.ctx.specs_for(s, cycle.version)
+            spec, subs = self.platform.ctx.specs_for(s, cycle.version)
             task_spec = cycles.find_spec(spec, subs, task.element_id)
             return documentation.render(getattr(task_spec, "documentation", None), variables)
 
     def complete_task(self, actor: Actor, task_id: str, values: dict[str, Any]) -> dict[str, Any]:
         with self.command() as s:
-            return cycles.cycle_dict(cycles.complete_task(s, self.base.ctx, actor, task_id, values))
+            return cycles.cycle_dict(cycles.complete_task(s, self.platform.ctx, actor, task_id, values))
 
     def claim_task(self, actor: Actor, task_id: str) -> None:
         with self.command() as s:
-            cycles.claim_task(s, self.base.ctx, actor, task_id)
+            cycles.claim_task(s, self.platform.ctx, actor, task_id)
 
     def release_task(self, actor: Actor, task_id: str) -> None:
         with self.command() as s:
-            cycles.release_task(s, self.base.ctx, actor, task_id)
+            cycles.release_task(s, self.platform.ctx, actor, task_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,10 @@ from storage.models import utcnow
 
 if TYPE_CHECKING:
     from engine.platform.root import Reglament
+
+
+#: the read transaction a page-shaped read opened: reads nested in it share its snapshot
+_READING: ContextVar[Session | None] = ContextVar("reglament_reading", default=None)
 
 
 class Base:
@@ -64,9 +69,19 @@ class Base:
                 raise ConcurrentChange("the database is busy with a conflicting change; try again") from None
             raise
 
-    def query(self) -> AbstractContextManager[Session]:
-        """One read-only transaction."""
-        return self.db.unit_of_work(write=False)
+    @contextmanager
+    def query(self) -> Iterator[Session]:
+        """One read-only transaction; a read inside another read joins it (one snapshot per page)."""
+        outer = _READING.get()
+        if outer is not None:
+            yield outer
+            return
+        with self.db.unit_of_work(write=False) as session:
+            token = _READING.set(session)
+            try:
+                yield session
+            finally:
+                _READING.reset(token)
 
     def init_schema(self) -> None:
         schema.upgrade(self.db)

@@ -6,6 +6,7 @@ owner is distributed (engine.organization.distribution), a head's change of an o
 hand-over (engine.organization.handover)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,26 @@ from engine.clients import records as client_records
 from engine.organization import distribution, handover
 from engine.platform.base import Service
 from engine.shared.access import Actor
+from engine.shared.errors import InputInvalid
 from storage.models import Client, Cycle, User
 from storage.repositories import clients as clients_repo
 from storage.repositories import organization as organization_repo
 from storage.repositories import regulation as regulation_repo
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    """Everything the client page shows, read in one transaction (one snapshot)."""
+
+    card: dict[str, Any]
+    client: Client
+    cycles: list[Cycle]
+    work: dict[str, Any]
+    timeline: timeline.Page
+    #: the timeline cursor actually used (None when the one asked for was not valid)
+    before: str | None
+    regulations: list[dict[str, Any]]
+    work_types: list[dict[str, Any]]
 
 
 class ClientsService(Service):
@@ -68,6 +85,22 @@ class ClientsService(Service):
             return {"client": client, "data": client_records.client_dict(client, with_contacts=True),
                     "may_change": may_change, "may_merge": may_change and client_merge.may_merge(actor, client, client),
                     "duplicates": client_records.possible_duplicates(s, actor, client) if may_change else []}
+
+    def client_page(self, actor: Actor, client_id: int, kinds: list[str] | None = None,
+                    before: str | None = None) -> ClientPage:
+        """The client page: card, cycles, planned and done work, a page of the timeline and what can
+        be started, in one read transaction instead of one per part."""
+        with self.query():
+            card = self.client_card(actor, client_id)
+            client, cycles = self.client(actor, client_id)
+            try:
+                events = self.client_timeline(actor, client_id, kinds, before)
+            except InputInvalid:
+                events, before = self.client_timeline(actor, client_id, kinds), None
+            return ClientPage(card=card, client=client, cycles=cycles,
+                              work=self.platform.planning.client_work(actor, client_id), timeline=events,
+                              before=before, regulations=self.platform.regulation.regulations(),
+                              work_types=self.platform.regulation.work_types())
 
     def client_owners(self) -> list[dict[str, str]]:
         """Who may own clients (active managers, heads, admins): login and name."""

@@ -109,22 +109,16 @@ def _merged(exc: ClientMerged) -> Any:
 
 def _detail(client_id: int, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
             status: int = 200) -> Any:
+    kinds = [k for k in request.args.getlist("kinds") if k in TIMELINE_KINDS]
     try:
-        card = platform().clients.client_card(actor(), client_id)
+        page = platform().clients.client_page(actor(), client_id, kinds, request.args.get("before") or None)
     except ClientMerged as exc:
         return _merged(exc)
-    client, cycles = platform().clients.client(actor(), client_id)
-    kinds = [k for k in request.args.getlist("kinds") if k in TIMELINE_KINDS]
-    before = request.args.get("before") or None
-    try:
-        timeline = platform().clients.client_timeline(actor(), client_id, kinds, before)
-    except InputInvalid:
-        timeline, before = platform().clients.client_timeline(actor(), client_id, kinds), None
     base = {"work_type": "call", "planned_at": "", "note": ""}
     return render_template(
-        "clients/client.html", client=client, card=card, cycles=cycles, regulations=platform().regulation.regulations(),
-        work=platform().planning.client_work(actor(), client_id), work_types=platform().regulation.work_types(),
-        timeline=timeline, timeline_kinds=TIMELINE_KINDS, chosen_kinds=kinds, before=before,
+        "clients/client.html", client=page.client, card=page.card, cycles=page.cycles,
+        regulations=page.regulations, work=page.work, work_types=page.work_types,
+        timeline=page.timeline, timeline_kinds=TIMELINE_KINDS, chosen_kinds=kinds, before=page.before,
         errors=errors or {}, form=base | (form or {})), status
 
 

@@ -14,6 +14,7 @@ await build({
     'viewer-style': path.join(here, 'viewer.css'),
     'dmn-editor': path.join(here, 'dmn-editor.js'),
     'dmn-editor-style': path.join(here, 'dmn-editor.css'),
+    charts: path.join(here, 'charts.js'),
   },
   outdir: out,
   bundle: true,

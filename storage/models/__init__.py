@@ -2,6 +2,7 @@
 from storage.models.accounts import Group, LoginThrottle, User, UserSession, user_groups
 from storage.models.base import Base, Money, UTCDateTime, utcnow
 from storage.models.clients import Client, ClientEvent, Contact, ImportRun
+from storage.models.control import CycleLossReason, LossReason
 from storage.models.motivation import (
     MotivationScheme,
     Reversal,
@@ -33,12 +34,14 @@ __all__ = [
     "Contact",
     "ContactNorm",
     "Cycle",
+    "CycleLossReason",
     "Group",
     "LoginThrottle",
     "Handover",
     "HistoryEvent",
     "ImportRun",
     "Job",
+    "LossReason",
     "Money",
     "MotivationScheme",
     "Notification",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -18,9 +19,31 @@ from storage.models import Client, Contact, Segment, User
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import clients as clients_repo
 
-KINDS = ("company", "person")
-SIZES = ("micro", "small", "medium", "large")
-STATUSES = ("lead", "prospect", "customer", "inactive")
+
+class ClientKind(StrEnum):
+    COMPANY = "company"
+    PERSON = "person"
+
+
+class ClientSize(StrEnum):
+    MICRO = "micro"
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
+class ClientStatus(StrEnum):
+    """Where a client stands with us, from a first lead to a customer (or gone quiet)."""
+
+    LEAD = "lead"
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    INACTIVE = "inactive"
+
+
+KINDS = tuple(ClientKind)
+SIZES = tuple(ClientSize)
+STATUSES = tuple(ClientStatus)
 NOTE_MAX = 4000
 #: the editable fields of a client, in form order
 CLIENT_FIELDS = ("name", "kind", "tax_id", "industry", "region", "size", "segment", "source", "status", "owner")

@@ -23,20 +23,22 @@ What a user sees:
   inserts (clients, contacts, an ``imported`` event per row in the client's history) and the
   run's counters (processed, imported, rejected rows with their reasons). An error stops the
   run: it is marked ``failed`` with the error, and its counters say exactly what was imported
-  (the batches before) — never a silent half import. A process killed mid-file leaves the run
-  ``running`` with the same exact counters.
+  (the batches before) — never a silent half import. A worker killed mid-file stops renewing
+  its claim on the run; when the claim runs out (``LEASE``) the next worker marks the run
+  ``failed`` with the same exact counters.
 
-The web starts an import in a background thread of the server process (``start_background``);
-the command line runs it in the foreground with a progress callback.
+The web only stores the upload (engine.clients.uploads: in the database) and queues the run;
+a worker of any host claims it (``claim_next``) and runs it, renewing its claim after every
+batch. The command line runs a file in the foreground with a progress callback.
 """
 from __future__ import annotations
 
 import csv
-import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,12 +54,22 @@ from engine.shared.errors import Forbidden, InputInvalid, NotFound
 from storage.models import ImportRun
 from storage.repositories import client_files as client_files_repo
 
-log = logging.getLogger(__name__)
-
 Units = Callable[[], AbstractContextManager[Session]]
 Progress = Callable[[int, int], None]
 
 BATCH_SIZE = 1000
+#: how long a worker's claim on an import holds without a finished batch
+LEASE = timedelta(minutes=5)
+
+
+class ImportStatus(StrEnum):
+    """An import waits for a worker (queued), runs, and ends done or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
 PREVIEW_ROWS = 20
 #: the rows a preview reads at most, blank ones counted: it never reads the whole file
 PREVIEW_SCAN = 200
@@ -168,14 +180,61 @@ def preview(uploads: Uploads, query: Units, actor: Actor, upload_id: str,
             "mapping_problems": problems, "rows": rows}
 
 
-def create_run(command: Units, actor: Actor, filename: str, mapping: dict[str, str], now: datetime) -> int:
+def create_run(command: Units, actor: Actor, filename: str, mapping: dict[str, str], now: datetime,
+               upload_id: str | None = None) -> int:
+    """A new run: ``queued`` for a worker when it names a stored upload, else ``running`` here."""
     require(actor, SELLERS, "import clients")
     with command() as s:
-        run = ImportRun(filename=filename[:300], created_by=actor.login, created_at=now, status="running",
+        run = ImportRun(filename=filename[:300], created_by=actor.login, created_at=now,
+                        status=ImportStatus.QUEUED if upload_id else ImportStatus.RUNNING, upload_id=upload_id,
                         mapping=mapping, total=0, processed=0, imported=0, rejected=[])
         s.add(run)
         s.flush()
         return run.id
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A queued import a worker took: what it needs to run it."""
+
+    run_id: int
+    created_by: str
+    upload_id: str
+    filename: str
+    mapping: dict[str, str]
+
+
+def claim_next(command: Units, owner: str, now: datetime, lease: timedelta = LEASE) -> tuple[Claimed | None, list[str]]:
+    """Take the oldest queued import for worker ``owner``. Runs whose worker stopped renewing its
+    claim (killed) are marked failed first, with the exact counts of the batches they committed.
+    Returns the claimed run (or None) and the uploads of the abandoned runs, to discard."""
+    with command() as s:
+        abandoned: list[str] = []
+        for run in client_files_repo.abandoned_imports(s, now):
+            client_files_repo.update_import_run(
+                s, run.id, status=ImportStatus.FAILED, finished_at=now, lease_owner=None, lease_until=None,
+                error=f"stopped: the worker running this import ended after {run.processed} rows; "
+                      f"{run.imported} clients were imported (the batches before)")
+            if run.upload_id:
+                abandoned.append(run.upload_id)
+        queued = client_files_repo.queued_import(s)
+        if queued is None or not queued.upload_id or not client_files_repo.claim_import(s, queued.id, owner, now + lease):
+            return None, abandoned
+        return Claimed(queued.id, queued.created_by, queued.upload_id, queued.filename, dict(queued.mapping)), abandoned
+
+
+def renew(command: Units, run_id: int, owner: str, now: datetime, lease: timedelta = LEASE) -> None:
+    """Keep the claim on a run alive (after each batch); stops the import when it is no longer ours."""
+    with command() as s:
+        if not client_files_repo.renew_import_lease(s, run_id, owner, now + lease):
+            raise InputInvalid(f"import {run_id} was taken from this worker (its claim ran out)")
+
+
+def fail(command: Units, run_id: int, message: str, now: datetime) -> None:
+    """Mark a run failed before any row was read (its file or its user is gone)."""
+    with command() as s:
+        client_files_repo.update_import_run(s, run_id, status=ImportStatus.FAILED, finished_at=now,
+                                            lease_owner=None, lease_until=None, error=message[:4000])
 
 
 def execute(command: Units, run_id: int, actor: Actor, path: Path, filename: str, mapping: dict[str, str],
@@ -203,15 +262,17 @@ def execute(command: Units, run_id: int, actor: Actor, path: Path, filename: str
                     progress(importer.processed, max(total, importer.processed))
             first_row = 0
             with command() as s:  # XLSX totals are estimates: the real count now
-                client_files_repo.update_import_run(s, run_id, status="done", total=importer.processed, finished_at=now())
+                client_files_repo.update_import_run(s, run_id, status=ImportStatus.DONE, total=importer.processed,
+                                                    finished_at=now(), lease_owner=None, lease_until=None)
     except BaseException as exc:
         where = f" at the batch starting at row {first_row}" if first_row else ""
         message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         if isinstance(exc, KeyboardInterrupt):
             message = "interrupted"
         with command() as s:
-            client_files_repo.update_import_run(s, run_id, status="failed", finished_at=now(),
-                                   error=f"stopped{where}: {message}"[:4000])
+            client_files_repo.update_import_run(s, run_id, status=ImportStatus.FAILED, finished_at=now(),
+                                                lease_owner=None, lease_until=None,
+                                                error=f"stopped{where}: {message}"[:4000])
         raise
 
 
@@ -230,7 +291,7 @@ def run_dict(run: ImportRun, with_rejected: bool = True) -> dict[str, Any]:
 def _percent(run: ImportRun) -> int:
     if run.total:
         return min(100, 100 * run.processed // run.total)
-    return 0 if run.status == "running" else 100
+    return 0 if run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING) else 100
 
 
 def get_run(session: Session, actor: Actor, run_id: int) -> ImportRun:
@@ -257,30 +318,3 @@ def write_rejected(source: Path, rejected: list[dict[str, Any]], target: Path) -
         for number, cells in table.rows():
             if number in reasons:
                 writer.writerow([number, escape_formula(reasons[number]), *(escape_formula(c) for c in cells)])
-
-
-# ---------------------------------------------------------------- background runs
-
-#: import threads of this process still running, by run id (tests join them)
-BACKGROUND: dict[int, threading.Thread] = {}
-
-
-def start_background(run_id: int, job: Callable[[], None]) -> threading.Thread:
-    def target() -> None:
-        try:
-            job()
-        except BaseException:  # already recorded on the run as "failed"
-            log.exception("import %s failed", run_id)
-        finally:
-            BACKGROUND.pop(run_id, None)
-
-    thread = threading.Thread(target=target, name=f"import-{run_id}", daemon=True)
-    BACKGROUND[run_id] = thread
-    thread.start()
-    return thread
-
-
-def wait(run_id: int, timeout: float | None = None) -> None:
-    thread = BACKGROUND.get(run_id)
-    if thread is not None:
-        thread.join(timeout)

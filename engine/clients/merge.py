@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.clients.checks import ClientStatus
 from engine.clients.records import MERGED, client_dict, get_client, record_event
 from engine.shared.access import HEADS, SELLERS, Actor
 from engine.shared.errors import Forbidden, InputInvalid
@@ -34,7 +35,7 @@ from storage.repositories import clients as clients_repo
 
 #: fields filled on the survivor from the other client when empty there
 FILLED = ("tax_id", "industry", "region", "size", "source", "segment", "owner")
-_STATUS_RANK = {"inactive": 0, "lead": 1, "prospect": 2, "customer": 3}
+_STATUS_RANK: dict[str, int] = {ClientStatus.INACTIVE: 0, ClientStatus.LEAD: 1, ClientStatus.PROSPECT: 2, ClientStatus.CUSTOMER: 3}
 
 
 def may_merge(actor: Actor, a: Client, b: Client) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,8 +22,17 @@ from engine.shared.errors import ConcurrentChange, InputInvalid, NotFound, TaskN
 from engine.shared.periods import Period
 from storage.models import Statement
 
-DRAFT, APPROVED, LOCKED = "draft", "approved", "locked"
-STATUSES = (DRAFT, APPROVED, LOCKED)
+
+class StatementStatus(StrEnum):
+    """A statement's life: computed and recomputable (draft), agreed (approved), paid (locked)."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    LOCKED = "locked"
+
+
+DRAFT, APPROVED, LOCKED = StatementStatus.DRAFT, StatementStatus.APPROVED, StatementStatus.LOCKED
+STATUSES = tuple(StatementStatus)
 
 
 class StatementLocked(TaskNotActionable):

@@ -45,10 +45,10 @@ class Base:
         self.settings = settings or Settings(database_url=db.url, secret_key=secret_key)
         # e-mail goes out only when an SMTP server is configured (a malformed URL fails here)
         self.smtp = mail.SmtpConfig.from_url(self.settings.smtp_url) if self.settings.smtp_url else None
-        # files uploaded for import wait here for their import (this server's disk)
-        self.uploads = imports.Uploads(imports.UPLOAD_DIR)
         self.specs = runtime.SpecCache()
         self.ctx = cycles.Context(specs=self.specs, now=clock)
+        # files uploaded for import wait in the database for a worker (this host's disk caches them)
+        self.uploads = imports.Uploads(self.command, self.query, imports.UPLOAD_DIR, clock)
         self.tokens = accounts.TokenSigner(secret_key)
         self._token_cache: dict[str, tuple[float, Actor]] = {}
 

@@ -6,6 +6,7 @@ owner is distributed (engine.organization.distribution), a head's change of an o
 hand-over (engine.organization.handover)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.accounts.users import to_actor
 from engine.clients import contacts as client_contacts
 from engine.clients import exports, imports, timeline
 from engine.clients import files as client_files
@@ -21,11 +23,15 @@ from engine.clients import records as client_records
 from engine.organization import distribution, handover
 from engine.platform.base import Service
 from engine.shared.access import Actor
-from engine.shared.errors import InputInvalid
+from engine.shared.errors import InputInvalid, NotFound
 from storage.models import Client, Cycle, User
+from storage.repositories import accounts as accounts_repo
+from storage.repositories import client_files as client_files_repo
 from storage.repositories import clients as clients_repo
 from storage.repositories import organization as organization_repo
 from storage.repositories import regulation as regulation_repo
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -162,21 +168,51 @@ class ClientsService(Service):
         return imports.preview(self.platform.uploads, self.query, actor, upload_id, mapping)
 
     def start_import(self, actor: Actor, upload_id: str, mapping: dict[str, str] | None = None) -> int:
-        """Start importing an uploaded file in a background thread of this process; the run id."""
+        """Queue the import of an uploaded file for a worker (of any host); the run id."""
         path, filename = self.platform.uploads.get(actor, upload_id)
         with client_files.open_table(path, filename) as table:
             mapping = imports.check_mapping(table.headers, mapping)
-        run_id = imports.create_run(self.command, actor, filename, mapping, self.platform.ctx.now())
-
-        def job() -> None:
-            try:
-                imports.execute(self.command, run_id, actor, path, filename, mapping, self.platform.ctx.now,
-                                distribute=distribute_unowned)
-            finally:
-                self.platform.uploads.discard(upload_id)
-
-        imports.start_background(run_id, job)
+        run_id = imports.create_run(self.command, actor, filename, mapping, self.platform.ctx.now(), upload_id)
+        self.platform.uploads.drop_copy(upload_id)  # the worker reads the stored file on its own host
         return run_id
+
+    def imports_waiting(self) -> bool:
+        """An import is queued, or a killed worker's claim on one has run out."""
+        with self.query() as s:
+            return client_files_repo.import_waiting(s, self.platform.ctx.now())
+
+    def run_next_import(self, owner: str) -> int | None:
+        """Claim the oldest queued import for worker ``owner`` and run it to its end (done or
+        failed, each batch its own transaction); the run id, or None when none was waiting."""
+        now = self.platform.ctx.now
+        claimed, abandoned = imports.claim_next(self.command, owner, now())
+        for upload_id in abandoned:
+            self.platform.uploads.discard(upload_id)
+        if claimed is None:
+            return None
+        try:
+            with self.query() as s:
+                user = accounts_repo.user_by_login(s, claimed.created_by)
+                actor = to_actor(user) if user is not None and user.active else None
+            if actor is None:
+                imports.fail(self.command, claimed.run_id, f"stopped: {claimed.created_by} may no longer import", now())
+                return claimed.run_id
+            try:
+                path, _ = self.platform.uploads.get_for_import(claimed.upload_id)
+            except NotFound:
+                imports.fail(self.command, claimed.run_id, "stopped: the uploaded file is gone; upload it again", now())
+                return claimed.run_id
+
+            def keep_claim(processed: int, total: int) -> None:
+                imports.renew(self.command, claimed.run_id, owner, now())
+
+            imports.execute(self.command, claimed.run_id, actor, path, claimed.filename, claimed.mapping, now,
+                            keep_claim, distribute_unowned)
+        except Exception:  # recorded on the run as failed, with the error
+            log.warning("import %s failed", claimed.run_id, exc_info=True)
+        finally:
+            self.platform.uploads.discard(claimed.upload_id)
+        return claimed.run_id
 
     def import_file(self, actor: Actor, path: Path, mapping: dict[str, str] | None = None,
                     progress: imports.Progress | None = None) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class Worker:
         self.lease = lease
         self.max_sleep = max_sleep
         self.stopping = threading.Event()
+        self._imports: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Acquire due jobs and run each in its own transaction; returns how many ran."""
@@ -50,7 +51,31 @@ class Worker:
                     if jobs.record_failure(s, lease, f"{type(exc).__name__}: {exc}", p.ctx.now()):
                         cycles.timer_incident(s, p.ctx, lease.cycle_id, element, str(exc))
         self.housekeeping()
+        self.start_imports()
         return len(leases)
+
+    def run_imports(self) -> int:
+        """Run the queued client imports one after another until none waits; how many ran."""
+        ran = 0
+        while not self.stopping.is_set() and self.platform.clients.run_next_import(self.owner) is not None:
+            ran += 1
+        return ran
+
+    def start_imports(self) -> None:
+        """Imports take minutes: when one waits, they run in a thread beside the timer jobs."""
+        if self._imports is not None and self._imports.is_alive():
+            return
+        if not self.platform.clients.imports_waiting():
+            return
+
+        def run() -> None:
+            try:
+                self.run_imports()
+            except Exception:
+                log.exception("client imports failed")
+
+        self._imports = threading.Thread(target=run, name="reglament-imports", daemon=True)
+        self._imports.start()
 
     def housekeeping(self) -> None:
         """At most every ``sweep_every``: the notification sweep, then the e-mail outbox; each in

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy 2.0 models, one module per area; importing the package registers every table."""
 from storage.models.accounts import Group, LoginThrottle, User, UserSession, user_groups
 from storage.models.base import Base, Money, UTCDateTime, utcnow
-from storage.models.clients import Client, ClientEvent, Contact, ImportRun
+from storage.models.clients import Client, ClientEvent, Contact, ImportRun, StoredUpload, UploadChunk
 from storage.models.control import CycleLossReason, LossReason
 from storage.models.motivation import (
     MotivationScheme,
@@ -40,6 +40,8 @@ __all__ = [
     "Handover",
     "HistoryEvent",
     "ImportRun",
+    "StoredUpload",
+    "UploadChunk",
     "Job",
     "LossReason",
     "Money",

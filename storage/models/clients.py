@@ -5,9 +5,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -101,11 +103,39 @@ class ImportRun(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running, done, failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued, running, done, failed
     mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)  # file column -> client field
     total: Mapped[int] = mapped_column(Integer, default=0)
     processed: Mapped[int] = mapped_column(Integer, default=0)
     imported: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[list[Any]] = mapped_column(default=list)  # [{"row": n, "reason": "..."}]
     error: Mapped[str | None] = mapped_column(Text)
+    #: the stored upload a worker imports (gone once the run ends)
+    upload_id: Mapped[str | None] = mapped_column(String(64))
+    #: the worker running it and until when its claim holds (renewed after every batch)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_import_runs_status", "status"),)
+
+
+class StoredUpload(Base):
+    """A file uploaded for import, kept in the database so that any host's worker can read it."""
+
+    __tablename__ = "stored_uploads"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    login: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(300))
+    suffix: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class UploadChunk(Base):
+    """One piece (at most a megabyte) of a stored upload, in order."""
+
+    __tablename__ = "upload_chunks"
+    upload_id: Mapped[str] = mapped_column(ForeignKey("stored_uploads.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 

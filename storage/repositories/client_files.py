@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
     Table,
+    delete,
     func,
     insert,
     select,
@@ -19,6 +21,8 @@ from storage.models import (
     Contact,
     ImportRun,
     Segment,
+    StoredUpload,
+    UploadChunk,
     User,
 )
 from storage.repositories._common import _is_postgresql
@@ -111,3 +115,82 @@ def contact_rows_of_clients(session: Session, client_ids: Sequence[int]) -> Sequ
     return session.execute(select(Contact.client_id, Contact.name, Contact.position, Contact.phone, Contact.email)
                            .where(Contact.client_id.in_(list(client_ids)))
                            .order_by(Contact.client_id, Contact.id)).all()
+
+
+# ---------------------------------------------------------------- stored uploads and import claims
+
+def add_upload(session: Session, upload: StoredUpload) -> None:
+    session.add(upload)
+    session.flush()
+
+
+def add_upload_chunk(session: Session, upload_id: str, seq: int, data: bytes) -> None:
+    session.execute(insert(UploadChunk).values(upload_id=upload_id, seq=seq, data=data))
+
+
+def set_upload_size(session: Session, upload_id: str, size: int) -> None:
+    session.execute(update(StoredUpload).where(StoredUpload.id == upload_id).values(size=size))
+
+
+def stored_upload(session: Session, upload_id: str) -> StoredUpload | None:
+    return session.get(StoredUpload, upload_id)
+
+
+def upload_chunk_seqs(session: Session, upload_id: str) -> list[int]:
+    return list(session.scalars(select(UploadChunk.seq).where(UploadChunk.upload_id == upload_id)
+                                .order_by(UploadChunk.seq)))
+
+
+def upload_chunk(session: Session, upload_id: str, seq: int) -> bytes:
+    return cast(bytes, session.scalar(select(UploadChunk.data).where(UploadChunk.upload_id == upload_id,
+                                                                      UploadChunk.seq == seq)))
+
+
+def delete_uploads(session: Session, upload_ids: Sequence[str]) -> None:
+    if upload_ids:
+        session.execute(delete(UploadChunk).where(UploadChunk.upload_id.in_(upload_ids)))
+        session.execute(delete(StoredUpload).where(StoredUpload.id.in_(upload_ids)))
+
+
+def uploads_older_than(session: Session, cutoff: datetime, keep: Iterable[str] = ()) -> list[str]:
+    """Uploads older than ``cutoff`` that no queued or running import still needs."""
+    needed = select(ImportRun.upload_id).where(ImportRun.status.in_(("queued", "running")),
+                                              ImportRun.upload_id.is_not(None))
+    return list(session.scalars(select(StoredUpload.id).where(StoredUpload.created_at < cutoff,
+                                                              StoredUpload.id.not_in(needed),
+                                                              StoredUpload.id.not_in(list(keep)))))
+
+
+def queued_import(session: Session) -> ImportRun | None:
+    """The oldest import waiting for a worker."""
+    return session.scalars(select(ImportRun).where(ImportRun.status == "queued").order_by(ImportRun.id).limit(1)).first()
+
+
+def claim_import(session: Session, run_id: int, owner: str, until: datetime) -> bool:
+    """Take a queued run for ``owner``; False when another worker took it first."""
+    taken = session.execute(update(ImportRun).where(ImportRun.id == run_id, ImportRun.status == "queued")
+                            .values(status="running", lease_owner=owner, lease_until=until),
+                            execution_options={"synchronize_session": False})
+    return cast(int, getattr(taken, "rowcount", 0)) == 1
+
+
+def renew_import_lease(session: Session, run_id: int, owner: str, until: datetime) -> bool:
+    """Extend the claim; False when the run is no longer this worker's."""
+    renewed = session.execute(update(ImportRun).where(ImportRun.id == run_id, ImportRun.lease_owner == owner,
+                                                      ImportRun.status == "running")
+                              .values(lease_until=until), execution_options={"synchronize_session": False})
+    return cast(int, getattr(renewed, "rowcount", 0)) == 1
+
+
+def abandoned_imports(session: Session, now: datetime) -> Sequence[ImportRun]:
+    """Runs a worker claimed and stopped renewing (it was killed): their claim has run out."""
+    return session.scalars(select(ImportRun).where(ImportRun.status == "running", ImportRun.lease_until.is_not(None),
+                                                   ImportRun.lease_until < now).with_for_update(skip_locked=True)).all()
+
+
+def import_waiting(session: Session, now: datetime) -> bool:
+    """Is an import queued, or one whose worker's claim has run out?"""
+    return session.scalar(select(ImportRun.id).where(
+        (ImportRun.status == "queued")
+        | ((ImportRun.status == "running") & ImportRun.lease_until.is_not(None) & (ImportRun.lease_until < now)))
+        .limit(1)) is not None

@@ -21,7 +21,7 @@ FAST = 5.0  # seconds: the old reader took minutes over the same files
 
 @pytest.fixture(autouse=True)
 def uploads(platform: Reglament, tmp_path: Path) -> None:
-    platform.uploads = imports.Uploads(tmp_path / "uploads")
+    platform.uploads = imports.Uploads(platform.command, platform.query, tmp_path / "uploads", platform.ctx.now)
 
 
 def upload(platform: Reglament, actor, path: Path) -> tuple[dict, float]:

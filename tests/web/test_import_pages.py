@@ -14,11 +14,12 @@ from openpyxl import load_workbook
 
 from engine.clients import imports
 from engine.platform.root import Reglament
+from engine.platform.worker import Worker
 
 
 @pytest.fixture(autouse=True)
 def uploads(platform: Reglament, tmp_path: Path) -> Path:
-    platform.uploads = imports.Uploads(tmp_path / "uploads")
+    platform.uploads = imports.Uploads(platform.command, platform.query, tmp_path / "uploads", platform.ctx.now)
     return tmp_path / "uploads"
 
 
@@ -65,9 +66,14 @@ def upload(client: Any, data: bytes = FILE, name: str = "clients.csv") -> Any:
                        content_type="multipart/form-data")
 
 
-def wait_until_finished(page: Any) -> int:
+def run_queued_imports(platform: Reglament) -> None:
+    """The worker (of any host) runs what the web only queued."""
+    assert Worker(platform).run_imports() >= 1, "the web queued no import"
+
+
+def wait_until_finished(page: Any, platform: Reglament) -> int:
     run_id = int(page.headers["Location"].rsplit("/", 1)[1])
-    imports.wait(run_id, timeout=60)
+    run_queued_imports(platform)
     return run_id
 
 
@@ -97,7 +103,9 @@ def test_upload_map_preview_start_and_read_the_report(head, platform: Reglament)
             "field-2": "note", "action": "start"}
     started = head.post(response.headers["Location"], data=form)
     assert started.status_code == 302 and "/imports/" in started.headers["Location"]
-    run_id = wait_until_finished(started)
+    queued = text(head.get(started.headers["Location"]))
+    assert "Waiting for a worker" in queued, "the web only stores the file and queues the import"
+    run_id = wait_until_finished(started, platform)
 
     report = head.get(f"/imports/{run_id}")
     shown = text(report)
@@ -244,7 +252,7 @@ def test_the_api_imports_a_file_and_reports_on_it(api, platform: Reglament) -> N
         "mapping": '{"Firm": "name", "Mail": "email"}'}, content_type="multipart/form-data")
     assert response.status_code == 202, response.get_json()
     run_id = response.get_json()["id"]
-    imports.wait(run_id, timeout=60)
+    run_queued_imports(platform)
     report = api("head").get(f"/api/v1/imports/{run_id}").get_json()
     assert (report["status"], report["imported"], report["mapping"]) == ("done", 1, {"Firm": "name", "Mail": "email"})
     assert [(r["row"], r["reason"]) for r in report["rejected"]] == [(3, "name is missing")]

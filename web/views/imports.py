@@ -49,7 +49,8 @@ TAX_ID_PROBLEMS: dict[str, Callable[[str], str]] = {
     "person_length": lambda v: _("tax id “%(value)s”: a person's tax id has 12 digits", value=v),
     "checksum": lambda v: _("tax id “%(value)s” is not valid: its check digit does not match (a typo?)", value=v),
 }
-RUN_STATUS = {"running": _l("Running"), "done": _l("Done"), "failed": _l("Failed")}
+RUN_STATUS = {"queued": _l("Waiting for a worker"), "running": _l("Running"), "done": _l("Done"),
+              "failed": _l("Failed")}
 #: what each limit of a file counts (engine.clients.limits), after "at most N"
 LIMIT_WHAT = {
     "rows": _l("rows"), "columns": _l("columns in a row"), "cell_chars": _l("characters in a cell"),

@@ -4,6 +4,7 @@
   var box = document.getElementById("import-progress");
   if (!box) { return; }
   var url = box.getAttribute("data-progress-url");
+  var shown = box.getAttribute("data-status");
   function set(id, value) {
     var el = document.getElementById(id);
     if (el) { el.textContent = String(value); }
@@ -19,7 +20,7 @@
         set("progress-total", run.total || "…");
         set("progress-imported", run.imported);
         set("progress-rejected", run.rejected_count);
-        if (run.status !== "running") { window.location.reload(); return; }
+        if (run.status !== shown) { window.location.reload(); return; }
         window.setTimeout(poll, 1000);
       })
       .catch(function () { window.setTimeout(poll, 3000); });

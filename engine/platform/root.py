@@ -12,6 +12,7 @@ from datetime import datetime
 from engine.platform.accounts import AccountsService
 from engine.platform.base import Base
 from engine.platform.clients import ClientsService
+from engine.platform.cockpit import CockpitService
 from engine.platform.control import ControlService
 from engine.platform.motivation import MotivationService
 from engine.platform.notify import NotifyService
@@ -35,3 +36,4 @@ class Reglament(Base):
         self.organization = OrganizationService(self)
         self.motivation = MotivationService(self)
         self.control = ControlService(self)
+        self.cockpit = CockpitService(self)

@@ -18,14 +18,14 @@ from engine.shared.errors import (
 from storage.models import Cycle, OpenTask, RegulationVersion
 from storage.repositories import regulation as regulation_repo
 
-ACTIVE, WON, LOST, INCIDENT, CANCELLED = tuple(CycleStatus)
+ACTIVE, WON, LOST, INCIDENT, CANCELLED, SUSPENDED = tuple(CycleStatus)
 
 
 #: how long a process reuses the work-type catalogue before reading it again
 WORK_TYPES_TTL = 10.0
 
 
-STATUSES = (ACTIVE, WON, LOST, INCIDENT, CANCELLED)
+STATUSES = (ACTIVE, WON, LOST, INCIDENT, CANCELLED, SUSPENDED)
 
 
 @dataclass

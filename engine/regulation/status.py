@@ -5,13 +5,14 @@ from enum import StrEnum
 
 
 class CycleStatus(StrEnum):
-    """Where a cycle stands: running, decided (won or lost), stuck on an incident, or cancelled."""
+    """Where a cycle stands: running, decided (won or lost), stuck on an incident, cancelled, or suspended."""
 
     ACTIVE = "active"
     WON = "won"
     LOST = "lost"
     INCIDENT = "incident"
     CANCELLED = "cancelled"
+    SUSPENDED = "suspended"  # held by an operator: tasks not completable, timers held (issue 12)
 
 
 #: statuses of a cycle that still runs (its tasks and timers are live)

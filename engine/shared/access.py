@@ -26,6 +26,8 @@ PROCESS_OWNERS = frozenset({"owner", "admin"})
 HEADS = frozenset({"head", "admin"})
 #: roles that administer users: accounts, roles, departments, passwords
 ADMINS = frozenset({"admin"})
+#: roles that operate running cycles: cancel, suspend, move, edit variables, migrate (the cockpit)
+OPERATORS = frozenset({"owner", "head", "admin"})
 
 
 class Permission(StrEnum):
@@ -36,6 +38,7 @@ class Permission(StrEnum):
     READ_ALL = "read_all"  # see every cycle, client and history
     MODEL = "model"        # edit and deploy regulations
     ADMIN = "admin"        # administer users: create, roles and departments, deactivate, reset passwords
+    OPERATE = "operate"    # operate running cycles: cancel, suspend, move tokens, edit variables, migrate
 
 
 #: the one table of who may do what
@@ -45,6 +48,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.READ_ALL: READ_ALL,
     Permission.MODEL: PROCESS_OWNERS,
     Permission.ADMIN: ADMINS,
+    Permission.OPERATE: OPERATORS,
 }
 
 

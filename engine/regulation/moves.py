@@ -1,0 +1,111 @@
+"""Modify a running cycle: cancel its token at one element and start one at another.
+
+Skip a step (move forward), redo a step (move back), or get a cycle out of an incident by moving
+it past the failing element. Built on SpiffWorkflow's own task-tree operations, the ones its
+``reset_from_task_id`` uses: the token's task (with the boundary events around it) is cancelled
+with ``Task.cancel``, a task for the target element is added under the same parent with
+``Task._add_child`` and brought to life with its spec's ``_predict`` and ``_update`` (as
+``Task.reset_branch`` does), carrying the data of the cancelled token. Then the cycle advances
+as after any step: the open-task projection, timer jobs and history follow.
+
+Limits: the target must be in the same process (or subprocess) as the token, and may not be a
+boundary event, a start event or a joining parallel/inclusive gateway (they wait for tokens
+that would never come).
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, InclusiveGateway, ParallelGateway, StartEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from engine.regulation import compaction, jobs, runtime
+from engine.regulation.advance import advance
+from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder
+from engine.regulation.operations import locked_cycle, reason_text, refuse_unless
+from engine.shared.access import OPERATORS, Actor, require
+from engine.shared.errors import InputInvalid
+from storage.models import Cycle
+from storage.repositories import regulation as regulation_repo
+
+#: the states of a token: a task waiting, ready, running or failed
+TOKEN = TaskState.WAITING | TaskState.READY | TaskState.STARTED | TaskState.ERROR
+_NOT_TARGETS = (BoundaryEvent, StartEvent, ParallelGateway, InclusiveGateway)
+
+
+def tokens(workflow: BpmnWorkflow) -> list[Task]:
+    """The tasks holding a token (boundary events and engine-internal tasks left out)."""
+    return [t for wf in compaction.workflows(workflow) for t in wf.tasks.values()
+            if t.state & TOKEN and t.task_spec.bpmn_id and not isinstance(t.task_spec, BoundaryEvent)]
+
+
+def _bad(field: str, message: str) -> InputInvalid:
+    return InputInvalid(message, {"fields": {field: message}})
+
+
+def _target_spec(token: Task, element_id: str) -> Any:
+    specs = token.workflow.spec.task_specs
+    found = next((s for s in specs.values() if getattr(s, "bpmn_id", None) == element_id), None)
+    if found is None:
+        raise _bad("to_element", f"{element_id!r} is not an element of the process the token at "
+                                 f"{token.task_spec.bpmn_id!r} is in")
+    if isinstance(found, _NOT_TARGETS):
+        raise _bad("to_element", f"a token cannot be started at {element_id!r} "
+                                 f"({type(found).__name__}): choose a task, an event or an exclusive gateway")
+    return found
+
+
+def move(workflow: BpmnWorkflow, from_element: str, to_element: str) -> tuple[Task, Task]:
+    """Cancel the token at ``from_element`` and start one at ``to_element``; returns both tasks."""
+    held = [t for t in tokens(workflow) if t.task_spec.bpmn_id == from_element]
+    if not held:
+        now_at = sorted({t.task_spec.bpmn_id for t in tokens(workflow)})
+        raise _bad("from_element", f"the cycle has no token at {from_element!r}; it waits at "
+                                   f"{', '.join(now_at) or 'nothing'}")
+    token = held[0]
+    target = _target_spec(token, to_element)
+    data = deepcopy(token.data)
+    top = token.parent if isinstance(token.parent.task_spec, BoundaryEventSplit) else token
+    anchor = top.parent
+    if token.state == TaskState.ERROR:  # Task.cancel leaves finished (failed) tasks as they are
+        token._set_state(TaskState.CANCELLED)
+    top.cancel()  # the token, its boundary events and what was predicted after it
+    for child in list(anchor.children):
+        if child is not top and child.state & TaskState.PREDICTED_MASK:
+            token.workflow._remove_task(child.id)
+    # a task with boundary events is entered through its split (which starts the events with it)
+    entry = next((s for s in target.inputs if isinstance(s, BoundaryEventSplit)), target)
+    begun = anchor._add_child(entry, TaskState.FUTURE)
+    begun.data = deepcopy(data)
+    entry._predict(begun, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)
+    entry._update(begun)
+    begun.data = data
+    token.workflow.last_task = anchor
+    started = next((t for t in begun if t.task_spec is target), begun)
+    return token, started
+
+
+def move_token(session: Session, ctx: Context, actor: Actor, cycle_id: int, from_element: str,
+               to_element: str, reason: str | None) -> Cycle:
+    require(actor, OPERATORS, "move a cycle's tokens")
+    text = reason_text(reason)
+    cycle = locked_cycle(session, cycle_id)
+    refuse_unless(cycle, (ACTIVE, INCIDENT), "modified")
+    workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
+    known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
+    token, started = move(workflow, (from_element or "").strip(), (to_element or "").strip())
+    rec = Recorder(session, cycle, actor.login, ctx.now())
+    rec.add("moved", None, {"from": token.task_spec.bpmn_id, "from_name": token.task_spec.bpmn_name,
+                            "to": started.task_spec.bpmn_id, "to_name": started.task_spec.bpmn_name,
+                            "reason": text, "incident": cycle.incident},
+            element_id=started.task_spec.bpmn_id)
+    if cycle.status == INCIDENT:
+        cycle.status, cycle.incident = ACTIVE, None
+    jobs.clear(session, cycle.id)  # the jobs are rebuilt from the timers the moved cycle waits for
+    advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before={})
+    return cycle

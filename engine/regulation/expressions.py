@@ -15,13 +15,14 @@ import operator
 import re
 import time
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression, safe_power
 
-from engine.regulation import bounds, limits
+from engine.regulation import bounds, cron, juel, juel_functions, limits
 from engine.regulation.limits import (
     MAX_EXPRESSION_SECONDS,
     MAX_EXPRESSION_STEPS,
@@ -73,7 +74,10 @@ FUNCTIONS: dict[str, Any] = {
     "len": len, "str": _str, "int": int, "float": float, "bool": bool, "abs": abs,
     "min": min, "max": max, "round": _round, "sum": _sum, "any": any, "all": all,
     "lower": _lower, "upper": _upper,
+    **juel_functions.FUNCTIONS,
 }
+#: the functions a diagram author is told about (the JUEL helpers are reached by JUEL syntax)
+PUBLIC_FUNCTIONS = sorted(name for name in FUNCTIONS if not name.startswith("_"))
 CONSTANTS: dict[str, Any] = {"true": True, "false": False, "null": None,
                              "True": True, "False": False, "None": None}
 
@@ -94,12 +98,32 @@ _TIMER_LITERAL = re.compile(
 
 
 def unwrap(expression: str) -> str:
-    """Strip a Camunda ``${...}`` wrapper and translate JUEL operators to Python."""
+    """The expression as Python source: a Camunda ``${...}`` wrapper stripped, JUEL translated
+    (engine/regulation/juel.py), mixed text such as ``sales_${region}`` as a concatenation."""
+    try:
+        return _python(expression)
+    except ExpressionError:
+        text = expression.strip()
+        match = _WRAPPED.match(text)
+        return _translate_operators(match.group("body").strip() if match else text)
+
+
+def _python(expression: str) -> str:
+    """Like ``unwrap``, but a JUEL text that cannot be read raises ExpressionError."""
     text = expression.strip()
-    match = _WRAPPED.match(text)
-    if match:
-        text = match.group("body").strip()
-    return _translate_operators(text)
+    parts = juel.split_template(text)
+    if parts is None:
+        return _translate(text)
+    if len(parts) == 1 and parts[0].expression:
+        return _translate(parts[0].text.strip())
+    return juel.template_python(parts, lambda part: f"({_translate(part.strip())})")
+
+
+def _translate(text: str) -> str:
+    try:
+        return juel.translate(text)
+    except juel.Unsupported:
+        return _translate_operators(text)
 
 
 def _translate_operators(text: str) -> str:
@@ -133,12 +157,12 @@ def _translate_operators(text: str) -> str:
 
 
 def timer_literal(expression: str) -> str | None:
-    """A bare ISO-8601 timer value as Camunda writes it, or None."""
+    """A bare ISO-8601 timer value or Quartz cron (a cycle) as Camunda writes it, or None."""
     text = expression.strip()
     for quote in ("'", '"'):
         if len(text) > 1 and text[0] == quote and text[-1] == quote:
             text = text[1:-1]
-    return text if _TIMER_LITERAL.match(text) else None
+    return text if _TIMER_LITERAL.match(text) or cron.is_cron(text) else None
 
 
 MAX_EXPRESSION_LENGTH = 2000
@@ -150,7 +174,10 @@ def _compile(expression: str) -> ast.Expression:
     if len(expression) > MAX_EXPRESSION_LENGTH:
         raise ExpressionError(f"Expression {expression[:40]!r}... is {len(expression)} characters long; "
                               f"the limit is {MAX_EXPRESSION_LENGTH}")
-    python = unwrap(expression)
+    try:
+        python = _python(expression)
+    except ExpressionError as exc:
+        raise ExpressionError(f"Expression {_short(expression)}: {exc.message}") from None
     if not python:
         raise ExpressionError("The expression is empty")
     try:
@@ -166,9 +193,9 @@ def _compile(expression: str) -> ast.Expression:
             raise ExpressionError(
                 f"Expression {expression!r} uses {_describe(node)}, which is not allowed "
                 "(use variables, literals, comparisons, and/or/not, arithmetic and "
-                f"the functions {', '.join(sorted(FUNCTIONS))})"
+                f"the functions {', '.join(PUBLIC_FUNCTIONS)})"
             )
-        if isinstance(node, ast.Name) and node.id.startswith("_"):
+        if isinstance(node, ast.Name) and node.id.startswith("_") and node.id not in juel_functions.FUNCTIONS:
             raise ExpressionError(f"Expression {expression!r} uses the name {node.id!r}: names may not start with '_'")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 10000:
             raise ExpressionError(f"Expression {expression[:40]!r}... has a string literal over 10,000 characters")
@@ -176,7 +203,7 @@ def _compile(expression: str) -> ast.Expression:
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 raise ExpressionError(
                     f"Expression {expression!r} calls {ast.unparse(node.func)!r}; only "
-                    f"{', '.join(sorted(FUNCTIONS))} may be called"
+                    f"{', '.join(PUBLIC_FUNCTIONS)} may be called"
                 )
             if node.keywords:
                 raise ExpressionError(f"Expression {expression!r}: keyword arguments are not allowed")
@@ -277,6 +304,16 @@ class _Evaluator(EvalWithCompoundTypes):  # type: ignore[misc]  # simpleeval is 
             bounds.check_size(item, "a string")
         super()._check_disallowed_items(item)
 
+    def _eval_subscript(self, node: ast.Subscript) -> Any:
+        """JUEL property access: a missing key of a map is null, and so is any property of null."""
+        container = self._eval(node.value)
+        key = self._eval(node.slice)
+        if container is None:
+            return None
+        if isinstance(container, dict):
+            return container.get(key)
+        return container[key]
+
 
 def exact_number(value: Any) -> Any:
     """A float as the Decimal it was written as (``0.07`` -> ``Decimal("0.07")``); others as they are."""
@@ -330,7 +367,9 @@ def evaluate(expression: str, variables: dict[str, Any], timer: bool = False, ex
     names.update(variables)
     try:
         evaluator = _ExactEvaluator(names) if exact else _Evaluator(names)
-        result = evaluator.eval(unwrap(expression), previously_parsed=tree.body)
+        result = evaluator.eval(_python(expression), previously_parsed=tree.body)
+        if isinstance(result, datetime):  # dateTime()...toDate(): a date as the variables hold it
+            return result.isoformat()
         return exact_number(result) if exact else result
     except bounds.TooBig as exc:
         raise ExpressionError(f"Cannot evaluate {_short(expression)}: {exc.message}") from None

@@ -12,7 +12,8 @@ runaway step made is kept, and the lock is released at once.
 
 ``checked_value`` bounds what expressions decide at run time (a loop cardinality over
 MAX_LOOP_CARDINALITY is an incident before any instance is made); ``pace_cycle_timers``
-keeps every repeating timer at least MIN_TIMER_CYCLE apart, missed firings included.
+keeps every repeating timer at least MIN_TIMER_CYCLE apart, missed firings included; a cron
+cycle (engine/regulation/cron_timers.py) fires at the times its cron gives.
 
 Hooks: ``cycles.advance`` runs the engine under a StepGuard; ``runtime.SafeScriptEngine``
 passes every evaluated value through ``checked_value``.
@@ -29,7 +30,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine.regulation import limits
+from engine.regulation import cron, cron_timers, limits
 from engine.shared.errors import ExpressionError
 
 #: tasks that hold a token: open for a person, waiting for an event or a join, or running
@@ -142,6 +143,9 @@ def checked_value(task: Any, expression: str, value: Any) -> Any:
     MAX_LOOP_CARDINALITY, or parallel instances that would take the cycle over MAX_LIVE_TOKENS
     (checked here because the instances are made at once, possibly outside any engine step)."""
     spec = getattr(task, "task_spec", None)
+    if isinstance(getattr(spec, "event_definition", None), CycleTimerEventDefinition) \
+            and isinstance(value, str) and cron.is_cron(value.strip()):
+        return cron_timers.start(task, value.strip())
     if not isinstance(spec, MultiInstanceTask) or spec.cardinality != expression:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
@@ -177,6 +181,9 @@ def pace_cycle_timers(workflow: BpmnWorkflow, now: datetime, timers: list[Task] 
     for task in cycle_timers(workflow) if timers is None else timers:
         value = task._get_internal_data("event_value")
         if not isinstance(value, dict) or value.get("cycles") == 0 or "next" not in value:
+            continue
+        if cron_timers.is_cron_timer(task):
+            cron_timers.pace(task, value, now)
             continue
         duration = float(value.get("duration") or 0)
         following = datetime.fromisoformat(value["next"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from engine.regulation import expressions, limits, structure
+from engine.regulation import expression_checks, expressions, limits, structure
 from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -32,7 +32,6 @@ FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "readonly")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
-_ASSIGNEE_EXPRESSION = re.compile(r"^\$\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}$")
 
 _CODE_ELEMENTS = {
     "scriptTask": "script tasks run code, which uploaded regulations may not do; "
@@ -212,11 +211,10 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
         elif local == "timerEventDefinition":
             event = el.getparent()
             for kind in ("timeDuration", "timeDate", "timeCycle"):
-                for value in el.iterfind(f"bpmn:{kind}", NS):
-                    _check_expression(event, value.text or "", f"timer {kind}", facts, timer=True)
-                    too_fast = structure.timer_cycle_problem(value.text or "") if kind == "timeCycle" else None
-                    if too_fast:
-                        facts.problems.append(_problem(event, too_fast))
+                for value in el.iterfind(f"bpmn:{kind}", NS):  # engine/regulation/expression_checks.py
+                    problem = expression_checks.timer_problem(kind, value.text or "")
+                    if problem:
+                        facts.problems.append(_problem(event, problem))
         elif local == "endEvent":
             outcome = _property(el, "outcome")
             if outcome is not None and outcome not in OUTCOMES:
@@ -295,16 +293,13 @@ def _check_user_task(el: etree._Element, facts: DocumentFacts) -> None:
     assignee = el.get(f"{{{CAMUNDA_NS}}}assignee")
     groups = el.get(f"{{{CAMUNDA_NS}}}candidateGroups")
     users = el.get(f"{{{CAMUNDA_NS}}}candidateUsers")
-    if assignee and "${" in assignee and not _ASSIGNEE_EXPRESSION.match(assignee.strip()):
-        facts.problems.append(_problem(el, f"assignee {assignee!r} must be a login or a variable "
-                                       "like ${owner}"))
+    attributes = {name: el.get(f"{{{CAMUNDA_NS}}}{name}") for name in expression_checks.USER_TASK_ATTRIBUTES}
+    for message in expression_checks.user_task_problems(attributes, _property(el, "due")):
+        facts.problems.append(_problem(el, message))
     if not (assignee or groups or users) and not _in_lane(el, facts):
         facts.problems.append(_problem(el, "user task has no assignee, no candidate group and no "
                                        "lane: nobody would see it; set camunda:assignee or "
                                        "camunda:candidateGroups, or put it in a lane"))
-    due = el.get(f"{{{CAMUNDA_NS}}}dueDate")
-    if due and "${" in due:
-        _check_expression(el, due, "due date", facts)
     _check_form(el, facts)
 
 

@@ -22,6 +22,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def now() -> datetime:
+    """The time of the command being run (its clock), else the real time; aware, in UTC."""
+    clock = _current.get()
+    return clock().astimezone(UTC) if clock is not None else utcnow()
+
+
 class _ClockedDateTime(datetime):
     @classmethod
     def now(cls, tz=None):  # type: ignore[no-untyped-def]

@@ -1,0 +1,56 @@
+"""Cron timer cycles in SpiffWorkflow: its cycle timer knows only ISO-8601 repetitions.
+
+When a cycle timer's expression gives a Quartz cron (``0 0 9 ? * MON-FRI``), ``start`` hands the
+engine an ISO repetition that begins at the cron's first fire time (from the engine clock) and
+keeps the cron and that fire time in the task's internal data. Each time the engine fires the
+timer it moves the next time on by one fixed interval; ``pace`` (run after every engine task and
+at the end of each step, see ``steps.pace_cycle_timers``) notices that and puts the next time
+where the cron says, never sooner than MIN_TIMER_CYCLE after the previous fire. Missed fires
+are not made up: the next one is the cron's next time after now. A cron that fires no more
+ends the timer.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from SpiffWorkflow.task import Task
+
+from engine.regulation import cron, limits
+from engine.shared import clock
+from engine.shared.errors import ExpressionError
+
+
+def start(task: Task, text: str) -> str:
+    """The ISO repetition the engine runs for this cron, remembering the cron on the task."""
+    try:
+        schedule = cron.parse(text)
+    except cron.CronError as exc:
+        raise ExpressionError(f"cron {text!r}: {exc}") from None
+    first = schedule.next_after(clock.now())
+    if first is None:
+        raise ExpressionError(f"cron {text!r} never fires")
+    second = schedule.next_after(first)
+    seconds = max(1, int((second - first).total_seconds())) if second is not None else 86400
+    task._set_internal_data(cron=text, cron_next=first.isoformat())
+    return f"R/{first.isoformat()}/PT{seconds}S"
+
+
+def is_cron_timer(task: Task) -> bool:
+    return bool(task._get_internal_data("cron"))
+
+
+def pace(task: Task, value: dict[str, Any], now: datetime) -> None:
+    """After the engine fired a cron timer, its next time is the cron's next fire time."""
+    expected = task._get_internal_data("cron_next")
+    if expected is None or value.get("next") == expected:
+        return  # still waiting for the fire time it was given
+    previous = datetime.fromisoformat(expected)
+    after = max(now, previous + limits.MIN_TIMER_CYCLE - timedelta(seconds=1))
+    following = cron.parse(task._get_internal_data("cron")).next_after(after)
+    if following is None:
+        paced = {**value, "cycles": 0}
+    else:
+        paced = {**value, "next": following.isoformat()}
+        task._set_internal_data(cron_next=following.isoformat())
+    task._set_internal_data(event_value=paced)

@@ -17,6 +17,7 @@ from engine.platform.control import ControlService
 from engine.platform.motivation import MotivationService
 from engine.platform.notify import NotifyService
 from engine.platform.organization import OrganizationService
+from engine.platform.outside import OutsideService
 from engine.platform.planning import PlanningService
 from engine.platform.regulation import RegulationService
 from engine.shared.settings import Settings
@@ -36,4 +37,5 @@ class Reglament(Base):
         self.organization = OrganizationService(self)
         self.motivation = MotivationService(self)
         self.control = ControlService(self)
+        self.outside = OutsideService(self)
         self.cockpit = CockpitService(self)

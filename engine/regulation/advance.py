@@ -9,7 +9,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, jobs, runtime, steps
+from engine.regulation import compaction, jobs, outside, runtime, steps
 from engine.regulation.context import (
     ACTIVE,
     CANCELLED,
@@ -59,6 +59,7 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
         if stall is not None:
             record_stall(cycle, rec, stall, now)
     jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None, timers_before)
+    outside.sync(session, cycle, None if decided else workflow, now)  # external tasks, message subscriptions
     compaction.compact(workflow)  # the stored state: what the engine needs to go on
     cycle.state = runtime.workflow_state(workflow)
     cycle.variables = _jsonable(_variables(workflow))

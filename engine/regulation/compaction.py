@@ -229,6 +229,8 @@ def check(workflow: BpmnWorkflow, projected: set[str]) -> Stall | None:
                 (ready_manual if task.task_spec.manual else ready_auto).append(task)
             elif task._state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
                 waiting.append(task)
+            elif task._state == TaskState.STARTED and getattr(task.task_spec, "waits_for_worker", False):
+                waiting.append(task)  # an external task: an outside worker completes it
     total = sum(len(wf.tasks) for wf in workflows(workflow))
     deepest = depth(workflow) if total > DEPTH_LIMIT else 0  # a tree is never deeper than its size
     if deepest > DEPTH_LIMIT:

@@ -6,7 +6,7 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import jobs, runtime
+from engine.regulation import external_tasks, jobs, runtime
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
 from engine.shared.access import HEADS, Actor, require
@@ -38,6 +38,7 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
     rec.add("retried", None, {"variables": variables or {}, "incident": cycle.incident})
     known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     jobs.clear(session, cycle.id)  # failed timer jobs start afresh from the waiting timers
+    external_tasks.retried(session, cycle.id)  # an external task out of retries gets one more
     cycle.status, cycle.incident = ACTIVE, None
     try:
         for task in failed:

@@ -37,6 +37,8 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from engine.regulation import external_spec
+
 RESPONSIBILITY_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate", "followUpDate")
 
 
@@ -107,3 +109,7 @@ class RegulationParser(CamundaParser):
         full_tag("intermediateThrowEvent"): (_ThrowEventParser, IntermediateThrowEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
     }
+
+    def _get_parser_class(self, tag: str) -> tuple[Any, Any]:
+        """External tasks (camunda:type="external") wait for outside workers (engine/regulation/external_spec.py)."""
+        return external_spec.dispatch(tag, super()._get_parser_class(tag))

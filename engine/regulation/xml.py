@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from engine.regulation import expression_checks, expressions, limits, structure
+from engine.regulation.external_spec import external_problem
 from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
@@ -188,13 +189,16 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
         facts.problems.append(_problem(el, f"the id {el_id!r} is reserved by the workflow engine; "
                                        f"rename the element (for example {local}_{el_id})"))
     if ns == BPMN_NS:
-        if local in _CODE_ELEMENTS:
+        external = el.get(f"{{{CAMUNDA_NS}}}type") == "external"
+        if local in _CODE_ELEMENTS and not (external and local == "serviceTask"):
             facts.problems.append(_problem(el, f"{local} refused: {_CODE_ELEMENTS[local]}"))
         for attr in _CODE_ATTRIBUTES:
             if el.get(f"{{{CAMUNDA_NS}}}{attr}") is not None and local not in _CODE_ELEMENTS:
                 facts.problems.append(_problem(el, f"camunda:{attr} refused: it would run code"))
-        if el.get(f"{{{CAMUNDA_NS}}}type") == "external":
-            facts.problems.append(_problem(el, "external tasks are refused: they call outside workers"))
+        if external:  # an outside worker does the work (engine/regulation/external_tasks.py)
+            problem = external_problem(local, el.get(f"{{{CAMUNDA_NS}}}topic"))
+            if problem:
+                facts.problems.append(_problem(el, problem))
         if local == "userTask":
             _check_user_task(el, facts)
         elif local in ("task", "manualTask") and _in_executable_process(el) and not _in_lane(el, facts):

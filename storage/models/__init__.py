@@ -3,6 +3,7 @@ from storage.models.accounts import Group, LoginThrottle, User, UserSession, use
 from storage.models.base import Base, Money, UTCDateTime, utcnow
 from storage.models.clients import Client, ClientEvent, Contact, ImportRun, StoredUpload, UploadChunk
 from storage.models.control import CycleLossReason, LossReason
+from storage.models.messaging import ExternalTask, MessageSubscription, ReceivedMessage
 from storage.models.motivation import (
     MotivationScheme,
     Reversal,
@@ -34,6 +35,9 @@ __all__ = [
     "Contact",
     "ContactNorm",
     "Cycle",
+    "ExternalTask",
+    "MessageSubscription",
+    "ReceivedMessage",
     "CycleLossReason",
     "Group",
     "LoginThrottle",

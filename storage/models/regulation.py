@@ -78,6 +78,8 @@ class Cycle(Base):
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_by: Mapped[str | None] = mapped_column(String(64))
+    # the outside world's name for the cycle (an order or invoice number): messages correlate by it
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
     ended_at: Mapped[datetime | None] = mapped_column()
     # whose sale it was: the client's owner when the cycle was decided (commission, clawback)
     credited_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_cycles_credited_to"), index=True)

@@ -1,0 +1,95 @@
+"""External tasks in the workflow: ``camunda:type="external"`` on a service, send or business rule task.
+
+As in Camunda 7, the engine does no work itself: the task starts and waits (SpiffWorkflow's
+STARTED state) until an outside worker completes it, reports a BPMN error, or the cycle moves
+on without it (an interrupting boundary event). The work item workers see is the projection in
+``engine/regulation/external_tasks.py``. The topic and priority live in the spec's
+``extensions`` (``camunda:topic``, ``camunda:taskPriority``), which the serializer stores.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+from SpiffWorkflow.task import Task
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+#: the elements Camunda 7 runs as external tasks when they carry camunda:type="external"
+EXTERNAL_TAGS = frozenset(full_tag(tag) for tag in ("serviceTask", "sendTask", "businessRuleTask"))
+TOPIC = "camunda:topic"
+PRIORITY = "camunda:taskPriority"
+
+
+class ExternalTaskSpec(BpmnSpecMixin):  # type: ignore[misc]
+    """Starts and waits for an outside worker; never runs anything itself."""
+
+    waits_for_worker = True  # compaction.check: a started external task is something the cycle waits for
+
+    def _run_hook(self, my_task: Task) -> bool | None:
+        return None  # STARTED: completed by a worker (external_tasks.complete)
+
+
+def is_external(task: Task) -> bool:
+    return isinstance(task.task_spec, ExternalTaskSpec)
+
+
+def topic_of(task: Task) -> str:
+    return str((task.task_spec.extensions or {}).get(TOPIC) or "")
+
+
+class ExternalTaskParser(CamundaTaskParser):  # type: ignore[misc]
+    """Reads the element's own camunda:properties plus its topic and priority."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions: dict[str, Any] = {}
+        for prop in self.xpath("./bpmn:extensionElements/camunda:properties/camunda:property"):
+            if prop.get("name"):
+                extensions[prop.get("name")] = prop.get("value")
+        extensions[TOPIC] = (self.node.get(f"{{{CAMUNDA_NS}}}topic") or "").strip()
+        priority = (self.node.get(f"{{{CAMUNDA_NS}}}taskPriority") or "").strip()
+        if priority:
+            extensions[PRIORITY] = priority
+        return extensions
+
+
+ParserPair = tuple[Any, Any]
+
+
+def dispatch(tag: str, found: ParserPair) -> ParserPair:
+    """The parser for ``tag``: external tasks get ExternalTaskParser, other elements keep theirs."""
+    if tag not in EXTERNAL_TAGS:
+        return found
+    original_parser, original_spec = found
+
+    def make(process_parser: Any, spec_class: Any, node: Any, *args: Any, **kwargs: Any) -> Any:
+        if node.get(f"{{{CAMUNDA_NS}}}type") == "external":
+            return ExternalTaskParser(process_parser, ExternalTaskSpec, node, *args, **kwargs)
+        return original_parser(process_parser, spec_class, node, *args, **kwargs)
+
+    return (make, original_spec or ExternalTaskSpec)
+
+
+def priority_of(task: Task) -> int:
+    raw = str((task.task_spec.extensions or {}).get(PRIORITY) or "0")
+    try:
+        return int(raw)
+    except ValueError:
+        return 0
+
+
+#: the most characters a topic name may have (the projection's column)
+MAX_TOPIC = 200
+
+
+def external_problem(local: str, topic: str | None) -> str | None:
+    """Why an element with camunda:type="external" cannot run, or None when it can."""
+    if local not in ("serviceTask", "sendTask", "businessRuleTask"):
+        return (f"camunda:type=\"external\" on a {local} is not something Camunda 7 runs; "
+                "put it on a service, send or business rule task")
+    if not (topic or "").strip():
+        return "external task has no camunda:topic: workers fetch their work by topic"
+    if len(topic or "") > MAX_TOPIC:
+        return f"external task topic is longer than {MAX_TOPIC} characters"
+    return None

@@ -1,0 +1,160 @@
+"""External tasks, message subscriptions and received messages. Repositories read and add; they never commit."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from storage.models import Cycle, ExternalTask, MessageSubscription, ReceivedMessage
+from storage.repositories._common import _is_postgresql
+
+
+def database_now(session: Session) -> datetime:
+    """The database's clock (UTC): lock expiry is decided by one clock, whichever host asks."""
+    if _is_postgresql(session):
+        value = session.scalar(text("SELECT clock_timestamp()"))
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+    raw = session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
+    return datetime.fromisoformat(str(raw)).replace(tzinfo=UTC)
+
+
+# ----------------------------------------------------------------------------- external tasks
+
+def external_tasks_of_cycle(session: Session, cycle_id: int) -> Sequence[ExternalTask]:
+    return session.scalars(select(ExternalTask).where(ExternalTask.cycle_id == cycle_id)).all()
+
+
+def add_external_tasks(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(cast(Table, ExternalTask.__table__)), rows)
+
+
+def drop_external_tasks(session: Session, cycle_id: int, ids: Iterable[str] | None = None) -> None:
+    stmt = delete(ExternalTask).where(ExternalTask.cycle_id == cycle_id)
+    if ids is not None:
+        stmt = stmt.where(ExternalTask.id.in_(list(ids)))
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def _fetchable(now: datetime) -> Any:
+    return ((ExternalTask.lock_expires_at.is_(None) | (ExternalTask.lock_expires_at < now))
+            & (ExternalTask.retries.is_(None) | (ExternalTask.retries > 0))
+            & (ExternalTask.available_at.is_(None) | (ExternalTask.available_at <= now)))
+
+
+def fetchable_external_tasks(session: Session, topics: list[str], now: datetime, limit: int,
+                             by_priority: bool) -> Sequence[ExternalTask]:
+    """Unlocked tasks of these topics on active cycles (PostgreSQL: row-locked, SKIP LOCKED)."""
+    order = [ExternalTask.priority.desc(), ExternalTask.created_at] if by_priority else [ExternalTask.created_at]
+    query = (select(ExternalTask).join(Cycle, Cycle.id == ExternalTask.cycle_id)
+             .where(ExternalTask.topic.in_(topics), Cycle.status == "active", _fetchable(now))
+             .order_by(*order, ExternalTask.id).limit(limit))
+    if _is_postgresql(session):
+        query = query.with_for_update(skip_locked=True, of=ExternalTask)
+    return session.scalars(query).all()
+
+
+def lock_external_task(session: Session, task_id: str, worker_id: str, until: datetime, now: datetime) -> bool:
+    """Compare-and-set: lock the task for ``worker_id`` unless someone holds a live lock on it."""
+    result = session.execute(update(ExternalTask).where(ExternalTask.id == task_id, _fetchable(now))
+                             .values(worker_id=worker_id, lock_expires_at=until),
+                             execution_options={"synchronize_session": False})
+    return bool(getattr(result, "rowcount", 0))
+
+
+def external_task(session: Session, task_id: str) -> ExternalTask | None:
+    """The row as the database has it now (not a copy an earlier read of this session kept)."""
+    return session.scalars(select(ExternalTask).where(ExternalTask.id == task_id)
+                           .execution_options(populate_existing=True)).first()
+
+
+def cycle_id_of_external_task(session: Session, task_id: str) -> int | None:
+    return session.scalar(select(ExternalTask.cycle_id).where(ExternalTask.id == task_id))
+
+
+def cycles_by_id(session: Session, ids: Iterable[int]) -> dict[int, Cycle]:
+    return {c.id: c for c in session.scalars(select(Cycle).where(Cycle.id.in_(list(ids))))}
+
+
+def reset_external_retries(session: Session, cycle_id: int) -> None:
+    """After an incident is retried, its failed external tasks may be fetched again (one retry)."""
+    session.execute(update(ExternalTask).where(ExternalTask.cycle_id == cycle_id, ExternalTask.retries <= 0)
+                    .values(retries=1, available_at=None, worker_id=None, lock_expires_at=None),
+                    execution_options={"synchronize_session": False})
+
+
+def list_external_tasks(session: Session, topic: str | None, limit: int) -> Sequence[ExternalTask]:
+    query = select(ExternalTask).order_by(ExternalTask.created_at, ExternalTask.id).limit(limit)
+    if topic:
+        query = query.where(ExternalTask.topic == topic)
+    return session.scalars(query).all()
+
+
+# ----------------------------------------------------------------------------- subscriptions
+
+def subscriptions_of_cycle(session: Session, cycle_id: int) -> Sequence[MessageSubscription]:
+    return session.scalars(select(MessageSubscription).where(MessageSubscription.cycle_id == cycle_id)).all()
+
+
+def add_subscriptions(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(insert(cast(Table, MessageSubscription.__table__)), rows)
+
+
+def drop_subscriptions(session: Session, cycle_id: int, task_ids: Iterable[str] | None = None) -> None:
+    stmt = delete(MessageSubscription).where(MessageSubscription.cycle_id == cycle_id)
+    if task_ids is not None:
+        stmt = stmt.where(MessageSubscription.task_id.in_(list(task_ids)))
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def waiting_cycles(session: Session, kind: str, name: str, business_key: str | None = None,
+                   cycle_id: int | None = None, limit: int = 1000) -> Sequence[int]:
+    """Ids of active cycles subscribed to this message or signal (narrowed by business key or id)."""
+    query = (select(MessageSubscription.cycle_id).join(Cycle, Cycle.id == MessageSubscription.cycle_id)
+             .where(MessageSubscription.kind == kind, MessageSubscription.name == name, Cycle.status == "active")
+             .distinct().order_by(MessageSubscription.cycle_id).limit(limit))
+    if business_key is not None:
+        query = query.where(Cycle.business_key == business_key)
+    if cycle_id is not None:
+        query = query.where(Cycle.id == cycle_id)
+    return session.scalars(query).all()
+
+
+# ----------------------------------------------------------------------------- received messages
+
+def received_by_message_id(session: Session, message_id: str) -> ReceivedMessage | None:
+    return session.scalars(select(ReceivedMessage).where(ReceivedMessage.message_id == message_id)).first()
+
+
+def waiting_messages(session: Session, names: Iterable[str], now: datetime) -> Sequence[ReceivedMessage]:
+    """Kept messages of these names, oldest first, not yet expired (row-locked on PostgreSQL)."""
+    query = (select(ReceivedMessage)
+             .where(ReceivedMessage.state == "waiting", ReceivedMessage.name.in_(list(names)),
+                    or_(ReceivedMessage.expires_at.is_(None), ReceivedMessage.expires_at > now))
+             .order_by(ReceivedMessage.received_at, ReceivedMessage.id).limit(100))
+    if _is_postgresql(session):
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).all()
+
+
+def expire_messages(session: Session, now: datetime) -> int:
+    """Kept messages past their time to live go to triage."""
+    result = session.execute(update(ReceivedMessage)
+                             .where(ReceivedMessage.state == "waiting", ReceivedMessage.expires_at <= now)
+                             .values(state="triage", note="no cycle waited for it within its time to live"),
+                             execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def triage_messages(session: Session, limit: int = 200) -> Sequence[ReceivedMessage]:
+    return session.scalars(select(ReceivedMessage).where(ReceivedMessage.state.in_(("triage", "waiting")))
+                           .order_by(ReceivedMessage.received_at.desc(), ReceivedMessage.id.desc())
+                           .limit(limit)).all()
+
+
+def count_triage(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(ReceivedMessage)
+                              .where(ReceivedMessage.state == "triage")) or 0)

@@ -4,11 +4,14 @@ Commands of operators (process owner, head, admin), each one unit of work on one
 regulation service keeps starting cycles, tasks and retry."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.platform.base import Service
-from engine.regulation import cycles, moves, operations, variable_edits
-from engine.shared.access import Actor
+from engine.regulation import cycles, explorer, moves, operations, variable_edits
+from engine.shared.access import OPERATORS, READ_ALL, Actor, require
+from engine.shared.errors import NotFound
+from storage.repositories import cockpit as cockpit_repo
 
 
 class CockpitService(Service):
@@ -39,5 +42,44 @@ class CockpitService(Service):
         """Retry a cycle in incident with edited variables, typed like edit_variables."""
         with self.command() as s:
             cycle = cycles.get_cycle(s, actor, cycle_id)
-            values = variable_edits.typed(s, self.platform.ctx, cycle.version_id, changes) if changes else None
+            values = variable_edits.changed(dict(cycle.variables or {}), variable_edits.typed(
+                s, self.platform.ctx, cycle.version_id, changes)) if changes else None
             return cycles.cycle_dict(cycles.retry_cycle(s, self.platform.ctx, actor, cycle_id, values))
+
+    # ------------------------------------------------------------ the explorer
+
+    def explore(self, actor: Actor, args: Mapping[str, Any], limit: Any = None, after: str | None = None
+                ) -> tuple[list[dict[str, Any]], str | None, dict[str, Any]]:
+        """A page of the cycles explorer, the cursor of the next page and the filter's counts."""
+        with self.query() as s:
+            query = explorer.parse(s, actor, args, limit, after)
+            rows, following = explorer.page(s, query)
+            return rows, following, explorer.counts(s, query)
+
+    def export(self, actor: Actor, args: Mapping[str, Any], variables: str | None
+               ) -> tuple[list[str], Iterator[list[str]]]:
+        """The header and the rows of the filtered list (read page by page while it streams)."""
+        names = explorer.export_variables(variables)
+        with self.query() as s:
+            query = explorer.parse(s, actor, args)
+        return explorer.export_columns(names), explorer.export_rows(self.query, query, names)
+
+    def waiting_by_element(self, actor: Actor, key: str, number: int) -> dict[str, dict[str, int]]:
+        """Per element of a version: cycles waiting there and cycles in incident there."""
+        require(actor, OPERATORS | READ_ALL, "see where the cycles of a version wait")
+        with self.query() as s:
+            version_id = cockpit_repo.version_id(s, key, number)
+            if version_id is None:
+                raise NotFound(f"no version {number} of regulation {key!r}")
+            return cockpit_repo.waiting_by_element(s, version_id)
+
+    def cycle_tools(self, actor: Actor, cycle_id: int) -> dict[str, Any]:
+        """What the cycle page's operations offer: tokens, move targets, the typed form fields."""
+        require(actor, OPERATORS, "operate cycles")
+        with self.query() as s:
+            cycle = cycles.get_cycle(s, actor, cycle_id)
+            tools: dict[str, Any] = moves.choices(s, self.platform.ctx, cycle)
+            fields = variable_edits.version_fields(s, self.platform.ctx, cycle.version_id)
+            tools["fields"] = {name: f.as_dict() for name, f in fields.items()}
+            tools["protected"] = sorted(variable_edits.PROTECTED)
+            return tools

@@ -109,3 +109,18 @@ def move_token(session: Session, ctx: Context, actor: Actor, cycle_id: int, from
     jobs.clear(session, cycle.id)  # the jobs are rebuilt from the timers the moved cycle waits for
     advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before={})
     return cycle
+
+
+def choices(session: Session, ctx: Context, cycle: Cycle) -> dict[str, list[dict[str, str]]]:
+    """For the cycle page: the elements that hold a token now and the elements a token may be moved to."""
+    spec, subs = ctx.specs_for(session, cycle.version)
+    workflow = runtime.restore_workflow((spec, subs), cycle.state)
+    held = {t.task_spec.bpmn_id: t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in tokens(workflow)}
+    targets = {}
+    for process in (spec, *subs.values()):
+        for task_spec in process.task_specs.values():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            if bpmn_id and not isinstance(task_spec, _NOT_TARGETS) and not isinstance(task_spec, BoundaryEventSplit):
+                targets[bpmn_id] = task_spec.bpmn_name or bpmn_id
+    return {"tokens": [{"id": k, "name": v} for k, v in held.items()],
+            "targets": sorted(({"id": k, "name": v} for k, v in targets.items()), key=lambda t: t["name"].lower())}

@@ -14,8 +14,6 @@ client's timeline (the timeline reads every cycle's history by client).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy.orm import Session
 
 from engine.regulation import jobs, runtime
@@ -24,22 +22,13 @@ from engine.regulation.context import ACTIVE, CANCELLED, INCIDENT, SUSPENDED, Co
 from engine.shared.access import OPERATORS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound, TaskNotActionable
 from storage.models import Cycle
+from storage.repositories import cockpit as cockpit_repo
 from storage.repositories import regulation as regulation_repo
 
 #: the longest reason an operator may give
 MAX_REASON = 1000
 #: statuses a cycle can be cancelled from
 CANCELLABLE = (ACTIVE, INCIDENT, SUSPENDED)
-
-#: called with (session, cycle) when a cycle stops waiting for anything (cancelled): other areas
-#: that keep waits of their own for a cycle (message subscriptions) drop them here
-_on_cancel: list[Callable[[Session, Cycle], None]] = []
-
-
-def on_cancel(hook: Callable[[Session, Cycle], None]) -> None:
-    """Register a seam called inside the cancel transaction (for waits kept outside the workflow)."""
-    _on_cancel.append(hook)
-
 
 def reason_text(reason: str | None, required: bool = True) -> str:
     """The reason, stripped; refused when missing (and required) or longer than MAX_REASON."""
@@ -81,8 +70,7 @@ def cancel_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int, re
                                       "incident": cycle.incident})
     workflow.cancel()
     cycle.status, cycle.incident, cycle.outcome, cycle.ended_at = CANCELLED, None, None, now
-    for hook in _on_cancel:
-        hook(session, cycle)
+    cockpit_repo.drop_waits(session, cycle.id)  # the messages it waited for (engine.regulation messaging)
     # not active: advance runs no step; it removes the open tasks, drops the jobs, stores the state
     advance(session, ctx, cycle, workflow, rec, known_open=known)
     return cycle

@@ -78,6 +78,11 @@ def typed(session: Session, ctx: Context, version_id: int, changes: Any) -> dict
     return values
 
 
+def changed(before: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The values that differ from the cycle's (a page sends every variable it shows)."""
+    return {k: v for k, v in values.items() if k not in before or before[k] != v or type(before[k]) is not type(v)}
+
+
 def apply(workflow: Any, values: dict[str, Any]) -> None:
     """Write the values into every live (or failed) task's data and the last task's."""
     for wf in compaction.workflows(workflow):
@@ -94,9 +99,11 @@ def edit_variables(session: Session, ctx: Context, actor: Actor, cycle_id: int, 
     text = reason_text(reason)
     cycle = locked_cycle(session, cycle_id)
     refuse_unless(cycle, (ACTIVE, INCIDENT, SUSPENDED), "edited")
-    values = typed(session, ctx, cycle.version_id, changes)
-    workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
     before = dict(cycle.variables or {})
+    values = changed(before, typed(session, ctx, cycle.version_id, changes))
+    if not values:
+        raise InputInvalid("no variable changed its value", {"fields": {"variables": "nothing changed"}})
+    workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
     apply(workflow, values)
     known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     rec = Recorder(session, cycle, actor.login, ctx.now())
@@ -104,3 +111,16 @@ def edit_variables(session: Session, ctx: Context, actor: Actor, cycle_id: int, 
                                        "reason": text})
     advance(session, ctx, cycle, workflow, rec, known_open=known)
     return cycle
+
+
+def from_text(raw: str) -> Any:
+    """A value typed in a page's text box: a number, true, false or null as such, else the text
+    (form fields are converted by their form's type in ``typed`` anyway)."""
+    text = raw.strip()
+    if text in ("true", "false"):
+        return text == "true"
+    if text == "null":
+        return None
+    if text.lstrip("-").isdigit() and len(text) < 18:
+        return int(text)
+    return raw

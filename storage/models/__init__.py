@@ -2,6 +2,7 @@
 from storage.models.accounts import Group, LoginThrottle, User, UserSession, user_groups
 from storage.models.base import Base, Money, UTCDateTime, utcnow
 from storage.models.clients import Client, ClientEvent, Contact, ImportRun, StoredUpload, UploadChunk
+from storage.models.cockpit import CycleBatch, CycleBatchItem
 from storage.models.control import CycleLossReason, LossReason
 from storage.models.messaging import ExternalTask, MessageSubscription, ReceivedMessage
 from storage.models.motivation import (
@@ -35,6 +36,8 @@ __all__ = [
     "Contact",
     "ContactNorm",
     "Cycle",
+    "CycleBatch",
+    "CycleBatchItem",
     "ExternalTask",
     "MessageSubscription",
     "ReceivedMessage",

@@ -1,9 +1,18 @@
+"""Cycle pages: the cycles explorer, a cycle with its path and history, and the operator's
+operations on it (cancel, suspend, resume, move a token, edit variables, retry)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.regulation.explorer import FILTER_KEYS
+from engine.regulation.variable_edits import from_text
+from engine.shared.errors import FormInvalid, InputInvalid, ReglamentError, TaskNotActionable
+from web.i18n import translated_fields
 from web.views import actor, login_required, platform
+from web.views.api.cockpit import export_response
 from web.views.regulations import _labels
 
 bp = Blueprint("cycles", __name__)
@@ -12,7 +21,24 @@ bp = Blueprint("cycles", __name__)
 @bp.get("/cycles")
 @login_required
 def index():  # type: ignore[no-untyped-def]
-    return render_template("cycles/cycles.html", cycles=platform().regulation.cycles(actor()))
+    filters = {k: request.args.get(k, "") for k in FILTER_KEYS}
+    try:
+        rows, following, counts = platform().cockpit.explore(actor(), request.args, request.args.get("limit"),
+                                                             request.args.get("after") or None)
+        problems: dict[str, str] = {}
+    except InputInvalid as exc:
+        rows, following, counts = [], None, {"total": 0, "by_status": {}}
+        problems = translated_fields(exc)
+    chosen = {k: v for k, v in filters.items() if v}
+    return render_template("cycles/cycles.html", cycles=rows, filters=filters, chosen=chosen, counts=counts,
+                           problems=problems, next_url=url_for("cycles.index", **{**chosen, "after": following})
+                           if following else None, regulations=platform().regulation.regulations())
+
+
+@bp.get("/cycles/export.<fmt>")
+@login_required
+def export(fmt: str):  # type: ignore[no-untyped-def]
+    return export_response(fmt)
 
 
 @bp.get("/cycles/<int:cycle_id>")
@@ -21,8 +47,9 @@ def detail(cycle_id: int):  # type: ignore[no-untyped-def]
     cycle, history, open_tasks, path = platform().regulation.cycle_page(actor(), cycle_id)
     config = {"xmlUrl": url_for("regulations.download", key=cycle["regulation"], number=cycle["version"]),
               "path": path, "labels": _labels()}
+    tools = platform().cockpit.cycle_tools(actor(), cycle_id) if actor().may("operate") else None
     return render_template("cycles/cycle.html", cycle=cycle, history=list(reversed(history)), open_tasks=open_tasks,
-                           viewer_config=config)
+                           viewer_config=config, tools=tools)
 
 
 @bp.post("/cycles/<int:cycle_id>/retry")
@@ -34,3 +61,71 @@ def retry(cycle_id: int):  # type: ignore[no-untyped-def]
     else:
         flash(_("The cycle runs again."), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle_id))
+
+
+def _operate(cycle_id: int, command: Any, done: str) -> Any:
+    """Run an operation from a form: a refusal is flashed on the cycle page, never a 500."""
+    try:
+        command()
+    except FormInvalid as exc:
+        fields = translated_fields(exc)
+        flash(_("Not saved: %(problems)s", problems="; ".join(f"{k} — {v}" for k, v in fields.items())), "error")
+    except (InputInvalid, TaskNotActionable) as exc:
+        fields = translated_fields(exc)
+        flash(_("Not done: %(problem)s", problem="; ".join(f"{k} — {v}" for k, v in fields.items())
+                or exc.message), "error")
+    except ReglamentError:
+        raise
+    else:
+        flash(done, "success")
+    return redirect(url_for("cycles.detail", cycle_id=cycle_id))
+
+
+@bp.post("/cycles/<int:cycle_id>/cancel")
+@login_required
+def cancel(cycle_id: int):  # type: ignore[no-untyped-def]
+    reason = request.form.get("reason")
+    return _operate(cycle_id, lambda: platform().cockpit.cancel(actor(), cycle_id, reason), _("The cycle was cancelled."))
+
+
+@bp.post("/cycles/<int:cycle_id>/suspend")
+@login_required
+def suspend(cycle_id: int):  # type: ignore[no-untyped-def]
+    reason = request.form.get("reason")
+    return _operate(cycle_id, lambda: platform().cockpit.suspend(actor(), cycle_id, reason),
+                    _("The cycle is suspended: its tasks wait and its timers are held."))
+
+
+@bp.post("/cycles/<int:cycle_id>/resume")
+@login_required
+def resume(cycle_id: int):  # type: ignore[no-untyped-def]
+    reason = request.form.get("reason")
+    return _operate(cycle_id, lambda: platform().cockpit.resume(actor(), cycle_id, reason), _("The cycle runs again."))
+
+
+@bp.post("/cycles/<int:cycle_id>/move")
+@login_required
+def move(cycle_id: int):  # type: ignore[no-untyped-def]
+    form = request.form
+    return _operate(cycle_id, lambda: platform().cockpit.move(actor(), cycle_id, form.get("from", ""),
+                                                              form.get("to", ""), form.get("reason")),
+                    _("The token was moved."))
+
+
+@bp.post("/cycles/<int:cycle_id>/variables")
+@login_required
+def variables(cycle_id: int):  # type: ignore[no-untyped-def]
+    form = request.form
+    changes: dict[str, Any] = {}
+    for name, value in zip(form.getlist("name"), form.getlist("value"), strict=False):
+        if name.strip():
+            changes[name.strip()] = from_text(value)
+    if form.get("retry"):
+        def command() -> Any:
+            cycle = platform().cockpit.retry(actor(), cycle_id, changes or None)
+            if cycle["status"] == "incident":
+                raise TaskNotActionable(_("The step failed again: %(message)s", message=cycle["incident"]["message"]))
+            return cycle
+        return _operate(cycle_id, command, _("The cycle runs again."))
+    return _operate(cycle_id, lambda: platform().cockpit.edit_variables(actor(), cycle_id, changes, form.get("reason")),
+                    _("The variables were saved."))

@@ -2,6 +2,7 @@
 from web.views.api import (  # noqa: F401  (each module registers its routes on bp)
     auth,
     clients,
+    cockpit,
     control,
     cycles,
     notifications,

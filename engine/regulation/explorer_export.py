@@ -1,0 +1,47 @@
+"""The explorer's list as a CSV or XLSX file: text that a spreadsheet would run as a formula is
+quote-prefixed in CSV (engine.clients.files.escape_formula, as the client export does) and
+written as text, never as a formula, in XLSX."""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from engine.clients.files import escape_formula
+
+
+def csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
+    """A CSV file (UTF-8 with a byte-order mark, so Excel reads Cyrillic right) as text chunks."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    yield "\ufeff"
+    writer.writerow(header)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([escape_formula(v) for v in row])
+        if count % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_xlsx(header: list[str], rows: Iterable[list[str]], target: IO[bytes]) -> None:
+    """An XLSX workbook written row by row (openpyxl write-only mode); every cell is text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Cycles")
+
+    def text(value: str) -> Any:
+        if not value.startswith("="):
+            return value or None
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, not the formula openpyxl would make of it
+        return cell
+
+    sheet.append(header)
+    for row in rows:
+        sheet.append([text(v) for v in row])
+    book.save(target)

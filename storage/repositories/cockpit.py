@@ -1,0 +1,229 @@
+"""The cockpit's queries: the cycles explorer (filters, keyset pages, counts, what cycles wait at)
+and batch operations. Repositories read and add; they never commit."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Client,
+    Cycle,
+    CycleBatch,
+    CycleBatchItem,
+    Job,
+    MessageSubscription,
+    OpenTask,
+    Regulation,
+    RegulationVersion,
+    User,
+)
+from storage.repositories._common import _is_postgresql
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the explorer's filters mean in the database (ids resolved, times in UTC)."""
+
+    regulation: str | None = None
+    version: int | None = None
+    status: str | None = None
+    stage: str | None = None
+    element: str | None = None
+    owner_id: int | None = None
+    client_id: int | None = None
+    client: str | None = None
+    started_from: datetime | None = None
+    started_to: datetime | None = None
+    ended_from: datetime | None = None
+    ended_to: datetime | None = None
+    variable: str | None = None
+    value: str | None = None
+    incident: bool | None = None
+    visible_to_owner: int | None = None  # a manager sees the cycles of their own clients only
+    cycle_ids: tuple[int, ...] | None = None
+
+
+def conditions(c: Criteria, with_status: bool = True) -> list[Any]:
+    out: list[Any] = []
+    if c.regulation is not None:
+        versions = select(RegulationVersion.id).join(Regulation).where(Regulation.key == c.regulation)
+        if c.version is not None:
+            versions = versions.where(RegulationVersion.number == c.version)
+        out.append(Cycle.version_id.in_(versions))
+    if with_status and c.status is not None:
+        out.append(Cycle.status == c.status)
+    if c.stage is not None:
+        out.append(Cycle.stage == c.stage)
+    if c.element is not None:
+        out.append(or_(
+            exists().where(OpenTask.cycle_id == Cycle.id, OpenTask.element_id == c.element),
+            exists().where(Job.cycle_id == Cycle.id, Job.element_id == c.element),
+            and_(Cycle.status == "incident", Cycle.incident["element_id"].as_string() == c.element)))
+    if c.owner_id is not None:
+        out.append(Client.owner_id == c.owner_id)
+    if c.visible_to_owner is not None:
+        out.append(Client.owner_id == c.visible_to_owner)
+    if c.client_id is not None:
+        out.append(Cycle.client_id == c.client_id)
+    if c.client:
+        out.append(func.lower(Client.name).contains(c.client.lower(), autoescape=True))
+    if c.started_from is not None:
+        out.append(Cycle.started_at >= c.started_from)
+    if c.started_to is not None:
+        out.append(Cycle.started_at < c.started_to)
+    if c.ended_from is not None:
+        out.append(Cycle.ended_at >= c.ended_from)
+    if c.ended_to is not None:
+        out.append(Cycle.ended_at < c.ended_to)
+    if c.variable is not None:
+        field = Cycle.variables[c.variable]
+        same = [field.as_string() == (c.value or "")]
+        if c.value is not None and c.value.lstrip("-").isdigit() and len(c.value) < 18:
+            same.append(field.as_integer() == int(c.value))
+        if c.value in ("true", "false"):
+            same.append(field.as_boolean() == (c.value == "true"))
+        out.append(or_(*same))
+    if c.incident is not None:
+        out.append(Cycle.status == "incident" if c.incident else Cycle.status != "incident")
+    if c.cycle_ids is not None:
+        out.append(Cycle.id.in_(list(c.cycle_ids)))
+    return out
+
+
+#: a page's keyset: (started_at, id) of the last row, the direction
+Key = tuple[datetime, int]
+
+
+def page(session: Session, c: Criteria, newest_first: bool, after: Key | None, limit: int,
+         by_id: bool = False) -> Sequence[Any]:
+    """Rows of (Cycle, owner login) in started order (or id order), ``limit`` after the keyset."""
+    query = (select(Cycle, User.login).join(Client, Client.id == Cycle.client_id)
+             .outerjoin(User, User.id == Client.owner_id).where(*conditions(c)))
+    if after is not None:
+        at, cycle_id = after
+        if by_id:
+            query = query.where(Cycle.id < cycle_id if newest_first else Cycle.id > cycle_id)
+        elif newest_first:
+            query = query.where(or_(Cycle.started_at < at, and_(Cycle.started_at == at, Cycle.id < cycle_id)))
+        else:
+            query = query.where(or_(Cycle.started_at > at, and_(Cycle.started_at == at, Cycle.id > cycle_id)))
+    order: list[Any]
+    if by_id:
+        order = [Cycle.id.desc()] if newest_first else [Cycle.id]
+    else:
+        order = [Cycle.started_at.desc(), Cycle.id.desc()] if newest_first else [Cycle.started_at, Cycle.id]
+    return session.execute(query.order_by(*order).limit(limit)).all()
+
+
+def counts(session: Session, c: Criteria) -> dict[str, int]:
+    """Cycles of the filter by status (the status filter itself left out, to show the others)."""
+    query = (select(Cycle.status, func.count()).join(Client, Client.id == Cycle.client_id)
+             .where(*conditions(c, with_status=False)).group_by(Cycle.status))
+    return {str(status): int(n) for status, n in session.execute(query).all()}
+
+
+def ids(session: Session, c: Criteria, limit: int) -> list[int]:
+    """The ids of the filter's cycles (at most ``limit``), for a batch."""
+    query = (select(Cycle.id).join(Client, Client.id == Cycle.client_id).where(*conditions(c))
+             .order_by(Cycle.id).limit(limit))
+    return list(session.scalars(query).all())
+
+
+def waiting(session: Session, cycle_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Per cycle: (element id, name, kind) of every open task and waiting timer; two queries."""
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    if not cycle_ids:
+        return out
+    for cycle_id, element, name in session.execute(
+            select(OpenTask.cycle_id, OpenTask.element_id, OpenTask.name)
+            .where(OpenTask.cycle_id.in_(list(cycle_ids))).order_by(OpenTask.created_at, OpenTask.id)).all():
+        out.setdefault(cycle_id, []).append((element, name, "task"))
+    for cycle_id, element in session.execute(
+            select(Job.cycle_id, Job.element_id).where(Job.cycle_id.in_(list(cycle_ids)))
+            .order_by(Job.due_at, Job.id)).all():
+        out.setdefault(cycle_id, []).append((element, element, "timer"))
+    return out
+
+
+def waiting_by_element(session: Session, version_id: int) -> dict[str, dict[str, int]]:
+    """Per element of a version: how many cycles wait there (tasks, timers) and how many are in
+    incident there; three grouped queries."""
+    out: dict[str, dict[str, int]] = {}
+    tasks = (select(OpenTask.element_id, func.count(func.distinct(OpenTask.cycle_id)))
+             .join(Cycle, Cycle.id == OpenTask.cycle_id)
+             .where(Cycle.version_id == version_id, Cycle.status.in_(("active", "suspended")))
+             .group_by(OpenTask.element_id))
+    timers = (select(Job.element_id, func.count(func.distinct(Job.cycle_id))).join(Cycle, Cycle.id == Job.cycle_id)
+              .where(Cycle.version_id == version_id).group_by(Job.element_id))
+    element = Cycle.incident["element_id"].as_string()
+    incidents = (select(element, func.count()).where(Cycle.version_id == version_id, Cycle.status == "incident")
+                 .group_by(element))
+    for kind, query in (("waiting", tasks), ("waiting", timers), ("incidents", incidents)):
+        for element_id, n in session.execute(query).all():
+            if element_id:
+                slot = out.setdefault(element_id, {"waiting": 0, "incidents": 0})
+                slot[kind] += n
+    return out
+
+
+def drop_waits(session: Session, cycle_id: int) -> None:
+    """A cancelled cycle waits for no message."""
+    session.execute(delete(MessageSubscription).where(MessageSubscription.cycle_id == cycle_id))
+
+
+# ---------------------------------------------------------------- batches
+
+def add_batch(session: Session, row: CycleBatch, cycle_ids: Sequence[int]) -> None:
+    session.add(row)
+    session.flush()
+    if cycle_ids:
+        session.execute(insert(CycleBatchItem), [{"batch_id": row.id, "cycle_id": i, "status": "pending"}
+                                                 for i in cycle_ids])
+
+
+def next_batch(session: Session, now: datetime) -> CycleBatch | None:
+    """The oldest batch with work left whose lease is free (locked on PostgreSQL)."""
+    query = (select(CycleBatch).where(CycleBatch.status.in_(("queued", "running")),
+                                      or_(CycleBatch.lease_until.is_(None), CycleBatch.lease_until < now))
+             .order_by(CycleBatch.id).limit(1))
+    if _is_postgresql(session):
+        query = query.with_for_update(skip_locked=True)
+    return session.scalar(query)
+
+
+def pending_items(session: Session, batch_id: int, limit: int) -> Sequence[CycleBatchItem]:
+    return session.scalars(select(CycleBatchItem).where(CycleBatchItem.batch_id == batch_id,
+                                                        CycleBatchItem.status == "pending")
+                           .order_by(CycleBatchItem.id).limit(limit)).all()
+
+
+def finish_item(session: Session, item_id: int, batch_id: int, ok: bool, message: str | None) -> None:
+    session.execute(update(CycleBatchItem).where(CycleBatchItem.id == item_id)
+                    .values(status="done" if ok else "failed", message=message))
+    counter = CycleBatch.succeeded if ok else CycleBatch.failed
+    session.execute(update(CycleBatch).where(CycleBatch.id == batch_id)
+                    .values({counter: counter + 1, CycleBatch.processed: CycleBatch.processed + 1}))
+
+
+def failures(session: Session, batch_id: int, limit: int) -> Sequence[CycleBatchItem]:
+    return session.scalars(select(CycleBatchItem).where(CycleBatchItem.batch_id == batch_id,
+                                                        CycleBatchItem.status == "failed")
+                           .order_by(CycleBatchItem.id).limit(limit)).all()
+
+
+def batches(session: Session, limit: int = 20) -> Sequence[CycleBatch]:
+    return session.scalars(select(CycleBatch).order_by(CycleBatch.id.desc()).limit(limit)).all()
+
+
+def user_id(session: Session, login: str) -> int | None:
+    return session.scalar(select(User.id).where(User.login == login.lower()))
+
+
+def version_id(session: Session, key: str, number: int) -> int | None:
+    return session.scalar(select(RegulationVersion.id).join(Regulation)
+                          .where(Regulation.key == key, RegulationVersion.number == number))

@@ -104,6 +104,7 @@ def update_user(session: Session, actor: Actor, user_id: int, name: str, roles: 
     user.roles = ",".join(sorted(set(roles)))
     user.groups = [accounts.ensure_group(session, g) for g in dict.fromkeys(groups)]
     user.locale, user.timezone = locale, timezone or "UTC"
+    accounts.changed(user)
     session.flush()
     return info(user)
 
@@ -122,6 +123,8 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool, now: 
         if user.active:
             accounts.revoke_tokens(user)
         sessions.end_all(session, user.id, now)
+    if user.active != active:
+        accounts.changed(user)
     user.active = active
     return info(user)
 

@@ -5,6 +5,7 @@ import hashlib
 import re
 import secrets
 from functools import lru_cache
+from typing import Any
 from zoneinfo import available_timezones
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -132,6 +133,12 @@ def set_password(user: User, password: str) -> None:
 
 def revoke_tokens(user: User) -> None:
     user.token_epoch = (user.token_epoch or 0) + 1
+    changed(user)
+
+
+def changed(user: User) -> None:
+    """Mark a change of what the signed-in user is: every host drops what it remembered of them."""
+    user.version = (user.version or 0) + 1
 
 
 def actor_by_id(session: Session, user_id: int) -> Actor:
@@ -148,6 +155,7 @@ def set_locale(session: Session, actor: Actor, locale: str) -> None:
     if user is None:
         raise NotFound("no such user")
     user.locale = locale
+    changed(user)
 
 
 #: a practical check (one @, no spaces, a dotted domain); the mail server has the last word
@@ -180,6 +188,7 @@ def update_profile(session: Session, actor: Actor, email: str | None, timezone: 
     if user is None:
         raise NotFound("no such user")
     user.email, user.timezone, user.locale = email or None, timezone, locale
+    changed(user)
     return user
 
 
@@ -210,13 +219,26 @@ class TokenSigner:
         return self._signer.dumps({"uid": user.id, "pw": _fingerprint(user.password_hash),
                                    "ep": user.token_epoch or 0})
 
-    def verify(self, session: Session, token: str) -> Actor:
+    def user_id(self, token: str) -> int:
+        """The user a token names, once its signature and age are checked (no database read)."""
+        uid = self._payload(token).get("uid")
+        if not isinstance(uid, int):
+            raise Unauthenticated("the token is not valid")
+        return uid
+
+    def _payload(self, token: str) -> dict[str, Any]:
         try:
             payload = self._signer.loads(token, max_age=TOKEN_MAX_AGE)
         except SignatureExpired:
             raise Unauthenticated("the token has expired; ask for a new one") from None
         except BadSignature:
             raise Unauthenticated("the token is not valid") from None
+        if not isinstance(payload, dict):
+            raise Unauthenticated("the token is not valid")
+        return payload
+
+    def verify(self, session: Session, token: str) -> Actor:
+        payload = self._payload(token)
         uid = payload.get("uid")
         user = accounts_repo.user_by_id(session, uid) if isinstance(uid, int) else None
         if (user is None or not user.active or _fingerprint(user.password_hash) != payload.get("pw")

@@ -1,7 +1,6 @@
 """Users, sign-in (throttled), browser sessions, API tokens, profiles and user administration."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -14,10 +13,9 @@ from engine.shared.access import Actor
 from engine.shared.errors import NotFound, Unauthenticated
 from storage.repositories import accounts as accounts_repo
 
-#: how long a verified API token's user (roles, groups) is reused before it is read again. A token
-#: revoked on this host (new password, reset, deactivation) leaves the cache at once; other hosts
-#: sharing the database notice within this time
-TOKEN_CACHE_SECONDS = 5.0
+#: verified API tokens remembered by this host (their user's roles and groups), each with the user's
+#: stamp (active, token epoch, version) read from the database on every request: a revoked token,
+#: a deactivated user or new roles hold on every host sharing the database at the next request
 TOKEN_CACHE_SIZE = 10_000
 
 
@@ -74,23 +72,21 @@ class AccountsService(Service):
             return self.platform.tokens.issue(s, actor)
 
     def actor_from_token(self, token: str) -> Actor:
-        """The token's user; verified actors are remembered for TOKEN_CACHE_SECONDS."""
-        now = time.monotonic()
-        cached = self.platform._token_cache.get(token)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        with self.query() as s:
-            actor = self.platform.tokens.verify(s, token)
-        if len(self.platform._token_cache) >= TOKEN_CACHE_SIZE:
-            self.platform._token_cache.clear()
-        self.platform._token_cache[token] = (now + TOKEN_CACHE_SECONDS, actor)
-        return actor
-
-    def _forget_tokens(self, user_id: int) -> None:
-        """Drop this host's cached verifications of the user's tokens (they were just revoked)."""
+        """The token's user. A verified token's actor is remembered with the user's stamp; each
+        request reads the stamp (one small indexed read) and verifies again when it changed."""
+        user_id = self.platform.tokens.user_id(token)  # signature and age: no database read
         cache = self.platform._token_cache
-        for token in [t for t, (_, a) in list(cache.items()) if a.id == user_id]:
-            cache.pop(token, None)
+        with self.query() as s:
+            stamp = accounts_repo.user_stamp(s, user_id)
+            cached = cache.get(token)
+            if cached is not None and stamp is not None and cached[0] == stamp:
+                return cached[1]
+            actor = self.platform.tokens.verify(s, token)
+        if len(cache) >= TOKEN_CACHE_SIZE:
+            cache.clear()
+        if stamp is not None:
+            cache[token] = (stamp, actor)
+        return actor
 
     # ------------------------------------------------------------------ users
     def create_user(self, login: str, name: str, password: str, roles: list[str], groups: list[str],
@@ -138,7 +134,6 @@ class AccountsService(Service):
             sessions.end_all(s, user.id, self.platform.ctx.now(), keep_secret=keep_session)
             # checked and saved: the current password was right
             throttle.succeeded(s, keys, self.platform.ctx.now())
-        self._forget_tokens(actor.id)
 
     # ------------------------------------------------------------------ administration (admin only)
     def admin_users(self, actor: Actor) -> list[UserInfo]:
@@ -166,13 +161,11 @@ class AccountsService(Service):
     def set_user_active(self, actor: Actor, user_id: int, active: bool) -> UserInfo:
         with self.command() as s:
             result = admin.set_active(s, actor, user_id, active, self.platform.ctx.now())
-        self._forget_tokens(user_id)
         return result
 
     def reset_password(self, actor: Actor, user_id: int, password: str) -> UserInfo:
         with self.command() as s:
             result = admin.reset_password(s, actor, user_id, password, self.platform.ctx.now())
-        self._forget_tokens(user_id)
         return result
 
 

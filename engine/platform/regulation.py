@@ -20,7 +20,6 @@ class RegulationService(Service):
     def save_work_type(self, actor: Actor, name: str, label: str, default_due: str | None) -> None:
         with self.command() as s:
             work_types.save(s, actor, name, label, default_due)
-        self.platform.ctx.forget_work_types()
 
     def deploy(self, actor: Actor, files: list[regulations.SourceFile],
                keep_if_not_executable: bool = False) -> regulations.Deployed:

@@ -1,7 +1,6 @@
 """What every cycle command carries: the clock and spec cache (Context), the history recorder, the statuses."""
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,10 +20,6 @@ from storage.repositories import regulation as regulation_repo
 ACTIVE, WON, LOST, INCIDENT, CANCELLED, SUSPENDED = tuple(CycleStatus)
 
 
-#: how long a process reuses the work-type catalogue before reading it again
-WORK_TYPES_TTL = 10.0
-
-
 STATUSES = (ACTIVE, WON, LOST, INCIDENT, CANCELLED, SUSPENDED)
 
 
@@ -35,17 +30,11 @@ class Context:
     specs: runtime.SpecCache
     now: Callable[[], datetime]
     forms: dict[tuple[int, str], list[forms.FormField]] = field(default_factory=dict)
-    _dues: tuple[float, dict[str, str]] | None = None
 
     def work_type_dues(self, session: Session) -> dict[str, str]:
-        """The catalogue's default due durations, re-read at most every WORK_TYPES_TTL seconds."""
-        now = time.monotonic()
-        if self._dues is None or self._dues[0] < now:
-            self._dues = (now + WORK_TYPES_TTL, work_types.default_dues(session))
-        return self._dues[1]
-
-    def forget_work_types(self) -> None:
-        self._dues = None
+        """The catalogue's default due durations, read in the step's own transaction (a small
+        table: read when a step creates a task that needs it, never stale on any host)."""
+        return work_types.default_dues(session)
 
     def specs_for(self, session: Session, version: RegulationVersion) -> runtime.SpecSet:
         return self.specs_by_id(session, version.id)

@@ -9,7 +9,7 @@ together.
 from __future__ import annotations
 
 from engine.regulation.advance import advance
-from engine.regulation.context import ACTIVE, CANCELLED, INCIDENT, LOST, STATUSES, WON, WORK_TYPES_TTL, Context, Recorder
+from engine.regulation.context import ACTIVE, CANCELLED, INCIDENT, LOST, STATUSES, WON, Context, Recorder
 from engine.regulation.incidents import fire_timers, retry_cycle, timer_incident
 from engine.regulation.reading import cycle_dict, get_cycle, history_dicts, inbox, inbox_cursor, list_cycles, may_view_cycle, path_taken
 from engine.regulation.start import start_cycle
@@ -34,7 +34,6 @@ __all__ = [
     "Recorder",
     "STATUSES",
     "WON",
-    "WORK_TYPES_TTL",
     "start_cycle",
     "claim_task",
     "complete_task",

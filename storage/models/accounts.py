@@ -48,6 +48,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # API tokens carry it; raising it (new password, deactivation) revokes every token issued before
     token_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: raised by every change of what a signed-in user is (roles, departments, name, language, time
+    #: zone, active): every host compares it with what it remembered of the user (no stale cache)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     groups: Mapped[list[Group]] = relationship(secondary=user_groups, lazy="select")
 

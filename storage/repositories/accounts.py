@@ -22,12 +22,19 @@ from storage.models import (
 from storage.models.accounts import LoginThrottle, UserSession
 
 
+def user_stamp(session: Session, user_id: int) -> tuple[bool, int, int] | None:
+    """(active, token epoch, version) of a user: what says whether a remembered actor still holds."""
+    row = session.execute(_USER_STAMP, {"user_id": user_id}).first()
+    return None if row is None else (bool(row[0]), int(row[1] or 0), int(row[2] or 0))
+
+
 def user_by_login(session: Session, login: str) -> User | None:
     return session.scalar(select(User).where(User.login == login).options(selectinload(User.groups)))
 
 
 # Hot-path statements are built once; only their parameters change per call.
 _USER_BY_ID = select(User).where(User.id == bindparam("user_id")).options(selectinload(User.groups))
+_USER_STAMP = select(User.active, User.token_epoch, User.version).where(User.id == bindparam("user_id"))
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:

@@ -159,7 +159,7 @@ def test_a_new_password_ends_other_sessions_and_revokes_tokens(platform: Reglame
     zoe = new_user("zoe")
     here, there = platform.accounts.start_session(zoe), platform.accounts.start_session(zoe)
     token = platform.accounts.issue_token(zoe)
-    assert platform.accounts.actor_from_token(token).login == "zoe"  # now in the 5-second cache
+    assert platform.accounts.actor_from_token(token).login == "zoe"  # remembered by this host
     with pytest.raises(InputInvalid) as raised:
         platform.accounts.change_password(zoe, "wrong", "short", "other", keep_session=here)
     assert {k: v["code"] for k, v in raised.value.details["codes"].items()} == {
@@ -181,9 +181,23 @@ def test_a_new_password_ends_other_sessions_and_revokes_tokens(platform: Reglame
 def test_a_token_from_another_epoch_is_refused(platform: Reglament, new_user) -> None:
     zoe = new_user("zoe")
     token = platform.accounts.issue_token(zoe)
+    assert platform.accounts.actor_from_token(token).login == "zoe"  # remembered by this host
     with platform.command() as s:
         s.scalars(select(User).where(User.login == "zoe")).one().token_epoch += 1  # as another host would
-    platform._token_cache.clear()
+    with pytest.raises(Unauthenticated):  # at the very next request, not after a cache's lifetime
+        platform.accounts.actor_from_token(token)
+
+
+def test_what_another_host_changes_about_a_user_holds_here_at_the_next_request(platform: Reglament, actors,
+                                                                              new_user) -> None:
+    zoe = new_user("zoe")
+    token = platform.accounts.issue_token(zoe)
+    assert "head" not in platform.accounts.actor_from_token(token).roles
+    other_host = Reglament(platform.db, "test-secret", clock=platform.ctx.now)
+    other_host.accounts.update_user(actors["admin"], zoe.id, "Zoe", ["head"], ["Legal"], "ru", "UTC")
+    seen = platform.accounts.actor_from_token(token)
+    assert (seen.roles, seen.groups, seen.locale) == (frozenset({"head"}), frozenset({"Legal"}), "ru")
+    other_host.accounts.set_user_active(actors["admin"], zoe.id, False)
     with pytest.raises(Unauthenticated):
         platform.accounts.actor_from_token(token)
 

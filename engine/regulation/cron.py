@@ -120,7 +120,10 @@ def _field(raw: str, name: str, low: int, high: int, names: dict[str, int]) -> s
     """The values of one field; None for ``?``."""
     if raw == "?":
         return None
-    if any(mark in raw for mark in ("L", "W", "#")) and not any(n in raw for n in names):
+    bare = raw
+    for known in names:
+        bare = bare.replace(known, "")
+    if any(mark in bare for mark in ("L", "W", "#")):
         raise CronError(f"the {name} field {raw!r} uses L, W or #, which Reglament does not support; "
                         "list the days instead")
     out: set[int] = set()

@@ -3,7 +3,7 @@
 When a cycle timer's expression gives a Quartz cron (``0 0 9 ? * MON-FRI``), ``start`` hands the
 engine an ISO repetition that begins at the cron's first fire time (from the engine clock) and
 keeps the cron and that fire time in the task's internal data. Each time the engine fires the
-timer it moves the next time on by one fixed interval; ``pace`` (run after every engine task and
+timer it moves the next time on by a century (parked: no second fire within the step); ``pace`` (run after every engine task and
 at the end of each step, see ``steps.pace_cycle_timers``) notices that and puts the next time
 where the cron says, never sooner than MIN_TIMER_CYCLE after the previous fire. Missed fires
 are not made up: the next one is the cron's next time after now. A cron that fires no more
@@ -20,6 +20,10 @@ from engine.regulation import cron, limits
 from engine.shared import clock
 from engine.shared.errors import ExpressionError
 
+#: the interval handed to the engine: after a fire it parks the next time this far ahead, so that
+#: it cannot fire again before ``pace`` sets the cron's next time (within the same step)
+PARKED_SECONDS = 100 * 366 * 86400
+
 
 def start(task: Task, text: str) -> str:
     """The ISO repetition the engine runs for this cron, remembering the cron on the task."""
@@ -30,10 +34,8 @@ def start(task: Task, text: str) -> str:
     first = schedule.next_after(clock.now())
     if first is None:
         raise ExpressionError(f"cron {text!r} never fires")
-    second = schedule.next_after(first)
-    seconds = max(1, int((second - first).total_seconds())) if second is not None else 86400
     task._set_internal_data(cron=text, cron_next=first.isoformat())
-    return f"R/{first.isoformat()}/PT{seconds}S"
+    return f"R/{first.isoformat()}/PT{PARKED_SECONDS}S"
 
 
 def is_cron_timer(task: Task) -> bool:

@@ -9,7 +9,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, jobs, outside, runtime, steps
+from engine.regulation import compaction, event_scopes, jobs, normalize, outside, runtime, steps
 from engine.regulation.context import (
     ACTIVE,
     CANCELLED,
@@ -37,7 +37,14 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
         try:
             workflow.refresh_timers()  # timers due by now fire with this step
             workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
+            for _ in range(event_scopes.MAX_ROUNDS):  # Camunda's event subprocess rules (event_scopes.py)
+                if not event_scopes.settle(workflow):
+                    break
+                workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
             guard.finish()
+            uncaught = event_scopes.uncaught_error(workflow)
+            if uncaught is not None:
+                record_incident(cycle, rec, uncaught.task, uncaught, now)
         except steps.StepTooBig as exc:  # the engine's part of the step is undone; the cycle waits
             workflow, passed = guard.rolled_back(), []
             record_incident(cycle, rec, exc.task, exc, now)
@@ -45,7 +52,8 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
             failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
             record_incident(cycle, rec, failed, exc, now)
     for task in passed:
-        if not isinstance(task.task_spec, (EndEvent,)) and task.task_spec.bpmn_id:
+        if not isinstance(task.task_spec, (EndEvent,)) and task.task_spec.bpmn_id \
+                and not normalize.is_generated(task.task_spec.bpmn_id):
             rec.add("passed", task, actor=None)
     ended = [t for t in passed if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
     outcome = next((t.task_spec.extensions.get("outcome") for t in ended

@@ -17,7 +17,6 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     EndEvent,
     IntermediateCatchEvent,
     IntermediateThrowEvent,
-    ManualTask,
     NoneTask,
     StartEvent,
 )
@@ -37,6 +36,11 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from engine.regulation import normalize
+
+#: extension keys Reglament adds to specs: an event subprocess, a non-interrupting start event
+EVENT_SUBPROCESS = "reglament:eventSubprocess"
+NON_INTERRUPTING = "reglament:nonInterrupting"
 from engine.regulation import external_spec
 
 RESPONSIBILITY_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate", "followUpDate")
@@ -63,6 +67,14 @@ class _UserTaskParser(_Properties, UserTaskParser):
         return extensions
 
 
+class PassThroughTask(NoneTask):
+    """A plain ``task`` or a ``manualTask``: Camunda 7 passes the token straight through."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
 class _TaskParser(_Properties, CamundaTaskParser):
     pass
 
@@ -72,11 +84,21 @@ class _CallActivityParser(_Properties, CallActivityParser):
 
 
 class _SubWorkflowParser(_Properties, SubWorkflowParser):
-    pass
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions = super().parse_extensions(node)
+        if normalize.is_event_subprocess(self.node):
+            extensions[EVENT_SUBPROCESS] = "true"
+        return extensions
+
 
 
 class _StartEventParser(_Properties, CamundaStartEventParser):
-    pass
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions = super().parse_extensions(node)
+        if (self.node.get("isInterrupting") or "true").lower() == "false":
+            extensions[NON_INTERRUPTING] = "true"
+        return extensions
+
 
 
 class _EndEventParser(_Properties, CamundaEndEventParser):
@@ -99,8 +121,8 @@ class RegulationParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("userTask"): (_UserTaskParser, UserTask),
-        full_tag("task"): (_TaskParser, NoneTask),
-        full_tag("manualTask"): (_TaskParser, ManualTask),
+        full_tag("task"): (_TaskParser, PassThroughTask),
+        full_tag("manualTask"): (_TaskParser, PassThroughTask),
         full_tag("callActivity"): (_CallActivityParser, CallActivity),
         full_tag("subProcess"): (_SubWorkflowParser, CallActivity),
         full_tag("startEvent"): (_StartEventParser, StartEvent),
@@ -109,6 +131,23 @@ class RegulationParser(CamundaParser):
         full_tag("intermediateThrowEvent"): (_ThrowEventParser, IntermediateThrowEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
     }
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: internal id -> diagram id of elements renamed for the engine (normalize.py)
+        self.renames: dict[str, str] = {}
+
+    def add_bpmn_xml(self, bpmn: Any, filename: str | None = None) -> None:
+        """Adds the Camunda-equivalent copy of the diagram (``normalize``), never the diagram itself."""
+        engine_tree, renames = normalize.for_engine(bpmn)
+        self.renames.update(renames)
+        super().add_bpmn_xml(engine_tree, filename=filename)
+
+    def get_spec(self, process_id: str, required: bool = True) -> Any:
+        spec = super().get_spec(process_id, required=required)
+        if spec is not None:
+            normalize.restore_ids([spec], self.renames)
+        return spec
 
     def _get_parser_class(self, tag: str) -> tuple[Any, Any]:
         """External tasks (camunda:type="external") wait for outside workers (engine/regulation/external_spec.py)."""

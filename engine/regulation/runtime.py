@@ -16,17 +16,18 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from engine.regulation import expressions, external_spec, steps
+from engine.regulation.parser import PassThroughTask
 from engine.shared.errors import ExpressionError
 
 SpecSet = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
@@ -86,6 +87,7 @@ class InstanceStateConverter(BpmnWorkflowConverter):
 
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
+_config[PassThroughTask] = BpmnTaskSpecConverter
 _config[external_spec.ExternalTaskSpec] = BpmnTaskSpecConverter  # its topic is in its extensions
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 

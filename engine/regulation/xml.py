@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from engine.regulation import expression_checks, expressions, limits, structure
+from engine.regulation import conformance, expression_checks, expressions, limits, structure
 from engine.regulation.external_spec import external_problem
 from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
 
@@ -151,6 +151,7 @@ def inspect(tree: etree._ElementTree, filename: str = "diagram") -> DocumentFact
         if _tag(el) == (BPMN_NS, "sequenceFlow") and el.get("sourceRef"):
             outgoing[el.get("sourceRef") or ""] = outgoing.get(el.get("sourceRef") or "", 0) + 1
     _check_fan_out(root, outgoing, facts)
+    facts.problems.extend(conformance.problems(root))  # Camunda semantics (engine/regulation/conformance.py)
     return facts
 
 
@@ -177,17 +178,9 @@ def calls_of(tree: etree._ElementTree) -> structure.CallGraph:
     return graph
 
 
-#: task spec names SpiffWorkflow uses itself; a diagram element with such an id would replace them
-RESERVED_IDS = ("Start", "End")
-_RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
-
-
 def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
     ns, local = _tag(el)
     el_id = el.get("id") or ""
-    if ns == BPMN_NS and (el_id in RESERVED_IDS or el_id.endswith(_RESERVED_SUFFIXES)):
-        facts.problems.append(_problem(el, f"the id {el_id!r} is reserved by the workflow engine; "
-                                       f"rename the element (for example {local}_{el_id})"))
     if ns == BPMN_NS:
         external = el.get(f"{{{CAMUNDA_NS}}}type") == "external"
         if local in _CODE_ELEMENTS and not (external and local == "serviceTask"):
@@ -201,10 +194,6 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
                 facts.problems.append(_problem(el, problem))
         if local == "userTask":
             _check_user_task(el, facts)
-        elif local in ("task", "manualTask") and _in_executable_process(el) and not _in_lane(el, facts):
-            facts.problems.append(_problem(el, f"{local} is work for a person, but it has no lane: nobody "
-                                           "would see it; make it a user task with an assignee or "
-                                           "candidate group, or put it in a lane"))
         elif local == "sequenceFlow":
             for cond in el.iterfind("bpmn:conditionExpression", NS):
                 if (cond.get("language") or "").lower() not in ("", "python", "juel", "${}"):

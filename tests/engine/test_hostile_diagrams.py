@@ -155,7 +155,6 @@ def test_the_hostile_fixture_file_is_refused_for_every_reason_at_once(platform: 
         ("Task_Script", "scriptTask refused"),
         ("Task_Service", "serviceTask refused"),
         ("Task_Java", "camunda"),
-        ("Task_Java", "task is work for a person, but it has no lane"),
         ("Task_Listened", "camunda"),
         ("Flow_Escape", "condition"),
         ("Task_Nobody", "user task has no assignee, no candidate group and no lane"),

@@ -49,10 +49,11 @@ def test_a_utf16_dtd_is_refused(platform: Reglament, actors) -> None:
     assert "DTD" in refused.value.message
 
 
-def test_work_for_a_person_outside_any_lane_is_refused(platform: Reglament, actors) -> None:
-    with pytest.raises(RegulationInvalid) as refused:
-        platform.regulation.deploy(actors["head"], [_diagram('<bpmn:manualTask id="W" name="Visit" />')])
-    assert refused.value.problems[0].element_id == "W" and "nobody" in refused.value.problems[0].message
+def test_a_manual_task_outside_any_lane_passes_through_as_in_camunda(platform: Reglament, actors) -> None:
+    platform.regulation.deploy(actors["head"], [_diagram('<bpmn:manualTask id="W" name="Visit" />')])
+    anna = actors["anna"]
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Visited Ltd")["id"], "p")
+    assert [t.element_id for t, _ in platform.regulation.inbox(anna, cycle_id=cycle["id"])] == ["T"]
 
 
 def test_a_stray_completion_condition_is_a_problem_not_a_crash(platform: Reglament, actors) -> None:

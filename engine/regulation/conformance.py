@@ -1,0 +1,109 @@
+"""Deploy-time refusals of constructs that would not run as Camunda 7 runs them.
+
+Each problem names the element (id, name, line) and why. What ``normalize`` rewrites so that it
+runs (flows without ids, link events, reserved ids, implicit splits and ends) is checked here
+for what the rewrite cannot fix: a link throw with no catch of its name in its scope, an
+``errorRef`` or ``escalationRef`` that names nothing, compensation, work for a person in a lane
+without a name.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from engine.regulation import normalize
+from engine.shared.errors import Problem
+
+BPMN_NS = normalize.BPMN_NS
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+_REFERENCED = {"errorEventDefinition": ("errorRef", "error"),
+               "escalationEventDefinition": ("escalationRef", "escalation")}
+_COMPENSATION = ("compensation is not supported: Reglament does not undo completed work; "
+                 "model the correction as ordinary tasks (for example a task on an error path)")
+
+
+def _q(local: str) -> str:
+    return f"{{{BPMN_NS}}}{local}"
+
+
+def _owner(el: etree._Element) -> etree._Element:
+    node = el
+    while node is not None and node.get("id") is None:
+        node = node.getparent()
+    return node if node is not None else el
+
+
+def _problem(el: etree._Element, message: str) -> Problem:
+    return Problem(el.get("id"), message, line=el.sourceline, element_name=el.get("name"))
+
+
+def problems(root: etree._Element) -> list[Problem]:
+    found: list[Problem] = []
+    found.extend(_compensation(root))
+    found.extend(_references(root))
+    found.extend(_links(root))
+    found.extend(_nameless_lanes(root))
+    return found
+
+
+def _compensation(root: etree._Element) -> list[Problem]:
+    found = []
+    for definition in root.iter(_q("compensateEventDefinition")):
+        found.append(_problem(_owner(definition.getparent()), _COMPENSATION))
+    for el in root.iter():
+        if isinstance(el.tag, str) and (el.get("isForCompensation") or "").lower() == "true":
+            found.append(_problem(el, _COMPENSATION))
+    return found
+
+
+def _references(root: etree._Element) -> list[Problem]:
+    kinds = {el.get("id"): etree.QName(el).localname for el in root.iter()
+             if isinstance(el.tag, str) and el.get("id")}
+    found = []
+    for local, (attribute, target) in _REFERENCED.items():
+        for definition in root.iter(_q(local)):
+            ref = definition.get(attribute)
+            if ref is not None and kinds.get(ref) != target:
+                event = _owner(definition.getparent())
+                found.append(_problem(event, f"{attribute} {ref!r} names no bpmn:{target} of this file; "
+                                             f"declare <bpmn:{target} id=\"{ref}\"> or pick an existing one"))
+    return found
+
+
+def _links(root: etree._Element) -> list[Problem]:
+    found = []
+    for scope in root.iter(_q("process"), _q("subProcess"), _q("transaction")):
+        catches: dict[str, etree._Element] = {}
+        for event in scope.iterfind(_q("intermediateCatchEvent")):
+            name = normalize.link_name(event)
+            if name is None:
+                continue
+            if name in catches:
+                found.append(_problem(event, f"two link catch events are named {name!r} in one scope "
+                                             f"('{catches[name].get('id')}' too); a link name must be unique"))
+            catches.setdefault(name, event)
+        for event in scope.iterfind(_q("intermediateThrowEvent")):
+            name = normalize.link_name(event)
+            if name is not None and name not in catches:
+                found.append(_problem(event, f"link event {name!r} has no link catch event of that name in "
+                                             "the same process or subprocess: the path would end here"))
+    return found
+
+
+def _nameless_lanes(root: etree._Element) -> list[Problem]:
+    """A user task whose only responsibility is a lane without a name: nobody would see it.
+
+    As in SpiffWorkflow, a task's lane is the last lane listing it (the innermost of nested lanes)."""
+    lane_of: dict[str, etree._Element] = {}
+    for ref in root.iter(_q("flowNodeRef")):
+        lane_of[(ref.text or "").strip()] = ref.getparent()
+    found = []
+    for task in root.iter(_q("userTask")):
+        lane = lane_of.get(task.get("id") or "")
+        if lane is None or (lane.get("name") or "").strip():
+            continue
+        if any(task.get(f"{{{CAMUNDA_NS}}}{a}") for a in ("assignee", "candidateGroups", "candidateUsers")):
+            continue
+        found.append(_problem(task, f"user task is in lane '{lane.get('id')}', which has no name: a lane's "
+                                    "name is the group that sees its tasks, so nobody would see it; name "
+                                    "the lane or set camunda:assignee or camunda:candidateGroups"))
+    return found

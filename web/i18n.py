@@ -60,6 +60,7 @@ def _when(value: datetime | str | None) -> str:
 
 STATUS_LABELS = {
     "active": "Active", "won": "Won", "lost": "Lost", "incident": "Incident", "cancelled": "Cancelled",
+    "suspended": "Suspended",
 }
 EVENT_LABELS = {
     "started": "Cycle started", "created": "Task created", "assigned": "Assigned",
@@ -67,6 +68,8 @@ EVENT_LABELS = {
     "cancelled": "Task cancelled", "ended": "Cycle ended", "incident": "Incident", "retried": "Retried",
     "planned": "Planned", "contact": "Contact",
     "handover": "Handed over",
+    "cycle_cancelled": "Cycle cancelled", "suspended": "Suspended", "resumed": "Resumed",
+    "moved": "Token moved", "variables_edited": "Variables edited", "migrated": "Migrated",
 }
 
 
@@ -101,6 +104,13 @@ FIELD_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "email": lambda p: gettext("is not an e-mail address like name@example.com"),
     "contact_empty": lambda p: gettext("give the contact’s name, phone or e-mail"),
     "timezone": lambda p: gettext("Choose a time zone from the list."),
+    # the cockpit: operations on cycles and the cycles explorer (engine/regulation/explorer.py)
+    "protected": lambda p: gettext("is set by the platform and cannot be edited"),
+    "invalid_name": lambda p: gettext("is not a valid variable name"),
+    "scalar": lambda p: gettext("must be text, a number, true/false or null"),
+    "range": lambda p: gettext("must be from 1 to 1000"),
+    "cursor": lambda p: gettext("is not a cursor this list gave"),
+    "required_with": lambda p: gettext("needs a regulation"),
 }
 
 
@@ -137,3 +147,5 @@ def _catalogue() -> None:  # pragma: no cover
     gettext("Released"), gettext("Completed"), gettext("Passed"), gettext("Task cancelled")
     gettext("Cycle ended"), gettext("Retried"), gettext("Planned"), gettext("Contact")
     gettext("Handed over")
+    gettext("Suspended"), gettext("Cycle cancelled"), gettext("Resumed"), gettext("Token moved")
+    gettext("Variables edited"), gettext("Migrated")

@@ -46,9 +46,11 @@ class RegulationService(Service):
         with self.query() as s:
             return regulations.list_regulations(s)
 
-    def start_cycle(self, actor: Actor, client_id: int, regulation_key: str) -> dict[str, Any]:
+    def start_cycle(self, actor: Actor, client_id: int, regulation_key: str,
+                    allow_parallel: bool = True) -> dict[str, Any]:
         with self.command() as s:
-            return cycles.cycle_dict(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key))
+            return cycles.cycle_dict(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key,
+                                                        allow_parallel))
 
     def cycles(self, actor: Actor, status: str | None = None) -> list[dict[str, Any]]:
         with self.query() as s:

@@ -8,14 +8,19 @@ from engine.regulation import runtime
 from engine.regulation import versions as regulations
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, Context, Recorder
+from engine.regulation.parallel import refuse_parallel
 from engine.shared.access import SELLERS, Actor, require
 from storage.models import Cycle
 
 
-def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, regulation_key: str) -> Cycle:
+def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, regulation_key: str,
+                allow_parallel: bool = True) -> Cycle:
+    """``allow_parallel=False``: refuse (ParallelCycle) when the client has a running cycle of it."""
     require(actor, SELLERS, "start cycles")
     client = get_client(session, actor, client_id)
     version = regulations.latest_version(session, regulation_key)
+    if not allow_parallel:
+        refuse_parallel(session, client.id, client.name, version)
     now = ctx.now()
     if client.owner is None and "manager" in actor.roles:
         # the manager who starts work with a free client takes it (recorded on its timeline)

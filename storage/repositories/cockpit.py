@@ -227,3 +227,14 @@ def user_id(session: Session, login: str) -> int | None:
 def version_id(session: Session, key: str, number: int) -> int | None:
     return session.scalar(select(RegulationVersion.id).join(Regulation)
                           .where(Regulation.key == key, RegulationVersion.number == number))
+
+
+#: statuses of a cycle that still runs
+RUNNING = ("active", "incident", "suspended")
+
+
+def running_cycles(session: Session, client_id: int, regulation_id: int) -> Sequence[Cycle]:
+    return session.scalars(select(Cycle).join(RegulationVersion, RegulationVersion.id == Cycle.version_id)
+                           .where(Cycle.client_id == client_id, Cycle.status.in_(RUNNING),
+                                  RegulationVersion.regulation_id == regulation_id)
+                           .order_by(Cycle.id)).all()

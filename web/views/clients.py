@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from engine.clients.checks import CLIENT_FIELDS, CONTACT_FIELDS, KINDS, SIZES, STATUSES
 from engine.clients.records import Filters
 from engine.clients.timeline import KINDS as TIMELINE_KINDS
+from engine.regulation.parallel import ParallelCycle
 from engine.shared.errors import ClientMerged, DuplicateClient, InputInvalid
 from web.i18n import parse_local_input, translated_fields
 from web.views import actor, login_required, platform, safe_next
@@ -129,7 +130,13 @@ def _back_to(client_id: int, anchor: str) -> Any:
 @bp.post("/clients/<int:client_id>/cycles")
 @login_required
 def start(client_id: int):  # type: ignore[no-untyped-def]
-    cycle = platform().regulation.start_cycle(actor(), client_id, request.form.get("regulation", ""))
+    regulation = request.form.get("regulation", "")
+    try:  # a second running cycle of the same regulation only once confirmed (issue 12)
+        cycle = platform().regulation.start_cycle(actor(), client_id, regulation,
+                                                  allow_parallel=bool(request.form.get("allow_parallel")))
+    except ParallelCycle as exc:
+        return render_template("cycles/confirm_parallel.html", client_id=client_id, regulation=regulation,
+                               running=exc.details["cycles"]), 409
     flash(_("Sale started."), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle["id"]))
 

@@ -11,7 +11,11 @@ from web.views.api.base import bp, int_field, json_body
 @bp.post("/cycles")
 def start_cycle():  # type: ignore[no-untyped-def]
     data = json_body()
-    cycle = platform().regulation.start_cycle(g.actor, int_field(data, "client_id"), str(data.get("regulation") or ""))
+    allow = data.get("allow_parallel", False)
+    if not isinstance(allow, bool):
+        raise InputInvalid("allow_parallel must be true or false", {"fields": {"allow_parallel": "must be true or false"}})
+    cycle = platform().regulation.start_cycle(g.actor, int_field(data, "client_id"), str(data.get("regulation") or ""),
+                                              allow_parallel=allow)
     return jsonify(cycle), 201
 
 

@@ -1,15 +1,22 @@
-"""Contact norms, forgotten clients, incidents and failed timer jobs."""
+"""Contact norms, forgotten clients, incidents and failed timer jobs; the analytics of control
+(dashboard, funnel, durations, loss reasons, managers, event logs), composed with motivation's plans."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from engine.control import dashboard as dashboard_rules
+from engine.control import durations as duration_rules
 from engine.control import event_log
 from engine.control import funnel as funnel_rules
+from engine.control import loss_reasons as loss_rules
+from engine.control import managers as manager_rules
 from engine.control import norms as norm_rules
 from engine.control.filters import Filters, scope
+from engine.motivation import plans as plan_rules
 from engine.platform.base import Service
 from engine.regulation import cycles
+from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid
 from storage.repositories import jobs as jobs_repo
@@ -92,3 +99,79 @@ class ControlService(Service):
             cycles = scope(s, actor, filters, self.person_figures, by_start=True)
         content_type, extension = event_log.FORMATS[fmt]
         return content_type, extension, event_log.stream(self.query, cycles, fmt, self.person_figures)
+
+    # ---------------------------------------------------------------- the head's dashboard
+
+    def dashboard(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+        """The dashboard (engine.control.dashboard) with the revenue plan of the period's managers
+        from motivation's sales plans (composed here: control and motivation are peers)."""
+        now = self.platform.ctx.now()
+        with self.query() as s:
+            result = dashboard_rules.dashboard(s, actor, filters, self.person_figures, now)
+            revenue: dict[str, Any] = {}
+            names: dict[str, str] = {}
+            key = result["period"]["plan_period"]
+            if key is not None:
+                people = [u for u in plan_rules.managers(s) if filters.manager in (None, u.login)]
+                if not actor.reads_all:
+                    people = [u for u in people if u.login == actor.login]
+                names = {u.login: u.name for u in people}
+                revenue = {login: t.revenue for login, t in plan_rules.targets(s, sorted(names), periods.parse(key)).items()}
+            return dashboard_rules.with_plans(result, revenue, names, now)
+
+    def dashboard_cycles(self, actor: Actor, filters: Filters, part: str | None, stage: str | None,
+                         manager: str | None) -> dict[str, Any]:
+        """The cycles behind one dashboard figure."""
+        with self.query() as s:
+            return dashboard_rules.drill(s, actor, filters, self.person_figures, self.platform.ctx.now(), part,
+                                         stage, manager)
+
+    # ---------------------------------------------------------------- loss reasons
+
+    def loss_reasons(self) -> list[dict[str, Any]]:
+        with self.query() as s:
+            return loss_rules.catalogue(s)
+
+    def ensure_loss_reasons(self) -> int:
+        with self.command() as s:
+            return loss_rules.ensure_defaults(s)
+
+    def save_loss_reason(self, actor: Actor, code: str, name: str, name_ru: str, active: bool = True) -> dict[str, Any]:
+        with self.command() as s:
+            return loss_rules.save(s, actor, code, name, name_ru, active)
+
+    def choose_loss_reason(self, actor: Actor, cycle_id: int, reason_id: int | None) -> None:
+        with self.command() as s:
+            loss_rules.choose(s, actor, cycle_id, reason_id)
+
+    def losses(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+        """Losses by reason (Pareto), stage and manager."""
+        with self.query() as s:
+            return loss_rules.report(s, actor, filters, self.person_figures)
+
+    def lost_cycles(self, actor: Actor, filters: Filters, reason: str | None) -> dict[str, Any]:
+        with self.query() as s:
+            rows = loss_rules.cycles(s, actor, filters, self.person_figures, reason, dashboard_rules.DRILL_LIMIT + 1)
+        return {"figure": "losses", "reason": reason, "definition": loss_rules.DEFINITION,
+                "filters": filters.as_args(), "cycles": rows[:dashboard_rules.DRILL_LIMIT],
+                "truncated": len(rows) > dashboard_rules.DRILL_LIMIT}
+
+    # ---------------------------------------------------------------- durations and managers
+
+    def durations(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+        """Time in stage, task times against their norms, Kaplan–Meier time to decision."""
+        with self.query() as s:
+            return duration_rules.durations(s, actor, filters, self.person_figures, self.platform.ctx.now())
+
+    def managers(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+        """Managers side by side, with their plan's revenue and activity targets (motivation plans)."""
+        with self.query() as s:
+            result = manager_rules.managers(s, actor, filters, self.person_figures, self.platform.ctx.now())
+            key = result["period"]["plan_period"]
+            revenue: dict[str, Any] = {}
+            activities: dict[str, Any] = {}
+            if key is not None:
+                found = plan_rules.targets(s, [r["login"] for r in result["managers"]], periods.parse(key))
+                revenue = {login: t.revenue for login, t in found.items()}
+                activities = {login: dict(t.activities) for login, t in found.items()}
+            return manager_rules.with_plans(result, revenue, activities)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
     CallActivity,
@@ -37,6 +37,8 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 from engine.regulation import normalize
+from engine.regulation.decisions.catalogue import DecisionCatalogue
+from engine.regulation.decisions.rule_tasks import RuleTask, RuleTaskParser
 
 #: extension keys Reglament adds to specs: an event subprocess, a non-interrupting start event
 EVENT_SUBPROCESS = "reglament:eventSubprocess"
@@ -130,10 +132,13 @@ class RegulationParser(CamundaParser):
         full_tag("intermediateCatchEvent"): (_CatchEventParser, IntermediateCatchEvent),
         full_tag("intermediateThrowEvent"): (_ThrowEventParser, IntermediateThrowEvent),
         full_tag("boundaryEvent"): (_BoundaryEventParser, BoundaryEvent),
+        full_tag("businessRuleTask"): (RuleTaskParser, RuleTask),  # decisions/rule_tasks.py
     }
 
     def __init__(self) -> None:
         super().__init__()
+        #: the decisions business rule tasks may name (decisions/catalogue.py)
+        self.decisions = DecisionCatalogue()
         #: internal id -> diagram id of elements renamed for the engine (normalize.py)
         self.renames: dict[str, str] = {}
 
@@ -148,6 +153,11 @@ class RegulationParser(CamundaParser):
         if spec is not None:
             normalize.restore_ids([spec], self.renames)
         return spec
+
+    def _find_dependencies(self, process: Any) -> None:
+        """Business rule tasks find their decisions in ``self.decisions`` (decisions/catalogue.py),
+        not through SpiffWorkflow's DMN parsers: only the processes' own dependencies are read."""
+        BpmnParser._find_dependencies(self, process)
 
     def _get_parser_class(self, tag: str) -> tuple[Any, Any]:
         """External tasks (camunda:type="external") wait for outside workers (engine/regulation/external_spec.py)."""

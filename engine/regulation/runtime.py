@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from engine.regulation import expressions, external_spec, steps
+from engine.regulation.decisions.rule_tasks import RuleTask, RuleTaskConverter
 from engine.regulation.parser import PassThroughTask
 from engine.shared.errors import ExpressionError
 
@@ -87,6 +88,7 @@ class InstanceStateConverter(BpmnWorkflowConverter):
 
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
+_config[RuleTask] = RuleTaskConverter  # business rule tasks on our DMN evaluator
 _config[PassThroughTask] = BpmnTaskSpecConverter
 _config[external_spec.ExternalTaskSpec] = BpmnTaskSpecConverter  # its topic is in its extensions
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.regulation import diff as diagram_diff
 from engine.regulation import runtime, structure
 from engine.regulation import xml as bpmn_xml
+from engine.regulation.decisions import catalogue
 from engine.regulation.parser import RegulationParser
 from engine.shared.access import PROCESS_OWNERS, Actor, require
 from engine.shared.errors import NotFound, Problem, RegulationInvalid
@@ -121,8 +122,9 @@ def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[
     key = main[0]
     parser = RegulationParser()
     try:
+        parser.decisions.earlier = catalogue.deployed_lookup(session)  # decisions/catalogue.py
         for dmn_source, dmn_tree in dmn_docs:
-            parser.add_dmn_xml(dmn_tree.getroot(), filename=dmn_source.name)
+            parser.decisions.add_document(dmn_tree.getroot(), dmn_source.name)
         parser.add_bpmn_xml(tree, filename=source.name)
         missing = sorted(c for c in facts.called if c not in facts.process_names)
         for called in missing:

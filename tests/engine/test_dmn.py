@@ -349,8 +349,8 @@ BAD_DOCUMENTS = [
     (f'<definitions xmlns="{DMN13}"><decision id="d"><literalExpression><text>1</text></literalExpression>'
      "</decision></definitions>", "the file has no decision table"),
     (table_xml([], outputs=[]), "the table has no output column"),
-    (table_xml([(["1"], ["2"])]).replace(' name="y"', ""), "output 1 has no name"),
-    (table_xml([(["1"], ["2"])]).replace(' name="y"', ' name="my rate"'), "output 1 is named 'my rate'"),
+    (table_xml([(["1"], ["2", "3"])], outputs=[("y", None), ("z", None)]).replace(' name="z"', ""),
+     "output 2 has no name: a table with several outputs names each"),
     (table_xml([(["1"], ["2"])], outputs=[("y", None), ("y", None)]).replace("</rule>", "<outputEntry><text>1</text></outputEntry></rule>"),
      "two outputs are named 'y'"),
     (table_xml([(["1", "2"], ["2"])]), "rule 1 has 2 input and 1 output cells; the table has 1 inputs and 1 outputs"),

@@ -29,10 +29,9 @@ from typing import Any
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from engine.regulation import expressions
-from engine.regulation.decisions import feel, overlap
+from engine.regulation.decisions import feel, feel_builtins, feel_parse, overlap
 from engine.regulation.decisions.tables import (
     _DECIMAL_COMMA,
-    _IDENTIFIER,
     AGGREGATIONS,
     DMN_NAMESPACES,
     HIT_POLICIES,
@@ -48,6 +47,8 @@ from engine.regulation.decisions.tables import (
 )
 from engine.regulation.xml import parse_document
 from engine.shared.errors import DmnError, ExpressionError, RegulationInvalid
+
+MAX_NAME = 200
 
 __all__ = [
     "AGGREGATIONS",
@@ -70,8 +71,10 @@ __all__ = [
 # ----------------------------------------------------------------------------- loading
 
 class _Loader:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, known: frozenset[str] = frozenset()) -> None:
         self.name = name
+        #: names in scope that may hold spaces (a DRG's input data and decisions)
+        self.known = known
 
     def error(self, message: str, line: int | None = None, **details: Any) -> DmnError:
         where = f" (line {line})" if line else ""
@@ -129,6 +132,7 @@ class _Loader:
         outputs = tuple(self._output(i, el) for i, el in enumerate(table.iterfind(self.q("output")), 1))
         if not outputs:
             raise self.error("the table has no output column", table.sourceline)
+        outputs = self._name_single_output(outputs, decision, table)
         if len(inputs) > MAX_COLUMNS or len(outputs) > MAX_COLUMNS:
             raise self.error(f"the table has more than {MAX_COLUMNS} columns", table.sourceline)
         self._check_outputs(outputs, hit_policy, aggregation, table)
@@ -147,23 +151,31 @@ class _Loader:
         if not expression:
             raise self.error(f"{where} has no input expression: name the variable it reads", el.sourceline,
                              input=number)
+        tree = None
         try:
             expressions.check(expression)
+            names = _names(expression)
         except ExpressionError as exc:
-            raise self.error(f"{where}: {exc.message}", el.sourceline, input=number, cell=expression) from None
-        names = _names(expression)
+            tree = self._feel(expression)
+            if tree is None:
+                raise self.error(f"{where}: {exc.message}", el.sourceline, input=number, cell=expression) from None
+            names = frozenset(feel_parse.names(tree) - feel_builtins.names())
         type_ref = expression_el.get("typeRef") if expression_el is not None else None
-        return Input(number, el.get("id"), label or expression, expression, type_ref, names)
+        return Input(number, el.get("id"), label or expression, expression, type_ref, names, tree)
+
+    def _feel(self, text: str) -> Any:
+        """The FEEL tree of an expression the safe evaluator does not read; None if FEEL cannot."""
+        try:
+            return feel_parse.parse(text, self.known)
+        except feel.FeelError:
+            return None
 
     def _output(self, number: int, el: etree._Element) -> Output:
         name = (el.get("name") or "").strip()
         label = (el.get("label") or "").strip()
-        if not name:
-            raise self.error(f"output {number}{f' ({label})' if label else ''} has no name: give it the "
-                             "name of the value it produces (for example rate)", el.sourceline, output=number)
-        if not _IDENTIFIER.match(name):
-            raise self.error(f"output {number} is named {name!r}: use letters, digits and '_' only",
-                             el.sourceline, output=number)
+        if len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
+            raise self.error(f"output {number} is named {name[:40]!r}...: a name is at most {MAX_NAME} "
+                             "characters, without control characters", el.sourceline, output=number)
         priorities: tuple[Any, ...] = ()
         values = el.find(self.q("outputValues"))
         text = self._text(values)
@@ -178,6 +190,24 @@ class _Loader:
                                  el.sourceline, output=name, cell=text)
             priorities = tuple(t.literal for t in tests.tests)  # type: ignore[attr-defined]
         return Output(number, el.get("id"), name, label or name, el.get("typeRef"), priorities)
+
+    def _name_single_output(self, outputs: tuple[Output, ...], decision: etree._Element,
+                            table: etree._Element) -> tuple[Output, ...]:
+        """Camunda Modeler's new table has one output without a name: it is named after its
+        label, else the decision (its value is the decision's value); several outputs each
+        need a name."""
+        unnamed = [o for o in outputs if not o.name]
+        if not unnamed:
+            return outputs
+        if len(outputs) > 1:
+            first = unnamed[0]
+            raise self.error(f"output {first.number}{f' ({first.label})' if first.label else ''} has no name: "
+                             "a table with several outputs names each (for example rate)",
+                             table.sourceline, output=first.number)
+        only = outputs[0]
+        name = only.label or (table.get("outputLabel") or "").strip() or decision.get("name") or decision.get("id") \
+            or "result"
+        return (Output(only.number, only.id, name, name, only.type_ref, only.priorities),)
 
     def _check_outputs(self, outputs: tuple[Output, ...], hit_policy: str, aggregation: str | None,
                        table: etree._Element) -> None:
@@ -244,8 +274,11 @@ class _Loader:
         try:
             expressions.check(text)
         except ExpressionError as exc:
-            raise self.error(f"{where}: unsupported expression {text!r}: {exc.message}", cell.sourceline,
-                             **details) from None
+            tree = self._feel(text)
+            if tree is None:
+                raise self.error(f"{where}: unsupported expression {text!r}: {exc.message}", cell.sourceline,
+                                 **details) from None
+            return OutputEntry(cell.get("id"), text, False, None, tree)
         if isinstance(ast.parse(expressions.unwrap(text), mode="eval").body, (ast.Tuple, ast.List, ast.Dict,
                                                                               ast.Set)):
             raise self.error(f"{where}: {text!r} is not a single value", cell.sourceline, **details)
@@ -264,6 +297,15 @@ def _names(expression: str) -> frozenset[str]:
 def load_table(xml: str | bytes, name: str) -> DecisionTable:
     """Parse and check a DMN decision table; DmnError names the table, rule and cell."""
     return _Loader(name).load(xml)
+
+
+def table_of(decision: etree._Element, table: etree._Element, name: str,
+             known: frozenset[str] = frozenset()) -> DecisionTable:
+    """The decision table element of a decision already parsed (a DRG's), checked as ``load_table``
+    checks; ``known`` are the names in scope that hold spaces."""
+    loader = _Loader(name, known)
+    loader.ns = etree.QName(decision).namespace or ""
+    return loader._table(decision, table)
 
 
 def check_table(xml: str | bytes, name: str) -> DecisionTable:

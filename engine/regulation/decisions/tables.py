@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.regulation import expressions
-from engine.regulation.decisions import feel
+from engine.regulation.decisions import feel, feel_eval
 from engine.shared.errors import DmnError, ExpressionError
 
 DMN_NAMESPACES = (
@@ -41,6 +41,8 @@ class Input:
     type_ref: str | None
     #: the variables the expression reads
     names: frozenset[str]
+    #: the FEEL tree, when the expression is FEEL rather than the safe evaluator's language
+    tree: Any = None
 
     @property
     def kind(self) -> str | None:
@@ -68,6 +70,8 @@ class OutputEntry:
     text: str
     is_literal: bool
     value: Any = None
+    #: the FEEL tree, when the entry is a FEEL expression
+    tree: Any = None
 
 
 @dataclass(frozen=True)
@@ -174,12 +178,17 @@ class DecisionTable:
         return DmnError(f"table {self.name}: {message}", {"table": self.name, **details})
 
     # -- evaluation
-    def evaluate(self, inputs: Mapping[str, Any]) -> Result:
-        """Apply the table; DmnError names a missing input, no match, an ambiguous match."""
+    def evaluate(self, inputs: Mapping[str, Any], strict: bool = True) -> Result:
+        """Apply the table; DmnError names a missing input, no match, an ambiguous match.
+
+        ``strict=False`` is the DMN standard's reading: no matching rule gives no outputs
+        (null) instead of an error, and a value a test cannot compare matches nothing."""
         variables = self._variables(inputs)
         values = {inp.expression: self._input_value(inp, variables) for inp in self.inputs}
-        matched = [rule for rule in self.rules if self._matches(rule, values)]
+        matched = [rule for rule in self.rules if self._matches(rule, values, strict)]
         if self.hit_policy in SINGLE:
+            if not matched and not strict:
+                return Result(self.name, self.hit_policy, None, values, {}, ())
             return self._single(matched, values, variables)
         return self._multiple(matched, values, variables)
 
@@ -197,18 +206,26 @@ class DecisionTable:
                              input=inp.number, missing=missing)
         if inp.expression in variables:
             return variables[inp.expression]
+        if inp.tree is not None:
+            try:
+                return feel.normalize(feel_eval.run(inp.tree, variables))
+            except feel.FeelError as exc:
+                raise self.error(f"input {inp.number} ({inp.expression}): {exc.message}",
+                                 input=inp.number) from None
         try:
             return feel.normalize(expressions.evaluate(inp.expression, variables, exact=True))
         except (ExpressionError, feel.FeelError) as exc:
             raise self.error(f"input {inp.number} ({inp.expression}): {exc.message}", input=inp.number) from None
 
-    def _matches(self, rule: Rule, values: dict[str, Any]) -> bool:
+    def _matches(self, rule: Rule, values: dict[str, Any], strict: bool = True) -> bool:
         for inp, test in zip(self.inputs, rule.tests):
             value = values[inp.expression]
             try:
                 if not test.matches(value):
                     return False
             except feel.FeelTypeError:
+                if not strict:
+                    return False
                 raise self.error(f"rule {rule.number}: cannot compare {inp.expression}={feel.show(value)} "
                                  f"with {test.text}", rule=rule.number, input=inp.number,
                                  cell=test.text) from None
@@ -219,6 +236,12 @@ class DecisionTable:
         for out, entry in zip(self.outputs, rule.entries):
             if entry.is_literal:
                 value = entry.value
+            elif entry.tree is not None:
+                try:
+                    value = feel.normalize(feel_eval.run(entry.tree, variables))
+                except feel.FeelError as exc:
+                    raise self.error(f"rule {rule.number}, output {out.name}: {exc.message}",
+                                     rule=rule.number, output=out.name, cell=entry.text) from None
             else:
                 try:
                     value = feel.normalize(expressions.evaluate(entry.text, variables, exact=True))

@@ -1,0 +1,249 @@
+"""The head's dashboard: per manager and for the department, with one stated definition each.
+
+The period is the filters' from..to (UTC dates, both included), else the current calendar month.
+The plan is read by the platform (engine.platform.control composes it with motivation's plans,
+a peer this package never imports) and given here as revenue targets per login.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.control import norms as norm_rules
+from engine.control.filters import Filters, scope
+from engine.shared import periods
+from engine.shared.access import Actor
+from engine.shared.errors import InputInvalid
+from storage.repositories import analytics as analytics_repo
+from storage.repositories.control import OPEN_STATUSES
+
+DEFINITIONS = {
+    "open": "Cycles running now (or in an incident), with the sum of their cycle variable amount.",
+    "won": "Cycles won in the period (ended won between from and to), with the sum of their amount.",
+    "lost": "Cycles lost in the period (ended lost between from and to).",
+    "plan": "The revenue target of the sales plan of the month or quarter the period is (motivation plans); "
+            "no plan is shown for a period that is not one calendar month or quarter.",
+    "attainment": "Won amount divided by the revenue plan, in per cent (rounded half up to a tenth).",
+    "run_rate": "Won amount divided by the days of the period gone so far, times the days of the period: "
+                "where the period ends at this pace.",
+    "overdue": "Open tasks past their due time now, by assignee (group queue: not claimed by anyone).",
+    "forgotten": "Clients in an active cycle past their contact norm now (see Forgotten).",
+    "incidents": "Cycles stopped in an incident now (a failing expression or timer), waiting for a retry.",
+    "pipeline": "Open cycles by the stage they are at now, with the sum of their amount.",
+    "manager": "A cycle's manager is the person it was credited to when it was decided, else its client's owner now.",
+}
+#: the most cycles a drill-down lists
+DRILL_LIMIT = 1000
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dashboard's period: [first, end) as dates, and the plan period it is, if any."""
+
+    first: date
+    end: date
+    plan_period: str | None
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return datetime.combine(self.first, time(), UTC), datetime.combine(self.end, time(), UTC)
+
+
+def window(filters: Filters, now: datetime) -> Window:
+    """The filters' period, else the calendar month of ``now``."""
+    if filters.start is None and filters.end is None:
+        month = periods.of(now, "month")
+        return Window(month.first, month.end, month.key)
+    first = filters.start or date(2000, 1, 1)
+    end = (filters.end or now.date()) + timedelta(days=1)
+    if end <= first:
+        raise InputInvalid("the period is empty", {"fields": {"to": "must not be before from"}})
+    plan = None
+    for kind in ("month", "quarter"):
+        found = periods.containing(first, kind)
+        if found.first == first and found.end == end:
+            plan = found.key
+    return Window(first, end, plan)
+
+
+def _row(login: str | None, name: str) -> dict[str, Any]:
+    return {"login": login, "name": name, "open": 0, "open_amount": Decimal(0), "won": 0, "won_amount": Decimal(0),
+            "lost": 0, "overdue": 0, "forgotten": 0, "incidents": 0, "plan": None, "attainment": None}
+
+
+def dashboard(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> dict[str, Any]:
+    """Every figure of the dashboard (amounts as Decimal), per manager and for the department.
+    ``plan_revenue`` is filled in by with_plans."""
+    cycles = scope(session, actor, filters, person_figures)
+    span = window(filters, now)
+    start, end = span.bounds
+    pipeline: dict[str | None, list[Any]] = {}
+    rows: dict[int | None, dict[str, Any]] = {}
+
+    def row(manager_id: int | None) -> dict[str, Any]:
+        return rows.setdefault(manager_id, _row(None, ""))
+
+    for manager_id, stage, count, value in analytics_repo.open_by_manager_stage(session, cycles):
+        r = row(manager_id)
+        r["open"] += count
+        r["open_amount"] += value
+        p = pipeline.setdefault(stage, [0, Decimal(0)])
+        p[0] += count
+        p[1] += value
+    for manager_id, status, count, value in analytics_repo.decided_by_manager(session, cycles, start, end):
+        r = row(manager_id)
+        r[status] += count
+        if status == "won":
+            r["won_amount"] += value
+    for manager_id, count in analytics_repo.incidents_by_manager(session, cycles):
+        row(manager_id)["incidents"] += count
+    names = analytics_repo.people(session, [i for i in rows if i is not None])
+    by_login: dict[str | None, dict[str, Any]] = {}
+    for manager_id, r in rows.items():
+        login, name = names.get(manager_id, (None, "")) if manager_id is not None else (None, "")
+        r["login"], r["name"], r["manager_id"] = login, name, manager_id
+        by_login[login] = r
+    for login, count in analytics_repo.overdue_by_assignee(session, cycles, now):
+        target = by_login.get(login)
+        if target is None:
+            target = by_login[login] = _row(login, "")
+            target["manager_id"] = None
+        target["overdue"] += count
+    forgotten = _forgotten(session, actor, filters, now)
+    for login, count in forgotten.items():
+        target = by_login.get(login)
+        if target is None:
+            target = by_login[login] = _row(login, "")
+            target["manager_id"] = None
+        target["forgotten"] += count
+    missing = [str(login) for login, r in by_login.items() if login and not r["name"]]
+    if missing:
+        ids = analytics_repo.logins_to_ids(session, missing)
+        found = {v[0]: v[1] for v in analytics_repo.people(session, list(ids.values())).values()}
+        for login in missing:
+            by_login[login]["name"] = found.get(login, login)
+    if actor.reads_all and filters.manager is None and filters.team is None:
+        for login, name in analytics_repo.active_managers(session):  # everyone, with noughts
+            if login not in by_login:
+                by_login[login] = dict(_row(login, name), manager_id=None)
+    managers = sorted(by_login.values(), key=lambda r: (r["login"] is None, r["name"] or "", r["login"] or ""))
+    if not person_figures:
+        managers = []
+    total = _row(None, "")
+    for r in by_login.values():
+        for key in ("open", "open_amount", "won", "won_amount", "lost", "overdue", "forgotten", "incidents"):
+            total[key] += r[key]
+    order: list[str | None] = [stage for stage in _stage_order(session) if stage in pipeline]
+    order += sorted((s for s in pipeline if s not in order), key=lambda s: (s is None, s or ""))
+    return {"definitions": DEFINITIONS, "filters": filters.as_args(),
+            "period": {"from": span.first.isoformat(), "to": (span.end - timedelta(days=1)).isoformat(),
+                       "plan_period": span.plan_period},
+            "managers": managers, "department": total,
+            "pipeline": [{"stage": s, "open": pipeline[s][0], "amount": pipeline[s][1]} for s in order],
+            "person_figures": person_figures}
+
+
+def _stage_order(session: Session) -> list[str]:
+    from storage.repositories import control as control_repo
+
+    ordered: dict[str, None] = {}
+    for _, _, _, stages in control_repo.version_stages(session):
+        for stage in stages:
+            ordered.setdefault(str(stage), None)
+    return list(ordered)
+
+
+def _forgotten(session: Session, actor: Actor, filters: Filters, now: datetime) -> dict[str | None, int]:
+    """Forgotten clients per owner login (the segment filter applies; others name cycles' managers)."""
+    counts: dict[str | None, int] = {}
+    for f in norm_rules.forgotten_clients(session, now, actor):
+        if filters.segment is not None and f.segment != filters.segment:
+            continue
+        if filters.manager is not None and f.owner_login != filters.manager:
+            continue
+        counts[f.owner_login] = counts.get(f.owner_login, 0) + 1
+    return counts
+
+
+def with_plans(result: dict[str, Any], revenue: Mapping[str, Decimal], names: Mapping[str, str],
+               now: datetime) -> dict[str, Any]:
+    """Adds the revenue plan, attainment and run rate (``revenue``: plan per login of the managers
+    counted; ``names``: their names). The department's plan is the sum of those plans; a manager
+    with a plan and no figure yet gets a row of noughts."""
+    first = date.fromisoformat(result["period"]["from"])
+    last = date.fromisoformat(result["period"]["to"])
+    days = (last - first).days + 1
+    gone = max(0, min(days, (now.date() - first).days + 1))
+    planned = result["period"]["plan_period"] is not None
+    if result["person_figures"] and planned:
+        shown = {r["login"] for r in result["managers"]}
+        extra = [dict(_row(login, names.get(login, login)), manager_id=None) for login in revenue if login not in shown]
+        result["managers"] = sorted(result["managers"] + extra,
+                                    key=lambda r: (r["login"] is None, r["name"] or "", r["login"] or ""))
+    for r in result["managers"]:
+        plan = revenue.get(r["login"] or "") if planned else None
+        r["plan"] = plan
+        r["attainment"] = percent(r["won_amount"], plan)
+    dept = result["department"]
+    dept["plan"] = sum(revenue.values(), Decimal(0)) if planned and revenue else None
+    dept["attainment"] = percent(dept["won_amount"], dept["plan"])
+    dept["run_rate"] = (dept["won_amount"] * days / gone).quantize(CENT, ROUND_HALF_UP) if gone else None
+    result["period"]["days"], result["period"]["days_gone"] = days, gone
+    return result
+
+
+def percent(part: Decimal, whole: Decimal | None) -> Decimal | None:
+    if whole is None or whole == 0:
+        return None
+    return (part * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def drill(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime,
+          part: str | None, stage: str | None, manager: str | None) -> dict[str, Any]:
+    """The cycles behind a dashboard figure: part open (optionally at a stage), won or lost (in the
+    period), for one manager (login; ``-`` for cycles nobody manages) or all."""
+    statuses = {"open": OPEN_STATUSES, "won": ("won",), "lost": ("lost",), "incidents": ("incident",)}
+    if part not in statuses:
+        raise InputInvalid(f"part must be one of {', '.join(statuses)}", {"fields": {"part": "is not a dashboard figure"}})
+    cycles = scope(session, actor, filters, person_figures)
+    manager_id = None
+    if manager:
+        if not person_figures:
+            raise InputInvalid("figures of one person are switched off", {"fields": {"manager": "is switched off"}})
+        if manager == "-":
+            manager_id = 0
+        else:
+            manager_id = analytics_repo.logins_to_ids(session, [manager]).get(manager)
+            if manager_id is None:
+                raise InputInvalid(f"no user {manager!r}", {"fields": {"manager": "is not a user"}})
+    start, end = window(filters, now).bounds if part in ("won", "lost") else (None, None)
+    rows = analytics_repo.dashboard_cycles(session, cycles, statuses[part], start, end, stage, manager_id,
+                                           DRILL_LIMIT + 1)
+    return {"figure": "dashboard", "part": part, "stage": stage, "manager": manager,
+            "definition": DEFINITIONS["incidents" if part == "incidents" else part], "filters": filters.as_args(),
+            "cycles": [cycle_dict(r) for r in rows[:DRILL_LIMIT]], "truncated": len(rows) > DRILL_LIMIT}
+
+
+def cycle_dict(r: Any) -> dict[str, Any]:
+    return {"cycle_id": r.cycle_id, "client_id": r.client_id, "client_name": r.client_name,
+            "regulation": r.regulation, "version": r.version, "stage": r.stage, "status": r.status,
+            "entered_at": r.entered_at.isoformat(), "started_at": r.started_at.isoformat(),
+            "ended_at": r.ended_at.isoformat() if r.ended_at else None,
+            "amount": str(r.amount) if r.amount is not None else None}
+
+
+def jsonable(value: Any) -> Any:
+    """Decimals as strings (exact), the rest as it is."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    return value

@@ -1,0 +1,90 @@
+"""Where a business rule task finds its decision: the DMN files deployed with the regulation,
+else the latest version of a regulation deployed earlier that holds a decision of that id
+(``camunda:decisionRefBinding="latest"``, Camunda's default).
+
+A decision is kept as the text of its whole DMN document (a decision may require others of
+the same document) with the file it came from; ``DecisionCatalogue.find`` gives it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from lxml import etree
+from sqlalchemy.orm import Session
+
+from engine.regulation.decisions.tables import DMN_NAMESPACES
+from engine.regulation.xml import parse_document
+from engine.shared.errors import RegulationInvalid
+from storage.repositories import regulation as regulation_repo
+
+#: how many deployed regulations an earlier-deployed decision is looked for in
+MAX_REGULATIONS_SEARCHED = 2000
+
+
+@dataclass(frozen=True)
+class FoundDecision:
+    decision_id: str
+    xml: str
+    filename: str
+    #: "this deploy" or "regulation <key> version <n>"
+    origin: str
+
+
+def decision_ids(root: etree._Element) -> list[str]:
+    """The ids of the decisions in a DMN document (of any DMN namespace)."""
+    ns = etree.QName(root).namespace
+    if ns not in DMN_NAMESPACES:
+        return []
+    return [d.get("id") or "" for d in root.iterfind(f"{{{ns}}}decision") if d.get("id")]
+
+
+@dataclass
+class DecisionCatalogue:
+    """The decisions a regulation's business rule tasks may name."""
+
+    own: dict[str, FoundDecision] = field(default_factory=dict)
+    earlier: Callable[[str], FoundDecision | None] | None = None
+
+    def add_document(self, root: etree._Element, filename: str) -> None:
+        xml = etree.tostring(root, encoding="unicode")
+        for decision_id in decision_ids(root):
+            self.own.setdefault(decision_id, FoundDecision(decision_id, xml, filename, "this deploy"))
+
+    def find(self, decision_id: str) -> FoundDecision | None:
+        found = self.own.get(decision_id)
+        if found is None and self.earlier is not None:
+            found = self.earlier(decision_id)
+        return found
+
+    def known(self) -> list[str]:
+        return sorted(self.own)
+
+
+def deployed_lookup(session: Session | None) -> Callable[[str], FoundDecision | None] | None:
+    """A lookup of decisions in the latest versions of deployed regulations (newest first)."""
+    if session is None:
+        return None
+
+    def find(decision_id: str) -> FoundDecision | None:
+        best: tuple[object, FoundDecision] | None = None
+        for regulation in list(regulation_repo.regulations(session))[:MAX_REGULATIONS_SEARCHED]:
+            if not regulation.latest_version:
+                continue
+            latest = regulation_repo.version(session, regulation.id, regulation.latest_version)
+            if latest is None:
+                continue
+            for number, xml in enumerate(latest.dmn or [], 1):
+                if f'"{decision_id}"' not in xml:
+                    continue
+                try:
+                    root = parse_document(xml, f"{regulation.key}.dmn").getroot()
+                except RegulationInvalid:
+                    continue
+                if decision_id in decision_ids(root) and (best is None or latest.created_at > best[0]):  # type: ignore[operator]
+                    best = (latest.created_at, FoundDecision(
+                        decision_id, xml, f"{regulation.key} DMN file {number}",
+                        f"regulation {regulation.key} version {latest.number}"))
+        return best[1] if best else None
+
+    return find

@@ -1,0 +1,418 @@
+"""FEEL's built-in functions, the ones decision tables and literal expressions commonly use:
+boolean (``not``), string, number, list, conversion and temporal functions. Every function
+is pure and bounded (no regular expressions, no clock); one that is given what it cannot use
+gives null, as FEEL says.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from engine.regulation.decisions.feel_values import (
+    CONTEXT,
+    MAX_STRING,
+    Function,
+    YearsMonths,
+    compare,
+    equal,
+    kind,
+    number,
+)
+
+_FUNCTIONS: dict[str, Function] = {}
+
+
+def _define(name: str, *params: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def safe(*args: Any) -> Any:
+            try:
+                with decimal.localcontext(CONTEXT):
+                    return fn(*args)
+            except (ArithmeticError, ValueError, TypeError, OverflowError, IndexError, KeyError):
+                return None
+        _FUNCTIONS[name] = Function(name, params, safe)
+        return fn
+    return register
+
+
+def function(name: str) -> Function | None:
+    return _FUNCTIONS.get(name)
+
+
+def names() -> frozenset[str]:
+    return frozenset(_FUNCTIONS)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _items(args: tuple[Any, ...]) -> list[Any] | None:
+    if len(args) == 1 and isinstance(args[0], list):
+        return list(args[0])
+    return list(args) if args else None
+
+
+# ----------------------------------------------------------------------------- boolean
+
+@_define("not", "negand")
+def _not(value: Any) -> Any:
+    return (not value) if isinstance(value, bool) else None
+
+
+# ----------------------------------------------------------------------------- strings
+
+@_define("string", "from")
+def _string(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+@_define("substring", "string", "start position", "length")
+def _substring(text: Any, start: Any, length: Any = None) -> Any:
+    s, first = _str(text), number(start)
+    if s is None or first is None or first == 0:
+        return None
+    i = int(first) - 1 if first > 0 else len(s) + int(first)
+    if length is None:
+        return s[max(i, 0):]
+    size = number(length)
+    return None if size is None else s[max(i, 0):max(i, 0) + int(size)]
+
+
+@_define("string length", "string")
+def _length(text: Any) -> Any:
+    return Decimal(len(text)) if isinstance(text, str) else None
+
+
+@_define("upper case", "string")
+def _upper(text: Any) -> Any:
+    return text.upper() if isinstance(text, str) else None
+
+
+@_define("lower case", "string")
+def _lower(text: Any) -> Any:
+    return text.lower() if isinstance(text, str) else None
+
+
+@_define("substring before", "string", "match")
+def _before(text: Any, match: Any) -> Any:
+    if _str(text) is None or _str(match) is None:
+        return None
+    return text.split(match, 1)[0] if match in text else ""
+
+
+@_define("substring after", "string", "match")
+def _after(text: Any, match: Any) -> Any:
+    if _str(text) is None or _str(match) is None:
+        return None
+    return text.split(match, 1)[1] if match in text else ""
+
+
+@_define("contains", "string", "match")
+def _contains(text: Any, match: Any) -> Any:
+    return match in text if isinstance(text, str) and isinstance(match, str) else None
+
+
+@_define("starts with", "string", "match")
+def _starts(text: Any, match: Any) -> Any:
+    return text.startswith(match) if isinstance(text, str) and isinstance(match, str) else None
+
+
+@_define("ends with", "string", "match")
+def _ends(text: Any, match: Any) -> Any:
+    return text.endswith(match) if isinstance(text, str) and isinstance(match, str) else None
+
+
+@_define("string join", "list", "delimiter")
+def _join(items: Any, delimiter: Any = "") -> Any:
+    if not isinstance(items, list) or not all(isinstance(i, str) or i is None for i in items):
+        return None
+    joined = (delimiter or "").join(i for i in items if i is not None)
+    return joined if len(joined) <= MAX_STRING else None
+
+
+# ----------------------------------------------------------------------------- numbers
+
+@_define("number", "from", "grouping separator", "decimal separator")
+def _number(text: Any, grouping: Any = None, decimal_sep: Any = None) -> Any:
+    if not isinstance(text, str) or len(text) > 100:
+        return None
+    if grouping:
+        text = text.replace(grouping, "")
+    if decimal_sep:
+        text = text.replace(decimal_sep, ".")
+    return Decimal(text) if re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d{1,4})?", text) else None
+
+
+@_define("decimal", "n", "scale")
+def _decimal(n: Any, scale: Any) -> Any:
+    value, places = number(n), number(scale)
+    if value is None or places is None or not -6111 <= places <= 6176:
+        return None
+    return value.quantize(Decimal(1).scaleb(-int(places)), rounding=decimal.ROUND_HALF_EVEN)
+
+
+@_define("floor", "n")
+def _floor(n: Any) -> Any:
+    value = number(n)
+    return None if value is None else value.to_integral_value(rounding=decimal.ROUND_FLOOR)
+
+
+@_define("ceiling", "n")
+def _ceiling(n: Any) -> Any:
+    value = number(n)
+    return None if value is None else value.to_integral_value(rounding=decimal.ROUND_CEILING)
+
+
+@_define("abs", "n")
+def _abs(n: Any) -> Any:
+    value = number(n)
+    return None if value is None else abs(value)
+
+
+@_define("modulo", "dividend", "divisor")
+def _modulo(a: Any, b: Any) -> Any:
+    x, y = number(a), number(b)
+    if x is None or y is None or y == 0:
+        return None
+    return x - y * (x / y).to_integral_value(rounding=decimal.ROUND_FLOOR)
+
+
+@_define("sqrt", "number")
+def _sqrt(n: Any) -> Any:
+    value = number(n)
+    return None if value is None or value < 0 else value.sqrt()
+
+
+@_define("odd", "number")
+def _odd(n: Any) -> Any:
+    value = number(n)
+    return None if value is None or value != value.to_integral_value() else int(value) % 2 == 1
+
+
+@_define("even", "number")
+def _even(n: Any) -> Any:
+    value = number(n)
+    return None if value is None or value != value.to_integral_value() else int(value) % 2 == 0
+
+
+# ----------------------------------------------------------------------------- lists
+
+@_define("count", "list")
+def _count(items: Any) -> Any:
+    return Decimal(len(items)) if isinstance(items, list) else None
+
+
+def _extreme(pick: int) -> Callable[..., Any]:
+    def extreme(*args: Any) -> Any:
+        items = _items(args)
+        if not items:
+            return None
+        best = items[0]
+        for item in items[1:]:
+            order = compare(item, best)
+            if order is None:
+                return None
+            if order == pick:
+                best = item
+        return best
+    return extreme
+
+
+_define("min", "list")(_extreme(-1))
+_define("max", "list")(_extreme(1))
+
+
+@_define("sum", "list")
+def _sum(*args: Any) -> Any:
+    items = _items(args)
+    if items is None or any(number(i) is None for i in items):
+        return None
+    return sum((Decimal(i) for i in items), Decimal(0)) if items else None
+
+
+@_define("mean", "list")
+def _mean(*args: Any) -> Any:
+    total, items = _sum(*args), _items(args)
+    return None if total is None or not items else total / len(items)
+
+
+@_define("all", "list")
+def _all(*args: Any) -> Any:
+    items = _items(args) or []
+    if any(i is False for i in items):
+        return False
+    return True if all(i is True for i in items) else None
+
+
+@_define("any", "list")
+def _any(*args: Any) -> Any:
+    items = _items(args) or []
+    if any(i is True for i in items):
+        return True
+    return False if all(i is False for i in items) else None
+
+
+@_define("list contains", "list", "element")
+def _list_contains(items: Any, element: Any) -> Any:
+    return any(equal(i, element) is True for i in items) if isinstance(items, list) else None
+
+
+@_define("append", "list", "item")
+def _append(items: Any, *more: Any) -> Any:
+    return [*items, *more] if isinstance(items, list) else None
+
+
+@_define("concatenate", "list")
+def _concatenate(*lists: Any) -> Any:
+    return [i for part in lists for i in part] if all(isinstance(p, list) for p in lists) else None
+
+
+@_define("reverse", "list")
+def _reverse(items: Any) -> Any:
+    return list(reversed(items)) if isinstance(items, list) else None
+
+
+@_define("index of", "list", "match")
+def _index_of(items: Any, match: Any) -> Any:
+    if not isinstance(items, list):
+        return None
+    return [Decimal(n) for n, i in enumerate(items, 1) if equal(i, match) is True]
+
+
+@_define("distinct values", "list")
+def _distinct(items: Any) -> Any:
+    if not isinstance(items, list):
+        return None
+    kept: list[Any] = []
+    for item in items:
+        if not any(equal(item, k) is True for k in kept):
+            kept.append(item)
+    return kept
+
+
+@_define("flatten", "list")
+def _flatten(items: Any) -> Any:
+    if not isinstance(items, list):
+        return None
+    flat: list[Any] = []
+    for item in items:
+        flat.extend(_flatten(item) if isinstance(item, list) else [item])
+    return flat
+
+
+@_define("get value", "m", "key")
+def _get_value(context: Any, key: Any) -> Any:
+    return context.get(key) if isinstance(context, dict) and isinstance(key, str) else None
+
+
+# ----------------------------------------------------------------------------- dates and times
+
+_DURATION = re.compile(r"^(-)?P(?:(\d{1,6})Y)?(?:(\d{1,7})M)?(?:(\d{1,7})D)?"
+                       r"(?:T(?:(\d{1,9})H)?(?:(\d{1,11})M)?(?:(\d{1,12}(?:\.\d{1,9})?)S)?)?$")
+
+
+@_define("date", "from")
+def _date(value: Any, month: Any = None, day: Any = None) -> Any:
+    if month is not None:
+        y, m, d = number(value), number(month), number(day)
+        return None if None in (y, m, d) else dt.date(int(y), int(m), int(d))  # type: ignore[arg-type]
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return dt.date.fromisoformat(value)
+    return None
+
+
+@_define("time", "from")
+def _time(value: Any, minute: Any = None, second: Any = None) -> Any:
+    if minute is not None:
+        h, m, s = number(value), number(minute), number(second)
+        return None if None in (h, m, s) else dt.time(int(h), int(m), int(s))  # type: ignore[arg-type]
+    if isinstance(value, dt.datetime):
+        return value.timetz()
+    if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", value):
+        return dt.time.fromisoformat(value.replace("Z", "+00:00"))
+    return None
+
+
+@_define("date and time", "from")
+def _date_and_time(value: Any, time: Any = None) -> Any:
+    if time is not None:
+        if isinstance(value, dt.date) and isinstance(time, dt.time):
+            return dt.datetime.combine(value, time)
+        return None
+    if isinstance(value, str) and len(value) <= 40 and re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?",
+                                                                     value):
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return None
+
+
+@_define("duration", "from")
+def _duration(value: Any) -> Any:
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None or value in ("P", "-P") or value.endswith("T"):
+        return None
+    sign, years, months, days, hours, minutes, seconds = match.groups()
+    factor = -1 if sign else 1
+    if years or months:
+        if days or hours or minutes or seconds:
+            return None
+        return YearsMonths(factor * (int(years or 0) * 12 + int(months or 0)))
+    return factor * dt.timedelta(days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0),
+                                 seconds=float(seconds or 0))
+
+
+@_define("years and months duration", "from", "to")
+def _years_and_months(start: Any, end: Any) -> Any:
+    if not isinstance(start, dt.date) or not isinstance(end, dt.date):
+        return None
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if months > 0 and end.day < start.day:
+        months -= 1
+    elif months < 0 and end.day > start.day:
+        months += 1
+    return YearsMonths(months)
+
+
+_PROPERTIES = {
+    "year": lambda v: v.year, "month": lambda v: v.month, "day": lambda v: v.day,
+    "weekday": lambda v: v.isoweekday(), "hour": lambda v: v.hour, "minute": lambda v: v.minute,
+    "second": lambda v: v.second,
+}
+
+
+def property_of(value: Any, name: str) -> Any:
+    """``date.year``, ``duration.days`` and the like; null for anything else."""
+    if isinstance(value, (dt.date, dt.time)) and name in _PROPERTIES:
+        try:
+            return Decimal(_PROPERTIES[name](value))
+        except AttributeError:
+            return None
+    if isinstance(value, dt.timedelta):
+        seconds = int(value.total_seconds())
+        parts = {"days": seconds // 86400, "hours": seconds % 86400 // 3600, "minutes": seconds % 3600 // 60,
+                 "seconds": seconds % 60}
+        return Decimal(parts[name]) if name in parts else None
+    if isinstance(value, YearsMonths):
+        parts = {"years": int(value.months / 12), "months": value.months - int(value.months / 12) * 12}
+        return Decimal(parts[name]) if name in parts else None
+    if name == "type" and kind(value) != "other":
+        return kind(value)
+    return None

@@ -1,0 +1,181 @@
+"""Business rule tasks: ``camunda:decisionRef`` evaluated by Reglament's own DMN evaluator.
+
+A ``bpmn:businessRuleTask`` names a decision (``camunda:decisionRef``) of a DMN file deployed
+with the regulation, or of a regulation deployed earlier (decisions/catalogue.py); the
+result goes into ``camunda:resultVariable`` as ``camunda:mapDecisionResult`` says:
+
+* ``singleEntry``: the one output of the one matching rule (null when no rule matched);
+* ``singleResult``: the outputs of the one matching rule as a map (null when none matched);
+* ``collectEntries``: the one output of every matching rule, as a list;
+* ``resultList`` (the default): every matching rule's outputs, a list of maps.
+
+Everything is checked at deploy, naming the task: a missing decisionRef, a decision that is
+in no DMN file, a binding other than ``latest``, an unknown mapping, a DMN that does not
+load. At run time an evaluation that fails (no rule matches with hit policy UNIQUE, a
+missing input, a mapping that does not fit the result) is an ExpressionError naming the
+task, the decision and the inputs: the cycle goes into incident. Numbers come back as
+Decimal and are stored as int when whole, else float (cycle variables are JSON).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
+from SpiffWorkflow.task import Task
+
+from engine.regulation.decisions import feel
+from engine.regulation.decisions.catalogue import DecisionCatalogue
+from engine.regulation.decisions.decide import Decision, load_decision
+from engine.shared.errors import DmnError, ExpressionError
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
+BINDINGS = ("latest",)
+MAX_RESULT_ITEMS = 1000
+
+
+@lru_cache(maxsize=128)
+def _decision(xml: str, decision_id: str) -> Decision:
+    return load_decision(xml, decision_id)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2 ** 53 else float(value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def map_result(rows: list[dict[str, Any]], mapping: str, where: str) -> Any:
+    """Camunda's ``mapDecisionResult`` applied to the rows (one dict of outputs per rule)."""
+    if mapping == "resultList":
+        return rows
+    if mapping == "collectEntries":
+        wide = next((row for row in rows if len(row) != 1), None)
+        if wide is not None:
+            raise ExpressionError(f"{where}: mapDecisionResult collectEntries needs one output per "
+                                  f"rule; a result has {len(wide)} ({', '.join(wide)})")
+        return [next(iter(row.values())) for row in rows]
+    if len(rows) > 1:
+        raise ExpressionError(f"{where}: mapDecisionResult {mapping} needs at most one result; "
+                              f"{len(rows)} rules matched (use collectEntries or resultList)")
+    if not rows:
+        return None
+    if mapping == "singleResult":
+        return rows[0]
+    if len(rows[0]) != 1:
+        raise ExpressionError(f"{where}: mapDecisionResult singleEntry needs one output; the result "
+                              f"has {len(rows[0])} ({', '.join(rows[0])}); use singleResult")
+    return next(iter(rows[0].values()))
+
+
+class RuleTask(BpmnSpecMixin):  # type: ignore[misc]
+    """A business rule task that evaluates a decision with Reglament's DMN evaluator."""
+
+    def __init__(self, wf_spec: Any, bpmn_id: str, decision_ref: str = "", result_variable: str | None = None,
+                 map_result: str = "resultList", dmn: str = "", dmn_file: str = "", **kwargs: Any) -> None:
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.decision_ref = decision_ref
+        self.result_variable = result_variable
+        self.map_result = map_result
+        self.dmn = dmn
+        self.dmn_file = dmn_file
+
+    def _where(self) -> str:
+        name = self.bpmn_name or self.bpmn_id
+        return f"business rule task {name!r}: decision {self.decision_ref!r}"
+
+    def _run_hook(self, my_task: Task) -> bool:
+        where = self._where()
+        variables = {k: v for k, v in my_task.data.items() if isinstance(k, str)}
+        try:
+            rows = _decision(self.dmn, self.decision_ref).rows(variables)
+        except DmnError as exc:
+            raise ExpressionError(f"{where} ({self.dmn_file}) failed: {exc.message}"
+                                  + _inputs_hint(exc, variables)) from None
+        if len(rows) > MAX_RESULT_ITEMS:
+            raise ExpressionError(f"{where}: {len(rows)} results; the limit is {MAX_RESULT_ITEMS}")
+        value = _jsonable(map_result(rows, self.map_result, where))
+        if self.result_variable:
+            my_task.data[self.result_variable] = value
+        super()._run_hook(my_task)
+        return True
+
+
+def _inputs_hint(exc: DmnError, variables: Mapping[str, Any]) -> str:
+    if exc.details.get("inputs") or "no rule matches" in exc.message:
+        return ""
+    shown = ", ".join(f"{k}={_show(v)}" for k, v in sorted(variables.items())[:20] if not k.startswith("_"))
+    return f" (variables: {shown or 'none'})"
+
+
+def _show(value: Any) -> str:
+    try:
+        return feel.show(feel.normalize(value))
+    except feel.FeelError:
+        return str(value)[:100]
+
+
+class RuleTaskParser(CamundaTaskParser):  # type: ignore[misc]
+    """Reads the Camunda attributes of a business rule task and checks them at deploy."""
+
+    @staticmethod
+    def get_decision_ref(node: Any) -> str | None:
+        return node.get(f"{{{CAMUNDA_NS}}}decisionRef")  # type: ignore[no-any-return]
+
+    def _refuse(self, message: str) -> ValidationException:
+        name = self.node.get("name") or self.node.get("id")
+        return ValidationException(f"business rule task {name!r}: {message}", node=self.node,
+                                   file_name=self.filename)
+
+    def create_task(self) -> RuleTask:
+        decision_ref = (self.get_decision_ref(self.node) or "").strip()
+        catalogue: DecisionCatalogue = self.process_parser.parser.decisions
+        if not decision_ref:
+            raise self._refuse("it has no camunda:decisionRef: name the id of the DMN decision it evaluates")
+        binding = (self.node.get(f"{{{CAMUNDA_NS}}}decisionRefBinding") or "latest").strip()
+        if binding not in BINDINGS:
+            raise self._refuse(f"camunda:decisionRefBinding {binding!r} is not supported; Reglament "
+                               "evaluates the latest deployed decision (binding 'latest')")
+        if self.node.get(f"{{{CAMUNDA_NS}}}decisionRefTenantId"):
+            raise self._refuse("camunda:decisionRefTenantId is not supported: Reglament has no tenants")
+        mapping = (self.node.get(f"{{{CAMUNDA_NS}}}mapDecisionResult") or "resultList").strip()
+        if mapping not in MAPPINGS:
+            raise self._refuse(f"camunda:mapDecisionResult {mapping!r} is not one of {', '.join(MAPPINGS)}")
+        result_variable = (self.node.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip() or None
+        if result_variable is not None and not result_variable.isidentifier():
+            raise self._refuse(f"camunda:resultVariable {result_variable!r} is not a variable name "
+                               "(letters, digits and '_')")
+        found = catalogue.find(decision_ref)
+        if found is None:
+            known = catalogue.known()
+            raise self._refuse(f"decision {decision_ref!r} is in no DMN file of this deploy"
+                               + (f" (it has {', '.join(known)})" if known else " (it has no DMN file)")
+                               + " nor in a regulation deployed earlier; deploy the DMN file with the diagram")
+        try:
+            decision = _decision(found.xml, decision_ref)
+        except DmnError as exc:
+            raise self._refuse(f"decision {decision_ref!r} ({found.filename}) cannot be used: "
+                               f"{exc.message}") from None
+        if mapping in ("singleEntry", "collectEntries") and decision.output_count > 1:
+            raise self._refuse(f"mapDecisionResult {mapping} needs a decision with one output; "
+                               f"{decision_ref!r} has {decision.output_count}")
+        return RuleTask(self.spec, self.bpmn_id, decision_ref=decision_ref, result_variable=result_variable,
+                        map_result=mapping, dmn=found.xml, dmn_file=found.filename, **self.bpmn_attributes)
+
+
+class RuleTaskConverter(BpmnTaskSpecConverter):  # type: ignore[misc]
+    def to_dict(self, spec: RuleTask) -> dict[str, Any]:
+        dct: dict[str, Any] = self.get_default_attributes(spec)
+        dct.update(decision_ref=spec.decision_ref, result_variable=spec.result_variable,
+                   map_result=spec.map_result, dmn=spec.dmn, dmn_file=spec.dmn_file)
+        return dct

@@ -1,0 +1,74 @@
+"""Reads of durations: stage stays (entry to the next entry, or the end), the times of each task
+(created, claimed, completed, due) and the lives of cycles. Repositories read; they never commit."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import Cycle, HistoryEvent, WorkDone
+from storage.repositories.control import Scope, _conditions, _cycles_joined, manager_of_cycle
+
+
+def stage_stays(session: Session, scope: Scope) -> Sequence[Any]:
+    """One row per stage entry of the cycles in scope: (cycle_id, stage, entered_at, left_at: the
+    next entry's time or None, status, ended_at). An entry is a task with a stage opened while
+    the cycle was at another stage (as the funnel counts them)."""
+    stage = HistoryEvent.data["stage"].as_string()
+    order = (HistoryEvent.at, HistoryEvent.id)
+    staged = _cycles_joined(
+        select(HistoryEvent.cycle_id, HistoryEvent.id.label("event_id"), HistoryEvent.at, stage.label("stage"),
+               Cycle.status, Cycle.ended_at,
+               func.lag(stage).over(partition_by=HistoryEvent.cycle_id, order_by=order).label("previous"))
+        .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
+    ).where(HistoryEvent.type == "created", stage.is_not(None), *_conditions(scope)).subquery("staged")
+    entries = select(
+        staged.c.cycle_id, staged.c.stage, staged.c.at.label("entered_at"),
+        func.lead(staged.c.at, type_=HistoryEvent.__table__.c.at.type).over(partition_by=staged.c.cycle_id,
+                                    order_by=(staged.c.at, staged.c.event_id)).label("left_at"),
+        staged.c.status, staged.c.ended_at,
+    ).where(or_(staged.c.previous.is_(None), staged.c.previous != staged.c.stage))
+    return session.execute(entries).all()
+
+
+def task_times(session: Session, scope: Scope) -> Sequence[Any]:
+    """One row per task in the history of the cycles in scope: (task_id, element_id, name, stage,
+    work_type, created_at, due_at (ISO text), claimed_at, completed_at)."""
+    created = HistoryEvent.type == "created"
+
+    def on_created(value: Any) -> Any:
+        return func.max(case((created, value), else_=None))
+
+    query = _cycles_joined(
+        select(HistoryEvent.task_id, func.min(HistoryEvent.element_id).label("element_id"),
+               func.min(HistoryEvent.task_name).label("name"),
+               on_created(HistoryEvent.data["stage"].as_string()).label("stage"),
+               on_created(HistoryEvent.data["work_type"].as_string()).label("work_type"),
+               on_created(HistoryEvent.data["due_at"].as_string()).label("due_at"),
+               func.min(case((created, HistoryEvent.at), else_=None)).label("created_at"),
+               func.min(case((HistoryEvent.type == "claimed", HistoryEvent.at), else_=None)).label("claimed_at"),
+               func.max(case((HistoryEvent.type == "completed", HistoryEvent.at), else_=None)).label("completed_at"))
+        .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
+    ).where(HistoryEvent.task_id.is_not(None), HistoryEvent.type.in_(("created", "claimed", "completed")),
+            *_conditions(scope)).group_by(HistoryEvent.task_id)
+    return session.execute(query).all()
+
+
+def cycle_lives(session: Session, scope: Scope) -> Sequence[Any]:
+    """(cycle_id, manager_id, status, started_at, ended_at) of the cycles in scope."""
+    return session.execute(_cycles_joined(
+        select(Cycle.id, manager_of_cycle().label("manager_id"), Cycle.status, Cycle.started_at, Cycle.ended_at)
+        .select_from(Cycle)).where(*_conditions(scope))).all()
+
+
+def work_done_by_login(session: Session, logins: Sequence[str], start: Any, end: Any) -> Sequence[Any]:
+    """(login, work type, done, with a deadline, done by it) of the done-work log in [start, end)."""
+    if not logins:
+        return []
+    with_due = func.sum(case((WorkDone.due_at.is_not(None), 1), else_=0))
+    on_time = func.sum(case((WorkDone.done_at <= WorkDone.due_at, 1), else_=0))
+    return session.execute(select(WorkDone.login, WorkDone.work_type, func.count(), with_due, on_time)
+                           .where(WorkDone.login.in_(list(logins)), WorkDone.done_at >= start, WorkDone.done_at < end)
+                           .group_by(WorkDone.login, WorkDone.work_type)).all()

@@ -29,7 +29,7 @@ from typing import Any
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
 from engine.regulation import expressions
-from engine.regulation.decisions import feel, feel_builtins, feel_parse, overlap
+from engine.regulation.decisions import feel, feel_builtins, feel_eval, feel_parse, overlap
 from engine.regulation.decisions.tables import (
     _DECIMAL_COMMA,
     AGGREGATIONS,
@@ -159,7 +159,7 @@ class _Loader:
             tree = self._feel(expression)
             if tree is None:
                 raise self.error(f"{where}: {exc.message}", el.sourceline, input=number, cell=expression) from None
-            names = frozenset(feel_parse.names(tree) - feel_builtins.names())
+            names = frozenset(feel_eval.names(tree) - feel_builtins.names())
         type_ref = expression_el.get("typeRef") if expression_el is not None else None
         return Input(number, el.get("id"), label or expression, expression, type_ref, names, tree)
 

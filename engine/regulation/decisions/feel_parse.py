@@ -380,35 +380,3 @@ def parse(text: str, known: Iterable[str] = ()) -> Node:
     if not stripped:
         raise FeelError("the expression is empty")
     return Parser(stripped, known).parse()
-
-
-def names(node: Any) -> set[str]:
-    """The names an expression reads (function names and path steps excluded)."""
-    found: set[str] = set()
-    if isinstance(node, tuple) and node:
-        if node[0] == "name":
-            found.add(node[1])
-            return found
-        if node[0] == "call":
-            if node[1][0] != "name":
-                found |= names(node[1])
-            for arg in node[2]:
-                found |= names(arg)
-            for _, arg in node[3]:
-                found |= names(arg)
-            return found
-        if node[0] == "filter":
-            return names(node[1])
-        if node[0] == "context":
-            keys = {key for key, _ in node[1]}
-            for _, value in node[1]:
-                found |= names(value)
-            return found - keys
-        if node[0] == "path":
-            return names(node[1])
-        for part in node[1:]:
-            found |= names(part)
-    elif isinstance(node, list):
-        for part in node:
-            found |= names(part)
-    return found

@@ -1,9 +1,13 @@
 """Reaching cycles from outside: external tasks for workers, messages and signals, starts with variables."""
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from engine.platform.base import Service
-from engine.regulation import external_tasks
-from engine.shared.access import Actor
+from engine.regulation import cycles, external_tasks, messages, received
+from engine.shared.access import HEADS, Actor, require
+from storage.repositories import messaging as messaging_repo
 
 
 class OutsideService(Service):
@@ -37,3 +41,54 @@ class OutsideService(Service):
     def unlock(self, actor: Actor, task_id: str) -> None:
         with self.command() as s:
             external_tasks.unlock(s, actor, task_id)
+
+    # ------------------------------------------------------------------ messages and signals
+    def correlate(self, actor: Actor, name: str, cycle_id: int | None = None, business_key: str | None = None,
+                  keys: dict[str, object] | None = None, variables: dict[str, object] | None = None,
+                  all_: bool = True) -> list[int]:
+        """Deliver a message to the cycles waiting for it; returns the cycles it reached."""
+        require(actor, external_tasks.INTEGRATORS, "send messages to cycles")
+        corr = messages.Correlation(name, cycle_id, business_key, dict(keys or {}), dict(variables or {})).check()
+        with self.query() as s:
+            targets = messages.candidates(s, corr)
+        if not all_ and len(targets) > 1:
+            raise messages.Ambiguous(f"Cannot correlate message '{name}': {len(targets)} cycles wait for it "
+                                     f"({', '.join(map(str, targets[:10]))}); name one or send all=true")
+        reached = []
+        for cycle_id_ in targets[: messages.MAX_TARGETS]:
+            with self.command() as s:
+                if messages.deliver(s, self.platform.ctx, cycle_id_, "message", corr.name, corr.variables,
+                                    actor.login) is not None:
+                    reached.append(cycle_id_)
+        return reached
+
+    def signal(self, actor: Actor, name: str, variables: dict[str, object] | None = None) -> list[int]:
+        require(actor, external_tasks.INTEGRATORS, "send signals")
+        with self.command() as s:
+            return messages.broadcast(s, self.platform.ctx, name, dict(variables or {}), actor.login)
+
+    # ------------------------------------------------------------------ Reglament's own messages
+    def receive_message(self, actor: Actor, name: str, message_id: str | None = None, cycle_id: int | None = None,
+                        business_key: str | None = None, correlation: dict[str, Any] | None = None,
+                        variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Store the message, then deliver, keep or triage it (engine/regulation/received.py)."""
+        ttl = timedelta(seconds=self.platform.settings.message_ttl_seconds)
+        with self.command() as s:
+            received.expire(s, self.platform.ctx.now())
+            return received.message_dict(received.receive(s, self.platform.ctx, actor, name, message_id, cycle_id,
+                                                          business_key, correlation, variables, ttl))
+
+    def triage(self, actor: Actor) -> list[dict[str, Any]]:
+        """Messages no cycle took (and those still kept for one), newest first: the head's list."""
+        require(actor, HEADS, "see the messages no cycle took")
+        with self.command() as s:
+            received.expire(s, self.platform.ctx.now())
+            return [received.message_dict(m) for m in messaging_repo.triage_messages(s)]
+
+    # ------------------------------------------------------------------ starts with variables
+    def start_cycle(self, actor: Actor, client_id: int, regulation_key: str, business_key: str | None = None,
+                    variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A cycle started with a business key and variables (the start form, the API, /engine-rest)."""
+        with self.command() as s:
+            return cycles.cycle_dict(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key,
+                                                        business_key=business_key, start_variables=variables))

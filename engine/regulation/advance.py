@@ -67,7 +67,7 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
         if stall is not None:
             record_stall(cycle, rec, stall, now)
     jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None, timers_before)
-    outside.sync(session, cycle, None if decided else workflow, now)  # external tasks, message subscriptions
+    waits = outside.sync(session, cycle, None if decided else workflow, now)  # external tasks, subscriptions
     compaction.compact(workflow)  # the stored state: what the engine needs to go on
     cycle.state = runtime.workflow_state(workflow)
     cycle.variables = _jsonable(_variables(workflow))
@@ -86,6 +86,9 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
             data["note"] = "the regulation ended without a won/lost end event"
         rec.add("ended", ended[0] if ended else None, data, actor=None)
     rec.write()
+    if waits and cycle.status == ACTIVE:
+        from engine.regulation import received  # late: delivering a kept message advances the cycle again
+        received.deliver_kept(session, ctx, cycle, waits)
 
 
 def _variables(workflow: BpmnWorkflow) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.task import Task
 
@@ -54,11 +56,23 @@ class ExternalTaskParser(CamundaTaskParser):  # type: ignore[misc]
         return extensions
 
 
+class CamundaReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):  # type: ignore[misc]
+    """A receive task with Camunda's message definition (the one the serializer and correlation know)."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        return {prop.get("name"): prop.get("value")
+                for prop in self.xpath("./bpmn:extensionElements/camunda:properties/camunda:property") if prop.get("name")}
+
+
 ParserPair = tuple[Any, Any]
+RECEIVE_TASK = full_tag("receiveTask")
 
 
 def dispatch(tag: str, found: ParserPair) -> ParserPair:
-    """The parser for ``tag``: external tasks get ExternalTaskParser, other elements keep theirs."""
+    """The parser for ``tag``: external tasks get ExternalTaskParser, receive tasks Camunda's message
+    definition, other elements keep theirs."""
+    if tag == RECEIVE_TASK:
+        return (CamundaReceiveTaskParser, found[1])
     if tag not in EXTERNAL_TAGS:
         return found
     original_parser, original_spec = found

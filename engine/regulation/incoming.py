@@ -50,3 +50,18 @@ def check_variables(variables: Any, what: str = "variables", protect: bool = Tru
     if size > MAX_BYTES:
         raise InputInvalid(f"{what} take {size:,} bytes as JSON; the limit is {MAX_BYTES:,}")
     return dict(variables)
+
+
+MAX_BUSINESS_KEY = 200
+
+
+def check_business_key(value: Any) -> str | None:
+    """A business key (an order or invoice number): text of at most MAX_BUSINESS_KEY characters."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise InputInvalid("the business key must be text")
+    value = value.strip()
+    if len(value) > MAX_BUSINESS_KEY:
+        raise InputInvalid(f"the business key is longer than {MAX_BUSINESS_KEY} characters")
+    return value or None

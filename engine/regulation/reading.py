@@ -51,6 +51,7 @@ def cycle_dict(cycle: Cycle) -> dict[str, Any]:
         "variables": cycle.variables, "incident": cycle.incident,
         "started_at": cycle.started_at.isoformat(), "started_by": cycle.started_by,
         "ended_at": cycle.ended_at.isoformat() if cycle.ended_at else None,
+        "business_key": cycle.business_key,
     }
 
 

@@ -1,10 +1,12 @@
 """Starting a cycle for a client on the latest version of a regulation."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from engine.clients.records import get_client, record_event
-from engine.regulation import runtime
+from engine.regulation import incoming, runtime
 from engine.regulation import versions as regulations
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, Context, Recorder
@@ -14,9 +16,12 @@ from storage.models import Cycle
 
 
 def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, regulation_key: str,
-                allow_parallel: bool = True) -> Cycle:
-    """``allow_parallel=False``: refuse (ParallelCycle) when the client has a running cycle of it."""
+                allow_parallel: bool = True, business_key: str | None = None,
+                start_variables: dict[str, Any] | None = None) -> Cycle:
+    """``allow_parallel=False``: refuse (ParallelCycle) when the client has a running cycle of it.
+    ``business_key`` and ``start_variables`` come from the start form or from outside (incoming.py)."""
     require(actor, SELLERS, "start cycles")
+    given, business_key = incoming.check_variables(start_variables), incoming.check_business_key(business_key)
     client = get_client(session, actor, client_id)
     version = regulations.latest_version(session, regulation_key)
     if not allow_parallel:
@@ -30,16 +35,16 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
         session.flush()
         session.refresh(client)
     owner = client.owner.login if client.owner else None
-    variables = {"client_id": client.id, "client_name": client.name,
+    variables = {**given, "client_id": client.id, "client_name": client.name,
                  "segment": client.segment.name if client.segment else None, "owner": owner}
     cycle = Cycle(version=version, client=client, status=ACTIVE, state={}, variables=variables,
-                  started_at=now, started_by=actor.login)
+                  started_at=now, started_by=actor.login, business_key=business_key)
     session.add(cycle)
     session.flush()
     variables["cycle_id"] = cycle.id
     workflow = runtime.new_workflow(ctx.specs_for(session, version), variables)
     rec = Recorder(session, cycle, actor.login, now)
     rec.add("started", data={"regulation": version.regulation.key, "version": version.number,
-                             "client": client.name})
+                             "client": client.name, "business_key": business_key})
     advance(session, ctx, cycle, workflow, rec, known_open={}, timers_before={})
     return cycle

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 MIN_SECRET_BYTES = 32
 DEFAULT_SESSION_IDLE_HOURS = 12.0
 DEFAULT_SESSION_LIFETIME_DAYS = 14.0
+DEFAULT_MESSAGE_TTL_SECONDS = 7 * 24 * 3600.0
 
 
 class MissingSecret(RuntimeError):
@@ -45,6 +47,8 @@ class Settings:
     session_idle_hours: float = DEFAULT_SESSION_IDLE_HOURS
     #: ... and this long after logging in, used or not (REGLAMENT_SESSION_LIFETIME_DAYS)
     session_lifetime_days: float = DEFAULT_SESSION_LIFETIME_DAYS
+    #: how long a message that came before its cycle waited for it is kept (REGLAMENT_MESSAGE_TTL, ISO 8601)
+    message_ttl_seconds: float = DEFAULT_MESSAGE_TTL_SECONDS
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -68,7 +72,23 @@ class Settings:
                    not in ("off", "0", "false", "no"),
                    session_idle_hours=_positive(env, "REGLAMENT_SESSION_IDLE_HOURS", DEFAULT_SESSION_IDLE_HOURS),
                    session_lifetime_days=_positive(env, "REGLAMENT_SESSION_LIFETIME_DAYS",
-                                                   DEFAULT_SESSION_LIFETIME_DAYS))
+                                                   DEFAULT_SESSION_LIFETIME_DAYS),
+                   message_ttl_seconds=_iso_seconds(env, "REGLAMENT_MESSAGE_TTL", DEFAULT_MESSAGE_TTL_SECONDS))
+
+
+def _iso_seconds(env: dict[str, str], name: str, default: float) -> float:
+    """An ISO-8601 duration of days, hours, minutes, seconds (P7D, PT12H, P1DT30M) in seconds."""
+    raw = (env.get(name) or "").strip().upper()
+    if not raw:
+        return default
+    found = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?", raw)
+    if not found or raw in ("P", "PT") or raw.endswith("T"):
+        raise InvalidSetting(f"{name}={raw!r} is not an ISO-8601 duration like P7D or PT12H")
+    days, hours, minutes, seconds = (int(part or 0) for part in found.groups())
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if total <= 0:
+        raise InvalidSetting(f"{name} must be longer than zero")
+    return float(total)
 
 
 def _positive(env: dict[str, str], name: str, default: float) -> float:

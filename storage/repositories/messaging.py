@@ -123,6 +123,19 @@ def waiting_cycles(session: Session, kind: str, name: str, business_key: str | N
     return session.scalars(query).all()
 
 
+def active_cycles(session: Session, cycle_id: int | None, business_key: str | None, client_id: int | None,
+                  limit: int) -> Sequence[Cycle]:
+    """Active cycles narrowed by id, business key and client (the caller checks variables)."""
+    query = select(Cycle).where(Cycle.status == "active").order_by(Cycle.id).limit(limit)
+    if cycle_id is not None:
+        query = query.where(Cycle.id == cycle_id)
+    if business_key is not None:
+        query = query.where(Cycle.business_key == business_key)
+    if client_id is not None:
+        query = query.where(Cycle.client_id == client_id)
+    return session.scalars(query).all()
+
+
 # ----------------------------------------------------------------------------- received messages
 
 def received_by_message_id(session: Session, message_id: str) -> ReceivedMessage | None:

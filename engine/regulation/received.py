@@ -1,0 +1,114 @@
+"""Reglament's own message intake: stored first, then delivered, kept or triaged; never lost.
+
+``receive`` stores the message (idempotent by the sender's ``message_id``: the same id again
+returns what was stored, whatever its body), then:
+
+- **delivered**: an active cycle it correlates to waits for it now;
+- **waiting**: an active cycle it correlates to does not wait for it yet (the message came
+  first): it is kept until its time to live (REGLAMENT_MESSAGE_TTL) and delivered on the step
+  that makes such a cycle wait for it (``deliver_kept``, called by ``advance``);
+- **triage**: no active cycle matches (or its time to live ran out): the head sees it on the
+  triage page, and on the client's timeline when the correlation names a client.
+
+Correlation: ``cycle_id``, else ``business_key``, else ``correlation`` (cycle variables that
+must be equal; ``client_id`` among them narrows the search to that client's cycles).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.clients.records import record_event
+from engine.regulation import incoming, messages
+from engine.regulation.context import ACTIVE, Context
+from engine.regulation.external_tasks import INTEGRATORS
+from engine.shared.access import Actor, require
+from engine.shared.errors import InputInvalid
+from storage.models import Client, Cycle, ReceivedMessage
+from storage.repositories import messaging as messaging_repo
+
+DELIVERED, WAITING, TRIAGE = "delivered", "waiting", "triage"
+MAX_MESSAGE_ID = 200
+#: how many active cycles a correlation by variables alone looks through
+MAX_SCAN = 10_000
+
+
+def _active_matches(session: Session, corr: messages.Correlation) -> list[Cycle]:
+    client_id = corr.keys.get("client_id")
+    found = messaging_repo.active_cycles(session, corr.cycle_id, corr.business_key,
+                                         client_id if isinstance(client_id, int) else None, MAX_SCAN)
+    return [c for c in found if messages.matches(c, corr)]
+
+
+def receive(session: Session, ctx: Context, actor: Actor, name: str, message_id: str | None,
+            cycle_id: int | None, business_key: str | None, correlation: dict[str, Any] | None,
+            variables: dict[str, Any] | None, ttl: timedelta) -> ReceivedMessage:
+    require(actor, INTEGRATORS, "send messages to cycles")
+    if message_id is not None and (not isinstance(message_id, str) or not message_id.strip()
+                                   or len(message_id) > MAX_MESSAGE_ID):
+        raise InputInvalid(f"message_id must be a text of 1 to {MAX_MESSAGE_ID} characters")
+    if cycle_id is not None and (isinstance(cycle_id, bool) or not isinstance(cycle_id, int)):
+        raise InputInvalid("cycle_id must be a whole number")
+    corr = messages.Correlation(name, cycle_id, incoming.check_business_key(business_key),
+                                dict(correlation or {}), dict(variables or {})).check()
+    if message_id is not None:
+        stored = messaging_repo.received_by_message_id(session, message_id)
+        if stored is not None:
+            return stored  # the same message again: what happened to it the first time
+    now = ctx.now()
+    matching = _active_matches(session, corr)
+    client_id = matching[0].client_id if matching else corr.keys.get("client_id")
+    row = ReceivedMessage(message_id=message_id, name=corr.name, state=WAITING, cycle_id=corr.cycle_id,
+                          business_key=corr.business_key, correlation=corr.keys, variables=corr.variables,
+                          client_id=client_id if isinstance(client_id, int) else None, sender=actor.login,
+                          received_at=now, expires_at=now + ttl)
+    session.add(row)
+    session.flush()
+    waiting = set(messages.candidates(session, corr)) & {c.id for c in matching}
+    for target in sorted(waiting):
+        if messages.deliver(session, ctx, target, "message", corr.name, corr.variables, actor.login,
+                            {"message_id": message_id}) is not None:
+            row.state, row.delivered_at = DELIVERED, now
+            row.delivered_to_id = row.delivered_to_id or target
+    if row.state == WAITING and not matching:
+        row.state, row.note = TRIAGE, "no active cycle matches the message's correlation"
+    if row.state == TRIAGE and row.client_id is not None:
+        _on_timeline(session, actor, row, now)
+    return row
+
+
+def _on_timeline(session: Session, actor: Actor, row: ReceivedMessage, now: datetime) -> None:
+    if row.client_id is not None and session.get(Client, row.client_id) is not None:
+        record_event(session, row.client_id, "message", actor, now,
+                     {"name": row.name, "state": row.state, "note": row.note, "message_id": row.message_id})
+
+
+def deliver_kept(session: Session, ctx: Context, cycle: Cycle, names: list[str]) -> None:
+    """A step made the cycle wait for these messages: kept ones that correlate to it are delivered now."""
+    now = ctx.now()
+    for row in messaging_repo.waiting_messages(session, set(names), now):
+        if cycle.status != ACTIVE:
+            return
+        corr = messages.Correlation(row.name, row.cycle_id, row.business_key, dict(row.correlation or {}),
+                                    dict(row.variables or {}))
+        if not messages.matches(cycle, corr):
+            continue
+        row.state, row.delivered_at, row.delivered_to_id = DELIVERED, now, cycle.id  # before: delivery advances
+        messages.deliver(session, ctx, cycle.id, "message", row.name, corr.variables, row.sender,
+                         {"message_id": row.message_id, "kept_since": row.received_at.isoformat()})
+
+
+def expire(session: Session, now: datetime) -> int:
+    """Kept messages past their time to live go to triage."""
+    return messaging_repo.expire_messages(session, now)
+
+
+def message_dict(row: ReceivedMessage) -> dict[str, Any]:
+    return {"id": row.id, "message_id": row.message_id, "name": row.name, "state": row.state,
+            "cycle_id": row.delivered_to_id or row.cycle_id, "business_key": row.business_key,
+            "correlation": row.correlation, "variables": row.variables, "client_id": row.client_id,
+            "sender": row.sender, "received_at": row.received_at.isoformat(),
+            "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+            "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None, "note": row.note}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Numeric, Text, and_, case, cast, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -48,7 +49,26 @@ class Criteria:
     cycle_ids: tuple[int, ...] | None = None
 
 
-def conditions(c: Criteria, with_status: bool = True) -> list[Any]:
+def _variable_is(name: str, value: str, postgresql: bool) -> Any:
+    """A variable's value as written (900, true, text): PostgreSQL's ->> gives the JSON text of a
+    number or boolean; SQLite's JSON_EXTRACT gives the value itself, compared by type."""
+    field = Cycle.variables[name]
+    if postgresql:
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return field.as_string() == value
+        numeric = case((func.json_typeof(field) == "number", cast(field.as_string(), Numeric)), else_=None)
+        return or_(field.as_string() == value, numeric == number)
+    same = [cast(field.as_string(), Text) == value]
+    if value.lstrip("-").isdigit() and len(value) < 18:
+        same.append(field.as_integer() == int(value))
+    if value in ("true", "false"):
+        same.append(field.as_boolean() == (value == "true"))
+    return or_(*same)
+
+
+def conditions(c: Criteria, with_status: bool = True, postgresql: bool = False) -> list[Any]:
     out: list[Any] = []
     if c.regulation is not None:
         versions = select(RegulationVersion.id).join(Regulation).where(Regulation.key == c.regulation)
@@ -81,13 +101,7 @@ def conditions(c: Criteria, with_status: bool = True) -> list[Any]:
     if c.ended_to is not None:
         out.append(Cycle.ended_at < c.ended_to)
     if c.variable is not None:
-        field = Cycle.variables[c.variable]
-        same = [field.as_string() == (c.value or "")]
-        if c.value is not None and c.value.lstrip("-").isdigit() and len(c.value) < 18:
-            same.append(field.as_integer() == int(c.value))
-        if c.value in ("true", "false"):
-            same.append(field.as_boolean() == (c.value == "true"))
-        out.append(or_(*same))
+        out.append(_variable_is(c.variable, c.value or "", postgresql))
     if c.incident is not None:
         out.append(Cycle.status == "incident" if c.incident else Cycle.status != "incident")
     if c.cycle_ids is not None:
@@ -103,7 +117,7 @@ def page(session: Session, c: Criteria, newest_first: bool, after: Key | None, l
          by_id: bool = False) -> Sequence[Any]:
     """Rows of (Cycle, owner login) in started order (or id order), ``limit`` after the keyset."""
     query = (select(Cycle, User.login).join(Client, Client.id == Cycle.client_id)
-             .outerjoin(User, User.id == Client.owner_id).where(*conditions(c)))
+             .outerjoin(User, User.id == Client.owner_id).where(*conditions(c, postgresql=_is_postgresql(session))))
     if after is not None:
         at, cycle_id = after
         if by_id:
@@ -123,13 +137,13 @@ def page(session: Session, c: Criteria, newest_first: bool, after: Key | None, l
 def counts(session: Session, c: Criteria) -> dict[str, int]:
     """Cycles of the filter by status (the status filter itself left out, to show the others)."""
     query = (select(Cycle.status, func.count()).join(Client, Client.id == Cycle.client_id)
-             .where(*conditions(c, with_status=False)).group_by(Cycle.status))
+             .where(*conditions(c, with_status=False, postgresql=_is_postgresql(session))).group_by(Cycle.status))
     return {str(status): int(n) for status, n in session.execute(query).all()}
 
 
 def ids(session: Session, c: Criteria, limit: int) -> list[int]:
     """The ids of the filter's cycles (at most ``limit``), for a batch."""
-    query = (select(Cycle.id).join(Client, Client.id == Cycle.client_id).where(*conditions(c))
+    query = (select(Cycle.id).join(Client, Client.id == Cycle.client_id).where(*conditions(c, postgresql=_is_postgresql(session)))
              .order_by(Cycle.id).limit(limit))
     return list(session.scalars(query).all())
 

@@ -111,6 +111,18 @@ FIELD_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "range": lambda p: gettext("must be from 1 to 1000"),
     "cursor": lambda p: gettext("is not a cursor this list gave"),
     "required_with": lambda p: gettext("needs a regulation"),
+    # task forms: conditional required, money and file fields (engine/regulation/forms.py)
+    "required_if": lambda p: gettext("is required when “%(field)s” is “%(value)s”",
+                                     field=p.get("field"), value=p.get("value")),
+    "money": lambda p: gettext("must be an amount, like 250000.50 or 250 000,50"),
+    "money_negative": lambda p: gettext("must be an amount of zero or more"),
+    "money_ambiguous": lambda p: gettext("is ambiguous: write thousands without a separator (1500) "
+                                         "or decimals with two places (1,50)"),
+    "file": lambda p: gettext("must be a file sent with the form"),
+    "file_name": lambda p: gettext("needs a file name of at most %(limit)s characters", limit=p.get("limit")),
+    "file_type": lambda p: gettext("must be a file of type %(allowed)s", allowed=p.get("allowed")),
+    "file_size": lambda p: gettext("must be at most %(limit)s MB", limit=p.get("limit")),
+    "file_empty": lambda p: gettext("is an empty file"),
 }
 
 

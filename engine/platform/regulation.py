@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.clients import attachments
 from engine.platform.base import Service
-from engine.regulation import cycles, documentation, forms, work_types
+from engine.regulation import cycles, documentation, forms, task_context, task_files, work_types
 from engine.regulation import versions as regulations
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound
@@ -109,9 +110,29 @@ class RegulationService(Service):
             task_spec = cycles.find_spec(spec, subs, task.element_id)
             return documentation.render(getattr(task_spec, "documentation", None), variables)
 
-    def complete_task(self, actor: Actor, task_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    def task_context(self, actor: Actor, task_id: str) -> task_context.TaskContext:
+        """The client card and the earlier steps' data beside an open task the actor may see."""
+        with self.query() as s:
+            task = regulation_repo.open_task(s, task_id)
+            if task is None:
+                cycles.open_task_or_conflict(s, task_id)
+                raise NotFound(f"no task {task_id}")
+            cycle = cycles.get_cycle(s, actor, task.cycle_id)
+            return task_context.task_context(s, self.platform.ctx, cycle, task)
+
+    def complete_task(self, actor: Actor, task_id: str, values: dict[str, Any],
+                      uploads: dict[str, forms.Upload] | None = None) -> dict[str, Any]:
+        """Completes a task; the files of its ``file`` fields (``uploads``) are stored with the
+        client and the cycle in the same transaction, once every field is valid."""
         with self.command() as s:
+            if uploads:
+                values = dict(values) | task_files.store_uploads(s, self.platform.ctx, actor, task_id, values, uploads)
             return cycles.cycle_dict(cycles.complete_task(s, self.platform.ctx, actor, task_id, values))
+
+    def attachment(self, actor: Actor, file_id: int) -> tuple[attachments.StoredFile, bytes]:
+        """A stored file for whoever may see its cycle (or, without one, its client)."""
+        with self.query() as s:
+            return task_files.readable(s, actor, file_id)
 
     def claim_task(self, actor: Actor, task_id: str) -> None:
         with self.command() as s:

@@ -29,8 +29,8 @@ DMN_NAMESPACES = (
 )
 NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 OUTCOMES = ("won", "lost")
-FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
-CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "readonly")
+FIELD_TYPES = ("string", "long", "boolean", "date", "enum", "money", "file")  # money, file: engine/regulation/forms.py
+CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "readonly", "required_if")
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
 
@@ -296,6 +296,10 @@ def _check_user_task(el: etree._Element, facts: DocumentFacts) -> None:
     _check_form(el, facts)
 
 
+def _form_ids(el: etree._Element) -> set[str]:
+    return {f.get("id") or "" for f in el.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", NS)}
+
+
 def _check_form(el: etree._Element, facts: DocumentFacts) -> None:
     seen: set[str] = set()
     for fld in el.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", NS):
@@ -325,3 +329,6 @@ def _check_form(el: etree._Element, facts: DocumentFacts) -> None:
                 except ValueError:
                     facts.problems.append(_problem(el, f"{label}: constraint {name} needs a number, "
                                                    f"got {config!r}"))
+            elif name == "required_if" and (config or "").partition("=")[0].strip() not in _form_ids(el):
+                facts.problems.append(_problem(el, f"{label}: constraint required_if needs another field of "
+                                               f"this form, like result=refused; got {config!r}"))

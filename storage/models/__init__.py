@@ -1,5 +1,6 @@
 """Typed SQLAlchemy 2.0 models, one module per area; importing the package registers every table."""
 from storage.models.accounts import Group, LoginThrottle, User, UserSession, user_groups
+from storage.models.attachments import Attachment
 from storage.models.base import Base, Money, UTCDateTime, utcnow
 from storage.models.clients import Client, ClientEvent, Contact, ImportRun, StoredUpload, UploadChunk
 from storage.models.cockpit import CycleBatch, CycleBatchItem
@@ -30,6 +31,7 @@ from storage.models.regulation import (
 __all__ = [
     "Absence",
     "Activity",
+    "Attachment",
     "Base",
     "Client",
     "ClientEvent",

@@ -191,7 +191,7 @@ def test_the_demo_forms_are_read_from_the_diagram(platform: Reglament, actors) -
     by_id = {f.id: f for f in fields}
     assert list(by_id) == ["contact_person", "budget", "need", "result", "loss_reason"]
     assert by_id["contact_person"].required and by_id["contact_person"].type == "string"
-    assert by_id["budget"].type == "long" and by_id["budget"].min == 0
+    assert by_id["budget"].type == "money" and by_id["budget"].min == 0 and by_id["budget"].currency == "RUB"
     assert by_id["need"].maxlength == 500
     assert by_id["result"].type == "enum" and by_id["result"].required
     assert by_id["result"].options == (("qualified", "Qualified"), ("refused", "Client refused"))

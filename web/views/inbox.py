@@ -1,13 +1,36 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from engine.regulation.forms import Upload
 from engine.shared.errors import FormInvalid
 from web.i18n import translated_fields
 from web.views import actor, login_required, platform, safe_next
 
 bp = Blueprint("inbox", __name__)
+
+
+@bp.app_template_filter("money")
+def money(value: Any) -> str:
+    """An amount as people of the user's language write it: 250 000,50 / 250,000.50."""
+    try:
+        return str(format_decimal(Decimal(str(value)), format="#,##0.00"))
+    except (ArithmeticError, ValueError):
+        return str(value)
+
+
+@bp.app_template_filter("file_size")
+def file_size(size: int) -> str:
+    if size < 1024:
+        return _("%(n)s bytes", n=size)
+    if size < 1024 * 1024:
+        return _("%(n)s KB", n=format_decimal(round(size / 1024, 1)))
+    return _("%(n)s MB", n=format_decimal(round(size / 1024 / 1024, 1)))
 
 
 @bp.get("/inbox")
@@ -19,6 +42,15 @@ def index():  # type: ignore[no-untyped-def]
     return render_template("inbox/inbox.html", tasks=[t for t, _ in rows], scope=scope, now=now)
 
 
+def _uploads(fields: list[Any]) -> dict[str, Upload]:
+    out = {}
+    for f in fields:
+        sent = request.files.get(f.id) if f.type == "file" and not f.readonly else None
+        if sent is not None and (sent.filename or ""):
+            out[f.id] = Upload(sent.filename or "", sent.read(), sent.mimetype or "application/octet-stream")
+    return out
+
+
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 @login_required
 def task(task_id: str):  # type: ignore[no-untyped-def]
@@ -26,9 +58,9 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     values = {f.id: variables.get(f.id, f.default) for f in fields}
     if request.method == "POST":
-        submitted = {f.id: request.form.get(f.id) for f in fields if not f.readonly}
+        submitted = {f.id: request.form.get(f.id) for f in fields if not f.readonly and f.type != "file"}
         try:
-            platform().regulation.complete_task(actor(), task_id, submitted)
+            platform().regulation.complete_task(actor(), task_id, submitted, _uploads(fields))
         except FormInvalid as exc:
             errors = translated_fields(exc)
             values.update(submitted)
@@ -36,8 +68,20 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
             flash(_("Task “%(name)s” completed.", name=open_task.name), "success")
             return redirect(url_for("inbox.index"))
     documentation = platform().regulation.task_documentation(open_task, variables)
+    context = platform().regulation.task_context(actor(), task_id)
     return render_template("inbox/task.html", task=open_task, fields=fields, values=values, errors=errors,
-                           documentation=documentation, now=platform().ctx.now()), (422 if errors else 200)
+                           documentation=documentation, context=context, now=platform().ctx.now(),
+                           multipart=any(f.type == "file" for f in fields)), (422 if errors else 200)
+
+
+@bp.get("/files/<int:file_id>")
+@login_required
+def download(file_id: int):  # type: ignore[no-untyped-def]
+    stored, data = platform().regulation.attachment(actor(), file_id)
+    response = Response(data, mimetype=stored.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=stored.filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/tasks/<task_id>/claim")

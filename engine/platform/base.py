@@ -21,11 +21,13 @@ from engine.notify import mail, notifications
 from engine.regulation import cycles, runtime
 from engine.shared import clock
 from engine.shared.access import Actor
+from engine.shared.clock import DatabaseClock
 from engine.shared.errors import ConcurrentChange
 from engine.shared.settings import Settings
 from storage import schema
 from storage.db import Database
 from storage.models import utcnow
+from storage.repositories._common import database_now
 
 if TYPE_CHECKING:
     from engine.platform.root import Reglament
@@ -38,8 +40,10 @@ _READING: ContextVar[Session | None] = ContextVar("reglament_reading", default=N
 class Base:
     """Owns the database, the settings, the compiled-spec cache and the unit of work."""
 
-    def __init__(self, db: Database, secret_key: str, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, db: Database, secret_key: str, clock: Callable[[], datetime] | None = None,
                  settings: Settings | None = None) -> None:
+        if clock is None:  # several hosts share PostgreSQL: its clock decides timers and leases
+            clock = DatabaseClock(lambda: self._database_now()) if db.is_postgresql else utcnow
         self.db = db
         self.secret_key = secret_key
         self.settings = settings or Settings(database_url=db.url, secret_key=secret_key)
@@ -82,6 +86,10 @@ class Base:
                 yield session
             finally:
                 _READING.reset(token)
+
+    def _database_now(self) -> datetime:
+        with self.db.unit_of_work(write=False) as session:
+            return database_now(session)
 
     def init_schema(self) -> None:
         schema.upgrade(self.db)

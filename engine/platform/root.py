@@ -22,11 +22,10 @@ from engine.platform.planning import PlanningService
 from engine.platform.regulation import RegulationService
 from engine.shared.settings import Settings
 from storage.db import Database
-from storage.models import utcnow
 
 
 class Reglament(Base):
-    def __init__(self, db: Database, secret_key: str, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, db: Database, secret_key: str, clock: Callable[[], datetime] | None = None,
                  settings: Settings | None = None) -> None:
         super().__init__(db, secret_key, clock, settings)
         self.accounts = AccountsService(self)

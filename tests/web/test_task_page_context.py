@@ -102,3 +102,28 @@ def test_a_file_sent_with_the_proposal_is_a_link_on_the_next_step(client, login,
     client.get("/logout")
     assert login(client, "boris").status_code == 302
     assert client.get(link.group(1)).status_code == 403
+
+
+def test_the_task_api_gives_the_same_context_and_money_as_people_type_it(api, platform, actors,
+                                                                         qualified: int) -> None:
+    pavel = api("pavel")
+    demo = _task(platform, actors["pavel"], qualified, "Task_PrepareDemo")
+    context = pavel.get(f"/api/v1/tasks/{demo}/context")
+    assert context.status_code == 200
+    body = context.get_json()
+    assert body["client"]["name"] == "Acme" and body["client"]["contacts"][0]["phone"] == "+7 916 123-45-67"
+    [step] = body["steps"]
+    assert [(v["label"], v["value"]) for v in step["values"]] == [
+        ("Contact person", "Maria Ivanova"), ("Budget", "1500000.50"), ("Need", "CRM for 40 sellers"),
+        ("Result", "Qualified")]
+    assert api("boris").get(f"/api/v1/tasks/{demo}/context").status_code == 403
+    anna = api("anna")
+    refused = anna.post(f"/api/v1/tasks/{demo}/complete", json={"variables": {"demo_date": "2026-12-10"}})
+    assert refused.status_code == 403  # presales' task, not anna's
+    done = pavel.post(f"/api/v1/tasks/{demo}/complete", json={"variables": {"demo_date": "2026-12-10"}})
+    assert done.status_code == 200
+    presentation = _task(platform, actors["anna"], qualified, "Task_Presentation")
+    lost = anna.post(f"/api/v1/tasks/{presentation}/complete", json={"variables": {"result": "refused"}})
+    assert lost.status_code == 422
+    assert lost.get_json()["details"]["codes"]["loss_reason"] == {
+        "code": "required_if", "field": "Result", "value": "Client refused"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify, request, url_for
+from flask import Response, g, jsonify, request, url_for
 
 from engine.shared.errors import InputInvalid
 from web.views import platform
@@ -63,3 +63,18 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
     if not isinstance(variables, dict):
         raise InputInvalid("variables must be an object of field id -> value")
     return jsonify(platform().regulation.complete_task(g.actor, task_id, variables))
+
+
+@bp.get("/tasks/<task_id>/context")
+def context(task_id: str):  # type: ignore[no-untyped-def]
+    """What the task page shows beside the form: the client card and the earlier steps' data."""
+    return jsonify(platform().regulation.task_context(g.actor, task_id).as_dict())
+
+
+@bp.get("/files/<int:file_id>")
+def file(file_id: int):  # type: ignore[no-untyped-def]
+    """A file sent with a task's form, as an attachment (whoever may see its cycle)."""
+    stored, data = platform().regulation.attachment(g.actor, file_id)
+    response = Response(data, mimetype=stored.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=stored.filename)
+    return response

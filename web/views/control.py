@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,8 @@ bp = Blueprint("control", __name__)
 @login_required
 def incidents():  # type: ignore[no-untyped-def]
     return render_template("control/incidents.html", cycles=platform().control.incidents(actor()),
-                           failed_jobs=platform().control.failed_jobs(actor()))
+                           failed_jobs=platform().control.failed_jobs(actor()),
+                           groups=platform().cockpit.incident_groups(actor()))
 
 
 @bp.route("/work-types", methods=["GET", "POST"])
@@ -214,3 +216,206 @@ def event_log():  # type: ignore[no-untyped-def]
     """?format=xes|ocel-json|csv and the filters (the period bounds the cycles' start)."""
     return event_log_response(platform().control.event_log(actor(), Filters.parse(request.args),
                                                             request.args.get("format") or "xes"))
+
+
+# ---------------------------------------------------------------- the head's dashboard
+
+def dashboard_texts() -> dict[str, str]:
+    """The dashboard's definitions on the page (the same words as engine.control.dashboard)."""
+    return {
+        "open": _("Cycles running now (or in an incident), with the sum of their cycle variable amount."),
+        "won": _("Cycles won in the period (ended won between from and to), with the sum of their amount."),
+        "lost": _("Cycles lost in the period (ended lost between from and to)."),
+        "plan": _("The revenue target of the sales plan of the month or quarter the period is (motivation plans); "
+                  "no plan is shown for a period that is not one calendar month or quarter."),
+        "attainment": _("Won amount divided by the revenue plan, in per cent (rounded half up to a tenth)."),
+        "run_rate": _("Won amount divided by the days of the period gone so far, times the days of the period: "
+                      "where the period ends at this pace."),
+        "overdue": _("Open tasks past their due time now, by assignee (group queue: not claimed by anyone)."),
+        "forgotten": _("Clients in an active cycle past their contact norm now (see Forgotten)."),
+        "incidents": _("Cycles stopped in an incident now (a failing expression or timer), waiting for a retry."),
+        "pipeline": _("Open cycles by the stage they are at now, with the sum of their amount."),
+        "manager": _("A cycle's manager is the person it was credited to when it was decided, else its client's "
+                     "owner now."),
+    }
+
+
+def _chart(labels: list[str], datasets: list[dict[str, Any]], **options: Any) -> str:
+    """The JSON a <canvas data-chart> of web/frontend/charts.js draws."""
+    return json.dumps({"labels": labels, "datasets": datasets, **options}, ensure_ascii=False, default=str)
+
+
+@bp.get("/control")
+@login_required
+def dashboard():  # type: ignore[no-untyped-def]
+    """The head's dashboard: per manager and for the department, each figure a link to its list."""
+    filters, errors = _parsed()
+    result = None
+    if not errors:
+        try:
+            result = platform().control.dashboard(actor(), filters)
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+    charts = {}
+    if result:
+        stages = [r["stage"] or _("no stage") for r in result["pipeline"]]
+        charts["pipeline"] = _chart(stages, [{"label": _("Open cycles"), "data": [r["open"] for r in result["pipeline"]]}])
+        people = [r["name"] or r["login"] or _("nobody") for r in result["managers"]]
+        charts["managers"] = _chart(people, [
+            {"label": _("Won"), "data": [r["won"] for r in result["managers"]]},
+            {"label": _("Lost"), "data": [r["lost"] for r in result["managers"]]},
+            {"label": _("Open"), "data": [r["open"] for r in result["managers"]]}])
+    return render_template("control/dashboard.html", filters=filters, args=filters.as_args(), errors=errors,
+                           result=result, texts=dashboard_texts(), charts=charts,
+                           person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)
+
+
+@bp.get("/control/dashboard/cycles")
+@login_required
+def dashboard_cycles():  # type: ignore[no-untyped-def]
+    filters = Filters.parse(request.args)
+    part = request.args.get("part") or None
+    found = platform().control.dashboard_cycles(actor(), filters, part, request.args.get("stage") or None,
+                                                request.args.get("who") or None)
+    labels = {"open": _("Open cycles"), "won": _("Won"), "lost": _("Lost"), "incidents": _("Incidents")}
+    title = labels[found["part"]] + (f": {found['stage']}" if found["stage"] else "") + \
+        (f" · {found['manager']}" if found["manager"] else "")
+    return render_template("control/control_cycles.html", found=found, args=filters.as_args(), title=title,
+                           definition=dashboard_texts()["incidents" if part == "incidents" else str(part)],
+                           back=("control.dashboard", _("Dashboard")))
+
+
+# ---------------------------------------------------------------- loss reasons
+
+def loss_texts() -> dict[str, str]:
+    return {"definition": _(
+        "Cycles lost in the period (ended lost between from and to, UTC). A lost cycle's reason is the one chosen "
+        "for it from the catalogue, else the catalogue reason whose code or name is the text it ended with; "
+        "otherwise it is not classified. The stage is the one the cycle was at when it was lost; the amount is "
+        "the sum of the cycle variable amount. Reasons are sorted by count (a Pareto: the share and the running "
+        "share of all losses).")}
+
+
+def reason_name(reason: dict[str, Any]) -> str:
+    """A catalogue reason's name in the user's language."""
+    if reason.get("code") == "-":
+        return _("Not classified")
+    return str(reason.get("name_ru") or reason["name"]) if get_locale_name() == "ru" else str(reason["name"])
+
+
+def get_locale_name() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+@bp.route("/control/losses", methods=["GET", "POST"])
+@login_required
+def losses():  # type: ignore[no-untyped-def]
+    """Losses by reason, stage and manager; the head maintains the catalogue here."""
+    form_errors: dict[str, str] = {}
+    form = {"code": "", "name": "", "name_ru": "", "active": "on"}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in form}
+        try:
+            platform().control.save_loss_reason(actor(), form["code"], form["name"], form["name_ru"],
+                                                bool(form["active"]))
+        except InputInvalid as exc:
+            form_errors = exc.details.get("fields", {})
+        else:
+            flash(_("Loss reason “%(code)s” saved.", code=form["code"].strip().lower()), "success")
+            return redirect(url_for("control.losses"))
+    filters, errors = _parsed()
+    result = None
+    if not errors and request.method == "GET":
+        try:
+            result = platform().control.losses(actor(), filters)
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+    elif not errors:
+        result = platform().control.losses(actor(), filters)
+    chart = ""
+    if result and result["reasons"]:
+        chart = _chart([reason_name(r) for r in result["reasons"]],
+                       [{"label": _("Lost cycles"), "data": [r["count"] for r in result["reasons"]]}], horizontal=True)
+    return render_template("control/losses.html", filters=filters, args=filters.as_args(), errors=errors,
+                           result=result, catalogue=platform().control.loss_reasons(), texts=loss_texts(),
+                           chart=chart, reason_name=reason_name, form=form, form_errors=form_errors,
+                           may_edit=actor().may(Permission.LEAD), person_figures=platform().control.person_figures,
+                           **_options()), (422 if errors or form_errors else 200)
+
+
+@bp.get("/control/losses/cycles")
+@login_required
+def lost_cycles():  # type: ignore[no-untyped-def]
+    filters = Filters.parse(request.args)
+    reason = request.args.get("reason") or None
+    found = platform().control.lost_cycles(actor(), filters, reason)
+    catalogue = platform().control.loss_reasons()
+    known = {r["code"]: r for r in catalogue}
+    title = reason_name(known[reason]) if reason in known else (_("Not classified") if reason == "-" else _("Lost"))
+    return render_template("control/lost_cycles.html", found=found, args=filters.as_args(), title=title,
+                           definition=loss_texts()["definition"], reason=reason,
+                           catalogue=[r for r in catalogue if r["active"]], reason_name=reason_name,
+                           by_id={r["id"]: r for r in catalogue}, may_edit=actor().may(Permission.LEAD))
+
+
+@bp.post("/control/cycles/<int:cycle_id>/loss-reason")
+@login_required
+def choose_loss_reason(cycle_id: int):  # type: ignore[no-untyped-def]
+    raw = request.form.get("reason_id", "")
+    if raw and not raw.isdigit():
+        raise InputInvalid("reason_id must be a reason's number", {"fields": {"reason_id": "is not a number"}})
+    platform().control.choose_loss_reason(actor(), cycle_id, int(raw) if raw else None)
+    flash(_("The loss reason of cycle %(id)s is saved.", id=cycle_id), "success")
+    back = request.form.get("back", "")
+    return redirect(back if back.startswith("/control/") else url_for("control.losses"))
+
+
+# ---------------------------------------------------------------- durations and managers
+
+@bp.get("/control/durations")
+@login_required
+def durations():  # type: ignore[no-untyped-def]
+    """Time in stage and task times against the regulation's norms; time to decision (Kaplan–Meier)."""
+    filters, errors = _parsed()
+    result = None
+    if not errors:
+        try:
+            result = platform().control.durations(actor(), filters)
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+    texts = {"stage": _("Time in stage: from entering a stage to entering the next one, or to the cycle's end; a "
+                        "stay still going counts up to now and is censored. p50 and p90 are of the finished stays; "
+                        "the Kaplan–Meier median also counts the stays still going (it is empty while fewer than "
+                        "half have finished)."),
+             "task": _("Per task of the regulation: waiting in a group queue (created to claimed; a task assigned "
+                       "to a person waits for nobody), with an owner (claimed, or created when assigned, to "
+                       "completed), the norm (the due time the regulation gave it, median) and the share of "
+                       "completed tasks done after their due time."),
+             "decision": _("Time to decision: from a cycle's start to won or lost. Open cycles are censored at now "
+                           "and cancelled ones at their end; the median is Kaplan–Meier's.")}
+    return render_template("control/durations.html", filters=filters, args=filters.as_args(), errors=errors,
+                           result=result, texts=texts, person_figures=platform().control.person_figures,
+                           **_options()), (422 if errors else 200)
+
+
+@bp.get("/control/managers")
+@login_required
+def managers():  # type: ignore[no-untyped-def]
+    """Managers side by side (refused when figures of single people are switched off)."""
+    filters, errors = _parsed()
+    result = None
+    if not errors:
+        try:
+            result = platform().control.managers(actor(), filters)
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+    text = _("Per manager, the cycles credited to him decided (won or lost) in the period: conversion = won / decided "
+             "with its 95 % Wilson interval, and shrunk toward the department's rate with the weight of 10 cycles "
+             "((won + 10 x department rate) / (decided + 10)); cycle time = median days from start to end of those "
+             "cycles; activity = his done work in the period per work type against the activity targets of his "
+             "plan; on time = the share of it done by its deadline; attainment = won amount / revenue plan.")
+    return render_template("control/managers.html", filters=filters, args=filters.as_args(), errors=errors,
+                           result=result, definition=text, person_figures=platform().control.person_figures,
+                           **_options()), (422 if errors else 200)

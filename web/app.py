@@ -20,6 +20,7 @@ from web.views import (
     clients,
     control,
     cycles,
+    engine_rest,
     inbox,
     motivation,
     notifications,
@@ -93,6 +94,8 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     app.register_blueprint(motivation.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens, never cookies
+    app.register_blueprint(engine_rest.bp)
+    csrf.exempt(engine_rest.bp)  # Camunda 7 REST subset: Bearer tokens or HTTP Basic, never cookies
     errors.register(app)
 
     @app.after_request

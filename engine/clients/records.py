@@ -53,6 +53,7 @@ from engine.clients.checks import (
     shown,
     strings,
 )
+from engine.shared import cursors
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import ClientMerged, DuplicateClient, FieldProblems, Forbidden, NotFound
 from storage import keys
@@ -159,6 +160,8 @@ class Filters:
     owner: str | None = None  # a login, "none" (unowned) or empty
     status: str | None = None
     page: int = 1
+    #: the cursor of the page before (keyset paging; ``page`` is ignored when given)
+    after: str | None = None
 
 
 @dataclass
@@ -167,6 +170,8 @@ class ClientPage:
     page: int
     has_next: bool
     filters: Filters
+    #: the cursor of the next page, None on the last
+    next: str | None = None
 
 
 def search_terms(text: str | None) -> dict[str, str]:
@@ -224,9 +229,12 @@ def search_criteria(session: Session, actor: Actor, filters: Filters,
 def search(session: Session, actor: Actor, filters: Filters, page_size: int = PAGE_SIZE) -> ClientPage:
     """A page of the clients the actor may see, sorted by name, by the search box and filters."""
     criteria = search_criteria(session, actor, filters)
-    rows = list(clients_repo.search_clients(session, **criteria, limit=page_size + 1,
-                                    offset=(filters.page - 1) * page_size))
-    return ClientPage(rows[:page_size], filters.page, len(rows) > page_size, filters)
+    after = cursors.decode(filters.after, str, int) if filters.after else None
+    rows = list(clients_repo.search_clients(session, **criteria, limit=page_size + 1, after=after,
+                                            offset=0 if after else (filters.page - 1) * page_size))
+    page, more = rows[:page_size], len(rows) > page_size
+    return ClientPage(page, filters.page, more, filters,
+                      cursors.encode(page[-1].name, page[-1].id) if more and page else None)
 
 
 def list_clients(session: Session, actor: Actor, search_text: str | None = None, limit: int = 200) -> list[Client]:

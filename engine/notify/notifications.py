@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.shared import cursors
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound
 from storage.models import Activity, Notification, OpenTask
@@ -187,8 +188,22 @@ def sweep(session: Session, now: datetime) -> int:
 
 # ---------------------------------------------------------------- reading
 
-def listing(session: Session, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[Notification]:
-    return list(notify_repo.notifications_of(session, actor.login, unread_only, max(1, min(limit, 500))))
+def listing(session: Session, actor: Actor, unread_only: bool = False, limit: int = 200,
+            after: str | None = None) -> tuple[list[Notification], str | None]:
+    """A page of the actor's notifications, newest first, and the cursor of the next page (None on
+    the last); ``after`` is the cursor of the page before."""
+    limit = max(1, min(limit, 500))
+    key = None
+    if after:
+        at, number = cursors.decode(after, str, int)
+        try:
+            key = (datetime.fromisoformat(at), number)
+        except ValueError:
+            raise cursors.refused("not a moment") from None
+    rows = list(notify_repo.notifications_of(session, actor.login, unread_only, limit + 1, key))
+    page = rows[:limit]
+    more = len(rows) > limit and bool(page)
+    return page, cursors.encode(page[-1].created_at.isoformat(), page[-1].id) if more else None
 
 
 def unread_count(session: Session, actor: Actor) -> int:

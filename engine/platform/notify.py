@@ -15,8 +15,14 @@ log = logging.getLogger("reglament.notify")
 
 class NotifyService(Service):
     def notifications(self, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+        return self.notification_page(actor, unread_only, limit)[0]
+
+    def notification_page(self, actor: Actor, unread_only: bool = False, limit: int = 200,
+                          after: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of the actor's notifications (newest first) and the next page's cursor."""
         with self.query() as s:
-            return [notifications.as_dict(n) for n in notifications.listing(s, actor, unread_only, limit)]
+            rows, following = notifications.listing(s, actor, unread_only, limit, after)
+            return [notifications.as_dict(n) for n in rows], following
 
     def unread_notifications(self, actor: Actor) -> int:
         with self.query() as s:

@@ -8,8 +8,10 @@ from sqlalchemy import (
     Table,
     func,
     insert,
+    literal,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -95,7 +97,8 @@ def _client_search(session: Session, query: Any, *, name_key: str | None = None,
     return query
 
 
-def search_clients(session: Session, *, limit: int = 50, offset: int = 0, **criteria: Any) -> Sequence[Client]:
+def search_clients(session: Session, *, limit: int = 50, offset: int = 0, after: tuple[str, int] | None = None,
+                   **criteria: Any) -> Sequence[Client]:
     """Live clients (not merged away) sorted by name, a page of them.
 
     The text terms are alternatives (a client matching any of them is found), each a substring
@@ -104,9 +107,12 @@ def search_clients(session: Session, *, limit: int = 50, offset: int = 0, **crit
     ``contacts.email_key LIKE %email_key%``; ``tax_id`` is an equality on its b-tree index.
     ``contact_name`` (``contacts.name ILIKE``) has no index yet: a scan of contacts.
     Filters: ``visible_to`` (a manager: his clients and unowned ones), ``owner_id`` or
-    ``unowned``, ``segment_id``, ``status``. Several terms become one ``id IN (... UNION ALL ...)``."""
+    ``unowned``, ``segment_id``, ``status``. Several terms become one ``id IN (... UNION ALL ...)``.
+    ``after`` (name, id) of the last client of the page before: keyset paging, any depth at one cost."""
     query = _client_search(session, select(Client).options(joinedload(Client.segment), joinedload(Client.owner)),
                            **criteria)
+    if after is not None:
+        query = query.where(tuple_(Client.name, Client.id) > tuple_(literal(after[0]), literal(after[1])))
     return session.scalars(query.order_by(Client.name, Client.id).limit(limit).offset(offset)).unique().all()
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import (
     bindparam,
     func,
+    literal,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,11 +74,15 @@ def unread_notification_count(session: Session, login: str) -> int:
 
 
 def notifications_of(session: Session, login: str, unread_only: bool = False,
-                     limit: int = 200) -> Sequence[Notification]:
-    """A user's notifications, newest first."""
+                     limit: int = 200, before: tuple[datetime, int] | None = None) -> Sequence[Notification]:
+    """A user's notifications, newest first; ``before`` (created at, id) of the last one of the
+    page before (keyset paging)."""
     query = select(Notification).where(Notification.login == login)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
+    if before is not None:
+        query = query.where(tuple_(Notification.created_at, Notification.id)
+                            < tuple_(literal(before[0], Notification.created_at.type), literal(before[1])))
     return session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
                            .limit(limit)).all()
 

@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request, url_for
 
 from engine.shared.errors import InputInvalid, Unauthenticated
 from web.i18n import parse_local_input
@@ -98,3 +98,13 @@ def moment_field(data: dict[str, Any], key: str) -> datetime | None:
     except ValueError:
         raise InputInvalid(f"{key} must be an ISO-8601 date and time like 2026-12-01T10:30:00+03:00",
                            {"fields": {key: "is not an ISO-8601 date and time"}}) from None
+
+
+def next_page(response: Response, cursor: str | None) -> Response:
+    """Point a list's answer at its next page: the same query with ``?after=<cursor>``, in the
+    ``X-Next-Cursor`` header and as ``Link: <...>; rel="next"`` (nothing on the last page)."""
+    if cursor is not None:
+        response.headers["X-Next-Cursor"] = cursor
+        target = url_for(request.endpoint or "", **{**(request.view_args or {}), **request.args, "after": cursor})
+        response.headers["Link"] = f'<{target}>; rel="next"'
+    return response

@@ -8,20 +8,22 @@ from engine.clients.records import Filters as ClientFilters
 from engine.clients.records import client_dict
 from engine.shared.errors import InputInvalid
 from web.views import platform
-from web.views.api.base import bp, int_field, json_body
+from web.views.api.base import bp, int_field, json_body, next_page
 
 
 @bp.get("/clients")
 def list_clients():  # type: ignore[no-untyped-def]
-    """?q= (name, contact person, phone or e-mail) &segment= &owner= (login or "none") &status= &page="""
+    """?q= (name, contact person, phone or e-mail) &segment= &owner= (login or "none") &status=
+    &after= (the "next" cursor of the page before; X-Next-Cursor and Link rel=next say it) or &page="""
     page = request.args.get("page", "1")
     if not page.isdigit() or int(page) < 1:
         raise InputInvalid("page must be a whole number from 1", {"fields": {"page": "must be 1 or more"}})
     listing = platform().clients.client_list(g.actor, ClientFilters(
         text=request.args.get("q") or None, segment=request.args.get("segment") or None,
-        owner=request.args.get("owner") or None, status=request.args.get("status") or None, page=int(page)))
-    return jsonify(clients=[client_dict(c) for c in listing.clients], page=listing.page,
-                   page_size=CLIENT_PAGE_SIZE, has_next=listing.has_next)
+        owner=request.args.get("owner") or None, status=request.args.get("status") or None, page=int(page),
+        after=request.args.get("after") or None))
+    return next_page(jsonify(clients=[client_dict(c) for c in listing.clients], page=listing.page,
+                             page_size=CLIENT_PAGE_SIZE, has_next=listing.has_next, next=listing.next), listing.next)
 
 
 @bp.post("/clients")

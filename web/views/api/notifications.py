@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 
 from engine.shared.errors import InputInvalid
 from web.views import platform
-from web.views.api.base import bp
+from web.views.api.base import bp, next_page
 
 
 @bp.get("/notifications")
@@ -16,7 +16,9 @@ def notifications():  # type: ignore[no-untyped-def]
     limit = request.args.get("limit", "200")
     if not limit.isdigit() or not 1 <= int(limit) <= 500:
         raise InputInvalid("limit must be a whole number from 1 to 500")
-    return jsonify(platform().notify.notifications(g.actor, unread_only=unread in ("1", "true"), limit=int(limit)))
+    rows, following = platform().notify.notification_page(g.actor, unread_only=unread in ("1", "true"),
+                                                          limit=int(limit), after=request.args.get("after") or None)
+    return next_page(jsonify(rows), following)
 
 
 @bp.post("/notifications/read")

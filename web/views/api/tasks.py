@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify, request, url_for
+from flask import Response, g, jsonify, request
 
 from engine.shared.errors import InputInvalid
 from web.views import platform
-from web.views.api.base import bp
+from web.views.api.base import bp, next_page
 
 
 def task_dict(task: Any, form: list[Any]) -> dict[str, Any]:
@@ -33,11 +33,7 @@ def tasks():  # type: ignore[no-untyped-def]
     rows, following = platform().regulation.inbox_page(
         g.actor, scope=request.args.get("scope") or None, cycle_id=int(cycle_id) if cycle_id else None,
         with_forms=True, limit=int(limit), after=request.args.get("after") or None)
-    response = jsonify([task_dict(t, form) for t, form in rows])
-    if following is not None:  # the next page: the same query with ?after=<cursor>
-        response.headers["X-Next-Cursor"] = following
-        response.headers["Link"] = f'<{url_for("api.tasks", **{**request.args, "after": following})}>; rel="next"'
-    return response
+    return next_page(jsonify([task_dict(t, form) for t, form in rows]), following)
 
 
 @bp.post("/tasks/<task_id>/claim")

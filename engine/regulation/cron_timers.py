@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 
 from engine.regulation import cron, limits
@@ -36,6 +37,16 @@ def start(task: Task, text: str) -> str:
         raise ExpressionError(f"cron {text!r} never fires")
     task._set_internal_data(cron=text, cron_next=first.isoformat())
     return f"R/{first.isoformat()}/PT{PARKED_SECONDS}S"
+
+
+def date_from_duration(text: str) -> str:
+    """A timeDate written as a duration (``PT5M``), read as Camunda reads it: that long from now."""
+    now = clock.now()
+    try:
+        delta = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(text), now)
+    except Exception:  # SpiffWorkflow raises a bare Exception for a malformed duration
+        raise ExpressionError(f"timer date {text!r} is neither a date nor an ISO-8601 duration") from None
+    return (now + delta).isoformat()
 
 
 def is_cron_timer(task: Task) -> bool:

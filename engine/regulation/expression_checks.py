@@ -24,8 +24,8 @@ DATE_FORMS = ("an ISO-8601 date (2026-12-31), date and time (2026-12-31T17:00:00
               "start (P2D, PT4H, P1W) or an expression such as ${dateTime().plusDays(2).toDate()}")
 TIMER_FORMS = {
     "timeDuration": "an ISO-8601 duration (PT48H, P3D) or an expression giving one, such as ${wait}",
-    "timeDate": "an ISO-8601 date and time (2026-12-31T09:00:00Z) or an expression giving one, "
-                "such as ${dateTime().plusDays(1).toDate()}",
+    "timeDate": "an ISO-8601 date and time (2026-12-31T09:00:00Z), a duration from now (PT5M, as Camunda "
+                "reads it) or an expression giving one, such as ${dateTime().plusDays(1).toDate()}",
     "timeCycle": "a repetition R<n>/<duration> (R3/PT1H, R/P1D), a cron expression as Camunda writes it "
                  "(0 0 9 ? * MON-FRI) or an expression giving one",
 }
@@ -35,7 +35,10 @@ _LITERAL_NAME = re.compile(r"^[^\s,${}]([^,${}]*[^\s,${}])?$")
 
 
 def is_expression(text: str) -> bool:
-    return juel.split_template(text.strip()) is not None
+    try:
+        return juel.split_template(text.strip()) is not None
+    except ExpressionError:  # an unclosed ${: an expression, whose check names the problem
+        return True
 
 
 def expression_problem(text: str, timer: bool = False) -> str | None:
@@ -144,8 +147,8 @@ def _timer_literal_ok(kind: str, literal: str) -> bool:
         if kind == "timeDuration":
             TimerEventDefinition.parse_iso_duration(literal)
             return literal.upper().startswith("P")
-        if kind == "timeDate":
-            return isinstance(TimerEventDefinition.parse_time_or_duration(literal), datetime)
+        if kind == "timeDate":  # Camunda reads a duration here as "that long from now"
+            return isinstance(TimerEventDefinition.parse_time_or_duration(literal), (datetime, dict))
         if not literal.upper().startswith("R"):
             return False
         TimerEventDefinition.parse_iso_recurring_interval(literal)

@@ -304,6 +304,14 @@ class _Evaluator(EvalWithCompoundTypes):  # type: ignore[misc]  # simpleeval is 
             bounds.check_size(item, "a string")
         super()._check_disallowed_items(item)
 
+    def _eval_name(self, node: ast.Name) -> Any:
+        """A JUEL variable named like a Python keyword (``${continue}``) arrives with a suffix."""
+        if node.id.endswith(juel.KEYWORD_SUFFIX) and node.id not in self.names:
+            base = node.id[:-len(juel.KEYWORD_SUFFIX)]
+            if base in self.names:
+                return self.names[base]
+        return super()._eval_name(node)
+
     def _eval_subscript(self, node: ast.Subscript) -> Any:
         """JUEL property access: a missing key of a map is null, and so is any property of null."""
         container = self._eval(node.value)

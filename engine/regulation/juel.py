@@ -18,6 +18,7 @@ translation, whose result the whitelist then judges (and refuses with its own me
 """
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from engine.regulation.juel_functions import EMPTY, METHODS, TEXT, method_name
 from engine.shared.errors import ExpressionError
 
 MAX_NESTING = 40
+#: a variable named like a Python keyword (``${continue}``) is read under this suffix
+KEYWORD_SUFFIX = "__kw"
 
 
 class Unsupported(Exception):
@@ -163,6 +166,8 @@ class _Parser:
             if self.at("("):
                 self.i += 1
                 return f"{tok.text}({self.items(')')})"
+            if keyword.iskeyword(tok.text) and tok.text not in ("True", "False", "None"):
+                return f"{tok.text}{KEYWORD_SUFFIX}"
             return tok.text
         if tok.text == "(":
             inner = self.ternary(frozenset({")"}))

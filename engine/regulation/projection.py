@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from engine.notify import notifications
-from engine.regulation import expressions
+from engine.regulation import candidates, expressions
 from engine.regulation.context import Context, Recorder, record_incident
 from engine.shared.errors import (
     ExpressionError,
@@ -25,10 +25,8 @@ def _responsibility(task: Task, variables: dict[str, Any]) -> tuple[str | None, 
     ext = getattr(task.task_spec, "extensions", {}) or {}
     assignee = _resolve(ext.get("camunda:assignee"), variables)
     assignee = assignee.lower()[:64] if assignee else None
-    groups = [g[:100] for g in (_resolve(x.strip(), variables) for x in
-                                (ext.get("camunda:candidateGroups") or "").split(",")) if g]
-    users = [f"user:{u.lower()}"[:100] for u in (_resolve(x.strip(), variables) for x in
-                                                  (ext.get("camunda:candidateUsers") or "").split(",")) if u]
+    groups = [g[:100] for g in candidates.names(ext.get("camunda:candidateGroups"), variables)]
+    users = [f"user:{u.lower()}"[:100] for u in candidates.names(ext.get("camunda:candidateUsers"), variables)]
     if not groups and not users and task.task_spec.lane:
         groups = [task.task_spec.lane]
     return assignee, groups + users

@@ -24,7 +24,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimeDateEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask, ParallelMultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
@@ -146,6 +146,9 @@ def checked_value(task: Any, expression: str, value: Any) -> Any:
     if isinstance(getattr(spec, "event_definition", None), CycleTimerEventDefinition) \
             and isinstance(value, str) and cron.is_cron(value.strip()):
         return cron_timers.start(task, value.strip())
+    if isinstance(getattr(spec, "event_definition", None), TimeDateEventDefinition) \
+            and isinstance(value, str) and value.strip().upper().startswith("P"):
+        return cron_timers.date_from_duration(value.strip())  # Camunda: a timeDate duration is from now
     if not isinstance(spec, MultiInstanceTask) or spec.cardinality != expression:
         return value
     if isinstance(value, int) and not isinstance(value, bool):

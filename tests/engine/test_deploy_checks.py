@@ -70,8 +70,11 @@ def test_a_due_date_of_next_week_is_refused_at_deploy_naming_the_task(platform: 
      "candidate users: Expression '${owner.getClass()}': the method 'getClass' may not be called"),
     ('camunda:assignee="${owner}"', '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">tomorrow</bpmn:timeDuration>',
      "", "timer timeDuration: 'tomorrow' is not an ISO-8601 duration"),
-    ('camunda:assignee="${owner}"', '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">P1D</bpmn:timeDate>',
-     "", "timer timeDate: 'P1D' is not an ISO-8601 date and time"),
+    ('camunda:assignee="${owner}"', '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">soon</bpmn:timeDate>',
+     "", "timer timeDate: 'soon' is not an ISO-8601 date and time"),
+    ('camunda:assignee="${owner}"', '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">${currentUser()'
+     '</bpmn:timeDuration>', "", "timer timeDuration: Expression '${currentUser()': '${currentUser()' opens an "
+     "expression with '${' that is never closed"),
     ('camunda:assignee="${owner}"', '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">PT1H</bpmn:timeCycle>',
      "", "timer timeCycle: 'PT1H' is not a repetition"),
     ('camunda:assignee="${owner}"', '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">0 0 9 ? * FUNDAY</bpmn:timeCycle>',
@@ -86,7 +89,7 @@ def test_a_due_date_of_next_week_is_refused_at_deploy_naming_the_task(platform: 
     ('camunda:assignee="${owner}"', '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression"></bpmn:timeDuration>',
      "", "timer timeDuration: is empty"),
 ], ids=["follow-up", "constant-expression", "syntax", "due-property", "empty-group", "two-assignees",
-        "method", "duration", "date", "cycle", "cron-field", "cron-range", "cron-too-fast", "cron-never", "empty"])
+        "method", "duration", "date", "unclosed", "cycle", "cron-field", "cron-range", "cron-too-fast", "cron-never", "empty"])
 def test_a_value_that_would_fail_at_run_time_is_refused_naming_the_element(
         platform: Reglament, actors, attributes: str, timer: str, properties: str, message: str) -> None:
     problem = refused(platform, actors, diagram(attributes, timer, properties))
@@ -105,6 +108,7 @@ def test_a_value_that_would_fail_at_run_time_is_refused_naming_the_element(
     ('camunda:assignee="${owner}"', '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">0 0 9 ? * MON-FRI</bpmn:timeCycle>'),
     ('camunda:assignee="${owner}"', '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">2027-01-15T09:00:00Z</bpmn:timeDate>'),
     ('camunda:assignee="${owner}"', '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">${wait}</bpmn:timeDuration>'),
+    ('camunda:assignee="${owner}"', '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">PT5M</bpmn:timeDate>'),
 ])
 def test_the_forms_camunda_writes_deploy(platform: Reglament, actors, attributes: str, timer: str) -> None:
     deployed = platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(attributes, timer))])
@@ -120,3 +124,43 @@ def test_expressions_in_responsibility_and_due_date_work_in_a_cycle(platform: Re
     task = open_task(platform, actors["anna"], cycle["id"], "Task_Call")
     assert task.assignee == "anna" and task.candidate_groups == ["team_anna"]
     assert task.due_at == clock.now + timedelta(days=2)
+
+
+def test_a_time_date_written_as_a_duration_fires_that_long_after_the_task_opened(platform: Reglament, actors,
+                                                                                clock: Clock) -> None:
+    """Camunda reads a timeDate of PT5M as five minutes from now; so does Reglament."""
+    from engine.platform.worker import Worker
+
+    timer = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">PT5M</bpmn:timeDate>'
+    platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(timer=timer))])
+    cycle = start(platform, actors["anna"], "checked_sale")
+    history = platform.regulation.history(actors["head"], cycle["id"])
+    assert not any(e["type"] == "incident" for e in history)
+    worker = Worker(platform)
+    clock.advance(minutes=4, seconds=59)
+    assert worker.run_once() == 0
+    clock.advance(seconds=2)
+    assert worker.run_once() == 1
+    history = platform.regulation.history(actors["head"], cycle["id"])
+    assert any(e["type"] == "passed" and (e["task"] or {}).get("element_id") == "Timer_Call" for e in history)
+
+
+def test_candidate_groups_mix_literals_and_expressions_as_camunda_reads_them(platform: Reglament, actors) -> None:
+    attributes = 'camunda:candidateGroups="${segment == null ? \'Sales,Legal\' : segment}, team_${owner}, Presales"'
+    platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(attributes))])
+    cycle = start(platform, actors["anna"], "checked_sale")
+    task = open_task(platform, actors["anna"], cycle["id"], "Task_Call")
+    assert task.assignee is None
+    assert sorted(task.candidate_groups) == ["Legal", "Presales", "Sales", "team_anna"]
+
+
+@pytest.mark.parametrize(("text", "variables", "expected"), [
+    ("Sales, Legal", {}, ["Sales", "Legal"]),
+    ("${teams}", {"teams": ["Sales", "Legal"]}, ["Sales", "Legal"]),
+    ("${max(a, b)}, Legal", {"a": "x", "b": "y"}, ["y", "Legal"]),  # the comma inside ${} is the call's
+    ("${nobody}, Legal", {"nobody": None}, ["Legal"]),
+])
+def test_candidate_names_of_an_attribute(text: str, variables: dict, expected: list[str]) -> None:
+    from engine.regulation import candidates
+
+    assert candidates.names(text, variables) == expected

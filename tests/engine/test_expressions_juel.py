@@ -48,6 +48,8 @@ NOW = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
     ("group_${missing_value}", {"missing_value": None}, "group_"),
     ("${'a,b'.contains(',')}", {}, True),
     ("#{amount > 1}", {"amount": 2}, True),
+    ("${continue == true}", {"continue": True}, True),  # a variable named like a Python keyword
+    ("${not continue}", {"continue": False}, True),
 ])
 def test_a_juel_expression_gives_what_camunda_gives(expression: str, variables: dict[str, Any],
                                                     expected: Any) -> None:

@@ -164,7 +164,8 @@ def model_of(root: etree._Element, name: str) -> Model:
                        {"table": name})
     known = frozenset([*model.inputs.values(), *(d.get("name") or "" for d in decisions),
                        *(b.get("name") or "" for b in bkms),
-                       *(c.get("name") or "" for c in root.iter(q("itemComponent")))])
+                       *(c.get("name") or "" for c in root.iter(q("itemComponent"))),
+                       *(o.get("name") or "" for o in root.iter(q("output")))])
     for el in bkms:
         node = _knowledge(el, q, known)
         model.knowledge[node.id] = node
@@ -177,7 +178,29 @@ def model_of(root: etree._Element, name: str) -> Model:
         if missing:
             raise DmnError(f"decision {node.name}: it requires {missing[0]!r}, which is not in the document",
                            {"table": node.name, "line": node.line})
+    _refuse_cycles(model)
     return model
+
+
+def _refuse_cycles(model: Model) -> None:
+    """A decision or business knowledge model that requires itself, directly or not, is refused."""
+    nodes = {**model.decisions, **model.knowledge}
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(node_id: str) -> None:
+        state[node_id] = 1
+        node = nodes[node_id]
+        for nxt in (*node.requires, *node.knows):
+            if state.get(nxt) == 1:
+                raise DmnError(f"decision {node.name}: it requires itself (through {nodes[nxt].name})",
+                               {"table": node.name, "line": node.line})
+            if nxt not in state:
+                visit(nxt)
+        state[node_id] = 2
+
+    for node_id in nodes:
+        if node_id not in state:
+            visit(node_id)
 
 
 def _refs(el: etree._Element, q: Any, requirement: str, target: str) -> tuple[str, ...]:

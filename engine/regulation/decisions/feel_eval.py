@@ -8,6 +8,7 @@ most MAX_CALL_DEPTH deep, filters and ``in`` lists walk at most feel_parse.MAX_I
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -18,13 +19,12 @@ from engine.regulation.decisions.feel_parse import MAX_ITEMS, Node, parse
 from engine.regulation.decisions.feel_values import Function, Range, arith, compare, equal, kind
 
 MAX_CALL_DEPTH = 32
+#: how deep function calls nest right now (a business knowledge model runs a fresh Evaluator)
+_DEPTH: ContextVar[int] = ContextVar("feel_call_depth", default=0)
 _ORDER = {"<": lambda c: c < 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0, ">=": lambda c: c >= 0}
 
 
 class Evaluator:
-    def __init__(self) -> None:
-        self.calls = 0
-
     def run(self, node: Node, scope: Mapping[str, Any]) -> Any:
         method = getattr(self, "_" + node[0])
         return method(node, scope)
@@ -140,15 +140,16 @@ class Evaluator:
             if set(named) - set(function.params):
                 return None
             args = [named.get(p) for p in function.params]
-        self.calls += 1
-        if self.calls > MAX_CALL_DEPTH:
+        depth = _DEPTH.get() + 1
+        if depth > MAX_CALL_DEPTH:
             raise FeelError(f"function calls nest more than {MAX_CALL_DEPTH} deep")
+        token = _DEPTH.set(depth)
         try:
             return function.call(*args)
         except TypeError:
             return None
         finally:
-            self.calls -= 1
+            _DEPTH.reset(token)
 
 
 def test(op: str, value: Any, target: Any) -> bool | None:

@@ -230,10 +230,7 @@ class Parser:
         while True:
             if self.at("."):
                 self.take()
-                name = self.take()
-                if name.kind != "name":
-                    raise FeelError(f"expected a name after '.', found {name.text!r}")
-                node = ("path", node, name.text)
+                node = ("path", node, self.name_text())
             elif self.at("("):
                 node = self.call(node)
             elif self.at("["):
@@ -250,7 +247,7 @@ class Parser:
         named: list[tuple[str, Node]] = []
         while not self.at(")"):
             if named or self._named_argument():
-                name = self.name_text()
+                name = self._context_key()
                 self.expect(":")
                 named.append((name, self.expression()))
             else:
@@ -275,8 +272,7 @@ class Parser:
             raise FeelError(f"expected a name, found {first.text!r}")
         words = [first]
         i = self.pos
-        while i < len(self.tokens) and len(words) < self.longest and self.tokens[i].kind in ("name", "number") \
-                and self.tokens[i].text not in KEYWORDS:
+        while i < len(self.tokens) and len(words) < self.longest and self.tokens[i].kind in ("name", "number"):
             words.append(self.tokens[i])
             i += 1
         for size in range(len(words), 1, -1):
@@ -348,6 +344,9 @@ class Parser:
             token = self.peek()
             if token is not None and token.kind == "string":
                 key = _unquote(self.take().text)
+                if " " in key.strip():
+                    self.known.add(" ".join(key.split()))
+                    self.longest = max(self.longest, len(key.split()))
             else:
                 key = self._context_key()
             self.expect(":")

@@ -262,9 +262,9 @@ def dashboard():  # type: ignore[no-untyped-def]
         charts["pipeline"] = _chart(stages, [{"label": _("Open cycles"), "data": [r["open"] for r in result["pipeline"]]}])
         people = [r["name"] or r["login"] or _("nobody") for r in result["managers"]]
         charts["managers"] = _chart(people, [
-            {"label": _("Won"), "data": [r["won"] for r in result["managers"]]},
-            {"label": _("Lost"), "data": [r["lost"] for r in result["managers"]]},
-            {"label": _("Open"), "data": [r["open"] for r in result["managers"]]}])
+            {"label": _("Won"), "data": [r["won"] for r in result["managers"]], "backgroundColor": "#16a34a"},
+            {"label": _("Lost"), "data": [r["lost"] for r in result["managers"]], "backgroundColor": "#dc2626"},
+            {"label": _("Open"), "data": [r["open"] for r in result["managers"]], "backgroundColor": "#2563eb"}])
     return render_template("control/dashboard.html", filters=filters, args=filters.as_args(), errors=errors,
                            result=result, texts=dashboard_texts(), charts=charts,
                            person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)

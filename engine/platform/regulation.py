@@ -5,7 +5,7 @@ from typing import Any
 
 from engine.clients import attachments
 from engine.platform.base import Service
-from engine.regulation import cycles, documentation, forms, task_context, task_files, work_types
+from engine.regulation import board, cycles, documentation, forms, task_context, task_files, work_types
 from engine.regulation import versions as regulations
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound
@@ -128,6 +128,11 @@ class RegulationService(Service):
             if uploads:
                 values = dict(values) | task_files.store_uploads(s, self.platform.ctx, actor, task_id, values, uploads)
             return cycles.cycle_dict(cycles.complete_task(s, self.platform.ctx, actor, task_id, values))
+
+    def deal_board(self, actor: Actor, owner: str | None = None, regulation: str | None = None) -> board.Board:
+        """Open deals by stage with their amounts (a manager's own; heads' and analysts' everyone's)."""
+        with self.query() as s:
+            return board.deal_board(s, actor, owner, regulation)
 
     def attachment(self, actor: Actor, file_id: int) -> tuple[attachments.StoredFile, bytes]:
         """A stored file for whoever may see its cycle (or, without one, its client)."""

@@ -74,6 +74,17 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
                            multipart=any(f.type == "file" for f in fields)), (422 if errors else 200)
 
 
+@bp.get("/deals")
+@login_required
+def deals():  # type: ignore[no-untyped-def]
+    """The deal board: open deals in columns by stage, with amounts and totals."""
+    who = actor()
+    owner = (request.args.get("owner") or "").strip() or None
+    board = platform().regulation.deal_board(who, owner=owner if who.reads_all else None)
+    owners = platform().clients.client_owners() if who.reads_all else []
+    return render_template("inbox/deals.html", board=board, owners=owners, owner=owner)
+
+
 @bp.get("/files/<int:file_id>")
 @login_required
 def download(file_id: int):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from web.views.api import (  # noqa: F401  (each module registers its routes on 
     cockpit,
     control,
     cycles,
+    deals,
     notifications,
     organization,
     planning,

@@ -7,7 +7,9 @@ PostgreSQL the cycle row is locked with ``SELECT ... FOR UPDATE``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE = "reglament_write"
+#: called after every unit of work with (write, seconds, committed or read without error): the metrics
+UNIT_OF_WORK_OBSERVERS: list[Callable[[bool, float, bool], None]] = []
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -45,7 +49,28 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # every process keeps at most pool_size + max_overflow connections (README, Deployment);
+    # a dead connection (database restarted, backend terminated) is noticed and replaced on
+    # checkout (pre-ping), so the app recovers without a restart; a database that does not
+    # answer fails the request after connect_timeout seconds (503) instead of hanging it
+    args: dict[str, object] = {} if "connect_timeout" in (parsed.query or {}) else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(url, pool_size=_env_int("REGLAMENT_DB_POOL_SIZE", 10),
+                         max_overflow=_env_int("REGLAMENT_DB_MAX_OVERFLOW", 20),
+                         pool_timeout=_env_int("REGLAMENT_DB_POOL_TIMEOUT", 10),
+                         pool_pre_ping=True, connect_args=args)
+
+
+#: seconds to wait for PostgreSQL to accept a connection
+CONNECT_TIMEOUT = 5
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ValueError(f"{name} must be a whole number, not {raw!r}")
+    return int(raw)
 
 
 @dataclass
@@ -72,16 +97,20 @@ class Database:
     def unit_of_work(self, write: bool = True) -> Iterator[Session]:
         """One transaction per command: commit on success, roll back on any error."""
         session = (self._write if write else self._read)()
+        started, ok = time.perf_counter(), False
         try:
             yield session
             if write:
                 session.commit()
+            ok = True
             # a read ends with close(): loaded objects stay usable, detached
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
+            for observe in UNIT_OF_WORK_OBSERVERS:
+                observe(write, time.perf_counter() - started, ok)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,6 +1,7 @@
 """Flask app factory."""
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -8,11 +9,12 @@ from typing import Any
 from flask import Flask, Response, g, request, session
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.platform.root import Reglament
 from engine.shared.settings import Settings
 from storage.db import Database
-from web import errors, i18n
+from web import errors, health, i18n, idempotency, observability
 from web.views import (
     admin,
     api,
@@ -97,6 +99,8 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     app.register_blueprint(engine_rest.bp)
     csrf.exempt(engine_rest.bp)  # Camunda 7 REST subset: Bearer tokens or HTTP Basic, never cookies
     errors.register(app)
+    health.register(app)  # /healthz, /readyz; 503 with Retry-After while the database is unreachable
+    observability.register(app)  # X-Request-Id, one log line per request, /metrics
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -117,6 +121,11 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
                 "unread_notifications": (app.extensions["reglament"].notify.unread_notifications(actor)
                                          if actor is not None else 0)}
 
+    idempotency.register(app)  # last: wraps the API's POST views of every blueprint registered above
+    proxies = int(os.environ.get("REGLAMENT_TRUSTED_PROXIES") or 0)
+    if proxies > 0:  # behind N reverse proxies: the client's address, scheme and host from X-Forwarded-*
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies, x_port=proxies, x_prefix=proxies)
     return app
 
 

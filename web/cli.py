@@ -85,6 +85,27 @@ def run(host: str, port: int, threads: int) -> None:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="server processes (about one per CPU core)")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="requests each process serves at once")
+@click.option("--no-worker", is_flag=True, help="serve only: run the timer jobs elsewhere (`reglament worker`)")
+@click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(1, 3600),
+              help="seconds a stopping process (SIGTERM) has to finish the requests in flight")
+@click.option("--timeout", default=60, show_default=True, type=click.IntRange(5, 3600),
+              help="a process silent this long is killed and replaced")
+def serve(host: str, port: int, workers: int, threads: int, no_worker: bool, graceful_timeout: int,
+          timeout: int) -> None:
+    """Serve the web application and API in production: gunicorn, several processes with threads."""
+    from web.serving import serve as run_gunicorn
+
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads, embedded_worker=not no_worker,
+                 graceful_timeout=graceful_timeout, timeout=timeout)
+
+
+@main.command()
 @click.option("--batch", default=20, show_default=True, type=int, help="jobs taken per round")
 @click.option("--lease-seconds", default=60, show_default=True, type=int,
               help="how long a taken job stays reserved before another worker may take it over")

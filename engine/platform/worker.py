@@ -10,6 +10,7 @@ import threading
 from datetime import datetime, timedelta
 
 from engine.notify import mail
+from engine.platform.idempotency import Idempotency
 from engine.platform.root import Reglament
 from engine.regulation import cycles, jobs
 from storage.models import Job
@@ -95,6 +96,10 @@ class Worker:
                 pass
         except Exception:
             log.exception("sending e-mail failed")
+        try:
+            Idempotency(p).clean(now)  # idempotency keys older than a day
+        except Exception:
+            log.exception("cleaning idempotency keys failed")
 
     def idle(self) -> bool:
         """No job is due now (leased ones by other workers included)."""

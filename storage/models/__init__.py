@@ -15,6 +15,7 @@ from storage.models.motivation import (
     StatementLine,
 )
 from storage.models.notify import Notification
+from storage.models.operations import IdempotencyKey
 from storage.models.organization import Absence, Handover, Segment, Team, TeamMember
 from storage.models.planning import Activity, ContactNorm, WorkDone
 from storage.models.regulation import (
@@ -48,6 +49,7 @@ __all__ = [
     "LoginThrottle",
     "Handover",
     "HistoryEvent",
+    "IdempotencyKey",
     "ImportRun",
     "StoredUpload",
     "UploadChunk",

@@ -7,6 +7,7 @@ from typing import Any
 from engine.platform.base import Service
 from engine.regulation import cycles, external_tasks, messages, received
 from engine.shared.access import HEADS, Actor, require
+from engine.shared.errors import InputInvalid
 from storage.repositories import messaging as messaging_repo
 
 
@@ -51,6 +52,10 @@ class OutsideService(Service):
         corr = messages.Correlation(name, cycle_id, business_key, dict(keys or {}), dict(variables or {})).check()
         with self.query() as s:
             targets = messages.candidates(s, corr)
+            starters = messages.starters(s, self.platform.ctx, corr.name) if not targets else []
+        if starters:
+            return [self._start_by_message(actor, corr, starters)]
+        corr.for_running_cycles()
         if not all_ and len(targets) > 1:
             raise messages.Ambiguous(f"Cannot correlate message '{name}': {len(targets)} cycles wait for it "
                                      f"({', '.join(map(str, targets[:10]))}); name one or send all=true")
@@ -87,8 +92,25 @@ class OutsideService(Service):
 
     # ------------------------------------------------------------------ starts with variables
     def start_cycle(self, actor: Actor, client_id: int, regulation_key: str, business_key: str | None = None,
-                    variables: dict[str, Any] | None = None) -> dict[str, Any]:
+                    variables: dict[str, Any] | None = None, allow_parallel: bool = True) -> dict[str, Any]:
         """A cycle started with a business key and variables (the start form, the API, /engine-rest)."""
         with self.command() as s:
             return cycles.cycle_dict(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key,
-                                                        business_key=business_key, start_variables=variables))
+                                                        allow_parallel, business_key=business_key,
+                                                        start_variables=variables))
+
+    def _start_by_message(self, actor: Actor, corr: messages.Correlation, keys: list[str]) -> int:
+        """A message start event: a new cycle of the regulation, for the client its variables name."""
+        if len(keys) > 1:
+            raise messages.Ambiguous(f"Cannot correlate message '{corr.name}': it starts {len(keys)} regulations "
+                                     f"({', '.join(keys)})")
+        variables = dict(corr.variables)
+        client_id = variables.pop("client_id", None) or corr.keys.get("client_id")
+        if isinstance(client_id, bool) or not isinstance(client_id, int):
+            raise InputInvalid(f"message '{corr.name}' starts regulation {keys[0]}: name the client with the "
+                               "variable client_id (a cycle is the work with one client)")
+        with self.command() as s:
+            cycle = cycles.start_cycle(s, self.platform.ctx, actor, client_id, keys[0],
+                                       business_key=corr.business_key, start_variables=variables)
+            messages.deliver(s, self.platform.ctx, cycle.id, "message", corr.name, variables, actor.login)
+            return cycle.id

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -59,6 +60,11 @@ class Correlation:
         if self.business_key is not None and (not isinstance(self.business_key, str) or len(self.business_key) > 200):
             raise InputInvalid("businessKey must be a text of at most 200 characters")
         incoming.check_variables(self.keys, "correlationKeys", protect=False)
+        incoming.check_variables(self.variables, "variables", protect=False)  # client_id may start a cycle
+        return self
+
+    def for_running_cycles(self) -> Correlation:
+        """Refuses variables that would rename a running cycle's client or id."""
         incoming.check_variables(self.variables, "variables")
         return self
 
@@ -129,3 +135,20 @@ def broadcast(session: Session, ctx: Context, name: str, variables: dict[str, An
     if len(ids) > MAX_TARGETS:
         raise InputInvalid(f"signal {name!r} would reach more than {MAX_TARGETS:,} cycles at once")
     return [cid for cid in ids if deliver(session, ctx, cid, "signal", name, corr.variables, actor) is not None]
+
+
+def starters(session: Session, ctx: Context, name: str) -> list[str]:
+    """Keys of the regulations whose latest version starts with a message start event of this name."""
+    found = []
+    for regulation in regulation_repo.regulations(session):
+        version = regulation_repo.latest_version(session, regulation.key)
+        if version is None or not version.executable:
+            continue
+        spec, _ = ctx.specs_by_id(session, version.id)
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if (isinstance(task_spec, StartEvent) and isinstance(definition, MessageEventDefinition)
+                    and definition.name == name):
+                found.append(regulation.key)
+                break
+    return found

@@ -52,7 +52,7 @@ def receive(session: Session, ctx: Context, actor: Actor, name: str, message_id:
     if cycle_id is not None and (isinstance(cycle_id, bool) or not isinstance(cycle_id, int)):
         raise InputInvalid("cycle_id must be a whole number")
     corr = messages.Correlation(name, cycle_id, incoming.check_business_key(business_key),
-                                dict(correlation or {}), dict(variables or {})).check()
+                                dict(correlation or {}), dict(variables or {})).check().for_running_cycles()
     if message_id is not None:
         stored = messaging_repo.received_by_message_id(session, message_id)
         if stored is not None:

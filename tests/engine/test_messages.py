@@ -129,3 +129,15 @@ def test_a_kept_message_goes_to_triage_after_its_time_to_live(platform, actors, 
     clock.advance(days=8)
     [row] = platform.outside.triage(actors["head"])
     assert row["state"] == "triage" and "time to live" in row["note"]
+
+
+def test_a_message_start_event_starts_a_cycle_for_the_client_it_names(platform, actors) -> None:
+    platform.regulation.deploy(actors["head"], [bpmn_file("message_start.bpmn")])
+    client = platform.clients.create_client(actors["anna"], "Web Lead")
+    [cycle_id] = platform.outside.correlate(actors["admin"], "lead-received", business_key="LEAD-5",
+                                            variables={"client_id": client["id"], "page": "/pricing"})
+    cycle = platform.regulation.cycle(actors["anna"], cycle_id)
+    assert cycle["business_key"] == "LEAD-5" and cycle["variables"]["page"] == "/pricing"
+    assert visible(platform, actors["anna"], cycle_id) == ["Task_CallLead"]
+    with pytest.raises(Exception, match="client_id"):
+        platform.outside.correlate(actors["admin"], "lead-received", variables={"page": "/"})

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import insert
 
 from engine.platform.root import Reglament
+from storage import keys
 from storage.models import Client, Notification
 
 
@@ -36,8 +37,9 @@ def read_all(client: Any, url: str, rows_of: Any) -> tuple[list[Any], int]:
 def test_the_client_list_is_read_whole_by_cursor(platform: Reglament, actors, api) -> None:
     anna = actors["anna"]
     with platform.command() as s:  # 130 of anna's clients, 40 of them with one and the same name
-        s.execute(insert(Client), [{"name": "Same Name LLC" if i < 40 else f"Client {i:03d}", "name_key": "k",
-                                    "owner_id": anna.id, "kind": "company", "status": "lead"} for i in range(130)])
+        names = ["Same Name LLC" if i < 40 else f"Client {i:03d}" for i in range(130)]
+        s.execute(insert(Client), [{"name": name, "name_key": keys.name_key(name), "owner_id": anna.id,
+                                    "kind": "company", "status": "lead"} for name in names])
     rows, pages = read_all(api("anna"), "/api/v1/clients", lambda body: body["clients"])
     assert pages == 3 and len(rows) == 130 and len({r["id"] for r in rows}) == 130
     assert [r["name"] for r in rows] == sorted(r["name"] for r in rows)

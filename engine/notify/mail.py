@@ -87,6 +87,7 @@ _SUBJECTS: dict[str, dict[str, str]] = {
         "client_assigned": "New client: {client}",
         "client_assigned_many": "New clients: {count}",
         "client_passed": "Clients passed to you from {from_name}: {count}",
+        "incident": "Incident: {element} — {client} (cycle {cycle_id})",
     },
     "ru": {
         "assigned": "Новая задача: {task} — {client}",
@@ -101,6 +102,7 @@ _SUBJECTS: dict[str, dict[str, str]] = {
         "client_assigned": "Новый клиент: {client}",
         "client_assigned_many": "Новые клиенты: {count}",
         "client_passed": "Вам переданы клиенты от {from_name}: {count}",
+        "incident": "Инцидент: {element} — {client} (цикл {cycle_id})",
     },
 }
 _LABELS = {

@@ -49,6 +49,7 @@ class NotificationKind(StrEnum):
     FORGOTTEN_CLIENT = "forgotten_client"
     CONTACT_DUE = "contact_due"
     CLIENT_ASSIGNED = "client_assigned"
+    INCIDENT = "incident"  # a cycle entered an incident (engine.regulation.incident_alerts)
 
 
 KINDS = tuple(NotificationKind)

@@ -83,3 +83,9 @@ class CockpitService(Service):
             tools["fields"] = {name: f.as_dict() for name, f in fields.items()}
             tools["protected"] = sorted(variable_edits.PROTECTED)
             return tools
+
+    def incident_groups(self, actor: Actor) -> list[dict[str, Any]]:
+        """Cycles in incident by regulation version and element, with a count (heads, owners)."""
+        require(actor, OPERATORS, "see incidents")
+        with self.query() as s:
+            return cockpit_repo.incident_groups(s)

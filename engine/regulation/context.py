@@ -9,7 +9,7 @@ from typing import Any
 from SpiffWorkflow.task import Task
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, forms, runtime, work_types
+from engine.regulation import compaction, forms, incident_alerts, runtime, work_types
 from engine.regulation.status import CycleStatus
 from engine.shared.errors import (
     ExpressionError,
@@ -68,6 +68,8 @@ class Recorder:
     def write(self) -> None:
         if self.rows:
             regulation_repo.add_history_events(self.session, self.rows)  # one executemany
+            if any(row["type"] == "incident" for row in self.rows) and self.cycle.incident:
+                incident_alerts.alert(self.session, self.cycle, self.at)  # owners and heads hear of it
             self.rows = []
 
 

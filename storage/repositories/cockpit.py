@@ -252,3 +252,31 @@ def running_cycles(session: Session, client_id: int, regulation_id: int) -> Sequ
                            .where(Cycle.client_id == client_id, Cycle.status.in_(RUNNING),
                                   RegulationVersion.regulation_id == regulation_id)
                            .order_by(Cycle.id)).all()
+
+
+def logins_with_roles(session: Session, roles: Sequence[str]) -> list[str]:
+    """Active users holding any of the roles (roles are stored comma-separated)."""
+    rows = session.execute(select(User.login, User.roles).where(
+        User.active.is_(True), or_(*(User.roles.contains(r) for r in roles)))).all()
+    return sorted(login for login, held in rows if set(held.split(",")) & set(roles))
+
+
+def active_login(session: Session, login: str) -> str | None:
+    return session.scalar(select(User.login).where(User.login == login, User.active.is_(True)))
+
+
+def incident_groups(session: Session, limit: int = 200) -> list[dict[str, Any]]:
+    """Cycles in incident grouped by regulation version and element: one bad deploy, one row."""
+    element = Cycle.incident["element_id"].as_string()
+    name = Cycle.incident["task_name"].as_string()
+    message = Cycle.incident["message"].as_string()
+    query = (select(Regulation.key, Regulation.name, RegulationVersion.number, element, func.max(name),
+                    func.count(), func.min(message), func.max(Cycle.id))
+             .select_from(Cycle).join(RegulationVersion, RegulationVersion.id == Cycle.version_id)
+             .join(Regulation, Regulation.id == RegulationVersion.regulation_id)
+             .where(Cycle.status == "incident")
+             .group_by(Regulation.key, Regulation.name, RegulationVersion.number, element)
+             .order_by(func.count().desc(), Regulation.key, RegulationVersion.number).limit(limit))
+    return [{"regulation": key, "regulation_name": reg_name, "version": number, "element_id": element_id,
+             "task_name": task_name, "count": count, "message": first, "latest_cycle_id": latest}
+            for key, reg_name, number, element_id, task_name, count, first, latest in session.execute(query).all()]

@@ -7,20 +7,60 @@ an export imports back into an empty database unchanged. The clients are those t
 shows the user with the same search and filters (engine.clients.search), all of them, in id
 order, a page of ``PAGE`` at a time, each page read in its own short transaction (nothing is
 held open while the file streams out).
+
+CSV is written in the user's language (``csv_lines``): for Russian users with ``;`` between
+cells and Russian headers (what Russian Excel opens into columns: its list separator is ``;``),
+otherwise ``,`` and English headers; always UTF-8 with a byte-order mark and CRLF. Both read
+back: the import takes either delimiter and either language's headers (engine.clients.files).
+XLSX is the same in every language.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+import io
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from engine.clients import records as clients
-from engine.clients.files import EXPORT_COLUMNS
+from engine.clients.files import EXPORT_COLUMNS, escape_formula
 from engine.clients.imports import Units
 from engine.clients.records import Filters
 from engine.shared.access import Actor
 from storage.repositories import client_files as client_files_repo
 
 PAGE = 1000
+#: the export's headers for Russian users (each is one of its column's import synonyms)
+RUSSIAN_HEADERS = {
+    "name": "Название", "kind": "Тип", "tax_id": "ИНН", "industry": "Отрасль", "region": "Регион",
+    "size": "Размер", "source": "Источник", "status": "Статус", "segment": "Сегмент", "owner": "Ответственный",
+    "contact": "Контактное лицо", "position": "Должность", "phone": "Телефон", "email": "Электронная почта",
+}
+
+
+def delimiter_for(locale: str | None) -> str:
+    """``;`` for Russian users (Excel's list separator in Russia), ``,`` otherwise."""
+    return ";" if (locale or "").lower().startswith("ru") else ","
+
+
+def headers_for(locale: str | None) -> list[str]:
+    if (locale or "").lower().startswith("ru"):
+        return [RUSSIAN_HEADERS[c.field] for c in EXPORT_COLUMNS]
+    return [c.header for c in EXPORT_COLUMNS]
+
+
+def csv_lines(rows: Iterable[list[str]], locale: str | None = None) -> Iterator[str]:
+    """The export as CSV text chunks in the user's dialect (see the module's notes)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter_for(locale), lineterminator="\r\n")
+    yield "\ufeff"
+    writer.writerow(headers_for(locale))
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([escape_formula(v) for v in row])
+        if count % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def rows(query: Units, actor: Actor, filters: Filters | None = None) -> Iterator[list[str]]:

@@ -24,7 +24,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from engine.clients.files import csv_lines, escape_formula, write_xlsx
+from engine.clients import exports
+from engine.clients.files import escape_formula, write_xlsx
 from engine.clients.records import Filters
 from engine.shared.errors import InputInvalid
 from web.views import actor, login_required, platform
@@ -230,7 +231,8 @@ def _filters() -> Filters:
 @login_required
 def export_csv():  # type: ignore[no-untyped-def]
     rows = platform().clients.export_clients(actor(), _filters())
-    return Response(csv_lines(rows), mimetype="text/csv; charset=utf-8", headers={
+    text = exports.csv_lines(rows, actor().locale)  # `;` and Russian headers for Russian users
+    return Response(text, mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="clients-{date.today().isoformat()}.csv"'})
 
 

@@ -96,7 +96,7 @@ def test_an_input_entry_matches_by_feel_rules(cell: str, value: Any, expected: b
 UNSUPPORTED = [
     ("x + 1", "cannot read '+ 1'; input entries are tests such as"), ("'Retail'", "double quotes"), ("Retail", '("Retail")'),
     ("[1..2", "ends too early"), ("[2..1]", "empty"), ("[1..\"b\"]", "two numbers or two strings"),
-    ("< true", "compares nothing"), ("1 2", "unexpected"), ('date("2026-01-01")', "not a literal"),
+    ("< true", "compares nothing"), ("1 2", "unexpected"), ('day("2026-01-01")', "not a literal"),
     ("not(not(1))", "not a literal"), ("[1,2]", "interval"), (">", "ends too early"),
     ('"unterminated', "cannot read"),
 ]

@@ -4,8 +4,11 @@ FEEL literal-expression decisions that require a table, FEEL in input expression
 entries; as tables (decisions/dmn.py) and in business rule tasks of a deployed regulation."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cycle_helpers import complete, start, visible
@@ -68,6 +71,44 @@ def test_feel_in_input_expressions_and_output_entries() -> None:
 def test_a_feel_cell_that_cannot_be_read_is_refused_naming_rule_and_output() -> None:
     with pytest.raises(DmnError, match=r"rule 1, output y: unsupported expression 'amount \*\* \*'"):
         dmn.load_table(table_xml([(["-"], ["amount ** *"])]), "t")
+
+
+@pytest.mark.parametrize(("cell", "value", "matches"), [
+    ('< date("2026-07-01")', dt.date(2026, 6, 30), True), ('< date("2026-07-01")', dt.date(2026, 7, 1), False),
+    ('[date("2026-01-01")..date("2026-12-31")]', dt.date(2027, 1, 1), False),
+    ('date("2026-01-01"), date("2026-01-02")', dt.date(2026, 1, 2), True),
+    ('not(date("2026-01-01"))', dt.date(2026, 1, 1), False), ('duration("P3D")', dt.timedelta(days=3), True),
+    ('contains(?, "VIP")', "Acme VIP", True), ("? > 0 and ? < 100", 500, False), ("? > 0 and ? < 100", 5, True),
+    ('starts with(?, "A"), "Zeta"', "Zeta", True),
+])
+def test_feel_expressions_as_input_entries(cell: str, value: Any, matches: bool) -> None:
+    table = dmn.load_table(table_xml([([cell], ['"yes"'])], inputs=[("x", None)], hit_policy="COLLECT"), "t")
+    assert (table.evaluate({"x": value}).outputs == [{"y": "yes"}]) is matches
+
+
+def test_an_expression_test_of_another_type_is_an_error_not_a_silent_miss() -> None:
+    table = dmn.load_table(table_xml([(['< date("2026-07-01")'], ['"early"'])], inputs=[("x", None)]), "t")
+    with pytest.raises(DmnError, match=r'rule 1: cannot compare x="2026-06-01" with < date\("2026-07-01"\)'):
+        table.evaluate({"x": "2026-06-01"})
+    assert drg.load_model(table_xml([(['< date("2026-07-01")'], ['"early"'])], inputs=[("x", None)],
+                                    decision_id="d")).evaluate("d", {"x": "2026-06-01"}) is None
+
+
+@pytest.mark.parametrize(("cell", "says"), [
+    ("? > limit", "cannot read"), ('day("2026-01-01")', "not a literal"), ("[1,2]", "interval"),
+    ("Retail", 'write strings in double quotes ("Retail")'),
+])
+def test_an_entry_reading_a_variable_or_an_unknown_function_is_refused(cell: str, says: str) -> None:
+    with pytest.raises(DmnError, match=re.escape(says)):
+        dmn.load_table(table_xml([([cell], ['"yes"'])]), "t")
+
+
+def test_overlaps_of_expression_entries_are_left_to_evaluation() -> None:
+    xml = table_xml([(['< date("2026-07-01")'], ['"a"']), (['< date("2026-08-01")'], ['"b"'])],
+                    inputs=[("x", None)], hit_policy="UNIQUE")
+    table = dmn.check_table(xml, "t")  # saved: the overlap cannot be decided statically
+    with pytest.raises(DmnError, match="rules 1 and 2 both match"):
+        table.evaluate({"x": dt.date(2026, 1, 1)})
 
 
 # ----------------------------------------------------------------------------- graphs

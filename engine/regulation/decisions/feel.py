@@ -394,4 +394,13 @@ def parse_unary_tests(text: str) -> UnaryTests:
         return ANY
     if len(stripped) > MAX_CELL_LENGTH:
         raise FeelError(f"the cell is {len(stripped)} characters long; the limit is {MAX_CELL_LENGTH}")
-    return _Parser(stripped).parse()
+    try:
+        return _Parser(stripped).parse()
+    except FeelError:
+        from engine.regulation.decisions import feel_tests  # expressions as tests: dates, ?, functions
+
+        try:
+            return feel_tests.parse(stripped)
+        except FeelError:
+            pass
+        raise

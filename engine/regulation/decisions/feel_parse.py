@@ -35,7 +35,7 @@ _TOKEN = re.compile(r"""
   | (?P<number>(?:\d+(?:\.\d+)?|\.\d+))
   | (?P<string>"(?:[^"\\]|\\.)*")
   | (?P<op>\*\*|\.\.|<=|>=|!=|[-+*/=<>(),\[\]{}:.])
-  | (?P<name>[^\W\d][\w?']*)
+  | (?P<name>\?|[^\W\d][\w?']*)
 """, re.VERBOSE | re.DOTALL)
 KEYWORDS = frozenset({"and", "or", "if", "then", "else", "in", "between", "true", "false", "null",
                       "for", "return", "some", "every", "satisfies", "instance", "of", "function"})

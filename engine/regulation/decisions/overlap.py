@@ -115,6 +115,9 @@ def _groups(table: DecisionTable) -> list[Exact | Opaque]:
     return [_group(table, columns) for _, columns in sorted(members.items())]
 
 
+_SEGMENTED = (feel.Equals, feel.NotEquals, feel.Compare, feel.Interval)
+
+
 def _group(table: DecisionTable, columns: list[int]) -> Exact | Opaque:
     inputs: list[Input] = [table.inputs[i] for i in columns]
     names = {inp.expression.strip() for inp in inputs}
@@ -124,6 +127,8 @@ def _group(table: DecisionTable, columns: list[int]) -> Exact | Opaque:
     if len(declared) > 1:
         return Opaque(columns)
     cells = [rule.tests[i] for rule in table.rules for i in columns]
+    if any(not isinstance(t, _SEGMENTED) for cell in cells for t in cell.tests):
+        return Opaque(columns)  # expressions as tests (decisions/feel_tests.py): left to evaluation
     literal_kinds = {k for cell in cells for k in cell.literal_kinds()} - {"null"}
     kinds = declared | literal_kinds
     if len(kinds) > 1 or kinds - {"number", "string", "boolean"}:

@@ -44,13 +44,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.platform.root import Reglament
 from engine.platform.worker import Worker
 from engine.regulation.versions import SourceFile
 from engine.shared.access import Actor
 from engine.shared.errors import ReglamentError, RegulationInvalid
+from storage import models
 from storage.db import Database
 from storage.models import Cycle, Job, OpenTask
 
@@ -70,6 +72,10 @@ BY_DESIGN: list[tuple[str, str]] = [
     (r"calls may not form a cycle", "call activities that call each other forever"),
     (r"\(MAX_[A-Z_]+\)|\(MIN_TIMER_CYCLE\)", "over a bound on work (limits.py)"),
     (r"uses L, W or #", "cron L/W/# (last day, nearest weekday)"),
+    (r"condition language '(groovy|javascript|js|python|ruby)'", "script conditions (groovy, javascript...)"),
+    (r"the method '[A-Za-z]+' may not be called", "calls a method of a Java object (Spring bean, Spin)"),
+    (r"is not a date or a duration|is not an ISO-8601|is not a repetition|never fires|"
+     r"Syntax error in expression '(?![$#]\{)", "a value Camunda too fails on when it runs (refused at deploy)"),
 ]
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
 
@@ -151,7 +157,7 @@ class Walker:
                 tasks = [t.id for t in s.scalars(select(OpenTask).where(OpenTask.cycle_id == cycle_id)
                                                  .order_by(OpenTask.created_at, OpenTask.id))]
                 due = s.scalar(select(Job.due_at).where(Job.cycle_id == cycle_id).order_by(Job.due_at))
-                state = cycle.state
+                waits = _waits_outside(s, cycle_id)
             if incident:
                 return "incident", str(incident.get("message") or incident)[:300]
             if status != "active":
@@ -165,7 +171,7 @@ class Walker:
             elif due is not None:
                 self.clock.now = max(self.clock.now, due.replace(tzinfo=due.tzinfo or UTC)) + timedelta(seconds=1)
                 self.worker.run_once()
-            elif _waits(state):
+            elif waits:
                 return "waits for an event from outside", None
             else:
                 return "suspicious: stalled silently", None
@@ -182,10 +188,14 @@ class Walker:
         p.regulation.complete_task(self.head, task_id, values)
 
 
-def _waits(state: dict[str, Any] | None) -> bool:
-    """The stored state holds a task waiting for an event (a message, a signal, an outside worker)."""
-    text = json.dumps(state or {})
-    return '"state": 8' in text or "EventDefinition" in text
+def _waits_outside(session: Session, cycle_id: int) -> bool:
+    """The cycle waits for a message or an outside worker (the tables of engine/regulation/outside)."""
+    for name in ("ExternalTask", "MessageSubscription"):
+        model = getattr(models, name, None)
+        column = getattr(model, "cycle_id", None)
+        if column is not None and session.scalar(select(func.count()).select_from(model).where(column == cycle_id)):
+            return True
+    return False
 
 
 def run(mirrors: Path, sources: list[dict[str, Any]], limit: int | None, per_file: int, steps: int,
@@ -227,7 +237,7 @@ def one(platform: Reglament, walker: Walker, head: Actor, repo: str, path: str, 
             out.detail = designed[0] if designed else None
             return out
         out.result = "deployed"
-        has_user_tasks = b"userTask" in content or b"manualTask" in content
+        has_user_tasks = re.search(rb"<([A-Za-z0-9_]+:)?userTask\b", content) is not None
         try:
             out.walk, out.detail = walker.walk(deployed.key, has_user_tasks)
         except ReglamentError as exc:

@@ -56,7 +56,9 @@ def _constant_value(text: str) -> tuple[bool, Any]:
         tree = ast.parse(expressions.unwrap(text), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False, None
-    if any(isinstance(node, ast.Name) and node.id not in expressions.CONSTANTS for node in ast.walk(tree)):
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    if any(isinstance(node, ast.Name) and node.id not in expressions.CONSTANTS
+           and not (id(node) in called and node.id in expressions.FUNCTIONS) for node in ast.walk(tree)):
         return False, None
     try:
         return True, expressions.evaluate(text, {})

@@ -24,6 +24,7 @@ from web.views import (
     cycles,
     engine_rest,
     inbox,
+    messages,
     motivation,
     notifications,
     organization,
@@ -97,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with Bearer tokens, never cookies
     app.register_blueprint(engine_rest.bp)
+    app.register_blueprint(messages.bp)  # the head's triage list of messages from outside
     csrf.exempt(engine_rest.bp)  # Camunda 7 REST subset: Bearer tokens or HTTP Basic, never cookies
     errors.register(app)
     health.register(app)  # /healthz, /readyz; 503 with Retry-After while the database is unreachable

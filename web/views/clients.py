@@ -132,11 +132,12 @@ def _back_to(client_id: int, anchor: str) -> Any:
 def start(client_id: int):  # type: ignore[no-untyped-def]
     regulation = request.form.get("regulation", "")
     try:  # a second running cycle of the same regulation only once confirmed (issue 12)
-        cycle = platform().regulation.start_cycle(actor(), client_id, regulation,
-                                                  allow_parallel=bool(request.form.get("allow_parallel")))
+        cycle = platform().outside.start_cycle(actor(), client_id, regulation,  # with a business key (issue 11)
+                                               request.form.get("business_key") or None,
+                                               allow_parallel=bool(request.form.get("allow_parallel")))
     except ParallelCycle as exc:
         return render_template("cycles/confirm_parallel.html", client_id=client_id, regulation=regulation,
-                               running=exc.details["cycles"]), 409
+                               running=exc.details["cycles"], business_key=request.form.get("business_key")), 409
     flash(_("Sale started."), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle["id"]))
 

@@ -1,0 +1,44 @@
+"""Pages of issue 11: the head's list of messages from outside, the business key at the start of a sale."""
+from __future__ import annotations
+
+from conftest import bpmn_file
+
+
+def test_the_head_sees_messages_no_sale_took_in_english_and_russian(client, login, platform, actors,
+                                                                   profiles) -> None:
+    stray = platform.clients.create_client(actors["anna"], "Stray Payments")
+    platform.outside.receive_message(actors["admin"], "payment-received", "1c-777",
+                                     correlation={"client_id": stray["id"]}, variables={"amount": 500})
+    login(client, "head")
+    page = client.get("/messages").get_data(as_text=True)
+    assert "payment-received" in page and "1c-777" in page and "amount = 500" in page
+    assert "No running sale matches it" in page
+    platform.accounts.set_locale(actors["head"], "ru")
+    russian = client.get("/messages").get_data(as_text=True)
+    assert "Сообщения извне" in russian and "Ему не соответствует ни одна идущая продажа" in russian
+
+
+def test_a_manager_may_not_open_the_message_list(client, login) -> None:
+    login(client, "anna")
+    assert client.get("/messages").status_code == 403
+
+
+def test_a_sale_started_with_a_business_key_shows_it(client, login, platform, actors) -> None:
+    customer = platform.clients.create_client(actors["anna"], "Keyed Page Ltd")
+    login(client, "anna")
+    form = client.get(f"/clients/{customer['id']}").get_data(as_text=True)
+    assert 'name="business_key"' in form
+    response = client.post(f"/clients/{customer['id']}/cycles",
+                           data={"regulation": "new_client_sale", "business_key": "ORDER-501"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="business-key">ORDER-501<' in page
+
+
+def test_a_message_in_triage_for_a_client_is_on_its_timeline(client, login, platform, actors) -> None:
+    platform.regulation.deploy(actors["head"], [bpmn_file("order_receive.bpmn")])
+    customer = platform.clients.create_client(actors["anna"], "Timeline Ltd")
+    platform.outside.receive_message(actors["admin"], "order-placed", "t-1", correlation={"client_id": customer["id"]})
+    login(client, "head")
+    page = client.get(f"/clients/{customer['id']}").get_data(as_text=True)
+    assert "order-placed" in page

@@ -179,3 +179,15 @@ def add_history_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(cast(Table, HistoryEvent.__table__)), rows)  # one executemany
 
+
+
+def decision_documents(session: Session, batch: int, before_id: int | None = None) -> Sequence[Any]:
+    """(version id, regulation key, version number, DMN documents) of deployed versions, newest
+    first, ``batch`` at a time below ``before_id``: where a business rule task finds a decision
+    deployed earlier (engine/regulation/decisions/catalogue.py)."""
+    query = (select(RegulationVersion.id, Regulation.key, RegulationVersion.number, RegulationVersion.dmn)
+             .join(Regulation, Regulation.id == RegulationVersion.regulation_id)
+             .order_by(RegulationVersion.id.desc()).limit(batch))
+    if before_id is not None:
+        query = query.where(RegulationVersion.id < before_id)
+    return session.execute(query).all()

@@ -126,6 +126,26 @@ def test_a_decision_deployed_earlier_with_another_regulation_is_found(platform: 
     assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
 
 
+def test_a_version_saved_without_its_dmn_files_still_finds_the_decision(platform: Reglament, actors) -> None:
+    """As the modeler saves: the diagram alone, twice; the decision comes from the first deploy."""
+    platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT), DEAL_DMN])
+    for condition in ('${deal["discount"] > 0}', '${deal["approver"] == "head"}'):
+        deployed = platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, condition)])
+        assert deployed.created and deployed.executable
+    assert deployed.version == 3
+    cycle = run(platform, actors, 150_000)
+    assert cycle["variables"]["deal"] == {"approver": "head", "discount": 0.05}
+    assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
+
+
+def test_the_newest_deploy_of_a_decision_wins(platform: Reglament, actors) -> None:
+    platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, key="first_sale"), DEAL_DMN])
+    cheaper = SourceFile("deal_approval.dmn", DEAL_DMN.content.replace(b"<text>0.05</text>", b"<text>0.07</text>"))
+    platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, key="second_sale"), cheaper])
+    platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, '${deal["discount"] > 0}')])
+    assert run(platform, actors, 150_000)["variables"]["deal"]["discount"] == 0.07
+
+
 @pytest.mark.parametrize(("attributes", "files", "says"), [
     ("", [], "business rule task 'Decide the approval': it has no camunda:decisionRef"),
     ('camunda:decisionRef="deal_approval"', [], "decision 'deal_approval' is in no DMN file of this deploy "

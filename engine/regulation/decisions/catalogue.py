@@ -1,5 +1,5 @@
 """Where a business rule task finds its decision: the DMN files deployed with the regulation,
-else the latest version of a regulation deployed earlier that holds a decision of that id
+else the newest deployed version of any regulation whose DMN files hold a decision of that id
 (``camunda:decisionRefBinding="latest"``, Camunda's default).
 
 A decision is kept as the text of its whole DMN document (a decision may require others of
@@ -18,8 +18,9 @@ from engine.regulation.xml import parse_document
 from engine.shared.errors import RegulationInvalid
 from storage.repositories import regulation as regulation_repo
 
-#: how many deployed regulations an earlier-deployed decision is looked for in
-MAX_REGULATIONS_SEARCHED = 2000
+#: how many deployed versions (newest first) an earlier-deployed decision is looked for in
+MAX_VERSIONS_SEARCHED = 5000
+BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -62,29 +63,30 @@ class DecisionCatalogue:
 
 
 def deployed_lookup(session: Session | None) -> Callable[[str], FoundDecision | None] | None:
-    """A lookup of decisions in the latest versions of deployed regulations (newest first)."""
+    """A lookup of decisions in the DMN files of deployed versions, the newest deploy first (Camunda's
+    binding "latest": a diagram saved later without its DMN files still finds them)."""
     if session is None:
         return None
 
     def find(decision_id: str) -> FoundDecision | None:
-        best: tuple[object, FoundDecision] | None = None
-        for regulation in list(regulation_repo.regulations(session))[:MAX_REGULATIONS_SEARCHED]:
-            if not regulation.latest_version:
-                continue
-            latest = regulation_repo.version(session, regulation.id, regulation.latest_version)
-            if latest is None:
-                continue
-            for number, xml in enumerate(latest.dmn or [], 1):
-                if f'"{decision_id}"' not in xml:
-                    continue
-                try:
-                    root = parse_document(xml, f"{regulation.key}.dmn").getroot()
-                except RegulationInvalid:
-                    continue
-                if decision_id in decision_ids(root) and (best is None or latest.created_at > best[0]):  # type: ignore[operator]
-                    best = (latest.created_at, FoundDecision(
-                        decision_id, xml, f"{regulation.key} DMN file {number}",
-                        f"regulation {regulation.key} version {latest.number}"))
-        return best[1] if best else None
+        before: int | None = None
+        for _ in range(MAX_VERSIONS_SEARCHED // BATCH):
+            rows = regulation_repo.decision_documents(session, BATCH, before)
+            for version_id, key, number, documents in rows:
+                for index, xml in enumerate(documents or [], 1):
+                    if f'"{decision_id}"' in xml and _holds(xml, decision_id, key):
+                        return FoundDecision(decision_id, xml, f"{key} DMN file {index}",
+                                             f"regulation {key} version {number}")
+                before = version_id
+            if len(rows) < BATCH:
+                break
+        return None
 
     return find
+
+
+def _holds(xml: str, decision_id: str, key: str) -> bool:
+    try:
+        return decision_id in decision_ids(parse_document(xml, f"{key}.dmn").getroot())
+    except RegulationInvalid:
+        return False

@@ -1,17 +1,23 @@
-"""Benchmark: the funnel, the cohorts and the event-log export over a large history (PostgreSQL).
+"""Benchmark: the dashboard, the funnel, the cohorts, the Plans page, the loss, duration and manager
+reports and the event-log export over a large history (PostgreSQL).
 
 The fixed history of the analytics tests (tests/analytics_history.py: five cycles, a loop back,
 won, lost, open and cancelled) is made through the engine, then copied ``--copies`` times in SQL
-(new cycle, client and task ids). Prints the time of each figure and of each event-log format
-streamed to the end (with --memory, the peak Python memory each stream took, by tracemalloc).
+(new cycle, client and task ids; the open cycle's open task too, so the Plans page has work to
+show). Prints the median and p95 of ``--repeat`` calls of each figure, and the time of each
+event-log format streamed to the end (with --memory, the peak Python memory each stream took).
+``--copies 20000`` makes 100,005 cycles, ``--copies 10000`` 50,005.
 
-    .venv/bin/python bench/analytics.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    .venv/bin/python bench/analytics.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \
+        --copies 20000 --repeat 20 --no-logs
 
 The database given is wiped (schema public is recreated).
 """
 from __future__ import annotations
 
 import argparse
+import math
+import statistics
 import sys
 import time
 import tracemalloc
@@ -27,7 +33,7 @@ from analytics_history import build
 from conftest import DEMO_BPMN, Clock
 
 from engine.control.filters import Filters
-from engine.demo.loader import PASSWORD, SEGMENTS, USERS
+from engine.demo.loader import SEGMENTS, USERS, create_demo_user
 from engine.platform.root import Reglament
 from engine.regulation.versions import SourceFile
 from storage import schema
@@ -47,6 +53,12 @@ SELECT h.id + k * 1000, h.cycle_id + k * 100, h.client_id + k * 100, h.at, h.typ
        CASE WHEN h.task_id IS NULL THEN NULL ELSE substr(h.task_id, 1, 28) || lpad(k::text, 8, '0') END,
        h.element_id, h.task_name, h.data
 FROM history_events h, generate_series(1, :copies) k WHERE h.id < 1000;
+INSERT INTO open_tasks (id, cycle_id, version_id, client_id, element_id, name, stage, work_type, lane, assignee,
+                        claimed, created_at, due_at, planned_at, reminded)
+SELECT substr(t.id, 1, 28) || lpad(k::text, 8, '0'), t.cycle_id + k * 100, t.version_id, t.client_id + k * 100,
+       t.element_id, t.name, t.stage, t.work_type, t.lane, t.assignee, t.claimed, t.created_at, t.due_at,
+       t.planned_at, t.reminded
+FROM open_tasks t, generate_series(1, :copies) k;
 """
 
 
@@ -55,6 +67,8 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--copies", type=int, default=2000)
     parser.add_argument("--memory", action="store_true", help="also measure each log's peak memory (slow)")
+    parser.add_argument("--repeat", type=int, default=5, help="calls of each figure (median and p95 of them)")
+    parser.add_argument("--no-logs", action="store_true", help="skip the event-log exports")
     args = parser.parse_args()
     db = Database(args.database_url)
     if not db.is_postgresql:
@@ -66,7 +80,7 @@ def main() -> None:
     clock = Clock()
     platform = Reglament(db, "bench-secret", clock=clock)
     for login, name, roles, groups, locale in USERS:
-        platform.accounts.create_user(login, name, PASSWORD, roles, groups, locale)
+        create_demo_user(platform, login, name, roles, groups, locale)  # password demo, as the demo's
     for name in SEGMENTS:
         with platform.command() as s:
             from engine.clients.records import ensure_segment
@@ -84,15 +98,33 @@ def main() -> None:
         cycles = conn.execute(text("SELECT count(*) FROM cycles")).scalar_one()
         events = conn.execute(text("SELECT count(*) FROM history_events")).scalar_one()
     print(f"{cycles} cycles, {events} history events (copied in {time.perf_counter() - started:.1f} s)")
-    alex = actors["alex"]
-    for name, call in [("funnel", lambda: platform.control.funnel(alex, Filters())),
-                       ("funnel, one month", lambda: platform.control.funnel(alex, Filters.parse({"from": "2026-12-01"}))),
-                       ("funnel, one manager", lambda: platform.control.funnel(alex, Filters(manager="anna"))),
-                       ("cohorts", lambda: platform.control.cohorts(alex, Filters())),
-                       ("drill-down", lambda: platform.control.funnel_cycles(alex, Filters(), "Contract", "moved_back"))]:
-        started = time.perf_counter()
-        call()
-        print(f"{name:24} {time.perf_counter() - started:7.2f} s")
+    alex, head = actors["alex"], actors["head"]
+    platform.control.ensure_loss_reasons()
+    for name, call in [
+            ("dashboard (this month)", lambda: platform.control.dashboard(head, Filters())),
+            ("dashboard, one month", lambda: platform.control.dashboard(head, Filters.parse(
+                {"from": "2026-11-01", "to": "2026-11-30"}))),
+            ("funnel", lambda: platform.control.funnel(alex, Filters())),
+            ("funnel, one month", lambda: platform.control.funnel(alex, Filters.parse({"from": "2026-12-01"}))),
+            ("funnel, one manager", lambda: platform.control.funnel(alex, Filters(manager="anna"))),
+            ("cohorts", lambda: platform.control.cohorts(alex, Filters())),
+            ("drill-down", lambda: platform.control.funnel_cycles(alex, Filters(), "Contract", "moved_back")),
+            ("Plans page (overview)", lambda: platform.planning.plans_overview(head)),
+            ("Plans page (fulfilment)", lambda: platform.planning.fulfilment(head, "month", "", "", False)),
+            ("loss reasons", lambda: platform.control.losses(alex, Filters())),
+            ("managers side by side", lambda: platform.control.managers(head, Filters())),
+            ("durations", lambda: platform.control.durations(alex, Filters()))]:
+        times = []
+        for _ in range(max(1, args.repeat)):
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+        times.sort()
+        p95 = times[max(0, math.ceil(0.95 * len(times)) - 1)]
+        print(f"{name:26} median {statistics.median(times) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms")
+    if args.no_logs:
+        db.dispose()
+        return
     for fmt in ("xes", "ocel-json", "csv"):
         started = time.perf_counter()
         _, _, chunks = platform.control.event_log(alex, Filters(), fmt)

@@ -116,6 +116,9 @@ def load_demo(platform: Reglament) -> dict[str, int]:
     added.update(load_demo_contacts(platform, actors))
     added.update(load_demo_organisation(platform, head))
     added.update(load_demo_motivation(platform, actors, new_cycles=True))
+    from engine.demo.history import load_history
+
+    added.update(load_history(platform))  # a year of cycles for the dashboard and analytics
     return added
 
 

@@ -70,6 +70,8 @@ EVENT_LABELS = {
     "handover": "Handed over",
     "cycle_cancelled": "Cycle cancelled", "suspended": "Suspended", "resumed": "Resumed",
     "moved": "Token moved", "variables_edited": "Variables edited", "migrated": "Migrated",
+    "message": "Message received", "signal": "Signal received", "external_failure": "External task failed",
+    "bpmn_error": "Business error reported",
 }
 
 

@@ -136,16 +136,18 @@ def save():  # type: ignore[no-untyped-def]
 @bp.post("/regulations/upload")
 @login_required
 def upload():  # type: ignore[no-untyped-def]
-    file = request.files.get("file")
-    if file is None or not file.filename:
+    files = [f for f in request.files.getlist("file") if f.filename]  # the BPMN file and its DMN files
+    if not files:
         flash(_("Choose a .bpmn file to upload."), "error")
         return redirect(url_for("regulations.index"))
     keep = request.form.get("keep") == "on"
+    names = ", ".join(str(f.filename) for f in files)
     try:
-        result = platform().regulation.deploy(actor(), [SourceFile(file.filename, file.read())], keep_if_not_executable=keep)
+        result = platform().regulation.deploy(actor(), [SourceFile(str(f.filename), f.read()) for f in files],
+                                              keep_if_not_executable=keep)
     except RegulationInvalid as exc:
         return render_template("regulations/regulations.html", regulations=platform().regulation.regulations(), may_edit=_may_edit(),
-                               upload_problems=exc.problems, upload_name=file.filename), 422
+                               upload_problems=exc.problems, upload_name=names), 422
     if not result.executable:
         flash(_("Stored as version %(version)s for viewing only: it cannot run here (%(count)s problems).",
                 version=result.version, count=len(result.problems)), "error")

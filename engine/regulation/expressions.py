@@ -108,6 +108,7 @@ def unwrap(expression: str) -> str:
         return _translate_operators(match.group("body").strip() if match else text)
 
 
+@lru_cache(maxsize=4096)
 def _python(expression: str) -> str:
     """Like ``unwrap``, but a JUEL text that cannot be read raises ExpressionError."""
     text = expression.strip()

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.notify import notifications
 from engine.regulation import candidates, expressions
 from engine.regulation.context import Context, Recorder, record_incident
+from engine.regulation.expression_checks import is_expression
 from engine.shared.errors import (
     ExpressionError,
 )
@@ -47,7 +48,7 @@ def _due(task: Task, variables: dict[str, Any], now: datetime,
     ext = getattr(task.task_spec, "extensions", {}) or {}
     raw = ext.get("camunda:dueDate")
     if raw:
-        value = expressions.evaluate(raw, variables, timer=True) if "${" in raw else raw
+        value = expressions.evaluate(raw, variables, timer=True) if is_expression(raw) else raw
         try:
             if isinstance(value, str) and value.upper().startswith("P"):
                 return now + _duration(value)

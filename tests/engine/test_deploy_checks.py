@@ -164,3 +164,10 @@ def test_candidate_names_of_an_attribute(text: str, variables: dict, expected: l
     from engine.regulation import candidates
 
     assert candidates.names(text, variables) == expected
+
+
+def test_a_deferred_due_date_expression_is_evaluated_too(platform: Reglament, actors, clock: Clock) -> None:
+    attributes = 'camunda:assignee="${owner}" camunda:dueDate="#{dateTime().plusHours(4).toDate()}"'
+    platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(attributes))])
+    cycle = start(platform, actors["anna"], "checked_sale")
+    assert open_task(platform, actors["anna"], cycle["id"], "Task_Call").due_at == clock.now + timedelta(hours=4)

@@ -44,7 +44,7 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
     variables["cycle_id"] = cycle.id
     workflow = runtime.new_workflow(ctx.specs_for(session, version), variables)
     rec = Recorder(session, cycle, actor.login, now)
-    rec.add("started", data={"regulation": version.regulation.key, "version": version.number,
-                             "client": client.name, "business_key": business_key})
+    started = {"regulation": version.regulation.key, "version": version.number, "client": client.name}
+    rec.add("started", data={**started, "business_key": business_key} if business_key else started)
     advance(session, ctx, cycle, workflow, rec, known_open={}, timers_before={})
     return cycle

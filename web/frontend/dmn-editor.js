@@ -4,6 +4,7 @@
 import EditingManager from 'dmn-js-shared/lib/base/EditingManager';
 import DecisionTableEditor from 'dmn-js-decision-table/lib/Editor';
 import { is } from 'dmn-js-shared/lib/util/ModelUtil';
+import { translateModule } from './i18n/translate.js';
 
 class TableEditor extends EditingManager {
   _getViewProviders() {
@@ -23,7 +24,11 @@ const status = document.getElementById('dmn-status');
 const problem = document.getElementById('dmn-problem');
 const container = document.getElementById('dmn-editor');
 
-const editor = new TableEditor({ container, width: '100%', height: 'auto' });
+const translation = translateModule();
+const editor = new TableEditor({
+  container, width: '100%', height: 'auto',
+  common: { additionalModules: translation ? [translation] : [] }, // Russian when the page is
+});
 window.reglamentDmnEditor = editor;
 
 function say(message, kind, link) {

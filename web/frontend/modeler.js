@@ -8,6 +8,7 @@ import {
 } from 'bpmn-js-properties-panel';
 import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
+import { translateModule } from './i18n/translate.js';
 
 const config = JSON.parse(document.getElementById('modeler-config').textContent);
 const labels = config.labels;
@@ -22,6 +23,7 @@ const modeler = new BpmnModeler({
     BpmnPropertiesProviderModule,
     CamundaPlatformPropertiesProviderModule,
     CamundaBehaviorsModule,
+    ...[translateModule()].filter(Boolean), // Russian when the page is (bpmn-js-i18n and ours)
   ],
   moddleExtensions: { camunda: camundaModdle },
 });
@@ -97,6 +99,8 @@ async function save() {
       const message = body.created ? labels.deployed.replace('%(version)s', body.version)
         : labels.unchanged.replace('%(version)s', body.version);
       say(message, 'success');
+      dirty = false;
+      document.body.dataset.dirty = 'false';
       document.body.dataset.saved = String(body.version);
       if (config.afterSave && body.key) window.history.replaceState(null, '', config.afterSave.replace('__KEY__', body.key));
     } else if (response.status === 422 && body.details && body.details.problems) {
@@ -147,6 +151,16 @@ async function open() {
     document.body.dataset.modeler = 'failed';
   }
 }
+
+// Unsaved changes: the browser asks before the page is left (reload, a link, closing the tab).
+let dirty = false;
+modeler.on('commandStack.changed', () => { dirty = true; document.body.dataset.dirty = 'true'; });
+window.addEventListener('beforeunload', (event) => {
+  if (!dirty) return undefined;
+  event.preventDefault();
+  event.returnValue = labels.unsaved || '';
+  return event.returnValue;
+});
 
 document.getElementById('save').addEventListener('click', save);
 document.getElementById('download').addEventListener('click', download);

@@ -55,6 +55,7 @@ def _labels() -> dict[str, object]:
         "converted": _("Activiti extension attributes were read as Camunda's; saving writes them in "
                        "the Camunda namespace."),
         "noRuns": _("This step has not run in this cycle."), "system": _("system"),
+        "unsaved": _("The diagram has changes that are not saved. Leave the page anyway?"),
         "events": {"completed": _("Completed"), "passed": _("Passed"), "ended": _("Cycle ended"),
                    "created": _("Task created"), "assigned": _("Assigned"), "claimed": _("Claimed"),
                    "released": _("Released"), "cancelled": _("Task cancelled"), "incident": _("Incident")},

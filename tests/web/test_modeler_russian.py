@@ -1,0 +1,105 @@
+"""The modeler for a Russian team, and unsaved changes (issue 16), in a real browser (Chromium).
+
+The palette, context pad and properties panel of bpmn-js read in Russian when the user's
+language is Russian (bpmn-js-i18n completed with Reglament's tables), English otherwise; leaving
+the modeler with unsaved edits asks first. Screenshots go to test-artifacts/.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.demo import loader as demo
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+KEY = "new_client_sale"
+
+
+def _signed_in(browser: Any, site: str, who: str, width: int = 1400) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(site + "/login")
+    page.fill("input[name=login]", who)
+    page.fill("input[name=password]", demo.PASSWORD)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(site + "/inbox")
+    page.errors = errors
+    return context, page
+
+
+def _modeler(page: Any, site: str) -> None:
+    page.goto(f"{site}/regulations/{KEY}/edit")
+    page.wait_for_selector("body[data-modeler=ready]")
+    page.evaluate("""() => {  // a task selected: the panel shows its groups, the context pad its actions
+        const m = window.reglamentModeler;
+        m.get('selection').select(m.get('elementRegistry').get('Task_QualificationCall'));
+    }""")
+    page.wait_for_selector(".bio-properties-panel-group-header")
+
+
+def _panel_titles(page: Any) -> list[str]:
+    return page.eval_on_selector_all(".bio-properties-panel-group-header-title",
+                                     "els => els.map(e => e.textContent.trim())")
+
+
+def test_the_modeler_reads_in_russian_for_a_russian_user(browser, site, platform, actors, profiles) -> None:
+    platform.accounts.set_locale(actors["head"], "ru")
+    context, page = _signed_in(browser, site, "head")
+    try:
+        _modeler(page, site)
+        titles = _panel_titles(page)
+        assert "Общие" in titles and "Исполнители" in titles and "Формы" in titles and "General" not in titles
+        palette = page.get_attribute(".djs-palette [data-action='create.start-event']", "aria-label")
+        assert palette == "Создать начальное событие"
+        pad = page.eval_on_selector_all(".djs-context-pad .entry", "els => els.map(e => e.getAttribute('title'))")
+        assert "Добавить конечное событие" in pad, pad
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "modeler-ru.png"))
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+def test_the_modeler_stays_english_for_an_english_user(browser, site) -> None:
+    context, page = _signed_in(browser, site, "head")
+    try:
+        _modeler(page, site)
+        assert "General" in _panel_titles(page)
+        assert page.get_attribute(".djs-palette [data-action='create.start-event']", "aria-label") == \
+            "Create start event"
+    finally:
+        context.close()
+
+
+def test_leaving_the_modeler_with_unsaved_edits_asks_first(browser, site) -> None:
+    context, page = _signed_in(browser, site, "head")
+    try:
+        _modeler(page, site)
+        dialogs: list[str] = []
+
+        def answer(dialog: Any) -> None:
+            dialogs.append(dialog.type)
+            dialog.dismiss()  # stay on the page
+
+        page.on("dialog", answer)
+        page.goto(site + "/inbox")  # no edit yet: leaves without asking
+        assert dialogs == [] and page.url == site + "/inbox"
+        _modeler(page, site)
+        page.evaluate("""() => {
+            const m = window.reglamentModeler, el = m.get('elementRegistry').get('Task_QualificationCall');
+            m.get('modeling').updateLabel(el, 'Первый звонок');
+        }""")
+        assert page.get_attribute("body", "data-dirty") == "true"
+        page.click("a.brand")  # a link away: the browser asks, the user stays
+        page.wait_for_timeout(500)
+        assert dialogs == ["beforeunload"]
+        assert page.url.endswith(f"/regulations/{KEY}/edit")
+    finally:
+        context.close()

@@ -8,9 +8,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.platform.base import Service
-from engine.regulation import cycles, explorer, moves, operations, variable_edits
+from engine.regulation import batches, cycles, explorer, moves, operations, variable_edits, version_migration
 from engine.shared.access import OPERATORS, READ_ALL, Actor, require
-from engine.shared.errors import NotFound
+from engine.shared.errors import InputInvalid, NotFound
 from storage.repositories import cockpit as cockpit_repo
 
 
@@ -89,3 +89,53 @@ class CockpitService(Service):
         require(actor, OPERATORS, "see incidents")
         with self.query() as s:
             return cockpit_repo.incident_groups(s)
+
+    # ------------------------------------------------------------ batches
+
+    def start_batch(self, actor: Actor, kind: str, filters: Mapping[str, Any], params: dict[str, Any]) -> int:
+        """A batch on the cycles of an explorer filter, for the worker to run; returns its id."""
+        with self.command() as s:
+            return batches.start(s, actor, kind, filters, params, self.platform.ctx.now()).id
+
+    def batch(self, actor: Actor, batch_id: int) -> dict[str, Any]:
+        with self.query() as s:
+            return batches.report(s, actor, batch_id)
+
+    def run_batches(self, owner: str, limit: int = batches.ROUND) -> int:
+        """The worker's share: up to ``limit`` cycles of the oldest unfinished batch."""
+        return batches.run_some(self.platform.command, self.platform.ctx, owner, limit)
+
+    # ------------------------------------------------------------ migration
+
+    def migration_plan(self, actor: Actor, key: str, source: int, target: int) -> dict[str, Any]:
+        """The generated plan from one version to another, with the elements of both."""
+        require(actor, OPERATORS, "migrate cycles")
+        with self.query() as s:
+            ctx = self.platform.ctx
+            old = version_migration.target_version(s, key, source)
+            new = version_migration.target_version(s, key, target)
+            old_specs, new_specs = ctx.specs_for(s, old), ctx.specs_for(s, new)
+            waiting = cockpit_repo.waiting_by_element(s, old.id)
+            return {"plan": version_migration.default_plan(old_specs, new_specs),
+                    "source": version_migration.elements(old_specs), "target": version_migration.elements(new_specs),
+                    "waiting": waiting}
+
+    def dry_run(self, actor: Actor, filters: Mapping[str, Any], to_version: Any, plan: Any,
+                limit: int = 200) -> dict[str, Any]:
+        """Per cycle of the filter (at most ``limit``), what migrating it would do; changes nothing."""
+        require(actor, OPERATORS, "migrate cycles")
+        with self.query() as s:
+            ctx = self.platform.ctx
+            query = explorer.parse(s, actor, filters)
+            if query.criteria.regulation is None or query.criteria.version is None:
+                raise InputInvalid("choose the regulation and the version the cycles are on",
+                                   {"fields": {"version": "is required for a migration"}})
+            source = version_migration.target_version(s, query.criteria.regulation, query.criteria.version)
+            target = version_migration.target_version(s, query.criteria.regulation, to_version)
+            full = version_migration.checked_plan(plan, ctx.specs_for(s, source), ctx.specs_for(s, target))
+            ids = cockpit_repo.ids(s, query.criteria, batches.MAX_BATCH)
+            outcomes = [version_migration.dry_run(s, ctx, cycle, target, full).as_dict()
+                        for cycle in cockpit_repo.cycles_by_ids(s, ids[:limit])]
+            return {"total": len(ids), "checked": len(outcomes), "ok": sum(o["ok"] for o in outcomes),
+                    "refused": sum(not o["ok"] for o in outcomes), "cycles": outcomes, "plan": full,
+                    "from_version": source.number, "to_version": target.number}

@@ -51,9 +51,10 @@ class Worker:
                     element = job.element_id if job is not None else ""
                     if jobs.record_failure(s, lease, f"{type(exc).__name__}: {exc}", p.ctx.now()):
                         cycles.timer_incident(s, p.ctx, lease.cycle_id, element, str(exc))
+        ran = self.platform.cockpit.run_batches(self.owner)  # batch operations on cycles, a round at a time
         self.housekeeping()
         self.start_imports()
-        return len(leases)
+        return len(leases) + ran
 
     def run_imports(self) -> int:
         """Run the queued client imports one after another until none waits; how many ran."""

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Numeric, Text, and_, case, cast, delete, exists, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from storage.models import (
     Client,
@@ -280,3 +280,15 @@ def incident_groups(session: Session, limit: int = 200) -> list[dict[str, Any]]:
     return [{"regulation": key, "regulation_name": reg_name, "version": number, "element_id": element_id,
              "task_name": task_name, "count": count, "message": first, "latest_cycle_id": latest}
             for key, reg_name, number, element_id, task_name, count, first, latest in session.execute(query).all()]
+
+
+def user(session: Session, login: str) -> User | None:
+    return session.scalar(select(User).where(User.login == login))
+
+
+def cycles_by_ids(session: Session, cycle_ids: Sequence[int]) -> Sequence[Cycle]:
+    """The cycles with their state (a dry run restores them), in id order."""
+    if not cycle_ids:
+        return []
+    return session.scalars(select(Cycle).options(undefer(Cycle.state)).where(Cycle.id.in_(list(cycle_ids)))
+                           .order_by(Cycle.id)).all()

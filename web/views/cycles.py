@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.regulation.explorer import FILTER_KEYS
@@ -129,3 +129,30 @@ def variables(cycle_id: int):  # type: ignore[no-untyped-def]
         return _operate(cycle_id, command, _("The cycle runs again."))
     return _operate(cycle_id, lambda: platform().cockpit.edit_variables(actor(), cycle_id, changes, form.get("reason")),
                     _("The variables were saved."))
+
+
+@bp.post("/cycles/batch")
+@login_required
+def start_batch():  # type: ignore[no-untyped-def]
+    """A batch on the explorer's filter (the hidden fields of its form): cancel or retry."""
+    form = request.form
+    filters = {k: form.get(k, "") for k in FILTER_KEYS if form.get(k)}
+    params: dict[str, Any] = {"reason": form.get("reason")}
+    try:
+        batch_id = platform().cockpit.start_batch(actor(), form.get("kind", ""), filters, params)
+    except InputInvalid as exc:
+        flash(_("Not started: %(problem)s", problem=exc.message), "error")
+        return redirect(url_for("cycles.index", **filters))
+    return redirect(url_for("cycles.batch", batch_id=batch_id))
+
+
+@bp.get("/cycles/batches/<int:batch_id>")
+@login_required
+def batch(batch_id: int):  # type: ignore[no-untyped-def]
+    return render_template("cycles/batch.html", batch=platform().cockpit.batch(actor(), batch_id))
+
+
+@bp.get("/cycles/batches/<int:batch_id>/progress")
+@login_required
+def batch_progress(batch_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(platform().cockpit.batch(actor(), batch_id))

@@ -83,3 +83,21 @@ def edit_variables(cycle_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/regulations/<key>/versions/<int:number>/waiting")
 def waiting(key: str, number: int):  # type: ignore[no-untyped-def]
     return jsonify(platform().cockpit.waiting_by_element(g.actor, key, number))
+
+
+@bp.post("/cycles/batch")
+def start_batch():  # type: ignore[no-untyped-def]
+    """{"kind": "cancel"|"retry"|"migrate", "filter": {...explorer filters}, "reason"?, "variables"?,
+    "to_version"?, "plan"?} -> 202 {"id"}; the worker runs it."""
+    data = json_body()
+    filters = data.get("filter") or {}
+    if not isinstance(filters, dict):
+        raise InputInvalid("filter must be an object of explorer filters", {"fields": {"filter": "must be an object"}})
+    params = {k: data[k] for k in ("reason", "variables", "to_version", "plan", "retry") if k in data}
+    batch_id = platform().cockpit.start_batch(g.actor, str(data.get("kind") or ""), filters, params)
+    return jsonify(platform().cockpit.batch(g.actor, batch_id)), 202
+
+
+@bp.get("/batches/<int:batch_id>")
+def batch(batch_id: int):  # type: ignore[no-untyped-def]
+    return jsonify(platform().cockpit.batch(g.actor, batch_id))

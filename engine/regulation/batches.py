@@ -1,0 +1,137 @@
+"""Batch operations on the cycles of an explorer filter: cancel, retry, migrate.
+
+Starting a batch (one transaction) fixes its cycles: the ids the filter gives at that moment,
+one ``cycle_batch_items`` row each. The worker then runs the batch (``run_some``): it leases the
+batch, and runs each pending cycle in its own transaction with the batch creator's rights; a
+cycle that fails is marked failed with the reason and the batch goes on (a failure never stops
+the rest). The counters (processed, succeeded, failed) are the page's progress bar; the failed
+items are the report.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.accounts.users import to_actor
+from engine.regulation import explorer
+from engine.regulation.context import Context
+from engine.regulation.incidents import retry_cycle
+from engine.regulation.operations import cancel_cycle, reason_text
+from engine.shared.access import OPERATORS, Actor, require
+from engine.shared.errors import InputInvalid, NotFound, ReglamentError
+from storage.models import CycleBatch
+from storage.repositories import cockpit as cockpit_repo
+
+KINDS = ("cancel", "retry", "migrate")
+#: the most cycles one batch takes, and how many a worker round runs before it looks at timers again
+MAX_BATCH = 100_000
+ROUND = 200
+LEASE = timedelta(minutes=2)
+#: how many failures the report lists
+REPORT = 500
+
+Units = Callable[[], AbstractContextManager[Session]]
+#: runs one cycle of a batch inside the session: (session, ctx, actor, cycle id, params)
+Operation = Callable[[Session, Context, Actor, int, dict[str, Any]], None]
+
+
+def _cancel(session: Session, ctx: Context, actor: Actor, cycle_id: int, params: dict[str, Any]) -> None:
+    cancel_cycle(session, ctx, actor, cycle_id, params.get("reason"))
+
+
+def _retry(session: Session, ctx: Context, actor: Actor, cycle_id: int, params: dict[str, Any]) -> None:
+    cycle = retry_cycle(session, ctx, actor, cycle_id, params.get("variables") or None)
+    if cycle.status == "incident":  # the step failed again: committed as a new incident, reported
+        raise _FailedAgain(str((cycle.incident or {}).get("message") or "the step failed again"))
+
+
+class _FailedAgain(Exception):
+    pass
+
+
+OPERATIONS: dict[str, Operation] = {"cancel": _cancel, "retry": _retry}
+
+
+def register(kind: str, operation: Operation) -> None:
+    """A kind whose operation lives in another module (migrate: engine.regulation.version_migration)."""
+    OPERATIONS[kind] = operation
+
+
+def start(session: Session, actor: Actor, kind: str, filters: Mapping[str, Any], params: dict[str, Any],
+          now: datetime) -> CycleBatch:
+    require(actor, OPERATORS, "run batch operations on cycles")
+    if kind not in KINDS:
+        raise InputInvalid(f"kind must be one of {', '.join(KINDS)}", {"fields": {"kind": "unknown"}})
+    if kind == "cancel":
+        params = {**params, "reason": reason_text(params.get("reason"))}
+    if kind == "migrate" and (isinstance(params.get("to_version"), bool) or not isinstance(params.get("to_version"), int)):
+        raise InputInvalid("a migration needs to_version, the number of the target version",
+                           {"fields": {"to_version": "must be an integer"}})
+    query = explorer.parse(session, actor, filters)
+    ids = cockpit_repo.ids(session, query.criteria, MAX_BATCH + 1)
+    if len(ids) > MAX_BATCH:
+        raise InputInvalid(f"the filter holds more than {MAX_BATCH:,} cycles: narrow it",
+                           {"fields": {"filter": f"at most {MAX_BATCH} cycles"}})
+    if not ids:
+        raise InputInvalid("the filter holds no cycle", {"fields": {"filter": "no cycle"}})
+    batch = CycleBatch(kind=kind, status="queued", created_by=actor.login, created_at=now,
+                       params={**params, "filter": {k: v for k, v in filters.items() if k in explorer.FILTER_KEYS}},
+                       total=len(ids), processed=0, succeeded=0, failed=0)
+    cockpit_repo.add_batch(session, batch, ids)
+    return batch
+
+
+def report(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
+    require(actor, OPERATORS, "see batch operations")
+    batch = session.get(CycleBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"no batch {batch_id}")
+    return as_dict(batch, [{"cycle_id": i.cycle_id, "reason": i.message}
+                           for i in cockpit_repo.failures(session, batch_id, REPORT)])
+
+
+def as_dict(batch: CycleBatch, failures: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"id": batch.id, "kind": batch.kind, "status": batch.status, "created_by": batch.created_by,
+            "created_at": batch.created_at.isoformat(),
+            "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
+            "total": batch.total, "processed": batch.processed, "succeeded": batch.succeeded, "failed": batch.failed,
+            "percent": int(100 * batch.processed / batch.total) if batch.total else 100,
+            "params": {k: v for k, v in batch.params.items() if k != "plan"},
+            "failures": failures or []}
+
+
+def run_some(command: Units, ctx: Context, owner: str, limit: int = ROUND) -> int:
+    """Run up to ``limit`` cycles of the oldest unfinished batch; returns how many ran."""
+    now = ctx.now()
+    with command() as s:
+        batch = cockpit_repo.next_batch(s, now)
+        if batch is None:
+            return 0
+        batch.status, batch.lease_owner, batch.lease_until = "running", owner, now + LEASE
+        batch_id, kind, params, login = batch.id, batch.kind, dict(batch.params), batch.created_by
+        items = [(i.id, i.cycle_id) for i in cockpit_repo.pending_items(s, batch.id, limit)]
+        user = cockpit_repo.user(s, login)
+        actor = to_actor(user) if user is not None else None
+    operation = OPERATIONS[kind]
+    for item_id, cycle_id in items:
+        try:
+            if actor is None:
+                raise NotFound(f"the user {login} who started the batch is gone")
+            with command() as s:
+                operation(s, ctx, actor, cycle_id, params)
+                cockpit_repo.finish_item(s, item_id, batch_id, True, None)
+        except (ReglamentError, _FailedAgain, Exception) as exc:  # a failure never stops the rest
+            message = exc.message if isinstance(exc, ReglamentError) else str(exc) or type(exc).__name__
+            with command() as s:
+                cockpit_repo.finish_item(s, item_id, batch_id, False, message[:2000])
+    with command() as s:
+        batch = s.get(CycleBatch, batch_id)
+        if batch is not None:
+            batch.lease_owner = batch.lease_until = None
+            if not cockpit_repo.pending_items(s, batch_id, 1):
+                batch.status, batch.finished_at = "done", ctx.now()
+    return len(items)

@@ -172,11 +172,16 @@ def register(app: Flask) -> None:
         seconds = time.perf_counter() - g.get("started", time.perf_counter())
         endpoint = request.endpoint or "unknown"
         if endpoint != "static":
-            REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-            LATENCY.labels(endpoint).observe(seconds)
+            try:
+                REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+                LATENCY.labels(endpoint).observe(seconds)
+                POOL_IN_USE.set(_checked_out(app.extensions["reglament"].db.engine))
+            except Exception:  # metrics never cost a user his answer
+                log.exception("recording the request's metrics failed")
         actor = g.get("actor")
         log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code, seconds * 1000,
-                 extra={"request_id": g.get("request_id") or "-", "method": request.method, "path": request.path, "status": response.status_code,
+                 extra={"request_id": g.get("request_id") or "-", "method": request.method, "path": request.path,
+                        "status": response.status_code,
                         "duration_ms": round(seconds * 1000, 1), "endpoint": endpoint,
                         "user": actor.login if actor is not None else None, "remote": request.remote_addr})
         return response

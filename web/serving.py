@@ -73,8 +73,10 @@ def serve(host: str, port: int, workers: int, threads: int, embedded_worker: boo
     from web.observability import configure_logging
 
     configure_logging()
+    master = os.getpid()
     try:
         Server().run()
     finally:
-        if own_metrics_dir is not None:
+        # a server process leaves through here too (it was forked inside run()): only the master cleans up
+        if own_metrics_dir is not None and os.getpid() == master:
             shutil.rmtree(own_metrics_dir, ignore_errors=True)

@@ -227,6 +227,17 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
             too_many = structure.cardinality_problem(el.text or "") if local == "loopCardinality" else None
             if too_many:
                 facts.problems.append(_problem(owner, too_many))
+        elif local == "conditionalEventDefinition":  # every expression is checked at deploy
+            event = el.getparent() if el.getparent() is not None else el
+            for cond in el.iterfind("bpmn:condition", NS):
+                if (cond.text or "").strip():
+                    _check_expression(event, cond.text or "", "condition", facts)
+        elif local == "multiInstanceLoopCharacteristics" \
+                and expression_checks.is_expression(el.get(f"{{{CAMUNDA_NS}}}collection") or ""):
+            _check_expression(_owner(el.getparent() if el.getparent() is not None else el),
+                              el.get(f"{{{CAMUNDA_NS}}}collection") or "", "camunda:collection", facts)
+    elif ns == CAMUNDA_NS and local in ("in", "out") and el.get("sourceExpression") is not None:
+        _check_expression(_owner(el), el.get("sourceExpression") or "", f"camunda:{local} sourceExpression", facts)
     elif ns == CAMUNDA_NS and local in _CODE_EXTENSIONS:
         owner = _owner(el)
         facts.problems.append(_problem(owner, f"camunda:{local} refused: {_CODE_EXTENSIONS[local]}"))

@@ -171,3 +171,44 @@ def test_a_deferred_due_date_expression_is_evaluated_too(platform: Reglament, ac
     platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(attributes))])
     cycle = start(platform, actors["anna"], "checked_sale")
     assert open_task(platform, actors["anna"], cycle["id"], "Task_Call").due_at == clock.now + timedelta(hours=4)
+
+
+CALLING = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_calling" targetNamespace="http://reglament.dev/t">
+  <bpmn:process id="calling_sale" name="Calling sale" isExecutable="true">
+    <bpmn:startEvent id="Start_A" />
+    <bpmn:sequenceFlow id="A1" sourceRef="Start_A" targetRef="Call_Review" />
+    <bpmn:callActivity id="Call_Review" name="Legal review" calledElement="review">
+      <bpmn:extensionElements>
+        <camunda:in sourceExpression="SOURCE" target="amount" />
+      </bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics camunda:collection="COLLECTION" camunda:elementVariable="item" />
+    </bpmn:callActivity>
+    <bpmn:sequenceFlow id="A2" sourceRef="Call_Review" targetRef="End_A" />
+    <bpmn:endEvent id="End_A" />
+  </bpmn:process>
+  <bpmn:process id="review" name="Review" isExecutable="false">
+    <bpmn:startEvent id="Start_R" />
+    <bpmn:sequenceFlow id="R1" sourceRef="Start_R" targetRef="Task_R" />
+    <bpmn:userTask id="Task_R" name="Review" camunda:assignee="${owner}" />
+    <bpmn:sequenceFlow id="R2" sourceRef="Task_R" targetRef="End_R" />
+    <bpmn:endEvent id="End_R" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+@pytest.mark.parametrize(("source", "collection", "message"), [
+    ("${order.getTotal()}", "${items}", "camunda:in sourceExpression: Expression '${order.getTotal()}': the method "
+                                        "'getTotal' may not be called"),
+    ("${order.total}", "${items.stream()}", "camunda:collection: Expression '${items.stream()}': the method "
+                                            "'stream' may not be called"),
+])
+def test_call_mappings_and_collections_are_checked_at_deploy(platform: Reglament, actors, source: str,
+                                                              collection: str, message: str) -> None:
+    content = CALLING.replace("SOURCE", source).replace("COLLECTION", collection).encode()
+    with pytest.raises(RegulationInvalid) as caught:
+        platform.regulation.deploy(actors["head"], [SourceFile("calling.bpmn", content)])
+    mine = [p for p in caught.value.problems if p.message.startswith(message)]
+    assert mine and mine[0].element_id == "Call_Review", caught.value.problems

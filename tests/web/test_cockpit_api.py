@@ -3,6 +3,7 @@ operations on a cycle, a second cycle for the same client, the error shape."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,36 @@ def test_the_cycle_page_offers_operations_to_the_head_only(client, login, three)
     assert f'href="/cycles/{cycle_id}"' in listing and "Acme" in listing
     bad = client.get("/cycles?started_from=soon")
     assert bad.status_code == 200 and 'id="filter-problems"' in bad.get_data(as_text=True)
+
+
+def test_the_migration_page_plans_dry_runs_and_starts_the_batch(client, login, three, platform, actors) -> None:
+    from engine.regulation.versions import SourceFile
+
+    xml = (Path(__file__).resolve().parents[2] / "bpmn" / "new_client_sale.bpmn").read_text()
+    platform.regulation.deploy(actors["head"], [SourceFile("v2.bpmn", xml.replace("Task_PrepareDemo", "Task_Demo").encode())])
+    login(client, "head")
+    listing = client.get("/cycles?regulation=new_client_sale&version=1").get_data(as_text=True)
+    assert 'id="migrate-link"' in listing and 'id="batch-form"' in listing
+    page = client.get("/cycles/migrate?regulation=new_client_sale&version=1").get_data(as_text=True)
+    assert 'name="map.Task_PrepareDemo"' in page and 'id="dry-run"' in page
+    run = client.get("/cycles/migrate?regulation=new_client_sale&version=1&to_version=2&dry_run=1"
+                     "&map.Task_PrepareDemo=Task_Demo").get_data(as_text=True)
+    assert "3 of 3 cycles checked would migrate" in run
+    started = client.post("/cycles/migrate", data={"regulation": "new_client_sale", "version": "1", "to_version": "2",
+                                                   "map.Task_PrepareDemo": "Task_Demo"})
+    assert started.status_code == 302 and "/cycles/batches/" in started.headers["Location"]
+    while platform.cockpit.run_batches("test"):
+        pass
+    report = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert 'id="batch-clean"' in report
+    assert all(platform.regulation.cycle(actors["head"], c["id"])["version"] == 2 for c in three)
+
+
+def test_batch_and_migration_through_the_api(api, three) -> None:
+    head = api("head")
+    started = head.post("/api/v1/cycles/batch", json={"kind": "cancel", "filter": {"client": "Bolt"}, "reason": "gone"})
+    assert started.status_code == 202 and started.get_json()["total"] == 1
+    assert_error(head.post("/api/v1/cycles/batch", json={"kind": "migrate", "filter": {}}), 422, "invalid")
+    assert_error(head.post("/api/v1/cycles/batch", json={"kind": "cancel", "filter": []}), 422, "invalid")
+    assert head.get(f"/api/v1/batches/{started.get_json()['id']}").get_json()["status"] == "queued"
+    assert_error(api("anna").get(f"/api/v1/batches/{started.get_json()['id']}"), 403, "forbidden")

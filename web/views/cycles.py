@@ -156,3 +156,54 @@ def batch(batch_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def batch_progress(batch_id: int):  # type: ignore[no-untyped-def]
     return jsonify(platform().cockpit.batch(actor(), batch_id))
+
+
+def _plan_from(args: Any) -> dict[str, str | None] | None:
+    """The plan edited on the migration page: ``map.<old element>`` = new element ('' refuses)."""
+    plan = {key[4:]: (value or None) for key, value in args.items() if key.startswith("map.")}
+    return plan or None
+
+
+@bp.get("/cycles/migrate")
+@login_required
+def migration():  # type: ignore[no-untyped-def]
+    """The migration of the filter's cycles: the plan to edit, then the dry run per cycle."""
+    args = request.args
+    filters = {k: args.get(k, "") for k in FILTER_KEYS if args.get(k)}
+    key, source = filters.get("regulation"), filters.get("version")
+    if not key or not source or not source.isdigit():
+        flash(_("Choose a regulation and a version in the filter first."), "error")
+        return redirect(url_for("cycles.index", **filters))
+    versions = [v["version"] for v in platform().regulation.versions(key)["versions"] if v["version"] != int(source)]
+    target = args.get("to_version", "")
+    target_number = int(target) if target.isdigit() else (max(versions) if versions else None)
+    plan = run = None
+    problems: dict[str, str] = {}
+    if target_number is not None:
+        plan = platform().cockpit.migration_plan(actor(), key, int(source), target_number)
+        edited = _plan_from(args)
+        if edited:
+            plan["plan"].update(edited)
+        if args.get("dry_run"):
+            try:
+                run = platform().cockpit.dry_run(actor(), filters, target_number, plan["plan"])
+            except InputInvalid as exc:
+                problems = translated_fields(exc) or {"plan": exc.message}
+    return render_template("cycles/migrate.html", filters=filters, versions=versions, target=target_number,
+                           plan=plan, run=run, problems=problems, source=int(source), key=key)
+
+
+@bp.post("/cycles/migrate")
+@login_required
+def migrate():  # type: ignore[no-untyped-def]
+    form = request.form
+    filters = {k: form.get(k, "") for k in FILTER_KEYS if form.get(k)}
+    target = form.get("to_version", "")
+    params: dict[str, Any] = {"to_version": int(target) if target.isdigit() else None, "plan": _plan_from(form),
+                              "retry": bool(form.get("retry"))}
+    try:
+        batch_id = platform().cockpit.start_batch(actor(), "migrate", filters, params)
+    except InputInvalid as exc:
+        flash(_("Not started: %(problem)s", problem=exc.message), "error")
+        return redirect(url_for("cycles.migration", **filters))
+    return redirect(url_for("cycles.batch", batch_id=batch_id))

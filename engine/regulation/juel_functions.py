@@ -112,6 +112,23 @@ def _size(value: Any) -> int:
     raise TypeError(f"size() applies to a list or a map, not to {type(value).__name__}")
 
 
+def _prop(value: Any, name: Any) -> Any:
+    """Camunda Spin's ``json.prop('name')``: the member of a JSON object (variables are JSON here)."""
+    if not isinstance(value, dict):
+        raise TypeError(f"prop() applies to a JSON object, not to {type(value).__name__}")
+    return value.get(name)
+
+
+def _typed(kind: type | tuple[type, ...], method: str) -> Callable[[Any], Any]:
+    """Spin's ``numberValue()``, ``stringValue()``, ``boolValue()``, ``elements()``: the value itself."""
+    def read(value: Any) -> Any:
+        if not isinstance(value, kind) or (method == "numberValue" and isinstance(value, bool)):
+            raise TypeError(f"{method}() applies to a JSON {method[:-5] or 'list'}, not to {type(value).__name__}")
+        return value
+
+    return read
+
+
 def _equals_ignore_case(value: Any, other: Any) -> bool:
     return isinstance(value, str) and isinstance(other, str) and value.casefold() == other.casefold()
 
@@ -130,6 +147,11 @@ METHODS: dict[str, Callable[..., Any]] = {
     "isEmpty": lambda value: _length(value) == 0,
     "size": _size,
     "toDate": lambda value: _moment(value, "toDate"),
+    "prop": _prop,
+    "numberValue": _typed((int, float), "numberValue"),
+    "stringValue": _typed(str, "stringValue"),
+    "boolValue": _typed(bool, "boolValue"),
+    "elements": _typed(list, "elements"),
     **{f"{verb}{unit.capitalize()}": _shift(unit, sign)
        for verb, sign in (("plus", 1), ("minus", -1))
        for unit in ("minutes", "hours", "days", "weeks", "months", "years")},

@@ -48,6 +48,9 @@ NOW = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
     ("group_${missing_value}", {"missing_value": None}, "group_"),
     ("${'a,b'.contains(',')}", {}, True),
     ("#{amount > 1}", {"amount": 2}, True),
+    ("${customer.prop('age').numberValue() >= 21}", {"customer": {"age": 30}}, True),  # Camunda Spin JSON
+    ("${customer.prop('name').stringValue().startsWith('A')}", {"customer": {"name": "Acme"}}, True),
+    ("${order.prop('lines').elements().size()}", {"order": {"lines": [1, 2]}}, 2),
     ("${continue == true}", {"continue": True}, True),  # a variable named like a Python keyword
     ("${not continue}", {"continue": False}, True),
 ])
@@ -93,6 +96,7 @@ def test_anything_else_is_refused_before_it_runs(expression: str, says: str) -> 
     ("${dateTime().plusDays(1000000).toDate()}", {}, "moves the date too far; the limit is 100,000"),
     ("${dateTime().plusDays('2').toDate()}", {}, "takes a whole number"),
     ("${missing.price}", {}, "missing"),
+    ("${customer.prop('age').numberValue()}", {"customer": {"age": "30"}}, "numberValue() applies to a JSON number"),
 ])
 def test_a_method_on_the_wrong_value_is_an_expression_error_naming_it(expression: str,
                                                                     variables: dict[str, Any],

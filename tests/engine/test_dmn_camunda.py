@@ -86,6 +86,17 @@ def test_feel_expressions_as_input_entries(cell: str, value: Any, matches: bool)
     assert (table.evaluate({"x": value}).outputs == [{"y": "yes"}]) is matches
 
 
+@pytest.mark.parametrize(("type_ref", "value", "early"), [
+    ("date", "2026-06-30", True), ("date", "2026-07-01", False),
+    ("dateTime", "2026-06-30T23:00:00", True), ("dateTime", "2026-07-01T00:00:00Z", False),
+])
+def test_a_date_form_field_is_read_as_a_date_by_an_input_typed_date(type_ref: str, value: str, early: bool) -> None:
+    cell = '< date("2026-07-01")' if type_ref == "date" else '< date and time("2026-07-01T00:00:00Z")'
+    table = dmn.load_table(table_xml([([cell], ['"early"']), (["-"], ['"late"'])], inputs=[("signed_on", type_ref)],
+                                     hit_policy="FIRST"), "t")
+    assert table.evaluate({"signed_on": value}).value == ("early" if early else "late")
+
+
 def test_an_expression_test_of_another_type_is_an_error_not_a_silent_miss() -> None:
     table = dmn.load_table(table_xml([(['< date("2026-07-01")'], ['"early"'])], inputs=[("x", None)]), "t")
     with pytest.raises(DmnError, match=r'rule 1: cannot compare x="2026-06-01" with < date\("2026-07-01"\)'):

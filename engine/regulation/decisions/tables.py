@@ -2,6 +2,7 @@
 evaluation with Decimal arithmetic; ``dmn`` loads and checks them from DMN XML."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -199,6 +200,9 @@ class DecisionTable:
             raise self.error(f"input {exc.message}") from None
 
     def _input_value(self, inp: Input, variables: dict[str, Any]) -> Any:
+        return _typed(inp, self._raw_input_value(inp, variables))
+
+    def _raw_input_value(self, inp: Input, variables: dict[str, Any]) -> Any:
         missing = sorted(inp.names - variables.keys())
         if missing:
             raise self.error(f"missing input {', '.join(missing)}"
@@ -311,6 +315,23 @@ class DecisionTable:
         else:
             total = None
         return Result(self.name, self.hit_policy, self.aggregation, values, {out.name: total}, tuple(matches))
+
+
+DATE_TYPES = frozenset({"date"})
+DATETIME_TYPES = frozenset({"datetime", "date and time"})
+
+
+def _typed(inp: Input, value: Any) -> Any:
+    """A date form field is text (2026-07-01): an input typed date or dateTime reads it as one."""
+    kind = (inp.type_ref or "").lower()
+    if isinstance(value, str) and len(value) <= 40 and kind in DATE_TYPES | DATETIME_TYPES:
+        try:
+            if kind in DATE_TYPES:
+                return dt.date.fromisoformat(value[:10])
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value
 
 
 def _shown(values: Mapping[str, Any]) -> dict[str, str]:

@@ -12,6 +12,7 @@ from engine.control import funnel as funnel_rules
 from engine.control import loss_reasons as loss_rules
 from engine.control import managers as manager_rules
 from engine.control import norms as norm_rules
+from engine.control import variants as variant_rules
 from engine.control.filters import Filters, scope
 from engine.motivation import plans as plan_rules
 from engine.platform.base import Service
@@ -175,3 +176,8 @@ class ControlService(Service):
                 revenue = {login: t.revenue for login, t in found.items()}
                 activities = {login: dict(t.activities) for login, t in found.items()}
             return manager_rules.with_plans(result, revenue, activities)
+
+    def variants(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+        """The paths cycles took (engine.control.variants)."""
+        with self.query() as s:
+            return variant_rules.variants(s, actor, filters, self.person_figures, self.platform.ctx.now())

@@ -72,3 +72,12 @@ def work_done_by_login(session: Session, logins: Sequence[str], start: Any, end:
     return session.execute(select(WorkDone.login, WorkDone.work_type, func.count(), with_due, on_time)
                            .where(WorkDone.login.in_(list(logins)), WorkDone.done_at >= start, WorkDone.done_at < end)
                            .group_by(WorkDone.login, WorkDone.work_type)).all()
+
+
+def completions(session: Session, scope: Scope) -> Sequence[Any]:
+    """(cycle_id, task name, at) of every completed task of the cycles in scope, by cycle and time."""
+    query: Any = select(HistoryEvent.cycle_id, func.coalesce(HistoryEvent.task_name, HistoryEvent.element_id),
+                        HistoryEvent.at).select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
+    return session.execute(_cycles_joined(query)
+        .where(HistoryEvent.type == "completed", *_conditions(scope))
+        .order_by(HistoryEvent.cycle_id, HistoryEvent.at, HistoryEvent.id)).all()

@@ -90,3 +90,15 @@ def test_managers_obey_person_figures_and_a_manager_sees_himself(platform: Regla
     platform.settings = replace(platform.settings, person_figures=False)
     with pytest.raises(Forbidden):
         platform.control.managers(actors["head"], NOVEMBER)
+
+
+def test_variants_collapse_loops_and_end_in_the_outcome(platform: Reglament, actors, history) -> None:
+    found = platform.control.variants(actors["alex"], Filters())
+    by_path = {(" > ".join(v["tasks"]), v["end"]): v for v in found["variants"]}
+    won = ("Qualification call > Prepare demo > Hold presentation > Send commercial proposal > Negotiate terms > "
+           "Review contract > Sign contract > Issue invoice > Confirm payment", "won")
+    assert by_path[won]["cycles"] == 1 and by_path[won]["p50_hours"] == 11.0, "the negotiation loop is collapsed"
+    assert by_path[("Qualification call > Prepare demo > Hold presentation", "lost")]["p50_hours"] == 2.0
+    assert ("Qualification call > Prepare demo > Hold presentation", "open") in by_path
+    assert by_path[("Qualification call", "lost")]["win_rate"] == 0.0
+    assert found["cycles"] == 5 and sum(v["share"] for v in found["variants"]) == 1.0

@@ -86,6 +86,8 @@ def test_the_dashboard_and_losses_in_the_api(api, history) -> None:
     again = api("alex").get("/api/v1/control/loss-reasons/cycles?reason=competitor").get_json()
     assert [c["cycle_id"] for c in again["cycles"]] == [history["lost"]]
     assert api("alex").get("/api/v1/control/durations").get_json()["decision"]["km_median_hours"] == 2.0
+    variants = api("alex").get("/api/v1/control/variants").get_json()
+    assert variants["cycles"] == 5 and len(variants["variants"]) == 5
     managers = api("head").get(f"/api/v1/control/managers?{NOVEMBER}").get_json()
     assert {r["login"]: r["conversion"] for r in managers["managers"]}["anna"] == 0.5
 
@@ -113,6 +115,7 @@ def test_durations_and_managers_pages(client, login, history) -> None:
     login(client, "alex")
     page = client.get("/control/durations").get_data(as_text=True)
     assert 'data-figure="km">2.0<' in page and "censored" in page
+    assert 'id="variants"' in page and "Qualification call → Prepare demo → Hold presentation" in page
     managers = client.get(f"/control/managers?{NOVEMBER}").get_data(as_text=True)
     assert 'data-manager="anna"' in managers and "Wilson" in managers
 

@@ -395,8 +395,13 @@ def durations():  # type: ignore[no-untyped-def]
                        "completed tasks done after their due time."),
              "decision": _("Time to decision: from a cycle's start to won or lost. Open cycles are censored at now "
                            "and cancelled ones at their end; the median is Kaplan–Meier's.")}
+    found = platform().control.variants(actor(), filters) if result else None
+    texts["variants"] = _("A cycle's variant is the sequence of its completed tasks in the order they were first "
+                          "completed (a loop is collapsed: a task done again adds nothing), then how the cycle ends: "
+                          "won, lost, cancelled or open. Share is of the cycles in scope (the period bounds their "
+                          "start); durations are from start to end, for open cycles up to now, in hours (p50, p90).")
     return render_template("control/durations.html", filters=filters, args=filters.as_args(), errors=errors,
-                           result=result, texts=texts, person_figures=platform().control.person_figures,
+                           result=result, variants=found, texts=texts, person_figures=platform().control.person_figures,
                            **_options()), (422 if errors else 200)
 
 

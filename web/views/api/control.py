@@ -111,3 +111,10 @@ def control_durations():  # type: ignore[no-untyped-def]
 def control_managers():  # type: ignore[no-untyped-def]
     """Managers side by side: conversion with Wilson interval and shrinkage, cycle time, activity, plan."""
     return _json(platform().control.managers(g.actor, Filters.parse(request.args)))
+
+
+@bp.get("/control/variants")
+def control_variants():  # type: ignore[no-untyped-def]
+    """The paths cycles took (tasks in order of first completion, then the end) with count, share,
+    p50/p90 hours and win rate."""
+    return _json(platform().control.variants(g.actor, Filters.parse(request.args)))

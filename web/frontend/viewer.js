@@ -78,6 +78,21 @@ async function main() {
       }
     });
   }
+  const waiting = config.waiting;  // a version's page: how many cycles wait at each element (the cockpit)
+  if (waiting) {
+    const canvas = viewer.get('canvas');
+    const overlays = viewer.get('overlays');
+    const registry = viewer.get('elementRegistry');
+    for (const [id, counts] of Object.entries(waiting)) {
+      if (!registry.get(id)) continue;
+      const badge = document.createElement('a');
+      badge.className = counts.incidents ? 'rg-count rg-waiting rg-has-incident' : 'rg-count rg-waiting';
+      badge.href = counts.url;
+      badge.textContent = counts.incidents ? `${counts.waiting} · ⚠ ${counts.incidents}` : String(counts.waiting);
+      overlays.add(id, { position: { bottom: 10, left: -10 }, html: badge });
+      if (counts.incidents) canvas.addMarker(id, 'rg-incident');
+    }
+  }
   document.body.dataset.viewer = 'ready';
 }
 

@@ -86,7 +86,14 @@ def view(key: str, number: int):  # type: ignore[no-untyped-def]
     info = platform().regulation.versions(key)
     version = platform().regulation.version(key, number)
     config = {"xmlUrl": url_for("regulations.download", key=key, number=number), "labels": _labels()}
-    return render_template("regulations/version.html", info=info, version=version, config=config, may_edit=_may_edit())
+    waiting = None
+    if actor().may("operate") or actor().reads_all:  # where the version's cycles wait (the cockpit)
+        waiting = platform().cockpit.waiting_by_element(actor(), key, number)
+        for element_id, counts in waiting.items():
+            counts["url"] = url_for("cycles.index", regulation=key, version=number, element=element_id)
+        config["waiting"] = waiting
+    return render_template("regulations/version.html", info=info, version=version, config=config, may_edit=_may_edit(),
+                           waiting=waiting)
 
 
 @bp.get("/regulations/<key>/versions/<int:number>.bpmn")

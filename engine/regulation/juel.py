@@ -6,7 +6,8 @@ Nothing here evaluates anything: a JUEL text becomes Python source that
 - ``${...}`` / ``#{...}`` wrappers; mixed text such as ``sales_${region}`` becomes a
   concatenation of the literal parts and the expressions coerced to text (null as "").
 - Operators ``eq ne lt gt le ge and or not div mod``, ``&&``, ``||``, ``!``, ``empty``,
-  the ternary ``a ? b : c``; ``!``/``not``/``empty`` bind to their operand as in JUEL.
+  the ternary ``a ? b : c``; ``!`` and ``empty`` bind to their operand as in JUEL, the word
+  ``not`` reaches as far as in Python (``not x in y``), which Python-style conditions rely on.
 - Property access ``order.price`` is the subscript ``order['price']`` (a missing key is null).
 - Method calls ``x.name(args)`` only for the pure methods of ``juel_functions.METHODS``;
   any other method is refused naming it.
@@ -54,7 +55,8 @@ _WORDS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">=", 
           "div": "/", "mod": "%", "in": "in", "is": "is", "if": "if", "else": "else"}
 _SYMBOLS = {"&&": "and", "||": "or", "==": "==", "!=": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">=",
             "+": "+", "-": "-", "*": "*", "/": "/", "%": "%", "**": "**", "//": "//"}
-_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+#: JUEL's only escapes in a string: \\ \' \" (any other backslash is itself)
+_UNESCAPE = re.compile(r"\\([\\'\"])")
 
 
 def tokenize(text: str) -> list[Token]:
@@ -142,8 +144,10 @@ class _Parser:
     def operand(self) -> str:
         self.nest()
         tok = self.take()
-        if (tok.kind == "op" and tok.text == "!") or (tok.kind == "name" and tok.text == "not"):
+        if tok.kind == "op" and tok.text == "!":
             out = f"(not {self.operand()})"
+        elif tok.kind == "name" and tok.text == "not":  # Python's reach, as the Python forms expect:
+            out = f"not {self.operand()}"  # not x in y, not a == b (JUEL writes not(...) or !)
         elif tok.kind == "name" and tok.text == "empty" and not self.at("(", ")", ",", "]", "}", ":", "?"):
             out = f"{EMPTY}({self.operand()})"
         elif tok.kind == "op" and tok.text in ("-", "+"):

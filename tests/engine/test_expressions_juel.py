@@ -51,6 +51,10 @@ NOW = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
     ("${customer.prop('age').numberValue() >= 21}", {"customer": {"age": 30}}, True),  # Camunda Spin JSON
     ("${customer.prop('name').stringValue().startsWith('A')}", {"customer": {"name": "Acme"}}, True),
     ("${order.prop('lines').elements().size()}", {"order": {"lines": [1, 2]}}, 2),
+    ("${not x in [1, 2]}", {"x": 3}, True),  # the word not reaches as in Python
+    ("${not a == b}", {"a": 1, "b": 2}, True),
+    ("${'it\\'s' == name}", {"name": "it's"}, True),  # JUEL's escapes: \\' \\" \\\\ only
+    ("${'a\\nb'.length()}", {}, 4),  # a backslash before any other letter is itself
     ("${continue == true}", {"continue": True}, True),  # a variable named like a Python keyword
     ("${not continue}", {"continue": False}, True),
 ])

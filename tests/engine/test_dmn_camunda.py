@@ -213,3 +213,29 @@ def test_a_regulation_naming_a_decision_of_an_unreadable_dmn_is_refused(platform
         platform.regulation.deploy(actors["head"], [
             regulation('camunda:decisionRef="net_price" camunda:resultVariable="net"'), broken])
     assert "decision 'net_price' (price.dmn) cannot be used: decision Net price: FEEL" in refused.value.problems[0].message
+
+
+def _literal_dmn(expression: str) -> SourceFile:
+    xml = (f'<definitions xmlns="{DMN13}" id="defs" name="Dates" namespace="http://x"><decision id="due_date" '
+           f'name="Due date"><literalExpression><text>{expression}</text></literalExpression></decision></definitions>')
+    return SourceFile("due.dmn", xml.encode("utf-8"))
+
+
+def test_a_date_a_decision_gives_becomes_iso_text_in_the_cycle(platform: Reglament, actors) -> None:
+    dmn_file = _literal_dmn('date("2026-07-01") + duration("P" + string(amount) + "D")')
+    attributes = 'camunda:decisionRef="due_date" camunda:resultVariable="due" camunda:mapDecisionResult="singleEntry"'
+    platform.regulation.deploy(actors["head"], [regulation(attributes, '${due == "2026-07-31"}'), dmn_file])
+    cycle = start(platform, actors["anna"], "rule_task_sale")
+    done = complete(platform, actors["anna"], cycle["id"], "Task_Amount", {"amount": 30})
+    assert done["variables"]["due"] == "2026-07-31"
+    assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
+
+
+def test_a_value_no_variable_can_hold_is_an_incident(platform: Reglament, actors) -> None:
+    attributes = 'camunda:decisionRef="due_date" camunda:resultVariable="due" camunda:mapDecisionResult="singleEntry"'
+    platform.regulation.deploy(actors["head"], [regulation(attributes), _literal_dmn("[1..amount]")])
+    cycle = start(platform, actors["anna"], "rule_task_sale")
+    done = complete(platform, actors["anna"], cycle["id"], "Task_Amount", {"amount": 30})
+    assert done["status"] == "incident"
+    assert "the decision gave range [1..30], which a cycle variable cannot hold" in done["incident"]["message"]
+

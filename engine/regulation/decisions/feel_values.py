@@ -231,4 +231,8 @@ def show(value: Any) -> str:
         return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
+    if isinstance(value, Range):
+        return f"{'[' if value.low_closed else '('}{show(value.low)}..{show(value.high)}{']' if value.high_closed else ')'}"
+    if isinstance(value, Function):
+        return f"function {value.name}"
     return str(value)

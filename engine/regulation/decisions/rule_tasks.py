@@ -18,6 +18,7 @@ Decimal and are stored as int when whole, else float (cycle variables are JSON).
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
@@ -29,9 +30,10 @@ from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.task import Task
 
-from engine.regulation.decisions import feel
+from engine.regulation.decisions import feel, feel_values
 from engine.regulation.decisions.catalogue import DecisionCatalogue
 from engine.regulation.decisions.decide import Decision, load_decision
+from engine.regulation.decisions.feel_values import YearsMonths
 from engine.shared.errors import DmnError, ExpressionError
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -45,14 +47,28 @@ def _decision(xml: str, decision_id: str) -> Decision:
     return load_decision(xml, decision_id)
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, where: str) -> Any:
+    """A decision's value as a cycle variable: numbers as int or float, dates and times as ISO text
+    (as date form fields are), durations as ISO 8601 durations."""
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() and abs(value) < 2 ** 53 else float(value)
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, where) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
+        return {str(k): _jsonable(v, where) for k, v in value.items()}
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        seconds = int(value.total_seconds())
+        sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+        return f"{sign}P{seconds // 86400}DT{seconds % 86400}S"
+    if isinstance(value, YearsMonths):
+        sign, months = ("-" if value.months < 0 else ""), abs(value.months)
+        return f"{sign}P{months // 12}Y{months % 12}M"
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    raise ExpressionError(f"{where}: the decision gave {feel_values.kind(value)} {feel_values.show(value)}, "
+                          "which a cycle variable cannot hold")
 
 
 def map_result(rows: list[dict[str, Any]], mapping: str, where: str) -> Any:
@@ -104,7 +120,7 @@ class RuleTask(BpmnSpecMixin):  # type: ignore[misc]
                                   + _inputs_hint(exc, variables)) from None
         if len(rows) > MAX_RESULT_ITEMS:
             raise ExpressionError(f"{where}: {len(rows)} results; the limit is {MAX_RESULT_ITEMS}")
-        value = _jsonable(map_result(rows, self.map_result, where))
+        value = _jsonable(map_result(rows, self.map_result, where), where)
         if self.result_variable:
             my_task.data[self.result_variable] = value
         super()._run_hook(my_task)

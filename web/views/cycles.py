@@ -30,8 +30,9 @@ def index():  # type: ignore[no-untyped-def]
         rows, following, counts = [], None, {"total": 0, "by_status": {}}
         problems = translated_fields(exc)
     chosen = {k: v for k, v in filters.items() if v}
+    paging = {"limit": request.args["limit"]} if request.args.get("limit") else {}
     return render_template("cycles/cycles.html", cycles=rows, filters=filters, chosen=chosen, counts=counts,
-                           problems=problems, next_url=url_for("cycles.index", **{**chosen, "after": following})
+                           problems=problems, next_url=url_for("cycles.index", **{**chosen, **paging, "after": following})
                            if following else None, regulations=platform().regulation.regulations())
 
 

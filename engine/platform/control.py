@@ -9,6 +9,7 @@ from engine.control import dashboard as dashboard_rules
 from engine.control import durations as duration_rules
 from engine.control import event_log
 from engine.control import funnel as funnel_rules
+from engine.control import heatmap as heatmap_rules
 from engine.control import loss_reasons as loss_rules
 from engine.control import managers as manager_rules
 from engine.control import norms as norm_rules
@@ -181,3 +182,8 @@ class ControlService(Service):
         """The paths cycles took (engine.control.variants)."""
         with self.query() as s:
             return variant_rules.variants(s, actor, filters, self.person_figures, self.platform.ctx.now())
+
+    def heatmap(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+        """The heat map of a regulation version (engine.control.heatmap)."""
+        with self.query() as s:
+            return heatmap_rules.heatmap(s, actor, filters, self.person_figures, self.platform.ctx.now())

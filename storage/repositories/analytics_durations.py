@@ -81,3 +81,13 @@ def completions(session: Session, scope: Scope) -> Sequence[Any]:
     return session.execute(_cycles_joined(query)
         .where(HistoryEvent.type == "completed", *_conditions(scope))
         .order_by(HistoryEvent.cycle_id, HistoryEvent.at, HistoryEvent.id)).all()
+
+
+def element_runs(session: Session, scope: Scope) -> Sequence[Any]:
+    """(element_id, cycles, runs) of the elements completed or passed in the cycles in scope."""
+    query: Any = select(HistoryEvent.element_id, func.count(func.distinct(HistoryEvent.cycle_id)), func.count()) \
+        .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
+    return session.execute(_cycles_joined(query)
+                           .where(HistoryEvent.type.in_(("completed", "passed")), HistoryEvent.element_id.is_not(None),
+                                  *_conditions(scope))
+                           .group_by(HistoryEvent.element_id)).all()

@@ -21,7 +21,7 @@ from engine.control.managers import wilson
 from engine.platform.root import Reglament
 from engine.regulation import work_types
 from engine.shared.access import Actor
-from engine.shared.errors import Forbidden
+from engine.shared.errors import Forbidden, InputInvalid
 
 NOVEMBER = Filters.parse({"from": "2026-11-01", "to": "2026-11-30"})
 
@@ -102,3 +102,14 @@ def test_variants_collapse_loops_and_end_in_the_outcome(platform: Reglament, act
     assert ("Qualification call > Prepare demo > Hold presentation", "open") in by_path
     assert by_path[("Qualification call", "lost")]["win_rate"] == 0.0
     assert found["cycles"] == 5 and sum(v["share"] for v in found["variants"]) == 1.0
+
+
+def test_the_heat_map_counts_cycles_runs_and_rework_per_element(platform: Reglament, actors, history) -> None:
+    found = platform.control.heatmap(actors["alex"], Filters(regulation="new_client_sale"))
+    assert (found["regulation"], found["version"]) == ("new_client_sale", 1)
+    call, negotiation = found["elements"]["Task_QualificationCall"], found["elements"]["Task_Negotiation"]
+    assert (call["cycles"], call["runs"], call["rework"], call["heat"]) == (4, 4, 0.0, 5)
+    assert (negotiation["cycles"], negotiation["runs"], negotiation["rework"], negotiation["heat"]) == (1, 2, 1.0, 1)
+    assert negotiation["name"] == "Negotiate terms" and negotiation["owned_p50_hours"] == 1.0
+    with pytest.raises(InputInvalid):
+        platform.control.heatmap(actors["alex"], Filters(regulation="new_client_sale", version=9))

@@ -142,3 +142,20 @@ def test_the_dashboard_draws_its_charts_in_chromium(browser: Any, site: str, his
             assert page.locator("h1").inner_text() == "Панель руководителя"
         page.screenshot(path=str(ARTIFACTS / f"control-dashboard-{locale}-{width}.png"), full_page=True)
         context.close()
+
+
+@pytest.mark.browser
+def test_the_heat_map_colours_the_diagram_in_chromium(browser: Any, site: str, history) -> None:
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(site + "/login")
+    page.fill("input[name=login]", "alex")
+    page.fill("input[name=password]", demo.PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(site + "/inbox")
+    page.goto(site + "/control/heatmap?regulation=new_client_sale")
+    page.wait_for_selector("body[data-viewer=ready]", timeout=10_000)
+    assert page.locator("g.djs-element.rg-heat-5[data-element-id=Task_QualificationCall]").count() == 1
+    assert page.locator("#heatmap tr[data-element=Task_Negotiation] [data-figure=runs]").inner_text() == "2"
+    page.screenshot(path=str(ARTIFACTS / "control-heatmap-en-US-1280.png"), full_page=True)
+    context.close()

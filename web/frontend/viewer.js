@@ -93,6 +93,19 @@ async function main() {
       if (counts.incidents) canvas.addMarker(id, 'rg-incident');
     }
   }
+  const heat = config.heat;  // the control heat map: how many cycles passed each element (1-5)
+  if (heat) {
+    const canvas = viewer.get('canvas');
+    const overlays = viewer.get('overlays');
+    const registry = viewer.get('elementRegistry');
+    for (const [id, figure] of Object.entries(heat)) {
+      if (!registry.get(id) || !figure.heat) continue;
+      canvas.addMarker(id, `rg-heat-${figure.heat}`);
+      const badge = text('div', String(figure.cycles), 'rg-count rg-heat');
+      badge.title = figure.title;
+      overlays.add(id, { position: { top: -10, right: 10 }, html: badge });
+    }
+  }
   document.body.dataset.viewer = 'ready';
 }
 

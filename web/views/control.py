@@ -424,3 +424,31 @@ def managers():  # type: ignore[no-untyped-def]
     return render_template("control/managers.html", filters=filters, args=filters.as_args(), errors=errors,
                            result=result, definition=text, person_figures=platform().control.person_figures,
                            **_options()), (422 if errors else 200)
+
+
+@bp.get("/control/heatmap")
+@login_required
+def heatmap():  # type: ignore[no-untyped-def]
+    """A regulation version's diagram coloured by how many cycles passed each element, with the
+    numbers in a table below (?regulation=&version=, the latest version by default)."""
+    filters, errors = _parsed()
+    result = None
+    if not errors:
+        try:
+            result = platform().control.heatmap(actor(), filters)
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+    config: dict[str, Any] = {}
+    if result:
+        config = {"xmlUrl": url_for("regulations.download", key=result["regulation"], number=result["version"]),
+                  "labels": {"failed": _("Failed"), "warnings": _("Import warnings")},
+                  "heat": {k: {"heat": v["heat"], "cycles": v["cycles"],
+                               "title": _("%(cycles)s cycles, %(runs)s runs", cycles=v["cycles"], runs=v["runs"])}
+                           for k, v in result["elements"].items()}}
+    text = _("For one regulation version: per element, the cycles that passed it, how many times it ran, rework (the "
+             "share of those cycles in which it ran more than once), and for tasks the median hours with an owner and "
+             "waiting in a group queue and the share done after the due time. The colour is the element's cycles "
+             "against the busiest element's (five steps).")
+    return render_template("control/heatmap.html", filters=filters, args=filters.as_args(), errors=errors,
+                           result=result, config=config, definition=text,
+                           person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)

@@ -118,3 +118,9 @@ def control_variants():  # type: ignore[no-untyped-def]
     """The paths cycles took (tasks in order of first completion, then the end) with count, share,
     p50/p90 hours and win rate."""
     return _json(platform().control.variants(g.actor, Filters.parse(request.args)))
+
+
+@bp.get("/control/heatmap")
+def control_heatmap():  # type: ignore[no-untyped-def]
+    """?regulation=&version= (latest by default): per element cycles, runs, rework, hours, overdue share, heat 1-5."""
+    return _json(platform().control.heatmap(g.actor, Filters.parse(request.args)))

@@ -1,6 +1,7 @@
 """The ``reglament`` command: init, demo, deploy, run, users."""
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,13 +38,15 @@ def init() -> None:
 
 
 @main.command()
-def demo() -> None:
+@click.option("--language", type=click.Choice(["en", "ru"]), default="en", show_default=True,
+              help="ru: the Russian demo (Russian names, clients and regulation; users in Russian, Moscow time)")
+def demo(language: str) -> None:
     """Load the demo organisation, regulation and clients (idempotent)."""
     from engine.demo.loader import load_demo
 
     p = _platform()
     p.init_schema()
-    added = load_demo(p)
+    added = load_demo(p, language)
     click.echo("demo data: " + ", ".join(f"{v} {k} added" for k, v in added.items()) +
                " (password 'demo' for every demo user)")
 
@@ -112,19 +115,18 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool, gra
 @click.option("--exit-when-idle", is_flag=True, help="stop when no job is due (for scripts and tests)")
 def worker(batch: int, lease_seconds: int, exit_when_idle: bool) -> None:
     """Run due timer jobs. Start as many as you like, on any host sharing the database."""
-    import logging
     from datetime import timedelta
 
     from engine.platform.worker import Worker
+    from web.observability import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("spiff").setLevel(logging.WARNING)  # SpiffWorkflow logs every task state at INFO
+    configure_logging()  # JSON lines with REGLAMENT_LOG_FORMAT=json; SpiffWorkflow's INFO chatter off
     w = Worker(_platform(), batch=batch, lease=timedelta(seconds=lease_seconds))
+    # SIGTERM (systemd, docker) and Ctrl+C: finish the job in hand, take no other, exit
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: w.stop())
     click.echo(f"worker {w.owner} running (Ctrl+C stops)")
-    try:
-        w.run_forever(exit_when_idle=exit_when_idle)
-    except KeyboardInterrupt:
-        w.stop()
+    w.run_forever(exit_when_idle=exit_when_idle)
 
 
 @main.command("import-clients")

@@ -5,6 +5,7 @@ client that already has a tax id or a contact person is left as it is."""
 from __future__ import annotations
 
 from engine.clients.tax_ids import with_check_digits
+from engine.demo import russian
 from engine.platform.root import Reglament
 from storage import keys
 from storage.models import ClientEvent, Contact
@@ -59,29 +60,35 @@ def _email_domain(name: str) -> str:
     return keys.name_key(name).split(" ")[0] + "-" + keys.name_key(name).split(" ")[-1] + ".example"
 
 
-def load_demo_clients(platform: Reglament) -> dict[str, int]:
+def load_demo_clients(platform: Reglament, language: str = "en") -> dict[str, int]:
     added = {"client_details": 0}
+    ru = language == russian.LANGUAGE
+    english = list(DETAILS)
+    names = [russian.client_name(n, tuple(english), language) for n in english]
     with platform.command() as s:
-        for client in clients_repo.clients_by_names(s, list(DETAILS)):
+        for client in clients_repo.clients_by_names(s, names):
             if client.tax_id or client.contacts:
                 continue
-            index = list(DETAILS).index(client.name)
-            client.industry, client.region, client.size, client.source = DETAILS[client.name]
+            index = names.index(client.name)
+            client.industry, client.region, client.size, client.source = DETAILS[english[index]]
+            if ru and index < len(russian.DETAILS):
+                client.industry, client.region = russian.DETAILS[index]
             client.tax_id = with_check_digits(f"77{index + 11:02d}{(index * 7919 + 31337) % 100000:05d}")
             outcomes = clients_repo.cycle_statuses_of_client(s, client.id)
             if "won" in outcomes:
                 client.status = "customer"
             elif outcomes & {"active", "incident"}:
                 client.status = "prospect"
-            person, position = PEOPLE[index % len(PEOPLE)]
+            person, position = (russian.CONTACT_PEOPLE[index % len(russian.CONTACT_PEOPLE)] if ru
+                                else PEOPLE[index % len(PEOPLE)])
             phone = f"+7 (9{index % 10}{(index * 3) % 10}) {100 + index * 7:03d}-{(index * 13) % 100:02d}-{(index * 29) % 100:02d}"
-            email = f"{person.split()[0].lower()}@{_email_domain(client.name)}"
+            email = f"{PEOPLE[index % len(PEOPLE)][0].split()[0].lower()}@{_email_domain(english[index])}"
             s.add(Contact(client_id=client.id, name=person, position=position, phone=phone,
                           phone_key=keys.phone_key(phone), email=email, email_key=keys.email_key(email),
                           created_at=client.created_at))
-            if client.name in NOTES:
+            if english[index] in NOTES:
                 s.add(ClientEvent(client_id=client.id, at=client.created_at, type="note",
                                   actor=client.owner.login if client.owner else "head",
-                                  data={"text": NOTES[client.name]}))
+                                  data={"text": russian.text(NOTES[english[index]], language)}))
             added["client_details"] += 1
     return added

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from engine.demo import russian
 from engine.platform.root import Reglament
 from engine.shared import days
 from engine.shared.access import Actor
@@ -41,8 +42,14 @@ CONTACTS = (
 )
 
 
-def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[str, int]:
-    from engine.demo.loader import DEMO, INTERESTED, PROPOSAL, QUALIFIED, _complete
+def load_demo_contacts(platform: Reglament, actors: dict[str, Actor], language: str = "en") -> dict[str, int]:
+    from engine.demo.loader import CLIENTS, DEMO, INTERESTED, PROPOSAL, QUALIFIED, _complete
+
+    def said(text: str) -> str:
+        return russian.text(text, language)
+
+    def named(name: str) -> str:
+        return russian.client_name(name, CLIENTS, language)
 
     steps = dict((QUALIFIED, DEMO, INTERESTED, PROPOSAL))
     head = actors["head"]
@@ -52,6 +59,8 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
         have_contacts = bool(clients_repo.count_rows(s, Activity))
     if not have_norms:
         for stage, segment, max_days in NORMS:
+            if language == russian.LANGUAGE:
+                stage, segment = said(stage), russian.SEGMENTS.get(segment or "", segment)
             platform.control.save_norm(head, stage, segment, max_days)
             added["norms"] += 1
     if have_contacts:
@@ -60,7 +69,7 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
     rnd = random.Random(20261127)
     for name, days_ago, done in QUIET_SALES:
         with platform.query() as s:
-            client = clients_repo.client_by_name(s, name)
+            client = clients_repo.client_by_name(s, named(name))
             if client is None or client.owner is None or regulation_repo.cycles_of_client(s, client.id):
                 continue
             owner = actors[client.owner.login]
@@ -69,20 +78,22 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor]) -> dict[st
             cycle = platform.regulation.start_cycle(owner, client.id, "new_client_sale")
         for element_id, after in done:
             with _clock_at(platform, started + timedelta(days=after, hours=rnd.randrange(0, 5))):
-                _complete(platform, actors, cycle["id"], element_id, dict(steps[element_id]), rnd)
+                values = dict(steps[element_id])
+                _complete(platform, actors, cycle["id"], element_id,
+                          russian.form_values(values) if language == russian.LANGUAGE else values, rnd)
     today = days.start_of_day(now, days.zone(None))
     for login in ("anna", "boris"):
-        quiet = {name for name, *_ in QUIET_SALES}
+        quiet = {named(name) for name, *_ in QUIET_SALES}
         mine = [c for c in platform.clients.clients(actors[login])
                 if c.owner and c.owner.login == login and c.name not in quiet]
         for index, (kind, note, day, hour, done_after) in enumerate(CONTACTS):
             client = mine[(index * 3 + (login == "boris")) % len(mine)]
             planned = today + timedelta(days=day, hours=hour, minutes=rnd.choice((0, 15, 30)))
             with _clock_at(platform, min(now, planned - timedelta(days=1))):
-                contact = platform.planning.plan_contact(actors[login], client.id, kind, planned, note)
+                contact = platform.planning.plan_contact(actors[login], client.id, kind, planned, said(note))
             if done_after is not None:
                 with _clock_at(platform, min(now, planned + timedelta(days=done_after, hours=2))):
-                    platform.planning.contact_done(actors[login], contact["id"], rnd.choice(RESULTS))
+                    platform.planning.contact_done(actors[login], contact["id"], said(rnd.choice(RESULTS)))
             added["contacts"] += 1
     return added
 

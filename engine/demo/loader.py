@@ -5,6 +5,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+from engine.demo import russian
 from engine.platform.root import Reglament
 from engine.regulation import versions as regulations
 from engine.regulation import work_types
@@ -16,6 +17,7 @@ from storage.repositories import regulation as regulation_repo
 
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 PASSWORD = "demo"
+LANGUAGES = ("en", "ru")
 
 GROUPS = ("Sales", "Presales", "Legal", "Accounting")
 SEGMENTS = ("Retail", "Manufacturing", "Public sector")
@@ -62,29 +64,39 @@ SCENARIOS: tuple[list[tuple[str, dict[str, Any]]], ...] = (
 
 
 def create_demo_user(platform: Reglament, login: str, name: str, roles: list[str], groups: list[str],
-                     locale: str = "en") -> Actor:
+                     locale: str = "en", timezone: str = "UTC") -> Actor:
     """A demo user with the documented password ``demo``: the one explicit path that skips the
     password policy (never offered by the administration pages or the API)."""
-    return platform.accounts.create_user(login, name, PASSWORD, roles, groups, locale, password_policy=False)
+    return platform.accounts.create_user(login, name, PASSWORD, roles, groups, locale, timezone, password_policy=False)
 
 
-def load_demo(platform: Reglament) -> dict[str, int]:
-    """Create what is missing of the demo organisation; returns counts of what was added."""
+def load_demo(platform: Reglament, language: str = "en") -> dict[str, int]:
+    """Create what is missing of the demo organisation; returns counts of what was added.
+    ``language="ru"``: the Russian demo (engine.demo.russian): Russian names, groups, segments,
+    clients and regulation, every user in Russian and Moscow time."""
+    if language not in LANGUAGES:
+        raise ValueError(f"the demo comes in {', '.join(LANGUAGES)}, not {language!r}")
+    ru = language == russian.LANGUAGE
     added = {"users": 0, "clients": 0, "cycles": 0}
     existing = {a.login for a in platform.accounts.users()}
     for login, name, roles, groups, locale in USERS:
         if login not in existing:
-            create_demo_user(platform, login, name, roles, groups, locale)
+            if ru:
+                name, groups = russian.user(login, name, groups)
+            create_demo_user(platform, login, name, roles, groups, "ru" if ru else locale,
+                             russian.TIME_ZONE if ru else "UTC")
             added["users"] += 1
+    segments = [russian.SEGMENTS.get(s, s) for s in SEGMENTS] if ru else list(SEGMENTS)
     with platform.command() as s:
         from engine.clients.records import ensure_segment
 
-        for segment in SEGMENTS:
+        for segment in segments:
             ensure_segment(s, segment)
         work_types.ensure_defaults(s)
     head = platform.accounts.authenticate("head", PASSWORD)
     for path in sorted(BPMN_DIR.glob("*.bpmn")):
-        platform.regulation.deploy(head, [regulations.SourceFile(path.name, path.read_bytes())])
+        xml = russian.regulation_xml(path.read_text(encoding="utf-8")).encode() if ru else path.read_bytes()
+        platform.regulation.deploy(head, [regulations.SourceFile(path.name, xml)])
     from engine.demo.clients import load_demo_clients
     from engine.demo.contacts import load_demo_contacts
     from engine.demo.motivation import load_demo_motivation
@@ -95,30 +107,31 @@ def load_demo(platform: Reglament) -> dict[str, int]:
     with platform.query() as s:
         have_clients = clients_repo.count_rows(s, Client)
     if have_clients:
-        added.update(load_demo_clients(platform))
-        added.update(load_demo_contacts(platform, {a.login: a for a in platform.accounts.users()}))
-        added.update(load_demo_organisation(platform, head))
+        added.update(load_demo_clients(platform, language))
+        added.update(load_demo_contacts(platform, {a.login: a for a in platform.accounts.users()}, language))
+        added.update(load_demo_organisation(platform, head, language))
         added.update(load_demo_motivation(platform, {a.login: a for a in platform.accounts.users()}, new_cycles=False))
         return added
     actors = {login: platform.accounts.authenticate(login, PASSWORD) for login, *_ in USERS}
     rnd = random.Random(20261126)
-    for index, name in enumerate(CLIENTS):
+    for index, name in enumerate(russian.CLIENTS if ru else CLIENTS):
         owner = ("anna", "boris")[index % 2]
-        client = platform.clients.create_client(head, name, SEGMENTS[index % 3], owner)
+        client = platform.clients.create_client(head, name, segments[index % 3], owner)
         added["clients"] += 1
         if index >= 24:
             continue  # a few clients with no cycle yet
         cycle = platform.regulation.start_cycle(actors[owner], client["id"], "new_client_sale")
         added["cycles"] += 1
         for element_id, values in SCENARIOS[index % len(SCENARIOS)]:
-            _complete(platform, actors, cycle["id"], element_id, dict(values), rnd)
-    added.update(load_demo_clients(platform))
-    added.update(load_demo_contacts(platform, actors))
-    added.update(load_demo_organisation(platform, head))
+            _complete(platform, actors, cycle["id"], element_id, russian.form_values(values) if ru else dict(values), rnd)
+    added.update(load_demo_clients(platform, language))
+    added.update(load_demo_contacts(platform, actors, language))
+    added.update(load_demo_organisation(platform, head, language))
     added.update(load_demo_motivation(platform, actors, new_cycles=True))
     from engine.demo.history import load_history
 
-    added.update(load_history(platform))  # a year of cycles for the dashboard and analytics
+    if not ru:  # its year of past cycles is written in English
+        added.update(load_history(platform))  # a year of cycles for the dashboard and analytics
     return added
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from engine.demo import russian
 from engine.organization import distribution
 from engine.platform.root import Reglament
 from engine.shared.access import Actor
@@ -36,20 +37,27 @@ LEADS = (
 )
 
 
-def load_demo_organisation(platform: Reglament, head: Actor) -> dict[str, int]:
+def load_demo_organisation(platform: Reglament, head: Actor, language: str = "en") -> dict[str, int]:
+    """Teams, segment rules, an absence and new leads; the Russian demo has the teams (in
+    Russian) and the absence, and no rules or leads (its industries are written in Russian)."""
     added = {"teams": 0, "leads": 0}
+    ru = language == russian.LANGUAGE
     if not platform.organization.team_list(head):
-        teams = {name: platform.organization.save_team(head, None, name, strategy, members)["id"]
+        teams = {name: platform.organization.save_team(head, None, russian.text(name, language), strategy,
+                                                       members)["id"]
                  for name, strategy, members in TEAMS}
         added["teams"] = len(teams)
         for segment in platform.organization.segment_list(head):
-            if segment["name"] in RULES and not segment["rules"]:
+            if not ru and segment["name"] in RULES and not segment["rules"]:
                 team, rules = RULES[segment["name"]]
                 platform.organization.save_segment(head, segment["id"], segment["name"], rules, teams.get(team or ""))
     if not any(a["login"] == "boris" for a in platform.organization.absence_list(head)):
         today = platform.ctx.now().date()
         monday = today + timedelta(days=7 - today.weekday())
-        platform.organization.add_absence(head, "boris", "vacation", monday, monday + timedelta(days=4), "Family trip")
+        platform.organization.add_absence(head, "boris", "vacation", monday, monday + timedelta(days=4),
+                                          russian.text("Family trip", language))
+    if ru:
+        return added
     with platform.command() as s:
         known = {c.name for c in clients_repo.clients_by_names(s, [lead[0] for lead in LEADS])}
         new = [Client(name=name, name_key=keys.name_key(name), industry=industry, region=region, size=size,

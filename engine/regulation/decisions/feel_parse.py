@@ -25,6 +25,8 @@ from engine.regulation.decisions.feel import FeelError, _unquote
 
 MAX_EXPRESSION_LENGTH = 20000
 MAX_DEPTH = 64
+#: how deep the tree may be, operator chains (1 + 2 + 3 ...) included: evaluation walks it recursively
+MAX_TREE_DEPTH = 150
 MAX_ITEMS = 10000
 
 Node = tuple[Any, ...]
@@ -108,6 +110,7 @@ class Parser:
         token = self.peek()
         if token is not None:
             raise FeelError(f"unexpected {token.text!r} after a complete expression")
+        check_depth(node)
         return node
 
     def _deeper(self) -> None:
@@ -371,6 +374,17 @@ class Parser:
         self.known.add(key)
         self.longest = max(self.longest, len(words))
         return key
+
+
+def check_depth(tree: Node) -> None:
+    """FeelError when the tree is deeper than MAX_TREE_DEPTH (measured without recursion)."""
+    stack: list[tuple[Any, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise FeelError(f"the expression is more than {MAX_TREE_DEPTH} operations deep; split it")
+        if isinstance(node, (tuple, list)):
+            stack.extend((child, depth + 1) for child in node if isinstance(child, (tuple, list)))
 
 
 def parse(text: str, known: Iterable[str] = ()) -> Node:

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.regulation.decisions import feel_builtins, feel_eval
 from engine.regulation.decisions.feel import FeelError, FeelTypeError, UnaryTests
-from engine.regulation.decisions.feel_parse import Node, Parser
+from engine.regulation.decisions.feel_parse import Node, Parser, check_depth
 from engine.regulation.decisions.feel_values import Range, equal
 
 
@@ -99,6 +99,7 @@ def _test(parser: Parser) -> ExpressionTest:
     start = parser.peek()
     comparison = start is not None and start.kind == "op" and start.text in ("<", "<=", ">", ">=", "=", "!=")
     node = parser.positive_test() if comparison else ("test", "in", parser.expression())
+    check_depth(node)
     end = parser.tokens[parser.pos - 1]
     unknown = sorted(feel_eval.names(node[2]) - {"?"} - feel_builtins.names())
     if unknown:

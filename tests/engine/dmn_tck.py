@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.regulation.decisions import drg  # noqa: E402
+from engine.regulation.decisions import drg, feel_eval  # noqa: E402
 from engine.regulation.decisions.feel_values import show  # noqa: E402
 from engine.shared.errors import DmnError  # noqa: E402
 
@@ -30,6 +30,9 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 #: numbers agree within this, as in the TCK's own runners (Camunda, Drools: 0.00000001): the
 #: expected values of 0008/0009 were computed in binary floating point
 NUMBER_PRECISION = Decimal("0.00000001")
+#: XML Schema types of temporal values and the FEEL function that reads them
+TEMPORAL = {"date": "date", "dateTime": "date and time", "time": "time", "duration": "duration",
+            "dayTimeDuration": "duration", "yearMonthDuration": "duration"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ def value_of(el: etree._Element) -> Any:
         return Decimal(text.strip())
     if kind == "boolean":
         return text.strip() == "true"
+    if kind in TEMPORAL:
+        return feel_eval.evaluate(f'{TEMPORAL[kind]}("{text.strip()}")', {})
     return text
 
 

@@ -49,6 +49,9 @@ CASES: list[tuple[str, dict[str, Any], Any]] = [
     ('duration("P1Y2M")', {}, YearsMonths(14)), ('duration("PT90M").hours', {}, D(1)),
     ('date and time("2026-01-01T10:00:00") + duration("PT1H")', {}, dt.datetime(2026, 1, 1, 11)),
     ('years and months duration(date("2020-05-10"), date("2026-05-09")).years', {}, D(5)),
+    ('@"2026-07-01" < @"2026-07-02"', {}, True), ('-@"P1D"', {}, dt.timedelta(days=-1)),
+    ('abs(@"-P1D")', {}, dt.timedelta(days=1)), ("floor(1.56, 1)", {}, D("1.5")), ("round half up(2.5)", {}, D(3)),
+    ('substring after("abc", "")', {}, "abc"), ('substring before("", "")', {}, ""),
 ]
 
 
@@ -59,7 +62,7 @@ def test_an_expression_gives_what_feel_says(expression: str, scope: dict[str, An
 
 @pytest.mark.parametrize(("expression", "says"), [
     ("1 +", "ends too early"), ("'single'", "FEEL strings take double quotes"), ("(1", "ends too early"),
-    ("(1 2", "expected ')', found '2'"),
+    ("(1 2", "expected ')', found '2'"), ('@"tomorrow"', "is not a date, time or duration"),
     ("1 2", "unexpected '2' after a complete expression"), ("x.__class__", "names with '__'"),
     ("__import__(\"os\")", "names with '__'"), ("", "the expression is empty"), ("then", "'then' is not supported"),
     ("x" * 20001, "the limit is 20000"), ("+".join(["1"] * 3000), "more than 150 operations deep"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.regulation.decisions.feel_registry import _define, function, names
 from engine.regulation.decisions.feel_temporal import property_of
-from engine.regulation.decisions.feel_values import MAX_STRING, compare, equal, number
+from engine.regulation.decisions.feel_values import MAX_STRING, YearsMonths, compare, equal, number
 
 __all__ = ["function", "names", "property_of"]
 
@@ -84,13 +84,15 @@ def _lower(text: Any) -> Any:
 def _before(text: Any, match: Any) -> Any:
     if _str(text) is None or _str(match) is None:
         return None
-    return text.split(match, 1)[0] if match in text else ""
+    return text.split(match, 1)[0] if match and match in text else ""
 
 
 @_define("substring after", "string", "match")
 def _after(text: Any, match: Any) -> Any:
     if _str(text) is None or _str(match) is None:
         return None
+    if not match:
+        return text
     return text.split(match, 1)[1] if match in text else ""
 
 
@@ -138,20 +140,47 @@ def _decimal(n: Any, scale: Any) -> Any:
     return value.quantize(Decimal(1).scaleb(-int(places)), rounding=decimal.ROUND_HALF_EVEN)
 
 
-@_define("floor", "n")
-def _floor(n: Any) -> Any:
-    value = number(n)
-    return None if value is None else value.to_integral_value(rounding=decimal.ROUND_FLOOR)
+def _rounded(n: Any, scale: Any, rounding: str) -> Any:
+    value, places = number(n), number(0 if scale is None else scale)
+    if value is None or places is None or not -6111 <= places <= 6176 or places != places.to_integral_value():
+        return None
+    return value.quantize(Decimal(1).scaleb(-int(places)), rounding=rounding)
 
 
-@_define("ceiling", "n")
-def _ceiling(n: Any) -> Any:
-    value = number(n)
-    return None if value is None else value.to_integral_value(rounding=decimal.ROUND_CEILING)
+@_define("floor", "n", "scale")
+def _floor(n: Any, scale: Any = None) -> Any:
+    return _rounded(n, scale, decimal.ROUND_FLOOR)
+
+
+@_define("ceiling", "n", "scale")
+def _ceiling(n: Any, scale: Any = None) -> Any:
+    return _rounded(n, scale, decimal.ROUND_CEILING)
+
+
+@_define("round up", "n", "scale")
+def _round_up(n: Any, scale: Any = None) -> Any:
+    return _rounded(n, scale, decimal.ROUND_UP)
+
+
+@_define("round down", "n", "scale")
+def _round_down(n: Any, scale: Any = None) -> Any:
+    return _rounded(n, scale, decimal.ROUND_DOWN)
+
+
+@_define("round half up", "n", "scale")
+def _round_half_up(n: Any, scale: Any = None) -> Any:
+    return _rounded(n, scale, decimal.ROUND_HALF_UP)
+
+
+@_define("round half down", "n", "scale")
+def _round_half_down(n: Any, scale: Any = None) -> Any:
+    return _rounded(n, scale, decimal.ROUND_HALF_DOWN)
 
 
 @_define("abs", "n")
 def _abs(n: Any) -> Any:
+    if isinstance(n, (dt.timedelta, YearsMonths)):
+        return abs(n) if isinstance(n, dt.timedelta) else YearsMonths(abs(n.months))
     value = number(n)
     return None if value is None else abs(value)
 

@@ -36,6 +36,7 @@ _TOKEN = re.compile(r"""
   | (?P<comment>//[^\n]*|/\*.*?\*/)
   | (?P<number>(?:\d+(?:\.\d+)?|\.\d+))
   | (?P<string>"(?:[^"\\]|\\.)*")
+  | (?P<at>@"(?:[^"\\]|\\.)*")
   | (?P<op>\*\*|\.\.|<=|>=|!=|[-+*/=<>(),\[\]{}:.])
   | (?P<name>\?|[^\W\d][\w?']*)
 """, re.VERBOSE | re.DOTALL)
@@ -295,6 +296,9 @@ class Parser:
         if token.kind == "string":
             self.take()
             return ("const", _unquote(token.text))
+        if token.kind == "at":
+            self.take()
+            return ("const", temporal_literal(_unquote(token.text[1:])))
         if token.kind == "name" and token.text in _CONSTANTS:
             self.take()
             return ("const", _CONSTANTS[token.text])
@@ -374,6 +378,23 @@ class Parser:
         self.known.add(key)
         self.longest = max(self.longest, len(words))
         return key
+
+
+def temporal_literal(text: str) -> Any:
+    """``@"2026-07-01"``, ``@"10:30:00"``, ``@"2026-07-01T10:30:00"``, ``@"P3D"``: FEEL's at-literals."""
+    if text.lstrip("-").startswith("P"):
+        kind = "duration"
+    elif "T" in text:
+        kind = "date and time"
+    elif ":" in text:
+        kind = "time"
+    else:
+        kind = "date"
+    function = feel_builtins.function(kind)
+    value = function.call(text) if function is not None else None
+    if value is None:
+        raise FeelError(f"@{text!r} is not a date, time or duration FEEL can read")
+    return value
 
 
 def check_depth(tree: Node) -> None:

@@ -146,9 +146,11 @@ def _rewrite(state: dict[str, Any], plan: Plan, target_names: set[str]) -> dict[
 def migrated_workflow(state: dict[str, Any], source: runtime.SpecSet, target: runtime.SpecSet,
                       plan: Plan) -> tuple[BpmnWorkflow, list[dict[str, Any]]]:
     """The cycle's workflow on the target version, and its timers (kept or recomputed)."""
-    before = runtime.restore_workflow(source, state)
-    old_timers = {str(t.id): getattr(getattr(t.task_spec, "event_definition", None), "expression", None)
-                  for wf in compaction.workflows(before) for t in wf.tasks.values() if t.state == TaskState.WAITING}
+    source_specs = {name: task_spec for process in (source[0], *source[1].values())
+                    for name, task_spec in process.task_specs.items()}
+    old_timers = {tid: getattr(getattr(source_specs.get(t["task_spec"]), "event_definition", None), "expression", None)
+                  for wf in (state, *state.get("subprocesses", {}).values()) for tid, t in wf["tasks"].items()
+                  if t["state"] == int(TaskState.WAITING)}
     try:
         workflow = runtime.restore_workflow(target, _rewrite(state, plan, _spec_names(target)))
     except Refused:
@@ -218,9 +220,8 @@ def migrate_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int, t
     target = target_version(session, cycle.version.regulation.key, to_version)
     source_specs = ctx.specs_for(session, cycle.version)
     full = checked_plan(plan, source_specs, ctx.specs_for(session, target))
-    outcome = dry_run(session, ctx, cycle, target, full)
-    if not outcome.ok:
-        raise Refused(outcome.reason)
+    if cycle.version_id == target.id:
+        raise Refused("the cycle is on that version already")
     workflow, _ = migrated_workflow(cycle.state, source_specs, ctx.specs_for(session, target), full)
     known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     for row in known.values():  # the projection keeps assignee, claim, due and planned dates

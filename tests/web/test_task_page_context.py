@@ -56,6 +56,7 @@ def test_in_russian_amounts_are_written_the_russian_way(client, login, platform,
     assert re.search("1[\xa0\u202f ]500[\xa0\u202f ]000,50 RUB", response.get_data(as_text=True))
     text = _text(response)
     assert "Записано на прошлых шагах" in text and "Контактные лица" in text
+    assert "Запланировано на (UTC)" in text, "the plan's time is in the user's own zone, named"
 
 
 def test_refusing_without_a_reason_comes_back_naming_the_field(client, login, platform, actors) -> None:

@@ -196,7 +196,8 @@ def _compile(expression: str) -> ast.Expression:
                 "(use variables, literals, comparisons, and/or/not, arithmetic and "
                 f"the functions {', '.join(PUBLIC_FUNCTIONS)})"
             )
-        if isinstance(node, ast.Name) and node.id.startswith("_") and node.id not in juel_functions.FUNCTIONS:
+        if isinstance(node, ast.Name) and node.id.startswith("_") and node.id not in juel_functions.FUNCTIONS \
+                and node.id != juel_functions.VARIABLES:
             raise ExpressionError(f"Expression {expression!r} uses the name {node.id!r}: names may not start with '_'")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 10000:
             raise ExpressionError(f"Expression {expression[:40]!r}... has a string literal over 10,000 characters")
@@ -374,6 +375,7 @@ def evaluate(expression: str, variables: dict[str, Any], timer: bool = False, ex
     tree = _compile(expression)
     names = dict(CONSTANTS)
     names.update(variables)
+    names[juel_functions.VARIABLES] = variables  # execution.getVariable('x')
     try:
         evaluator = _ExactEvaluator(names) if exact else _Evaluator(names)
         result = evaluator.eval(_python(expression), previously_parsed=tree.body)

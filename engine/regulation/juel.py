@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.regulation.juel_functions import EMPTY, METHODS, TEXT, method_name
+from engine.regulation.juel_functions import EMPTY, METHODS, TEXT, VARIABLES, method_name
 from engine.shared.errors import ExpressionError
 
 MAX_NESTING = 40
@@ -134,6 +134,10 @@ class _Parser:
                 raise Unsupported(f"unexpected {tok.text!r}")
             parts.append(self.operand())
 
+    def _execution_variable(self) -> bool:
+        ahead = self.tokens[self.i:self.i + 3]
+        return [t.text for t in ahead] == [".", "getVariable", "("]
+
     def _word(self, word: str) -> bool:
         tok = self.peek()
         if tok is not None and tok.kind == "name" and tok.text == word:
@@ -199,6 +203,11 @@ class _Parser:
         return ", ".join(out)
 
     def postfix(self, value: str) -> str:
+        if value == "execution" and self._execution_variable():
+            self.i += 3
+            variable = self.ternary(frozenset({")"}))
+            self.expect(")")
+            value = f"{VARIABLES}[{variable}]"  # Camunda's execution.getVariable('x'): a variable by name
         while True:
             if self.at("."):
                 self.i += 1

@@ -19,6 +19,8 @@ from engine.shared import clock
 PREFIX = "_juel_"
 EMPTY = f"{PREFIX}empty"
 TEXT = f"{PREFIX}text"
+#: the name under which the evaluator holds the cycle's variables, for ``execution.getVariable('x')``
+VARIABLES = f"{PREFIX}variables"
 #: the largest step a date may move by in one call (days, hours... as written)
 MAX_DATE_STEP = 100_000
 
@@ -143,6 +145,7 @@ METHODS: dict[str, Callable[..., Any]] = {
     "toUpperCase": lambda value: _string(value, "toUpperCase").upper(),
     "toLowerCase": lambda value: _string(value, "toLowerCase").lower(),
     "trim": lambda value: _string(value, "trim").strip(),
+    "concat": lambda value, other: _string(value, "concat") + _string(other, "concat"),
     "length": _length,
     "isEmpty": lambda value: _length(value) == 0,
     "size": _size,

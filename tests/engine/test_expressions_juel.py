@@ -55,6 +55,9 @@ NOW = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
     ("${not a == b}", {"a": 1, "b": 2}, True),
     ("${'it\\'s' == name}", {"name": "it's"}, True),  # JUEL's escapes: \\' \\" \\\\ only
     ("${'a\\nb'.length()}", {}, 4),  # a backslash before any other letter is itself
+    ("${execution.getVariable('amount') > 100}", {"amount": 150}, True),  # Camunda's execution object
+    ("${execution.getVariable('missing') == null}", {}, True),
+    ("${'sales_'.concat(region)}", {"region": "north"}, "sales_north"),
     ("${continue == true}", {"continue": True}, True),  # a variable named like a Python keyword
     ("${not continue}", {"continue": False}, True),
 ])

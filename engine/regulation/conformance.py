@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.regulation import normalize
+from engine.regulation import io_mappings, normalize
 from engine.shared.errors import Problem
 
 BPMN_NS = normalize.BPMN_NS
@@ -42,6 +42,7 @@ def problems(root: etree._Element) -> list[Problem]:
     found.extend(_references(root))
     found.extend(_links(root))
     found.extend(_nameless_lanes(root))
+    found.extend(io_mappings.problems(root))
     return found
 
 
@@ -56,15 +57,31 @@ def _compensation(root: etree._Element) -> list[Problem]:
 
 
 def _references(root: etree._Element) -> list[Problem]:
-    kinds = {el.get("id"): etree.QName(el).localname for el in root.iter()
-             if isinstance(el.tag, str) and el.get("id")}
+    """As Camunda's parser: an escalation must exist; an errorRef naming no element is the error
+    code itself, but one naming another kind of element is a mistake; a throwing error event needs
+    an errorRef and its error a code."""
+    elements = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    kinds = {key: etree.QName(el).localname for key, el in elements.items()}
     found = []
+    for definition in root.iter(_q("errorEventDefinition")):
+        event = _owner(definition.getparent())
+        if etree.QName(event).localname not in ("endEvent", "intermediateThrowEvent"):
+            continue
+        ref = definition.get("errorRef")
+        if not ref:
+            found.append(_problem(event, "an error end event needs an errorRef (the error it throws); "
+                                         "Camunda refuses it too"))
+        elif kinds.get(ref) == "error" and not (elements[ref].get("errorCode") or "").strip():
+            found.append(_problem(event, f"the error {ref!r} it throws has no errorCode; set one"))
     for local, (attribute, target) in _REFERENCED.items():
         for definition in root.iter(_q(local)):
             ref = definition.get(attribute)
+            if local == "errorEventDefinition" and ref not in kinds:
+                continue  # the error code itself
             if ref is not None and kinds.get(ref) != target:
                 event = _owner(definition.getparent())
-                found.append(_problem(event, f"{attribute} {ref!r} names no bpmn:{target} of this file; "
+                what = f"a bpmn:{kinds[ref]}" if ref in kinds else "nothing in this file"
+                found.append(_problem(event, f"{attribute} {ref!r} names {what}, not a bpmn:{target}; "
                                              f"declare <bpmn:{target} id=\"{ref}\"> or pick an existing one"))
     return found
 

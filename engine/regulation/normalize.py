@@ -4,6 +4,7 @@ The stored XML is never changed; only the tree handed to the parser is. Each rew
 the meaning Camunda gives the construct, where SpiffWorkflow would otherwise drop it, run it
 differently or crash:
 
+- an ``errorRef`` naming no element is the error code itself (as Camunda reads it);
 - a sequence flow without an ``id`` gets a stable generated one (SpiffWorkflow indexes
   elements by id and silently drops the flow: the cycle would end at its source);
 - a link throw event is joined by a flow to the link catch event of the same name in its
@@ -71,6 +72,7 @@ def for_engine(tree: etree._ElementTree) -> tuple[etree._ElementTree, dict[str, 
     root = copy.deepcopy(tree.getroot())
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     _name_flows(root, ids)
+    _declare_errors(root, ids)
     renames = _rename_reserved(root, ids)
     for scope in _scopes(root):
         _join_links(scope)
@@ -100,6 +102,19 @@ def _name_flows(root: etree._Element, ids: set[str | None]) -> None:
     for flow in root.iter(_q("sequenceFlow")):
         if not flow.get("id"):
             flow.set("id", _unique(f"{GENERATED}flow_{flow.get('sourceRef')}_{flow.get('targetRef')}", ids))
+
+
+def _declare_errors(root: etree._Element, ids: set[str | None]) -> None:
+    """Camunda reads an ``errorRef`` that names no element as the error code itself."""
+    for definition in list(root.iter(_q("errorEventDefinition"))):
+        ref = definition.get("errorRef")
+        if ref and ref not in ids:
+            error = etree.Element(_q("error"))
+            error.set("id", ref)
+            error.set("name", ref)
+            error.set("errorCode", ref)
+            root.insert(0, error)
+            ids.add(ref)
 
 
 def _rename_reserved(root: etree._Element, ids: set[str | None]) -> dict[str, str]:

@@ -36,15 +36,13 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from engine.regulation import normalize
+from engine.regulation import external_spec, io_mappings, multi_instance, normalize
 from engine.regulation.decisions.catalogue import DecisionCatalogue
 from engine.regulation.decisions.rule_tasks import RuleTask, RuleTaskParser
 
 #: extension keys Reglament adds to specs: an event subprocess, a non-interrupting start event
 EVENT_SUBPROCESS = "reglament:eventSubprocess"
 NON_INTERRUPTING = "reglament:nonInterrupting"
-from engine.regulation import external_spec
-
 RESPONSIBILITY_ATTRIBUTES = ("assignee", "candidateGroups", "candidateUsers", "dueDate", "followUpDate")
 
 
@@ -57,6 +55,17 @@ class _Properties:
             if prop.get("name"):
                 extensions[prop.get("name")] = prop.get("value")
         return extensions
+
+    def parse_incoming_data_references(self) -> list[Any]:
+        inputs, _ = io_mappings.parameters(self.node)  # type: ignore[attr-defined]
+        return [*super().parse_incoming_data_references(), *inputs]  # type: ignore[misc]
+
+    def parse_outgoing_data_references(self) -> list[Any]:
+        _, outputs = io_mappings.parameters(self.node)  # type: ignore[attr-defined]
+        return [*super().parse_outgoing_data_references(), *outputs]  # type: ignore[misc]
+
+    def _add_multiinstance_task(self, loop_characteristics: Any) -> None:
+        multi_instance.build(self, loop_characteristics)  # Camunda's meaning (multi_instance.py)
 
 
 class _UserTaskParser(_Properties, UserTaskParser):
@@ -82,7 +91,12 @@ class _TaskParser(_Properties, CamundaTaskParser):
 
 
 class _CallActivityParser(_Properties, CallActivityParser):
-    pass
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions = super().parse_extensions(node)
+        mappings = io_mappings.call_mappings(self.node)
+        if mappings:
+            extensions["reglament:calls"] = mappings
+        return extensions
 
 
 class _SubWorkflowParser(_Properties, SubWorkflowParser):
@@ -93,14 +107,12 @@ class _SubWorkflowParser(_Properties, SubWorkflowParser):
         return extensions
 
 
-
 class _StartEventParser(_Properties, CamundaStartEventParser):
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         extensions = super().parse_extensions(node)
         if (self.node.get("isInterrupting") or "true").lower() == "false":
             extensions[NON_INTERRUPTING] = "true"
         return extensions
-
 
 
 class _EndEventParser(_Properties, CamundaEndEventParser):
@@ -125,7 +137,7 @@ class RegulationParser(CamundaParser):
         full_tag("userTask"): (_UserTaskParser, UserTask),
         full_tag("task"): (_TaskParser, PassThroughTask),
         full_tag("manualTask"): (_TaskParser, PassThroughTask),
-        full_tag("callActivity"): (_CallActivityParser, CallActivity),
+        full_tag("callActivity"): (_CallActivityParser, io_mappings.MappedCallActivity),
         full_tag("subProcess"): (_SubWorkflowParser, CallActivity),
         full_tag("startEvent"): (_StartEventParser, StartEvent),
         full_tag("endEvent"): (_EndEventParser, EndEvent),
@@ -142,6 +154,15 @@ class RegulationParser(CamundaParser):
         #: internal id -> diagram id of elements renamed for the engine (normalize.py)
         self.renames: dict[str, str] = {}
 
+    def _find_dependencies(self, process: Any) -> None:
+        """Business rule tasks find their decisions in ``self.decisions`` (decisions/catalogue.py),
+        not through SpiffWorkflow's DMN parsers: only the processes' own dependencies are read."""
+        BpmnParser._find_dependencies(self, process)
+
+    def _get_parser_class(self, tag: str) -> tuple[Any, Any]:
+        """External tasks (camunda:type="external") wait for outside workers (engine/regulation/external_spec.py)."""
+        return external_spec.dispatch(tag, super()._get_parser_class(tag))
+
     def add_bpmn_xml(self, bpmn: Any, filename: str | None = None) -> None:
         """Adds the Camunda-equivalent copy of the diagram (``normalize``), never the diagram itself."""
         engine_tree, renames = normalize.for_engine(bpmn)
@@ -153,12 +174,3 @@ class RegulationParser(CamundaParser):
         if spec is not None:
             normalize.restore_ids([spec], self.renames)
         return spec
-
-    def _find_dependencies(self, process: Any) -> None:
-        """Business rule tasks find their decisions in ``self.decisions`` (decisions/catalogue.py),
-        not through SpiffWorkflow's DMN parsers: only the processes' own dependencies are read."""
-        BpmnParser._find_dependencies(self, process)
-
-    def _get_parser_class(self, tag: str) -> tuple[Any, Any]:
-        """External tasks (camunda:type="external") wait for outside workers (engine/regulation/external_spec.py)."""
-        return external_spec.dispatch(tag, super()._get_parser_class(tag))

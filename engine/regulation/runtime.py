@@ -16,17 +16,23 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import (
     BasePythonScriptEngineEnvironment,
 )
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import (
+    BpmnTaskSpecConverter,
+    MultiInstanceTaskConverter,
+    SubWorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask as BpmnParallelInstances
+from SpiffWorkflow.bpmn.specs.defaults import SequentialMultiInstanceTask as BpmnSequentialInstances
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-from engine.regulation import expressions, external_spec, steps
+from engine.regulation import expressions, external_spec, io_mappings, multi_instance, steps
 from engine.regulation.decisions.rule_tasks import RuleTask, RuleTaskConverter
 from engine.regulation.parser import PassThroughTask
 from engine.shared.errors import ExpressionError
@@ -88,10 +94,19 @@ class InstanceStateConverter(BpmnWorkflowConverter):
 
 _config = dict(CAMUNDA_CONFIG)
 _config[BpmnWorkflow] = InstanceStateConverter
-_config[RuleTask] = RuleTaskConverter  # business rule tasks on our DMN evaluator
 _config[PassThroughTask] = BpmnTaskSpecConverter
+_config[multi_instance.CamundaSequentialInstances] = MultiInstanceTaskConverter
+_config[multi_instance.CamundaParallelInstances] = MultiInstanceTaskConverter
+_config[io_mappings.MappedCallActivity] = SubWorkflowConverter
 _config[external_spec.ExternalTaskSpec] = BpmnTaskSpecConverter  # its topic is in its extensions
+_config[RuleTask] = RuleTaskConverter  # business rule tasks on our DMN evaluator
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+io_mappings.register(SERIALIZER.registry)  # camunda:inputOutput parameters, stored with the spec
+multi_instance.register(SERIALIZER.registry)  # a camunda:collection expression
+# SpiffWorkflow's own BPMN multi-instance specs (on elements other parsers build, such as receive
+# tasks): the Camunda configuration drops them, and their class names are the Camunda ones'
+MultiInstanceTaskConverter(BpmnParallelInstances, SERIALIZER.registry, "BpmnParallelMultiInstanceTask")
+MultiInstanceTaskConverter(BpmnSequentialInstances, SERIALIZER.registry, "BpmnSequentialMultiInstanceTask")
 
 
 def specs_to_dict(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> dict[str, Any]:

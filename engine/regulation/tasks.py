@@ -66,7 +66,12 @@ def find_spec(spec: Any, subs: dict[str, Any], element_id: str) -> Any:
     for process in (spec, *subs.values()):
         found = process.task_specs.get(element_id)
         if found is not None:
-            return found
+            inner = getattr(found, "task_spec", None)  # a multi-instance or loop activity: the form is on its instance
+            return process.task_specs.get(inner, found) if isinstance(inner, str) else found
+    for process in (spec, *subs.values()):  # an element renamed for the engine (normalize.py: ids like 'End')
+        for candidate in process.task_specs.values():
+            if getattr(candidate, "bpmn_id", None) == element_id and not isinstance(getattr(candidate, "task_spec", None), str):
+                return candidate
     return None
 
 

@@ -46,7 +46,6 @@ _CODE_EXTENSIONS = {
     "taskListener": "task listeners run code",
     "script": "embedded scripts run code",
     "connector": "connectors call external systems",
-    "inputOutput": "input/output mappings are not supported; use form fields and cycle variables",
 }
 
 

@@ -113,13 +113,15 @@ def user_loop(login: str, base: str, until: float, tally: c.Tally, created: list
         stats.setdefault("retries", []).append(apis[0].retries + apis[1].retries)
 
 
-def soak(args: argparse.Namespace, faults: Any = None) -> int:
+def soak(args: argparse.Namespace, faults: Any = None, cluster_url: str | None = None) -> int:
+    """The soak; ``faults(cluster, until)`` runs beside the users and returns what it did; the hosts and
+    workers reach the database at ``cluster_url`` when given (a relay the fault script can cut)."""
     db = c.fresh_database(args.database_url)
     c.seed(db, 0, managers=())
     users = make_users(db, args.users)
     ports = c.free_ports(args.hosts + 1, args.first_port, args.first_port + 18)
     log_dir = Path(tempfile.mkdtemp(prefix="reglament-soak-"))
-    cl = c.Cluster(args.database_url, log_dir, ports[:args.hosts], threads=8)
+    cl = c.Cluster(cluster_url or args.database_url, log_dir, ports[:args.hosts], threads=8)
     proxy = c.RoundRobinProxy(ports[-1], ports[:args.hosts])
     tally, created, errors, stats = c.Tally(), [], [], {}  # type: ignore[var-annotated]
     try:

@@ -102,7 +102,10 @@ def user_loop(login: str, base: str, until: float, tally: c.Tally, created: list
             follow = apis[0].task(cycle["id"], "Task_Follow")
             status, answer = apis[0].call("POST", f"/api/v1/tasks/{follow}/complete", {"variables": {}},
                                           key=f"{tag}-follow")
-            if status != 200:
+            if status == 409 and answer.get("error") == "idempotency_answer_lost":
+                with tally.lock:  # done once; the host died (or lost the database) before keeping the answer
+                    stats.setdefault("answers_lost", []).append(1.0)
+            elif status != 200:
                 raise c.Lost(f"follow-up: {status} {answer}")
             with tally.lock:
                 tally.completed.append((int(cycle["id"]), "Task_Follow"))
@@ -156,6 +159,7 @@ def soak(args: argparse.Namespace, faults: Any = None, cluster_url: str | None =
               "clients_in_db": clients_in_db, "cycles_started": result["started"], "cycles_in_db": result["cycles"],
               "completions": result["completed"], "races": len(tally.races_won), "races_lost": tally.races_lost,
               "won": result["won"], "jobs_left": result["jobs_left"], "retries": sum(stats.get("retries", [])),
+              "answers_lost": len(stats.get("answers_lost", [])),
               "commands_per_s": round((len(created) + result["started"] + result["completed"] + tally.races_lost)
                                       / elapsed, 1),
               "cycle_median_s": round(cycle_times[len(cycle_times) // 2], 2),

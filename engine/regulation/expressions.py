@@ -14,6 +14,7 @@ import math
 import operator
 import re
 import time
+import warnings
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -182,7 +183,9 @@ def _compile(expression: str) -> ast.Expression:
     if not python:
         raise ExpressionError("The expression is empty")
     try:
-        tree = ast.parse(python, mode="eval")
+        with warnings.catch_warnings():  # "1if x" is a SyntaxWarning; the diagram's text is no code to lint
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(python, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"Syntax error in expression {expression!r}: {exc.msg}") from None
     except (RecursionError, MemoryError):

@@ -120,3 +120,8 @@ def test_the_cost_limits_apply_to_juel_as_well(monkeypatch: pytest.MonkeyPatch) 
         evaluate("${a eq 1 and b eq 2 and c eq 3 and d eq 4}", {"a": 1, "b": 2, "c": 3, "d": 4})
     with pytest.raises(ExpressionError, match="nested more than"):
         check("${" + "!" * 60 + "x}")
+
+
+def test_a_text_python_would_warn_about_is_an_expression_error_not_a_warning() -> None:
+    with pytest.raises(ExpressionError, match="Syntax error"):
+        check("${1if x}")  # Python warns "invalid decimal literal" before its syntax error

@@ -207,12 +207,14 @@ def test_spaced_and_slashed_output_names_reach_the_result_variable(platform: Reg
     assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
 
 
-def test_a_regulation_naming_a_decision_of_an_unreadable_dmn_is_refused(platform: Reglament, actors) -> None:
+def test_a_regulation_with_an_unreadable_dmn_file_is_refused_naming_file_decision_and_line(platform: Reglament, actors) -> None:
     broken = SourceFile("price.dmn", DMN11_LITERAL.replace(b"/ 100)", b"/ 100"))
     with pytest.raises(RegulationInvalid) as refused:
         platform.regulation.deploy(actors["head"], [
             regulation('camunda:decisionRef="net_price" camunda:resultVariable="net"'), broken])
-    assert "decision 'net_price' (price.dmn) cannot be used: decision Net price: FEEL" in refused.value.problems[0].message
+    [problem] = refused.value.problems
+    assert problem.message.startswith("price.dmn: decision Net price: FEEL 'amount * (1 - Price terms.discount percent")
+    assert problem.message.endswith("the expression ends too early") and problem.line == 38
 
 
 def _literal_dmn(expression: str) -> SourceFile:

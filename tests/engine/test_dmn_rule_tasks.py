@@ -171,14 +171,28 @@ def test_what_cannot_run_is_refused_at_deploy_naming_the_task_and_the_decision(
     assert "KeyError" not in problem.message and KEY not in [r["key"] for r in platform.regulation.regulations()]
 
 
-def test_a_broken_dmn_file_is_refused_naming_the_task_the_decision_and_the_cell(platform: Reglament,
+def test_every_dmn_file_of_a_deploy_must_load_and_name_its_decisions_once(platform: Reglament, actors) -> None:
+    unused = SourceFile("notes.dmn", DEAL_DMN.content.replace(b'id="deal_approval"', b'id="other"')
+                        .replace(b'id="deal_checks"', b'id="other_checks"').replace(b"[0..100000)", b"[0..100000"))
+    with pytest.raises(RegulationInvalid) as refused:
+        platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT), DEAL_DMN, unused])
+    assert refused.value.problems[0].message.startswith("notes.dmn: table Deal approval: rule 1")
+    twice = SourceFile("copy.dmn", DEAL_DMN.content)
+    with pytest.raises(RegulationInvalid) as refused:
+        platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT), DEAL_DMN, twice])
+    assert refused.value.problems[0].message == ("decision 'deal_approval' is in both deal_approval.dmn and copy.dmn: "
+                                                 "a decision id names one decision")
+
+
+def test_a_broken_dmn_file_is_refused_naming_the_file_the_rule_and_the_cell(platform: Reglament,
                                                                                actors) -> None:
     broken = SourceFile("deal_approval.dmn", DEAL_DMN.content.replace(b"[0..100000)", b"[0..100000"))
     with pytest.raises(RegulationInvalid) as refused:
         platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT), broken])
-    message = refused.value.problems[0].message
-    assert "business rule task 'Decide the approval': decision 'deal_approval' (deal_approval.dmn)" in message
-    assert "rule 1" in message and "[0..100000" in message
+    [problem] = refused.value.problems
+    assert problem.message.startswith("deal_approval.dmn: table Deal approval: rule 1, input amount: "
+                                      "unsupported FEEL '[0..100000'")
+    assert problem.line == 15
 
 
 def test_no_matching_rule_puts_the_cycle_into_incident_naming_the_decision_and_inputs(platform: Reglament,

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from engine.regulation.decisions import drg
 from engine.regulation.decisions.tables import DMN_NAMESPACES
 from engine.regulation.xml import parse_document
-from engine.shared.errors import RegulationInvalid
+from engine.shared.errors import DmnError, Problem, RegulationInvalid
 from storage.repositories import regulation as regulation_repo
 
 #: how many deployed versions (newest first) an earlier-deployed decision is looked for in
@@ -48,9 +49,19 @@ class DecisionCatalogue:
     earlier: Callable[[str], FoundDecision | None] | None = None
 
     def add_document(self, root: etree._Element, filename: str) -> None:
+        """Every DMN file of a deploy must load, as in Camunda; a decision id is in one file only."""
+        try:
+            drg.model_of(root, filename)
+        except DmnError as exc:
+            raise RegulationInvalid([Problem(None, f"{filename}: {exc.message}", line=exc.details.get("line"))]) \
+                from None
         xml = etree.tostring(root, encoding="unicode")
         for decision_id in decision_ids(root):
-            self.own.setdefault(decision_id, FoundDecision(decision_id, xml, filename, "this deploy"))
+            other = self.own.get(decision_id)
+            if other is not None:
+                raise RegulationInvalid([Problem(None, f"decision {decision_id!r} is in both {other.filename} and "
+                                                 f"{filename}: a decision id names one decision")])
+            self.own[decision_id] = FoundDecision(decision_id, xml, filename, "this deploy")
 
     def find(self, decision_id: str) -> FoundDecision | None:
         found = self.own.get(decision_id)

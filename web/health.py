@@ -90,7 +90,7 @@ def is_outage(exc: BaseException) -> bool:
 def outage_response(exc: BaseException) -> Any:
     log.warning("database unavailable: %s: %s", type(exc).__name__,
                 str(getattr(exc, "orig", exc)).strip().splitlines()[:1])
-    message = _("The database cannot be reached at the moment. Nothing was lost: try again in a few seconds.")
+    message = _("The database cannot be reached at the moment. Try again in a few seconds.")
     if wants_json():
         response = jsonify(error="database_unavailable", message=message, details={"retry_after": RETRY_AFTER})
         response.status_code = 503

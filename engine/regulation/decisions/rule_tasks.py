@@ -118,6 +118,8 @@ class RuleTask(BpmnSpecMixin):  # type: ignore[misc]
         except DmnError as exc:
             raise ExpressionError(f"{where} ({self.dmn_file}) failed: {exc.message}"
                                   + _inputs_hint(exc, variables)) from None
+        except feel.FeelError as exc:  # a variable FEEL cannot hold (NaN, infinity)
+            raise ExpressionError(f"{where} ({self.dmn_file}) failed: {exc.message}") from None
         if len(rows) > MAX_RESULT_ITEMS:
             raise ExpressionError(f"{where}: {len(rows)} results; the limit is {MAX_RESULT_ITEMS}")
         value = _jsonable(map_result(rows, self.map_result, where), where)

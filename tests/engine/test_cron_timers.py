@@ -112,3 +112,67 @@ def test_the_shortest_gap_is_what_the_deploy_check_compares_with_the_limit() -> 
     assert cron.parse("0/10 * * * * ?").shortest_gap() == timedelta(seconds=10)
     assert cron.parse("0 0 9 ? * MON-FRI").shortest_gap() == timedelta(days=1)
     assert cron.parse("0 0 12 31 2 ?").shortest_gap() is None
+
+
+def _cron_from_a_form(platform: Reglament, actors, schedule: str) -> int:
+    """Task_Ask's form sets ``schedule``; Task_Work carries a cycle timer ``${schedule}``."""
+    from engine.regulation.versions import SourceFile
+
+    xml = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    id="Definitions_cron_variable" targetNamespace="http://reglament.dev/test">
+  <bpmn:process id="cron_variable" name="Cron from a variable" isExecutable="true">
+    <bpmn:startEvent id="Start_V" />
+    <bpmn:sequenceFlow id="V1" sourceRef="Start_V" targetRef="Task_Ask" />
+    <bpmn:userTask id="Task_Ask" name="Choose the schedule" camunda:assignee="${owner}">
+      <bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="schedule" label="Schedule" type="string" /></camunda:formData></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="V2" sourceRef="Task_Ask" targetRef="Task_Work" />
+    <bpmn:userTask id="Task_Work" name="Work" camunda:assignee="${owner}" />
+    <bpmn:boundaryEvent id="Timer_Var" name="as chosen" cancelActivity="false" attachedToRef="Task_Work">
+      <bpmn:timerEventDefinition><bpmn:timeCycle xsi:type="bpmn:tFormalExpression">${schedule}</bpmn:timeCycle>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="V3" sourceRef="Timer_Var" targetRef="Task_Nudge" />
+    <bpmn:userTask id="Task_Nudge" name="Nudge" camunda:assignee="${owner}" />
+    <bpmn:sequenceFlow id="V4" sourceRef="Task_Nudge" targetRef="End_Nudged" />
+    <bpmn:endEvent id="End_Nudged" />
+    <bpmn:sequenceFlow id="V5" sourceRef="Task_Work" targetRef="End_Won" />
+    <bpmn:endEvent id="End_Won"><bpmn:extensionElements><camunda:properties>
+      <camunda:property name="outcome" value="won" /></camunda:properties></bpmn:extensionElements></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>"""
+    platform.regulation.deploy(actors["head"], [SourceFile("cron_variable.bpmn", xml.encode())])
+    client = platform.clients.create_client(actors["anna"], "Variable Cron Ltd")
+    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "cron_variable")
+    task = next(t for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"]))
+    platform.regulation.complete_task(actors["anna"], task.id, {"schedule": schedule})
+    return int(cycle["id"])
+
+
+def test_a_cron_from_a_variable_is_read_when_the_timer_starts(platform: Reglament, actors, clock: Clock) -> None:
+    clock.now = at(26, 9, 2)
+    cycle_id = _cron_from_a_form(platform, actors, "0 0/5 * * * ?")
+    assert _jobs(platform, cycle_id) == [at(26, 9, 5)]
+
+
+def test_a_cron_from_a_variable_firing_every_second_is_held_to_the_minimum(platform: Reglament, actors,
+                                                                          clock: Clock) -> None:
+    clock.now = at(26, 9, 0)
+    cycle_id = _cron_from_a_form(platform, actors, "* * * * * ?")
+    worker = Worker(platform)
+    clock.now = at(26, 9, 0, 2)
+    assert worker.run_once() == 1
+    assert worker.run_once() == 0
+    assert _nudges(platform, actors, cycle_id) == 1
+    next_fire, = _jobs(platform, cycle_id)
+    assert next_fire >= at(26, 9, 1), "no sooner than MIN_TIMER_CYCLE after the previous fire"
+
+
+def test_a_cron_from_a_variable_that_cannot_be_read_is_an_incident(platform: Reglament, actors, clock: Clock) -> None:
+    cycle_id = _cron_from_a_form(platform, actors, "0 61 9 ? * MON")
+    cycle = platform.regulation.cycle(actors["head"], cycle_id)
+    assert cycle["incident"] is not None
+    assert "cron '0 61 9 ? * MON': the minutes field has 61, outside 0-59" in cycle["incident"]["message"]

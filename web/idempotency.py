@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` on the JSON API's POST calls (creates, starts, completions, messages...).
+"""``Idempotency-Key`` on the JSON API's and the Camunda REST subset's POST calls (creates, starts,
+completions, messages...).
 
 A client that lost an answer sends the same call again with the same key and gets the first
 answer (status and body, header ``Idempotent-Replayed: true``) instead of a second client, cycle or
@@ -17,6 +18,8 @@ from flask import Flask, Response, current_app, g, request
 from engine.platform.idempotency import Answer, Idempotency, fingerprint
 
 HEADER = "Idempotency-Key"
+#: the JSON API and the Camunda 7 REST subset (process starts, message correlation, external tasks)
+PREFIXES = ("api.", "engine_rest.")
 #: calls never wrapped: the token call carries a password and answers a secret
 EXCLUDED = frozenset({"api.token"})
 
@@ -55,7 +58,7 @@ def register(app: Flask) -> None:
     keys = Idempotency(app.extensions["reglament"])
     app.extensions["reglament_idempotency"] = keys
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api.") and "POST" in (rule.methods or ()) and rule.endpoint not in EXCLUDED:
+        if rule.endpoint.startswith(PREFIXES) and "POST" in (rule.methods or ()) and rule.endpoint not in EXCLUDED:
             view = app.view_functions[rule.endpoint]
             if not getattr(view, "_idempotent", False):
                 wrapped = _wrap(view, keys)

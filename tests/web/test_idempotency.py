@@ -179,3 +179,15 @@ def test_keys_expire_after_a_day_and_the_worker_deletes_them(api: Any, platform:
     clock.advance(hours=25)
     Worker(platform).housekeeping()
     assert _count(platform, IdempotencyKey) == 0
+
+
+def test_a_retried_camunda_rest_process_start_starts_one_cycle(api: Any, platform: Reglament) -> None:
+    anna = api("anna")
+    client_id = anna.post("/api/v1/clients", json={"name": "Acme Steel"}).get_json()["id"]
+    body = {"variables": {"client_id": {"value": client_id, "type": "Long"}}}
+    answers = [anna.post("/engine-rest/process-definition/key/new_client_sale/start", json=body,
+                         headers={"Idempotency-Key": "rest-start"}) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200], answers[0].get_json()
+    assert answers[0].get_json() == answers[1].get_json()
+    assert answers[1].headers["Idempotent-Replayed"] == "true"
+    assert _count(platform, Cycle) == 1

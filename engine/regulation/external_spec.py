@@ -12,6 +12,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.event_parsers import ReceiveTaskParser
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionParser
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
@@ -66,6 +67,18 @@ class CamundaReceiveTaskParser(CamundaEventDefinitionParser, ReceiveTaskParser):
 
 ParserPair = tuple[Any, Any]
 RECEIVE_TASK = full_tag("receiveTask")
+#: message throw events: without an implementation Camunda 7 passes the token through (it never
+#: delivers the message to a catch event itself); SpiffWorkflow would evaluate a missing payload
+#: expression and deliver inside the cycle, so their message definition is read as a none event
+THROWING = frozenset(full_tag(tag) for tag in ("intermediateThrowEvent", "endEvent"))
+_pass_through: dict[Any, Any] = {}
+
+
+def _passes_messages_through(parser: Any) -> Any:
+    if parser not in _pass_through:
+        _pass_through[parser] = type(f"PassThrough{parser.__name__}", (parser,),
+                                     {"parse_message_event": lambda self, node: NoneEventDefinition()})
+    return _pass_through[parser]
 
 
 def dispatch(tag: str, found: ParserPair) -> ParserPair:
@@ -73,6 +86,8 @@ def dispatch(tag: str, found: ParserPair) -> ParserPair:
     definition, other elements keep theirs."""
     if tag == RECEIVE_TASK:
         return (CamundaReceiveTaskParser, found[1])
+    if tag in THROWING and found[0] is not None:
+        return (_passes_messages_through(found[0]), found[1])
     if tag not in EXTERNAL_TAGS:
         return found
     original_parser, original_spec = found

@@ -141,3 +141,15 @@ def test_a_message_start_event_starts_a_cycle_for_the_client_it_names(platform, 
     assert visible(platform, actors["anna"], cycle_id) == ["Task_CallLead"]
     with pytest.raises(Exception, match="client_id"):
         platform.outside.correlate(actors["admin"], "lead-received", variables={"page": "/"})
+
+
+def test_a_message_throw_event_without_an_implementation_passes_through_as_in_camunda(platform, actors) -> None:
+    platform.regulation.deploy(actors["head"], [bpmn_file("message_throw.bpmn")])
+    client = platform.clients.create_client(actors["anna"], "Throws Ltd")
+    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "message_throw")
+    complete(platform, actors["anna"], cycle["id"], "Task_SendInvoice", {})
+    after = platform.regulation.cycle(actors["anna"], cycle["id"])
+    assert after["status"] == "active" and after["incident"] is None
+    assert visible(platform, actors["anna"], cycle["id"]) == [], "it waits for the payment; it caught nothing itself"
+    assert platform.outside.correlate(actors["admin"], "payment-received", cycle_id=cycle["id"]) == [cycle["id"]]
+    assert visible(platform, actors["anna"], cycle["id"]) == ["Task_Thank"]

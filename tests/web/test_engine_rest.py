@@ -137,3 +137,40 @@ def test_start_a_process_then_list_and_complete_its_task(client, platform, actor
     no_client = client.post("/engine-rest/process-definition/key/new_client_sale/start", headers=_basic("anna"),
                             json={"variables": {}})
     assert no_client.status_code == 400 and "client_id" in no_client.get_json()["message"]
+
+
+def test_the_example_worker_and_a_camunda_message_take_the_demo_sale_to_won(site, client, platform, actors) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "invoice_worker", Path(__file__).resolve().parents[2] / "examples" / "invoice_worker.py")
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    anna, lena = actors["anna"], actors["lena"]
+    customer = platform.clients.create_client(anna, "Demo Buyer")
+    cycle_id = platform.outside.start_cycle(anna, customer["id"], "new_client_sale", "DEAL-1")["id"]
+    steps = [(anna, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
+             (actors["pavel"], "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
+             (anna, "Task_Presentation", {"result": "interested"}), (anna, "Task_Proposal", {"amount": 900000}),
+             (anna, "Task_Negotiation", {"result": "agreed"}),
+             (lena, "Task_ContractReview", {"contract_number": "C-9", "approved": "true"}),
+             (anna, "Task_SignContract", {"result": "signed", "invoicing": "system"})]
+    for who, element_id, values in steps:
+        [task] = [t for t, _ in platform.regulation.inbox(who, cycle_id=cycle_id) if t.element_id == element_id]
+        if task.assignee is None:
+            platform.regulation.claim_task(who, task.id)
+        platform.regulation.complete_task(who, task.id, values)
+    assert [t for t, _ in platform.regulation.inbox(actors["olga"], cycle_id=cycle_id)] == [], "no person issues it"
+    example.worker(site, "admin", demo.PASSWORD).fetch_and_execute(example.TOPIC, example.issue_invoice)
+    invoice = platform.regulation.cycle(anna, cycle_id)["variables"]["invoice_number"]
+    assert invoice.endswith(f"-{cycle_id}")
+    paid = client.post("/engine-rest/message", headers=_basic("admin"), json={
+        "messageName": "payment-received",
+        "correlationKeys": {"invoice_number": {"value": invoice, "type": "String"}},
+        "processVariables": {"paid_amount": {"value": 900000, "type": "Long"},
+                             "payment_date": {"value": "2026-12-01T10:00:00.000+0300", "type": "Date"}}})
+    assert paid.status_code == 204, paid.get_data(as_text=True)
+    won = platform.regulation.cycle(anna, cycle_id)
+    assert won["status"] == "won" and won["variables"]["paid_amount"] == 900000

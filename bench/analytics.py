@@ -69,6 +69,7 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="also measure each log's peak memory (slow)")
     parser.add_argument("--repeat", type=int, default=5, help="calls of each figure (median and p95 of them)")
     parser.add_argument("--no-logs", action="store_true", help="skip the event-log exports")
+    parser.add_argument("--only", default="", help="comma-separated words: measure only figures whose name has one")
     args = parser.parse_args()
     db = Database(args.database_url)
     if not db.is_postgresql:
@@ -114,6 +115,8 @@ def main() -> None:
             ("loss reasons", lambda: platform.control.losses(alex, Filters())),
             ("managers side by side", lambda: platform.control.managers(head, Filters())),
             ("durations", lambda: platform.control.durations(alex, Filters()))]:
+        if args.only and not any(word.strip() in name for word in args.only.split(",")):
+            continue
         times = []
         for _ in range(max(1, args.repeat)):
             started = time.perf_counter()

@@ -64,7 +64,7 @@ def managers(session: Session, actor: Actor, filters: Filters, person_figures: b
     span = dashboard_rules.window(filters, now)
     start, end = span.bounds
     lives: dict[int | None, dict[str, Any]] = {}
-    for row in durations_repo.cycle_lives(session, cycles):
+    for row in durations_repo.cycle_lives(session, cycles, start, end):
         if row.status not in ("won", "lost") or row.ended_at is None or not start <= row.ended_at < end:
             continue
         r = lives.setdefault(row.manager_id, {"won": 0, "lost": 0, "days": []})

@@ -27,6 +27,7 @@ from engine.shared.days import ONE_DAY, Week
 from engine.shared.errors import Forbidden, InputInvalid
 from storage.models import Activity, Client, OpenTask
 from storage.repositories import accounts as accounts_repo
+from storage.repositories import analytics_durations as analytics_repo
 from storage.repositories import planning as planning_repo
 from storage.repositories import regulation as regulation_repo
 
@@ -124,13 +125,19 @@ def plans_overview(session: Session, ctx: cycles.Context, actor: Actor) -> dict[
     managers = [u for u in accounts_repo.users(session) if "manager" in u.role_set and u.active]
     rows: dict[str, dict[str, Any]] = {m.login: {"login": m.login, "name": m.name, "groups": sorted(m.group_names),
                       "days": Counter(), "overdue": 0, "open": 0, "unplanned": 0} for m in managers}
-    entries = [(t.assignee, task_entry(t)) for t in regulation_repo.assigned_open_tasks(session, list(rows))]
+    # open tasks counted in SQL, only this week's read (the page stays fast however many are open)
+    counts, moments = analytics_repo.open_task_load(session, list(rows), now, week.start, week.end)
+    for login, open_count, overdue, unplanned in counts:
+        rows[login]["open"] += open_count
+        rows[login]["overdue"] += overdue
+        rows[login]["unplanned"] += unplanned
+    for login, moment in moments:
+        if (index := week.day_index(moment)) is not None:
+            rows[login]["days"][index] += 1
     zones = {m.login: days.zone(m.timezone) for m in managers}
-    entries += [(a.assignee, activity_entry(a, zones[a.assignee]))
-                for a in planning_repo.planned_activities_of(session, list(rows))]
+    entries = [(a.assignee, activity_entry(a, zones[a.assignee]))
+               for a in planning_repo.planned_activities_of(session, list(rows))]
     for login, entry in entries:
-        if login is None:  # assigned_open_tasks only returns tasks with an assignee
-            continue
         row = rows[login]
         row["open"] += 1
         if entry.due is not None and entry.due < now:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Cycle, HistoryEvent, WorkDone
+from storage.models import Cycle, HistoryEvent, OpenTask, WorkDone
 from storage.repositories.control import Scope, _conditions, _cycles_joined, manager_of_cycle
 
 
@@ -56,11 +57,17 @@ def task_times(session: Session, scope: Scope) -> Sequence[Any]:
     return session.execute(query).all()
 
 
-def cycle_lives(session: Session, scope: Scope) -> Sequence[Any]:
-    """(cycle_id, manager_id, status, started_at, ended_at) of the cycles in scope."""
-    return session.execute(_cycles_joined(
+def cycle_lives(session: Session, scope: Scope, decided_from: datetime | None = None,
+                decided_before: datetime | None = None) -> Sequence[Any]:
+    """(cycle_id, manager_id, status, started_at, ended_at) of the cycles in scope (with a period:
+    only those won or lost in [decided_from, decided_before))."""
+    query = _cycles_joined(
         select(Cycle.id, manager_of_cycle().label("manager_id"), Cycle.status, Cycle.started_at, Cycle.ended_at)
-        .select_from(Cycle)).where(*_conditions(scope))).all()
+        .select_from(Cycle)).where(*_conditions(scope))
+    if decided_from is not None and decided_before is not None:
+        query = query.where(Cycle.status.in_(("won", "lost")), Cycle.ended_at >= decided_from,
+                            Cycle.ended_at < decided_before)
+    return session.execute(query).all()
 
 
 def work_done_by_login(session: Session, logins: Sequence[str], start: Any, end: Any) -> Sequence[Any]:
@@ -91,3 +98,21 @@ def element_runs(session: Session, scope: Scope) -> Sequence[Any]:
                            .where(HistoryEvent.type.in_(("completed", "passed")), HistoryEvent.element_id.is_not(None),
                                   *_conditions(scope))
                            .group_by(HistoryEvent.element_id)).all()
+
+
+def open_task_load(session: Session, logins: Sequence[str], now: datetime, start: datetime, end: datetime
+                   ) -> tuple[list[tuple[str, int, int, int]], list[tuple[str, datetime]]]:
+    """The Plans page's open tasks, set-based: (login, open, overdue (due before now), unplanned
+    (neither planned nor due)) per assignee, and (login, planned else due) of the tasks whose
+    moment falls in [start, end)."""
+    if not logins:
+        return [], []
+    when = func.coalesce(OpenTask.planned_at, OpenTask.due_at)
+    counts = session.execute(
+        select(OpenTask.assignee, func.count(), func.sum(case((OpenTask.due_at < now, 1), else_=0)),
+               func.sum(case((when.is_(None), 1), else_=0)))
+        .where(OpenTask.assignee.in_(list(logins))).group_by(OpenTask.assignee)).all()
+    moments = session.execute(select(OpenTask.assignee, when.label("moment"))
+                              .where(OpenTask.assignee.in_(list(logins)), when >= start, when < end)).all()
+    return ([(str(r[0]), int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in counts],
+            [(str(r[0]), r[1]) for r in moments])

@@ -9,6 +9,8 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from engine.notify import mail
 from engine.platform.idempotency import Idempotency
 from engine.platform.root import Reglament
@@ -125,6 +127,9 @@ class Worker:
                 if exit_when_idle and self.idle():
                     return
                 self.stopping.wait(self.sleep_time())
+            except (OperationalError, InterfaceError) as exc:  # the database is away: one line, no traceback
+                log.warning("database unavailable (%s); retrying in %.1f s", str(exc.orig).strip()[:200], self.max_sleep)
+                self.stopping.wait(self.max_sleep)
             except Exception:
                 log.exception("worker loop error; retrying in %.1f s", self.max_sleep)
                 self.stopping.wait(self.max_sleep)

@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.regulation.decisions import feel_builtins
 from engine.regulation.decisions.feel import FeelError, _unquote
+from engine.regulation.decisions.feel_temporal import temporal_literal
 
 MAX_EXPRESSION_LENGTH = 20000
 MAX_DEPTH = 64
@@ -378,23 +379,6 @@ class Parser:
         self.known.add(key)
         self.longest = max(self.longest, len(words))
         return key
-
-
-def temporal_literal(text: str) -> Any:
-    """``@"2026-07-01"``, ``@"10:30:00"``, ``@"2026-07-01T10:30:00"``, ``@"P3D"``: FEEL's at-literals."""
-    if text.lstrip("-").startswith("P"):
-        kind = "duration"
-    elif "T" in text:
-        kind = "date and time"
-    elif ":" in text:
-        kind = "time"
-    else:
-        kind = "date"
-    function = feel_builtins.function(kind)
-    value = function.call(text) if function is not None else None
-    if value is None:
-        raise FeelError(f"@{text!r} is not a date, time or duration FEEL can read")
-    return value
 
 
 def check_depth(tree: Node) -> None:

@@ -7,6 +7,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from engine.regulation.decisions import feel_registry
+from engine.regulation.decisions.feel import FeelError
 from engine.regulation.decisions.feel_registry import _define
 from engine.regulation.decisions.feel_values import YearsMonths, kind, number
 
@@ -104,3 +106,20 @@ def property_of(value: Any, name: str) -> Any:
     if name == "type" and kind(value) != "other":
         return kind(value)
     return None
+
+
+def temporal_literal(text: str) -> Any:
+    """``@"2026-07-01"``, ``@"10:30:00"``, ``@"2026-07-01T10:30:00"``, ``@"P3D"``: FEEL's at-literals."""
+    if text.lstrip("-").startswith("P"):
+        kind = "duration"
+    elif "T" in text:
+        kind = "date and time"
+    elif ":" in text:
+        kind = "time"
+    else:
+        kind = "date"
+    function = feel_registry.function(kind)
+    value = function.call(text) if function is not None else None
+    if value is None:
+        raise FeelError(f"@{text!r} is not a date, time or duration FEEL can read")
+    return value

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
@@ -36,10 +36,15 @@ class Deployed:
     created: bool  # False when the XML was unchanged and the latest version was kept
     executable: bool = True
     problems: tuple[Problem, ...] = ()
+    #: the file's other executable top-level processes, each deployed as its own regulation
+    others: tuple[Deployed, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "name": self.name, "version": self.version, "created": self.created,
-                "executable": self.executable, "problems": [p.as_dict() for p in self.problems]}
+        out = {"key": self.key, "name": self.name, "version": self.version, "created": self.created,
+               "executable": self.executable, "problems": [p.as_dict() for p in self.problems]}
+        if self.others:
+            out["others"] = [o.as_dict() for o in self.others]
+        return out
 
 
 @dataclass
@@ -52,6 +57,8 @@ class Compiled:
     stages: list[str]
     digest: str
     problems: list[Problem] = field(default_factory=list)
+    #: the other executable top-level processes of the file (deployed as regulations of their own)
+    also: list[str] = field(default_factory=list)
 
     @property
     def executable(self) -> bool:
@@ -72,7 +79,7 @@ def _read(files: list[SourceFile]) -> tuple[SourceFile, etree._ElementTree, list
 
 
 def compile_regulation(files: list[SourceFile], session: Session | None = None,
-                       keep_if_not_executable: bool = False) -> Compiled:
+                       keep_if_not_executable: bool = False, process: str | None = None) -> Compiled:
     """Parse, inspect and compile one regulation (a BPMN file plus DMN files).
 
     With ``keep_if_not_executable`` a well-formed BPMN document that cannot run here comes
@@ -91,19 +98,21 @@ def compile_regulation(files: list[SourceFile], session: Session | None = None,
     try:
         if not facts.process_names and not facts.problems:
             raise RegulationInvalid([Problem(None, f"{source.name} has no process")])
-        key, specs = _compile(source, tree, dmn_docs, facts, session)
+        key, specs = _compile(source, tree, dmn_docs, facts, session, process)
     except RegulationInvalid as exc:
         if not keep_if_not_executable or bpmn_xml.is_bpmn(tree) is False:
             raise
-        key = _display_key(tree, facts, source.name)
+        key = process or _display_key(tree, facts, source.name)
         return Compiled(key=key, name=_display_name(tree, facts, key), xml=xml, dmn=dmn, specs=None,
                         stages=facts.stages.get(key, []), digest=digest, problems=exc.problems)
+    also = [] if process is not None else [p for p in facts.executable if p not in facts.called and p != key]
     return Compiled(key=key, name=facts.process_names.get(key) or key, xml=xml, dmn=dmn, specs=specs,
-                    stages=facts.stages.get(key, []), digest=digest)
+                    stages=facts.stages.get(key, []), digest=digest, also=also)
 
 
 def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[SourceFile, etree._ElementTree]],
-             facts: bpmn_xml.DocumentFacts, session: Session | None) -> tuple[str, dict[str, Any]]:
+             facts: bpmn_xml.DocumentFacts, session: Session | None,
+             process: str | None = None) -> tuple[str, dict[str, Any]]:
     if facts.problems:
         raise RegulationInvalid(facts.problems)
     own = {pid: facts.calls.get(pid, []) for pid in facts.process_names}
@@ -114,12 +123,8 @@ def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[
     if not main:
         raise RegulationInvalid([Problem(None, f"{source.name} has no executable process "
                                          "(set isExecutable=\"true\" on the process to run)")])
-    if len(main) > 1:
-        raise RegulationInvalid([Problem(main[1], f"{source.name} has {len(main)} executable "
-                                         f"top-level processes ({', '.join(main)}); a regulation "
-                                         "runs one: mark the others non-executable or call them "
-                                         "from the main process")])
-    key = main[0]
+    # several executable top-level processes: each is a regulation of its own, as in Camunda
+    key = process if process in main else main[0]
     parser = RegulationParser()
     try:
         parser.decisions.earlier = catalogue.deployed_lookup(session)  # decisions/catalogue.py
@@ -208,8 +213,18 @@ def _problem_from_validation(exc: ValidationException, tree: etree._ElementTree)
 
 def deploy(session: Session, actor: Actor, files: list[SourceFile],
            keep_if_not_executable: bool = False) -> Deployed:
+    """Deploy the file's executable process; a file with several executable top-level processes
+    deploys each as its own regulation (key = process id), as Camunda deploys each as a process
+    definition: the first is returned, the others in ``others``."""
     require(actor, PROCESS_OWNERS, "deploy regulations")
     compiled = compile_regulation(files, session, keep_if_not_executable)
+    first = _store(session, actor, compiled)
+    others = tuple(_store(session, actor, compile_regulation(files, session, keep_if_not_executable, key))
+                   for key in compiled.also)
+    return replace(first, others=others) if others else first
+
+
+def _store(session: Session, actor: Actor, compiled: Compiled) -> Deployed:
     regulation = regulation_repo.regulation_by_key(session, compiled.key)
     if regulation is None:
         regulation = Regulation(key=compiled.key, name=compiled.name, latest_version=0)

@@ -2,10 +2,11 @@
 each diagram either runs as Camunda runs it or is refused at deploy naming the element."""
 from __future__ import annotations
 
-from cycle_helpers import complete, events, visible
+from cycle_helpers import complete, events, start, visible
 from semantics_helpers import diagram, end, flow, refused, run, user
 
 from engine.platform.root import Reglament
+from engine.regulation.versions import SourceFile
 
 
 def test_sequence_flows_without_ids_are_followed(platform: Reglament, actors) -> None:
@@ -134,3 +135,27 @@ def test_a_user_task_in_a_named_lane_goes_to_that_group(platform: Reglament, act
                       '<bpmn:userTask id="Call" name="First call" />', flow("Call", "E", "f2"), end("E")])
     cycle = run(platform, actors, body)
     assert visible(platform, actors["boris"], cycle["id"], "group") == ["Call"]
+
+
+SECOND = """<bpmn:process id="renewal" name="Renewal" isExecutable="true">
+  <bpmn:startEvent id="RS" /><bpmn:sequenceFlow id="r1" sourceRef="RS" targetRef="Renew" />
+  <bpmn:userTask id="Renew" name="Renew" camunda:assignee="${owner}" />
+  <bpmn:sequenceFlow id="r2" sourceRef="Renew" targetRef="RE" /><bpmn:endEvent id="RE" />
+</bpmn:process>"""
+
+
+def test_several_executable_processes_in_one_file_deploy_as_regulations_of_their_own(platform: Reglament,
+                                                                                     actors) -> None:
+    body = "\n".join(['<bpmn:startEvent id="S" />', flow("S", "Call", "f1"), user("Call"), flow("Call", "Won", "f2"),
+                      end("Won", "won")])
+    deployed = platform.regulation.deploy(actors["head"], [SourceFile("two.bpmn", diagram(body, before=SECOND))])
+    keys = {deployed.key, *(o.key for o in deployed.others)}
+    assert keys == {"semantics", "renewal"} and deployed.as_dict()["others"]
+    assert {"semantics", "renewal"} <= {r["key"] for r in platform.regulation.regulations()}
+    anna = actors["anna"]
+    renewal = start(platform, anna, "renewal", client_name="Renewing Ltd")
+    assert visible(platform, anna, renewal["id"]) == ["Renew"]
+    sale = start(platform, anna, "semantics", client_name="Buying Ltd")
+    assert visible(platform, anna, sale["id"]) == ["Call"]
+    again = platform.regulation.deploy(actors["head"], [SourceFile("two.bpmn", diagram(body, before=SECOND))])
+    assert not again.created and not any(o.created for o in again.others), "an unchanged file keeps its versions"

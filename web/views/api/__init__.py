@@ -6,6 +6,7 @@ from web.views.api import (  # noqa: F401  (each module registers its routes on 
     control,
     cycles,
     deals,
+    motivation,
     messages,
     notifications,
     organization,

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from engine.platform.base import Service
-from engine.regulation import cycles, external_tasks, messages, received
+from engine.regulation import cycles, external_tasks, incoming, messages, received
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid
 from storage.repositories import messaging as messaging_repo
@@ -114,3 +114,12 @@ class OutsideService(Service):
                                        business_key=corr.business_key, start_variables=variables)
             messages.deliver(s, self.platform.ctx, cycle.id, "message", corr.name, variables, actor.login)
             return cycle.id
+
+    def find_by_business_key(self, actor: Actor, business_key: str) -> list[dict[str, Any]]:
+        """The cycles with this business key that the actor may see, newest first."""
+        key = incoming.check_business_key(business_key)
+        if key is None:
+            raise InputInvalid("type a business key to find its sale")
+        with self.query() as s:
+            return [cycles.cycle_dict(c) for c in messaging_repo.cycles_by_business_key(s, key)
+                    if cycles.may_view_cycle(s, actor, c)]

@@ -136,6 +136,12 @@ def active_cycles(session: Session, cycle_id: int | None, business_key: str | No
     return session.scalars(query).all()
 
 
+def cycles_by_business_key(session: Session, business_key: str, limit: int = 50) -> Sequence[Cycle]:
+    """The cycles with this business key, newest first."""
+    return session.scalars(select(Cycle).where(Cycle.business_key == business_key)
+                           .order_by(Cycle.started_at.desc(), Cycle.id.desc()).limit(limit)).all()
+
+
 # ----------------------------------------------------------------------------- received messages
 
 def received_by_message_id(session: Session, message_id: str) -> ReceivedMessage | None:

@@ -42,3 +42,17 @@ def test_a_message_in_triage_for_a_client_is_on_its_timeline(client, login, plat
     login(client, "head")
     page = client.get(f"/clients/{customer['id']}").get_data(as_text=True)
     assert "order-placed" in page
+
+
+def test_a_sale_is_found_by_its_business_key(client, login, platform, actors) -> None:
+    customer = platform.clients.create_client(actors["anna"], "Found Ltd")
+    cycle = platform.outside.start_cycle(actors["anna"], customer["id"], "new_client_sale", "INV-9001")
+    login(client, "anna")
+    assert 'id="find-by-key"' in client.get("/cycles").get_data(as_text=True)
+    found = client.get("/cycles/by-key?business_key=INV-9001")
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/cycles/{cycle['id']}")
+    missing = client.get("/cycles/by-key?business_key=NOPE", follow_redirects=True).get_data(as_text=True)
+    assert "No sale you can see has the business key NOPE." in missing
+    login(client, "boris")
+    assert client.get("/cycles/by-key?business_key=INV-9001").headers["Location"].endswith("/cycles"), \
+        "boris may not see anna's sale"

@@ -43,7 +43,8 @@ def date_from_duration(text: str) -> str:
     """A timeDate written as a duration (``PT5M``), read as Camunda reads it: that long from now."""
     now = clock.now()
     try:
-        delta = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(text), now)
+        delta: timedelta = TimerEventDefinition.get_timedelta_from_start(
+            TimerEventDefinition.parse_iso_duration(text), now)
     except Exception:  # SpiffWorkflow raises a bare Exception for a malformed duration
         raise ExpressionError(f"timer date {text!r} is neither a date nor an ISO-8601 duration") from None
     return (now + delta).isoformat()

@@ -103,3 +103,22 @@ def test_leaving_the_modeler_with_unsaved_edits_asks_first(browser, site) -> Non
         assert page.url.endswith(f"/regulations/{KEY}/edit")
     finally:
         context.close()
+
+
+def test_the_properties_panel_can_be_hidden_and_the_canvas_takes_the_width(browser, site) -> None:
+    context, page = _signed_in(browser, site, "head")
+    try:
+        _modeler(page, site)
+        canvas = page.locator("#canvas").bounding_box()["width"]
+        page.click("#toggle-properties")
+        assert page.is_hidden("#properties") and page.get_attribute("#toggle-properties", "aria-expanded") == "false"
+        assert page.locator("#canvas").bounding_box()["width"] > canvas + 300
+        assert page.inner_text("#toggle-properties") == "Show properties"
+        page.reload()  # remembered in this browser
+        page.wait_for_selector("body[data-modeler=ready]")
+        assert page.is_hidden("#properties")
+        page.click("#toggle-properties")
+        assert page.is_visible("#properties")
+        assert page.errors == []
+    finally:
+        context.close()

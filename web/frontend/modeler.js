@@ -162,6 +162,22 @@ window.addEventListener('beforeunload', (event) => {
   return event.returnValue;
 });
 
+// The properties panel can be hidden: the canvas then takes the whole width (remembered per browser).
+const toggle = document.getElementById('toggle-properties');
+function showProperties(shown) {
+  document.querySelector('.modeler').classList.toggle('no-properties', !shown);
+  toggle.setAttribute('aria-expanded', String(shown));
+  toggle.textContent = shown ? toggle.dataset.hide : toggle.dataset.show;
+  modeler.get('canvas').resized();
+  try { window.localStorage.setItem('reglament.properties', shown ? 'shown' : 'hidden'); } catch (err) { /* private mode */ }
+}
+if (toggle) {
+  toggle.addEventListener('click', () => showProperties(toggle.getAttribute('aria-expanded') !== 'true'));
+  let stored = null;
+  try { stored = window.localStorage.getItem('reglament.properties'); } catch (err) { /* private mode */ }
+  if (stored === 'hidden') showProperties(false);
+}
+
 document.getElementById('save').addEventListener('click', save);
 document.getElementById('download').addEventListener('click', download);
 open();

@@ -5,13 +5,18 @@ from datetime import timedelta
 from typing import Any
 
 from engine.platform.base import Service
-from engine.regulation import cycles, external_tasks, incoming, messages, received
+from engine.regulation import cycles, external_tasks, forms, incoming, messages, received, start_form
+from engine.regulation import versions as regulations
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid
 from storage.repositories import messaging as messaging_repo
 
 
 class OutsideService(Service):
+    def __init__(self, platform: Any) -> None:
+        super().__init__(platform)
+        self._start_forms: dict[int, list[forms.FormField]] = {}
+
     # ------------------------------------------------------------------ external tasks
     def fetch_and_lock(self, actor: Actor, worker_id: str, max_tasks: int,
                        topics: list[external_tasks.TopicRequest], by_priority: bool = True
@@ -123,3 +128,18 @@ class OutsideService(Service):
         with self.query() as s:
             return [cycles.cycle_dict(c) for c in messaging_repo.cycles_by_business_key(s, key)
                     if cycles.may_view_cycle(s, actor, c)]
+
+    def start_form(self, regulation_key: str) -> list[forms.FormField]:
+        """The fields the latest version's start event asks for when a sale starts (empty: none)."""
+        with self.query() as s:
+            version = regulations.latest_version(s, regulation_key)
+            found = self._start_forms.get(version.id)
+            if found is None:  # versions are immutable: read each one's XML once
+                found = self._start_forms[version.id] = start_form.fields(version.xml, regulation_key)
+            return found
+
+    def start_with_form(self, actor: Actor, client_id: int, regulation_key: str, business_key: str | None,
+                        submitted: dict[str, Any], allow_parallel: bool = True) -> dict[str, Any]:
+        """Start a sale with its start form's values (FormInvalid names every bad field)."""
+        values = forms.validate(self.start_form(regulation_key), submitted)
+        return self.start_cycle(actor, client_id, regulation_key, business_key, values, allow_parallel)

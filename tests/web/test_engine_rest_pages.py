@@ -56,3 +56,24 @@ def test_a_sale_is_found_by_its_business_key(client, login, platform, actors) ->
     login(client, "boris")
     assert client.get("/cycles/by-key?business_key=INV-9001").headers["Location"].endswith("/cycles"), \
         "boris may not see anna's sale"
+
+
+def test_a_regulation_with_a_start_form_asks_for_its_fields_when_a_sale_starts(client, login, platform, actors) -> None:
+    platform.regulation.deploy(actors["head"], [bpmn_file("start_form.bpmn")])
+    customer = platform.clients.create_client(actors["anna"], "Form Start Ltd")
+    login(client, "anna")
+    asked = client.post(f"/clients/{customer['id']}/cycles", data={"regulation": "inbound_lead", "business_key": "L-1"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'name="channel"' in page and 'name="expected_amount"' in page
+    wrong = client.post(f"/clients/{customer['id']}/cycles", data={
+        "regulation": "inbound_lead", "start_form": "1", "business_key": "L-1", "expected_amount": "-5"})
+    assert wrong.status_code == 422
+    assert 'id="e-channel"' in wrong.get_data(as_text=True) and 'id="e-expected_amount"' in wrong.get_data(as_text=True)
+    started = client.post(f"/clients/{customer['id']}/cycles", data={
+        "regulation": "inbound_lead", "start_form": "1", "business_key": "L-1", "channel": "web",
+        "expected_amount": "120000"})
+    assert started.status_code == 302
+    cycle_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    cycle = platform.regulation.cycle(actors["anna"], cycle_id)
+    assert cycle["variables"]["channel"] == "web" and cycle["variables"]["expected_amount"] == 120000
+    assert cycle["business_key"] == "L-1"

@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from engine.clients.checks import CLIENT_FIELDS, CONTACT_FIELDS, KINDS, SIZES, STATUSES
 from engine.clients.records import Filters
 from engine.clients.timeline import KINDS as TIMELINE_KINDS
-from engine.regulation.parallel import ParallelCycle
 from engine.shared.errors import ClientMerged, DuplicateClient, InputInvalid
 from web.i18n import parse_local_input, translated_fields
 from web.views import actor, login_required, platform, safe_next
+from web.views.start_sale import start_sale
 
 bp = Blueprint("clients", __name__)
 
@@ -130,16 +130,7 @@ def _back_to(client_id: int, anchor: str) -> Any:
 @bp.post("/clients/<int:client_id>/cycles")
 @login_required
 def start(client_id: int):  # type: ignore[no-untyped-def]
-    regulation = request.form.get("regulation", "")
-    try:  # a second running cycle of the same regulation only once confirmed (issue 12)
-        cycle = platform().outside.start_cycle(actor(), client_id, regulation,  # with a business key (issue 11)
-                                               request.form.get("business_key") or None,
-                                               allow_parallel=bool(request.form.get("allow_parallel")))
-    except ParallelCycle as exc:
-        return render_template("cycles/confirm_parallel.html", client_id=client_id, regulation=regulation,
-                               running=exc.details["cycles"], business_key=request.form.get("business_key")), 409
-    flash(_("Sale started."), "success")
-    return redirect(url_for("cycles.detail", cycle_id=cycle["id"]))
+    return start_sale(client_id)  # a business key, the start form, a second cycle confirmed (web/views/start_sale.py)
 
 
 @bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])

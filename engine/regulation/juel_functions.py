@@ -114,6 +114,16 @@ def _size(value: Any) -> int:
     raise TypeError(f"size() applies to a list or a map, not to {type(value).__name__}")
 
 
+def _substring(value: Any, begin: Any, end: Any = None) -> str:
+    """Java's ``substring(begin[, end])``: positions within the text, else an error as in Java."""
+    text_value = _string(value, "substring")
+    stop = len(text_value) if end is None else end
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (begin, stop)) \
+            or not 0 <= begin <= stop <= len(text_value):
+        raise ValueError(f"substring({begin}, {stop}) is outside a text of {len(text_value)} characters")
+    return text_value[begin:stop]
+
+
 def _prop(value: Any, name: Any) -> Any:
     """Camunda Spin's ``json.prop('name')``: the member of a JSON object (variables are JSON here)."""
     if not isinstance(value, dict):
@@ -146,6 +156,9 @@ METHODS: dict[str, Callable[..., Any]] = {
     "toLowerCase": lambda value: _string(value, "toLowerCase").lower(),
     "trim": lambda value: _string(value, "trim").strip(),
     "concat": lambda value, other: _string(value, "concat") + _string(other, "concat"),
+    "substring": _substring,
+    "indexOf": lambda value, part: _string(value, "indexOf").find(_string(part, "indexOf")),
+    "toString": text,
     "length": _length,
     "isEmpty": lambda value: _length(value) == 0,
     "size": _size,

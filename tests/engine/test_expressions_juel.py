@@ -58,6 +58,10 @@ NOW = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
     ("${execution.getVariable('amount') > 100}", {"amount": 150}, True),  # Camunda's execution object
     ("${execution.getVariable('missing') == null}", {}, True),
     ("${'sales_'.concat(region)}", {"region": "north"}, "sales_north"),
+    ("${code.substring(0, 2) eq 'RU'}", {"code": "RU-77"}, True),
+    ("${code.substring(3)}", {"code": "RU-77"}, "77"),
+    ("${email.indexOf('@') > 0}", {"email": "a@b.ru"}, True),
+    ("${amount.toString().length()}", {"amount": 1500}, 4),
     ("${continue == true}", {"continue": True}, True),  # a variable named like a Python keyword
     ("${not continue}", {"continue": False}, True),
 ])
@@ -103,6 +107,7 @@ def test_anything_else_is_refused_before_it_runs(expression: str, says: str) -> 
     ("${dateTime().plusDays(1000000).toDate()}", {}, "moves the date too far; the limit is 100,000"),
     ("${dateTime().plusDays('2').toDate()}", {}, "takes a whole number"),
     ("${missing.price}", {}, "missing"),
+    ("${code.substring(2, 9)}", {"code": "RU-77"}, "substring(2, 9) is outside a text of 5 characters"),
     ("${customer.prop('age').numberValue()}", {"customer": {"age": "30"}}, "numberValue() applies to a JSON number"),
 ])
 def test_a_method_on_the_wrong_value_is_an_expression_error_naming_it(expression: str,

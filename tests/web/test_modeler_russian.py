@@ -122,3 +122,23 @@ def test_the_properties_panel_can_be_hidden_and_the_canvas_takes_the_width(brows
         assert page.errors == []
     finally:
         context.close()
+
+
+def test_the_version_compare_marks_the_changed_elements_on_the_diagram(browser, site, platform, actors) -> None:
+    from engine.demo.loader import BPMN_DIR
+    from engine.regulation.versions import SourceFile
+
+    xml = (BPMN_DIR / "new_client_sale.bpmn").read_bytes().replace(b'name="Prepare demo"', b'name="Prepare product demo"')
+    assert platform.regulation.deploy(actors["head"], [SourceFile("new_client_sale.bpmn", xml)]).version == 2
+    context, page = _signed_in(browser, site, "head")
+    try:
+        page.goto(f"{site}/regulations/{KEY}?old=1&new=2")
+        page.wait_for_selector("body[data-viewer=ready]")
+        changed = page.eval_on_selector_all(".djs-element.rg-changed", "els => els.map(e => e.dataset.elementId)")
+        assert changed == ["Task_PrepareDemo"]
+        assert page.eval_on_selector_all(".djs-element.rg-added", "els => els.length") == 0
+        assert "Task_PrepareDemo" in page.inner_text("#comparison")
+        page.screenshot(path=str(ARTIFACTS / "compare-diagram.png"), full_page=True)
+        assert page.errors == []
+    finally:
+        context.close()

@@ -106,6 +106,13 @@ async function main() {
       overlays.add(id, { position: { top: -10, right: 10 }, html: badge });
     }
   }
+  const diff = config.diff;  // the compare page: the newer version with what was added and changed
+  if (diff) {
+    const canvas = viewer.get('canvas');
+    const registry = viewer.get('elementRegistry');
+    for (const id of diff.added) if (registry.get(id)) canvas.addMarker(id, 'rg-added');
+    for (const id of diff.changed) if (registry.get(id)) canvas.addMarker(id, 'rg-changed');
+  }
   document.body.dataset.viewer = 'ready';
 }
 

@@ -72,12 +72,17 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 def detail(key: str):  # type: ignore[no-untyped-def]
     info = platform().regulation.versions(key)
-    comparison = None
+    comparison, config = None, None
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
     if old and new:
         comparison = platform().regulation.compare_versions(key, old, new)
+        # the newer version's diagram with what was added and changed marked on it
+        changes = comparison["changes"]
+        config = {"xmlUrl": url_for("regulations.download", key=key, number=new), "labels": _labels(),
+                  "diff": {kind: [c["element_id"] for c in changes if c["change"] == kind]
+                           for kind in ("added", "changed", "removed")}}
     return render_template("regulations/regulation.html", info=info, may_edit=_may_edit(), comparison=comparison,
-                           old=old, new=new)
+                           old=old, new=new, config=config)
 
 
 @bp.get("/regulations/<key>/versions/<int:number>")

@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--broken", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--no-batch", action="store_true", help="measure the explorer only")
     args = parser.parse_args()
     db = Database(args.database_url)
     if not db.is_postgresql:
@@ -119,7 +120,8 @@ def main() -> None:
         for statement in filter(str.strip, COPY_SQL.split(";\n")):
             conn.execute(text(statement), {"total": args.cycles, "batch": args.batch, "broken": args.broken,
                                            "client_id": client["id"], "cycle_id": cycle["id"], "uuid": UUID_TAIL})
-    print(f"{args.cycles + 1:,} cycles ({args.batch:,} running) made in {time.perf_counter() - started:.1f} s")
+    print(f"{args.cycles + 1:,} cycles ({args.batch:,} running) made in {time.perf_counter() - started:.1f} s",
+          flush=True)
     v2 = xml.replace(b"<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P1D</bpmn:timeDuration>",
                      b"<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P2D</bpmn:timeDuration>")
     assert p.regulation.deploy(actors["head"], [SourceFile(DEMO_BPMN.name, v2)]).version == 2
@@ -137,7 +139,7 @@ def main() -> None:
     print(f"explorer, {args.repeat} reads each: median / p95 ms (rows and counts)")
     for label, filters in reads.items():
         median, p95 = timed(lambda f=filters: p.cockpit.explore(head, f), args.repeat)
-        print(f"  {label:<40} {median:8.1f} / {p95:8.1f}")
+        print(f"  {label:<40} {median:8.1f} / {p95:8.1f}", flush=True)
     after = None
     started = time.perf_counter()
     pages = 0
@@ -151,6 +153,8 @@ def main() -> None:
     header, rows = p.cockpit.export(head, {"status": "active"}, "budget")
     exported = sum(1 for _ in rows)
     print(f"  export of {exported:,} running cycles: {time.perf_counter() - started:.1f} s")
+    if args.no_batch:
+        return
     started = time.perf_counter()
     batch_id = p.cockpit.start_batch(head, "migrate", {"regulation": "new_client_sale", "version": "1",
                                                        "status": "active"}, {"to_version": 2})

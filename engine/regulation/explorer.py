@@ -145,17 +145,16 @@ def cursor(row: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _row(cycle: Any, owner: str | None, waits: list[tuple[str, str, str]]) -> dict[str, Any]:
-    incident = cycle.incident or None
+def _row(r: Any, waits: list[tuple[str, str, str]]) -> dict[str, Any]:
+    incident = r.incident or None
     return {
-        "id": cycle.id, "status": cycle.status, "stage": cycle.stage, "outcome": cycle.outcome,
-        "regulation": cycle.version.regulation.key, "regulation_name": cycle.version.regulation.name,
-        "version": cycle.version.number, "client_id": cycle.client_id, "client_name": cycle.client.name,
-        "owner": owner, "started_at": cycle.started_at.isoformat(),
-        "ended_at": cycle.ended_at.isoformat() if cycle.ended_at else None,
+        "id": r.id, "status": r.status, "stage": r.stage, "outcome": r.outcome,
+        "regulation": r.regulation, "regulation_name": r.regulation_name, "version": r.version,
+        "client_id": r.client_id, "client_name": r.client_name, "owner": r.owner,
+        "started_at": r.started_at.isoformat(), "ended_at": r.ended_at.isoformat() if r.ended_at else None,
         "waiting_at": [{"element_id": e, "name": n, "kind": k} for e, n, k in waits],
         "incident": {"element_id": incident.get("element_id"), "message": incident.get("message")} if incident else None,
-        "variables": dict(cycle.variables or {}),
+        "variables": dict(r.variables or {}),
     }
 
 
@@ -164,8 +163,8 @@ def page(session: Session, query: Query) -> tuple[list[dict[str, Any]], str | No
     rows = cockpit_repo.page(session, query.criteria, query.newest_first, query.after, query.limit + 1, query.by_id)
     more = len(rows) > query.limit
     rows = rows[:query.limit]
-    waits = cockpit_repo.waiting(session, [cycle.id for cycle, _ in rows])
-    out = [_row(cycle, owner, waits.get(cycle.id, [])) for cycle, owner in rows]
+    waits = cockpit_repo.waiting(session, [r.id for r in rows])
+    out = [_row(r, waits.get(r.id, [])) for r in rows]
     return out, (cursor(out[-1]) if more and out else None)
 
 

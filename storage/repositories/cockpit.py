@@ -113,11 +113,25 @@ def conditions(c: Criteria, with_status: bool = True, postgresql: bool = False) 
 Key = tuple[datetime, int]
 
 
+#: the explorer's columns: plain values, no ORM objects (a page of 1,000 reads fast)
+COLUMNS = (Cycle.id, Cycle.status, Cycle.stage, Cycle.outcome, Cycle.started_at, Cycle.ended_at, Cycle.client_id,
+           Cycle.variables, Cycle.incident, Client.name.label("client_name"), User.login.label("owner"),
+           RegulationVersion.number.label("version"), Regulation.key.label("regulation"),
+           Regulation.name.label("regulation_name"))
+
+
+def _needs_client(c: Criteria) -> bool:
+    return c.owner_id is not None or c.visible_to_owner is not None or bool(c.client)
+
+
 def page(session: Session, c: Criteria, newest_first: bool, after: Key | None, limit: int,
          by_id: bool = False) -> Sequence[Any]:
-    """Rows of (Cycle, owner login) in started order (or id order), ``limit`` after the keyset."""
-    query = (select(Cycle, User.login).join(Client, Client.id == Cycle.client_id)
-             .outerjoin(User, User.id == Client.owner_id).where(*conditions(c, postgresql=_is_postgresql(session))))
+    """Rows (COLUMNS) in started order (or id order), ``limit`` after the keyset."""
+    query = (select(*COLUMNS).select_from(Cycle).join(Client, Client.id == Cycle.client_id)
+             .outerjoin(User, User.id == Client.owner_id)
+             .join(RegulationVersion, RegulationVersion.id == Cycle.version_id)
+             .join(Regulation, Regulation.id == RegulationVersion.regulation_id)
+             .where(*conditions(c, postgresql=_is_postgresql(session))))
     if after is not None:
         at, cycle_id = after
         if by_id:
@@ -136,8 +150,10 @@ def page(session: Session, c: Criteria, newest_first: bool, after: Key | None, l
 
 def counts(session: Session, c: Criteria) -> dict[str, int]:
     """Cycles of the filter by status (the status filter itself left out, to show the others)."""
-    query = (select(Cycle.status, func.count()).join(Client, Client.id == Cycle.client_id)
-             .where(*conditions(c, with_status=False, postgresql=_is_postgresql(session))).group_by(Cycle.status))
+    query = select(Cycle.status, func.count()).select_from(Cycle)
+    if _needs_client(c):
+        query = query.join(Client, Client.id == Cycle.client_id)
+    query = query.where(*conditions(c, with_status=False, postgresql=_is_postgresql(session))).group_by(Cycle.status)
     return {str(status): int(n) for status, n in session.execute(query).all()}
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Numeric, Text, and_, case, cast, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Numeric, Text, and_, case, cast, delete, func, insert, or_, select, union, update
 from sqlalchemy.orm import Session, undefer
 
 from storage.models import (
@@ -80,9 +80,10 @@ def conditions(c: Criteria, with_status: bool = True, postgresql: bool = False) 
     if c.stage is not None:
         out.append(Cycle.stage == c.stage)
     if c.element is not None:
-        out.append(or_(
-            exists().where(OpenTask.cycle_id == Cycle.id, OpenTask.element_id == c.element),
-            exists().where(Job.cycle_id == Cycle.id, Job.element_id == c.element),
+        waiting_there = union(select(OpenTask.cycle_id).where(OpenTask.element_id == c.element),
+                              select(Job.cycle_id).where(Job.element_id == c.element))
+        out.append(or_(  # one hashed set of ids (indexes on element), not a lookup per cycle
+            Cycle.id.in_(select(waiting_there.subquery().c.cycle_id)),
             and_(Cycle.status == "incident", Cycle.incident["element_id"].as_string() == c.element)))
     if c.owner_id is not None:
         out.append(Client.owner_id == c.owner_id)

@@ -11,7 +11,7 @@ custom type) and constraints (required, min, max, minlength, maxlength, readonly
   MAX_MONEY; the field's ``currency`` property names the currency (default RUB). In the
   cycle's data it is the float whose shortest repr is that amount (SpiffWorkflow stores task
   data as JSON without converters; up to 15 significant digits a float's repr round-trips
-  exactly), so conditions compare it as a number and the safe evaluator does its arithmetic
+  exactly; a whole amount is an int), so conditions compare it as a number and the safe evaluator does its arithmetic
   in Decimal from that repr; readers take ``Decimal(repr(value))`` (see ``money_value``).
 - ``file``: an upload (``Upload``) bounded by MAX_FILE_BYTES and by its kind (FILE_SUFFIXES,
   or the field's ``accept`` property, like ``.pdf,.docx``); once stored it is a ``FileRef``.
@@ -321,7 +321,7 @@ def money_value(value: Any) -> Decimal | None:
     return number.quantize(amounts.CENT) if number.is_finite() else None
 
 
-def _money(f: FormField, raw: Any) -> float:
+def _money(f: FormField, raw: Any) -> int | float:
     if isinstance(raw, float):  # JSON numbers: as written, never through binary fractions
         raw = repr(raw)
     try:
@@ -334,7 +334,7 @@ def _money(f: FormField, raw: Any) -> float:
         raise FieldError("max", f"must be at most {_fmt(f.max)}", limit=_fmt(f.max))
     if abs(value) > MAX_MONEY:
         raise FieldError("max", f"must be at most {MAX_MONEY}", limit=str(MAX_MONEY))
-    return float(value)
+    return int(value) if value == value.to_integral_value() else float(value)  # 500000 stays a whole number
 
 
 _MONEY_CODES = {amounts.NOT_AN_AMOUNT: "money", amounts.NEGATIVE: "money_negative",

@@ -92,18 +92,40 @@ def _catchers(workflow: BpmnWorkflow, kind: str, name: str) -> list[Task]:
     return [task for task in list(workflow.event_manager.tasks.values()) if (kind, name) in outside.catch_names(task)]
 
 
+def _starting(workflow: BpmnWorkflow, kind: str, name: str) -> list[Any]:
+    """Event subprocess start events this message or signal starts."""
+    return [ts for ts in outside.event_subprocess_starts(workflow)
+            if (kind == "message") == isinstance(ts.event_definition, MessageEventDefinition)
+            and ts.event_definition.name == name]
+
+
+def waits_for(workflow: BpmnWorkflow, kind: str, name: str) -> bool:
+    return bool(_catchers(workflow, kind, name) or _starting(workflow, kind, name))
+
+
+def _payload(definition: Any, name: str, variables: dict[str, Any]) -> Any:
+    if hasattr(definition, "result_var"):  # Camunda's message: its payload lands in one variable
+        return {"payload": name, "result_var": LAST_MESSAGE}
+    return dict(variables)
+
+
 def catch(workflow: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any]) -> int:
-    """Let the workflow's waiting catch events of this message or signal catch it; returns how many did."""
+    """Let the workflow's waiting catch events of this message or signal catch it (and start the
+    event subprocesses it starts); returns how many caught it."""
     caught = 0
+    for start in _starting(workflow, kind, name):
+        before = set(workflow.subprocesses)
+        workflow.catch(BpmnEvent(start.event_definition, payload=_payload(start.event_definition, name, variables)))
+        for sub_id in set(workflow.subprocesses) - before:
+            for task in workflow.subprocesses[sub_id].tasks.values():
+                if task.task_spec.name == start.name:
+                    task.data.update(variables)
+        caught += 1
     for task in _catchers(workflow, kind, name):
         definition = task.task_spec.event_definition
         if not isinstance(definition, MessageEventDefinition) and kind == "message":
             definition = next(d for d in definition.event_definitions if getattr(d, "name", None) == name)
-        if hasattr(definition, "result_var"):  # Camunda's message: its payload lands in one variable
-            payload: Any = {"payload": name, "result_var": LAST_MESSAGE}
-        else:
-            payload = dict(variables)
-        definition.catch(task, BpmnEvent(definition, payload=payload))
+        definition.catch(task, BpmnEvent(definition, payload=_payload(definition, name, variables)))
         task.task_spec._update(task)
         task.data.update(variables)
         caught += 1
@@ -118,7 +140,7 @@ def deliver(session: Session, ctx: Context, cycle_id: int, kind: str, name: str,
         return None
     workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
     timers_before = jobs.waiting_timers(workflow)
-    if not _catchers(workflow, kind, name):
+    if not waits_for(workflow, kind, name):
         return None
     rec = Recorder(session, cycle, actor, ctx.now())
     rec.add(kind, None, {"name": name, "variables": variables, **(data or {})})

@@ -43,13 +43,30 @@ def catch_names(task: Task) -> list[tuple[str, str]]:
     return out
 
 
+def event_subprocess_starts(workflow: BpmnWorkflow) -> list[Any]:
+    """The start event specs of the cycle's event subprocesses that a message or signal starts
+    (SpiffWorkflow makes such a subprocess only when its event is caught)."""
+    if workflow.is_completed():
+        return []
+    found = []
+    for name in getattr(workflow.spec.start, "trigger_specs", None) or []:
+        spec = workflow.subprocess_specs.get(name)
+        found.extend(ts for ts in (spec.bpmn_start_events if spec is not None else [])
+                     if isinstance(ts.event_definition, (MessageEventDefinition, SignalEventDefinition)))
+    return found
+
+
 def waiting_catches(workflow: BpmnWorkflow) -> dict[str, tuple[str, list[tuple[str, str]]]]:
-    """task id -> (element id, [(kind, name)]) for every waiting message or signal catch event."""
+    """task id -> (element id, [(kind, name)]) for every waiting message or signal catch event,
+    and ``esp:<element id>`` for the message and signal starts of event subprocesses."""
     out: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for task in list(workflow.event_manager.tasks.values()):
         names = catch_names(task)
         if names:
             out[str(task.id)] = (task.task_spec.bpmn_id or task.task_spec.name, names)
+    for start in event_subprocess_starts(workflow):
+        kind = "message" if isinstance(start.event_definition, MessageEventDefinition) else "signal"
+        out[f"esp:{start.bpmn_id or start.name}"[:36]] = (start.bpmn_id or start.name, [(kind, str(start.event_definition.name))])
     return out
 
 

@@ -153,3 +153,15 @@ def test_a_message_throw_event_without_an_implementation_passes_through_as_in_ca
     assert visible(platform, actors["anna"], cycle["id"]) == [], "it waits for the payment; it caught nothing itself"
     assert platform.outside.correlate(actors["admin"], "payment-received", cycle_id=cycle["id"]) == [cycle["id"]]
     assert visible(platform, actors["anna"], cycle["id"]) == ["Task_Thank"]
+
+
+def test_message_event_subprocesses_interrupting_and_not(platform, actors) -> None:
+    platform.regulation.deploy(actors["head"], [bpmn_file("message_event_subprocess.bpmn")])
+    client = platform.clients.create_client(actors["anna"], "Subprocess Ltd")
+    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "message_event_subprocess")
+    assert platform.outside.correlate(actors["admin"], "complaint", cycle_id=cycle["id"],
+                                      variables={"complaint": "late"}) == [cycle["id"]]
+    assert sorted(visible(platform, actors["anna"], cycle["id"])) == ["Task_Deliver", "Task_Handle"]
+    assert platform.outside.correlate(actors["admin"], "order-cancelled", cycle_id=cycle["id"]) == [cycle["id"]]
+    open_now = visible(platform, actors["anna"], cycle["id"])
+    assert "Task_Refund" in open_now and "Task_Deliver" not in open_now, "the interrupting one took over"

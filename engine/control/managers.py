@@ -70,8 +70,10 @@ def managers(session: Session, actor: Actor, filters: Filters, person_figures: b
         r = lives.setdefault(row.manager_id, {"won": 0, "lost": 0, "days": []})
         r[row.status] += 1
         r["days"].append((row.ended_at - row.started_at).total_seconds() / 86400)
-    amounts = {m: v for m, status, _, v in analytics_repo.decided_by_manager(session, cycles, start, end)
-               if status == "won"}
+    amounts: dict[int | None, Decimal] = {}
+    for m, status, _, v in analytics_repo.decided_by_manager(session, cycles, start, end):
+        if status == "won":
+            amounts[m] = amounts.get(m, Decimal("0.00")) + v
     people = analytics_repo.people(session, [m for m in lives if m is not None])
     if filters.manager is None and actor.reads_all:
         logins = sorted({login for login, _ in people.values()} | set(_manager_logins(session)))

@@ -48,7 +48,7 @@ def event_subprocess_starts(workflow: BpmnWorkflow) -> list[Any]:
     (SpiffWorkflow makes such a subprocess only when its event is caught)."""
     if workflow.is_completed():
         return []
-    found = []
+    found: list[Any] = []
     for name in getattr(workflow.spec.start, "trigger_specs", None) or []:
         spec = workflow.subprocess_specs.get(name)
         found.extend(ts for ts in (spec.bpmn_start_events if spec is not None else [])

@@ -91,6 +91,8 @@ def dispatch(tag: str, found: ParserPair) -> ParserPair:
     if tag not in EXTERNAL_TAGS:
         return found
     original_parser, original_spec = found
+    if tag == full_tag("sendTask") and original_parser is not None:
+        original_parser = _passes_messages_through(original_parser)  # as a message throw event
 
     def make(process_parser: Any, spec_class: Any, node: Any, *args: Any, **kwargs: Any) -> Any:
         if node.get(f"{{{CAMUNDA_NS}}}type") == "external":

@@ -165,3 +165,12 @@ def test_message_event_subprocesses_interrupting_and_not(platform, actors) -> No
     assert platform.outside.correlate(actors["admin"], "order-cancelled", cycle_id=cycle["id"]) == [cycle["id"]]
     open_now = visible(platform, actors["anna"], cycle["id"])
     assert "Task_Refund" in open_now and "Task_Deliver" not in open_now, "the interrupting one took over"
+
+
+def test_a_send_task_without_an_implementation_passes_through(platform, actors) -> None:
+    platform.regulation.deploy(actors["head"], [bpmn_file("send_task.bpmn")])
+    client = platform.clients.create_client(actors["anna"], "Sends Ltd")
+    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "send_task")
+    complete(platform, actors["anna"], cycle["id"], "Task_SendInvoice", {})
+    assert platform.regulation.cycle(actors["anna"], cycle["id"])["incident"] is None
+    assert platform.outside.correlate(actors["admin"], "payment-received", cycle_id=cycle["id"]) == [cycle["id"]]

@@ -29,6 +29,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, Sequent
 from SpiffWorkflow.task import Task
 
 from engine.regulation import limits, steps
+from engine.shared.errors import ExpressionError
 
 LOOP_COUNTER = "loopCounter"
 _VARIABLE = re.compile(r"^\s*(?:\$\{\s*)?([A-Za-z_][A-Za-z0-9_]*)\s*\}?\s*$")
@@ -73,12 +74,16 @@ class _CamundaInstances:
         return super()._update_hook(my_task)  # type: ignore[misc]
 
     def _check_collection(self, my_task: Task) -> None:
-        if self.data_input is None or not self.data_input.exists(my_task):
+        if self.data_input is None:
             return
-        items = self.data_input.get(my_task)
+        name = my_task.task_spec.bpmn_name or my_task.task_spec.bpmn_id
+        items = self.data_input.get(my_task) if self.data_input.exists(my_task) else None
+        if items is None or isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
+            shown = "is not defined" if items is None else f"is {type(items).__name__}, not a list"
+            raise ExpressionError(f"The collection {self.data_input.bpmn_id!r} of the multi-instance activity "
+                                  f"'{name}' {shown}; set it before the activity (Camunda stops here too)")
         count = len(items) if hasattr(items, "__len__") else 0
         if count > limits.MAX_LOOP_CARDINALITY:
-            name = my_task.task_spec.bpmn_name or my_task.task_spec.bpmn_id
             raise steps.StepTooBig(
                 f"The collection {self.data_input.bpmn_id!r} of '{name}' has {count:,} items: a multi-instance "
                 f"activity runs at most {limits.MAX_LOOP_CARDINALITY:,} instances; "
@@ -133,4 +138,5 @@ def build(parser: Any, loop: Any) -> None:
     original = parser.spec.task_specs.pop(parser.task.name)
     kind = CamundaSequentialInstances if loop.get("isSequential") == "true" else CamundaParallelInstances
     parser.task = kind(parser.spec, original.name, **params)
+    parser.task.bpmn_name = original.bpmn_name
     parser._copy_task_attrs(original, loop)

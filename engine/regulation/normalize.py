@@ -5,7 +5,9 @@ the meaning Camunda gives the construct, where SpiffWorkflow would otherwise dro
 differently or crash:
 
 - an ``errorRef`` naming no element is the error code itself (as Camunda reads it);
-- a sequence flow without an ``id`` gets a stable generated one (SpiffWorkflow indexes
+- a process whose start events all wait for a timer starts at once when a cycle is started
+  (Camunda's timer start only schedules starts; a cycle is started by a person or the API);
+- a sequence flow (or any flow node) without an ``id`` gets a stable generated one (SpiffWorkflow indexes
   elements by id and silently drops the flow: the cycle would end at its source);
 - a link throw event is joined by a flow to the link catch event of the same name in its
   scope, and both become pass-through events (SpiffWorkflow ends the path at the throw);
@@ -74,6 +76,8 @@ def for_engine(tree: etree._ElementTree) -> tuple[etree._ElementTree, dict[str, 
     _name_flows(root, ids)
     _declare_errors(root, ids)
     renames = _rename_reserved(root, ids)
+    for process in root.iterfind(_q("process")):
+        _start_by_hand(process)
     for scope in _scopes(root):
         _join_links(scope)
         _split_outgoing(scope, ids)
@@ -98,10 +102,25 @@ def _children(scope: etree._Element, *locals_: str) -> list[etree._Element]:
     return [el for el in scope if _is_bpmn(el) and (not locals_ or _local(el) in locals_)]
 
 
+def _start_by_hand(process: etree._Element) -> None:
+    """A cycle is started by a person (or the API): a process whose start events are all timer
+    start events starts at once, as Camunda starts it by hand (the timer only schedules starts)."""
+    starts = _children(process, "startEvent")
+    if not starts or any(len([c for c in s if _is_bpmn(c) and _local(c).endswith("EventDefinition")]) == 0
+                         for s in starts):
+        return
+    for start in starts:
+        for definition in start.findall(_q("timerEventDefinition")):
+            start.remove(definition)
+
+
 def _name_flows(root: etree._Element, ids: set[str | None]) -> None:
     for flow in root.iter(_q("sequenceFlow")):
         if not flow.get("id"):
             flow.set("id", _unique(f"{GENERATED}flow_{flow.get('sourceRef')}_{flow.get('targetRef')}", ids))
+    for node in root.iter(*(_q(local) for local in _FLOW_NODES)):  # Camunda names them too
+        if not node.get("id"):
+            node.set("id", _unique(f"{GENERATED}{_local(node)}", ids))
 
 
 def _declare_errors(root: etree._Element, ids: set[str | None]) -> None:

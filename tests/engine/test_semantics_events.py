@@ -180,3 +180,18 @@ def test_the_cycle_page_reads_an_incident_cycle(platform: Reglament, actors) -> 
     started = run(platform, actors, body)
     assert started["status"] == "incident"
     assert cycle(platform, actors["head"], started["id"])["incident"]["message"].startswith("Error 'REJECTED'")
+
+
+def test_a_process_with_only_a_timer_start_event_starts_at_once_when_a_cycle_starts(platform: Reglament,
+                                                                                   actors) -> None:
+    body = "\n".join(['<bpmn:startEvent id="S"><bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT10H</bpmn:timeCycle>'
+                      '</bpmn:timerEventDefinition></bpmn:startEvent>', flow("S", "Call", "f1"), user("Call"),
+                      flow("Call", "Won", "f2"), end("Won", "won")])
+    started = run(platform, actors, body)
+    assert visible(platform, actors["anna"], started["id"]) == ["Call"]
+
+
+def test_an_event_subprocess_without_an_id_is_named_and_runs(platform: Reglament, actors) -> None:
+    body = MAIN + _timer_event_subprocess(False).replace(' id="Remind"', "")
+    started = run(platform, actors, body)
+    assert complete(platform, actors["anna"], started["id"], "Call", {})["status"] == "won"

@@ -120,3 +120,14 @@ def test_a_collection_expression_is_evaluated_by_the_safe_evaluator() -> None:
         workflow.do_engine_steps()
         workflow = runtime.restore_workflow((workflow.spec, workflow.subprocess_specs), runtime.workflow_state(workflow))
     assert seen == ["Ivan", "Olga"] and workflow.is_completed()
+
+
+def test_a_missing_collection_is_an_incident_naming_it(platform: Reglament, actors) -> None:
+    body = "\n".join(['<bpmn:startEvent id="S" />', flow("S", "Count", "f1"), user("Count"),
+                      flow("Count", "Each", "f2"), _instances(False, COLLECTION), flow("Each", "E", "f3"),
+                      '<bpmn:endEvent id="E" />'])
+    started = run(platform, actors, body)
+    stopped = complete(platform, actors["anna"], started["id"], "Count", {})
+    assert stopped["status"] == "incident"
+    assert stopped["incident"]["message"].startswith("The collection 'contacts' of the multi-instance activity "
+                                                     "'Call each' is not defined")

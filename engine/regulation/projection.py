@@ -21,6 +21,10 @@ from engine.shared.errors import (
 from storage.models import Cycle, OpenTask, TaskCandidateGroup
 
 
+#: where a task goes that names nobody, in a cycle without an owner: every head sees it
+HEADS_QUEUE = "role:head"
+
+
 def _responsibility(task: Task, variables: dict[str, Any]) -> tuple[str | None, list[str]]:
     """Logins are lower-case (as stored); group names are kept as written."""
     ext = getattr(task.task_spec, "extensions", {}) or {}
@@ -30,6 +34,9 @@ def _responsibility(task: Task, variables: dict[str, Any]) -> tuple[str | None, 
     users = [f"user:{u.lower()}"[:100] for u in candidates.names(ext.get("camunda:candidateUsers"), variables)]
     if not groups and not users and task.task_spec.lane:
         groups = [task.task_spec.lane]
+    if not assignee and not groups and not users:  # the diagram names nobody: the cycle's owner
+        owner = variables.get("owner")
+        users = [f"user:{owner.lower()}"[:100]] if isinstance(owner, str) and owner else [HEADS_QUEUE]
     return assignee, groups + users
 
 

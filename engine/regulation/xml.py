@@ -293,16 +293,11 @@ def _in_lane(el: etree._Element, facts: DocumentFacts) -> bool:
 
 
 def _check_user_task(el: etree._Element, facts: DocumentFacts) -> None:
-    assignee = el.get(f"{{{CAMUNDA_NS}}}assignee")
-    groups = el.get(f"{{{CAMUNDA_NS}}}candidateGroups")
-    users = el.get(f"{{{CAMUNDA_NS}}}candidateUsers")
+    """A user task with no assignee, candidates or lane runs (as in Camunda): it goes to the cycle's
+    owner, or to the heads' queue when the cycle has none (engine.regulation.projection)."""
     attributes = {name: el.get(f"{{{CAMUNDA_NS}}}{name}") for name in expression_checks.USER_TASK_ATTRIBUTES}
     for message in expression_checks.user_task_problems(attributes, _property(el, "due")):
         facts.problems.append(_problem(el, message))
-    if not (assignee or groups or users) and not _in_lane(el, facts):
-        facts.problems.append(_problem(el, "user task has no assignee, no candidate group and no "
-                                       "lane: nobody would see it; set camunda:assignee or "
-                                       "camunda:candidateGroups, or put it in a lane"))
     _check_form(el, facts)
 
 

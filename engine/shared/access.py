@@ -77,8 +77,9 @@ class Actor:
 
     @property
     def candidate_keys(self) -> frozenset[str]:
-        """Candidate-group keys that reach this user: groups and ``user:<login>``."""
-        return self.groups | {f"user:{self.login}"}
+        """Candidate-group keys that reach this user: groups, ``user:<login>`` and ``role:<role>``
+        (a task nobody was named for, in a cycle without an owner, waits in ``role:head``)."""
+        return self.groups | {f"user:{self.login}"} | {f"role:{role}" for role in self.roles}
 
 
 def require(actor: Actor, roles: frozenset[str], action: str) -> None:

@@ -157,7 +157,6 @@ def test_the_hostile_fixture_file_is_refused_for_every_reason_at_once(platform: 
         ("Task_Java", "camunda"),
         ("Task_Listened", "camunda"),
         ("Flow_Escape", "condition"),
-        ("Task_Nobody", "user task has no assignee, no candidate group and no lane"),
         ("End_Maybe", "outcome 'maybe' is not known; use 'won' or 'lost'"),
         ("Task_Form", "form field 'kind' is an enum with no values"),
     }
@@ -230,13 +229,12 @@ def _user_task(attributes: str, form: str = "") -> str:
                 '<camunda:constraint name="validator" config="com.evil.V" /></camunda:validation>'
                 '</camunda:formField>'),
      "form field 'a': constraint 'validator' is not supported"),
-    (_user_task(""), "user task has no assignee, no candidate group and no lane: nobody would see it"),
     (_user_task('camunda:assignee="${owner.getClass()}"'),
      "assignee: Expression '${owner.getClass()}': the method 'getClass' may not be called"),
     (_user_task('camunda:assignee="${owner}" camunda:dueDate="${__import__(1)}"'),
      "due date: Expression '${__import__(1)}' calls '__import__'"),
 ], ids=["enum-without-values", "unknown-type", "bad-field-id", "duplicate-field", "non-numeric-max",
-        "unknown-constraint", "nobody", "assignee-expression", "due-date-expression"])
+        "unknown-constraint", "assignee-expression", "due-date-expression"])
 def test_a_user_task_that_cannot_work_is_refused_naming_it(platform: Reglament, actors, task: str,
                                                            message: str) -> None:
     problem = only_problem(refused(platform, actors["head"], diagram(*call_then(task))))

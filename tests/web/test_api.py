@@ -256,7 +256,7 @@ def test_my_tasks_list_the_qualification_call_with_its_form(api, sale) -> None:
     form = [(f["id"], f["label"], f["type"], f["required"], f["options"]) for f in task["form"]]
     assert form == [
         ("contact_person", "Contact person", "string", True, []),
-        ("budget", "Budget, RUB", "long", False, []),
+        ("budget", "Budget", "money", False, []),
         ("need", "Need", "string", False, []),
         ("result", "Result", "enum", True, [{"id": "qualified", "name": "Qualified"},
                                             {"id": "refused", "name": "Client refused"}]),

@@ -134,3 +134,14 @@ def test_a_decided_cycle_has_no_external_tasks_left(platform, actors, invoice) -
     assert platform.regulation.cycle(actors["anna"], invoice["id"])["status"] == "lost"
     with pytest.raises((NotFound, TaskNotActionable)):
         platform.outside.complete_external(actors["admin"], task.id, "w1", {})
+
+
+def test_an_external_task_without_a_topic_is_refused_at_deploy_naming_it(platform, actors) -> None:
+    from engine.regulation.versions import SourceFile
+    from engine.shared.errors import RegulationInvalid
+
+    xml = bpmn_file("external_invoice.bpmn").content.replace(b' camunda:topic="issue-invoice"', b"")
+    with pytest.raises(RegulationInvalid) as caught:
+        platform.regulation.deploy(actors["head"], [SourceFile("no_topic.bpmn", xml)])
+    [problem] = caught.value.problems
+    assert problem.element_id == "Task_IssueInvoice" and "camunda:topic" in problem.message and problem.line

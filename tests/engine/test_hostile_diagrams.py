@@ -117,7 +117,7 @@ def test_a_condition_in_an_unsupported_language_is_refused(platform: Reglament, 
     ('<bpmn:scriptTask id="Task_Bad" name="Evil" scriptFormat="python"><bpmn:incoming>Flow_Call</bpmn:incoming>'
      '<bpmn:outgoing>Flow_Bad</bpmn:outgoing><bpmn:script>import os; os.system("id")</bpmn:script>'
      '</bpmn:scriptTask>', "scriptTask refused: script tasks run code"),
-    ('<bpmn:serviceTask id="Task_Bad" name="Evil" camunda:type="external" camunda:topic="x">'
+    ('<bpmn:serviceTask id="Task_Bad" name="Evil" camunda:expression="${evil}">'  # external ones run (issue 11)
      '<bpmn:incoming>Flow_Call</bpmn:incoming><bpmn:outgoing>Flow_Bad</bpmn:outgoing></bpmn:serviceTask>',
      "serviceTask refused: service tasks call code"),
     ('<bpmn:task id="Task_Bad" name="Evil" camunda:class="com.evil.Delegate">'

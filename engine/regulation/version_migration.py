@@ -146,6 +146,8 @@ def _rewrite(state: dict[str, Any], plan: Plan, target_names: set[str]) -> dict[
 def migrated_workflow(state: dict[str, Any], source: runtime.SpecSet, target: runtime.SpecSet,
                       plan: Plan) -> tuple[BpmnWorkflow, list[dict[str, Any]]]:
     """The cycle's workflow on the target version, and its timers (kept or recomputed)."""
+    if not isinstance(state, dict) or not isinstance(state.get("tasks"), dict):
+        raise Refused("its stored state cannot be read (no tasks): it needs a look by hand")
     source_specs = {name: task_spec for process in (source[0], *source[1].values())
                     for name, task_spec in process.task_specs.items()}
     old_timers = {tid: getattr(getattr(source_specs.get(t["task_spec"]), "event_definition", None), "expression", None)

@@ -1,14 +1,13 @@
 """Reading cycles: access, lists, the cycle as a dict, its path and history, the inbox."""
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.regulation.context import STATUSES, Context
+from engine.shared import cursors
 from engine.shared.access import Actor
 from engine.shared.errors import (
     Forbidden,
@@ -103,14 +102,13 @@ def inbox(session: Session, ctx: Context, actor: Actor, scope: str | None = None
 def inbox_cursor(task: OpenTask) -> str:
     """An opaque cursor for the page after this task."""
     undated, due_at, created_at, task_id = regulation_repo.inbox_key(task)
-    raw = json.dumps([undated, due_at.isoformat() if due_at else None, created_at.isoformat(), task_id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(int(undated), due_at.isoformat() if due_at else None, created_at.isoformat(), task_id)
 
 
 def _parse_cursor(cursor: str) -> regulation_repo.InboxKey:
+    undated, due_at, created_at, task_id = cursors.decode(cursor, int, (str, type(None)), str, str)
     try:
-        undated, due_at, created_at, task_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         return (bool(undated), datetime.fromisoformat(due_at) if due_at else None,
-                datetime.fromisoformat(created_at), str(task_id))
-    except (ValueError, TypeError) as exc:
-        raise InputInvalid(f"after is not a cursor this inbox gave: {exc}", {"fields": {"after": "is not a valid cursor"}}) from None
+                datetime.fromisoformat(created_at), task_id)
+    except ValueError:
+        raise cursors.refused("not a moment") from None

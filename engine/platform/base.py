@@ -5,6 +5,7 @@ conflict or a database lock conflict becomes the engine's ConcurrentChange.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -27,7 +28,9 @@ from engine.shared.settings import Settings
 from storage import schema
 from storage.db import Database
 from storage.models import utcnow
-from storage.repositories._common import database_now
+from storage.repositories.clock import database_now
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from engine.platform.root import Reglament
@@ -66,8 +69,10 @@ class Base:
         except StaleDataError:
             raise ConcurrentChange("someone else changed this cycle at the same moment; "
                                    "reload and try again") from None
-        except IntegrityError as exc:
-            raise ConcurrentChange(f"the change conflicts with another one: {exc.orig}") from None
+        except IntegrityError as exc:  # the database's own words stay in the log, not in the answer
+            log.info("a command conflicted with another change: %s", exc.orig)
+            raise ConcurrentChange("the change conflicts with another one made at the same moment; "
+                                   "reload and try again") from None
         except OperationalError as exc:
             if "locked" in str(exc.orig).lower() or "deadlock" in str(exc.orig).lower():
                 raise ConcurrentChange("the database is busy with a conflicting change; try again") from None

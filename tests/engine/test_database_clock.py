@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from engine.platform.root import Reglament
 from engine.shared.clock import DatabaseClock, utcnow
 from storage.db import Database
-from storage.repositories._common import database_now
+from storage.repositories.clock import database_now
 
 
 def test_a_host_whose_clock_is_an_hour_behind_tells_the_databases_time() -> None:

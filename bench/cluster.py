@@ -294,6 +294,10 @@ class Relay:
 
     def cut(self) -> None:
         if self._listener is not None:
+            try:  # wakes the thread blocked in accept(): a closed socket alone may keep accepting
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         with self._lock:

@@ -77,6 +77,10 @@ class Relay:
 
     def cut(self) -> None:
         if self._listener is not None:
+            try:  # wakes the thread blocked in accept(): a closed socket alone may keep accepting
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         with self._lock:
@@ -179,28 +183,30 @@ def test_a_database_outage_answers_503_with_retry_after_and_recovers_without_a_r
     assert cookie is not None
     web.set_cookie("session", cookie.value)
     bearer = {"Authorization": f"Bearer {token}"}
-    outage.restore()
-    assert web.get("/inbox").status_code == 200  # the app's pool now holds live connections
-    assert web.get("/api/v1/tasks", headers=bearer).status_code == 200
+    try:
+        outage.restore()
+        assert web.get("/inbox").status_code == 200  # the app's pool now holds live connections
+        assert web.get("/api/v1/tasks", headers=bearer).status_code == 200
 
-    outage.cut()
-    if outage.reopens:
+        outage.cut()
+        if outage.reopens:
+            app.extensions["reglament"].db.dispose()
+        page = web.get("/inbox", headers={"Accept-Language": "ru"})
+        assert page.status_code == 503
+        assert page.headers["Retry-After"] == "5"
+        html = page.get_data(as_text=True)
+        assert "База данных сейчас недоступна" in html and "Traceback" not in html
+        response = web.get("/api/v1/tasks", headers=bearer)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+        assert response.get_json()["error"] == "database_unavailable"
+        created = web.post("/api/v1/clients", headers=bearer, json={"name": "Outage Ltd"})
+        assert created.status_code == 503
+        ready = web.get("/readyz")
+        assert ready.status_code == 503 and ready.get_json()["error"] == "database_unreachable"
+
+        outage.restore()  # no restart: the next requests find the database again
+        assert web.get("/readyz").status_code == 200
+        assert web.get("/inbox").status_code == 200
+        assert web.post("/api/v1/clients", headers=bearer, json={"name": "Outage Ltd"}).status_code == 201
+    finally:  # no connection left open, even when an assertion failed
         app.extensions["reglament"].db.dispose()
-    page = web.get("/inbox", headers={"Accept-Language": "ru"})
-    assert page.status_code == 503
-    assert page.headers["Retry-After"] == "5"
-    html = page.get_data(as_text=True)
-    assert "База данных сейчас недоступна" in html and "Traceback" not in html
-    response = web.get("/api/v1/tasks", headers=bearer)
-    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
-    assert response.get_json()["error"] == "database_unavailable"
-    created = web.post("/api/v1/clients", headers=bearer, json={"name": "Outage Ltd"})
-    assert created.status_code == 503
-    ready = web.get("/readyz")
-    assert ready.status_code == 503 and ready.get_json()["error"] == "database_unreachable"
-
-    outage.restore()  # no restart: the next requests find the database again
-    assert web.get("/readyz").status_code == 200
-    assert web.get("/inbox").status_code == 200
-    assert web.post("/api/v1/clients", headers=bearer, json={"name": "Outage Ltd"}).status_code == 201
-    app.extensions["reglament"].db.dispose()

@@ -110,18 +110,25 @@ def fetch_and_lock(session: Session, actor: Actor, worker_id: str, max_tasks: in
     now = messaging_repo.database_now(session)
     candidates = messaging_repo.fetchable_external_tasks(session, list(by_name), now, max_tasks * 4, by_priority)
     cycles = messaging_repo.cycles_by_id(session, {row.cycle_id for row in candidates})
-    locked: list[LockedTask] = []
+    chosen = []
     for row in candidates:
-        if len(locked) >= max_tasks:
-            break
         topic, cycle = by_name[row.topic], cycles[row.cycle_id]
         if topic.business_key is not None and cycle.business_key != topic.business_key:
             continue
         if topic.regulation is not None and cycle.version.regulation.key != topic.regulation:
             continue
-        until = now + durations[row.topic]
-        if not messaging_repo.lock_external_task(session, row.id, worker_id, until, now):
+        chosen.append(row)
+        if len(chosen) >= max_tasks:
+            break
+    held: set[str] = set()
+    for name in {row.topic for row in chosen}:  # one compare-and-set per topic (its lock duration)
+        held |= messaging_repo.lock_external_tasks(session, [r.id for r in chosen if r.topic == name], worker_id,
+                                                   now + durations[name], now)
+    locked: list[LockedTask] = []
+    for row in chosen:
+        if row.id not in held:
             continue  # another worker took it in between
+        topic, cycle, until = by_name[row.topic], cycles[row.cycle_id], now + durations[row.topic]
         variables = dict(cycle.variables or {})
         if topic.variables is not None:
             variables = {k: v for k, v in variables.items() if k in topic.variables}

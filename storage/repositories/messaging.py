@@ -57,12 +57,16 @@ def fetchable_external_tasks(session: Session, topics: list[str], now: datetime,
     return session.scalars(query).all()
 
 
-def lock_external_task(session: Session, task_id: str, worker_id: str, until: datetime, now: datetime) -> bool:
-    """Compare-and-set: lock the task for ``worker_id`` unless someone holds a live lock on it."""
-    result = session.execute(update(ExternalTask).where(ExternalTask.id == task_id, _fetchable(now))
-                             .values(worker_id=worker_id, lock_expires_at=until),
-                             execution_options={"synchronize_session": False})
-    return bool(getattr(result, "rowcount", 0))
+def lock_external_tasks(session: Session, task_ids: list[str], worker_id: str, until: datetime,
+                        now: datetime) -> set[str]:
+    """Compare-and-set in one statement: lock the tasks for ``worker_id`` unless someone holds a live
+    lock on one; returns the ids it now holds."""
+    session.execute(update(ExternalTask).where(ExternalTask.id.in_(task_ids), _fetchable(now))
+                    .values(worker_id=worker_id, lock_expires_at=until),
+                    execution_options={"synchronize_session": False})
+    return set(session.scalars(select(ExternalTask.id).where(ExternalTask.id.in_(task_ids),
+                                                             ExternalTask.worker_id == worker_id,
+                                                             ExternalTask.lock_expires_at == until)))
 
 
 def external_task(session: Session, task_id: str) -> ExternalTask | None:

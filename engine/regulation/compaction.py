@@ -86,11 +86,25 @@ def _kept(wf: Any) -> set[UUID]:
                 keep.update(split._children)
         if isinstance(task.task_spec, LoopTask):
             keep.update(t.id for t in _descendants(tasks, task))
+    for task in _arrivals(tasks, live):
+        keep.add(task.id)
     for task_id in list(keep):
         task = tasks.get(task_id)
         if task is not None and _is_join(task) and task._parent is not None:
             keep.add(task._parent)
     return {task_id for task_id in keep if task_id in tasks}
+
+
+def _arrivals(tasks: dict[UUID, Task], live: list[Task]) -> list[Task]:
+    """The tokens a waiting parallel or inclusive join has already received: when a token reaches
+    the join, SpiffWorkflow cancels the earlier waiting instance of it, and the join decides by
+    the parents of those cancelled instances. Kept (with their parents) until the join fires;
+    dropping them would make a join of three or more branches wait for ever."""
+    waiting = {t.task_spec.name for t in live if t._state == TaskState.WAITING and isinstance(t.task_spec, UnstructuredJoin)}
+    if not waiting:
+        return []
+    return [t for t in tasks.values() if t.task_spec.name in waiting and t._state == TaskState.CANCELLED
+            and t._parent in tasks and tasks[t._parent]._state == TaskState.COMPLETED and not t._children]
 
 
 def _without_duplicate_joins(live: list[Task]) -> list[Task]:

@@ -1,6 +1,9 @@
 """Gateways and terminate end events as Camunda 7 runs them."""
 from __future__ import annotations
 
+import itertools
+
+import pytest
 from conftest import Clock
 from cycle_helpers import complete, events, visible
 from semantics_helpers import end, flow, run, user
@@ -107,3 +110,22 @@ def test_a_task_with_two_incoming_flows_runs_once_per_token_as_in_camunda(platfo
     complete(platform, anna, started["id"], "Note", {})
     complete(platform, anna, started["id"], "Mail", {})
     assert visible(platform, anna, started["id"]) == ["Note"], "the second token runs the task again"
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["A", "B", "C"])))
+@pytest.mark.parametrize("kind", ["parallelGateway", "inclusiveGateway"])
+def test_a_join_of_three_branches_waits_for_all_in_any_order(platform: Reglament, actors, kind: str,
+                                                             order: tuple[str, ...]) -> None:
+    condition = "${True}" if kind == "inclusiveGateway" else None
+    body = "\n".join([
+        '<bpmn:startEvent id="S" />', flow("S", "Fork", "f1"), f'<bpmn:{kind} id="Fork" />',
+        *(flow("Fork", t, f"f_{t}", condition) for t in "ABC"), *(user(t) for t in "ABC"),
+        *(flow(t, "Join", f"j_{t}") for t in "ABC"), f'<bpmn:{kind} id="Join" />',
+        flow("Join", "Won", "f9"), end("Won", "won")])
+    started = run(platform, actors, body)
+    anna = actors["anna"]
+    for n, element in enumerate(order):
+        assert platform.regulation.cycle(anna, started["id"])["status"] == "active"
+        result = complete(platform, anna, started["id"], element, {})
+        assert sorted(visible(platform, anna, started["id"])) == sorted(order[n + 1:])
+    assert result["status"] == "won", "the join fires once every branch arrived, whatever the order"

@@ -27,6 +27,7 @@ from engine.regulation.context import STATUSES
 from engine.shared import days
 from engine.shared.access import OPERATORS, Actor
 from engine.shared.errors import FieldProblems, InputInvalid
+from engine.shared.numbers import parse_whole_number
 from storage.repositories import cockpit as cockpit_repo
 
 #: the most cycles one page holds, and the default
@@ -80,10 +81,10 @@ def parse(session: Session, actor: Actor, args: Mapping[str, Any], limit: Any = 
         value = text[key]
         if value is None:
             return None
-        if not value.isdigit() or len(value) > 9:
+        number = parse_whole_number(value, maximum_digits=9)
+        if number is None:
             problems.add(key, "long", "must be a whole number")
-            return None
-        return int(value)
+        return number
 
     def day(key: str, end: bool) -> datetime | None:
         value = text[key]
@@ -118,10 +119,11 @@ def parse(session: Session, actor: Actor, args: Mapping[str, Any], limit: Any = 
             problems.add("owner", "unknown_user", f"no user {text['owner']!r}", value=text["owner"])
     page_size = PAGE
     if limit not in (None, ""):
-        if not str(limit).isdigit() or not 1 <= int(str(limit)) <= MAX_PAGE:
+        wanted = parse_whole_number(str(limit), maximum_digits=9)
+        if wanted is None or not 1 <= wanted <= MAX_PAGE:
             problems.add("limit", "range", f"must be from 1 to {MAX_PAGE}")
         else:
-            page_size = int(str(limit))
+            page_size = wanted
     criteria = cockpit_repo.Criteria(
         regulation=text["regulation"], version=version, status=status, stage=text["stage"],
         element=text["element"], owner_id=owner_id, client_id=integer("client_id"), client=text["client"],

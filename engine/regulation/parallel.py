@@ -16,6 +16,7 @@ class ParallelCycle(TaskNotActionable):
 
 
 def refuse_parallel(session: Session, client_id: int, client_name: str, version: RegulationVersion) -> None:
+    cockpit_repo.lock_client(session, client_id)  # a concurrent start waits here, then sees this one's cycle
     running = cockpit_repo.running_cycles(session, client_id, version.regulation_id)
     if running:
         raise ParallelCycle(

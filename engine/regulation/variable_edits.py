@@ -21,6 +21,7 @@ from engine.regulation.context import ACTIVE, INCIDENT, SUSPENDED, Context, Reco
 from engine.regulation.operations import locked_cycle, reason_text, refuse_unless
 from engine.shared.access import OPERATORS, Actor, require
 from engine.shared.errors import FormInvalid, InputInvalid
+from engine.shared.numbers import parse_whole_number
 from storage.models import Cycle
 from storage.repositories import regulation as regulation_repo
 
@@ -121,6 +122,7 @@ def from_text(raw: str) -> Any:
         return text == "true"
     if text == "null":
         return None
-    if text.lstrip("-").isdigit() and len(text) < 18:
-        return int(text)
+    number = parse_whole_number(text[1:] if text.startswith("-") else text, maximum_digits=17)
+    if number is not None:
+        return -number if text.startswith("-") else number
     return raw

@@ -264,6 +264,13 @@ def version_id(session: Session, key: str, number: int) -> int | None:
 RUNNING = ("active", "incident", "suspended")
 
 
+def lock_client(session: Session, client_id: int) -> None:
+    """Hold the client's row until the transaction ends (PostgreSQL; SQLite serialises writers), so
+    that two starts for one client check for running cycles one after the other."""
+    if _is_postgresql(session):
+        session.execute(select(Client.id).where(Client.id == client_id).with_for_update())
+
+
 def running_cycles(session: Session, client_id: int, regulation_id: int) -> Sequence[Cycle]:
     return session.scalars(select(Cycle).join(RegulationVersion, RegulationVersion.id == Cycle.version_id)
                            .where(Cycle.client_id == client_id, Cycle.status.in_(RUNNING),

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from engine.regulation.explorer import FILTER_KEYS
 from engine.regulation.variable_edits import from_text
 from engine.shared.errors import FormInvalid, InputInvalid, ReglamentError, TaskNotActionable
+from engine.shared.numbers import parse_whole_number
 from web.i18n import translated_fields
 from web.views import actor, login_required, platform
 from web.views.api.cockpit import export_response
@@ -172,16 +173,18 @@ def migration():  # type: ignore[no-untyped-def]
     args = request.args
     filters = {k: args.get(k, "") for k in FILTER_KEYS if args.get(k)}
     key, source = filters.get("regulation"), filters.get("version")
-    if not key or not source or not source.isdigit():
+    source_number = parse_whole_number(source, maximum_digits=9)
+    if not key or source_number is None:
         flash(_("Choose a regulation and a version in the filter first."), "error")
         return redirect(url_for("cycles.index", **filters))
-    versions = [v["version"] for v in platform().regulation.versions(key)["versions"] if v["version"] != int(source)]
-    target = args.get("to_version", "")
-    target_number = int(target) if target.isdigit() else (max(versions) if versions else None)
+    versions = [v["version"] for v in platform().regulation.versions(key)["versions"] if v["version"] != source_number]
+    target_number = parse_whole_number(args.get("to_version", ""), maximum_digits=9)
+    if target_number is None:
+        target_number = max(versions) if versions else None
     plan = run = None
     problems: dict[str, str] = {}
     if target_number is not None:
-        plan = platform().cockpit.migration_plan(actor(), key, int(source), target_number)
+        plan = platform().cockpit.migration_plan(actor(), key, source_number, target_number)
         edited = _plan_from(args)
         if edited:
             plan["plan"].update(edited)
@@ -191,7 +194,7 @@ def migration():  # type: ignore[no-untyped-def]
             except InputInvalid as exc:
                 problems = translated_fields(exc) or {"plan": exc.message}
     return render_template("cycles/migrate.html", filters=filters, versions=versions, target=target_number,
-                           plan=plan, run=run, problems=problems, source=int(source), key=key)
+                           plan=plan, run=run, problems=problems, source=source_number, key=key)
 
 
 @bp.post("/cycles/migrate")
@@ -199,8 +202,8 @@ def migration():  # type: ignore[no-untyped-def]
 def migrate():  # type: ignore[no-untyped-def]
     form = request.form
     filters = {k: form.get(k, "") for k in FILTER_KEYS if form.get(k)}
-    target = form.get("to_version", "")
-    params: dict[str, Any] = {"to_version": int(target) if target.isdigit() else None, "plan": _plan_from(form),
+    params: dict[str, Any] = {"to_version": parse_whole_number(form.get("to_version", ""), maximum_digits=9),
+                              "plan": _plan_from(form),
                               "retry": bool(form.get("retry"))}
     try:
         batch_id = platform().cockpit.start_batch(actor(), "migrate", filters, params)

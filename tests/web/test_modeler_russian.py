@@ -142,3 +142,21 @@ def test_the_version_compare_marks_the_changed_elements_on_the_diagram(browser, 
         assert page.errors == []
     finally:
         context.close()
+
+
+def test_the_dmn_editor_reads_in_russian_for_a_russian_user(browser, site, platform, actors, profiles) -> None:
+    from engine.demo.schemes import NAME, load_demo_scheme
+
+    load_demo_scheme(platform, actors["head"])
+    platform.accounts.set_locale(actors["head"], "ru")
+    context, page = _signed_in(browser, site, "head")
+    try:
+        page.goto(f"{site}/motivation/schemes/{NAME}/tables/commission_rate")
+        page.wait_for_selector("body[data-dmn=ready]")
+        header = page.inner_text(".dmn-decision-table-container")
+        assert "Когда" in header or "Вход" in header, header[:300]
+        assert "When" not in header.split()
+        page.screenshot(path=str(ARTIFACTS / "dmn-ru.png"))
+        assert page.errors == []
+    finally:
+        context.close()

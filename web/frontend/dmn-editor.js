@@ -27,7 +27,7 @@ const container = document.getElementById('dmn-editor');
 const translation = translateModule();
 const editor = new TableEditor({
   container, width: '100%', height: 'auto',
-  common: { additionalModules: translation ? [translation] : [] }, // Russian when the page is
+  decisionTable: { additionalModules: translation ? [translation] : [] }, // Russian when the page is
 });
 window.reglamentDmnEditor = editor;
 

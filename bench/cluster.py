@@ -120,8 +120,13 @@ class Cluster:
         return env
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        env = self.env()
+        if args[0] == "serve":  # its processes' metrics, here rather than in a temporary directory a kill -9 leaves
+            metrics = self.log_dir / f"{name}-metrics-{time.monotonic_ns()}"
+            metrics.mkdir()
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
         with (self.log_dir / f"{name}.log").open("ab") as out:
-            return subprocess.Popen([sys.executable, "-m", "web.cli", *args], cwd=ROOT, env=self.env(),
+            return subprocess.Popen([sys.executable, "-m", "web.cli", *args], cwd=ROOT, env=env,
                                     stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_server(self, i: int, processes: int = 1) -> None:

@@ -104,8 +104,20 @@ def as_dict(batch: CycleBatch, failures: list[dict[str, Any]] | None = None) -> 
             "failures": failures or []}
 
 
+class _LeaseLost(Exception):
+    """The batch's lease is no longer this worker's: stop, the holder goes on."""
+
+
+class _AlreadyFinished(Exception):
+    """Another worker finished the item meanwhile: this run of it is rolled back, not counted."""
+
+
 def run_some(command: Units, ctx: Context, owner: str, limit: int = ROUND) -> int:
-    """Run up to ``limit`` cycles of the oldest unfinished batch; returns how many ran."""
+    """Run up to ``limit`` cycles of the oldest unfinished batch; returns how many ran.
+
+    The lease is renewed by compare-and-set in each cycle's transaction (before the operation), so
+    a worker whose lease ran out and was taken stops at its next cycle; an item is counted once,
+    by the transaction that moves it from pending (another worker's run of it is rolled back)."""
     now = ctx.now()
     with command() as s:
         batch = cockpit_repo.next_batch(s, now)
@@ -115,23 +127,38 @@ def run_some(command: Units, ctx: Context, owner: str, limit: int = ROUND) -> in
         batch_id, kind, params, login = batch.id, batch.kind, dict(batch.params), batch.created_by
         items = [(i.id, i.cycle_id) for i in cockpit_repo.pending_items(s, batch.id, limit)]
         user = cockpit_repo.user(s, login)
-        actor = to_actor(user) if user is not None else None
+        if user is None or not user.active:
+            # the batch runs with its creator's rights: a deactivated or deleted creator has none
+            gone = "is gone" if user is None else "is no longer active"
+            cockpit_repo.fail_pending_items(s, batch_id, f"not run: the user {login} who started the batch {gone}")
+            batch.status, batch.finished_at = "done", now
+            batch.lease_owner = batch.lease_until = None
+            return 0
+        actor = to_actor(user)
     operation = OPERATIONS[kind]
+    ran = 0
     for item_id, cycle_id in items:
         try:
-            if actor is None:
-                raise NotFound(f"the user {login} who started the batch is gone")
             with command() as s:
+                if not cockpit_repo.renew_batch_lease(s, batch_id, owner, ctx.now() + LEASE):
+                    raise _LeaseLost()
                 operation(s, ctx, actor, cycle_id, params)
-                cockpit_repo.finish_item(s, item_id, batch_id, True, None)
+                if not cockpit_repo.finish_item(s, item_id, batch_id, True, None):
+                    raise _AlreadyFinished()
+        except _LeaseLost:
+            return ran
+        except _AlreadyFinished:
+            continue
         except (ReglamentError, _FailedAgain, Exception) as exc:  # a failure never stops the rest
             message = exc.message if isinstance(exc, ReglamentError) else str(exc) or type(exc).__name__
             with command() as s:
+                if not cockpit_repo.renew_batch_lease(s, batch_id, owner, ctx.now() + LEASE):
+                    return ran
                 cockpit_repo.finish_item(s, item_id, batch_id, False, message[:2000])
+        ran += 1
     with command() as s:
-        batch = s.get(CycleBatch, batch_id)
-        if batch is not None:
-            batch.lease_owner = batch.lease_until = None
-            if not cockpit_repo.pending_items(s, batch_id, 1):
+        if cockpit_repo.release_batch_lease(s, batch_id, owner) and not cockpit_repo.pending_items(s, batch_id, 1):
+            batch = s.get(CycleBatch, batch_id)
+            if batch is not None:
                 batch.status, batch.finished_at = "done", ctx.now()
-    return len(items)
+    return ran

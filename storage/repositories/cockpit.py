@@ -233,12 +233,54 @@ def pending_items(session: Session, batch_id: int, limit: int) -> Sequence[Cycle
                            .order_by(CycleBatchItem.id).limit(limit)).all()
 
 
-def finish_item(session: Session, item_id: int, batch_id: int, ok: bool, message: str | None) -> None:
-    session.execute(update(CycleBatchItem).where(CycleBatchItem.id == item_id)
-                    .values(status="done" if ok else "failed", message=message))
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def finish_item(session: Session, item_id: int, batch_id: int, ok: bool, message: str | None) -> bool:
+    """Mark a pending item done or failed and count it; False (nothing counted) when it was no
+    longer pending (another worker finished it)."""
+    finished = session.execute(update(CycleBatchItem)
+                               .where(CycleBatchItem.id == item_id, CycleBatchItem.status == "pending")
+                               .values(status="done" if ok else "failed", message=message),
+                               execution_options={"synchronize_session": False})
+    if _rowcount(finished) != 1:
+        return False
     counter = CycleBatch.succeeded if ok else CycleBatch.failed
     session.execute(update(CycleBatch).where(CycleBatch.id == batch_id)
-                    .values({counter: counter + 1, CycleBatch.processed: CycleBatch.processed + 1}))
+                    .values({counter: counter + 1, CycleBatch.processed: CycleBatch.processed + 1}),
+                    execution_options={"synchronize_session": False})
+    return True
+
+
+def fail_pending_items(session: Session, batch_id: int, message: str) -> int:
+    """Mark every pending item of the batch failed with ``message`` and count them; how many."""
+    failed = _rowcount(session.execute(update(CycleBatchItem)
+                                       .where(CycleBatchItem.batch_id == batch_id, CycleBatchItem.status == "pending")
+                                       .values(status="failed", message=message),
+                                       execution_options={"synchronize_session": False}))
+    if failed:
+        session.execute(update(CycleBatch).where(CycleBatch.id == batch_id)
+                        .values({CycleBatch.failed: CycleBatch.failed + failed,
+                                 CycleBatch.processed: CycleBatch.processed + failed}),
+                        execution_options={"synchronize_session": False})
+    return failed
+
+
+def renew_batch_lease(session: Session, batch_id: int, owner: str, until: datetime) -> bool:
+    """Extend this worker's lease on the batch (compare-and-set on the owner; on PostgreSQL the row
+    stays locked until the transaction ends); False when the batch is no longer this worker's."""
+    renewed = session.execute(update(CycleBatch).where(CycleBatch.id == batch_id, CycleBatch.lease_owner == owner)
+                              .values(lease_until=until), execution_options={"synchronize_session": False})
+    return _rowcount(renewed) == 1
+
+
+def release_batch_lease(session: Session, batch_id: int, owner: str) -> bool:
+    """Give the lease back if it is still this worker's; False when another worker holds it."""
+    released = session.execute(update(CycleBatch).where(CycleBatch.id == batch_id, CycleBatch.lease_owner == owner)
+                               .values(lease_owner=None, lease_until=None),
+                               execution_options={"synchronize_session": False})
+    return _rowcount(released) == 1
 
 
 def failures(session: Session, batch_id: int, limit: int) -> Sequence[CycleBatchItem]:

@@ -55,3 +55,84 @@ def test_two_starts_at_once_make_one_cycle_unless_parallel_is_allowed(platform: 
                    lambda: second_worker.regulation.start_cycle(anna, client_id, "new_client_sale", True))
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert len(platform.cockpit.explore(head, {"client_id": str(client_id)})[0]) == 2
+
+
+def _cancel_batch(platform: Reglament, actors: dict[str, Any], n: int = 3) -> tuple[int, list[int]]:
+    from cycle_helpers import start
+
+    ids = [start(platform, actors["anna"], client_name=f"Batch {i}")["id"] for i in range(n)]
+    return platform.cockpit.start_batch(actors["head"], "cancel", {"owner": "anna"}, {"reason": "closed"}), ids
+
+
+def test_a_worker_whose_lease_ran_out_does_not_run_the_items_again(platform: Reglament, actors, clock) -> None:
+    from engine.regulation import batches
+
+    batch_id, ids = _cancel_batch(platform, actors)
+    calls = {"n": 0}
+
+    def units():  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:  # worker a claimed and read its items, then stalled past its lease
+            clock.advance(seconds=batches.LEASE.total_seconds() + 60)
+            assert batches.run_some(platform.command, platform.ctx, "worker-b") == 3
+        return platform.command()
+
+    assert batches.run_some(units, platform.ctx, "worker-a") == 0
+    report = platform.cockpit.batch(actors["head"], batch_id)
+    assert (report["status"], report["processed"], report["succeeded"], report["failed"]) == ("done", 3, 3, 0)
+    assert report["failures"] == []
+
+
+def test_a_worker_whose_lease_was_taken_stops_and_leaves_the_holder_its_lease(platform: Reglament,
+                                                                              actors) -> None:
+    from sqlalchemy import update
+
+    from engine.regulation import batches
+    from storage.models import CycleBatch
+
+    batch_id, ids = _cancel_batch(platform, actors)
+    cancel = batches.OPERATIONS["cancel"]
+
+    def taken_meanwhile(session, ctx, actor, cycle_id, params) -> None:  # type: ignore[no-untyped-def]
+        cancel(session, ctx, actor, cycle_id, params)
+        session.execute(update(CycleBatch).where(CycleBatch.id == batch_id).values(lease_owner="worker-b"))
+
+    batches.OPERATIONS["cancel"] = taken_meanwhile
+    try:
+        assert batches.run_some(platform.command, platform.ctx, "worker-a") == 1
+    finally:
+        batches.OPERATIONS["cancel"] = cancel
+    with platform.query() as s:
+        batch = s.get(CycleBatch, batch_id)
+        assert batch is not None and batch.lease_owner == "worker-b" and batch.status == "running"
+        assert batch.processed == 1
+    assert [platform.regulation.cycle(actors["head"], i)["status"] for i in ids] == ["cancelled", "active", "active"]
+
+
+def test_an_item_is_counted_once(platform: Reglament, actors) -> None:
+    from storage.models import CycleBatchItem
+    from storage.repositories import cockpit as cockpit_repo
+
+    batch_id, _ = _cancel_batch(platform, actors, 1)
+    with platform.command() as s:
+        item = s.query(CycleBatchItem).filter_by(batch_id=batch_id).one()
+        assert cockpit_repo.finish_item(s, item.id, batch_id, True, None)
+        assert not cockpit_repo.finish_item(s, item.id, batch_id, False, "again")
+    report = platform.cockpit.batch(actors["head"], batch_id)
+    assert (report["processed"], report["succeeded"], report["failed"]) == (1, 1, 0)
+
+
+def test_a_batch_of_a_deactivated_user_is_refused_with_the_reason(platform: Reglament, actors) -> None:
+    admin = next(a for a in actors.values() if "admin" in a.roles)
+    head = actors["head"]
+    batch_id, ids = _cancel_batch(platform, actors, 2)
+    platform.accounts.set_user_active(admin, head.id, False)
+    try:
+        assert platform.cockpit.run_batches("worker-a") == 0
+    finally:
+        platform.accounts.set_user_active(admin, head.id, True)
+    report = platform.cockpit.batch(head, batch_id)
+    assert (report["status"], report["processed"], report["succeeded"], report["failed"]) == ("done", 2, 0, 2)
+    assert {f["reason"] for f in report["failures"]} == {
+        "not run: the user head who started the batch is no longer active"}
+    assert {platform.regulation.cycle(head, i)["status"] for i in ids} == {"active"}

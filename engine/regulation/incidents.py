@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from engine.regulation import external_tasks, jobs, runtime
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
-from engine.shared.access import HEADS, Actor, require
+from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import (
     InputInvalid,
     NotFound,
@@ -20,9 +20,10 @@ from storage.repositories import regulation as regulation_repo
 
 
 def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
-                variables: dict[str, Any] | None = None) -> Cycle:
-    """Run the failed step again, after the cause was fixed (optionally patching variables)."""
-    require(actor, HEADS, "retry cycles in incident")
+                variables: dict[str, Any] | None = None, permission: Permission = Permission.LEAD) -> Cycle:
+    """Run the failed step again, after the cause was fixed (optionally patching variables).
+    ``permission``: what the caller's operation needs (a migration retries with OPERATE)."""
+    require(actor, PERMISSIONS[permission], "retry cycles in incident")
     cycle = regulation_repo.cycle_for_update(session, cycle_id)
     if cycle is None:
         raise NotFound(f"no cycle {cycle_id}")

@@ -33,7 +33,7 @@ from engine.regulation.context import ACTIVE, INCIDENT, SUSPENDED, Context, Reco
 from engine.regulation.incidents import retry_cycle
 from engine.regulation.moves import tokens
 from engine.regulation.operations import locked_cycle, refuse_unless
-from engine.shared.access import OPERATORS, Actor, require
+from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import InputInvalid, NotFound
 from storage.models import Cycle, RegulationVersion
 from storage.repositories import cockpit as cockpit_repo
@@ -216,7 +216,7 @@ def target_version(session: Session, cycle_or_key: str, number: Any) -> Regulati
 def migrate_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int, to_version: int,
                   plan: Any = None, retry: bool = True) -> Cycle:
     """Migrate one cycle (locked) to ``to_version`` of its regulation under the plan; Refused says why not."""
-    require(actor, OPERATORS, "migrate cycles")
+    require(actor, PERMISSIONS[Permission.OPERATE], "migrate cycles")
     cycle = locked_cycle(session, cycle_id)
     refuse_unless(cycle, (ACTIVE, INCIDENT, SUSPENDED), "migrated")
     target = target_version(session, cycle.version.regulation.key, to_version)
@@ -238,7 +238,7 @@ def migrate_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int, t
     advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before={})
     if was_incident and retry:
         session.flush()
-        retry_cycle(session, ctx, actor, cycle.id)
+        retry_cycle(session, ctx, actor, cycle.id, permission=Permission.OPERATE)  # whoever may migrate
     return cycle
 
 

@@ -136,3 +136,28 @@ def test_a_batch_of_a_deactivated_user_is_refused_with_the_reason(platform: Regl
     assert {f["reason"] for f in report["failures"]} == {
         "not run: the user head who started the batch is no longer active"}
     assert {platform.regulation.cycle(head, i)["status"] for i in ids} == {"active"}
+
+
+def test_a_process_owner_migrates_a_cycle_in_incident_and_it_runs_again(platform: Reglament, actors) -> None:
+    from dataclasses import replace
+
+    from conftest import bpmn_file
+    from cycle_helpers import complete, start, visible
+
+    from engine.regulation import version_migration
+    from engine.regulation.versions import SourceFile
+
+    head, anna = actors["head"], actors["anna"]
+    owner = replace(head, roles=frozenset({"owner"}))  # a process owner, not a head
+    platform.regulation.deploy(head, [bpmn_file("incident_missing_variable.bpmn")])
+    cycle_id = complete(platform, anna, start(platform, anna, "incident_missing_variable", "C")["id"],
+                        "Task_First", {})["id"]
+    assert platform.regulation.cycle(head, cycle_id)["status"] == "incident"
+    fixed = bpmn_file("incident_missing_variable.bpmn")
+    platform.regulation.deploy(head, [SourceFile(fixed.name, fixed.content.replace(
+        b"${missing == 1}", b"${client_name != ''}"))])
+    with platform.command() as s:
+        version_migration.migrate_cycle(s, platform.ctx, owner, cycle_id, 2)
+    cycle = platform.regulation.cycle(head, cycle_id)
+    assert (cycle["version"], cycle["status"]) == (2, "active")
+    assert "Task_Next" in visible(platform, anna, cycle_id)

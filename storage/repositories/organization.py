@@ -30,7 +30,7 @@ ACTIVE_CLIENT_STATUSES = ("lead", "prospect")
 
 
 #: cycle statuses whose open tasks and variables follow the client's owner
-LIVE_CYCLE_STATUSES = ("active", "incident")
+LIVE_CYCLE_STATUSES = ("active", "incident", "suspended")  # a suspended cycle resumes with them
 
 
 def segments_in_order(session: Session) -> Sequence[Segment]:
@@ -146,7 +146,7 @@ def planned_activities_of_clients(session: Session, client_ids: Sequence[int],
 
 
 def live_cycles_of_clients_for_update(session: Session, client_ids: Sequence[int]) -> Sequence[Cycle]:
-    """Active (or in incident) cycles of these clients with their state, locked on PostgreSQL."""
+    """Running (active, in incident or suspended) cycles of these clients with their state, locked on PostgreSQL."""
     if not client_ids:
         return []
     query = (select(Cycle).where(Cycle.client_id.in_(list(client_ids)), Cycle.status.in_(LIVE_CYCLE_STATUSES))

@@ -161,3 +161,18 @@ def test_a_process_owner_migrates_a_cycle_in_incident_and_it_runs_again(platform
     cycle = platform.regulation.cycle(head, cycle_id)
     assert (cycle["version"], cycle["status"]) == (2, "active")
     assert "Task_Next" in visible(platform, anna, cycle_id)
+
+
+def test_a_hand_over_moves_a_suspended_cycles_owner_and_tasks(platform: Reglament, actors) -> None:
+    from cycle_helpers import start
+
+    head = actors["head"]
+    cycle = start(platform, actors["anna"], client_name="Paused Ltd")
+    platform.cockpit.suspend(head, cycle["id"], "on hold")
+    platform.organization.hand_over(head, "anna", "lena", [cycle["client_id"]], None, "anna leaves")
+    handed = platform.regulation.cycle(head, cycle["id"])
+    assert handed["status"] == "suspended" and handed["variables"]["owner"] == "lena"
+    history = platform.regulation.history(head, cycle["id"])
+    assert [e["data"]["to"] for e in history if e["type"] == "handover"] == ["lena"]
+    platform.cockpit.resume(head, cycle["id"], "back")
+    assert platform.regulation.cycle(head, cycle["id"])["variables"]["owner"] == "lena"

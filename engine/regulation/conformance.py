@@ -43,6 +43,7 @@ def problems(root: etree._Element) -> list[Problem]:
     found.extend(_links(root))
     found.extend(_nameless_lanes(root))
     found.extend(io_mappings.problems(root))
+    found.extend(_nested_event_subprocesses(root))
     return found
 
 
@@ -123,4 +124,22 @@ def _nameless_lanes(root: etree._Element) -> list[Problem]:
         found.append(_problem(task, f"user task is in lane '{lane.get('id')}', which has no name: a lane's "
                                     "name is the group that sees its tasks, so nobody would see it; name "
                                     "the lane or set camunda:assignee or camunda:candidateGroups"))
+    return found
+
+
+def _nested_event_subprocesses(root: etree._Element) -> list[Problem]:
+    """SpiffWorkflow triggers error and escalation event subprocesses only at the process level:
+    inside an embedded subprocess the error would go to a boundary event or nowhere instead."""
+    found = []
+    for sub in root.iter(_q("subProcess")):
+        parent = sub.getparent()
+        if not normalize.is_event_subprocess(sub) or parent is None or etree.QName(parent).localname == "process":
+            continue
+        kinds = {etree.QName(d).localname for start in sub.iterfind(_q("startEvent")) for d in start
+                 if isinstance(d.tag, str) and etree.QName(d).localname in ("errorEventDefinition",
+                                                                          "escalationEventDefinition")}
+        if kinds:
+            found.append(_problem(sub, "an error or escalation event subprocess inside an embedded subprocess is "
+                                       "not supported (it would not be triggered); put it at the process level "
+                                       "or catch the error with a boundary event on the subprocess"))
     return found

@@ -195,3 +195,16 @@ def test_an_event_subprocess_without_an_id_is_named_and_runs(platform: Reglament
     body = MAIN + _timer_event_subprocess(False).replace(' id="Remind"', "")
     started = run(platform, actors, body)
     assert complete(platform, actors["anna"], started["id"], "Call", {})["status"] == "won"
+
+
+def test_an_error_event_subprocess_inside_a_subprocess_is_refused_naming_it(platform: Reglament, actors) -> None:
+    body = "\n".join([
+        '<bpmn:startEvent id="S" />', flow("S", "Deal", "f1"),
+        '<bpmn:subProcess id="Deal"><bpmn:startEvent id="DS" />', flow("DS", "DE", "g1"),
+        '<bpmn:endEvent id="DE"><bpmn:errorEventDefinition errorRef="Error_Rejected" /></bpmn:endEvent>',
+        '<bpmn:subProcess id="OnError" name="On error" triggeredByEvent="true"><bpmn:startEvent id="ES">'
+        '<bpmn:errorEventDefinition /></bpmn:startEvent>', flow("ES", "Fix", "g2"), user("Fix"),
+        '</bpmn:subProcess></bpmn:subProcess>', flow("Deal", "E", "f2"), end("E")])
+    problems = refused(platform, actors["head"], diagram(body))
+    assert [(p.element_id, p.element_name) for p in problems] == [("OnError", "On error")]
+    assert "inside an embedded subprocess is not supported" in problems[0].message

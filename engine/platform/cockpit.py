@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.platform.base import Service
-from engine.regulation import batches, cycles, explorer, moves, operations, variable_edits, version_migration
+from engine.regulation import batches, cycles, explorer, explorer_export, moves, operations, variable_edits, version_migration
 from engine.shared.access import OPERATORS, READ_ALL, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
 from storage.repositories import cockpit as cockpit_repo
@@ -56,12 +56,15 @@ class CockpitService(Service):
             rows, following = explorer.page(s, query)
             return rows, following, explorer.counts(s, query)
 
-    def export(self, actor: Actor, args: Mapping[str, Any], variables: str | None
+    def export(self, actor: Actor, args: Mapping[str, Any], variables: str | None, xlsx: bool = False
                ) -> tuple[list[str], Iterator[list[str]]]:
-        """The header and the rows of the filtered list (read page by page while it streams)."""
+        """The header and the rows of the filtered list (read page by page while it streams); for
+        an XLSX file (built in memory) a filter of more than MAX_XLSX_ROWS cycles is refused."""
         names = explorer.export_variables(variables)
         with self.query() as s:
             query = explorer.parse(s, actor, args)
+            if xlsx:
+                explorer_export.refuse_oversized_xlsx(explorer.counts(s, query)["total"])
         return explorer.export_columns(names), explorer.export_rows(self.query, query, names)
 
     def waiting_by_element(self, actor: Actor, key: str, number: int) -> dict[str, dict[str, int]]:

@@ -9,6 +9,10 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from engine.clients.files import escape_formula
+from engine.shared.errors import InputInvalid
+
+#: the most rows an XLSX export holds (the workbook is built in memory; CSV streams, unbounded)
+MAX_XLSX_ROWS = 100_000
 
 
 def csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
@@ -26,9 +30,22 @@ def csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def write_xlsx(header: list[str], rows: Iterable[list[str]], target: IO[bytes]) -> None:
-    """An XLSX workbook written row by row (openpyxl write-only mode); every cell is text."""
+def refuse_oversized_xlsx(total: int, limit: int | None = None) -> None:
+    """InputInvalid naming the limit when ``total`` cycles are more than an XLSX file takes."""
+    most = MAX_XLSX_ROWS if limit is None else limit
+    if total > most:
+        raise InputInvalid(f"the filter holds more than {most:,} cycles, the most an XLSX file takes: "
+                           "narrow the filter or export CSV",
+                           {"fields": {"format": f"XLSX takes at most {most} cycles"}, "limit": most})
+
+
+def write_xlsx(header: list[str], rows: Iterable[list[str]], target: IO[bytes], limit: int | None = None) -> None:
+    """An XLSX workbook written row by row (openpyxl write-only mode); every cell is text.
+    A workbook is built in memory before it is sent: more than ``limit`` rows (``MAX_XLSX_ROWS``)
+    is refused (InputInvalid naming the limit); callers check the count first (refuse_oversized_xlsx)."""
     from openpyxl import Workbook
+
+    most = MAX_XLSX_ROWS if limit is None else limit
     from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
@@ -42,6 +59,9 @@ def write_xlsx(header: list[str], rows: Iterable[list[str]], target: IO[bytes]) 
         return cell
 
     sheet.append(header)
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
+        if count > most:  # cycles started after the count (refuse_oversized_xlsx) was taken
+            book.save(io.BytesIO())  # closes the sheet's stream and removes its temporary file
+            refuse_oversized_xlsx(count, most)
         sheet.append([text(v) for v in row])
     book.save(target)

@@ -42,3 +42,36 @@ def test_the_page_shows_the_field_error_for_unicode_digits(client: Any, login: A
     assert migrate.status_code == 302
     migrate = client.get("/cycles/migrate?regulation=new_client_sale&version=1&to_version=²")
     assert migrate.status_code in (200, 302)
+
+
+def test_an_xlsx_export_over_the_cap_is_refused_naming_the_limit(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.regulation import explorer_export
+
+    for name in ("Acme", "Bolt", "Crane"):
+        client = api("anna").post("/api/v1/clients", json={"name": name}).get_json()
+        started = api("anna").post("/api/v1/cycles", json={"client_id": client["id"], "regulation": "new_client_sale"})
+        assert started.status_code == 201, started.get_data(as_text=True)
+    monkeypatch.setattr(explorer_export, "MAX_XLSX_ROWS", 2)
+    refused = api("head").get("/api/v1/cycles/export?format=xlsx")
+    assert refused.status_code == 422, refused.status_code
+    body = refused.get_json()
+    assert body["details"]["limit"] == 2 and "more than 2 cycles" in body["message"]
+    assert "format" in body["details"]["fields"]
+    assert api("head").get("/api/v1/cycles/export?format=xlsx&client=Bolt").status_code == 200
+    csv = api("head").get("/api/v1/cycles/export?format=csv")
+    assert csv.status_code == 200 and len(csv.get_data(as_text=True).strip().splitlines()) == 4
+    monkeypatch.setattr(explorer_export, "MAX_XLSX_ROWS", 3)
+    assert api("head").get("/api/v1/cycles/export?format=xlsx").status_code == 200
+
+
+def test_the_xlsx_writer_refuses_rows_over_its_limit_cleanly() -> None:
+    import io
+
+    from engine.regulation.explorer_export import write_xlsx
+
+    with pytest.raises(InputInvalid) as raised:
+        write_xlsx(["a"], iter([["1"], ["2"], ["3"]]), io.BytesIO(), limit=2)
+    assert raised.value.details["limit"] == 2
+    target = io.BytesIO()
+    write_xlsx(["a"], iter([["1"], ["2"]]), target, limit=2)
+    assert target.getvalue().startswith(b"PK")

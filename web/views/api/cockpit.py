@@ -32,7 +32,7 @@ def export_response(fmt: str) -> Response:
     """The filtered list as a file (shared with the explorer page's export links)."""
     if fmt not in _EXPORT_TYPES:
         raise InputInvalid("format must be csv or xlsx", {"fields": {"format": "must be csv or xlsx"}})
-    header, rows = platform().cockpit.export(g.actor, request.args, request.args.get("vars"))
+    header, rows = platform().cockpit.export(g.actor, request.args, request.args.get("vars"), xlsx=fmt == "xlsx")
     disposition = {"Content-Disposition": f"attachment; filename=cycles.{fmt}"}
     if fmt == "csv":
         return Response(stream_with_context(csv_lines(header, rows)), mimetype=_EXPORT_TYPES["csv"],

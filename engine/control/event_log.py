@@ -1,4 +1,4 @@
-"""The cycles' history as an event log for process mining: XES, OCEL 2.0 JSON or CSV.
+"""The cycles' history as an event log for process mining: XES, OCEL 2.0 JSON or SQLite, or CSV.
 
 A case is a cycle; its events are its history (engine.regulation.cycles records them), in the
 order they were recorded. The filters are the analytics' ones (engine.control.filters) and the
@@ -15,7 +15,8 @@ person who acted, left out for the engine's own steps and when per-person figure
 
 OCEL 2.0 JSON has four object types: client, cycle, task and manager (a person of the department:
 whoever manages a cycle or acted in one); an event's type is its activity, with the lifecycle
-transition in brackets unless it is ``complete``.
+transition in brackets unless it is ``complete``. OCEL 2.0 SQLite has the same content in the
+standard's relational tables (engine.control.event_log_sqlite).
 """
 from __future__ import annotations
 
@@ -33,14 +34,18 @@ from xml.sax.saxutils import escape
 from sqlalchemy.orm import Session
 
 from engine.clients.files import escape_formula
+from engine.control import event_log_sqlite
 from storage.repositories import control as control_repo
 
 Units = Callable[[], AbstractContextManager[Session]]
+#: a log's chunks: text, or bytes for the SQLite database
+Chunks = Iterator[str] | Iterator[bytes]
 
 #: format name -> (content type, file extension)
 FORMATS: dict[str, tuple[str, str]] = {
     "xes": ("application/xml; charset=utf-8", "xes"),
     "ocel-json": ("application/json", "jsonocel"),
+    "ocel-sqlite": (event_log_sqlite.CONTENT_TYPE, event_log_sqlite.EXTENSION),
     "csv": ("text/csv; charset=utf-8", "csv"),
 }
 PAGE = 1000
@@ -123,8 +128,12 @@ def _buffered(parts: Iterator[str]) -> Iterator[str]:
         yield "".join(buffer)
 
 
-def stream(query: Units, scope: control_repo.Scope, fmt: str, person_figures: bool) -> Iterator[str]:
-    """The log in ``fmt`` (one of FORMATS) as text chunks."""
+def stream(query: Units, scope: control_repo.Scope, fmt: str, person_figures: bool) -> Chunks:
+    """The log in ``fmt`` (one of FORMATS) as chunks: text, bytes for ``ocel-sqlite``."""
+    if fmt == "ocel-sqlite":
+        events = (_ocel_event(row, person_figures) for row in _events(query, scope))
+        return event_log_sqlite.stream(_object_types(person_figures), _type("", *EVENT_ATTRIBUTES)["attributes"],
+                                       _ocel_objects(query, scope, person_figures), events, CHUNK)
     if fmt == "xes":
         return _buffered(_xes(query, scope, person_figures))
     if fmt == "ocel-json":

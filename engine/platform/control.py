@@ -2,7 +2,6 @@
 (dashboard, funnel, durations, loss reasons, managers, event logs), composed with motivation's plans."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from engine.control import dashboard as dashboard_rules
@@ -90,8 +89,8 @@ class ControlService(Service):
         with self.query() as s:
             return funnel_rules.cohort_cycles(s, actor, filters, self.person_figures, month, part)
 
-    def event_log(self, actor: Actor, filters: Filters, fmt: str) -> tuple[str, str, Iterator[str]]:
-        """(content type, file extension, text chunks) of the event log of the cycles the actor may
+    def event_log(self, actor: Actor, filters: Filters, fmt: str) -> tuple[str, str, event_log.Chunks]:
+        """(content type, file extension, chunks: text, bytes for SQLite) of the event log of the cycles the actor may
         count with the filters (the period bounds their start). Filters are checked before the
         first chunk; the chunks read the history a page at a time."""
         if fmt not in event_log.FORMATS:

@@ -104,7 +104,7 @@ def test_the_event_log_downloads_from_the_page(client, login, history) -> None:
     login(client, "alex")
     page = client.get("/control/funnel").get_data(as_text=True)
     links = [html.unescape(x) for x in re.findall(r'href="(/control/event-log[^"]*)"', page)]
-    assert len(links) == 3
+    assert len(links) == 4
     xes = client.get(next(x for x in links if "format=xes" in x))
     assert xes.get_data(as_text=True).startswith("<?xml") and "attachment" in xes.headers["Content-Disposition"]
     ocel = json.loads(client.get(next(x for x in links if "format=ocel-json" in x)).get_data(as_text=True))

@@ -213,7 +213,7 @@ def event_log_response(found: tuple[str, str, Any]) -> Response:
 @bp.get("/control/event-log")
 @login_required
 def event_log():  # type: ignore[no-untyped-def]
-    """?format=xes|ocel-json|csv and the filters (the period bounds the cycles' start)."""
+    """?format=xes|ocel-json|ocel-sqlite|csv and the filters (the period bounds the cycles' start)."""
     return event_log_response(platform().control.event_log(actor(), Filters.parse(request.args),
                                                             request.args.get("format") or "xes"))
 

@@ -41,7 +41,7 @@ def control_cohort_cycles():  # type: ignore[no-untyped-def]
 
 @bp.get("/event-log")
 def event_log():  # type: ignore[no-untyped-def]
-    """?format=xes|ocel-json|csv (streamed) of the cycles started in the period, with the filters."""
+    """?format=xes|ocel-json|ocel-sqlite|csv (streamed) of the cycles started in the period, with the filters."""
     return event_log_response(platform().control.event_log(g.actor, Filters.parse(request.args),
                                                           request.args.get("format") or "xes"))
 

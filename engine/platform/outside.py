@@ -1,6 +1,7 @@
 """Reaching cycles from outside: external tasks for workers, messages and signals, starts with variables."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,10 @@ from engine.regulation import cycles, external_tasks, forms, incoming, messages,
 from engine.regulation import versions as regulations
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid
+from storage.repositories import accounts as accounts_repo
 from storage.repositories import messaging as messaging_repo
+
+log = logging.getLogger(__name__)
 
 
 class OutsideService(Service):
@@ -53,7 +57,7 @@ class OutsideService(Service):
                   keys: dict[str, object] | None = None, variables: dict[str, object] | None = None,
                   all_: bool = True) -> list[int]:
         """Deliver a message to the cycles waiting for it; returns the cycles it reached."""
-        require(actor, external_tasks.INTEGRATORS, "send messages to cycles")
+        external_tasks.integrator(actor, "send messages to cycles")
         corr = messages.Correlation(name, cycle_id, business_key, dict(keys or {}), dict(variables or {})).check()
         with self.query() as s:
             targets = messages.candidates(s, corr)
@@ -65,7 +69,7 @@ class OutsideService(Service):
             raise messages.Ambiguous(f"Cannot correlate message '{name}': {len(targets)} cycles wait for it "
                                      f"({', '.join(map(str, targets[:10]))}); name one or send all=true")
         reached = []
-        for cycle_id_ in targets[: messages.MAX_TARGETS]:
+        for cycle_id_ in targets:  # at most MAX_TARGETS: candidates refuses more
             with self.command() as s:
                 if messages.deliver(s, self.platform.ctx, cycle_id_, "message", corr.name, corr.variables,
                                     actor.login) is not None:
@@ -73,9 +77,28 @@ class OutsideService(Service):
         return reached
 
     def signal(self, actor: Actor, name: str, variables: dict[str, object] | None = None) -> list[int]:
-        require(actor, external_tasks.INTEGRATORS, "send signals")
-        with self.command() as s:
-            return messages.broadcast(s, self.platform.ctx, name, dict(variables or {}), actor.login)
+        """Every cycle waiting for the signal catches it, each in a transaction of its own (as
+        ``correlate``): a cycle that fails is logged and skipped, the others keep the signal.
+        Returns the cycles it reached."""
+        external_tasks.integrator(actor, "send signals")
+        with self.query() as s:
+            corr, targets = messages.signal_targets(s, name, dict(variables or {}))
+        reached = []
+        for cycle_id in targets:
+            try:
+                with self.command() as s:
+                    if messages.deliver(s, self.platform.ctx, cycle_id, "signal", corr.name, corr.variables,
+                                        actor.login) is not None:
+                        reached.append(cycle_id)
+            except Exception:
+                log.exception("signal %r could not be delivered to cycle %s", corr.name, cycle_id)
+        return reached
+
+    def user_stamp(self, user_id: int) -> tuple[bool, int, int] | None:
+        """(active, token epoch, version) of a user: an /engine-rest login remembered by a host
+        holds only while it is unchanged (a deactivated user, a new password or new roles)."""
+        with self.query() as s:
+            return accounts_repo.user_stamp(s, user_id)
 
     # ------------------------------------------------------------------ Reglament's own messages
     def receive_message(self, actor: Actor, name: str, message_id: str | None = None, cycle_id: int | None = None,

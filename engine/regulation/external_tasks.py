@@ -7,8 +7,8 @@ whichever host asks. Completion, failure and BPMN errors lock the task's cycle f
 row again under that lock: of two workers completing the same task, the second finds the row gone
 (NotFound: "already completed") and nothing happens twice.
 
-Who may act as a worker: INTEGRATORS (the process owner, the head of sales, the administrator;
-give an integration its own account with the ``owner`` role).
+Who may act as a worker: the permission ``integrate`` (the process owner, the head of sales, the
+administrator; give an integration its own account with the ``owner`` role).
 """
 from __future__ import annotations
 
@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 from engine.regulation import incoming, jobs, runtime
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
-from engine.shared.access import Actor, require
+from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import InputInvalid, NotFound, TaskNotActionable
 from storage.models import Cycle, ExternalTask
 from storage.repositories import messaging as messaging_repo
 from storage.repositories import regulation as regulation_repo
+from storage.repositories.clock import database_now
 
-INTEGRATORS = frozenset({"owner", "head", "admin"})
 MAX_TASKS = 100
 MAX_TOPICS = 50
 MAX_LOCK = timedelta(days=7)
@@ -77,6 +77,12 @@ class LockedTask:
     created_at: datetime
 
 
+def integrator(actor: Actor, action: str) -> None:
+    """Workers, message and signal senders hold the permission ``integrate``."""
+    if not actor.may(Permission.INTEGRATE):
+        require(actor, PERMISSIONS[Permission.INTEGRATE], action)  # Forbidden, naming the roles
+
+
 def _worker(worker_id: str) -> str:
     if not isinstance(worker_id, str) or not worker_id.strip():
         raise InputInvalid("workerId is required: the name of the worker that holds the lock")
@@ -97,7 +103,7 @@ def _duration(ms: int, what: str) -> timedelta:
 def fetch_and_lock(session: Session, actor: Actor, worker_id: str, max_tasks: int, topics: list[TopicRequest],
                    by_priority: bool = True) -> list[LockedTask]:
     """Lock up to ``max_tasks`` fetchable tasks of the topics for the worker (none: an empty list)."""
-    require(actor, INTEGRATORS, "fetch external tasks")
+    integrator(actor, "fetch external tasks")
     worker_id = _worker(worker_id)
     if isinstance(max_tasks, bool) or not isinstance(max_tasks, int) or not 0 <= max_tasks <= MAX_TASKS:
         raise InputInvalid(f"maxTasks must be a number from 0 to {MAX_TASKS}")
@@ -107,19 +113,10 @@ def fetch_and_lock(session: Session, actor: Actor, worker_id: str, max_tasks: in
     durations = {t.name: _duration(t.lock_ms, f"lockDuration of topic {t.name!r}") for t in topics}
     if max_tasks == 0 or not topics:
         return []
-    now = messaging_repo.database_now(session)
-    candidates = messaging_repo.fetchable_external_tasks(session, list(by_name), now, max_tasks * 4, by_priority)
-    cycles = messaging_repo.cycles_by_id(session, {row.cycle_id for row in candidates})
-    chosen = []
-    for row in candidates:
-        topic, cycle = by_name[row.topic], cycles[row.cycle_id]
-        if topic.business_key is not None and cycle.business_key != topic.business_key:
-            continue
-        if topic.regulation is not None and cycle.version.regulation.key != topic.regulation:
-            continue
-        chosen.append(row)
-        if len(chosen) >= max_tasks:
-            break
+    now = database_now(session)
+    filters = [(t.name, t.business_key, t.regulation) for t in by_name.values()]  # matched by the database
+    chosen = messaging_repo.fetchable_external_tasks(session, filters, now, max_tasks, by_priority)
+    cycles = messaging_repo.cycles_by_id(session, {row.cycle_id for row in chosen})
     held: set[str] = set()
     for name in {row.topic for row in chosen}:  # one compare-and-set per topic (its lock duration)
         held |= messaging_repo.lock_external_tasks(session, [r.id for r in chosen if r.topic == name], worker_id,
@@ -167,7 +164,7 @@ def _running(session: Session, ctx: Context, cycle: Cycle, row: ExternalTask) ->
 def complete(session: Session, ctx: Context, actor: Actor, task_id: str, worker_id: str,
              variables: dict[str, Any] | None = None) -> Cycle:
     """The worker did the work: its variables become cycle variables and the cycle moves on."""
-    require(actor, INTEGRATORS, "complete external tasks")
+    integrator(actor, "complete external tasks")
     values = incoming.check_variables(variables)
     cycle, row = _locked_cycle(session, task_id)
     _check_worker(row, _worker(worker_id), "completed")
@@ -191,7 +188,7 @@ def failure(session: Session, ctx: Context, actor: Actor, task_id: str, worker_i
     """The worker could not do the work. With retries left the task is fetchable again after the
     retry timeout; with none the cycle goes into incident naming the task and the worker's message
     (Retry on the incidents page gives the task one more try)."""
-    require(actor, INTEGRATORS, "report external task failures")
+    integrator(actor, "report external task failures")
     if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int)):
         raise InputInvalid("retries must be a whole number")
     if isinstance(retry_timeout_ms, bool) or not isinstance(retry_timeout_ms, int) or retry_timeout_ms < 0:
@@ -200,7 +197,7 @@ def failure(session: Session, ctx: Context, actor: Actor, task_id: str, worker_i
         _duration(retry_timeout_ms, "retryTimeout")
     cycle, row = _locked_cycle(session, task_id)
     _check_worker(row, _worker(worker_id), "failed")
-    now = messaging_repo.database_now(session)
+    now = database_now(session)
     row.retries = max(0, retries if retries is not None else 0)
     row.error_message = (message or "")[:MAX_ERROR] or None
     row.error_details = (details or "")[:MAX_DETAILS] or None
@@ -241,7 +238,7 @@ def bpmn_error(session: Session, ctx: Context, actor: Actor, task_id: str, worke
                message: str | None = None, variables: dict[str, Any] | None = None) -> Cycle:
     """The worker found a business error: an error boundary event on the task (or around it) that
     catches the code takes the cycle on; with none the cycle goes into incident naming the code."""
-    require(actor, INTEGRATORS, "report BPMN errors of external tasks")
+    integrator(actor, "report BPMN errors of external tasks")
     if not isinstance(code, str) or not code.strip() or len(code) > 200:
         raise InputInvalid("errorCode is required (at most 200 characters)")
     values = incoming.check_variables(variables)
@@ -272,12 +269,12 @@ def bpmn_error(session: Session, ctx: Context, actor: Actor, task_id: str, worke
 
 def extend_lock(session: Session, actor: Actor, task_id: str, worker_id: str, new_duration_ms: int) -> ExternalTask:
     """The worker needs longer: its live lock now ends ``new_duration_ms`` from now."""
-    require(actor, INTEGRATORS, "extend locks of external tasks")
+    integrator(actor, "extend locks of external tasks")
     duration = _duration(new_duration_ms, "newDuration")
     row = messaging_repo.external_task(session, task_id)
     if row is None:
         raise NotFound(f"External task with id {task_id} does not exist")
-    now = messaging_repo.database_now(session)
+    now = database_now(session)
     _check_worker(row, _worker(worker_id), "given a longer lock")
     if row.lock_expires_at is None or row.lock_expires_at < now:
         raise NotLockedByWorker(f"Cannot extend the lock of external task {task_id}: the lock of worker "
@@ -288,7 +285,7 @@ def extend_lock(session: Session, actor: Actor, task_id: str, worker_id: str, ne
 
 def unlock(session: Session, actor: Actor, task_id: str) -> ExternalTask:
     """Release the lock: any worker may fetch the task at once."""
-    require(actor, INTEGRATORS, "unlock external tasks")
+    integrator(actor, "unlock external tasks")
     row = messaging_repo.external_task(session, task_id)
     if row is None:
         raise NotFound(f"External task with id {task_id} does not exist")

@@ -80,8 +80,13 @@ def matches(cycle: Cycle, corr: Correlation) -> bool:
 
 
 def candidates(session: Session, corr: Correlation, kind: str = "message") -> list[int]:
-    """Ids of active cycles waiting for the message (or signal) that it correlates to."""
-    ids = messaging_repo.waiting_cycles(session, kind, corr.name, corr.business_key, corr.cycle_id, MAX_TARGETS + 1)
+    """Ids of active cycles waiting for the message (or signal) that it correlates to; correlation
+    keys are matched by the database, and more than MAX_TARGETS cycles are refused, never cut."""
+    ids = messaging_repo.waiting_cycles(session, kind, corr.name, corr.business_key, corr.cycle_id, MAX_TARGETS + 1,
+                                        corr.keys)
+    if len(ids) > MAX_TARGETS:
+        raise InputInvalid(f"{kind} {corr.name!r} would reach more than {MAX_TARGETS:,} cycles at once (the limit); "
+                           "narrow it by business key or correlation keys")
     if not corr.keys:
         return list(ids)
     cycles = messaging_repo.cycles_by_id(session, ids)
@@ -150,13 +155,11 @@ def deliver(session: Session, ctx: Context, cycle_id: int, kind: str, name: str,
     return cycle
 
 
-def broadcast(session: Session, ctx: Context, name: str, variables: dict[str, Any], actor: str | None) -> list[int]:
-    """A signal: every active cycle waiting for it catches it. Returns the cycles that did."""
-    corr = Correlation(name, variables=variables).check()
-    ids = candidates(session, corr, "signal")
-    if len(ids) > MAX_TARGETS:
-        raise InputInvalid(f"signal {name!r} would reach more than {MAX_TARGETS:,} cycles at once")
-    return [cid for cid in ids if deliver(session, ctx, cid, "signal", name, corr.variables, actor) is not None]
+def signal_targets(session: Session, name: str, variables: dict[str, Any]) -> tuple[Correlation, list[int]]:
+    """A signal's checked correlation (its variables may not rename a running cycle's client or id)
+    and every active cycle waiting for it; the caller delivers to each in a transaction of its own."""
+    corr = Correlation(name, variables=variables).check().for_running_cycles()
+    return corr, candidates(session, corr, "signal")
 
 
 def starters(session: Session, ctx: Context, name: str) -> list[str]:

@@ -23,29 +23,39 @@ from sqlalchemy.orm import Session
 from engine.clients.records import record_event
 from engine.regulation import incoming, messages
 from engine.regulation.context import ACTIVE, Context
-from engine.regulation.external_tasks import INTEGRATORS
-from engine.shared.access import Actor, require
+from engine.regulation.external_tasks import integrator
+from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
 from storage.models import Client, Cycle, ReceivedMessage
 from storage.repositories import messaging as messaging_repo
+from storage.repositories import regulation as regulation_repo
 
 DELIVERED, WAITING, TRIAGE = "delivered", "waiting", "triage"
 MAX_MESSAGE_ID = 200
-#: how many active cycles a correlation by variables alone looks through
-MAX_SCAN = 10_000
+#: the most active cycles one message may correlate to; more is refused, never cut
+MAX_SCAN = messages.MAX_TARGETS
 
 
 def _active_matches(session: Session, corr: messages.Correlation) -> list[Cycle]:
+    """The active cycles the message correlates to (keys matched by the database), each locked in
+    id order: a step of one of them either committed before (its subscription is seen) or waits
+    for this message to be committed (``deliver_kept`` then sees it)."""
     client_id = corr.keys.get("client_id")
     found = messaging_repo.active_cycles(session, corr.cycle_id, corr.business_key,
-                                         client_id if isinstance(client_id, int) else None, MAX_SCAN)
-    return [c for c in found if messages.matches(c, corr)]
+                                         client_id if isinstance(client_id, int) else None, MAX_SCAN + 1, corr.keys)
+    if len(found) > MAX_SCAN:
+        raise InputInvalid(f"message {corr.name!r} correlates to more than {MAX_SCAN:,} running cycles (the limit); "
+                           "narrow it by cycle_id, business key or correlation keys")
+    for cycle in found:
+        session.expire(cycle)  # read again under its lock
+    locked = [regulation_repo.cycle_for_update(session, c.id) for c in found]
+    return [c for c in locked if c is not None and c.status == ACTIVE and messages.matches(c, corr)]
 
 
 def receive(session: Session, ctx: Context, actor: Actor, name: str, message_id: str | None,
             cycle_id: int | None, business_key: str | None, correlation: dict[str, Any] | None,
             variables: dict[str, Any] | None, ttl: timedelta) -> ReceivedMessage:
-    require(actor, INTEGRATORS, "send messages to cycles")
+    integrator(actor, "send messages to cycles")
     if message_id is not None and (not isinstance(message_id, str) or not message_id.strip()
                                    or len(message_id) > MAX_MESSAGE_ID):
         raise InputInvalid(f"message_id must be a text of 1 to {MAX_MESSAGE_ID} characters")

@@ -28,6 +28,8 @@ HEADS = frozenset({"head", "admin"})
 ADMINS = frozenset({"admin"})
 #: roles that operate running cycles: cancel, suspend, move, edit variables, migrate (the cockpit)
 OPERATORS = frozenset({"owner", "head", "admin"})
+#: roles that may act for another system: external task workers, messages and signals to cycles
+INTEGRATORS = frozenset({"owner", "head", "admin"})
 
 
 class Permission(StrEnum):
@@ -39,6 +41,7 @@ class Permission(StrEnum):
     MODEL = "model"        # edit and deploy regulations
     ADMIN = "admin"        # administer users: create, roles and departments, deactivate, reset passwords
     OPERATE = "operate"    # operate running cycles: cancel, suspend, move tokens, edit variables, migrate
+    INTEGRATE = "integrate"  # act for another system: external task workers, messages and signals
 
 
 #: the one table of who may do what
@@ -49,6 +52,7 @@ PERMISSIONS: dict[Permission, frozenset[str]] = {
     Permission.MODEL: PROCESS_OWNERS,
     Permission.ADMIN: ADMINS,
     Permission.OPERATE: OPERATORS,
+    Permission.INTEGRATE: INTEGRATORS,
 }
 
 

@@ -1,25 +1,43 @@
 """External tasks, message subscriptions and received messages. Repositories read and add; they never commit."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, or_, select, text, update
+from sqlalchemy import Table, and_, delete, func, insert, literal, or_, select, true, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from storage.models import Cycle, ExternalTask, MessageSubscription, ReceivedMessage
+from storage.models import Cycle, ExternalTask, MessageSubscription, ReceivedMessage, Regulation, RegulationVersion
 from storage.repositories._common import _is_postgresql
 
 
-def database_now(session: Session) -> datetime:
-    """The database's clock (UTC): lock expiry is decided by one clock, whichever host asks."""
-    if _is_postgresql(session):
-        value = session.scalar(text("SELECT clock_timestamp()"))
-        assert isinstance(value, datetime)
-        return value.astimezone(UTC)
-    raw = session.scalar(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))
-    return datetime.fromisoformat(str(raw)).replace(tzinfo=UTC)
+def _variable_equals(name: str, value: Any, postgresql: bool) -> Any:
+    """The cycle variable ``name`` holds the JSON value ``value`` (names are checked identifiers).
+    PostgreSQL compares as jsonb; SQLite compares scalars by JSON type and value, and objects and
+    lists by type only (the caller compares those exactly)."""
+    if postgresql:
+        return sql_cast(Cycle.variables[name], JSONB) == sql_cast(literal(json.dumps(value)), JSONB)
+    path = f'$."{name}"'
+    kind = func.json_type(Cycle.variables, path)
+    if value is None:
+        return kind == "null"
+    if isinstance(value, bool):
+        return kind == ("true" if value else "false")
+    if isinstance(value, int | float):
+        return and_(kind.in_(("integer", "real")), func.json_extract(Cycle.variables, path) == value)
+    if isinstance(value, str):
+        return and_(kind == "text", func.json_extract(Cycle.variables, path) == value)
+    return kind == ("object" if isinstance(value, dict) else "array")
+
+
+def variables_equal(session: Session, keys: Mapping[str, Any]) -> Any:
+    """One condition: every correlation key is a cycle variable of that value."""
+    postgresql = _is_postgresql(session)
+    return and_(true(), *[_variable_equals(name, value, postgresql) for name, value in keys.items()])
 
 
 # ----------------------------------------------------------------------------- external tasks
@@ -45,12 +63,23 @@ def _fetchable(now: datetime) -> Any:
             & (ExternalTask.available_at.is_(None) | (ExternalTask.available_at <= now)))
 
 
-def fetchable_external_tasks(session: Session, topics: list[str], now: datetime, limit: int,
-                             by_priority: bool) -> Sequence[ExternalTask]:
-    """Unlocked tasks of these topics on active cycles (PostgreSQL: row-locked, SKIP LOCKED)."""
+def _topic_is(name: str, business_key: str | None, regulation: str | None) -> Any:
+    same = [ExternalTask.topic == name]
+    if business_key is not None:
+        same.append(Cycle.business_key == business_key)
+    if regulation is not None:
+        same.append(Cycle.version_id.in_(select(RegulationVersion.id).join(Regulation)
+                                         .where(Regulation.key == regulation)))
+    return and_(*same)
+
+
+def fetchable_external_tasks(session: Session, topics: list[tuple[str, str | None, str | None]], now: datetime,
+                             limit: int, by_priority: bool) -> Sequence[ExternalTask]:
+    """Unlocked tasks on active cycles of these (topic, business key, regulation key) filters, a
+    None filter matching any (PostgreSQL: row-locked, SKIP LOCKED)."""
     order = [ExternalTask.priority.desc(), ExternalTask.created_at] if by_priority else [ExternalTask.created_at]
     query = (select(ExternalTask).join(Cycle, Cycle.id == ExternalTask.cycle_id)
-             .where(ExternalTask.topic.in_(topics), Cycle.status == "active", _fetchable(now))
+             .where(or_(*[_topic_is(*topic) for topic in topics]), Cycle.status == "active", _fetchable(now))
              .order_by(*order, ExternalTask.id).limit(limit))
     if _is_postgresql(session):
         query = query.with_for_update(skip_locked=True, of=ExternalTask)
@@ -90,13 +119,6 @@ def reset_external_retries(session: Session, cycle_id: int) -> None:
                     execution_options={"synchronize_session": False})
 
 
-def list_external_tasks(session: Session, topic: str | None, limit: int) -> Sequence[ExternalTask]:
-    query = select(ExternalTask).order_by(ExternalTask.created_at, ExternalTask.id).limit(limit)
-    if topic:
-        query = query.where(ExternalTask.topic == topic)
-    return session.scalars(query).all()
-
-
 # ----------------------------------------------------------------------------- subscriptions
 
 def subscriptions_of_cycle(session: Session, cycle_id: int) -> Sequence[MessageSubscription]:
@@ -115,10 +137,13 @@ def drop_subscriptions(session: Session, cycle_id: int, task_ids: Iterable[str] 
 
 
 def waiting_cycles(session: Session, kind: str, name: str, business_key: str | None = None,
-                   cycle_id: int | None = None, limit: int = 1000) -> Sequence[int]:
-    """Ids of active cycles subscribed to this message or signal (narrowed by business key or id)."""
+                   cycle_id: int | None = None, limit: int = 1000,
+                   keys: Mapping[str, Any] | None = None) -> Sequence[int]:
+    """Ids of active cycles subscribed to this message or signal (narrowed by business key, id and
+    correlation keys)."""
     query = (select(MessageSubscription.cycle_id).join(Cycle, Cycle.id == MessageSubscription.cycle_id)
-             .where(MessageSubscription.kind == kind, MessageSubscription.name == name, Cycle.status == "active")
+             .where(MessageSubscription.kind == kind, MessageSubscription.name == name, Cycle.status == "active",
+                    variables_equal(session, keys or {}))
              .distinct().order_by(MessageSubscription.cycle_id).limit(limit))
     if business_key is not None:
         query = query.where(Cycle.business_key == business_key)
@@ -128,9 +153,10 @@ def waiting_cycles(session: Session, kind: str, name: str, business_key: str | N
 
 
 def active_cycles(session: Session, cycle_id: int | None, business_key: str | None, client_id: int | None,
-                  limit: int) -> Sequence[Cycle]:
-    """Active cycles narrowed by id, business key and client (the caller checks variables)."""
-    query = select(Cycle).where(Cycle.status == "active").order_by(Cycle.id).limit(limit)
+                  limit: int, keys: Mapping[str, Any] | None = None) -> Sequence[Cycle]:
+    """Active cycles narrowed by id, business key, client and correlation keys."""
+    query = (select(Cycle).where(Cycle.status == "active", variables_equal(session, keys or {}))
+             .order_by(Cycle.id).limit(limit))
     if cycle_id is not None:
         query = query.where(Cycle.id == cycle_id)
     if business_key is not None:
@@ -176,8 +202,3 @@ def triage_messages(session: Session, limit: int = 200) -> Sequence[ReceivedMess
     return session.scalars(select(ReceivedMessage).where(ReceivedMessage.state.in_(("triage", "waiting")))
                            .order_by(ReceivedMessage.received_at.desc(), ReceivedMessage.id.desc())
                            .limit(limit)).all()
-
-
-def count_triage(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(ReceivedMessage)
-                              .where(ReceivedMessage.state == "triage")) or 0)

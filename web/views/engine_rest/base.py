@@ -18,9 +18,10 @@ from web.views.api.base import json_body
 
 bp = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
 
-#: how long a verified Basic credential is reused before the password is checked again
+#: how long a verified Basic credential is reused before the password is checked again; every
+#: request reads the user's stamp too, so a deactivated user, a new password or new roles hold at once
 BASIC_CACHE_SECONDS = 30.0
-_basic_cache: dict[str, tuple[float, Any]] = {}
+_basic_cache: dict[str, tuple[float, Any, Any]] = {}
 _basic_lock = threading.Lock()
 
 #: Camunda's exception names and statuses for the engine's errors
@@ -65,12 +66,15 @@ def _basic(encoded: str) -> Any:
     with _basic_lock:
         cached = _basic_cache.get(key)
     if cached is not None and cached[0] > now:
-        return cached[1]
+        stamp = platform().outside.user_stamp(cached[2].id)
+        if stamp is not None and stamp == cached[1] and stamp[0]:
+            return cached[2]
     actor = platform().accounts.authenticate(login, password, request.remote_addr)
+    stamp = platform().outside.user_stamp(actor.id)
     with _basic_lock:
         if len(_basic_cache) > 1000:
             _basic_cache.clear()
-        _basic_cache[key] = (now + BASIC_CACHE_SECONDS, actor)
+        _basic_cache[key] = (now + BASIC_CACHE_SECONDS, stamp, actor)
     return actor
 
 

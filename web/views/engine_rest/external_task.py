@@ -1,6 +1,7 @@
 """External tasks: fetchAndLock (long polling), complete, failure, bpmnError, extendLock, unlock."""
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -12,10 +13,18 @@ from web.views import platform
 from web.views.engine_rest import variables as camunda
 from web.views.engine_rest.base import body, bp, integer, text
 
-#: the longest a fetchAndLock request waits for work (asyncResponseTimeout is capped here)
+#: the largest asyncResponseTimeout accepted (Camunda clients send up to a minute)
 MAX_ASYNC_RESPONSE_MS = 60_000
-#: how often a waiting fetchAndLock looks again
+#: the longest a fetchAndLock request actually waits for work: below the proxy's 60 s and the
+#: server's 30 s graceful shutdown
+MAX_WAIT_SECONDS = 25.0
+#: a waiting fetchAndLock looks again after this long, doubling up to POLL_MAX_SECONDS
 POLL_SECONDS = 0.25
+POLL_MAX_SECONDS = 2.0
+#: long polls one process holds at once (each holds a server thread); when all are taken a
+#: fetchAndLock with nothing to do answers [] at once and the worker asks again
+MAX_LONG_POLLS = 4
+_long_polls = threading.BoundedSemaphore(MAX_LONG_POLLS)
 
 
 def _topics(data: dict[str, Any]) -> list[TopicRequest]:
@@ -57,13 +66,18 @@ def fetch_and_lock():  # type: ignore[no-untyped-def]
     if wait_ms < 0 or wait_ms > MAX_ASYNC_RESPONSE_MS:
         raise InputInvalid(f"asyncResponseTimeout must be from 0 to {MAX_ASYNC_RESPONSE_MS} ms")
     topics, by_priority = _topics(data), data.get("usePriority", True) is not False
-    deadline = time.monotonic() + wait_ms / 1000
-    while True:
-        tasks = platform().outside.fetch_and_lock(g.actor, worker, max_tasks or 0, topics, by_priority)
-        remaining = deadline - time.monotonic()
-        if tasks or remaining <= 0:
-            return jsonify([_locked(t) for t in tasks])
-        time.sleep(min(POLL_SECONDS, remaining))
+    tasks = platform().outside.fetch_and_lock(g.actor, worker, max_tasks or 0, topics, by_priority)
+    if tasks or not wait_ms or not _long_polls.acquire(blocking=False):
+        return jsonify([_locked(t) for t in tasks])  # work, no wait asked, or every long poll taken
+    try:
+        deadline, pause = time.monotonic() + min(wait_ms / 1000, MAX_WAIT_SECONDS), POLL_SECONDS
+        while not tasks and (remaining := deadline - time.monotonic()) > 0:
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, POLL_MAX_SECONDS)
+            tasks = platform().outside.fetch_and_lock(g.actor, worker, max_tasks or 0, topics, by_priority)
+    finally:
+        _long_polls.release()
+    return jsonify([_locked(t) for t in tasks])
 
 
 @bp.post("/external-task/<task_id>/complete")

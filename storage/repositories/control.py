@@ -41,7 +41,7 @@ from storage.repositories._common import _is_postgresql
 ADVANCED, LOST, MOVED_BACK, CANCELLED, STILL_THERE = "advanced", "lost", "moved_back", "cancelled", "still_there"
 PARTS = (ADVANCED, LOST, MOVED_BACK, CANCELLED, STILL_THERE)
 #: a cycle's status -> its cohort part
-OPEN_STATUSES = ("active", "incident")
+OPEN_STATUSES = ("active", "incident", "suspended")
 
 
 @dataclass(frozen=True)

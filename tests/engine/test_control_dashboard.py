@@ -153,3 +153,11 @@ def test_the_head_maintains_the_catalogue_with_translated_names(platform: Reglam
     assert set(bad.value.details["fields"]) == {"code", "name", "name_ru"}
     with pytest.raises(Forbidden):
         platform.control.save_loss_reason(actors["alex"], "x", "X", "")
+
+
+def test_a_suspended_cycle_still_counts_as_open_on_the_dashboard(platform: Reglament, actors, history) -> None:
+    december = Filters.parse({"from": "2026-12-01", "to": "2026-12-31"})
+    before = _rows(platform.control.dashboard(actors["head"], december))["anna"]["open"]
+    platform.cockpit.suspend(actors["head"], history["open"], "the client asked for a pause")
+    after = _rows(platform.control.dashboard(actors["head"], december))["anna"]["open"]
+    assert before == after == 1, "a paused sale is still an open sale"

@@ -14,7 +14,6 @@ a manager sees the cycles of their own clients.
 """
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.regulation.context import STATUSES
-from engine.shared import days
+from engine.shared import cursors, days
 from engine.shared.access import OPERATORS, Actor
 from engine.shared.errors import FieldProblems, InputInvalid
 from engine.shared.numbers import parse_whole_number
@@ -134,17 +133,16 @@ def parse(session: Session, actor: Actor, args: Mapping[str, Any], limit: Any = 
     keyset: cockpit_repo.Key | None = None
     if after:
         try:
-            moment, last_id = json.loads(base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)))
-            keyset = (datetime.fromisoformat(moment), int(last_id))
-        except (ValueError, TypeError):
+            moment, last_id = cursors.decode(after, str, int)
+            keyset = (datetime.fromisoformat(moment), last_id)
+        except (InputInvalid, ValueError):
             problems.add("after", "cursor", "is not a cursor this list gave")
     problems.raise_if_any("the cycles cannot be listed")
     return Query(criteria, sort, page_size, keyset)
 
 
 def cursor(row: dict[str, Any]) -> str:
-    raw = json.dumps([row["started_at"], row["id"]])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(row["started_at"], row["id"])
 
 
 def _row(r: Any, waits: list[tuple[str, str, str]]) -> dict[str, Any]:

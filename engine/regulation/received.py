@@ -46,9 +46,10 @@ def _active_matches(session: Session, corr: messages.Correlation) -> list[Cycle]
     if len(found) > MAX_SCAN:
         raise InputInvalid(f"message {corr.name!r} correlates to more than {MAX_SCAN:,} running cycles (the limit); "
                            "narrow it by cycle_id, business key or correlation keys")
+    ids = [c.id for c in found]
     for cycle in found:
-        session.expire(cycle)  # read again under its lock
-    locked = [regulation_repo.cycle_for_update(session, c.id) for c in found]
+        session.expire(cycle)  # read again under its lock (its id was taken before: reading it would reload)
+    locked = [regulation_repo.cycle_for_update(session, cycle_id) for cycle_id in ids]
     return [c for c in locked if c is not None and c.status == ACTIVE and messages.matches(c, corr)]
 
 

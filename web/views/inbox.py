@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -13,15 +12,6 @@ from web.i18n import translated_fields
 from web.views import actor, login_required, platform, safe_next
 
 bp = Blueprint("inbox", __name__)
-
-
-@bp.app_template_filter("money")
-def money(value: Any) -> str:
-    """An amount as people of the user's language write it: 250 000,50 / 250,000.50."""
-    try:
-        return str(format_decimal(Decimal(str(value)), format="#,##0.00"))
-    except (ArithmeticError, ValueError):
-        return str(value)
 
 
 @bp.app_template_filter("file_size")

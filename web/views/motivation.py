@@ -62,10 +62,14 @@ def _period() -> str:
 
 @bp.app_template_filter("money")
 def money(value: Any, currency: str | None = None) -> str:
-    """1 234 567.50 RUB in the user's locale."""
+    """An amount as people of the user's language write it (250 000,50 RUB / 250,000.50 RUB);
+    a dash when unknown; what is not a number as it is."""
     if value is None or value == "":
         return "—"
-    text = format_decimal(Decimal(str(value)), format="#,##0.00")
+    try:
+        text = format_decimal(Decimal(str(value)), format="#,##0.00")
+    except (ArithmeticError, ValueError):
+        return str(value)
     return f"{text} {currency}" if currency else text
 
 

@@ -78,15 +78,6 @@ def _unready(code: str, message: str, **extra: Any) -> Any:
     return _no_cache(response)
 
 
-def is_outage(exc: BaseException) -> bool:
-    """The database could not be reached or dropped the connection (not a bad statement)."""
-    if isinstance(exc, PoolTimeout):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, OperationalError | InterfaceError)
-
-
 def outage_response(exc: BaseException) -> Any:
     log.warning("database unavailable: %s: %s", type(exc).__name__,
                 str(getattr(exc, "orig", exc)).strip().splitlines()[:1])

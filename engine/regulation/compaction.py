@@ -43,7 +43,9 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.specs.Join import Join
@@ -100,11 +102,18 @@ def _arrivals(tasks: dict[UUID, Task], live: list[Task]) -> list[Task]:
     the join, SpiffWorkflow cancels the earlier waiting instance of it, and the join decides by
     the parents of those cancelled instances. Kept (with their parents) until the join fires;
     dropping them would make a join of three or more branches wait for ever."""
-    waiting = {t.task_spec.name for t in live if t._state == TaskState.WAITING and isinstance(t.task_spec, UnstructuredJoin)}
+    waiting = {t.task_spec.name for t in live if t._state == TaskState.WAITING and _is_gateway_join(t.task_spec)}
     if not waiting:
         return []
     return [t for t in tasks.values() if t.task_spec.name in waiting and t._state == TaskState.CANCELLED
             and t._parent in tasks and tasks[t._parent]._state == TaskState.COMPLETED and not t._children]
+
+
+def _is_gateway_join(spec: Any) -> bool:
+    """A parallel or inclusive gateway's join. Not the process's end join (also an unstructured
+    join, waiting while the cycle runs): keeping its cancelled arrivals would keep one task per
+    branch that ever ended, and the state would grow with every pass of a loop."""
+    return isinstance(spec, ParallelGateway | InclusiveGateway)
 
 
 def _without_duplicate_joins(live: list[Task]) -> list[Task]:

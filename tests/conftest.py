@@ -8,7 +8,7 @@ the demo regulation freshly deployed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -123,3 +123,23 @@ def bpmn_file(name: str) -> SourceFile:
     return SourceFile(path.name, path.read_bytes())
 
 
+
+
+@pytest.fixture
+def throwaway_user(platform: Reglament) -> Iterator[Callable[..., Actor]]:
+    """``throwaway_user("zed", ["head"])``: a user (password ``demo``) for this test only, for tests
+    that deactivate, lock out or otherwise spoil a user: the demo users and their session-wide API
+    tokens outlive every test."""
+    made: list[str] = []
+
+    def _make(login: str, roles: list[str], groups: list[str] | None = None) -> Actor:
+        made.append(login)
+        return platform.accounts.create_user(login, login.title(), demo.PASSWORD, roles, groups or ["Sales"],
+                                             password_policy=False)
+
+    yield _make
+    with platform.command() as s:
+        ids = list(s.scalars(select(User.id).where(User.login.in_(made))))
+        s.execute(delete(UserSession.__table__).where(UserSession.user_id.in_(ids)))
+        s.execute(delete(user_groups).where(user_groups.c.user_id.in_(ids)))
+        s.execute(delete(User).where(User.id.in_(ids)))

@@ -26,12 +26,14 @@ def test_a_signal_with_a_client_id_is_refused_and_the_client_stays(client, platf
     assert platform.regulation.cycle(actors["anna"], cycle["id"])["variables"]["client_id"] == owner["id"]
 
 
-def test_a_deactivated_user_is_refused_at_the_next_basic_request(client, platform, actors) -> None:
+def test_a_deactivated_user_is_refused_at_the_next_basic_request(client, platform, actors,
+                                                                  throwaway_user) -> None:
+    worker = throwaway_user("invoice_robot", ["owner"])
     body = {"workerId": "w", "maxTasks": 1, "topics": [{"topicName": "nothing", "lockDuration": 1000}]}
-    ok = client.post("/engine-rest/external-task/fetchAndLock", json=body, headers=_basic("head"))
+    ok = client.post("/engine-rest/external-task/fetchAndLock", json=body, headers=_basic("invoice_robot"))
     assert ok.status_code == 200 and ok.get_json() == []
-    platform.accounts.set_user_active(actors["admin"], actors["head"].id, False)
-    refused = client.post("/engine-rest/external-task/fetchAndLock", json=body, headers=_basic("head"))
+    platform.accounts.set_user_active(actors["admin"], worker.id, False)
+    refused = client.post("/engine-rest/external-task/fetchAndLock", json=body, headers=_basic("invoice_robot"))
     assert refused.status_code == 401
 
 

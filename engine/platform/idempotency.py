@@ -202,7 +202,9 @@ def _before_commit(session: Session) -> None:
     claim = _ACTIVE.get()
     if claim is None or claim.committed or not _is_write(session):
         return
-    repo.mark_committed(session, claim.id, claim.owner)
+    if not repo.mark_committed(session, claim.id, claim.owner):  # the work is rolled back, not done twice
+        raise ConcurrentChange("this request's Idempotency-Key was taken over by a retry after its lease ran "
+                               "out; the retry does the work")
     session.info["idempotency_claim"] = claim
 
 

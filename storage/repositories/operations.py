@@ -41,10 +41,13 @@ def restart_key(session: Session, key_id: int, seen_owner: str, seen_created: da
     return _rows(session.execute(stmt, execution_options={"synchronize_session": False})) == 1
 
 
-def mark_committed(session: Session, key_id: int, owner: str) -> None:
-    session.execute(update(IdempotencyKey).where(IdempotencyKey.id == key_id, IdempotencyKey.owner == owner,
-                                                 IdempotencyKey.state == "pending").values(state="committed"),
-                    execution_options={"synchronize_session": False})
+def mark_committed(session: Session, key_id: int, owner: str) -> bool:
+    """Mark the key's work committed in the work's own transaction; False when the key is no
+    longer this request's (another host took it over after its lease ran out)."""
+    return _rows(session.execute(update(IdempotencyKey).where(
+        IdempotencyKey.id == key_id, IdempotencyKey.owner == owner,
+        IdempotencyKey.state == "pending").values(state="committed"),
+        execution_options={"synchronize_session": False})) == 1
 
 
 def store_answer(session: Session, key_id: int, owner: str, status: int, content_type: str,

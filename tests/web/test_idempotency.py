@@ -18,6 +18,7 @@ from engine.platform.idempotency import (
 )
 from engine.platform.root import Reglament
 from engine.platform.worker import Worker
+from engine.shared.errors import ConcurrentChange
 from storage.models import Activity, Client, Contact, Cycle, IdempotencyKey
 
 
@@ -191,3 +192,19 @@ def test_a_retried_camunda_rest_process_start_starts_one_cycle(api: Any, platfor
     assert answers[0].get_json() == answers[1].get_json()
     assert answers[1].headers["Idempotent-Replayed"] == "true"
     assert _count(platform, Cycle) == 1
+
+
+def test_a_request_whose_key_was_taken_over_commits_nothing(platform: Reglament, actors: Any, clock: Any) -> None:
+    """A slow first request and a retry after the lease: only one of them does the work."""
+    keys = Idempotency(platform, wait=0.1, lease=timedelta(seconds=30))
+    print_ = fingerprint("POST", "/api/v1/clients?", b"{}")
+    slow = keys.claim(7, "k", print_)
+    assert isinstance(slow, Claim)
+    clock.advance(seconds=31)  # the slow request has not committed yet; its lease runs out
+    retry = keys.claim(7, "k", print_)
+    assert isinstance(retry, Claim)
+    with keys.running(slow), pytest.raises(ConcurrentChange):
+        platform.clients.create_client(actors["anna"], "Slow Ltd")
+    with keys.running(retry):
+        platform.clients.create_client(actors["anna"], "Slow Ltd")
+    assert [c.name for c in platform.clients.clients(actors["anna"])] == ["Slow Ltd"]

@@ -20,7 +20,6 @@ from engine.shared.errors import (
 )
 from storage.models import Cycle, OpenTask, TaskCandidateGroup
 
-
 #: where a task goes that names nobody, in a cycle without an owner: every head sees it
 HEADS_QUEUE = "role:head"
 

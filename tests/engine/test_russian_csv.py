@@ -19,7 +19,7 @@ def test_a_russian_export_is_semicolon_separated_with_russian_headers(platform: 
                            "Контактное лицо;Должность;Телефон;Электронная почта\r\n")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert all(len(r) == 14 for r in rows), "every row splits into the columns Excel shows"
-    assert ["ИП Сидоров, «Ромашка»; \"quoted\"", "Сидоров С."] == [rows[3][0], rows[3][10]]
+    assert [rows[3][0], rows[3][10]] == ["ИП Сидоров, «Ромашка»; \"quoted\"", "Сидоров С."]
     english = "".join(csv_lines(platform.clients.export_clients(actors["head"]), "en"))
     assert english.startswith("\ufeffName,Kind,Tax ID,")
 

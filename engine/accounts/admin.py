@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from engine.accounts import passwords, sessions
 from engine.accounts import users as accounts
+from engine.shared import organization_defaults as defaults
 from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import FieldProblems, NotFound
+from engine.shared.organization_defaults import Defaults
 from storage.models import User
 from storage.repositories import accounts as accounts_repo
 
@@ -24,8 +26,8 @@ class UserInfo:
     name: str
     roles: tuple[str, ...]
     groups: tuple[str, ...]
-    locale: str
-    timezone: str
+    locale: str | None  # None: the organization's
+    timezone: str | None
     email: str | None
     active: bool
     created_at: datetime
@@ -38,7 +40,7 @@ class UserInfo:
 
 def info(user: User) -> UserInfo:
     return UserInfo(id=user.id, login=user.login, name=user.name, roles=tuple(sorted(user.role_set)),
-                    groups=tuple(sorted(user.group_names)), locale=user.locale, timezone=user.timezone or "UTC",
+                    groups=tuple(sorted(user.group_names)), locale=user.locale, timezone=user.timezone,
                     email=user.email, active=bool(user.active), created_at=user.created_at)
 
 
@@ -69,7 +71,7 @@ def group_names(session: Session, actor: Actor) -> list[str]:
 
 
 def add_user(session: Session, actor: Actor, login: str, name: str, password: str, roles: list[str],
-             groups: list[str], locale: str = "en", timezone: str = "UTC") -> UserInfo:
+             groups: list[str], locale: str | None = None, timezone: str | None = None) -> UserInfo:
     """A new user; the initial password must follow the policy."""
     require_admin(actor)
     return info(accounts.create_user(session, login, name, password, roles, groups, locale, timezone))
@@ -81,8 +83,8 @@ def _last_admin(session: Session, user: User) -> bool:
 
 
 def update_user(session: Session, actor: Actor, user_id: int, name: str, roles: list[str], groups: list[str],
-                locale: str, timezone: str) -> UserInfo:
-    """Name, roles, departments, language and time zone of a user."""
+                locale: str | None, timezone: str | None) -> UserInfo:
+    """Name, roles, departments, language and time zone of a user (empty: the organization's)."""
     require_admin(actor)
     user = _user(session, user_id)
     name = (name or "").strip()
@@ -94,16 +96,12 @@ def update_user(session: Session, actor: Actor, user_id: int, name: str, roles: 
     if "admin" not in roles and "admin" in user.role_set and user.active and _last_admin(session, user):
         problems.add("roles", "last_admin", "the last active administrator must keep the admin role")
     accounts.check_groups(problems, groups)
-    if locale not in accounts.LOCALES:
-        problems.add("locale", "choice", f"must be one of {', '.join(accounts.LOCALES)}",
-                     allowed=", ".join(accounts.LOCALES))
-    if (timezone or "UTC") not in accounts.timezones():
-        problems.add("timezone", "timezone", "is not a known time zone (such as Europe/Moscow)")
+    locale, timezone = accounts.check_language_and_zone(problems, locale, timezone)
     problems.raise_if_any("the user was not changed")
     user.name = name or user.login
     user.roles = ",".join(sorted(set(roles)))
     user.groups = [accounts.ensure_group(session, g) for g in dict.fromkeys(groups)]
-    user.locale, user.timezone = locale, timezone or "UTC"
+    user.locale, user.timezone = locale, timezone
     accounts.changed(user)
     session.flush()
     return info(user)
@@ -140,3 +138,28 @@ def reset_password(session: Session, actor: Actor, user_id: int, password: str, 
     accounts.set_password(user, password)
     sessions.end_all(session, user.id, now, keep_secret=None)
     return info(user)
+
+
+def organization_defaults(session: Session, actor: Actor) -> Defaults:
+    """The organization's time zone and language in force, and which of them are stored."""
+    require_admin(actor)
+    return defaults.read(session)
+
+
+def set_organization_defaults(session: Session, actor: Actor, time_zone: str | None, language: str | None,
+                              now: datetime) -> Defaults:
+    """The time zone and language of everyone who has not chosen their own (empty: the
+    environment's). Every signed-in user of the organization sees them at the next request."""
+    require_admin(actor)
+    problems = FieldProblems()
+    language, time_zone = accounts.check_language_and_zone(problems, language, time_zone)  # fields locale, timezone
+    problems.raise_if_any("the organization's defaults were not saved")
+    row = accounts_repo.organization_settings(session, for_update=True) or accounts_repo.add_organization_settings(
+        session)
+    if (row.time_zone, row.language) != (time_zone, language):
+        row.time_zone, row.language = time_zone, language
+        row.version = (row.version or 0) + 1
+        row.updated_at, row.updated_by = now, actor.login
+    session.flush()
+    defaults.forget(session)
+    return defaults.read(session)

@@ -9,10 +9,11 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.accounts import passwords
+from engine.shared import organization_defaults
 from engine.shared.access import ROLES, Actor
 from engine.shared.errors import FieldProblems, InputInvalid, NotFound, Unauthenticated
 from storage.models import Group, User
@@ -24,10 +25,15 @@ LOCALES = ("en", "ru")
 _DUMMY_HASH = generate_password_hash("not a password")
 
 
-def to_actor(user: User) -> Actor:
+def to_actor(user: User, defaults: organization_defaults.Defaults | None = None) -> Actor:
+    """The user as the engine sees them: their own language and time zone, else the organization's
+    (``defaults``, read from the user's session when not given)."""
+    if defaults is None:
+        session = object_session(user)
+        defaults = organization_defaults.read(session) if session is not None else organization_defaults.environment()
     return Actor(id=user.id, login=user.login, name=user.name, roles=user.role_set,
-                 groups=user.group_names, locale=user.locale,
-                 timezone=user.timezone or "UTC")
+                 groups=user.group_names, locale=defaults.language_of(user.locale),
+                 timezone=defaults.zone_of(user.timezone))
 
 
 def ensure_group(session: Session, name: str) -> Group:
@@ -59,15 +65,27 @@ def check_roles(problems: FieldProblems, roles: list[str]) -> None:
                      allowed=", ".join(ROLES))
 
 
+def check_language_and_zone(problems: FieldProblems, locale: str | None,
+                            timezone: str | None) -> tuple[str | None, str | None]:
+    """A user's own language and time zone as stored: empty is None (the organization's)."""
+    locale, timezone = (locale or "").strip() or None, (timezone or "").strip() or None
+    if locale is not None and locale not in LOCALES:
+        problems.add("locale", "choice", f"must be one of {', '.join(LOCALES)}", allowed=", ".join(LOCALES))
+    if timezone is not None and timezone not in timezones():
+        problems.add("timezone", "timezone", "is not a known time zone (such as Europe/Moscow)")
+    return locale, timezone
+
+
 def check_groups(problems: FieldProblems, groups: list[str]) -> None:
     if any(not g.strip() or len(g.strip()) > 100 for g in groups):
         problems.add("groups", "group_name", "a department's name must have 1 to 100 characters")
 
 
 def create_user(session: Session, login: str, name: str, password: str, roles: list[str],
-                groups: list[str], locale: str = "en", timezone: str = "UTC", *,
+                groups: list[str], locale: str | None = None, timezone: str | None = None, *,
                 password_policy: bool = True) -> User:
-    """A new user. The password must follow the policy (engine/accounts/passwords.py) unless
+    """A new user (``locale``, ``timezone`` None or empty: the organization's). The password must
+    follow the policy (engine/accounts/passwords.py) unless
     ``password_policy=False``: the explicit path the demo organisation (password ``demo``) and test
     fixtures take. Nothing is saved when a field is invalid; the error names each bad field."""
     login = (login or "").strip().lower()
@@ -83,13 +101,10 @@ def create_user(session: Session, login: str, name: str, password: str, roles: l
         problems.add("password", "required", "is required")
     check_roles(problems, roles)
     check_groups(problems, groups)
-    if locale not in LOCALES:
-        problems.add("locale", "choice", f"must be one of {', '.join(LOCALES)}", allowed=", ".join(LOCALES))
-    if (timezone or "UTC") not in timezones():
-        problems.add("timezone", "timezone", "is not a known time zone (such as Europe/Moscow)")
+    locale, timezone = check_language_and_zone(problems, locale, timezone)
     problems.raise_if_any("the user was not created")
     user = User(login=login, name=name or login, password_hash=passwords.hash_password(password),
-                roles=",".join(sorted(set(roles))), locale=locale, timezone=timezone or "UTC",
+                roles=",".join(sorted(set(roles))), locale=locale, timezone=timezone,
                 groups=[ensure_group(session, g) for g in dict.fromkeys(groups)])
     session.add(user)
     session.flush()
@@ -171,18 +186,15 @@ def timezones() -> tuple[str, ...]:
 
 
 def update_profile(session: Session, actor: Actor, email: str | None, timezone: str | None,
-                   locale: str) -> User:
-    """The user's own settings: e-mail (empty: none), time zone (IANA name), language.
-    Nothing is saved when any is invalid; the error names each bad field."""
+                   locale: str | None) -> User:
+    """The user's own settings: e-mail (empty: none), time zone (IANA name), language; an empty
+    time zone or language follows the organization's. Nothing is saved when any is invalid; the
+    error names each bad field."""
     email = (email or "").strip()
-    timezone = (timezone or "").strip() or "UTC"
     problems = FieldProblems()
     if email and (len(email) > 254 or not _EMAIL.match(email)):
         problems.add("email", "email", "is not an e-mail address")
-    if timezone not in timezones():
-        problems.add("timezone", "timezone", "is not a known time zone (such as Europe/Moscow)")
-    if locale not in LOCALES:
-        problems.add("locale", "choice", f"must be one of {', '.join(LOCALES)}", allowed=", ".join(LOCALES))
+    locale, timezone = check_language_and_zone(problems, locale, timezone)
     problems.raise_if_any("the profile was not saved")
     user = session.get(User, actor.id)
     if user is None:

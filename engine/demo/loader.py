@@ -64,16 +64,25 @@ SCENARIOS: tuple[list[tuple[str, dict[str, Any]]], ...] = (
 
 
 def create_demo_user(platform: Reglament, login: str, name: str, roles: list[str], groups: list[str],
-                     locale: str = "en", timezone: str = "UTC") -> Actor:
+                     locale: str | None = None, timezone: str | None = None) -> Actor:
     """A demo user with the documented password ``demo``: the one explicit path that skips the
     password policy (never offered by the administration pages or the API)."""
     return platform.accounts.create_user(login, name, PASSWORD, roles, groups, locale, timezone, password_policy=False)
 
 
+def set_russian_defaults(platform: Reglament) -> None:
+    """The Russian demo's organization works in Russian and Moscow time (an admin's stored choice stays)."""
+    stored = platform.accounts.organization_defaults()
+    if stored.stored_time_zone is None and stored.stored_language is None:
+        platform.accounts.set_organization_defaults(platform.accounts.authenticate("admin", PASSWORD),
+                                                    russian.TIME_ZONE, russian.LANGUAGE)
+
+
 def load_demo(platform: Reglament, language: str = "en") -> dict[str, int]:
     """Create what is missing of the demo organisation; returns counts of what was added.
     ``language="ru"``: the Russian demo (engine.demo.russian): Russian names, groups, segments,
-    clients and regulation, every user in Russian and Moscow time."""
+    clients and regulation; the organization's language Russian and its time zone Europe/Moscow
+    (unless the admin stored others), which every demo user follows."""
     if language not in LANGUAGES:
         raise ValueError(f"the demo comes in {', '.join(LANGUAGES)}, not {language!r}")
     ru = language == russian.LANGUAGE
@@ -83,9 +92,11 @@ def load_demo(platform: Reglament, language: str = "en") -> dict[str, int]:
         if login not in existing:
             if ru:
                 name, groups = russian.user(login, name, groups)
-            create_demo_user(platform, login, name, roles, groups, "ru" if ru else locale,
-                             russian.TIME_ZONE if ru else "UTC")
+            # the English demo's users follow the organization (boris chose Russian himself)
+            create_demo_user(platform, login, name, roles, groups, None if ru or locale == "en" else locale)
             added["users"] += 1
+    if ru:
+        set_russian_defaults(platform)
     segments = [russian.SEGMENTS.get(s, s) for s in SEGMENTS] if ru else list(SEGMENTS)
     with platform.command() as s:
         from engine.clients.records import ensure_segment

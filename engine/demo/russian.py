@@ -1,7 +1,8 @@
 """The Russian demo organisation (``reglament demo --language ru``): the same organisation,
 regulation and sales as the English demo, read by a Russian team — Russian names of people,
 groups (departments), segments and clients, the regulation's names, labels, stages and
-documentation in Russian, every user in Russian and in Moscow time (Europe/Moscow).
+documentation in Russian; the organization's language Russian and its time zone Moscow
+(Europe/Moscow), which every demo user follows.
 
 The regulation is the shipped ``bpmn/new_client_sale.bpmn`` translated on loading by the tables
 below (attribute values and texts that match exactly; ids, expressions and enum ids stay as

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from engine.shared import organization_defaults
 from storage.models import Notification, User
 from storage.repositories import notify as notify_repo
 
@@ -185,7 +186,8 @@ def claim(session: Session, base_url: str, now: datetime, limit: int = BATCH) ->
     for note, user in pending:
         if note.id not in held:
             continue
-        subject, body = compose(note, user.locale, user.timezone, base_url)
+        time_zone, language = organization_defaults.of_user(user)
+        subject, body = compose(note, language, time_zone, base_url)
         out.append(Outgoing(note.id, user.email or "", subject, body))
     return out
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.regulation import cycles
-from engine.shared import days, periods
+from engine.shared import days, organization_defaults, periods
 from engine.shared.access import HEADS, Actor, may_act_on_task, require
 from engine.shared.days import ONE_DAY, Week
 from engine.shared.errors import Forbidden, InputInvalid
@@ -134,7 +134,8 @@ def plans_overview(session: Session, ctx: cycles.Context, actor: Actor) -> dict[
     for login, moment in moments:
         if (index := week.day_index(moment)) is not None:
             rows[login]["days"][index] += 1
-    zones = {m.login: days.zone(m.timezone) for m in managers}
+    org = organization_defaults.read(session)
+    zones = {m.login: days.zone(org.zone_of(m.timezone)) for m in managers}
     entries = [(a.assignee, activity_entry(a, zones[a.assignee]))
                for a in planning_repo.planned_activities_of(session, list(rows))]
     for login, entry in entries:
@@ -237,7 +238,8 @@ def fulfilment(session: Session, actor: Actor, start: date, end: date,
         people = [u for u in [accounts_repo.user_by_login(session, actor.login)] if u is not None]
     if not people:
         return []
-    zones = {u.login: days.zone(u.timezone) for u in people}
+    org = organization_defaults.read(session)
+    zones = {u.login: days.zone(org.zone_of(u.timezone)) for u in people}
     bounds = {login: (days.start_of(start, tz), days.start_of(end, tz)) for login, tz in zones.items()}
     low, high = min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())
     rows = {u.login: Fulfilment(u.login, u.name) for u in people}

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from engine.shared import days
+from engine.shared import days, organization_defaults
 from engine.shared.errors import NotFound
 from storage.models import Activity, OpenTask, User
 from storage.repositories import accounts as accounts_repo
@@ -64,8 +64,9 @@ class Event:
 
 
 def events(session: Session, user: User, base_url: str) -> list[Event]:
-    labels = _LABELS.get(user.locale, _LABELS["en"])
-    zone = _zone_name(user.timezone)
+    time_zone, language = organization_defaults.of_user(user)
+    labels = _LABELS.get(language, _LABELS["en"])
+    zone = _zone_name(time_zone)
     out = [_task_event(t, labels, zone, base_url) for t in regulation_repo.assigned_open_tasks(session, [user.login])
            if t.planned_at or t.due_at]
     out += [_activity_event(a, labels, zone, base_url) for a in notify_repo.planned_activities(session, user.login)]
@@ -153,6 +154,7 @@ def fold(line: str) -> str:
 
 def feed(session: Session, secret: str, user_id: int, given: str, base_url: str, now: datetime) -> str:
     user = owner(session, secret, user_id, given)
-    zone = _zone_name(user.timezone)
-    name = f"{_LABELS.get(user.locale, _LABELS['en'])['calendar']} — {user.name}"
+    time_zone, language = organization_defaults.of_user(user)
+    zone = _zone_name(time_zone)
+    name = f"{_LABELS.get(language, _LABELS['en'])['calendar']} — {user.name}"
     return render(name, zone, events(session, user, base_url), now)

@@ -9,8 +9,10 @@ from engine.accounts import users as accounts
 from engine.accounts.admin import UserInfo
 from engine.planning import calendar_feed
 from engine.platform.base import Service
+from engine.shared import organization_defaults as defaults
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound, Unauthenticated
+from engine.shared.organization_defaults import Defaults
 from storage.repositories import accounts as accounts_repo
 
 #: verified API tokens remembered by this host (their user's roles and groups), each with the user's
@@ -90,7 +92,8 @@ class AccountsService(Service):
 
     # ------------------------------------------------------------------ users
     def create_user(self, login: str, name: str, password: str, roles: list[str], groups: list[str],
-                    locale: str = "en", timezone: str = "UTC", *, password_policy: bool = True) -> Actor:
+                    locale: str | None = None, timezone: str | None = None, *,
+                    password_policy: bool = True) -> Actor:
         """A user, for the command line and loaders. ``password_policy=False`` is the explicit path
         that skips the password policy (the demo organisation's documented password ``demo``)."""
         with self.command() as s:
@@ -111,10 +114,10 @@ class AccountsService(Service):
             if user is None:
                 raise NotFound("no such user")
             return {"login": user.login, "name": user.name, "email": user.email or "",
-                    "timezone": user.timezone or "UTC", "locale": user.locale,
+                    "timezone": user.timezone or "", "locale": user.locale or "",
                     "calendar_token": calendar_feed.token(self.platform.secret_key, user.id, user.calendar_salt)}
 
-    def update_profile(self, actor: Actor, email: str | None, timezone: str | None, locale: str) -> Actor:
+    def update_profile(self, actor: Actor, email: str | None, timezone: str | None, locale: str | None) -> Actor:
         with self.command() as s:
             return accounts.to_actor(accounts.update_profile(s, actor, email, timezone, locale))
 
@@ -149,12 +152,12 @@ class AccountsService(Service):
             return admin.group_names(s, actor)
 
     def add_user(self, actor: Actor, login: str, name: str, password: str, roles: list[str],
-                 groups: list[str], locale: str = "en", timezone: str = "UTC") -> UserInfo:
+                 groups: list[str], locale: str | None = None, timezone: str | None = None) -> UserInfo:
         with self.command() as s:
             return admin.add_user(s, actor, login, name, password, roles, groups, locale, timezone)
 
     def update_user(self, actor: Actor, user_id: int, name: str, roles: list[str], groups: list[str],
-                    locale: str, timezone: str) -> UserInfo:
+                    locale: str | None, timezone: str | None) -> UserInfo:
         with self.command() as s:
             return admin.update_user(s, actor, user_id, name, roles, groups, locale, timezone)
 
@@ -167,6 +170,20 @@ class AccountsService(Service):
         with self.command() as s:
             result = admin.reset_password(s, actor, user_id, password, self.platform.ctx.now())
         return result
+
+    # ------------------------------------------------------------------ the organization's defaults
+    def organization_defaults(self) -> Defaults:
+        """The time zone and language of everyone who has not chosen their own (anyone may read)."""
+        with self.query() as s:
+            return defaults.read(s)
+
+    def admin_organization_defaults(self, actor: Actor) -> Defaults:
+        with self.query() as s:
+            return admin.organization_defaults(s, actor)
+
+    def set_organization_defaults(self, actor: Actor, time_zone: str | None, language: str | None) -> Defaults:
+        with self.command() as s:
+            return admin.set_organization_defaults(s, actor, time_zone, language, self.platform.ctx.now())
 
 
 __all__ = ["AccountsService", "Unauthenticated"]

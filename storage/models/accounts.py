@@ -40,8 +40,9 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256))
     roles: Mapped[str] = mapped_column(String(200), default="manager")  # comma-separated
-    locale: Mapped[str] = mapped_column(String(8), default="en")
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")  # IANA name
+    #: the user's own language and time zone (IANA name); None: the organization's (OrganizationSettings)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     email: Mapped[str | None] = mapped_column(String(254))
     # rotating it revokes the private calendar feed URL (the URL is an HMAC over it, not stored)
     calendar_salt: Mapped[str] = mapped_column(String(32), default="", server_default="")
@@ -61,6 +62,19 @@ class User(Base):
     @property
     def group_names(self) -> frozenset[str]:
         return frozenset(g.name for g in self.groups)
+
+
+class OrganizationSettings(Base):
+    """One row: the time zone and language of everyone who has not chosen their own (None: the
+    environment's default). ``version`` rises with every change, so remembered actors are renewed."""
+
+    __tablename__ = "organization_settings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class UserSession(Base):

@@ -55,6 +55,8 @@ class RegulationVersion(Base):
     problems: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(64))
+    #: the label or comment the deploy gave (what changed and why)
+    comment: Mapped[str | None] = mapped_column(String(500))
     regulation: Mapped[Regulation] = relationship(lazy="joined")
 
 

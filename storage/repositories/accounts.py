@@ -19,13 +19,28 @@ from storage.models import (
     Group,
     User,
 )
-from storage.models.accounts import LoginThrottle, UserSession
+from storage.models.accounts import LoginThrottle, OrganizationSettings, UserSession
 
 
 def user_stamp(session: Session, user_id: int) -> tuple[bool, int, int] | None:
-    """(active, token epoch, version) of a user: what says whether a remembered actor still holds."""
+    """(active, token epoch, version) of a user: what says whether a remembered actor still holds.
+    The version adds the organization settings' version (both only rise, so the sum changes when
+    either does): a remembered actor's default time zone and language never go stale."""
     row = session.execute(_USER_STAMP, {"user_id": user_id}).first()
-    return None if row is None else (bool(row[0]), int(row[1] or 0), int(row[2] or 0))
+    return None if row is None else (bool(row[0]), int(row[1] or 0), int(row[2] or 0) + int(row[3] or 0))
+
+
+def organization_settings(session: Session, *, for_update: bool = False) -> OrganizationSettings | None:
+    """The organization's one settings row (None before anyone saved one)."""
+    query = select(OrganizationSettings).order_by(OrganizationSettings.id).limit(1)
+    return session.scalar(query.with_for_update() if for_update else query)
+
+
+def add_organization_settings(session: Session) -> OrganizationSettings:
+    row = OrganizationSettings(id=1, version=0)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def user_by_login(session: Session, login: str) -> User | None:
@@ -34,7 +49,9 @@ def user_by_login(session: Session, login: str) -> User | None:
 
 # Hot-path statements are built once; only their parameters change per call.
 _USER_BY_ID = select(User).where(User.id == bindparam("user_id")).options(selectinload(User.groups))
-_USER_STAMP = select(User.active, User.token_epoch, User.version).where(User.id == bindparam("user_id"))
+_USER_STAMP = select(User.active, User.token_epoch, User.version,
+                     select(OrganizationSettings.version).where(OrganizationSettings.id == 1).scalar_subquery(),
+                     ).where(User.id == bindparam("user_id"))
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:

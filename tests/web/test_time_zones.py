@@ -11,14 +11,15 @@ from storage.models import User
 
 @pytest.fixture
 def anna_in_vladivostok(platform) -> Iterator[None]:
-    def set_zone(zone: str) -> None:
+    def set_zone(zone: str | None) -> str | None:
         with platform.command() as s:
             user = s.query(User).filter_by(login="anna").one()
-            user.timezone = zone
+            before, user.timezone = user.timezone, zone
+            return before
 
-    set_zone("Asia/Vladivostok")  # UTC+10, no daylight saving
+    before = set_zone("Asia/Vladivostok")  # UTC+10, no daylight saving
     yield
-    set_zone("UTC")  # users outlive a test
+    set_zone(before)  # users outlive a test: she follows the organization's zone again
 
 
 def test_a_planned_time_is_read_and_shown_in_the_users_zone(client, login, platform, actors,

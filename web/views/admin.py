@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from engine.shared import organization_defaults
 from engine.shared.access import ROLES
 from engine.shared.errors import InputInvalid
 from web.i18n import LOCALES
@@ -27,7 +28,8 @@ def _role_labels() -> dict[str, str]:
 
 def _common() -> dict[str, Any]:
     return {"roles": ROLES, "role_labels": _role_labels(), "locales": LOCALES,
-            "timezones": platform().accounts.timezones(), "groups": platform().accounts.admin_groups(actor())}
+            "timezones": platform().accounts.timezones(), "groups": platform().accounts.admin_groups(actor()),
+            "organization": platform().accounts.admin_organization_defaults(actor())}
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -35,11 +37,11 @@ def _common() -> dict[str, Any]:
 def users():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     form: dict[str, Any] = {"login": "", "name": "", "roles": ["manager"], "groups": [], "new_groups": "",
-                            "locale": "en", "timezone": "UTC"}
+                            "locale": "", "timezone": ""}
     if request.method == "POST":
         form = {"login": request.form.get("login", ""), "name": request.form.get("name", ""),
                 "roles": request.form.getlist("roles"), "groups": _groups_from_form(), "new_groups": "",
-                "locale": request.form.get("locale", "en"), "timezone": request.form.get("timezone", "UTC")}
+                "locale": request.form.get("locale", ""), "timezone": request.form.get("timezone", "")}
         try:
             created = platform().accounts.add_user(actor(), form["login"], form["name"],
                                                    request.form.get("password", ""), form["roles"], form["groups"],
@@ -60,11 +62,11 @@ def user(user_id: int):  # type: ignore[no-untyped-def]
     info = platform().accounts.admin_user(actor(), user_id)
     errors: dict[str, str] = {}
     form: dict[str, Any] = {"name": info.name, "roles": list(info.roles), "groups": list(info.groups),
-                            "locale": info.locale, "timezone": info.timezone}
+                            "locale": info.locale or "", "timezone": info.timezone or ""}
     if request.method == "POST":
         form = {"name": request.form.get("name", ""), "roles": request.form.getlist("roles"),
-                "groups": _groups_from_form(), "locale": request.form.get("locale", "en"),
-                "timezone": request.form.get("timezone", "UTC")}
+                "groups": _groups_from_form(), "locale": request.form.get("locale", ""),
+                "timezone": request.form.get("timezone", "")}
         try:
             platform().accounts.update_user(actor(), user_id, form["name"], form["roles"], form["groups"],
                                             form["locale"], form["timezone"])
@@ -82,8 +84,8 @@ def _user_page(info: Any, form: dict[str, Any], errors: dict[str, str], other_er
 
 
 def _form_of(info: Any) -> dict[str, Any]:
-    return {"name": info.name, "roles": list(info.roles), "groups": list(info.groups), "locale": info.locale,
-            "timezone": info.timezone}
+    return {"name": info.name, "roles": list(info.roles), "groups": list(info.groups), "locale": info.locale or "",
+            "timezone": info.timezone or ""}
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -113,3 +115,24 @@ def reset_password(user_id: int):  # type: ignore[no-untyped-def]
         return _user_page(info, _form_of(info), {}, account_fields(exc)), 422
     flash(_("New password set for %(login)s; they were logged out everywhere.", login=info.login), "success")
     return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/organization", methods=["GET", "POST"])
+@login_required
+def organization():  # type: ignore[no-untyped-def]
+    """The organization's time zone and language: for everyone who has not chosen their own."""
+    current = platform().accounts.admin_organization_defaults(actor())
+    errors: dict[str, str] = {}
+    form = {"timezone": current.stored_time_zone or "", "locale": current.stored_language or ""}
+    if request.method == "POST":
+        form = {"timezone": request.form.get("timezone", "").strip()[:64], "locale": request.form.get("locale", "")[:8]}
+        try:
+            platform().accounts.set_organization_defaults(actor(), form["timezone"], form["locale"])
+        except InputInvalid as exc:
+            errors = account_fields(exc)
+        else:
+            flash(_("The organization’s time zone and language are saved."), "success")
+            return redirect(url_for("admin.organization"))
+    return render_template("admin/admin_organization.html", current=current, form=form, errors=errors,
+                           environment=organization_defaults.environment(), locales=LOCALES,
+                           timezones=platform().accounts.timezones()), (422 if errors else 200)

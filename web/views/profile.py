@@ -45,7 +45,7 @@ def _page(me: dict[str, str], form: dict[str, str], errors: dict[str, str], pass
     feed = url_for("profile.calendar", user_id=actor().id, token=me["calendar_token"], _external=True)
     return render_template("profile/profile.html", me=me, form=form, errors=errors, feed_url=feed,
                            password_errors=password_errors, timezones=platform().accounts.timezones(),
-                           locales=LOCALES)
+                           locales=LOCALES, organization=platform().accounts.organization_defaults())
 
 
 @bp.post("/profile/password")

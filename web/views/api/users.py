@@ -11,13 +11,14 @@ from web.views.api.base import bp, json_body
 
 
 def _user_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """name, roles [..], groups [..], locale, timezone of a user's JSON body."""
+    """name, roles [..], groups [..], locale, timezone of a user's JSON body (locale and timezone
+    null or left out: the organization's)."""
     for key in ("roles", "groups"):
         if key in data and not (isinstance(data[key], list) and all(isinstance(v, str) for v in data[key])):
             raise InputInvalid(f"{key} must be a list of strings", {"fields": {key: "must be a list of strings"}})
     return {"name": str(data.get("name") or ""), "roles": list(data.get("roles", [])),
-            "groups": list(data.get("groups", [])), "locale": str(data.get("locale") or "en"),
-            "timezone": str(data.get("timezone") or "UTC")}
+            "groups": list(data.get("groups", [])), "locale": str(data.get("locale") or "") or None,
+            "timezone": str(data.get("timezone") or "") or None}  # None: the organization's
 
 
 @bp.get("/users")
@@ -67,3 +68,24 @@ def reset_user_password(user_id: int):  # type: ignore[no-untyped-def]
     """{"password"}: the user's sessions end and their tokens are revoked."""
     password = str(json_body().get("password") or "")
     return jsonify(platform().accounts.reset_password(g.actor, user_id, password).as_dict())
+
+
+@bp.get("/organization")
+def organization_defaults():  # type: ignore[no-untyped-def]
+    """The organization's time zone and language in force and what the admin stored (null: the
+    environment's default)."""
+    return jsonify(_defaults(platform().accounts.admin_organization_defaults(g.actor)))
+
+
+@bp.post("/organization")
+def set_organization_defaults():  # type: ignore[no-untyped-def]
+    """{"timezone"?, "locale"?} (the names of a user's): null or empty follows the environment's default."""
+    data = json_body()
+    found = platform().accounts.set_organization_defaults(g.actor, str(data.get("timezone") or "")[:64] or None,
+                                                          str(data.get("locale") or "")[:8] or None)
+    return jsonify(_defaults(found))
+
+
+def _defaults(found: Any) -> dict[str, Any]:
+    return {"timezone": found.time_zone, "locale": found.language,
+            "stored_timezone": found.stored_time_zone, "stored_locale": found.stored_language}

@@ -2,18 +2,36 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from engine.platform.base import Service
-from engine.regulation import cycles, external_tasks, forms, incoming, messages, received, start_form
+from engine.regulation import cycles, external_tasks, forms, incoming, messages, received, signals, start_form
 from engine.regulation import versions as regulations
 from engine.shared.access import HEADS, Actor, require
-from engine.shared.errors import InputInvalid
+from engine.shared.errors import ConcurrentChange, InputInvalid
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import messaging as messaging_repo
+from storage.repositories import signals as signals_repo
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SignalResult:
+    """What a signal did inside the call: the cycles it woke and started, and whether it is done
+    (not done: the worker delivers the rest)."""
+
+    broadcast_id: int
+    woken: tuple[int, ...]
+    started: tuple[int, ...]
+    done: bool
+    units: tuple[signals.Unit, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"broadcast_id": self.broadcast_id, "woken": list(self.woken), "started": list(self.started),
+                "done": self.done}
 
 
 class OutsideService(Service):
@@ -76,23 +94,70 @@ class OutsideService(Service):
                     reached.append(cycle_id_)
         return reached
 
-    def signal(self, actor: Actor, name: str, variables: dict[str, object] | None = None) -> list[int]:
-        """Every cycle waiting for the signal catches it, each in a transaction of its own (as
-        ``correlate``): a cycle that fails is logged and skipped, the others keep the signal.
-        Returns the cycles it reached."""
+    def signal(self, actor: Actor, name: str, variables: dict[str, object] | None = None,
+               client_id: int | None = None) -> SignalResult:
+        """Broadcast a signal (engine/regulation/signals.py): every cycle waiting for it catches it,
+        each in a transaction of its own, and every regulation starting with it starts a cycle for
+        ``client_id``. At most ``settings.signal_batch`` cycles are reached inside this call; the
+        worker delivers the rest in batches of that size."""
         external_tasks.integrator(actor, "send signals")
+        with self.command() as s:
+            broadcast_id = signals.send(s, self.platform.ctx, actor, name, variables, client_id).id
+        return self._deliver_signal(broadcast_id, self.platform.settings.signal_batch)
+
+    def signal_cycle(self, actor: Actor, cycle_id: int, name: str, variables: dict[str, object] | None = None) -> None:
+        """A signal to one waiting cycle only (Camunda's executionId); nothing is started."""
+        external_tasks.integrator(actor, "send signals")
+        with self.command() as s:
+            signals.deliver_to(s, self.platform.ctx, actor, cycle_id, name, variables)
+
+    def deliver_signals(self) -> int:
+        """The worker's part: one batch (``settings.signal_batch`` units) of the unfinished broadcasts,
+        oldest first (thrown by cycles, or beyond what a request reached); returns the units it ran."""
+        budget = self.platform.settings.signal_batch
         with self.query() as s:
-            corr, targets = messages.signal_targets(s, name, dict(variables or {}))
-        reached = []
-        for cycle_id in targets:
+            pending = list(signals_repo.unfinished(s, 20))
+        ran = 0
+        for broadcast_id in pending:
+            if ran >= budget:
+                break
+            ran += len(self._deliver_signal(broadcast_id, budget - ran).units)
+        return ran
+
+    def _deliver_signal(self, broadcast_id: int, budget: int) -> SignalResult:
+        woken: list[int] = []
+        started: list[int] = []
+        units: list[signals.Unit] = []
+        for _ in range(2 * budget + 2):  # bounded even when other deliverers keep taking units first
+            if len(units) >= budget:  # the broadcast's last unit ("done") ends the loop below
+                break
             try:
                 with self.command() as s:
-                    if messages.deliver(s, self.platform.ctx, cycle_id, "signal", corr.name, corr.variables,
-                                        actor.login) is not None:
-                        reached.append(cycle_id)
+                    unit = signals.step(s, self.platform.ctx, broadcast_id)
+            except (signals.Raced, ConcurrentChange):
+                continue  # another deliverer took this unit: read the broadcast again
             except Exception:
-                log.exception("signal %r could not be delivered to cycle %s", corr.name, cycle_id)
-        return reached
+                log.exception("signal broadcast %s: a cycle could not take it; the others keep it", broadcast_id)
+                self._skip_signal_unit(broadcast_id)
+                continue
+            units.append(unit)
+            if unit.did == "woke" and unit.cycle_id is not None:
+                woken.append(unit.cycle_id)
+            elif unit.did == "started" and unit.cycle_id is not None:
+                started.append(unit.cycle_id)
+            elif unit.did == "done":
+                break
+        with self.query() as s:
+            row = signals_repo.broadcast(s, broadcast_id)
+            state = row.state if row is not None else signals_repo.DONE
+        return SignalResult(broadcast_id, tuple(woken), tuple(started), state == signals_repo.DONE, tuple(units))
+
+    def _skip_signal_unit(self, broadcast_id: int) -> None:
+        try:
+            with self.command() as s:
+                signals.skip(s, broadcast_id)
+        except ConcurrentChange:
+            pass  # another deliverer moved the broadcast on meanwhile: the next round reads it again
 
     def user_stamp(self, user_id: int) -> tuple[bool, int, int] | None:
         """(active, token epoch, version) of a user: an /engine-rest login remembered by a host

@@ -54,6 +54,7 @@ class Worker:
                     if jobs.record_failure(s, lease, f"{type(exc).__name__}: {exc}", p.ctx.now()):
                         cycles.timer_incident(s, p.ctx, lease.cycle_id, element, str(exc))
         ran = self.platform.cockpit.run_batches(self.owner)  # batch operations on cycles, a round at a time
+        ran += self.platform.outside.deliver_signals()  # signals thrown by cycles, a batch at a time
         self.housekeeping()
         self.start_imports()
         return len(leases) + ran

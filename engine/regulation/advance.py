@@ -21,6 +21,7 @@ from engine.regulation.context import (
     record_stall,
 )
 from engine.regulation.projection import _sync_open_tasks
+from engine.regulation.signal_throws import record as record_signals
 from storage.models import Cycle, OpenTask
 
 
@@ -51,6 +52,7 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
         except Exception as exc:
             failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
             record_incident(cycle, rec, failed, exc, now)
+    record_signals(session, cycle, workflow, passed, rec, now)  # delivered after this step commits
     for task in passed:
         if not isinstance(task.task_spec, (EndEvent,)) and task.task_spec.bpmn_id \
                 and not normalize.is_generated(task.task_spec.bpmn_id):

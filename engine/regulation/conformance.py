@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.regulation import io_mappings, normalize
+from engine.regulation import io_mappings, normalize, signal_spec
 from engine.shared.errors import Problem
 
 BPMN_NS = normalize.BPMN_NS
@@ -44,6 +44,7 @@ def problems(root: etree._Element) -> list[Problem]:
     found.extend(_nameless_lanes(root))
     found.extend(io_mappings.problems(root))
     found.extend(_nested_event_subprocesses(root))
+    found.extend(signal_spec.problems(root))
     return found
 
 

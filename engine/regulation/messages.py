@@ -4,7 +4,8 @@ A message names what happened ("payment-received"); it is correlated to the cycl
 catch events (intermediate catch, receive task, boundary event, event subprocess start) listen
 for that name, narrowed to one cycle, a business key, or correlation keys (cycle variables that
 must be equal). Its variables become cycle variables; ``last_message`` holds its name.
-A signal is a broadcast: every cycle waiting for it catches it.
+A signal is a broadcast: every cycle waiting for it catches it (``signals.py`` routes it, and
+delivers to each cycle through ``deliver``).
 
 Delivery is one transaction per cycle: the cycle is locked, its workflow restored, the event
 caught and the cycle advanced (``advance``) as every other step is.
@@ -14,11 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from engine.regulation import incoming, jobs, outside, runtime
@@ -133,8 +135,17 @@ def catch(workflow: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any
         definition.catch(task, BpmnEvent(definition, payload=_payload(definition, name, variables)))
         task.task_spec._update(task)
         task.data.update(variables)
+        _rearm(task)
         caught += 1
     return caught
+
+
+def _rearm(task: Task) -> None:
+    """A non-interrupting boundary event catches its message or signal every time it comes while
+    its activity runs (Camunda 7); SpiffWorkflow's catches once, so a fresh one waits beside it."""
+    spec = task.task_spec
+    if isinstance(spec, BoundaryEvent) and not spec.cancel_activity and task.parent is not None:
+        spec._update(task.parent._add_child(spec, TaskState.MAYBE))  # predicted: its path follows it
 
 
 def deliver(session: Session, ctx: Context, cycle_id: int, kind: str, name: str, variables: dict[str, Any],
@@ -153,13 +164,6 @@ def deliver(session: Session, ctx: Context, cycle_id: int, kind: str, name: str,
     known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=timers_before)
     return cycle
-
-
-def signal_targets(session: Session, name: str, variables: dict[str, Any]) -> tuple[Correlation, list[int]]:
-    """A signal's checked correlation (its variables may not rename a running cycle's client or id)
-    and every active cycle waiting for it; the caller delivers to each in a transaction of its own."""
-    corr = Correlation(name, variables=variables).check().for_running_cycles()
-    return corr, candidates(session, corr, "signal")
 
 
 def starters(session: Session, ctx: Context, name: str) -> list[str]:

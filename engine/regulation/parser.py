@@ -36,7 +36,7 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
-from engine.regulation import external_spec, io_mappings, multi_instance, normalize
+from engine.regulation import external_spec, io_mappings, multi_instance, normalize, signal_spec
 from engine.regulation.decisions.catalogue import DecisionCatalogue
 from engine.regulation.decisions.rule_tasks import RuleTask, RuleTaskParser
 
@@ -116,7 +116,8 @@ class _StartEventParser(_Properties, CamundaStartEventParser):
 
 
 class _EndEventParser(_Properties, CamundaEndEventParser):
-    pass
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        return signal_spec.with_in_mappings(self.node, super().parse_extensions(node))  # what a signal passes
 
 
 class _CatchEventParser(_Properties, CamundaIntermediateCatchEventParser):
@@ -124,7 +125,8 @@ class _CatchEventParser(_Properties, CamundaIntermediateCatchEventParser):
 
 
 class _ThrowEventParser(_Properties, CamundaIntermediateThrowEventParser):
-    pass
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        return signal_spec.with_in_mappings(self.node, super().parse_extensions(node))  # what a signal passes
 
 
 class _BoundaryEventParser(_Properties, CamundaBoundaryEventParser):

@@ -16,6 +16,7 @@ MIN_SECRET_BYTES = 32
 DEFAULT_SESSION_IDLE_HOURS = 12.0
 DEFAULT_SESSION_LIFETIME_DAYS = 14.0
 DEFAULT_MESSAGE_TTL_SECONDS = 7 * 24 * 3600.0
+DEFAULT_SIGNAL_BATCH = 1000
 
 
 class MissingSecret(RuntimeError):
@@ -49,6 +50,9 @@ class Settings:
     session_lifetime_days: float = DEFAULT_SESSION_LIFETIME_DAYS
     #: how long a message that came before its cycle waited for it is kept (REGLAMENT_MESSAGE_TTL, ISO 8601)
     message_ttl_seconds: float = DEFAULT_MESSAGE_TTL_SECONDS
+    #: the most cycles a signal wakes or starts inside one request (each in its own transaction); the
+    #: worker delivers the rest in batches of this size (REGLAMENT_SIGNAL_BATCH)
+    signal_batch: int = DEFAULT_SIGNAL_BATCH
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -73,7 +77,8 @@ class Settings:
                    session_idle_hours=_positive(env, "REGLAMENT_SESSION_IDLE_HOURS", DEFAULT_SESSION_IDLE_HOURS),
                    session_lifetime_days=_positive(env, "REGLAMENT_SESSION_LIFETIME_DAYS",
                                                    DEFAULT_SESSION_LIFETIME_DAYS),
-                   message_ttl_seconds=_iso_seconds(env, "REGLAMENT_MESSAGE_TTL", DEFAULT_MESSAGE_TTL_SECONDS))
+                   message_ttl_seconds=_iso_seconds(env, "REGLAMENT_MESSAGE_TTL", DEFAULT_MESSAGE_TTL_SECONDS),
+                   signal_batch=int(_positive(env, "REGLAMENT_SIGNAL_BATCH", DEFAULT_SIGNAL_BATCH)))
 
 
 def _iso_seconds(env: dict[str, str], name: str, default: float) -> float:

@@ -28,6 +28,7 @@ from storage.models.regulation import (
     TaskCandidateGroup,
     WorkType,
 )
+from storage.models.signals import SignalBroadcast
 
 __all__ = [
     "Absence",
@@ -64,6 +65,7 @@ __all__ = [
     "Reversal",
     "SalesPlan",
     "Segment",
+    "SignalBroadcast",
     "Statement",
     "StatementComment",
     "StatementLine",

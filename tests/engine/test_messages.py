@@ -62,7 +62,7 @@ def test_an_interrupting_message_boundary_ends_the_wait(platform, actors, orderi
 def test_a_signal_reaches_every_waiting_cycle(platform, actors, ordering) -> None:
     client = platform.clients.create_client(actors["anna"], "Second Ltd")
     second = platform.regulation.start_cycle(actors["anna"], client["id"], "order_receive")
-    reached = platform.outside.signal(actors["admin"], "price-list-changed")
+    reached = platform.outside.signal(actors["admin"], "price-list-changed").woken
     assert sorted(reached) == sorted([ordering["id"], second["id"]])
     for cycle_id in (ordering["id"], second["id"]):
         assert visible(platform, actors["anna"], cycle_id) == ["Task_Requote"]

@@ -12,6 +12,7 @@ from web.views.api import (  # noqa: F401  (each module registers its routes on 
     organization,
     planning,
     regulations,
+    signals,
     tasks,
     users,
 )

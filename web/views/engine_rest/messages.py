@@ -47,10 +47,24 @@ def correlate():  # type: ignore[no-untyped-def]
 
 @bp.post("/signal")
 def signal():  # type: ignore[no-untyped-def]
-    """{"name", "variables"?}: every cycle waiting for the signal catches it; 204."""
+    """{"name", "variables"?, "executionId"?, "tenantId"?, "withoutTenantId"?}: every cycle waiting for
+    the signal catches it and every regulation starting with it starts (the client named by the
+    variable client_id); with executionId only that cycle catches it. 204."""
     data = body()
+    unknown = set(data) - {"name", "variables", "executionId", "tenantId", "withoutTenantId"}
+    if unknown:
+        raise InputInvalid(f"unknown fields: {', '.join(sorted(unknown))}")
     name = text(data, "name", 200)
     if not name:
         raise InputInvalid("name is required")
-    platform().outside.signal(g.actor, name, camunda.read(data.get("variables")))
+    if text(data, "tenantId", 200) is not None:
+        raise InputInvalid("tenantId: Reglament has no tenants; send the signal without one")
+    variables = camunda.read(data.get("variables"))
+    execution = text(data, "executionId", 20)
+    if execution is not None:
+        if not execution.isdigit():
+            raise InputInvalid(f"executionId {execution!r} is not a cycle id")
+        platform().outside.signal_cycle(g.actor, int(execution), name, variables)
+        return "", 204
+    platform().outside.signal(g.actor, name, variables)  # the worker delivers beyond the batch
     return "", 204

@@ -4,8 +4,9 @@ reports and the event-log export over a large history (PostgreSQL).
 The fixed history of the analytics tests (tests/analytics_history.py: five cycles, a loop back,
 won, lost, open and cancelled) is made through the engine, then copied ``--copies`` times in SQL
 (new cycle, client and task ids; the open cycle's open task too, so the Plans page has work to
-show). Prints the median and p95 of ``--repeat`` calls of each figure, and the time of each
-event-log format streamed to the end (with --memory, the peak Python memory each stream took).
+show; and the cycles' kept stage entries, which the funnel reads). Prints the median and p95 of
+``--repeat`` calls of each figure, and the time of each event-log format streamed to the end
+(with --memory, the peak Python memory each stream took).
 ``--copies 20000`` makes 100,005 cycles, ``--copies 10000`` 50,005.
 
     .venv/bin/python bench/analytics.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \
@@ -59,6 +60,9 @@ SELECT substr(t.id, 1, 28) || lpad(k::text, 8, '0'), t.cycle_id + k * 100, t.ver
        t.element_id, t.name, t.stage, t.work_type, t.lane, t.assignee, t.claimed, t.created_at, t.due_at,
        t.planned_at, t.reminded
 FROM open_tasks t, generate_series(1, :copies) k;
+INSERT INTO stage_entries (cycle_id, stage, entered_at, left_at, next_stage, outcome)
+SELECT s.cycle_id + k * 100, s.stage, s.entered_at, s.left_at, s.next_stage, s.outcome
+FROM stage_entries s, generate_series(1, :copies) k WHERE s.cycle_id < 100;
 """
 
 
@@ -98,7 +102,9 @@ def main() -> None:
         conn.execute(text("ANALYZE"))
         cycles = conn.execute(text("SELECT count(*) FROM cycles")).scalar_one()
         events = conn.execute(text("SELECT count(*) FROM history_events")).scalar_one()
-    print(f"{cycles} cycles, {events} history events (copied in {time.perf_counter() - started:.1f} s)")
+        entries = conn.execute(text("SELECT count(*) FROM stage_entries")).scalar_one()
+    print(f"{cycles} cycles, {events} history events, {entries} stage entries "
+          f"(copied in {time.perf_counter() - started:.1f} s)")
     alex, head = actors["alex"], actors["head"]
     platform.control.ensure_loss_reasons()
     for name, call in [

@@ -4,7 +4,9 @@ Stages come from the history (engine.regulation.cycles records a ``created`` eve
 task's ``stage`` property): a cycle is at the stage of the task with a stage opened last, and it
 *enters* a stage when a task of that stage opens while it is at another one. Each entry ends in
 exactly one part, known now: advanced, lost there, moved back, cancelled or migrated, or still
-there, so the parts of a stage add up to its entries. The SQL is in storage.repositories.control.
+there, so the parts of a stage add up to its entries. The entries are kept as they happen
+(storage.models.StageEntry, written with the step that opens the task); the SQL that reads them
+is in storage.repositories.control.
 """
 from __future__ import annotations
 
@@ -63,23 +65,22 @@ COHORT_STATUSES: dict[str, tuple[str, ...]] = {
 DRILL_LIMIT = 1000
 
 
-def _ranks(session: Session) -> tuple[list[tuple[int, list[Any]]], list[str]]:
-    """Each version's stage list (for "later" and "earlier"), and every listed stage in order."""
-    versions = control_repo.version_stages(session)
+def _stage_order(session: Session) -> list[str]:
+    """Every stage the versions list, in their order (the funnel's rows)."""
     ordered: dict[str, None] = {}
-    for _, _, _, stages in versions:
+    for _, _, _, stages in control_repo.version_stages(session):
         for stage in stages:
             ordered.setdefault(str(stage), None)
-    return [(version_id, stages) for version_id, _, _, stages in versions], list(ordered)
+    return list(ordered)
 
 
 def funnel(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> dict[str, Any]:
     """Per stage entered in the period: entries, and each part of them (see FUNNEL_PARTS)."""
     cycles = scope(session, actor, filters, person_figures)
-    ranks, order = _ranks(session)
+    order = _stage_order(session)
     start, end = filters.bounds()
     counts: dict[str, dict[str, int]] = {}
-    for stage, part, count in control_repo.funnel_counts(session, cycles, ranks, start, end):
+    for stage, part, count in control_repo.funnel_counts(session, cycles, start, end):
         counts.setdefault(stage, {})[part] = count
     stages = [s for s in order if s in counts] + sorted(set(counts) - set(order))
     rows = []
@@ -124,9 +125,8 @@ def funnel_cycles(session: Session, actor: Actor, filters: Filters, person_figur
         raise InputInvalid(f"part must be one of {', '.join(control_repo.PARTS)}",
                            {"fields": {"part": "is not a part of the funnel"}})
     cycles = scope(session, actor, filters, person_figures)
-    ranks, _ = _ranks(session)
     start, end = filters.bounds()
-    rows = control_repo.funnel_cycles(session, cycles, ranks, start, end, stage, part, DRILL_LIMIT + 1)
+    rows = control_repo.funnel_cycles(session, cycles, start, end, stage, part, DRILL_LIMIT + 1)
     definition = next((p.definition for p in FUNNEL_PARTS if p.key == part), ENTERED_DEFINITION)
     return {"figure": "funnel", "stage": stage, "part": part, "definition": definition,
             "filters": filters.as_args(), "cycles": _cycle_dicts(rows[:DRILL_LIMIT]),

@@ -16,6 +16,7 @@ from engine.shared.errors import (
 )
 from storage.models import Cycle, OpenTask, RegulationVersion
 from storage.repositories import regulation as regulation_repo
+from storage.repositories import stage_entries as stage_entries_repo
 
 ACTIVE, WON, LOST, INCIDENT, CANCELLED, SUSPENDED = tuple(CycleStatus)
 
@@ -68,9 +69,19 @@ class Recorder:
     def write(self) -> None:
         if self.rows:
             regulation_repo.add_history_events(self.session, self.rows)  # one executemany
+            self._keep_stage_entries()
             if any(row["type"] == "incident" for row in self.rows) and self.cycle.incident:
                 incident_alerts.alert(self.session, self.cycle, self.at)  # owners and heads hear of it
             self.rows = []
+
+    def _keep_stage_entries(self) -> None:
+        """The funnel's stage entries, in the step's transaction: the tasks with a stage just
+        opened; a migration ranks the cycle's earlier entries by its new version."""
+        created = [(row["at"], str(row["data"]["stage"])) for row in self.rows
+                   if row["type"] == "created" and row["data"].get("stage") is not None]
+        stage_entries_repo.record(self.session, self.cycle.id, self.cycle.version_id, created)
+        if any(row["type"] == "migrated" for row in self.rows):
+            stage_entries_repo.reclassify(self.session, self.cycle.id, self.cycle.version_id)
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,5 +1,6 @@
 """Control: the loss-reason catalogue the head maintains, the reason given to each lost cycle,
-and the index the analytics read decided cycles by."""
+the stage entries of every cycle (the funnel's aggregate) and the index the analytics read
+decided cycles by."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -34,6 +35,28 @@ class CycleLossReason(Base):
     reason_id: Mapped[int] = mapped_column(ForeignKey("loss_reasons.id"), index=True)
     set_by: Mapped[str] = mapped_column(String(64))
     set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StageEntry(Base):
+    """A cycle coming to a stage: a task of that stage opened while the cycle was at another one
+    (engine.control.funnel states the definition). Written with the step that opened the task
+    (engine.regulation.context.Recorder), backfilled from the history by migration 0014.
+
+    ``left_at`` and ``next_stage`` are the next entry's; ``outcome`` is set when the entry is
+    left: advanced (the next stage is later in the cycle's regulation version) or moved_back. The
+    outcome of the entry a cycle is in now is its status's (won: advanced, lost, cancelled, else
+    still there), read with the cycle, so a cycle's end needs no second write."""
+
+    __tablename__ = "stage_entries"
+    __table_args__ = (Index("ix_stage_entries_cycle", "cycle_id", "left_at"),
+                      Index("ix_stage_entries_entered", "entered_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[datetime] = mapped_column()
+    left_at: Mapped[datetime | None] = mapped_column()
+    next_stage: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 # the dashboard and the loss report read the cycles decided in a period

@@ -6,32 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Cycle, HistoryEvent, OpenTask, WorkDone
+from storage.models import Cycle, HistoryEvent, OpenTask, Regulation, RegulationVersion, WorkDone
+from storage.models.control import StageEntry
 from storage.repositories.control import Scope, _conditions, _cycles_joined, manager_of_cycle
 
 
 def stage_stays(session: Session, scope: Scope) -> Sequence[Any]:
     """One row per stage entry of the cycles in scope: (cycle_id, stage, entered_at, left_at: the
-    next entry's time or None, status, ended_at). An entry is a task with a stage opened while
-    the cycle was at another stage (as the funnel counts them)."""
-    stage = HistoryEvent.data["stage"].as_string()
-    order = (HistoryEvent.at, HistoryEvent.id)
-    staged = _cycles_joined(
-        select(HistoryEvent.cycle_id, HistoryEvent.id.label("event_id"), HistoryEvent.at, stage.label("stage"),
-               Cycle.status, Cycle.ended_at,
-               func.lag(stage).over(partition_by=HistoryEvent.cycle_id, order_by=order).label("previous"))
-        .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
-    ).where(HistoryEvent.type == "created", stage.is_not(None), *_conditions(scope)).subquery("staged")
-    entries = select(
-        staged.c.cycle_id, staged.c.stage, staged.c.at.label("entered_at"),
-        func.lead(staged.c.at, type_=HistoryEvent.__table__.c.at.type).over(partition_by=staged.c.cycle_id,
-                                    order_by=(staged.c.at, staged.c.event_id)).label("left_at"),
-        staged.c.status, staged.c.ended_at,
-    ).where(or_(staged.c.previous.is_(None), staged.c.previous != staged.c.stage))
-    return session.execute(entries).all()
+    next entry's time or None, status, ended_at), from the kept stage entries (as the funnel
+    counts them)."""
+    query: Any = select(StageEntry.cycle_id, StageEntry.stage, StageEntry.entered_at, StageEntry.left_at, Cycle.status,
+                        Cycle.ended_at).select_from(StageEntry).join(Cycle, Cycle.id == StageEntry.cycle_id)
+    return session.execute(_cycles_joined(query).where(*_conditions(scope))).all()
 
 
 def task_times(session: Session, scope: Scope) -> Sequence[Any]:
@@ -116,3 +105,21 @@ def open_task_load(session: Session, logins: Sequence[str], now: datetime, start
                               .where(OpenTask.assignee.in_(list(logins)), when >= start, when < end)).all()
     return ([(str(r[0]), int(r[1]), int(r[2] or 0), int(r[3] or 0)) for r in counts],
             [(str(r[0]), r[1]) for r in moments])
+
+
+def runs_in_order(session: Session, scope: Scope, element_ids: Sequence[str]) -> Sequence[Any]:
+    """(cycle_id, element_id) of each run of these elements (a task opened, an element passed, an
+    end reached) in the cycles in scope, in the order they ran within each cycle."""
+    if not element_ids:
+        return []
+    query: Any = select(HistoryEvent.cycle_id, HistoryEvent.element_id).select_from(HistoryEvent) \
+        .join(Cycle, Cycle.id == HistoryEvent.cycle_id)
+    return session.execute(_cycles_joined(query).where(
+        HistoryEvent.type.in_(("created", "passed", "ended")), HistoryEvent.element_id.in_(list(element_ids)),
+        *_conditions(scope)).order_by(HistoryEvent.cycle_id, HistoryEvent.at, HistoryEvent.id)).all()
+
+
+def version_xml(session: Session, key: str, number: int) -> str | None:
+    """The BPMN document of a regulation version."""
+    return session.scalar(select(RegulationVersion.xml).join(Regulation, Regulation.id == RegulationVersion.regulation_id)
+                          .where(Regulation.key == key, RegulationVersion.number == number))

@@ -1,5 +1,5 @@
-"""Analytics reads over the cycles' history: stage entries (the funnel), cohorts of started
-cycles, and the event log a page at a time. Repositories read; they never commit.
+"""Analytics reads over the cycles' history: the kept stage entries (the funnel), cohorts of
+started cycles, and the event log a page at a time. Repositories read; they never commit.
 
 Every read takes a Scope: the cycles a figure counts. A cycle's manager is the person it was
 credited to when it was decided, else its client's owner now.
@@ -18,7 +18,6 @@ from sqlalchemy import (
     and_,
     case,
     func,
-    literal,
     or_,
     select,
 )
@@ -35,6 +34,7 @@ from storage.models import (
     TeamMember,
     User,
 )
+from storage.models.control import StageEntry
 from storage.repositories._common import _is_postgresql
 
 #: the parts of a stage entry, as the funnel's SQL names them
@@ -114,67 +114,53 @@ def version_stages(session: Session) -> list[tuple[int, str, int, list[Any]]]:
 
 # ---------------------------------------------------------------- funnel
 
-def _stage_entries(scope: Scope, ranks: Sequence[tuple[int, list[Any]]]) -> Any:
-    """One row per stage entry: a task with a stage opened while the cycle was at another stage
-    (the stage of the task opened last), with the part it ended in (see engine.control.funnel)."""
-    stage = HistoryEvent.data["stage"].as_string()
-    order = (HistoryEvent.at, HistoryEvent.id)
-    staged = _cycles_joined(
-        select(HistoryEvent.cycle_id, HistoryEvent.id.label("event_id"), HistoryEvent.at, stage.label("stage"),
-               Cycle.version_id, Cycle.status,
-               func.lag(stage).over(partition_by=HistoryEvent.cycle_id, order_by=order).label("previous"))
-        .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
-    ).where(HistoryEvent.type == "created", stage.is_not(None), *_conditions(scope)).subquery("staged")
-    entries = select(
-        staged.c.cycle_id, staged.c.event_id, staged.c.at, staged.c.stage, staged.c.version_id, staged.c.status,
-        func.lead(staged.c.stage).over(partition_by=staged.c.cycle_id,
-                                       order_by=(staged.c.at, staged.c.event_id)).label("next_stage"),
-    ).where(or_(staged.c.previous.is_(None), staged.c.previous != staged.c.stage)).subquery("entries")
-
-    def rank(column: Any) -> Any:
-        whens = [(and_(entries.c.version_id == version_id, column == str(name)), position)
-                 for version_id, stages in ranks for position, name in enumerate(stages)]
-        return case(*whens, else_=-1) if whens else literal(-1)
-
-    part = case(
-        (and_(entries.c.next_stage.is_not(None), rank(entries.c.next_stage) > rank(entries.c.stage)), ADVANCED),
-        (entries.c.next_stage.is_not(None), MOVED_BACK),
-        (entries.c.status == "won", ADVANCED),
-        (entries.c.status == "lost", LOST),
-        (entries.c.status == "cancelled", CANCELLED),
+def _part() -> ColumnElement[Any]:
+    """The part an entry ended in: its outcome once left, else its cycle's status now."""
+    return case(
+        (StageEntry.left_at.is_not(None), StageEntry.outcome),
+        (Cycle.status == "won", ADVANCED),
+        (Cycle.status == "lost", LOST),
+        (Cycle.status == "cancelled", CANCELLED),
         else_=STILL_THERE,
     )
-    return select(entries.c.cycle_id, entries.c.at, entries.c.stage, part.label("part")).subquery("parts")
+
+
+def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
+    """Joins a query over Cycle to the tables the scope names, and applies it (with no
+    condition but the start no other table is read)."""
+    needs = (scope.manager_id, scope.regulation, scope.version, scope.segment_id, scope.team_id) != (None,) * 5
+    return (_cycles_joined(query) if needs else query).where(*_conditions(scope))
 
 
 def _in_period(column: Any, start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
     return [c for c in ((column >= start) if start else None, (column < end) if end else None) if c is not None]
 
 
-def funnel_counts(session: Session, scope: Scope, ranks: Sequence[tuple[int, list[Any]]],
-                  entered_from: datetime | None, entered_before: datetime | None) -> list[tuple[str, str, int]]:
-    """(stage, part, entries) of the stage entries made in [entered_from, entered_before)."""
-    parts = _stage_entries(scope, ranks)
-    rows = session.execute(select(parts.c.stage, parts.c.part, func.count())
-                           .where(*_in_period(parts.c.at, entered_from, entered_before))
-                           .group_by(parts.c.stage, parts.c.part)).all()
+def funnel_counts(session: Session, scope: Scope, entered_from: datetime | None,
+                  entered_before: datetime | None) -> list[tuple[str, str, int]]:
+    """(stage, part, entries) of the stage entries made in [entered_from, entered_before), from
+    the kept stage entries (storage.models.StageEntry)."""
+    part = _part()
+    query = select(StageEntry.stage, part, func.count()).select_from(StageEntry) \
+        .join(Cycle, Cycle.id == StageEntry.cycle_id)
+    rows = session.execute(_scoped(query, scope).where(*_in_period(StageEntry.entered_at, entered_from, entered_before))
+                           .group_by(StageEntry.stage, part)).all()
     return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
 
-def funnel_cycles(session: Session, scope: Scope, ranks: Sequence[tuple[int, list[Any]]],
-                  entered_from: datetime | None, entered_before: datetime | None, stage: str,
-                  part: str | None, limit: int) -> Sequence[Row[Any]]:
+def funnel_cycles(session: Session, scope: Scope, entered_from: datetime | None, entered_before: datetime | None,
+                  stage: str, part: str | None, limit: int) -> Sequence[Row[Any]]:
     """The stage entries behind one funnel figure (part None: all entries of the stage), with their
     cycles: (entered_at, cycle_id, client_id, client_name, regulation, version, stage now, status,
-    started_at)."""
-    parts = _stage_entries(scope, ranks)
+    started_at, ended_at)."""
     query = _cycles_joined(
-        select(parts.c.at.label("entered_at"), *_cycle_columns()).select_from(parts)
-        .join(Cycle, Cycle.id == parts.c.cycle_id)
-    ).where(parts.c.stage == stage, *_in_period(parts.c.at, entered_from, entered_before))
+        select(StageEntry.entered_at, *_cycle_columns()).select_from(StageEntry)
+        .join(Cycle, Cycle.id == StageEntry.cycle_id)
+    ).where(StageEntry.stage == stage, *_conditions(scope),
+            *_in_period(StageEntry.entered_at, entered_from, entered_before))
     if part is not None:
-        query = query.where(parts.c.part == part)
-    return session.execute(query.order_by(parts.c.at, Cycle.id).limit(limit)).all()
+        query = query.where(_part() == part)
+    return session.execute(query.order_by(StageEntry.entered_at, Cycle.id).limit(limit)).all()
 
 
 def _cycle_columns() -> list[Any]:

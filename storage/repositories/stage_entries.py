@@ -1,0 +1,119 @@
+"""The stage entries of the cycles (storage.models.StageEntry): kept by the step that opens a
+task, rebuilt from the history when needed. Repositories never commit.
+
+An entry is a task with a stage opened while the cycle was at another stage (the stage of the
+task with a stage opened last); the history-based reading of that definition is ``from_history``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Cycle, HistoryEvent, RegulationVersion
+from storage.models.control import StageEntry
+
+ADVANCED, MOVED_BACK = "advanced", "moved_back"
+
+
+def outcome(ranks: Sequence[Any], stage: str, next_stage: str) -> str:
+    """A left entry's outcome: advanced when the next stage is later in the version's stage list
+    (a stage it does not list ranks below every listed one), else moved back."""
+    listed = [str(s) for s in ranks]
+
+    def rank(name: str) -> int:
+        return listed.index(name) if name in listed else -1
+
+    return ADVANCED if rank(next_stage) > rank(stage) else MOVED_BACK
+
+
+def _stages(session: Session | Connection, version_id: int) -> list[Any]:
+    return list(session.execute(select(RegulationVersion.stages).where(RegulationVersion.id == version_id))
+                .scalar_one_or_none() or [])
+
+
+def record(session: Session, cycle_id: int, version_id: int, created: Sequence[tuple[datetime, str]]) -> None:
+    """Adds the entries the tasks just opened made (``created``: (at, stage) in the order they
+    opened), closing the entry the cycle was in."""
+    if not created:
+        return
+    current = session.scalars(select(StageEntry).where(StageEntry.cycle_id == cycle_id, StageEntry.left_at.is_(None))
+                              .order_by(StageEntry.id.desc()).limit(1)).first()
+    ranks: list[Any] | None = None
+    for at, stage in created:
+        if current is not None and current.stage == stage:
+            continue
+        if current is not None:
+            ranks = _stages(session, version_id) if ranks is None else ranks
+            current.left_at, current.next_stage = at, stage
+            current.outcome = outcome(ranks, current.stage, stage)
+        current = StageEntry(cycle_id=cycle_id, stage=stage, entered_at=at)
+        session.add(current)
+    session.flush()
+
+
+def _rank(column: Any, stages: Sequence[Any]) -> Any:
+    whens = [(column == str(name), position) for position, name in enumerate(stages)]
+    return case(*whens, else_=-1) if whens else literal(-1)
+
+
+def _classify(bind: Session | Connection, version_id: int, stages: Sequence[Any], cycle_id: int | None) -> None:
+    """Sets the outcome of the left entries of the version's cycles (of one cycle when given)."""
+    cycles = select(Cycle.id).where(Cycle.version_id == version_id)
+    if cycle_id is not None:
+        cycles = cycles.where(Cycle.id == cycle_id)
+    value = case((_rank(StageEntry.next_stage, stages) > _rank(StageEntry.stage, stages), ADVANCED), else_=MOVED_BACK)
+    bind.execute(update(StageEntry).where(StageEntry.next_stage.is_not(None), StageEntry.cycle_id.in_(cycles))
+                 .values(outcome=value).execution_options(synchronize_session=False))
+
+
+def reclassify(session: Session, cycle_id: int, version_id: int) -> None:
+    """After a cycle moved to another version: its left entries ranked by that version's stages
+    (as the funnel reads a migrated cycle's whole history)."""
+    session.flush()
+    _classify(session, version_id, _stages(session, version_id), cycle_id)
+    for found in list(session.identity_map.values()):
+        if isinstance(found, StageEntry) and found.cycle_id == cycle_id:
+            session.expire(found, ["outcome"])
+
+
+def from_history() -> Select[Any]:
+    """(cycle_id, stage, entered_at, left_at, next_stage) of every stage entry, read from the
+    history with window functions (the definition the kept entries agree with)."""
+    stage = HistoryEvent.data["stage"].as_string()
+    order = (HistoryEvent.at, HistoryEvent.id)
+    staged = select(HistoryEvent.cycle_id, HistoryEvent.id.label("event_id"), HistoryEvent.at, stage.label("stage"),
+                    func.lag(stage).over(partition_by=HistoryEvent.cycle_id, order_by=order).label("previous")) \
+        .where(HistoryEvent.type == "created", stage.is_not(None)).subquery("staged")
+    entries = select(staged.c.cycle_id, staged.c.event_id, staged.c.at, staged.c.stage) \
+        .where(or_(staged.c.previous.is_(None), staged.c.previous != staged.c.stage)).subquery("entries")
+    following = (entries.c.at, entries.c.event_id)
+    return select(entries.c.cycle_id, entries.c.stage, entries.c.at.label("entered_at"),
+                  func.lead(entries.c.at, type_=HistoryEvent.__table__.c.at.type)
+                  .over(partition_by=entries.c.cycle_id, order_by=following).label("left_at"),
+                  func.lead(entries.c.stage).over(partition_by=entries.c.cycle_id, order_by=following)
+                  .label("next_stage"))
+
+
+def rebuild(bind: Session | Connection) -> int:
+    """Replaces every kept entry by those of the history (migration 0014's backfill); returns
+    how many there are."""
+    bind.execute(delete(StageEntry))
+    history = from_history().subquery("history")
+    bind.execute(insert(StageEntry).from_select(
+        ["cycle_id", "stage", "entered_at", "left_at", "next_stage"],
+        select(history.c.cycle_id, history.c.stage, history.c.entered_at, history.c.left_at, history.c.next_stage)))
+    for version_id, stages in bind.execute(select(RegulationVersion.id, RegulationVersion.stages)).all():
+        _classify(bind, int(version_id), list(stages or []), None)
+    return int(bind.execute(select(func.count()).select_from(StageEntry)).scalar_one())
+
+
+def kept(session: Session) -> list[tuple[int, str, datetime, datetime | None, str | None]]:
+    """(cycle_id, stage, entered_at, left_at, next_stage) of every kept entry, in order."""
+    rows = session.execute(select(StageEntry.cycle_id, StageEntry.stage, StageEntry.entered_at, StageEntry.left_at,
+                                  StageEntry.next_stage).order_by(StageEntry.cycle_id, StageEntry.entered_at, StageEntry.id)).all()
+    return [(int(r[0]), str(r[1]), r[2], r[3], r[4]) for r in rows]
+

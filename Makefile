@@ -56,7 +56,7 @@ bench: install
 
 # Developer helper: refresh the message catalogue after changing UI strings.
 extract: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o web/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o web/translations/messages.pot .
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations
 
 clean:

@@ -12,12 +12,14 @@ December 2026 (six days later):
 Hand-computed funnel over all time (entered: advanced, lost, moved back, cancelled, still there):
   Qualification 5: 3, 1, 0, 1, 0     Presentation 3: 2, 1, 0, 0, 0    Proposal 2: 1, 0, 0, 0, 1
   Negotiation   2: 2, 0, 0, 0, 0     Contract     2: 1, 0, 1, 0, 0    Payment  1: 1, 0, 0, 0, 0
+
+second_version adds version 2 of the sale and two cycles on it (for the before/after comparison).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from conftest import FIXTURES, Clock
+from conftest import DEMO_BPMN, FIXTURES, Clock
 
 from engine.platform.root import Reglament
 from engine.regulation.versions import SourceFile
@@ -77,4 +79,26 @@ def build(platform: Reglament, actors: dict[str, Actor], clock: Clock) -> dict[s
     step(platform, pavel, ids["open"], "Task_PrepareDemo", {"demo_date": "2026-12-04"})
     step(platform, a, ids["open"], "Task_Presentation", {"result": "interested"})
     step(platform, b, ids["ended"], "Task_FollowUp", {"note": "Will call in spring"})
+    return ids
+
+
+def second_version(platform: Reglament, actors: dict[str, Actor], clock: Clock) -> dict[str, int]:
+    """Version 2 of the sale (renamed gateway), and two cycles on it: won in 18 hours with two hours
+    per step and no loop, and lost at the qualification call after 4 hours."""
+    a, head = actors["anna"], actors["head"]
+    changed = DEMO_BPMN.read_bytes().replace(b'name="Qualified?"', b'name="Qualified (v2)?"')
+    assert platform.regulation.deploy(head, [SourceFile(DEMO_BPMN.name, changed)])
+    ids = {name: _start(platform, a, f"{name.title()} v2 Ltd") for name in ("won", "lost")}
+    for who, element_id, values in [
+            (a, "Task_QualificationCall", QUALIFIED), (actors["pavel"], "Task_PrepareDemo", {"demo_date": "2026-12-09"}),
+            (a, "Task_Presentation", {"result": "interested"}), (a, "Task_Proposal", {"amount": 300_000}),
+            (a, "Task_Negotiation", {"result": "agreed"}),
+            (actors["lena"], "Task_ContractReview", {"contract_number": "C-9", "approved": "true"}),
+            (a, "Task_SignContract", {"result": "signed"}), (actors["olga"], "Task_IssueInvoice", {"invoice_number": "I-9"}),
+            (actors["olga"], "Task_ConfirmPayment", {"paid_amount": 300_000, "payment_date": "2026-12-03"})]:
+        clock.advance(hours=2)
+        step(platform, who, ids["won"], element_id, values)
+        if element_id == "Task_PrepareDemo":  # four hours after the start
+            step(platform, a, ids["lost"], "Task_QualificationCall",
+                 {"contact_person": "Oleg", "result": "refused", "loss_reason": "No need"})
     return ids

@@ -7,7 +7,7 @@ a peer this package never imports) and given here as revenue targets per login.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -239,11 +239,13 @@ def cycle_dict(r: Any) -> dict[str, Any]:
 
 
 def jsonable(value: Any) -> Any:
-    """Decimals as strings (exact), the rest as it is."""
+    """Decimals as strings (exact), read models (frozen dataclasses) as objects, the rest as it is."""
     if isinstance(value, Decimal):
         return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     return value

@@ -5,38 +5,42 @@ For every element completed (a task) or passed (an event, a gateway) in the vers
 cycles = the cycles that passed it, runs = how many times it ran, rework = the share of those
 cycles in which it ran more than once; for tasks the median hours with an owner, waiting in a
 group queue, and the share completed after the due time (engine.control.durations). The heat
-(1-5) is the element's cycles against the busiest element's.
+(1-5) is the element's cycles against the busiest element's. At each gateway that splits, the
+share per branch and the win rate downstream (engine.control.gateways).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.control import gateways as gateway_rules
 from engine.control.durations import task_durations
 from engine.control.filters import Filters, scope
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
+from engine.shared.texts import N_
 from storage.repositories import analytics_durations as durations_repo
 from storage.repositories import control as control_repo
 
-DEFINITION = (
+DEFINITION = N_(
     "For one regulation version: per element, the cycles that passed it, how many times it ran, rework (the share "
     "of those cycles in which it ran more than once), and for tasks the median hours with an owner and waiting in a "
     "group queue and the share done after the due time. The colour is the element's cycles against the busiest "
     "element's (five steps).")
 
 
-def heatmap(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> dict[str, Any]:
-    """The figures per element of the filters' regulation and version (the latest when no version is named)."""
+def resolve(session: Session, filters: Filters) -> tuple[Filters, list[int]]:
+    """The filters with their regulation (the first deployed when none is named) and version (its
+    latest when none is named), and the regulation's version numbers; InputInvalid names a wrong one."""
     versions = [(key, number) for _, key, number, _ in control_repo.version_stages(session)]
     if filters.regulation is None:
         if not versions:
             raise InputInvalid("no regulation is deployed", {"fields": {"regulation": "is required"}})
         filters = replace(filters, regulation=versions[0][0])
-    numbers = [number for key, number in versions if key == filters.regulation]
+    numbers = sorted(number for key, number in versions if key == filters.regulation)
     if not numbers:
         raise InputInvalid(f"no regulation {filters.regulation!r}", {"fields": {"regulation": "is not deployed"}})
     if filters.version is None:
@@ -44,7 +48,12 @@ def heatmap(session: Session, actor: Actor, filters: Filters, person_figures: bo
     elif filters.version not in numbers:
         raise InputInvalid(f"{filters.regulation} has no version {filters.version}",
                            {"fields": {"version": "is not a version of the regulation"}})
-    cycles = scope(session, actor, filters, person_figures, by_start=True)
+    return filters, numbers
+
+
+def element_figures(session: Session, cycles: control_repo.Scope, now: datetime) -> dict[str, dict[str, Any]]:
+    """Per element run in the cycles in scope: cycles, runs, rework, and for tasks the median hours
+    with an owner and waiting, the share overdue and how many are open."""
     elements: dict[str, dict[str, Any]] = {}
     for element_id, passed, runs in durations_repo.element_runs(session, cycles):
         elements[str(element_id)] = {"cycles": int(passed), "runs": int(runs),
@@ -54,8 +63,29 @@ def heatmap(session: Session, actor: Actor, filters: Filters, person_figures: bo
         found.update({"name": task["name"], "owned_p50_hours": task["owned_p50_hours"],
                       "waiting_p50_hours": task["waiting_p50_hours"], "overdue_share": task["overdue_share"],
                       "open": task["open"]})
+    return elements
+
+
+def heatmap(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> dict[str, Any]:
+    """The figures per element of the filters' regulation and version (the latest when no version is
+    named), and the branch shares at its gateways."""
+    filters, numbers = resolve(session, filters)
+    cycles = scope(session, actor, filters, person_figures, by_start=True)
+    elements = element_figures(session, cycles, now)
     busiest = max((e["cycles"] for e in elements.values()), default=0)
     for e in elements.values():
         e["heat"] = 0 if not busiest or not e["cycles"] else max(1, min(5, round(5 * e["cycles"] / busiest)))
     return {"definition": DEFINITION, "regulation": filters.regulation, "version": filters.version,
-            "filters": filters.as_args(), "elements": elements, "versions": sorted(numbers)}
+            "filters": filters.as_args(), "elements": elements, "versions": numbers,
+            "gateway_definition": gateway_rules.DEFINITION,
+            "gateways": [asdict(g) for g in branches(session, cycles, str(filters.regulation), int(filters.version or 0))]}
+
+
+def branches(session: Session, cycles: control_repo.Scope, regulation: str, version: int
+             ) -> list[gateway_rules.GatewayFigures]:
+    """The branch shares of the version's splitting gateways over the cycles in scope."""
+    xml = durations_repo.version_xml(session, regulation, version)
+    gateways = gateway_rules.splitting_gateways(xml) if xml else []
+    runs = durations_repo.runs_in_order(session, cycles, sorted(gateway_rules.watched(gateways)))
+    statuses = {int(r.id): str(r.status) for r in durations_repo.cycle_lives(session, cycles)}
+    return gateway_rules.branch_figures(gateways, ((int(r[0]), str(r[1])) for r in runs), statuses)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.control import compare as compare_rules
 from engine.control import dashboard as dashboard_rules
 from engine.control import durations as duration_rules
 from engine.control import event_log
@@ -183,6 +184,11 @@ class ControlService(Service):
             return variant_rules.variants(s, actor, filters, self.person_figures, self.platform.ctx.now())
 
     def heatmap(self, actor: Actor, filters: Filters) -> dict[str, Any]:
-        """The heat map of a regulation version (engine.control.heatmap)."""
+        """The heat map of a regulation version (engine.control.heatmap) with its gateways' branch shares."""
         with self.query() as s:
             return heatmap_rules.heatmap(s, actor, filters, self.person_figures, self.platform.ctx.now())
+
+    def compare(self, actor: Actor, filters: Filters, before: int | None) -> compare_rules.Comparison:
+        """A regulation version against an earlier one (engine.control.compare)."""
+        with self.query() as s:
+            return compare_rules.compare(s, actor, filters, self.person_figures, self.platform.ctx.now(), before)

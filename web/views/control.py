@@ -133,7 +133,7 @@ def _options() -> dict[str, Any]:
     options: dict[str, Any] = {"regulations": platform().regulation.regulations(),
                                "segments": platform().clients.segments(), "teams": [], "managers": []}
     if me.reads_all:
-        options["teams"] = [t["name"] for t in platform().organization.team_list(me)]
+        options["teams"] = [t.name for t in platform().organization.team_list(me)]
         if platform().control.person_figures:
             options["managers"] = [(a.login, a.name) for a in platform().accounts.users() if "manager" in a.roles]
     return options
@@ -372,83 +372,4 @@ def choose_loss_reason(cycle_id: int):  # type: ignore[no-untyped-def]
     return redirect(back if back.startswith("/control/") else url_for("control.losses"))
 
 
-# ---------------------------------------------------------------- durations and managers
-
-@bp.get("/control/durations")
-@login_required
-def durations():  # type: ignore[no-untyped-def]
-    """Time in stage and task times against the regulation's norms; time to decision (Kaplan–Meier)."""
-    filters, errors = _parsed()
-    result = None
-    if not errors:
-        try:
-            result = platform().control.durations(actor(), filters)
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
-    texts = {"stage": _("Time in stage: from entering a stage to entering the next one, or to the cycle's end; a "
-                        "stay still going counts up to now and is censored. p50 and p90 are of the finished stays; "
-                        "the Kaplan–Meier median also counts the stays still going (it is empty while fewer than "
-                        "half have finished)."),
-             "task": _("Per task of the regulation: waiting in a group queue (created to claimed; a task assigned "
-                       "to a person waits for nobody), with an owner (claimed, or created when assigned, to "
-                       "completed), the norm (the due time the regulation gave it, median) and the share of "
-                       "completed tasks done after their due time."),
-             "decision": _("Time to decision: from a cycle's start to won or lost. Open cycles are censored at now "
-                           "and cancelled ones at their end; the median is Kaplan–Meier's.")}
-    found = platform().control.variants(actor(), filters) if result else None
-    texts["variants"] = _("A cycle's variant is the sequence of its completed tasks in the order they were first "
-                          "completed (a loop is collapsed: a task done again adds nothing), then how the cycle ends: "
-                          "won, lost, cancelled or open. Share is of the cycles in scope (the period bounds their "
-                          "start); durations are from start to end, for open cycles up to now, in hours (p50, p90).")
-    return render_template("control/durations.html", filters=filters, args=filters.as_args(), errors=errors,
-                           result=result, variants=found, texts=texts, person_figures=platform().control.person_figures,
-                           **_options()), (422 if errors else 200)
-
-
-@bp.get("/control/managers")
-@login_required
-def managers():  # type: ignore[no-untyped-def]
-    """Managers side by side (refused when figures of single people are switched off)."""
-    filters, errors = _parsed()
-    result = None
-    if not errors:
-        try:
-            result = platform().control.managers(actor(), filters)
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
-    text = _("Per manager, the cycles credited to him decided (won or lost) in the period: conversion = won / decided "
-             "with its 95 % Wilson interval, and shrunk toward the department's rate with the weight of 10 cycles "
-             "((won + 10 x department rate) / (decided + 10)); cycle time = median days from start to end of those "
-             "cycles; activity = his done work in the period per work type against the activity targets of his "
-             "plan; on time = the share of it done by its deadline; attainment = won amount / revenue plan.")
-    return render_template("control/managers.html", filters=filters, args=filters.as_args(), errors=errors,
-                           result=result, definition=text, person_figures=platform().control.person_figures,
-                           **_options()), (422 if errors else 200)
-
-
-@bp.get("/control/heatmap")
-@login_required
-def heatmap():  # type: ignore[no-untyped-def]
-    """A regulation version's diagram coloured by how many cycles passed each element, with the
-    numbers in a table below (?regulation=&version=, the latest version by default)."""
-    filters, errors = _parsed()
-    result = None
-    if not errors:
-        try:
-            result = platform().control.heatmap(actor(), filters)
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
-    config: dict[str, Any] = {}
-    if result:
-        config = {"xmlUrl": url_for("regulations.download", key=result["regulation"], number=result["version"]),
-                  "labels": {"failed": _("Failed"), "warnings": _("Import warnings")},
-                  "heat": {k: {"heat": v["heat"], "cycles": v["cycles"],
-                               "title": _("%(cycles)s cycles, %(runs)s runs", cycles=v["cycles"], runs=v["runs"])}
-                           for k, v in result["elements"].items()}}
-    text = _("For one regulation version: per element, the cycles that passed it, how many times it ran, rework (the "
-             "share of those cycles in which it ran more than once), and for tasks the median hours with an owner and "
-             "waiting in a group queue and the share done after the due time. The colour is the element's cycles "
-             "against the busiest element's (five steps).")
-    return render_template("control/heatmap.html", filters=filters, args=filters.as_args(), errors=errors,
-                           result=result, config=config, definition=text,
-                           person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)
+from web.views import control_process  # noqa: E402,F401  (its pages register on this blueprint)

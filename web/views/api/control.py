@@ -11,6 +11,7 @@ from engine.shared.errors import InputInvalid
 from web.views import platform
 from web.views.api.base import bp, json_body
 from web.views.control import event_log_response
+from web.views.control_process import before_version
 
 
 @bp.get("/control/funnel")
@@ -122,5 +123,14 @@ def control_variants():  # type: ignore[no-untyped-def]
 
 @bp.get("/control/heatmap")
 def control_heatmap():  # type: ignore[no-untyped-def]
-    """?regulation=&version= (latest by default): per element cycles, runs, rework, hours, overdue share, heat 1-5."""
+    """?regulation=&version= (latest by default): per element cycles, runs, rework, hours, overdue share, heat 1-5;
+    per splitting gateway the share of each branch and the win rate downstream."""
     return _json(platform().control.heatmap(g.actor, Filters.parse(request.args)))
+
+
+@bp.get("/control/compare")
+def control_compare():  # type: ignore[no-untyped-def]
+    """?regulation=&version= (after; latest by default) &before= (the version before by default) and the
+    filters: both versions' cycles, won, lost, win rate, decision hours, and per element id the change
+    of cycles, rework and median hours."""
+    return _json(platform().control.compare(g.actor, Filters.parse(request.args), before_version(request.args.get("before"))))

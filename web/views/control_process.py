@@ -1,0 +1,108 @@
+"""Process analytics pages: durations against the regulation's norms, managers side by side, and
+per regulation version the heat map with its gateways' branch shares and the comparison with an
+earlier version (before and after a regulation change). Routes of the control blueprint."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine.control import compare as compare_rules
+from engine.control import gateways as gateway_rules
+from engine.control import heatmap as heatmap_rules
+from engine.shared.errors import InputInvalid
+from web.views import actor, login_required, platform
+from web.views.control import _options, _parsed, bp
+
+
+@bp.get("/control/durations")
+@login_required
+def durations():  # type: ignore[no-untyped-def]
+    """Time in stage and task times against the regulation's norms; time to decision (Kaplan–Meier)."""
+    filters, errors = _parsed()
+    result = None
+    if not errors:
+        try:
+            result = platform().control.durations(actor(), filters)
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+    texts = {"stage": _("Time in stage: from entering a stage to entering the next one, or to the cycle's end; a "
+                        "stay still going counts up to now and is censored. p50 and p90 are of the finished stays; "
+                        "the Kaplan–Meier median also counts the stays still going (it is empty while fewer than "
+                        "half have finished)."),
+             "task": _("Per task of the regulation: waiting in a group queue (created to claimed; a task assigned "
+                       "to a person waits for nobody), with an owner (claimed, or created when assigned, to "
+                       "completed), the norm (the due time the regulation gave it, median) and the share of "
+                       "completed tasks done after their due time."),
+             "decision": _("Time to decision: from a cycle's start to won or lost. Open cycles are censored at now "
+                           "and cancelled ones at their end; the median is Kaplan–Meier's.")}
+    found = platform().control.variants(actor(), filters) if result else None
+    texts["variants"] = _("A cycle's variant is the sequence of its completed tasks in the order they were first "
+                          "completed (a loop is collapsed: a task done again adds nothing), then how the cycle ends: "
+                          "won, lost, cancelled or open. Share is of the cycles in scope (the period bounds their "
+                          "start); durations are from start to end, for open cycles up to now, in hours (p50, p90).")
+    return render_template("control/durations.html", filters=filters, args=filters.as_args(), errors=errors,
+                           result=result, variants=found, texts=texts, person_figures=platform().control.person_figures,
+                           **_options()), (422 if errors else 200)
+
+
+@bp.get("/control/managers")
+@login_required
+def managers():  # type: ignore[no-untyped-def]
+    """Managers side by side (refused when figures of single people are switched off)."""
+    filters, errors = _parsed()
+    result = None
+    if not errors:
+        try:
+            result = platform().control.managers(actor(), filters)
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+    text = _("Per manager, the cycles credited to him decided (won or lost) in the period: conversion = won / decided "
+             "with its 95 % Wilson interval, and shrunk toward the department's rate with the weight of 10 cycles "
+             "((won + 10 x department rate) / (decided + 10)); cycle time = median days from start to end of those "
+             "cycles; activity = his done work in the period per work type against the activity targets of his "
+             "plan; on time = the share of it done by its deadline; attainment = won amount / revenue plan.")
+    return render_template("control/managers.html", filters=filters, args=filters.as_args(), errors=errors,
+                           result=result, definition=text, person_figures=platform().control.person_figures,
+                           **_options()), (422 if errors else 200)
+
+
+def before_version(raw: str | None) -> int | None:
+    """The ``before`` query parameter: a version number, or None (the version before)."""
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        raise InputInvalid("before must be a version number", {"fields": {"before": "must be a version number from 1"}})
+    return int(raw)
+
+
+@bp.get("/control/heatmap")
+@login_required
+def heatmap():  # type: ignore[no-untyped-def]
+    """A regulation version's diagram coloured by how many cycles passed each element, with the
+    numbers in a table below, the branch shares at its gateways and, when it has an earlier
+    version, what changed since (?regulation=&version=, the latest version by default; &before=)."""
+    filters, errors = _parsed()
+    result = comparison = None
+    if not errors:
+        try:
+            result = platform().control.heatmap(actor(), filters)
+            if [n for n in result["versions"] if n < result["version"]] or request.args.get("before"):
+                comparison = platform().control.compare(actor(), filters, before_version(request.args.get("before")))
+        except InputInvalid as exc:
+            errors = exc.details.get("fields", {})
+    config: dict[str, Any] = {}
+    if result:
+        config = {"xmlUrl": url_for("regulations.download", key=result["regulation"], number=result["version"]),
+                  "labels": {"failed": _("Failed"), "warnings": _("Import warnings")},
+                  "heat": {k: {"heat": v["heat"], "cycles": v["cycles"],
+                               "title": _("%(cycles)s cycles, %(runs)s runs", cycles=v["cycles"], runs=v["runs"])}
+                           for k, v in result["elements"].items()}}
+    figures = {"cycles": _("Cycles"), "rework": _("Rework"), "owned_p50_hours": _("With owner p50, hours"),
+               "waiting_p50_hours": _("In queue p50, hours")}
+    return render_template("control/heatmap.html", filters=filters, args=filters.as_args(), errors=errors,
+                           result=result, config=config, definition=_(heatmap_rules.DEFINITION),
+                           gateway_definition=_(gateway_rules.DEFINITION), comparison=comparison,
+                           compare_definition=_(compare_rules.DEFINITION), compare_figures=figures,
+                           person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)

@@ -11,6 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser, full_tag
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+)
 from SpiffWorkflow.bpmn.specs.defaults import (
     BoundaryEvent,
     CallActivity,
@@ -116,6 +124,15 @@ class _StartEventParser(_Properties, CamundaStartEventParser):
 
 
 class _EndEventParser(_Properties, CamundaEndEventParser):
+    def create_task(self) -> Any:
+        """SpiffWorkflow's end event parser drops a signal definition (the end event would throw
+        nothing): here a signal end event throws its signal, as in Camunda."""
+        task = self._create_task(self.get_event_definition([
+            MESSAGE_EVENT_XPATH, CANCEL_EVENT_XPATH, ERROR_EVENT_XPATH, ESCALATION_EVENT_XPATH,
+            TERMINATION_EVENT_XPATH, SIGNAL_EVENT_XPATH]))
+        task.connect(self.spec.end)
+        return task
+
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         return signal_spec.with_in_mappings(self.node, super().parse_extensions(node))  # what a signal passes
 

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from sqlalchemy.orm import Session
 
-from engine.regulation import incoming, signal_spec
+from engine.regulation import incoming, io_mappings, signal_spec
 from engine.regulation.context import Recorder, _jsonable, record_incident
 from engine.shared.errors import ExpressionError, InputInvalid
 from storage.models import Cycle
@@ -51,8 +51,8 @@ def record(session: Session, cycle: Cycle, workflow: BpmnWorkflow, passed: list[
         except (ExpressionError, InputInvalid) as exc:
             record_incident(cycle, rec, task, exc, now)
             continue
-        for protected in incoming.PROTECTED:  # a signal never renames a cycle's client or id
-            variables.pop(protected, None)
+        for own in io_mappings.CYCLE_VARIABLES:  # a signal never renames another cycle's client, owner or id
+            variables.pop(own, None)
         signals_repo.add_broadcast(  # the cycles it starts are for the throwing cycle's client
             session, name=name[:signal_spec.MAX_NAME], variables=variables, client_id=cycle.client_id,
             source_cycle_id=cycle.id, skip_cycle_id=cycle.id, sender=None,

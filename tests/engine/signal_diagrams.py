@@ -55,8 +55,41 @@ STARTED = "\n".join([
 ])
 
 
+#: a cycle that ends with a signal end event passing all its variables along
+END_THROWING = "\n".join([
+    '<bpmn:startEvent id="Start" />', flow("Start", "Task_Close", "F1"),
+    user("Task_Close", fields={"reason": "string"}), flow("Task_Close", "End_Audit", "F2"),
+    '<bpmn:endEvent id="End_Audit" name="Ask for an audit"><bpmn:signalEventDefinition signalRef="Signal_Audit">'
+    '<bpmn:extensionElements><camunda:in variables="all" /></bpmn:extensionElements></bpmn:signalEventDefinition>'
+    '</bpmn:endEvent>',
+])
+
+#: an offer an interrupting signal event subprocess takes over
+INTERRUPTED = "\n".join([
+    '<bpmn:startEvent id="Start" />', flow("Start", "Task_Offer", "F1"), user("Task_Offer"),
+    flow("Task_Offer", "End_Offered", "F2"), end("End_Offered", "won"),
+    '<bpmn:subProcess id="Sub_Frozen" triggeredByEvent="true">'
+    '<bpmn:startEvent id="Start_Frozen"><bpmn:signalEventDefinition signalRef="Signal_Frozen" /></bpmn:startEvent>'
+    + flow("Start_Frozen", "Task_Unfreeze", "F3") + user("Task_Unfreeze") + flow("Task_Unfreeze", "End_Frozen", "F4")
+    + end("End_Frozen") + "</bpmn:subProcess>",
+])
+
+#: one branch throws what the other waits for, in the same cycle
+SELF = "\n".join([
+    '<bpmn:startEvent id="Start" />', flow("Start", "Split", "F1"), '<bpmn:parallelGateway id="Split" />',
+    flow("Split", "Task_Prepare", "F2"), flow("Split", "Catch_Go", "F3"),
+    user("Task_Prepare"), flow("Task_Prepare", "Throw_Go", "F4"),
+    '<bpmn:intermediateThrowEvent id="Throw_Go"><bpmn:signalEventDefinition signalRef="Signal_Go" />'
+    '</bpmn:intermediateThrowEvent>', flow("Throw_Go", "End_Prepared", "F5"), end("End_Prepared"),
+    '<bpmn:intermediateCatchEvent id="Catch_Go"><bpmn:signalEventDefinition signalRef="Signal_Go" />'
+    '</bpmn:intermediateCatchEvent>', flow("Catch_Go", "Task_Launch", "F6"), user("Task_Launch"),
+    flow("Task_Launch", "End_Launched", "F7"), end("End_Launched"),
+])
+
+
 def deploy_all(platform: Reglament, head: Actor, *which: str) -> None:
-    bodies = {"signal_wait": WAITING, "signal_throw": THROWING, "signal_tender": STARTED}
+    bodies = {"signal_wait": WAITING, "signal_throw": THROWING, "signal_tender": STARTED,
+              "signal_end": END_THROWING, "signal_offer": INTERRUPTED, "signal_self": SELF}
     for pid in which:
         deploy(platform, head, diagram(bodies[pid], pid, SIGNALS), f"{pid}.bpmn")
 

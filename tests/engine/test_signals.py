@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import pytest
+from conftest import bpmn_file
 from cycle_helpers import complete, start, visible
 from semantics_helpers import diagram, refused
 from signal_diagrams import deploy_all, waiting
@@ -202,3 +203,44 @@ def test_two_deliverers_at_once_give_each_waiting_cycle_the_signal_once(platform
     for cycle in cycles:
         assert _signals_received(platform, actors, _get(cycle, "id")) == ["audit-requested"]
         assert sorted(visible(platform, actors["anna"], _get(cycle, "id"))) == ["Task_Audit", "Task_Work"]
+
+
+def test_a_signal_end_event_passes_its_variables_but_never_another_cycles_identity(platform, actors) -> None:
+    deploy_all(platform, actors["head"], "signal_wait", "signal_end")
+    waiting_one = waiting(platform, actors, "Audited Ltd")
+    closer = start(platform, actors["anna"], "signal_end", client_name="Closer Ltd")
+    complete(platform, actors["anna"], _get(closer, "id"), "Task_Close", {"reason": "year end"})
+    Worker(platform).run_once()
+    assert sorted(visible(platform, actors["anna"], _get(waiting_one, "id"))) == ["Task_Audit", "Task_Work"]
+    variables = _get(_cycle(platform, actors, _get(waiting_one, "id")), "variables")
+    assert variables["reason"] == "year end"
+    assert variables["client_name"] == "Audited Ltd" and variables["cycle_id"] == _get(waiting_one, "id")
+
+
+def test_an_interrupting_signal_event_subprocess_takes_over_the_cycle(platform, actors) -> None:
+    deploy_all(platform, actors["head"], "signal_offer")
+    offer = start(platform, actors["anna"], "signal_offer", client_name="Offer Ltd")
+    assert platform.outside.signal(actors["admin"], "deal-frozen").woken == (_get(offer, "id"),)
+    assert visible(platform, actors["anna"], _get(offer, "id")) == ["Task_Unfreeze"]
+    complete(platform, actors["anna"], _get(offer, "id"), "Task_Unfreeze", {})
+    assert _get(_cycle(platform, actors, _get(offer, "id")), "status") != "active", "the offer does not come back"
+
+
+def test_a_cycle_catches_its_own_signal_in_the_same_step_and_only_once(platform, actors) -> None:
+    deploy_all(platform, actors["head"], "signal_self")
+    own = start(platform, actors["anna"], "signal_self", client_name="Self Ltd")
+    assert visible(platform, actors["anna"], _get(own, "id")) == ["Task_Prepare"]
+    complete(platform, actors["anna"], _get(own, "id"), "Task_Prepare", {})
+    assert visible(platform, actors["anna"], _get(own, "id")) == ["Task_Launch"], "in the throwing step itself"
+    Worker(platform).run_once()
+    assert visible(platform, actors["anna"], _get(own, "id")) == ["Task_Launch"]
+    assert _signals_received(platform, actors, _get(own, "id")) == [], "the broadcast skips the thrower"
+
+
+def test_a_non_interrupting_message_boundary_catches_every_message_while_its_task_runs(platform, actors) -> None:
+    platform.regulation.deploy(actors["head"], [bpmn_file("payment_message.bpmn")])
+    paying = start(platform, actors["anna"], "payment_message", client_name="Questions Ltd")
+    for _ in range(2):
+        platform.outside.correlate(actors["admin"], "client-question", cycle_id=_get(paying, "id"))
+    assert sorted(visible(platform, actors["anna"], _get(paying, "id"))) == ["Task_Answer", "Task_Answer",
+                                                                             "Task_SendInvoice"]

@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.shared import errors as e
+from web.i18n import field_problems
 
 STATUS = {
     e.NotFound: 404, e.Forbidden: 403, e.Unauthenticated: 401, e.TaskNotActionable: 409,
@@ -34,7 +35,11 @@ def register(app: Flask) -> None:
     def _engine_error(exc: e.ReglamentError):  # type: ignore[no-untyped-def]
         status = status_of(exc)
         if wants_json():
-            return jsonify(error=exc.code, message=exc.message, details=exc.details), status
+            body = {"error": exc.code, "message": exc.message, "details": exc.details}
+            if isinstance(exc.details.get("fields"), dict):
+                # per-field problems by code, for clients to act on: {"field", "code", "message", "params"}
+                body["problems"] = field_problems(exc)
+            return jsonify(body), status
         return render_template("error.html", status=status, message=exc.message, details=exc.details), status
 
     @app.errorhandler(CSRFError)

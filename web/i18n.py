@@ -125,7 +125,44 @@ FIELD_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "file_type": lambda p: gettext("must be a file of type %(allowed)s", allowed=p.get("allowed")),
     "file_size": lambda p: gettext("must be at most %(limit)s MB", limit=p.get("limit")),
     "file_empty": lambda p: gettext("is an empty file"),
+    # motivation: plans, reversals, schemes (engine/motivation)
+    "plan_row": lambda p: gettext("is not a manager or a team"),
+    "plan_column": lambda p: gettext("is not a column of the plan"),
+    "whole_number": lambda p: gettext("must be a whole number of zero or more"),
+    "scenario_name": lambda p: gettext("must be lower-case letters, digits, “-” or “_”, at most 32"),
+    "reversal_kind": lambda p: gettext("must be cancelled or refunded"),
+    "already_cancelled": lambda p: gettext("the cycle was already cancelled as a whole"),
+    "nothing_left": lambda p: gettext("nothing is left of the deal to cancel"),
+    "more_than_left": lambda p: gettext("is more than what is left of the deal (%(left)s)", left=p.get("left")),
+    "required_for_refund": lambda p: gettext("is required for a refund"),
+    "positive": lambda p: gettext("must be more than zero"),
+    "scheme_name": lambda p: gettext("must be 1-100 letters, digits, “_” or “-”, starting with a letter or digit"),
+    "scheme_taken": lambda p: gettext("a scheme “%(value)s” exists: edit it to make a new version",
+                                      value=p.get("value")),
+    "unknown_team": lambda p: gettext("no team “%(value)s”", value=p.get("value")),
+    "currency": lambda p: gettext("must be a three-letter currency code like RUB"),
+    "role_or_team": lambda p: gettext("choose a role or a team, not both"),
+    "piece_rates": lambda p: gettext("must map work types to amounts"),
+    "work_type_name": lambda p: gettext("“%(value)s” is not a work type name (like call or site_visit)",
+                                        value=p.get("value")),
+    "piece_rate": lambda p: gettext("the rate of %(work_type)s must be an amount from 0 to %(limit)s, like 150.50",
+                                    work_type=p.get("work_type"), limit=p.get("limit")),
+    "settings_json": lambda p: gettext("must be valid JSON"),
+    "settings_object": lambda p: gettext("must be a JSON object"),
+    "table_name": lambda p: gettext("must be letters, digits and “_”, starting with a letter (like commission_rate)"),
 }
+
+
+def field_problems(exc: ReglamentError) -> list[dict[str, Any]]:
+    """The error's per-field problems as the API gives them: ``{"field", "code", "message",
+    "params"}`` each, the message in the user's language."""
+    codes: dict[str, dict[str, Any]] = exc.details.get("codes") or {}
+    out = []
+    for name, message in translated_fields(exc).items():
+        params = dict(codes.get(name) or {})
+        code = params.pop("code", None) or "invalid"
+        out.append({"field": name, "code": code, "message": message, "params": params})
+    return out
 
 
 def translated_fields(exc: ReglamentError) -> dict[str, str]:

@@ -30,7 +30,7 @@ def load_demo_motivation(platform: Reglament, actors: dict[str, Actor], new_cycl
     added = 0
     now = platform.motivation.current_period()
     for period in sorted({now, "2026-11"}):
-        if any(row.saved for row in platform.motivation.plan_grid(head, period)["rows"]):
+        if any(row.saved for row in platform.motivation.plan_grid(head, period).rows):
             continue
         platform.motivation.save_plans(head, period, "actual", _plans(platform, head, period))
         added += 1

@@ -26,5 +26,5 @@ def load_demo_scheme(platform, head: Actor) -> int:  # type: ignore[no-untyped-d
         pass
     tables = {path.stem: path.read_text(encoding="utf-8") for path in sorted(MOTIVATION_DIR.glob("*.dmn"))}
     created = platform.motivation.create_scheme(head, NAME, {**TERMS, "tables": tables})
-    platform.motivation.activate_scheme(head, NAME, created["version"])
+    platform.motivation.activate_scheme(head, NAME, created.version)
     return 1

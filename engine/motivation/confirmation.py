@@ -179,11 +179,12 @@ def approve_period(session: Session, book: SchemeBook, actor: Actor, period_text
 
 
 def lock_period(session: Session, book: SchemeBook, actor: Actor, period_text: str | None, now: datetime,
-                token: str | None) -> Acted:
-    """Lock every approved statement of an ended period whose figures are still what the period
-    computes to, exactly as confirmed (``token`` of ``review``)."""
+                token: str | None, early: str | None = None) -> Acted:
+    """Lock every approved statement of an ended period (or, with ``early`` naming it, of a
+    period not over yet) whose figures are still what the period computes to, exactly as
+    confirmed (``token`` of ``review``)."""
     require(actor, HEADS, "lock statements")
-    require_period_over(periods.parse(period_text), now)
+    require_period_over(periods.parse(period_text), now, early)
     current = review(session, book, actor, period_text, LOCK, now)
     _confirmed(current, token)
     for row in current.acting:

@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -74,9 +75,9 @@ def evaluate(session: Session, book: SchemeBook, period: Period, people: Sequenc
     owners = {u.login: u.id for u in people}
     if not owners:
         return {}
-    locked: dict[str, set[str]] = {}
-    for login, key in motivation_repo.locked_statement_periods(session, list(owners)):
-        locked.setdefault(login, set()).add(key)
+    locked: dict[str, dict[str, datetime | None]] = {}
+    for row in motivation_repo.locked_statement_periods(session, list(owners)):
+        locked.setdefault(row.login, {})[row.period] = row.locked_at
     figures = indicators.gather(session, owners, period, locked)
     targets = plans.targets(session, list(owners), period, scenario)
     rates = _original_rates(session, figures, period)

@@ -20,8 +20,8 @@ managers, cycles or tasks there are.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
@@ -59,6 +59,8 @@ class Deal:
     amount: Decimal | None  # None: the cycle has no (valid) ``amount``
     started_at: datetime
     ended_at: datetime
+    #: the period it was won in, when that period was locked early before it: it lands here as a correction
+    late_from: str | None = None
 
     @property
     def days(self) -> Decimal:
@@ -74,6 +76,8 @@ class Payment:
     client: str
     amount: Decimal | None
     done_at: datetime
+    #: the period it was paid in, when that period was locked early before it (see Deal.late_from)
+    late_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,36 +210,88 @@ def landing_period(happened: Period, locked: set[str]) -> Period:
     return period
 
 
+#: per login, the periods whose statements are locked and when each was locked
+Locked = Mapping[str, Mapping[str, datetime | None]]
+
+
 def gather(session: Session, owners: Mapping[str, int], period: Period,
-           locked: Mapping[str, set[str]] | None = None) -> dict[str, Indicators]:
+           locked: Locked | None = None) -> dict[str, Indicators]:
     """The indicators of each login (``owners``: login -> user id) for the period, in six
-    queries. ``locked``: per login, the keys of periods whose statements are locked (a
-    reversal of a locked period lands in the next open one)."""
+    queries. ``locked``: per login, the periods whose statements are locked, with when: a
+    reversal of a locked period lands in the next open one, and so does whatever a period
+    locked early (before it ended) received after its lock (wins, payments, work), marked
+    ``late_from`` (three more queries for each such period)."""
+    locked = locked or {}
+    logins = sorted(owners)
+    login_of = {user_id: login for login, user_id in owners.items()}
+    found = _window(session, owners, period.key, period.start_at, period.end_at, None)
+    for login, earlier, locked_at in _late_windows(owners, period, locked):
+        late = _window(session, {login: owners[login]}, period.key, locked_at, earlier.end_at, earlier.key)[login]
+        found[login] = _merged(found[login], late)
+    reversals = _reversals(session, sorted(login_of), login_of, period,
+                           {login: set(keys) for login, keys in locked.items()})
+    return {login: replace(found[login], reversals=tuple(reversals.get(login, ()))) for login in logins}
+
+
+def _late_windows(owners: Mapping[str, int], period: Period, locked: Locked
+                  ) -> list[tuple[str, Period, datetime]]:
+    """(login, earlier period, just after its lock) for each earlier period locked early whose later
+    events land in ``period`` (the first period after it not locked)."""
+    out = []
+    for login in sorted(owners):
+        keys = locked.get(login, {})
+        for key, locked_at in sorted(keys.items()):
+            earlier = periods.parse(key)
+            if earlier.kind != period.kind or not earlier < period or locked_at is None:
+                continue
+            if locked_at < earlier.end_at and landing_period(earlier, set(keys)) == period:
+                out.append((login, earlier, after_lock(locked_at)))
+    return out
+
+
+def after_lock(locked_at: datetime) -> datetime:
+    """The first moment after a lock: what happened up to the lock itself is in the locked
+    statement (its figures were checked against the period computed at that moment)."""
+    return locked_at + timedelta(microseconds=1)
+
+
+def _window(session: Session, owners: Mapping[str, int], period_key: str, start: datetime, end: datetime,
+            late_from: str | None) -> dict[str, Indicators]:
+    """What happened in [start, end) for each login (three queries); reversals apart."""
     logins = sorted(owners)
     login_of = {user_id: login for login, user_id in owners.items()}
     ids = sorted(login_of)
     won: dict[str, list[Deal]] = {login: [] for login in logins}
     lost = dict.fromkeys(logins, 0)
-    for row in motivation_repo.decided_cycles_between(session, ids, period.start_at, period.end_at):
+    for row in motivation_repo.decided_cycles_between(session, ids, start, end):
         login = login_of[row.owner_id]
         if row.status == "won":
             won[login].append(Deal(row.id, row.client_name, to_decimal((row.variables or {}).get("amount")),
-                                   row.started_at, row.ended_at))
+                                   row.started_at, row.ended_at, late_from))
         else:
             lost[login] += 1
-    payments = _payments(session, ids, login_of, period)
-    work, with_due, on_time = _work(session, logins, period)
-    reversals = _reversals(session, ids, login_of, period, locked or {})
+    payments = _payments(session, ids, login_of, start, end, late_from)
+    work, with_due, on_time = _work(session, logins, start, end)
     return {login: Indicators(
-        login=login, period=period.key, won=tuple(won[login]), lost_count=lost[login],
+        login=login, period=period_key, won=tuple(won[login]), lost_count=lost[login],
         payments=tuple(payments.get(login, ())), work=work.get(login, {}), with_due=with_due.get(login, 0),
-        on_time=on_time.get(login, 0), reversals=tuple(reversals.get(login, ())))
-        for login in logins}
+        on_time=on_time.get(login, 0)) for login in logins}
+
+
+def _merged(ind: Indicators, late: Indicators) -> Indicators:
+    work = dict(ind.work)
+    for name, more in late.work.items():
+        had = work.get(name, Work())
+        work[name] = Work(had.count + more.count, (had.task_ids + more.task_ids)[:MAX_IDS],
+                          (had.activity_ids + more.activity_ids)[:MAX_IDS])
+    return replace(ind, won=ind.won + late.won, lost_count=ind.lost_count + late.lost_count,
+                   payments=ind.payments + late.payments, work=work, with_due=ind.with_due + late.with_due,
+                   on_time=ind.on_time + late.on_time)
 
 
 def _payments(session: Session, owner_ids: Sequence[int], login_of: Mapping[int, str],
-              period: Period) -> dict[str, list[Payment]]:
-    rows = motivation_repo.payments_done_between(session, owner_ids, PAYMENT, period.start_at, period.end_at)
+              start: datetime, end: datetime, late_from: str | None) -> dict[str, list[Payment]]:
+    rows = motivation_repo.payments_done_between(session, owner_ids, PAYMENT, start, end)
     values = motivation_repo.completed_task_variables(session, [r.task_id for r in rows if r.task_id])
     found: dict[str, list[Payment]] = {}
     for row in rows:
@@ -244,18 +300,18 @@ def _payments(session: Session, owner_ids: Sequence[int], login_of: Mapping[int,
         if amount is None:  # a payment confirmed without the amount in its form: the cycle's figure
             amount = to_decimal((row.variables or {}).get("paid_amount"))
         found.setdefault(login_of[row.owner_id], []).append(
-            Payment(row.cycle_id, row.task_id, row.client_name, amount, row.done_at))
+            Payment(row.cycle_id, row.task_id, row.client_name, amount, row.done_at, late_from))
     return found
 
 
-def _work(session: Session, logins: Sequence[str], period: Period
+def _work(session: Session, logins: Sequence[str], start: datetime, end: datetime
           ) -> tuple[dict[str, dict[str, Work]], dict[str, int], dict[str, int]]:
     tasks: dict[str, dict[str, list[str]]] = {}
     contacts: dict[str, dict[str, list[int]]] = {}
     counts: dict[str, dict[str, int]] = {}
     with_due: dict[str, int] = {}
     on_time: dict[str, int] = {}
-    for row in motivation_repo.work_done_between(session, logins, period.start_at, period.end_at):
+    for row in motivation_repo.work_done_between(session, logins, start, end):
         if row.due_at is not None:
             with_due[row.login] = with_due.get(row.login, 0) + 1
             if row.done_at <= row.due_at:

@@ -184,7 +184,7 @@ def calculate(ind: Indicators, plan: Targets | None, terms: Terms,
     lines.append(Line(
         "commission", "commission",
         f"Commission {_pct(rate.value)} of {Money(basis_total, terms.currency)} "
-        f"({'won cycles' if terms.basis == 'won_amount' else 'payments received'})",
+        f"({'won cycles' if terms.basis == 'won_amount' else 'payments received'}{_late_note(ind, terms.basis)})",
         round_money(commission, rule), quantity=basis_total, rate=rate.value,
         explanation={"basis": terms.basis, "basis_total": str(basis_total), **_basis_items(ind, terms.basis),
                      "target": json_value(target), "attainment": json_value(attainment), "rate": str(rate.value),
@@ -211,11 +211,25 @@ def table_inputs(ind: Indicators, attainment: Decimal | None, activity: Decimal 
 
 
 def _basis_items(ind: Indicators, basis: str) -> dict[str, Any]:
+    """The deals or payments the commission is on; one that happened in a period locked early,
+    after its lock, carries ``late_from`` (that period)."""
     if basis == "paid_amount":
         return {"payments": [{"cycle_id": p.cycle_id, "task_id": p.task_id, "client": p.client,
-                              "amount": json_value(p.amount), "at": p.done_at.isoformat()} for p in ind.payments]}
+                              "amount": json_value(p.amount), "at": p.done_at.isoformat(),
+                              **({"late_from": p.late_from} if p.late_from else {})} for p in ind.payments]}
     return {"cycles": [{"id": d.cycle_id, "client": d.client, "amount": json_value(d.amount),
-                        "ended_at": d.ended_at.isoformat()} for d in ind.won]}
+                        "ended_at": d.ended_at.isoformat(), **({"late_from": d.late_from} if d.late_from else {})}
+                       for d in ind.won]}
+
+
+def _late_note(ind: Indicators, basis: str) -> str:
+    """", including 1 from 2026-11, locked before it ended" for the commission's description."""
+    items = ind.payments if basis == "paid_amount" else ind.won
+    late: dict[str, int] = {}
+    for item in items:
+        if item.late_from:
+            late[item.late_from] = late.get(item.late_from, 0) + 1
+    return "".join(f", including {count} from {key}, locked before it ended" for key, count in sorted(late.items()))
 
 
 def _multiplier_lines(commission: Decimal, ind: Indicators, inputs: Mapping[str, Any], terms: Terms,

@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 
 from engine.motivation.money import MAX_AMOUNT, AmountInvalid, amount_text, parse_amount
 from engine.motivation.payout import Targets
+from engine.motivation.read_models import PlanGrid, PlanRow
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
-from engine.shared.errors import Forbidden, InputInvalid
+from engine.shared.errors import FieldProblems, Forbidden, InputInvalid
+from engine.shared.numbers import is_whole_number
 from engine.shared.periods import Period
 from storage.models import SalesPlan, User
 from storage.repositories import accounts as accounts_repo
@@ -44,8 +46,11 @@ _SCENARIO = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 def scenario_name(raw: str | None) -> str:
     name = (raw or ACTUAL).strip().lower() or ACTUAL
     if not _SCENARIO.match(name):
-        raise InputInvalid(f"{raw!r} is not a scenario name: lower-case letters, digits, '-' or '_', "
-                           "at most 32", {"fields": {"scenario": "is not a valid name"}})
+        problems = FieldProblems()
+        problems.add("scenario", "scenario_name", "is not a scenario name: lower-case letters, digits, '-' or '_', "
+                     "at most 32")
+        raise InputInvalid(f"{raw!r} is not a scenario name: lower-case letters, digits, '-' or '_', at most 32",
+                           problems.details())
     return name
 
 
@@ -83,7 +88,7 @@ def _money_text(value: Decimal | None) -> str:
     return amount_text(value or Decimal(0))
 
 
-def grid(session: Session, actor: Actor, period_text: str | None, scenario: str | None) -> dict[str, Any]:
+def grid(session: Session, actor: Actor, period_text: str | None, scenario: str | None) -> PlanGrid:
     """The plan grid of a period and scenario as the actor may see it: rows (managers, then
     teams), columns (revenue, won, one per work type), values as text."""
     period = periods.parse(period_text)
@@ -112,10 +117,11 @@ def grid(session: Session, actor: Actor, period_text: str | None, scenario: str 
     named = {n for p in plans for n in (p.activity_targets or {})}
     work_types += sorted(named - set(work_types))
     scenarios = _scenarios(session, period) if editable or actor.reads_all else [ACTUAL]
-    return {"period": period, "scenario": name, "scenarios": scenarios, "rows": rows,
-            "columns": columns(work_types), "work_types": work_types, "editable": editable,
-            "labels": {w.name: w.label for w in catalogue},
-            "copied_from_actual": copied, "currency": CURRENCY}
+    return PlanGrid(
+        period=period, scenario=name, scenarios=tuple(scenarios),
+        rows=tuple(PlanRow(r.key, r.label, r.login, r.team_id, dict(r.values), r.saved) for r in rows),
+        columns=tuple(columns(work_types)), work_types=tuple(work_types), editable=editable,
+        labels={w.name: w.label for w in catalogue}, copied_from_actual=copied, currency=CURRENCY)
 
 
 def _scenarios(session: Session, period: Period) -> list[str]:
@@ -135,12 +141,12 @@ def save_grid(session: Session, actor: Actor, period_text: str | None, scenario:
     team_ids = {t.id for t in organization_repo.teams(session)}
     work_types = {w.name for w in regulation_repo.work_types(session)}
     wanted: dict[tuple[str | None, int | None], dict[str, Any]] = {}
-    errors: dict[str, str] = {}
+    errors = FieldProblems()
     for key, raw in values.items():
         row_key, _, column = key.partition("|")
         owner = _owner(row_key, logins, team_ids)
         if owner is None:
-            errors[key] = "is not a manager or a team"
+            errors.add(key, "plan_row", "is not a manager or a team")
             continue
         target = wanted.setdefault(owner, {REVENUE: Decimal(0), WON: 0, "activities": {}})
         text = (raw or "").strip()
@@ -153,10 +159,9 @@ def save_grid(session: Session, actor: Actor, period_text: str | None, scenario:
             if count:
                 target["activities"][column[3:]] = count
         else:
-            errors[key] = "is not a column of the plan"
+            errors.add(key, "plan_column", "is not a column of the plan")
     if errors:
-        raise InputInvalid("the plans cannot be saved: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
-                           {"fields": errors})
+        errors.raise_if_any("the plans cannot be saved")
     existing = {(p.login, p.team_id): p for p in motivation_repo.sales_plans(session, [period.key], name)}
     changed = 0
     for owner, target in wanted.items():
@@ -190,7 +195,7 @@ def _owner(row_key: str, logins: set[str], team_ids: set[int]) -> tuple[str | No
     return None
 
 
-def _revenue(text: str, key: str, errors: dict[str, str]) -> Decimal:
+def _revenue(text: str, key: str, errors: FieldProblems) -> Decimal:
     """The revenue target as typed ("1 200 000", "250000.50", "250 000,50"; see
     engine.motivation.money), rounded to 2 places, half up."""
     if not text:
@@ -198,19 +203,19 @@ def _revenue(text: str, key: str, errors: dict[str, str]) -> Decimal:
     try:
         return parse_amount(text)
     except AmountInvalid as exc:
-        errors[key] = exc.message
+        errors.add(key, exc.code, exc.message)
         return Decimal(0)
 
 
-def _count(text: str, key: str, errors: dict[str, str]) -> int:
+def _count(text: str, key: str, errors: FieldProblems) -> int:
     text = "".join(text.split())  # "1 000"
     if not text:
         return 0
-    if not text.isdigit():
-        errors[key] = "must be a whole number of zero or more"
+    if not is_whole_number(text, 12):
+        errors.add(key, "whole_number", "must be a whole number of zero or more")
         return 0
     if int(text) > MAX_COUNT:
-        errors[key] = f"must be at most {MAX_COUNT}"
+        errors.add(key, "max", f"must be at most {MAX_COUNT}", limit=MAX_COUNT)
         return 0
     return int(text)
 

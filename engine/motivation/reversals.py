@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.motivation.indicators import to_decimal
 from engine.motivation.money import AmountInvalid, parse_amount
+from engine.motivation.read_models import CycleReversal
 from engine.regulation import cycles
 from engine.shared.access import HEADS, Actor, require
-from engine.shared.errors import InputInvalid, NotFound, TaskNotActionable
+from engine.shared.errors import FieldProblems, NotFound, TaskNotActionable
 from storage.models import Cycle, Reversal
 from storage.repositories import motivation as motivation_repo
 
@@ -35,34 +35,32 @@ def record(session: Session, actor: Actor, cycle_id: int, kind: str, amount: str
     if cycle.status != "won":
         raise TaskNotActionable(f"cycle {cycle_id} is {cycle.status}: only a won cycle can be cancelled "
                                 "or refunded")
-    errors: dict[str, str] = {}
+    errors = FieldProblems()
     kind = (kind or "").strip()
     if kind not in KINDS:
-        errors["kind"] = "must be cancelled or refunded"
+        errors.add("kind", "reversal_kind", "must be cancelled or refunded")
     reason = (reason or "").strip()
     if not reason:
-        errors["reason"] = "is required"
+        errors.add("reason", "required", "is required")
     elif len(reason) > MAX_REASON:
-        errors["reason"] = f"must be at most {MAX_REASON} characters"
+        errors.add("reason", "maxlength", f"must be at most {MAX_REASON} characters", limit=MAX_REASON)
     value = _amount(amount, kind == "refunded", errors)
     earlier = list(motivation_repo.reversals_of_cycle(session, cycle_id))
     deal = to_decimal((cycle.variables or {}).get("amount"))
     if any(r.kind == "cancelled" and r.amount is None for r in earlier):
-        errors["kind"] = "the cycle was already cancelled as a whole"
+        errors.add("kind", "already_cancelled", "the cycle was already cancelled as a whole")
     elif deal is not None and earlier and value is None and kind == "cancelled":
         # the rest of a partly refunded deal: recorded as that amount, so the clawbacks add up to the deal
         left = deal - sum((r.amount or deal for r in earlier), Decimal(0))
         if left <= 0:
-            errors["kind"] = "nothing is left of the deal to cancel"
+            errors.add("kind", "nothing_left", "nothing is left of the deal to cancel")
         else:
             value = left
     elif deal is not None and value is not None:
         left = deal - sum((r.amount or deal for r in earlier), Decimal(0))
         if value > left:
-            errors["amount"] = f"is more than what is left of the deal ({left:f})"
-    if errors:
-        raise InputInvalid("the reversal cannot be recorded: " + "; ".join(f"{k} {v}" for k, v in errors.items()),
-                           {"fields": errors})
+            errors.add("amount", "more_than_left", f"is more than what is left of the deal ({left:f})", left=f"{left:f}")
+    errors.raise_if_any("the reversal cannot be recorded")
     reversal = Reversal(cycle_id=cycle_id, at=now, kind=kind, amount=value, reason=reason, created_by=actor.login)
     session.add(reversal)
     rec = cycles.Recorder(session, cycle, actor.login, now)
@@ -72,25 +70,25 @@ def record(session: Session, actor: Actor, cycle_id: int, kind: str, amount: str
     return reversal
 
 
-def _amount(raw: str | None, required: bool, errors: dict[str, str]) -> Decimal | None:
+def _amount(raw: str | None, required: bool, errors: FieldProblems) -> Decimal | None:
     """The refunded amount as typed (see engine.motivation.money: "150000.50", "150 000,50";
     rounded to 2 places, half up); None when left empty."""
     text = (raw or "").strip()
     if not text:
         if required:
-            errors["amount"] = "is required for a refund"
+            errors.add("amount", "required_for_refund", "is required for a refund")
         return None
     try:
         value = parse_amount(text, allow_negative=True)
     except AmountInvalid as exc:
-        errors["amount"] = exc.message
+        errors.add("amount", exc.code, exc.message)
         return None
     if value <= 0:
-        errors["amount"] = "must be more than zero"
+        errors.add("amount", "positive", "must be more than zero")
         return None
     return value
 
 
-def of_cycle(session: Session, cycle_id: int) -> list[dict[str, Any]]:
-    return [{"id": r.id, "at": r.at, "kind": r.kind, "amount": r.amount, "reason": r.reason,
-             "created_by": r.created_by} for r in motivation_repo.reversals_of_cycle(session, cycle_id)]
+def of_cycle(session: Session, cycle_id: int) -> list[CycleReversal]:
+    return [CycleReversal(r.id, r.at, r.kind, r.amount, r.reason, r.created_by)
+            for r in motivation_repo.reversals_of_cycle(session, cycle_id)]

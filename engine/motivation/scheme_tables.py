@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from engine.regulation.decisions import dmn
-from engine.shared.errors import DmnError, InputInvalid
+from engine.shared.errors import DmnError, FieldProblems, InputInvalid
 
 #: the inputs and output a new table of a known name starts with (what the payout gives and reads)
 TEMPLATES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -21,8 +21,11 @@ _TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 def table_name(name: Any) -> str:
     if not isinstance(name, str) or not _TABLE.match(name):
+        problems = FieldProblems()
+        problems.add("table", "table_name", "must be letters, digits and '_', starting with a letter "
+                     "(like commission_rate)")
         raise InputInvalid(f"The table name {name!r} must be letters, digits and '_', starting with a letter "
-                           "(like commission_rate)")
+                           "(like commission_rate)", problems.details())
     return name
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine.motivation import schemes
 from engine.motivation.money import PayoutError
 from engine.motivation.payout import COMMISSION_TABLE, MULTIPLIERS, Terms
+from engine.motivation.read_models import SchemeChoice
 from engine.motivation.tables import Hit, TableFailed
 from engine.regulation.decisions import dmn
 from engine.shared.errors import DmnError, NotFound
@@ -128,10 +129,9 @@ class StoredSchemes:
 BOOK = StoredSchemes()
 
 
-def choices(session: Session) -> list[dict[str, Any]]:
+def choices(session: Session) -> list[SchemeChoice]:
     """Scheme versions to pick from in what-if: drafts first, then the others, newest first."""
     rank = {"draft": 0, "active": 1}
     rows = sorted(motivation_repo.motivation_scheme_versions(session),
                   key=lambda s: (rank.get(s.status, 2), s.name, -s.version))
-    return [{"id": s.id, "label": f"{s.name} v{s.version}", "status": s.status,
-             "effective_from": s.effective_from} for s in rows]
+    return [SchemeChoice(s.id, f"{s.name} v{s.version}", s.status, s.effective_from) for s in rows]

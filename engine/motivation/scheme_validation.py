@@ -20,7 +20,7 @@ from engine.motivation.payout import BASES
 from engine.motivation.scheme_tables import checked_xml, table_name
 from engine.shared import days
 from engine.shared.access import ROLES
-from engine.shared.errors import InputInvalid
+from engine.shared.errors import FieldProblems, InputInvalid
 from storage.models import Team
 from storage.repositories import organization as organization_repo
 
@@ -39,7 +39,7 @@ def validated(session: Session, changes: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise InputInvalid(f"Unknown scheme fields: {', '.join(unknown)}")
-    errors: dict[str, str] = {}
+    errors = FieldProblems()
     values: dict[str, Any] = {}
     for key, value in changes.items():
         try:
@@ -47,27 +47,31 @@ def validated(session: Session, changes: Mapping[str, Any]) -> dict[str, Any]:
                 values["team_id"] = team(session, value).id if value not in (None, "") else None
             else:
                 values[key] = _CHECKS[key](value)
-        except InputInvalid as exc:
-            if key == "tables":
-                raise
-            errors[key] = exc.message
+        except TermInvalid as exc:
+            errors.add(key, exc.problem, exc.message, **exc.params)
     if values.get("role") and values.get("team_id"):
-        errors["team"] = "choose a role or a team, not both"
+        errors.add("team", "role_or_team", "choose a role or a team, not both")
     elif "role" in values and values["role"] and "team_id" not in values:
         values["team_id"] = None  # a role replaces the team
     elif values.get("team_id") and "role" not in values:
         values["role"] = None
-    if errors:
-        raise InputInvalid("The scheme cannot be saved: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                           {"fields": errors})
+    errors.raise_if_any("The scheme cannot be saved")
     return values
+
+
+class TermInvalid(InputInvalid):
+    """One term of a scheme that is wrong: its problem code and parameters (web/i18n.py renders them)."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.problem, self.params = code, params
 
 
 def _effective_from(value: Any) -> date:
     try:
         return days.to_date(value)
     except ValueError:
-        raise InputInvalid("a day like 2026-01-01 is needed") from None
+        raise TermInvalid("date", "a day like 2026-01-01 is needed") from None
 
 
 def _role(value: Any) -> str | None:
@@ -75,7 +79,7 @@ def _role(value: Any) -> str | None:
     if not role:
         return None
     if role not in ROLES:
-        raise InputInvalid(f"{role!r} is not a role; use one of {', '.join(ROLES)}")
+        raise TermInvalid("choice", f"{role!r} is not a role; use one of {', '.join(ROLES)}", allowed=", ".join(ROLES))
     return str(role)
 
 
@@ -86,7 +90,7 @@ def team(session: Session, value: Any) -> Team:
     elif isinstance(value, str) and value.strip():
         found = organization_repo.team_by_name(session, value.strip())
     if found is None:
-        raise InputInvalid(f"there is no team {value!r}")
+        raise TermInvalid("unknown_team", f"there is no team {value!r}", value=str(value))
     return found
 
 
@@ -94,7 +98,7 @@ def _choice(options: tuple[str, ...]) -> Any:
     def check(value: Any) -> str:
         text = str(value or "").strip()
         if text not in options:
-            raise InputInvalid(f"{text!r} is not one of {', '.join(options)}")
+            raise TermInvalid("choice", f"{text!r} is not one of {', '.join(options)}", allowed=", ".join(options))
         return text
 
     return check
@@ -103,7 +107,7 @@ def _choice(options: tuple[str, ...]) -> Any:
 def _currency(value: Any) -> str:
     text = str(value or "").strip().upper()
     if not _CURRENCY.match(text):
-        raise InputInvalid("a three-letter currency code like RUB is needed")
+        raise TermInvalid("currency", "a three-letter currency code like RUB is needed")
     return text
 
 
@@ -111,22 +115,26 @@ def _piece_rates(value: Any) -> dict[str, str]:
     """Work type -> rate as text with two places ("150.00"): typed as amounts are (see
     engine.motivation.money), rounded to 2 places, half up; empty rates are dropped."""
     if not isinstance(value, Mapping):
-        raise InputInvalid("piece rates are a mapping of work type to amount")
+        raise TermInvalid("piece_rates", "piece rates are a mapping of work type to amount")
     rates: dict[str, str] = {}
     for work_type, raw in value.items():
         if not isinstance(work_type, str) or not _WORK_TYPE.match(work_type):
-            raise InputInvalid(f"{work_type!r} is not a work type name (like call or site_visit)")
+            raise TermInvalid("work_type_name", f"{work_type!r} is not a work type name (like call or site_visit)",
+                              value=str(work_type)[:60])
         if isinstance(raw, float):
-            raise InputInvalid(f"the rate of {work_type} must be given as text or Decimal, like \"150.50\", not a float")
+            raise TermInvalid("piece_rate", f"the rate of {work_type} must be given as text or Decimal, like "
+                              "\"150.50\", not a float", work_type=work_type, limit=f"{MAX_RATE:f}")
         text = str(raw if raw is not None else "").strip()
         if not text:
             continue
         try:
             amount = parse_amount(raw if isinstance(raw, Decimal | int) else text)
         except AmountInvalid as exc:
-            raise InputInvalid(f"the rate of {work_type} is {text!r}: it {exc.message}") from None
+            raise TermInvalid("piece_rate", f"the rate of {work_type} is {text!r}: it {exc.message}",
+                              work_type=work_type, limit=f"{MAX_RATE:f}") from None
         if amount > MAX_RATE:
-            raise InputInvalid(f"the rate of {work_type} must be an amount from 0 to {MAX_RATE}")
+            raise TermInvalid("piece_rate", f"the rate of {work_type} must be an amount from 0 to {MAX_RATE}",
+                              work_type=work_type, limit=f"{MAX_RATE:f}")
         rates[work_type] = f"{amount:f}"
     return dict(sorted(rates.items()))
 
@@ -136,15 +144,16 @@ def _settings(value: Any) -> dict[str, Any]:
         try:
             value = json.loads(value) if value.strip() else {}
         except ValueError as exc:
-            raise InputInvalid(f"settings are not valid JSON: {exc}") from None
+            raise TermInvalid("settings_json", f"settings are not valid JSON: {exc}") from None
     if not isinstance(value, Mapping):
-        raise InputInvalid("settings must be a JSON object")
+        raise TermInvalid("settings_object", "settings must be a JSON object")
     try:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise InputInvalid(f"settings must be plain JSON: {exc}") from None
+        raise TermInvalid("settings_json", f"settings must be plain JSON: {exc}") from None
     if len(text) > MAX_SETTINGS_CHARS:
-        raise InputInvalid(f"settings are {len(text):,} characters long; the limit is {MAX_SETTINGS_CHARS:,}")
+        raise TermInvalid("maxlength", f"settings are {len(text):,} characters long; the limit is "
+                          f"{MAX_SETTINGS_CHARS:,}", limit=MAX_SETTINGS_CHARS)
     return json.loads(text)  # type: ignore[no-any-return]
 
 

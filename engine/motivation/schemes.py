@@ -31,18 +31,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.motivation.payout import BASES, COMMISSION_TABLE
+from engine.motivation.read_models import SchemeDetail, SchemeVersion
 from engine.motivation.scheme_tables import TEMPLATES, blank_table, checked_xml, table_name
 from engine.motivation.scheme_validation import FIELDS, MAX_TABLES, ROUNDINGS, validated
 from engine.motivation.scheme_validation import team as find_team
 from engine.regulation.decisions import dmn
 from engine.shared.access import HEADS, Actor, require
-from engine.shared.errors import InputInvalid, NotFound
+from engine.shared.errors import FieldProblems, InputInvalid, NotFound
 from storage.models import MotivationScheme, Team
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import motivation as motivation_repo
@@ -51,7 +53,7 @@ from storage.repositories import motivation as motivation_repo
 __all__ = [
     "ACTIVE", "BASES", "DRAFT", "FIELDS", "RETIRED", "ROUNDINGS", "TEMPLATES", "activate", "add_table",
     "applies_to", "blank_table", "create", "get_version", "in_force", "listing", "load_tables",
-    "remove_table", "save", "save_table", "scheme_dict", "table_xml", "versions",
+    "remove_table", "save", "save_table", "scheme_detail", "scheme_view", "table_xml", "versions",
 ]
 
 DRAFT, ACTIVE, RETIRED = "draft", "active", "retired"
@@ -154,16 +156,24 @@ def in_force(session: Session, on: date, login: str | None = None, role: str | N
     return None
 
 
-def scheme_dict(session: Session, scheme: MotivationScheme) -> dict[str, Any]:
+def scheme_view(session: Session, scheme: MotivationScheme, active_version: int | None = None) -> SchemeVersion:
+    """The version as the pages and the API read it."""
     team = session.get(Team, scheme.team_id) if scheme.team_id is not None else None
-    return {
-        "id": scheme.id, "name": scheme.name, "version": scheme.version, "status": scheme.status,
-        "effective_from": scheme.effective_from, "role": scheme.role, "team_id": scheme.team_id,
-        "team": team.name if team is not None else None, "basis": scheme.basis, "currency": scheme.currency,
-        "rounding": scheme.rounding, "piece_rates": dict(sorted((scheme.piece_rates or {}).items())),
-        "tables": sorted(scheme.tables or {}), "settings": dict(scheme.settings or {}),
-        "created_by": scheme.created_by, "created_at": scheme.created_at, "editable": scheme.status == DRAFT,
-    }
+    return SchemeVersion(
+        id=scheme.id, name=scheme.name, version=scheme.version, status=scheme.status,
+        effective_from=scheme.effective_from, role=scheme.role, team_id=scheme.team_id,
+        team=team.name if team is not None else None, basis=scheme.basis, currency=scheme.currency,
+        rounding=scheme.rounding, piece_rates=dict(sorted((scheme.piece_rates or {}).items())),
+        tables=tuple(sorted(scheme.tables or {})), settings=dict(scheme.settings or {}),
+        created_by=scheme.created_by, created_at=scheme.created_at, editable=scheme.status == DRAFT,
+        active_version=active_version)
+
+
+def scheme_detail(session: Session, scheme: MotivationScheme) -> SchemeDetail:
+    """The version with its tables loaded."""
+    view = scheme_view(session, scheme)
+    return SchemeDetail(**{f.name: getattr(view, f.name) for f in fields(SchemeVersion)},
+                        loaded=load_tables(scheme))
 
 
 # ----------------------------------------------------------------------------- editing
@@ -172,14 +182,16 @@ def create(session: Session, actor: Actor, name: str, terms: Mapping[str, Any], 
     """A new scheme: version 1, a draft. Without tables it starts with a blank commission table."""
     require(actor, HEADS, "edit motivation schemes")
     name = (name or "").strip()
+    problems = FieldProblems()
     if not _NAME.match(name):
-        raise InputInvalid("The scheme name must be 1-100 letters, digits, '_' or '-', starting with a letter "
-                           "or digit (it appears in addresses)", {"fields": {"name": "invalid"}})
-    if motivation_repo.scheme_versions(session, name):
-        raise InputInvalid(f"A motivation scheme named {name!r} exists; edit it to make a new version",
-                           {"fields": {"name": "taken"}})
-    if "effective_from" not in terms:
-        raise InputInvalid("The scheme needs a day it is effective from", {"fields": {"effective_from": "required"}})
+        problems.add("name", "scheme_name", "must be 1-100 letters, digits, '_' or '-', starting with a letter "
+                     "or digit (it appears in addresses)")
+    elif motivation_repo.scheme_versions(session, name):
+        problems.add("name", "scheme_taken", f"a motivation scheme named {name!r} exists; edit it to make a new "
+                     "version", value=name)
+    if not terms.get("effective_from"):
+        problems.add("effective_from", "required", "is required")
+    problems.raise_if_any("The scheme cannot be created")
     defaults: dict[str, Any] = {"role": None, "team": None, "basis": "won_amount", "currency": "RUB",
                                 "rounding": "ROUND_HALF_UP", "piece_rates": {}, "settings": {},
                                 "tables": {COMMISSION_TABLE: blank_table(COMMISSION_TABLE)}}

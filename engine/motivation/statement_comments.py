@@ -3,15 +3,13 @@ answers and resolves. Comments never change the money; they stay on their line a
 recomputations (a line keeps its ``key``)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.motivation.statement_states import load
 from engine.shared.access import HEADS, Actor, require
-from engine.shared.errors import Forbidden, InputInvalid, NotFound
+from engine.shared.errors import FieldProblems, Forbidden, NotFound
 from storage.models import Statement, StatementComment
 from storage.repositories import motivation as motivation_repo
 
@@ -30,11 +28,12 @@ def comment(session: Session, actor: Actor, statement_id: int, line_id: int | No
     if not may_comment(actor, statement):
         raise Forbidden(f"{actor.login} may not comment on the statement of {statement.login}")
     body = (text or "").strip()
+    problems = FieldProblems()
     if not body:
-        raise InputInvalid("the comment is empty", {"fields": {"text": "is required"}})
-    if len(body) > MAX_COMMENT:
-        raise InputInvalid(f"the comment is longer than {MAX_COMMENT} characters",
-                           {"fields": {"text": f"must be at most {MAX_COMMENT} characters"}})
+        problems.add("text", "required", "is required")
+    elif len(body) > MAX_COMMENT:
+        problems.add("text", "maxlength", f"must be at most {MAX_COMMENT} characters", limit=MAX_COMMENT)
+    problems.raise_if_any("the comment was not saved")
     if line_id is not None and line_id not in {line.id for line in statement.lines}:
         raise NotFound(f"no line {line_id} in this statement")
     note = StatementComment(statement_id=statement.id, line_id=line_id, author=actor.login, text=body,
@@ -55,16 +54,3 @@ def resolve(session: Session, actor: Actor, comment_id: int) -> StatementComment
 
 def comments(session: Session, statement: Statement) -> list[StatementComment]:
     return list(motivation_repo.statement_comments(session, statement.id))
-
-
-def comment_dict(note: StatementComment) -> dict[str, Any]:
-    return {"id": note.id, "line_id": note.line_id, "author": note.author, "text": note.text,
-            "created_at": note.created_at, "resolved": note.resolved}
-
-
-def by_line(notes: Sequence[StatementComment]) -> dict[int | None, list[dict[str, Any]]]:
-    """Comments as dicts by the line they are on (None: on the statement)."""
-    found: dict[int | None, list[dict[str, Any]]] = {}
-    for note in notes:
-        found.setdefault(note.line_id, []).append(comment_dict(note))
-    return found

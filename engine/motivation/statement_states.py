@@ -82,11 +82,17 @@ def period_over(period: Period, now: datetime) -> bool:
     return now >= period.end_at
 
 
-def require_period_over(period: Period, now: datetime) -> None:
-    if not period_over(period, now):
-        raise PeriodNotOver(
-            f"{period.key} is not over: statements of it can be locked from {period.end.isoformat()} "
-            "(00:00 UTC), when nothing more can land in it", {"period": period.key, "from": period.end.isoformat()})
+def require_period_over(period: Period, now: datetime, early: str | None = None) -> None:
+    """Locking waits for the period's end, unless the head locks it early naming it (``early``
+    is the period's key): then whatever still happens in it after the lock (sales, payments,
+    work, reversals) lands in the next open period as a correction."""
+    if period_over(period, now) or (early is not None and early == period.key):
+        return
+    named = f" (the early lock names {early}, not {period.key})" if early else ""
+    raise PeriodNotOver(
+        f"{period.key} is not over: statements of it can be locked from {period.end.isoformat()} "
+        f"(00:00 UTC), when nothing more can land in it, or early by naming the period{named}",
+        {"period": period.key, "from": period.end.isoformat(), "early": early})
 
 
 def change(login: str, period: str, old: Decimal | None, new: Decimal | None, currency: str,

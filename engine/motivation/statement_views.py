@@ -4,14 +4,24 @@ analysts see all."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.motivation import plans, statement_comments
+from engine.motivation import indicators, plans
 from engine.motivation.figures import Figures, SchemeBook, evaluate, figures_fingerprint, statement_fingerprint
-from engine.motivation.statement_states import APPROVED, DRAFT, LOCKED, load
+from engine.motivation.read_models import (
+    Comment,
+    Earned,
+    LateItem,
+    Line,
+    StatementBrief,
+    StatementListing,
+    StatementPage,
+    StatementRow,
+)
+from engine.motivation.statement_states import APPROVED, DRAFT, LOCKED, load, period_over
 from engine.shared import periods
 from engine.shared.access import Actor
 from engine.shared.errors import Forbidden, NotFound
@@ -31,7 +41,7 @@ def get(session: Session, actor: Actor, statement_id: int) -> Statement:
     return statement
 
 
-def listing(session: Session, actor: Actor, period_text: str | None) -> dict[str, Any]:
+def listing(session: Session, actor: Actor, period_text: str | None) -> StatementListing:
     """A period's statements as the actor may see them: every manager's (with or without a
     statement) for heads and analysts, one's own for a manager."""
     period = periods.parse(period_text)
@@ -40,15 +50,20 @@ def listing(session: Session, actor: Actor, period_text: str | None) -> dict[str
         people = [u for u in people if u.login == actor.login]
     stored = {s.login: s for s in motivation_repo.statements(session, [period.key], [u.login for u in people])}
     open_comments = motivation_repo.open_comment_counts(session, [s.id for s in stored.values()])
-    rows = [{"login": u.login, "name": u.name, "statement": stored.get(u.login),
-             "open_comments": open_comments.get(stored[u.login].id, 0) if u.login in stored else 0}
-            for u in people]
+    rows = tuple(StatementRow(u.login, u.name, brief(stored[u.login]) if u.login in stored else None,
+                              open_comments.get(stored[u.login].id, 0) if u.login in stored else 0)
+                 for u in people)
     totals: dict[str, Decimal] = {}
     for s in stored.values():
         totals[s.currency] = totals.get(s.currency, Decimal("0.00")) + s.total
-    return {"period": period, "rows": rows, "totals": totals,
-            "counts": {status: sum(1 for s in stored.values() if s.status == status)
-                       for status in (DRAFT, APPROVED, LOCKED)}}
+    return StatementListing(period, rows, totals,
+                            {status: sum(1 for s in stored.values() if s.status == status)
+                             for status in (DRAFT, APPROVED, LOCKED)})
+
+
+def brief(statement: Statement, agrees: bool | None = None) -> StatementBrief:
+    return StatementBrief(statement.id, statement.status, statement.total, statement.currency, statement.computed_at,
+                          statement.approved_by, statement.locked_at, dict(statement.indicators or {}), agrees)
 
 
 def statements_for_export(session: Session, actor: Actor, period_text: str | None) -> list[Statement]:
@@ -70,7 +85,7 @@ def live(session: Session, book: SchemeBook, actor: Actor, login: str, period_te
     return evaluate(session, book, period, [user])[login]
 
 
-def earned(session: Session, book: SchemeBook, actor: Actor, login: str, period_text: str | None) -> dict[str, Any]:
+def earned(session: Session, book: SchemeBook, actor: Actor, login: str, period_text: str | None) -> Earned:
     """Earned so far, in agreement with the period's statement. A locked statement is what is
     paid: for a locked period its figures are shown (``source`` "statement"). Otherwise the
     period computed now (see ``live``; ``source`` "live") beside the stored statement of the
@@ -83,50 +98,66 @@ def earned(session: Session, book: SchemeBook, actor: Actor, login: str, period_
     statement = motivation_repo.statement_of(session, login, period.key)
     if statement is not None and statement.status == LOCKED:
         user = accounts_repo.user_by_login(session, login)
-        return {"login": login, "name": user.name if user else login, "period": period.key, "problem": None,
-                "summary": dict(statement.indicators or {}), "total": statement.total,
-                "currency": statement.currency, "lines": [line_dict(line) for line in statement.lines],
-                "source": "statement", "statement": _brief(statement, True)}
+        return Earned(login, user.name if user else login, period.key, None, dict(statement.indicators or {}),
+                      statement.total, statement.currency, tuple(line_view(line) for line in statement.lines),
+                      "statement", brief(statement, True))
     fig = live(session, book, actor, login, period.key)
-    out = {**figures_dict(fig), "source": "live", "statement": None}
-    if statement is not None:
-        out["statement"] = _brief(statement, figures_fingerprint(fig) == statement_fingerprint(statement))
-    return out
+    stored = brief(statement, figures_fingerprint(fig) == statement_fingerprint(statement)) if statement else None
+    payout = fig.payout
+    return Earned(fig.login, fig.name, fig.period.key, fig.problem, fig.summary(),
+                  payout.total if payout else None, payout.currency if payout else None,
+                  tuple(Line(None, line.kind, line.key, line.description, line.quantity, line.rate, line.amount,
+                             dict(line.explanation)) for line in (payout.lines if payout else ())),
+                  "live", stored)
 
 
-def _brief(statement: Statement, agrees: bool) -> dict[str, Any]:
-    return {"id": statement.id, "status": statement.status, "total": statement.total, "currency": statement.currency,
-            "computed_at": statement.computed_at, "agrees": agrees}
+def line_view(line: StatementLine, notes: Sequence[Comment] = ()) -> Line:
+    return Line(line.id, line.kind, (line.explanation or {}).get("key"), line.description, line.quantity,
+                line.rate, line.amount, dict(line.explanation or {}), tuple(notes))
 
 
-def line_dict(line: StatementLine) -> dict[str, Any]:
-    return {"id": line.id, "kind": line.kind, "key": (line.explanation or {}).get("key"),
-            "description": line.description, "quantity": line.quantity, "rate": line.rate,
-            "amount": line.amount, "explanation": dict(line.explanation or {})}
-
-
-def statement_dict(statement: Statement, notes: Sequence[StatementComment] = (),
-                   name: str | None = None) -> dict[str, Any]:
-    on_lines = statement_comments.by_line(notes)
-    lines = [{**line_dict(line), "comments": on_lines.pop(line.id, [])} for line in statement.lines]
+def statement_page(session: Session, statement: Statement, notes: Sequence[StatementComment],
+                   name: str | None, may_comment: bool, now: datetime) -> StatementPage:
+    """The statement as its page and the API show it."""
+    on_lines: dict[int | None, list[Comment]] = {}
+    for note in notes:
+        on_lines.setdefault(note.line_id, []).append(comment_view(note))
+    lines = tuple(line_view(line, on_lines.pop(line.id, [])) for line in statement.lines)
     loose = [c for found in on_lines.values() for c in found]  # on the statement, or on a line now gone
-    return {"id": statement.id, "login": statement.login, "name": name or statement.login,
-            "period": statement.period, "status": statement.status, "currency": statement.currency,
-            "total": statement.total, "summary": dict(statement.indicators or {}), "lines": lines,
-            "comments": sorted(loose, key=lambda c: (c["created_at"], c["id"])),
-            "open_comments": sum(1 for n in notes if not n.resolved),
-            "computed_at": statement.computed_at, "approved_by": statement.approved_by,
-            "approved_at": statement.approved_at, "locked_at": statement.locked_at,
-            "fingerprint": statement_fingerprint(statement)}
+    period = periods.parse(statement.period)
+    return StatementPage(
+        id=statement.id, login=statement.login, name=name or statement.login, period=statement.period,
+        status=statement.status, currency=statement.currency, total=statement.total,
+        summary=dict(statement.indicators or {}), lines=lines,
+        comments=tuple(sorted(loose, key=lambda c: (c.created_at, c.id))),
+        open_comments=sum(1 for n in notes if not n.resolved), computed_at=statement.computed_at,
+        approved_by=statement.approved_by, approved_at=statement.approved_at, locked_at=statement.locked_at,
+        fingerprint=statement_fingerprint(statement), may_comment=may_comment,
+        period_over=period_over(period, now), locks_from=period.end, later=later(session, statement))
 
 
-def figures_dict(fig: Figures) -> dict[str, Any]:
-    """A live computation (earned so far) in the shape of a statement's summary."""
-    out: dict[str, Any] = {"login": fig.login, "name": fig.name, "period": fig.period.key, "problem": fig.problem,
-                           "summary": fig.summary(), "total": None, "currency": None, "lines": []}
-    if fig.payout is not None:
-        out.update({"total": fig.payout.total, "currency": fig.payout.currency,
-                    "lines": [{"kind": line.kind, "key": line.key, "description": line.description,
-                               "amount": line.amount, "quantity": line.quantity, "rate": line.rate,
-                               "explanation": dict(line.explanation)} for line in fig.payout.lines]})
-    return out
+def comment_view(note: StatementComment) -> Comment:
+    return Comment(note.id, note.line_id, note.author, note.text, note.created_at, note.resolved)
+
+
+def later(session: Session, statement: Statement) -> tuple[LateItem, ...]:
+    """What happened in a period locked early after its lock (wins, payments, reversals): paid
+    in the next open period as corrections, listed on the locked statement too."""
+    period = periods.parse(statement.period)
+    if statement.status != LOCKED or statement.locked_at is None or statement.locked_at >= period.end_at:
+        return ()
+    user = accounts_repo.user_by_login(session, statement.login)
+    if user is None:
+        return ()
+    locked = {row.period for row in motivation_repo.locked_statement_periods(session, [statement.login])}
+    lands_in = indicators.landing_period(period, locked).key
+    start, end = indicators.after_lock(statement.locked_at), period.end_at
+    items = [LateItem("won", row.id, row.client_name, indicators.to_decimal((row.variables or {}).get("amount")),
+                      row.ended_at, lands_in)
+             for row in motivation_repo.decided_cycles_between(session, [user.id], start, end) if row.status == "won"]
+    items += [LateItem("payment", row.cycle_id, row.client_name,
+                       indicators.to_decimal((row.variables or {}).get("paid_amount")), row.done_at, lands_in)
+              for row in motivation_repo.payments_done_between(session, [user.id], indicators.PAYMENT, start, end)]
+    items += [LateItem("reversal", row.cycle_id, row.client_name, row.amount, row.at, lands_in)
+              for row in motivation_repo.reversals_until(session, [user.id], end) if row.at >= start]
+    return tuple(sorted(items, key=lambda item: (item.at, item.cycle_id)))

@@ -40,7 +40,6 @@ from engine.motivation.figures import (
 from engine.motivation.statement_comments import (
     MAX_COMMENT,
     comment,
-    comment_dict,
     comments,
     may_comment,
     resolve,
@@ -60,13 +59,12 @@ from engine.motivation.statement_states import (
 )
 from engine.motivation.statement_views import (
     earned,
-    figures_dict,
     get,
-    line_dict,
+    line_view,
     listing,
     live,
     may_see,
-    statement_dict,
+    statement_page,
     statements_for_export,
 )
 from engine.shared import periods
@@ -79,10 +77,10 @@ from storage.repositories import motivation as motivation_repo
 
 __all__ = [
     "APPROVED", "DRAFT", "LOCKED", "MAX_COMMENT", "Computed", "Figures", "FiguresChanged", "PeriodNotOver",
-    "SchemeBook", "StatementLocked", "after_reversal", "approve", "comment", "comment_dict", "comments",
-    "compute_period", "earned", "evaluate", "figures_dict", "figures_fingerprint", "fresh", "get", "line_dict",
+    "SchemeBook", "StatementLocked", "after_reversal", "approve", "comment", "comments",
+    "compute_period", "earned", "evaluate", "figures_fingerprint", "fresh", "get", "line_view",
     "listing", "live", "lock", "may_comment", "may_see", "recompute", "refresh_draft", "reopen", "resolve",
-    "statement_dict", "statement_fingerprint", "statements_for_export", "store",
+    "statement_fingerprint", "statement_page", "statements_for_export", "store",
 ]
 
 
@@ -165,7 +163,7 @@ def after_reversal(session: Session, book: SchemeBook, reversal: Reversal, now: 
     happened = periods.of(reversal.at)
     if owner is None:
         return happened
-    locked = {key for login, key in motivation_repo.locked_statement_periods(session, [owner.login])}
+    locked = {row.period for row in motivation_repo.locked_statement_periods(session, [owner.login])}
     landing = indicators.landing_period(happened, locked)
     refresh_draft(session, book, owner.login, landing, now)
     return landing
@@ -238,11 +236,12 @@ def reopen(session: Session, actor: Actor, statement_id: int) -> Statement:
 
 
 def lock(session: Session, book: SchemeBook, actor: Actor, statement_id: int, now: datetime,
-         confirmed: str | None = None) -> Statement:
-    """Lock an approved statement for good: only once its period is over (PeriodNotOver), and
-    only while its figures are what the period computes to now (FiguresChanged naming the
-    approved and the new total: reopen, recompute, approve again). ``confirmed``: the
-    fingerprint of the statement the head was shown."""
+         confirmed: str | None = None, early: str | None = None) -> Statement:
+    """Lock an approved statement for good: only once its period is over, or early when
+    ``early`` names its period (PeriodNotOver otherwise), and only while its figures are what
+    the period computes to now (FiguresChanged naming the approved and the new total: reopen,
+    recompute, approve again). ``confirmed``: the fingerprint of the statement the head was
+    shown."""
     require(actor, HEADS, "lock statements")
     statement = load(session, statement_id)
     if statement.status == LOCKED:
@@ -250,7 +249,7 @@ def lock(session: Session, book: SchemeBook, actor: Actor, statement_id: int, no
     if statement.status != APPROVED:
         raise StatementLocked(f"the statement of {statement.login} for {statement.period} is a draft: "
                               "approve it before locking")
-    require_period_over(periods.parse(statement.period), now)
+    require_period_over(periods.parse(statement.period), now, early)
     stored = statement_fingerprint(statement)
     if confirmed is not None and confirmed != stored:
         raise FiguresChanged(f"the statement of {statement.login} for {statement.period} changed since it was "

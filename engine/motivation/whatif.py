@@ -15,14 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.motivation import plans
 from engine.motivation.figures import Figures, SchemeBook, evaluate, figures_fingerprint, statement_fingerprint
+from engine.motivation.read_models import WhatIfProblem
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
+from engine.shared.periods import Period
 from storage.repositories import motivation as motivation_repo
 
 
@@ -48,8 +49,23 @@ class Row:
         return self.whatif - self.real
 
 
+@dataclass(frozen=True)
+class WhatIf:
+    """Each manager's total with the scheme and plan scenario tried beside the total in force,
+    both computed now from the same data (stored nowhere)."""
+
+    period: Period
+    scenario: str
+    scheme: str | None  # the label of the version tried; None: the one in force
+    rows: tuple[Row, ...]
+    real_total: Decimal
+    whatif_total: Decimal
+    difference: Decimal
+    problems: tuple[WhatIfProblem, ...]
+
+
 def compare(session: Session, book: SchemeBook, actor: Actor, period_text: str | None,
-            scheme_id: int | None, scenario: str | None) -> dict[str, Any]:
+            scheme_id: int | None, scenario: str | None) -> WhatIf:
     require(actor, HEADS, "run what-if")
     period = periods.parse(period_text)
     scenario_name = plans.scenario_name(scenario)
@@ -71,10 +87,10 @@ def compare(session: Session, book: SchemeBook, actor: Actor, period_text: str |
     real_total = sum((r.real for r in rows if r.real is not None), Decimal("0.00"))
     whatif_total = sum((r.whatif for r in rows if r.whatif is not None), Decimal("0.00"))
     compared = [r for r in rows if r.difference is not None]
-    return {"period": period, "scenario": scenario_name, "scheme": alternative.label if alternative else None,
-            "rows": rows, "real_total": real_total, "whatif_total": whatif_total,
-            "difference": sum((r.difference for r in compared if r.difference is not None), Decimal("0.00")),
-            "problems": _problems(rows)}
+    return WhatIf(period=period, scenario=scenario_name, scheme=alternative.label if alternative else None,
+                  rows=tuple(rows), real_total=real_total, whatif_total=whatif_total,
+                  difference=sum((r.difference for r in compared if r.difference is not None), Decimal("0.00")),
+                  problems=_problems(rows))
 
 
 def _total(fig: Figures) -> Decimal | None:
@@ -89,11 +105,11 @@ def _attainment(fig: Figures) -> str | None:
     return str(fig.payout.attainment) if fig.payout and fig.payout.attainment is not None else None
 
 
-def _problems(rows: list[Row]) -> list[dict[str, Any]]:
+def _problems(rows: list[Row]) -> tuple[WhatIfProblem, ...]:
     """Each distinct problem once, with the managers it stops (what-if side, then real side)."""
     found: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         for side, problem in (("whatif", row.problem), ("real", row.real_problem)):
             if problem and not problem.startswith("no motivation scheme is in force"):
                 found.setdefault((side, problem), []).append(row.login)
-    return [{"side": side, "message": problem, "logins": logins} for (side, problem), logins in found.items()]
+    return tuple(WhatIfProblem(side, problem, tuple(logins)) for (side, problem), logins in found.items())

@@ -17,8 +17,19 @@ from engine.motivation import (
     whatif,
 )
 from engine.motivation.confirmation import Acted
-from engine.motivation.statement_states import DRAFT, FiguresChanged, load, period_over
+from engine.motivation.read_models import (
+    CycleReversal,
+    Earned,
+    PlanGrid,
+    SchemeChoice,
+    SchemeDetail,
+    SchemeVersion,
+    StatementListing,
+    StatementPage,
+)
+from engine.motivation.statement_states import DRAFT, FiguresChanged, load
 from engine.motivation.statements import Computed
+from engine.motivation.whatif import WhatIf
 from engine.platform.base import Service
 from engine.regulation import cycles
 from engine.regulation.decisions import dmn
@@ -30,61 +41,59 @@ from storage.repositories import motivation as motivation_repo
 
 
 class MotivationService(Service):
-    def schemes(self, actor: Actor) -> list[dict[str, Any]]:
-        """Each scheme the actor may read, as its newest readable version."""
+    def schemes(self, actor: Actor) -> list[SchemeVersion]:
+        """Each scheme the actor may read, as its newest readable version (with the active one's number)."""
         with self.query() as s:
             active = motivation_repo.active_scheme_versions(s)
-            return [{**schemes.scheme_dict(s, x), "active_version": active.get(x.name)}
-                    for x in schemes.listing(s, actor)]
+            return [schemes.scheme_view(s, x, active.get(x.name)) for x in schemes.listing(s, actor)]
 
-    def scheme_versions(self, actor: Actor, name: str) -> list[dict[str, Any]]:
+    def scheme_versions(self, actor: Actor, name: str) -> list[SchemeVersion]:
         with self.query() as s:
-            return [schemes.scheme_dict(s, x) for x in schemes.versions(s, actor, name)]
+            return [schemes.scheme_view(s, x) for x in schemes.versions(s, actor, name)]
 
-    def scheme(self, actor: Actor, name: str, version: int | None = None) -> dict[str, Any]:
+    def scheme(self, actor: Actor, name: str, version: int | None = None) -> SchemeDetail:
         """One version (default: the draft for heads, else the active one) with its tables loaded."""
         with self.query() as s:
-            found = schemes.get_version(s, actor, name, version)
-            return {**schemes.scheme_dict(s, found), "loaded": schemes.load_tables(found)}
+            return schemes.scheme_detail(s, schemes.get_version(s, actor, name, version))
 
     def scheme_table_xml(self, actor: Actor, name: str, table: str, version: int | None = None) -> str:
         with self.query() as s:
             return schemes.table_xml(s, actor, name, table, version)
 
-    def scheme_in_force(self, actor: Actor, login: str, on: date) -> dict[str, Any] | None:
+    def scheme_in_force(self, actor: Actor, login: str, on: date) -> SchemeVersion | None:
         """The scheme version in force for a person on a day (their own, or anyone's for READ_ALL)."""
         if login != actor.login and not actor.reads_all:
             raise Forbidden(f"{actor.login} may not see the scheme of {login}")
         with self.query() as s:
             found = schemes.in_force(s, on, login=login)
-            return schemes.scheme_dict(s, found) if found is not None else None
+            return schemes.scheme_view(s, found) if found is not None else None
 
-    def create_scheme(self, actor: Actor, name: str, terms: dict[str, Any]) -> dict[str, Any]:
+    def create_scheme(self, actor: Actor, name: str, terms: dict[str, Any]) -> SchemeVersion:
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.create(s, actor, name, terms, self.platform.ctx.now()))
+            return schemes.scheme_view(s, schemes.create(s, actor, name, terms, self.platform.ctx.now()))
 
-    def save_scheme(self, actor: Actor, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def save_scheme(self, actor: Actor, name: str, changes: dict[str, Any]) -> SchemeVersion:
         """Change the terms in the scheme's draft (a new draft version when it has none)."""
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.save(s, actor, name, changes, self.platform.ctx.now()))
+            return schemes.scheme_view(s, schemes.save(s, actor, name, changes, self.platform.ctx.now()))
 
-    def save_scheme_table(self, actor: Actor, name: str, table: str, xml: str | bytes) -> dict[str, Any]:
+    def save_scheme_table(self, actor: Actor, name: str, table: str, xml: str | bytes) -> SchemeVersion:
         """Put a decision table in the draft; DmnError, and nothing saved, when it is not valid."""
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.save_table(s, actor, name, table, xml, self.platform.ctx.now()))
+            return schemes.scheme_view(s, schemes.save_table(s, actor, name, table, xml, self.platform.ctx.now()))
 
-    def add_scheme_table(self, actor: Actor, name: str, table: str) -> dict[str, Any]:
+    def add_scheme_table(self, actor: Actor, name: str, table: str) -> SchemeVersion:
         """A new blank table in the draft (its inputs follow the table's name where known)."""
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.add_table(s, actor, name, table, self.platform.ctx.now()))
+            return schemes.scheme_view(s, schemes.add_table(s, actor, name, table, self.platform.ctx.now()))
 
-    def remove_scheme_table(self, actor: Actor, name: str, table: str) -> dict[str, Any]:
+    def remove_scheme_table(self, actor: Actor, name: str, table: str) -> SchemeVersion:
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.remove_table(s, actor, name, table, self.platform.ctx.now()))
+            return schemes.scheme_view(s, schemes.remove_table(s, actor, name, table, self.platform.ctx.now()))
 
-    def activate_scheme(self, actor: Actor, name: str, version: int) -> dict[str, Any]:
+    def activate_scheme(self, actor: Actor, name: str, version: int) -> SchemeVersion:
         with self.command() as s:
-            return schemes.scheme_dict(s, schemes.activate(s, actor, name, version, self.platform.ctx.now()))
+            return schemes.scheme_view(s, schemes.activate(s, actor, name, version, self.platform.ctx.now()))
 
     def evaluate_scheme_table(self, actor: Actor, name: str, table: str, inputs: dict[str, Any],
                               version: int | None = None) -> dmn.Result:
@@ -94,7 +103,7 @@ class MotivationService(Service):
     def current_period(self, kind: str = "month") -> str:
         return periods.of(self.platform.ctx.now(), kind).key
 
-    def plan_grid(self, actor: Actor, period: str | None, scenario: str | None = None) -> dict[str, Any]:
+    def plan_grid(self, actor: Actor, period: str | None, scenario: str | None = None) -> PlanGrid:
         with self.query() as s:
             return plans.grid(s, actor, period, scenario)
 
@@ -102,7 +111,7 @@ class MotivationService(Service):
         with self.command() as s:
             return plans.save_grid(s, actor, period, scenario, values, self.platform.ctx.now())
 
-    def statements(self, actor: Actor, period: str | None) -> dict[str, Any]:
+    def statements(self, actor: Actor, period: str | None) -> StatementListing:
         with self.query() as s:
             return statement_views.listing(s, actor, period)
 
@@ -111,17 +120,15 @@ class MotivationService(Service):
         with self.command() as s:
             return statements.compute_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), logins)
 
-    def statement(self, actor: Actor, statement_id: int) -> dict[str, Any]:
-        """One statement with its comments, and whether its period is over (it can be locked from
-        ``locks_from``)."""
+    def statement(self, actor: Actor, statement_id: int) -> StatementPage:
+        """One statement with its comments, whether its period is over (it can be locked from
+        ``locks_from``, or early), and, locked early, what landed in the next period since."""
         with self.query() as s:
             found = statement_views.get(s, actor, statement_id)
             user = accounts_repo.user_by_login(s, found.login)
-            period = periods.parse(found.period)
-            return {**statement_views.statement_dict(found, statement_comments.comments(s, found),
-                                                     user.name if user else None),
-                    "may_comment": statement_comments.may_comment(actor, found),
-                    "period_over": period_over(period, self.platform.ctx.now()), "locks_from": period.end}
+            return statement_views.statement_page(s, found, statement_comments.comments(s, found),
+                                                  user.name if user else None,
+                                                  statement_comments.may_comment(actor, found), self.platform.ctx.now())
 
     def recompute_statement(self, actor: Actor, statement_id: int) -> None:
         with self.command() as s:
@@ -147,11 +154,12 @@ class MotivationService(Service):
         with self.command() as s:
             statements.reopen(s, actor, statement_id)
 
-    def lock_statement(self, actor: Actor, statement_id: int, confirmed: str | None = None) -> None:
-        """Lock an approved statement of an ended period whose figures are still what the period
-        computes to (PeriodNotOver, FiguresChanged otherwise)."""
+    def lock_statement(self, actor: Actor, statement_id: int, confirmed: str | None = None,
+                       early: str | None = None) -> None:
+        """Lock an approved statement of an ended period (or early, ``early`` naming its period)
+        whose figures are still what the period computes to (PeriodNotOver, FiguresChanged otherwise)."""
         with self.command() as s:
-            statements.lock(s, scheme_terms.BOOK, actor, statement_id, self.platform.ctx.now(), confirmed)
+            statements.lock(s, scheme_terms.BOOK, actor, statement_id, self.platform.ctx.now(), confirmed, early)
 
     def review_statements(self, actor: Actor, period: str | None, action: str) -> confirmation.Review:
         """What approving ("approve") or locking ("lock") the whole period would do, from fresh
@@ -165,11 +173,13 @@ class MotivationService(Service):
         with self.command() as s:
             return confirmation.approve_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), token)
 
-    def lock_statements(self, actor: Actor, period: str | None, token: str | None) -> Acted:
-        """Lock the approved statements of an ended period, exactly as confirmed (``token`` of
-        review_statements)."""
+    def lock_statements(self, actor: Actor, period: str | None, token: str | None,
+                        early: str | None = None) -> Acted:
+        """Lock the approved statements of an ended period (or early, ``early`` naming it), exactly
+        as confirmed (``token`` of review_statements)."""
         with self.command() as s:
-            return confirmation.lock_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), token)
+            return confirmation.lock_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), token,
+                                            early)
 
     def comment_statement(self, actor: Actor, statement_id: int, line_id: int | None, text: str) -> int:
         with self.command() as s:
@@ -180,7 +190,7 @@ class MotivationService(Service):
         with self.command() as s:
             return statement_comments.resolve(s, actor, comment_id).statement_id
 
-    def earned_so_far(self, actor: Actor, login: str | None = None, period: str | None = None) -> dict[str, Any]:
+    def earned_so_far(self, actor: Actor, login: str | None = None, period: str | None = None) -> Earned:
         """The period's payout computed now (the current month by default), stored nowhere, beside
         the period's statement (a locked statement's figures for a locked period)."""
         with self.query() as s:
@@ -214,18 +224,18 @@ class MotivationService(Service):
             reversal = reversals.record(s, actor, cycle_id, kind, amount, reason, self.platform.ctx.now())
             return statements.after_reversal(s, scheme_terms.BOOK, reversal, self.platform.ctx.now()).key
 
-    def cycle_reversals(self, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
+    def cycle_reversals(self, actor: Actor, cycle_id: int) -> list[CycleReversal]:
         with self.query() as s:
             cycles.get_cycle(s, actor, cycle_id)
             return reversals.of_cycle(s, cycle_id)
 
-    def scheme_choices(self, actor: Actor) -> list[dict[str, Any]]:
+    def scheme_choices(self, actor: Actor) -> list[SchemeChoice]:
         """Scheme versions to try in what-if (drafts first)."""
         require(actor, HEADS, "run what-if")
         with self.query() as s:
             return scheme_terms.choices(s)
 
     def what_if(self, actor: Actor, period: str | None, scheme_id: int | None,
-                scenario: str | None) -> dict[str, Any]:
+                scenario: str | None) -> WhatIf:
         with self.query() as s:  # read-only: nothing a what-if computes is ever stored
             return whatif.compare(s, scheme_terms.BOOK, actor, period, scheme_id, scenario)

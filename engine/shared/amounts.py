@@ -31,12 +31,17 @@ _GROUPS = re.compile(r"[\s\u00a0\u202f\u2009'’]")
 _PLAIN = re.compile(r"^-?\d+(?:\.\d+)?$")
 
 
+#: the per-field problem code of each text above (web/i18n.py FIELD_MESSAGES renders them)
+CODES = {NOT_AN_AMOUNT: "money", NEGATIVE: "money_negative", TOO_LARGE: "too_large", AMBIGUOUS: "money_ambiguous"}
+
+
 class AmountInvalid(ValueError):
-    """A typed amount that is not one; ``message`` is one of the texts above."""
+    """A typed amount that is not one; ``message`` is one of the texts above, ``code`` its code."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.code = CODES.get(message, "money")
 
 
 

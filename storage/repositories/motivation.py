@@ -133,8 +133,8 @@ def statement_of(session: Session, login: str, period: str) -> Statement | None:
 
 
 def locked_statement_periods(session: Session, logins: Sequence[str]) -> Sequence[Any]:
-    """(login, period) of every locked statement of these people."""
-    return session.execute(select(Statement.login, Statement.period).where(
+    """(login, period, locked_at) of every locked statement of these people."""
+    return session.execute(select(Statement.login, Statement.period, Statement.locked_at).where(
         Statement.login.in_(list(logins)), Statement.status == "locked")).all()
 
 

@@ -49,18 +49,18 @@ def team(platform: Reglament, actors: dict[str, Any]) -> int:
 def test_a_new_scheme_is_a_draft_version_1(platform: Reglament, actors: dict[str, Any]) -> None:
     head = actors["head"]
     created = platform.motivation.create_scheme(head, "sales", TERMS)
-    assert (created["version"], created["status"], created["editable"]) == (1, "draft", True)
-    assert (created["basis"], created["currency"], created["rounding"]) == ("won_amount", "RUB", "ROUND_HALF_UP")
-    assert created["piece_rates"] == {"call": "150.00"}
-    assert created["effective_from"] == date(2026, 1, 1)
-    assert created["created_by"] == "head"
+    assert (created.version, created.status, created.editable) == (1, "draft", True)
+    assert (created.basis, created.currency, created.rounding) == ("won_amount", "RUB", "ROUND_HALF_UP")
+    assert created.piece_rates == {"call": "150.00"}
+    assert created.effective_from == date(2026, 1, 1)
+    assert created.created_by == "head"
     assert rate_of(platform, head, "sales", "1.1") == Decimal("0.07")
 
 
 def test_a_new_scheme_without_tables_starts_with_a_blank_commission_table(platform: Reglament, actors) -> None:
     head = actors["head"]
     platform.motivation.create_scheme(head, "blank", {"effective_from": date(2026, 1, 1)})
-    loaded = platform.motivation.scheme(head, "blank")["loaded"]
+    loaded = platform.motivation.scheme(head, "blank").loaded
     assert list(loaded) == ["commission_rate"]
     assert loaded["commission_rate"].variables == ("attainment",)
     assert rate_of(platform, head, "blank", "5") == Decimal("0")
@@ -72,21 +72,21 @@ def test_a_draft_is_saved_in_place_and_activation_makes_it_immutable(platform: R
     head = actors["head"]
     platform.motivation.create_scheme(head, "sales", TERMS)
     saved = platform.motivation.save_scheme_table(head, "sales", "commission_rate", with_rate(COMMISSION, "0.07", "0.075"))
-    assert (saved["version"], saved["status"]) == (1, "draft")
-    assert platform.motivation.activate_scheme(head, "sales", 1)["status"] == "active"
+    assert (saved.version, saved.status) == (1, "draft")
+    assert platform.motivation.activate_scheme(head, "sales", 1).status == "active"
 
     edited = platform.motivation.save_scheme(head, "sales", {"piece_rates": {"call": "175.5"}})
-    assert (edited["version"], edited["status"]) == (2, "draft")
-    assert edited["piece_rates"] == {"call": "175.50"}
-    assert edited["tables"] == ["commission_rate"]  # copied from version 1
+    assert (edited.version, edited.status) == (2, "draft")
+    assert edited.piece_rates == {"call": "175.50"}
+    assert edited.tables == ("commission_rate",)  # copied from version 1
     assert rate_of(platform, head, "sales", "1", version=2) == Decimal("0.075")
     platform.motivation.save_scheme_table(head, "sales", "commission_rate", with_rate(COMMISSION, "0.07", "0.08"))
-    assert [v["version"] for v in platform.motivation.scheme_versions(head, "sales")] == [1, 2]  # still one draft
+    assert [v.version for v in platform.motivation.scheme_versions(head, "sales")] == [1, 2]  # still one draft
     assert rate_of(platform, head, "sales", "1", version=1) == Decimal("0.075")  # the active one is untouched
-    assert platform.motivation.scheme(head, "sales", 1)["piece_rates"] == {"call": "150.00"}
+    assert platform.motivation.scheme(head, "sales", 1).piece_rates == {"call": "150.00"}
 
     platform.motivation.activate_scheme(head, "sales", 2)
-    assert [(v["version"], v["status"]) for v in platform.motivation.scheme_versions(head, "sales")] == [
+    assert [(v.version, v.status) for v in platform.motivation.scheme_versions(head, "sales")] == [
         (1, "retired"), (2, "active")]
     assert rate_of(platform, head, "sales", "1") == Decimal("0.08")
     with pytest.raises(InputInvalid, match="Version 1 of sales is retired; only a draft can be activated"):
@@ -101,10 +101,10 @@ def test_an_invalid_table_is_refused_and_nothing_is_saved(platform: Reglament, a
     with pytest.raises(DmnError) as caught:
         platform.motivation.save_scheme_table(head, "sales", "commission_rate", broken)
     assert caught.value.message.startswith("table commission_rate: rule 4, input attainment: unsupported FEEL '[1..1,2)'")
-    assert [v["version"] for v in platform.motivation.scheme_versions(head, "sales")] == [1]  # no draft was made
+    assert [v.version for v in platform.motivation.scheme_versions(head, "sales")] == [1]  # no draft was made
     with pytest.raises(DmnError, match="table bonus: the file is not well-formed XML"):
         platform.motivation.create_scheme(head, "other", {**TERMS, "tables": {"bonus": "<definitions"}})
-    assert [s["name"] for s in platform.motivation.schemes(head)] == ["sales"]
+    assert [s.name for s in platform.motivation.schemes(head)] == ["sales"]
 
 
 def test_an_overlapping_unique_table_is_refused_at_save_naming_both_rules_and_where(platform: Reglament,
@@ -120,7 +120,7 @@ def test_an_overlapping_unique_table_is_refused_at_save_naming_both_rules_and_wh
     assert "for example attainment=0.75" in message and "hit policy UNIQUE" in message
     assert caught.value.details["rules"] == [2, 3]
     assert caught.value.details["overlaps"][0]["region"] == {"attainment": "[0.75..0.8)"}
-    assert [v["version"] for v in platform.motivation.scheme_versions(head, "sales")] == [1]  # nothing saved
+    assert [v.version for v in platform.motivation.scheme_versions(head, "sales")] == [1]  # nothing saved
     with pytest.raises(DmnError, match="rules 2 and 3 both match"):
         platform.motivation.create_scheme(head, "other", {**TERMS, "tables": {"commission_rate": overlapping}})
 
@@ -129,30 +129,34 @@ def test_piece_rates_are_amounts_as_people_type_them_rounded_to_kopecks(platform
     head = actors["head"]
     created = platform.motivation.create_scheme(head, "sales", {**TERMS, "piece_rates": {
         "call": "1 500,50", "meeting": "250000.50", "demo": "0.125", "email": Decimal("12.5")}})
-    assert created["piece_rates"] == {"call": "1500.50", "demo": "0.13", "email": "12.50", "meeting": "250000.50"}
+    assert created.piece_rates == {"call": "1500.50", "demo": "0.13", "email": "12.50", "meeting": "250000.50"}
 
 
-@pytest.mark.parametrize(("changes", "field", "says"), [
-    ({"basis": "profit"}, "basis", "'profit' is not one of won_amount, paid_amount"),
-    ({"currency": "roubles"}, "currency", "three-letter currency code"),
-    ({"rounding": "ROUND_NICELY"}, "rounding", "is not one of ROUND_HALF_UP"),
-    ({"effective_from": "1 Jan"}, "effective_from", "a day like 2026-01-01"),
-    ({"piece_rates": {"call": "1.2.3"}}, "piece_rates", "it must be an amount, like 250000.50 or 250 000,50"),
-    ({"piece_rates": {"call": "-1"}}, "piece_rates", "it must be an amount of zero or more"),
-    ({"piece_rates": {"call": "1,500"}}, "piece_rates", "is ambiguous"),
-    ({"piece_rates": {"call": "2000000000"}}, "piece_rates", "an amount from 0"),
-    ({"piece_rates": {"Call!": "1"}}, "piece_rates", "not a work type name"),
-    ({"role": "boss"}, "role", "'boss' is not a role"),
-    ({"team": "Nowhere"}, "team", "there is no team 'Nowhere'"),
-    ({"settings": "{not json"}, "settings", "not valid JSON"),
-    ({"settings": [1, 2]}, "settings", "must be a JSON object"),
+@pytest.mark.parametrize(("changes", "field", "says", "code"), [
+    ({"basis": "profit"}, "basis", "'profit' is not one of won_amount, paid_amount", "choice"),
+    ({"currency": "roubles"}, "currency", "three-letter currency code", "currency"),
+    ({"rounding": "ROUND_NICELY"}, "rounding", "is not one of ROUND_HALF_UP", "choice"),
+    ({"effective_from": "1 Jan"}, "effective_from", "a day like 2026-01-01", "date"),
+    ({"piece_rates": {"call": "1.2.3"}}, "piece_rates", "it must be an amount, like 250000.50 or 250 000,50",
+     "piece_rate"),
+    ({"piece_rates": {"call": "-1"}}, "piece_rates", "it must be an amount of zero or more", "piece_rate"),
+    ({"piece_rates": {"call": "1,500"}}, "piece_rates", "is ambiguous", "piece_rate"),
+    ({"piece_rates": {"call": "2000000000"}}, "piece_rates", "an amount from 0", "piece_rate"),
+    ({"piece_rates": {"Call!": "1"}}, "piece_rates", "not a work type name", "work_type_name"),
+    ({"role": "boss"}, "role", "'boss' is not a role", "choice"),
+    ({"team": "Nowhere"}, "team", "there is no team 'Nowhere'", "unknown_team"),
+    ({"settings": "{not json"}, "settings", "not valid JSON", "settings_json"),
+    ({"settings": [1, 2]}, "settings", "must be a JSON object", "settings_object"),
 ])
 def test_invalid_terms_are_refused_naming_the_field(platform: Reglament, actors, changes: dict[str, Any],
-                                                    field: str, says: str) -> None:
+                                                    field: str, says: str, code: str) -> None:
+    """Each wrong term is named with its problem code (which the pages and the API render in the
+    user's language) and the engine's English."""
     platform.motivation.create_scheme(actors["head"], "sales", TERMS)
     with pytest.raises(InputInvalid) as caught:
         platform.motivation.save_scheme(actors["head"], "sales", changes)
     assert field in caught.value.details["fields"], caught.value.details
+    assert caught.value.details["codes"][field]["code"] == code
     assert says in caught.value.message
 
 
@@ -161,12 +165,12 @@ def test_a_scheme_is_for_a_role_or_a_team_not_both(platform: Reglament, actors, 
     with pytest.raises(InputInvalid, match="choose a role or a team, not both"):
         platform.motivation.create_scheme(head, "north", {**TERMS, "team": "North"})
     created = platform.motivation.create_scheme(head, "north", {**TERMS, "role": None, "team": "north"})
-    assert (created["team"], created["team_id"], created["role"]) == ("North", team, None)
+    assert (created.team, created.team_id, created.role) == ("North", team, None)
     switched = platform.motivation.save_scheme(head, "north", {"role": "manager"})
-    assert (switched["team"], switched["role"]) == (None, "manager")
+    assert (switched.team, switched.role) == (None, "manager")
 
 
-@pytest.mark.parametrize(("name", "says"), [("", "The scheme name must be"), ("sales/2", "The scheme name must be"),
+@pytest.mark.parametrize(("name", "says"), [("", "name must be 1-100"), ("sales/2", "name must be 1-100"),
                                              ("sales", "exists")])
 def test_scheme_names_are_checked(platform: Reglament, actors, name: str, says: str) -> None:
     platform.motivation.create_scheme(actors["head"], "sales", TERMS)
@@ -201,7 +205,7 @@ def test_only_heads_edit_schemes(platform: Reglament, actors) -> None:
             platform.motivation.create_scheme(actors[who], "mine", TERMS)
         with pytest.raises(Forbidden):
             platform.motivation.activate_scheme(actors[who], "sales", 1)
-    assert platform.motivation.scheme(actors["admin"], "sales")["currency"] == "RUB"
+    assert platform.motivation.scheme(actors["admin"], "sales").currency == "RUB"
 
 
 def test_managers_read_the_activated_schemes_that_apply_to_them(platform: Reglament, actors, team: int) -> None:
@@ -213,12 +217,12 @@ def test_managers_read_the_activated_schemes_that_apply_to_them(platform: Reglam
         platform.motivation.activate_scheme(head, name, 1)
     platform.motivation.save_scheme(head, "sales", {"currency": "USD"})  # a draft v2 nobody but heads sees
 
-    assert [s["name"] for s in platform.motivation.schemes(anna)] == ["north", "sales"]
-    assert [(s["name"], s["version"]) for s in platform.motivation.schemes(boris)] == [("sales", 1)]
-    assert [v["version"] for v in platform.motivation.scheme_versions(anna, "sales")] == [1]
-    assert platform.motivation.scheme(anna, "sales")["version"] == 1
-    assert platform.motivation.scheme(head, "sales")["version"] == 2  # heads open the draft by default
-    assert [s["name"] for s in platform.motivation.schemes(actors["alex"])] == ["heads", "north", "sales"]
+    assert [s.name for s in platform.motivation.schemes(anna)] == ["north", "sales"]
+    assert [(s.name, s.version) for s in platform.motivation.schemes(boris)] == [("sales", 1)]
+    assert [v.version for v in platform.motivation.scheme_versions(anna, "sales")] == [1]
+    assert platform.motivation.scheme(anna, "sales").version == 1
+    assert platform.motivation.scheme(head, "sales").version == 2  # heads open the draft by default
+    assert [s.name for s in platform.motivation.schemes(actors["alex"])] == ["heads", "north", "sales"]
     with pytest.raises(NotFound):
         platform.motivation.scheme(anna, "sales", 2)
     with pytest.raises(NotFound):
@@ -275,7 +279,7 @@ def test_a_team_scheme_comes_before_a_role_scheme_before_one_for_everyone(platfo
     assert in_force(platform, day, team=team) == ("north", 1)
     with pytest.raises(NotFound):
         in_force(platform, day, login="nobody")
-    assert platform.motivation.scheme_in_force(actors["anna"], "anna", day)["name"] == "north"
+    assert platform.motivation.scheme_in_force(actors["anna"], "anna", day).name == "north"
     with pytest.raises(Forbidden):
         platform.motivation.scheme_in_force(actors["anna"], "boris", day)
 
@@ -288,7 +292,7 @@ def test_a_team_with_a_scheme_cannot_be_deleted_so_its_scheme_never_becomes_ever
     with pytest.raises(InputInvalid, match="north"):
         platform.organization.delete_team(head, team)
     assert in_force(platform, date(2026, 4, 1), login="boris") is None  # still North's scheme only
-    assert platform.motivation.scheme(head, "north")["team"] == "North"
+    assert platform.motivation.scheme(head, "north").team == "North"
 
 
 # ----------------------------------------------------------------------------- the demo scheme
@@ -298,8 +302,8 @@ def test_the_demo_scheme_is_loaded_once_and_active(platform: Reglament, actors) 
     assert load_demo_scheme(platform, head) == 1
     assert load_demo_scheme(platform, head) == 0
     [scheme] = platform.motivation.scheme_versions(head, DEMO_NAME)
-    assert (scheme["status"], scheme["role"], scheme["basis"]) == ("active", "manager", "won_amount")
-    assert scheme["tables"] == ["commission_rate", "intensity_multiplier", "quality_multiplier"]
+    assert (scheme.status, scheme.role, scheme.basis) == ("active", "manager", "won_amount")
+    assert scheme.tables == ("commission_rate", "intensity_multiplier", "quality_multiplier")
     assert in_force(platform, date(2026, 11, 30), login="anna") == (DEMO_NAME, 1)
     assert rate_of(platform, actors["anna"], DEMO_NAME, "1.25") == Decimal("0.09")
     result = platform.motivation.evaluate_scheme_table(actors["anna"], DEMO_NAME, "quality_multiplier",

@@ -25,7 +25,7 @@ def drafted(platform: Reglament, actors, clock: Clock) -> dict[str, Any]:
     plan(platform, actors["head"], anna={"revenue": "1000000"})
     platform.motivation.compute_statements(actors["head"], "2026-11")
     statement = statement_of(platform, actors["head"], "anna")
-    return {"id": statement["id"], "total": statement["total"], "fingerprint": statement["fingerprint"]}
+    return {"id": statement.id, "total": statement.total, "fingerprint": statement.fingerprint}
 
 
 # ---------------------------------------------------------------- one statement
@@ -37,10 +37,10 @@ def test_a_statement_approved_after_new_sales_shows_the_new_total(platform: Regl
     win(platform, actors, clock, "anna", "Later Ltd", 400_000)  # the draft is now stale
     platform.motivation.approve_statement(head, drafted["id"])
     approved = platform.motivation.statement(head, drafted["id"])
-    assert approved["status"] == "approved"
-    assert approved["total"] == D("108400.00")  # 1 200 000 at 9 % and four calls: recomputed, then approved
-    assert approved["computed_at"] == clock.now
-    assert approved["total"] == platform.motivation.earned_so_far(actors["anna"])["total"]
+    assert approved.status == "approved"
+    assert approved.total == D("108400.00")  # 1 200 000 at 9 % and four calls: recomputed, then approved
+    assert approved.computed_at == clock.now
+    assert approved.total == platform.motivation.earned_so_far(actors["anna"]).total
 
 
 def test_approving_the_figures_shown_is_refused_when_they_changed_naming_both_totals(
@@ -53,9 +53,9 @@ def test_approving_the_figures_shown_is_refused_when_they_changed_naming_both_to
     [changed] = refused.value.details["changes"]
     assert (changed["login"], changed["old"], changed["new"]) == ("anna", "40200.00", "108400.00")
     draft = platform.motivation.statement(head, drafted["id"])
-    assert draft["status"] == "draft" and draft["total"] == D("108400.00")  # recomputed to be reviewed again
-    platform.motivation.approve_statement(head, drafted["id"], confirmed=draft["fingerprint"])
-    assert platform.motivation.statement(head, drafted["id"])["status"] == "approved"
+    assert draft.status == "draft" and draft.total == D("108400.00")  # recomputed to be reviewed again
+    platform.motivation.approve_statement(head, drafted["id"], confirmed=draft.fingerprint)
+    assert platform.motivation.statement(head, drafted["id"]).status == "approved"
 
 
 def test_a_statement_is_locked_only_after_its_period_is_over(platform: Reglament, actors, clock: Clock,
@@ -64,12 +64,12 @@ def test_a_statement_is_locked_only_after_its_period_is_over(platform: Reglament
     platform.motivation.approve_statement(head, drafted["id"])
     with pytest.raises(PeriodNotOver, match="2026-11 is not over: statements of it can be locked from 2026-12-01"):
         platform.motivation.lock_statement(head, drafted["id"])
-    assert platform.motivation.statement(head, drafted["id"])["period_over"] is False
+    assert platform.motivation.statement(head, drafted["id"]).period_over is False
     clock.now = DECEMBER_1
     page = platform.motivation.statement(head, drafted["id"])
-    assert page["period_over"] is True and str(page["locks_from"]) == "2026-12-01"
-    platform.motivation.lock_statement(head, drafted["id"], confirmed=page["fingerprint"])
-    assert platform.motivation.statement(head, drafted["id"])["status"] == "locked"
+    assert page.period_over is True and str(page.locks_from) == "2026-12-01"
+    platform.motivation.lock_statement(head, drafted["id"], confirmed=page.fingerprint)
+    assert platform.motivation.statement(head, drafted["id"]).status == "locked"
 
 
 def test_an_approved_statement_whose_figures_changed_is_not_locked(platform: Reglament, actors, clock: Clock,
@@ -86,7 +86,7 @@ def test_an_approved_statement_whose_figures_changed_is_not_locked(platform: Reg
     platform.motivation.approve_statement(head, drafted["id"])
     platform.motivation.lock_statement(head, drafted["id"])
     locked = platform.motivation.statement(head, drafted["id"])
-    assert (locked["status"], locked["total"]) == ("locked", D("108400.00"))
+    assert (locked.status, locked.total) == ("locked", D("108400.00"))
 
 
 # ---------------------------------------------------------------- a whole period
@@ -105,11 +105,11 @@ def test_approve_all_shows_fresh_totals_and_acts_only_on_the_confirmed_figures(
         platform.motivation.approve_statements(head, "2026-11", review.token)
     assert "anna: 108,400.00 RUB → 117,600.00 RUB" in refused.value.message
     assert "nothing was approved" in refused.value.message
-    assert platform.motivation.statements(head, "2026-11")["counts"]["approved"] == 0
+    assert platform.motivation.statements(head, "2026-11").counts["approved"] == 0
     again = platform.motivation.review_statements(head, "2026-11", "approve")
     acted = platform.motivation.approve_statements(head, "2026-11", again.token)
     assert "anna" in acted.done and acted.count == len(again.rows)
-    assert statement_of(platform, head, "anna")["total"] == D("117600.00")  # the figures confirmed, stored
+    assert statement_of(platform, head, "anna").total == D("117600.00")  # the figures confirmed, stored
 
 
 def test_a_period_is_approved_or_locked_only_with_a_confirmation(platform: Reglament, actors, clock: Clock,
@@ -121,7 +121,7 @@ def test_a_period_is_approved_or_locked_only_with_a_confirmation(platform: Regla
     october = platform.motivation.review_statements(head, "2026-10", "approve").token
     with pytest.raises(ConfirmationNeeded, match="for approve 2026-10, not approve 2026-11"):
         platform.motivation.approve_statements(head, "2026-11", october)
-    assert platform.motivation.statements(head, "2026-11")["counts"]["approved"] == 0
+    assert platform.motivation.statements(head, "2026-11").counts["approved"] == 0
 
 
 def test_lock_all_waits_for_the_period_to_end_and_leaves_changed_statements_out(
@@ -142,8 +142,8 @@ def test_lock_all_waits_for_the_period_to_end_and_leaves_changed_statements_out(
     assert anna.difference == D("68200.00")
     acted = platform.motivation.lock_statements(head, "2026-11", lock.token)
     assert "anna" not in acted.done and "anna" in acted.skipped and acted.count == len(lock.rows) - 1
-    assert statement_of(platform, head, "anna")["status"] == "approved"
-    assert statement_of(platform, head, "boris")["status"] == "locked"
+    assert statement_of(platform, head, "anna").status == "approved"
+    assert statement_of(platform, head, "boris").status == "locked"
 
 
 def test_lock_all_is_refused_when_the_figures_changed_since_the_confirmation(
@@ -157,7 +157,7 @@ def test_lock_all_is_refused_when_the_figures_changed_since_the_confirmation(
     platform.motivation.reopen_statement(head, boris.statement_id)  # between the review and the submit
     with pytest.raises(FiguresChanged, match=r"boris: 0.00 RUB → nothing \(no longer an approved statement\)"):
         platform.motivation.lock_statements(head, "2026-11", lock.token)
-    assert platform.motivation.statements(head, "2026-11")["counts"]["locked"] == 0
+    assert platform.motivation.statements(head, "2026-11").counts["locked"] == 0
 
 
 # ---------------------------------------------------------------- earned so far
@@ -166,16 +166,16 @@ def test_earned_so_far_and_the_statement_of_the_period_agree(platform: Reglament
                                                             drafted) -> None:
     head, anna = actors["head"], actors["anna"]
     earned = platform.motivation.earned_so_far(anna)
-    assert earned["total"] == drafted["total"] and earned["statement"]["agrees"] is True
+    assert earned.total == drafted["total"] and earned.statement.agrees is True
     win(platform, actors, clock, "anna", "Later Ltd", 400_000)
     earned = platform.motivation.earned_so_far(anna)
-    assert earned["total"] == D("108400.00") and earned["source"] == "live"
-    assert earned["statement"]["agrees"] is False and earned["statement"]["total"] == drafted["total"]
+    assert earned.total == D("108400.00") and earned.source == "live"
+    assert earned.statement.agrees is False and earned.statement.total == drafted["total"]
     platform.motivation.approve_statement(head, drafted["id"])
-    assert platform.motivation.earned_so_far(anna)["statement"]["agrees"] is True
+    assert platform.motivation.earned_so_far(anna).statement.agrees is True
     clock.now = DECEMBER_1
     platform.motivation.lock_statement(head, drafted["id"])
     clock.now = datetime(2026, 12, 20, 9, tzinfo=UTC)
     november = platform.motivation.earned_so_far(anna, period="2026-11")
-    assert (november["source"], november["total"]) == ("statement", D("108400.00"))
-    assert november["total"] == platform.motivation.statement(anna, drafted["id"])["total"]
+    assert (november.source, november.total) == ("statement", D("108400.00"))
+    assert november.total == platform.motivation.statement(anna, drafted["id"]).total

@@ -13,6 +13,7 @@ from conftest import Clock
 from cycle_helpers import complete, start
 
 from engine.motivation import scheme_terms, statements
+from engine.motivation.read_models import Line, SchemeVersion, StatementPage
 from engine.motivation.statements import StatementLocked
 from engine.platform.root import Reglament
 from engine.shared import periods
@@ -28,7 +29,7 @@ TABLES = {name: (MOTIVATION / f"{name}.dmn").read_text() for name in
 
 
 def add_scheme(platform: Reglament, activate: bool = True, tables: dict[str, str] | None = None,
-               name: str = "sales", **terms: Any) -> dict[str, Any]:
+               name: str = "sales", **terms: Any) -> SchemeVersion:
     """A scheme through engine.schemes: created (or, when it exists, its next version), then
     activated unless asked not to; every manager's by default, effective from 2026-01-01."""
     head = next(a for a in platform.accounts.users() if a.login == "head")
@@ -42,7 +43,7 @@ def add_scheme(platform: Reglament, activate: bool = True, tables: dict[str, str
     else:
         scheme = platform.motivation.save_scheme(head, name, terms)
     if activate:
-        scheme = platform.motivation.activate_scheme(head, name, scheme["version"])
+        scheme = platform.motivation.activate_scheme(head, name, scheme.version)
     return scheme
 
 
@@ -85,15 +86,15 @@ def plan(platform: Reglament, head: Actor, period: str = "2026-11", **rows: dict
     platform.motivation.save_plans(head, period, "actual", values)
 
 
-def statement_of(platform: Reglament, actor: Actor, login: str, period: str = "2026-11") -> dict[str, Any]:
+def statement_of(platform: Reglament, actor: Actor, login: str, period: str = "2026-11") -> StatementPage:
     listing = platform.motivation.statements(actor, period)
-    row = next(r for r in listing["rows"] if r["login"] == login)
-    assert row["statement"] is not None, f"no statement of {login} for {period}"
-    return platform.motivation.statement(actor, row["statement"].id)
+    row = next(r for r in listing.rows if r.login == login)
+    assert row.statement is not None, f"no statement of {login} for {period}"
+    return platform.motivation.statement(actor, row.statement.id)
 
 
-def lines(statement: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [l for l in statement["lines"] if l["kind"] == kind]
+def lines(statement: StatementPage, kind: str) -> list[Line]:
+    return [l for l in statement.lines if l.kind == kind]
 
 
 # ---------------------------------------------------------------- computing from real cycles
@@ -109,17 +110,17 @@ def test_a_draft_pays_the_tier_of_the_month_on_won_cycles_and_piece_rates_on_cal
 
     statement = statement_of(platform, anna, "anna")
     [commission] = lines(statement, "commission")
-    assert commission["rate"] == D("0.05")  # 80 % of plan: the 80–100 % row
-    assert commission["amount"] == D("40000.00")
-    assert [c["id"] for c in commission["explanation"]["cycles"]] == [won_id]
-    assert commission["explanation"]["annotation"] == "80–100 % of plan"
-    assert commission["explanation"]["attainment"] == "0.8000"
+    assert commission.rate == D("0.05")  # 80 % of plan: the 80–100 % row
+    assert commission.amount == D("40000.00")
+    assert [c["id"] for c in commission.explanation["cycles"]] == [won_id]
+    assert commission.explanation["annotation"] == "80–100 % of plan"
+    assert commission.explanation["attainment"] == "0.8000"
     [calls] = lines(statement, "piece")
-    assert calls["quantity"] == 3  # qualification and negotiation in the sale, qualification in the loss
-    assert calls["amount"] == D("300.00") and len(calls["explanation"]["tasks"]) == 3
-    assert statement["summary"]["figures"]["conversion"] == "0.5000"  # one won of two decided
-    assert statement["status"] == "draft"
-    assert statement["total"] == sum(l["amount"] for l in statement["lines"])
+    assert calls.quantity == 3  # qualification and negotiation in the sale, qualification in the loss
+    assert calls.amount == D("300.00") and len(calls.explanation["tasks"]) == 3
+    assert statement.summary["figures"]["conversion"] == "0.5000"  # one won of two decided
+    assert statement.status == "draft"
+    assert statement.total == sum(l.amount for l in statement.lines)
 
 
 def test_a_sale_stays_with_the_manager_who_won_it_after_its_client_is_handed_over(
@@ -131,8 +132,8 @@ def test_a_sale_stays_with_the_manager_who_won_it_after_its_client_is_handed_ove
     platform.organization.hand_over(head, "anna", "boris", [acme], None, "anna moved to key accounts")
     platform.motivation.compute_statements(head, "2026-11")
     [commission] = lines(statement_of(platform, head, "anna"), "commission")
-    assert commission["amount"] == D("40000.00") and [c["id"] for c in commission["explanation"]["cycles"]] == [won_id]
-    assert lines(statement_of(platform, head, "boris"), "commission")[0]["amount"] == D("0.00"), \
+    assert commission.amount == D("40000.00") and [c["id"] for c in commission.explanation["cycles"]] == [won_id]
+    assert lines(statement_of(platform, head, "boris"), "commission")[0].amount == D("0.00"), \
         "the new owner is not paid for a sale won before he took the client"
 
 
@@ -144,10 +145,10 @@ def test_payments_confirmed_by_accounting_count_for_the_clients_owner(platform: 
     platform.motivation.compute_statements(head, "2026-11")
     statement = statement_of(platform, head, "boris")
     [commission] = lines(statement, "commission")
-    assert commission["quantity"] == D("500000") and commission["rate"] == D("0.03")
-    assert commission["explanation"]["payments"][0]["amount"] == "500000"
+    assert commission.quantity == D("500000") and commission.rate == D("0.03")
+    assert commission.explanation["payments"][0]["amount"] == "500000"
     olga = statement_of(platform, head, "olga")
-    assert lines(olga, "commission")[0]["amount"] == D("0.00")  # she confirmed it, it is not her sale
+    assert lines(olga, "commission")[0].amount == D("0.00")  # she confirmed it, it is not her sale
 
 
 def test_earned_so_far_and_what_it_takes_to_reach_the_next_tier(platform: Reglament, actors, clock: Clock,
@@ -155,12 +156,12 @@ def test_earned_so_far_and_what_it_takes_to_reach_the_next_tier(platform: Reglam
     win(platform, actors, clock, "anna", "Acme", 650_000)
     plan(platform, actors["head"], anna={"revenue": "1000000"})
     live = platform.motivation.earned_so_far(actors["anna"])
-    assert live["period"] == "2026-11"
-    assert live["total"] == D("19700.00")  # 650 000 × 3 % + her two calls × 100
-    hint = live["summary"]["next_tier"]
+    assert live.period == "2026-11"
+    assert live.total == D("19700.00")  # 650 000 × 3 % + her two calls × 100
+    hint = live.summary["next_tier"]
     assert (hint["amount"], hint["rate"]) == ("150000.00", "0.05")
-    rows = platform.motivation.statements(actors["head"], "2026-11")["rows"]
-    assert all(r["statement"] is None for r in rows)  # nothing stored
+    rows = platform.motivation.statements(actors["head"], "2026-11").rows
+    assert all(r.statement is None for r in rows)  # nothing stored
     with pytest.raises(Forbidden):
         platform.motivation.earned_so_far(actors["boris"], "anna")
 
@@ -190,7 +191,7 @@ def drafted(platform: Reglament, actors, clock: Clock, scheme) -> dict[str, Any]
     plan(platform, actors["head"], anna={"revenue": "1000000"})
     platform.motivation.compute_statements(actors["head"], "2026-11")
     statement = statement_of(platform, actors["head"], "anna")
-    return {"id": statement["id"], "cycle_id": cycle_id, "total": statement["total"]}
+    return {"id": statement.id, "cycle_id": cycle_id, "total": statement.total}
 
 
 def test_only_heads_compute_approve_and_lock(platform: Reglament, actors, drafted) -> None:
@@ -201,7 +202,7 @@ def test_only_heads_compute_approve_and_lock(platform: Reglament, actors, drafte
             platform.motivation.lock_statement(actors[who], drafted["id"])
         with pytest.raises(Forbidden):
             platform.motivation.compute_statements(actors[who], "2026-11")
-    assert platform.motivation.statement(actors["head"], drafted["id"])["status"] == "draft"
+    assert platform.motivation.statement(actors["head"], drafted["id"]).status == "draft"
 
 
 def test_an_approved_statement_is_not_recomputed_until_the_head_reopens_it(platform: Reglament, actors,
@@ -213,11 +214,11 @@ def test_an_approved_statement_is_not_recomputed_until_the_head_reopens_it(platf
         platform.motivation.recompute_statement(head, drafted["id"])
     result = platform.motivation.compute_statements(head, "2026-11")
     assert result.kept == {"anna": "approved"}
-    assert platform.motivation.statement(head, drafted["id"])["total"] == drafted["total"]
+    assert platform.motivation.statement(head, drafted["id"]).total == drafted["total"]
     platform.motivation.reopen_statement(head, drafted["id"])
     platform.motivation.recompute_statement(head, drafted["id"])
     again = platform.motivation.statement(head, drafted["id"])
-    assert again["status"] == "draft" and again["total"] > drafted["total"]  # 1.2 M: the accelerator tier
+    assert again.status == "draft" and again.total > drafted["total"]  # 1.2 M: the accelerator tier
 
 
 def test_a_locked_statement_never_changes(platform: Reglament, actors, clock: Clock, drafted) -> None:
@@ -234,7 +235,7 @@ def test_a_locked_statement_never_changes(platform: Reglament, actors, clock: Cl
             attempt(head, drafted["id"])
     assert platform.motivation.compute_statements(head, "2026-11").kept == {"anna": "locked"}
     locked = platform.motivation.statement(head, drafted["id"])
-    assert (locked["status"], locked["total"]) == ("locked", drafted["total"])
+    assert (locked.status, locked.total) == ("locked", drafted["total"])
     with platform.command() as s:  # even straight through the engine's storing step
         figures = statements.evaluate(s, scheme_terms.BOOK, periods.parse("2026-11"),
                                       [accounts_repo.user_by_login(s, "anna")])
@@ -253,7 +254,7 @@ def test_approve_and_lock_a_whole_period_through_a_confirmation(platform: Reglam
     assert review.blocked is None and all(r.acts for r in review.rows)
     assert platform.motivation.lock_statements(head, "2026-11", review.token).count == len(review.rows)
     listing = platform.motivation.statements(head, "2026-11")
-    assert {r["statement"].status for r in listing["rows"] if r["statement"]} == {"locked"}
+    assert {r.statement.status for r in listing.rows if r.statement} == {"locked"}
 
 
 # ---------------------------------------------------------------- clawback
@@ -266,9 +267,9 @@ def test_a_reversal_in_an_open_period_takes_the_commission_back_in_the_same_draf
     assert landed == "2026-11"
     statement = platform.motivation.statement(head, drafted["id"])  # the draft was recomputed at once
     [back] = lines(statement, "clawback")
-    assert back["amount"] == D("-10000.00") and back["rate"] == D("0.05")
-    assert back["explanation"]["reason"] == "Half the licences returned"
-    assert statement["total"] == drafted["total"] - D("10000.00")
+    assert back.amount == D("-10000.00") and back.rate == D("0.05")
+    assert back.explanation["reason"] == "Half the licences returned"
+    assert statement.total == drafted["total"] - D("10000.00")
     history = platform.regulation.history(head, drafted["cycle_id"])
     assert history[-1]["type"] == "reversed" and history[-1]["data"]["amount"] == "200000.00"
 
@@ -281,15 +282,15 @@ def test_a_reversal_after_the_lock_lands_in_the_next_period_at_the_rate_paid(
     platform.motivation.lock_statement(head, drafted["id"])
     clock.advance(hours=5)
     assert platform.motivation.record_reversal(head, drafted["cycle_id"], "cancelled", "", "Contract cancelled") == "2026-12"
-    assert platform.motivation.statement(head, drafted["id"])["total"] == drafted["total"]  # November untouched
+    assert platform.motivation.statement(head, drafted["id"]).total == drafted["total"]  # November untouched
     platform.motivation.save_plans(head, "2026-12", "actual", {"user:anna|revenue": "100000000"})  # December: 0 % attainment
     clock.now = datetime(2026, 12, 3, 9, tzinfo=UTC)
     platform.motivation.compute_statements(head, "2026-12")
     december = statement_of(platform, head, "anna", "2026-12")
     [back] = lines(december, "clawback")
-    assert back["amount"] == D("-40000.00")  # 800 000 at the 5 % November paid, not December's 0 %
-    assert back["explanation"]["rate_source"].startswith("statement 2026-11")
-    assert back["explanation"]["happened_in"] == "2026-12"
+    assert back.amount == D("-40000.00")  # 800 000 at the 5 % November paid, not December's 0 %
+    assert back.explanation["rate_source"].startswith("statement 2026-11")
+    assert back.explanation["happened_in"] == "2026-12"
 
 
 def test_cancelling_a_partly_refunded_deal_takes_back_only_what_is_left_of_it(
@@ -300,8 +301,8 @@ def test_cancelling_a_partly_refunded_deal_takes_back_only_what_is_left_of_it(
     clock.advance(hours=1)
     platform.motivation.record_reversal(head, drafted["cycle_id"], "cancelled", "", "The rest cancelled")
     backs = lines(platform.motivation.statement(head, drafted["id"]), "clawback")
-    assert sum(b["quantity"] for b in backs) == D("800000")  # the deal, never more
-    assert sum(b["amount"] for b in backs) == D("-40000.00")
+    assert sum(b.quantity for b in backs) == D("800000")  # the deal, never more
+    assert sum(b.amount for b in backs) == D("-40000.00")
     with pytest.raises(InputInvalid):
         platform.motivation.record_reversal(head, drafted["cycle_id"], "refunded", "1", "Nothing is left")
 
@@ -322,21 +323,21 @@ def test_only_a_head_records_reversals_and_only_of_won_cycles(platform: Reglamen
 
 def test_a_manager_sees_only_his_own_statements(platform: Reglament, actors, drafted) -> None:
     anna, boris, alex = actors["anna"], actors["boris"], actors["alex"]
-    assert [r["login"] for r in platform.motivation.statements(anna, "2026-11")["rows"]] == ["anna"]
+    assert [r.login for r in platform.motivation.statements(anna, "2026-11").rows] == ["anna"]
     with pytest.raises(Forbidden):
         platform.motivation.statement(boris, drafted["id"])
     with pytest.raises(Forbidden):
         platform.motivation.export_statement(boris, drafted["id"], "xlsx")
     with pytest.raises(Forbidden):
         platform.motivation.export_statements(anna, "2026-11", "xlsx")
-    assert platform.motivation.statement(alex, drafted["id"])["login"] == "anna"  # the analyst reads all
-    assert {"anna", "boris"} <= {r["login"] for r in platform.motivation.statements(alex, "2026-11")["rows"]}
+    assert platform.motivation.statement(alex, drafted["id"]).login == "anna"  # the analyst reads all
+    assert {"anna", "boris"} <= {r.login for r in platform.motivation.statements(alex, "2026-11").rows}
 
 
 def test_a_manager_disputes_a_line_and_the_head_answers_and_resolves(platform: Reglament, actors, clock: Clock,
                                                                      drafted) -> None:
     anna, boris, head = actors["anna"], actors["boris"], actors["head"]
-    line_id = lines(platform.motivation.statement(anna, drafted["id"]), "commission")[0]["id"]
+    line_id = lines(platform.motivation.statement(anna, drafted["id"]), "commission")[0].id
     comment_id = platform.motivation.comment_statement(anna, drafted["id"], line_id, "The Beta deal is missing")
     with pytest.raises(Forbidden):
         platform.motivation.comment_statement(boris, drafted["id"], line_id, "Me too")
@@ -348,8 +349,8 @@ def test_a_manager_disputes_a_line_and_the_head_answers_and_resolves(platform: R
     platform.motivation.resolve_comment(head, comment_id)
     platform.motivation.recompute_statement(head, drafted["id"])  # comments stay on their line
     [line] = lines(platform.motivation.statement(anna, drafted["id"]), "commission")
-    assert line["id"] == line_id
-    assert [(c["author"], c["resolved"]) for c in line["comments"]] == [("anna", True), ("head", False)]
+    assert line.id == line_id
+    assert [(c.author, c.resolved) for c in line.comments] == [("anna", True), ("head", False)]
     with pytest.raises(InputInvalid):
         platform.motivation.comment_statement(anna, drafted["id"], line_id, "   ")
 
@@ -361,12 +362,12 @@ def test_a_changed_commission_table_changes_the_draft(platform: Reglament, actor
     richer = TABLES["commission_rate"].replace("<text>0.05</text>", "<text>0.06</text>")
     draft = platform.motivation.save_scheme_table(head, "sales", "commission_rate", richer)
     platform.motivation.recompute_statement(head, drafted["id"])  # a draft version is not in force
-    assert lines(platform.motivation.statement(head, drafted["id"]), "commission")[0]["rate"] == D("0.05")
-    platform.motivation.activate_scheme(head, "sales", draft["version"])
+    assert lines(platform.motivation.statement(head, drafted["id"]), "commission")[0].rate == D("0.05")
+    platform.motivation.activate_scheme(head, "sales", draft.version)
     platform.motivation.recompute_statement(head, drafted["id"])
     [commission] = lines(platform.motivation.statement(head, drafted["id"]), "commission")
-    assert (commission["rate"], commission["amount"]) == (D("0.06"), D("48000.00"))
-    assert commission["explanation"]["scheme"] == "sales v2"
+    assert (commission.rate, commission.amount) == (D("0.06"), D("48000.00"))
+    assert commission.explanation["scheme"] == "sales v2"
 
 
 def test_computing_a_period_reads_with_a_fixed_number_of_queries_however_many_cycles(
@@ -403,9 +404,9 @@ def test_the_quality_multiplier_reads_conversion_and_tasks_done_on_time(platform
     platform.motivation.compute_statements(head, "2026-11", ["anna"])
     statement = statement_of(platform, head, "anna")
     [quality] = lines(statement, "multiplier")
-    assert quality["rate"] == D("1.2") and quality["amount"] == D("8000.00")  # 40 000 × 0.2
-    assert quality["explanation"]["annotation"].startswith("Excellent")
-    assert quality["explanation"]["indicators"] == {"conversion": "0.5000", "on_time_share": "1.0000"}
+    assert quality.rate == D("1.2") and quality.amount == D("8000.00")  # 40 000 × 0.2
+    assert quality.explanation["annotation"].startswith("Excellent")
+    assert quality.explanation["indicators"] == {"conversion": "0.5000", "on_time_share": "1.0000"}
 
 
 def test_a_quarter_is_not_paid_when_its_months_already_are(platform: Reglament, actors, clock: Clock,

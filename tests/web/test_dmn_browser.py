@@ -93,8 +93,8 @@ def test_a_head_edits_a_rate_in_dmn_js_saves_and_activates_it(browse: Any, platf
     won_sale(platform, actors, "anna", "Acme", 1_000_000)
     platform.motivation.save_plans(head_actor, PERIOD, "actual", {"user:anna|revenue": "1000000"})
     platform.motivation.compute_statements(head_actor, PERIOD)
-    [statement_id] = [r["statement"].id for r in platform.motivation.statements(head_actor, PERIOD)["rows"]
-                      if r["login"] == "anna" and r["statement"] is not None]
+    [statement_id] = [r.statement.id for r in platform.motivation.statements(head_actor, PERIOD).rows
+                      if r.login == "anna" and r.statement is not None]
 
     head = browse("head")
     page = head.page
@@ -127,7 +127,7 @@ def test_a_head_edits_a_rate_in_dmn_js_saves_and_activates_it(browse: Any, platf
     expect(problem).to_contain_text("table commission_rate: rule 4, output rate: '0,08': write decimals with a point (0.08)")
     expect(page.locator("#dmn-status")).to_have_text("Not saved: fix the problem below.")
     expect(page.locator(".dmn-decision-table-container td.rg-problem")).to_have_count(1)
-    assert [v["version"] for v in platform.motivation.scheme_versions(head_actor, NAME)] == [1]
+    assert [v.version for v in platform.motivation.scheme_versions(head_actor, NAME)] == [1]
     head.shot("02-refused")
 
     type_into(page, rate_cell(page, "[1..1.2)"), "0.08")
@@ -136,20 +136,21 @@ def test_a_head_edits_a_rate_in_dmn_js_saves_and_activates_it(browse: Any, platf
     expect(page.locator("#dmn-status")).to_contain_text("Saved in draft version 2.")
     expect(problem).to_be_hidden()
     expect(page.locator(".dmn-decision-table-container td.rg-problem")).to_have_count(0)
-    assert [(v["version"], v["status"]) for v in platform.motivation.scheme_versions(head_actor, NAME)] == [
+    assert [(v.version, v.status) for v in platform.motivation.scheme_versions(head_actor, NAME)] == [
         (1, "active"), (2, "draft")]
     head.shot("03-saved")
 
     page.locator("#dmn-scheme-link").click()
     page.wait_for_url(re.compile(rf"/motivation/schemes/{NAME}\?version=2$"))
     expect(page.locator("#table-commission_rate tr[data-rule='4'] td.dt-out")).to_have_text("0.08")
+    page.locator("#activate input[name=sure]").check()
     page.locator("#activate button").click()
     expect(page.locator(".flash.success")).to_contain_text("Version 2 is active")
     head.shot("04-activated")
-    assert [(v["version"], v["status"]) for v in platform.motivation.scheme_versions(head_actor, NAME)] == [
+    assert [(v.version, v.status) for v in platform.motivation.scheme_versions(head_actor, NAME)] == [
         (1, "retired"), (2, "active")]
     in_force = platform.motivation.scheme_in_force(anna_actor, "anna", platform.ctx.now().date())
-    assert (in_force["name"], in_force["version"]) == (NAME, 2)
+    assert (in_force.name, in_force.version) == (NAME, 2)
     result = platform.motivation.evaluate_scheme_table(anna_actor, NAME, "commission_rate", {"attainment": Decimal("1.1")})
     assert result.value == Decimal("0.08") and result.rules == (4,)
     assert platform.motivation.evaluate_scheme_table(anna_actor, NAME, "commission_rate", {"attainment": Decimal("1.1")},

@@ -46,7 +46,7 @@ def november(platform: Reglament, actors, won_sale) -> dict[str, Any]:
     cycle_id = won_sale(platform, actors, "anna", "Acme", 800_000)
     platform.motivation.save_plans(head, "2026-11", "actual", {"user:anna|revenue": "1000000", "user:boris|revenue": "500000"})
     platform.motivation.compute_statements(head, "2026-11")
-    rows = {r["login"]: r["statement"] for r in platform.motivation.statements(head, "2026-11")["rows"]}
+    rows = {r.login: r.statement for r in platform.motivation.statements(head, "2026-11").rows}
     return {"cycle_id": cycle_id, "id": rows["anna"].id, "total": rows["anna"].total, "boris": rows["boris"].id}
 
 
@@ -92,7 +92,7 @@ def test_every_bad_cell_is_marked_in_its_cell_and_nothing_is_saved(platform: Reg
     assert "whole number" in cell(response, "user:boris|wt:call")
     assert "error-text" not in cell(response, "user:boris|revenue")
     grid = platform.motivation.plan_grid(actors["head"], "2026-11")
-    rows = {r.login: r for r in grid["rows"] if r.login}
+    rows = {r.login: r for r in grid.rows if r.login}
     assert rows["anna"].values["revenue"] == "1000000" and not rows["boris"].saved
 
 
@@ -149,14 +149,19 @@ def test_the_head_approves_and_locks_from_the_pages(platform: Reglament, actors,
     page = head.get(f"/motivation/statements/{november['id']}").get_data(as_text=True)
     shown = re.search(r'name="confirmed" value="([0-9a-f]+)"', page).group(1)
     assert head.post(f"/motivation/statements/{november['id']}/approve", data={"confirmed": shown}).status_code == 302
-    early = head.post(f"/motivation/statements/{november['id']}/lock", follow_redirects=True)
+    unticked = head.post(f"/motivation/statements/{november['id']}/lock", data={"confirmed": shown},
+                         follow_redirects=True)
+    assert "Nothing was locked: tick the box that confirms the lock." in text(unticked)
+    early = head.post(f"/motivation/statements/{november['id']}/lock", data={"confirmed": shown, "sure": "1"},
+                      follow_redirects=True)
     assert "2026-11 is not over yet: its statements can be locked from 2026-12-01" in text(early)
     assert "approved" in text(early) and "can be locked from 2026-12-01" in text(early)
     clock.now = clock.now.replace(month=12, day=1)
     head = as_("head")  # days later: a new session
     page = head.get(f"/motivation/statements/{november['id']}").get_data(as_text=True)
     shown = re.search(r'name="confirmed" value="([0-9a-f]+)"', page).group(1)
-    assert head.post(f"/motivation/statements/{november['id']}/lock", data={"confirmed": shown}).status_code == 302
+    assert head.post(f"/motivation/statements/{november['id']}/lock",
+                     data={"confirmed": shown, "sure": "1"}).status_code == 302
     page = head.get(f"/motivation/statements/{november['id']}")
     assert "locked" in text(page) and "Recompute" not in text(page)
     refused = head.post(f"/motivation/statements/{november['id']}/recompute")
@@ -164,8 +169,8 @@ def test_the_head_approves_and_locks_from_the_pages(platform: Reglament, actors,
 
 
 def test_a_manager_disputes_a_line_and_the_head_resolves_it(platform: Reglament, actors, as_, november) -> None:
-    line_id = next(l["id"] for l in platform.motivation.statement(actors["head"], november["id"])["lines"]
-                   if l["kind"] == "commission")
+    line_id = next(l.id for l in platform.motivation.statement(actors["head"], november["id"]).lines
+                   if l.kind == "commission")
     anna = as_("anna")
     anna.post(f"/motivation/statements/{november['id']}/comments",
               data={"line_id": str(line_id), "text": "The Beta deal is missing"})
@@ -197,8 +202,8 @@ def test_the_payroll_xlsx_has_every_manager_and_the_period_total(platform: Regla
     payroll = list(book["Payroll"].iter_rows(values_only=True))
     by_login = {r[0]: r for r in payroll[1:] if r[0] != "Total"}
     assert D(str(by_login["anna"][4])) == november["total"]
-    stored = {r["login"]: r["statement"].total for r in platform.motivation.statements(actors["head"], "2026-11")["rows"]
-              if r["statement"]}
+    stored = {r.login: r.statement.total for r in platform.motivation.statements(actors["head"], "2026-11").rows
+              if r.statement}
     assert {login: D(str(r[4])) for login, r in by_login.items()} == stored
     [total] = [r for r in payroll if r[0] == "Total"]
     assert D(str(total[4])) == sum(stored.values())
@@ -220,12 +225,12 @@ def test_the_what_if_page_compares_a_draft_scheme_with_the_real_statements(platf
                                                                            november) -> None:
     richer = TABLES["commission_rate"].replace("<text>0.05</text>", "<text>0.06</text>")
     draft = platform.motivation.save_scheme_table(actors["head"], "sales", "commission_rate", richer)
-    page = as_("head").get(f"/motivation/whatif?period=2026-11&scheme={draft['id']}&scenario=actual&run=1")
+    page = as_("head").get(f"/motivation/whatif?period=2026-11&scheme={draft.id}&scenario=actual&run=1")
     assert page.status_code == 200
     row = re.search(r'<tr data-login="anna">.*?</tr>', page.get_data(as_text=True), re.S).group(0)
     shown = " ".join(unescape(re.sub(r"<[^>]+>", " ", row)).split())
     assert "40,300.00" in shown and "48,300.00" in shown and "+8,000.00" in shown
-    assert platform.motivation.statement(actors["head"], november["id"])["total"] == november["total"]
+    assert platform.motivation.statement(actors["head"], november["id"]).total == november["total"]
 
 
 def test_the_head_records_a_refund_on_the_won_cycles_page(platform: Reglament, actors, as_, november) -> None:
@@ -233,14 +238,14 @@ def test_the_head_records_a_refund_on_the_won_cycles_page(platform: Reglament, a
     head = as_("head")
     assert "Record a cancellation or refund" in text(head.get(f"/cycles/{november['cycle_id']}"))
     bad = head.post(f"/motivation/cycles/{november['cycle_id']}/reversal",
-                    data={"kind": "refunded", "amount": "", "reason": "Returned"}, follow_redirects=True)
+                    data={"kind": "refunded", "amount": "", "reason": "Returned", "sure": "1"}, follow_redirects=True)
     assert "Not recorded" in text(bad) and "is required for a refund" in text(bad)
     done = head.post(f"/motivation/cycles/{november['cycle_id']}/reversal",
-                     data={"kind": "refunded", "amount": "100000", "reason": "Two licences returned"},
+                     data={"kind": "refunded", "amount": "100000", "reason": "Two licences returned", "sure": "1"},
                      follow_redirects=True)
     shown = text(done)
     assert "statement of 2026-11" in shown and "Two licences returned" in shown
-    assert platform.motivation.statement(actors["head"], november["id"])["total"] == november["total"] - D("5000.00")
+    assert platform.motivation.statement(actors["head"], november["id"]).total == november["total"] - D("5000.00")
 
 
 # ---------------------------------------------------------------- never on stale figures
@@ -255,7 +260,7 @@ def test_approving_a_stale_draft_from_its_page_shows_the_new_figures_instead(pla
                         follow_redirects=True)
     assert "The figures changed since they were shown (anna: 40,300.00 RUB → 108,600.00 RUB)" in text(refused)
     assert re.search(r'id="statement-total">108,600.00 RUB<', refused.get_data(as_text=True))  # recomputed draft
-    assert platform.motivation.statement(actors["head"], november["id"])["status"] == "draft"
+    assert platform.motivation.statement(actors["head"], november["id"]).status == "draft"
 
 
 def test_approve_all_shows_each_fresh_total_and_acts_only_on_the_confirmed_figures(platform: Reglament, actors, as_,
@@ -273,13 +278,13 @@ def test_approve_all_shows_each_fresh_total_and_acts_only_on_the_confirmed_figur
     won_sale(platform, actors, "anna", "Even Later Ltd", 100_000)  # changed between review and submit
     refused = head.post("/motivation/statements/approve?period=2026-11", data={"token": token}, follow_redirects=True)
     assert "The figures changed since you confirmed them (anna: 108,600.00 RUB → 117,900.00 RUB" in text(refused)
-    assert platform.motivation.statements(actors["head"], "2026-11")["counts"]["approved"] == 0
+    assert platform.motivation.statements(actors["head"], "2026-11").counts["approved"] == 0
     token = re.search(r'name="token" value="([^"]+)"', refused.get_data(as_text=True)).group(1)  # the new review
     done = head.post("/motivation/statements/approve?period=2026-11", data={"token": token}, follow_redirects=True)
     assert "Statements approved:" in text(done)
-    assert platform.motivation.statement(actors["head"], november["id"])["total"] == D("117900.00")
+    assert platform.motivation.statement(actors["head"], november["id"]).total == D("117900.00")
     assert head.post("/motivation/statements/approve?period=2026-11").status_code == 302  # no token: nothing
-    assert platform.motivation.statements(actors["head"], "2026-11")["counts"]["draft"] == 0
+    assert platform.motivation.statements(actors["head"], "2026-11").counts["draft"] == 0
 
 
 def test_lock_all_is_offered_only_after_the_period_ends(platform: Reglament, actors, as_, clock, november) -> None:
@@ -288,14 +293,15 @@ def test_lock_all_is_offered_only_after_the_period_ends(platform: Reglament, act
         actors["head"], "2026-11", "approve").token)
     early = head.get("/motivation/statements/lock?period=2026-11")
     assert "2026-11 is not over yet: its statements can be locked from 2026-12-01" in text(early)
-    assert 'name="token"' not in early.get_data(as_text=True)
+    assert 'id="confirm-form"' not in early.get_data(as_text=True)  # only the early lock, naming the period
+    assert 'name="early" value="2026-11"' in early.get_data(as_text=True)
     clock.now = clock.now.replace(month=12, day=1)
     head = as_("head")  # days later: a new session
     review = head.get("/motivation/statements/lock?period=2026-11").get_data(as_text=True)
     token = re.search(r'name="token" value="([^"]+)"', review).group(1)
     done = head.post("/motivation/statements/lock?period=2026-11", data={"token": token}, follow_redirects=True)
     assert "Statements locked:" in text(done)
-    assert platform.motivation.statements(actors["head"], "2026-11")["counts"]["locked"] >= 2
+    assert platform.motivation.statements(actors["head"], "2026-11").counts["locked"] >= 2
 
 
 def test_earned_so_far_says_when_the_stored_statement_is_behind(platform: Reglament, actors, as_, won_sale,
@@ -322,12 +328,12 @@ def test_a_what_if_with_a_table_that_fails_stays_on_its_page_with_the_form(platf
     head = actors["head"]
     gap = TABLES["commission_rate"].replace("<text>[0.8..1)</text>", "<text>[0.85..1)</text>")  # no rule for 80 %
     draft = platform.motivation.save_scheme_table(head, "sales", "commission_rate", gap)
-    page = as_("head").get(f"/motivation/whatif?period=2026-11&scheme={draft['id']}&scenario=actual&run=1")
+    page = as_("head").get(f"/motivation/whatif?period=2026-11&scheme={draft.id}&scenario=actual&run=1")
     assert page.status_code == 200
     shown = text(page)
     assert "What-if · anna: table commission_rate: no rule matches attainment=0.8" in shown
     html = page.get_data(as_text=True)
-    assert f'<option value="{draft["id"]}" selected' in html and 'value="2026-11"' in html  # the form as filled
+    assert f'<option value="{draft.id}" selected' in html and 'value="2026-11"' in html  # the form as filled
     missing = as_("head").get("/motivation/whatif?period=2026-11&scheme=999&scenario=actual&run=1")
     assert missing.status_code == 422 and "The comparison cannot be made: no motivation scheme version 999" in text(missing)
     assert 'value="2026-11"' in missing.get_data(as_text=True) and "Something is wrong" not in text(missing)

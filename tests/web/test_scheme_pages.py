@@ -81,14 +81,14 @@ def test_creating_saving_terms_and_activating_through_the_forms(head, platform: 
         "currency": "rub", "rounding": "ROUND_HALF_EVEN", "copy_from": ""})
     assert response.status_code == 302 and response.headers["Location"].endswith("/motivation/schemes/retail")
     scheme = platform.motivation.scheme(actors["head"], "retail")
-    assert (scheme["status"], scheme["basis"], scheme["currency"], scheme["tables"]) == (
-        "draft", "paid_amount", "RUB", ["commission_rate"])
+    assert (scheme.status, scheme.basis, scheme.currency, scheme.tables) == (
+        "draft", "paid_amount", "RUB", ("commission_rate",))
 
     bad = head.post("/motivation/schemes/retail", data={
         "version": "1", "effective_from": "2026-02-01", "scope": "", "basis": "paid_amount", "currency": "RUB",
         "rounding": "ROUND_HALF_UP", "settings": "{}", "rate_call": "1.2.3"})
     assert bad.status_code == 422
-    assert "the rate of call is '1.2.3': it must be an amount, like 250000.50 or 250 000,50" in text(bad)
+    assert "Piece rates: the rate of call must be an amount from 0 to 1000000000, like 150.50" in text(bad)
     assert "rounded to kopecks (2 places, half up)" in text(bad)
     saved = head.post("/motivation/schemes/retail", data={
         "version": "1", "effective_from": "2026-02-01", "scope": "", "basis": "paid_amount", "currency": "RUB",
@@ -96,11 +96,13 @@ def test_creating_saving_terms_and_activating_through_the_forms(head, platform: 
         "rate_meeting": "250000.50", "rate_demo": ""})
     assert saved.status_code == 302
     scheme = platform.motivation.scheme(actors["head"], "retail")
-    assert (scheme["version"], scheme["role"], scheme["piece_rates"], scheme["settings"]) == (
+    assert (scheme.version, scheme.role, scheme.piece_rates, scheme.settings) == (
         1, None, {"call": "1500.50", "meeting": "250000.50"}, {"activity_cap": "1.1"})
 
     assert head.post("/motivation/schemes/retail/activate", data={"version": "1"}).status_code == 302
-    assert platform.motivation.scheme(actors["head"], "retail")["status"] == "active"
+    assert platform.motivation.scheme(actors["head"], "retail").status == "draft", "not without the tick"
+    assert head.post("/motivation/schemes/retail/activate", data={"version": "1", "sure": "1"}).status_code == 302
+    assert platform.motivation.scheme(actors["head"], "retail").status == "active"
     shown = text(head.get("/motivation/schemes/retail"))
     assert "Saving makes draft version 2 from this version" in shown
 
@@ -110,7 +112,7 @@ def test_creating_a_scheme_with_a_taken_name_shows_the_error(head, demo) -> None
                                                        "basis": "won_amount", "currency": "RUB",
                                                        "rounding": "ROUND_HALF_UP", "copy_from": NAME})
     assert response.status_code == 422
-    assert f"A motivation scheme named '{NAME}' exists" in text(response)
+    assert f"Name: a scheme “{NAME}” exists: edit it to make a new version" in text(response)
 
 
 def test_copying_a_scheme_copies_its_tables_and_rates(head, demo, platform: Reglament, actors) -> None:
@@ -118,8 +120,8 @@ def test_copying_a_scheme_copies_its_tables_and_rates(head, demo, platform: Regl
                                            "basis": "won_amount", "currency": "RUB", "rounding": "ROUND_HALF_UP",
                                            "copy_from": NAME})
     copy = platform.motivation.scheme(actors["head"], "copy")
-    assert copy["tables"] == ["commission_rate", "intensity_multiplier", "quality_multiplier"]
-    assert copy["piece_rates"]["call"] == "150.00"
+    assert copy.tables == ("commission_rate", "intensity_multiplier", "quality_multiplier")
+    assert copy.piece_rates["call"] == "150.00"
 
 
 def test_the_editor_page_and_its_save(head, demo, platform: Reglament, actors) -> None:
@@ -137,7 +139,7 @@ def test_the_editor_page_and_its_save(head, demo, platform: Reglament, actors) -
     assert bad.get_json()["message"] == ("table commission_rate: rule 4, output rate: '0,07': write decimals with a point "
                                          "(0.07) (line 43)")
     assert bad.get_json()["details"]["cell_id"] == "LiteralExpression_plan"
-    assert [v["version"] for v in platform.motivation.scheme_versions(actors["head"], NAME)] == [1]
+    assert [v.version for v in platform.motivation.scheme_versions(actors["head"], NAME)] == [1]
 
     good = head.post(f"/motivation/schemes/{NAME}/tables/commission_rate", data=xml.replace("<text>0.07</text>", "<text>0.075</text>"),
                      headers={"Content-Type": "application/xml", "Accept": "application/json"})
@@ -152,12 +154,12 @@ def test_adding_and_removing_a_table(head, demo, platform: Reglament, actors) ->
     platform.motivation.remove_scheme_table(actors["head"], NAME, "intensity_multiplier")
     response = head.post(f"/motivation/schemes/{NAME}/tables", data={"table": "intensity_multiplier"})
     assert response.headers["Location"].endswith(f"/motivation/schemes/{NAME}/tables/intensity_multiplier")
-    loaded = platform.motivation.scheme(actors["head"], NAME)["loaded"]["intensity_multiplier"]
+    loaded = platform.motivation.scheme(actors["head"], NAME).loaded["intensity_multiplier"]
     assert loaded.variables == ("activity_attainment",)
     again = head.post(f"/motivation/schemes/{NAME}/tables", data={"table": "intensity_multiplier"})
     assert again.status_code == 302
     assert head.post(f"/motivation/schemes/{NAME}/tables/intensity_multiplier/remove").status_code == 302
-    assert "intensity_multiplier" not in platform.motivation.scheme(actors["head"], NAME)["tables"]
+    assert "intensity_multiplier" not in platform.motivation.scheme(actors["head"], NAME).tables
 
 
 def test_the_editor_save_refuses_overlapping_rules_of_a_unique_table_naming_them(head, demo, platform: Reglament,
@@ -172,7 +174,7 @@ def test_the_editor_save_refuses_overlapping_rules_of_a_unique_table_naming_them
                                       "(for example attainment=0.9)")
     assert body["details"]["rules"] == [3, 4] and body["details"]["overlaps"][0]["region"] == {"attainment": "[0.9..1)"}
     assert body["details"]["cell_id"] == "UnaryTests_plan"  # the editor marks the later rule's cell
-    assert [v["version"] for v in platform.motivation.scheme_versions(actors["head"], NAME)] == [1]  # nothing saved
+    assert [v.version for v in platform.motivation.scheme_versions(actors["head"], NAME)] == [1]  # nothing saved
 
 
 def test_the_try_it_form_reads_numbers_as_people_type_them(head, demo) -> None:

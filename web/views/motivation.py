@@ -19,42 +19,18 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from engine.motivation.confirmation import APPROVE, LOCK
-from engine.motivation.money import AMBIGUOUS, NOT_AN_AMOUNT
+from engine.motivation.read_models import CycleReversal
 from engine.motivation.statement_states import ConfirmationNeeded, FiguresChanged, PeriodNotOver
 from engine.shared import periods
 from engine.shared.access import HEADS
 from engine.shared.errors import InputInvalid, NotFound
+from web.i18n import translated_fields
 from web.views import actor, login_required, platform
 
 bp = Blueprint("motivation", __name__, url_prefix="/motivation")
 
 EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
-
-#: the engine's English cell and field messages, in the user's language
-_MESSAGES = {
-    "is not a manager or a team": lambda: _("is not a manager or a team"),
-    "is not a column of the plan": lambda: _("is not a column of the plan"),
-    "must be an amount, like 1500000 or 1500000.50": lambda: _("must be an amount, like 1500000 or 1500000.50"),
-    "must be an amount of zero or more": lambda: _("must be an amount of zero or more"),
-    "is too large": lambda: _("is too large"),
-    "may have at most two decimal places": lambda: _("may have at most two decimal places"),
-    "must be a whole number of zero or more": lambda: _("must be a whole number of zero or more"),
-    "is required": lambda: _("is required"),
-    "is required for a refund": lambda: _("is required for a refund"),
-    "must be cancelled or refunded": lambda: _("must be cancelled or refunded"),
-    "must be more than zero": lambda: _("must be more than zero"),
-    "must be an amount, like 150000 or 150000.50": lambda: _("must be an amount, like 150000 or 150000.50"),
-    "the cycle was already cancelled as a whole": lambda: _("the cycle was already cancelled as a whole"),
-    NOT_AN_AMOUNT: lambda: _("must be an amount, like 250000.50 or 250 000,50"),
-    AMBIGUOUS: lambda: _("is ambiguous: write thousands without a separator (1500) or decimals with two "
-                         "places (1,50)"),
-}
-
-
-def _translated(errors: dict[str, str]) -> dict[str, str]:
-    return {key: _MESSAGES[text]() if text in _MESSAGES else text for key, text in errors.items()}
-
 
 def _period() -> str:
     return request.values.get("period") or platform().motivation.current_period()
@@ -86,7 +62,7 @@ def pct(value: Any, places: int = 1) -> str:
 @bp.app_context_processor
 def _cycle_reversals() -> dict[str, Any]:
     """The cycle page lists a won cycle's cancellations and refunds."""
-    def motivation_reversals(cycle_id: int) -> list[dict[str, Any]]:
+    def motivation_reversals(cycle_id: int) -> list[CycleReversal]:
         return platform().motivation.cycle_reversals(actor(), cycle_id)
 
     return {"motivation_reversals": motivation_reversals}
@@ -113,7 +89,7 @@ def plans():  # type: ignore[no-untyped-def]
         try:
             changed = platform().motivation.save_plans(actor(), period, scenario, values)
         except InputInvalid as exc:
-            errors = _translated(exc.details.get("fields", {}))
+            errors = translated_fields(exc)
             if not errors:
                 raise
         else:
@@ -121,7 +97,7 @@ def plans():  # type: ignore[no-untyped-def]
             return redirect(url_for("motivation.plans", period=period, scenario=scenario))
     grid = platform().motivation.plan_grid(actor(), period, scenario)
     return render_template("motivation/motivation_plans.html", grid=grid, errors=errors, values=values,
-                           nav=_neighbours(grid["period"].key)), (422 if errors else 200)
+                           nav=_neighbours(grid.period.key)), (422 if errors else 200)
 
 
 # ---------------------------------------------------------------- statements
@@ -137,14 +113,15 @@ def index():  # type: ignore[no-untyped-def]
 def statements():  # type: ignore[no-untyped-def]
     period = _period()
     listing = platform().motivation.statements(actor(), period)
-    earned = None
+    earned, earned_error = None, None
     if "manager" in actor().roles:
         try:
             earned = platform().motivation.earned_so_far(actor())
         except InputInvalid as exc:  # a scheme whose table fails: the list still shows
-            earned = {"period": platform().motivation.current_period(), "error": exc.message}
+            earned_error = exc.message
     return render_template("motivation/motivation_statements.html", listing=listing, earned=earned,
-                           may_manage=actor().has_any(HEADS), nav=_neighbours(listing["period"].key))
+                           earned_error=earned_error, earned_period=platform().motivation.current_period(),
+                           may_manage=actor().has_any(HEADS), nav=_neighbours(listing.period.key))
 
 
 @bp.post("/statements/compute")
@@ -183,7 +160,8 @@ def _period_action(action: str):  # type: ignore[no-untyped-def]
             if action == APPROVE:
                 acted = motivation.approve_statements(actor(), period, request.form.get("token"))
             else:
-                acted = motivation.lock_statements(actor(), period, request.form.get("token"))
+                acted = motivation.lock_statements(actor(), period, request.form.get("token"),
+                                                   request.form.get("early") or None)
         except (FiguresChanged, ConfirmationNeeded, PeriodNotOver) as exc:
             flash(_refusal(exc), "error")
             return redirect(url_for(f"motivation.{action}_all", period=period))
@@ -202,8 +180,8 @@ def _refusal(exc: Exception) -> str:
     """An approval or lock refused by the engine, in the user's language."""
     if isinstance(exc, PeriodNotOver):
         return _("%(period)s is not over yet: its statements can be locked from %(day)s, when no more sales, "
-                 "payments or work can land in it.", period=exc.details.get("period", ""),
-                 day=exc.details.get("from", ""))
+                 "payments or work can land in it, or early by confirming that you lock %(period)s early.",
+                 period=exc.details.get("period", ""), day=exc.details.get("from", ""))
     if isinstance(exc, FiguresChanged):
         changes = exc.details.get("changes") or []
         listed = "; ".join(f"{c['login']}: {money(c['old'], c['currency']) if c['old'] else '—'} → "
@@ -226,7 +204,7 @@ def _refusal(exc: Exception) -> str:
 def statement(statement_id: int):  # type: ignore[no-untyped-def]
     found = platform().motivation.statement(actor(), statement_id)
     return render_template("motivation/motivation_statement.html", statement=found, may_manage=actor().has_any(HEADS),
-                           may_comment=found["may_comment"])
+                           may_comment=found.may_comment)
 
 
 _ACTIONS = {
@@ -244,6 +222,11 @@ def act(statement_id: int, action: str):  # type: ignore[no-untyped-def]
         return render_template("error.html", status=404, message=_("Unknown action."), details={}), 404
     method, message = _ACTIONS[action]
     kwargs = {"confirmed": request.form.get("confirmed") or None} if action in ("approve", "lock") else {}
+    if action == "lock":
+        kwargs["early"] = request.form.get("early") or None
+        if not (request.form.get("sure") or kwargs["early"]):  # locking is for good: the tick confirms it
+            flash(_("Nothing was locked: tick the box that confirms the lock."), "error")
+            return redirect(url_for("motivation.statement", statement_id=statement_id))
     try:
         getattr(platform().motivation, method)(actor(), statement_id, **kwargs)
     except (FiguresChanged, PeriodNotOver) as exc:
@@ -262,7 +245,7 @@ def comment(statement_id: int):  # type: ignore[no-untyped-def]
         platform().motivation.comment_statement(actor(), statement_id, line_id, request.form.get("text", ""))
     except InputInvalid as exc:
         flash(_("The comment was not saved: %(reason)s",
-                reason="; ".join(_translated(exc.details.get("fields", {})).values()) or exc.message), "error")
+                reason="; ".join(translated_fields(exc).values()) or exc.message), "error")
     else:
         flash(_("Comment added."), "success")
     anchor = f"line-{line_id}" if line_id else "comments"
@@ -317,7 +300,7 @@ def whatif():  # type: ignore[no-untyped-def]
     choices = platform().motivation.scheme_choices(actor())
     result, error = None, None
     try:
-        scenarios = platform().motivation.plan_grid(actor(), period, "actual")["scenarios"]
+        scenarios = list(platform().motivation.plan_grid(actor(), period, "actual").scenarios)
     except InputInvalid as exc:
         scenarios, error = ["actual"], exc.message
     if request.args.get("run") and error is None:
@@ -335,15 +318,20 @@ def whatif():  # type: ignore[no-untyped-def]
 @login_required
 def reversal(cycle_id: int):  # type: ignore[no-untyped-def]
     form = request.form
+    typed = {"rv_kind": form.get("kind", "")[:20], "rv_amount": form.get("amount", "")[:40],
+             "rv_reason": form.get("reason", "")[:300]}
+    if not form.get("sure"):  # a reversal cannot be undone: the tick confirms it
+        flash(_("Not recorded: tick “It cannot be undone” to confirm."), "error")
+        return redirect(url_for("cycles.detail", cycle_id=cycle_id, _anchor="reversals", **typed))
     try:
         landed = platform().motivation.record_reversal(actor(), cycle_id, form.get("kind", ""), form.get("amount"),
-                                            form.get("reason", ""))
+                                                       form.get("reason", ""))
     except InputInvalid as exc:
-        fields = _translated(exc.details.get("fields", {}))
+        fields = translated_fields(exc)
         flash(_("Not recorded: %(reason)s",
                 reason="; ".join(f"{_field_label(k)} {v}" for k, v in fields.items()) or exc.message), "error")
-    else:
-        flash(_("Recorded. The commission is taken back in the statement of %(period)s.", period=landed), "success")
+        return redirect(url_for("cycles.detail", cycle_id=cycle_id, _anchor="reversals", **typed))
+    flash(_("Recorded. The commission is taken back in the statement of %(period)s.", period=landed), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle_id, _anchor="reversals"))
 
 

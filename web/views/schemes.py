@@ -20,16 +20,31 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from engine.motivation.money import AmountInvalid, normalize_number
+from engine.motivation.read_models import SchemeDetail
 from engine.motivation.schemes import BASES, ROUNDINGS, TEMPLATES
 from engine.regulation.decisions import feel
 from engine.shared.access import HEADS, ROLES
 from engine.shared.errors import DmnError, InputInvalid, NotFound
+from web.i18n import translated_fields
 from web.views import actor, login_required, platform
 
 bp = Blueprint("schemes", __name__, url_prefix="/motivation/schemes")
 
 KNOWN_TABLES = tuple(TEMPLATES)
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+
+
+def _field_label(name: str) -> str:
+    return {"name": _("Name"), "effective_from": _("Effective from"), "role": _("Role"), "team": _("Team"),
+            "basis": _("Commission on"), "currency": _("Currency"), "rounding": _("Rounding to 0.01"),
+            "piece_rates": _("Piece rates"), "settings": _("Settings (JSON)"), "table": _("Table")}.get(name, name)
+
+
+def _problem(exc: InputInvalid | NotFound) -> str:
+    """What the engine refused, in the user's language: each field with its problem (the one table
+    of codes in web/i18n), else the engine's sentence."""
+    fields = translated_fields(exc)
+    return "; ".join(f"{_field_label(k)}: {v}" for k, v in fields.items()) if fields else exc.message
 
 
 def _may_edit() -> bool:
@@ -88,14 +103,14 @@ def create():  # type: ignore[no-untyped-def]
     try:
         if copy_from:
             source = platform().motivation.scheme(actor(), copy_from)
-            terms.update(piece_rates=source["piece_rates"], settings=source["settings"],
-                         tables={table: platform().motivation.scheme_table_xml(actor(), copy_from, table, source["version"])
-                                 for table in source["tables"]})
+            terms.update(piece_rates=dict(source.piece_rates), settings=dict(source.settings),
+                         tables={table: platform().motivation.scheme_table_xml(actor(), copy_from, table, source.version)
+                                 for table in source.tables})
         created = platform().motivation.create_scheme(actor(), name, terms)
     except (InputInvalid, NotFound) as exc:
-        return _index(exc.message, form, 422)
-    flash(_("Scheme %(name)s created as draft version 1.", name=created["name"]), "success")
-    return redirect(url_for("schemes.detail", name=created["name"]))
+        return _index(_problem(exc), form, 422)
+    flash(_("Scheme %(name)s created as draft version 1.", name=created.name), "success")
+    return redirect(url_for("schemes.detail", name=created.name))
 
 
 # ----------------------------------------------------------------------------- one scheme
@@ -110,13 +125,13 @@ def _detail(name: str, version: int | None, error: str | None = None, form: Any 
             status: int = 200):  # type: ignore[no-untyped-def]
     versions = platform().motivation.scheme_versions(actor(), name)
     scheme = platform().motivation.scheme(actor(), name, version)
-    draft = next((v for v in versions if v["status"] == "draft"), None)
+    draft = next((v for v in versions if v.status == "draft"), None)
     trial = _trial(name, scheme) if request.args.get("try") else None
     # edits apply to the draft, or to a copy of the newest version: offered on those pages only
-    edit_here = _may_edit() and (scheme["status"] == "draft" or (draft is None and scheme["version"] == versions[-1]["version"]))
+    edit_here = _may_edit() and (scheme.status == "draft" or (draft is None and scheme.version == versions[-1].version))
     return render_template("schemes/schemes_scheme.html", scheme=scheme, versions=versions, draft=draft,
                            may_edit=_may_edit(), edit_here=edit_here, error=error, form=form, trial=trial,
-                           next_version=versions[-1]["version"] + 1, **_choices()), status
+                           next_version=versions[-1].version + 1, **_choices()), status
 
 
 def _input_value(text: str) -> Any:
@@ -135,16 +150,16 @@ def _input_value(text: str) -> Any:
     return value if is_literal else text
 
 
-def _trial(name: str, scheme: dict[str, Any]) -> dict[str, Any] | None:
+def _trial(name: str, scheme: SchemeDetail) -> dict[str, Any] | None:
     """Evaluate one table of the shown version on the inputs of the try-it form."""
     table = request.args.get("try", "")
-    loaded = scheme["loaded"].get(table)
+    loaded = scheme.loaded.get(table)
     if loaded is None:
         return None
     raw = {var: request.args.get(f"in_{var}", "") for var in loaded.variables}
     inputs = {var: _input_value(text) for var, text in raw.items() if text.strip()}
     try:
-        result = platform().motivation.evaluate_scheme_table(actor(), name, table, inputs, scheme["version"])
+        result = platform().motivation.evaluate_scheme_table(actor(), name, table, inputs, scheme.version)
     except DmnError as exc:
         return {"table": table, "raw": raw, "error": exc.message}
     return {"table": table, "raw": raw, "result": result, "rules": set(result.rules),
@@ -159,9 +174,9 @@ def save(name: str):  # type: ignore[no-untyped-def]
     try:
         saved = platform().motivation.save_scheme(actor(), name, _terms(form))
     except InputInvalid as exc:
-        return _detail(name, form.get("version", type=int), exc.message, form, 422)
-    flash(_("Saved in draft version %(version)s.", version=saved["version"]), "success")
-    return redirect(url_for("schemes.detail", name=name, version=saved["version"]))
+        return _detail(name, form.get("version", type=int), _problem(exc), form, 422)
+    flash(_("Saved in draft version %(version)s.", version=saved.version), "success")
+    return redirect(url_for("schemes.detail", name=name, version=saved.version))
 
 
 @bp.post("/<name>/activate")
@@ -170,10 +185,13 @@ def activate(name: str):  # type: ignore[no-untyped-def]
     version = request.form.get("version", type=int)
     if version is None:
         abort(400, _("Which version?"))
+    if not request.form.get("sure"):  # activating cannot be undone: the tick confirms it
+        flash(_("Nothing was activated: tick the box that confirms it."), "error")
+        return redirect(url_for("schemes.detail", name=name, version=version))
     try:
         platform().motivation.activate_scheme(actor(), name, version)
     except InputInvalid as exc:
-        flash(exc.message, "error")
+        flash(_problem(exc), "error")
     else:
         flash(_("Version %(version)s is active; the version active before it is retired.", version=version),
               "success")
@@ -189,9 +207,9 @@ def add_table(name: str):  # type: ignore[no-untyped-def]
     try:
         saved = platform().motivation.add_scheme_table(actor(), name, table)
     except InputInvalid as exc:
-        flash(exc.message, "error")
+        flash(_problem(exc), "error")
         return redirect(url_for("schemes.detail", name=name))
-    flash(_("Table %(table)s added to draft version %(version)s.", table=table, version=saved["version"]), "success")
+    flash(_("Table %(table)s added to draft version %(version)s.", table=table, version=saved.version), "success")
     return redirect(url_for("schemes.edit_table", name=name, table=table))
 
 
@@ -199,9 +217,9 @@ def add_table(name: str):  # type: ignore[no-untyped-def]
 @login_required
 def remove_table(name: str, table: str):  # type: ignore[no-untyped-def]
     saved = platform().motivation.remove_scheme_table(actor(), name, table)
-    flash(_("Table %(table)s removed from draft version %(version)s.", table=table, version=saved["version"]),
+    flash(_("Table %(table)s removed from draft version %(version)s.", table=table, version=saved.version),
           "success")
-    return redirect(url_for("schemes.detail", name=name, version=saved["version"]))
+    return redirect(url_for("schemes.detail", name=name, version=saved.version))
 
 
 @bp.get("/<name>/tables/<table>/dmn")
@@ -232,10 +250,10 @@ def edit_table(name: str, table: str):  # type: ignore[no-untyped-def]
     if not _may_edit():
         abort(403, _("Only heads of sales may edit motivation schemes."))
     scheme = platform().motivation.scheme(actor(), name)
-    if table not in scheme["tables"]:
-        raise NotFound(f"the motivation scheme {name} v{scheme['version']} has no table {table!r}")
+    if table not in scheme.tables:
+        raise NotFound(f"the motivation scheme {name} v{scheme.version} has no table {table!r}")
     config = {"scheme": name, "table": table, "csrf": generate_csrf(), "labels": _editor_labels(),
-              "xmlUrl": url_for("schemes.table_xml", name=name, table=table, version=scheme["version"]),
+              "xmlUrl": url_for("schemes.table_xml", name=name, table=table, version=scheme.version),
               "saveUrl": url_for("schemes.save_table", name=name, table=table)}
     return render_template("schemes/dmn_editor.html", scheme=scheme, table=table, config=config)
 
@@ -245,5 +263,5 @@ def edit_table(name: str, table: str):  # type: ignore[no-untyped-def]
 def save_table(name: str, table: str):  # type: ignore[no-untyped-def]
     """The editor's save: checked by the server's DMN reader, stored in the draft only when valid."""
     saved = platform().motivation.save_scheme_table(actor(), name, table, request.get_data())
-    return jsonify(version=saved["version"], status=saved["status"], table=table,
-                   scheme_url=url_for("schemes.detail", name=name, version=saved["version"]))
+    return jsonify(version=saved.version, status=saved.status, table=table,
+                   scheme_url=url_for("schemes.detail", name=name, version=saved.version))

@@ -1,6 +1,10 @@
-"""Motivation: sales plans, statements with their lines, and approving and locking them on the
-figures the caller saw, as the pages do (a statement's ``fingerprint``; a period's ``token``
-from the review)."""
+"""Motivation: sales plans, schemes (terms, decision tables, activation), statements with their
+lines, approving and locking them on the figures the caller saw, as the pages do (a
+statement's ``fingerprint``; a period's ``token`` from the review; ``early`` naming the period
+to lock it before it ends), exports, and what-if.
+
+Read models go out as JSON with amounts as strings (exact) and dates in ISO 8601. A refusal
+with per-field problems carries ``problems``: ``[{"field", "code", "message", "params"}]``."""
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
@@ -8,11 +12,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import Response, g, jsonify, request
 
+from engine.motivation.read_models import SchemeDetail
 from engine.shared.errors import InputInvalid
+from engine.shared.numbers import whole_number
 from web.views import platform
-from web.views.api.base import bp, json_body, text_field
+from web.views.api.base import bp, int_field, json_body, text_field
 
 
 def _plain(value: Any) -> Any:
@@ -25,6 +31,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
+    if isinstance(value, SchemeDetail):  # the loaded tables are engine objects: their XML has its own address
+        return _plain({k: v for k, v in asdict(value).items() if k != "loaded"})
     if is_dataclass(value) and not isinstance(value, type):
         return _plain(asdict(value))
     if isinstance(value, (str, int, float, bool)) or value is None:
@@ -84,7 +92,10 @@ def motivation_act(statement_id: int, action: str):  # type: ignore[no-untyped-d
         raise InputInvalid(f"unknown action {action!r}: use {', '.join(methods)}")
     kwargs = {}
     if action in ("approve", "lock"):
-        kwargs["confirmed"] = text_field(json_body(), "fingerprint")
+        data = json_body()
+        kwargs["confirmed"] = text_field(data, "fingerprint")
+        if action == "lock":
+            kwargs["early"] = text_field(data, "early")
     getattr(platform().motivation, methods[action])(g.actor, statement_id, **kwargs)
     return jsonify(_plain(platform().motivation.statement(g.actor, statement_id)))
 
@@ -105,11 +116,14 @@ def motivation_review(period: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/motivation/periods/<period>/<action>")
 def motivation_act_period(period: str, action: str):  # type: ignore[no-untyped-def]
-    """approve-all / lock-all with ``{"token"}`` from the review."""
+    """approve-all / lock-all with ``{"token"}`` from the review (lock-all before the period
+    ends with ``"early": "<the period>"``)."""
     methods = {"approve-all": "approve_statements", "lock-all": "lock_statements"}
     if action not in methods:
         raise InputInvalid(f"unknown action {action!r}: use {', '.join(methods)}")
-    acted = getattr(platform().motivation, methods[action])(g.actor, period, text_field(json_body(), "token"))
+    data = json_body()
+    extra = {"early": text_field(data, "early")} if action == "lock-all" else {}
+    acted = getattr(platform().motivation, methods[action])(g.actor, period, text_field(data, "token"), **extra)
     return jsonify(done=list(acted.done), skipped=acted.skipped)
 
 
@@ -117,3 +131,107 @@ def motivation_act_period(period: str, action: str):  # type: ignore[no-untyped-
 def motivation_earned():  # type: ignore[no-untyped-def]
     return jsonify(_plain(platform().motivation.earned_so_far(g.actor, request.args.get("login") or None,
                                                               _period())))
+
+
+# ---------------------------------------------------------------- exports
+
+EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "csv": "text/csv; charset=utf-8"}
+
+
+def _export_format() -> str:
+    fmt = request.args.get("format") or "xlsx"
+    if fmt not in EXPORTS:
+        raise InputInvalid(f"format must be one of {', '.join(EXPORTS)}",
+                           {"fields": {"format": f"must be one of: {', '.join(EXPORTS)}"},
+                            "codes": {"format": {"code": "choice", "allowed": ", ".join(EXPORTS)}}})
+    return fmt
+
+
+def _file(name: str, content: bytes, fmt: str) -> Response:
+    return Response(content, mimetype=EXPORTS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.get("/motivation/statements/<int:statement_id>/export")
+def motivation_export_statement(statement_id: int):  # type: ignore[no-untyped-def]
+    """One statement as ``?format=xlsx`` (default) or ``csv``."""
+    fmt = _export_format()
+    return _file(*platform().motivation.export_statement(g.actor, statement_id, fmt), fmt)
+
+
+@bp.get("/motivation/periods/<period>/export")
+def motivation_export_period(period: str):  # type: ignore[no-untyped-def]
+    """Every statement of the period (payroll) as ``?format=xlsx`` (default) or ``csv``."""
+    fmt = _export_format()
+    return _file(*platform().motivation.export_statements(g.actor, period, fmt), fmt)
+
+
+# ---------------------------------------------------------------- schemes
+
+@bp.get("/motivation/schemes")
+def motivation_schemes():  # type: ignore[no-untyped-def]
+    """Each scheme the caller may read, as its newest readable version (``active_version``: the one in force)."""
+    return jsonify(_plain(platform().motivation.schemes(g.actor)))
+
+
+@bp.post("/motivation/schemes")
+def motivation_create_scheme():  # type: ignore[no-untyped-def]
+    """``{"name", "effective_from", "role"?, "team"?, "basis"?, "currency"?, "rounding"?,
+    "piece_rates"?: {"call": "150.00"}, "settings"?, "tables"?: {"commission_rate": "<DMN XML>"}}``:
+    a new scheme as draft version 1 (head)."""
+    data = json_body()
+    terms = {k: v for k, v in data.items() if k != "name"}
+    created = platform().motivation.create_scheme(g.actor, text_field(data, "name") or "", terms)
+    return jsonify(_plain(created)), 201
+
+
+@bp.get("/motivation/schemes/<name>")
+def motivation_scheme(name: str):  # type: ignore[no-untyped-def]
+    """One version (``?version=``; default the draft for heads, else the active one), with the
+    numbers and states of all versions the caller may read."""
+    version = request.args.get("version", type=int)
+    found = platform().motivation.scheme(g.actor, name, version)
+    versions = platform().motivation.scheme_versions(g.actor, name)
+    return jsonify({**_plain(found), "versions": [{"version": v.version, "status": v.status,
+                                                   "effective_from": v.effective_from.isoformat()} for v in versions]})
+
+
+@bp.post("/motivation/schemes/<name>")
+def motivation_save_scheme(name: str):  # type: ignore[no-untyped-def]
+    """Change terms (the fields of create, but the name) in the scheme's draft; a new draft
+    version when there is none."""
+    return jsonify(_plain(platform().motivation.save_scheme(g.actor, name, json_body())))
+
+
+@bp.post("/motivation/schemes/<name>/activate")
+def motivation_activate_scheme(name: str):  # type: ignore[no-untyped-def]
+    """``{"version"}``: that draft is put in force; the version active before retires."""
+    return jsonify(_plain(platform().motivation.activate_scheme(g.actor, name, int_field(json_body(), "version"))))
+
+
+@bp.get("/motivation/schemes/<name>/tables/<table>")
+def motivation_scheme_table(name: str, table: str):  # type: ignore[no-untyped-def]
+    """The DMN XML of a table (``?version=``)."""
+    xml = platform().motivation.scheme_table_xml(g.actor, name, table, request.args.get("version", type=int))
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.put("/motivation/schemes/<name>/tables/<table>")
+def motivation_save_scheme_table(name: str, table: str):  # type: ignore[no-untyped-def]
+    """The body is the table's DMN XML: checked (rules that overlap under UNIQUE or ANY, gaps,
+    cells that do not read) and put in the draft, or 422 ``dmn_invalid`` naming the rules."""
+    return jsonify(_plain(platform().motivation.save_scheme_table(g.actor, name, table, request.get_data())))
+
+
+# ---------------------------------------------------------------- what-if
+
+@bp.get("/motivation/whatif")
+def motivation_whatif():  # type: ignore[no-untyped-def]
+    """``?period=&scheme_id=&scenario=``: each manager's total with that scheme version and plan
+    scenario beside the total in force, both computed now from the same figures (nothing stored)."""
+    raw = request.args.get("scheme_id") or None
+    scheme_id = whole_number(raw, "scheme_id", 12) if raw else None
+    result = platform().motivation.what_if(g.actor, _period(), scheme_id, request.args.get("scenario") or None)
+    rows = [{**_plain(row), "difference": None if row.difference is None else str(row.difference)}
+            for row in result.rows]
+    return jsonify({**_plain(result), "rows": rows})

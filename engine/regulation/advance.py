@@ -26,11 +26,13 @@ from storage.models import Cycle, OpenTask
 
 
 def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow, rec: Recorder,
-             known_open: dict[str, OpenTask], timers_before: jobs.Timers | None = None) -> None:
+             known_open: dict[str, OpenTask], timers_before: jobs.Timers | None = None,
+             outside_before: outside.Waits | None = None) -> None:
     """Run the engine as far as it goes, then write state, projection, jobs and history.
 
     ``timers_before``: the timers the cycle waited for before this command touched the
-    workflow (its jobs project them); None makes the job sync read them instead."""
+    workflow (its jobs project them); None makes the job sync read them instead.
+    ``outside_before``: likewise what it waited for from outside (external tasks, messages)."""
     now = rec.at
     passed: list[Task] = []
     if cycle.status == ACTIVE:
@@ -69,7 +71,8 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
         if stall is not None:
             record_stall(cycle, rec, stall, now)
     jobs.sync(session, cycle, workflow if cycle.status == ACTIVE and not decided else None, timers_before)
-    waits = outside.sync(session, cycle, None if decided else workflow, now)  # external tasks, subscriptions
+    waits = outside.sync(session, cycle, None if decided else workflow, now,  # external tasks, subscriptions
+                         outside_before)
     compaction.compact(workflow)  # the stored state: what the engine needs to go on
     cycle.state = runtime.workflow_state(workflow)
     cycle.variables = _jsonable(_variables(workflow))

@@ -3,10 +3,13 @@
 ``sync`` runs in ``advance`` beside the timer jobs: the ``external_tasks`` table holds one row
 per started external task (what workers fetch), ``message_subscriptions`` one row per waiting
 message or signal catch event (what correlation looks up by name). A step that neither adds
-nor removes one writes nothing but one read per table.
+nor removes one writes nothing but one read per table; a step that knows what the cycle waited
+for when it began (``waits``, as a completion does) and waits for nothing from outside before
+or after reads and writes nothing at all.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -70,15 +73,40 @@ def waiting_catches(workflow: BpmnWorkflow) -> dict[str, tuple[str, list[tuple[s
     return out
 
 
-def sync(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, now: Any) -> list[str]:
+@dataclass(frozen=True)
+class Waits:
+    """What a cycle waits for from outside (what its rows project): the ids of its started external
+    tasks and of its waiting message and signal catches."""
+
+    external: frozenset[str] = frozenset()
+    catches: frozenset[str] = frozenset()
+
+
+#: a cycle that has not started yet waits for nothing
+NOTHING = Waits()
+
+
+def waits(workflow: BpmnWorkflow) -> Waits:
+    """What the workflow waits for from outside: taken before a step changes it."""
+    return Waits(frozenset(str(t.id) for t in started_external_tasks(workflow)), frozenset(waiting_catches(workflow)))
+
+
+def sync(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, now: Any,
+         before: Waits | None = None) -> list[str]:
     """Make the cycle's external tasks and subscriptions match its workflow (None: the cycle is
-    decided: nothing waits). Returns the message names the step newly started waiting for."""
-    _sync_external(session, cycle, workflow, now)
-    return _sync_subscriptions(session, cycle, workflow)
+    decided: nothing waits). Returns the message names the step newly started waiting for.
+
+    ``before``: what the cycle waited for when its step began (its rows project it); a table
+    with nothing before and nothing now is neither read nor written."""
+    _sync_external(session, cycle, workflow, now, before)
+    return _sync_subscriptions(session, cycle, workflow, before)
 
 
-def _sync_external(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, now: Any) -> None:
+def _sync_external(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None, now: Any,
+                   before: Waits | None) -> None:
     tasks = {str(t.id): t for t in started_external_tasks(workflow)} if workflow is not None else {}
+    if before is not None and not before.external and not tasks:
+        return
     known = {row.id for row in messaging_repo.external_tasks_of_cycle(session, cycle.id)}
     gone = known - set(tasks)
     if gone:
@@ -92,8 +120,11 @@ def _sync_external(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None
         messaging_repo.add_external_tasks(session, rows)
 
 
-def _sync_subscriptions(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None) -> list[str]:
+def _sync_subscriptions(session: Session, cycle: Cycle, workflow: BpmnWorkflow | None,
+                        before: Waits | None) -> list[str]:
     waiting = waiting_catches(workflow) if workflow is not None else {}
+    if before is not None and not before.catches and not waiting:
+        return []
     known = {row.task_id for row in messaging_repo.subscriptions_of_cycle(session, cycle.id)}
     gone = known - set(waiting)
     if gone:

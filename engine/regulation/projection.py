@@ -19,6 +19,7 @@ from engine.shared.errors import (
     ExpressionError,
 )
 from storage.models import Cycle, OpenTask, TaskCandidateGroup
+from storage.repositories import regulation as regulation_repo
 
 #: where a task goes that names nobody, in a cycle without an owner: every head sees it
 HEADS_QUEUE = "role:head"
@@ -85,13 +86,14 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
     """Make the open-task projection match the ready user tasks; returns their ids."""
     ready = {} if decided else {
         str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    for task_id, row in known.items():
-        if task_id not in ready:
-            rec.add("cancelled", row, actor=None)
-            session.delete(row)
+    gone = [row for task_id, row in known.items() if task_id not in ready]
+    for row in gone:
+        rec.add("cancelled", row, actor=None)
+    regulation_repo.drop_open_tasks(session, gone)
     stages = cycle.version.stages or []
     best_stage = None
     created: list[notifications.NewTask] = []
+    new_rows: list[OpenTask] = []  # written in one statement once notifications marked them
     catalogue: dict[str, str] | None = None
 
     def defaults() -> dict[str, str]:  # read only when a new task needs it
@@ -119,7 +121,7 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
                        work_type=((task.task_spec.extensions or {}).get("work_type") or "")[:50] or None,
                        lane=task.task_spec.lane[:100] if task.task_spec.lane else None, assignee=assignee, claimed=False, created_at=rec.at,
                        due_at=due, group_rows=[TaskCandidateGroup(group_name=g) for g in dict.fromkeys(groups)])
-        session.add(row)
+        new_rows.append(row)
         created.append(notifications.NewTask(row, (task.task_spec.extensions or {}).get("notify")))
         rec.add("created", task, {"assignee": assignee, "candidate_groups": groups,
                                   "due_at": due.isoformat() if due else None,
@@ -127,6 +129,7 @@ def _sync_open_tasks(session: Session, ctx: Context, cycle: Cycle, workflow: Bpm
         if assignee:
             rec.add("assigned", task, {"assignee": assignee}, actor=None)
     notifications.tasks_created(session, cycle.client.name, created, rec.actor, rec.at)
+    regulation_repo.add_open_tasks(session, new_rows)
     if best_stage:
         cycle.stage = best_stage
     return set(ready)

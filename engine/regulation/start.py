@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.clients.records import get_client, record_event
-from engine.regulation import incoming, runtime
+from engine.regulation import incoming, outside, runtime
 from engine.regulation import versions as regulations
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, Context, Recorder
@@ -46,5 +46,5 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
     rec = Recorder(session, cycle, actor.login, now)
     started = {"regulation": version.regulation.key, "version": version.number, "client": client.name}
     rec.add("started", data={**started, "business_key": business_key} if business_key else started)
-    advance(session, ctx, cycle, workflow, rec, known_open={}, timers_before={})
+    advance(session, ctx, cycle, workflow, rec, known_open={}, timers_before={}, outside_before=outside.NOTHING)
     return cycle

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from engine.regulation import forms, jobs, runtime
+from engine.regulation import forms, jobs, outside, runtime
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, Context, Recorder, record_incident
 from engine.shared import days
@@ -82,6 +82,7 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
     specs = ctx.specs_for(session, cycle.version)
     workflow = runtime.restore_workflow(specs, cycle.state)
     timers_before = jobs.waiting_timers(workflow)  # what the cycle's jobs project now
+    outside_before = outside.waits(workflow)  # and its external-task and subscription rows
     wf_task = workflow.get_task_from_id(UUID(task.id))
     if wf_task is None or wf_task.state != TaskState.READY:
         raise TaskNotActionable(f"task '{task.name}' is not open in its cycle")
@@ -98,9 +99,10 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
     else:
         rec.add("completed", task, {"variables": values})
         known.pop(task.id, None)
-        session.delete(task)
+        regulation_repo.drop_open_tasks(session, [task])
         _log_work_done(session, cycle, task, actor, now)
-    advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=timers_before)
+    advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=timers_before,
+            outside_before=outside_before)
     return cycle
 
 

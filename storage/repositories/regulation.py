@@ -9,12 +9,13 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     exists,
     insert,
     or_,
     select,
 )
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session, joinedload, undefer
 
 from storage.models import (
     Client,
@@ -40,8 +41,9 @@ _CYCLE_OF_TASK = (select(Cycle).options(undefer(Cycle.state)).where(Cycle.id == 
 _CYCLE_OF_TASK_FOR_UPDATE = _CYCLE_OF_TASK.with_for_update(of=Cycle)
 
 
+#: with their candidate groups in the same statement (a command reads them to check who may act)
 _OPEN_TASKS_OF_CYCLE = (select(OpenTask).where(OpenTask.cycle_id == bindparam("cycle_id"))
-                        .order_by(OpenTask.created_at))
+                        .options(joinedload(OpenTask.group_rows)).order_by(OpenTask.created_at))
 
 
 def regulation_by_key(session: Session, key: str) -> Regulation | None:
@@ -109,7 +111,7 @@ def cycle_of_task_for_update(session: Session, task_id: str) -> Cycle | None:
 
 
 def open_tasks_of_cycle(session: Session, cycle_id: int) -> Sequence[OpenTask]:
-    return session.scalars(_OPEN_TASKS_OF_CYCLE, {"cycle_id": cycle_id}).all()
+    return session.scalars(_OPEN_TASKS_OF_CYCLE, {"cycle_id": cycle_id}).unique().all()
 
 
 #: where the inbox's order puts a task: no due date last, then by due date, creation, id
@@ -173,6 +175,36 @@ def assigned_open_tasks(session: Session, logins: Sequence[str] | None = None) -
 
 def work_types(session: Session) -> Sequence[WorkType]:
     return session.scalars(select(WorkType).order_by(WorkType.name)).all()
+
+
+#: the columns of an open task a step writes (the rest keep their defaults)
+_OPEN_TASK_COLUMNS = ("id", "cycle_id", "version_id", "client_id", "element_id", "name", "stage", "work_type", "lane",
+                      "assignee", "claimed", "created_at", "due_at", "planned_at")
+_OPEN_TASKS = cast(Table, OpenTask.__table__)
+_CANDIDATE_GROUPS = cast(Table, TaskCandidateGroup.__table__)
+
+
+def add_open_tasks(session: Session, tasks: Sequence[OpenTask]) -> None:
+    """Write new open tasks (objects never added to the session) and their candidate groups now:
+    one executemany each, without the ORM's unit of work."""
+    if not tasks:
+        return
+    session.execute(insert(_OPEN_TASKS), [{**{c: getattr(t, c) for c in _OPEN_TASK_COLUMNS},
+                                           "claimed": bool(t.claimed), "reminded": t.reminded or 0} for t in tasks])
+    groups = [{"task_id": t.id, "group_name": g.group_name} for t in tasks for g in t.group_rows]
+    if groups:
+        session.execute(insert(_CANDIDATE_GROUPS), groups)
+
+
+def drop_open_tasks(session: Session, tasks: Sequence[OpenTask]) -> None:
+    """Delete open tasks in one statement (their candidate groups go by ON DELETE CASCADE); the
+    loaded objects leave the session, so that its flush never writes them again."""
+    if not tasks:
+        return
+    for task in tasks:
+        if task in session:
+            session.expunge(task)
+    session.execute(delete(_OPEN_TASKS).where(_OPEN_TASKS.c.id.in_([t.id for t in tasks])))
 
 
 def add_history_events(session: Session, rows: list[dict[str, Any]]) -> None:

@@ -147,7 +147,7 @@ def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: Any, si
     assert requests, "the recorder saw no requests"
     off_site = [url for url in requests if urlsplit(url).hostname != "127.0.0.1"]
     assert off_site == [], f"requests left 127.0.0.1: {off_site}"
-    assert any(re.search(r"/static/css/app\.css$", url) for url in requests), "the stylesheet was loaded"
+    assert any(re.search(r"/static/css/app\.css\?v=[0-9a-f]{16}$", url) for url in requests), "the stylesheet was loaded"
     assert platform.regulation.cycle(actors["head"], cycle["id"])["stage"] == "Presentation"
 
 

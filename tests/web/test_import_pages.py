@@ -154,7 +154,7 @@ def test_a_running_import_shows_a_progress_bar_that_polls(head, platform: Reglam
     html = page.get_data(as_text=True)
     assert '<progress id="progress-bar" max="100" value="25">' in html
     assert f'data-progress-url="/imports/{run_id}/progress"' in html
-    assert '<script src="/static/js/import_progress.js" defer></script>' in html
+    assert re.search(r'<script src="/static/js/import_progress\.js\?v=[0-9a-f]{16}" defer></script>', html)
     assert '<meta http-equiv="refresh" content="3">' in html  # inside <noscript>: without JavaScript
     assert "250 of 1000 rows read" in text(page)
     with head.get("/static/js/import_progress.js") as script:

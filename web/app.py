@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.platform.root import Reglament
 from engine.shared.settings import Settings
 from storage.db import Database
-from web import assets, errors, health, i18n, idempotency, observability
+from web import assets, daily_work, errors, health, i18n, idempotency, observability
 from web.views import (
     admin,
     api,
@@ -104,6 +104,7 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     health.register(app)  # /healthz, /readyz; 503 with Retry-After while the database is unreachable
     observability.register(app)  # X-Request-Id, one log line per request, /metrics
     assets.register(app)  # static files: digest in the URL, cached a year, gzip when accepted
+    daily_work.register(app)  # deal amounts and files on the daily-work pages
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

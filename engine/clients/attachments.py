@@ -67,5 +67,9 @@ def of_cycle(session: Session, cycle_id: int) -> list[StoredFile]:
     return [_stored(r) for r in attachments_repo.attachments_of_cycle(session, cycle_id)]
 
 
+#: the most files the client page lists (the newest)
+CLIENT_LIST = 200
+
+
 def of_client(session: Session, client_id: int) -> list[StoredFile]:
-    return [_stored(r) for r in attachments_repo.attachments_of_client(session, client_id)]
+    return [_stored(r) for r in attachments_repo.attachments_of_client(session, client_id, CLIENT_LIST)]

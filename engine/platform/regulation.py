@@ -1,6 +1,7 @@
 """Regulations and their versions, cycles, tasks and work types."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from engine.clients import attachments
@@ -138,6 +139,26 @@ class RegulationService(Service):
         """A stored file for whoever may see its cycle (or, without one, its client)."""
         with self.query() as s:
             return task_files.readable(s, actor, file_id)
+
+    def cycle_files(self, actor: Actor, cycle_id: int) -> list[attachments.StoredFile]:
+        """The files sent in the cycle's forms, for whoever may see the cycle."""
+        with self.query() as s:
+            return task_files.files_of_cycle(s, actor, cycle_id)
+
+    def client_files(self, actor: Actor, client_id: int) -> list[attachments.StoredFile]:
+        """The client's files (those of cycles the actor may see), for whoever may see the client."""
+        with self.query() as s:
+            return task_files.files_of_client(s, actor, client_id)
+
+    def history_fields(self, actor: Actor, cycle_id: int) -> dict[str, dict[str, forms.FormField]]:
+        """The form fields the cycle's history shows its data under (labels, option names, currency)."""
+        with self.query() as s:
+            return task_context.history_fields(s, self.platform.ctx, cycles.get_cycle(s, actor, cycle_id))
+
+    def deal_amounts(self, cycle_ids: list[int]) -> dict[int, Decimal]:
+        """The deal amount of each cycle of a list's page that has one (the list decided who sees them)."""
+        with self.query() as s:
+            return board.deal_amounts(s, cycle_ids)
 
     def claim_task(self, actor: Actor, task_id: str) -> None:
         with self.command() as s:

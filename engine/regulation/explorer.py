@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.regulation.board import deal_amount
 from engine.regulation.context import STATUSES
 from engine.shared import cursors, days
 from engine.shared.access import OPERATORS, Actor
@@ -155,7 +156,14 @@ def _row(r: Any, waits: list[tuple[str, str, str]]) -> dict[str, Any]:
         "waiting_at": [{"element_id": e, "name": n, "kind": k} for e, n, k in waits],
         "incident": {"element_id": incident.get("element_id"), "message": incident.get("message")} if incident else None,
         "variables": dict(r.variables or {}),
+        "amount": _amount(r.variables),
     }
+
+
+def _amount(variables: Any) -> str | None:
+    """The cycle's deal amount as the API writes money (a string of kopecks), None until it has one."""
+    amount = deal_amount(variables)
+    return str(amount) if amount is not None else None
 
 
 def page(session: Session, query: Query) -> tuple[list[dict[str, Any]], str | None]:

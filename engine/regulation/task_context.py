@@ -142,6 +142,15 @@ def _shown(f: forms.FormField, value: Any) -> ShownValue:
     return ShownValue(f.id, f.label, f.type, value, f.currency)
 
 
+def history_fields(session: Session, ctx: Context, cycle: Cycle) -> dict[str, dict[str, forms.FormField]]:
+    """The form fields of each task the cycle's history recorded data for, by element id and field
+    id: what the history shows a value under (its label, the name of an option, the money's
+    currency) instead of the variable's key."""
+    spec, subs = ctx.specs_by_id(session, cycle.version_id)
+    return {element: {f.id: f for f in forms.fields_of(find_spec(spec, subs, element))}
+            for element in context_repo.recorded_elements(session, cycle.id)}
+
+
 def task_context(session: Session, ctx: Context, cycle: Cycle, task: OpenTask) -> TaskContext:
     spec, subs = ctx.specs_by_id(session, task.version_id)
     chosen = chosen_fields(find_spec(spec, subs, task.element_id))

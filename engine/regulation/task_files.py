@@ -15,9 +15,10 @@ from engine.clients import attachments
 from engine.clients.records import get_client
 from engine.regulation import forms
 from engine.regulation.context import Context
-from engine.regulation.reading import get_cycle
+from engine.regulation.reading import get_cycle, may_view_cycle
 from engine.regulation.tasks import lock_task, refuse_unless_yours, task_form
 from engine.shared.access import Actor
+from storage.models import Cycle
 
 
 def store_uploads(session: Session, ctx: Context, actor: Actor, task_id: str, values: dict[str, Any],
@@ -49,5 +50,19 @@ def readable(session: Session, actor: Actor, file_id: int) -> tuple[attachments.
 
 
 def files_of_cycle(session: Session, actor: Actor, cycle_id: int) -> list[attachments.StoredFile]:
+    """The files sent in the cycle's forms, oldest first (NotFound / Forbidden as for the cycle)."""
     get_cycle(session, actor, cycle_id)
     return attachments.of_cycle(session, cycle_id)
+
+
+def files_of_client(session: Session, actor: Actor, client_id: int) -> list[attachments.StoredFile]:
+    """The client's files the actor may download, newest first (at most attachments.CLIENT_LIST):
+    the client must be theirs to see (NotFound / Forbidden), and a file sent in a cycle shows only
+    to whom may see that cycle."""
+    get_client(session, actor, client_id)
+    files = attachments.of_client(session, client_id)
+    visible: dict[int, bool] = {}
+    for cycle_id in {f.cycle_id for f in files if f.cycle_id is not None}:
+        cycle = session.get(Cycle, cycle_id)
+        visible[cycle_id] = cycle is not None and may_view_cycle(session, actor, cycle)
+    return [f for f in files if f.cycle_id is None or visible[f.cycle_id]]

@@ -26,3 +26,11 @@ def open_deals(session: Session, owner_id: int | None, regulation_key: str | Non
     if regulation_key:
         query = query.where(Regulation.key == regulation_key)
     return session.execute(query.order_by(Cycle.started_at.desc(), Cycle.id.desc()).limit(limit)).all()
+
+
+def amounts(session: Session, cycle_ids: Sequence[int]) -> dict[int, Any]:
+    """The stored ``amount`` variable of each of these cycles that has one (one query)."""
+    if not cycle_ids:
+        return {}
+    rows = session.execute(select(Cycle.id, Cycle.variables["amount"]).where(Cycle.id.in_(sorted(set(cycle_ids)))))
+    return {cycle_id: value for cycle_id, value in rows if value is not None}

@@ -27,3 +27,11 @@ def latest_notes(session: Session, client_id: int, limit: int) -> Sequence[Clien
 def latest_work(session: Session, client_id: int, limit: int) -> Sequence[WorkDone]:
     return session.scalars(select(WorkDone).where(WorkDone.client_id == client_id)
                            .order_by(WorkDone.done_at.desc(), WorkDone.id.desc()).limit(limit)).all()
+
+
+def recorded_elements(session: Session, cycle_id: int) -> list[str]:
+    """The element ids of the tasks whose completions the cycle's history holds (each once)."""
+    rows = session.scalars(select(HistoryEvent.element_id).distinct()
+                           .where(HistoryEvent.cycle_id == cycle_id, HistoryEvent.type == "completed",
+                                  HistoryEvent.element_id.is_not(None))).all()
+    return sorted(r for r in rows if r)

@@ -1,6 +1,7 @@
 """Tasks: the inbox, claim, release, complete."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Response, g, jsonify, request
@@ -10,10 +11,12 @@ from web.views import platform
 from web.views.api.base import bp, next_page
 
 
-def task_dict(task: Any, form: list[Any]) -> dict[str, Any]:
+def task_dict(task: Any, form: list[Any], amount: Decimal | None = None) -> dict[str, Any]:
+    """A task of the inbox; ``amount``: its cycle's deal amount (a string of kopecks, null until one)."""
     return {
         "id": task.id, "cycle_id": task.cycle_id, "client_id": task.client_id,
-        "client_name": task.client.name, "name": task.name, "element_id": task.element_id,
+        "client_name": task.client.name, "amount": str(amount) if amount is not None else None,
+        "name": task.name, "element_id": task.element_id,
         "stage": task.stage, "work_type": task.work_type, "lane": task.lane,
         "assignee": task.assignee, "candidate_groups": task.candidate_groups,
         "created_at": task.created_at.isoformat(),
@@ -33,7 +36,8 @@ def tasks():  # type: ignore[no-untyped-def]
     rows, following = platform().regulation.inbox_page(
         g.actor, scope=request.args.get("scope") or None, cycle_id=int(cycle_id) if cycle_id else None,
         with_forms=True, limit=int(limit), after=request.args.get("after") or None)
-    return next_page(jsonify([task_dict(t, form) for t, form in rows]), following)
+    amounts = platform().regulation.deal_amounts([t.cycle_id for t, _ in rows])
+    return next_page(jsonify([task_dict(t, form, amounts.get(t.cycle_id)) for t, form in rows]), following)
 
 
 @bp.post("/tasks/<task_id>/claim")
@@ -74,3 +78,15 @@ def file(file_id: int):  # type: ignore[no-untyped-def]
     response = Response(data, mimetype=stored.content_type)
     response.headers.set("Content-Disposition", "attachment", filename=stored.filename)
     return response
+
+
+@bp.get("/cycles/<int:cycle_id>/files")
+def cycle_files(cycle_id: int):  # type: ignore[no-untyped-def]
+    """The files sent in the cycle's task forms, oldest first (download each at /files/<id>)."""
+    return jsonify(files=[f.as_dict() for f in platform().regulation.cycle_files(g.actor, cycle_id)])
+
+
+@bp.get("/clients/<int:client_id>/files")
+def client_files(client_id: int):  # type: ignore[no-untyped-def]
+    """The client's files (of the cycles the caller may see), newest first, at most 200."""
+    return jsonify(files=[f.as_dict() for f in platform().regulation.client_files(g.actor, client_id)])

@@ -24,9 +24,10 @@ class RegulationService(Service):
             work_types.save(s, actor, name, label, default_due)
 
     def deploy(self, actor: Actor, files: list[regulations.SourceFile],
-               keep_if_not_executable: bool = False) -> regulations.Deployed:
+               keep_if_not_executable: bool = False, comment: str | None = None) -> regulations.Deployed:
+        """Deploy a regulation; ``comment`` labels the new version (at most 500 characters)."""
         with self.command() as s:
-            return regulations.deploy(s, actor, files, keep_if_not_executable)
+            return regulations.deploy(s, actor, files, keep_if_not_executable, comment)
 
     def versions(self, key: str) -> dict[str, Any]:
         with self.query() as s:

@@ -17,8 +17,9 @@ from engine.regulation import xml as bpmn_xml
 from engine.regulation.decisions import catalogue
 from engine.regulation.parser import RegulationParser
 from engine.shared.access import PROCESS_OWNERS, Actor, require
-from engine.shared.errors import NotFound, Problem, RegulationInvalid
+from engine.shared.errors import InputInvalid, NotFound, Problem, RegulationInvalid
 from storage.models import Regulation, RegulationVersion
+from storage.repositories import accounts as accounts_repo
 from storage.repositories import regulation as regulation_repo
 
 
@@ -211,20 +212,37 @@ def _problem_from_validation(exc: ValidationException, tree: etree._ElementTree)
     return Problem(element_id, message, line=line, element_name=getattr(exc, "name", None) or None)
 
 
+#: the longest label or comment a deploy may give its version
+MAX_COMMENT = 500
+
+
+def deploy_comment(raw: str | None) -> str | None:
+    """A deploy's label or comment as stored: trimmed, one line, None when empty; InputInvalid
+    when longer than MAX_COMMENT."""
+    text = " ".join((raw or "").split())
+    if len(text) > MAX_COMMENT:
+        raise InputInvalid(f"the comment must be at most {MAX_COMMENT} characters",
+                           {"fields": {"comment": f"must be at most {MAX_COMMENT} characters"},
+                            "codes": {"comment": {"code": "maxlength", "limit": MAX_COMMENT}}})
+    return text or None
+
+
 def deploy(session: Session, actor: Actor, files: list[SourceFile],
-           keep_if_not_executable: bool = False) -> Deployed:
+           keep_if_not_executable: bool = False, comment: str | None = None) -> Deployed:
     """Deploy the file's executable process; a file with several executable top-level processes
     deploys each as its own regulation (key = process id), as Camunda deploys each as a process
-    definition: the first is returned, the others in ``others``."""
+    definition: the first is returned, the others in ``others``. ``comment``: the label the new
+    versions carry (what changed and why)."""
     require(actor, PROCESS_OWNERS, "deploy regulations")
+    label = deploy_comment(comment)
     compiled = compile_regulation(files, session, keep_if_not_executable)
-    first = _store(session, actor, compiled)
-    others = tuple(_store(session, actor, compile_regulation(files, session, keep_if_not_executable, key))
+    first = _store(session, actor, compiled, label)
+    others = tuple(_store(session, actor, compile_regulation(files, session, keep_if_not_executable, key), label)
                    for key in compiled.also)
     return replace(first, others=others) if others else first
 
 
-def _store(session: Session, actor: Actor, compiled: Compiled) -> Deployed:
+def _store(session: Session, actor: Actor, compiled: Compiled, comment: str | None = None) -> Deployed:
     regulation = regulation_repo.regulation_by_key(session, compiled.key)
     if regulation is None:
         regulation = Regulation(key=compiled.key, name=compiled.name, latest_version=0)
@@ -243,7 +261,7 @@ def _store(session: Session, actor: Actor, compiled: Compiled) -> Deployed:
         regulation_id=regulation.id, number=regulation.latest_version, xml=compiled.xml,
         xml_sha256=compiled.digest, dmn=compiled.dmn, spec=compiled.specs, stages=compiled.stages,
         executable=compiled.executable, problems=[p.as_dict() for p in compiled.problems],
-        created_by=actor.login))
+        created_by=actor.login, comment=comment))
     session.flush()
     return Deployed(regulation.key, regulation.name, regulation.latest_version, created=True,
                     executable=compiled.executable, problems=tuple(compiled.problems))
@@ -272,16 +290,20 @@ def _regulation(session: Session, key: str) -> Regulation:
     return regulation
 
 
-def version_dict(v: RegulationVersion) -> dict[str, Any]:
+def version_dict(v: RegulationVersion, names: dict[str, str] | None = None) -> dict[str, Any]:
+    """A stored version; ``names``: people's names by login (who deployed it)."""
     return {"version": v.number, "created_at": v.created_at.isoformat(), "created_by": v.created_by,
+            "created_by_name": (names or {}).get(v.created_by or ""), "comment": v.comment,
             "executable": v.executable, "problems": v.problems, "stages": v.stages}
 
 
 def list_versions(session: Session, key: str) -> dict[str, Any]:
     regulation = _regulation(session, key)
+    versions = regulation_repo.versions(session, regulation.id)
+    people = accounts_repo.users_by_logins(session, [v.created_by for v in versions if v.created_by])
+    names = {login: user.name for login, user in people.items()}
     return {"key": regulation.key, "name": regulation.name, "version": regulation.latest_version,
-            "executable": regulation.executable,
-            "versions": [version_dict(v) for v in regulation_repo.versions(session, regulation.id)]}
+            "executable": regulation.executable, "versions": [version_dict(v, names) for v in versions]}
 
 
 def get_version(session: Session, key: str, number: int) -> RegulationVersion:

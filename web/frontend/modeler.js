@@ -87,7 +87,10 @@ async function save() {
   say(labels.saving, '');
   try {
     const xml = await currentXml();
-    const response = await fetch(config.saveUrl, {
+    // the new version's label or comment (optional), stored with it and shown in its history
+    const comment = (document.getElementById('deploy-comment') || { value: '' }).value.trim();
+    const url = comment ? `${config.saveUrl}?comment=${encodeURIComponent(comment)}` : config.saveUrl;
+    const response = await fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/xml', Accept: 'application/json', 'X-CSRFToken': config.csrf },
@@ -100,6 +103,7 @@ async function save() {
         : labels.unchanged.replace('%(version)s', body.version);
       say(message, 'success');
       dirty = false;
+      if (body.created && document.getElementById('deploy-comment')) document.getElementById('deploy-comment').value = '';
       document.body.dataset.dirty = 'false';
       document.body.dataset.saved = String(body.version);
       if (config.afterSave && body.key) window.history.replaceState(null, '', config.afterSave.replace('__KEY__', body.key));

@@ -142,7 +142,8 @@ def blank():  # type: ignore[no-untyped-def]
 @login_required
 def save():  # type: ignore[no-untyped-def]
     """The modeler's save: strict, nothing is deployed until the diagram is valid."""
-    result = platform().regulation.deploy(actor(), [SourceFile("modeler.bpmn", request.get_data())])
+    result = platform().regulation.deploy(actor(), [SourceFile("modeler.bpmn", request.get_data())],
+                                          comment=request.args.get("comment"))
     return jsonify(result.as_dict()), (201 if result.created else 200)
 
 
@@ -157,7 +158,7 @@ def upload():  # type: ignore[no-untyped-def]
     names = ", ".join(str(f.filename) for f in files)
     try:
         result = platform().regulation.deploy(actor(), [SourceFile(str(f.filename), f.read()) for f in files],
-                                              keep_if_not_executable=keep)
+                                              keep_if_not_executable=keep, comment=request.form.get("comment"))
     except RegulationInvalid as exc:
         return render_template("regulations/regulations.html", regulations=platform().regulation.regulations(), may_edit=_may_edit(),
                                upload_problems=exc.problems, upload_name=names), 422

@@ -20,7 +20,8 @@ def deploy():  # type: ignore[no-untyped-def]
     if not files:
         files = [SourceFile("upload.bpmn", request.get_data())]
     keep = request.args.get("keep_if_not_executable") in ("1", "true")
-    result = platform().regulation.deploy(g.actor, files, keep_if_not_executable=keep)
+    comment = request.args.get("comment") or request.form.get("comment")  # the new version's label
+    result = platform().regulation.deploy(g.actor, files, keep_if_not_executable=keep, comment=comment)
     return jsonify(result.as_dict()), (201 if result.created else 200)
 
 

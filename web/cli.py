@@ -68,6 +68,8 @@ def deploy(files: tuple[Path, ...]) -> None:
         sys.exit(2)
     state = "deployed as" if result.created else "unchanged, still"
     click.echo(f"{result.key} ({result.name}): {state} version {result.version}")
+    for warning in result.warnings:  # deployed, but a cycle will stop there (as in Camunda)
+        click.echo(f"  warning: {warning}", err=True)
 
 
 @main.command()

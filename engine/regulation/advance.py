@@ -9,7 +9,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, event_scopes, jobs, normalize, outside, runtime, steps
+from engine.regulation import compaction, conditions, event_scopes, jobs, normalize, outside, runtime, steps
 from engine.regulation.context import (
     ACTIVE,
     CANCELLED,
@@ -20,6 +20,7 @@ from engine.regulation.context import (
     record_incident,
     record_stall,
 )
+from engine.regulation.decisions import catalogue, rule_tasks
 from engine.regulation.projection import _sync_open_tasks
 from engine.regulation.signal_throws import record as record_signals
 from storage.models import Cycle, OpenTask
@@ -36,24 +37,9 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
     now = rec.at
     passed: list[Task] = []
     if cycle.status == ACTIVE:
-        guard = steps.StepGuard(workflow, now)  # bounded work per step (engine/regulation/steps.py)
-        try:
-            workflow.refresh_timers()  # timers due by now fire with this step
-            workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
-            for _ in range(event_scopes.MAX_ROUNDS):  # Camunda's event subprocess rules (event_scopes.py)
-                if not event_scopes.settle(workflow):
-                    break
-                workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
-            guard.finish()
-            uncaught = event_scopes.uncaught_error(workflow)
-            if uncaught is not None:
-                record_incident(cycle, rec, uncaught.task, uncaught, now)
-        except steps.StepTooBig as exc:  # the engine's part of the step is undone; the cycle waits
-            workflow, passed = guard.rolled_back(), []
-            record_incident(cycle, rec, exc.task, exc, now)
-        except Exception as exc:
-            failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
-            record_incident(cycle, rec, failed, exc, now)
+        # a business rule task deployed before its decision looks for it as it runs (decisions/rule_tasks.py)
+        with rule_tasks.late_decisions(catalogue.deployed_lookup(session)):
+            workflow, passed = _run(cycle, workflow, rec)
     record_signals(session, cycle, workflow, passed, rec, now)  # delivered after this step commits
     for task in passed:
         if not isinstance(task.task_spec, (EndEvent,)) and task.task_spec.bpmn_id \
@@ -94,6 +80,31 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
     if waits and cycle.status == ACTIVE:
         from engine.regulation import received  # late: delivering a kept message advances the cycle again
         received.deliver_kept(session, ctx, cycle, waits)
+
+
+def _run(cycle: Cycle, workflow: BpmnWorkflow, rec: Recorder) -> tuple[BpmnWorkflow, list[Task]]:
+    """Run the engine within the step's budget; a failure puts the cycle into incident."""
+    now, passed = rec.at, list[Task]()
+    guard = steps.StepGuard(workflow, now)  # bounded work per step (engine/regulation/steps.py)
+    try:
+        workflow.refresh_timers()  # timers due by now fire with this step
+        workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
+        for _ in range(event_scopes.MAX_ROUNDS):  # Camunda's event subprocess rules (event_scopes.py)
+            settled = event_scopes.settle(workflow)
+            if not conditions.refresh(workflow) and not settled:  # conditional events (conditions.py)
+                break
+            workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
+        guard.finish()
+        uncaught = event_scopes.uncaught_error(workflow)
+        if uncaught is not None:
+            record_incident(cycle, rec, uncaught.task, uncaught, now)
+    except steps.StepTooBig as exc:  # the engine's part of the step is undone; the cycle waits
+        workflow, passed = guard.rolled_back(), []
+        record_incident(cycle, rec, exc.task, exc, now)
+    except Exception as exc:
+        failed = next(iter(workflow.get_tasks(state=TaskState.ERROR)), None)
+        record_incident(cycle, rec, failed, exc, now)
+    return workflow, passed
 
 
 def _variables(workflow: BpmnWorkflow) -> dict[str, Any]:

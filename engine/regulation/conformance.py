@@ -44,6 +44,8 @@ def problems(root: etree._Element) -> list[Problem]:
     found.extend(_nameless_lanes(root))
     found.extend(io_mappings.problems(root))
     found.extend(_nested_event_subprocesses(root))
+    found.extend(_start_events(root))
+    found.extend(_nameless_messages(root))
     found.extend(signal_spec.problems(root))
     return found
 
@@ -74,7 +76,8 @@ def _references(root: etree._Element) -> list[Problem]:
             found.append(_problem(event, "an error end event needs an errorRef (the error it throws); "
                                          "Camunda refuses it too"))
         elif kinds.get(ref) == "error" and not (elements[ref].get("errorCode") or "").strip():
-            found.append(_problem(event, f"the error {ref!r} it throws has no errorCode; set one"))
+            found.append(_problem(event, f"the error {ref!r} it throws has no errorCode; set one "
+                                         "(Camunda 7 refuses it too)"))
     for local, (attribute, target) in _REFERENCED.items():
         for definition in root.iter(_q(local)):
             ref = definition.get(attribute)
@@ -84,7 +87,8 @@ def _references(root: etree._Element) -> list[Problem]:
                 event = _owner(definition.getparent())
                 what = f"a bpmn:{kinds[ref]}" if ref in kinds else "nothing in this file"
                 found.append(_problem(event, f"{attribute} {ref!r} names {what}, not a bpmn:{target}; "
-                                             f"declare <bpmn:{target} id=\"{ref}\"> or pick an existing one"))
+                                             f"declare <bpmn:{target} id=\"{ref}\"> or pick an existing one "
+                                             "(Camunda 7 refuses it too)"))
     return found
 
 
@@ -125,6 +129,54 @@ def _nameless_lanes(root: etree._Element) -> list[Problem]:
         found.append(_problem(task, f"user task is in lane '{lane.get('id')}', which has no name: a lane's "
                                     "name is the group that sees its tasks, so nobody would see it; name "
                                     "the lane or set camunda:assignee or camunda:candidateGroups"))
+    return found
+
+
+#: event definitions Camunda refuses on the start event of an embedded (not event) subprocess
+_SUBPROCESS_START_REFUSED = ("conditionalEventDefinition", "timerEventDefinition", "escalationEventDefinition",
+                             "errorEventDefinition", "messageEventDefinition", "signalEventDefinition")
+_CAMUNDA_REFUSES = "Camunda 7 refuses it too"
+
+
+def _start_events(root: etree._Element) -> list[Problem]:
+    """As Camunda's BpmnParse.parseStartEvents: an executable process and a subprocess must have a
+    start event, a subprocess at most one, and an embedded subprocess's may not wait for an event."""
+    found = []
+    scopes = [p for p in root.iterfind(_q("process")) if (p.get("isExecutable") or "").lower() == "true"]
+    for scope in [*scopes, *(s for p in scopes for s in p.iter(_q("subProcess")))]:
+        local = etree.QName(scope).localname
+        starts = scope.findall(_q("startEvent"))
+        if not starts:
+            found.append(_problem(scope, f"{local} must define a startEvent element ({_CAMUNDA_REFUSES})"))
+        elif local == "subProcess" and len(starts) > 1:
+            found.append(_problem(scope, f"multiple start events are not supported for a subprocess "
+                                         f"({_CAMUNDA_REFUSES})"))
+        if local != "subProcess" or normalize.is_event_subprocess(scope):
+            continue
+        for start in starts:
+            for definition in start:
+                kind = etree.QName(definition).localname if isinstance(definition.tag, str) else ""
+                if kind in _SUBPROCESS_START_REFUSED:
+                    found.append(_problem(start, f"{kind} is not allowed on the start event of an embedded "
+                                                 f"subprocess ({_CAMUNDA_REFUSES})"))
+    return found
+
+
+_CATCHING = ("startEvent", "intermediateCatchEvent", "boundaryEvent")
+
+
+def _nameless_messages(root: etree._Element) -> list[Problem]:
+    """A catching message event whose message has no name could never be correlated; Camunda's
+    parser refuses it ("a message event subscription with an empty or missing name")."""
+    names = {m.get("id"): (m.get("name") or "").strip() for m in root.iter(_q("message"))}
+    found = []
+    for definition in root.iter(_q("messageEventDefinition")):
+        event = definition.getparent()
+        ref = (definition.get("messageRef") or "").rpartition(":")[2]
+        if event is None or etree.QName(event).localname not in _CATCHING or ref not in names or names[ref]:
+            continue
+        found.append(_problem(event, f"the message {ref!r} it waits for has no name: a message event needs a "
+                                     f"named message to be correlated ({_CAMUNDA_REFUSES})"))
     return found
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from SpiffWorkflow.task import Task
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, forms, incident_alerts, runtime, work_types
+from engine.regulation import compaction, forms, incident_alerts, late_calls, runtime, work_types
 from engine.regulation.status import CycleStatus
 from engine.shared.errors import (
     ExpressionError,
@@ -40,8 +40,14 @@ class Context:
     def specs_for(self, session: Session, version: RegulationVersion) -> runtime.SpecSet:
         return self.specs_by_id(session, version.id)
 
-    def specs_by_id(self, session: Session, version_id: int) -> runtime.SpecSet:
-        return self.specs.get(version_id, lambda: regulation_repo.version_spec(session, version_id))
+    def specs_by_id(self, session: Session, version_id: int, seen: frozenset[int] = frozenset()) -> runtime.SpecSet:
+        """A version's specs, with the processes its call activities call that were deployed after
+        it (engine/regulation/late_calls.py)."""
+        specs = self.specs.get(version_id, lambda: regulation_repo.version_spec(session, version_id))
+        names = self.specs.missing(version_id, specs)
+        if not names:
+            return specs
+        return late_calls.resolve(session, specs, names, self.specs_by_id, seen | {version_id})
 
 
 class Recorder:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from engine.regulation import external_tasks, jobs, runtime
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
+from engine.regulation.decisions import catalogue, rule_tasks
 from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import (
     InputInvalid,
@@ -42,10 +44,16 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
     external_tasks.retried(session, cycle.id)  # an external task out of retries gets one more
     cycle.status, cycle.incident = ACTIVE, None
     try:
-        for task in failed:
-            task.data.update(variables or {})
-            task._set_state(TaskState.READY)
-            task.run()
+        with rule_tasks.late_decisions(catalogue.deployed_lookup(session)):  # a decision deployed since
+            for task in failed:
+                task.data.update(variables or {})
+                if isinstance(task.task_spec, SubWorkflowTask) and workflow.get_subprocess(task) is None:
+                    # a call that failed to start (its process was not deployed): start it again
+                    task._set_state(TaskState.WAITING)
+                    task.task_spec._update(task)
+                    continue
+                task._set_state(TaskState.READY)
+                task.run()
     except Exception as exc:
         record_incident(cycle, rec, next(iter(workflow.get_tasks(state=TaskState.ERROR)), None), exc, now)
     if not failed and variables:

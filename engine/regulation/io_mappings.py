@@ -148,6 +148,12 @@ class MappedCallActivity(CallActivity):  # type: ignore[misc]
     def _mappings(self) -> dict[str, Any]:
         return (getattr(self, "extensions", None) or {}).get("reglament:calls") or {}
 
+    def get_missing_subworkflow_error(self, my_task: Task) -> str:
+        """The incident of a call to a process not deployed (engine/regulation/late_calls.py)."""
+        name = self.bpmn_name or self.bpmn_id
+        return (f"call activity {name!r} calls process {self.spec!r}, which is not deployed: deploy a "
+                f"regulation with process {self.spec!r}, then retry the cycle")
+
     def copy_data(self, my_task: Task, subworkflow: Any) -> None:
         mappings = self._mappings()
         if not mappings:
@@ -194,7 +200,7 @@ def problems(root: etree._Element) -> list[Problem]:
             if not (mapping.get("source") or mapping.get("sourceExpression")) or not mapping.get("target"):
                 found.append(_problem(owner if owner is not None else mapping,
                                       f"camunda:{local} needs source (or sourceExpression) and target, "
-                                      "or variables=\"all\""))
+                                      "or variables=\"all\" (Camunda 7 refuses it too)"))
     return found
 
 

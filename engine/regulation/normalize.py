@@ -5,8 +5,10 @@ the meaning Camunda gives the construct, where SpiffWorkflow would otherwise dro
 differently or crash:
 
 - an ``errorRef`` naming no element is the error code itself (as Camunda reads it);
-- a process whose start events all wait for a timer starts at once when a cycle is started
-  (Camunda's timer start only schedules starts; a cycle is started by a person or the API);
+- a ``messageRef`` written as a QName of the target namespace (``tns:invoice``) names its message;
+- a process whose start events all wait for a timer (or a condition) starts at once when a cycle
+  is started (Camunda's timer start only schedules starts, and a process started by key starts at
+  its conditional start event; a cycle is started by a person or the API);
 - a sequence flow (or any flow node) without an ``id`` gets a stable generated one (SpiffWorkflow indexes
   elements by id and silently drops the flow: the cycle would end at its source);
 - a link throw event is joined by a flow to the link catch event of the same name in its
@@ -18,6 +20,8 @@ differently or crash:
   does: a generated parallel gateway when no flow has a condition, else a generated
   inclusive gateway (every flow whose condition holds, unconditional flows always, the
   activity's default flow when none holds);
+- a flow out of an exclusive or inclusive gateway without a condition (and not its default)
+  holds, as in Camunda (SpiffWorkflow refuses it);
 - a process or an embedded subprocess whose paths end at elements with no outgoing flow
   (Camunda's implicit end) gets a generated end event those elements lead to.
 
@@ -74,6 +78,7 @@ def for_engine(tree: etree._ElementTree) -> tuple[etree._ElementTree, dict[str, 
     root = copy.deepcopy(tree.getroot())
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     _name_flows(root, ids)
+    _resolve_message_refs(root)
     _declare_errors(root, ids)
     renames = _rename_reserved(root, ids)
     for process in root.iterfind(_q("process")):
@@ -81,6 +86,7 @@ def for_engine(tree: etree._ElementTree) -> tuple[etree._ElementTree, dict[str, 
     for scope in _scopes(root):
         _join_links(scope)
         _split_outgoing(scope, ids)
+        _unconditional_choices(scope)
         _end_paths(scope, ids)
     return etree.ElementTree(root), renames
 
@@ -110,7 +116,8 @@ def _start_by_hand(process: etree._Element) -> None:
                          for s in starts):
         return
     for start in starts:
-        for definition in start.findall(_q("timerEventDefinition")):
+        # a conditional start event too: Camunda starts a process at it when started by key
+        for definition in [*start.findall(_q("timerEventDefinition")), *start.findall(_q("conditionalEventDefinition"))]:
             start.remove(definition)
 
 
@@ -121,6 +128,16 @@ def _name_flows(root: etree._Element, ids: set[str | None]) -> None:
     for node in root.iter(*(_q(local) for local in _FLOW_NODES)):  # Camunda names them too
         if not node.get("id"):
             node.set("id", _unique(f"{GENERATED}{_local(node)}", ids))
+
+
+def _resolve_message_refs(root: etree._Element) -> None:
+    """A ``messageRef`` written as a QName (``tns:invoice``) whose prefix is the document's target
+    namespace names the message ``invoice``, as Camunda's BpmnParse.resolveName reads it."""
+    target = root.get("targetNamespace")
+    for definition in root.iter(_q("messageEventDefinition"), _q("receiveTask"), _q("sendTask")):
+        prefix, colon, local = (definition.get("messageRef") or "").partition(":")
+        if colon and local and target is not None and definition.nsmap.get(prefix) == target:
+            definition.set("messageRef", local)
 
 
 def _declare_errors(root: etree._Element, ids: set[str | None]) -> None:
@@ -232,6 +249,20 @@ def _split_outgoing(scope: etree._Element, ids: set[str | None]) -> None:
         link.set("id", _unique(f"{GENERATED}flow_{node.get('id')}_split", ids))
         link.set("sourceRef", node.get("id") or "")
         link.set("targetRef", gateway_id)
+
+
+def _unconditional_choices(scope: etree._Element) -> None:
+    """Camunda's exclusive and inclusive gateways take a flow without a condition (not the default)
+    as a condition that holds: the exclusive one takes the first such flow or true condition in the
+    order drawn, the inclusive one every such flow."""
+    outgoing = _outgoing(scope)
+    for gateway in _children(scope, "exclusiveGateway", "inclusiveGateway"):
+        flows = outgoing.get(gateway.get("id") or "", [])
+        if len(flows) < 2:
+            continue
+        for flow in flows:
+            if flow.get("id") != gateway.get("default") and flow.find(_q("conditionExpression")) is None:
+                etree.SubElement(flow, _q("conditionExpression")).text = "True"
 
 
 def _end_paths(scope: etree._Element, ids: set[str | None]) -> None:

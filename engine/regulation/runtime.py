@@ -32,7 +32,7 @@ from SpiffWorkflow.bpmn.specs.defaults import SequentialMultiInstanceTask as Bpm
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-from engine.regulation import expressions, external_spec, io_mappings, multi_instance, steps
+from engine.regulation import expressions, external_spec, io_mappings, late_calls, multi_instance, steps
 from engine.regulation.decisions.rule_tasks import RuleTask, RuleTaskConverter
 from engine.regulation.parser import PassThroughTask
 from engine.shared.errors import ExpressionError
@@ -127,6 +127,8 @@ class SpecCache:
 
     def __init__(self, capacity: int = 256) -> None:
         self._items: OrderedDict[int, SpecSet] = OrderedDict()
+        #: per version: the processes its call activities call that its specs do not hold
+        self._missing: dict[int, tuple[str, ...]] = {}
         self._lock = threading.Lock()
         self._capacity = capacity
 
@@ -137,15 +139,25 @@ class SpecCache:
                 self._items.move_to_end(version_id)
                 return found
         specs = specs_from_dict(load())
+        missing = late_calls.missing(specs)
         with self._lock:
             self._items[version_id] = specs
+            self._missing[version_id] = missing
             while len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+                dropped, _ = self._items.popitem(last=False)
+                self._missing.pop(dropped, None)
         return specs
+
+    def missing(self, version_id: int, specs: SpecSet) -> tuple[str, ...]:
+        """The called processes version ``version_id``'s ``specs`` lack (engine/regulation/late_calls.py)."""
+        with self._lock:
+            found = self._missing.get(version_id)
+        return found if found is not None else late_calls.missing(specs)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._missing.clear()
 
 
 def new_workflow(specs: SpecSet, data: dict[str, Any]) -> BpmnWorkflow:

@@ -8,11 +8,12 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy.orm import Session
 
 from engine.regulation import diff as diagram_diff
-from engine.regulation import runtime, structure
+from engine.regulation import late_calls, runtime, structure
 from engine.regulation import xml as bpmn_xml
 from engine.regulation.decisions import catalogue
 from engine.regulation.parser import RegulationParser
@@ -37,12 +38,16 @@ class Deployed:
     created: bool  # False when the XML was unchanged and the latest version was kept
     executable: bool = True
     problems: tuple[Problem, ...] = ()
+    #: what deployed but will fail when it runs (a call to a process not deployed yet...), per element
+    warnings: tuple[Problem, ...] = ()
     #: the file's other executable top-level processes, each deployed as its own regulation
     others: tuple[Deployed, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         out = {"key": self.key, "name": self.name, "version": self.version, "created": self.created,
                "executable": self.executable, "problems": [p.as_dict() for p in self.problems]}
+        if self.warnings:
+            out["warnings"] = [w.as_dict() for w in self.warnings]
         if self.others:
             out["others"] = [o.as_dict() for o in self.others]
         return out
@@ -60,6 +65,8 @@ class Compiled:
     problems: list[Problem] = field(default_factory=list)
     #: the other executable top-level processes of the file (deployed as regulations of their own)
     also: list[str] = field(default_factory=list)
+    #: deployed, but a cycle will go into incident (or not start) there until the cause is fixed
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def executable(self) -> bool:
@@ -99,7 +106,7 @@ def compile_regulation(files: list[SourceFile], session: Session | None = None,
     try:
         if not facts.process_names and not facts.problems:
             raise RegulationInvalid([Problem(None, f"{source.name} has no process")])
-        key, specs = _compile(source, tree, dmn_docs, facts, session, process)
+        key, specs, warnings = _compile(source, tree, dmn_docs, facts, session, process)
     except RegulationInvalid as exc:
         if not keep_if_not_executable or bpmn_xml.is_bpmn(tree) is False:
             raise
@@ -108,12 +115,12 @@ def compile_regulation(files: list[SourceFile], session: Session | None = None,
                         stages=facts.stages.get(key, []), digest=digest, problems=exc.problems)
     also = [] if process is not None else [p for p in facts.executable if p not in facts.called and p != key]
     return Compiled(key=key, name=facts.process_names.get(key) or key, xml=xml, dmn=dmn, specs=specs,
-                    stages=facts.stages.get(key, []), digest=digest, also=also)
+                    stages=facts.stages.get(key, []), digest=digest, also=also, warnings=warnings)
 
 
 def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[SourceFile, etree._ElementTree]],
              facts: bpmn_xml.DocumentFacts, session: Session | None,
-             process: str | None = None) -> tuple[str, dict[str, Any]]:
+             process: str | None = None) -> tuple[str, dict[str, Any], list[Problem]]:
     if facts.problems:
         raise RegulationInvalid(facts.problems)
     own = {pid: facts.calls.get(pid, []) for pid in facts.process_names}
@@ -133,10 +140,10 @@ def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[
             parser.decisions.add_document(dmn_tree.getroot(), dmn_source.name)
         parser.add_bpmn_xml(tree, filename=source.name)
         missing = sorted(c for c in facts.called if c not in facts.process_names)
-        for called in missing:
-            _add_deployed_process(parser, session, called)
+        # as Camunda: a called process that is not deployed yet is looked up when the call runs
+        late = [called for called in missing if not _add_deployed_process(parser, session, called)]
         spec = parser.get_spec(key)
-        subprocess_specs = parser.get_subprocess_specs(key)
+        subprocess_specs = _subprocess_specs(parser, key)
     except RegulationInvalid:
         raise
     except ValidationException as exc:
@@ -146,7 +153,26 @@ def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[
     except (KeyError, IndexError, AttributeError, TypeError, ValueError, AssertionError, RecursionError) as exc:
         raise RegulationInvalid([Problem(None, f"the diagram uses a construct Reglament cannot run "
                                          f"({type(exc).__name__}: {exc})")]) from None
-    return key, runtime.specs_to_dict(spec, subprocess_specs)
+    specs = runtime.specs_to_dict(spec, subprocess_specs)
+    warnings = [*late_calls.warnings(facts.calls, late), *parser.decisions.warnings]
+    return key, specs, warnings
+
+
+def _subprocess_specs(parser: RegulationParser, key: str) -> dict[str, Any]:
+    """The processes ``key`` calls (and embeds), transitively; a called process that is not
+    deployed yet is left out (``late_calls``: the call activity finds it when it runs)."""
+    found: dict[str, Any] = {}
+    pending = [key]
+    while pending:
+        for task_spec in parser.get_spec(pending.pop()).task_specs.values():
+            name = getattr(task_spec, "spec", None)
+            if not isinstance(task_spec, SubWorkflowTask) or not isinstance(name, str) or name in found:
+                continue
+            called = parser.get_spec(name, required=False)
+            if called is not None:
+                found[name] = called
+                pending.append(name)
+    return found
 
 
 _KEY_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -185,11 +211,12 @@ def _deployed_calls(session: Session | None, key: str) -> structure.CallGraph | 
     return bpmn_xml.calls_of(tree)
 
 
-def _add_deployed_process(parser: RegulationParser, session: Session | None, key: str) -> None:
+def _add_deployed_process(parser: RegulationParser, session: Session | None, key: str) -> bool:
+    """Compile the deployed regulation ``key`` in, for the call activities that call it;
+    False when there is none yet: the call looks for it when it runs (late_calls.py)."""
     regulation = regulation_repo.regulation_by_key(session, key) if session is not None else None
     if regulation is None:
-        raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is neither in "
-                                         "this file nor a deployed regulation")])
+        return False
     latest = regulation_repo.version(session, regulation.id, regulation.latest_version)  # type: ignore[arg-type]
     if latest is None or not latest.executable:
         raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is stored as a "
@@ -199,6 +226,7 @@ def _add_deployed_process(parser: RegulationParser, session: Session | None, key
     if problems:
         raise RegulationInvalid(problems)
     parser.add_bpmn_xml(called, filename=f"{key}.bpmn")
+    return True
 
 
 def _problem_from_validation(exc: ValidationException, tree: etree._ElementTree) -> Problem:
@@ -253,7 +281,8 @@ def _store(session: Session, actor: Actor, compiled: Compiled, comment: str | No
         if latest is not None and latest.xml_sha256 == compiled.digest:
             return Deployed(regulation.key, regulation.name, latest.number, created=False,
                             executable=latest.executable,
-                            problems=tuple(Problem(**p) for p in latest.problems))
+                            problems=tuple(Problem(**p) for p in latest.problems),
+                            warnings=tuple(compiled.warnings))
     regulation.latest_version += 1
     regulation.name = compiled.name
     regulation.executable = compiled.executable
@@ -264,7 +293,8 @@ def _store(session: Session, actor: Actor, compiled: Compiled, comment: str | No
         created_by=actor.login, comment=comment))
     session.flush()
     return Deployed(regulation.key, regulation.name, regulation.latest_version, created=True,
-                    executable=compiled.executable, problems=tuple(compiled.problems))
+                    executable=compiled.executable, problems=tuple(compiled.problems),
+                    warnings=tuple(compiled.warnings))
 
 
 def latest_version(session: Session, key: str) -> RegulationVersion:

@@ -213,8 +213,12 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
                 facts.problems.append(_problem(el, f"outcome {outcome!r} is not known; use 'won' or 'lost'"))
         elif local == "callActivity":
             called = el.get("calledElement")
-            if not called:
-                facts.problems.append(_problem(el, "call activity has no calledElement"))
+            if not called and el.get(f"{{{CAMUNDA_NS}}}caseRef"):
+                facts.problems.append(_problem(el, "call activity calls a CMMN case (camunda:caseRef): Reglament "
+                                               "runs BPMN processes only"))
+            elif not called:
+                facts.problems.append(_problem(el, "call activity has no calledElement (the process it calls): "
+                                               "Camunda 7 refuses it too"))
             else:
                 facts.called.add(called)
                 process = _process_of(el)
@@ -228,9 +232,12 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
                 facts.problems.append(_problem(owner, too_many))
         elif local == "conditionalEventDefinition":  # every expression is checked at deploy
             event = el.getparent() if el.getparent() is not None else el
-            for cond in el.iterfind("bpmn:condition", NS):
-                if (cond.text or "").strip():
-                    _check_expression(event, cond.text or "", "condition", facts)
+            conditions = [c.text or "" for c in el.iterfind("bpmn:condition", NS) if (c.text or "").strip()]
+            if not conditions:
+                facts.problems.append(_problem(event, "conditional event has no condition: Camunda 7 refuses "
+                                               "it too (\"Conditional event must contain an expression\")"))
+            for text in conditions:
+                _check_expression(event, text, "condition", facts)
         elif local == "multiInstanceLoopCharacteristics" \
                 and expression_checks.is_expression(el.get(f"{{{CAMUNDA_NS}}}collection") or ""):
             _check_expression(_owner(el.getparent() if el.getparent() is not None else el),
@@ -325,7 +332,10 @@ def _check_form(el: etree._Element, facts: DocumentFacts) -> None:
         for con in fld.iterfind("camunda:validation/camunda:constraint", NS):
             name = con.get("name") or ""
             config = con.get("config")
-            if name not in CONSTRAINTS:
+            if name == "validator":
+                facts.problems.append(_problem(el, f"{label}: constraint validator refused: a Java validator "
+                                               "class or bean would run code"))
+            elif name not in CONSTRAINTS:
                 facts.problems.append(_problem(el, f"{label}: constraint {name!r} is not supported; "
                                                f"use {', '.join(CONSTRAINTS)}"))
             elif name in ("min", "max", "minlength", "maxlength"):

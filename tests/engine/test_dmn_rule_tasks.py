@@ -148,12 +148,8 @@ def test_the_newest_deploy_of_a_decision_wins(platform: Reglament, actors) -> No
 
 @pytest.mark.parametrize(("attributes", "files", "says"), [
     ("", [], "business rule task 'Decide the approval': it has no camunda:decisionRef"),
-    ('camunda:decisionRef="deal_approval"', [], "decision 'deal_approval' is in no DMN file of this deploy "
-     "(it has no DMN file) nor in a regulation deployed earlier"),
-    ('camunda:decisionRef="price_rules"', [DEAL_DMN], "decision 'price_rules' is in no DMN file of this "
-     "deploy (it has deal_approval, deal_checks)"),
-    ('camunda:decisionRef="deal_approval" camunda:decisionRefBinding="version" camunda:decisionRefVersion="2"',
-     [DEAL_DMN], "camunda:decisionRefBinding 'version' is not supported"),
+    ('camunda:decisionRef="deal_approval" camunda:decisionRefBinding="newest"',
+     [DEAL_DMN], "camunda:decisionRefBinding 'newest' is not one of latest, deployment, version, versionTag"),
     ('camunda:decisionRef="deal_approval" camunda:mapDecisionResult="firstEntry"', [DEAL_DMN],
      "camunda:mapDecisionResult 'firstEntry' is not one of singleEntry, singleResult"),
     ('camunda:decisionRef="deal_approval" camunda:mapDecisionResult="singleEntry" camunda:resultVariable="x"',
@@ -169,6 +165,21 @@ def test_what_cannot_run_is_refused_at_deploy_naming_the_task_and_the_decision(
     assert says in problem.message, problem.message
     assert problem.element_id == "Rule_Approval" and problem.line == 15
     assert "KeyError" not in problem.message and KEY not in [r["key"] for r in platform.regulation.regulations()]
+
+
+@pytest.mark.parametrize(("attributes", "files", "says"), [
+    ('camunda:decisionRef="deal_approval"', [], "decision 'deal_approval' is in no DMN file of this deploy "
+     "(it has no DMN file) nor in a regulation deployed earlier"),
+    ('camunda:decisionRef="price_rules"', [DEAL_DMN], "decision 'price_rules' is in no DMN file of this "
+     "deploy (it has deal_approval, deal_checks)"),
+])
+def test_a_decision_not_deployed_yet_deploys_with_a_warning_naming_the_task(
+        platform: Reglament, actors, attributes: str, files: list[SourceFile], says: str) -> None:
+    """As Camunda: the decision is looked for when the task runs (tests/engine/test_semantics_late_binding.py)."""
+    deployed = platform.regulation.deploy(actors["head"], [regulation(attributes), *files])
+    [warning] = deployed.warnings
+    assert says in warning.message, warning.message
+    assert warning.element_id == "Rule_Approval" and warning.line == 15
 
 
 def test_every_dmn_file_of_a_deploy_must_load_and_name_its_decisions_once(platform: Reglament, actors) -> None:

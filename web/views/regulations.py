@@ -169,4 +169,6 @@ def upload():  # type: ignore[no-untyped-def]
         flash(_("Deployed as version %(version)s.", version=result.version), "success")
     else:
         flash(_("Nothing changed: version %(version)s stays current.", version=result.version), "success")
+    for warning in result.warnings:  # deployed, but a cycle will stop there (as in Camunda)
+        flash(_("Warning: %(warning)s", warning=str(warning)), "error")
     return redirect(url_for("regulations.detail", key=result.key))

@@ -9,17 +9,26 @@ result goes into ``camunda:resultVariable`` as ``camunda:mapDecisionResult`` say
 * ``collectEntries``: the one output of every matching rule, as a list;
 * ``resultList`` (the default): every matching rule's outputs, a list of maps.
 
-Everything is checked at deploy, naming the task: a missing decisionRef, a decision that is
-in no DMN file, a binding other than ``latest``, an unknown mapping, a DMN that does not
-load. At run time an evaluation that fails (no rule matches with hit policy UNIQUE, a
-missing input, a mapping that does not fit the result) is an ExpressionError naming the
-task, the decision and the inputs: the cycle goes into incident. Numbers come back as
-Decimal and are stored as int when whole, else float (cycle variables are JSON).
+Everything is checked at deploy, naming the task: a missing decisionRef, an unknown binding
+or mapping, a DMN that does not load. A decision that is in no DMN file yet deploys with a
+warning, as Camunda deploys it: when the task runs, the decision is looked for again among the
+deployed regulations (``late_decisions``), and while it is still missing the cycle goes into
+incident naming the task and the decision (deploy the DMN file, then retry). Bindings:
+``latest`` (the default) and ``versionTag`` (the newest decision whose ``camunda:versionTag``
+is ``camunda:decisionRefVersionTag``) look among every deploy; ``deployment`` only in the DMN
+files deployed with the diagram; ``version`` takes the ``camunda:decisionRefVersion``-th deploy
+holding the decision, oldest first (a decision's versions are the deploys of its DMN file).
+At run time an evaluation that fails (no rule matches with hit policy UNIQUE, a missing input,
+a mapping that does not fit the result) is an ExpressionError naming the task, the decision
+and the inputs: the cycle goes into incident. Numbers come back as Decimal and are stored
+as int when whole, else float (cycle variables are JSON).
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -31,14 +40,27 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.task import Task
 
 from engine.regulation.decisions import feel, feel_values
-from engine.regulation.decisions.catalogue import DecisionCatalogue
+from engine.regulation.decisions.catalogue import DecisionCatalogue, FoundDecision, Lookup
 from engine.regulation.decisions.decide import Decision, load_decision
 from engine.regulation.decisions.feel_values import YearsMonths
-from engine.shared.errors import DmnError, ExpressionError
+from engine.shared.errors import DmnError, ExpressionError, Problem
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
-BINDINGS = ("latest",)
+BINDINGS = ("latest", "deployment", "version", "versionTag")
+#: finds a decision by id (and version tag) among the deployed regulations, while a cycle runs
+LATE_DECISIONS: ContextVar[Lookup | None] = ContextVar("late_decisions", default=None)
+
+
+@contextmanager
+def late_decisions(lookup: Lookup | None) -> Iterator[None]:
+    """While the engine runs a cycle's step: where a business rule task deployed before its decision
+    finds it (decisions/catalogue.py ``deployed_lookup``)."""
+    token = LATE_DECISIONS.set(lookup)
+    try:
+        yield
+    finally:
+        LATE_DECISIONS.reset(token)
 MAX_RESULT_ITEMS = 1000
 
 
@@ -98,13 +120,46 @@ class RuleTask(BpmnSpecMixin):  # type: ignore[misc]
     """A business rule task that evaluates a decision with Reglament's DMN evaluator."""
 
     def __init__(self, wf_spec: Any, bpmn_id: str, decision_ref: str = "", result_variable: str | None = None,
-                 map_result: str = "resultList", dmn: str = "", dmn_file: str = "", **kwargs: Any) -> None:
+                 map_result: str = "resultList", dmn: str = "", dmn_file: str = "", binding: str = "latest",
+                 version_tag: str | None = None, version: str | None = None, **kwargs: Any) -> None:
         super().__init__(wf_spec, bpmn_id, **kwargs)
         self.decision_ref = decision_ref
         self.result_variable = result_variable
         self.map_result = map_result
+        #: empty: the decision was not deployed with the diagram nor before it (found when it runs)
         self.dmn = dmn
         self.dmn_file = dmn_file
+        self.binding = binding
+        self.version_tag = version_tag
+        #: binding "version": camunda:decisionRefVersion (a number or an expression)
+        self.version = version
+
+    def _number(self, my_task: Task, where: str) -> int | None:
+        if self.binding != "version" or self.version is None:
+            return None
+        text = self.version.strip()
+        value = my_task.workflow.script_engine.evaluate(my_task, text) if text.startswith(("${", "#{")) else text
+        try:
+            return int(str(value))
+        except ValueError:
+            raise ExpressionError(f"{where}: camunda:decisionRefVersion {value!r} is not a version number") from None
+
+    def _found(self, my_task: Task, where: str) -> tuple[str, str]:
+        """The decision's DMN document and file: deployed with the diagram, else looked up now."""
+        if self.dmn:
+            return self.dmn, self.dmn_file
+        lookup = LATE_DECISIONS.get()
+        number = self._number(my_task, where)
+        found = lookup(self.decision_ref, self.version_tag, number) \
+            if lookup and self.binding != "deployment" else None
+        if found is None:
+            tagged = f" with camunda:versionTag {self.version_tag!r}" if self.version_tag else ""
+            tagged += f" in version {number}" if number is not None else ""
+            place = "the DMN files deployed with this regulation (binding 'deployment')" \
+                if self.binding == "deployment" else "any deployed DMN file"
+            raise ExpressionError(f"{where}: the decision{tagged} is not in {place}; deploy the DMN file "
+                                  "(with the diagram), then retry the cycle")
+        return found.xml, found.filename
 
     def _where(self) -> str:
         name = self.bpmn_name or self.bpmn_id
@@ -113,13 +168,14 @@ class RuleTask(BpmnSpecMixin):  # type: ignore[misc]
     def _run_hook(self, my_task: Task) -> bool:
         where = self._where()
         variables = {k: v for k, v in my_task.data.items() if isinstance(k, str)}
+        dmn, dmn_file = self._found(my_task, where)
         try:
-            rows = _decision(self.dmn, self.decision_ref).rows(variables)
+            rows = _decision(dmn, self.decision_ref).rows(variables)
         except DmnError as exc:
-            raise ExpressionError(f"{where} ({self.dmn_file}) failed: {exc.message}"
+            raise ExpressionError(f"{where} ({dmn_file}) failed: {exc.message}"
                                   + _inputs_hint(exc, variables)) from None
         except feel.FeelError as exc:  # a variable FEEL cannot hold (NaN, infinity)
-            raise ExpressionError(f"{where} ({self.dmn_file}) failed: {exc.message}") from None
+            raise ExpressionError(f"{where} ({dmn_file}) failed: {exc.message}") from None
         if len(rows) > MAX_RESULT_ITEMS:
             raise ExpressionError(f"{where}: {len(rows)} results; the limit is {MAX_RESULT_ITEMS}")
         value = _jsonable(map_result(rows, self.map_result, where), where)
@@ -162,8 +218,15 @@ class RuleTaskParser(CamundaTaskParser):  # type: ignore[misc]
             raise self._refuse("it has no camunda:decisionRef: name the id of the DMN decision it evaluates")
         binding = (self.node.get(f"{{{CAMUNDA_NS}}}decisionRefBinding") or "latest").strip()
         if binding not in BINDINGS:
-            raise self._refuse(f"camunda:decisionRefBinding {binding!r} is not supported; Reglament "
-                               "evaluates the latest deployed decision (binding 'latest')")
+            raise self._refuse(f"camunda:decisionRefBinding {binding!r} is not one of {', '.join(BINDINGS)}")
+        version_tag = (self.node.get(f"{{{CAMUNDA_NS}}}decisionRefVersionTag") or "").strip() or None
+        version = (self.node.get(f"{{{CAMUNDA_NS}}}decisionRefVersion") or "").strip() or None
+        if binding == "version" and version is None:
+            raise self._refuse("camunda:decisionRefBinding 'version' needs camunda:decisionRefVersion "
+                               "(Camunda refuses it too)")
+        if binding == "versionTag" and version_tag is None:
+            raise self._refuse("camunda:decisionRefBinding 'versionTag' needs camunda:decisionRefVersionTag "
+                               "(Camunda refuses it too)")
         if self.node.get(f"{{{CAMUNDA_NS}}}decisionRefTenantId"):
             raise self._refuse("camunda:decisionRefTenantId is not supported: Reglament has no tenants")
         mapping = (self.node.get(f"{{{CAMUNDA_NS}}}mapDecisionResult") or "resultList").strip()
@@ -173,12 +236,24 @@ class RuleTaskParser(CamundaTaskParser):  # type: ignore[misc]
         if result_variable is not None and not result_variable.isidentifier():
             raise self._refuse(f"camunda:resultVariable {result_variable!r} is not a variable name "
                                "(letters, digits and '_')")
-        found = catalogue.find(decision_ref)
+        found: FoundDecision | None = catalogue.find(decision_ref, version_tag, own_only=binding == "deployment")
+        if binding == "version":  # the version-th deploy holding the decision: found when the task runs
+            if found is None:
+                catalogue.warnings.append(self._warning(
+                    f"decision {decision_ref!r} is in no DMN file of this deploy nor in a regulation deployed "
+                    "earlier: a cycle that reaches the task goes into incident until the DMN file is deployed"))
+            return RuleTask(self.spec, self.bpmn_id, decision_ref=decision_ref, result_variable=result_variable,
+                            map_result=mapping, binding=binding, version=version, **self.bpmn_attributes)
         if found is None:
             known = catalogue.known()
-            raise self._refuse(f"decision {decision_ref!r} is in no DMN file of this deploy"
-                               + (f" (it has {', '.join(known)})" if known else " (it has no DMN file)")
-                               + " nor in a regulation deployed earlier; deploy the DMN file with the diagram")
+            tagged = f" with camunda:versionTag {version_tag!r}" if version_tag else ""
+            catalogue.warnings.append(self._warning(
+                f"decision {decision_ref!r}{tagged} is in no DMN file of this deploy"
+                + (f" (it has {', '.join(known)})" if known else " (it has no DMN file)")
+                + ("" if binding == "deployment" else " nor in a regulation deployed earlier")
+                + ": a cycle that reaches the task goes into incident until the DMN file is deployed"))
+            return RuleTask(self.spec, self.bpmn_id, decision_ref=decision_ref, result_variable=result_variable,
+                            map_result=mapping, binding=binding, version_tag=version_tag, **self.bpmn_attributes)
         try:
             decision = _decision(found.xml, decision_ref)
         except DmnError as exc:
@@ -188,12 +263,19 @@ class RuleTaskParser(CamundaTaskParser):  # type: ignore[misc]
             raise self._refuse(f"mapDecisionResult {mapping} needs a decision with one output; "
                                f"{decision_ref!r} has {decision.output_count}")
         return RuleTask(self.spec, self.bpmn_id, decision_ref=decision_ref, result_variable=result_variable,
-                        map_result=mapping, dmn=found.xml, dmn_file=found.filename, **self.bpmn_attributes)
+                        map_result=mapping, dmn=found.xml, dmn_file=found.filename, binding=binding,
+                        version_tag=version_tag, **self.bpmn_attributes)
+
+    def _warning(self, message: str) -> Problem:
+        name = self.node.get("name")
+        return Problem(self.node.get("id"), f"business rule task {(name or self.node.get('id'))!r}: {message}",
+                       line=self.node.sourceline, element_name=name)
 
 
 class RuleTaskConverter(BpmnTaskSpecConverter):  # type: ignore[misc]
     def to_dict(self, spec: RuleTask) -> dict[str, Any]:
         dct: dict[str, Any] = self.get_default_attributes(spec)
         dct.update(decision_ref=spec.decision_ref, result_variable=spec.result_variable,
-                   map_result=spec.map_result, dmn=spec.dmn, dmn_file=spec.dmn_file)
+                   map_result=spec.map_result, dmn=spec.dmn, dmn_file=spec.dmn_file, binding=spec.binding,
+                   version_tag=spec.version_tag, version=spec.version)
         return dct

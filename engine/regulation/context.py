@@ -82,12 +82,14 @@ class Recorder:
 
     def _keep_stage_entries(self) -> None:
         """The funnel's stage entries, in the step's transaction: the tasks with a stage just
-        opened; a migration ranks the cycle's earlier entries by its new version."""
+        opened; a migration ranks the cycle's earlier entries by its new version; a cycle that
+        ended (every end, won, lost or cancelled, is recorded) ends its entry with its outcome."""
         created = [(row["at"], str(row["data"]["stage"])) for row in self.rows
                    if row["type"] == "created" and row["data"].get("stage") is not None]
         stage_entries_repo.record(self.session, self.cycle.id, self.cycle.version_id, created)
         if any(row["type"] == "migrated" for row in self.rows):
             stage_entries_repo.reclassify(self.session, self.cycle.id, self.cycle.version_id)
+        stage_entries_repo.settle(self.session, self.cycle.id, self.cycle.status)
 
 
 def _jsonable(value: Any) -> Any:

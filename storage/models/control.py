@@ -43,13 +43,13 @@ class StageEntry(Base):
     (engine.regulation.context.Recorder), backfilled from the history by migration 0014.
 
     ``left_at`` and ``next_stage`` are the next entry's; ``outcome`` is set when the entry is
-    left: advanced (the next stage is later in the cycle's regulation version) or moved_back. The
-    outcome of the entry a cycle is in now is its status's (won: advanced, lost, cancelled, else
-    still there), read with the cycle, so a cycle's end needs no second write."""
+    left: advanced (the next stage is later in the cycle's regulation version) or moved_back, or
+    when the cycle ends in it: advanced (won), lost or cancelled. None: the cycle is still there."""
 
     __tablename__ = "stage_entries"
     __table_args__ = (Index("ix_stage_entries_cycle", "cycle_id", "left_at"),
-                      Index("ix_stage_entries_entered", "entered_at"))
+                      Index("ix_stage_entries_entered", "entered_at"),
+                      Index("ix_stage_entries_stage", "stage", "entered_at", "cycle_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(200))

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    case,
     func,
     or_,
     select,
@@ -65,8 +64,9 @@ def manager_of_cycle() -> ColumnElement[Any]:
 def _conditions(scope: Scope) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     manager = manager_of_cycle()
-    if scope.manager_id is not None:
-        found.append(manager == scope.manager_id)
+    if scope.manager_id is not None:  # the coalesce spelled out, so that the planner can estimate it
+        found.append(or_(Cycle.credited_to_id == scope.manager_id,
+                         and_(Cycle.credited_to_id.is_(None), Client.owner_id == scope.manager_id)))
     if scope.regulation is not None:
         found.append(Regulation.key == scope.regulation)
     if scope.version is not None:
@@ -87,6 +87,16 @@ def _cycles_joined(query: Select[Any]) -> Select[Any]:
     return (query.join(Client, Client.id == Cycle.client_id)
             .join(RegulationVersion, RegulationVersion.id == Cycle.version_id)
             .join(Regulation, Regulation.id == RegulationVersion.regulation_id))
+
+
+def _joined_for(query: Select[Any], scope: Scope) -> Select[Any]:
+    """Joins a query that selects from Cycle to only the tables the scope's conditions name."""
+    if (scope.manager_id, scope.segment_id, scope.team_id) != (None, None, None):
+        query = query.join(Client, Client.id == Cycle.client_id)
+    if (scope.regulation, scope.version) != (None, None):
+        query = query.join(RegulationVersion, RegulationVersion.id == Cycle.version_id) \
+            .join(Regulation, Regulation.id == RegulationVersion.regulation_id)
+    return query
 
 
 # ---------------------------------------------------------------- names the filters give
@@ -115,21 +125,9 @@ def version_stages(session: Session) -> list[tuple[int, str, int, list[Any]]]:
 # ---------------------------------------------------------------- funnel
 
 def _part() -> ColumnElement[Any]:
-    """The part an entry ended in: its outcome once left, else its cycle's status now."""
-    return case(
-        (StageEntry.left_at.is_not(None), StageEntry.outcome),
-        (Cycle.status == "won", ADVANCED),
-        (Cycle.status == "lost", LOST),
-        (Cycle.status == "cancelled", CANCELLED),
-        else_=STILL_THERE,
-    )
-
-
-def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
-    """Joins a query over Cycle to the tables the scope names, and applies it (with no
-    condition but the start no other table is read)."""
-    needs = (scope.manager_id, scope.regulation, scope.version, scope.segment_id, scope.team_id) != (None,) * 5
-    return (_cycles_joined(query) if needs else query).where(*_conditions(scope))
+    """The part an entry ended in: its outcome, kept when it was left or its cycle ended; none yet:
+    still there."""
+    return func.coalesce(StageEntry.outcome, STILL_THERE)
 
 
 def _in_period(column: Any, start: datetime | None, end: datetime | None) -> list[ColumnElement[bool]]:
@@ -139,11 +137,12 @@ def _in_period(column: Any, start: datetime | None, end: datetime | None) -> lis
 def funnel_counts(session: Session, scope: Scope, entered_from: datetime | None,
                   entered_before: datetime | None) -> list[tuple[str, str, int]]:
     """(stage, part, entries) of the stage entries made in [entered_from, entered_before), from
-    the kept stage entries (storage.models.StageEntry)."""
+    the kept stage entries alone (storage.models.StageEntry; the cycles only to apply a scope)."""
     part = _part()
-    query = select(StageEntry.stage, part, func.count()).select_from(StageEntry) \
-        .join(Cycle, Cycle.id == StageEntry.cycle_id)
-    rows = session.execute(_scoped(query, scope).where(*_in_period(StageEntry.entered_at, entered_from, entered_before))
+    query = select(StageEntry.stage, part, func.count()).select_from(StageEntry)
+    if scope != Scope():
+        query = _joined_for(query.join(Cycle, Cycle.id == StageEntry.cycle_id), scope).where(*_conditions(scope))
+    rows = session.execute(query.where(*_in_period(StageEntry.entered_at, entered_from, entered_before))
                            .group_by(StageEntry.stage, part)).all()
     return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
@@ -158,9 +157,9 @@ def funnel_cycles(session: Session, scope: Scope, entered_from: datetime | None,
         .join(Cycle, Cycle.id == StageEntry.cycle_id)
     ).where(StageEntry.stage == stage, *_conditions(scope),
             *_in_period(StageEntry.entered_at, entered_from, entered_before))
-    if part is not None:
-        query = query.where(_part() == part)
-    return session.execute(query.order_by(StageEntry.entered_at, Cycle.id).limit(limit)).all()
+    if part is not None:  # spelled out on the column, so that the planner can estimate it
+        query = query.where(StageEntry.outcome.is_(None) if part == STILL_THERE else StageEntry.outcome == part)
+    return session.execute(query.order_by(StageEntry.entered_at, StageEntry.cycle_id).limit(limit)).all()
 
 
 def _cycle_columns() -> list[Any]:

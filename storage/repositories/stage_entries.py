@@ -17,6 +17,8 @@ from storage.models import Cycle, HistoryEvent, RegulationVersion
 from storage.models.control import StageEntry
 
 ADVANCED, MOVED_BACK = "advanced", "moved_back"
+#: a decided cycle's status -> the outcome of the entry it ended in
+ENDED_AS = {"won": ADVANCED, "lost": "lost", "cancelled": "cancelled"}
 
 
 def outcome(ranks: Sequence[Any], stage: str, next_stage: str) -> str:
@@ -53,6 +55,15 @@ def record(session: Session, cycle_id: int, version_id: int, created: Sequence[t
         current = StageEntry(cycle_id=cycle_id, stage=stage, entered_at=at)
         session.add(current)
     session.flush()
+
+
+def settle(session: Session, cycle_id: int, status: str) -> None:
+    """A cycle that ended (won, lost, cancelled) ends the entry it is in with its outcome; the
+    entry of a cycle still open has none (it is still there)."""
+    outcome = ENDED_AS.get(status)
+    if outcome is not None:
+        session.execute(update(StageEntry).where(StageEntry.cycle_id == cycle_id, StageEntry.left_at.is_(None))
+                        .values(outcome=outcome).execution_options(synchronize_session=False))
 
 
 def _rank(column: Any, stages: Sequence[Any]) -> Any:
@@ -108,6 +119,10 @@ def rebuild(bind: Session | Connection) -> int:
         select(history.c.cycle_id, history.c.stage, history.c.entered_at, history.c.left_at, history.c.next_stage)))
     for version_id, stages in bind.execute(select(RegulationVersion.id, RegulationVersion.stages)).all():
         _classify(bind, int(version_id), list(stages or []), None)
+    for status, outcome in ENDED_AS.items():
+        bind.execute(update(StageEntry).where(StageEntry.left_at.is_(None),
+                                              StageEntry.cycle_id.in_(select(Cycle.id).where(Cycle.status == status)))
+                     .values(outcome=outcome).execution_options(synchronize_session=False))
     return int(bind.execute(select(func.count()).select_from(StageEntry)).scalar_one())
 
 

@@ -1,7 +1,7 @@
 """stage entries: the funnel's aggregate (issue 13)
 
 One row per cycle coming to a stage (stage, entered and left, the next stage, the outcome once
-left), kept by the engine with each step; backfilled here from the history with the same
+left or ended in), kept by the engine with each step; backfilled here from the history with the same
 definition (storage.repositories.stage_entries.rebuild).
 
 Revision ID: 0014
@@ -33,12 +33,14 @@ def upgrade() -> None:
     )
     op.create_index('ix_stage_entries_cycle', 'stage_entries', ['cycle_id', 'left_at'], unique=False)
     op.create_index('ix_stage_entries_entered', 'stage_entries', ['entered_at'], unique=False)
+    op.create_index('ix_stage_entries_stage', 'stage_entries', ['stage', 'entered_at', 'cycle_id'], unique=False)
     from storage.repositories.stage_entries import rebuild
 
     rebuild(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index('ix_stage_entries_stage', table_name='stage_entries')
     op.drop_index('ix_stage_entries_entered', table_name='stage_entries')
     op.drop_index('ix_stage_entries_cycle', table_name='stage_entries')
     op.drop_table('stage_entries')

@@ -139,7 +139,7 @@ def main() -> None:
         t0 = time.perf_counter()
         run = p.clients.import_file(admin, path, progress=lambda done, total: marks.append((done, time.perf_counter() - t0)))
         elapsed = time.perf_counter() - t0
-    assert run["status"] == "done" and run["imported"] == args.import_rows, run
+    assert run.status == "done" and run.imported == args.import_rows, run
     tenth = [f"{done // 1000}k {at:.0f}s" for done, at in marks if done and done % (args.import_rows // 10) == 0]
     print(f"import {args.import_rows} clients ({size:.1f} MB CSV): {elapsed:.1f} s, "
           f"{args.import_rows / elapsed:.0f} rows/s  [{', '.join(tenth)}]")
@@ -156,7 +156,7 @@ def main() -> None:
         t0 = time.perf_counter()
         run = p.clients.import_file(admin, path)
         elapsed = time.perf_counter() - t0
-    assert run["status"] == "done" and run["imported"] == args.more_rows, run
+    assert run.status == "done" and run.imported == args.more_rows, run
     print(f"import {args.more_rows} more clients into {args.clients}: {elapsed:.1f} s, "
           f"{args.more_rows / elapsed:.0f} rows/s")
 

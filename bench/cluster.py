@@ -81,7 +81,7 @@ def seed(db: Database, clients: int, managers: tuple[str, ...] = ("anna", "boris
     p.regulation.deploy(actors["head"], [SourceFile(STREAM_BPMN.name, STREAM_BPMN.read_bytes())])
     out: dict[str, list[int]] = {}
     for login in managers:
-        out[login] = [p.clients.create_client(actors[login], f"{login} client {i:04d}", owner=login)["id"]
+        out[login] = [p.clients.create_client(actors[login], f"{login} client {i:04d}", owner=login).id
                       for i in range(clients)]
     return out
 

@@ -114,12 +114,12 @@ def main() -> None:
     xml = DEMO_BPMN.read_bytes()
     p.regulation.deploy(actors["head"], [SourceFile(DEMO_BPMN.name, xml)])
     client = p.clients.create_client(actors["anna"], "Template client")
-    cycle = p.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    cycle = p.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
     started = time.perf_counter()
     with db.engine.begin() as conn:
         for statement in filter(str.strip, COPY_SQL.split(";\n")):
             conn.execute(text(statement), {"total": args.cycles, "batch": args.batch, "broken": args.broken,
-                                           "client_id": client["id"], "cycle_id": cycle["id"], "uuid": UUID_TAIL})
+                                           "client_id": client.id, "cycle_id": cycle["id"], "uuid": UUID_TAIL})
     print(f"{args.cycles + 1:,} cycles ({args.batch:,} running) made in {time.perf_counter() - started:.1f} s",
           flush=True)
     v2 = xml.replace(b"<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P1D</bpmn:timeDuration>",

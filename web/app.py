@@ -13,7 +13,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.platform.root import Reglament
 from engine.shared.settings import Settings
-from storage.db import Database
 from web import assets, daily_work, errors, health, i18n, idempotency, observability
 from web.views import (
     admin,
@@ -80,9 +79,8 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
     if test_config:
         app.config.update(test_config)
     if platform is None:
-        platform = Reglament(Database(app.config["DATABASE_URL"]), app.config["SECRET_KEY"],
-                             settings=replace(settings, database_url=app.config["DATABASE_URL"],
-                                              secret_key=app.config["SECRET_KEY"]))
+        platform = Reglament.open(replace(settings, database_url=app.config["DATABASE_URL"],
+                                          secret_key=app.config["SECRET_KEY"]))
     app.extensions["reglament"] = platform
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)

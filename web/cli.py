@@ -13,7 +13,6 @@ from engine.regulation.versions import SourceFile
 from engine.shared.access import ROLES, Actor
 from engine.shared.errors import ReglamentError, RegulationInvalid
 from engine.shared.settings import Settings
-from storage.db import Database
 
 CLI_ACTOR = Actor(id=0, login="cli", name="Command line", roles=frozenset({"admin", "owner"}),
                   groups=frozenset())
@@ -21,7 +20,7 @@ CLI_ACTOR = Actor(id=0, login="cli", name="Command line", roles=frozenset({"admi
 
 def _platform() -> Reglament:
     settings = Settings.from_env()
-    return Reglament(Database(settings.database_url), settings.secret_key, settings=settings)
+    return Reglament.open(settings)
 
 
 @click.group()
@@ -180,14 +179,14 @@ def import_clients(file: Path, maps: tuple[str, ...], as_login: str | None) -> N
     except ReglamentError as exc:
         click.echo(f"Not imported: {exc.message}", err=True)
         sys.exit(2)
-    click.echo(f"import #{run['id']}: {run['status']}; {run['processed']} of {run['total']} rows read, "
-               f"{run['imported']} imported, {run['rejected_count']} rejected")
-    if run["rejected"]:
+    click.echo(f"import #{run.id}: {run.status}; {run.processed} of {run.total} rows read, "
+               f"{run.imported} imported, {run.rejected_count} rejected")
+    if run.rejected:
         target = file.with_name(file.name + ".rejected.csv")
-        write_rejected(file, run["rejected"], target)
+        write_rejected(file, [dict(r) for r in run.rejected], target)
         click.echo(f"rejected rows with their reasons: {target}")
-    if run["status"] != "done":
-        click.echo(f"The import stopped: {run['error']}", err=True)
+    if run.status != "done":
+        click.echo(f"The import stopped: {run.error}", err=True)
         sys.exit(1)
 
 

@@ -13,32 +13,25 @@ the pool checks a connection before handing it out (``pool_pre_ping``) and drops
 from __future__ import annotations
 
 import logging
-from functools import cache
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, g, jsonify, render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from storage import schema
+from engine.platform.operations import head_revision
 from web.errors import wants_json
 
 log = logging.getLogger("reglament.health")
 
 bp = Blueprint("health", __name__)
 
+__all__ = ["bp", "head_revision", "outage_response", "register"]
+
 #: seconds a client is asked to wait before trying again while the database is unreachable
 RETRY_AFTER = 5
-
-
-@cache
-def head_revision() -> str:
-    """The newest migration this code ships (read once per process)."""
-    return ScriptDirectory(str(schema.MIGRATIONS)).get_current_head() or ""
 
 
 def _no_cache(response: Any) -> Any:
@@ -55,17 +48,15 @@ def healthz():  # type: ignore[no-untyped-def]
 def readyz():  # type: ignore[no-untyped-def]
     from web.app import platform
 
-    head = head_revision()
     try:
-        with platform().db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        readiness = platform().operations.readiness()
     except DBAPIError as exc:
         log.warning("not ready: database unreachable: %s", str(exc.orig).strip().splitlines()[0:1])
         return _unready("database_unreachable", "the database cannot be reached")
     except PoolTimeout:
         return _unready("database_busy", "no database connection is free")
-    if current != head:
+    current, head = readiness.migration, readiness.head
+    if not readiness.ready:
         return _unready("migrations_behind", f"the schema is at {current or 'nothing'}, the code needs {head}: "
                                              "run `reglament init`", migration=current, head=head)
     return _no_cache(jsonify(status="ready", migration=current))

@@ -18,7 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, jsonify, request
@@ -26,16 +26,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from engine.platform import operations
 from engine.shared.errors import Forbidden, Unauthenticated
-from storage import db as storage_db
-from storage.repositories import operations as ops_repo
 
 log = logging.getLogger("reglament.access")
 
 REQUEST_ID = "X-Request-Id"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
-#: a job still waiting this long after it was due counts as late
-LATE_AFTER = timedelta(seconds=60)
+LATE_AFTER = operations.LATE_AFTER
 
 REQUESTS = Counter("reglament_http_requests", "HTTP requests answered, by endpoint, method and status",
                    ["endpoint", "method", "status"])
@@ -97,7 +95,7 @@ def _observe_unit_of_work(write: bool, seconds: float, ok: bool) -> None:
     STEPS.labels("command" if write else "read", "ok" if ok else "error").observe(seconds)
 
 
-storage_db.UNIT_OF_WORK_OBSERVERS.append(_observe_unit_of_work)
+operations.observe_units_of_work(_observe_unit_of_work)
 
 
 class DatabaseCollector(Collector):
@@ -107,22 +105,16 @@ class DatabaseCollector(Collector):
         self.app = app
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        p = self.app.extensions["reglament"]
-        POOL_IN_USE.set(_checked_out(p.db.engine))
-        now = p.ctx.now()
-        with p.query() as s:
-            due, late, failed = ops_repo.job_backlog(s, now, now - LATE_AFTER)
-            incidents = ops_repo.open_incidents(s)
-        yield GaugeMetricFamily("reglament_jobs_due", "Timer jobs due now and not yet run", value=due)
+        service = self.app.extensions["reglament"].operations
+        POOL_IN_USE.set(service.connections_in_use())
+        backlog = service.backlog()
+        yield GaugeMetricFamily("reglament_jobs_due", "Timer jobs due now and not yet run", value=backlog.jobs_due)
         yield GaugeMetricFamily("reglament_jobs_late", f"Timer jobs due more than {LATE_AFTER.seconds} s ago and "
-                                                       "not yet run", value=late)
-        yield GaugeMetricFamily("reglament_jobs_failed", "Timer jobs that failed every attempt", value=failed)
-        yield GaugeMetricFamily("reglament_open_incidents", "Cycles stopped in an incident", value=incidents)
-
-
-def _checked_out(engine: Any) -> int:
-    checkedout = getattr(engine.pool, "checkedout", None)
-    return int(checkedout()) if callable(checkedout) else 0
+                                                       "not yet run", value=backlog.jobs_late)
+        yield GaugeMetricFamily("reglament_jobs_failed", "Timer jobs that failed every attempt",
+                                value=backlog.jobs_failed)
+        yield GaugeMetricFamily("reglament_open_incidents", "Cycles stopped in an incident",
+                                value=backlog.open_incidents)
 
 
 def metrics_text(app: Flask) -> bytes:
@@ -175,7 +167,7 @@ def register(app: Flask) -> None:
             try:
                 REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
                 LATENCY.labels(endpoint).observe(seconds)
-                POOL_IN_USE.set(_checked_out(app.extensions["reglament"].db.engine))
+                POOL_IN_USE.set(app.extensions["reglament"].operations.connections_in_use())
             except Exception:  # metrics never cost a user his answer
                 log.exception("recording the request's metrics failed")
         actor = g.get("actor")

@@ -87,8 +87,3 @@ def add_note(session: Session, actor: Actor, client_id: int, text: Any, now: dat
     event = record_event(session, client.id, "note", actor, now, {"text": text})
     session.flush()
     return event
-
-
-def note_dict(event: ClientEvent) -> dict[str, Any]:
-    return {"id": event.id, "client_id": event.client_id, "at": event.at.isoformat(), "actor": event.actor,
-            "text": event.data.get("text")}

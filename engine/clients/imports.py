@@ -49,6 +49,7 @@ from engine.clients.files import FIELDS, Table, escape_formula, guess_mapping, k
 from engine.clients.import_rows import Distribute, Importer, References, rejection
 from engine.clients.uploads import UPLOAD_DIR as UPLOAD_DIR
 from engine.clients.uploads import Uploads as Uploads
+from engine.clients.views import ImportPreview, ImportRunView, PreviewRow, RowOutcome
 from engine.shared.access import SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
 from storage.models import ImportRun
@@ -128,7 +129,7 @@ def _batches(rows: Iterable[tuple[int, dict[str, str]]], size: int) -> Iterator[
 
 # ---------------------------------------------------------------- commands
 
-def upload(uploads: Uploads, query: Units, actor: Actor, filename: str, stream: IO[bytes]) -> dict[str, Any]:
+def upload(uploads: Uploads, query: Units, actor: Actor, filename: str, stream: IO[bytes]) -> ImportPreview:
     """Keep a file for import: its upload id, headers, the guessed mapping and a preview."""
     require(actor, SELLERS, "import clients")
     filename = Path(filename or "").name
@@ -144,7 +145,7 @@ def upload(uploads: Uploads, query: Units, actor: Actor, filename: str, stream: 
 
 
 def preview(uploads: Uploads, query: Units, actor: Actor, upload_id: str,
-            mapping: dict[str, str] | None) -> dict[str, Any]:
+            mapping: dict[str, str] | None) -> ImportPreview:
     """The file's headers and first PREVIEW_ROWS rows as they are, the mapping (guessed when none
     is given) and what importing each row would do; "error" says why the mapping cannot be used."""
     require(actor, SELLERS, "import clients")
@@ -157,7 +158,8 @@ def preview(uploads: Uploads, query: Units, actor: Actor, upload_id: str,
             if len(raw) >= PREVIEW_ROWS:
                 break
     wanted = guess_mapping(headers) if mapping is None else mapping
-    error, outcomes, problems = None, None, {}
+    error, outcomes = None, None
+    problems: dict[str, Any] = {}
     try:
         wanted = check_mapping(headers, wanted)
     except InputInvalid as exc:
@@ -172,12 +174,12 @@ def preview(uploads: Uploads, query: Units, actor: Actor, upload_id: str,
     rows = []
     for index, (number, cells) in enumerate(raw):
         o = outcomes[index] if outcomes else None
-        rows.append({"row": number, "cells": cells[:len(headers)], "result": None if o is None else {
-            "accepted": o.accepted, "new_client": o.accepted and o.new_client,
-            "adds_to_row": o.entry.row if o.accepted and not o.new_client and o.entry else None,
-            "rejected": rejection(o.row, o.problems) if o.problems else None}})
-    return {"upload": upload_id, "filename": filename, "headers": headers, "mapping": wanted, "error": error,
-            "mapping_problems": problems, "rows": rows}
+        rows.append(PreviewRow(row=number, cells=tuple(cells[:len(headers)]), result=None if o is None else RowOutcome(
+            accepted=o.accepted, new_client=o.accepted and o.new_client,
+            adds_to_row=o.entry.row if o.accepted and not o.new_client and o.entry else None,
+            rejected=rejection(o.row, o.problems) if o.problems else None)))
+    return ImportPreview(upload=upload_id, filename=filename, headers=tuple(headers), mapping=wanted, error=error,
+                         mapping_problems=problems, rows=tuple(rows))
 
 
 def create_run(command: Units, actor: Actor, filename: str, mapping: dict[str, str], now: datetime,
@@ -276,16 +278,8 @@ def execute(command: Units, run_id: int, actor: Actor, path: Path, filename: str
         raise
 
 
-def run_dict(run: ImportRun, with_rejected: bool = True) -> dict[str, Any]:
-    out = {"id": run.id, "filename": run.filename, "created_by": run.created_by,
-           "created_at": run.created_at.isoformat(),
-           "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-           "status": run.status, "mapping": run.mapping, "total": run.total, "processed": run.processed,
-           "imported": run.imported, "rejected_count": len(run.rejected or []), "error": run.error,
-           "percent": _percent(run)}
-    if with_rejected:
-        out["rejected"] = run.rejected or []
-    return out
+def run_view(run: ImportRun, with_rejected: bool = True) -> ImportRunView:
+    return ImportRunView.of(run, _percent(run), with_rejected)
 
 
 def _percent(run: ImportRun) -> int:

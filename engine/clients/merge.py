@@ -27,7 +27,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.clients.checks import ClientStatus
-from engine.clients.records import MERGED, client_dict, get_client, record_event
+from engine.clients.records import MERGED, get_client, record_event
+from engine.clients.views import ClientView, Merged, MergePreview, MergeSide
 from engine.shared.access import HEADS, SELLERS, Actor
 from engine.shared.errors import Forbidden, InputInvalid
 from storage.models import Client
@@ -68,23 +69,23 @@ def filled_fields(survivor: Client, other: Client) -> dict[str, Any]:
             if _value(survivor, name) in (None, "") and _value(other, name) not in (None, "")}
 
 
-def preview(session: Session, actor: Actor, survivor_id: int, other_id: int) -> dict[str, Any]:
+def preview(session: Session, actor: Actor, survivor_id: int, other_id: int) -> MergePreview:
     """Both clients side by side with their contacts and how many rows each has."""
     survivor, other = _check(session, actor, survivor_id, other_id)
     sides = []
     for client in (survivor, other):
         full = clients_repo.client_with_contacts(session, client.id)
         assert full is not None
-        sides.append({"client": client_dict(full, with_contacts=True), "counts": clients_repo.client_row_counts(session, client.id)})
-    return {"survivor": sides[0], "other": sides[1], "filled": filled_fields(survivor, other),
-            "status": _status(survivor.status, other.status)}
+        sides.append(MergeSide(ClientView.of(full, with_contacts=True), clients_repo.client_row_counts(session, client.id)))
+    return MergePreview(survivor=sides[0], other=sides[1], filled=filled_fields(survivor, other),
+                        status=_status(survivor.status, other.status))
 
 
 def _status(a: str, b: str) -> str:
     return a if _STATUS_RANK.get(a, 0) >= _STATUS_RANK.get(b, 0) else b
 
 
-def merge(session: Session, actor: Actor, survivor_id: int, other_id: int, now: datetime) -> dict[str, Any]:
+def merge(session: Session, actor: Actor, survivor_id: int, other_id: int, now: datetime) -> Merged:
     """Fold ``other_id`` into ``survivor_id``; returns the survivor, what moved and what was filled."""
     _check(session, actor, survivor_id, other_id)
     locked = {c.id: c for c in clients_repo.clients_for_update(session, [survivor_id, other_id])}
@@ -109,5 +110,5 @@ def merge(session: Session, actor: Actor, survivor_id: int, other_id: int, now: 
     record_event(session, survivor.id, "merged", actor, now,
                  {"other_id": other.id, "other_name": other.name, "moved": moved, "filled": filled})
     session.flush()
-    return {"client": client_dict(survivor), "merged_id": other.id, "merged_name": other.name, "moved": moved,
-            "filled": filled}
+    return Merged(client=ClientView.of(survivor), merged_id=other.id, merged_name=other.name, moved=moved,
+                  filled=filled)

@@ -53,6 +53,7 @@ from engine.clients.checks import (
     shown,
     strings,
 )
+from engine.clients.views import ClientView, DuplicateReason, DuplicateView, Owner
 from engine.shared import cursors
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import ClientMerged, DuplicateClient, FieldProblems, Forbidden, NotFound
@@ -68,37 +69,9 @@ _PHONE_CHARS = re.compile(r"^[\d\s+()./-]+$")
 
 # ---------------------------------------------------------------- reading
 
-def client_dict(client: Client, with_contacts: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": client.id,
-        "name": client.name,
-        "kind": client.kind,
-        "tax_id": client.tax_id,
-        "industry": client.industry,
-        "region": client.region,
-        "size": client.size,
-        "segment": client.segment.name if client.segment else None,
-        "source": client.source,
-        "status": client.status,
-        "owner": client.owner.login if client.owner else None,
-        "merged_into_id": client.merged_into_id,
-        "created_at": client.created_at.isoformat(),
-        "updated_at": client.updated_at.isoformat() if client.updated_at else None,
-        "last_contact_at": client.last_contact_at.isoformat() if client.last_contact_at else None,
-    }
-    if with_contacts:
-        out["contacts"] = [contact_dict(c) for c in client.contacts]
-    return out
-
-
-def contact_dict(contact: Contact) -> dict[str, Any]:
-    return {"id": contact.id, "client_id": contact.client_id, "name": contact.name, "position": contact.position,
-            "phone": contact.phone, "email": contact.email}
-
-
-def possible_owners(session: Session) -> list[dict[str, str]]:
+def possible_owners(session: Session) -> list[Owner]:
     """Who may own clients: active managers, heads and admins (login, name), by login."""
-    return [{"login": u.login, "name": u.name} for u in accounts_repo.users(session) if u.active and u.role_set & SELLERS]
+    return [Owner(u.login, u.name) for u in accounts_repo.users(session) if u.active and u.role_set & SELLERS]
 
 
 def ensure_segment(session: Session, name: str) -> Segment:
@@ -164,9 +137,11 @@ class Filters:
     after: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class ClientPage:
-    clients: list[Client]
+    """A page of the client list, by name."""
+
+    clients: tuple[ClientView, ...]
     page: int
     has_next: bool
     filters: Filters
@@ -233,13 +208,13 @@ def search(session: Session, actor: Actor, filters: Filters, page_size: int = PA
     rows = list(clients_repo.search_clients(session, **criteria, limit=page_size + 1, after=after,
                                             offset=0 if after else (filters.page - 1) * page_size))
     page, more = rows[:page_size], len(rows) > page_size
-    return ClientPage(page, filters.page, more, filters,
+    return ClientPage(tuple(ClientView.of(c) for c in page), filters.page, more, filters,
                       cursors.encode(page[-1].name, page[-1].id) if more and page else None)
 
 
-def list_clients(session: Session, actor: Actor, search_text: str | None = None, limit: int = 200) -> list[Client]:
+def list_clients(session: Session, actor: Actor, search_text: str | None = None, limit: int = 200) -> list[ClientView]:
     """The first ``limit`` clients the actor may see matching the search box, by name."""
-    return search(session, actor, Filters(text=search_text), page_size=limit).clients
+    return list(search(session, actor, Filters(text=search_text), page_size=limit).clients)
 
 
 def record_event(session: Session, client_id: int, type_: str, actor: Actor, now: datetime,
@@ -271,52 +246,53 @@ class Created:
 ANOTHER_MANAGERS = "a client of another manager"
 
 
-def duplicate_dict(actor: Actor, found: duplicates.Duplicate) -> dict[str, Any]:
+def duplicate_view(actor: Actor, found: duplicates.Duplicate) -> DuplicateView:
     """A duplicate as the actor may know it: a client he may not see is only "a client of another
     manager" with what made it a duplicate (the values the actor himself gave), no id, name,
     status or owner."""
     client = found.client
-    reasons = [reason_of(r) for r in found.reasons]
+    reasons = tuple(reason_of(r) for r in found.reasons)
     if may_see_client(actor, client):
-        return {"id": client.id, "name": client.name, "status": client.status,
-                "owner": client.owner.login if client.owner else None, "hidden": False, "reasons": reasons}
-    return {"id": None, "name": ANOTHER_MANAGERS, "status": None, "owner": None, "hidden": True,
-            "reasons": [hidden_reason(r["what"], found.given.get(r["what"])) for r in reasons]}
+        return DuplicateView(id=client.id, name=client.name, status=client.status,
+                             owner=client.owner.login if client.owner else None, hidden=False, reasons=reasons)
+    return DuplicateView(id=None, name=ANOTHER_MANAGERS, status=None, owner=None, hidden=True,
+                         reasons=tuple(hidden_reason(r.what, found.given.get(r.what)) for r in reasons))
 
 
-def hidden_reason(what: str, given: str | None) -> dict[str, str]:
+def hidden_reason(what: str, given: str | None) -> DuplicateReason:
     if what == "name":
-        return {"what": what, "value": "", "text": "a similar name"}
+        return DuplicateReason(what, "", "a similar name")
     label = {"tax_id": "tax id", "phone": "phone", "email": "e-mail"}.get(what, what)
     value = given or ""
-    return {"what": what, "value": value, "text": f"the same {label} {value}".strip()}
+    return DuplicateReason(what, value, f"the same {label} {value}".strip())
 
 
 def _duplicates_found(actor: Actor, found: list[duplicates.Duplicate]) -> DuplicateClient:
-    listed = [duplicate_dict(actor, d) for d in found]
-    text = "; ".join(r["text"] + (f" as #{d['id']} {d['name']}" if d["id"] else f" as {d['name']}")
-                     for d in listed for r in d["reasons"])
+    listed = [duplicate_view(actor, d) for d in found]
+    text = "; ".join(r.text + (f" as #{d.id} {d.name}" if d.id else f" as {d.name}")
+                     for d in listed for r in d.reasons)
     return DuplicateClient(f"the client looks like one that exists: {text}. Check them; to create it all the "
-                           "same, confirm “create anyway” (create_anyway: true)", {"duplicates": listed})
+                           "same, confirm “create anyway” (create_anyway: true)",
+                           {"duplicates": [d.as_dict() for d in listed]})
 
 
-def reason_of(reason: str) -> dict[str, str]:
+def reason_of(reason: str) -> DuplicateReason:
     """A duplicate reason of engine.duplicates ("tax id 77...", "phone ...", "e-mail ...",
-    "name ...") as {what, value, text}."""
+    "name ...") as (what, value, text)."""
     for prefix, what in (("tax id ", "tax_id"), ("phone ", "phone"), ("e-mail ", "email"), ("name ", "name")):
         if reason.startswith(prefix):
             value = reason[len(prefix):]
             text = "a similar name" if what == "name" else f"the same {prefix.strip()} {value}"
-            return {"what": what, "value": value, "text": text}
-    return {"what": "other", "value": reason, "text": reason}
+            return DuplicateReason(what, value, text)
+    return DuplicateReason("other", reason, reason)
 
 
-def possible_duplicates(session: Session, actor: Actor, client: Client) -> list[dict[str, Any]]:
+def possible_duplicates(session: Session, actor: Actor, client: Client) -> list[DuplicateView]:
     """Live clients the given one may duplicate (its own tax id, contacts and name), as the actor
     may know them."""
     found = duplicates.find(session, client.name, client.tax_id, [c.phone for c in client.contacts],
                             [c.email for c in client.contacts], exclude_id=client.id)
-    return [duplicate_dict(actor, d) for d in found]
+    return [duplicate_view(actor, d) for d in found]
 
 
 def create_client(session: Session, actor: Actor, values: Mapping[str, Any], now: datetime | None = None,

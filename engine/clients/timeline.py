@@ -17,12 +17,13 @@ Order and paging: entries are sorted by (time, source, id), newest first; source
 client events > done work > contacts > cycle history, so a client's own event of a moment comes
 before the cycle events of that moment. A page asks every selected source for at most
 ``limit + 1`` entries older than the cursor, merges them and keeps the first ``limit``; the
-cursor of the next page (``before``) is the key of the last entry kept, written as
-``<ISO time>~<source>~<id>``. Each source turns the cursor into its own bound: strictly older
-than the cursor's time for sources ranked above the cursor's, the cursor's time included for
-those below, and (time, id) for the cursor's own source; so nothing is skipped or repeated
-even when many entries share a moment. A page costs one query per selected source plus one for
-the done-work rows of its tasks and contacts, and one for the cycles' regulation names.
+cursor of the next page (``after``) is the key of the last entry kept, (ISO time, source, id),
+written by the shared cursor codec (engine.shared.cursors) as every other list's. Each source
+turns the cursor into its own bound: strictly older than the cursor's time for sources ranked
+above the cursor's, the cursor's time included for those below, and (time, id) for the
+cursor's own source; so nothing is skipped or repeated even when many entries share a moment.
+A page costs one query per selected source plus one for the done-work rows of its tasks and
+contacts, and one for the cycles' regulation names.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.clients.records import get_client
+from engine.shared import cursors
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
 from storage.repositories import timeline as timeline_repo
@@ -69,7 +71,7 @@ class Entry:
 
     @property
     def cursor(self) -> str:
-        return f"{self.at.isoformat()}~{self.source}~{self.id}"
+        return cursors.encode(self.at.isoformat(), self.source, self.id)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": f"{self.source}-{self.id}", "at": self.at.isoformat(), "kind": self.kind, "type": self.type,
@@ -97,17 +99,18 @@ def parse_kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
 
 
 def parse_cursor(text: str | None) -> tuple[datetime, int, int] | None:
+    """The (time, source rank, id) of the entry a page ended with; a cursor the timeline did not
+    give is a field problem on ``after``."""
     if not text:
         return None
+    at, source, id_ = cursors.decode(text, str, str, int)
     try:
-        at, source, id_ = text.split("~")
         moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None or source not in _RANK:
-            raise ValueError(text)
-        return moment, _RANK[source], int(id_)
     except ValueError:
-        raise InputInvalid("before must be a cursor given by the previous page",
-                           {"fields": {"before": "is not a timeline cursor"}}) from None
+        raise cursors.refused("not a moment") from None
+    if moment.tzinfo is None or source not in _RANK:
+        raise cursors.refused("not a timeline entry")
+    return moment, _RANK[source], id_
 
 
 def _bound(cursor: tuple[datetime, int, int] | None, source: str) -> tuple[datetime, int] | None:
@@ -123,10 +126,12 @@ def _bound(cursor: tuple[datetime, int, int] | None, source: str) -> tuple[datet
 
 
 def client_timeline(session: Session, actor: Actor, client_id: int, kinds: Iterable[str] | None = None,
-                    before: str | None = None, limit: int = PAGE_SIZE) -> Page:
+                    after: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """A page of the client's timeline, newest first: the entries older than the ``after``
+    cursor (the previous page's ``next``)."""
     client = get_client(session, actor, client_id)
     chosen = parse_kinds(kinds)
-    cursor = parse_cursor(before)
+    cursor = parse_cursor(after)
     if not 1 <= limit <= MAX_PAGE:
         raise InputInvalid(f"limit must be from 1 to {MAX_PAGE}", {"fields": {"limit": f"must be from 1 to {MAX_PAGE}"}})
     take = limit + 1

@@ -85,15 +85,15 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor], language: 
     for login in ("anna", "boris"):
         quiet = {named(name) for name, *_ in QUIET_SALES}
         mine = [c for c in platform.clients.clients(actors[login])
-                if c.owner and c.owner.login == login and c.name not in quiet]
+                if c.owner == login and c.name not in quiet]
         for index, (kind, note, day, hour, done_after) in enumerate(CONTACTS):
-            client = mine[(index * 3 + (login == "boris")) % len(mine)]
+            chosen = mine[(index * 3 + (login == "boris")) % len(mine)]
             planned = today + timedelta(days=day, hours=hour, minutes=rnd.choice((0, 15, 30)))
             with _clock_at(platform, min(now, planned - timedelta(days=1))):
-                contact = platform.planning.plan_contact(actors[login], client.id, kind, planned, said(note))
+                contact = platform.planning.plan_contact(actors[login], chosen.id, kind, planned, said(note))
             if done_after is not None:
                 with _clock_at(platform, min(now, planned + timedelta(days=done_after, hours=2))):
-                    platform.planning.contact_done(actors[login], contact["id"], said(rnd.choice(RESULTS)))
+                    platform.planning.contact_done(actors[login], contact.id, said(rnd.choice(RESULTS)))
             added["contacts"] += 1
     return added
 

@@ -84,7 +84,7 @@ def load_history(platform: Reglament, months: int = MONTHS, seed: int = SEED) ->
         name = f"{rnd.choice(NAMES)} {rnd.choice(KINDS)} {number + 1:03d}"
         client = past.clients.create_client(head, name, segment, owner)
         made.clients += 1
-        cycle_id = int(past.regulation.start_cycle(actors[owner], client["id"], "new_client_sale")["id"])
+        cycle_id = int(past.regulation.start_cycle(actors[owner], client.id, "new_client_sale")["id"])
         made.cycles += 1
         outcome = _run(past, actors, clock, rnd, cycle_id, owner, segment, now)
         made.won += outcome == "won"

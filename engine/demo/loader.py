@@ -131,7 +131,7 @@ def load_demo(platform: Reglament, language: str = "en") -> dict[str, int]:
         added["clients"] += 1
         if index >= 24:
             continue  # a few clients with no cycle yet
-        cycle = platform.regulation.start_cycle(actors[owner], client["id"], "new_client_sale")
+        cycle = platform.regulation.start_cycle(actors[owner], client.id, "new_client_sale")
         added["cycles"] += 1
         for element_id, values in SCENARIOS[index % len(SCENARIOS)]:
             _complete(platform, actors, cycle["id"], element_id, russian.form_values(values) if ru else dict(values), rnd)

@@ -44,14 +44,14 @@ def load_demo_organisation(platform: Reglament, head: Actor, language: str = "en
     ru = language == russian.LANGUAGE
     if not platform.organization.team_list(head):
         teams = {name: platform.organization.save_team(head, None, russian.text(name, language), strategy,
-                                                       members)["id"]
+                                                       members).id
                  for name, strategy, members in TEAMS}
         added["teams"] = len(teams)
         for segment in platform.organization.segment_list(head):
-            if not ru and segment["name"] in RULES and not segment["rules"]:
-                team, rules = RULES[segment["name"]]
-                platform.organization.save_segment(head, segment["id"], segment["name"], rules, teams.get(team or ""))
-    if not any(a["login"] == "boris" for a in platform.organization.absence_list(head)):
+            if not ru and segment.name in RULES and not segment.rules:
+                team, rules = RULES[segment.name]
+                platform.organization.save_segment(head, segment.id, segment.name, rules, teams.get(team or ""))
+    if not any(a.login == "boris" for a in platform.organization.absence_list(head)):
         today = platform.ctx.now().date()
         monday = today + timedelta(days=7 - today.weekday())
         platform.organization.add_absence(head, "boris", "vacation", monday, monday + timedelta(days=4),

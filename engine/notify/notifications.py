@@ -21,7 +21,7 @@ Who hears of what:
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -231,7 +231,25 @@ def open_one(session: Session, actor: Actor, notification_id: int, now: datetime
     return note.link or "/notifications"
 
 
-def as_dict(note: Notification) -> dict[str, Any]:
-    return {"id": note.id, "kind": note.kind, "title": note.title, "data": note.data, "link": note.link,
-            "created_at": note.created_at.isoformat(),
-            "read_at": note.read_at.isoformat() if note.read_at else None}
+@dataclass(frozen=True)
+class NotificationView:
+    """A notification as its reader's list shows it (the title is English; pages render the kind
+    and data in the reader's language)."""
+
+    id: int
+    kind: str
+    title: str
+    data: Mapping[str, Any]
+    link: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def of(cls, note: Notification) -> NotificationView:
+        return cls(id=note.id, kind=note.kind, title=note.title, data=dict(note.data or {}), link=note.link,
+                   created_at=note.created_at, read_at=note.read_at)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "title": self.title, "data": dict(self.data), "link": self.link,
+                "created_at": self.created_at.isoformat(),
+                "read_at": self.read_at.isoformat() if self.read_at else None}

@@ -91,12 +91,6 @@ def list_absences(session: Session, actor: Actor, today: date) -> list[Absence]:
     return list(organization_repo.absences(session, user_id=user_id, ending_from=today - RECENT))
 
 
-def absence_dict(absence: Absence) -> dict[str, Any]:
-    return {"id": absence.id, "login": absence.user.login, "name": absence.user.name, "kind": absence.kind,
-            "starts_on": absence.starts_on.isoformat(), "ends_on": absence.ends_on.isoformat(),
-            "note": absence.note}
-
-
 def absent_on(session: Session, day: date, user_ids: Sequence[int] | None = None) -> dict[int, Absence]:
     """Who is away on ``day`` (by user id): the absence covering it that ends last."""
     found: dict[int, Absence] = {}

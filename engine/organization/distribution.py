@@ -48,7 +48,7 @@ from engine.organization.strategies import STRATEGIES, Seat
 from engine.organization.teams import STRATEGY_TEXT
 from engine.shared.access import HEADS, READ_ALL, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
-from storage.models import Client, Team, TeamMember, User, utcnow
+from storage.models import Client, ClientEvent, Team, TeamMember, User, utcnow
 from storage.repositories import clients as clients_repo
 from storage.repositories import organization as organization_repo
 
@@ -67,8 +67,13 @@ class Decision:
     #: the same, structured: rule, segment, team, strategy, chosen, skipped [{login, why...}]
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    @property
+    def client(self) -> str | None:
+        """The client's name."""
+        return self.data.get("client")
+
     def as_dict(self) -> dict[str, Any]:
-        return {"client_id": self.client_id, "client": self.data.get("client"), "owner": self.owner,
+        return {"client_id": self.client_id, "client": self.client, "owner": self.owner,
                 "reason": self.reason, "data": self.data}
 
 
@@ -148,12 +153,10 @@ def distribute(session: Session, actor: Actor, client_ids: Sequence[int] | None 
     return distribute_new(session, now, actor.login, [c for c in found.values() if c.owner is None]) + owned
 
 
-def recent(session: Session, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest distribution decisions, newest first (heads and analysts)."""
+def recent(session: Session, actor: Actor, limit: int = 50) -> list[tuple[ClientEvent, str]]:
+    """The latest distribution decisions (the client's event and name), newest first (heads and analysts)."""
     require(actor, READ_ALL, "see distribution decisions")
-    return [{"client_id": e.client_id, "client": name, "at": e.at.isoformat(), "actor": e.actor,
-             "owner": e.data.get("chosen"), "reason": e.data.get("text"), "data": e.data}
-            for e, name in clients_repo.recent_client_events(session, "distributed", limit)]
+    return [(e, name) for e, name in clients_repo.recent_client_events(session, "distributed", limit)]
 
 
 # ---------------------------------------------------------------- choosing inside a team

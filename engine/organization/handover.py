@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.notify.notifications import Note, notify
+from engine.organization.views import HandoverView
 from engine.regulation import owners
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
@@ -183,26 +184,13 @@ def _give_back(session: Session, specs: owners.Specs | None, handover: Handover,
 
 # ---------------------------------------------------------------- reading
 
-def list_handovers(session: Session, actor: Actor) -> list[dict[str, Any]]:
+def list_handovers(session: Session, actor: Actor) -> list[HandoverView]:
     if not actor.reads_all:
         raise Forbidden(f"{actor.login} may not see hand-overs")
     rows = organization_repo.handovers(session)
     users = {u.id: u for u in accounts_repo.users(session)}
     names = {c.id: c.name for c in organization_repo.clients_by_ids(session, sorted({i for h in rows for i in h.client_ids[:5]}))}
-    return [handover_dict(h, users, names) for h in rows]
-
-
-def handover_dict(handover: Handover, users: dict[int, User], names: dict[int, str] | None = None
-                  ) -> dict[str, Any]:
-    names = names or {}
-    old, new = users.get(handover.from_user_id), users.get(handover.to_user_id)
-    return {"id": handover.id, "from": old.login if old else None, "from_name": old.name if old else None,
-            "to": new.login if new else None, "to_name": new.name if new else None,
-            "client_ids": list(handover.client_ids), "count": len(handover.client_ids),
-            "clients": [names[i] for i in handover.client_ids[:5] if i in names],
-            "returns_at": handover.returns_at.isoformat() if handover.returns_at else None,
-            "status": handover.status, "reason": handover.reason, "created_by": handover.created_by,
-            "created_at": handover.created_at.isoformat()}
+    return [HandoverView.of(h, users, names) for h in rows]
 
 
 def portfolio(session: Session, actor: Actor, login: str) -> list[Client]:

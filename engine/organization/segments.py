@@ -141,12 +141,6 @@ def list_segments(session: Session) -> list[Segment]:
     return list(organization_repo.segments_in_order(session))
 
 
-def segment_dict(segment: Segment) -> dict[str, Any]:
-    return {"id": segment.id, "name": segment.name, "position": segment.position,
-            "rules": list(segment.rules or []), "by_hand": not segment.rules,
-            "team_id": segment.team_id, "team": segment.team.name if segment.team else None}
-
-
 def save_segment(session: Session, actor: Actor, segment_id: int | None, name: str, rules: Any,
                  team_id: int | None) -> Segment:
     """Create a segment (last in order) or change one: name, rules, team."""

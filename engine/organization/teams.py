@@ -28,12 +28,6 @@ def list_teams(session: Session) -> list[Team]:
     return list(organization_repo.teams(session))
 
 
-def team_dict(team: Team) -> dict[str, Any]:
-    return {"id": team.id, "name": team.name, "strategy": team.strategy,
-            "members": [{"login": m.user.login, "name": m.user.name, "share": m.share, "cap": m.cap,
-                         "position": m.position, "active": m.user.active} for m in team.members]}
-
-
 def checked_name(session: Session, errors: dict[str, str], name: str | None,
                  by_name: Callable[[Session, str], Any], current: Any, kind: str) -> str:
     """``name`` stripped; what is wrong with it (missing, too long, another ``kind``'s, as

@@ -20,6 +20,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.planning.views import (
+    FulfilmentReport,
+    FulfilmentRow,
+    ManagerWeek,
+    Period,
+    PlansOverview,
+    total_of,
+)
 from engine.regulation import cycles
 from engine.shared import days, organization_defaults, periods
 from engine.shared.access import HEADS, Actor, may_act_on_task, require
@@ -116,7 +124,7 @@ def my_plan(session: Session, ctx: cycles.Context, actor: Actor) -> dict[str, li
             for name, listed in agenda(session, ctx, actor, with_activities=False).items()}
 
 
-def plans_overview(session: Session, ctx: cycles.Context, actor: Actor) -> dict[str, Any]:
+def plans_overview(session: Session, ctx: cycles.Context, actor: Actor) -> PlansOverview:
     """Every manager's week side by side: open tasks and planned contacts per day (in the
     head's days), overdue, unplanned, open in all (the head's view)."""
     require(actor, HEADS, "see every manager's plan")
@@ -147,24 +155,13 @@ def plans_overview(session: Session, ctx: cycles.Context, actor: Actor) -> dict[
             row["unplanned"] += 1
         elif (index := week.day_index(entry.when)) is not None:
             row["days"][index] += 1
-    return {"week": [d.isoformat() for d in week.dates],
-            "managers": [{**r, "days": [r["days"].get(i, 0) for i in range(7)]} for r in rows.values()]}
+    return PlansOverview(week=tuple(week.dates), managers=tuple(
+        ManagerWeek(login=r["login"], name=r["name"], groups=tuple(r["groups"]),
+                    days=tuple(r["days"].get(i, 0) for i in range(7)), overdue=r["overdue"], open=r["open"],
+                    unplanned=r["unplanned"]) for r in rows.values()))
 
 
 # ---------------------------------------------------------------- plan fulfilment
-
-@dataclass(frozen=True)
-class Period:
-    """Calendar days from ``start`` up to, not including, ``end``."""
-
-    kind: str  # week, month, custom
-    start: date
-    end: date
-
-    @property
-    def last(self) -> date:
-        return self.end - ONE_DAY
-
 
 def period(kind: str | None, today: date, start: str | None = None, end: str | None = None) -> Period:
     """This week, this month (of ``today``), or custom days from ``start`` to ``end`` inclusive
@@ -214,16 +211,8 @@ class Fulfilment:
     def figure(self) -> float | None:
         return self.on_time / self.due if self.due else None
 
-    def add(self, other: Fulfilment) -> None:
-        self.due += other.due
-        self.on_time += other.on_time
-        self.late += other.late
-        self.open += other.open
-        self.overdue += other.overdue
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"login": self.login, "name": self.name, "due": self.due, "on_time": self.on_time,
-                "late": self.late, "open": self.open, "overdue": self.overdue, "figure": self.figure}
+    def frozen(self) -> FulfilmentRow:
+        return FulfilmentRow(self.login, self.name, self.due, self.on_time, self.late, self.open, self.overdue)
 
 
 def fulfilment(session: Session, actor: Actor, start: date, end: date,
@@ -276,13 +265,11 @@ def fulfilment(session: Session, actor: Actor, start: date, end: date,
 
 def fulfilment_report(session: Session, ctx: cycles.Context, actor: Actor, kind: str | None = None,
                       start: str | None = None, end: str | None = None, only_self: bool = False
-                      ) -> dict[str, Any]:
+                      ) -> FulfilmentReport:
     """The period asked for (this week by default, in the actor's days), every row the actor may
     see (only his own with ``only_self``), and their total."""
     now = ctx.now()
     chosen = period(kind, days.local_date(now, days.zone(actor.timezone)), start, end)
     rows = fulfilment(session, actor, chosen.start, chosen.end, now, only_self)
-    total = Fulfilment("", "")
-    for row in rows:
-        total.add(row)
-    return {"period": chosen, "managers": [r.as_dict() for r in rows], "total": total.as_dict()}
+    shown = tuple(r.frozen() for r in rows)
+    return FulfilmentReport(period=chosen, managers=shown, total=total_of(shown))

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.clients.records import get_client
+from engine.planning.views import ActivityView, ClientWork, DoneWork, PlannedContact
 from engine.regulation import cycles
 from engine.shared import days
 from engine.shared.access import HEADS, SELLERS, Actor
@@ -133,26 +134,16 @@ def mark_done(session: Session, actor: Actor, activity_id: int, result: str | No
     return activity
 
 
-def of_client(session: Session, actor: Actor, client_id: int) -> dict[str, Any]:
+def of_client(session: Session, actor: Actor, client_id: int) -> ClientWork:
     """The client's planned contacts (soonest first) with what the actor may do to each, its
     done-work log (newest first), and whether the actor may plan contacts with it."""
     client = get_client(session, actor, client_id)
-    return {
-        "may_plan": may_plan_for(actor, client),
-        "planned": [{"activity": a, "may_change": may_change(actor, a), "may_done": may_mark_done(actor, a)}
-                    for a in planning_repo.activities_of_client(session, client.id)],
-        "log": list(planning_repo.work_done_of_client(session, client.id)),
-    }
-
-
-def activity_dict(activity: Activity) -> dict[str, Any]:
-    return {
-        "id": activity.id, "client_id": activity.client_id, "client_name": activity.client.name,
-        "cycle_id": activity.cycle_id, "assignee": activity.assignee, "work_type": activity.work_type,
-        "note": activity.note, "planned_at": activity.planned_at.isoformat(), "status": activity.status,
-        "done_at": activity.done_at.isoformat() if activity.done_at else None, "result": activity.result,
-        "created_by": activity.created_by,
-    }
+    return ClientWork(
+        may_plan=may_plan_for(actor, client),
+        planned=tuple(PlannedContact(ActivityView.of(a), may_change(actor, a), may_mark_done(actor, a))
+                      for a in planning_repo.activities_of_client(session, client.id)),
+        log=tuple(DoneWork.of(w) for w in planning_repo.work_done_of_client(session, client.id)),
+    )
 
 
 # ---------------------------------------------------------------- rules

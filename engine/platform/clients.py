@@ -20,7 +20,20 @@ from engine.clients import exports, imports, timeline
 from engine.clients import files as client_files
 from engine.clients import merge as client_merge
 from engine.clients import records as client_records
+from engine.clients.views import (
+    ClientCard,
+    ClientView,
+    ContactView,
+    ImportPreview,
+    ImportRunView,
+    Merged,
+    MergePreview,
+    NoteView,
+    Owner,
+)
 from engine.organization import distribution, handover
+from engine.organization.views import NewClient
+from engine.planning.views import ClientWork
 from engine.platform.base import Service
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid, NotFound
@@ -38,21 +51,37 @@ log = logging.getLogger(__name__)
 class ClientPage:
     """Everything the client page shows, read in one transaction (one snapshot)."""
 
-    card: dict[str, Any]
-    client: Client
+    card: ClientCard
     cycles: list[Cycle]
-    work: dict[str, Any]
+    work: ClientWork
     timeline: timeline.Page
     #: the timeline cursor actually used (None when the one asked for was not valid)
-    before: str | None
+    after: str | None
     regulations: list[dict[str, Any]]
     work_types: list[dict[str, Any]]
+
+    @property
+    def client(self) -> ClientView:
+        """The client with its contact persons."""
+        return self.card.data
+
+
+@dataclass(frozen=True)
+class ClientListPage:
+    """The client list page, read in one transaction: a page of clients by the filters, and the
+    segments and owners its filters and the new-client form offer."""
+
+    listing: client_records.ClientPage
+    segments: list[str]
+    owners: list[Owner]
+    #: why the filters asked for could not be used (then the list is unfiltered)
+    problem: str | None = None
 
 
 class ClientsService(Service):
     def create_client(self, actor: Actor, name: str, segment: str | None = None,
                       owner: str | None = None, *, fields: dict[str, Any] | None = None,
-                      contact: dict[str, Any] | None = None, check_duplicates: bool = False) -> dict[str, Any]:
+                      contact: dict[str, Any] | None = None, check_duplicates: bool = False) -> NewClient:
         """A new client: ``name``, ``segment``, ``owner`` and any other CLIENT_FIELDS in ``fields``,
         its first contact person in ``contact``. The UI and the API check for duplicates (refused
         with DuplicateClient unless the user said "create anyway"); scripts only when asked.
@@ -65,16 +94,15 @@ class ClientsService(Service):
             if created.client.owner_id is None:
                 decided = distribution.distribute_new(s, now, actor.login, [created.client])
                 created.decision = decided[0] if decided else None
-            out = client_records.client_dict(created.client)
-            out["distribution"] = created.decision.as_dict() if created.decision else None
-            return out
+            return NewClient(ClientView.of(created.client), created.decision)
 
-    def client(self, actor: Actor, client_id: int) -> tuple[Client, list[Cycle]]:
+    def client(self, actor: Actor, client_id: int) -> tuple[ClientView, list[Cycle]]:
+        """A client with its contact persons, and its cycles."""
         with self.query() as s:
             client = client_records.client_with_contacts(s, actor, client_id)
-            return client, list(regulation_repo.cycles_of_client(s, client_id))
+            return ClientView.of(client, with_contacts=True), list(regulation_repo.cycles_of_client(s, client_id))
 
-    def clients(self, actor: Actor, search: str | None = None) -> list[Client]:
+    def clients(self, actor: Actor, search: str | None = None) -> list[ClientView]:
         with self.query() as s:
             return client_records.list_clients(s, actor, search)
 
@@ -83,37 +111,49 @@ class ClientsService(Service):
         with self.query() as s:
             return client_records.search(s, actor, filters or client_records.Filters())
 
-    def client_card(self, actor: Actor, client_id: int) -> dict[str, Any]:
+    def client_list_page(self, actor: Actor, filters: client_records.Filters) -> ClientListPage:
+        """The client list page: the clients by the filters (unfiltered, saying why, when the
+        filters name an unknown segment, owner or status), the segments and the possible owners."""
+        with self.query():
+            problem = None
+            try:
+                listing = self.client_list(actor, filters)
+            except InputInvalid as exc:
+                listing, problem = self.client_list(actor), exc.message
+            return ClientListPage(listing=listing, segments=self.segments(), owners=self.client_owners(),
+                                  problem=problem)
+
+    def client_card(self, actor: Actor, client_id: int) -> ClientCard:
         """A client with its contact persons, and what the actor may do with it."""
         with self.query() as s:
             client = client_records.client_with_contacts(s, actor, client_id)
             may_change = client_records.may_change_client(actor, client)
-            return {"client": client, "data": client_records.client_dict(client, with_contacts=True),
-                    "may_change": may_change, "may_merge": may_change and client_merge.may_merge(actor, client, client),
-                    "duplicates": client_records.possible_duplicates(s, actor, client) if may_change else []}
+            return ClientCard(data=ClientView.of(client, with_contacts=True), may_change=may_change,
+                              may_merge=may_change and client_merge.may_merge(actor, client, client),
+                              duplicates=tuple(client_records.possible_duplicates(s, actor, client)) if may_change else ())
 
     def client_page(self, actor: Actor, client_id: int, kinds: list[str] | None = None,
-                    before: str | None = None) -> ClientPage:
+                    after: str | None = None) -> ClientPage:
         """The client page: card, cycles, planned and done work, a page of the timeline and what can
         be started, in one read transaction instead of one per part."""
-        with self.query():
-            card = self.client_card(actor, client_id)
-            client, cycles = self.client(actor, client_id)
+        with self.query() as s:
+            card = self.client_card(actor, client_id)  # checks that the actor may see the client
+            cycles = list(regulation_repo.cycles_of_client(s, client_id))
             try:
-                events = self.client_timeline(actor, client_id, kinds, before)
+                events = self.client_timeline(actor, client_id, kinds, after)
             except InputInvalid:
-                events, before = self.client_timeline(actor, client_id, kinds), None
-            return ClientPage(card=card, client=client, cycles=cycles,
+                events, after = self.client_timeline(actor, client_id, kinds), None
+            return ClientPage(card=card, cycles=cycles,
                               work=self.platform.planning.client_work(actor, client_id), timeline=events,
-                              before=before, regulations=self.platform.regulation.regulations(),
+                              after=after, regulations=self.platform.regulation.regulations(),
                               work_types=self.platform.regulation.work_types())
 
-    def client_owners(self) -> list[dict[str, str]]:
+    def client_owners(self) -> list[Owner]:
         """Who may own clients (active managers, heads, admins): login and name."""
         with self.query() as s:
             return client_records.possible_owners(s)
 
-    def update_client(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    def update_client(self, actor: Actor, client_id: int, values: dict[str, Any]) -> ClientView:
         with self.command() as s:
             now = self.platform.ctx.now()
 
@@ -122,36 +162,37 @@ class ClientsService(Service):
                 handover.hand_over(s, self.platform.specs, actor, client.owner.login, owner.login, [client.id], None, None,
                                    now)
 
-            return client_records.client_dict(client_records.update_client(s, hand_over, actor, client_id, values, now))
+            return ClientView.of(client_records.update_client(s, hand_over, actor, client_id, values, now))
 
-    def add_client_contact(self, actor: Actor, client_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    def add_client_contact(self, actor: Actor, client_id: int, values: dict[str, Any]) -> ContactView:
         with self.command() as s:
-            return client_records.contact_dict(client_contacts.add_contact(s, actor, client_id, values, self.platform.ctx.now()))
+            return ContactView.of(client_contacts.add_contact(s, actor, client_id, values, self.platform.ctx.now()))
 
-    def update_client_contact(self, actor: Actor, contact_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    def update_client_contact(self, actor: Actor, contact_id: int, values: dict[str, Any]) -> ContactView:
         with self.command() as s:
-            return client_records.contact_dict(client_contacts.update_contact(s, actor, contact_id, values, self.platform.ctx.now()))
+            return ContactView.of(client_contacts.update_contact(s, actor, contact_id, values, self.platform.ctx.now()))
 
     def delete_client_contact(self, actor: Actor, contact_id: int) -> int:
         """Remove a contact person; returns its client's id."""
         with self.command() as s:
             return client_contacts.delete_contact(s, actor, contact_id, self.platform.ctx.now())
 
-    def add_client_note(self, actor: Actor, client_id: int, text: Any) -> dict[str, Any]:
+    def add_client_note(self, actor: Actor, client_id: int, text: Any) -> NoteView:
         with self.command() as s:
-            return client_contacts.note_dict(client_contacts.add_note(s, actor, client_id, text, self.platform.ctx.now()))
+            return NoteView.of(client_contacts.add_note(s, actor, client_id, text, self.platform.ctx.now()))
 
     def client_timeline(self, actor: Actor, client_id: int, kinds: list[str] | None = None,
-                        before: str | None = None, limit: int = timeline.PAGE_SIZE) -> timeline.Page:
-        """Everything that happened with the client, newest first, a page at a time."""
+                        after: str | None = None, limit: int = timeline.PAGE_SIZE) -> timeline.Page:
+        """Everything that happened with the client, newest first, a page at a time: the entries
+        after the cursor ``after`` (the previous page's ``next``)."""
         with self.query() as s:
-            return timeline.client_timeline(s, actor, client_id, kinds, before, limit)
+            return timeline.client_timeline(s, actor, client_id, kinds, after, limit)
 
-    def merge_preview(self, actor: Actor, survivor_id: int, other_id: int) -> dict[str, Any]:
+    def merge_preview(self, actor: Actor, survivor_id: int, other_id: int) -> MergePreview:
         with self.query() as s:
             return client_merge.preview(s, actor, survivor_id, other_id)
 
-    def merge_clients(self, actor: Actor, survivor_id: int, other_id: int) -> dict[str, Any]:
+    def merge_clients(self, actor: Actor, survivor_id: int, other_id: int) -> Merged:
         """Fold ``other_id`` into ``survivor_id`` (heads; a manager two clients of his own)."""
         with self.command() as s:
             return client_merge.merge(s, actor, survivor_id, other_id, self.platform.ctx.now())
@@ -160,11 +201,11 @@ class ClientsService(Service):
         with self.query() as s:
             return [x.name for x in clients_repo.segments(s)]
 
-    def upload_clients_file(self, actor: Actor, filename: str, stream: Any) -> dict[str, Any]:
+    def upload_clients_file(self, actor: Actor, filename: str, stream: Any) -> ImportPreview:
         """Keep a file to import; its upload id, headers, guessed mapping and a preview."""
         return imports.upload(self.platform.uploads, self.query, actor, filename, stream)
 
-    def import_preview(self, actor: Actor, upload_id: str, mapping: dict[str, str] | None) -> dict[str, Any]:
+    def import_preview(self, actor: Actor, upload_id: str, mapping: dict[str, str] | None) -> ImportPreview:
         return imports.preview(self.platform.uploads, self.query, actor, upload_id, mapping)
 
     def start_import(self, actor: Actor, upload_id: str, mapping: dict[str, str] | None = None) -> int:
@@ -215,7 +256,7 @@ class ClientsService(Service):
         return claimed.run_id
 
     def import_file(self, actor: Actor, path: Path, mapping: dict[str, str] | None = None,
-                    progress: imports.Progress | None = None) -> dict[str, Any]:
+                    progress: imports.Progress | None = None) -> ImportRunView:
         """Import a file in this thread (the command line); the finished run, failed or done."""
         with client_files.open_table(path) as table:
             mapping = imports.check_mapping(table.headers, mapping)
@@ -227,13 +268,13 @@ class ClientsService(Service):
             pass
         return self.import_run(actor, run_id)
 
-    def import_run(self, actor: Actor, run_id: int, with_rejected: bool = True) -> dict[str, Any]:
+    def import_run(self, actor: Actor, run_id: int, with_rejected: bool = True) -> ImportRunView:
         with self.query() as s:
-            return imports.run_dict(imports.get_run(s, actor, run_id), with_rejected)
+            return imports.run_view(imports.get_run(s, actor, run_id), with_rejected)
 
-    def import_runs(self, actor: Actor) -> list[dict[str, Any]]:
+    def import_runs(self, actor: Actor) -> list[ImportRunView]:
         with self.query() as s:
-            return [imports.run_dict(r, with_rejected=False) for r in imports.list_runs(s, actor)]
+            return [imports.run_view(r, with_rejected=False) for r in imports.list_runs(s, actor)]
 
     def export_clients(self, actor: Actor, filters: client_records.Filters | None = None) -> Any:
         """Rows of the clients the actor may see, with contacts, read page by page as consumed."""

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from engine.control import norms
 from engine.notify import mail, notifications
+from engine.notify.notifications import NotificationView
 from engine.platform.base import Service
 from engine.shared.access import Actor
 from storage.repositories import notify as notify_repo
@@ -14,15 +14,15 @@ log = logging.getLogger("reglament.notify")
 
 
 class NotifyService(Service):
-    def notifications(self, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[dict[str, Any]]:
+    def notifications(self, actor: Actor, unread_only: bool = False, limit: int = 200) -> list[NotificationView]:
         return self.notification_page(actor, unread_only, limit)[0]
 
     def notification_page(self, actor: Actor, unread_only: bool = False, limit: int = 200,
-                          after: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
+                          after: str | None = None) -> tuple[list[NotificationView], str | None]:
         """A page of the actor's notifications (newest first) and the next page's cursor."""
         with self.query() as s:
             rows, following = notifications.listing(s, actor, unread_only, limit, after)
-            return [notifications.as_dict(n) for n in rows], following
+            return [NotificationView.of(n) for n in rows], following
 
     def unread_notifications(self, actor: Actor) -> int:
         with self.query() as s:

@@ -168,20 +168,20 @@ class OutsideService(Service):
     # ------------------------------------------------------------------ Reglament's own messages
     def receive_message(self, actor: Actor, name: str, message_id: str | None = None, cycle_id: int | None = None,
                         business_key: str | None = None, correlation: dict[str, Any] | None = None,
-                        variables: dict[str, Any] | None = None) -> dict[str, Any]:
+                        variables: dict[str, Any] | None = None) -> received.MessageView:
         """Store the message, then deliver, keep or triage it (engine/regulation/received.py)."""
         ttl = timedelta(seconds=self.platform.settings.message_ttl_seconds)
         with self.command() as s:
             received.expire(s, self.platform.ctx.now())
-            return received.message_dict(received.receive(s, self.platform.ctx, actor, name, message_id, cycle_id,
-                                                          business_key, correlation, variables, ttl))
+            return received.MessageView.of(received.receive(s, self.platform.ctx, actor, name, message_id, cycle_id,
+                                                            business_key, correlation, variables, ttl))
 
-    def triage(self, actor: Actor) -> list[dict[str, Any]]:
+    def triage(self, actor: Actor) -> list[received.MessageView]:
         """Messages no cycle took (and those still kept for one), newest first: the head's list."""
         require(actor, HEADS, "see the messages no cycle took")
         with self.command() as s:
             received.expire(s, self.platform.ctx.now())
-            return [received.message_dict(m) for m in messaging_repo.triage_messages(s)]
+            return [received.MessageView.of(m) for m in messaging_repo.triage_messages(s)]
 
     # ------------------------------------------------------------------ starts with variables
     def start_cycle(self, actor: Actor, client_id: int, regulation_key: str, business_key: str | None = None,

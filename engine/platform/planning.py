@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from engine.accounts import users as accounts
 from engine.planning import agenda as planning
 from engine.planning import calendar_feed
 from engine.planning import contacts as activities
+from engine.planning.views import ActivityView, ClientWork, FulfilmentReport, PlanPage, PlansOverview, PlansPage
 from engine.platform.base import Service
 from engine.shared.access import Actor
+from engine.shared.errors import InputInvalid
 from storage.models import OpenTask
 
 
@@ -33,7 +34,7 @@ class PlanningService(Service):
         with self.query() as s:
             return planning.my_plan(s, self.platform.ctx, actor)
 
-    def plans_overview(self, actor: Actor) -> dict[str, Any]:
+    def plans_overview(self, actor: Actor) -> PlansOverview:
         with self.query() as s:
             return planning.plans_overview(s, self.platform.ctx, actor)
 
@@ -43,31 +44,54 @@ class PlanningService(Service):
             return planning.agenda(s, self.platform.ctx, actor)
 
     def fulfilment(self, actor: Actor, period: str | None = None, start: str | None = None,
-                   end: str | None = None, only_self: bool = False) -> dict[str, Any]:
+                   end: str | None = None, only_self: bool = False) -> FulfilmentReport:
         """Plan fulfilment in a period (week, month, custom from-to): every manager's for heads."""
         with self.query() as s:
             return planning.fulfilment_report(s, self.platform.ctx, actor, period, start, end, only_self)
 
+    def _fulfilment_or_week(self, actor: Actor, period: str | None, start: str | None, end: str | None,
+                            only_self: bool) -> tuple[FulfilmentReport, bool]:
+        """The fulfilment of the period asked for, or of this week when it is not valid (True)."""
+        try:
+            return self.fulfilment(actor, period, start, end, only_self), False
+        except InputInvalid:
+            return self.fulfilment(actor, only_self=only_self), True
+
+    def plan_page(self, actor: Actor, period: str | None = None, start: str | None = None,
+                  end: str | None = None) -> PlanPage:
+        """My plan, with the actor's own fulfilment of the period, in one read."""
+        with self.query():
+            report, refused = self._fulfilment_or_week(actor, period, start, end, True)
+            return PlanPage(agenda=self.agenda(actor), fulfilment=report, period_refused=refused,
+                            now=self.platform.ctx.now())
+
+    def plans_page(self, actor: Actor, period: str | None = None, start: str | None = None,
+                   end: str | None = None) -> PlansPage:
+        """Every manager's week and plan fulfilment (heads), in one read."""
+        with self.query():
+            overview = self.plans_overview(actor)
+            report, refused = self._fulfilment_or_week(actor, period, start, end, False)
+            return PlansPage(overview=overview, fulfilment=report, period_refused=refused)
+
     def plan_contact(self, actor: Actor, client_id: int, work_type: str | None, planned_at: datetime | None,
-                     note: str | None = None, assignee: str | None = None) -> dict[str, Any]:
+                     note: str | None = None, assignee: str | None = None) -> ActivityView:
         with self.command() as s:
-            return activities.activity_dict(activities.plan(s, actor, client_id, work_type, planned_at, note,
-                                                            self.platform.ctx.now(), assignee))
+            return ActivityView.of(activities.plan(s, actor, client_id, work_type, planned_at, note,
+                                                   self.platform.ctx.now(), assignee))
 
-    def reschedule_contact(self, actor: Actor, activity_id: int, planned_at: datetime | None) -> dict[str, Any]:
+    def reschedule_contact(self, actor: Actor, activity_id: int, planned_at: datetime | None) -> ActivityView:
         with self.command() as s:
-            return activities.activity_dict(activities.reschedule(s, actor, activity_id, planned_at,
-                                                                  self.platform.ctx.now()))
+            return ActivityView.of(activities.reschedule(s, actor, activity_id, planned_at, self.platform.ctx.now()))
 
-    def cancel_contact(self, actor: Actor, activity_id: int) -> dict[str, Any]:
+    def cancel_contact(self, actor: Actor, activity_id: int) -> ActivityView:
         with self.command() as s:
-            return activities.activity_dict(activities.cancel(s, actor, activity_id))
+            return ActivityView.of(activities.cancel(s, actor, activity_id))
 
-    def contact_done(self, actor: Actor, activity_id: int, result: str | None) -> dict[str, Any]:
+    def contact_done(self, actor: Actor, activity_id: int, result: str | None) -> ActivityView:
         with self.command() as s:
-            return activities.activity_dict(activities.mark_done(s, actor, activity_id, result, self.platform.ctx.now()))
+            return ActivityView.of(activities.mark_done(s, actor, activity_id, result, self.platform.ctx.now()))
 
-    def client_work(self, actor: Actor, client_id: int) -> dict[str, Any]:
+    def client_work(self, actor: Actor, client_id: int) -> ClientWork:
         """A client's planned contacts, its done-work log (newest first), may the actor plan."""
         with self.query() as s:
             return activities.of_client(s, actor, client_id)

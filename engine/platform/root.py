@@ -16,6 +16,7 @@ from engine.platform.cockpit import CockpitService
 from engine.platform.control import ControlService
 from engine.platform.motivation import MotivationService
 from engine.platform.notify import NotifyService
+from engine.platform.operations import OperationsService
 from engine.platform.organization import OrganizationService
 from engine.platform.outside import OutsideService
 from engine.platform.planning import PlanningService
@@ -25,6 +26,11 @@ from storage.db import Database
 
 
 class Reglament(Base):
+    @classmethod
+    def open(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Reglament:
+        """The platform over the database ``settings.database_url`` names, with its secret key."""
+        return cls(Database(settings.database_url), settings.secret_key, clock, settings)
+
     def __init__(self, db: Database, secret_key: str, clock: Callable[[], datetime] | None = None,
                  settings: Settings | None = None) -> None:
         super().__init__(db, secret_key, clock, settings)
@@ -38,3 +44,4 @@ class Reglament(Base):
         self.control = ControlService(self)
         self.outside = OutsideService(self)
         self.cockpit = CockpitService(self)
+        self.operations = OperationsService(self)

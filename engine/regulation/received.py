@@ -15,6 +15,8 @@ must be equal; ``client_id`` among them narrows the search to that client's cycl
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -116,10 +118,39 @@ def expire(session: Session, now: datetime) -> int:
     return messaging_repo.expire_messages(session, now)
 
 
-def message_dict(row: ReceivedMessage) -> dict[str, Any]:
-    return {"id": row.id, "message_id": row.message_id, "name": row.name, "state": row.state,
-            "cycle_id": row.delivered_to_id or row.cycle_id, "business_key": row.business_key,
-            "correlation": row.correlation, "variables": row.variables, "client_id": row.client_id,
-            "sender": row.sender, "received_at": row.received_at.isoformat(),
-            "expires_at": row.expires_at.isoformat() if row.expires_at else None,
-            "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None, "note": row.note}
+@dataclass(frozen=True)
+class MessageView:
+    """A message another system sent, and what became of it: delivered to a cycle, waiting (kept
+    until a cycle waits for it) or in triage (no cycle took it)."""
+
+    id: int
+    message_id: str | None
+    name: str
+    state: str
+    #: the cycle it was delivered to, else the one it named
+    cycle_id: int | None
+    business_key: str | None
+    correlation: Mapping[str, Any]
+    variables: Mapping[str, Any]
+    client_id: int | None
+    sender: str | None
+    received_at: datetime
+    expires_at: datetime | None
+    delivered_at: datetime | None
+    note: str | None
+
+    @classmethod
+    def of(cls, row: ReceivedMessage) -> MessageView:
+        return cls(id=row.id, message_id=row.message_id, name=row.name, state=row.state,
+                   cycle_id=row.delivered_to_id or row.cycle_id, business_key=row.business_key,
+                   correlation=dict(row.correlation or {}), variables=dict(row.variables or {}),
+                   client_id=row.client_id, sender=row.sender, received_at=row.received_at,
+                   expires_at=row.expires_at, delivered_at=row.delivered_at, note=row.note)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "message_id": self.message_id, "name": self.name, "state": self.state,
+                "cycle_id": self.cycle_id, "business_key": self.business_key, "correlation": dict(self.correlation),
+                "variables": dict(self.variables), "client_id": self.client_id, "sender": self.sender,
+                "received_at": self.received_at.isoformat(),
+                "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+                "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None, "note": self.note}

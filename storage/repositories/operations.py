@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, func, select, update
+from sqlalchemy import Connection, CursorResult, Table, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -80,3 +80,10 @@ def job_backlog(session: Session, now: datetime, late_before: datetime) -> tuple
 
 def open_incidents(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Cycle).where(Cycle.status == "incident")) or 0)
+
+
+def schema_revision(connection: Connection) -> str | None:
+    """The migration the database's schema is at (None before the first one): a round trip that
+    also proves the database answers."""
+    connection.execute(text("SELECT 1"))
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

@@ -54,7 +54,7 @@ def _new_form() -> dict[str, str]:
 @login_required
 def index():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
-    duplicates: list[dict[str, Any]] = []
+    duplicates: list[dict[str, Any]] = []  # as the refusal's details name them
     form = _new_form()
     status = 200
     if request.method == "POST":
@@ -70,27 +70,24 @@ def index():  # type: ignore[no-untyped-def]
         except InputInvalid as exc:
             errors, status = field_errors(exc), 422
         else:
-            flash(_("Client “%(name)s” created.", name=created["name"]), "success")
-            decision = created.get("distribution")
+            flash(_("Client “%(name)s” created.", name=created.client.name), "success")
+            decision = created.distribution
             if decision:
-                if decision["owner"]:
-                    flash(_("Distributed to %(owner)s.", owner=decision["owner"]), "success")
+                if decision.owner:
+                    flash(_("Distributed to %(owner)s.", owner=decision.owner), "success")
                 else:
                     flash(_("Nobody could take the client: it waits for the head of sales to give it to a manager."),
                           "success")
-            return redirect(url_for("clients.detail", client_id=created["id"]))
-    filters = _filters()
-    try:
-        listing = platform().clients.client_list(actor(), filters)
-    except InputInvalid as exc:
-        flash(exc.message, "error")
-        filters = Filters()
-        listing = platform().clients.client_list(actor(), filters)
+            return redirect(url_for("clients.detail", client_id=created.id))
+    page = platform().clients.client_list_page(actor(), _filters())
+    if page.problem is not None:
+        flash(page.problem, "error")
+    listing, filters = page.listing, page.listing.filters
     return render_template(
         "clients/clients.html", listing=listing, filters=filters, search=filters.text,
         prev_url=_page_url(filters, filters.page - 1) if filters.page > 1 else None,
         next_url=_page_url(filters, filters.page + 1) if listing.has_next else None,
-        segments=platform().clients.segments(), owners=platform().clients.client_owners(), statuses=STATUSES, kinds=KINDS,
+        segments=page.segments, owners=page.owners, statuses=STATUSES, kinds=KINDS,
         sizes=SIZES, errors=errors, form=form, duplicates=duplicates), status
 
 
@@ -112,14 +109,14 @@ def _detail(client_id: int, errors: dict[str, str] | None = None, form: dict[str
             status: int = 200) -> Any:
     kinds = [k for k in request.args.getlist("kinds") if k in TIMELINE_KINDS]
     try:
-        page = platform().clients.client_page(actor(), client_id, kinds, request.args.get("before") or None)
+        page = platform().clients.client_page(actor(), client_id, kinds, request.args.get("after") or None)
     except ClientMerged as exc:
         return _merged(exc)
     base = {"work_type": "call", "planned_at": "", "note": ""}
     return render_template(
         "clients/client.html", client=page.client, card=page.card, cycles=page.cycles,
         regulations=page.regulations, work=page.work, work_types=page.work_types,
-        timeline=page.timeline, timeline_kinds=TIMELINE_KINDS, chosen_kinds=kinds, before=page.before,
+        timeline=page.timeline, timeline_kinds=TIMELINE_KINDS, chosen_kinds=kinds, after=page.after,
         errors=errors or {}, form=base | (form or {})), status
 
 
@@ -140,7 +137,7 @@ def edit(client_id: int):  # type: ignore[no-untyped-def]
         card = platform().clients.client_card(actor(), client_id)
     except ClientMerged as exc:
         return _merged(exc)
-    data = card["data"]
+    data = card.data.as_dict()
     form = {name: data.get(name) or "" for name in CLIENT_FIELDS}
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -155,7 +152,7 @@ def edit(client_id: int):  # type: ignore[no-untyped-def]
         else:
             flash(_("Client saved."), "success")
             return redirect(url_for("clients.detail", client_id=client_id))
-    return render_template("clients/client_edit.html", card=card, client=card["client"], form=form, errors=errors,
+    return render_template("clients/client_edit.html", card=card, client=card.data, form=form, errors=errors,
                            segments=platform().clients.segments(), owners=platform().clients.client_owners(), statuses=STATUSES,
                            kinds=KINDS, sizes=SIZES), (422 if errors else 200)
 
@@ -186,7 +183,7 @@ def edit_contact(contact_id: int):  # type: ignore[no-untyped-def]
                 problems="; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())), "error")
         return redirect(safe_next(request.form.get("next"), url_for("clients.index")))
     flash(_("Contact person saved."), "success")
-    return _back_to(contact["client_id"], "#people")
+    return _back_to(contact.client_id, "#people")
 
 
 @bp.post("/contacts/<int:contact_id>/delete")
@@ -228,11 +225,11 @@ def merge(client_id: int, other_id: int):  # type: ignore[no-untyped-def]
         keep = request.form.get("keep", str(client_id))
         survivor, other = (other_id, client_id) if keep == str(other_id) else (client_id, other_id)
         done = platform().clients.merge_clients(actor(), survivor, other)
-        flash(_("Clients merged: “%(other)s” is now part of “%(name)s”.", other=done["merged_name"],
-                name=done["client"]["name"]), "success")
+        flash(_("Clients merged: “%(other)s” is now part of “%(name)s”.", other=done.merged_name,
+                name=done.client.name), "success")
         return redirect(url_for("clients.detail", client_id=survivor))
     preview = platform().clients.merge_preview(actor(), client_id, other_id)
-    return render_template("clients/client_merge.html", preview=preview, a=preview["survivor"], b=preview["other"],
+    return render_template("clients/client_merge.html", preview=preview, a=preview.survivor, b=preview.other,
                            fields=list(CLIENT_FIELDS))
 
 
@@ -269,7 +266,7 @@ def _back(default: str) -> Any:
 def reschedule_contact(activity_id: int):  # type: ignore[no-untyped-def]
     done = platform().planning.reschedule_contact(actor(), activity_id, _planned_at(request.form.get("planned_at")))
     flash(_("Contact rescheduled."), "success")
-    return _back(url_for("clients.detail", client_id=done["client_id"]))
+    return _back(url_for("clients.detail", client_id=done.client_id))
 
 
 @bp.post("/activities/<int:activity_id>/done")
@@ -277,7 +274,7 @@ def reschedule_contact(activity_id: int):  # type: ignore[no-untyped-def]
 def contact_done(activity_id: int):  # type: ignore[no-untyped-def]
     done = platform().planning.contact_done(actor(), activity_id, request.form.get("result"))
     flash(_("Contact done."), "success")
-    return _back(url_for("clients.detail", client_id=done["client_id"]))
+    return _back(url_for("clients.detail", client_id=done.client_id))
 
 
 @bp.post("/activities/<int:activity_id>/cancel")
@@ -285,4 +282,4 @@ def contact_done(activity_id: int):  # type: ignore[no-untyped-def]
 def cancel_contact(activity_id: int):  # type: ignore[no-untyped-def]
     done = platform().planning.cancel_contact(actor(), activity_id)
     flash(_("Contact cancelled."), "success")
-    return _back(url_for("clients.detail", client_id=done["client_id"]))
+    return _back(url_for("clients.detail", client_id=done.client_id))

@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from engine.clients import exports
 from engine.clients.files import escape_formula, write_xlsx
 from engine.clients.records import Filters
+from engine.clients.views import ImportPreview
 from engine.shared.errors import InputInvalid
 from web.views import actor, login_required, platform
 
@@ -149,7 +150,7 @@ def upload():  # type: ignore[no-untyped-def]
         except InputInvalid as exc:
             error = file_error(exc)
         else:
-            return redirect(url_for("imports.mapping", upload_id=preview["upload"]))
+            return redirect(url_for("imports.mapping", upload_id=preview.upload))
     return render_template("imports/import_upload.html", error=error, fields=FIELD_LABELS), (422 if error else 200)
 
 
@@ -163,25 +164,25 @@ def mapping(upload_id: str):  # type: ignore[no-untyped-def]
         headers = request.form.getlist("column")
         chosen = {h: request.form.get(f"field-{i}", "") for i, h in enumerate(headers)}
     preview = platform().clients.import_preview(actor(), upload_id, chosen)
-    if request.method == "POST" and request.form.get("action") == "start" and not preview["error"]:
-        run_id = platform().clients.start_import(actor(), upload_id, preview["mapping"])
+    if request.method == "POST" and request.form.get("action") == "start" and not preview.error:
+        run_id = platform().clients.start_import(actor(), upload_id, dict(preview.mapping))
         return redirect(url_for("imports.run", run_id=run_id))
     return render_template("imports/import_mapping.html", preview=preview, fields=FIELD_LABELS, reason=reason,
-                           chosen=preview["mapping"], mapping_error=_mapping_error(preview)
-                           ), (422 if preview["error"] and chosen is not None else 200)
+                           chosen=preview.mapping, mapping_error=_mapping_error(preview)
+                           ), (422 if preview.error and chosen is not None else 200)
 
 
-def _mapping_error(preview: dict[str, Any]) -> str | None:
+def _mapping_error(preview: ImportPreview) -> str | None:
     """Why the mapping cannot be used (engine.imports.check_mapping), in the user's language."""
-    if not preview["error"]:
+    if not preview.error:
         return None
-    problems = preview.get("mapping_problems") or {}
+    problems = preview.mapping_problems
     if problems.get("twice"):
         return _("Each field can take one column; more than one is mapped to: %(fields)s.",
                  fields=", ".join(str(FIELD_LABELS.get(f, f)) for f in problems["twice"]))
     if problems.get("name_missing"):
         return _("Choose the column that holds the client's name.")
-    return str(preview["error"])
+    return str(preview.error)
 
 
 @bp.get("/imports")
@@ -194,7 +195,7 @@ def runs():  # type: ignore[no-untyped-def]
 @login_required
 def run(run_id: int):  # type: ignore[no-untyped-def]
     info = platform().clients.import_run(actor(), run_id)
-    return render_template("imports/import_run.html", run=info, rejected=info["rejected"][:REPORT_ROWS],
+    return render_template("imports/import_run.html", run=info, rejected=(info.rejected or ())[:REPORT_ROWS],
                            statuses=RUN_STATUS, reason=reason, fields=FIELD_LABELS)
 
 
@@ -202,8 +203,9 @@ def run(run_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def progress(run_id: int):  # type: ignore[no-untyped-def]
     info = platform().clients.import_run(actor(), run_id, with_rejected=False)
-    return jsonify({k: info[k] for k in ("id", "status", "total", "processed", "imported", "rejected_count",
-                                         "percent")})
+    shown = info.as_dict()
+    return jsonify({k: shown[k] for k in ("id", "status", "total", "processed", "imported", "rejected_count",
+                                          "percent")})
 
 
 @bp.get("/imports/<int:run_id>/rejected.csv")
@@ -213,7 +215,7 @@ def rejected_csv(run_id: int):  # type: ignore[no-untyped-def]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([_("Row"), _("Reason")])
-    for item in info["rejected"]:
+    for item in info.rejected or ():
         writer.writerow([item["row"], escape_formula(reason(item))])  # the reason quotes the row's values
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="import-{run_id}-rejected.csv"'})

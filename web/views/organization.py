@@ -2,6 +2,7 @@
 unowned clients. Views only translate forms to engine commands; the engine checks roles."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -26,10 +27,6 @@ SPARE_ROWS = 2
 
 def _may_edit() -> bool:
     return actor().has_any(HEADS)
-
-
-def _managers() -> list[Any]:
-    return [a for a in platform().accounts.users() if a.has_any(SELLERS)]
 
 
 def _int_or_none(raw: str | None) -> int | None:
@@ -61,13 +58,12 @@ def _row_errors(errors: dict[str, str], prefix: str) -> dict[int, dict[str, str]
 @bp.route("/segments", methods=["GET", "POST"])
 @login_required
 def segments():  # type: ignore[no-untyped-def]
-    listed = platform().organization.segment_list(actor())  # Forbidden for managers
-    teams = platform().organization.team_list(actor())
+    page = platform().organization.segments_page(actor())  # Forbidden for managers
     errors: dict[str, str] = {}
-    editing = next((s for s in listed if s["id"] == request.args.get("edit", type=int)), None)
-    form: dict[str, Any] = {"id": editing["id"] if editing else None, "name": editing["name"] if editing else "",
-                            "team_id": editing["team_id"] if editing else None,
-                            "rules": [_rule_row(r) for r in editing["rules"]] if editing else []}
+    editing = next((s for s in page.segments if s.id == request.args.get("edit", type=int)), None)
+    form: dict[str, Any] = {"id": editing.id if editing else None, "name": editing.name if editing else "",
+                            "team_id": editing.team_id if editing else None,
+                            "rules": [_rule_row(r) for r in editing.rules] if editing else []}
     if request.method == "POST":
         form = {"id": _int_or_none(request.form.get("id")), "name": request.form.get("name", ""),
                 "team_id": _int_or_none(request.form.get("team_id")), "rules": _rows("rule", ("field", "op", "value"), ("field", "value"))}
@@ -76,14 +72,15 @@ def segments():  # type: ignore[no-untyped-def]
         except InputInvalid as exc:
             errors = exc.details.get("fields", {}) or {"name": exc.message}
         else:
-            flash(_("Segment “%(name)s” saved.", name=saved["name"]), "success")
+            flash(_("Segment “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("organization.segments"))
-    return render_template("organization/segments.html", segments=listed, teams=teams, form=form, errors=errors,
+    return render_template("organization/segments.html", segments=page.segments, teams=page.teams, form=form,
+                           errors=errors,
                            rule_errors=_row_errors(errors, "rules"), fields=FIELDS, ops=OPS,
                            spare=SPARE_ROWS, may_edit=_may_edit()), (422 if errors else 200)
 
 
-def _rule_row(rule: dict[str, Any]) -> dict[str, str]:
+def _rule_row(rule: Mapping[str, Any]) -> dict[str, str]:
     value = rule.get("value")
     return {"field": rule.get("field", ""), "op": rule.get("op", ""),
             "value": ", ".join(value) if isinstance(value, list) else str(value or "")}
@@ -114,14 +111,14 @@ def delete_segment(segment_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/teams", methods=["GET", "POST"])
 @login_required
 def teams():  # type: ignore[no-untyped-def]
-    listed = platform().organization.team_list(actor())  # Forbidden for managers
+    page = platform().organization.teams_page(actor())  # Forbidden for managers
     errors: dict[str, str] = {}
-    editing = next((t for t in listed if t["id"] == request.args.get("edit", type=int)), None)
+    editing = next((t for t in page.teams if t.id == request.args.get("edit", type=int)), None)
     form: dict[str, Any] = {
-        "id": editing["id"] if editing else None, "name": editing["name"] if editing else "",
-        "strategy": editing["strategy"] if editing else "round_robin",
-        "members": [{"login": m["login"], "share": str(m["share"]), "cap": "" if m["cap"] is None else str(m["cap"])}
-                    for m in editing["members"]] if editing else []}
+        "id": editing.id if editing else None, "name": editing.name if editing else "",
+        "strategy": editing.strategy if editing else "round_robin",
+        "members": [{"login": m.login, "share": str(m.share), "cap": "" if m.cap is None else str(m.cap)}
+                    for m in editing.members] if editing else []}
     if request.method == "POST":
         form = {"id": _int_or_none(request.form.get("id")), "name": request.form.get("name", ""),
                 "strategy": request.form.get("strategy", ""),
@@ -131,15 +128,11 @@ def teams():  # type: ignore[no-untyped-def]
         except InputInvalid as exc:
             errors = exc.details.get("fields", {}) or {"name": exc.message}
         else:
-            flash(_("Team “%(name)s” saved.", name=saved["name"]), "success")
+            flash(_("Team “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("organization.teams"))
-    segments_of: dict[int, list[str]] = {}
-    for segment in platform().organization.segment_list(actor()):
-        if segment["team_id"]:
-            segments_of.setdefault(segment["team_id"], []).append(segment["name"])
-    return render_template("organization/teams.html", teams=listed, form=form, errors=errors,
+    return render_template("organization/teams.html", teams=page.teams, form=form, errors=errors,
                            member_errors=_row_errors(errors, "members"), strategies=STRATEGIES,
-                           managers=_managers(), segments_of=segments_of, spare=SPARE_ROWS + 1,
+                           managers=page.managers, segments_of=page.segments_of, spare=SPARE_ROWS + 1,
                            may_edit=_may_edit()), (422 if errors else 200)
 
 
@@ -172,10 +165,10 @@ def absences():  # type: ignore[no-untyped-def]
         else:
             flash(_("Absence saved."), "success")
             return redirect(url_for("organization.absences"))
-    heads = actor().has_any(HEADS)
-    return render_template("organization/absences.html", absences=platform().organization.absence_list(actor()), form=form, errors=errors,
-                           kinds=ABSENCE_KINDS, people=_managers() if heads else [], may_add=actor().has_any(SELLERS),
-                           may_choose=heads, today=platform().ctx.now().date().isoformat()), (422 if errors else 200)
+    page = platform().organization.absences_page(actor())
+    return render_template("organization/absences.html", absences=page.absences, form=form, errors=errors,
+                           kinds=ABSENCE_KINDS, people=page.people, may_add=actor().has_any(SELLERS),
+                           may_choose=actor().has_any(HEADS), today=page.today), (422 if errors else 200)
 
 
 @bp.post("/absences/<int:absence_id>/delete")
@@ -191,7 +184,8 @@ def delete_absence(absence_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/handover", methods=["GET", "POST"])
 @login_required
 def handover():  # type: ignore[no-untyped-def]
-    past = platform().organization.handover_list(actor())  # Forbidden for managers
+    chosen = request.form.get("from", "") if request.method == "POST" else request.args.get("from", "")
+    page = platform().organization.handover_page(actor(), chosen or None)  # Forbidden for managers
     errors: dict[str, str] = {}
     form: dict[str, Any] = {"from": request.args.get("from", ""), "to": "", "scope": "all", "client_ids": [],
                             "period": "good", "returns_at": "", "reason": ""}
@@ -218,12 +212,11 @@ def handover():  # type: ignore[no-untyped-def]
                 errors = exc.details.get("fields", {}) or {"from": exc.message}
             else:
                 flash(ngettext("%(num)s client handed over from %(old)s to %(new)s.",
-                               "%(num)s clients handed over from %(old)s to %(new)s.", done["count"],
-                               old=done["from_name"], new=done["to_name"]), "success")
+                               "%(num)s clients handed over from %(old)s to %(new)s.", done.count,
+                               old=done.from_name, new=done.to_name), "success")
                 return redirect(url_for("organization.handover"))
-    clients = platform().organization.portfolio(actor(), form["from"]) if form["from"] else []
-    return render_template("organization/handover.html", handovers=past, form=form, errors=errors, managers=_managers(),
-                           clients=clients, may_edit=_may_edit()), (422 if errors else 200)
+    return render_template("organization/handover.html", handovers=page.handovers, form=form, errors=errors,
+                           managers=page.managers, clients=page.clients, may_edit=_may_edit()), (422 if errors else 200)
 
 
 @bp.post("/handover/<int:handover_id>/return")
@@ -239,11 +232,10 @@ def return_handover(handover_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/distribution", methods=["GET", "POST"])
 @login_required
 def distribute():  # type: ignore[no-untyped-def]
-    decisions = None
-    if request.method == "POST":
-        decisions = platform().organization.distribute(actor())
-    return render_template("organization/distribution.html", unowned=platform().organization.unowned_count(actor()), decisions=decisions,
-                           recent=platform().organization.recent_distributions(actor()), may_edit=_may_edit())
+    decisions = platform().organization.distribute(actor()) if request.method == "POST" else None
+    page = platform().organization.distribution_page(actor(), decisions)
+    return render_template("organization/distribution.html", unowned=page.unowned, decisions=page.decisions,
+                           recent=page.recent, may_edit=_may_edit())
 
 
 # ---------------------------------------------------------------- reasons, in the reader's language

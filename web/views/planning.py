@@ -1,8 +1,6 @@
 """Planning pages: my plan, every manager's plan (head), plan fulfilment, planning a task."""
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -16,28 +14,32 @@ bp = Blueprint("planning", __name__)
 @bp.get("/plan")
 @login_required
 def mine():  # type: ignore[no-untyped-def]
-    return render_template("planning/plan.html", plan=platform().planning.agenda(actor()), now=platform().ctx.now(),
-                           **_fulfilment(only_self=True))
+    args = _period_args()
+    page = platform().planning.plan_page(actor(), args["period"], args["from"], args["to"])
+    return render_template("planning/plan.html", plan=page.agenda, now=page.now, fulfilment=page.fulfilment,
+                           period_args=args, period_problem=_problem(page.period_refused))
 
 
 @bp.get("/plans")
 @login_required
 def overview():  # type: ignore[no-untyped-def]
-    return render_template("planning/plans.html", overview=platform().planning.plans_overview(actor()), **_fulfilment())
+    args = _period_args()
+    page = platform().planning.plans_page(actor(), args["period"], args["from"], args["to"])
+    return render_template("planning/plans.html", overview=page.overview, fulfilment=page.fulfilment,
+                           period_args=args, period_problem=_problem(page.period_refused))
 
 
-def _fulfilment(only_self: bool = False) -> dict[str, Any]:
-    """Plan fulfilment of the period in the query string (?period=week|month|custom&from=&to=);
-    a custom period that is not valid shows this week with the problem."""
-    args = {"period": request.args.get("period") or "week", "from": request.args.get("from") or "",
+def _period_args() -> dict[str, str]:
+    """The period of plan fulfilment in the query string (?period=week|month|custom&from=&to=)."""
+    return {"period": request.args.get("period") or "week", "from": request.args.get("from") or "",
             "to": request.args.get("to") or ""}
-    try:
-        report = platform().planning.fulfilment(actor(), args["period"], args["from"], args["to"], only_self)
-        problem = None
-    except InputInvalid:
-        report = platform().planning.fulfilment(actor(), only_self=only_self)
-        problem = _("Choose a valid period: both days as dates, the first not after the last, at most a year.")
-    return {"fulfilment": report, "period_args": args, "period_problem": problem}
+
+
+def _problem(refused: bool) -> str | None:
+    """A custom period that is not valid shows this week with the problem."""
+    if not refused:
+        return None
+    return _("Choose a valid period: both days as dates, the first not after the last, at most a year.")
 
 
 @bp.post("/tasks/<task_id>/plan")

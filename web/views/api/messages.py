@@ -27,10 +27,10 @@ def receive_message():  # type: ignore[no-untyped-def]
     message = platform().outside.receive_message(g.actor, data["name"], data.get("message_id"), data.get("cycle_id"),
                                                  data.get("business_key"), data.get("correlation"),
                                                  data.get("variables"))
-    return jsonify(message), 202
+    return jsonify(message.as_dict()), 202
 
 
 @bp.get("/messages/triage")
 def triage():  # type: ignore[no-untyped-def]
     """The messages no cycle took, and those kept for one (head, admin)."""
-    return jsonify(platform().outside.triage(g.actor))
+    return jsonify([m.as_dict() for m in platform().outside.triage(g.actor)])

@@ -18,7 +18,7 @@ def notifications():  # type: ignore[no-untyped-def]
         raise InputInvalid("limit must be a whole number from 1 to 500")
     rows, following = platform().notify.notification_page(g.actor, unread_only=unread in ("1", "true"),
                                                           limit=int(limit), after=request.args.get("after") or None)
-    return next_page(jsonify(rows), following)
+    return next_page(jsonify([n.as_dict() for n in rows]), following)
 
 
 @bp.post("/notifications/read")

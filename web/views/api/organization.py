@@ -24,7 +24,8 @@ def distribute_clients():  # type: ignore[no-untyped-def]
     data = request.get_json(silent=True) or {}
     if not isinstance(data, dict):
         raise InputInvalid("the request body must be a JSON object")
-    return jsonify(decisions=platform().organization.distribute(g.actor, id_list(data, "client_ids")))
+    decided = platform().organization.distribute(g.actor, id_list(data, "client_ids"))
+    return jsonify(decisions=[d.as_dict() for d in decided])
 
 
 @bp.post("/handover")
@@ -34,4 +35,4 @@ def hand_over():  # type: ignore[no-untyped-def]
     data = json_body()
     done = platform().organization.hand_over(g.actor, text_field(data, "from"), text_field(data, "to"), id_list(data, "client_ids"),
                                 moment_field(data, "returns_at"), text_field(data, "reason"))
-    return jsonify(done), 201
+    return jsonify(done.as_dict()), 201

@@ -13,13 +13,13 @@ def plan_contact(client_id: int):  # type: ignore[no-untyped-def]
     data = json_body()
     activity = platform().planning.plan_contact(g.actor, client_id, text_field(data, "work_type"), moment_field(data, "planned_at"),
                                        text_field(data, "note"), text_field(data, "assignee"))
-    return jsonify(activity), 201
+    return jsonify(activity.as_dict()), 201
 
 
 @bp.post("/activities/<int:activity_id>/done")
 def contact_done(activity_id: int):  # type: ignore[no-untyped-def]
     """Mark a planned contact done: {"result"}."""
-    return jsonify(platform().planning.contact_done(g.actor, activity_id, text_field(json_body(), "result")))
+    return jsonify(platform().planning.contact_done(g.actor, activity_id, text_field(json_body(), "result")).as_dict())
 
 
 @bp.get("/forgotten")

@@ -1,17 +1,48 @@
 """Starting cycles (process-definition/key/{key}/start) and the human tasks a user sees (task)."""
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from flask import g, jsonify, request
 
 from engine.shared.errors import InputInvalid
-from storage.models import OpenTask
 from web.views import platform
 from web.views.engine_rest import variables as camunda
 from web.views.engine_rest.base import body, bp, text
 
 MAX_RESULTS = 500
+
+
+class OpenTask(Protocol):
+    """What the Camunda task list shows of an open task the inbox read returned."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def assignee(self) -> str | None: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def due_at(self) -> datetime | None: ...
+
+    @property
+    def planned_at(self) -> datetime | None: ...
+
+    @property
+    def version_id(self) -> int: ...
+
+    @property
+    def cycle_id(self) -> int: ...
+
+    @property
+    def element_id(self) -> str: ...
 
 
 def _instance(cycle: dict[str, Any]) -> dict[str, Any]:

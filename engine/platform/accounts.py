@@ -78,11 +78,14 @@ class AccountsService(Service):
         request reads the stamp (one small indexed read) and verifies again when it changed."""
         user_id = self.platform.tokens.user_id(token)  # signature and age: no database read
         cache = self.platform._token_cache
+        cached = cache.get(token)
+        if cached is not None:
+            with self.platform.lookup() as s:  # one statement (PostgreSQL: no BEGIN and ROLLBACK round trips)
+                stamp = accounts_repo.user_stamp(s, user_id)
+            if stamp is not None and cached[0] == stamp:
+                return cached[1]
         with self.query() as s:
             stamp = accounts_repo.user_stamp(s, user_id)
-            cached = cache.get(token)
-            if cached is not None and stamp is not None and cached[0] == stamp:
-                return cached[1]
             actor = self.platform.tokens.verify(s, token)
         if len(cache) >= TOKEN_CACHE_SIZE:
             cache.clear()

@@ -92,6 +92,16 @@ class Base:
             finally:
                 _READING.reset(token)
 
+    @contextmanager
+    def lookup(self) -> Iterator[Session]:
+        """A read of one statement (PostgreSQL: without BEGIN and ROLLBACK); inside a read it joins it."""
+        outer = _READING.get()
+        if outer is not None:
+            yield outer
+            return
+        with self.db.lookup() as session:
+            yield session
+
     def _database_now(self) -> datetime:
         with self.db.unit_of_work(write=False) as session:
             return database_now(session)

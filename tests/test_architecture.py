@@ -23,7 +23,8 @@ ENGINE_LAYERS: dict[str, int] = {
     "platform": 5,
     "demo": 6,
 }
-TOP_LEVEL = {"storage": {"storage"}, "engine": {"engine", "storage"}, "web": {"web", "engine", "storage"}}
+#: web reads and writes only through the engine's services: never storage's models, queries or database
+TOP_LEVEL = {"storage": {"storage"}, "engine": {"engine", "storage"}, "web": {"web", "engine"}}
 
 
 def _imports(path: Path) -> Iterator[tuple[int, str]]:
@@ -46,6 +47,14 @@ def test_dependencies_point_from_web_to_engine_to_storage(top: str) -> None:
               for path in _sources(top) for line, module in _imports(path)
               if module.split(".")[0] in TOP_LEVEL and module.split(".")[0] not in allowed]
     assert not broken, "\n".join(broken)
+
+
+def test_the_check_reports_web_reaching_into_storage(tmp_path: Path) -> None:
+    """A view importing a repository or a model is what the rule above reports."""
+    module = tmp_path / "view.py"
+    module.write_text("from storage.repositories import clients\nfrom engine.platform.root import Reglament\n")
+    reached = [m for _, m in _imports(module) if m.split(".")[0] not in TOP_LEVEL["web"]]
+    assert reached == ["storage.repositories"]
 
 
 def test_every_engine_package_has_a_layer() -> None:

@@ -11,6 +11,7 @@ from conftest import Clock
 from sqlalchemy import select
 
 from engine.organization import distribution, segments
+from engine.organization.views import TeamView
 from engine.platform.root import Reglament
 from engine.shared.errors import Forbidden, InputInvalid
 from storage import keys
@@ -24,17 +25,17 @@ RETAIL = [{"field": "industry", "op": "in", "value": ["retail", "food"]}]
 @pytest.fixture
 def org(platform: Reglament, actors) -> dict[str, Any]:
     """The demo segments (every test starts with them, no rules, no team) by name."""
-    return {x["name"]: x["id"] for x in platform.organization.segment_list(actors["head"])}
+    return {x.name: x.id for x in platform.organization.segment_list(actors["head"])}
 
 
 def team(platform: Reglament, actors, strategy: str, members: list[dict[str, Any]],
          segment: str = "Retail", rules: list[dict[str, Any]] | None = None, name: str = "Retail team",
-         segment_ids: dict[str, int] | None = None) -> dict[str, Any]:
+         segment_ids: dict[str, int] | None = None) -> TeamView:
     """A team of ``members`` serving ``segment`` (whose rules become ``rules``, retail by default)."""
     head = actors["head"]
     created = platform.organization.save_team(head, None, name, strategy, members)
-    ids = segment_ids or {x["name"]: x["id"] for x in platform.organization.segment_list(head)}
-    platform.organization.save_segment(head, ids[segment], segment, RETAIL if rules is None else rules, created["id"])
+    ids = segment_ids or {x.name: x.id for x in platform.organization.segment_list(head)}
+    platform.organization.save_segment(head, ids[segment], segment, RETAIL if rules is None else rules, created.id)
     return created
 
 
@@ -222,11 +223,11 @@ def test_the_head_distributes_unowned_clients_on_demand(platform, actors, clock,
     assert platform.organization.unowned_count(actors["head"]) == 3
     team(platform, actors, "round_robin", [{"login": "anna"}, {"login": "boris"}])
     decisions = platform.organization.distribute(actors["head"])
-    assert [d["owner"] for d in decisions] == ["anna", "boris", "anna"]
-    assert [d["client"] for d in decisions] == ["Old 0", "Old 1", "Old 2"]
+    assert [d.owner for d in decisions] == ["anna", "boris", "anna"]
+    assert [d.client for d in decisions] == ["Old 0", "Old 1", "Old 2"]
     assert platform.organization.unowned_count(actors["head"]) == 0
-    again = platform.organization.distribute(actors["head"], [decisions[0]["client_id"]])
-    assert [(d["owner"], d["reason"]) for d in again] == [("anna", "already owned by anna")]
+    again = platform.organization.distribute(actors["head"], [decisions[0].client_id])
+    assert [(d.owner, d.reason) for d in again] == [("anna", "already owned by anna")]
 
 
 @pytest.mark.parametrize("who", ["anna", "alex"])
@@ -299,10 +300,10 @@ def test_the_first_matching_segment_in_order_wins(platform, actors, clock, org) 
     platform.organization.save_segment(head, org["Retail"], "Retail", RETAIL, None)
     [first] = leads(platform, clock, 1, size="large")
     assert first.data["segment"] == "Retail", "Retail comes first"
-    platform.organization.move_segment(head, big["id"], -1)
-    platform.organization.move_segment(head, big["id"], -1)
-    platform.organization.move_segment(head, big["id"], -1)
-    assert [x["name"] for x in platform.organization.segment_list(head)] == ["Key accounts", "Retail", "Manufacturing",
+    platform.organization.move_segment(head, big.id, -1)
+    platform.organization.move_segment(head, big.id, -1)
+    platform.organization.move_segment(head, big.id, -1)
+    assert [x.name for x in platform.organization.segment_list(head)] == ["Key accounts", "Retail", "Manufacturing",
                                                                 "Public sector"]
     [second] = leads(platform, clock, 1, size="large")
     assert second.data["segment"] == "Key accounts"
@@ -367,10 +368,10 @@ def test_team_members_are_validated(platform, actors, org) -> None:
 def test_changing_a_team_keeps_turns_unless_the_strategy_changes(platform, actors, clock, org) -> None:
     created = team(platform, actors, "round_robin", [{"login": "anna"}, {"login": "boris"}])
     assert owners(leads(platform, clock, 1)) == ["anna"]
-    platform.organization.save_team(actors["head"], created["id"], "Retail team", "round_robin",
+    platform.organization.save_team(actors["head"], created.id, "Retail team", "round_robin",
                        [{"login": "anna"}, {"login": "boris"}, {"login": "pavel"}])
     assert owners(leads(platform, clock, 1)) == ["boris"]
-    platform.organization.save_team(actors["head"], created["id"], "Retail team", "weighted",
+    platform.organization.save_team(actors["head"], created.id, "Retail team", "weighted",
                        [{"login": "anna"}, {"login": "boris"}, {"login": "pavel"}])
     assert owners(leads(platform, clock, 3)) == ["anna", "boris", "pavel"]
 
@@ -380,18 +381,18 @@ def test_changing_a_team_keeps_turns_unless_the_strategy_changes(platform, actor
 def test_absences_heads_enter_anyones_managers_their_own(platform, actors, clock, org) -> None:
     anna, head, alex = actors["anna"], actors["head"], actors["alex"]
     mine = platform.organization.add_absence(anna, None, "sick", "2026-11-27", "2026-11-28", "flu")
-    assert (mine["login"], mine["kind"]) == ("anna", "sick")
+    assert (mine.login, mine.kind) == ("anna", "sick")
     with pytest.raises(Forbidden):
         platform.organization.add_absence(anna, "boris", "vacation", "2026-12-01", "2026-12-02")
     with pytest.raises(Forbidden):
         platform.organization.add_absence(alex, None, "vacation", "2026-12-01", "2026-12-02")
     theirs = platform.organization.add_absence(head, "boris", "vacation", "2026-12-01", "2026-12-10")
-    assert [a["login"] for a in platform.organization.absence_list(anna)] == ["anna"]
-    assert [a["login"] for a in platform.organization.absence_list(alex)] == ["anna", "boris"]
+    assert [a.login for a in platform.organization.absence_list(anna)] == ["anna"]
+    assert [a.login for a in platform.organization.absence_list(alex)] == ["anna", "boris"]
     with pytest.raises(Forbidden):
-        platform.organization.delete_absence(anna, theirs["id"])
-    platform.organization.delete_absence(anna, mine["id"])
-    assert [a["login"] for a in platform.organization.absence_list(head)] == ["boris"]
+        platform.organization.delete_absence(anna, theirs.id)
+    platform.organization.delete_absence(anna, mine.id)
+    assert [a.login for a in platform.organization.absence_list(head)] == ["boris"]
 
 
 @pytest.mark.parametrize("values, errors", [

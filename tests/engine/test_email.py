@@ -75,7 +75,7 @@ def _email_states(platform: Reglament) -> list[tuple[str, str | None, int]]:
 
 def _sale_for(p: Reglament, actors: dict, owner: str, name: str) -> dict:
     client = p.clients.create_client(actors["head"], name, owner=owner)
-    return p.regulation.start_cycle(actors["head"], client["id"], "new_client_sale")
+    return p.regulation.start_cycle(actors["head"], client.id, "new_client_sale")
 
 
 def test_a_new_task_is_mailed_to_its_assignee_in_their_language_and_zone(

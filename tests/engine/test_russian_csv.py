@@ -32,5 +32,5 @@ def test_a_russian_export_imports_back_unchanged(platform: Reglament, actors, tm
     path.write_text(exported, encoding="utf-8", newline="")
     wipe_clients(platform)
     run = platform.clients.import_file(actors["head"], path)
-    assert run["rejected"] == [] and run["imported"] == 5
+    assert run.rejected == () and run.imported == 5
     assert snapshot(platform) == before

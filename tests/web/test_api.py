@@ -522,12 +522,12 @@ def test_the_inbox_pages_by_cursor_without_losing_or_repeating_a_task(api, platf
     platform.regulation.save_work_type(head, "call", "Call", "P1D")
     for i in range(4):  # due dates from the work type's default, all at the same moment: ties by id
         client = platform.clients.create_client(anna, f"Paged {i} Ltd")
-        platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
+        platform.regulation.start_cycle(anna, client.id, "new_client_sale")
     platform.regulation.save_work_type(head, "call", "Call", None)  # later calls have no due date
     clock.advance(minutes=5)
     for i in range(4, 7):
         client = platform.clients.create_client(anna, f"Paged {i} Ltd")
-        platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
+        platform.regulation.start_cycle(anna, client.id, "new_client_sale")
     listed = tasks(api, "anna")
     everything = [t["id"] for t in listed]
     assert len(everything) >= 7

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from engine.organization.views import NewClient
 from engine.platform.root import Reglament
 
 ALFA_TAX = "7707083893"
@@ -41,7 +42,7 @@ def head(app, login) -> FlaskClient:
     return browser
 
 
-def alfa(platform: Reglament, actors, owner: str = "anna") -> dict[str, Any]:
+def alfa(platform: Reglament, actors, owner: str = "anna") -> NewClient:
     return platform.clients.create_client(actors["head"], "Alfa Retail", "Retail", owner, fields={
         "tax_id": ALFA_TAX, "industry": "retail", "region": "Moscow"}, contact={
         "name": "Maria Kuznetsova", "position": "Buyer", "phone": "+7 (916) 123-45-67", "email": "maria@alfa.example"})
@@ -105,7 +106,7 @@ def test_a_possible_duplicate_is_shown_with_a_link_and_created_only_when_confirm
     assert warned.status_code == 409
     box = section(warned, "duplicates")
     assert "This client may already exist" in box and "Alfa Retail" in box and "the same phone +7 (916) 123-45-67" in box
-    assert f'href="/clients/{existing["id"]}"' in warned.get_data(as_text=True)
+    assert f'href="/clients/{existing.id}"' in warned.get_data(as_text=True)
     assert 'name="create_anyway" value="1"' in warned.get_data(as_text=True)
     assert len(platform.clients.clients(actors["head"])) == 1
     created = anna.post("/clients", data=data | {"create_anyway": "1"})
@@ -120,7 +121,7 @@ def test_a_duplicate_of_another_managers_client_is_shown_without_its_name_or_lin
     assert warned.status_code == 409
     box = section(warned, "duplicates")
     assert "клиент другого менеджера" in box and "8 916 123 45 67" in box and "Alfa" not in box
-    assert f'href="/clients/{existing["id"]}"' not in warned.get_data(as_text=True)
+    assert f'href="/clients/{existing.id}"' not in warned.get_data(as_text=True)
 
 
 def test_the_head_leaves_the_owner_empty_and_the_client_waits_for_distribution(head, platform, actors) -> None:
@@ -134,7 +135,7 @@ def test_the_head_leaves_the_owner_empty_and_the_client_waits_for_distribution(h
 # ---------------------------------------------------------------- a client
 
 def test_the_client_page_edits_with_field_errors_and_shows_the_change(anna, platform, actors) -> None:
-    client_id = alfa(platform, actors)["id"]
+    client_id = alfa(platform, actors).id
     form = anna.get(f"/clients/{client_id}/edit")
     assert form.status_code == 200 and f'value="{ALFA_TAX}"' in form.get_data(as_text=True)
     bad = anna.post(f"/clients/{client_id}/edit", data={"name": "Alfa Retail", "kind": "person", "tax_id": ALFA_TAX,
@@ -149,11 +150,11 @@ def test_the_client_page_edits_with_field_errors_and_shows_the_change(anna, plat
 
 
 def test_contact_persons_and_notes_from_the_client_page(anna, platform, actors) -> None:
-    client_id = alfa(platform, actors)["id"]
+    client_id = alfa(platform, actors).id
     assert anna.post(f"/clients/{client_id}/contacts", data={"contact_position": "Driver"}).status_code == 422
     added = anna.post(f"/clients/{client_id}/contacts", data={"contact_name": "Oleg", "contact_phone": "+7 903 000 11 22"})
     assert added.status_code == 302 and added.headers["Location"].endswith("#people")
-    person_id = platform.clients.client_card(actors["anna"], client_id)["data"]["contacts"][1]["id"]
+    person_id = platform.clients.client_card(actors["anna"], client_id).data.contacts[1].id
     anna.post(f"/contacts/{person_id}/edit", data={"name": "Oleg Ivanov", "position": "", "phone": "+7 903 000 11 22",
                                                    "email": ""})
     anna.post(f"/clients/{client_id}/notes", data={"text": "Decides in January"})
@@ -168,7 +169,7 @@ def test_contact_persons_and_notes_from_the_client_page(anna, platform, actors) 
 
 
 def test_the_analyst_sees_no_edit_forms_and_is_refused_changes(client, login, platform, actors) -> None:
-    client_id = alfa(platform, actors)["id"]
+    client_id = alfa(platform, actors).id
     login(client, "alex")
     page = client.get(f"/clients/{client_id}")
     assert page.status_code == 200 and "Maria Kuznetsova" in section(page, "contact-persons")
@@ -178,9 +179,9 @@ def test_the_analyst_sees_no_edit_forms_and_is_refused_changes(client, login, pl
 
 
 def test_merging_from_the_compare_page_and_the_merged_client_redirects(head, platform, actors) -> None:
-    a = alfa(platform, actors)["id"]
+    a = alfa(platform, actors).id
     b = platform.clients.create_client(actors["head"], "Alfa Retail LLC", owner="anna",
-                               fields={"industry": "retail", "size": "large"})["id"]
+                               fields={"industry": "retail", "size": "large"}).id
     page = head.get(f"/clients/{a}")
     assert "Possible duplicates" in main_text(page) and f"/clients/{a}/merge/{b}" in page.get_data(as_text=True)
     compare = head.get(f"/clients/{a}/merge/{b}")
@@ -198,8 +199,8 @@ def test_merging_from_the_compare_page_and_the_merged_client_redirects(head, pla
 
 
 def test_a_manager_may_not_merge_another_managers_client(anna, platform, actors) -> None:
-    mine = platform.clients.create_client(actors["anna"], "Mine")["id"]
-    theirs = platform.clients.create_client(actors["boris"], "Theirs")["id"]
+    mine = platform.clients.create_client(actors["anna"], "Mine").id
+    theirs = platform.clients.create_client(actors["boris"], "Theirs").id
     assert anna.get(f"/clients/{mine}/merge/{theirs}").status_code == 403
     assert anna.post(f"/clients/{mine}/merge/{theirs}", data={"keep": str(mine)}).status_code == 403
 
@@ -251,7 +252,7 @@ def test_api_duplicates_are_409_until_create_anyway(api, platform, actors) -> No
         None, "a client of another manager", None)
     assert "Alfa" not in refused.get_data(as_text=True)
     seen = api("head").post("/api/v1/clients", json={"name": "Other", "tax_id": ALFA_TAX}).get_json()
-    assert seen["details"]["duplicates"][0]["id"] == existing["id"]
+    assert seen["details"]["duplicates"][0]["id"] == existing.id
     assert api("boris").post("/api/v1/clients", json={"name": "Other", "tax_id": ALFA_TAX,
                                                       "create_anyway": "yes"}).status_code == 422
     assert api("boris").post("/api/v1/clients", json={"name": "Other", "tax_id": ALFA_TAX,
@@ -259,8 +260,8 @@ def test_api_duplicates_are_409_until_create_anyway(api, platform, actors) -> No
 
 
 def test_api_merge_and_permissions(api, platform, actors) -> None:
-    a = alfa(platform, actors)["id"]
-    b = platform.clients.create_client(actors["head"], "Alfa 2", owner="anna")["id"]
+    a = alfa(platform, actors).id
+    b = platform.clients.create_client(actors["head"], "Alfa 2", owner="anna").id
     assert api("alex").open("PATCH", f"/api/v1/clients/{a}", json={"region": "Tver"}).status_code == 403
     assert api("alex").post(f"/api/v1/clients/{a}/merge", json={"other_id": b}).status_code == 403
     assert api("boris").get(f"/api/v1/clients/{a}").status_code == 403
@@ -273,7 +274,7 @@ def test_api_merge_and_permissions(api, platform, actors) -> None:
 
 
 def test_a_manager_takes_a_client_from_the_queue_on_its_edit_page(anna, platform, actors) -> None:
-    queued = platform.clients.create_client(actors["head"], "Queue Ltd")["id"]
+    queued = platform.clients.create_client(actors["head"], "Queue Ltd").id
     form = anna.get(f"/clients/{queued}/edit").get_data(as_text=True)
     assert 'name="take"' in form and 'name="owner"' not in form, "a manager takes; he does not choose"
     response = anna.post(f"/clients/{queued}/edit", data={"name": "Queue Ltd", "kind": "company", "status": "lead",

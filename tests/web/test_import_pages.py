@@ -211,7 +211,7 @@ def test_an_analyst_cannot_import_and_a_manager_sees_only_his_imports(client, lo
     run = platform.clients.import_file(actors["head"], path)
     client.post("/logout")
     assert login(client, "anna").status_code == 302
-    assert client.get(f"/imports/{run['id']}").status_code == 403
+    assert client.get(f"/imports/{run.id}").status_code == 403
     assert "No imports yet." in text(client.get("/imports"))
     location = upload(client).headers["Location"]
     client.post("/logout")

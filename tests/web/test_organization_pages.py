@@ -24,7 +24,7 @@ def text(response: Any) -> str:
 @pytest.fixture
 def org(platform: Reglament, actors) -> dict[str, int]:
     """The demo segments (every test starts with them, no rules, no team) by name."""
-    return {x["name"]: x["id"] for x in platform.organization.segment_list(actors["head"])}
+    return {x.name: x.id for x in platform.organization.segment_list(actors["head"])}
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def add_leads(platform: Reglament, *names: str, industry: str = "retail") -> lis
 def retail_team(platform: Reglament, actors, org, strategy: str = "round_robin") -> dict[str, Any]:
     team = platform.organization.save_team(actors["head"], None, "Retail team", strategy, [{"login": "anna"}, {"login": "boris"}])
     platform.organization.save_segment(actors["head"], org["Retail"], "Retail",
-                          [{"field": "industry", "op": "in", "value": ["retail", "food"]}], team["id"])
+                          [{"field": "industry", "op": "in", "value": ["retail", "food"]}], team.id)
     return team
 
 
@@ -62,15 +62,15 @@ def test_the_head_sees_segments_in_order_and_the_nav_link(head) -> None:
 def test_the_head_writes_segment_rules_as_rows(head, platform, actors, org) -> None:
     team = platform.organization.save_team(actors["head"], None, "Retail team", "round_robin", [{"login": "anna"}])
     response = head.post("/segments", data={
-        "id": org["Retail"], "name": "Retail", "team_id": team["id"],
+        "id": org["Retail"], "name": "Retail", "team_id": team.id,
         "rule-1-field": "industry", "rule-1-op": "in", "rule-1-value": "Retail, food",
         "rule-2-field": "region", "rule-2-op": "starts_with", "rule-2-value": "Mos",
         "rule-3-field": "", "rule-3-op": "equals", "rule-3-value": ""})
     assert response.status_code == 302
-    [retail] = [s for s in platform.organization.segment_list(actors["head"]) if s["name"] == "Retail"]
-    assert (retail["rules"], retail["team"]) == ([{"field": "industry", "op": "in", "value": ["Retail", "food"]},
-                                                  {"field": "region", "op": "starts_with", "value": "Mos"}],
-                                                 "Retail team")
+    [retail] = [s for s in platform.organization.segment_list(actors["head"]) if s.name == "Retail"]
+    assert (retail.rules, retail.team) == (({"field": "industry", "op": "in", "value": ["Retail", "food"]},
+                                            {"field": "region", "op": "starts_with", "value": "Mos"}),
+                                           "Retail team")
     page = text(head.get("/segments"))
     assert "Industry is one of Retail, food and Region starts with Mos Retail team" in page
 
@@ -92,14 +92,14 @@ def test_a_segment_form_shows_each_problem_at_its_field(head, org) -> None:
 
 def test_segments_move_up_and_down(head, platform, actors, org) -> None:
     assert head.post(f"/segments/{org['Public sector']}/move", data={"direction": "up"}).status_code == 302
-    assert [s["name"] for s in platform.organization.segment_list(actors["head"])] == ["Retail", "Public sector", "Manufacturing"]
+    assert [s.name for s in platform.organization.segment_list(actors["head"])] == ["Retail", "Public sector", "Manufacturing"]
 
 
 def test_a_segment_with_clients_is_not_deleted(head, platform, actors, org) -> None:
     platform.clients.create_client(actors["anna"], "Acme", "Retail")
     response = head.post(f"/segments/{org['Retail']}/delete", follow_redirects=True)
     assert "The segment still has 1 clients" in text(response)
-    assert "Retail" in [s["name"] for s in platform.organization.segment_list(actors["head"])]
+    assert "Retail" in [s.name for s in platform.organization.segment_list(actors["head"])]
 
 
 # ---------------------------------------------------------------- teams
@@ -112,7 +112,7 @@ def test_the_head_builds_a_team_with_shares_and_caps(head, platform, actors) -> 
         "member-3-login": "", "member-3-share": "", "member-3-cap": ""})
     assert response.status_code == 302
     [team] = platform.organization.team_list(actors["head"])
-    assert [(m["login"], m["share"], m["cap"]) for m in team["members"]] == [("anna", 3, None), ("boris", 1, 40)]
+    assert [(m.login, m.share, m.cap) for m in team.members] == [("anna", 3, None), ("boris", 1, 40)]
     page = text(head.get("/teams"))
     assert "Retail team Weighted by share" in page
     assert "Boris Ivanov (boris) share 1 cap 40" in page
@@ -213,7 +213,7 @@ def test_the_hand_over_form_shows_field_errors(head, platform, actors) -> None:
     page = response.get_data(as_text=True)
     assert re.search(r'id="ho-to".*?is required', page, re.S)
     assert "choose at least one client" in page
-    assert platform.organization.portfolio(actors["head"], "anna")[0].id == alfa["id"], "nothing moved"
+    assert platform.organization.portfolio(actors["head"], "anna")[0].id == alfa.id, "nothing moved"
 
 
 # ---------------------------------------------------------------- distribution
@@ -263,11 +263,11 @@ def test_api_hand_over_moves_clients_until_a_time(api, platform, actors) -> None
     alfa = platform.clients.create_client(actors["anna"], "Alfa")
     platform.clients.create_client(actors["anna"], "Beta")
     response = api("head").post("/api/v1/handover", json={
-        "from": "anna", "to": "boris", "client_ids": [alfa["id"]], "returns_at": "2026-12-10T09:00:00+00:00",
+        "from": "anna", "to": "boris", "client_ids": [alfa.id], "returns_at": "2026-12-10T09:00:00+00:00",
         "reason": "vacation"})
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
-    assert (body["status"], body["client_ids"], body["returns_at"]) == ("temporary", [alfa["id"]],
+    assert (body["status"], body["client_ids"], body["returns_at"]) == ("temporary", [alfa.id],
                                                                         "2026-12-10T09:00:00+00:00")
     assert [c.name for c in platform.organization.portfolio(actors["head"], "boris")] == ["Alfa"]
 

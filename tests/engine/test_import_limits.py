@@ -51,9 +51,9 @@ def test_a_sheet_without_a_dimension_and_200000_styled_blank_rows_far_right_prev
     path = write_raw_xlsx(tmp_path / "no-dimension.xlsx", sheet())
     preview, seconds = upload(platform, actors["anna"], path)
     assert seconds < FAST
-    assert preview["headers"] == HEADERS
-    assert [r["cells"] for r in preview["rows"]] == [["Alfa Retail", "+7 916 000-00-01", "a@alfa.example"]]
-    assert preview["rows"][0]["result"]["accepted"]
+    assert list(preview.headers) == HEADERS
+    assert [list(r.cells) for r in preview.rows] == [["Alfa Retail", "+7 916 000-00-01", "a@alfa.example"]]
+    assert preview.rows[0].result is not None and preview.rows[0].result.accepted
 
 
 def test_the_header_reads_only_the_shared_strings_it_needs(platform: Reglament, actors, tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_the_header_reads_only_the_shared_strings_it_needs(platform: Reglament, 
                           shared_strings=[*HEADERS, "Alfa Retail", *(f"text {i}" for i in range(900_000))])
     preview, seconds = upload(platform, actors["anna"], path)
     assert seconds < 1.5
-    assert preview["headers"] == HEADERS and preview["rows"][0]["cells"] == ["Alfa Retail", "", ""]
+    assert list(preview.headers) == HEADERS and list(preview.rows[0].cells) == ["Alfa Retail", "", ""]
 
 
 def test_shared_strings_over_the_limit_are_refused_before_they_are_read(platform: Reglament, actors,
@@ -135,11 +135,11 @@ def test_an_import_over_the_row_limit_stops_with_the_limit_named(platform: Regla
     rows = [inline_row(n, [f"Client {n}", "", ""]) for n in range(2, 160)]
     path = write_raw_xlsx(tmp_path / "rows.xlsx", [inline_row(1, HEADERS), *rows])  # no dimension
     run = platform.clients.import_file(actors["head"], path)
-    assert run["status"] == "failed" and "at most 100 rows (the file has 158)" in run["error"]
+    assert run.status == "failed" and "at most 100 rows (the file has 158)" in run.error
     csv_path = write_csv(tmp_path / "rows.csv", HEADERS, [[f"Client {n}", "", ""] for n in range(150)])
     run = platform.clients.import_file(actors["head"], csv_path)
-    assert run["status"] == "failed" and "(row 102): at most 100 rows" in run["error"]
-    assert run["imported"] == 0
+    assert run.status == "failed" and "(row 102): at most 100 rows" in run.error
+    assert run.imported == 0
     with open_table(path) as table, pytest.raises(InputInvalid, match=r"\(row 102\): at most 100 rows"):
         list(table.rows())  # reading past the limit stops there, whatever the count said
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select
 
 from engine.clients import imports
 from engine.clients.files import csv_lines, write_xlsx
+from engine.clients.views import ImportRunView
 from engine.organization import distribution
 from engine.platform.root import Reglament
 from engine.shared.access import Actor
@@ -58,8 +59,8 @@ def events_of(platform: Reglament, type_: str) -> list[ClientEvent]:
         return list(s.scalars(select(ClientEvent).where(ClientEvent.type == type_).order_by(ClientEvent.id)))
 
 
-def reasons(run: dict[str, Any]) -> dict[int, str]:
-    return {item["row"]: item["reason"] for item in run["rejected"]}
+def reasons(run: ImportRunView) -> dict[int, str]:
+    return {item["row"]: item["reason"] for item in run.rejected or ()}
 
 
 def wipe_clients(platform: Reglament) -> None:
@@ -123,14 +124,14 @@ def test_ten_thousand_rows_import_except_each_bad_row_which_is_reported_with_its
 
     expected = {row_number(i): reason for i, (_, _, reason) in bad.items()}
     assert reasons(run) == expected
-    assert run["status"] == "done" and run["error"] is None
-    assert run["total"] == run["processed"] == 10_000
-    assert run["imported"] == 10_000 - len(bad)
+    assert run.status == "done" and run.error is None
+    assert run.total == run.processed == 10_000
+    assert run.imported == 10_000 - len(bad)
     imported_names = {rows[i][0] for i in range(10_000) if i not in bad}
     assert set(clients_in_db(platform)) == imported_names | {"Existing Phone", "Existing Name"}
     with platform.query() as s:  # nothing else: one client per imported row but the extra contact's
-        assert s.scalar(select(func.count()).select_from(Client)) == 3 + run["imported"] - 1
-        assert s.scalar(select(func.count()).select_from(Contact)) == 1 + run["imported"]
+        assert s.scalar(select(func.count()).select_from(Client)) == 3 + run.imported - 1
+        assert s.scalar(select(func.count()).select_from(Contact)) == 1 + run.imported
         assert s.scalar(select(func.count()).select_from(Client).where(Client.name == "Existing Tax")) == 2
     in_db = clients_in_db(platform)
     assert contacts_of(platform, good_row(40)[0]) == [("Person 40", "+7 916 0000040", "person40@client40.example"),
@@ -138,7 +139,7 @@ def test_ten_thousand_rows_import_except_each_bad_row_which_is_reported_with_its
     client = in_db["Client 00007"]
     assert (client.kind, client.tax_id, client.industry, client.region, client.size, client.source,
             client.status) == ("person", tax_id(7), "Food", "Region 0", "large", "exhibition", "prospect")
-    assert len(events_of(platform, "imported")) == run["imported"]
+    assert len(events_of(platform, "imported")) == run.imported
 
 
 # ---------------------------------------------------------------- formats
@@ -154,10 +155,10 @@ def test_an_excel_file_imports_with_numbers_as_text_and_rows_numbered_as_excel_s
 
     run = platform.clients.import_file(actors["head"], path)
 
-    assert run["mapping"] == {"Company": "name", "INN": "tax_id", "Segment": "segment", "Phone": "phone",
+    assert run.mapping == {"Company": "name", "INN": "tax_id", "Segment": "segment", "Phone": "phone",
                               "Email": "email"}
     assert reasons(run) == {5: "bad e-mail 'not an e-mail'"}
-    assert run["imported"] == 2
+    assert run.imported == 2
     clients = clients_in_db(platform)
     assert clients["Alfa Retail"].tax_id == INN_A and clients["Beta Foods"].tax_id == INN_B
     assert contacts_of(platform, "Alfa Retail") == [("", "79161234567", "a@alfa.example")]
@@ -180,7 +181,7 @@ def test_a_russian_excel_csv_in_windows_1251_with_semicolons_imports_with_its_he
 
     run = platform.clients.import_file(actors["head"], path)
 
-    assert run["mapping"] == {"Название": "name", "ИНН": "tax_id", "Отрасль": "industry", "Регион": "region",
+    assert run.mapping == {"Название": "name", "ИНН": "tax_id", "Отрасль": "industry", "Регион": "region",
                               "Сегмент": "segment", "Ответственный": "owner", "ФИО": "contact",
                               "Должность": "position", "Телефон": "phone", "Почта": "email", "Примечание": "note"}
     assert reasons(run) == {3: "unknown segment 'Производство' (known: Manufacturing, Public sector, Retail)"}
@@ -193,14 +194,14 @@ def test_a_russian_excel_csv_in_windows_1251_with_semicolons_imports_with_its_he
     [note] = events_of(platform, "note")
     assert note.client_id == client.id and note.data["text"] == "Звонить после обеда; не в пятницу"
     [imported] = events_of(platform, "imported")
-    assert imported.data == {"run": run["id"], "file": "клиенты.csv", "row": 2}
+    assert imported.data == {"run": run.id, "file": "клиенты.csv", "row": 2}
 
 
 def test_a_utf8_csv_with_a_byte_order_mark_and_tabs_is_read_too(platform: Reglament, actors, tmp_path) -> None:
     path = tmp_path / "clients.tsv"
     path.write_bytes("\ufeffName\tE-mail\nАльфа\ta@alfa.example\n".encode())
     run = platform.clients.import_file(actors["head"], path)
-    assert run["mapping"] == {"Name": "name", "E-mail": "email"} and run["imported"] == 1
+    assert run.mapping == {"Name": "name", "E-mail": "email"} and run.imported == 1
     assert contacts_of(platform, "Альфа") == [("", None, "a@alfa.example")]
 
 
@@ -225,7 +226,7 @@ def test_later_rows_of_a_client_created_by_the_file_add_its_contacts_unless_they
     assert reasons(run) == {5: f"duplicate of row 2: same tax id {INN_A}",
                             7: "duplicate of row 2: same phone +7 900 000 00 01",
                             9: "duplicate of row 8: same name"}
-    assert run["imported"] == 5
+    assert run.imported == 5
     with platform.query() as s:
         alfas = s.scalars(select(Client).where(Client.name == "Alfa").order_by(Client.id)).all()
         assert [c.tax_id for c in alfas] == [INN_A, INN_B]
@@ -256,14 +257,14 @@ def test_a_crash_in_the_third_batch_leaves_a_failed_run_that_counts_exactly_what
 
     run = platform.clients.import_file(actors["head"], path)
 
-    assert run["status"] == "failed" and run["finished_at"] is not None
-    assert run["error"] == "stopped at the batch starting at row 202: RuntimeError: disk full"
-    assert (run["processed"], run["imported"], reasons(run)) == (200, 199, {152: "bad e-mail 'broken'"})
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.error == "stopped at the batch starting at row 202: RuntimeError: disk full"
+    assert (run.processed, run.imported, reasons(run)) == (200, 199, {152: "bad e-mail 'broken'"})
     with platform.query() as s:
-        assert s.scalar(select(func.count()).select_from(Client)) == run["imported"]
-        assert s.scalar(select(func.count()).select_from(Contact)) == run["imported"]
+        assert s.scalar(select(func.count()).select_from(Client)) == run.imported
+        assert s.scalar(select(func.count()).select_from(Contact)) == run.imported
     assert set(clients_in_db(platform)) == {good_row(i)[0] for i in range(200) if i != 150}
-    assert platform.clients.import_runs(actors["head"])[0]["status"] == "failed"  # a later look shows it
+    assert platform.clients.import_runs(actors["head"])[0].status == "failed"  # a later look shows it
 
 
 def test_a_file_without_a_name_column_is_refused_before_anything_starts(platform, actors, tmp_path) -> None:
@@ -326,7 +327,7 @@ def test_a_heads_import_sends_clients_without_an_owner_to_distribution_batch_by_
 
     run = platform.clients.import_file(actors["head"], path)
 
-    assert run["imported"] == 4 and distributed == [["A"], ["C", "D"]]
+    assert run.imported == 4 and distributed == [["A"], ["C", "D"]]
     assert clients_in_db(platform)["B"].owner_id == actors["boris"].id
 
 
@@ -335,10 +336,10 @@ def test_import_reports_are_their_authors_and_those_who_read_everything(platform
     path = write_csv(tmp_path / "c.csv", ["Name"], [["Alfa"]])
     run = platform.clients.import_file(actors["head"], path)
     with pytest.raises(Forbidden):
-        platform.clients.import_run(actors["anna"], run["id"])
+        platform.clients.import_run(actors["anna"], run.id)
     assert platform.clients.import_runs(actors["anna"]) == []
-    assert [r["id"] for r in platform.clients.import_runs(actors["alex"])] == [run["id"]]
-    assert platform.clients.import_run(actors["alex"], run["id"])["imported"] == 1
+    assert [r.id for r in platform.clients.import_runs(actors["alex"])] == [run.id]
+    assert platform.clients.import_run(actors["alex"], run.id).imported == 1
 
 
 # ---------------------------------------------------------------- the command line
@@ -363,7 +364,7 @@ def test_the_command_line_imports_with_a_mapping_and_writes_the_rejected_rows_be
         assert list(csv.reader(f)) == [["Row", "Reason", "Firm", "Phone", "Remark"],
                                        ["3", "name is missing", "", "+7 900 111 22 44", "no name"]]
     assert set(clients_in_db(platform)) == {"Alfa", "Beta"}
-    assert platform.clients.import_runs(next(a for a in platform.accounts.users() if a.login == "head"))[0]["created_by"] == "head"
+    assert platform.clients.import_runs(next(a for a in platform.accounts.users() if a.login == "head"))[0].created_by == "head"
 
 
 def test_the_command_line_refuses_an_analyst_and_a_bad_mapping(platform: Reglament, tmp_path: Path,
@@ -432,7 +433,7 @@ def test_a_csv_export_imports_back_into_an_empty_database_unchanged(platform: Re
 
     run = platform.clients.import_file(actors["head"], path)
 
-    assert run["rejected"] == [] and run["imported"] == 5  # rows: one per contact
+    assert run.rejected == () and run.imported == 5  # rows: one per contact
     assert snapshot(platform) == before
     assert "".join(csv_lines(platform.clients.export_clients(actors["head"]))) == exported
 
@@ -448,7 +449,7 @@ def test_an_xlsx_export_imports_back_into_an_empty_database_unchanged(platform: 
 
     run = platform.clients.import_file(actors["head"], path)
 
-    assert run["rejected"] == [] and run["imported"] == 5  # rows: one per contact
+    assert run.rejected == () and run.imported == 5  # rows: one per contact
     assert snapshot(platform) == before
 
 
@@ -493,6 +494,6 @@ def test_a_manager_importing_a_duplicate_of_another_managers_client_is_not_told_
     assert reasons(run) == {2: f"duplicate of a client of another manager: same tax id {INN_A}",
                             3: "duplicate of a client of another manager: same phone 8 495 100 00 01",
                             4: f"duplicate of client #{mine} Own Beta: same tax id {INN_B}"}
-    assert "Secret" not in str(run["rejected"])
+    assert "Secret" not in str(run.rejected)
     run = platform.clients.import_file(actors["head"], path)
     assert reasons(run)[2].startswith("duplicate of client #") and "Secret Alfa" in reasons(run)[2]

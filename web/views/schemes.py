@@ -53,7 +53,7 @@ def _may_edit() -> bool:
 
 def _choices() -> dict[str, Any]:
     """What the terms forms offer: scopes (roles, teams), bases, roundings, work types."""
-    teams = [t["name"] for t in platform().organization.team_list(actor())] if _may_edit() else []
+    teams = [t.name for t in platform().organization.team_list(actor())] if _may_edit() else []
     return {"roles": ROLES, "teams": teams, "bases": BASES, "roundings": ROUNDINGS,
             "work_types": platform().regulation.work_types(), "known_tables": KNOWN_TABLES}
 

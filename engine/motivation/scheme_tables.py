@@ -1,13 +1,16 @@
 """A scheme's decision tables: the blank table a new table of a known name starts with, and
 the check every table passes before it is stored (engine.regulation.decisions.dmn's
 ``check_table``: everything it loads, and no overlapping rules where the hit policy wants
-one rule to match)."""
+one rule to match), and no gap: a UNIQUE or ANY table must give a value for every input a
+payout can give it (numbers of zero or more; a missing indicator skips its multiplier), or a
+payroll day ends on "no rule matches"."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
-from engine.regulation.decisions import dmn
+from engine.regulation.decisions import dmn, overlap
 from engine.shared.errors import DmnError, FieldProblems, InputInvalid
 
 #: the inputs and output a new table of a known name starts with (what the payout gives and reads)
@@ -30,8 +33,15 @@ def table_name(name: Any) -> str:
 
 
 def checked_xml(xml: str | bytes, table: str) -> str:
-    """The table as text, once ``dmn.check_table`` accepts it (DmnError otherwise)."""
-    dmn.check_table(xml, table)
+    """The table as text, once ``dmn.check_table`` accepts it and it has no gap (DmnError
+    naming where no rule matches, with an example, otherwise)."""
+    loaded = dmn.check_table(xml, table)
+    if loaded.hit_policy in ("UNIQUE", "ANY"):
+        gap = overlap.first_gap(loaded, lowest=Decimal(0))
+        if gap is not None:
+            raise loaded.error(f"{gap.text()}: every value of zero or more needs a rule (hit policy "
+                               f"{loaded.hit_policy}); widen a neighbouring rule's range or add one",
+                               hit_policy=loaded.hit_policy, gap=gap.as_dict())
     if isinstance(xml, bytes):
         try:
             return xml.decode("utf-8")

@@ -132,6 +132,23 @@ def test_piece_rates_are_amounts_as_people_type_them_rounded_to_kopecks(platform
     assert created.piece_rates == {"call": "1500.50", "demo": "0.13", "email": "12.50", "meeting": "250000.50"}
 
 
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ("<text>[0.8..1)</text>", "<text>[0.85..1)</text>", "attainment in [0.8..0.85) (for example attainment=0.8)"),
+    ("&lt; 0.5", "[0.1..0.5)", "attainment < 0.1 (for example attainment=0)"),
+])
+def test_a_unique_table_with_a_gap_is_refused_at_save_naming_where(platform: Reglament, actors, old: str, new: str,
+                                                                    where: str) -> None:
+    """A payout would end on "no rule matches" for someone in the gap: refused when it is saved."""
+    head = actors["head"]
+    platform.motivation.create_scheme(head, "sales", TERMS)
+    with pytest.raises(DmnError) as caught:
+        platform.motivation.save_scheme_table(head, "sales", "commission_rate", COMMISSION.replace(old, new))
+    assert caught.value.message.startswith(f"table commission_rate: no rule matches {where}")
+    assert caught.value.details["gap"]["example"] == {"attainment": where.rsplit("=", 1)[1].rstrip(")")}
+    below_zero = COMMISSION.replace("&lt; 0.5", "[0..0.5)")  # attainment is never negative: no gap
+    assert platform.motivation.save_scheme_table(head, "sales", "commission_rate", below_zero).version == 1
+
+
 @pytest.mark.parametrize(("changes", "field", "says", "code"), [
     ({"basis": "profit"}, "basis", "'profit' is not one of won_amount, paid_amount", "choice"),
     ({"currency": "roubles"}, "currency", "three-letter currency code", "currency"),

@@ -327,11 +327,12 @@ def test_a_what_if_with_a_table_that_fails_stays_on_its_page_with_the_form(platf
                                                                            november) -> None:
     head = actors["head"]
     gap = TABLES["commission_rate"].replace("<text>[0.8..1)</text>", "<text>[0.85..1)</text>")  # no rule for 80 %
+    gap = gap.replace("<text>attainment</text>", "<text>attainment * 1</text>")  # past the check at save
     draft = platform.motivation.save_scheme_table(head, "sales", "commission_rate", gap)
     page = as_("head").get(f"/motivation/whatif?period=2026-11&scheme={draft.id}&scenario=actual&run=1")
     assert page.status_code == 200
     shown = text(page)
-    assert "What-if · anna: table commission_rate: no rule matches attainment=0.8" in shown
+    assert "What-if · anna: table commission_rate: no rule matches attainment * 1=0.8" in shown
     html = page.get_data(as_text=True)
     assert f'<option value="{draft.id}" selected' in html and 'value="2026-11"' in html  # the form as filled
     missing = as_("head").get("/motivation/whatif?period=2026-11&scheme=999&scenario=actual&run=1")

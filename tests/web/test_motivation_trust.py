@@ -146,6 +146,9 @@ def test_schemes_through_the_api_with_overlapping_rules_refused_by_name(api, act
                        content_type="application/xml")
     assert refused.status_code == 422 and refused.get_json()["error"] == "dmn_invalid"
     assert refused.get_json()["details"]["rules"] == [2, 3]
+    holed = head.open("PUT", "/api/v1/motivation/schemes/retail/tables/commission_rate", content_type="application/xml",
+                      data=TABLES["commission_rate"].replace("<text>[0.8..1)</text>", "<text>[0.85..1)</text>"))
+    assert holed.status_code == 422 and holed.get_json()["details"]["gap"]["region"] == {"attainment": "[0.8..0.85)"}
     saved = head.open("PUT", "/api/v1/motivation/schemes/retail/tables/commission_rate",
                       data=TABLES["commission_rate"], content_type="application/xml")
     assert saved.status_code == 200 and saved.get_json()["tables"] == ["commission_rate"]

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import product
 from typing import TYPE_CHECKING, Any
 
 from engine.regulation.decisions import feel
@@ -289,3 +290,94 @@ def _outputs_differ(table: DecisionTable, numbers: tuple[int, int]) -> bool:
         return False  # computed outputs: only evaluation can tell
     return any(a.value != b.value or feel.kind(a.value) != feel.kind(b.value)
                for a, b in zip(first.entries, second.entries))
+
+
+# ----------------------------------------------------------------------------- gaps
+
+#: input combinations a gap search visits at most; beyond it nothing is decided
+MAX_COMBINATIONS = 20_000
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Inputs no rule of the table matches: where (per input, FEEL unary tests) and an example."""
+
+    region: dict[str, str]
+    example: dict[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        where = " and ".join(_phrase(name, tests) for name, tests in self.region.items()) or "any input"
+        out = f"no rule matches {where}"
+        if self.example:
+            out += " (for example " + ", ".join(f"{k}={v}" for k, v in self.example.items()) + ")"
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"region": dict(self.region), "example": dict(self.example), "text": self.text()}
+
+
+def first_gap(table: DecisionTable, lowest: Any = None) -> Gap | None:
+    """The first input combination (in the order of the inputs' values) that no rule matches,
+    as far as it can be decided statically: every input a bare variable (see the module's
+    notes) and at most MAX_COMBINATIONS combinations, else None. Null inputs are left out, and
+    so are numbers below ``lowest`` (a Decimal; None: no bound)."""
+    groups = _groups(table)
+    if not groups or any(isinstance(g, Opaque) for g in groups):
+        return None
+    exact = [g for g in groups if isinstance(g, Exact)]
+    rules: Sequence[Rule] = table.rules
+    choices: list[list[tuple[int, int]]] = []  # group -> (segment, rules matching it)
+    total = 1
+    for group in exact:
+        per_segment: list[tuple[int, int]] = []
+        for segment in _bits(group.valid & ~(1 << group.null)):
+            if lowest is not None and group.kind == "number" and _below(group, segment, lowest):
+                continue
+            matching = 0
+            for r, rule in enumerate(rules):
+                mask = group.valid
+                for column in group.columns:
+                    mask &= group.cell(rule.tests[column])
+                if mask >> segment & 1:
+                    matching |= 1 << r
+            per_segment.append((segment, matching))
+        total *= max(len(per_segment), 1)
+        if total > MAX_COMBINATIONS:
+            return None
+        choices.append(per_segment)
+    everyone = (1 << len(rules)) - 1
+    for combination in product(*choices):
+        hit = everyone
+        for _, matching in combination:
+            hit &= matching
+        if not hit:
+            region: dict[str, str] = {}
+            example: dict[str, str] = {}
+            for g, (group, (segment, _)) in enumerate(zip(exact, combination)):
+                others = everyone
+                for h, (_, their) in enumerate(combination):
+                    if h != g:
+                        others &= their
+                mask = 1 << segment
+                following = [c for c in choices[g] if c[0] > segment]
+                for expected, (next_segment, next_matching) in enumerate(following, start=segment + 1):
+                    if next_segment != expected or next_matching & others:
+                        break
+                    mask |= 1 << next_segment  # the gap goes on: one region, "[0.8..0.85)"
+                tests, value = group.describe(mask)
+                name = table.inputs[group.columns[0]].expression
+                if tests is not None:
+                    region[name] = tests
+                if value is not None:
+                    example[name] = value
+            return Gap(region, example)
+    return None
+
+
+def _below(group: Exact, segment: int, lowest: Any) -> bool:
+    """Whether every value of a number segment is below ``lowest``."""
+    points = group.points
+    index, is_point = divmod(segment, 2)
+    if is_point:
+        return bool(points[index] < lowest)
+    return index < len(points) and bool(points[index] <= lowest)

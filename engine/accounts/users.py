@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -257,3 +258,17 @@ class TokenSigner:
                 or payload.get("ep", 0) != (user.token_epoch or 0)):
             raise Unauthenticated("the token is no longer valid")
         return to_actor(user)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the user's profile page shows and edits: empty time zone and language follow the
+    organization's defaults."""
+
+    login: str
+    name: str
+    email: str
+    timezone: str
+    locale: str
+    #: the secret of the user's private calendar feed URL
+    calendar_token: str

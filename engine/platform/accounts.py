@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from engine.accounts import admin, sessions, throttle
 from engine.accounts import users as accounts
@@ -111,14 +110,15 @@ class AccountsService(Service):
         with self.command() as s:
             accounts.set_locale(s, actor, locale)
 
-    def profile(self, actor: Actor) -> dict[str, Any]:
+    def profile(self, actor: Actor) -> accounts.Profile:
         with self.query() as s:
             user = accounts_repo.user_by_id(s, actor.id)
             if user is None:
                 raise NotFound("no such user")
-            return {"login": user.login, "name": user.name, "email": user.email or "",
-                    "timezone": user.timezone or "", "locale": user.locale or "",
-                    "calendar_token": calendar_feed.token(self.platform.secret_key, user.id, user.calendar_salt)}
+            return accounts.Profile(login=user.login, name=user.name, email=user.email or "",
+                                    timezone=user.timezone or "", locale=user.locale or "",
+                                    calendar_token=calendar_feed.token(self.platform.secret_key, user.id,
+                                                                       user.calendar_salt))
 
     def update_profile(self, actor: Actor, email: str | None, timezone: str | None, locale: str | None) -> Actor:
         with self.command() as s:

@@ -33,7 +33,7 @@ def two_new_tasks(platform: Reglament, actors) -> list[str]:
     """The head starts two sales for anna's clients: two tasks reach her. Returns their ids."""
     head, ids = actors["head"], []
     for name in ("Older Ltd", "Newer Ltd"):
-        cycle = platform.regulation.start_cycle(head, platform.clients.create_client(head, name, owner="anna")["id"], "new_client_sale")
+        cycle = platform.regulation.start_cycle(head, platform.clients.create_client(head, name, owner="anna").id, "new_client_sale")
         ids.append(platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])[0][0].id)
     return ids
 
@@ -78,7 +78,7 @@ def test_mark_all_read_clears_the_count(client, login, two_new_tasks) -> None:
 
 
 def test_someone_elses_notification_is_not_found(client, login, two_new_tasks, platform, actors) -> None:
-    note_id = platform.notify.notifications(actors["anna"])[0]["id"]
+    note_id = platform.notify.notifications(actors["anna"])[0].id
     login(client, "boris")
     assert client.get(f"/notifications/{note_id}").status_code == 404
     assert platform.notify.unread_notifications(actors["anna"]) == 2
@@ -129,7 +129,7 @@ def test_a_user_saves_e_mail_time_zone_and_language(client, login, platform, act
                                              "locale": "ru"})
     assert response.status_code == 302
     saved = platform.accounts.profile(actors["anna"])
-    assert (saved["email"], saved["timezone"], saved["locale"]) == ("anna@example.com", "Asia/Yekaterinburg", "ru")
+    assert (saved.email, saved.timezone, saved.locale) == ("anna@example.com", "Asia/Yekaterinburg", "ru")
     page = _page(client.get("/profile"))
     assert '<html lang="ru">' in page and 'list="p-timezones" value="Asia/Yekaterinburg"' in page
 

@@ -17,4 +17,4 @@ def test_the_profile_offers_a_searchable_zone_list_and_refuses_a_made_up_zone(cl
     refused = client.post("/profile", data={"email": "", "timezone": "Moscow", "locale": "en"})
     assert refused.status_code == 422 and "Choose a time zone from the list." in refused.get_data(as_text=True)
     assert client.post("/profile", data={"email": "", "timezone": "Europe/Moscow", "locale": "en"}).status_code == 302
-    assert platform.accounts.profile(actors["anna"])["timezone"] == "Europe/Moscow"
+    assert platform.accounts.profile(actors["anna"]).timezone == "Europe/Moscow"

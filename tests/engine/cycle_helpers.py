@@ -38,4 +38,4 @@ def start(platform: Reglament, owner: Actor, regulation: str = "new_client_sale"
           client_name: str = "Acme") -> dict[str, Any]:
     """A new client of ``owner`` and a cycle of ``regulation`` started by them."""
     client = platform.clients.create_client(owner, client_name)
-    return platform.regulation.start_cycle(owner, client["id"], regulation)
+    return platform.regulation.start_cycle(owner, client.id, regulation)

@@ -54,7 +54,7 @@ def others_still_work(platform: Reglament, actors: dict[str, Actor]) -> None:
     boris = actors["boris"]
     with quick("another user's commands"):
         client = platform.clients.create_client(boris, f"Unaffected {time.monotonic_ns()}")
-        cycle = platform.regulation.start_cycle(boris, client["id"], "new_client_sale")
+        cycle = platform.regulation.start_cycle(boris, client.id, "new_client_sale")
         assert cycle["status"] == "active"
         after = complete(platform, boris, cycle["id"], "Task_QualificationCall",
                          {"contact_person": "Ivan", "result": "qualified"})
@@ -64,7 +64,7 @@ def others_still_work(platform: Reglament, actors: dict[str, Actor]) -> None:
 def start(platform: Reglament, actors: dict[str, Actor], key: str) -> dict[str, Any]:
     anna = actors["anna"]
     client = platform.clients.create_client(anna, f"Hostile {key}")
-    return platform.regulation.start_cycle(anna, client["id"], key)
+    return platform.regulation.start_cycle(anna, client.id, key)
 
 
 def in_incident(platform: Reglament, actors: dict[str, Actor], cycle_id: int, limit: str) -> dict[str, Any]:
@@ -210,7 +210,7 @@ def test_a_step_over_its_time_is_an_incident_naming_the_limit(platform: Reglamen
     """Whatever makes a step slow, it ends at MAX_STEP_SECONDS (here made 0 to show it)."""
     monkeypatch.setattr(limits, "MAX_STEP_SECONDS", 0.0)
     client = platform.clients.create_client(actors["anna"], "Slow Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
     assert cycle["status"] == "incident"
     assert cycle["incident"]["message"].startswith("The step ran for over 0 s (stopped at ")
     assert cycle["incident"]["message"].endswith("the limit is 0 s (MAX_STEP_SECONDS)")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine.clients import tax_ids
 from engine.clients.records import Filters
+from engine.organization.views import NewClient
 from engine.platform.root import Reglament
 from engine.shared.errors import (
     ClientMerged,
@@ -53,7 +54,7 @@ def names(page: Any) -> list[str]:
     return [c.name for c in page.clients]
 
 
-def full_client(platform: Reglament, who, name: str = "Alfa Retail", **fields: Any) -> dict[str, Any]:
+def full_client(platform: Reglament, who, name: str = "Alfa Retail", **fields: Any) -> NewClient:
     values = {"kind": "company", "tax_id": ALFA_TAX, "industry": "retail", "region": "Moscow", "size": "large",
               "source": "exhibition", "status": "prospect"} | fields
     return platform.clients.create_client(who, name, "Retail", fields=values, contact={
@@ -87,14 +88,14 @@ def test_valid_tax_ids_can_be_made_from_their_leading_digits() -> None:
 
 def test_a_client_is_created_with_every_field_its_first_contact_and_a_created_event(platform, actors) -> None:
     created = full_client(platform, actors["anna"])
-    assert {k: created[k] for k in ("name", "kind", "tax_id", "industry", "region", "size", "segment", "source",
-                                    "status", "owner")} == {
+    assert {k: getattr(created.client, k) for k in ("name", "kind", "tax_id", "industry", "region", "size", "segment",
+                                                    "source", "status", "owner")} == {
         "name": "Alfa Retail", "kind": "company", "tax_id": ALFA_TAX, "industry": "retail", "region": "Moscow",
         "size": "large", "segment": "Retail", "source": "exhibition", "status": "prospect", "owner": "anna"}
-    assert stored(platform, created["id"]).name_key == "alfa retail"
-    (person,) = contacts(platform, created["id"])
+    assert stored(platform, created.id).name_key == "alfa retail"
+    (person,) = contacts(platform, created.id)
     assert (person.name, person.phone_key, person.email_key) == ("Maria Kuznetsova", "79161234567", "maria@alfa.example")
-    (event,) = events(platform, created["id"], "created")
+    (event,) = events(platform, created.id, "created")
     assert event.actor == "anna" and event.data["tax_id"] == ALFA_TAX and event.data["contact"] == "Maria Kuznetsova"
 
 
@@ -119,63 +120,63 @@ def test_the_tax_id_error_says_how_many_digits_the_kind_needs(platform, actors) 
         platform.clients.create_client(actors["anna"], "Ivanov", fields={"kind": "person", "tax_id": ALFA_TAX})
     assert fields_of(exc)["tax_id"].startswith("a person's tax id has 12 digits, not 10")
     person = platform.clients.create_client(actors["anna"], "Ivanov", fields={"kind": "person", "tax_id": "5001 0073 2259"})
-    assert person["tax_id"] == PERSON_TAX, "spaces typed inside the number are dropped"
+    assert person.client.tax_id == PERSON_TAX, "spaces typed inside the number are dropped"
 
 
 def test_an_edit_records_what_changed_old_to_new_and_keeps_the_name_key(platform, actors, clock) -> None:
     client = full_client(platform, actors["anna"])
     clock.advance(hours=1)
-    platform.clients.update_client(actors["anna"], client["id"], {"name": "Alfa Retail Group", "region": "Tver",
+    platform.clients.update_client(actors["anna"], client.id, {"name": "Alfa Retail Group", "region": "Tver",
                                                           "industry": "retail", "status": "customer"})
-    after = stored(platform, client["id"])
+    after = stored(platform, client.id)
     assert (after.name, after.name_key, after.region, after.status) == ("Alfa Retail Group", "alfa retail group",
                                                                          "Tver", "customer")
-    (edited,) = events(platform, client["id"], "edited")
+    (edited,) = events(platform, client.id, "edited")
     assert edited.data["changes"] == {"name": ["Alfa Retail", "Alfa Retail Group"], "region": ["Moscow", "Tver"],
                                       "status": ["prospect", "customer"]}
     assert after.updated_at == clock.now
-    platform.clients.update_client(actors["anna"], client["id"], {"region": "Tver"})
-    assert len(events(platform, client["id"], "edited")) == 1, "saving without a change records nothing"
+    platform.clients.update_client(actors["anna"], client.id, {"region": "Tver"})
+    assert len(events(platform, client.id, "edited")) == 1, "saving without a change records nothing"
 
 
 def test_a_bad_edit_changes_nothing(platform, actors) -> None:
     client = full_client(platform, actors["anna"])
     with pytest.raises(InputInvalid) as exc:
-        platform.clients.update_client(actors["anna"], client["id"], {"region": "Tver", "tax_id": "1234567890",
+        platform.clients.update_client(actors["anna"], client.id, {"region": "Tver", "tax_id": "1234567890",
                                                               "status": "merged"})
     assert set(fields_of(exc)) == {"tax_id", "status"}
-    assert stored(platform, client["id"]).region == "Moscow"
-    assert events(platform, client["id"], "edited") == []
+    assert stored(platform, client.id).region == "Moscow"
+    assert events(platform, client.id, "edited") == []
 
 
 def test_contact_persons_are_added_changed_and_removed_with_their_keys(platform, actors) -> None:
     anna = actors["anna"]
     client = full_client(platform, anna)
-    added = platform.clients.add_client_contact(anna, client["id"], {"name": "Oleg", "phone": "8 (903) 000-11-22"})
-    assert contacts(platform, client["id"])[1].phone_key == "79030001122"
-    platform.clients.update_client_contact(anna, added["id"], {"phone": "+7 903 000 11 23", "email": "OLEG@alfa.example"})
-    changed = contacts(platform, client["id"])[1]
+    added = platform.clients.add_client_contact(anna, client.id, {"name": "Oleg", "phone": "8 (903) 000-11-22"})
+    assert contacts(platform, client.id)[1].phone_key == "79030001122"
+    platform.clients.update_client_contact(anna, added.id, {"phone": "+7 903 000 11 23", "email": "OLEG@alfa.example"})
+    changed = contacts(platform, client.id)[1]
     assert (changed.phone_key, changed.email_key, changed.name) == ("79030001123", "oleg@alfa.example", "Oleg")
     with pytest.raises(InputInvalid) as exc:
-        platform.clients.add_client_contact(anna, client["id"], {"position": "Driver"})
+        platform.clients.add_client_contact(anna, client.id, {"position": "Driver"})
     assert "name" in fields_of(exc)
     with pytest.raises(InputInvalid):
-        platform.clients.update_client_contact(anna, added["id"], {"email": "oleg@"})
-    platform.clients.delete_client_contact(anna, added["id"])
-    assert [c.name for c in contacts(platform, client["id"])] == ["Maria Kuznetsova"]
-    actions = [e.data.get("action") for e in events(platform, client["id"], "edited")]
+        platform.clients.update_client_contact(anna, added.id, {"email": "oleg@"})
+    platform.clients.delete_client_contact(anna, added.id)
+    assert [c.name for c in contacts(platform, client.id)] == ["Maria Kuznetsova"]
+    actions = [e.data.get("action") for e in events(platform, client.id, "edited")]
     assert actions == ["added", "changed", "removed"]
     with pytest.raises(NotFound):
-        platform.clients.delete_client_contact(anna, added["id"])
+        platform.clients.delete_client_contact(anna, added.id)
 
 
 def test_notes_are_client_events_and_must_say_something(platform, actors) -> None:
     client = full_client(platform, actors["anna"])
-    note = platform.clients.add_client_note(actors["anna"], client["id"], "  Budget in January  ")
-    assert note["text"] == "Budget in January"
-    assert [e.data["text"] for e in events(platform, client["id"], "note")] == ["Budget in January"]
+    note = platform.clients.add_client_note(actors["anna"], client.id, "  Budget in January  ")
+    assert note.text == "Budget in January"
+    assert [e.data["text"] for e in events(platform, client.id, "note")] == ["Budget in January"]
     with pytest.raises(InputInvalid):
-        platform.clients.add_client_note(actors["anna"], client["id"], "   ")
+        platform.clients.add_client_note(actors["anna"], client.id, "   ")
 
 
 # ---------------------------------------------------------------- who sees and changes what
@@ -185,66 +186,66 @@ def test_a_manager_sees_his_clients_and_the_unowned_queue_not_other_managers(pla
     mine = platform.clients.create_client(anna, "Anna Corp")
     theirs = platform.clients.create_client(boris, "Boris Corp")
     queue = platform.clients.create_client(head, "Queue Corp")
-    assert queue["owner"] is None, "no team takes it: it waits in the queue"
+    assert queue.client.owner is None, "no team takes it: it waits in the queue"
     assert names(platform.clients.client_list(anna)) == ["Anna Corp", "Queue Corp"]
     assert names(platform.clients.client_list(head)) == ["Anna Corp", "Boris Corp", "Queue Corp"]
     with pytest.raises(Forbidden):
-        platform.clients.client_card(anna, theirs["id"])
+        platform.clients.client_card(anna, theirs.id)
     with pytest.raises(Forbidden):
-        platform.clients.update_client(anna, theirs["id"], {"region": "Tver"})
+        platform.clients.update_client(anna, theirs.id, {"region": "Tver"})
     with pytest.raises(Forbidden):
-        platform.clients.add_client_note(anna, theirs["id"], "Mine now")
-    assert platform.clients.client_card(anna, mine["id"])["may_change"] is True
+        platform.clients.add_client_note(anna, theirs.id, "Mine now")
+    assert platform.clients.client_card(anna, mine.id).may_change is True
 
 
 def test_a_manager_takes_an_unowned_client_but_may_not_give_one_away(platform, actors) -> None:
     anna, head = actors["anna"], actors["head"]
     queue = platform.clients.create_client(head, "Queue Corp")
     with pytest.raises(Forbidden):
-        platform.clients.update_client(anna, queue["id"], {"owner": "boris"})
-    platform.clients.update_client(anna, queue["id"], {"owner": "anna"})
-    assert stored(platform, queue["id"]).owner.login == "anna"
-    (event,) = events(platform, queue["id"], "owner")
+        platform.clients.update_client(anna, queue.id, {"owner": "boris"})
+    platform.clients.update_client(anna, queue.id, {"owner": "anna"})
+    assert stored(platform, queue.id).owner.login == "anna"
+    (event,) = events(platform, queue.id, "owner")
     assert (event.data["from"], event.data["to"], event.data["how"], event.actor) == (None, "anna", "taken", "anna")
     with pytest.raises(Forbidden):
-        platform.clients.update_client(anna, queue["id"], {"owner": ""})
+        platform.clients.update_client(anna, queue.id, {"owner": ""})
 
 
 def test_a_manager_who_starts_a_sale_with_an_unowned_client_takes_it_on_its_timeline(platform, actors) -> None:
     queue = platform.clients.create_client(actors["head"], "Queue Start Corp")
-    platform.regulation.start_cycle(actors["anna"], queue["id"], "new_client_sale")
-    assert stored(platform, queue["id"]).owner.login == "anna"
-    (event,) = events(platform, queue["id"], "owner")
+    platform.regulation.start_cycle(actors["anna"], queue.id, "new_client_sale")
+    assert stored(platform, queue.id).owner.login == "anna"
+    (event,) = events(platform, queue.id, "owner")
     assert (event.data["from"], event.data["to"], event.data["how"], event.actor) == (None, "anna", "taken", "anna")
 
 
 def test_the_head_changing_the_owner_hands_the_client_over_with_its_tasks(platform, actors) -> None:
     anna, boris, head = actors["anna"], actors["boris"], actors["head"]
     client = platform.clients.create_client(anna, "Moving Corp")
-    cycle = platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
-    platform.clients.update_client(head, client["id"], {"owner": "boris"})
-    assert stored(platform, client["id"]).owner.login == "boris"
+    cycle = platform.regulation.start_cycle(anna, client.id, "new_client_sale")
+    platform.clients.update_client(head, client.id, {"owner": "boris"})
+    assert stored(platform, client.id).owner.login == "boris"
     assert open_task(platform, boris, cycle["id"], "Task_QualificationCall").assignee == "boris"
-    (event,) = events(platform, client["id"], "owner")
+    (event,) = events(platform, client.id, "owner")
     assert (event.data["from"], event.data["to"]) == ("anna", "boris")
 
 
 def test_the_analyst_reads_every_client_and_changes_nothing(platform, actors) -> None:
     alex = actors["alex"]
     client = full_client(platform, actors["anna"])
-    card = platform.clients.client_card(alex, client["id"])
-    assert card["data"]["name"] == "Alfa Retail" and card["may_change"] is False
+    card = platform.clients.client_card(alex, client.id)
+    assert card.data.name == "Alfa Retail" and card.may_change is False
     assert names(platform.clients.client_list(alex)) == ["Alfa Retail"]
-    person = contacts(platform, client["id"])[0]
+    person = contacts(platform, client.id)[0]
     for change in (lambda: platform.clients.create_client(alex, "Analyst Corp"),
-                   lambda: platform.clients.update_client(alex, client["id"], {"region": "Tver"}),
-                   lambda: platform.clients.add_client_contact(alex, client["id"], {"name": "Spy"}),
+                   lambda: platform.clients.update_client(alex, client.id, {"region": "Tver"}),
+                   lambda: platform.clients.add_client_contact(alex, client.id, {"name": "Spy"}),
                    lambda: platform.clients.update_client_contact(alex, person.id, {"name": "Spy"}),
                    lambda: platform.clients.delete_client_contact(alex, person.id),
-                   lambda: platform.clients.add_client_note(alex, client["id"], "Seen")):
+                   lambda: platform.clients.add_client_note(alex, client.id, "Seen")):
         with pytest.raises(Forbidden):
             change()
-    assert stored(platform, client["id"]).region == "Moscow" and len(contacts(platform, client["id"])) == 1
+    assert stored(platform, client.id).region == "Moscow" and len(contacts(platform, client.id)) == 1
 
 
 # ---------------------------------------------------------------- search and filters
@@ -321,9 +322,9 @@ def test_a_possible_duplicate_is_refused_with_the_reason_until_confirmed(platfor
     with pytest.raises(DuplicateClient) as exc:
         platform.clients.create_client(actors["head"], name, fields=fields, contact=contact, check_duplicates=True)
     (found,) = exc.value.details["duplicates"]
-    assert (found["id"], found["name"], found["owner"]) == (alfa["id"], "Alfa Retail", "anna")
+    assert (found["id"], found["name"], found["owner"]) == (alfa.id, "Alfa Retail", "anna")
     assert reason in [r["text"] for r in found["reasons"]]
-    assert f"{reason} as #{alfa['id']} Alfa Retail" in exc.value.message
+    assert f"{reason} as #{alfa.id} Alfa Retail" in exc.value.message
     # boris may learn that the client exists, not whose it is or what it is called
     with pytest.raises(DuplicateClient) as exc:
         platform.clients.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=True)
@@ -335,7 +336,7 @@ def test_a_possible_duplicate_is_refused_with_the_reason_until_confirmed(platfor
     assert f"{hidden_reason} as a client of another manager" in exc.value.message
     assert len(platform.clients.client_list(actors["head"]).clients) == 1, "nothing created yet"
     anyway = platform.clients.create_client(actors["boris"], name, fields=fields, contact=contact, check_duplicates=False)
-    assert anyway["owner"] == "boris"
+    assert anyway.client.owner == "boris"
     assert len(platform.clients.client_list(actors["head"]).clients) == 2
 
 
@@ -349,7 +350,7 @@ def test_an_exact_duplicate_is_found_however_many_clients_share_the_first_letter
             platform.clients.create_client(actors["head"], f"«{names[i].upper()}» LLC", check_duplicates=True)
         assert [d["name"] for d in exc.value.details["duplicates"]] == [names[i]]
     created = platform.clients.create_client(actors["head"], names[120], check_duplicates=True)
-    assert created["name"] == names[120]
+    assert created.client.name == names[120]
     with platform.command() as s:  # tax ids, phones and e-mails shared by many never hide the one asked
         many = [Client(name=f"Beta {i}", name_key=f"beta {i}", tax_id=f"77{i:08d}") for i in range(60)]
         s.add_all(many)
@@ -365,18 +366,18 @@ def test_an_exact_duplicate_is_found_however_many_clients_share_the_first_letter
 def test_a_managers_own_client_card_names_only_the_duplicates_he_may_see(platform, actors) -> None:
     full_client(platform, actors["anna"])
     mine = platform.clients.create_client(actors["boris"], "Alfa Retail", fields={"tax_id": ALFA_TAX})
-    card = platform.clients.client_card(actors["boris"], mine["id"])
-    assert [(d["name"], d["id"], [r["text"] for r in d["reasons"]]) for d in card["duplicates"]] == [
+    card = platform.clients.client_card(actors["boris"], mine.id)
+    assert [(d.name, d.id, [r.text for r in d.reasons]) for d in card.duplicates] == [
         ("a client of another manager", None, [f"the same tax id {ALFA_TAX}", "a similar name"])]
-    card = platform.clients.client_card(actors["head"], mine["id"])
-    assert [d["name"] for d in card["duplicates"]] == ["Alfa Retail"]
+    card = platform.clients.client_card(actors["head"], mine.id)
+    assert [d.name for d in card.duplicates] == ["Alfa Retail"]
 
 
 def test_a_client_unlike_any_other_is_created_at_once(platform, actors) -> None:
     full_client(platform, actors["anna"])
     created = platform.clients.create_client(actors["boris"], "Zeta Motors", fields={"tax_id": "7736050003"},
                                      check_duplicates=True)
-    assert created["name"] == "Zeta Motors"
+    assert created.client.name == "Zeta Motors"
 
 
 # ---------------------------------------------------------------- distribution of unowned new clients
@@ -385,36 +386,36 @@ def test_a_client_unlike_any_other_is_created_at_once(platform, actors) -> None:
 def retail_team(platform: Reglament, actors) -> None:
     head = actors["head"]
     team = platform.organization.save_team(head, None, "Retail team", "round_robin", [{"login": "boris"}])
-    ids = {x["name"]: x["id"] for x in platform.organization.segment_list(head)}
-    platform.organization.save_segment(head, ids["Retail"], "Retail", [], team["id"])
+    ids = {x.name: x.id for x in platform.organization.segment_list(head)}
+    platform.organization.save_segment(head, ids["Retail"], "Retail", [], team.id)
 
 
 def test_a_client_the_head_creates_without_an_owner_is_distributed_with_the_reason(platform, actors,
                                                                                    retail_team) -> None:
     created = platform.clients.create_client(actors["head"], "Omega Supermarkets", "Retail")
-    assert created["owner"] == "boris"
-    assert created["distribution"]["owner"] == "boris" and "Retail team" in created["distribution"]["reason"]
-    (decision,) = events(platform, created["id"], "distributed")
+    assert created.client.owner == "boris"
+    assert created.distribution.owner == "boris" and "Retail team" in created.distribution.reason
+    (decision,) = events(platform, created.id, "distributed")
     assert decision.data["chosen"] == "boris"
     mine = platform.clients.create_client(actors["anna"], "Anna's Own Store", "Retail")
-    assert mine["owner"] == "anna" and mine["distribution"] is None, "a manager's new client stays his"
-    assert events(platform, mine["id"], "distributed") == []
+    assert mine.client.owner == "anna" and mine.distribution is None, "a manager's new client stays his"
+    assert events(platform, mine.id, "distributed") == []
 
 
 def test_a_client_nobody_can_take_waits_unowned_with_the_decision_recorded(platform, actors, retail_team) -> None:
     created = platform.clients.create_client(actors["head"], "Mu Regional Administration", "Public sector")
-    assert created["owner"] is None and created["distribution"]["owner"] is None
-    (decision,) = events(platform, created["id"], "distributed")
+    assert created.client.owner is None and created.distribution.owner is None
+    (decision,) = events(platform, created.id, "distributed")
     assert "left for manual distribution" in decision.data["text"]
 
 
 def test_a_merged_client_is_gone_from_get(platform, actors) -> None:
     a = platform.clients.create_client(actors["anna"], "First")
     b = platform.clients.create_client(actors["anna"], "Second")
-    platform.clients.merge_clients(actors["anna"], a["id"], b["id"])
+    platform.clients.merge_clients(actors["anna"], a.id, b.id)
     with pytest.raises(ClientMerged) as exc:
-        platform.clients.client_card(actors["anna"], b["id"])
-    assert exc.value.details["merged_into_id"] == a["id"]
+        platform.clients.client_card(actors["anna"], b.id)
+    assert exc.value.details["merged_into_id"] == a.id
 
 
 def test_search_text_is_matched_literally_not_as_a_pattern(platform, actors) -> None:

@@ -43,14 +43,14 @@ def test_two_starts_at_once_make_one_cycle_unless_parallel_is_allowed(platform: 
                                                                       actors) -> None:
     anna, head = actors["anna"], actors["head"]
     for round_ in range(3):
-        client_id = platform.clients.create_client(anna, f"Acme {round_}")["id"]
+        client_id = platform.clients.create_client(anna, f"Acme {round_}").id
         results = race(lambda: platform.regulation.start_cycle(anna, client_id, "new_client_sale", False),
                        lambda: second_worker.regulation.start_cycle(anna, client_id, "new_client_sale", False))
         failed = [r for r in results if isinstance(r, BaseException)]
         assert all(isinstance(f, ReglamentError) for f in failed), failed
         assert len(failed) == 1 and isinstance(failed[0], ParallelCycle), results
         assert len(platform.cockpit.explore(head, {"client_id": str(client_id)})[0]) == 1
-    client_id = platform.clients.create_client(anna, "Both")["id"]
+    client_id = platform.clients.create_client(anna, "Both").id
     results = race(lambda: platform.regulation.start_cycle(anna, client_id, "new_client_sale", True),
                    lambda: second_worker.regulation.start_cycle(anna, client_id, "new_client_sale", True))
     assert not [r for r in results if isinstance(r, BaseException)], results

@@ -33,7 +33,7 @@ def test_a_weekday_cron_fires_at_nine_on_working_days_exactly_once_each(platform
     """0 0 9 ? * MON-FRI, started on Thursday 26 November 2026 at 09:00 (the fixture clock)."""
     platform.regulation.deploy(actors["head"], [bpmn_file("cron_timer.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Cron Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "weekday_nudge")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "weekday_nudge")
     assert _jobs(platform, cycle["id"]) == [at(27, 9)], "Friday at nine: not now, the time it started"
     worker = Worker(platform)
     clock.now = at(27, 8, 59)
@@ -56,7 +56,7 @@ def test_a_weekday_cron_fires_at_nine_on_working_days_exactly_once_each(platform
 def test_missed_fires_are_not_made_up_in_a_burst(platform: Reglament, actors, clock: Clock) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("cron_timer.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Late Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "weekday_nudge")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "weekday_nudge")
     worker = Worker(platform)
     clock.now = at(31, 12)  # the worker was down from Thursday to Tuesday noon
     assert worker.run_once() == 1
@@ -146,7 +146,7 @@ def _cron_from_a_form(platform: Reglament, actors, schedule: str) -> int:
 </bpmn:definitions>"""
     platform.regulation.deploy(actors["head"], [SourceFile("cron_variable.bpmn", xml.encode())])
     client = platform.clients.create_client(actors["anna"], "Variable Cron Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "cron_variable")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "cron_variable")
     task = next(t for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"]))
     platform.regulation.complete_task(actors["anna"], task.id, {"schedule": schedule})
     return int(cycle["id"])

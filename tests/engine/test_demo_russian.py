@@ -25,7 +25,7 @@ def test_the_regulation_reads_in_russian_and_runs_as_the_english_one(platform: R
     head, anna = actors["head"], actors["anna"]
     assert platform.regulation.deploy(head, [SourceFile("new_client_sale.bpmn", xml.encode())]).version == 2
     client = platform.clients.create_client(anna, "Ромашка")
-    cycle = platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, client.id, "new_client_sale")
     [(task, fields)] = platform.regulation.inbox(anna, cycle_id=cycle["id"], with_forms=True)
     assert (task.name, task.stage) == ("Квалификационный звонок", "Квалификация")
     assert [f.label for f in fields] == ["Контактное лицо", "Бюджет", "Потребность", "Результат",

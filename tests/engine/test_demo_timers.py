@@ -19,7 +19,7 @@ def _task(platform: Reglament, who, cycle_id: int, element_id: str):
 def test_an_uncalled_client_reminds_the_owner_after_a_day_and_escalates_to_head_after_three(
         platform: Reglament, actors, clock: Clock) -> None:
     anna, head = actors["anna"], actors["head"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Slow Ltd")["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Slow Ltd").id, "new_client_sale")
     worker = Worker(platform)
     clock.advance(hours=23)
     worker.run_once()
@@ -39,7 +39,7 @@ def test_an_uncalled_client_reminds_the_owner_after_a_day_and_escalates_to_head_
 
 def test_a_client_silent_for_thirty_days_in_negotiation_is_lost(platform: Reglament, actors, clock: Clock) -> None:
     anna, pavel = actors["anna"], actors["pavel"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Quiet Ltd")["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Quiet Ltd").id, "new_client_sale")
     steps = [(anna, "Task_QualificationCall", {"contact_person": "Ivan", "result": "qualified"}),
              (pavel, "Task_PrepareDemo", {"demo_date": "2026-12-01"}),
              (anna, "Task_Presentation", {"result": "interested"}),

@@ -179,7 +179,7 @@ def test_the_new_table_template_drives_a_business_rule_task(platform: Reglament,
                                                 SourceFile("diagram_1.dmn", NEW_TABLE)])
     anna = actors["anna"]
     client = platform.clients.create_client(anna, "Acme", segment=segment)
-    cycle = platform.regulation.start_cycle(anna, client["id"], "rule_task_sale")
+    cycle = platform.regulation.start_cycle(anna, client.id, "rule_task_sale")
     done = complete(platform, anna, cycle["id"], "Task_Amount", {"amount": 1000})
     assert done["variables"]["segment"] == segment and done["variables"]["channel"] == channel
     assert visible(platform, actors[who], cycle["id"]) == [task]

@@ -18,7 +18,7 @@ TOPIC = [TopicRequest("issue-invoice", 60_000)]
 def invoice(platform: Reglament, actors) -> dict:
     platform.regulation.deploy(actors["head"], [bpmn_file("external_invoice.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Invoice Ltd")
-    return platform.regulation.start_cycle(actors["anna"], client["id"], "external_invoice")
+    return platform.regulation.start_cycle(actors["anna"], client.id, "external_invoice")
 
 
 def test_an_external_task_waits_for_a_worker_and_nobody_sees_it_in_an_inbox(platform, actors, invoice) -> None:

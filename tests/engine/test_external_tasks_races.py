@@ -45,7 +45,7 @@ def second_worker(database, clock) -> Reglament:
 
 def _cycle(platform: Reglament, actors, name: str) -> int:
     client = platform.clients.create_client(actors["anna"], name)
-    return int(platform.regulation.start_cycle(actors["anna"], client["id"], "external_invoice")["id"])
+    return int(platform.regulation.start_cycle(actors["anna"], client.id, "external_invoice")["id"])
 
 
 def test_two_completions_of_one_task_at_once_take_effect_once(platform, second_worker, actors) -> None:

@@ -114,7 +114,7 @@ def test_the_next_step_sees_the_client_card_and_what_earlier_steps_recorded(plat
     anna, pavel = actors["anna"], actors["pavel"]
     client = platform.clients.create_client(anna, "Acme", contact={"name": "Maria Ivanova", "phone": "+7 916 123-45-67",
                                                                    "email": "maria@acme.example"})
-    cycle = platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, client.id, "new_client_sale")
     _qualify(platform, anna, cycle["id"])
     demo = open_task(platform, pavel, cycle["id"], "Task_PrepareDemo")  # presales, another department
     context = platform.regulation.task_context(pavel, demo.id)

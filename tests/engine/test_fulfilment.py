@@ -46,10 +46,10 @@ def zone_of(platform: Reglament) -> Iterator[Callable[[str, str], Actor]]:
 
 def contact(platform: Reglament, anna: Actor, clock: Clock, planned: datetime, done_after: timedelta | None) -> None:
     client = platform.clients.create_client(anna, f"Client {planned:%d %H%M} {done_after}")
-    planned_contact = platform.planning.plan_contact(anna, client["id"], "meeting", planned)
+    planned_contact = platform.planning.plan_contact(anna, client.id, "meeting", planned)
     if done_after is not None:
         clock.now = planned + done_after
-        platform.planning.contact_done(anna, planned_contact["id"], "Met")
+        platform.planning.contact_done(anna, planned_contact.id, "Met")
 
 
 def contact_done_on_its_day(p: Reglament, anna: Actor, clock: Clock) -> None:
@@ -70,8 +70,8 @@ def contact_planned_next_week(p: Reglament, anna: Actor, clock: Clock) -> None:
 
 def contact_cancelled(p: Reglament, anna: Actor, clock: Clock) -> None:
     client = p.clients.create_client(anna, "Cancelled Ltd")
-    planned = p.planning.plan_contact(anna, client["id"], "meeting", clock.now)
-    p.planning.cancel_contact(anna, planned["id"])
+    planned = p.planning.plan_contact(anna, client.id, "meeting", clock.now)
+    p.planning.cancel_contact(anna, planned.id)
 
 
 def task_done_before_due(p: Reglament, anna: Actor, clock: Clock) -> None:
@@ -131,10 +131,10 @@ def test_fulfilment_of_this_week(platform: Reglament, actors, clock: Clock, scen
                                  figure: float | None) -> None:
     anna = actors["anna"]
     scenario(platform, anna, clock)
-    (row,) = platform.planning.fulfilment(anna, "week")["managers"]
-    assert (row["due"], row["on_time"], row["late"], row["open"], row["overdue"]) == (
+    (row,) = platform.planning.fulfilment(anna, "week").managers
+    assert (row.due, row.on_time, row.late, row.open, row.overdue) == (
         due, on_time, late, still_open, overdue)
-    assert row["figure"] == pytest.approx(figure) if figure is not None else row["figure"] is None
+    assert row.figure == pytest.approx(figure) if figure is not None else row.figure is None
 
 
 def test_the_head_sees_every_manager_and_a_manager_only_himself(platform: Reglament, actors, clock: Clock) -> None:
@@ -142,11 +142,11 @@ def test_the_head_sees_every_manager_and_a_manager_only_himself(platform: Reglam
     contact_done_on_its_day(platform, anna, clock)
     task_open_past_due(platform, boris, clock)
     report = platform.planning.fulfilment(head, "week")
-    rows = {r["login"]: r for r in report["managers"]}
+    rows = {r.login: r for r in report.managers}
     assert {"anna", "boris", "pavel"} <= set(rows) and "head" not in rows
-    assert (rows["anna"]["figure"], rows["boris"]["figure"], rows["pavel"]["figure"]) == (1.0, 0.0, None)
-    assert (report["total"]["due"], report["total"]["on_time"], report["total"]["figure"]) == (2, 1, 0.5)
-    assert [r["login"] for r in platform.planning.fulfilment(boris)["managers"]] == ["boris"]
+    assert (rows["anna"].figure, rows["boris"].figure, rows["pavel"].figure) == (1.0, 0.0, None)
+    assert (report.total.due, report.total.on_time, report.total.figure) == (2, 1, 0.5)
+    assert [r.login for r in platform.planning.fulfilment(boris).managers] == ["boris"]
 
 
 def test_periods_this_week_this_month_and_custom_days(platform: Reglament, actors, clock: Clock) -> None:
@@ -155,11 +155,11 @@ def test_periods_this_week_this_month_and_custom_days(platform: Reglament, actor
     contact(platform, anna, clock, datetime(2026, 12, 1, 10, 0, tzinfo=UTC), None)
     clock.now = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     week, month = platform.planning.fulfilment(anna, "week"), platform.planning.fulfilment(anna, "month")
-    assert (week["period"].start, week["period"].last) == (date(2026, 11, 23), date(2026, 11, 29))
-    assert (month["period"].start, month["period"].last) == (date(2026, 11, 1), date(2026, 11, 30))
-    assert (week["managers"][0]["due"], month["managers"][0]["due"]) == (0, 1)
+    assert (week.period.start, week.period.last) == (date(2026, 11, 23), date(2026, 11, 29))
+    assert (month.period.start, month.period.last) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert (week.managers[0].due, month.managers[0].due) == (0, 1)
     custom = platform.planning.fulfilment(anna, "custom", "2026-11-01", "2026-12-01")
-    assert (custom["managers"][0]["due"], custom["managers"][0]["on_time"]) == (2, 1), "both ends included"
+    assert (custom.managers[0].due, custom.managers[0].on_time) == (2, 1), "both ends included"
     for start_day, end_day in (("2026-12-01", "2026-11-01"), ("yesterday", "2026-12-01"), ("2026-01-01", "2027-06-01")):
         with pytest.raises(InputInvalid):
             platform.planning.fulfilment(anna, "custom", start_day, end_day)
@@ -178,16 +178,16 @@ def test_period_boundaries_are_each_managers_own_days(platform: Reglament, actor
     head = actors["head"]
 
     def rows(period: str, *days: str) -> dict[str, tuple[Any, ...]]:
-        return {r["login"]: (r["due"], r["late"], r["open"]) for r in platform.planning.fulfilment(head, period, *days)["managers"]
-                if r["login"] in ("anna", "boris")}
+        return {r.login: (r.due, r.late, r.open) for r in platform.planning.fulfilment(head, period, *days).managers
+                if r.login in ("anna", "boris")}
 
     assert rows("week") == {"anna": (1, 0, 1), "boris": (1, 1, 0)}
     assert rows("custom", "2026-11-30", "2026-12-06") == {"anna": (0, 0, 0), "boris": (1, 0, 1)}
     assert rows("custom", "2026-11-16", "2026-11-22") == {"anna": (1, 1, 0), "boris": (0, 0, 0)}
-    assert platform.planning.fulfilment(boris, "week")["managers"][0]["due"] == 1
+    assert platform.planning.fulfilment(boris, "week").managers[0].due == 1
 
 
 def test_a_managers_this_week_starts_on_his_own_monday(platform: Reglament, clock: Clock, zone_of) -> None:
     boris = zone_of("boris", "Asia/Vladivostok")
     clock.now = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # Sunday in UTC, Monday 01:00 in Vladivostok
-    assert platform.planning.fulfilment(boris, "week")["period"].start == date(2026, 11, 30)
+    assert platform.planning.fulfilment(boris, "week").period.start == date(2026, 11, 30)

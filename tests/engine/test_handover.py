@@ -24,7 +24,7 @@ QUALIFIED = {"contact_person": "Maria", "result": "qualified"}
 
 def sale(platform: Reglament, owner, name: str) -> dict[str, Any]:
     client = platform.clients.create_client(owner, name)
-    return platform.regulation.start_cycle(owner, client["id"], "new_client_sale")
+    return platform.regulation.start_cycle(owner, client.id, "new_client_sale")
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def assignees(platform: Reglament, cycle_id: int) -> dict[str, str | None]:
 def test_a_portfolio_moves_with_the_old_owners_open_tasks_only(platform, actors, book) -> None:
     head, lena = actors["head"], actors["lena"]
     result = platform.organization.hand_over(head, "anna", "lena", None, None, "anna leaves the company")
-    assert (result["status"], result["count"], result["from"], result["to"]) == ("done", 2, "anna", "lena")
+    assert (result.status, result.count, result.from_login, result.to_login) == ("done", 2, "anna", "lena")
     alfa, beta, gamma = book["alfa"], book["beta"], book["gamma"]
     assert [owner_of(platform, c["client_id"]) for c in (alfa, beta, gamma)] == ["lena", "lena", "boris"]
     assert assignees(platform, alfa["id"]) == {"Task_QualificationCall": "lena"}
@@ -108,7 +108,7 @@ def test_a_temporary_hand_over_returns_at_its_time(platform, actors, clock, book
     head, alfa, beta = actors["head"], book["alfa"], book["beta"]
     back = clock.now + timedelta(days=7)
     result = platform.organization.hand_over(head, "anna", "boris", None, back, "vacation")
-    assert result["status"] == "temporary"
+    assert result.status == "temporary"
     # meanwhile the head gives Beta to lena for good: it stays with her after the return
     platform.organization.hand_over(head, "boris", "lena", [beta["client_id"]], None, "presales expertise")
     clock.advance(days=6)
@@ -123,7 +123,7 @@ def test_a_temporary_hand_over_returns_at_its_time(platform, actors, clock, book
     types = [(e["data"]["from"], e["data"]["to"], e["data"]["returned"])
              for e in events(platform.regulation.history(head, alfa["id"]), "handover")]
     assert types == [("anna", "boris", False), ("boris", "anna", True)]
-    [listed, *_] = [h for h in platform.organization.handover_list(head) if h["id"] == result["id"]]
+    [listed, *_] = [h for h in platform.organization.handover_list(head) if h.id == result.id]
     assert listed["status"] == "returned"
     assert platform.organization.return_due_handovers() == 0, "returned once"
 
@@ -138,10 +138,10 @@ def test_return_due_is_what_the_worker_calls(platform, actors, clock, book) -> N
 
 def test_the_head_can_end_a_temporary_hand_over_early(platform, actors, clock, book) -> None:
     result = platform.organization.hand_over(actors["head"], "anna", "boris", None, clock.now + timedelta(days=7), "")
-    platform.organization.return_handover(actors["head"], result["id"])
+    platform.organization.return_handover(actors["head"], result.id)
     assert owner_of(platform, book["alfa"]["client_id"]) == "anna"
     with pytest.raises(InputInvalid):
-        platform.organization.return_handover(actors["head"], result["id"])
+        platform.organization.return_handover(actors["head"], result.id)
 
 
 @pytest.mark.parametrize("who", ["anna", "boris", "alex"])
@@ -153,7 +153,7 @@ def test_only_heads_hand_clients_over(platform, actors, book, who) -> None:
 
 def test_analysts_see_hand_overs_managers_do_not(platform, actors, book) -> None:
     platform.organization.hand_over(actors["head"], "anna", "boris", None, None, "")
-    assert [h["to"] for h in platform.organization.handover_list(actors["alex"])] == ["boris"]
+    assert [h.to_login for h in platform.organization.handover_list(actors["alex"])] == ["boris"]
     with pytest.raises(Forbidden):
         platform.organization.handover_list(actors["anna"])
 
@@ -193,7 +193,7 @@ def test_an_original_owner_who_left_keeps_nothing_back(platform, actors, clock, 
         clock.advance(days=2)
         assert platform.organization.return_due_handovers() == 1
         assert owner_of(platform, book["alfa"]["client_id"]) == "boris"
-        assert [h["status"] for h in platform.organization.handover_list(actors["head"]) if h["id"] == result["id"]] == ["done"]
+        assert [h.status for h in platform.organization.handover_list(actors["head"]) if h.id == result.id] == ["done"]
     finally:
         with platform.command() as s:
             accounts_repo.user_by_login(s, "anna").active = True

@@ -22,7 +22,7 @@ PASSES = 10_000
 def _start(platform: Reglament, actors: dict[str, Actor], regulation: str) -> int:
     platform.regulation.deploy(actors["head"], [bpmn_file(f"long_{regulation}.bpmn")])
     client = platform.clients.create_client(actors["anna"], f"{regulation} Ltd")
-    return int(platform.regulation.start_cycle(actors["anna"], client["id"], regulation)["id"])
+    return int(platform.regulation.start_cycle(actors["anna"], client.id, regulation)["id"])
 
 
 def _open(platform: Reglament, cycle_id: int) -> list[tuple[str, str]]:
@@ -228,7 +228,7 @@ def test_a_cycle_left_with_nothing_to_wait_for_becomes_an_incident(platform, act
     """A parallel join after an exclusive choice waits for a token that never comes."""
     platform.regulation.deploy(actors["head"], [SourceFile("stuck_join.bpmn", STUCK_JOIN)])
     client = platform.clients.create_client(actors["anna"], "Stuck Ltd")
-    cycle_id = platform.regulation.start_cycle(actors["anna"], client["id"], "stuck_join")["id"]
+    cycle_id = platform.regulation.start_cycle(actors["anna"], client.id, "stuck_join")["id"]
     cycle = platform.regulation.complete_task(actors["anna"], _only_open(platform, cycle_id, "Task_Offer"), {})
     assert cycle["status"] == "incident"
     assert "no open task, timer or message waits" in cycle["incident"]["message"]

@@ -12,7 +12,7 @@ from engine.platform.root import Reglament
 def paying(platform: Reglament, actors) -> dict:
     platform.regulation.deploy(actors["head"], [bpmn_file("payment_message.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Pays Ltd")
-    return platform.regulation.start_cycle(actors["anna"], client["id"], "payment_message")
+    return platform.regulation.start_cycle(actors["anna"], client.id, "payment_message")
 
 
 def test_an_intermediate_message_catch_waits_then_the_message_moves_the_cycle(platform, actors, paying) -> None:
@@ -42,7 +42,7 @@ def test_a_message_the_cycle_does_not_wait_for_reaches_nothing(platform, actors,
 def ordering(platform: Reglament, actors) -> dict:
     platform.regulation.deploy(actors["head"], [bpmn_file("order_receive.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Orders Ltd")
-    return platform.regulation.start_cycle(actors["anna"], client["id"], "order_receive")
+    return platform.regulation.start_cycle(actors["anna"], client.id, "order_receive")
 
 
 def test_a_receive_task_waits_for_its_message(platform, actors, ordering) -> None:
@@ -61,7 +61,7 @@ def test_an_interrupting_message_boundary_ends_the_wait(platform, actors, orderi
 
 def test_a_signal_reaches_every_waiting_cycle(platform, actors, ordering) -> None:
     client = platform.clients.create_client(actors["anna"], "Second Ltd")
-    second = platform.regulation.start_cycle(actors["anna"], client["id"], "order_receive")
+    second = platform.regulation.start_cycle(actors["anna"], client.id, "order_receive")
     reached = platform.outside.signal(actors["admin"], "price-list-changed").woken
     assert sorted(reached) == sorted([ordering["id"], second["id"]])
     for cycle_id in (ordering["id"], second["id"]):
@@ -70,56 +70,56 @@ def test_a_signal_reaches_every_waiting_cycle(platform, actors, ordering) -> Non
 
 def test_correlation_by_business_key_and_by_correlation_keys(platform, actors, ordering) -> None:
     client = platform.clients.create_client(actors["anna"], "Keyed Ltd")
-    keyed = platform.regulation.start_cycle(actors["anna"], client["id"], "order_receive")
+    keyed = platform.regulation.start_cycle(actors["anna"], client.id, "order_receive")
     with pytest.raises(Exception, match="2 cycles wait"):
         platform.outside.correlate(actors["admin"], "order-placed", all_=False)
     reached = platform.outside.correlate(actors["admin"], "order-placed", keys={"client_name": "Keyed Ltd"})
-    assert reached == [keyed["id"]]
+    assert reached == [keyed.id]
     assert platform.regulation.cycle(actors["anna"], ordering["id"])["status"] == "active"
 
 
 def test_a_cycle_starts_with_a_business_key_and_variables(platform, actors) -> None:
     client = platform.clients.create_client(actors["anna"], "Keyed Start")
-    cycle = platform.outside.start_cycle(actors["anna"], client["id"], "new_client_sale", "ORDER-77",
+    cycle = platform.outside.start_cycle(actors["anna"], client.id, "new_client_sale", "ORDER-77",
                                          {"source_system": "shop"})
     assert cycle["business_key"] == "ORDER-77" and cycle["variables"]["source_system"] == "shop"
-    assert cycle["variables"]["client_id"] == client["id"]
+    assert cycle["variables"]["client_id"] == client.id
     with pytest.raises(Exception, match="client_id"):
-        platform.outside.start_cycle(actors["anna"], client["id"], "new_client_sale", None, {"client_id": 99})
+        platform.outside.start_cycle(actors["anna"], client.id, "new_client_sale", None, {"client_id": 99})
     with pytest.raises(Exception, match="200 characters"):
-        platform.outside.start_cycle(actors["anna"], client["id"], "new_client_sale", "x" * 201)
+        platform.outside.start_cycle(actors["anna"], client.id, "new_client_sale", "x" * 201)
 
 
 def test_reglaments_messages_are_idempotent_and_delivered_by_business_key(platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("order_receive.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Shop Ltd")
-    cycle = platform.outside.start_cycle(actors["anna"], client["id"], "order_receive", "INV-123")
+    cycle = platform.outside.start_cycle(actors["anna"], client.id, "order_receive", "INV-123")
     first = platform.outside.receive_message(actors["admin"], "order-placed", "m-1", business_key="INV-123",
                                              variables={"amount": 10})
-    assert first["state"] == "delivered" and first["cycle_id"] == cycle["id"]
+    assert first.state == "delivered" and first.cycle_id == cycle["id"]
     again = platform.outside.receive_message(actors["admin"], "order-placed", "m-1", business_key="INV-123",
                                              variables={"amount": 99})
-    assert again["id"] == first["id"] and again["state"] == "delivered"
+    assert again.id == first.id and again.state == "delivered"
     assert platform.regulation.cycle(actors["anna"], cycle["id"])["variables"]["amount"] == 10
 
 
 def test_a_message_that_comes_first_is_kept_and_delivered_when_the_cycle_waits(platform, actors, paying) -> None:
     kept = platform.outside.receive_message(actors["admin"], "payment-received", "pay-1", cycle_id=paying["id"],
                                             variables={"paid_amount": 700})
-    assert kept["state"] == "waiting"
+    assert kept.state == "waiting"
     complete(platform, actors["anna"], paying["id"], "Task_SendInvoice", {})
     cycle = platform.regulation.cycle(actors["anna"], paying["id"])
     assert cycle["variables"]["paid_amount"] == 700
     assert visible(platform, actors["anna"], paying["id"]) == ["Task_Thank"]
-    assert platform.outside.receive_message(actors["admin"], "payment-received", "pay-1")["state"] == "delivered"
+    assert platform.outside.receive_message(actors["admin"], "payment-received", "pay-1").state == "delivered"
 
 
 def test_a_message_no_cycle_matches_goes_to_triage_and_the_clients_timeline(platform, actors, clock) -> None:
     client = platform.clients.create_client(actors["anna"], "Nobody Waits")
     lost = platform.outside.receive_message(actors["admin"], "payment-received", "pay-x",
-                                            correlation={"client_id": client["id"]})
-    assert lost["state"] == "triage" and lost["client_id"] == client["id"]
-    assert [m["message_id"] for m in platform.outside.triage(actors["head"])] == ["pay-x"]
+                                            correlation={"client_id": client.id})
+    assert lost.state == "triage" and lost.client_id == client.id
+    assert [m.message_id for m in platform.outside.triage(actors["head"])] == ["pay-x"]
     with pytest.raises(Exception, match="may not"):
         platform.outside.triage(actors["anna"])
 
@@ -128,14 +128,14 @@ def test_a_kept_message_goes_to_triage_after_its_time_to_live(platform, actors, 
     platform.outside.receive_message(actors["admin"], "payment-received", "late", cycle_id=paying["id"])
     clock.advance(days=8)
     [row] = platform.outside.triage(actors["head"])
-    assert row["state"] == "triage" and "time to live" in row["note"]
+    assert row.state == "triage" and row.note is not None and "time to live" in row.note
 
 
 def test_a_message_start_event_starts_a_cycle_for_the_client_it_names(platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("message_start.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Web Lead")
     [cycle_id] = platform.outside.correlate(actors["admin"], "lead-received", business_key="LEAD-5",
-                                            variables={"client_id": client["id"], "page": "/pricing"})
+                                            variables={"client_id": client.id, "page": "/pricing"})
     cycle = platform.regulation.cycle(actors["anna"], cycle_id)
     assert cycle["business_key"] == "LEAD-5" and cycle["variables"]["page"] == "/pricing"
     assert visible(platform, actors["anna"], cycle_id) == ["Task_CallLead"]
@@ -146,10 +146,10 @@ def test_a_message_start_event_starts_a_cycle_for_the_client_it_names(platform, 
 def test_a_message_throw_event_without_an_implementation_passes_through_as_in_camunda(platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("message_throw.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Throws Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "message_throw")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "message_throw")
     complete(platform, actors["anna"], cycle["id"], "Task_SendInvoice", {})
     after = platform.regulation.cycle(actors["anna"], cycle["id"])
-    assert after["status"] == "active" and after["incident"] is None
+    assert after.status == "active" and after.incident is None
     assert visible(platform, actors["anna"], cycle["id"]) == [], "it waits for the payment; it caught nothing itself"
     assert platform.outside.correlate(actors["admin"], "payment-received", cycle_id=cycle["id"]) == [cycle["id"]]
     assert visible(platform, actors["anna"], cycle["id"]) == ["Task_Thank"]
@@ -158,7 +158,7 @@ def test_a_message_throw_event_without_an_implementation_passes_through_as_in_ca
 def test_message_event_subprocesses_interrupting_and_not(platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("message_event_subprocess.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Subprocess Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "message_event_subprocess")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "message_event_subprocess")
     assert platform.outside.correlate(actors["admin"], "complaint", cycle_id=cycle["id"],
                                       variables={"complaint": "late"}) == [cycle["id"]]
     assert sorted(visible(platform, actors["anna"], cycle["id"])) == ["Task_Deliver", "Task_Handle"]
@@ -170,7 +170,7 @@ def test_message_event_subprocesses_interrupting_and_not(platform, actors) -> No
 def test_a_send_task_without_an_implementation_passes_through(platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("send_task.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Sends Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "send_task")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "send_task")
     complete(platform, actors["anna"], cycle["id"], "Task_SendInvoice", {})
     assert platform.regulation.cycle(actors["anna"], cycle["id"])["incident"] is None
     assert platform.outside.correlate(actors["admin"], "payment-received", cycle_id=cycle["id"]) == [cycle["id"]]

@@ -19,7 +19,7 @@ def _ordering(platform: Reglament, actors, names: list[str]) -> list[dict]:
     out = []
     for name in names:
         client = platform.clients.create_client(actors["anna"], name)
-        out.append(platform.regulation.start_cycle(actors["anna"], client["id"], "order_receive"))
+        out.append(platform.regulation.start_cycle(actors["anna"], client.id, "order_receive"))
     return out
 
 
@@ -73,7 +73,7 @@ def test_a_received_message_finds_a_newer_cycle_beyond_the_old_scan(platform, ac
     monkeypatch.setattr(received, "MAX_SCAN", 3)
     message = platform.outside.receive_message(actors["admin"], "order-placed",
                                                correlation={"client_name": "Scanned Ltd"})
-    assert message["state"] == "delivered" and message["cycle_id"] == cycles[-1]["id"]
+    assert message.state == "delivered" and message.cycle_id == cycles[-1]["id"]
     assert platform.regulation.cycle(actors["anna"], cycles[-1]["id"])["status"] == "won"
 
 
@@ -83,7 +83,7 @@ def invoices(platform: Reglament, actors) -> list[dict]:
     out = []
     for n in range(11):
         client = platform.clients.create_client(actors["anna"], f"Invoice {n} Ltd")
-        out.append(platform.outside.start_cycle(actors["anna"], client["id"], "external_invoice",
+        out.append(platform.outside.start_cycle(actors["anna"], client.id, "external_invoice",
                                                 "WANTED" if n == 10 else f"OTHER-{n}"))
     return out
 

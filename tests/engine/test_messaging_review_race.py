@@ -13,7 +13,7 @@ from engine.regulation import received
 def test_a_message_sent_while_a_step_makes_the_cycle_wait_is_delivered(platform, actors, monkeypatch) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("payment_message.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Race Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "payment_message")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "payment_message")
     in_step, go_on = threading.Event(), threading.Event()
     real = received.deliver_kept
 

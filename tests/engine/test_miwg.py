@@ -91,5 +91,5 @@ def test_a_diagram_only_regulation_cannot_start_a_cycle(platform: Reglament, act
     deployed = platform.regulation.deploy(actors["head"], [SourceFile(path.name, path.read_bytes())], keep_if_not_executable=True)
     client = platform.clients.create_client(actors["anna"], "Diagram Only Ltd")
     with pytest.raises(RegulationInvalid) as refused:
-        platform.regulation.start_cycle(actors["anna"], client["id"], deployed.key)
+        platform.regulation.start_cycle(actors["anna"], client.id, deployed.key)
     assert "cannot run" in refused.value.message

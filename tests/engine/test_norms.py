@@ -23,7 +23,7 @@ def catalogue(platform: Reglament, actors: dict[str, Actor]) -> None:
 
 def _sale(platform: Reglament, owner: Actor, name: str, segment: str | None = None) -> dict[str, Any]:
     client = platform.clients.create_client(owner, name, segment)
-    return platform.regulation.start_cycle(owner, client["id"], "new_client_sale")
+    return platform.regulation.start_cycle(owner, client.id, "new_client_sale")
 
 
 def _forgotten(platform: Reglament, actor: Actor) -> dict[str, int]:
@@ -115,7 +115,7 @@ def test_a_contact_takes_the_client_off_the_list_until_the_norm_passes_again(pla
     clock.advance(days=4)
     assert "Quiet Ltd" in _forgotten(platform, anna)
     contact = platform.planning.plan_contact(anna, sale["client_id"], "call", clock.now)
-    platform.planning.contact_done(anna, contact["id"], "Still thinking")
+    platform.planning.contact_done(anna, contact.id, "Still thinking")
     assert _forgotten(platform, anna) == {}
     clock.advance(days=3, hours=1)
     assert _forgotten(platform, anna) == {"Quiet Ltd": 3}
@@ -200,7 +200,7 @@ def test_the_owner_is_reminded_once_per_breach(platform: Reglament, actors, cloc
     clock.advance(days=1)
     assert platform.control.remind_forgotten() == 1  # boris's Later Ltd is past its norm now
     contact = platform.planning.plan_contact(anna, sale["client_id"], "call", clock.now)
-    platform.planning.contact_done(anna, contact["id"], "Call next month")
+    platform.planning.contact_done(anna, contact.id, "Call next month")
     assert platform.control.remind_forgotten() == 0
     clock.advance(days=3, hours=1)
     assert platform.control.remind_forgotten() == 1, "a new breach after a contact is told again"

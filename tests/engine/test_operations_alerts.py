@@ -34,8 +34,8 @@ def test_owners_and_heads_are_notified_once_per_incident(platform: Reglament, ac
     data = notes[0][2]
     assert data["cycle_id"] == failed["id"] and data["element_id"] == "Gateway_Check"
     assert "'missing' is not defined" in data["note"]
-    [mine] = [n for n in platform.notify.notifications(actors["head"]) if n["kind"] == "incident"]
-    assert mine["link"] == f"/cycles/{failed['id']}"
+    [mine] = [n for n in platform.notify.notifications(actors["head"]) if n.kind == "incident"]
+    assert mine.link == f"/cycles/{failed['id']}"
     # editing variables or suspending the cycle in incident does not alert again
     platform.cockpit.edit_variables(actors["head"], failed["id"], {"other": 1}, "looking")
     assert len(_incident_notes(platform)) == 2

@@ -28,11 +28,11 @@ def counting_transactions(platform: Reglament) -> Iterator[list[object]]:
 def test_the_client_page_is_one_read_transaction(platform: Reglament, actors: dict[str, Actor]) -> None:
     head = actors["head"]
     client = platform.clients.create_client(head, "Alfa Retail", "Retail", "anna")
-    platform.regulation.start_cycle(head, client["id"], "new_client_sale")
+    platform.regulation.start_cycle(head, client.id, "new_client_sale")
     with counting_transactions(platform) as begun:
-        page = platform.clients.client_page(head, client["id"])
+        page = platform.clients.client_page(head, client.id)
     assert len(begun) == 1, f"the client page opened {len(begun)} transactions"
-    assert page.client.name == "Alfa Retail" and page.card["data"]["name"] == "Alfa Retail"
+    assert page.client.name == "Alfa Retail" and page.card.data.name == "Alfa Retail"
     assert len(page.cycles) == 1 and page.timeline.entries, "the started cycle is on the page and its timeline"
     assert "new_client_sale" in [r["key"] for r in page.regulations]
 
@@ -41,8 +41,8 @@ def test_an_invalid_timeline_cursor_falls_back_to_the_newest_page(platform: Regl
                                                                   actors: dict[str, Actor]) -> None:
     head = actors["head"]
     client = platform.clients.create_client(head, "Beta", "Retail", "anna")
-    page = platform.clients.client_page(head, client["id"], before="not-a-cursor")
-    assert page.before is None and page.timeline == platform.clients.client_timeline(head, client["id"])
+    page = platform.clients.client_page(head, client.id, after="not-a-cursor")
+    assert page.after is None and page.timeline == platform.clients.client_timeline(head, client.id)
 
 
 def test_reads_outside_a_page_still_open_their_own_transaction(platform: Reglament) -> None:

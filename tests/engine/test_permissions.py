@@ -163,7 +163,7 @@ def test_admin_and_head_as_process_owners_may_deploy(platform: Reglament, actors
 def test_a_manager_cannot_start_a_cycle_for_another_managers_client(platform: Reglament, actors) -> None:
     client = platform.clients.create_client(actors["boris"], "Boris Corp")
     with pytest.raises(Forbidden):
-        platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+        platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
 
 
 def test_retry_is_refused_to_a_manager_even_for_a_cycle_not_in_incident(platform: Reglament, actors,

@@ -1,7 +1,7 @@
 """Planning: planned dates, a manager's plan by section, the head's overview of every plan."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from conftest import Clock
@@ -11,7 +11,7 @@ from engine.shared.errors import Forbidden, TaskNotActionable
 
 
 def _start(platform: Reglament, who, name: str):
-    cycle = platform.regulation.start_cycle(who, platform.clients.create_client(who, name)["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(who, platform.clients.create_client(who, name).id, "new_client_sale")
     return platform.regulation.inbox(who, cycle_id=cycle["id"])[0][0]
 
 
@@ -64,10 +64,10 @@ def test_the_head_sees_every_managers_week_with_overdue_and_load(platform: Regla
     first = _start(platform, anna, "Friday Ltd")
     platform.planning.plan_task(anna, first.id, clock.now + timedelta(days=1))  # Friday 27th
     overview = platform.planning.plans_overview(actors["head"])
-    assert overview["week"][0] == "2026-11-23" and len(overview["week"]) == 7
-    rows = {m["login"]: m for m in overview["managers"]}
-    assert rows["anna"]["days"] == [0, 0, 0, 0, 1, 0, 0] and rows["anna"]["overdue"] == 0
-    assert rows["boris"]["overdue"] == 1 and rows["boris"]["open"] == 1
-    assert "pavel" in rows and rows["pavel"]["open"] == 0
+    assert overview.week[0] == date(2026, 11, 23) and len(overview.week) == 7
+    rows = {m.login: m for m in overview.managers}
+    assert rows["anna"].days == (0, 0, 0, 0, 1, 0, 0) and rows["anna"].overdue == 0
+    assert rows["boris"].overdue == 1 and rows["boris"].open == 1
+    assert "pavel" in rows and rows["pavel"].open == 0
     with pytest.raises(Forbidden):
         platform.planning.plans_overview(anna)

@@ -32,7 +32,7 @@ def test_a_timer_that_is_not_iso_8601_puts_the_cycle_in_incident(platform: Regla
              '${client_name}</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
     platform.regulation.deploy(actors["head"], [_diagram(timer)])
     anna = actors["anna"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Odd Timer Ltd")["id"], "p")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Odd Timer Ltd").id, "p")
     assert cycle["status"] == "incident" and cycle["incident"]["message"]
 
 
@@ -52,7 +52,7 @@ def test_a_utf16_dtd_is_refused(platform: Reglament, actors) -> None:
 def test_a_manual_task_outside_any_lane_passes_through_as_in_camunda(platform: Reglament, actors) -> None:
     platform.regulation.deploy(actors["head"], [_diagram('<bpmn:manualTask id="W" name="Visit" />')])
     anna = actors["anna"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Visited Ltd")["id"], "p")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Visited Ltd").id, "p")
     assert [t.element_id for t, _ in platform.regulation.inbox(anna, cycle_id=cycle["id"])] == ["T"]
 
 
@@ -88,6 +88,6 @@ def test_logins_in_a_diagram_match_whatever_their_case(platform: Reglament, acto
         'camunda:assignee="${owner}"', 'camunda:assignee="Anna"')
     platform.regulation.deploy(actors["head"], [SourceFile("c.bpmn", upper.encode())])
     anna = actors["anna"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Case Ltd")["id"], "cased")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Case Ltd").id, "cased")
     (task, _), = platform.regulation.inbox(anna, scope="mine", cycle_id=cycle["id"])
     assert task.assignee == "anna"

@@ -24,7 +24,7 @@ def story(platform: Reglament, actors, clock) -> dict[str, int]:
     """A client's life, an hour between steps: created, cycle started, qualification call done,
     a contact planned then made, a note, an edit, handed over to boris."""
     anna, head = actors["anna"], actors["head"]
-    client = platform.clients.create_client(anna, "Story Ltd")["id"]
+    client = platform.clients.create_client(anna, "Story Ltd").id
     clock.advance(hours=1)
     cycle = platform.regulation.start_cycle(anna, client, "new_client_sale")["id"]
     clock.advance(hours=1)
@@ -32,7 +32,7 @@ def story(platform: Reglament, actors, clock) -> dict[str, int]:
     clock.advance(hours=1)
     planned = platform.planning.plan_contact(anna, client, "call", clock.now + timedelta(hours=2), "Budget call")
     clock.advance(hours=1)
-    platform.planning.contact_done(anna, planned["id"], "Budget in January")
+    platform.planning.contact_done(anna, planned.id, "Budget in January")
     clock.advance(hours=1)
     platform.clients.add_client_note(anna, client, "Decides in January")
     clock.advance(hours=1)
@@ -94,7 +94,7 @@ def test_pages_follow_each_other_without_gaps_or_repeats(platform, actors, story
     assert len(everything) > 12, "a cycle start alone writes several events of one moment"
     seen, before = [], None
     for _ in range(50):
-        page = platform.clients.client_timeline(head, story["client"], before=before, limit=3)
+        page = platform.clients.client_timeline(head, story["client"], after=before, limit=3)
         assert len(page.entries) <= 3
         seen.extend(page.entries)
         before = page.next
@@ -105,13 +105,13 @@ def test_pages_follow_each_other_without_gaps_or_repeats(platform, actors, story
 
 def test_entries_of_one_moment_split_across_pages_are_all_shown(platform, actors, clock) -> None:
     anna = actors["anna"]
-    client = platform.clients.create_client(anna, "Busy Ltd")["id"]
+    client = platform.clients.create_client(anna, "Busy Ltd").id
     for i in range(7):
         platform.clients.add_client_note(anna, client, f"Note {i}")  # all at the same moment
     texts = []
     before = None
     while True:
-        page = platform.clients.client_timeline(anna, client, ["notes"], before=before, limit=2)
+        page = platform.clients.client_timeline(anna, client, ["notes"], after=before, limit=2)
         texts += [e.data["text"] for e in page.entries]
         before = page.next
         if before is None:
@@ -121,7 +121,7 @@ def test_entries_of_one_moment_split_across_pages_are_all_shown(platform, actors
 
 def test_distribution_decisions_show_with_their_reason(platform, actors) -> None:
     created = platform.clients.create_client(actors["head"], "Queue Ltd")
-    (decision,) = platform.clients.client_timeline(actors["head"], created["id"], ["ownership"]).entries
+    (decision,) = platform.clients.client_timeline(actors["head"], created.id, ["ownership"]).entries
     assert decision.type == "distributed" and "manual distribution" in decision.data["text"]
 
 
@@ -132,4 +132,4 @@ def test_the_timeline_is_private_and_checks_its_parameters(platform, actors, sto
     with pytest.raises(InputInvalid):
         platform.clients.client_timeline(actors["head"], story["client"], ["gossip"])
     with pytest.raises(InputInvalid):
-        platform.clients.client_timeline(actors["head"], story["client"], before="yesterday")
+        platform.clients.client_timeline(actors["head"], story["client"], after="yesterday")

@@ -15,7 +15,7 @@ from engine.shared.errors import Forbidden
 def timed(platform: Reglament, actors) -> dict:
     platform.regulation.deploy(actors["head"], [bpmn_file("timers.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Timer Ltd")
-    return platform.regulation.start_cycle(actors["anna"], client["id"], "timed_sale")
+    return platform.regulation.start_cycle(actors["anna"], client.id, "timed_sale")
 
 
 def _open(platform: Reglament, actors, cycle_id: int) -> list[str]:
@@ -122,7 +122,7 @@ def test_a_cycle_timer_fires_once_a_day_three_times_then_stops(platform, actors,
     """R3/P1D as Camunda writes it: a nudge a day for three days, each due time a job."""
     platform.regulation.deploy(actors["head"], [bpmn_file("cycle_timer.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Cycle Timer Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "daily_nudge")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "daily_nudge")
     start = clock.now
     assert _jobs(platform, cycle["id"]) == [("Timer_Daily", start + timedelta(days=1))]
     worker = Worker(platform)

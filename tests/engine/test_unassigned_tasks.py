@@ -27,7 +27,7 @@ NOBODY = """<?xml version="1.0" encoding="UTF-8"?>
 def _start(platform: Reglament, head: Actor, owner: str | None) -> int:
     platform.regulation.deploy(head, [SourceFile("follow_up.bpmn", NOBODY.encode())])
     client = platform.clients.create_client(head, f"Client of {owner or 'nobody'}", owner=owner)
-    return int(platform.regulation.start_cycle(head, client["id"], "follow_up")["id"])
+    return int(platform.regulation.start_cycle(head, client.id, "follow_up")["id"])
 
 
 def test_a_task_naming_nobody_goes_to_the_cycles_owner(platform: Reglament, actors: dict[str, Actor]) -> None:

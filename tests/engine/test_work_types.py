@@ -14,18 +14,18 @@ def test_the_head_sets_a_default_due_and_new_tasks_of_that_type_get_it(platform:
                                                                      clock: Clock) -> None:
     platform.regulation.save_work_type(actors["head"], "call", "Call", "P2D")
     anna = actors["anna"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Due Ltd")["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Due Ltd").id, "new_client_sale")
     (task, _), = platform.regulation.inbox(anna, cycle_id=cycle["id"])
     assert task.work_type == "call" and task.due_at == clock.now + timedelta(days=2)
 
 
 def test_a_due_set_on_another_host_holds_here_at_once(platform: Reglament, actors, clock: Clock) -> None:
     anna = actors["anna"]
-    first = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Before Ltd")["id"],
+    first = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Before Ltd").id,
                                             "new_client_sale")
     other_host = Reglament(platform.db, "test-secret", clock=platform.ctx.now)
     other_host.regulation.save_work_type(actors["head"], "call", "Call", "P3D")
-    second = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "After Ltd")["id"],
+    second = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "After Ltd").id,
                                              "new_client_sale")
     (before, _), = platform.regulation.inbox(anna, cycle_id=first["id"])
     (after, _), = platform.regulation.inbox(anna, cycle_id=second["id"])
@@ -34,7 +34,7 @@ def test_a_due_set_on_another_host_holds_here_at_once(platform: Reglament, actor
 
 def test_without_a_default_a_task_has_no_due_date(platform: Reglament, actors) -> None:
     anna = actors["anna"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "No Due Ltd")["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "No Due Ltd").id, "new_client_sale")
     (task, _), = platform.regulation.inbox(anna, cycle_id=cycle["id"])
     assert task.due_at is None
 

@@ -38,21 +38,21 @@ def _section(page: str, element_id: str) -> str:
 def test_the_owner_plans_a_contact_on_the_client_page_and_marks_it_done(client, login, platform, actors,
                                                                        anna_in_vladivostok) -> None:
     anna = actors["anna"]
-    sale = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Pages Ltd")["id"], "new_client_sale")
+    sale = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Pages Ltd").id, "new_client_sale")
     login(client, "anna")
     page = client.get(f"/clients/{sale['client_id']}").get_data(as_text=True)
     assert 'id="plan-contact"' in page and "No contacts planned with this client." in page
     response = client.post(f"/clients/{sale['client_id']}/activities",
                            data={"work_type": "call", "planned_at": "2026-11-27T10:30", "note": "Ask for the budget"})
     assert response.status_code == 302
-    (planned,) = platform.planning.client_work(anna, sale["client_id"])["planned"]
-    assert planned["activity"].planned_at == datetime(2026, 11, 27, 0, 30, tzinfo=UTC), \
+    (planned,) = platform.planning.client_work(anna, sale["client_id"]).planned
+    assert planned.activity.planned_at == datetime(2026, 11, 27, 0, 30, tzinfo=UTC), \
         "10:30 typed in Vladivostok"
     page = client.get(f"/clients/{sale['client_id']}").get_data(as_text=True)
     table = _section(page, "planned-contacts")
     assert "Ask for the budget" in table and 'value="2026-11-27T10:30"' in table, "rescheduling starts from her time"
 
-    activity_id = planned["activity"].id
+    activity_id = planned.activity.id
     response = client.post(f"/activities/{activity_id}/done",
                            data={"result": "Budget in January", "next": f"/clients/{sale['client_id']}#contacts"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/clients/{sale['client_id']}#contacts")
@@ -65,7 +65,7 @@ def test_the_owner_plans_a_contact_on_the_client_page_and_marks_it_done(client, 
 
 def test_planning_a_contact_badly_shows_the_form_again_with_the_problem(client, login, platform, actors) -> None:
     anna = actors["anna"]
-    client_id = platform.clients.create_client(anna, "Bad Ltd")["id"]
+    client_id = platform.clients.create_client(anna, "Bad Ltd").id
     login(client, "anna")
     response = client.post(f"/clients/{client_id}/activities", data={"work_type": "telepathy", "planned_at": ""})
     page = response.get_data(as_text=True)
@@ -78,29 +78,29 @@ def test_planning_a_contact_badly_shows_the_form_again_with_the_problem(client, 
 def test_another_managers_client_has_no_contact_forms_and_refuses_them(client, login, platform, actors,
                                                                      clock) -> None:
     anna = actors["anna"]
-    client_id = platform.clients.create_client(anna, "Anna's Ltd")["id"]
+    client_id = platform.clients.create_client(anna, "Anna's Ltd").id
     planned = platform.planning.plan_contact(anna, client_id, "call", clock.now)
     login(client, "boris")
     assert client.get(f"/clients/{client_id}").status_code == 403
     assert client.post(f"/clients/{client_id}/activities",
                        data={"work_type": "call", "planned_at": "2026-11-27T10:30"}).status_code == 403
-    assert client.post(f"/activities/{planned['id']}/done", data={"result": "Hijacked"}).status_code == 403
-    assert client.post(f"/activities/{planned['id']}/cancel").status_code == 403
+    assert client.post(f"/activities/{planned.id}/done", data={"result": "Hijacked"}).status_code == 403
+    assert client.post(f"/activities/{planned.id}/cancel").status_code == 403
 
 
 def test_a_contact_done_twice_is_a_conflict_and_done_needs_a_result(client, login, platform, actors, clock) -> None:
     anna = actors["anna"]
-    planned = platform.planning.plan_contact(anna, platform.clients.create_client(anna, "Twice Ltd")["id"], "call", clock.now)
+    planned = platform.planning.plan_contact(anna, platform.clients.create_client(anna, "Twice Ltd").id, "call", clock.now)
     login(client, "anna")
-    assert client.post(f"/activities/{planned['id']}/done", data={"result": " "}).status_code == 422
-    assert client.post(f"/activities/{planned['id']}/done", data={"result": "Reached"}).status_code == 302
-    assert client.post(f"/activities/{planned['id']}/done", data={"result": "Again"}).status_code == 409
+    assert client.post(f"/activities/{planned.id}/done", data={"result": " "}).status_code == 422
+    assert client.post(f"/activities/{planned.id}/done", data={"result": "Reached"}).status_code == 302
+    assert client.post(f"/activities/{planned.id}/done", data={"result": "Again"}).status_code == 409
 
 
 def test_my_plan_shows_contacts_with_their_forms_in_the_users_days(client, login, platform, actors, clock,
                                                                   anna_in_vladivostok) -> None:
     anna = platform.accounts.actor(actors["anna"].id)  # 09:00 UTC on Thursday is 19:00 in Vladivostok
-    client_id = platform.clients.create_client(anna, "Midnight Ltd")["id"]
+    client_id = platform.clients.create_client(anna, "Midnight Ltd").id
     late_tonight = platform.planning.plan_contact(anna, client_id, "call", datetime(2026, 11, 26, 13, 30, tzinfo=UTC),
                                          "Tonight at 23:30")
     after_midnight = platform.planning.plan_contact(anna, client_id, "call", datetime(2026, 11, 26, 14, 30, tzinfo=UTC),
@@ -108,23 +108,23 @@ def test_my_plan_shows_contacts_with_their_forms_in_the_users_days(client, login
     login(client, "anna")
     page = client.get("/plan").get_data(as_text=True)
     today, week = _section(page, "plan-today"), _section(page, "plan-week")
-    assert "Tonight at 23:30" in today and f'action="/activities/{late_tonight["id"]}/done"' in today
-    assert "Friday at 00:30" in week and f'action="/activities/{after_midnight["id"]}/reschedule"' in week
-    response = client.post(f"/activities/{late_tonight['id']}/reschedule",
+    assert "Tonight at 23:30" in today and f'action="/activities/{late_tonight.id}/done"' in today
+    assert "Friday at 00:30" in week and f'action="/activities/{after_midnight.id}/reschedule"' in week
+    response = client.post(f"/activities/{late_tonight.id}/reschedule",
                            data={"planned_at": "2026-11-28T09:00", "next": "/plan"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/plan")
     page = client.get("/plan").get_data(as_text=True)
     assert "Tonight at 23:30" in _section(page, "plan-week")
-    client.post(f"/activities/{after_midnight['id']}/cancel", data={"next": "/plan"})
+    client.post(f"/activities/{after_midnight.id}/cancel", data={"next": "/plan"})
     assert "Friday at 00:30" not in client.get("/plan").get_data(as_text=True)
 
 
 def test_my_plan_shows_my_fulfilment_and_the_head_sees_everyones_with_a_period_picker(client, login, platform,
                                                                                     actors, clock) -> None:
     anna = actors["anna"]
-    planned = platform.planning.plan_contact(anna, platform.clients.create_client(anna, "Kept Ltd")["id"], "call", clock.now)
-    platform.planning.contact_done(anna, planned["id"], "Done on time")
-    platform.planning.plan_contact(anna, platform.clients.create_client(anna, "Open Ltd")["id"], "call", clock.now + timedelta(days=1))
+    planned = platform.planning.plan_contact(anna, platform.clients.create_client(anna, "Kept Ltd").id, "call", clock.now)
+    platform.planning.contact_done(anna, planned.id, "Done on time")
+    platform.planning.plan_contact(anna, platform.clients.create_client(anna, "Open Ltd").id, "call", clock.now + timedelta(days=1))
     login(client, "anna")
     mine = client.get("/plan").get_data(as_text=True)
     assert 'id="my-fulfilment"' in mine and "50%" in mine and "1 of 2 due done on time" in mine
@@ -144,7 +144,7 @@ def test_my_plan_shows_my_fulfilment_and_the_head_sees_everyones_with_a_period_p
 
 def test_the_heads_week_counts_contacts_in_the_daily_load(client, login, platform, actors, clock) -> None:
     anna = actors["anna"]
-    platform.planning.plan_contact(anna, platform.clients.create_client(anna, "Friday Ltd")["id"], "call", clock.now + timedelta(days=1))
+    platform.planning.plan_contact(anna, platform.clients.create_client(anna, "Friday Ltd").id, "call", clock.now + timedelta(days=1))
     login(client, "head")
     page = client.get("/plans").get_data(as_text=True)
     row = re.search(r'<tr data-login="anna">.*?</tr>', _section(page, "plans"), re.S).group(0)
@@ -177,7 +177,7 @@ def test_forgotten_clients_page_for_the_manager_and_for_the_head(client, login, 
     anna, boris, head = actors["anna"], actors["boris"], actors["head"]
     platform.control.save_norm(head, "Qualification", None, 2)
     for who, name in ((anna, "Silent Ltd"), (boris, "Boris Silent Ltd")):
-        platform.regulation.start_cycle(who, platform.clients.create_client(who, name)["id"], "new_client_sale")
+        platform.regulation.start_cycle(who, platform.clients.create_client(who, name).id, "new_client_sale")
     clock.advance(days=3)
     login(client, "anna")
     page = client.get("/forgotten").get_data(as_text=True)
@@ -195,7 +195,7 @@ def test_forgotten_clients_page_for_the_manager_and_for_the_head(client, login, 
 def test_the_api_plans_a_contact_marks_it_done_and_lists_forgotten_clients(api, platform, actors, clock) -> None:
     anna = actors["anna"]
     platform.control.save_norm(actors["head"], "Qualification", None, 1)
-    sale = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Api Ltd")["id"], "new_client_sale")
+    sale = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Api Ltd").id, "new_client_sale")
     clock.advance(days=2)
     forgotten = api("anna").get("/api/v1/forgotten")
     assert forgotten.status_code == 200
@@ -215,7 +215,7 @@ def test_the_api_plans_a_contact_marks_it_done_and_lists_forgotten_clients(api, 
 
 def test_api_errors_for_contacts_name_the_fields(api, platform, actors) -> None:
     anna = actors["anna"]
-    client_id = platform.clients.create_client(anna, "Api Errors Ltd")["id"]
+    client_id = platform.clients.create_client(anna, "Api Errors Ltd").id
     missing = api("anna").post(f"/api/v1/clients/{client_id}/activities", json={"work_type": "fax"})
     assert missing.status_code == 422
     assert set(missing.get_json()["details"]["fields"]) == {"work_type", "planned_at"}

@@ -62,7 +62,7 @@ def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: Any, si
 
     browser = chromium.get()
     client = platform.clients.create_client(actors["anna"], "Acme", "Retail")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
     requests: list[str] = []
 
     # -- anna: the qualification call, first empty, then filled in

@@ -28,7 +28,7 @@ def _events(response) -> dict[str, icalendar.Event]:
 
 def _first_task(platform: Reglament, who, client_name: str):
     """``who`` starts a sale with a new client of theirs; returns its first task (theirs)."""
-    cycle = platform.regulation.start_cycle(who, platform.clients.create_client(who, client_name)["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(who, platform.clients.create_client(who, client_name).id, "new_client_sale")
     return platform.regulation.inbox(who, cycle_id=cycle["id"])[0][0]
 
 
@@ -46,7 +46,7 @@ def test_the_feed_has_planned_and_due_tasks_and_planned_contacts(client, login, 
     _first_task(platform, actors["boris"], "Boris Ltd")
     contact_client = platform.clients.create_client(anna, "Contact Ltd")
     with platform.command() as s:
-        activity = Activity(client_id=contact_client["id"], assignee="anna", work_type="meeting",
+        activity = Activity(client_id=contact_client.id, assignee="anna", work_type="meeting",
                             note="Bring the contract, two copies", created_by="anna",
                             planned_at=datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
         s.add(activity)

@@ -44,7 +44,7 @@ def sales(platform: Reglament, actors) -> list[int]:
     ids = []
     for who, name in [("anna", f"Anna client {i}") for i in range(5)] + [("boris", f"Boris client {i}") for i in range(2)]:
         client = platform.clients.create_client(actors[who], name)
-        ids.append(platform.regulation.start_cycle(actors[who], client["id"], "new_client_sale")["id"])
+        ids.append(platform.regulation.start_cycle(actors[who], client.id, "new_client_sale")["id"])
     xml = DEMO.read_text().replace("Task_PrepareDemo", "Task_Demo")
     platform.regulation.deploy(actors["head"], [SourceFile("v2.bpmn", xml.encode())])
     return ids

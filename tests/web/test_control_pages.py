@@ -24,7 +24,7 @@ def test_a_manager_sees_the_catalogue_but_cannot_change_it(client, login) -> Non
 def test_the_incident_list_shows_stuck_cycles_with_retry(client, login, platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("incident_missing_variable.bpmn")])
     sale = platform.clients.create_client(actors["anna"], "Stuck Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], sale["id"], "incident_missing_variable")
+    cycle = platform.regulation.start_cycle(actors["anna"], sale.id, "incident_missing_variable")
     open_tasks = {task.element_id: task for task, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])}
     for element_id in ("Task_Side", "Task_First"):  # the first task's gateway reads an undefined variable
         platform.regulation.complete_task(actors["anna"], open_tasks[element_id].id, {})

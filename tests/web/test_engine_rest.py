@@ -27,7 +27,7 @@ def _basic(login: str, password: str = demo.PASSWORD) -> dict[str, str]:
 def invoice(platform, actors) -> dict:
     platform.regulation.deploy(actors["head"], [bpmn_file("external_invoice.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Invoice Ltd")
-    return platform.regulation.start_cycle(actors["anna"], client["id"], "external_invoice")
+    return platform.regulation.start_cycle(actors["anna"], client.id, "external_invoice")
 
 
 def test_the_camunda_python_client_completes_an_external_task(site, platform, actors, invoice) -> None:
@@ -102,7 +102,7 @@ def test_errors_come_in_camundas_shape(client, invoice) -> None:
 def test_a_camunda_style_message_request_moves_a_cycle(client, platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("order_receive.bpmn")])
     customer = platform.clients.create_client(actors["anna"], "Message Ltd")
-    cycle = platform.outside.start_cycle(actors["anna"], customer["id"], "order_receive", "ORDER-9")
+    cycle = platform.outside.start_cycle(actors["anna"], customer.id, "order_receive", "ORDER-9")
     response = client.post("/engine-rest/message", headers=_basic("admin"), json={
         "messageName": "order-placed", "businessKey": "ORDER-9", "resultEnabled": True,
         "processVariables": {"order_total": {"value": 2500, "type": "Long"},
@@ -119,7 +119,7 @@ def test_a_camunda_style_message_request_moves_a_cycle(client, platform, actors)
 def test_start_a_process_then_list_and_complete_its_task(client, platform, actors) -> None:
     customer = platform.clients.create_client(actors["anna"], "Started Ltd")
     started = client.post("/engine-rest/process-definition/key/new_client_sale/start", headers=_basic("anna"), json={
-        "businessKey": "LEAD-1", "variables": {"client_id": {"value": customer["id"], "type": "Long"},
+        "businessKey": "LEAD-1", "variables": {"client_id": {"value": customer.id, "type": "Long"},
                                                "channel": {"value": "web", "type": "String"}}})
     assert started.status_code == 200, started.get_data(as_text=True)
     instance = started.get_json()
@@ -150,7 +150,7 @@ def test_the_example_worker_and_a_camunda_message_take_the_demo_sale_to_won(site
     spec.loader.exec_module(example)
     anna, lena = actors["anna"], actors["lena"]
     customer = platform.clients.create_client(anna, "Demo Buyer")
-    cycle_id = platform.outside.start_cycle(anna, customer["id"], "new_client_sale", "DEAL-1")["id"]
+    cycle_id = platform.outside.start_cycle(anna, customer.id, "new_client_sale", "DEAL-1")["id"]
     steps = [(anna, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
              (actors["pavel"], "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
              (anna, "Task_Presentation", {"result": "interested"}), (anna, "Task_Proposal", {"amount": 900000}),

@@ -8,7 +8,7 @@ def test_the_head_sees_messages_no_sale_took_in_english_and_russian(client, logi
                                                                    profiles) -> None:
     stray = platform.clients.create_client(actors["anna"], "Stray Payments")
     platform.outside.receive_message(actors["admin"], "payment-received", "1c-777",
-                                     correlation={"client_id": stray["id"]}, variables={"amount": 500})
+                                     correlation={"client_id": stray.id}, variables={"amount": 500})
     login(client, "head")
     page = client.get("/messages").get_data(as_text=True)
     assert "payment-received" in page and "1c-777" in page and "amount = 500" in page
@@ -38,7 +38,7 @@ def test_a_sale_started_with_a_business_key_shows_it(client, login, platform, ac
 def test_a_message_in_triage_for_a_client_is_on_its_timeline(client, login, platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("order_receive.bpmn")])
     customer = platform.clients.create_client(actors["anna"], "Timeline Ltd")
-    platform.outside.receive_message(actors["admin"], "order-placed", "t-1", correlation={"client_id": customer["id"]})
+    platform.outside.receive_message(actors["admin"], "order-placed", "t-1", correlation={"client_id": customer.id})
     login(client, "head")
     page = client.get(f"/clients/{customer['id']}").get_data(as_text=True)
     assert "order-placed" in page
@@ -46,7 +46,7 @@ def test_a_message_in_triage_for_a_client_is_on_its_timeline(client, login, plat
 
 def test_a_sale_is_found_by_its_business_key(client, login, platform, actors) -> None:
     customer = platform.clients.create_client(actors["anna"], "Found Ltd")
-    cycle = platform.outside.start_cycle(actors["anna"], customer["id"], "new_client_sale", "INV-9001")
+    cycle = platform.outside.start_cycle(actors["anna"], customer.id, "new_client_sale", "INV-9001")
     login(client, "anna")
     assert 'id="find-by-key"' in client.get("/cycles").get_data(as_text=True)
     found = client.get("/cycles/by-key?business_key=INV-9001")

@@ -18,12 +18,12 @@ def _basic(login: str, password: str = demo.PASSWORD) -> dict[str, str]:
 def test_a_signal_with_a_client_id_is_refused_and_the_client_stays(client, platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("order_receive.bpmn")])
     owner = platform.clients.create_client(actors["anna"], "Signal Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], owner["id"], "order_receive")
+    cycle = platform.regulation.start_cycle(actors["anna"], owner.id, "order_receive")
     response = client.post("/engine-rest/signal", headers=_basic("admin"),
                            json={"name": "price-list-changed",
                                  "variables": {"client_id": {"value": 999999, "type": "Long"}}})
     assert response.status_code == 400 and "client_id" in response.get_json()["message"]
-    assert platform.regulation.cycle(actors["anna"], cycle["id"])["variables"]["client_id"] == owner["id"]
+    assert platform.regulation.cycle(actors["anna"], cycle["id"])["variables"]["client_id"] == owner.id
 
 
 def test_a_deactivated_user_is_refused_at_the_next_basic_request(client, platform, actors,

@@ -7,7 +7,7 @@ from conftest import bpmn_file
 def test_a_message_is_delivered_kept_or_triaged_and_never_an_error_once_stored(api, platform, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("order_receive.bpmn")])
     customer = platform.clients.create_client(actors["anna"], "API Orders")
-    started = api("anna").post("/api/v1/cycles", json={"client_id": customer["id"], "regulation": "order_receive",
+    started = api("anna").post("/api/v1/cycles", json={"client_id": customer.id, "regulation": "order_receive",
                                                        "business_key": "SO-42", "variables": {"channel": "shop"}})
     assert started.status_code == 201 and started.get_json()["business_key"] == "SO-42"
     admin = api("admin")

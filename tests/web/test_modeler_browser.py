@@ -585,7 +585,7 @@ def test_the_cycle_page_shows_the_path_and_the_runs_of_a_step(browse: Any, platf
 
     anna = actors["anna"]
     client = platform.clients.create_client(anna, "Acme", "Retail")
-    cycle = platform.regulation.start_cycle(anna, client["id"], KEY)
+    cycle = platform.regulation.start_cycle(anna, client.id, KEY)
     task = next(t for t, _ in platform.regulation.inbox(anna) if t.element_id == "Task_QualificationCall")
     platform.regulation.complete_task(anna, task.id, {"contact_person": "Maria Petrova", "budget": 1_500_000,
                                            "result": "qualified"})

@@ -42,7 +42,7 @@ def field(page: str, field_id: str) -> str:
 def sale(platform: Reglament, actors) -> dict[str, Any]:
     """Anna's client "Acme" with a new-client sale at the qualification call."""
     client = platform.clients.create_client(actors["anna"], "Acme", "Retail")
-    return platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    return platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def test_an_unknown_cycle_is_a_404_page(anna) -> None:
 def test_names_are_escaped_everywhere(anna, platform, actors) -> None:
     evil = '<script>alert("x")</script>'
     client = platform.clients.create_client(actors["anna"], evil)
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
     [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])
     for path in ("/inbox", f"/tasks/{task.id}", f"/cycles/{cycle['id']}", f"/clients/{client['id']}",
                  "/clients", "/cycles"):
@@ -279,7 +279,7 @@ def test_names_are_escaped_everywhere(anna, platform, actors) -> None:
 
 def test_task_documentation_shows_the_client_name_as_typed(anna, platform, actors) -> None:
     client = platform.clients.create_client(actors["anna"], "Smith & Sons")
-    cycle = platform.regulation.start_cycle(actors["anna"], client["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
     [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])
     response = anna.get(f"/tasks/{task.id}")
     assert "Call Smith & Sons: confirm" in visible_text(response)

@@ -34,7 +34,7 @@ def work(platform: Reglament, actors) -> dict[str, Any]:
     first = platform.clients.create_client(boris, "ООО «Северная торговая компания и партнёры»", contact={
         "name": "Мария Ивановна Кузнецова-Соколова", "position": "Финансовый директор",
         "phone": "+7 (916) 123-45-67", "email": "maria.kuznetsova-sokolova@severnaya-torgovaya.example"})
-    cycle = platform.regulation.start_cycle(boris, first["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(boris, first.id, "new_client_sale")
     platform.regulation.complete_task(boris, _task(platform, boris, cycle["id"], "Task_QualificationCall"), {
         "contact_person": "Мария Ивановна", "budget": "12 500 000,00",
         "need": "Автоматизация отдела продаж на 40 менеджеров с интеграцией в учётную систему", "result": "qualified"})
@@ -45,8 +45,8 @@ def work(platform: Reglament, actors) -> dict[str, Any]:
     platform.regulation.complete_task(boris, _task(platform, boris, cycle["id"], "Task_Proposal"),
                                       {"amount": "10 250 000,50", "discount_pct": "5"})
     second = platform.clients.create_client(boris, "ИП Сидоров")
-    other = platform.regulation.start_cycle(boris, second["id"], "new_client_sale")
-    return {"client_id": first["id"], "negotiation": _task(platform, boris, cycle["id"], "Task_Negotiation"),
+    other = platform.regulation.start_cycle(boris, second.id, "new_client_sale")
+    return {"client_id": first.id, "negotiation": _task(platform, boris, cycle["id"], "Task_Negotiation"),
             "call": _task(platform, boris, other["id"], "Task_QualificationCall")}
 
 

@@ -143,7 +143,7 @@ def test_the_api_keeps_a_foreign_diagram_only_when_asked(api) -> None:
 
 def test_the_cycle_page_carries_the_path_taken(client, login, platform, actors) -> None:
     sale = platform.clients.create_client(actors["anna"], "Path Ltd")
-    cycle = platform.regulation.start_cycle(actors["anna"], sale["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(actors["anna"], sale.id, "new_client_sale")
     task = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])[0][0]
     platform.regulation.complete_task(actors["anna"], task.id, {"contact_person": "Ivan", "result": "qualified"})
     login(client, "head")

@@ -28,7 +28,7 @@ def qualified(platform: Reglament, actors) -> int:
     anna = actors["anna"]
     client = platform.clients.create_client(anna, "Acme", contact={
         "name": "Maria Ivanova", "position": "CFO", "phone": "+7 916 123-45-67", "email": "maria@acme.example"})
-    cycle = platform.regulation.start_cycle(anna, client["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, client.id, "new_client_sale")
     platform.regulation.complete_task(anna, _task(platform, anna, cycle["id"], "Task_QualificationCall"), {
         "contact_person": "Maria Ivanova", "budget": "1 500 000,50", "need": "CRM for 40 sellers",
         "result": "qualified"})
@@ -61,7 +61,7 @@ def test_in_russian_amounts_are_written_the_russian_way(client, login, platform,
 def test_refusing_without_a_reason_comes_back_naming_the_field(client, login, platform, actors, profiles) -> None:
     anna = platform.accounts.update_profile(actors["anna"], None, "Europe/Moscow", "en")
     found = platform.clients.create_client(anna, "Beta")
-    cycle = platform.regulation.start_cycle(anna, found["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, found.id, "new_client_sale")
     assert login(client, "anna").status_code == 302
     task_id = _task(platform, anna, cycle["id"], "Task_QualificationCall")
     response = client.post(f"/tasks/{task_id}", data={"contact_person": "Ivan", "result": "refused",

@@ -10,7 +10,7 @@ from engine.platform.root import Reglament
 def _start_and_propose(platform: Reglament, actors, owner: str, name: str, amount: str) -> int:
     seller, pavel = actors[owner], actors["pavel"]
     client = platform.clients.create_client(seller, name)
-    cycle = platform.regulation.start_cycle(seller, client["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(seller, client.id, "new_client_sale")
 
     def done(who, element: str, values: dict) -> None:
         [task] = [t for t, _ in platform.regulation.inbox(who, cycle_id=cycle["id"]) if t.element_id == element]

@@ -25,7 +25,7 @@ def anna_in_vladivostok(platform) -> Iterator[None]:
 def test_a_planned_time_is_read_and_shown_in_the_users_zone(client, login, platform, actors,
                                                             anna_in_vladivostok) -> None:
     anna = actors["anna"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Far East Ltd")["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Far East Ltd").id, "new_client_sale")
     task = platform.regulation.inbox(anna, cycle_id=cycle["id"])[0][0]
     login(client, "anna")
     assert client.post(f"/tasks/{task.id}/plan", data={"planned_at": "2026-11-27T08:00"}).status_code == 302
@@ -37,7 +37,7 @@ def test_a_planned_time_is_read_and_shown_in_the_users_zone(client, login, platf
 
 def test_history_times_are_shown_in_the_users_zone(client, login, platform, actors, anna_in_vladivostok) -> None:
     anna = actors["anna"]
-    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Clocks Ltd")["id"], "new_client_sale")
+    cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Clocks Ltd").id, "new_client_sale")
     login(client, "anna")
     page = client.get(f"/cycles/{cycle['id']}").get_data(as_text=True)
     # the test clock stands at 09:00 UTC on 26 Nov, which is 19:00 in Vladivostok

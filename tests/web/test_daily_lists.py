@@ -118,6 +118,10 @@ def test_the_cycle_history_reads_as_the_forms_labelled_it(client, login, propose
     assert "Result: Client is interested" in history, "an option shows by its name, not its id"
     assert not re.search(r"(?<!Deal )amount:", history) and "result: interested" not in history
     assert re.search(r'<b>Proposal document</b>: <a href="/files/\d+" download>Offer.pdf</a>', page)
+    # what the platform records reads the same way: who, which departments, due to the minute
+    assert "Responsible: anna" in history
+    assert "assignee" not in history and "candidate_groups" not in history
+    assert not re.search(r"\d\d:\d\d:\d\d", history), "no seconds, microseconds or raw ISO times"
 
 
 def _text_of(html: str) -> str:

@@ -29,3 +29,20 @@ def test_refusals_are_sorted_into_by_design_and_runnable() -> None:
     assert corpus.by_design("camunda:inputOutput refused: input/output mappings are not supported") is None
     assert corpus.by_design("user task has no assignee, no candidate group and no lane") is None
     assert corpus.reason_key("decision 'd1' is in no DMN file") == corpus.reason_key("decision 'x' is in no DMN file")
+
+
+def test_what_camunda_refuses_too_is_by_design_by_its_message_and_runnable_otherwise() -> None:
+    """The class follows the refusal's own words ("Camunda 7 refuses it too"), never a file name."""
+    camunda = "Camunda 7 refuses it too (its BpmnParse)"
+    assert corpus.by_design("call activity has no calledElement (the process it calls): Camunda 7 refuses it "
+                            "too") == camunda
+    assert corpus.by_design("process must define a startEvent element (Camunda 7 refuses it too)") == camunda
+    assert corpus.by_design("call activity calls a CMMN case (camunda:caseRef): Reglament runs BPMN processes "
+                            "only") == "CMMN cases (camunda:caseRef)"
+    assert corpus.by_design("form field 'a': constraint validator refused: a Java validator class or bean would "
+                            "run code") == "form validators (Java classes or beans)"
+    assert corpus.by_design("an error or escalation event subprocess inside an embedded subprocess is not "
+                            "supported") is None
+    reviewed = corpus.REVIEWED
+    assert reviewed and all(path.endswith((".bpmn", ".bpmn20.xml")) and len(reason) > 40
+                            for path, reason in reviewed.items())

@@ -201,10 +201,11 @@ def users() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), default=("manager",), show_default=True)
 @click.option("--group", "groups", multiple=True, help="department, e.g. Sales (repeatable)")
-@click.option("--locale", default="en", type=click.Choice(["en", "ru"]))
+@click.option("--locale", default=None, type=click.Choice(["en", "ru"]),
+              help="the user's language (default: the organization's)")
 def users_create(login: str, name: str, password: str, roles: tuple[str, ...], groups: tuple[str, ...],
-                 locale: str) -> None:
-    """Create a user."""
+                 locale: str | None) -> None:
+    """Create a user (in the organization's language and time zone unless --locale says otherwise)."""
     try:
         actor = _platform().accounts.create_user(login, name, password, list(roles), list(groups), locale)
     except ReglamentError as exc:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.shared import days
+from engine.shared import days, organization_defaults
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
 from storage.models import Absence, User
@@ -27,8 +27,8 @@ LONGEST = timedelta(days=366)
 
 
 def local_day(user: User, moment: datetime) -> date:
-    """The calendar day ``moment`` falls on where the user lives."""
-    return days.local_date(moment, days.zone(user.timezone))
+    """The calendar day ``moment`` falls on where the user lives (their zone, else the organization's)."""
+    return days.local_date(moment, days.zone(organization_defaults.of_user(user)[0]))
 
 
 def _day(value: Any, field: str, errors: dict[str, str]) -> date | None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.control.durations import HOUR, percentile
 from engine.control.filters import Filters, scope
-from engine.control.heatmap import element_figures, resolve
+from engine.control.heatmap import ElementFigures, element_figures, resolve
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
 from engine.shared.texts import N_
@@ -107,11 +107,14 @@ def compare(session: Session, actor: Actor, filters: Filters, person_figures: bo
         sides.append((_version(session, cycles, number), element_figures(session, cycles, now)))
     (old, old_elements), (new, new_elements) = sides
     ids = sorted(set(old_elements) | set(new_elements))
+    def figure(found: ElementFigures | None, name: str) -> Any:
+        return None if found is None else getattr(found, name)
+
     elements = tuple(
-        ElementChange(element_id, str(new_elements.get(element_id, {}).get("name")
-                                      or old_elements.get(element_id, {}).get("name") or element_id),
-                      {figure: _change(old_elements.get(element_id, {}).get(figure),
-                                       new_elements.get(element_id, {}).get(figure)) for figure in FIGURES})
+        ElementChange(element_id, str(figure(new_elements.get(element_id), "name")
+                                      or figure(old_elements.get(element_id), "name") or element_id),
+                      {name: _change(figure(old_elements.get(element_id), name), figure(new_elements.get(element_id), name))
+                       for name in FIGURES})
         for element_id in ids)
     return Comparison(DEFINITION, str(filters.regulation), old, new, _change(old.win_rate, new.win_rate),
                       _change(old.decision_p50_hours, new.decision_p50_hours), elements, tuple(numbers),

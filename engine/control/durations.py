@@ -24,19 +24,20 @@ from sqlalchemy.orm import Session
 
 from engine.control.filters import Filters, scope
 from engine.shared.access import Actor
+from engine.shared.texts import N_
 from storage.repositories import analytics_durations as durations_repo
 from storage.repositories import control as control_repo
 
 HOUR = 3600.0
 DEFINITIONS = {
-    "stage": "Time in stage: from entering a stage to entering the next one, or to the cycle's end; a stay still "
+    "stage": N_("Time in stage: from entering a stage to entering the next one, or to the cycle's end; a stay still "
              "going counts up to now and is censored. p50 and p90 are of the finished stays; the Kaplan–Meier "
-             "median also counts the stays still going (it is empty while fewer than half have finished).",
-    "task": "Per task of the regulation: waiting in a group queue (created to claimed; a task assigned to a person "
+             "median also counts the stays still going (it is empty while fewer than half have finished)."),
+    "task": N_("Per task of the regulation: waiting in a group queue (created to claimed; a task assigned to a person "
             "waits for nobody), with an owner (claimed, or created when assigned, to completed), the norm (the due "
-            "time the regulation gave it, median) and the share of completed tasks done after their due time.",
-    "decision": "Time to decision: from a cycle's start to won or lost. Open cycles are censored at now and "
-                "cancelled ones at their end; the median is Kaplan–Meier's.",
+            "time the regulation gave it, median) and the share of completed tasks done after their due time."),
+    "decision": N_("Time to decision: from a cycle's start to won or lost. Open cycles are censored at now and "
+                "cancelled ones at their end; the median is Kaplan–Meier's."),
 }
 
 

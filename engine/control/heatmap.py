@@ -10,9 +10,8 @@ share per branch and the win rate downstream (engine.control.gateways).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +29,34 @@ DEFINITION = N_(
     "of those cycles in which it ran more than once), and for tasks the median hours with an owner and waiting in a "
     "group queue and the share done after the due time. The colour is the element's cycles against the busiest "
     "element's (five steps).")
+
+
+@dataclass(frozen=True)
+class ElementFigures:
+    """One element's figures: cycles that passed it, runs, rework, and for tasks the median hours
+    with an owner and waiting, the share done late and how many are open; heat 0-5."""
+
+    cycles: int
+    runs: int
+    rework: float
+    name: str | None = None
+    owned_p50_hours: float | None = None
+    waiting_p50_hours: float | None = None
+    overdue_share: float | None = None
+    open: int | None = None
+    heat: int = 0
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    definition: str
+    regulation: str
+    version: int
+    filters: dict[str, str]
+    elements: dict[str, ElementFigures]
+    versions: tuple[int, ...]
+    gateway_definition: str
+    gateways: tuple[gateway_rules.GatewayFigures, ...]
 
 
 def resolve(session: Session, filters: Filters) -> tuple[Filters, list[int]]:
@@ -51,34 +78,33 @@ def resolve(session: Session, filters: Filters) -> tuple[Filters, list[int]]:
     return filters, numbers
 
 
-def element_figures(session: Session, cycles: control_repo.Scope, now: datetime) -> dict[str, dict[str, Any]]:
+def element_figures(session: Session, cycles: control_repo.Scope, now: datetime) -> dict[str, ElementFigures]:
     """Per element run in the cycles in scope: cycles, runs, rework, and for tasks the median hours
-    with an owner and waiting, the share overdue and how many are open."""
-    elements: dict[str, dict[str, Any]] = {}
+    with an owner and waiting, the share overdue and how many are open (heat left 0)."""
+    elements: dict[str, ElementFigures] = {}
     for element_id, passed, runs in durations_repo.element_runs(session, cycles):
-        elements[str(element_id)] = {"cycles": int(passed), "runs": int(runs),
-                                     "rework": round((int(runs) - int(passed)) / int(passed), 4) if passed else 0.0}
+        elements[str(element_id)] = ElementFigures(
+            int(passed), int(runs), round((int(runs) - int(passed)) / int(passed), 4) if passed else 0.0)
     for task in task_durations(session, cycles, now):
-        found = elements.setdefault(task["element_id"], {"cycles": 0, "runs": 0, "rework": 0.0})
-        found.update({"name": task["name"], "owned_p50_hours": task["owned_p50_hours"],
-                      "waiting_p50_hours": task["waiting_p50_hours"], "overdue_share": task["overdue_share"],
-                      "open": task["open"]})
+        found = elements.get(task["element_id"], ElementFigures(0, 0, 0.0))
+        elements[task["element_id"]] = replace(
+            found, name=task["name"], owned_p50_hours=task["owned_p50_hours"],
+            waiting_p50_hours=task["waiting_p50_hours"], overdue_share=task["overdue_share"], open=task["open"])
     return elements
 
 
-def heatmap(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> dict[str, Any]:
+def heatmap(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> HeatMap:
     """The figures per element of the filters' regulation and version (the latest when no version is
     named), and the branch shares at its gateways."""
     filters, numbers = resolve(session, filters)
     cycles = scope(session, actor, filters, person_figures, by_start=True)
     elements = element_figures(session, cycles, now)
-    busiest = max((e["cycles"] for e in elements.values()), default=0)
-    for e in elements.values():
-        e["heat"] = 0 if not busiest or not e["cycles"] else max(1, min(5, round(5 * e["cycles"] / busiest)))
-    return {"definition": DEFINITION, "regulation": filters.regulation, "version": filters.version,
-            "filters": filters.as_args(), "elements": elements, "versions": numbers,
-            "gateway_definition": gateway_rules.DEFINITION,
-            "gateways": [asdict(g) for g in branches(session, cycles, str(filters.regulation), int(filters.version or 0))]}
+    busiest = max((e.cycles for e in elements.values()), default=0)
+    heated = {k: replace(e, heat=0 if not busiest or not e.cycles else max(1, min(5, round(5 * e.cycles / busiest))))
+              for k, e in elements.items()}
+    regulation, version = str(filters.regulation), int(filters.version or 0)
+    return HeatMap(DEFINITION, regulation, version, filters.as_args(), heated, tuple(numbers),
+                   gateway_rules.DEFINITION, tuple(branches(session, cycles, regulation, version)))
 
 
 def branches(session: Session, cycles: control_repo.Scope, regulation: str, version: int

@@ -8,17 +8,18 @@ won / (won + lost) among the variant's cycles (a variant's end fixes it, so it i
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.control.durations import percentile
 from engine.control.filters import Filters, scope
 from engine.shared.access import Actor
+from engine.shared.texts import N_
 from storage.repositories import analytics_durations as durations_repo
 
-DEFINITION = (
+DEFINITION = N_(
     "A cycle's variant is the sequence of its completed tasks in the order they were first completed (a loop "
     "is collapsed: a task done again adds nothing), then how the cycle ends: won, lost, cancelled or open. "
     "Share is of the cycles in scope (the period bounds their start); durations are from start to end, for open "
@@ -27,7 +28,27 @@ DEFINITION = (
 MAX_VARIANTS = 200
 
 
-def variants(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Variant:
+    tasks: tuple[str, ...]
+    end: str
+    cycles: int
+    share: float
+    p50_hours: float
+    p90_hours: float
+    win_rate: float | None
+
+
+@dataclass(frozen=True)
+class Variants:
+    definition: str
+    filters: dict[str, str]
+    cycles: int
+    variants: tuple[Variant, ...]
+    other_cycles: int
+
+
+def variants(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> Variants:
     cycles = scope(session, actor, filters, person_figures, by_start=True)
     paths: dict[int, list[str]] = {}
     for cycle_id, name, _ in durations_repo.completions(session, cycles):
@@ -44,10 +65,8 @@ def variants(session: Session, actor: Actor, filters: Filters, person_figures: b
     rows = []
     for key, hours in ordered[:MAX_VARIANTS]:
         end = key[-1]
-        rows.append({"tasks": list(key[:-1]), "end": end, "cycles": len(hours),
-                     "share": round(len(hours) / total, 4) if total else 0.0,
-                     "p50_hours": round(percentile(hours, 0.5) or 0.0, 2), "p90_hours": round(percentile(hours, 0.9) or 0.0, 2),
-                     "win_rate": 1.0 if end == "won" else 0.0 if end == "lost" else None})
+        rows.append(Variant(tuple(key[:-1]), end, len(hours), round(len(hours) / total, 4) if total else 0.0,
+                            round(percentile(hours, 0.5) or 0.0, 2), round(percentile(hours, 0.9) or 0.0, 2),
+                            1.0 if end == "won" else 0.0 if end == "lost" else None))
     other = sum(len(v) for _, v in ordered[MAX_VARIANTS:])
-    return {"definition": DEFINITION, "filters": filters.as_args(), "cycles": total, "variants": rows,
-            "other_cycles": other}
+    return Variants(DEFINITION, filters.as_args(), total, tuple(rows), other)

@@ -178,12 +178,12 @@ class ControlService(Service):
                 activities = {login: dict(t.activities) for login, t in found.items()}
             return manager_rules.with_plans(result, revenue, activities)
 
-    def variants(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+    def variants(self, actor: Actor, filters: Filters) -> variant_rules.Variants:
         """The paths cycles took (engine.control.variants)."""
         with self.query() as s:
             return variant_rules.variants(s, actor, filters, self.person_figures, self.platform.ctx.now())
 
-    def heatmap(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+    def heatmap(self, actor: Actor, filters: Filters) -> heatmap_rules.HeatMap:
         """The heat map of a regulation version (engine.control.heatmap) with its gateways' branch shares."""
         with self.query() as s:
             return heatmap_rules.heatmap(s, actor, filters, self.person_figures, self.platform.ctx.now())

@@ -94,22 +94,22 @@ def test_managers_obey_person_figures_and_a_manager_sees_himself(platform: Regla
 
 def test_variants_collapse_loops_and_end_in_the_outcome(platform: Reglament, actors, history) -> None:
     found = platform.control.variants(actors["alex"], Filters())
-    by_path = {(" > ".join(v["tasks"]), v["end"]): v for v in found["variants"]}
+    by_path = {(" > ".join(v.tasks), v.end): v for v in found.variants}
     won = ("Qualification call > Prepare demo > Hold presentation > Send commercial proposal > Negotiate terms > "
            "Review contract > Sign contract > Issue invoice > Confirm payment", "won")
-    assert by_path[won]["cycles"] == 1 and by_path[won]["p50_hours"] == 11.0, "the negotiation loop is collapsed"
-    assert by_path[("Qualification call > Prepare demo > Hold presentation", "lost")]["p50_hours"] == 2.0
+    assert by_path[won].cycles == 1 and by_path[won].p50_hours == 11.0, "the negotiation loop is collapsed"
+    assert by_path[("Qualification call > Prepare demo > Hold presentation", "lost")].p50_hours == 2.0
     assert ("Qualification call > Prepare demo > Hold presentation", "open") in by_path
-    assert by_path[("Qualification call", "lost")]["win_rate"] == 0.0
-    assert found["cycles"] == 5 and sum(v["share"] for v in found["variants"]) == 1.0
+    assert by_path[("Qualification call", "lost")].win_rate == 0.0
+    assert found.cycles == 5 and sum(v.share for v in found.variants) == 1.0
 
 
 def test_the_heat_map_counts_cycles_runs_and_rework_per_element(platform: Reglament, actors, history) -> None:
     found = platform.control.heatmap(actors["alex"], Filters(regulation="new_client_sale"))
-    assert (found["regulation"], found["version"]) == ("new_client_sale", 1)
-    call, negotiation = found["elements"]["Task_QualificationCall"], found["elements"]["Task_Negotiation"]
-    assert (call["cycles"], call["runs"], call["rework"], call["heat"]) == (4, 4, 0.0, 5)
-    assert (negotiation["cycles"], negotiation["runs"], negotiation["rework"], negotiation["heat"]) == (1, 2, 1.0, 1)
-    assert negotiation["name"] == "Negotiate terms" and negotiation["owned_p50_hours"] == 1.0
+    assert (found.regulation, found.version) == ("new_client_sale", 1)
+    call, negotiation = found.elements["Task_QualificationCall"], found.elements["Task_Negotiation"]
+    assert (call.cycles, call.runs, call.rework, call.heat) == (4, 4, 0.0, 5)
+    assert (negotiation.cycles, negotiation.runs, negotiation.rework, negotiation.heat) == (1, 2, 1.0, 1)
+    assert negotiation.name == "Negotiate terms" and negotiation.owned_p50_hours == 1.0
     with pytest.raises(InputInvalid):
         platform.control.heatmap(actors["alex"], Filters(regulation="new_client_sale", version=9))

@@ -10,6 +10,7 @@ from analytics_history import build, second_version
 from conftest import Clock
 
 from engine.control.filters import Filters
+from engine.control.heatmap import HeatMap
 from engine.platform.root import Reglament
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
@@ -20,10 +21,10 @@ def history(platform: Reglament, actors: dict[str, Actor], clock: Clock) -> dict
     return build(platform, actors, clock)
 
 
-def _branches(result: dict[str, Any]) -> dict[str, dict[str, tuple[Any, ...]]]:
+def _branches(result: HeatMap) -> dict[str, dict[str, tuple[Any, ...]]]:
     """gateway -> flow -> (taken, share, cycles, win rate)."""
-    return {g["element_id"]: {b["flow_id"]: (b["taken"], b["share"], b["cycles"], b["win_rate"]) for b in g["branches"]}
-            for g in result["gateways"]}
+    return {g.element_id: {b.flow_id: (b.taken, b.share, b.cycles, b.win_rate) for b in g.branches}
+            for g in result.gateways}
 
 
 def test_each_gateway_gives_the_share_of_each_branch_and_the_win_rate_downstream(platform: Reglament, actors,
@@ -38,9 +39,9 @@ def test_each_gateway_gives_the_share_of_each_branch_and_the_win_rate_downstream
     # the won cycle's contract was not approved once: back to the negotiation, then approved
     assert found["Gateway_Approved"] == {"Flow_Approved_No": (1, 0.5, 1, 1.0), "Flow_Approved_Yes": (1, 0.5, 1, 1.0)}
     assert found["Gateway_Agreed"] == {"Flow_Agreed_Refused": (0, 0.0, 0, None), "Flow_Agreed_Yes": (2, 1.0, 1, 1.0)}
-    passes = {g["element_id"]: (g["passes"], g["not_yet"]) for g in result["gateways"]}
+    passes = {g.element_id: (g.passes, g.not_yet) for g in result.gateways}
     assert passes["Gateway_Qualified"] == (4, 0) and passes["Gateway_Approved"] == (2, 0)
-    assert "win rate downstream" in result["gateway_definition"]
+    assert "win rate downstream" in result.gateway_definition
     anna = _branches(platform.control.heatmap(actors["anna"], Filters(regulation="new_client_sale")))
     assert anna["Gateway_Qualified"] == {"Flow_Qualified_Refused": (0, 0.0, 0, None),
                                          "Flow_Qualified_Yes": (3, 1.0, 3, 0.5)}

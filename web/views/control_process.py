@@ -9,8 +9,10 @@ from flask import render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine.control import compare as compare_rules
+from engine.control import durations as duration_rules
 from engine.control import gateways as gateway_rules
 from engine.control import heatmap as heatmap_rules
+from engine.control import variants as variant_rules
 from engine.shared.errors import InputInvalid
 from web.views import actor, login_required, platform
 from web.views.control import _options, _parsed, bp
@@ -27,21 +29,9 @@ def durations():  # type: ignore[no-untyped-def]
             result = platform().control.durations(actor(), filters)
         except InputInvalid as exc:
             errors = exc.details.get("fields", {})
-    texts = {"stage": _("Time in stage: from entering a stage to entering the next one, or to the cycle's end; a "
-                        "stay still going counts up to now and is censored. p50 and p90 are of the finished stays; "
-                        "the Kaplan–Meier median also counts the stays still going (it is empty while fewer than "
-                        "half have finished)."),
-             "task": _("Per task of the regulation: waiting in a group queue (created to claimed; a task assigned "
-                       "to a person waits for nobody), with an owner (claimed, or created when assigned, to "
-                       "completed), the norm (the due time the regulation gave it, median) and the share of "
-                       "completed tasks done after their due time."),
-             "decision": _("Time to decision: from a cycle's start to won or lost. Open cycles are censored at now "
-                           "and cancelled ones at their end; the median is Kaplan–Meier's.")}
+    texts = {key: _(text) for key, text in duration_rules.DEFINITIONS.items()}
     found = platform().control.variants(actor(), filters) if result else None
-    texts["variants"] = _("A cycle's variant is the sequence of its completed tasks in the order they were first "
-                          "completed (a loop is collapsed: a task done again adds nothing), then how the cycle ends: "
-                          "won, lost, cancelled or open. Share is of the cycles in scope (the period bounds their "
-                          "start); durations are from start to end, for open cycles up to now, in hours (p50, p90).")
+    texts["variants"] = _(variant_rules.DEFINITION)
     return render_template("control/durations.html", filters=filters, args=filters.as_args(), errors=errors,
                            result=result, variants=found, texts=texts, person_figures=platform().control.person_figures,
                            **_options()), (422 if errors else 200)
@@ -88,17 +78,17 @@ def heatmap():  # type: ignore[no-untyped-def]
     if not errors:
         try:
             result = platform().control.heatmap(actor(), filters)
-            if [n for n in result["versions"] if n < result["version"]] or request.args.get("before"):
+            if [n for n in result.versions if n < result.version] or request.args.get("before"):
                 comparison = platform().control.compare(actor(), filters, before_version(request.args.get("before")))
         except InputInvalid as exc:
             errors = exc.details.get("fields", {})
     config: dict[str, Any] = {}
     if result:
-        config = {"xmlUrl": url_for("regulations.download", key=result["regulation"], number=result["version"]),
+        config = {"xmlUrl": url_for("regulations.download", key=result.regulation, number=result.version),
                   "labels": {"failed": _("Failed"), "warnings": _("Import warnings")},
-                  "heat": {k: {"heat": v["heat"], "cycles": v["cycles"],
-                               "title": _("%(cycles)s cycles, %(runs)s runs", cycles=v["cycles"], runs=v["runs"])}
-                           for k, v in result["elements"].items()}}
+                  "heat": {k: {"heat": v.heat, "cycles": v.cycles,
+                               "title": _("%(cycles)s cycles, %(runs)s runs", cycles=v.cycles, runs=v.runs)}
+                           for k, v in result.elements.items()}}
     figures = {"cycles": _("Cycles"), "rework": _("Rework"), "owned_p50_hours": _("With owner p50, hours"),
                "waiting_p50_hours": _("In queue p50, hours")}
     return render_template("control/heatmap.html", filters=filters, args=filters.as_args(), errors=errors,

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.shared import organization_defaults
+
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
 DEFAULT_MAIL_FROM = "reglament@localhost"
@@ -58,6 +60,7 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         production = env.get("REGLAMENT_ENV", "development") == "production"
+        _check_organization_defaults(env)
         url = env.get("REGLAMENT_DATABASE_URL") or f"sqlite:///{VAR / 'reglament.db'}"
         secret = env.get("REGLAMENT_SECRET_KEY")
         if not secret:
@@ -94,6 +97,17 @@ def _iso_seconds(env: dict[str, str], name: str, default: float) -> float:
     if total <= 0:
         raise InvalidSetting(f"{name} must be longer than zero")
     return float(total)
+
+
+def _check_organization_defaults(env: dict[str, str]) -> None:
+    """REGLAMENT_TIME_ZONE and REGLAMENT_LANGUAGE (the organization's defaults until the admin stores
+    others) are refused at start-up when unknown, rather than read as UTC and English."""
+    zone = (env.get("REGLAMENT_TIME_ZONE") or "").strip()
+    language = (env.get("REGLAMENT_LANGUAGE") or "").strip().lower()
+    if zone and not organization_defaults.known_zone(zone):
+        raise InvalidSetting(f"REGLAMENT_TIME_ZONE={zone!r} is not a known time zone (such as Europe/Moscow)")
+    if language and language not in organization_defaults.LANGUAGES:
+        raise InvalidSetting(f"REGLAMENT_LANGUAGE={language!r} must be one of {', '.join(organization_defaults.LANGUAGES)}")
 
 
 def _positive(env: dict[str, str], name: str, default: float) -> float:

@@ -115,3 +115,14 @@ def test_the_russian_demo_works_in_russian_and_moscow_time_unless_the_admin_chos
     with platform.query() as s:
         stored = s.query(User).filter_by(login="zed").one()
         assert (stored.timezone, stored.locale) == (None, None), "the user follows the organization"
+
+
+def test_an_unknown_environment_default_stops_the_start(tmp_path) -> None:
+    from engine.shared.settings import InvalidSetting, Settings
+
+    base = {"REGLAMENT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "REGLAMENT_SECRET_KEY": "k" * 40}
+    assert Settings.from_env({**base, "REGLAMENT_TIME_ZONE": "Europe/Moscow", "REGLAMENT_LANGUAGE": "ru"})
+    with pytest.raises(InvalidSetting, match="REGLAMENT_TIME_ZONE"):
+        Settings.from_env({**base, "REGLAMENT_TIME_ZONE": "Mars/Olympus"})
+    with pytest.raises(InvalidSetting, match="REGLAMENT_LANGUAGE"):
+        Settings.from_env({**base, "REGLAMENT_LANGUAGE": "fr"})

@@ -239,3 +239,61 @@ def test_a_conditional_event_without_a_condition_is_refused_as_camunda_refuses_i
     [problem] = refused(platform, actors["head"], diagram(body))
     assert (problem.element_id, problem.element_name) == ("Ready", "Documents ready")
     assert "Camunda 7 refuses it too" in problem.message
+
+
+def test_an_inclusive_gateway_takes_every_flow_without_a_condition(platform: Reglament, actors) -> None:
+    anna = actors["anna"]
+    body = _gateway([flow("G", "Big", "toBig", "${amount > 1000}"), flow("G", "Plain", "toPlain"),
+                     flow("G", "Fallback", "toDefault")]).replace("exclusiveGateway", "inclusiveGateway")
+    cycle = view(run(platform, actors, body, pid="or_plain"))
+    complete(platform, anna, cycle["id"], "Amount", {"amount": 5000})
+    assert sorted(visible(platform, anna, cycle["id"])) == ["Big", "Plain"]
+
+
+def test_a_conditional_event_after_an_event_based_gateway_takes_its_path_when_it_holds(
+        platform: Reglament, actors) -> None:
+    anna = actors["anna"]
+    body = "\n".join([
+        '<bpmn:startEvent id="S" />', flow("S", "Fork", "f0"), '<bpmn:parallelGateway id="Fork" />',
+        flow("Fork", "Collect", "f1"), flow("Fork", "Which", "f2"),
+        user("Collect", fields={"docs": "string"}), flow("Collect", "Done", "f3"), end("Done"),
+        '<bpmn:eventBasedGateway id="Which" />', flow("Which", "Ready", "f4"), flow("Which", "Late", "f5"),
+        CONDITIONAL, flow("Ready", "Sign", "f6"), user("Sign"), flow("Sign", "Won", "f7"), end("Won", "won"),
+        '<bpmn:intermediateCatchEvent id="Late"><bpmn:timerEventDefinition><bpmn:timeDuration>P30D'
+        '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>',
+        flow("Late", "Lost", "f8"), end("Lost", "lost")])
+    cycle = view(run(platform, actors, body, pid="conditional_gateway"))
+    complete(platform, anna, cycle["id"], "Collect", {"docs": "yes"})
+    assert visible(platform, anna, cycle["id"]) == ["Sign"], "the condition won over the timer"
+    assert view(complete(platform, anna, cycle["id"], "Sign", {}))["status"] == "won"
+
+
+def test_a_process_started_at_its_conditional_start_event_starts_by_hand(platform: Reglament, actors) -> None:
+    body = "\n".join(['<bpmn:startEvent id="S"><bpmn:conditionalEventDefinition><bpmn:condition>${false}'
+                      '</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:startEvent>',
+                      flow("S", "Call", "f1"), user("Call"), flow("Call", "E", "f2"), end("E", "won")])
+    cycle = view(run(platform, actors, body, pid="conditional_start"))
+    assert visible(platform, actors["anna"], cycle["id"]) == ["Call"]
+
+
+MESSAGE_CATCH = "\n".join(['<bpmn:startEvent id="S" />', flow("S", "Paid", "f1"),
+                           '<bpmn:intermediateCatchEvent id="Paid" name="Payment received">'
+                           '<bpmn:messageEventDefinition messageRef="tns:Msg_Paid" /></bpmn:intermediateCatchEvent>',
+                           flow("Paid", "E", "f2"), end("E", "won")])
+
+
+def test_a_message_ref_written_with_the_target_namespace_prefix_names_its_message(platform: Reglament,
+                                                                                  actors) -> None:
+    content = diagram(MESSAGE_CATCH, pid="prefixed", before='<bpmn:message id="Msg_Paid" name="paid" />') \
+        .replace(b'targetNamespace="http://reglament.test"',
+                 b'targetNamespace="http://reglament.test" xmlns:tns="http://reglament.test"')
+    platform.regulation.deploy(actors["head"], [SourceFile("prefixed.bpmn", content)])
+    cycle = view(start(platform, actors["anna"], "prefixed", client_name="Prefixed Ltd"))
+    assert cycle["status"] == "active", "it waits for the message 'paid'"
+
+
+def test_a_message_without_a_name_is_refused_as_camunda_refuses_it(platform: Reglament, actors) -> None:
+    content = diagram(MESSAGE_CATCH.replace("tns:", ""), before='<bpmn:message id="Msg_Paid" />')
+    [problem] = refused(platform, actors["head"], content)
+    assert (problem.element_id, problem.element_name) == ("Paid", "Payment received")
+    assert "has no name" in problem.message and "Camunda 7 refuses it too" in problem.message

@@ -124,7 +124,7 @@ def test_a_temporary_hand_over_returns_at_its_time(platform, actors, clock, book
              for e in events(platform.regulation.history(head, alfa["id"]), "handover")]
     assert types == [("anna", "boris", False), ("boris", "anna", True)]
     [listed, *_] = [h for h in platform.organization.handover_list(head) if h.id == result.id]
-    assert listed["status"] == "returned"
+    assert listed.status == "returned"
     assert platform.organization.return_due_handovers() == 0, "returned once"
 
 

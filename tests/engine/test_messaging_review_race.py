@@ -46,6 +46,7 @@ def test_a_message_sent_while_a_step_makes_the_cycle_wait_is_delivered(platform,
     stepping.join(30)
     sending.join(30)
     assert not stepping.is_alive() and not sending.is_alive()
-    assert isinstance(outcome["message"], dict) and outcome["message"]["state"] == "delivered", outcome["message"]
+    message = outcome["message"]
+    assert isinstance(message, received.MessageView) and message.state == "delivered", message
     assert platform.regulation.cycle(actors["anna"], cycle["id"])["variables"]["paid"] == 1
     assert visible(platform, actors["anna"], cycle["id"]) == ["Task_Thank"]

@@ -293,6 +293,7 @@ def test_lock_all_is_offered_only_after_the_period_ends(platform: Reglament, act
         actors["head"], "2026-11", "approve").token)
     early = head.get("/motivation/statements/lock?period=2026-11")
     assert "2026-11 is not over yet: its statements can be locked from 2026-12-01" in text(early)
+    assert "or early below, by ticking the box that names the period" in text(early)
     assert 'id="confirm-form"' not in early.get_data(as_text=True)  # only the early lock, naming the period
     assert 'name="early" value="2026-11"' in early.get_data(as_text=True)
     clock.now = clock.now.replace(month=12, day=1)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,56 @@ DEFINITIONS = {
     "decision": N_("Time to decision: from a cycle's start to won or lost. Open cycles are censored at now and "
                 "cancelled ones at their end; the median is Kaplan–Meier's."),
 }
+
+
+@dataclass(frozen=True)
+class StageStay:
+    """Time in one stage: stays finished and still going, p50 and p90 of the finished ones, and the
+    Kaplan–Meier median counting those still going."""
+
+    stage: str
+    finished: int
+    going: int
+    p50_hours: float | None
+    p90_hours: float | None
+    km_median_hours: float | None
+
+
+@dataclass(frozen=True)
+class TaskTimes:
+    """One task of the regulation: waiting in a group queue, with an owner, its norm, the share late."""
+
+    element_id: str
+    name: str
+    stage: str | None
+    work_type: str | None
+    completed: int
+    open: int
+    waiting_p50_hours: float | None
+    waiting_p90_hours: float | None
+    owned_p50_hours: float | None
+    owned_p90_hours: float | None
+    claimed_total_p50_hours: float | None
+    norm_hours: float | None
+    overdue_share: float | None
+
+
+@dataclass(frozen=True)
+class DecisionTime:
+    decided: int
+    censored: int
+    km_median_hours: float | None
+    p50_decided_hours: float | None
+    p50_won_hours: float | None
+
+
+@dataclass(frozen=True)
+class Durations:
+    definitions: dict[str, str]
+    filters: dict[str, str]
+    stages: tuple[StageStay, ...]
+    tasks: tuple[TaskTimes, ...]
+    decision: DecisionTime
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:
@@ -65,25 +116,24 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / HOUR, 2)
 
 
-def _figures(done: list[float], going: list[float]) -> dict[str, Any]:
-    return {"finished": len(done), "going": len(going), "p50_hours": _hours(percentile(done, 0.5)),
-            "p90_hours": _hours(percentile(done, 0.9)), "km_median_hours": _hours(km_median(done, going))}
+def _stay(stage: str, done: list[float], going: list[float]) -> StageStay:
+    return StageStay(stage, len(done), len(going), _hours(percentile(done, 0.5)), _hours(percentile(done, 0.9)),
+                     _hours(km_median(done, going)))
 
 
 def _since(later: datetime, earlier: datetime) -> float:
     return max(0.0, (later - earlier).total_seconds())
 
 
-def durations(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> dict[str, Any]:
+def durations(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> Durations:
     """Time in stage, task times against their norms, and time to decision, for the cycles in scope
     (the period bounds the cycles' start)."""
     cycles = scope(session, actor, filters, person_figures, by_start=True)
-    return {"definitions": DEFINITIONS, "filters": filters.as_args(),
-            "stages": stage_durations(session, cycles, now), "tasks": task_durations(session, cycles, now),
-            "decision": decision_time(session, cycles, now)}
+    return Durations(dict(DEFINITIONS), filters.as_args(), tuple(stage_durations(session, cycles, now)),
+                     tuple(task_durations(session, cycles, now)), decision_time(session, cycles, now))
 
 
-def stage_durations(session: Session, cycles: control_repo.Scope, now: datetime) -> list[dict[str, Any]]:
+def stage_durations(session: Session, cycles: control_repo.Scope, now: datetime) -> list[StageStay]:
     stays: dict[str, tuple[list[float], list[float]]] = {}
     for row in durations_repo.stage_stays(session, cycles):
         done, going = stays.setdefault(str(row.stage), ([], []))
@@ -94,10 +144,10 @@ def stage_durations(session: Session, cycles: control_repo.Scope, now: datetime)
             going.append(_since(now, row.entered_at))
     order = [str(s) for _, _, _, stages in control_repo.version_stages(session) for s in stages]
     ranked = list(dict.fromkeys([s for s in order if s in stays] + sorted(stays)))
-    return [{"stage": stage, **_figures(*stays[stage])} for stage in ranked]
+    return [_stay(stage, *stays[stage]) for stage in ranked]
 
 
-def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) -> list[dict[str, Any]]:
+def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) -> list[TaskTimes]:
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in durations_repo.task_times(session, cycles):
         if row.created_at is None:
@@ -122,15 +172,11 @@ def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) 
     out = []
     for (element_id, name), g in sorted(groups.items(), key=lambda kv: (kv[1]["stage"] or "", kv[0][1])):
         total = [w + o for w, o in zip(g["waiting"], g["owned"], strict=False)] if g["waiting"] else []
-        out.append({"element_id": element_id, "name": name, "stage": g["stage"], "work_type": g["work_type"],
-                    "completed": len(g["owned"]), "open": len(g["going"]),
-                    "waiting_p50_hours": _hours(percentile(g["waiting"], 0.5)),
-                    "waiting_p90_hours": _hours(percentile(g["waiting"], 0.9)),
-                    "owned_p50_hours": _hours(percentile(g["owned"], 0.5)),
-                    "owned_p90_hours": _hours(percentile(g["owned"], 0.9)),
-                    "claimed_total_p50_hours": _hours(percentile(total, 0.5)),
-                    "norm_hours": _hours(percentile(g["norms"], 0.5)),
-                    "overdue_share": round(g["late"] / g["with_due"], 4) if g["with_due"] else None})
+        out.append(TaskTimes(
+            element_id, name, g["stage"], g["work_type"], len(g["owned"]), len(g["going"]),
+            _hours(percentile(g["waiting"], 0.5)), _hours(percentile(g["waiting"], 0.9)),
+            _hours(percentile(g["owned"], 0.5)), _hours(percentile(g["owned"], 0.9)), _hours(percentile(total, 0.5)),
+            _hours(percentile(g["norms"], 0.5)), round(g["late"] / g["with_due"], 4) if g["with_due"] else None))
     return out
 
 
@@ -143,7 +189,7 @@ def _parse(text: Any) -> datetime | None:
         return None
 
 
-def decision_time(session: Session, cycles: control_repo.Scope, now: datetime) -> dict[str, Any]:
+def decision_time(session: Session, cycles: control_repo.Scope, now: datetime) -> DecisionTime:
     decided: list[float] = []
     censored: list[float] = []
     won: list[float] = []
@@ -154,6 +200,5 @@ def decision_time(session: Session, cycles: control_repo.Scope, now: datetime) -
                 won.append(_since(row.ended_at, row.started_at))
         else:
             censored.append(_since(row.ended_at or now, row.started_at))
-    return {"decided": len(decided), "censored": len(censored),
-            "km_median_hours": _hours(km_median(decided, censored)),
-            "p50_decided_hours": _hours(percentile(decided, 0.5)), "p50_won_hours": _hours(percentile(won, 0.5))}
+    return DecisionTime(len(decided), len(censored), _hours(km_median(decided, censored)),
+                        _hours(percentile(decided, 0.5)), _hours(percentile(won, 0.5)))

@@ -86,10 +86,10 @@ def element_figures(session: Session, cycles: control_repo.Scope, now: datetime)
         elements[str(element_id)] = ElementFigures(
             int(passed), int(runs), round((int(runs) - int(passed)) / int(passed), 4) if passed else 0.0)
     for task in task_durations(session, cycles, now):
-        found = elements.get(task["element_id"], ElementFigures(0, 0, 0.0))
-        elements[task["element_id"]] = replace(
-            found, name=task["name"], owned_p50_hours=task["owned_p50_hours"],
-            waiting_p50_hours=task["waiting_p50_hours"], overdue_share=task["overdue_share"], open=task["open"])
+        found = elements.get(task.element_id, ElementFigures(0, 0, 0.0))
+        elements[task.element_id] = replace(
+            found, name=task.name, owned_p50_hours=task.owned_p50_hours, waiting_p50_hours=task.waiting_p50_hours,
+            overdue_share=task.overdue_share, open=task.open)
     return elements
 
 

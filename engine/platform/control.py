@@ -160,7 +160,7 @@ class ControlService(Service):
 
     # ---------------------------------------------------------------- durations and managers
 
-    def durations(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+    def durations(self, actor: Actor, filters: Filters) -> duration_rules.Durations:
         """Time in stage, task times against their norms, Kaplan–Meier time to decision."""
         with self.query() as s:
             return duration_rules.durations(s, actor, filters, self.person_figures, self.platform.ctx.now())

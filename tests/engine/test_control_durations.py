@@ -35,30 +35,30 @@ def history(platform: Reglament, actors: dict[str, Actor], clock: Clock) -> dict
 
 def test_time_to_decision_is_a_kaplan_meier_median_counting_open_cycles(platform: Reglament, actors,
                                                                          history) -> None:
-    decision = platform.control.durations(actors["alex"], Filters())["decision"]
-    assert (decision["decided"], decision["censored"]) == (3, 2)
-    assert decision["km_median_hours"] == 2.0
-    assert (decision["p50_decided_hours"], decision["p50_won_hours"]) == (2.0, 11.0)
+    decision = platform.control.durations(actors["alex"], Filters()).decision
+    assert (decision.decided, decision.censored) == (3, 2)
+    assert decision.km_median_hours == 2.0
+    assert (decision.p50_decided_hours, decision.p50_won_hours) == (2.0, 11.0)
 
 
 def test_time_in_stage_counts_stays_still_going_as_censored(platform: Reglament, actors, history) -> None:
-    stages = {r["stage"]: r for r in platform.control.durations(actors["alex"], Filters())["stages"]}
+    stages = {r.stage: r for r in platform.control.durations(actors["alex"], Filters()).stages}
     qualification = stages["Qualification"]
-    assert (qualification["finished"], qualification["going"]) == (5, 0)
-    assert (qualification["p50_hours"], qualification["p90_hours"], qualification["km_median_hours"]) == (1.0, 1.0, 1.0)
+    assert (qualification.finished, qualification.going) == (5, 0)
+    assert (qualification.p50_hours, qualification.p90_hours, qualification.km_median_hours) == (1.0, 1.0, 1.0)
     proposal = stages["Proposal"]
-    assert (proposal["finished"], proposal["going"], proposal["p50_hours"]) == (1, 1, 1.0)
+    assert (proposal.finished, proposal.going, proposal.p50_hours) == (1, 1, 1.0)
     assert list(stages)[:2] == ["Qualification", "Presentation"], "the regulation's order"
 
 
 def test_tasks_are_measured_against_their_due_time(platform: Reglament, actors, history, clock: Clock) -> None:
-    tasks = {t["element_id"]: t for t in platform.control.durations(actors["alex"], Filters())["tasks"]}
+    tasks = {t.element_id: t for t in platform.control.durations(actors["alex"], Filters()).tasks}
     call = tasks["Task_QualificationCall"]
-    assert (call["completed"], call["open"], call["owned_p50_hours"], call["overdue_share"]) == (4, 0, 1.0, 0.0)
-    assert call["norm_hours"] is not None and call["norm_hours"] > 1.0
+    assert (call.completed, call.open, call.owned_p50_hours, call.overdue_share) == (4, 0, 1.0, 0.0)
+    assert call.norm_hours is not None and call.norm_hours > 1.0
     demo = tasks["Task_PrepareDemo"]  # a Presales group task: waited an hour in the queue, then claimed and done
-    assert (demo["waiting_p50_hours"], demo["owned_p50_hours"], demo["completed"]) == (1.0, 0.0, 3)
-    assert tasks["Task_Proposal"]["open"] == 1
+    assert (demo.waiting_p50_hours, demo.owned_p50_hours, demo.completed) == (1.0, 0.0, 3)
+    assert tasks["Task_Proposal"].open == 1
 
 
 def test_the_estimators_on_known_numbers() -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.task import Task
 from sqlalchemy.orm import Session
 
@@ -48,7 +49,7 @@ def record(session: Session, cycle: Cycle, workflow: BpmnWorkflow, passed: list[
         try:
             variables = incoming.check_variables(_jsonable(signal_spec.payload(task)), f"signal {name!r}",
                                                  protect=False)
-        except (ExpressionError, InputInvalid) as exc:
+        except (ExpressionError, InputInvalid, WorkflowException) as exc:  # an expression over missing data too
             record_incident(cycle, rec, task, exc, now)
             continue
         for own in io_mappings.CYCLE_VARIABLES:  # a signal never renames another cycle's client, owner or id

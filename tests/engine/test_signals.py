@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from conftest import bpmn_file
 from cycle_helpers import complete, start, visible
-from semantics_helpers import diagram, refused
-from signal_diagrams import deploy_all, waiting
+from semantics_helpers import deploy, diagram, end, flow, refused, user
+from signal_diagrams import SIGNALS, deploy_all, waiting
 
 from engine.platform.worker import Worker
 from engine.regulation import messages, signals
@@ -244,3 +244,25 @@ def test_a_non_interrupting_message_boundary_catches_every_message_while_its_tas
         platform.outside.correlate(actors["admin"], "client-question", cycle_id=_get(paying, "id"))
     assert sorted(visible(platform, actors["anna"], _get(paying, "id"))) == ["Task_Answer", "Task_Answer",
                                                                              "Task_SendInvoice"]
+
+
+def test_a_throw_whose_payload_cannot_be_evaluated_stops_its_cycle_in_an_incident_naming_the_event(
+        platform, actors) -> None:
+    body = "\n".join([
+        '<bpmn:startEvent id="Start" />', flow("Start", "Task_Announce", "F1"), user("Task_Announce"),
+        flow("Task_Announce", "Throw_Price", "F2"),
+        '<bpmn:intermediateThrowEvent id="Throw_Price" name="Announce the price list">'
+        '<bpmn:signalEventDefinition signalRef="Signal_Price"><bpmn:extensionElements>'
+        '<camunda:in sourceExpression="${no_such_price + 1}" target="price" /></bpmn:extensionElements>'
+        '</bpmn:signalEventDefinition></bpmn:intermediateThrowEvent>',
+        flow("Throw_Price", "End_Announced", "F3"), end("End_Announced", "won")])
+    deploy(platform, actors["head"], diagram(body, "signal_bad_payload", SIGNALS), "signal_bad_payload.bpmn")
+    deploy_all(platform, actors["head"], "signal_wait")
+    waiting_one = waiting(platform, actors, "Still Waiting Ltd")
+    thrower = start(platform, actors["anna"], "signal_bad_payload", client_name="Bad Payload Ltd")
+    stopped = complete(platform, actors["anna"], _get(thrower, "id"), "Task_Announce", {})
+    assert _get(stopped, "status") == "incident"
+    assert _get(stopped, "incident")["element_id"] == "Throw_Price"
+    assert "no_such_price" in _get(stopped, "incident")["message"]
+    Worker(platform).run_once()
+    assert _signals_received(platform, actors, _get(waiting_one, "id")) == [], "nothing was broadcast"

@@ -7,7 +7,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import external_tasks, jobs, runtime
+from engine.regulation import external_tasks, jobs, outside, runtime
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
 from engine.regulation.decisions import catalogue, rule_tasks
@@ -75,7 +75,8 @@ def fire_timers(session: Session, ctx: Context, lease: jobs.Lease) -> Cycle | No
     workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
     known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     rec = Recorder(session, cycle, None, ctx.now())
-    advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=jobs.waiting_timers(workflow))
+    advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=jobs.waiting_timers(workflow),
+            outside_before=outside.waits(workflow))  # what its jobs and outside rows project: no reads
     return cycle
 
 

@@ -45,7 +45,7 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
         if not isinstance(task.task_spec, (EndEvent,)) and task.task_spec.bpmn_id \
                 and not normalize.is_generated(task.task_spec.bpmn_id):
             rec.add("passed", task, actor=None)
-    ended = [t for t in passed if isinstance(t.task_spec, EndEvent) and t.workflow is workflow]
+    ended = _deciding_ends(workflow, passed)
     outcome = next((t.task_spec.extensions.get("outcome") for t in ended
                     if (getattr(t.task_spec, "extensions", None) or {}).get("outcome")), None)
     decided = cycle.status == ACTIVE and (outcome is not None or workflow.is_completed())
@@ -80,6 +80,17 @@ def advance(session: Session, ctx: Context, cycle: Cycle, workflow: BpmnWorkflow
     if waits and cycle.status == ACTIVE:
         from engine.regulation import received  # late: delivering a kept message advances the cycle again
         received.deliver_kept(session, ctx, cycle, waits)
+
+
+def _deciding_ends(workflow: BpmnWorkflow, passed: list[Task]) -> list[Task]:
+    """The end events of this step that ended the cycle's process: its own, and, once the process
+    completed, those of an interrupting event subprocess of the process itself (in Camunda 7 its
+    end ends the process instance, so its outcome decides the cycle)."""
+    ends = [t for t in passed if isinstance(t.task_spec, EndEvent)]
+    own = [t for t in ends if t.workflow is workflow]
+    if not workflow.is_completed():
+        return own
+    return own + [t for t in ends if t.workflow is not workflow and event_scopes.ends_the_process(workflow, t)]
 
 
 def _run(cycle: Cycle, workflow: BpmnWorkflow, rec: Recorder) -> tuple[BpmnWorkflow, list[Task]]:

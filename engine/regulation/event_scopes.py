@@ -62,6 +62,17 @@ def _idle(sub: Any) -> bool:
     return all(isinstance(t.task_spec, StartEvent) and t._state == TaskState.WAITING for t in _live(sub))
 
 
+def ends_the_process(workflow: BpmnWorkflow, task: Task) -> bool:
+    """Whether ``task`` ran in an interrupting event subprocess of the process itself (not of an
+    embedded subprocess): reaching its end ends the process."""
+    sub = task.workflow
+    parent_id = getattr(sub, "parent_task_id", None)
+    parent = workflow.tasks.get(parent_id) if parent_id is not None else None
+    if parent is None or not _is_event_subprocess(parent):
+        return False
+    return not any(_extensions(t).get(NON_INTERRUPTING) == "true" for t in _starts(sub))
+
+
 def settle(workflow: BpmnWorkflow) -> bool:
     changed = False
     for wf in [workflow, *list(workflow.subprocesses.values())]:

@@ -10,6 +10,7 @@ from engine.control import durations as duration_rules
 from engine.control import event_log
 from engine.control import funnel as funnel_rules
 from engine.control import heatmap as heatmap_rules
+from engine.control import incidents as incident_rules
 from engine.control import loss_reasons as loss_rules
 from engine.control import managers as manager_rules
 from engine.control import norms as norm_rules
@@ -17,11 +18,10 @@ from engine.control import variants as variant_rules
 from engine.control.filters import Filters, scope
 from engine.motivation import plans as plan_rules
 from engine.platform.base import Service
-from engine.regulation import cycles
+from engine.regulation.reading import CycleView
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid
-from storage.repositories import jobs as jobs_repo
 
 
 class ControlService(Service):
@@ -50,18 +50,17 @@ class ControlService(Service):
         with self.command() as s:
             return norm_rules.remind_forgotten(s, self.platform.ctx.now())
 
-    def incidents(self, actor: Actor) -> list[dict[str, Any]]:
-        """Cycles in incident and timer jobs that failed every attempt (head, admin)."""
+    def incidents(self, actor: Actor) -> list[CycleView]:
+        """Cycles in incident (head, admin)."""
         require(actor, HEADS, "see incidents")
         with self.query() as s:
-            return [cycles.cycle_dict(c) for c in cycles.list_cycles(s, actor, cycles.INCIDENT)]
+            return incident_rules.incidents(s, actor)
 
-    def failed_jobs(self, actor: Actor) -> list[dict[str, Any]]:
+    def failed_jobs(self, actor: Actor) -> list[incident_rules.FailedJob]:
         """Timer jobs that failed every attempt, with their last error (head, admin)."""
         require(actor, HEADS, "see incidents")
         with self.query() as s:
-            return [{"id": j.id, "cycle_id": j.cycle_id, "element_id": j.element_id, "due_at": j.due_at,
-                     "attempts": j.attempts, "last_error": j.last_error} for j in jobs_repo.failed_jobs(s)]
+            return incident_rules.failed_jobs(s)
 
     # ---------------------------------------------------------------- analytics
 

@@ -108,8 +108,8 @@ def test_a_failing_job_retries_with_backoff_then_becomes_an_incident(platform, a
     cycle = platform.regulation.cycle(actors["head"], timed["id"])
     assert cycle["status"] == "incident" and "database went away" in cycle["incident"]["message"]
     failed = platform.control.failed_jobs(actors["head"])
-    assert [(j["cycle_id"], j["element_id"], j["attempts"]) for j in failed] == [(timed["id"], "Wait_2h", 5)]
-    assert "database went away" in failed[0]["last_error"]
+    assert [(j.cycle_id, j.element_id, j.attempts) for j in failed] == [(timed["id"], "Wait_2h", 5)]
+    assert "database went away" in (failed[0].last_error or "")
     with pytest.raises(Forbidden):
         platform.control.failed_jobs(actors["anna"])
     monkeypatch.undo()

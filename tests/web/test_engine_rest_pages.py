@@ -26,9 +26,9 @@ def test_a_manager_may_not_open_the_message_list(client, login) -> None:
 def test_a_sale_started_with_a_business_key_shows_it(client, login, platform, actors) -> None:
     customer = platform.clients.create_client(actors["anna"], "Keyed Page Ltd")
     login(client, "anna")
-    form = client.get(f"/clients/{customer['id']}").get_data(as_text=True)
+    form = client.get(f"/clients/{customer.id}").get_data(as_text=True)
     assert 'name="business_key"' in form
-    response = client.post(f"/clients/{customer['id']}/cycles",
+    response = client.post(f"/clients/{customer.id}/cycles",
                            data={"regulation": "new_client_sale", "business_key": "ORDER-501"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -40,7 +40,7 @@ def test_a_message_in_triage_for_a_client_is_on_its_timeline(client, login, plat
     customer = platform.clients.create_client(actors["anna"], "Timeline Ltd")
     platform.outside.receive_message(actors["admin"], "order-placed", "t-1", correlation={"client_id": customer.id})
     login(client, "head")
-    page = client.get(f"/clients/{customer['id']}").get_data(as_text=True)
+    page = client.get(f"/clients/{customer.id}").get_data(as_text=True)
     assert "order-placed" in page
 
 
@@ -62,14 +62,14 @@ def test_a_regulation_with_a_start_form_asks_for_its_fields_when_a_sale_starts(c
     platform.regulation.deploy(actors["head"], [bpmn_file("start_form.bpmn")])
     customer = platform.clients.create_client(actors["anna"], "Form Start Ltd")
     login(client, "anna")
-    asked = client.post(f"/clients/{customer['id']}/cycles", data={"regulation": "inbound_lead", "business_key": "L-1"})
+    asked = client.post(f"/clients/{customer.id}/cycles", data={"regulation": "inbound_lead", "business_key": "L-1"})
     page = asked.get_data(as_text=True)
     assert asked.status_code == 200 and 'name="channel"' in page and 'name="expected_amount"' in page
-    wrong = client.post(f"/clients/{customer['id']}/cycles", data={
+    wrong = client.post(f"/clients/{customer.id}/cycles", data={
         "regulation": "inbound_lead", "start_form": "1", "business_key": "L-1", "expected_amount": "-5"})
     assert wrong.status_code == 422
     assert 'id="e-channel"' in wrong.get_data(as_text=True) and 'id="e-expected_amount"' in wrong.get_data(as_text=True)
-    started = client.post(f"/clients/{customer['id']}/cycles", data={
+    started = client.post(f"/clients/{customer.id}/cycles", data={
         "regulation": "inbound_lead", "start_form": "1", "business_key": "L-1", "channel": "web",
         "expected_amount": "120000"})
     assert started.status_code == 302

@@ -211,12 +211,12 @@ def test_pavel_claims_and_releases_a_group_task_from_the_pages(client, login, pl
 
 def test_the_client_page_starts_a_sale_and_redirects_to_the_cycle(anna, platform, actors) -> None:
     client = platform.clients.create_client(actors["anna"], "Beta Foods")
-    page = anna.get(f"/clients/{client['id']}")
+    page = anna.get(f"/clients/{client.id}")
     assert page.status_code == 200
     assert "Start sale" in visible_text(page) and "New client sale (v1)" in visible_text(page)
     assert "No sales cycles with this client yet." in visible_text(page)
 
-    response = anna.post(f"/clients/{client['id']}/cycles", data={"regulation": "new_client_sale"})
+    response = anna.post(f"/clients/{client.id}/cycles", data={"regulation": "new_client_sale"})
     assert response.status_code == 302
     cycle_id = int(re.fullmatch(r"/cycles/(\d+)", response.headers["Location"]).group(1))
     cycle_page = anna.get(response.headers["Location"])
@@ -270,7 +270,7 @@ def test_names_are_escaped_everywhere(anna, platform, actors) -> None:
     client = platform.clients.create_client(actors["anna"], evil)
     cycle = platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
     [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])
-    for path in ("/inbox", f"/tasks/{task.id}", f"/cycles/{cycle['id']}", f"/clients/{client['id']}",
+    for path in ("/inbox", f"/tasks/{task.id}", f"/cycles/{cycle['id']}", f"/clients/{client.id}",
                  "/clients", "/cycles"):
         page = html(anna.get(path))
         assert "<script>" not in page, path

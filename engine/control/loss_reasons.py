@@ -8,7 +8,8 @@ lost cycle with neither is *not classified*; its text stays on the cycle as the 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +42,81 @@ DEFINITION = (
 UNCLASSIFIED = "-"
 
 
+@dataclass(frozen=True)
+class LossReasonEntry:
+    """A reason of the catalogue, with its English and Russian names."""
+
+    id: int
+    code: str
+    name: str
+    name_ru: str
+    active: bool
+    position: int
+
+
+@dataclass(frozen=True)
+class ReasonLosses:
+    """One row of the Pareto: a reason (code ``-``, no names: not classified) with its lost cycles'
+    count, amount, share and running share, and the count per stage and per manager's login."""
+
+    reason_id: int | None
+    code: str
+    name: str | None
+    name_ru: str | None
+    count: int
+    amount: Decimal
+    share: float
+    cumulative_share: float
+    stages: Mapping[str, int]
+    managers: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class LossReport:
+    definition: str
+    filters: dict[str, str]
+    total: int
+    amount: Decimal
+    reasons: tuple[ReasonLosses, ...]
+    #: the stages lost at, in the order first met ("" for none)
+    stages: tuple[str, ...]
+    #: the managers' logins (empty without person figures)
+    managers: tuple[str, ...]
+    #: login -> name (empty without person figures)
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LostCycle:
+    """A lost cycle behind a figure; times are ISO strings, the amount a decimal string."""
+
+    cycle_id: int
+    client_id: int
+    client_name: str
+    regulation: str
+    version: int
+    stage: str | None
+    status: str
+    entered_at: str
+    started_at: str
+    ended_at: str | None
+    loss_reason: str | None
+    reason_id: int | None
+    amount: str | None
+
+
+@dataclass(frozen=True)
+class LostCycles:
+    """The lost cycles behind a reason's figure (``reason`` None: all, ``-``: not classified)."""
+
+    figure: str
+    reason: str | None
+    definition: str
+    filters: dict[str, str]
+    cycles: tuple[LostCycle, ...]
+    truncated: bool
+
+
 def ensure_defaults(session: Session) -> int:
     """The starting catalogue, when it is empty; returns how many reasons were added."""
     if analytics_repo.loss_reasons(session):
@@ -51,16 +127,15 @@ def ensure_defaults(session: Session) -> int:
     return len(DEFAULTS)
 
 
-def reason_dict(r: LossReason) -> dict[str, Any]:
-    return {"id": r.id, "code": r.code, "name": r.name, "name_ru": r.name_ru, "active": r.active,
-            "position": r.position}
+def entry(r: LossReason) -> LossReasonEntry:
+    return LossReasonEntry(r.id, r.code, r.name, r.name_ru, r.active, r.position)
 
 
-def catalogue(session: Session) -> list[dict[str, Any]]:
-    return [reason_dict(r) for r in analytics_repo.loss_reasons(session)]
+def catalogue(session: Session) -> list[LossReasonEntry]:
+    return [entry(r) for r in analytics_repo.loss_reasons(session)]
 
 
-def save(session: Session, actor: Actor, code: str, name: str, name_ru: str, active: bool = True) -> dict[str, Any]:
+def save(session: Session, actor: Actor, code: str, name: str, name_ru: str, active: bool = True) -> LossReasonEntry:
     """Adds a reason or changes the one with this code (head, admin). Codes, English and Russian
     names are unique in any case across the catalogue, so a text names at most one reason."""
     require(actor, HEADS, "maintain the loss reasons")
@@ -91,7 +166,7 @@ def save(session: Session, actor: Actor, code: str, name: str, name_ru: str, act
     else:
         current.name, current.name_ru, current.active = name, name_ru, active
     session.flush()
-    return reason_dict(current)
+    return entry(current)
 
 
 def choose(session: Session, actor: Actor, cycle_id: int, reason_id: int | None) -> None:
@@ -116,7 +191,7 @@ def choose(session: Session, actor: Actor, cycle_id: int, reason_id: int | None)
         chosen.reason_id, chosen.set_by = reason_id, actor.login
 
 
-def report(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> dict[str, Any]:
+def report(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> LossReport:
     """Losses by reason (Pareto by count, with amounts), by reason x stage and by reason x manager."""
     cycles = scope(session, actor, filters, person_figures)
     start, end = filters.bounds()
@@ -143,21 +218,27 @@ def report(session: Session, actor: Actor, filters: Filters, person_figures: boo
     for reason_id, r in ordered:
         running += r["count"]
         reason = reasons.get(reason_id) if reason_id is not None else None
-        out.append({"reason_id": reason_id, "code": reason.code if reason else UNCLASSIFIED,
-                    "name": reason.name if reason else None, "name_ru": reason.name_ru if reason else None,
-                    "count": r["count"], "amount": r["amount"],
-                    "share": round(r["count"] / total, 4) if total else 0.0,
-                    "cumulative_share": round(running / total, 4) if total else 0.0,
-                    "stages": r["stages"], "managers": r["managers"] if person_figures else {}})
+        out.append(ReasonLosses(
+            reason_id, reason.code if reason else UNCLASSIFIED, reason.name if reason else None,
+            reason.name_ru if reason else None, r["count"], r["amount"],
+            round(r["count"] / total, 4) if total else 0.0, round(running / total, 4) if total else 0.0,
+            r["stages"], r["managers"] if person_figures else {}))
     managers = sorted({login for r in by_reason.values() for login in r["managers"]}) if person_figures else []
-    return {"definition": DEFINITION, "filters": filters.as_args(), "total": total,
-            "amount": sum((r["amount"] for r in by_reason.values()), Decimal(0)),
-            "reasons": out, "stages": list(stages), "managers": managers,
-            "names": {p[0]: p[1] for p in people.values()} if person_figures else {}}
+    return LossReport(DEFINITION, filters.as_args(), total, sum((r["amount"] for r in by_reason.values()), Decimal(0)),
+                      tuple(out), tuple(stages), tuple(managers),
+                      {p[0]: p[1] for p in people.values()} if person_figures else {})
+
+
+def lost_cycles(session: Session, actor: Actor, filters: Filters, person_figures: bool, reason: str | None,
+                limit: int) -> LostCycles:
+    """The lost cycles behind a reason's figure (``reason``: a code, ``-`` for not classified,
+    None for all), newest first, at most ``limit`` (``truncated`` says there were more)."""
+    rows = cycles(session, actor, filters, person_figures, reason, limit + 1)
+    return LostCycles("losses", reason, DEFINITION, filters.as_args(), tuple(rows[:limit]), len(rows) > limit)
 
 
 def cycles(session: Session, actor: Actor, filters: Filters, person_figures: bool, reason: str | None,
-           limit: int) -> list[dict[str, Any]]:
+           limit: int) -> list[LostCycle]:
     """The lost cycles behind a reason's figure (``reason``: a code, ``-`` for not classified,
     None for all), newest first."""
     found = scope(session, actor, filters, person_figures)
@@ -169,16 +250,15 @@ def cycles(session: Session, actor: Actor, filters: Filters, person_figures: boo
             raise InputInvalid(f"no loss reason {reason!r}", {"fields": {"reason": "is not in the catalogue"}})
         reason_id = known.id
     named = _names(analytics_repo.loss_reasons(session))
-    out = []
+    out: list[LostCycle] = []
     for r in analytics_repo.lost_cycles(session, found, start, end, reason_id):
         of = r.chosen_id if r.chosen_id is not None else named.get(_key(r.loss_reason))
         if (reason == UNCLASSIFIED and of is not None) or (reason_id is not None and of != reason_id):
             continue
-        out.append({"cycle_id": r.cycle_id, "client_id": r.client_id, "client_name": r.client_name,
-                    "regulation": r.regulation, "version": r.version, "stage": r.stage, "status": r.status,
-                    "entered_at": r.entered_at.isoformat(), "started_at": r.started_at.isoformat(),
-                    "ended_at": r.ended_at.isoformat() if r.ended_at else None, "loss_reason": r.loss_reason,
-                    "reason_id": of, "amount": str(r.amount) if r.amount is not None else None})
+        out.append(LostCycle(r.cycle_id, r.client_id, r.client_name, r.regulation, r.version, r.stage, r.status,
+                             r.entered_at.isoformat(), r.started_at.isoformat(),
+                             r.ended_at.isoformat() if r.ended_at else None, r.loss_reason, of,
+                             str(r.amount) if r.amount is not None else None))
         if len(out) >= limit:
             break
     return out

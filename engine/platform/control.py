@@ -129,7 +129,7 @@ class ControlService(Service):
 
     # ---------------------------------------------------------------- loss reasons
 
-    def loss_reasons(self) -> list[dict[str, Any]]:
+    def loss_reasons(self) -> list[loss_rules.LossReasonEntry]:
         with self.query() as s:
             return loss_rules.catalogue(s)
 
@@ -137,7 +137,7 @@ class ControlService(Service):
         with self.command() as s:
             return loss_rules.ensure_defaults(s)
 
-    def save_loss_reason(self, actor: Actor, code: str, name: str, name_ru: str, active: bool = True) -> dict[str, Any]:
+    def save_loss_reason(self, actor: Actor, code: str, name: str, name_ru: str, active: bool = True) -> loss_rules.LossReasonEntry:
         with self.command() as s:
             return loss_rules.save(s, actor, code, name, name_ru, active)
 
@@ -145,17 +145,14 @@ class ControlService(Service):
         with self.command() as s:
             loss_rules.choose(s, actor, cycle_id, reason_id)
 
-    def losses(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+    def losses(self, actor: Actor, filters: Filters) -> loss_rules.LossReport:
         """Losses by reason (Pareto), stage and manager."""
         with self.query() as s:
             return loss_rules.report(s, actor, filters, self.person_figures)
 
-    def lost_cycles(self, actor: Actor, filters: Filters, reason: str | None) -> dict[str, Any]:
+    def lost_cycles(self, actor: Actor, filters: Filters, reason: str | None) -> loss_rules.LostCycles:
         with self.query() as s:
-            rows = loss_rules.cycles(s, actor, filters, self.person_figures, reason, dashboard_rules.DRILL_LIMIT + 1)
-        return {"figure": "losses", "reason": reason, "definition": loss_rules.DEFINITION,
-                "filters": filters.as_args(), "cycles": rows[:dashboard_rules.DRILL_LIMIT],
-                "truncated": len(rows) > dashboard_rules.DRILL_LIMIT}
+            return loss_rules.lost_cycles(s, actor, filters, self.person_figures, reason, dashboard_rules.DRILL_LIMIT)
 
     # ---------------------------------------------------------------- durations and managers
 

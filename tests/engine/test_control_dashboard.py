@@ -11,6 +11,7 @@ from analytics_history import build, step
 from conftest import Clock
 
 from engine.control.filters import Filters
+from engine.control.loss_reasons import LossReport
 from engine.platform.root import Reglament
 from engine.regulation import work_types
 from engine.shared.access import Actor
@@ -102,8 +103,8 @@ def test_person_figures_off_leaves_the_department_only(platform: Reglament, acto
 
 # ---------------------------------------------------------------- loss reasons
 
-def _losses(result: dict[str, Any]) -> dict[str, tuple[int, dict[str, int], dict[str, int]]]:
-    return {r["code"]: (r["count"], r["stages"], r["managers"]) for r in result["reasons"]}
+def _losses(result: LossReport) -> dict[str, tuple[int, dict[str, int], dict[str, int]]]:
+    return {r.code: (r.count, dict(r.stages), dict(r.managers)) for r in result.reasons}
 
 
 def test_losses_are_counted_by_the_catalogue_reason_their_text_names(platform: Reglament, actors, history) -> None:
@@ -111,8 +112,8 @@ def test_losses_are_counted_by_the_catalogue_reason_their_text_names(platform: R
     # "No budget" and "Too expensive" are names of the starting catalogue
     assert _losses(result) == {"no_budget": (1, {"Qualification": 1}, {"boris": 1}),
                                "price": (1, {"Presentation": 1}, {"anna": 1})}
-    assert result["total"] == 2 and [r["cumulative_share"] for r in result["reasons"]] == [0.5, 1.0]
-    assert "not classified" in result["definition"]
+    assert result.total == 2 and [r.cumulative_share for r in result.reasons] == [0.5, 1.0]
+    assert "not classified" in result.definition
 
 
 def test_the_head_chooses_a_reason_and_an_unknown_text_is_not_classified(platform: Reglament, actors, history,
@@ -122,24 +123,24 @@ def test_the_head_chooses_a_reason_and_an_unknown_text_is_not_classified(platfor
     step(platform, actors["anna"], cid, "Task_QualificationCall",
          {"contact_person": "Ivan", "result": "refused", "loss_reason": "Board vetoed the deal"})
     assert _losses(platform.control.losses(actors["head"], Filters()))["-"][0] == 1
-    [vetoed] = platform.control.lost_cycles(actors["head"], Filters(), "-")["cycles"]
-    assert (vetoed["cycle_id"], vetoed["loss_reason"], vetoed["reason_id"]) == (cid, "Board vetoed the deal", None)
-    competitor = next(r for r in platform.control.loss_reasons() if r["code"] == "competitor")
-    platform.control.choose_loss_reason(actors["head"], cid, competitor["id"])
-    platform.control.choose_loss_reason(actors["head"], history["lost"], competitor["id"])  # was "Too expensive"
+    [vetoed] = platform.control.lost_cycles(actors["head"], Filters(), "-").cycles
+    assert (vetoed.cycle_id, vetoed.loss_reason, vetoed.reason_id) == (cid, "Board vetoed the deal", None)
+    competitor = next(r for r in platform.control.loss_reasons() if r.code == "competitor")
+    platform.control.choose_loss_reason(actors["head"], cid, competitor.id)
+    platform.control.choose_loss_reason(actors["head"], history["lost"], competitor.id)  # was "Too expensive"
     counts = {code: c[0] for code, c in _losses(platform.control.losses(actors["head"], Filters())).items()}
     assert counts == {"competitor": 2, "no_budget": 1}
     with pytest.raises(Forbidden):
-        platform.control.choose_loss_reason(actors["anna"], cid, competitor["id"])
+        platform.control.choose_loss_reason(actors["anna"], cid, competitor.id)
     with pytest.raises(InputInvalid):
-        platform.control.choose_loss_reason(actors["head"], history["won"], competitor["id"])
+        platform.control.choose_loss_reason(actors["head"], history["won"], competitor.id)
     platform.control.choose_loss_reason(actors["head"], history["lost"], None)
     assert _losses(platform.control.losses(actors["head"], Filters()))["price"][0] == 1
 
 
 def test_the_head_maintains_the_catalogue_with_translated_names(platform: Reglament, actors, history) -> None:
     saved = platform.control.save_loss_reason(actors["head"], "Legal_Veto", "Board vetoed the deal", "Вето совета")
-    assert (saved["code"], saved["name_ru"]) == ("legal_veto", "Вето совета")
+    assert (saved.code, saved.name_ru) == ("legal_veto", "Вето совета")
     client = platform.clients.create_client(actors["anna"], "Vetoed Ltd")
     cid = int(platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")["id"])
     step(platform, actors["anna"], cid, "Task_QualificationCall",

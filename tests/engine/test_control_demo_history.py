@@ -17,8 +17,8 @@ def test_a_year_of_history_gives_every_report_something_true(platform: Reglament
     cohorts = platform.control.cohorts(head, Filters())["cohorts"]
     assert len(cohorts) >= 12, "cycles started in every month of the year"
     losses = platform.control.losses(head, Filters())
-    assert losses["total"] == made["history_lost"]
-    assert "-" not in {r["code"] for r in losses["reasons"]}, "every loss names a catalogue reason"
+    assert losses.total == made["history_lost"]
+    assert "-" not in {r.code for r in losses.reasons}, "every loss names a catalogue reason"
     decision = platform.control.durations(head, Filters()).decision
     assert decision.km_median_hours is not None and decision.km_median_hours > 24 * 7
     rows = {r["login"]: r for r in platform.control.managers(head, Filters.parse({"from": "2025-01-01"}))["managers"]}

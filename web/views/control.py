@@ -12,6 +12,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from engine.clients.files import escape_formula
+from engine.control import loss_reasons as loss_rules
 from engine.control.filters import Filters
 from engine.control.funnel import cohort_csv_rows, funnel_csv_rows
 from engine.control.norms import grid_key
@@ -296,11 +297,11 @@ def loss_texts() -> dict[str, str]:
         "share of all losses).")}
 
 
-def reason_name(reason: dict[str, Any]) -> str:
+def reason_name(reason: loss_rules.LossReasonEntry | loss_rules.ReasonLosses) -> str:
     """A catalogue reason's name in the user's language."""
-    if reason.get("code") == "-":
+    if reason.code == loss_rules.UNCLASSIFIED:
         return _("Not classified")
-    return str(reason.get("name_ru") or reason["name"]) if get_locale_name() == "ru" else str(reason["name"])
+    return str(reason.name_ru or reason.name) if get_locale_name() == "ru" else str(reason.name)
 
 
 def get_locale_name() -> str:
@@ -335,9 +336,9 @@ def losses():  # type: ignore[no-untyped-def]
     elif not errors:
         result = platform().control.losses(actor(), filters)
     chart = ""
-    if result and result["reasons"]:
-        chart = _chart([reason_name(r) for r in result["reasons"]],
-                       [{"label": _("Lost cycles"), "data": [r["count"] for r in result["reasons"]]}], horizontal=True)
+    if result and result.reasons:
+        chart = _chart([reason_name(r) for r in result.reasons],
+                       [{"label": _("Lost cycles"), "data": [r.count for r in result.reasons]}], horizontal=True)
     return render_template("control/losses.html", filters=filters, args=filters.as_args(), errors=errors,
                            result=result, catalogue=platform().control.loss_reasons(), texts=loss_texts(),
                            chart=chart, reason_name=reason_name, form=form, form_errors=form_errors,
@@ -352,12 +353,12 @@ def lost_cycles():  # type: ignore[no-untyped-def]
     reason = request.args.get("reason") or None
     found = platform().control.lost_cycles(actor(), filters, reason)
     catalogue = platform().control.loss_reasons()
-    known = {r["code"]: r for r in catalogue}
+    known = {r.code: r for r in catalogue}
     title = reason_name(known[reason]) if reason in known else (_("Not classified") if reason == "-" else _("Lost"))
     return render_template("control/lost_cycles.html", found=found, args=filters.as_args(), title=title,
                            definition=loss_texts()["definition"], reason=reason,
-                           catalogue=[r for r in catalogue if r["active"]], reason_name=reason_name,
-                           by_id={r["id"]: r for r in catalogue}, may_edit=actor().may(Permission.LEAD))
+                           catalogue=[r for r in catalogue if r.active], reason_name=reason_name,
+                           by_id={r.id: r for r in catalogue}, may_edit=actor().may(Permission.LEAD))
 
 
 @bp.post("/control/cycles/<int:cycle_id>/loss-reason")

@@ -69,8 +69,7 @@ def control_dashboard_cycles():  # type: ignore[no-untyped-def]
 def control_loss_reasons():  # type: ignore[no-untyped-def]
     """Losses by reason (Pareto), stage and manager, and the catalogue."""
     found = platform().control.losses(g.actor, Filters.parse(request.args))
-    found["catalogue"] = platform().control.loss_reasons()
-    return _json(found)
+    return _json({**jsonable(found), "catalogue": platform().control.loss_reasons()})
 
 
 @bp.get("/control/loss-reasons/cycles")
@@ -94,7 +93,7 @@ def control_choose_loss_reason(cycle_id: int):  # type: ignore[no-untyped-def]
     code = body.get("reason")
     reason_id = None
     if code is not None:
-        known = {r["code"]: r["id"] for r in platform().control.loss_reasons()}
+        known = {r.code: r.id for r in platform().control.loss_reasons()}
         if not isinstance(code, str) or code not in known:
             raise InputInvalid("reason must be a code of the catalogue or null", {"fields": {"reason": "is not in the catalogue"}})
         reason_id = known[code]

@@ -10,7 +10,7 @@ is in storage.repositories.control.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,103 @@ COHORT_STATUSES: dict[str, tuple[str, ...]] = {
 DRILL_LIMIT = 1000
 
 
+@dataclass(frozen=True)
+class StageFigures:
+    """One stage of the funnel: its entries in the period and what became of each (the parts add up)."""
+
+    stage: str
+    entered: int
+    advanced: int
+    lost: int
+    moved_back: int
+    cancelled: int
+    still_there: int
+
+    def part(self, key: str) -> int:
+        """The count of one part of FUNNEL_PARTS by its key."""
+        if key not in control_repo.PARTS:
+            raise KeyError(key)
+        return int(getattr(self, key))
+
+
+@dataclass(frozen=True)
+class Funnel:
+    definition: str
+    entered: str
+    parts: tuple[Part, ...]
+    filters: dict[str, str]
+    stages: tuple[StageFigures, ...]
+
+
+@dataclass(frozen=True)
+class CohortFigures:
+    """The cycles started in one month: where they are now, and the shares of the started."""
+
+    month: str
+    started: int
+    won: int
+    lost: int
+    cancelled: int
+    open: int
+    shares: Mapping[str, float]
+
+    def part(self, key: str) -> int:
+        """The count of one part of COHORT_PARTS by its key."""
+        if key not in COHORT_STATUSES:
+            raise KeyError(key)
+        return int(getattr(self, key))
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    definition: str
+    parts: tuple[Part, ...]
+    filters: dict[str, str]
+    cohorts: tuple[CohortFigures, ...]
+
+
+@dataclass(frozen=True)
+class FigureCycle:
+    """A cycle behind a funnel or cohort figure; times are ISO strings."""
+
+    cycle_id: int
+    client_id: int
+    client_name: str
+    regulation: str
+    version: int
+    stage: str | None
+    status: str
+    entered_at: str
+    started_at: str
+    ended_at: str | None
+
+
+@dataclass(frozen=True)
+class FunnelCycles:
+    """The stage entries behind one funnel figure (``part`` None: every entry)."""
+
+    figure: str
+    stage: str
+    part: str | None
+    definition: str
+    filters: dict[str, str]
+    cycles: tuple[FigureCycle, ...]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class CohortCycles:
+    """The cycles behind one cohort figure (``part`` None: every cycle started in the month)."""
+
+    figure: str
+    month: str
+    part: str | None
+    definition: str
+    filters: dict[str, str]
+    cycles: tuple[FigureCycle, ...]
+    truncated: bool
+
+
 def _stage_order(session: Session) -> list[str]:
     """Every stage the versions list, in their order (the funnel's rows)."""
     ordered: dict[str, None] = {}
@@ -74,7 +171,7 @@ def _stage_order(session: Session) -> list[str]:
     return list(ordered)
 
 
-def funnel(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> dict[str, Any]:
+def funnel(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> Funnel:
     """Per stage entered in the period: entries, and each part of them (see FUNNEL_PARTS)."""
     cycles = scope(session, actor, filters, person_figures)
     order = _stage_order(session)
@@ -86,12 +183,11 @@ def funnel(session: Session, actor: Actor, filters: Filters, person_figures: boo
     rows = []
     for stage in stages:
         parts = {p.key: counts[stage].get(p.key, 0) for p in FUNNEL_PARTS}
-        rows.append({"stage": stage, "entered": sum(parts.values()), **parts})
-    return {"definition": FUNNEL_DEFINITION, "entered": ENTERED_DEFINITION,
-            "parts": [p.__dict__ for p in FUNNEL_PARTS], "filters": filters.as_args(), "stages": rows}
+        rows.append(StageFigures(stage, sum(parts.values()), **parts))
+    return Funnel(FUNNEL_DEFINITION, ENTERED_DEFINITION, FUNNEL_PARTS, filters.as_args(), tuple(rows))
 
 
-def cohorts(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> dict[str, Any]:
+def cohorts(session: Session, actor: Actor, filters: Filters, person_figures: bool) -> Cohorts:
     """Per month a cycle started in (within the period): started, and won, lost, cancelled, open now."""
     cycles = scope(session, actor, filters, person_figures, by_start=True)
     by_month: dict[str, dict[str, int]] = {}
@@ -103,21 +199,18 @@ def cohorts(session: Session, actor: Actor, filters: Filters, person_figures: bo
     for month in sorted(by_month):
         parts = by_month[month]
         started = sum(parts.values())
-        rows.append({"month": month, "started": started, **parts,
-                     "shares": {k: round(v / started, 4) for k, v in parts.items()}})
-    return {"definition": COHORT_DEFINITION, "parts": [p.__dict__ for p in COHORT_PARTS],
-            "filters": filters.as_args(), "cohorts": rows}
+        rows.append(CohortFigures(month, started, **parts, shares={k: round(v / started, 4) for k, v in parts.items()}))
+    return Cohorts(COHORT_DEFINITION, COHORT_PARTS, filters.as_args(), tuple(rows))
 
 
-def _cycle_dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    return [{"cycle_id": r.cycle_id, "client_id": r.client_id, "client_name": r.client_name,
-             "regulation": r.regulation, "version": r.version, "stage": r.stage, "status": r.status,
-             "entered_at": r.entered_at.isoformat(), "started_at": r.started_at.isoformat(),
-             "ended_at": r.ended_at.isoformat() if r.ended_at else None} for r in rows]
+def _figure_cycles(rows: Sequence[Any]) -> tuple[FigureCycle, ...]:
+    return tuple(FigureCycle(r.cycle_id, r.client_id, r.client_name, r.regulation, r.version, r.stage, r.status,
+                             r.entered_at.isoformat(), r.started_at.isoformat(),
+                             r.ended_at.isoformat() if r.ended_at else None) for r in rows)
 
 
 def funnel_cycles(session: Session, actor: Actor, filters: Filters, person_figures: bool,
-                  stage: str | None, part: str | None) -> dict[str, Any]:
+                  stage: str | None, part: str | None) -> FunnelCycles:
     """The stage entries behind one funnel figure, with their cycles (part None: all entries)."""
     if not stage:
         raise InputInvalid("name the stage", {"fields": {"stage": "is required"}})
@@ -128,13 +221,12 @@ def funnel_cycles(session: Session, actor: Actor, filters: Filters, person_figur
     start, end = filters.bounds()
     rows = control_repo.funnel_cycles(session, cycles, start, end, stage, part, DRILL_LIMIT + 1)
     definition = next((p.definition for p in FUNNEL_PARTS if p.key == part), ENTERED_DEFINITION)
-    return {"figure": "funnel", "stage": stage, "part": part, "definition": definition,
-            "filters": filters.as_args(), "cycles": _cycle_dicts(rows[:DRILL_LIMIT]),
-            "truncated": len(rows) > DRILL_LIMIT}
+    return FunnelCycles("funnel", stage, part, definition, filters.as_args(), _figure_cycles(rows[:DRILL_LIMIT]),
+                        len(rows) > DRILL_LIMIT)
 
 
 def cohort_cycles(session: Session, actor: Actor, filters: Filters, person_figures: bool,
-                  month: str | None, part: str | None) -> dict[str, Any]:
+                  month: str | None, part: str | None) -> CohortCycles:
     """The cycles behind one cohort figure (part None: every cycle started in the month)."""
     if not month or len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
         raise InputInvalid("month must be like 2026-11", {"fields": {"month": "must be like 2026-11"}})
@@ -145,20 +237,20 @@ def cohort_cycles(session: Session, actor: Actor, filters: Filters, person_figur
     rows = control_repo.cohort_cycles(session, cycles, month, COHORT_STATUSES[part] if part else None,
                                       DRILL_LIMIT + 1)
     definition = next((p.definition for p in COHORT_PARTS if p.key == part), "Cycles started in the month.")
-    return {"figure": "cohort", "month": month, "part": part, "definition": definition,
-            "filters": filters.as_args(), "cycles": _cycle_dicts(rows[:DRILL_LIMIT]),
-            "truncated": len(rows) > DRILL_LIMIT}
+    return CohortCycles("cohort", month, part, definition, filters.as_args(), _figure_cycles(rows[:DRILL_LIMIT]),
+                        len(rows) > DRILL_LIMIT)
 
 
-def funnel_csv_rows(result: dict[str, Any]) -> list[list[str]]:
+def funnel_csv_rows(result: Funnel) -> list[list[str]]:
     """The funnel as table rows, with a header row."""
-    keys = ["entered", *(p.key for p in FUNNEL_PARTS)]
-    return [["stage", *keys], *[[r["stage"], *(str(r[k]) for k in keys)] for r in result["stages"]]]
+    keys = [p.key for p in FUNNEL_PARTS]
+    return [["stage", "entered", *keys],
+            *[[r.stage, str(r.entered), *(str(r.part(k)) for k in keys)] for r in result.stages]]
 
 
-def cohort_csv_rows(result: dict[str, Any]) -> list[list[str]]:
+def cohort_csv_rows(result: Cohorts) -> list[list[str]]:
     """The cohorts as table rows, with a header row: counts, then shares."""
     keys = [p.key for p in COHORT_PARTS]
     return [["month", "started", *keys, *(f"{k}_share" for k in keys)],
-            *[[r["month"], str(r["started"]), *(str(r[k]) for k in keys), *(f"{r['shares'][k]:.4f}" for k in keys)]
-              for r in result["cohorts"]]]
+            *[[r.month, str(r.started), *(str(r.part(k)) for k in keys), *(f"{r.shares[k]:.4f}" for k in keys)]
+              for r in result.cohorts]]

@@ -69,22 +69,22 @@ class ControlService(Service):
         """Whether figures of single people are given (REGLAMENT_PERSON_FIGURES)."""
         return self.platform.settings.person_figures
 
-    def funnel(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+    def funnel(self, actor: Actor, filters: Filters) -> funnel_rules.Funnel:
         """The funnel by stage (engine.control.funnel): the head and analysts count every cycle,
         anyone else the cycles they manage."""
         with self.query() as s:
             return funnel_rules.funnel(s, actor, filters, self.person_figures)
 
-    def cohorts(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+    def cohorts(self, actor: Actor, filters: Filters) -> funnel_rules.Cohorts:
         with self.query() as s:
             return funnel_rules.cohorts(s, actor, filters, self.person_figures)
 
-    def funnel_cycles(self, actor: Actor, filters: Filters, stage: str | None, part: str | None) -> dict[str, Any]:
+    def funnel_cycles(self, actor: Actor, filters: Filters, stage: str | None, part: str | None) -> funnel_rules.FunnelCycles:
         """The cycles behind one funnel figure."""
         with self.query() as s:
             return funnel_rules.funnel_cycles(s, actor, filters, self.person_figures, stage, part)
 
-    def cohort_cycles(self, actor: Actor, filters: Filters, month: str | None, part: str | None) -> dict[str, Any]:
+    def cohort_cycles(self, actor: Actor, filters: Filters, month: str | None, part: str | None) -> funnel_rules.CohortCycles:
         """The cycles behind one cohort figure."""
         with self.query() as s:
             return funnel_rules.cohort_cycles(s, actor, filters, self.person_figures, month, part)

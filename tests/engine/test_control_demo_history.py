@@ -14,7 +14,7 @@ def test_a_year_of_history_gives_every_report_something_true(platform: Reglament
     made = load_history(platform)
     assert made["history_cycles"] == 132 and made["history_won"] > 20 and made["history_lost"] > 20
     head = actors["head"]
-    cohorts = platform.control.cohorts(head, Filters())["cohorts"]
+    cohorts = platform.control.cohorts(head, Filters()).cohorts
     assert len(cohorts) >= 12, "cycles started in every month of the year"
     losses = platform.control.losses(head, Filters())
     assert losses.total == made["history_lost"]

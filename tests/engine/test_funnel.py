@@ -23,18 +23,18 @@ def history(platform: Reglament, actors: dict[str, Actor], clock: Clock) -> dict
 
 
 def _table(result: dict[str, Any]) -> dict[str, tuple[int, ...]]:
-    return {r["stage"]: (r["entered"], *(r[p] for p in PARTS)) for r in result["stages"]}
+    return {r.stage: (r.entered, *(r.part(p) for p in PARTS)) for r in result.stages}
 
 
 def test_the_funnel_counts_every_stage_entry_and_its_parts_add_up(platform: Reglament, actors, history) -> None:
     result = platform.control.funnel(actors["alex"], Filters())
     assert _table(result) == FUNNEL
-    assert [r["stage"] for r in result["stages"]] == list(FUNNEL), "stages in the regulation's order"
-    for row in result["stages"]:
-        assert row["entered"] == sum(row[p] for p in PARTS)
-    assert "parts add up to the entries" in result["definition"]
-    assert [p["key"] for p in result["parts"]] == list(PARTS)
-    assert all(p["definition"] for p in result["parts"])
+    assert [r.stage for r in result.stages] == list(FUNNEL), "stages in the regulation's order"
+    for row in result.stages:
+        assert row.entered == sum(row.part(p) for p in PARTS)
+    assert "parts add up to the entries" in result.definition
+    assert [p.key for p in result.parts] == list(PARTS)
+    assert all(p.definition for p in result.parts)
 
 
 def test_the_head_sees_the_same_funnel_and_a_manager_only_his_own_cycles(platform: Reglament, actors,
@@ -84,34 +84,34 @@ def test_wrong_filters_name_the_field(args: dict[str, str], field: str) -> None:
 def test_each_figure_drills_down_to_the_cycles_behind_it(platform: Reglament, actors, history) -> None:
     alex = actors["alex"]
     back = platform.control.funnel_cycles(alex, Filters(), "Contract", "moved_back")
-    assert [c["cycle_id"] for c in back["cycles"]] == [history["won"]]
-    assert back["definition"].startswith("The cycle next came to an earlier stage")
+    assert [c.cycle_id for c in back.cycles] == [history["won"]]
+    assert back.definition.startswith("The cycle next came to an earlier stage")
     qualification = platform.control.funnel_cycles(alex, Filters(), "Qualification", None)
-    assert sorted(c["cycle_id"] for c in qualification["cycles"]) == sorted(history.values())
+    assert sorted(c.cycle_id for c in qualification.cycles) == sorted(history.values())
     cancelled = platform.control.funnel_cycles(alex, Filters(), "Qualification", "cancelled")
-    assert [(c["cycle_id"], c["status"]) for c in cancelled["cycles"]] == [(history["ended"], "cancelled")]
+    assert [(c.cycle_id, c.status) for c in cancelled.cycles] == [(history["ended"], "cancelled")]
     still = platform.control.funnel_cycles(actors["anna"], Filters(), "Proposal", "still_there")
-    assert [c["client_name"] for c in still["cycles"]] == ["Open Ltd"]
-    assert platform.control.funnel_cycles(actors["boris"], Filters(), "Proposal", "still_there")["cycles"] == []
+    assert [c.client_name for c in still.cycles] == ["Open Ltd"]
+    assert platform.control.funnel_cycles(actors["boris"], Filters(), "Proposal", "still_there").cycles == ()
     with pytest.raises(InputInvalid):
         platform.control.funnel_cycles(alex, Filters(), "Contract", "vanished")
 
 
 def test_cohorts_show_what_became_of_the_cycles_started_each_month(platform: Reglament, actors, history) -> None:
     result = platform.control.cohorts(actors["alex"], Filters())
-    rows = {r["month"]: (r["started"], r["won"], r["lost"], r["cancelled"], r["open"]) for r in result["cohorts"]}
+    rows = {r.month: (r.started, r.won, r.lost, r.cancelled, r.open) for r in result.cohorts}
     assert rows == {"2026-11": (3, 1, 2, 0, 0), "2026-12": (2, 0, 0, 1, 1)}
-    november = result["cohorts"][0]
-    assert november["shares"] == {"won": 0.3333, "lost": 0.6667, "cancelled": 0.0, "open": 0.0}
-    assert "started in one month" in result["definition"]
+    november = result.cohorts[0]
+    assert november.shares == {"won": 0.3333, "lost": 0.6667, "cancelled": 0.0, "open": 0.0}
+    assert "started in one month" in result.definition
     only_december = platform.control.cohorts(actors["alex"], Filters.parse({"from": "2026-12-01"}))
-    assert [r["month"] for r in only_december["cohorts"]] == ["2026-12"]
+    assert [r.month for r in only_december.cohorts] == ["2026-12"]
     anna = platform.control.cohorts(actors["anna"], Filters())
-    assert {r["month"]: r["started"] for r in anna["cohorts"]} == {"2026-11": 2, "2026-12": 1}
+    assert {r.month: r.started for r in anna.cohorts} == {"2026-11": 2, "2026-12": 1}
     lost = platform.control.cohort_cycles(actors["alex"], Filters(), "2026-11", "lost")
-    assert sorted(c["client_name"] for c in lost["cycles"]) == ["Lost Ltd", "Refused Ltd"]
+    assert sorted(c.client_name for c in lost.cycles) == ["Lost Ltd", "Refused Ltd"]
     opened = platform.control.cohort_cycles(actors["alex"], Filters(), "2026-12", "open")
-    assert [c["cycle_id"] for c in opened["cycles"]] == [history["open"]]
+    assert [c.cycle_id for c in opened.cycles] == [history["open"]]
     with pytest.raises(InputInvalid):
         platform.control.cohort_cycles(actors["alex"], Filters(), "December", None)
 

@@ -46,7 +46,7 @@ def _funnel_by_definition(platform: Reglament, entries: list[tuple[Any, ...]]) -
 
 def _funnel(platform: Reglament, actors: dict[str, Any]) -> dict[str, tuple[int, ...]]:
     result = platform.control.funnel(actors["head"], Filters())
-    return {r["stage"]: (r["entered"], *(r[p] for p in PARTS)) for r in result["stages"]}
+    return {r.stage: (r.entered, *(r.part(p) for p in PARTS)) for r in result.stages}
 
 
 def test_the_kept_stage_entries_are_the_historys_on_the_demo_year(platform: Reglament, actors) -> None:

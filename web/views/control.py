@@ -167,7 +167,7 @@ def funnel_cycles():  # type: ignore[no-untyped-def]
     texts = figure_texts()
     label, definition = texts[part or "entered"]
     return render_template("control/control_cycles.html", found=found, args=filters.as_args(),
-                           title=f"{found['stage']}: {label}", definition=definition)
+                           title=f"{found.stage}: {label}", definition=definition)
 
 
 @bp.get("/control/cohorts/cycles")
@@ -180,7 +180,7 @@ def cohort_cycles():  # type: ignore[no-untyped-def]
     key = {"lost": "cohort_lost", "cancelled": "cohort_cancelled"}.get(part or "", part or "started")
     label, definition = texts[key]
     return render_template("control/control_cycles.html", found=found, args=filters.as_args(),
-                           title=f"{found['month']}: {label}", definition=definition)
+                           title=f"{found.month}: {label}", definition=definition)
 
 
 def _csv(rows: list[list[str]], name: str) -> Response:

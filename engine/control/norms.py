@@ -12,6 +12,7 @@ cycle's start, so a cycle just started is not forgotten for a contact made long 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,6 +51,31 @@ class Forgotten:
                 "days_since": self.days_since, "max_days": self.max_days}
 
 
+@dataclass(frozen=True)
+class NormCell:
+    """A norm set in the grid: its id and the most days between contacts."""
+
+    id: int
+    max_days: int
+
+
+@dataclass(frozen=True)
+class NormGrid:
+    """Norms as a grid: a row per stage, a column for "any segment" (None) and one per segment;
+    a cell is None where no norm is set."""
+
+    stages: tuple[str, ...]
+    segments: tuple[str, ...]
+    #: the stages the regulations list (a row not among them only keeps an old norm)
+    known_stages: tuple[str, ...]
+    cells: Mapping[str, Mapping[str | None, NormCell | None]]
+
+    @property
+    def columns(self) -> tuple[str | None, ...]:
+        """None (any segment), then each segment."""
+        return (None, *self.segments)
+
+
 def stages(session: Session) -> list[str]:
     """The stages of every regulation's latest version, in their order, each once."""
     found: dict[str, None] = {}
@@ -59,18 +85,16 @@ def stages(session: Session) -> list[str]:
     return list(found)
 
 
-def grid(session: Session) -> dict[str, Any]:
+def grid(session: Session) -> NormGrid:
     """Norms as a grid: a row per stage (those of the regulations, then any others still having
     a norm), a column for "any segment" (None) and one per segment."""
     norms = planning_repo.contact_norms(session)
     known = stages(session)
     rows = known + sorted({n.stage for n in norms} - set(known))
     segments = [s.name for s in clients_repo.segments(session)]
-    cells = {(n.stage, n.segment.name if n.segment else None): {"id": n.id, "max_days": n.max_days}
-             for n in norms}
-    return {"stages": rows, "segments": segments, "known_stages": known,
-            "cells": {stage: {segment: cells.get((stage, segment)) for segment in [None, *segments]}
-                      for stage in rows}}
+    cells = {(n.stage, n.segment.name if n.segment else None): NormCell(n.id, n.max_days) for n in norms}
+    return NormGrid(tuple(rows), tuple(segments), tuple(known),
+                    {stage: {segment: cells.get((stage, segment)) for segment in [None, *segments]} for stage in rows})
 
 
 def save(session: Session, actor: Actor, stage: str, segment: str | None, max_days: Any) -> ContactNorm:

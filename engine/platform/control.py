@@ -25,7 +25,7 @@ from engine.shared.errors import InputInvalid
 
 
 class ControlService(Service):
-    def norms(self) -> dict[str, Any]:
+    def norms(self) -> norm_rules.NormGrid:
         with self.query() as s:
             return norm_rules.grid(s)
 

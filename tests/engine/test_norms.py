@@ -43,12 +43,12 @@ def test_the_head_sets_norms_per_stage_and_segment_from_the_regulations_stages(p
     platform.control.save_norm(head, "Qualification", "Public sector", "10")
     platform.control.save_norm(head, "Qualification", None, 4)  # saving again changes the days
     grid = platform.control.norms()
-    assert grid["stages"] == ["Qualification", "Presentation", "Proposal", "Negotiation", "Contract", "Payment"]
-    assert grid["cells"]["Qualification"][None]["max_days"] == 4
-    assert grid["cells"]["Qualification"]["Public sector"]["max_days"] == 10
-    assert grid["cells"]["Qualification"]["Retail"] is None and grid["cells"]["Negotiation"][None] is None
-    platform.control.delete_norm(head, grid["cells"]["Qualification"]["Public sector"]["id"])
-    assert platform.control.norms()["cells"]["Qualification"]["Public sector"] is None
+    assert list(grid.stages) == ["Qualification", "Presentation", "Proposal", "Negotiation", "Contract", "Payment"]
+    assert grid.cells["Qualification"][None].max_days == 4
+    assert grid.cells["Qualification"]["Public sector"].max_days == 10
+    assert grid.cells["Qualification"]["Retail"] is None and grid.cells["Negotiation"][None] is None
+    platform.control.delete_norm(head, grid.cells["Qualification"]["Public sector"].id)
+    assert platform.control.norms().cells["Qualification"]["Public sector"] is None
 
 
 @pytest.mark.parametrize("stage, segment, days, field", [
@@ -77,14 +77,14 @@ def test_the_grid_saves_and_clears_several_norms_at_once(platform: Reglament, ac
     platform.control.save_norm(head, "Proposal", None, 5)
     changed = platform.control.save_norms(head, {("Qualification", None): "3", ("Negotiation", "Retail"): "7",
                                          ("Proposal", None): "", ("Contract", None): ""})
-    cells = platform.control.norms()["cells"]
+    cells = platform.control.norms().cells
     assert changed == 3
-    assert (cells["Qualification"][None]["max_days"], cells["Negotiation"]["Retail"]["max_days"]) == (3, 7)
+    assert (cells["Qualification"][None].max_days, cells["Negotiation"]["Retail"].max_days) == (3, 7)
     assert cells["Proposal"][None] is None
     with pytest.raises(InputInvalid) as caught:
         platform.control.save_norms(head, {("Qualification", None): "1", ("Negotiation", None): "-2"})
     assert list(caught.value.details["fields"]) == ["Negotiation|"]
-    assert platform.control.norms()["cells"]["Qualification"][None]["max_days"] == 3, "nothing saved when a cell is wrong"
+    assert platform.control.norms().cells["Qualification"][None].max_days == 3, "nothing saved when a cell is wrong"
 
 
 def test_a_client_is_forgotten_once_its_stage_norm_passes_with_the_segment_norm_winning(

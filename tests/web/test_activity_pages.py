@@ -158,19 +158,19 @@ def test_the_head_edits_norms_in_a_grid_and_managers_cannot(client, login, platf
     assert 'id="norms-form"' in page and 'name="Qualification|"' in page and 'name="Negotiation|Public sector"' in page
     response = client.post("/norms", data={"Qualification|": "3", "Negotiation|": "7", "Negotiation|Public sector": "14"})
     assert response.status_code == 302
-    cells = platform.control.norms()["cells"]
-    assert (cells["Qualification"][None]["max_days"], cells["Negotiation"]["Public sector"]["max_days"]) == (3, 14)
+    cells = platform.control.norms().cells
+    assert (cells["Qualification"][None].max_days, cells["Negotiation"]["Public sector"].max_days) == (3, 14)
     bad = client.post("/norms", data={"Qualification|": "3", "Proposal|Retail": "-1"})
     assert bad.status_code == 422 and "between 1 and 365" in bad.get_data(as_text=True)
-    norm_id = cells["Negotiation"]["Public sector"]["id"]
+    norm_id = cells["Negotiation"]["Public sector"].id
     assert client.post(f"/norms/{norm_id}/delete").status_code == 302
-    assert platform.control.norms()["cells"]["Negotiation"]["Public sector"] is None
+    assert platform.control.norms().cells["Negotiation"]["Public sector"] is None
     manager = client.application.test_client()
     login(manager, "anna")
     assert 'id="norms-form"' in manager.get("/norms").get_data(as_text=True)
     assert 'name="Qualification|"' not in manager.get("/norms").get_data(as_text=True), "read-only for managers"
     assert manager.post("/norms", data={"Qualification|": "1"}).status_code == 403
-    assert manager.post(f"/norms/{cells['Qualification'][None]['id']}/delete").status_code == 403
+    assert manager.post(f"/norms/{cells['Qualification'][None].id}/delete").status_code == 403
 
 
 def test_forgotten_clients_page_for_the_manager_and_for_the_head(client, login, platform, actors, clock) -> None:

@@ -59,7 +59,7 @@ def norms():  # type: ignore[no-untyped-def]
     values: dict[str, str] = {}
     if request.method == "POST":
         cells = {(stage, segment): request.form.get(grid_key(stage, segment), "")
-                 for stage in grid["stages"] for segment in [None, *grid["segments"]]}
+                 for stage in grid.stages for segment in grid.columns}
         values = {grid_key(*key): value for key, value in cells.items()}
         try:
             changed = platform().control.save_norms(actor(), cells)

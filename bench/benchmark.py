@@ -56,7 +56,7 @@ def seed(p: Reglament, cycles: int) -> None:
         client = p.clients.create_client(admin, f"Client {i}", SEGMENTS[i % 3], manager.login)
         cycle = p.regulation.start_cycle(manager, client.id, "new_client_sale")
         if (i // MANAGERS) % 2:  # half of each manager's cycles one step further
-            task = p.regulation.inbox(manager, cycle_id=cycle["id"])[0][0]
+            task = p.regulation.inbox(manager, cycle_id=cycle.id)[0][0]
             p.regulation.complete_task(manager, task.id, {"contact_person": "X", "result": "qualified"})
         if i and i % 2000 == 0:
             print(f"  seeded {i} cycles ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -199,7 +199,7 @@ def timer_lateness(platform: Reglament, samples: int) -> None:
     started = []
     for i in range(samples):
         client = platform.clients.create_client(admin, f"Timer client {i}", None, manager.login)
-        started.append(platform.regulation.start_cycle(manager, client.id, "bench_timed")["id"])
+        started.append(platform.regulation.start_cycle(manager, client.id, "bench_timed").id)
         time.sleep(10.0 / samples)  # spread the due times over ten seconds
     deadline = time.monotonic() + 60
     late: list[float] = []

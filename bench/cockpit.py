@@ -119,7 +119,7 @@ def main() -> None:
     with db.engine.begin() as conn:
         for statement in filter(str.strip, COPY_SQL.split(";\n")):
             conn.execute(text(statement), {"total": args.cycles, "batch": args.batch, "broken": args.broken,
-                                           "client_id": client.id, "cycle_id": cycle["id"], "uuid": UUID_TAIL})
+                                           "client_id": client.id, "cycle_id": cycle.id, "uuid": UUID_TAIL})
     print(f"{args.cycles + 1:,} cycles ({args.batch:,} running) made in {time.perf_counter() - started:.1f} s",
           flush=True)
     v2 = xml.replace(b"<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P1D</bpmn:timeDuration>",
@@ -144,7 +144,7 @@ def main() -> None:
     started = time.perf_counter()
     pages = 0
     while True:
-        _, after, _ = p.cockpit.explore(head, {"status": "won"}, limit="1000", after=after)
+        after = p.cockpit.explore(head, {"status": "won"}, limit="1000", after=after).next
         pages += 1
         if after is None:
             break
@@ -164,9 +164,9 @@ def main() -> None:
         pass
     took = time.perf_counter() - started
     report = p.cockpit.batch(head, batch_id)
-    print(f"batch migration of {report['total']:,} cycles to version 2: queued in {queued:.1f} s, ran in {took:.1f} s "
-          f"({report['total'] / took:.0f} cycles/s); {report['succeeded']:,} migrated, {report['failed']:,} failed "
-          f"(first reason: {report['failures'][0]['reason'] if report['failures'] else '-'})")
+    print(f"batch migration of {report.total:,} cycles to version 2: queued in {queued:.1f} s, ran in {took:.1f} s "
+          f"({report.total / took:.0f} cycles/s); {report.succeeded:,} migrated, {report.failed:,} failed "
+          f"(first reason: {report.failures[0].reason if report.failures else '-'})")
 
 
 if __name__ == "__main__":

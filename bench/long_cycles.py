@@ -94,7 +94,7 @@ def main() -> None:
     bpmn = FIXTURES / f"long_{args.regulation}.bpmn"
     platform.regulation.deploy(head, [SourceFile(bpmn.name, bpmn.read_bytes())])
     client = platform.clients.create_client(head, "Long Deal Ltd")
-    cycle_id = platform.regulation.start_cycle(head, client.id, args.regulation)["id"]
+    cycle_id = platform.regulation.start_cycle(head, client.id, args.regulation).id
     element, values = LOOPS[args.regulation]
     bands = bands_of(args.bands, args.passes)
     wanted = {p for low, high in bands for p in range(low, high + 1)}

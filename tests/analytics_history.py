@@ -41,7 +41,7 @@ def step(platform: Reglament, actor: Actor, cycle_id: int, element_id: str, valu
 def _start(platform: Reglament, owner: Actor, name: str, regulation: str = "new_client_sale",
            segment: str | None = None) -> int:
     client = platform.clients.create_client(owner, name, segment)
-    return int(platform.regulation.start_cycle(owner, client.id, regulation)["id"])
+    return int(platform.regulation.start_cycle(owner, client.id, regulation).id)
 
 
 def build(platform: Reglament, actors: dict[str, Actor], clock: Clock) -> dict[str, int]:

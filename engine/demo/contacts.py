@@ -79,7 +79,7 @@ def load_demo_contacts(platform: Reglament, actors: dict[str, Actor], language: 
         for element_id, after in done:
             with _clock_at(platform, started + timedelta(days=after, hours=rnd.randrange(0, 5))):
                 values = dict(steps[element_id])
-                _complete(platform, actors, cycle["id"], element_id,
+                _complete(platform, actors, cycle.id, element_id,
                           russian.form_values(values) if language == russian.LANGUAGE else values, rnd)
     today = days.start_of_day(now, days.zone(None))
     for login in ("anna", "boris"):

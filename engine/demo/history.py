@@ -84,7 +84,7 @@ def load_history(platform: Reglament, months: int = MONTHS, seed: int = SEED) ->
         name = f"{rnd.choice(NAMES)} {rnd.choice(KINDS)} {number + 1:03d}"
         client = past.clients.create_client(head, name, segment, owner)
         made.clients += 1
-        cycle_id = int(past.regulation.start_cycle(actors[owner], client.id, "new_client_sale")["id"])
+        cycle_id = int(past.regulation.start_cycle(actors[owner], client.id, "new_client_sale").id)
         made.cycles += 1
         outcome = _run(past, actors, clock, rnd, cycle_id, owner, segment, now)
         made.won += outcome == "won"
@@ -142,10 +142,10 @@ def _complete(platform: Reglament, actors: dict[str, Actor], cycle_id: int, elem
     with platform.query() as s:
         task = next((t for t in regulation_repo.open_tasks_of_cycle(s, cycle_id) if t.element_id == element_id), None)
         if task is None:
-            return str(platform.regulation.cycle(actors["head"], cycle_id)["status"])
+            return str(platform.regulation.cycle(actors["head"], cycle_id).status)
         who = task.assignee or next(a.login for a in actors.values()
                                     if a.candidate_keys & set(task.candidate_groups) and "manager" in a.roles)
     actor = actors[who]
     if task.assignee is None:
         platform.regulation.claim_task(actor, task.id)
-    return str(platform.regulation.complete_task(actor, task.id, values)["status"])
+    return str(platform.regulation.complete_task(actor, task.id, values).status)

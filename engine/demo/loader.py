@@ -134,7 +134,7 @@ def load_demo(platform: Reglament, language: str = "en") -> dict[str, int]:
         cycle = platform.regulation.start_cycle(actors[owner], client.id, "new_client_sale")
         added["cycles"] += 1
         for element_id, values in SCENARIOS[index % len(SCENARIOS)]:
-            _complete(platform, actors, cycle["id"], element_id, russian.form_values(values) if ru else dict(values), rnd)
+            _complete(platform, actors, cycle.id, element_id, russian.form_values(values) if ru else dict(values), rnd)
     added.update(load_demo_clients(platform, language))
     added.update(load_demo_contacts(platform, actors, language))
     added.update(load_demo_organisation(platform, head, language))
@@ -155,7 +155,7 @@ def _complete(platform: Reglament, actors: dict[str, Actor], cycle_id: int, elem
     if "amount" in values:
         values["amount"] = rnd.randrange(100, 500) * 1000  # deals a month's commission can be paid on
     if "paid_amount" in values:  # the client pays the deal's amount
-        values["paid_amount"] = platform.regulation.cycle(actors["head"], cycle_id)["variables"].get("amount") or values["paid_amount"]
+        values["paid_amount"] = platform.regulation.cycle(actors["head"], cycle_id).variables.get("amount") or values["paid_amount"]
     try:
         platform.regulation.complete_task(actors[candidates[0]], task.id, values)
     except ReglamentError as exc:  # pragma: no cover - demo data must load

@@ -6,7 +6,6 @@ managers have won cycles; the plans are set from what they won so that anna land
 """
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -40,13 +39,13 @@ def load_demo_motivation(platform: Reglament, actors: dict[str, Actor], new_cycl
 
 def _pay_first_invoice(platform: Reglament, actors: dict[str, Actor], owner: str) -> None:
     """Confirm the payment of the owner's first sale waiting for it (as accounting does)."""
-    for cycle in sorted(platform.regulation.cycles(actors[owner], "active"), key=lambda c: c["id"]):
+    for cycle in sorted(platform.regulation.cycles(actors[owner], "active"), key=lambda c: c.id):
         with platform.query() as s:
-            task = next((t for t in regulation_repo.open_tasks_of_cycle(s, cycle["id"])
+            task = next((t for t in regulation_repo.open_tasks_of_cycle(s, cycle.id)
                          if t.element_id == "Task_ConfirmPayment"), None)
         if task is None:
             continue
-        amount = int(to_decimal(cycle["variables"].get("amount")) or 0)
+        amount = int(to_decimal(cycle.variables.get("amount")) or 0)
         platform.regulation.complete_task(actors["olga"], task.id, {
             "paid_amount": amount, "payment_date": platform.ctx.now().date().isoformat()})
         return
@@ -56,10 +55,10 @@ def _plans(platform: Reglament, head: Actor, period: str) -> dict[str, str]:
     start_end = periods.parse(period)
     won: dict[str, Decimal] = {}
     for cycle in platform.regulation.cycles(head, "won"):
-        ended = cycle.get("ended_at")
-        owner = cycle["variables"].get("owner")
-        if ended and owner in AIMS and start_end.contains(datetime.fromisoformat(ended)):
-            won[owner] = won.get(owner, Decimal(0)) + (to_decimal(cycle["variables"].get("amount")) or Decimal(0))
+        ended = cycle.ended_at
+        owner = cycle.variables.get("owner")
+        if ended and owner in AIMS and start_end.contains(ended):
+            won[owner] = won.get(owner, Decimal(0)) + (to_decimal(cycle.variables.get("amount")) or Decimal(0))
     values: dict[str, Any] = {}
     for login, aim in AIMS.items():
         amount = won.get(login, Decimal(0))

@@ -35,6 +35,7 @@ from engine.organization import distribution, handover
 from engine.organization.views import NewClient
 from engine.planning.views import ClientWork
 from engine.platform.base import Service
+from engine.regulation import version_reads, work_types
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid, NotFound
 from storage.models import Client, Cycle, User
@@ -57,8 +58,8 @@ class ClientPage:
     timeline: timeline.Page
     #: the timeline cursor actually used (None when the one asked for was not valid)
     after: str | None
-    regulations: list[dict[str, Any]]
-    work_types: list[dict[str, Any]]
+    regulations: list[version_reads.RegulationSummary]
+    work_types: list[work_types.WorkTypeEntry]
 
     @property
     def client(self) -> ClientView:

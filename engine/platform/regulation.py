@@ -6,16 +6,16 @@ from typing import Any
 
 from engine.clients import attachments
 from engine.platform.base import Service
-from engine.regulation import board, cycles, documentation, forms, task_context, task_files, work_types
+from engine.regulation import board, cycles, documentation, forms, pages, task_context, task_files, version_reads, work_types
 from engine.regulation import versions as regulations
+from engine.regulation.diff import DiagramDiff
+from engine.regulation.reading import CycleView, HistoryEvent
 from engine.shared.access import Actor
-from engine.shared.errors import NotFound
 from storage.models import Cycle, OpenTask
-from storage.repositories import regulation as regulation_repo
 
 
 class RegulationService(Service):
-    def work_types(self) -> list[dict[str, Any]]:
+    def work_types(self) -> list[work_types.WorkTypeEntry]:
         with self.query() as s:
             return work_types.catalogue(s)
 
@@ -29,56 +29,63 @@ class RegulationService(Service):
         with self.command() as s:
             return regulations.deploy(s, actor, files, keep_if_not_executable, comment)
 
-    def versions(self, key: str) -> dict[str, Any]:
+    def versions(self, key: str) -> version_reads.VersionList:
         with self.query() as s:
-            return regulations.list_versions(s, key)
+            return version_reads.version_list(s, key)
 
-    def version(self, key: str, number: int) -> dict[str, Any]:
+    def version(self, key: str, number: int) -> version_reads.VersionInfo:
         with self.query() as s:
-            return regulations.version_dict(regulations.get_version(s, key, number))
+            return version_reads.version_info(regulations.get_version(s, key, number))
 
     def version_xml(self, key: str, number: int) -> str:
         with self.query() as s:
             return regulations.version_xml(s, key, number)
 
-    def compare_versions(self, key: str, old: int, new: int) -> dict[str, Any]:
+    def compare_versions(self, key: str, old: int, new: int) -> DiagramDiff:
         with self.query() as s:
-            return regulations.compare(s, key, old, new).as_dict()
+            return regulations.compare(s, key, old, new)
 
-    def regulations(self) -> list[dict[str, Any]]:
+    def regulation_page(self, key: str, old: int | None = None, new: int | None = None) -> pages.RegulationPage:
+        """A regulation's versions and, with ``old`` and ``new``, what changed between them: one read."""
         with self.query() as s:
-            return regulations.list_regulations(s)
+            return pages.regulation_page(s, key, old, new)
+
+    def version_page(self, actor: Actor, key: str, number: int) -> pages.VersionPage:
+        """One version among the others and (operators, readers of everything) where its cycles wait."""
+        with self.query() as s:
+            return pages.version_page(s, actor, key, number)
+
+    def regulations(self) -> list[version_reads.RegulationSummary]:
+        with self.query() as s:
+            return version_reads.regulations(s)
 
     def start_cycle(self, actor: Actor, client_id: int, regulation_key: str,
-                    allow_parallel: bool = True) -> dict[str, Any]:
+                    allow_parallel: bool = True) -> CycleView:
         with self.command() as s:
-            return cycles.cycle_dict(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key,
+            return cycles.cycle_view(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key,
                                                         allow_parallel))
 
-    def cycles(self, actor: Actor, status: str | None = None) -> list[dict[str, Any]]:
+    def cycles(self, actor: Actor, status: str | None = None) -> list[CycleView]:
         with self.query() as s:
-            return [cycles.cycle_dict(c) for c in cycles.list_cycles(s, actor, status)]
+            return [cycles.cycle_view(c) for c in cycles.list_cycles(s, actor, status)]
 
-    def cycle(self, actor: Actor, cycle_id: int) -> dict[str, Any]:
+    def cycle(self, actor: Actor, cycle_id: int) -> CycleView:
         with self.query() as s:
-            return cycles.cycle_dict(cycles.get_cycle(s, actor, cycle_id))
+            return cycles.cycle_view(cycles.get_cycle(s, actor, cycle_id))
 
-    def cycle_page(self, actor: Actor, cycle_id: int
-                   ) -> tuple[dict[str, Any], list[dict[str, Any]], list[OpenTask], dict[str, Any]]:
-        """A cycle, its history, its open tasks and the path it took through its diagram."""
+    def cycle_page(self, actor: Actor, cycle_id: int) -> pages.CyclePage:
+        """A cycle, its history, its open tasks, the path it took through its diagram and (operators)
+        what its operations offer, in one read transaction."""
         with self.query() as s:
-            cycle = cycles.get_cycle(s, actor, cycle_id)
-            history = cycles.history_dicts(s, cycle)
-            open_tasks = list(regulation_repo.open_tasks_of_cycle(s, cycle_id))
-            return cycles.cycle_dict(cycle), history, open_tasks, cycles.path_taken(cycle, history, open_tasks)
+            return pages.cycle_page(s, self.platform.ctx, actor, cycle_id)
 
-    def history(self, actor: Actor, cycle_id: int) -> list[dict[str, Any]]:
+    def history(self, actor: Actor, cycle_id: int) -> list[HistoryEvent]:
         with self.query() as s:
-            return cycles.history_dicts(s, cycles.get_cycle(s, actor, cycle_id))
+            return cycles.history_of(s, cycles.get_cycle(s, actor, cycle_id))
 
-    def retry(self, actor: Actor, cycle_id: int, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    def retry(self, actor: Actor, cycle_id: int, variables: dict[str, Any] | None = None) -> CycleView:
         with self.command() as s:
-            return cycles.cycle_dict(cycles.retry_cycle(s, self.platform.ctx, actor, cycle_id, variables))
+            return cycles.cycle_view(cycles.retry_cycle(s, self.platform.ctx, actor, cycle_id, variables))
 
     def inbox(self, actor: Actor, scope: str | None = None, cycle_id: int | None = None,
               with_forms: bool = False) -> list[tuple[OpenTask, list[forms.FormField]]]:
@@ -97,12 +104,15 @@ class RegulationService(Service):
     def task(self, actor: Actor, task_id: str) -> tuple[OpenTask, list[forms.FormField], dict[str, Any]]:
         """An open task the actor may see, its form and its cycle's variables."""
         with self.query() as s:
-            task = regulation_repo.open_task(s, task_id)
-            if task is None:
-                cycles.open_task_or_conflict(s, task_id)
-                raise NotFound(f"no task {task_id}")
+            task = pages.open_task(s, task_id)
             cycle = cycles.get_cycle(s, actor, task.cycle_id)
             return task, cycles.task_form(s, self.platform.ctx, task), dict(cycle.variables)
+
+    def task_page(self, actor: Actor, task_id: str) -> pages.TaskPage:
+        """The task page: the task, its form, its cycle's variables, its documentation and the client
+        card and earlier steps beside it, in one read transaction."""
+        with self.query() as s:
+            return pages.task_page(s, self.platform.ctx, actor, task_id)
 
     def task_documentation(self, task: OpenTask, variables: dict[str, Any]) -> str:
         with self.query() as s:
@@ -115,21 +125,18 @@ class RegulationService(Service):
     def task_context(self, actor: Actor, task_id: str) -> task_context.TaskContext:
         """The client card and the earlier steps' data beside an open task the actor may see."""
         with self.query() as s:
-            task = regulation_repo.open_task(s, task_id)
-            if task is None:
-                cycles.open_task_or_conflict(s, task_id)
-                raise NotFound(f"no task {task_id}")
+            task = pages.open_task(s, task_id)
             cycle = cycles.get_cycle(s, actor, task.cycle_id)
             return task_context.task_context(s, self.platform.ctx, cycle, task)
 
     def complete_task(self, actor: Actor, task_id: str, values: dict[str, Any],
-                      uploads: dict[str, forms.Upload] | None = None) -> dict[str, Any]:
+                      uploads: dict[str, forms.Upload] | None = None) -> CycleView:
         """Completes a task; the files of its ``file`` fields (``uploads``) are stored with the
         client and the cycle in the same transaction, once every field is valid."""
         with self.command() as s:
             if uploads:
                 values = dict(values) | task_files.store_uploads(s, self.platform.ctx, actor, task_id, values, uploads)
-            return cycles.cycle_dict(cycles.complete_task(s, self.platform.ctx, actor, task_id, values))
+            return cycles.cycle_view(cycles.complete_task(s, self.platform.ctx, actor, task_id, values))
 
     def deal_board(self, actor: Actor, owner: str | None = None, regulation: str | None = None) -> board.Board:
         """Open deals by stage with their amounts (a manager's own; heads' and analysts' everyone's)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -85,23 +86,54 @@ def start(session: Session, actor: Actor, kind: str, filters: Mapping[str, Any],
     return batch
 
 
-def report(session: Session, actor: Actor, batch_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Failure:
+    cycle_id: int
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """A batch's progress and its failures (the first REPORT of them)."""
+
+    id: int
+    kind: str
+    status: str
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+    total: int
+    processed: int
+    succeeded: int
+    failed: int
+    #: what it was started with (the reason, the filter...), the migration plan left out
+    params: Mapping[str, Any]
+    failures: tuple[Failure, ...]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 100
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "status": self.status, "created_by": self.created_by,
+                "created_at": self.created_at.isoformat(),
+                "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+                "total": self.total, "processed": self.processed, "succeeded": self.succeeded, "failed": self.failed,
+                "percent": self.percent, "params": dict(self.params),
+                "failures": [{"cycle_id": f.cycle_id, "reason": f.reason} for f in self.failures]}
+
+
+def report(session: Session, actor: Actor, batch_id: int) -> BatchReport:
     require(actor, OPERATORS, "see batch operations")
     batch = session.get(CycleBatch, batch_id)
     if batch is None:
         raise NotFound(f"no batch {batch_id}")
-    return as_dict(batch, [{"cycle_id": i.cycle_id, "reason": i.message}
-                           for i in cockpit_repo.failures(session, batch_id, REPORT)])
-
-
-def as_dict(batch: CycleBatch, failures: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"id": batch.id, "kind": batch.kind, "status": batch.status, "created_by": batch.created_by,
-            "created_at": batch.created_at.isoformat(),
-            "finished_at": batch.finished_at.isoformat() if batch.finished_at else None,
-            "total": batch.total, "processed": batch.processed, "succeeded": batch.succeeded, "failed": batch.failed,
-            "percent": int(100 * batch.processed / batch.total) if batch.total else 100,
-            "params": {k: v for k, v in batch.params.items() if k != "plan"},
-            "failures": failures or []}
+    return BatchReport(id=batch.id, kind=batch.kind, status=batch.status, created_by=batch.created_by,
+                       created_at=batch.created_at, finished_at=batch.finished_at, total=batch.total,
+                       processed=batch.processed, succeeded=batch.succeeded, failed=batch.failed,
+                       params={k: v for k, v in batch.params.items() if k != "plan"},
+                       failures=tuple(Failure(i.cycle_id, i.message)
+                                      for i in cockpit_repo.failures(session, batch_id, REPORT)))
 
 
 class _LeaseLost(Exception):

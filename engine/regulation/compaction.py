@@ -52,6 +52,8 @@ from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from engine.regulation import spiff_tree
+
 #: SpiffWorkflow's TaskIterator stops descending at this depth (its default ``max_depth``)
 SPIFF_MAX_DEPTH = 1000
 #: a compacted tree deeper than this is turned into an incident before spiff stops seeing tasks
@@ -75,25 +77,27 @@ def _kept(wf: Any) -> set[UUID]:
     keep: set[UUID] = {wf.task_tree.id}
     if wf.last_task is not None and wf.last_task.id in tasks:
         keep.add(wf.last_task.id)
-    live = _without_duplicate_joins([t for t in tasks.values() if t._state & _LIVE])
+    live = _without_duplicate_joins([t for t in tasks.values() if t.state & _LIVE])
     for task in live:
         keep.add(task.id)
-        if task._parent is not None:
-            keep.add(task._parent)
+        parent = spiff_tree.parent_id(task)
+        if parent is not None:
+            keep.add(parent)
         split_name = getattr(task.task_spec, "split_task", None)
         if split_name and isinstance(task.task_spec, Join):
             split = _ancestor(tasks, task, split_name)
             if split is not None:
                 keep.add(split.id)
-                keep.update(split._children)
+                keep.update(spiff_tree.child_ids(split))
         if isinstance(task.task_spec, LoopTask):
             keep.update(t.id for t in _descendants(tasks, task))
     for task in _arrivals(tasks, live):
         keep.add(task.id)
     for task_id in list(keep):
         task = tasks.get(task_id)
-        if task is not None and _is_join(task) and task._parent is not None:
-            keep.add(task._parent)
+        parent = spiff_tree.parent_id(task) if task is not None and _is_join(task) else None
+        if parent is not None:
+            keep.add(parent)
     return {task_id for task_id in keep if task_id in tasks}
 
 
@@ -102,11 +106,17 @@ def _arrivals(tasks: dict[UUID, Task], live: list[Task]) -> list[Task]:
     the join, SpiffWorkflow cancels the earlier waiting instance of it, and the join decides by
     the parents of those cancelled instances. Kept (with their parents) until the join fires;
     dropping them would make a join of three or more branches wait for ever."""
-    waiting = {t.task_spec.name for t in live if t._state == TaskState.WAITING and _is_gateway_join(t.task_spec)}
+    waiting = {t.task_spec.name for t in live if t.state == TaskState.WAITING and _is_gateway_join(t.task_spec)}
     if not waiting:
         return []
-    return [t for t in tasks.values() if t.task_spec.name in waiting and t._state == TaskState.CANCELLED
-            and t._parent in tasks and tasks[t._parent]._state == TaskState.COMPLETED and not t._children]
+    return [t for t in tasks.values() if t.task_spec.name in waiting and t.state == TaskState.CANCELLED
+            and _parent_completed(tasks, t) and not spiff_tree.child_ids(t)]
+
+
+def _parent_completed(tasks: dict[UUID, Task], task: Task) -> bool:
+    parent_id = spiff_tree.parent_id(task)
+    parent = tasks.get(parent_id) if parent_id is not None else None
+    return parent is not None and parent.state == TaskState.COMPLETED
 
 
 def _is_gateway_join(spec: Any) -> bool:
@@ -125,9 +135,9 @@ def _without_duplicate_joins(live: list[Task]) -> list[Task]:
     out = []
     for task in live:
         spec = task.task_spec
-        if isinstance(spec, Join) and spec.split_task and not task._children \
-                and task._state & (TaskState.WAITING | TaskState.PREDICTED_MASK | TaskState.FUTURE):
-            key = (task._parent, spec.name, task._state)
+        if isinstance(spec, Join) and spec.split_task and not spiff_tree.child_ids(task) \
+                and task.state & (TaskState.WAITING | TaskState.PREDICTED_MASK | TaskState.FUTURE):
+            key = (spiff_tree.parent_id(task), spec.name, task.state)
             if key in seen:
                 continue
             seen.add(key)
@@ -136,21 +146,24 @@ def _without_duplicate_joins(live: list[Task]) -> list[Task]:
 
 
 def _ancestor(tasks: dict[UUID, Task], task: Task, spec_name: str) -> Task | None:
-    parent = tasks.get(task._parent) if task._parent is not None else None
-    while parent is not None:
+    parent_id = spiff_tree.parent_id(task)
+    while parent_id is not None:
+        parent = tasks.get(parent_id)
+        if parent is None:
+            return None
         if parent.task_spec.name == spec_name:
             return parent
-        parent = tasks.get(parent._parent) if parent._parent is not None else None
+        parent_id = spiff_tree.parent_id(parent)
     return None
 
 
 def _descendants(tasks: dict[UUID, Task], task: Task) -> Iterator[Task]:
-    stack = list(task._children)
+    stack = list(spiff_tree.child_ids(task))
     while stack:
         child = tasks.get(stack.pop())
         if child is not None:
             yield child
-            stack.extend(child._children)
+            stack.extend(spiff_tree.child_ids(child))
 
 
 def _splice(wf: Any, keep: set[UUID]) -> int:
@@ -162,7 +175,7 @@ def _splice(wf: Any, keep: set[UUID]) -> int:
     root = wf.task_tree
     new_children: dict[UUID, list[UUID]] = {root.id: []}
     new_parent: dict[UUID, UUID | None] = {root.id: None}
-    stack: list[tuple[UUID, UUID]] = [(child, root.id) for child in reversed(root._children)]
+    stack: list[tuple[UUID, UUID]] = [(child, root.id) for child in reversed(spiff_tree.child_ids(root))]
     while stack:  # pre-order, so siblings keep their order
         task_id, kept_above = stack.pop()
         task = tasks.get(task_id)
@@ -173,11 +186,10 @@ def _splice(wf: Any, keep: set[UUID]) -> int:
             new_children[kept_above].append(task_id)
             new_children[task_id] = []
             kept_above = task_id
-        stack.extend((child, kept_above) for child in reversed(task._children))
+        stack.extend((child, kept_above) for child in reversed(spiff_tree.child_ids(task)))
     for task_id, parent_id in new_parent.items():
         task = tasks[task_id]
-        task._parent = parent_id
-        task._children = new_children[task_id]
+        spiff_tree.relink(task, parent_id, new_children[task_id])
     dropped = [task_id for task_id in tasks if task_id not in new_parent]
     wf.tasks = {task_id: task for task_id, task in tasks.items() if task_id in new_parent}
     manager = wf.top_workflow.event_manager
@@ -248,11 +260,11 @@ def check(workflow: BpmnWorkflow, projected: set[str]) -> Stall | None:
     ready_auto: list[Task] = []
     for wf in workflows(workflow):
         for task in wf.tasks.values():
-            if task._state == TaskState.READY:
+            if task.state == TaskState.READY:
                 (ready_manual if task.task_spec.manual else ready_auto).append(task)
-            elif task._state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
+            elif task.state == TaskState.WAITING and isinstance(task.task_spec, CatchingEvent):
                 waiting.append(task)
-            elif task._state == TaskState.STARTED and getattr(task.task_spec, "waits_for_worker", False):
+            elif task.state == TaskState.STARTED and getattr(task.task_spec, "waits_for_worker", False):
                 waiting.append(task)  # an external task: an outside worker completes it
     total = sum(len(wf.tasks) for wf in workflows(workflow))
     deepest = depth(workflow) if total > DEPTH_LIMIT else 0  # a tree is never deeper than its size

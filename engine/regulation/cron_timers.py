@@ -35,7 +35,7 @@ def start(task: Task, text: str) -> str:
     first = schedule.next_after(clock.now())
     if first is None:
         raise ExpressionError(f"cron {text!r} never fires")
-    task._set_internal_data(cron=text, cron_next=first.isoformat())
+    task.internal_data.update(cron=text, cron_next=first.isoformat())
     return f"R/{first.isoformat()}/PT{PARKED_SECONDS}S"
 
 
@@ -51,20 +51,20 @@ def date_from_duration(text: str) -> str:
 
 
 def is_cron_timer(task: Task) -> bool:
-    return bool(task._get_internal_data("cron"))
+    return bool(task.internal_data.get("cron"))
 
 
 def pace(task: Task, value: dict[str, Any], now: datetime) -> None:
     """After the engine fired a cron timer, its next time is the cron's next fire time."""
-    expected = task._get_internal_data("cron_next")
+    expected = task.internal_data.get("cron_next")
     if expected is None or value.get("next") == expected:
         return  # still waiting for the fire time it was given
     previous = datetime.fromisoformat(expected)
     after = max(now, previous + limits.MIN_TIMER_CYCLE - timedelta(seconds=1))
-    following = cron.parse(task._get_internal_data("cron")).next_after(after)
+    following = cron.parse(task.internal_data.get("cron")).next_after(after)
     if following is None:
         paced = {**value, "cycles": 0}
     else:
         paced = {**value, "next": following.isoformat()}
-        task._set_internal_data(cron_next=following.isoformat())
-    task._set_internal_data(event_value=paced)
+        task.internal_data["cron_next"] = following.isoformat()
+    task.internal_data["event_value"] = paced

@@ -11,7 +11,20 @@ from __future__ import annotations
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, CANCELLED, INCIDENT, LOST, STATUSES, WON, Context, Recorder
 from engine.regulation.incidents import fire_timers, retry_cycle, timer_incident
-from engine.regulation.reading import cycle_dict, get_cycle, history_dicts, inbox, inbox_cursor, list_cycles, may_view_cycle, path_taken
+from engine.regulation.reading import (
+    CycleView,
+    HistoryEvent,
+    PathTaken,
+    cycle_dict,
+    cycle_view,
+    get_cycle,
+    history_of,
+    inbox,
+    inbox_cursor,
+    list_cycles,
+    may_view_cycle,
+    path_taken,
+)
 from engine.regulation.start import start_cycle
 from engine.regulation.tasks import (
     claim_task,
@@ -47,9 +60,13 @@ __all__ = [
     "fire_timers",
     "retry_cycle",
     "timer_incident",
+    "CycleView",
+    "HistoryEvent",
+    "PathTaken",
     "cycle_dict",
+    "cycle_view",
     "get_cycle",
-    "history_dicts",
+    "history_of",
     "inbox",
     "list_cycles",
     "may_view_cycle",

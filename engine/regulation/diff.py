@@ -1,7 +1,7 @@
 """What changed between two versions of a regulation: elements added, removed, changed."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -28,13 +28,18 @@ class ElementChange:
                 "change": self.change, "details": list(self.details)}
 
 
-@dataclass
+@dataclass(frozen=True)
 class DiagramDiff:
-    changes: list[ElementChange] = field(default_factory=list)
+    """What changed between two versions, added first, then removed, then changed."""
+
+    changes: tuple[ElementChange, ...] = ()
     layout_changed: bool = False
 
     def of(self, kind: str) -> list[ElementChange]:
         return [c for c in self.changes if c.change == kind]
+
+    def element_ids(self, kind: str) -> list[str]:
+        return [c.element_id for c in self.of(kind)]
 
     def as_dict(self) -> dict[str, Any]:
         return {"changes": [c.as_dict() for c in self.changes], "layout_changed": self.layout_changed}
@@ -83,13 +88,13 @@ def _semantic_elements(xml: str) -> tuple[dict[str, _Element], str]:
 def diff(old_xml: str, new_xml: str) -> DiagramDiff:
     old, old_layout = _semantic_elements(old_xml)
     new, new_layout = _semantic_elements(new_xml)
-    result = DiagramDiff(layout_changed=old_layout != new_layout)
+    changes: list[ElementChange] = []
     for element_id, el in new.items():
         if element_id not in old:
-            result.changes.append(ElementChange(element_id, el.type, el.name, "added"))
+            changes.append(ElementChange(element_id, el.type, el.name, "added"))
     for element_id, el in old.items():
         if element_id not in new:
-            result.changes.append(ElementChange(element_id, el.type, el.name, "removed"))
+            changes.append(ElementChange(element_id, el.type, el.name, "removed"))
     for element_id, el in new.items():
         before = old.get(element_id)
         if before is None or before == el:
@@ -105,7 +110,7 @@ def diff(old_xml: str, new_xml: str) -> DiagramDiff:
         for part in sorted(set(before.parts) | set(el.parts)):
             if before.parts.get(part) != el.parts.get(part):
                 details.append(f"{part} changed")
-        result.changes.append(ElementChange(element_id, el.type, el.name, "changed", tuple(details)))
+        changes.append(ElementChange(element_id, el.type, el.name, "changed", tuple(details)))
     order = {"added": 0, "removed": 1, "changed": 2}
-    result.changes.sort(key=lambda c: (order[c.change], c.type, c.element_id))
-    return result
+    changes.sort(key=lambda c: (order[c.change], c.type, c.element_id))
+    return DiagramDiff(tuple(changes), layout_changed=old_layout != new_layout)

@@ -50,7 +50,7 @@ def _is_event_subprocess(task: Task) -> bool:
 
 
 def _live(wf: Any) -> list[Task]:
-    return [t for t in wf.tasks.values() if t._state & _LIVE]
+    return [t for t in wf.tasks.values() if t.state & _LIVE]
 
 
 def _starts(sub: Any) -> list[Task]:
@@ -59,7 +59,7 @@ def _starts(sub: Any) -> list[Task]:
 
 def _idle(sub: Any) -> bool:
     """An event subprocess still waiting for its start event, with nothing else going on."""
-    return all(isinstance(t.task_spec, StartEvent) and t._state == TaskState.WAITING for t in _live(sub))
+    return all(isinstance(t.task_spec, StartEvent) and t.state == TaskState.WAITING for t in _live(sub))
 
 
 def ends_the_process(workflow: BpmnWorkflow, task: Task) -> bool:
@@ -82,12 +82,12 @@ def settle(workflow: BpmnWorkflow) -> bool:
         for es in scopes:
             sub = workflow.subprocesses.get(es.id)
             starts = _starts(sub) if sub is not None else []
-            fired = any(t._state == TaskState.COMPLETED for t in starts)
+            fired = any(t.state == TaskState.COMPLETED for t in starts)
             interrupting = not any(_extensions(t).get(NON_INTERRUPTING) == "true" for t in starts)
             if fired and interrupting:
                 for other in _live(wf):
                     if other is not es and not isinstance(other.task_spec, _EndJoin) \
-                            and not _is_event_subprocess(other) and other._state & _LIVE:
+                            and not _is_event_subprocess(other) and other.state & _LIVE:
                         other.cancel()
                         changed = True
         others = [t for t in _live(wf) if not _is_event_subprocess(t) and not isinstance(t.task_spec, _EndJoin)]
@@ -121,6 +121,6 @@ def uncaught_error(workflow: BpmnWorkflow) -> UncaughtError | None:
 def _thrower(workflow: BpmnWorkflow, definition: Any) -> Task | None:
     for wf in [workflow, *workflow.subprocesses.values()]:
         for task in reversed(list(wf.tasks.values())):
-            if task._state == TaskState.COMPLETED and getattr(task.task_spec, "event_definition", None) is definition:
+            if task.state == TaskState.COMPLETED and getattr(task.task_spec, "event_definition", None) is definition:
                 return task
     return None

@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -142,31 +143,99 @@ def parse(session: Session, actor: Actor, args: Mapping[str, Any], limit: Any = 
     return Query(criteria, sort, page_size, keyset)
 
 
-def cursor(row: dict[str, Any]) -> str:
-    return cursors.encode(row["started_at"], row["id"])
+@dataclass(frozen=True)
+class Waiting:
+    """Where a cycle waits: an open task or a timer at an element."""
+
+    element_id: str
+    name: str
+    kind: str  # task | timer
 
 
-def _row(r: Any, waits: list[tuple[str, str, str]]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RowIncident:
+    element_id: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
+class ExplorerRow:
+    """One cycle of the explorer's list."""
+
+    id: int
+    status: str
+    stage: str | None
+    outcome: str | None
+    regulation: str
+    regulation_name: str
+    version: int
+    client_id: int
+    client_name: str
+    owner: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    waiting_at: tuple[Waiting, ...]
+    incident: RowIncident | None
+    #: the cycle's variables: user data, kept a mapping
+    variables: Mapping[str, Any]
+
+    @property
+    def amount(self) -> Decimal | None:
+        """The deal amount the cycle carries (its ``amount``), None until it has one."""
+        return deal_amount(self.variables)
+
+    def as_dict(self) -> dict[str, Any]:
+        incident = self.incident
+        return {
+            "id": self.id, "status": self.status, "stage": self.stage, "outcome": self.outcome,
+            "regulation": self.regulation, "regulation_name": self.regulation_name, "version": self.version,
+            "client_id": self.client_id, "client_name": self.client_name, "owner": self.owner,
+            "started_at": self.started_at.isoformat(), "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "waiting_at": [{"element_id": w.element_id, "name": w.name, "kind": w.kind} for w in self.waiting_at],
+            "incident": {"element_id": incident.element_id, "message": incident.message} if incident else None,
+            "variables": dict(self.variables),
+            "amount": str(self.amount) if self.amount is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The filter's cycles: how many in all (of the chosen status) and by status."""
+
+    total: int
+    by_status: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ExplorerPage:
+    """A page of the explorer: its rows, the cursor of the next page (None on the last), the counts."""
+
+    rows: tuple[ExplorerRow, ...]
+    next: str | None
+    counts: Counts
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's answer."""
+        return {"cycles": [r.as_dict() for r in self.rows], "total": self.counts.total,
+                "by_status": dict(self.counts.by_status), "next": self.next}
+
+
+def cursor(row: ExplorerRow) -> str:
+    return cursors.encode(row.started_at.isoformat(), row.id)
+
+
+def _row(r: Any, waits: list[tuple[str, str, str]]) -> ExplorerRow:
     incident = r.incident or None
-    return {
-        "id": r.id, "status": r.status, "stage": r.stage, "outcome": r.outcome,
-        "regulation": r.regulation, "regulation_name": r.regulation_name, "version": r.version,
-        "client_id": r.client_id, "client_name": r.client_name, "owner": r.owner,
-        "started_at": r.started_at.isoformat(), "ended_at": r.ended_at.isoformat() if r.ended_at else None,
-        "waiting_at": [{"element_id": e, "name": n, "kind": k} for e, n, k in waits],
-        "incident": {"element_id": incident.get("element_id"), "message": incident.get("message")} if incident else None,
-        "variables": dict(r.variables or {}),
-        "amount": _amount(r.variables),
-    }
+    return ExplorerRow(
+        id=r.id, status=r.status, stage=r.stage, outcome=r.outcome, regulation=r.regulation,
+        regulation_name=r.regulation_name, version=r.version, client_id=r.client_id, client_name=r.client_name,
+        owner=r.owner, started_at=r.started_at, ended_at=r.ended_at,
+        waiting_at=tuple(Waiting(e, n, k) for e, n, k in waits),
+        incident=RowIncident(incident.get("element_id"), incident.get("message")) if incident else None,
+        variables=dict(r.variables or {}))
 
 
-def _amount(variables: Any) -> str | None:
-    """The cycle's deal amount as the API writes money (a string of kopecks), None until it has one."""
-    amount = deal_amount(variables)
-    return str(amount) if amount is not None else None
-
-
-def page(session: Session, query: Query) -> tuple[list[dict[str, Any]], str | None]:
+def page(session: Session, query: Query) -> tuple[list[ExplorerRow], str | None]:
     """A page of the explorer and the cursor of the next page (None on the last)."""
     rows = cockpit_repo.page(session, query.criteria, query.newest_first, query.after, query.limit + 1, query.by_id)
     more = len(rows) > query.limit
@@ -176,11 +245,17 @@ def page(session: Session, query: Query) -> tuple[list[dict[str, Any]], str | No
     return out, (cursor(out[-1]) if more and out else None)
 
 
-def counts(session: Session, query: Query) -> dict[str, Any]:
+def counts(session: Session, query: Query) -> Counts:
     by_status = cockpit_repo.counts(session, query.criteria)
     status = query.criteria.status
     total = by_status.get(status, 0) if status else sum(by_status.values())
-    return {"total": total, "by_status": {s: by_status.get(s, 0) for s in STATUSES}}
+    return Counts(total=total, by_status={s: by_status.get(s, 0) for s in STATUSES})
+
+
+def read_page(session: Session, query: Query) -> ExplorerPage:
+    """The page and its counts, read in the caller's one transaction."""
+    rows, following = page(session, query)
+    return ExplorerPage(tuple(rows), following, counts(session, query))
 
 
 def export_columns(variables: list[str]) -> list[str]:
@@ -207,16 +282,16 @@ def export_rows(read: Any, query: Query, variables: list[str]) -> Iterator[list[
         with read() as s:
             rows, following = page(s, current)
         for r in rows:
-            incident = r["incident"] or {}
-            yield [str(r["id"]), f"{r['regulation']}-{r['id']}", r["client_name"], r["regulation"], str(r["version"]),
-                   r["status"], r["stage"] or "", r["owner"] or "", r["started_at"], r["ended_at"] or "",
-                   ", ".join(w["element_id"] for w in r["waiting_at"]), incident.get("element_id") or "",
-                   incident.get("message") or "",
-                   *(_cell(r["variables"].get(v)) for v in variables)]
+            incident = r.incident
+            yield [str(r.id), f"{r.regulation}-{r.id}", r.client_name, r.regulation, str(r.version),
+                   r.status, r.stage or "", r.owner or "", r.started_at.isoformat(),
+                   r.ended_at.isoformat() if r.ended_at else "",
+                   ", ".join(w.element_id for w in r.waiting_at), (incident.element_id if incident else None) or "",
+                   (incident.message if incident else None) or "",
+                   *(_cell(r.variables.get(v)) for v in variables)]
         if following is None:
             return
-        at, cycle_id = rows[-1]["started_at"], rows[-1]["id"]
-        current = replace(current, after=(datetime.fromisoformat(at), cycle_id))
+        current = replace(current, after=(rows[-1].started_at, rows[-1].id))
 
 
 def _cell(value: Any) -> str:

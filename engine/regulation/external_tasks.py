@@ -24,7 +24,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import incoming, jobs, runtime
+from engine.regulation import incoming, jobs, runtime, spiff_tree
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
 from engine.shared.access import PERMISSIONS, Actor, Permission, require
@@ -254,7 +254,7 @@ def bpmn_error(session: Session, ctx: Context, actor: Actor, task_id: str, worke
         event = BpmnEvent(ErrorEventDefinition(code, code=code), payload={**task.data}, target=task.workflow)
         for boundary in catchers:
             boundary.task_spec.catch(boundary, event)
-            boundary.task_spec._update(boundary)
+            spiff_tree.update(boundary)
     else:
         text = (f"external task '{row.name}' reported BPMN error {code!r}"
                 + (f" ({message[:MAX_ERROR]})" if message else "")

@@ -41,7 +41,7 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[str, tuple[str, datetime]]:
         if isinstance(definition, MultipleEventDefinition):  # an event-based gateway with a timer
             if not any(isinstance(d, TimerEventDefinition) for d in definition.event_definitions):
                 continue
-            value = task._get_internal_data("event_value")
+            value = task.internal_data.get("event_value")
         elif isinstance(definition, TimerEventDefinition):
             value = definition.details(task).value
         else:

@@ -3,9 +3,10 @@
 Skip a step (move forward), redo a step (move back), or get a cycle out of an incident by moving
 it past the failing element. Built on SpiffWorkflow's own task-tree operations, the ones its
 ``reset_from_task_id`` uses: the token's task (with the boundary events around it) is cancelled
-with ``Task.cancel``, a task for the target element is added under the same parent with
-``Task._add_child`` and brought to life with its spec's ``_predict`` and ``_update`` (as
-``Task.reset_branch`` does), carrying the data of the cancelled token. Then the cycle advances
+with ``Task.cancel``, a task for the target element is added under the same parent and brought
+to life by its spec's prediction and update (as ``Task.reset_branch`` does; SpiffWorkflow keeps
+these private, so they go through ``engine.regulation.spiff_tree``), carrying the data of the
+cancelled token. Then the cycle advances
 as after any step: the open-task projection, timer jobs and history follow.
 
 Limits: the target must be in the same process (or subprocess) as the token, and may not be a
@@ -15,6 +16,7 @@ that would never come).
 from __future__ import annotations
 
 from copy import deepcopy
+from dataclasses import dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
@@ -24,7 +26,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, jobs, runtime
+from engine.regulation import compaction, jobs, runtime, spiff_tree
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder
 from engine.regulation.operations import locked_cycle, reason_text, refuse_unless
@@ -73,17 +75,17 @@ def move(workflow: BpmnWorkflow, from_element: str, to_element: str) -> tuple[Ta
     top = token.parent if isinstance(token.parent.task_spec, BoundaryEventSplit) else token
     anchor = top.parent
     if token.state == TaskState.ERROR:  # Task.cancel leaves finished (failed) tasks as they are
-        token._set_state(TaskState.CANCELLED)
+        spiff_tree.force_state(token, TaskState.CANCELLED)
     top.cancel()  # the token, its boundary events and what was predicted after it
     for child in list(anchor.children):
         if child is not top and child.state & TaskState.PREDICTED_MASK:
-            token.workflow._remove_task(child.id)
+            spiff_tree.remove_task(token.workflow, child.id)
     # a task with boundary events is entered through its split (which starts the events with it)
     entry = next((s for s in target.inputs if isinstance(s, BoundaryEventSplit)), target)
-    begun = anchor._add_child(entry, TaskState.FUTURE)
+    begun = spiff_tree.add_child(anchor, entry, TaskState.FUTURE)
     begun.data = deepcopy(data)
-    entry._predict(begun, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)
-    entry._update(begun)
+    spiff_tree.predict(begun, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)
+    spiff_tree.update(begun)
     begun.data = data
     token.workflow.last_task = anchor
     started = next((t for t in begun if t.task_spec is target), begun)
@@ -111,8 +113,24 @@ def move_token(session: Session, ctx: Context, actor: Actor, cycle_id: int, from
     return cycle
 
 
-def choices(session: Session, ctx: Context, cycle: Cycle) -> dict[str, list[dict[str, str]]]:
-    """For the cycle page: the elements that hold a token now and the elements a token may be moved to."""
+@dataclass(frozen=True)
+class Choice:
+    """An element of the diagram, as a select offers it."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class MoveChoices:
+    """The elements that hold a token now, and the elements a token may be moved to (by name)."""
+
+    tokens: tuple[Choice, ...]
+    targets: tuple[Choice, ...]
+
+
+def choices(session: Session, ctx: Context, cycle: Cycle) -> MoveChoices:
+    """For the cycle page: where its tokens are and where one may be moved to."""
     spec, subs = ctx.specs_for(session, cycle.version)
     workflow = runtime.restore_workflow((spec, subs), cycle.state)
     held = {t.task_spec.bpmn_id: t.task_spec.bpmn_name or t.task_spec.bpmn_id for t in tokens(workflow)}
@@ -122,5 +140,5 @@ def choices(session: Session, ctx: Context, cycle: Cycle) -> dict[str, list[dict
             bpmn_id = getattr(task_spec, "bpmn_id", None)
             if bpmn_id and not isinstance(task_spec, _NOT_TARGETS) and not isinstance(task_spec, BoundaryEventSplit):
                 targets[bpmn_id] = task_spec.bpmn_name or bpmn_id
-    return {"tokens": [{"id": k, "name": v} for k, v in held.items()],
-            "targets": sorted(({"id": k, "name": v} for k, v in targets.items()), key=lambda t: t["name"].lower())}
+    return MoveChoices(tokens=tuple(Choice(k, v) for k, v in held.items()),
+                       targets=tuple(sorted((Choice(k, v) for k, v in targets.items()), key=lambda c: c.name.lower())))

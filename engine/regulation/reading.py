@@ -1,6 +1,8 @@
-"""Reading cycles: access, lists, the cycle as a dict, its path and history, the inbox."""
+"""Reading cycles: access, lists, the cycle's read model, its path and history, the inbox."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,45 +44,129 @@ def list_cycles(session: Session, actor: Actor, status: str | None = None) -> li
     return list(regulation_repo.cycles(session, status=status, owner_id=owner))
 
 
+@dataclass(frozen=True)
+class CycleView:
+    """A cycle as every reader sees it (the API's cycle object is ``as_dict()``)."""
+
+    id: int
+    status: str
+    outcome: str | None
+    stage: str | None
+    loss_reason: str | None
+    client_id: int
+    client_name: str
+    regulation: str
+    version: int
+    #: the cycle's variables: user data, kept a mapping
+    variables: Mapping[str, Any]
+    #: the open incident (element_id, task_name, message...), None when there is none
+    incident: Mapping[str, Any] | None
+    started_at: datetime
+    started_by: str | None
+    ended_at: datetime | None
+    business_key: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "status": self.status, "outcome": self.outcome, "stage": self.stage,
+            "loss_reason": self.loss_reason, "client_id": self.client_id, "client_name": self.client_name,
+            "regulation": self.regulation, "version": self.version,
+            "variables": dict(self.variables), "incident": dict(self.incident) if self.incident is not None else None,
+            "started_at": self.started_at.isoformat(), "started_by": self.started_by,
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "business_key": self.business_key,
+        }
+
+
+def cycle_view(cycle: Cycle) -> CycleView:
+    return CycleView(
+        id=cycle.id, status=cycle.status, outcome=cycle.outcome, stage=cycle.stage, loss_reason=cycle.loss_reason,
+        client_id=cycle.client_id, client_name=cycle.client.name, regulation=cycle.version.regulation.key,
+        version=cycle.version.number, variables=dict(cycle.variables or {}),
+        incident=dict(cycle.incident) if cycle.incident is not None else None,
+        started_at=cycle.started_at, started_by=cycle.started_by, ended_at=cycle.ended_at,
+        business_key=cycle.business_key)
+
+
 def cycle_dict(cycle: Cycle) -> dict[str, Any]:
-    return {
-        "id": cycle.id, "status": cycle.status, "outcome": cycle.outcome, "stage": cycle.stage,
-        "loss_reason": cycle.loss_reason, "client_id": cycle.client_id, "client_name": cycle.client.name,
-        "regulation": cycle.version.regulation.key, "version": cycle.version.number,
-        "variables": cycle.variables, "incident": cycle.incident,
-        "started_at": cycle.started_at.isoformat(), "started_by": cycle.started_by,
-        "ended_at": cycle.ended_at.isoformat() if cycle.ended_at else None,
-        "business_key": cycle.business_key,
-    }
+    """The API's cycle object (for services that answer JSON directly)."""
+    return cycle_view(cycle).as_dict()
+
+
+@dataclass(frozen=True)
+class HistoryTask:
+    id: str | None
+    element_id: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One entry of a cycle's history; ``data`` is what was recorded with it (user data)."""
+
+    at: datetime
+    type: str
+    actor: str | None
+    task: HistoryTask | None
+    data: Mapping[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        task = self.task
+        return {"at": self.at.isoformat(), "type": self.type, "actor": self.actor,
+                "task": {"id": task.id, "element_id": task.element_id, "name": task.name} if task else None,
+                "data": self.data}
+
+
+@dataclass(frozen=True)
+class ElementRun:
+    at: datetime
+    type: str
+    actor: str | None
+    data: Mapping[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"at": self.at.isoformat(), "type": self.type, "actor": self.actor, "data": self.data}
+
+
+@dataclass(frozen=True)
+class PathTaken:
+    """Per diagram element: how often it ran, which are active or in incident, and each run."""
+
+    completed: Mapping[str, int]
+    active: tuple[str, ...]
+    incident: tuple[str, ...]
+    runs: Mapping[str, tuple[ElementRun, ...]]
+
+    def as_dict(self) -> dict[str, Any]:
+        """What the diagram viewer reads."""
+        return {"completed": dict(self.completed), "active": list(self.active), "incident": list(self.incident),
+                "runs": {element: [r.as_dict() for r in runs] for element, runs in self.runs.items()}}
 
 
 #: history events that mean "the element ran"
 _RAN = ("completed", "passed", "ended")
 
 
-def path_taken(cycle: Cycle, history: list[dict[str, Any]], open_tasks: list[OpenTask]) -> dict[str, Any]:
-    """Per diagram element: how often it ran, which are active or in incident, and each run."""
+def path_taken(cycle: Cycle, history: list[HistoryEvent], open_tasks: list[OpenTask]) -> PathTaken:
     completed: dict[str, int] = {}
-    runs: dict[str, list[dict[str, Any]]] = {}
+    runs: dict[str, list[ElementRun]] = {}
     for event in history:
-        task = event.get("task")
-        if not task or not task.get("element_id"):
+        if event.task is None:
             continue
-        element_id = task["element_id"]
-        if event["type"] in _RAN:
+        element_id = event.task.element_id
+        if event.type in _RAN:
             completed[element_id] = completed.get(element_id, 0) + 1
-        runs.setdefault(element_id, []).append(
-            {"at": event["at"], "type": event["type"], "actor": event["actor"], "data": event["data"]})
-    incident = [cycle.incident["element_id"]] if cycle.incident and cycle.incident.get("element_id") else []
-    return {"completed": completed, "active": sorted({t.element_id for t in open_tasks}),
-            "incident": incident, "runs": runs}
+        runs.setdefault(element_id, []).append(ElementRun(event.at, event.type, event.actor, event.data))
+    incident = (cycle.incident["element_id"],) if cycle.incident and cycle.incident.get("element_id") else ()
+    return PathTaken(completed=completed, active=tuple(sorted({t.element_id for t in open_tasks})),
+                     incident=incident, runs={k: tuple(v) for k, v in runs.items()})
 
 
-def history_dicts(session: Session, cycle: Cycle) -> list[dict[str, Any]]:
-    return [{"at": e.at.isoformat(), "type": e.type, "actor": e.actor,
-             "task": ({"id": e.task_id, "element_id": e.element_id, "name": e.task_name}
-                      if e.element_id else None),
-             "data": e.data} for e in regulation_repo.history(session, cycle.id)]
+def history_of(session: Session, cycle: Cycle) -> list[HistoryEvent]:
+    return [HistoryEvent(at=e.at, type=e.type, actor=e.actor,
+                         task=HistoryTask(e.task_id, e.element_id, e.task_name) if e.element_id else None,
+                         data=e.data)
+            for e in regulation_repo.history(session, cycle.id)]
 
 
 #: the most tasks one page of the inbox holds

@@ -182,7 +182,7 @@ def pace_cycle_timers(workflow: BpmnWorkflow, now: datetime, timers: list[Task] 
     made up in a burst: the next one is one interval from now."""
     minimum = limits.MIN_TIMER_CYCLE.total_seconds()
     for task in cycle_timers(workflow) if timers is None else timers:
-        value = task._get_internal_data("event_value")
+        value = task.internal_data.get("event_value")
         if not isinstance(value, dict) or value.get("cycles") == 0 or "next" not in value:
             continue
         if cron_timers.is_cron_timer(task):
@@ -197,4 +197,4 @@ def pace_cycle_timers(workflow: BpmnWorkflow, now: datetime, timers: list[Task] 
             following = now + timedelta(seconds=duration)
         paced = {**value, "duration": duration, "next": following.isoformat()}
         if paced != value:
-            task._set_internal_data(event_value=paced)
+            task.internal_data["event_value"] = paced

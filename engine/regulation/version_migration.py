@@ -19,20 +19,24 @@ on the target: it stays where it is and the dry run (or the batch report) names 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import batches, compaction, jobs, runtime
+from engine.regulation import batches, compaction, jobs, runtime, spiff_tree
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, SUSPENDED, Context, Recorder
 from engine.regulation.incidents import retry_cycle
 from engine.regulation.moves import tokens
 from engine.regulation.operations import locked_cycle, refuse_unless
+from engine.regulation.operator_reads import ElementLoad, element_loads
 from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import InputInvalid, NotFound
 from storage.models import Cycle, RegulationVersion
@@ -51,7 +55,39 @@ class Refused(Exception):
     """This cycle cannot migrate under this plan; the message says why."""
 
 
-@dataclass
+@dataclass(frozen=True)
+class KeptTask:
+    """An open task that keeps its assignee, claim and dates on the target version."""
+
+    name: str
+    from_element: str
+    to_element: str
+    assignee: str | None
+    claimed: bool
+    due_at: datetime | None
+    planned_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "from": self.from_element, "to": self.to_element, "assignee": self.assignee,
+                "claimed": self.claimed, "due_at": self.due_at.isoformat() if self.due_at else None,
+                "planned_at": self.planned_at.isoformat() if self.planned_at else None}
+
+
+@dataclass(frozen=True)
+class TimerFate:
+    """A waiting timer: kept (same definition on both versions) or recomputed from now."""
+
+    element_id: str
+    kept: bool
+
+
+@dataclass(frozen=True)
+class Token:
+    element_id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What migrating one cycle does (or why it cannot)."""
 
@@ -59,13 +95,51 @@ class Outcome:
     client: str
     ok: bool
     reason: str | None = None
-    tokens: list[dict[str, str]] = field(default_factory=list)
-    tasks: list[dict[str, Any]] = field(default_factory=list)
-    timers: list[dict[str, Any]] = field(default_factory=list)
+    tokens: tuple[Token, ...] = ()
+    tasks: tuple[KeptTask, ...] = ()
+    timers: tuple[TimerFate, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"cycle_id": self.cycle_id, "client": self.client, "ok": self.ok, "reason": self.reason,
-                "tokens": self.tokens, "tasks": self.tasks, "timers": self.timers}
+                "tokens": [{"element_id": t.element_id, "name": t.name} for t in self.tokens],
+                "tasks": [t.as_dict() for t in self.tasks],
+                "timers": [{"element_id": t.element_id, "kept": t.kept} for t in self.timers]}
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    """The migration page's plan: each source element to a target element (None refuses), the
+    elements of both versions (id -> name) and where the source version's cycles wait."""
+
+    plan: Mapping[str, str | None]
+    source: Mapping[str, str]
+    target: Mapping[str, str]
+    waiting: Mapping[str, ElementLoad]
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What migrating the filter's cycles would do: ``checked`` of ``total`` cycles looked at."""
+
+    total: int
+    checked: int
+    cycles: tuple[Outcome, ...]
+    plan: Mapping[str, str | None]
+    from_version: int
+    to_version: int
+
+    @property
+    def ok(self) -> int:
+        return sum(o.ok for o in self.cycles)
+
+    @property
+    def refused(self) -> int:
+        return sum(not o.ok for o in self.cycles)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "checked": self.checked, "ok": self.ok, "refused": self.refused,
+                "cycles": [o.as_dict() for o in self.cycles], "plan": dict(self.plan),
+                "from_version": self.from_version, "to_version": self.to_version}
 
 
 def elements(specs: runtime.SpecSet) -> dict[str, str]:
@@ -144,7 +218,7 @@ def _rewrite(state: dict[str, Any], plan: Plan, target_names: set[str]) -> dict[
 
 
 def migrated_workflow(state: dict[str, Any], source: runtime.SpecSet, target: runtime.SpecSet,
-                      plan: Plan) -> tuple[BpmnWorkflow, list[dict[str, Any]]]:
+                      plan: Plan) -> tuple[BpmnWorkflow, list[TimerFate]]:
     """The cycle's workflow on the target version, and its timers (kept or recomputed)."""
     if not isinstance(state, dict) or not isinstance(state.get("tasks"), dict):
         raise Refused("its stored state cannot be read (no tasks): it needs a look by hand")
@@ -159,44 +233,60 @@ def migrated_workflow(state: dict[str, Any], source: runtime.SpecSet, target: ru
         raise
     except Exception as exc:
         raise Refused(f"its state does not fit the target version: {exc}") from None
-    timers = []
+    timers: list[TimerFate] = []
     for wf in compaction.workflows(workflow):
         for task in list(wf.tasks.values()):
             if task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED):
-                task.task_spec._predict(task)
+                spiff_tree.predict(task)
             expression = getattr(getattr(task.task_spec, "event_definition", None), "expression", None)
             if task.state == TaskState.WAITING and str(task.id) in old_timers and expression is not None:
                 kept = old_timers[str(task.id)] == expression
                 if not kept:
                     task.internal_data.pop("event_value", None)  # recomputed from now by the next step
-                timers.append({"element_id": task.task_spec.bpmn_id, "kept": kept})
+                timers.append(TimerFate(task.task_spec.bpmn_id, kept))
     return workflow, timers
 
 
 def dry_run(session: Session, ctx: Context, cycle: Cycle, target: RegulationVersion, plan: Plan) -> Outcome:
     """What migrating the cycle would do; changes nothing."""
-    outcome = Outcome(cycle.id, cycle.client.name, False)
+    refused = partial(Outcome, cycle.id, cycle.client.name, False)
     if cycle.status not in (ACTIVE, INCIDENT, SUSPENDED):
-        outcome.reason = f"the cycle is {cycle.status}: only running cycles migrate"
-        return outcome
+        return refused(f"the cycle is {cycle.status}: only running cycles migrate")
     if cycle.version.regulation_id != target.regulation_id or cycle.version_id == target.id:
-        outcome.reason = "the target is not another version of the cycle's regulation"
-        return outcome
+        return refused("the target is not another version of the cycle's regulation")
     source = ctx.specs_for(session, cycle.version)
     try:
         workflow, timers = migrated_workflow(cycle.state, source, ctx.specs_for(session, target), plan)
     except Refused as exc:
-        outcome.reason = str(exc)
-        return outcome
-    outcome.ok, outcome.timers = True, timers
-    for t in regulation_repo.open_tasks_of_cycle(session, cycle.id):
-        outcome.tasks.append({"name": t.name, "from": t.element_id, "to": plan.get(t.element_id, t.element_id),
-                              "assignee": t.assignee, "claimed": t.claimed,
-                              "due_at": t.due_at.isoformat() if t.due_at else None,
-                              "planned_at": t.planned_at.isoformat() if t.planned_at else None})
-    outcome.tokens = [{"element_id": t.task_spec.bpmn_id, "name": t.task_spec.bpmn_name or t.task_spec.bpmn_id}
-                      for t in tokens(workflow)]
-    return outcome
+        return refused(str(exc))
+    tasks = tuple(KeptTask(t.name, t.element_id, plan.get(t.element_id) or t.element_id, t.assignee, t.claimed,
+                           t.due_at, t.planned_at)
+                  for t in regulation_repo.open_tasks_of_cycle(session, cycle.id))
+    held = tuple(Token(t.task_spec.bpmn_id, t.task_spec.bpmn_name or t.task_spec.bpmn_id) for t in tokens(workflow))
+    return Outcome(cycle.id, cycle.client.name, True, tokens=held, tasks=tasks, timers=tuple(timers))
+
+
+def plan_page(session: Session, ctx: Context, key: str, source: int, target: int) -> PlanPage:
+    """The generated plan from one version to another, with the elements of both."""
+    old, new = target_version(session, key, source), target_version(session, key, target)
+    old_specs, new_specs = ctx.specs_for(session, old), ctx.specs_for(session, new)
+    return PlanPage(plan=default_plan(old_specs, new_specs), source=elements(old_specs), target=elements(new_specs),
+                    waiting=element_loads(session, old.id))
+
+
+def dry_run_filter(session: Session, ctx: Context, criteria: cockpit_repo.Criteria, to_version: Any, plan: Any,
+                   limit: int) -> DryRun:
+    """Per cycle of the filter (at most ``limit``), what migrating it would do; changes nothing."""
+    if criteria.regulation is None or criteria.version is None:
+        raise InputInvalid("choose the regulation and the version the cycles are on",
+                           {"fields": {"version": "is required for a migration"}})
+    source = target_version(session, criteria.regulation, criteria.version)
+    target = target_version(session, criteria.regulation, to_version)
+    full = checked_plan(plan, ctx.specs_for(session, source), ctx.specs_for(session, target))
+    ids = cockpit_repo.ids(session, criteria, batches.MAX_BATCH)
+    outcomes = tuple(dry_run(session, ctx, cycle, target, full) for cycle in cockpit_repo.cycles_by_ids(session, ids[:limit]))
+    return DryRun(total=len(ids), checked=len(outcomes), cycles=outcomes, plan=full,
+                  from_version=source.number, to_version=target.number)
 
 
 def target_version(session: Session, cycle_or_key: str, number: Any) -> RegulationVersion:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,9 +21,20 @@ DEFAULTS = (
 )
 
 
-def catalogue(session: Session) -> list[dict[str, Any]]:
-    return [{"name": w.name, "label": w.label, "default_due": w.default_due}
-            for w in regulation_repo.work_types(session)]
+@dataclass(frozen=True)
+class WorkTypeEntry:
+    """A work type of the catalogue: its name, its label and its default due duration (ISO 8601)."""
+
+    name: str
+    label: str
+    default_due: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "label": self.label, "default_due": self.default_due}
+
+
+def catalogue(session: Session) -> list[WorkTypeEntry]:
+    return [WorkTypeEntry(w.name, w.label, w.default_due) for w in regulation_repo.work_types(session)]
 
 
 def default_dues(session: Session) -> dict[str, str]:

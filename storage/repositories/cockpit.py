@@ -331,8 +331,9 @@ def active_login(session: Session, login: str) -> str | None:
     return session.scalar(select(User.login).where(User.login == login, User.active.is_(True)))
 
 
-def incident_groups(session: Session, limit: int = 200) -> list[dict[str, Any]]:
-    """Cycles in incident grouped by regulation version and element: one bad deploy, one row."""
+def incident_groups(session: Session, limit: int = 200) -> Sequence[Any]:
+    """Cycles in incident grouped by regulation version and element: one bad deploy, one row of
+    (key, name, version number, element id, task name, count, a message, the newest cycle id)."""
     element = Cycle.incident["element_id"].as_string()
     name = Cycle.incident["task_name"].as_string()
     message = Cycle.incident["message"].as_string()
@@ -343,9 +344,7 @@ def incident_groups(session: Session, limit: int = 200) -> list[dict[str, Any]]:
              .where(Cycle.status == "incident")
              .group_by(Regulation.key, Regulation.name, RegulationVersion.number, element)
              .order_by(func.count().desc(), Regulation.key, RegulationVersion.number).limit(limit))
-    return [{"regulation": key, "regulation_name": reg_name, "version": number, "element_id": element_id,
-             "task_name": task_name, "count": count, "message": first, "latest_cycle_id": latest}
-            for key, reg_name, number, element_id, task_name, count, first, latest in session.execute(query).all()]
+    return session.execute(query).all()
 
 
 def user(session: Session, login: str) -> User | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.platform.root import Reglament
+from engine.regulation.reading import CycleView, HistoryEvent
 from engine.shared.access import Actor
 from storage.models import OpenTask
 
@@ -23,19 +24,19 @@ def visible(platform: Reglament, actor: Actor, cycle_id: int, scope: str | None 
 
 
 def complete(platform: Reglament, actor: Actor, cycle_id: int, element_id: str,
-             values: dict[str, Any]) -> dict[str, Any]:
-    """Complete the cycle's open task ``element_id`` as ``actor``; returns the cycle dict."""
+             values: dict[str, Any]) -> CycleView:
+    """Complete the cycle's open task ``element_id`` as ``actor``; returns the cycle."""
     task = open_task(platform, actor, cycle_id, element_id)
     return platform.regulation.complete_task(actor, task.id, values)
 
 
-def events(history: list[dict[str, Any]], type_: str, element_id: str | None = None) -> list[dict[str, Any]]:
-    return [e for e in history if e["type"] == type_
-            and (element_id is None or (e["task"] or {}).get("element_id") == element_id)]
+def events(history: list[HistoryEvent], type_: str, element_id: str | None = None) -> list[HistoryEvent]:
+    return [e for e in history if e.type == type_
+            and (element_id is None or (e.task.element_id if e.task else None) == element_id)]
 
 
 def start(platform: Reglament, owner: Actor, regulation: str = "new_client_sale",
-          client_name: str = "Acme") -> dict[str, Any]:
+          client_name: str = "Acme") -> CycleView:
     """A new client of ``owner`` and a cycle of ``regulation`` started by them."""
     client = platform.clients.create_client(owner, client_name)
     return platform.regulation.start_cycle(owner, client.id, regulation)

@@ -1,12 +1,11 @@
 """Small diagrams for the BPMN semantics tests: one process around the elements a test names."""
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from cycle_helpers import start
 
 from engine.platform.root import Reglament
+from engine.regulation.reading import CycleView
 from engine.regulation.versions import SourceFile
 from engine.shared.access import Actor
 from engine.shared.errors import Problem, RegulationInvalid
@@ -58,7 +57,7 @@ def deploy(platform: Reglament, head: Actor, content: bytes, name: str = "semant
 
 
 def run(platform: Reglament, actors: dict[str, Actor], body: str, pid: str = "semantics",
-        before: str = "") -> dict[str, Any]:
+        before: str = "") -> CycleView:
     """Deploy the diagram and start a cycle of it for a client of anna's."""
     deploy(platform, actors["head"], diagram(body, pid, before))
     return start(platform, actors["anna"], pid, client_name=f"Client of {pid}")
@@ -70,5 +69,5 @@ def refused(platform: Reglament, head: Actor, content: bytes) -> list[Problem]:
     return caught.value.problems
 
 
-def cycle(platform: Reglament, actor: Actor, cycle_id: int) -> dict[str, Any]:
+def cycle(platform: Reglament, actor: Actor, cycle_id: int) -> CycleView:
     return platform.regulation.cycle(actor, cycle_id)

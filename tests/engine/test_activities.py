@@ -50,19 +50,19 @@ def test_a_contact_is_planned_rescheduled_and_done_and_lands_in_the_work_log_and
         platform: Reglament, actors, clock: Clock) -> None:
     anna = actors["anna"]
     cycle = start(platform, anna)
-    planned = platform.planning.plan_contact(anna, cycle["client_id"], "call", clock.now + timedelta(days=1),
+    planned = platform.planning.plan_contact(anna, cycle.client_id, "call", clock.now + timedelta(days=1),
                                     "Ask about the budget")
-    assert planned.status == "planned" and planned.assignee == "anna" and planned.cycle_id == cycle["id"]
+    assert planned.status == "planned" and planned.assignee == "anna" and planned.cycle_id == cycle.id
     moved = platform.planning.reschedule_contact(anna, planned.id, datetime(2026, 11, 30, 11, 0, tzinfo=UTC))
     assert moved.planned_at == datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
-    work = platform.planning.client_work(anna, cycle["client_id"])
+    work = platform.planning.client_work(anna, cycle.client_id)
     assert [row.activity.id for row in work.planned] == [planned.id]
 
     clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
     done = platform.planning.contact_done(anna, planned.id, "Budget approved for Q1")
     assert done.status == "done" and done.done_at == clock.now
 
-    work = platform.planning.client_work(anna, cycle["client_id"])
+    work = platform.planning.client_work(anna, cycle.client_id)
     assert work.planned == ()
     log = [w for w in work.log if w.activity_id == planned.id]
     assert len(log) == 1
@@ -71,10 +71,10 @@ def test_a_contact_is_planned_rescheduled_and_done_and_lands_in_the_work_log_and
         "anna", "call", "Ask about the budget", "Budget approved for Q1")
     assert entry.due_at == datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC), "the end of its day"
     assert entry.done_at <= entry.due_at
-    contact = events(platform.regulation.history(anna, cycle["id"]), "contact")
-    assert [(e["actor"], e["data"]["result"], e["data"]["work_type"]) for e in contact] == [
+    contact = events(platform.regulation.history(anna, cycle.id), "contact")
+    assert [(e.actor, e.data["result"], e.data["work_type"]) for e in contact] == [
         ("anna", "Budget approved for Q1", "call")]
-    client, _ = platform.clients.client(anna, cycle["client_id"])
+    client, _ = platform.clients.client(anna, cycle.client_id)
     assert client.last_contact_at == clock.now
 
 
@@ -107,13 +107,13 @@ def test_completed_tasks_are_logged_with_their_deadline_and_count_as_a_contact(
     platform.regulation.save_work_type(actors["head"], "call", "Call", "P1D")
     cycle = start(platform, anna, client_name="Logged Ltd")
     clock.advance(hours=30)
-    complete(platform, anna, cycle["id"], "Task_QualificationCall", QUALIFIED)
-    log = platform.planning.client_work(anna, cycle["client_id"]).log
+    complete(platform, anna, cycle.id, "Task_QualificationCall", QUALIFIED)
+    log = platform.planning.client_work(anna, cycle.client_id).log
     assert [(w.name, w.work_type, w.login, w.cycle_id) for w in log] == [
-        ("Qualification call", "call", "anna", cycle["id"])]
+        ("Qualification call", "call", "anna", cycle.id)]
     assert log[0].due_at == datetime(2026, 11, 27, 9, 0, tzinfo=UTC), "created 26 Nov 09:00, due a day later"
     assert log[0].done_at == clock.now and log[0].task_id is not None
-    client, _ = platform.clients.client(anna, cycle["client_id"])
+    client, _ = platform.clients.client(anna, cycle.client_id)
     assert client.last_contact_at == clock.now
 
 
@@ -121,11 +121,11 @@ def test_a_task_without_a_due_time_is_due_at_the_end_of_its_planned_day(platform
                                                                         clock: Clock) -> None:
     anna = actors["anna"]
     cycle = start(platform, anna, client_name="Planned Ltd")
-    task = platform.regulation.inbox(anna, cycle_id=cycle["id"])[0][0]
+    task = platform.regulation.inbox(anna, cycle_id=cycle.id)[0][0]
     assert task.due_at is None
     platform.planning.plan_task(anna, task.id, datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
-    complete(platform, anna, cycle["id"], "Task_QualificationCall", QUALIFIED)
-    (entry,) = platform.planning.client_work(anna, cycle["client_id"]).log
+    complete(platform, anna, cycle.id, "Task_QualificationCall", QUALIFIED)
+    (entry,) = platform.planning.client_work(anna, cycle.client_id).log
     assert entry.due_at == datetime(2026, 11, 27, 23, 59, 59, 999999, tzinfo=UTC)
 
 
@@ -241,7 +241,7 @@ def test_my_plan_lists_tasks_and_contacts_together_overdue_first(platform: Regla
     platform.regulation.save_work_type(actors["head"], "call", "Call", "PT1H")
     cycle = start(platform, anna, client_name="Task Ltd")
     clock.advance(hours=2)  # the qualification call is now overdue
-    contact = platform.planning.plan_contact(anna, cycle["client_id"], "meeting", clock.now + timedelta(hours=1), "Lunch")
+    contact = platform.planning.plan_contact(anna, cycle.client_id, "meeting", clock.now + timedelta(hours=1), "Lunch")
     plan = platform.planning.agenda(anna)
     assert [(e.kind, e.client.name) for e in plan["overdue"]] == [("task", "Task Ltd")]
     assert [(e.kind, e.item.id) for e in plan["today"]] == [("activity", contact.id)]

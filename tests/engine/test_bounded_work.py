@@ -55,10 +55,10 @@ def others_still_work(platform: Reglament, actors: dict[str, Actor]) -> None:
     with quick("another user's commands"):
         client = platform.clients.create_client(boris, f"Unaffected {time.monotonic_ns()}")
         cycle = platform.regulation.start_cycle(boris, client.id, "new_client_sale")
-        assert cycle["status"] == "active"
-        after = complete(platform, boris, cycle["id"], "Task_QualificationCall",
+        assert cycle.status == "active"
+        after = complete(platform, boris, cycle.id, "Task_QualificationCall",
                          {"contact_person": "Ivan", "result": "qualified"})
-    assert after["status"] == "active"
+    assert after.status == "active"
 
 
 def start(platform: Reglament, actors: dict[str, Actor], key: str) -> dict[str, Any]:
@@ -69,8 +69,8 @@ def start(platform: Reglament, actors: dict[str, Actor], key: str) -> dict[str, 
 
 def in_incident(platform: Reglament, actors: dict[str, Actor], cycle_id: int, limit: str) -> dict[str, Any]:
     cycle = platform.regulation.cycle(actors["head"], cycle_id)
-    assert cycle["status"] == "incident", cycle
-    assert limit in cycle["incident"]["message"], cycle["incident"]["message"]
+    assert cycle.status == "incident", cycle
+    assert limit in cycle.incident["message"], cycle.incident["message"]
     return cycle
 
 
@@ -100,7 +100,7 @@ def test_two_regulations_that_call_each_other_are_refused(platform: Reglament, a
     assert problem.element_id == "Call_Ping"
     assert problem.message.startswith("call activity calls 'ping', which leads back to 'pong'")
     assert "pong (Call_Ping) → ping (Call_Pong) → pong" in problem.message
-    assert platform.regulation.versions("pong")["version"] == 1
+    assert platform.regulation.versions("pong").version == 1
     others_still_work(platform, actors)
 
 
@@ -111,10 +111,10 @@ def test_a_call_cycle_stored_before_the_check_is_an_incident_at_run_time(platfor
     platform.regulation.deploy(actors["head"], [hostile("call_cycle")])
     cycle = start(platform, actors, "call_cycle_main")
     with quick("the runaway call"):
-        after = complete(platform, actors["anna"], cycle["id"], "Task_Call", {})
-    assert after["status"] == "incident"
-    assert "MAX_CALL_DEPTH" in after["incident"]["message"]
-    assert after["incident"]["message"].startswith("Call activities are nested 11 deep")
+        after = complete(platform, actors["anna"], cycle.id, "Task_Call", {})
+    assert after.status == "incident"
+    assert "MAX_CALL_DEPTH" in after.incident["message"]
+    assert after.incident["message"].startswith("Call activities are nested 11 deep")
     others_still_work(platform, actors)
 
 
@@ -139,12 +139,12 @@ def test_a_typed_cardinality_over_the_limit_is_an_incident(platform: Reglament, 
     platform.regulation.deploy(actors["head"], [hostile("typed_cardinality")])
     cycle = start(platform, actors, "typed_calls")
     with quick("the refused cardinality"):
-        after = complete(platform, actors["anna"], cycle["id"], "Task_Count", {"count": 200000})
-    assert after["status"] == "incident"
-    assert after["incident"]["message"] == (
+        after = complete(platform, actors["anna"], cycle.id, "Task_Count", {"count": 200000})
+    assert after.status == "incident"
+    assert after.incident["message"] == (
         "Loop cardinality '${count}' of 'Call each contact' is 200,000: a multi-instance activity runs at most "
         "1,000 instances; the limit is 1,000 (MAX_LOOP_CARDINALITY)")
-    assert visible(platform, actors["anna"], cycle["id"]) == []
+    assert visible(platform, actors["anna"], cycle.id) == []
     others_still_work(platform, actors)
 
 
@@ -153,13 +153,13 @@ def test_instances_up_to_the_limit_run_and_each_completion_stays_quick(platform:
     cycle = start(platform, actors, "typed_calls")
     anna = actors["anna"]
     with quick("creating the instances"):
-        complete(platform, anna, cycle["id"], "Task_Count", {"count": limits.MAX_LOOP_CARDINALITY})
+        complete(platform, anna, cycle.id, "Task_Count", {"count": limits.MAX_LOOP_CARDINALITY})
     with platform.query() as s:
-        tasks = list(s.scalars(select(OpenTask).where(OpenTask.cycle_id == cycle["id"])))
+        tasks = list(s.scalars(select(OpenTask).where(OpenTask.cycle_id == cycle.id)))
     assert len(tasks) == limits.MAX_LOOP_CARDINALITY
     with quick("completing one instance among many"):
         after = platform.regulation.complete_task(anna, tasks[0].id, {})
-    assert after["status"] == "active"
+    assert after.status == "active"
 
 
 def test_a_gateway_that_splits_into_too_many_branches_is_refused(platform: Reglament, actors) -> None:
@@ -174,13 +174,13 @@ def test_too_many_open_tasks_at_once_is_an_incident_and_the_step_is_undone(platf
     platform.regulation.deploy(actors["head"], [hostile("nested_instances")])
     cycle = start(platform, actors, "nested_instances")
     with quick("the refused fan-out"):
-        after = complete(platform, actors["anna"], cycle["id"], "Task_Call", {})
-    assert after["status"] == "incident"
-    assert "MAX_LIVE_TOKENS" in after["incident"]["message"]
-    assert visible(platform, actors["anna"], cycle["id"]) == [], "no task of the undone step is projected"
-    history = platform.regulation.history(actors["head"], cycle["id"])
-    assert [e["type"] for e in history].count("created") == 1, "only Task_Call was ever created"
-    assert history[-1]["type"] == "incident"
+        after = complete(platform, actors["anna"], cycle.id, "Task_Call", {})
+    assert after.status == "incident"
+    assert "MAX_LIVE_TOKENS" in after.incident["message"]
+    assert visible(platform, actors["anna"], cycle.id) == [], "no task of the undone step is projected"
+    history = platform.regulation.history(actors["head"], cycle.id)
+    assert [e.type for e in history].count("created") == 1, "only Task_Call was ever created"
+    assert history[-1].type == "incident"
     others_still_work(platform, actors)
 
 
@@ -190,19 +190,19 @@ def test_an_engine_loop_without_a_wait_state_is_an_incident_and_rolled_back(plat
     platform.regulation.deploy(actors["head"], [hostile("engine_loop")])
     cycle = start(platform, actors, "engine_loop")
     with quick("the runaway loop"):
-        after = complete(platform, actors["anna"], cycle["id"], "Task_Call", {})
-    assert after["status"] == "incident"
-    message = after["incident"]["message"]
+        after = complete(platform, actors["anna"], cycle.id, "Task_Call", {})
+    assert after.status == "incident"
+    message = after.incident["message"]
     assert message.startswith("The cycle's path is 5")
     assert message.endswith("the regulation loops without a task for a person or a timer; "
                             "the limit is 500 (MAX_TASK_DEPTH)")
-    history = platform.regulation.history(actors["head"], cycle["id"])
-    assert not [e for e in history if e["type"] == "passed" and e["task"]["element_id"] != "Start_Loop"], \
+    history = platform.regulation.history(actors["head"], cycle.id)
+    assert not [e for e in history if e.type == "passed" and e.task.element_id != "Start_Loop"], \
         "nothing of the runaway step is kept"
-    assert [e["type"] for e in history][-2:] == ["completed", "incident"], "the user's completion is kept"
+    assert [e.type for e in history][-2:] == ["completed", "incident"], "the user's completion is kept"
     with quick("a retry"):
-        retried = platform.regulation.retry(actors["head"], cycle["id"])
-    assert retried["status"] == "incident" and "MAX_TASK_DEPTH" in retried["incident"]["message"]
+        retried = platform.regulation.retry(actors["head"], cycle.id)
+    assert retried.status == "incident" and "MAX_TASK_DEPTH" in retried.incident["message"]
     others_still_work(platform, actors)
 
 
@@ -211,9 +211,9 @@ def test_a_step_over_its_time_is_an_incident_naming_the_limit(platform: Reglamen
     monkeypatch.setattr(limits, "MAX_STEP_SECONDS", 0.0)
     client = platform.clients.create_client(actors["anna"], "Slow Ltd")
     cycle = platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
-    assert cycle["status"] == "incident"
-    assert cycle["incident"]["message"].startswith("The step ran for over 0 s (stopped at ")
-    assert cycle["incident"]["message"].endswith("the limit is 0 s (MAX_STEP_SECONDS)")
+    assert cycle.status == "incident"
+    assert cycle.incident["message"].startswith("The step ran for over 0 s (stopped at ")
+    assert cycle.incident["message"].endswith("the limit is 0 s (MAX_STEP_SECONDS)")
     monkeypatch.undo()
     others_still_work(platform, actors)
 
@@ -230,9 +230,9 @@ def test_a_condition_that_builds_huge_values_is_an_incident(platform: Reglament,
     platform.regulation.deploy(actors["head"], [SourceFile("heavy.bpmn", content)])
     cycle = start(platform, actors, "heavy_condition")
     with quick("the heavy condition"):
-        after = complete(platform, actors["anna"], cycle["id"], "Task_Call", {})
-    assert after["status"] == "incident"
-    assert "the limit is 100,000 (MAX_VALUE_SIZE)" in after["incident"]["message"]
+        after = complete(platform, actors["anna"], cycle.id, "Task_Call", {})
+    assert after.status == "incident"
+    assert "the limit is 100,000 (MAX_VALUE_SIZE)" in after.incident["message"]
     others_still_work(platform, actors)
 
 
@@ -275,7 +275,7 @@ def test_ordinary_expressions_still_evaluate() -> None:
 def test_task_documentation_with_nested_loops_renders_quickly(platform: Reglament, actors) -> None:
     platform.regulation.deploy(actors["head"], [hostile("heavy_documentation")])
     cycle = start(platform, actors, "heavy_documentation")
-    task, _, variables = platform.regulation.task(actors["anna"], open_task(platform, actors["anna"], cycle["id"],
+    task, _, variables = platform.regulation.task(actors["anna"], open_task(platform, actors["anna"], cycle.id,
                                                                              "Task_Read").id)
     with quick("the task page's documentation"):
         text = platform.regulation.task_documentation(task, variables)
@@ -347,8 +347,8 @@ def test_a_typed_fast_timer_cycle_never_fires_more_often_than_the_minimum(platfo
                                                                          clock: Clock) -> None:
     platform.regulation.deploy(actors["head"], [hostile("typed_timer")])
     cycle = start(platform, actors, "typed_timer")
-    complete(platform, actors["anna"], cycle["id"], "Task_Set", {"interval": "R/PT1S"})
-    assert _job_dues(platform, cycle["id"]) == [clock.now + limits.MIN_TIMER_CYCLE]
+    complete(platform, actors["anna"], cycle.id, "Task_Set", {"interval": "R/PT1S"})
+    assert _job_dues(platform, cycle.id) == [clock.now + limits.MIN_TIMER_CYCLE]
     worker = Worker(platform)
     fired = 0
     with quick("the worker"):
@@ -356,10 +356,10 @@ def test_a_typed_fast_timer_cycle_never_fires_more_often_than_the_minimum(platfo
             clock.advance(seconds=1)
             fired += worker.run_once()
     assert fired == 0, "a second is not a minute"
-    first_due, = _job_dues(platform, cycle["id"])
+    first_due, = _job_dues(platform, cycle.id)
     clock.advance(minutes=1)
     assert worker.run_once() == 1
-    assert _job_dues(platform, cycle["id"]) == [first_due + limits.MIN_TIMER_CYCLE]
+    assert _job_dues(platform, cycle.id) == [first_due + limits.MIN_TIMER_CYCLE]
     assert worker.run_once() == 0, "the worker does not spin on the timer"
     others_still_work(platform, actors)
 
@@ -368,14 +368,14 @@ def test_missed_firings_of_a_timer_cycle_are_not_made_up_in_a_burst(platform: Re
                                                                    clock: Clock) -> None:
     platform.regulation.deploy(actors["head"], [hostile("typed_timer")])
     cycle = start(platform, actors, "typed_timer")
-    complete(platform, actors["anna"], cycle["id"], "Task_Set", {"interval": "R/PT1M"})
+    complete(platform, actors["anna"], cycle.id, "Task_Set", {"interval": "R/PT1M"})
     clock.advance(days=1)  # the worker was down for a day
     worker = Worker(platform)
     with quick("catching up a day"):
         assert worker.run_once() == 1
         assert worker.run_once() == 0, "one firing for the missed day, not 1,440"
-    assert platform.regulation.cycle(actors["head"], cycle["id"])["status"] == "active"
-    assert _job_dues(platform, cycle["id"]) == [clock.now + timedelta(minutes=1)]
+    assert platform.regulation.cycle(actors["head"], cycle.id).status == "active"
+    assert _job_dues(platform, cycle.id) == [clock.now + timedelta(minutes=1)]
 
 
 # ---------------------------------------------------------------- the limits themselves

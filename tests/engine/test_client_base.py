@@ -225,7 +225,7 @@ def test_the_head_changing_the_owner_hands_the_client_over_with_its_tasks(platfo
     cycle = platform.regulation.start_cycle(anna, client.id, "new_client_sale")
     platform.clients.update_client(head, client.id, {"owner": "boris"})
     assert stored(platform, client.id).owner.login == "boris"
-    assert open_task(platform, boris, cycle["id"], "Task_QualificationCall").assignee == "boris"
+    assert open_task(platform, boris, cycle.id, "Task_QualificationCall").assignee == "boris"
     (event,) = events(platform, client.id, "owner")
     assert (event.data["from"], event.data["to"]) == ("anna", "boris")
 

@@ -119,7 +119,7 @@ def test_losses_are_counted_by_the_catalogue_reason_their_text_names(platform: R
 def test_the_head_chooses_a_reason_and_an_unknown_text_is_not_classified(platform: Reglament, actors, history,
                                                                         clock: Clock) -> None:
     client = platform.clients.create_client(actors["anna"], "Vetoed Ltd")
-    cid = int(platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")["id"])
+    cid = int(platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale").id)
     step(platform, actors["anna"], cid, "Task_QualificationCall",
          {"contact_person": "Ivan", "result": "refused", "loss_reason": "Board vetoed the deal"})
     assert _losses(platform.control.losses(actors["head"], Filters()))["-"][0] == 1
@@ -142,7 +142,7 @@ def test_the_head_maintains_the_catalogue_with_translated_names(platform: Reglam
     saved = platform.control.save_loss_reason(actors["head"], "Legal_Veto", "Board vetoed the deal", "Вето совета")
     assert (saved.code, saved.name_ru) == ("legal_veto", "Вето совета")
     client = platform.clients.create_client(actors["anna"], "Vetoed Ltd")
-    cid = int(platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")["id"])
+    cid = int(platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale").id)
     step(platform, actors["anna"], cid, "Task_QualificationCall",
          {"contact_person": "Ivan", "result": "refused", "loss_reason": "вето совета"})
     assert _losses(platform.control.losses(actors["head"], Filters()))["legal_veto"][0] == 1

@@ -34,23 +34,23 @@ def test_a_weekday_cron_fires_at_nine_on_working_days_exactly_once_each(platform
     platform.regulation.deploy(actors["head"], [bpmn_file("cron_timer.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Cron Ltd")
     cycle = platform.regulation.start_cycle(actors["anna"], client.id, "weekday_nudge")
-    assert _jobs(platform, cycle["id"]) == [at(27, 9)], "Friday at nine: not now, the time it started"
+    assert _jobs(platform, cycle.id) == [at(27, 9)], "Friday at nine: not now, the time it started"
     worker = Worker(platform)
     clock.now = at(27, 8, 59)
-    assert worker.run_once() == 0 and _nudges(platform, actors, cycle["id"]) == 0
+    assert worker.run_once() == 0 and _nudges(platform, actors, cycle.id) == 0
     clock.now = at(27, 9, 0, 1)
-    assert worker.run_once() == 1 and _nudges(platform, actors, cycle["id"]) == 1
+    assert worker.run_once() == 1 and _nudges(platform, actors, cycle.id) == 1
     assert worker.run_once() == 0, "it fires once"
-    assert _jobs(platform, cycle["id"]) == [at(30, 9)], "the weekend is skipped: Monday at nine"
+    assert _jobs(platform, cycle.id) == [at(30, 9)], "the weekend is skipped: Monday at nine"
     clock.now = at(28, 9, 0, 1)
-    assert worker.run_once() == 0 and _nudges(platform, actors, cycle["id"]) == 1
+    assert worker.run_once() == 0 and _nudges(platform, actors, cycle.id) == 1
     clock.now = at(30, 9, 0, 1)
-    assert worker.run_once() == 1 and _nudges(platform, actors, cycle["id"]) == 2
-    assert _jobs(platform, cycle["id"]) == [at(31, 9)], "Tuesday 1 December"
-    task = next(t for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])
+    assert worker.run_once() == 1 and _nudges(platform, actors, cycle.id) == 2
+    assert _jobs(platform, cycle.id) == [at(31, 9)], "Tuesday 1 December"
+    task = next(t for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle.id)
                 if t.element_id == "Task_Proposal")
     platform.regulation.complete_task(actors["anna"], task.id, {})
-    assert _jobs(platform, cycle["id"]) == [], "the task is done: its timer with it"
+    assert _jobs(platform, cycle.id) == [], "the task is done: its timer with it"
 
 
 def test_missed_fires_are_not_made_up_in_a_burst(platform: Reglament, actors, clock: Clock) -> None:
@@ -61,8 +61,8 @@ def test_missed_fires_are_not_made_up_in_a_burst(platform: Reglament, actors, cl
     clock.now = at(31, 12)  # the worker was down from Thursday to Tuesday noon
     assert worker.run_once() == 1
     assert worker.run_once() == 0
-    assert _nudges(platform, actors, cycle["id"]) == 1
-    assert _jobs(platform, cycle["id"]) == [at(32, 9)], "the next fire is the cron's next time after now"
+    assert _nudges(platform, actors, cycle.id) == 1
+    assert _jobs(platform, cycle.id) == [at(32, 9)], "the next fire is the cron's next time after now"
 
 
 @pytest.mark.parametrize(("text", "after", "expected"), [
@@ -147,9 +147,9 @@ def _cron_from_a_form(platform: Reglament, actors, schedule: str) -> int:
     platform.regulation.deploy(actors["head"], [SourceFile("cron_variable.bpmn", xml.encode())])
     client = platform.clients.create_client(actors["anna"], "Variable Cron Ltd")
     cycle = platform.regulation.start_cycle(actors["anna"], client.id, "cron_variable")
-    task = next(t for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"]))
+    task = next(t for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle.id))
     platform.regulation.complete_task(actors["anna"], task.id, {"schedule": schedule})
-    return int(cycle["id"])
+    return int(cycle.id)
 
 
 def test_a_cron_from_a_variable_is_read_when_the_timer_starts(platform: Reglament, actors, clock: Clock) -> None:
@@ -174,5 +174,5 @@ def test_a_cron_from_a_variable_firing_every_second_is_held_to_the_minimum(platf
 def test_a_cron_from_a_variable_that_cannot_be_read_is_an_incident(platform: Reglament, actors, clock: Clock) -> None:
     cycle_id = _cron_from_a_form(platform, actors, "0 61 9 ? * MON")
     cycle = platform.regulation.cycle(actors["head"], cycle_id)
-    assert cycle["incident"] is not None
-    assert "cron '0 61 9 ? * MON': the minutes field has 61, outside 0-59" in cycle["incident"]["message"]
+    assert cycle.incident is not None
+    assert "cron '0 61 9 ? * MON': the minutes field has 61, outside 0-59" in cycle.incident["message"]

@@ -15,12 +15,12 @@ from engine.shared.errors import Forbidden, InputInvalid
 def _to_proposal(platform: Reglament, actors, owner: str, name: str, amount: str | None) -> int:
     seller, pavel = actors[owner], actors["pavel"]
     cycle = start(platform, seller, client_name=name)
-    complete(platform, seller, cycle["id"], "Task_QualificationCall", {"contact_person": "M", "result": "qualified"})
-    complete(platform, pavel, cycle["id"], "Task_PrepareDemo", {"demo_date": "2026-12-10"})
-    complete(platform, seller, cycle["id"], "Task_Presentation", {"result": "interested"})
+    complete(platform, seller, cycle.id, "Task_QualificationCall", {"contact_person": "M", "result": "qualified"})
+    complete(platform, pavel, cycle.id, "Task_PrepareDemo", {"demo_date": "2026-12-10"})
+    complete(platform, seller, cycle.id, "Task_Presentation", {"result": "interested"})
     if amount is not None:
-        complete(platform, seller, cycle["id"], "Task_Proposal", {"amount": amount})
-    return int(cycle["id"])
+        complete(platform, seller, cycle.id, "Task_Proposal", {"amount": amount})
+    return int(cycle.id)
 
 
 def test_deals_are_columns_by_stage_with_amounts_and_totals(platform: Reglament, actors) -> None:

@@ -26,7 +26,7 @@ def test_the_regulation_reads_in_russian_and_runs_as_the_english_one(platform: R
     assert platform.regulation.deploy(head, [SourceFile("new_client_sale.bpmn", xml.encode())]).version == 2
     client = platform.clients.create_client(anna, "Ромашка")
     cycle = platform.regulation.start_cycle(anna, client.id, "new_client_sale")
-    [(task, fields)] = platform.regulation.inbox(anna, cycle_id=cycle["id"], with_forms=True)
+    [(task, fields)] = platform.regulation.inbox(anna, cycle_id=cycle.id, with_forms=True)
     assert (task.name, task.stage) == ("Квалификационный звонок", "Квалификация")
     assert [f.label for f in fields] == ["Контактное лицо", "Бюджет", "Потребность", "Результат",
                                          "Причина отказа (если отказ)"]
@@ -34,8 +34,8 @@ def test_the_regulation_reads_in_russian_and_runs_as_the_english_one(platform: R
     assert platform.regulation.task_documentation(task, {"client_name": "Ромашка"}).startswith(
         "Позвоните в Ромашка: уточните контактное лицо")
     done = platform.regulation.complete_task(anna, task.id, {"contact_person": "Мария", "result": "qualified"})
-    assert done["stage"] == "Презентация"
-    _, _, [demo], _ = platform.regulation.cycle_page(head, cycle["id"])
+    assert done.stage == "Презентация"
+    [demo] = platform.regulation.cycle_page(head, cycle.id).open_tasks
     assert (demo.name, demo.candidate_groups) == ("Подготовить демонстрацию", ["Пресейл"])
 
 

@@ -23,18 +23,18 @@ def test_an_uncalled_client_reminds_the_owner_after_a_day_and_escalates_to_head_
     worker = Worker(platform)
     clock.advance(hours=23)
     worker.run_once()
-    assert _open(platform, anna, cycle["id"]) == ["Task_QualificationCall"]
+    assert _open(platform, anna, cycle.id) == ["Task_QualificationCall"]
     clock.advance(hours=1, seconds=1)
     worker.run_once()
-    assert _open(platform, anna, cycle["id"]) == ["Task_QualificationCall", "Task_RemindFirstCall"]
+    assert _open(platform, anna, cycle.id) == ["Task_QualificationCall", "Task_RemindFirstCall"]
     clock.advance(days=2)
     worker.run_once()
-    assert [t.element_id for t, _ in platform.regulation.inbox(head, scope="mine", cycle_id=cycle["id"])] == \
+    assert [t.element_id for t, _ in platform.regulation.inbox(head, scope="mine", cycle_id=cycle.id)] == \
         ["Task_EscalateFirstCall"]
     # the call still counts: completing it moves the cycle on and the reminders stay as work done later
-    platform.regulation.complete_task(anna, _task(platform, anna, cycle["id"], "Task_QualificationCall").id,
+    platform.regulation.complete_task(anna, _task(platform, anna, cycle.id, "Task_QualificationCall").id,
                            {"contact_person": "Olga", "result": "qualified"})
-    assert platform.regulation.cycle(anna, cycle["id"])["stage"] == "Presentation"
+    assert platform.regulation.cycle(anna, cycle.id).stage == "Presentation"
 
 
 def test_a_client_silent_for_thirty_days_in_negotiation_is_lost(platform: Reglament, actors, clock: Clock) -> None:
@@ -45,11 +45,11 @@ def test_a_client_silent_for_thirty_days_in_negotiation_is_lost(platform: Reglam
              (anna, "Task_Presentation", {"result": "interested"}),
              (anna, "Task_Proposal", {"amount": 500000})]
     for who, element_id, values in steps:
-        platform.regulation.complete_task(who, _task(platform, who, cycle["id"], element_id).id, values)
+        platform.regulation.complete_task(who, _task(platform, who, cycle.id, element_id).id, values)
     worker = Worker(platform)
     clock.advance(days=30, seconds=1)
     worker.run_once()
-    result = platform.regulation.cycle(anna, cycle["id"])
-    assert result["status"] == "lost"
-    assert result["loss_reason"] == "Client silent for 30 days after the proposal"
-    assert _open(platform, anna, cycle["id"]) == []
+    result = platform.regulation.cycle(anna, cycle.id)
+    assert result.status == "lost"
+    assert result.loss_reason == "Client silent for 30 days after the proposal"
+    assert _open(platform, anna, cycle.id) == []

@@ -40,7 +40,7 @@ def diagram(task_attributes: str = 'camunda:assignee="${owner}"', timer: str = "
 def refused(platform: Reglament, actors, content: bytes) -> Problem:
     with pytest.raises(RegulationInvalid) as caught:
         platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", content)])
-    assert [r["key"] for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing is stored"
+    assert [r.key for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing is stored"
     problems = caught.value.problems
     assert len(problems) == 1, problems
     return problems[0]
@@ -121,7 +121,7 @@ def test_expressions_in_responsibility_and_due_date_work_in_a_cycle(platform: Re
                   'camunda:dueDate="${dateTime().plusDays(2).toDate()}"')
     platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(attributes))])
     cycle = start(platform, actors["anna"], "checked_sale")
-    task = open_task(platform, actors["anna"], cycle["id"], "Task_Call")
+    task = open_task(platform, actors["anna"], cycle.id, "Task_Call")
     assert task.assignee == "anna" and task.candidate_groups == ["team_anna"]
     assert task.due_at == clock.now + timedelta(days=2)
 
@@ -134,22 +134,22 @@ def test_a_time_date_written_as_a_duration_fires_that_long_after_the_task_opened
     timer = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">PT5M</bpmn:timeDate>'
     platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(timer=timer))])
     cycle = start(platform, actors["anna"], "checked_sale")
-    history = platform.regulation.history(actors["head"], cycle["id"])
-    assert not any(e["type"] == "incident" for e in history)
+    history = platform.regulation.history(actors["head"], cycle.id)
+    assert not any(e.type == "incident" for e in history)
     worker = Worker(platform)
     clock.advance(minutes=4, seconds=59)
     assert worker.run_once() == 0
     clock.advance(seconds=2)
     assert worker.run_once() == 1
-    history = platform.regulation.history(actors["head"], cycle["id"])
-    assert any(e["type"] == "passed" and (e["task"] or {}).get("element_id") == "Timer_Call" for e in history)
+    history = platform.regulation.history(actors["head"], cycle.id)
+    assert any(e.type == "passed" and (e.task.element_id if e.task else None) == "Timer_Call" for e in history)
 
 
 def test_candidate_groups_mix_literals_and_expressions_as_camunda_reads_them(platform: Reglament, actors) -> None:
     attributes = 'camunda:candidateGroups="${segment == null ? \'Sales,Legal\' : segment}, team_${owner}, Presales"'
     platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(attributes))])
     cycle = start(platform, actors["anna"], "checked_sale")
-    task = open_task(platform, actors["anna"], cycle["id"], "Task_Call")
+    task = open_task(platform, actors["anna"], cycle.id, "Task_Call")
     assert task.assignee is None
     assert sorted(task.candidate_groups) == ["Legal", "Presales", "Sales", "team_anna"]
 
@@ -170,7 +170,7 @@ def test_a_deferred_due_date_expression_is_evaluated_too(platform: Reglament, ac
     attributes = 'camunda:assignee="${owner}" camunda:dueDate="#{dateTime().plusHours(4).toDate()}"'
     platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(attributes))])
     cycle = start(platform, actors["anna"], "checked_sale")
-    assert open_task(platform, actors["anna"], cycle["id"], "Task_Call").due_at == clock.now + timedelta(hours=4)
+    assert open_task(platform, actors["anna"], cycle.id, "Task_Call").due_at == clock.now + timedelta(hours=4)
 
 
 CALLING = """<?xml version="1.0" encoding="UTF-8"?>

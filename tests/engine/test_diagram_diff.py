@@ -12,7 +12,7 @@ DEMO = DEMO_BPMN.read_text()
 
 def test_identical_versions_have_no_changes() -> None:
     result = diff(DEMO, DEMO)
-    assert result.changes == [] and result.layout_changed is False
+    assert result.changes == () and result.layout_changed is False
 
 
 def test_a_renamed_task_and_a_changed_condition_are_reported() -> None:
@@ -44,4 +44,4 @@ def test_the_platform_compares_two_deployed_versions(platform: Reglament, actors
     changed = DEMO.replace('name="Review contract"', 'name="Legal review"')
     platform.regulation.deploy(actors["head"], [SourceFile("new_client_sale.bpmn", changed.encode())])
     result = platform.regulation.compare_versions("new_client_sale", 1, 2)
-    assert [(c["change"], c["element_id"]) for c in result["changes"]] == [("changed", "Task_ContractReview")]
+    assert [(c.change, c.element_id) for c in result.changes] == [("changed", "Task_ContractReview")]

@@ -180,9 +180,9 @@ def test_the_new_table_template_drives_a_business_rule_task(platform: Reglament,
     anna = actors["anna"]
     client = platform.clients.create_client(anna, "Acme", segment=segment)
     cycle = platform.regulation.start_cycle(anna, client.id, "rule_task_sale")
-    done = complete(platform, anna, cycle["id"], "Task_Amount", {"amount": 1000})
-    assert done["variables"]["segment"] == segment and done["variables"]["channel"] == channel
-    assert visible(platform, actors[who], cycle["id"]) == [task]
+    done = complete(platform, anna, cycle.id, "Task_Amount", {"amount": 1000})
+    assert done.variables["segment"] == segment and done.variables["channel"] == channel
+    assert visible(platform, actors[who], cycle.id) == [task]
 
 
 def test_a_dmn_1_1_literal_decision_with_spaced_outputs_in_a_regulation(platform: Reglament, actors) -> None:
@@ -191,10 +191,10 @@ def test_a_dmn_1_1_literal_decision_with_spaced_outputs_in_a_regulation(platform
     platform.regulation.deploy(actors["head"], [regulation(net, "${amount > net}"), *files])
     anna = actors["anna"]
     cycle = start(platform, anna, "rule_task_sale")
-    done = complete(platform, anna, cycle["id"], "Task_Amount", {"amount": 1000})
-    assert done["status"] == "active", done.get("incident")
-    assert done["variables"]["net"] == 1000  # no discount below 100000: the owner sends the proposal
-    assert visible(platform, anna, cycle["id"]) == ["Task_Send"]
+    done = complete(platform, anna, cycle.id, "Task_Amount", {"amount": 1000})
+    assert done.status == "active", done.incident
+    assert done.variables["net"] == 1000  # no discount below 100000: the owner sends the proposal
+    assert visible(platform, anna, cycle.id) == ["Task_Send"]
 
 
 def test_spaced_and_slashed_output_names_reach_the_result_variable(platform: Reglament, actors) -> None:
@@ -202,9 +202,9 @@ def test_spaced_and_slashed_output_names_reach_the_result_variable(platform: Reg
     platform.regulation.deploy(actors["head"], [
         regulation(terms, '${terms["payment/terms"] == "prepay 100"}'), SourceFile("price.dmn", DMN11_LITERAL)])
     cycle = start(platform, actors["anna"], "rule_task_sale")
-    done = complete(platform, actors["anna"], cycle["id"], "Task_Amount", {"amount": 500})
-    assert done["variables"]["terms"] == {"discount percent": 0, "payment/terms": "prepay 100"}
-    assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
+    done = complete(platform, actors["anna"], cycle.id, "Task_Amount", {"amount": 500})
+    assert done.variables["terms"] == {"discount percent": 0, "payment/terms": "prepay 100"}
+    assert visible(platform, actors["head"], cycle.id) == ["Task_Head"]
 
 
 def test_a_regulation_with_an_unreadable_dmn_file_is_refused_naming_file_decision_and_line(platform: Reglament, actors) -> None:
@@ -228,16 +228,16 @@ def test_a_date_a_decision_gives_becomes_iso_text_in_the_cycle(platform: Reglame
     attributes = 'camunda:decisionRef="due_date" camunda:resultVariable="due" camunda:mapDecisionResult="singleEntry"'
     platform.regulation.deploy(actors["head"], [regulation(attributes, '${due == "2026-07-31"}'), dmn_file])
     cycle = start(platform, actors["anna"], "rule_task_sale")
-    done = complete(platform, actors["anna"], cycle["id"], "Task_Amount", {"amount": 30})
-    assert done["variables"]["due"] == "2026-07-31"
-    assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
+    done = complete(platform, actors["anna"], cycle.id, "Task_Amount", {"amount": 30})
+    assert done.variables["due"] == "2026-07-31"
+    assert visible(platform, actors["head"], cycle.id) == ["Task_Head"]
 
 
 def test_a_value_no_variable_can_hold_is_an_incident(platform: Reglament, actors) -> None:
     attributes = 'camunda:decisionRef="due_date" camunda:resultVariable="due" camunda:mapDecisionResult="singleEntry"'
     platform.regulation.deploy(actors["head"], [regulation(attributes), _literal_dmn("[1..amount]")])
     cycle = start(platform, actors["anna"], "rule_task_sale")
-    done = complete(platform, actors["anna"], cycle["id"], "Task_Amount", {"amount": 30})
-    assert done["status"] == "incident"
-    assert "the decision gave range [1..30], which a cycle variable cannot hold" in done["incident"]["message"]
+    done = complete(platform, actors["anna"], cycle.id, "Task_Amount", {"amount": 30})
+    assert done.status == "incident"
+    assert "the decision gave range [1..30], which a cycle variable cannot hold" in done.incident["message"]
 

@@ -65,7 +65,7 @@ SINGLE_RESULT = ('camunda:decisionRef="deal_approval" camunda:resultVariable="de
 
 def run(platform: Reglament, actors, amount: int, regulation_key: str = KEY) -> dict[str, Any]:
     cycle = start(platform, actors["anna"], regulation_key)
-    return complete(platform, actors["anna"], cycle["id"], "Task_Amount", {"amount": amount})
+    return complete(platform, actors["anna"], cycle.id, "Task_Amount", {"amount": amount})
 
 
 @pytest.mark.parametrize(("amount", "approver", "discount", "next_task", "who"), [
@@ -77,12 +77,12 @@ def test_the_decision_sets_the_result_variable_and_the_gateway_routes_on_it(
     platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, '${deal["approver"] == "head"}'),
                                                 DEAL_DMN])
     cycle = run(platform, actors, amount)
-    assert cycle["status"] == "active", cycle.get("incident")
-    assert cycle["variables"]["deal"] == {"approver": approver, "discount": discount}
-    assert visible(platform, actors[who], cycle["id"]) == [next_task]
-    done = complete(platform, actors[who], cycle["id"], next_task, {})
-    assert (done["status"], done["outcome"]) == ("won", "won")
-    history = platform.regulation.history(actors["head"], cycle["id"])
+    assert cycle.status == "active", cycle.incident
+    assert cycle.variables["deal"] == {"approver": approver, "discount": discount}
+    assert visible(platform, actors[who], cycle.id) == [next_task]
+    done = complete(platform, actors[who], cycle.id, next_task, {})
+    assert (done.status, done.outcome) == ("won", "won")
+    history = platform.regulation.history(actors["head"], cycle.id)
     assert events(history, "passed", "Rule_Approval")
 
 
@@ -100,9 +100,9 @@ def test_each_mapping_of_the_decision_result(platform: Reglament, actors, attrib
                                              amount: int, expected: Any) -> None:
     platform.regulation.deploy(actors["head"], [regulation(attributes, condition), DEAL_DMN])
     cycle = run(platform, actors, amount)
-    assert cycle["variables"]["checks"] == expected
+    assert cycle.variables["checks"] == expected
     head_decides = len(expected) == 2
-    assert visible(platform, actors["head"] if head_decides else actors["anna"], cycle["id"]) == [
+    assert visible(platform, actors["head"] if head_decides else actors["anna"], cycle.id) == [
         "Task_Head" if head_decides else "Task_Send"]
 
 
@@ -114,16 +114,16 @@ def test_single_entry_gives_the_value_of_the_one_output(platform: Reglament, act
                   'camunda:mapDecisionResult="singleEntry" camunda:decisionRefBinding="latest"')
     platform.regulation.deploy(actors["head"], [regulation(attributes), SourceFile("approval.dmn", dmn)])
     cycle = run(platform, actors, 500_000)
-    assert cycle["variables"]["approver"] == "head"
-    assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
+    assert cycle.variables["approver"] == "head"
+    assert visible(platform, actors["head"], cycle.id) == ["Task_Head"]
 
 
 def test_a_decision_deployed_earlier_with_another_regulation_is_found(platform: Reglament, actors) -> None:
     platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, key="first_sale"), DEAL_DMN])
     platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, '${deal["discount"] > 0}')])
     cycle = run(platform, actors, 150_000)
-    assert cycle["variables"]["deal"]["discount"] == 0.05
-    assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
+    assert cycle.variables["deal"]["discount"] == 0.05
+    assert visible(platform, actors["head"], cycle.id) == ["Task_Head"]
 
 
 def test_a_version_saved_without_its_dmn_files_still_finds_the_decision(platform: Reglament, actors) -> None:
@@ -134,8 +134,8 @@ def test_a_version_saved_without_its_dmn_files_still_finds_the_decision(platform
         assert deployed.created and deployed.executable
     assert deployed.version == 3
     cycle = run(platform, actors, 150_000)
-    assert cycle["variables"]["deal"] == {"approver": "head", "discount": 0.05}
-    assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
+    assert cycle.variables["deal"] == {"approver": "head", "discount": 0.05}
+    assert visible(platform, actors["head"], cycle.id) == ["Task_Head"]
 
 
 def test_the_newest_deploy_of_a_decision_wins(platform: Reglament, actors) -> None:
@@ -143,7 +143,7 @@ def test_the_newest_deploy_of_a_decision_wins(platform: Reglament, actors) -> No
     cheaper = SourceFile("deal_approval.dmn", DEAL_DMN.content.replace(b"<text>0.05</text>", b"<text>0.07</text>"))
     platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, key="second_sale"), cheaper])
     platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, '${deal["discount"] > 0}')])
-    assert run(platform, actors, 150_000)["variables"]["deal"]["discount"] == 0.07
+    assert run(platform, actors, 150_000).variables["deal"]["discount"] == 0.07
 
 
 @pytest.mark.parametrize(("attributes", "files", "says"), [
@@ -164,7 +164,7 @@ def test_what_cannot_run_is_refused_at_deploy_naming_the_task_and_the_decision(
     [problem] = refused.value.problems
     assert says in problem.message, problem.message
     assert problem.element_id == "Rule_Approval" and problem.line == 15
-    assert "KeyError" not in problem.message and KEY not in [r["key"] for r in platform.regulation.regulations()]
+    assert "KeyError" not in problem.message and KEY not in [r.key for r in platform.regulation.regulations()]
 
 
 @pytest.mark.parametrize(("attributes", "files", "says"), [
@@ -211,20 +211,20 @@ def test_no_matching_rule_puts_the_cycle_into_incident_naming_the_decision_and_i
     platform.regulation.deploy(actors["head"], [regulation(SINGLE_RESULT, '${deal["approver"] == "head"}'),
                                                 DEAL_DMN])
     cycle = run(platform, actors, 20_000_000)  # above every rule of the UNIQUE table
-    assert cycle["status"] == "incident"
-    incident = cycle["incident"]
+    assert cycle.status == "incident"
+    incident = cycle.incident
     assert incident["element_id"] == "Rule_Approval" and incident["task_name"] == "Decide the approval"
     assert "decision 'deal_approval'" in incident["message"]
     assert "no rule matches amount=20000000" in incident["message"]
-    resumed = platform.regulation.retry(actors["head"], cycle["id"], variables={"amount": 300_000})
-    assert resumed["status"] == "active" and resumed["variables"]["deal"]["approver"] == "head"
-    assert visible(platform, actors["head"], cycle["id"]) == ["Task_Head"]
+    resumed = platform.regulation.retry(actors["head"], cycle.id, variables={"amount": 300_000})
+    assert resumed.status == "active" and resumed.variables["deal"]["approver"] == "head"
+    assert visible(platform, actors["head"], cycle.id) == ["Task_Head"]
 
 
 def test_a_result_that_does_not_fit_the_mapping_is_an_incident(platform: Reglament, actors) -> None:
     attributes = 'camunda:decisionRef="deal_checks" camunda:resultVariable="checks" camunda:mapDecisionResult="singleResult"'
     platform.regulation.deploy(actors["head"], [regulation(attributes), DEAL_DMN])
     cycle = run(platform, actors, 60_000)
-    assert cycle["status"] == "incident"
+    assert cycle.status == "incident"
     assert ("decision 'deal_checks': mapDecisionResult singleResult needs at most one result; 2 rules matched"
-            in cycle["incident"]["message"])
+            in cycle.incident["message"])

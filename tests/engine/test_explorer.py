@@ -17,7 +17,7 @@ def five(platform: Reglament, actors, clock: Clock) -> list[int]:
     """Five cycles an hour apart: anna's 1-3 (2 moved on to the demo), boris's 4, 5 (5 cancelled)."""
     ids = []
     for who, name in (("anna", "Alfa"), ("anna", "Beta"), ("anna", "Gamma"), ("boris", "Delta"), ("boris", "Epsilon")):
-        ids.append(start(platform, actors[who], client_name=name)["id"])
+        ids.append(start(platform, actors[who], client_name=name).id)
         clock.advance(hours=1)
     complete(platform, actors["anna"], ids[1], "Task_QualificationCall", QUALIFIED)
     platform.cockpit.cancel(actors["head"], ids[4], "duplicate")
@@ -25,8 +25,8 @@ def five(platform: Reglament, actors, clock: Clock) -> list[int]:
 
 
 def _ids(platform: Reglament, actor, **args: str) -> list[int]:
-    rows, _, _ = platform.cockpit.explore(actor, args, limit=args.pop("limit", None))
-    return [r["id"] for r in rows]
+    page = platform.cockpit.explore(actor, args, limit=args.pop("limit", None))
+    return [r.id for r in page.rows]
 
 
 def test_filters_narrow_the_list_and_the_counts_follow(platform: Reglament, actors, five) -> None:
@@ -43,8 +43,8 @@ def test_filters_narrow_the_list_and_the_counts_follow(platform: Reglament, acto
                 status="active") == [five[3], five[2], five[0]]
     assert _ids(platform, head, ended_from="2026-11-26") == [five[4]]
     assert _ids(platform, head, incident="yes") == []
-    _, _, counts = platform.cockpit.explore(head, {"owner": "boris"})
-    assert counts["total"] == 2 and counts["by_status"]["active"] == 1 and counts["by_status"]["cancelled"] == 1
+    counts = platform.cockpit.explore(head, {"owner": "boris"}).counts
+    assert counts.total == 2 and counts.by_status["active"] == 1 and counts.by_status["cancelled"] == 1
 
 
 def test_a_manager_sees_only_the_cycles_of_their_clients(platform: Reglament, actors, five) -> None:
@@ -54,18 +54,19 @@ def test_a_manager_sees_only_the_cycles_of_their_clients(platform: Reglament, ac
 def test_pages_follow_the_cursor_without_gaps_or_repeats(platform: Reglament, actors, five) -> None:
     head, seen, after = actors["head"], [], None
     while True:
-        rows, after, _ = platform.cockpit.explore(head, {}, limit="2", after=after)
-        seen += [r["id"] for r in rows]
+        page = platform.cockpit.explore(head, {}, limit="2", after=after)
+        seen += [r.id for r in page.rows]
+        after = page.next
         if after is None:
             break
     assert seen == list(reversed(five))
 
 
 def test_each_row_says_where_the_cycle_waits(platform: Reglament, actors, five) -> None:
-    rows, _, _ = platform.cockpit.explore(actors["head"], {"client": "Beta"})
-    assert [(w["element_id"], w["kind"]) for w in rows[0]["waiting_at"]] == [("Task_PrepareDemo", "task")]
-    rows, _, _ = platform.cockpit.explore(actors["head"], {"client": "Alfa"})
-    assert {w["element_id"] for w in rows[0]["waiting_at"]} == {
+    rows = platform.cockpit.explore(actors["head"], {"client": "Beta"}).rows
+    assert [(w.element_id, w.kind) for w in rows[0].waiting_at] == [("Task_PrepareDemo", "task")]
+    rows = platform.cockpit.explore(actors["head"], {"client": "Alfa"}).rows
+    assert {w.element_id for w in rows[0].waiting_at} == {
         "Task_QualificationCall", "Timer_RemindFirstCall", "Timer_EscalateFirstCall"}
 
 
@@ -97,5 +98,5 @@ def test_the_export_holds_the_filtered_list_with_chosen_variables_and_no_formula
 
 def test_the_diagram_counts_cycles_waiting_and_in_incident_by_element(platform: Reglament, actors, five) -> None:
     counts = platform.cockpit.waiting_by_element(actors["head"], "new_client_sale", 1)
-    assert counts["Task_QualificationCall"] == {"waiting": 3, "incidents": 0}
-    assert counts["Task_PrepareDemo"] == {"waiting": 1, "incidents": 0}
+    assert counts["Task_QualificationCall"].as_dict() == {"waiting": 3, "incidents": 0}
+    assert counts["Task_PrepareDemo"].as_dict() == {"waiting": 1, "incidents": 0}

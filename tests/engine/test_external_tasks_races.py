@@ -45,7 +45,7 @@ def second_worker(database, clock) -> Reglament:
 
 def _cycle(platform: Reglament, actors, name: str) -> int:
     client = platform.clients.create_client(actors["anna"], name)
-    return int(platform.regulation.start_cycle(actors["anna"], client.id, "external_invoice")["id"])
+    return int(platform.regulation.start_cycle(actors["anna"], client.id, "external_invoice").id)
 
 
 def test_two_completions_of_one_task_at_once_take_effect_once(platform, second_worker, actors) -> None:
@@ -63,7 +63,7 @@ def test_two_completions_of_one_task_at_once_take_effect_once(platform, second_w
         assert len(events(history, "completed", "Task_IssueInvoice")) == 1
         assert len(events(history, "created", "Task_SendInvoice")) == 1
         winner = "A" if results[0] is None else "B"
-        assert platform.regulation.cycle(actors["anna"], cycle_id)["variables"]["invoice_number"] == winner
+        assert platform.regulation.cycle(actors["anna"], cycle_id).variables["invoice_number"] == winner
 
 
 def test_two_workers_fetching_at_once_never_lock_the_same_task(platform, second_worker, actors) -> None:

@@ -187,7 +187,7 @@ def test_a_form_field_without_maxlength_still_has_the_global_text_limit() -> Non
 def test_the_demo_forms_are_read_from_the_diagram(platform: Reglament, actors) -> None:
     anna = actors["anna"]
     cycle = start(platform, anna)
-    [(task, fields)] = platform.regulation.inbox(anna, cycle_id=cycle["id"], with_forms=True)
+    [(task, fields)] = platform.regulation.inbox(anna, cycle_id=cycle.id, with_forms=True)
     by_id = {f.id: f for f in fields}
     assert list(by_id) == ["contact_person", "budget", "need", "result", "loss_reason"]
     assert by_id["contact_person"].required and by_id["contact_person"].type == "string"
@@ -202,9 +202,9 @@ def test_the_demo_forms_are_read_from_the_diagram(platform: Reglament, actors) -
 def test_an_invalid_submission_is_refused_and_changes_nothing(platform: Reglament, actors) -> None:
     anna = actors["anna"]
     cycle = start(platform, anna)
-    task = open_task(platform, anna, cycle["id"], "Task_QualificationCall")
-    before = platform.regulation.cycle(anna, cycle["id"])
-    history_before = platform.regulation.history(anna, cycle["id"])
+    task = open_task(platform, anna, cycle.id, "Task_QualificationCall")
+    before = platform.regulation.cycle(anna, cycle.id)
+    history_before = platform.regulation.history(anna, cycle.id)
     with pytest.raises(FormInvalid) as caught:
         platform.regulation.complete_task(anna, task.id, {"contact_person": " ", "budget": "-1", "need": "n" * 501,
                                                "result": "maybe", "owner": "boris"})
@@ -213,21 +213,21 @@ def test_an_invalid_submission_is_refused_and_changes_nothing(platform: Reglamen
         "contact_person": "is required", "budget": "must be at least 0",
         "need": "must be at most 500 characters", "result": "must be one of: qualified, refused",
         "owner": "is not a field of this form"}
-    assert open_task(platform, anna, cycle["id"], "Task_QualificationCall").id == task.id
-    after = platform.regulation.cycle(anna, cycle["id"])
-    assert after == before and after["variables"]["owner"] == "anna"
-    history = platform.regulation.history(anna, cycle["id"])
+    assert open_task(platform, anna, cycle.id, "Task_QualificationCall").id == task.id
+    after = platform.regulation.cycle(anna, cycle.id)
+    assert after == before and after.variables["owner"] == "anna"
+    history = platform.regulation.history(anna, cycle.id)
     assert history == history_before and events(history, "completed") == []
 
 
 def test_a_corrected_submission_after_a_refused_one_completes_the_task(platform: Reglament, actors) -> None:
     anna = actors["anna"]
     cycle = start(platform, anna)
-    task = open_task(platform, anna, cycle["id"], "Task_QualificationCall")
+    task = open_task(platform, anna, cycle.id, "Task_QualificationCall")
     with pytest.raises(FormInvalid):
         platform.regulation.complete_task(anna, task.id, {"contact_person": "Maria", "result": "qualified",
                                                "owner": "boris"})
     done = platform.regulation.complete_task(anna, task.id, {"contact_person": "Maria", "result": "qualified"})
-    assert done["stage"] == "Presentation" and done["variables"]["owner"] == "anna"
-    [completed] = events(platform.regulation.history(anna, cycle["id"]), "completed")
-    assert completed["actor"] == "anna" and completed["data"]["variables"]["contact_person"] == "Maria"
+    assert done.stage == "Presentation" and done.variables["owner"] == "anna"
+    [completed] = events(platform.regulation.history(anna, cycle.id), "completed")
+    assert completed.actor == "anna" and completed.data["variables"]["contact_person"] == "Maria"

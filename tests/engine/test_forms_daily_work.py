@@ -101,13 +101,13 @@ def _qualify(platform: Reglament, anna, cycle_id: int) -> None:
 def test_refusing_without_a_reason_is_refused_naming_the_field(platform: Reglament, actors) -> None:
     anna = actors["anna"]
     cycle = start(platform, anna)
-    task = open_task(platform, anna, cycle["id"], "Task_QualificationCall")
+    task = open_task(platform, anna, cycle.id, "Task_QualificationCall")
     with pytest.raises(FormInvalid) as caught:
         platform.regulation.complete_task(anna, task.id, {"contact_person": "Maria", "result": "refused"})
     assert caught.value.field_errors == {"loss_reason": "is required when Result is Client refused"}
     done = platform.regulation.complete_task(anna, task.id, {"contact_person": "Maria", "result": "refused",
                                                              "loss_reason": "No budget this year"})
-    assert done["status"] == "lost" and done["loss_reason"] == "No budget this year"
+    assert done.status == "lost" and done.loss_reason == "No budget this year"
 
 
 def test_the_next_step_sees_the_client_card_and_what_earlier_steps_recorded(platform: Reglament, actors) -> None:
@@ -115,8 +115,8 @@ def test_the_next_step_sees_the_client_card_and_what_earlier_steps_recorded(plat
     client = platform.clients.create_client(anna, "Acme", contact={"name": "Maria Ivanova", "phone": "+7 916 123-45-67",
                                                                    "email": "maria@acme.example"})
     cycle = platform.regulation.start_cycle(anna, client.id, "new_client_sale")
-    _qualify(platform, anna, cycle["id"])
-    demo = open_task(platform, pavel, cycle["id"], "Task_PrepareDemo")  # presales, another department
+    _qualify(platform, anna, cycle.id)
+    demo = open_task(platform, pavel, cycle.id, "Task_PrepareDemo")  # presales, another department
     context = platform.regulation.task_context(pavel, demo.id)
     assert context.client.name == "Acme" and context.client.owner_login == "anna"
     assert context.client.contacts[0]["phone"] == "+7 916 123-45-67"
@@ -134,20 +134,20 @@ def test_a_file_sent_with_a_step_is_stored_shown_later_and_downloaded_by_who_may
         platform: Reglament, actors) -> None:
     anna, boris, pavel = actors["anna"], actors["boris"], actors["pavel"]
     cycle = start(platform, anna)
-    _qualify(platform, anna, cycle["id"])
-    complete(platform, pavel, cycle["id"], "Task_PrepareDemo", {"demo_date": "2026-12-10"})
-    complete(platform, anna, cycle["id"], "Task_Presentation", {"result": "interested"})
-    proposal = open_task(platform, anna, cycle["id"], "Task_Proposal")
+    _qualify(platform, anna, cycle.id)
+    complete(platform, pavel, cycle.id, "Task_PrepareDemo", {"demo_date": "2026-12-10"})
+    complete(platform, anna, cycle.id, "Task_Presentation", {"result": "interested"})
+    proposal = open_task(platform, anna, cycle.id, "Task_Proposal")
     with pytest.raises(FormInvalid) as caught:  # a bad amount: nothing is stored
         platform.regulation.complete_task(anna, proposal.id, {"amount": "1,500"},
                                           {"proposal_file": Upload("offer.pdf", b"%PDF-1.4 offer")})
     assert set(caught.value.field_errors) == {"amount"}
     done = platform.regulation.complete_task(anna, proposal.id, {"amount": "250 000,50"},
                                              {"proposal_file": Upload("offer.pdf", b"%PDF-1.4 offer")})
-    ref = done["variables"]["proposal_file"]
+    ref = done.variables["proposal_file"]
     assert ref["name"] == "offer.pdf" and ref["size"] == 14
-    assert money_value(done["variables"]["amount"]) == Decimal("250000.50")
-    negotiation = open_task(platform, anna, cycle["id"], "Task_Negotiation")
+    assert money_value(done.variables["amount"]) == Decimal("250000.50")
+    negotiation = open_task(platform, anna, cycle.id, "Task_Negotiation")
     steps = platform.regulation.task_context(anna, negotiation.id).steps
     shown = {v.label: v.value for s in steps for v in s.values}
     assert shown["Deal amount"] == Decimal("250000.50") and shown["Proposal document"]["file_id"] == ref["file_id"]

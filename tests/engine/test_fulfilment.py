@@ -77,13 +77,13 @@ def contact_cancelled(p: Reglament, anna: Actor, clock: Clock) -> None:
 def task_done_before_due(p: Reglament, anna: Actor, clock: Clock) -> None:
     cycle = start(p, anna)
     clock.advance(hours=23)
-    complete(p, anna, cycle["id"], "Task_QualificationCall", QUALIFIED)
+    complete(p, anna, cycle.id, "Task_QualificationCall", QUALIFIED)
 
 
 def task_done_after_due(p: Reglament, anna: Actor, clock: Clock) -> None:
     cycle = start(p, anna)
     clock.advance(hours=25)
-    complete(p, anna, cycle["id"], "Task_QualificationCall", QUALIFIED)
+    complete(p, anna, cycle.id, "Task_QualificationCall", QUALIFIED)
 
 
 def task_open_past_due(p: Reglament, anna: Actor, clock: Clock) -> None:
@@ -99,7 +99,7 @@ def task_without_due_or_plan_done(p: Reglament, anna: Actor, clock: Clock) -> No
     head = next(a for a in p.accounts.users() if a.login == "head")
     p.regulation.save_work_type(head, "call", "Call", None)  # no default due time
     cycle = start(p, anna)
-    complete(p, anna, cycle["id"], "Task_QualificationCall", QUALIFIED)
+    complete(p, anna, cycle.id, "Task_QualificationCall", QUALIFIED)
 
 
 def two_on_time_one_late(p: Reglament, anna: Actor, clock: Clock) -> None:

@@ -70,7 +70,7 @@ def refused(platform: Reglament, actor, content: bytes, name: str = "hostile.bpm
         platform.regulation.deploy(actor, [SourceFile(name, content)])
     assert caught.value.code == "regulation_invalid"
     assert caught.value.details["problems"] == [p.as_dict() for p in caught.value.problems]
-    assert [r["key"] for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing may be stored"
+    assert [r.key for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing may be stored"
     return caught.value.problems
 
 

@@ -22,7 +22,7 @@ PASSES = 10_000
 def _start(platform: Reglament, actors: dict[str, Actor], regulation: str) -> int:
     platform.regulation.deploy(actors["head"], [bpmn_file(f"long_{regulation}.bpmn")])
     client = platform.clients.create_client(actors["anna"], f"{regulation} Ltd")
-    return int(platform.regulation.start_cycle(actors["anna"], client.id, regulation)["id"])
+    return int(platform.regulation.start_cycle(actors["anna"], client.id, regulation).id)
 
 
 def _open(platform: Reglament, cycle_id: int) -> list[tuple[str, str]]:
@@ -70,12 +70,12 @@ def test_a_rework_loop_runs_ten_thousand_passes_with_a_flat_state(platform, acto
     _assert_flat(sizes)
     assert sizes[PASSES] < 20_000, f"{sizes[PASSES]} bytes of state for one open task and one timer"
     cycle = platform.regulation.cycle(actors["anna"], cycle_id)
-    assert cycle["status"] == "active" and cycle["variables"]["note"] == "again"
+    assert cycle.status == "active" and cycle.variables["note"] == "again"
     with platform.query() as s:
         assert [j.element_id for j in s.scalars(select(Job).where(Job.cycle_id == cycle_id))] == ["Timer_Week"]
     assert _count(platform, cycle_id, "completed", "Task_Work") == PASSES, "the history keeps every pass"
     task_id = _only_open(platform, cycle_id, "Task_Work")
-    assert platform.regulation.complete_task(actors["anna"], task_id, {"approved": True})["status"] == "won"
+    assert platform.regulation.complete_task(actors["anna"], task_id, {"approved": True}).status == "won"
 
 
 def test_a_daily_reminder_fires_ten_thousand_times(platform, actors, clock: Clock) -> None:
@@ -98,7 +98,7 @@ def test_a_daily_reminder_fires_ten_thousand_times(platform, actors, clock: Cloc
     assert len(due) == 1 and timedelta(0) < _naive(due[0]) - _naive(clock.now) <= timedelta(days=1), \
         "tomorrow's reminder waits"
     task_id = _only_open(platform, cycle_id, "Task_Deal")
-    assert platform.regulation.complete_task(actors["anna"], task_id, {})["status"] == "won"
+    assert platform.regulation.complete_task(actors["anna"], task_id, {}).status == "won"
 
 
 def _naive(value: datetime) -> datetime:
@@ -113,7 +113,7 @@ def test_a_loop_through_a_call_activity_runs_ten_thousand_passes(platform, actor
         state = s.scalar(select(Cycle.state).where(Cycle.id == cycle_id))
     assert len(state["subprocesses"]) == 1, "only the running call activity's subprocess is kept"
     task_id = _only_open(platform, cycle_id, "Task_Review")
-    assert platform.regulation.complete_task(actors["anna"], task_id, {"signed": True})["status"] == "won"
+    assert platform.regulation.complete_task(actors["anna"], task_id, {"signed": True}).status == "won"
     assert _count(platform, cycle_id, "completed", "Task_Review") == PASSES + 1
 
 
@@ -144,7 +144,7 @@ def test_parallel_inclusive_event_gateways_subprocess_and_multi_instance_loop(pl
             assert [e for e, _ in _open(platform, cycle_id)] == ["Task_SubReview"], "the inclusive join waits"
             platform.regulation.complete_task(anna, _only_open(platform, cycle_id, "Task_SubReview"), {})
         assert _open(platform, cycle_id) == [], f"pass {n}: the event-based gateway waits"
-        assert platform.regulation.cycle(anna, cycle_id)["status"] == "active", platform.regulation.cycle(anna, cycle_id)
+        assert platform.regulation.cycle(anna, cycle_id).status == "active", platform.regulation.cycle(anna, cycle_id)
         with platform.query() as s:
             assert [j.element_id for j in s.scalars(select(Job).where(Job.cycle_id == cycle_id))] == [
                 "Event_Gateway"], "the gateway's hour timer is a job"
@@ -154,9 +154,9 @@ def test_parallel_inclusive_event_gateways_subprocess_and_multi_instance_loop(pl
                 cycles.fire_timers(s, platform.ctx, lease)
         cycle = platform.regulation.cycle(anna, cycle_id)
         if done:
-            assert cycle["status"] == "won"
+            assert cycle.status == "won"
             break
-        assert cycle["status"] == "active" and cycle["variables"]["pass_no"] == n
+        assert cycle.status == "active" and cycle.variables["pass_no"] == n
         if n in (10, 20, 39):
             sizes[n] = _state_size(platform, cycle_id)
     _assert_flat(sizes)
@@ -197,7 +197,7 @@ def test_a_cycle_stored_before_compaction_restores_and_continues(platform, actor
         assert timers == [j["element_id"] for j in stored["jobs"]]
         task_id = _only_open(platform, cycle_id, element)
         cycle = platform.regulation.complete_task(owner, task_id, finish)
-        assert cycle["status"] == "won", f"{regulation}: {cycle}"
+        assert cycle.status == "won", f"{regulation}: {cycle}"
 
 
 STUCK_JOIN = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -228,12 +228,12 @@ def test_a_cycle_left_with_nothing_to_wait_for_becomes_an_incident(platform, act
     """A parallel join after an exclusive choice waits for a token that never comes."""
     platform.regulation.deploy(actors["head"], [SourceFile("stuck_join.bpmn", STUCK_JOIN)])
     client = platform.clients.create_client(actors["anna"], "Stuck Ltd")
-    cycle_id = platform.regulation.start_cycle(actors["anna"], client.id, "stuck_join")["id"]
+    cycle_id = platform.regulation.start_cycle(actors["anna"], client.id, "stuck_join").id
     cycle = platform.regulation.complete_task(actors["anna"], _only_open(platform, cycle_id, "Task_Offer"), {})
-    assert cycle["status"] == "incident"
-    assert "no open task, timer or message waits" in cycle["incident"]["message"]
+    assert cycle.status == "incident"
+    assert "no open task, timer or message waits" in cycle.incident["message"]
     history = platform.regulation.history(actors["head"], cycle_id)
-    assert history[-1]["type"] == "incident"
+    assert history[-1].type == "incident"
 
 
 def test_a_task_tree_too_deep_for_spiff_is_stopped_with_a_clear_incident(platform, actors, clock: Clock,
@@ -246,7 +246,7 @@ def test_a_task_tree_too_deep_for_spiff_is_stopped_with_a_clear_incident(platfor
     for _ in range(30):
         cycle = platform.regulation.complete_task(actors["anna"], _only_open(platform, cycle_id, "Task_Work"),
                                                   {"approved": False})
-        if cycle["status"] != "active":
+        if cycle.status != "active":
             break
-    assert cycle["status"] == "incident"
-    assert "levels deep" in cycle["incident"]["message"], cycle["incident"]
+    assert cycle.status == "incident"
+    assert "levels deep" in cycle.incident["message"], cycle.incident

@@ -32,7 +32,7 @@ def busy_client(platform: Reglament, clock, owner, name: str, **fields: Any) -> 
     client = platform.clients.create_client(owner, name, fields=fields, contact={"name": f"{name} buyer", "phone": "+7 900 1"
                                                                         + str(len(name)).zfill(6)})
     cycle = platform.regulation.start_cycle(owner, client.id, "new_client_sale")
-    complete(platform, owner, cycle["id"], "Task_QualificationCall", QUALIFIED)
+    complete(platform, owner, cycle.id, "Task_QualificationCall", QUALIFIED)
     done = platform.planning.plan_contact(owner, client.id, "call", clock.now + timedelta(hours=1))
     platform.planning.contact_done(owner, done.id, "Talked about the budget")
     platform.planning.plan_contact(owner, client.id, "meeting", clock.now + timedelta(days=2))

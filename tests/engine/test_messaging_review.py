@@ -28,7 +28,7 @@ def test_a_signal_cannot_rename_a_running_cycles_client(platform, actors) -> Non
     with pytest.raises(InputInvalid, match="client_id"):
         platform.outside.signal(actors["admin"], "price-list-changed", {"client_id": 999_999})
     after = platform.regulation.cycle(actors["anna"], cycle["id"])
-    assert after["variables"]["client_id"] == cycle["variables"]["client_id"]
+    assert after.variables["client_id"] == cycle["variables"]["client_id"]
     assert visible(platform, actors["anna"], cycle["id"]) == [], "nothing was delivered"
 
 
@@ -65,7 +65,7 @@ def test_more_cycles_than_the_limit_are_refused_not_cut(platform, actors, monkey
     with pytest.raises(InputInvalid, match="more than 3 cycles"):
         platform.outside.correlate(actors["admin"], "order-placed", all_=True)
     for cycle in cycles:
-        assert platform.regulation.cycle(actors["anna"], cycle["id"])["status"] == "active", "none was touched"
+        assert platform.regulation.cycle(actors["anna"], cycle["id"]).status == "active", "none was touched"
 
 
 def test_a_received_message_finds_a_newer_cycle_beyond_the_old_scan(platform, actors, monkeypatch) -> None:
@@ -74,7 +74,7 @@ def test_a_received_message_finds_a_newer_cycle_beyond_the_old_scan(platform, ac
     message = platform.outside.receive_message(actors["admin"], "order-placed",
                                                correlation={"client_name": "Scanned Ltd"})
     assert message.state == "delivered" and message.cycle_id == cycles[-1]["id"]
-    assert platform.regulation.cycle(actors["anna"], cycles[-1]["id"])["status"] == "won"
+    assert platform.regulation.cycle(actors["anna"], cycles[-1]["id"]).status == "won"
 
 
 @pytest.fixture

@@ -27,12 +27,12 @@ def test_a_message_sent_while_a_step_makes_the_cycle_wait_is_delivered(platform,
     outcome: dict[str, Any] = {}
 
     def step() -> None:
-        complete(platform, actors["anna"], cycle["id"], "Task_SendInvoice", {})
+        complete(platform, actors["anna"], cycle.id, "Task_SendInvoice", {})
 
     def message() -> None:
         try:
             outcome["message"] = platform.outside.receive_message(actors["admin"], "payment-received",
-                                                                  cycle_id=cycle["id"], variables={"paid": 1})
+                                                                  cycle_id=cycle.id, variables={"paid": 1})
         except Exception as exc:  # shown by the assertion below
             outcome["message"] = exc
 
@@ -48,5 +48,5 @@ def test_a_message_sent_while_a_step_makes_the_cycle_wait_is_delivered(platform,
     assert not stepping.is_alive() and not sending.is_alive()
     message = outcome["message"]
     assert isinstance(message, received.MessageView) and message.state == "delivered", message
-    assert platform.regulation.cycle(actors["anna"], cycle["id"])["variables"]["paid"] == 1
-    assert visible(platform, actors["anna"], cycle["id"]) == ["Task_Thank"]
+    assert platform.regulation.cycle(actors["anna"], cycle.id).variables["paid"] == 1
+    assert visible(platform, actors["anna"], cycle.id) == ["Task_Thank"]

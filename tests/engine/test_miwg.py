@@ -57,7 +57,7 @@ def test_each_reference_model_is_stored_and_exported_without_loss(platform: Regl
     assert _bounds(exported) == _bounds(original)
     # the version list says what it is
     info = platform.regulation.versions(deployed.key)
-    assert info["versions"][0]["executable"] is deployed.executable
+    assert info.versions[0].executable is deployed.executable
 
 
 @pytest.mark.parametrize("path", FILES, ids=[f.name for f in FILES])
@@ -71,10 +71,10 @@ def test_a_strict_deploy_of_a_reference_model_runs_it_or_refuses_it_naming_eleme
         element_ids = _elements(path.read_bytes())
         for problem in problems:
             assert problem.element_id is None or problem.element_id in element_ids, problem
-        assert [r["key"] for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing is stored"
+        assert [r.key for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing is stored"
     else:  # a model Reglament runs as Camunda would: deployed whole and executable
         assert deployed.executable and not deployed.problems
-        assert deployed.key in [r["key"] for r in platform.regulation.regulations() if r["executable"]]
+        assert deployed.key in [r.key for r in platform.regulation.regulations() if r.executable]
 
 
 def test_activiti_namespace_attributes_are_read_as_camunda(platform: Reglament, actors) -> None:

@@ -114,7 +114,7 @@ def test_a_contact_takes_the_client_off_the_list_until_the_norm_passes_again(pla
     sale = _sale(platform, anna, "Quiet Ltd")
     clock.advance(days=4)
     assert "Quiet Ltd" in _forgotten(platform, anna)
-    contact = platform.planning.plan_contact(anna, sale["client_id"], "call", clock.now)
+    contact = platform.planning.plan_contact(anna, sale.client_id, "call", clock.now)
     platform.planning.contact_done(anna, contact.id, "Still thinking")
     assert _forgotten(platform, anna) == {}
     clock.advance(days=3, hours=1)
@@ -126,7 +126,7 @@ def test_a_completed_task_of_a_work_type_counts_as_a_contact(platform: Reglament
     platform.control.save_norm(head, "Presentation", None, 2)
     sale = _sale(platform, anna, "Demo Ltd")
     clock.advance(days=5)
-    complete(platform, anna, sale["id"], "Task_QualificationCall", QUALIFIED)  # on to Presentation
+    complete(platform, anna, sale.id, "Task_QualificationCall", QUALIFIED)  # on to Presentation
     assert _forgotten(platform, anna) == {}
     clock.advance(days=2, minutes=1)
     assert _forgotten(platform, anna) == {"Demo Ltd": 2}
@@ -152,7 +152,7 @@ def test_finished_cycles_and_stages_without_a_norm_are_never_forgotten(platform:
     platform.control.save_norm(head, "Negotiation", None, 1)
     _sale(platform, anna, "Early Ltd")  # at Qualification: no norm there
     refused = _sale(platform, anna, "Refused Ltd")
-    complete(platform, anna, refused["id"], "Task_QualificationCall",
+    complete(platform, anna, refused.id, "Task_QualificationCall",
              {"contact_person": "Ivan", "result": "refused", "loss_reason": "No budget"})
     clock.advance(days=30)
     assert _forgotten(platform, anna) == {}
@@ -199,7 +199,7 @@ def test_the_owner_is_reminded_once_per_breach(platform: Reglament, actors, cloc
     assert platform.control.remind_forgotten() == 0, "the same breach is told once"
     clock.advance(days=1)
     assert platform.control.remind_forgotten() == 1  # boris's Later Ltd is past its norm now
-    contact = platform.planning.plan_contact(anna, sale["client_id"], "call", clock.now)
+    contact = platform.planning.plan_contact(anna, sale.client_id, "call", clock.now)
     platform.planning.contact_done(anna, contact.id, "Call next month")
     assert platform.control.remind_forgotten() == 0
     clock.advance(days=3, hours=1)
@@ -208,4 +208,4 @@ def test_the_owner_is_reminded_once_per_breach(platform: Reglament, actors, cloc
     with platform.query() as s:
         note = s.scalars(select(Notification).where(Notification.login == "anna")
                          .order_by(Notification.id.desc())).first()
-    assert note.link == f"/clients/{sale['client_id']}" and note.data["cycle_id"] == sale["id"]
+    assert note.link == f"/clients/{sale.client_id}" and note.data["cycle_id"] == sale.id

@@ -33,7 +33,7 @@ def test_a_task_assigned_to_someone_else_tells_them_and_not_whoever_caused_it(
     [note] = _notes(platform, anna)
     assert note.kind == "assigned"
     assert note.data["task"] == "Qualification call" and note.data["client"] == "Told Ltd"
-    task = open_task(platform, anna, cycle["id"], "Task_QualificationCall")
+    task = open_task(platform, anna, cycle.id, "Task_QualificationCall")
     assert note.link == f"/tasks/{task.id}" and note.read_at is None
     assert _notes(platform, head) == []
     start(platform, anna, client_name="Own Ltd")  # her own start: she knows already
@@ -54,7 +54,7 @@ def test_a_group_task_tells_every_active_member_of_the_group_but_the_one_who_cau
 def test_a_lane_task_of_presales_tells_presales_when_the_call_is_done(platform: Reglament, actors) -> None:
     anna, pavel = actors["anna"], actors["pavel"]
     cycle = start(platform, anna, client_name="Demo Ltd")
-    complete(platform, anna, cycle["id"], "Task_QualificationCall", {"contact_person": "Ivan", "result": "qualified"})
+    complete(platform, anna, cycle.id, "Task_QualificationCall", {"contact_person": "Ivan", "result": "qualified"})
     [note] = _notes(platform, pavel)
     assert (note.kind, note.data["task"]) == ("group", "Prepare demo")
 
@@ -116,7 +116,7 @@ def test_a_task_created_due_within_a_day_gets_no_separate_due_soon_but_is_report
     clock.advance(hours=2)
     platform.notify.sweep_notifications()
     assert [n.kind for n in _notes(platform, anna)] == ["overdue", "assigned"]
-    assert cycle["client_name"] == "Late Ltd"
+    assert cycle.client_name == "Late Ltd"
 
 
 def test_a_group_task_nobody_holds_reminds_nobody_until_someone_claims_it(platform: Reglament, actors,
@@ -127,7 +127,7 @@ def test_a_group_task_nobody_holds_reminds_nobody_until_someone_claims_it(platfo
     clock.advance(hours=5)
     platform.notify.sweep_notifications()
     assert _notes(platform, anna) == [] and _notes(platform, boris, "overdue") == []
-    platform.regulation.claim_task(boris, open_task(platform, boris, cycle["id"], "Task_Shared").id)
+    platform.regulation.claim_task(boris, open_task(platform, boris, cycle.id, "Task_Shared").id)
     platform.notify.sweep_notifications()
     assert [n.kind for n in _notes(platform, boris, "overdue")] == ["overdue"]
 
@@ -196,8 +196,8 @@ def test_opening_a_notification_marks_it_read_and_leads_to_the_cycle_once_the_ta
     [note] = _notes(platform, anna)
     assert platform.notify.open_notification(anna, note.id) == note.link
     assert platform.notify.unread_notifications(anna) == 0
-    complete(platform, anna, cycle["id"], "Task_QualificationCall", {"contact_person": "Ivan", "result": "qualified"})
-    assert platform.notify.open_notification(anna, note.id) == f"/cycles/{cycle['id']}"
+    complete(platform, anna, cycle.id, "Task_QualificationCall", {"contact_person": "Ivan", "result": "qualified"})
+    assert platform.notify.open_notification(anna, note.id) == f"/cycles/{cycle.id}"
     with pytest.raises(NotFound):
         platform.notify.open_notification(boris, note.id)
 

@@ -21,8 +21,8 @@ def _incident_notes(platform: Reglament) -> list[tuple[str, str | None, dict]]:
 
 
 def _fail(platform: Reglament, actors) -> dict:
-    failed = complete(platform, actors["anna"], start(platform, actors["anna"], REGULATION)["id"], "Task_First", {})
-    assert failed["status"] == "incident"
+    failed = complete(platform, actors["anna"], start(platform, actors["anna"], REGULATION).id, "Task_First", {})
+    assert failed.status == "incident"
     return failed
 
 
@@ -32,16 +32,16 @@ def test_owners_and_heads_are_notified_once_per_incident(platform: Reglament, ac
     notes = _incident_notes(platform)
     assert [login for login, _, _ in notes] == ["admin", "head"], "the owner and head roles; managers are not told"
     data = notes[0][2]
-    assert data["cycle_id"] == failed["id"] and data["element_id"] == "Gateway_Check"
+    assert data["cycle_id"] == failed.id and data["element_id"] == "Gateway_Check"
     assert "'missing' is not defined" in data["note"]
     [mine] = [n for n in platform.notify.notifications(actors["head"]) if n.kind == "incident"]
-    assert mine.link == f"/cycles/{failed['id']}"
+    assert mine.link == f"/cycles/{failed.id}"
     # editing variables or suspending the cycle in incident does not alert again
-    platform.cockpit.edit_variables(actors["head"], failed["id"], {"other": 1}, "looking")
+    platform.cockpit.edit_variables(actors["head"], failed.id, {"other": 1}, "looking")
     assert len(_incident_notes(platform)) == 2
     # a retry that fails again is a new incident: one more alert each
     clock.advance(minutes=5)
-    assert platform.regulation.retry(actors["head"], failed["id"])["status"] == "incident"
+    assert platform.regulation.retry(actors["head"], failed.id).status == "incident"
     assert len(_incident_notes(platform)) == 4
 
 
@@ -60,8 +60,8 @@ def test_the_alert_is_mailed_when_e_mail_is_configured(database: Database, platf
 
 def test_incidents_group_by_version_and_element(platform: Reglament, actors) -> None:
     platform.regulation.deploy(actors["head"], [bpmn_file("incident_missing_variable.bpmn")])
-    ids = [_fail(platform, actors)["id"] for _ in range(3)]
+    ids = [_fail(platform, actors).id for _ in range(3)]
     [group] = platform.cockpit.incident_groups(actors["head"])
-    assert (group["regulation"], group["version"], group["element_id"], group["count"]) == (
+    assert (group.regulation, group.version, group.element_id, group.count) == (
         REGULATION, 1, "Gateway_Check", 3)
-    assert group["latest_cycle_id"] == max(ids) and "'missing' is not defined" in group["message"]
+    assert group.latest_cycle_id == max(ids) and "'missing' is not defined" in group.message

@@ -14,39 +14,38 @@ from engine.shared.errors import Forbidden, InputInvalid
 
 def test_a_batch_cancel_runs_on_the_worker_and_reports_what_failed(platform: Reglament, actors) -> None:
     head, anna = actors["head"], actors["anna"]
-    ids = [start(platform, anna, client_name=f"Client {i}")["id"] for i in range(7)]
+    ids = [start(platform, anna, client_name=f"Client {i}").id for i in range(7)]
     platform.cockpit.cancel(head, ids[2], "already gone")  # will fail in the batch: not running
     batch_id = platform.cockpit.start_batch(head, "cancel", {"owner": "anna"}, {"reason": "campaign closed"})
     queued = platform.cockpit.batch(head, batch_id)
-    assert (queued["status"], queued["total"], queued["processed"], queued["percent"]) == ("queued", 7, 0, 0)
+    assert (queued.status, queued.total, queued.processed, queued.percent) == ("queued", 7, 0, 0)
     assert platform.cockpit.run_batches("test", limit=3) == 3
     halfway = platform.cockpit.batch(head, batch_id)
-    assert halfway["status"] == "running" and halfway["processed"] == 3 and halfway["percent"] == 42
+    assert halfway.status == "running" and halfway.processed == 3 and halfway.percent == 42
     worker = Worker(platform)
     while worker.run_once():
         pass
     done = platform.cockpit.batch(head, batch_id)
-    assert (done["status"], done["processed"], done["succeeded"], done["failed"]) == ("done", 7, 6, 1)
-    assert done["failures"] == [{"cycle_id": ids[2], "reason": done["failures"][0]["reason"]}]
-    assert "is cancelled" in done["failures"][0]["reason"]
-    rows, _, counts = platform.cockpit.explore(head, {"owner": "anna"})
-    assert counts["by_status"]["cancelled"] == 7
+    assert (done.status, done.processed, done.succeeded, done.failed) == ("done", 7, 6, 1)
+    assert [f.cycle_id for f in done.failures] == [ids[2]]
+    assert "is cancelled" in done.failures[0].reason
+    assert platform.cockpit.explore(head, {"owner": "anna"}).counts.by_status["cancelled"] == 7
 
 
 def test_a_batch_retry_with_variables_frees_the_cycles_of_a_bad_deploy(platform: Reglament, actors) -> None:
     head, anna = actors["head"], actors["anna"]
     platform.regulation.deploy(head, [bpmn_file("incident_missing_variable.bpmn")])
-    failed = [complete(platform, anna, start(platform, anna, "incident_missing_variable", f"C{i}")["id"],
-                       "Task_First", {})["id"] for i in range(4)]
-    healthy = start(platform, anna, "incident_missing_variable", "Healthy")["id"]
+    failed = [complete(platform, anna, start(platform, anna, "incident_missing_variable", f"C{i}").id,
+                       "Task_First", {}).id for i in range(4)]
+    healthy = start(platform, anna, "incident_missing_variable", "Healthy").id
     batch_id = platform.cockpit.start_batch(head, "retry", {"regulation": "incident_missing_variable"},
                                             {"variables": {"missing": 1}})
     while platform.cockpit.run_batches("test"):
         pass
     done = platform.cockpit.batch(head, batch_id)
-    assert (done["succeeded"], done["failed"]) == (4, 1)
-    assert done["failures"][0]["cycle_id"] == healthy and "not in incident" in done["failures"][0]["reason"]
-    assert all(platform.regulation.cycle(head, i)["status"] == "active" for i in failed)
+    assert (done.succeeded, done.failed) == (4, 1)
+    assert done.failures[0].cycle_id == healthy and "not in incident" in done.failures[0].reason
+    assert all(platform.regulation.cycle(head, i).status == "active" for i in failed)
 
 
 def test_batches_are_for_operators_and_need_cycles(platform: Reglament, actors) -> None:

@@ -34,7 +34,7 @@ def test_the_client_page_is_one_read_transaction(platform: Reglament, actors: di
     assert len(begun) == 1, f"the client page opened {len(begun)} transactions"
     assert page.client.name == "Alfa Retail" and page.card.data.name == "Alfa Retail"
     assert len(page.cycles) == 1 and page.timeline.entries, "the started cycle is on the page and its timeline"
-    assert "new_client_sale" in [r["key"] for r in page.regulations]
+    assert "new_client_sale" in [r.key for r in page.regulations]
 
 
 def test_an_invalid_timeline_cursor_falls_back_to_the_newest_page(platform: Reglament,

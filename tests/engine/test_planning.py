@@ -12,7 +12,7 @@ from engine.shared.errors import Forbidden, TaskNotActionable
 
 def _start(platform: Reglament, who, name: str):
     cycle = platform.regulation.start_cycle(who, platform.clients.create_client(who, name).id, "new_client_sale")
-    return platform.regulation.inbox(who, cycle_id=cycle["id"])[0][0]
+    return platform.regulation.inbox(who, cycle_id=cycle.id)[0][0]
 
 
 def test_my_plan_sorts_work_into_overdue_today_week_later_and_unplanned(platform: Reglament, actors,
@@ -38,7 +38,7 @@ def test_planning_is_recorded_and_can_be_cleared(platform: Reglament, actors, cl
     platform.planning.plan_task(anna, task.id, clock.now + timedelta(days=1))
     platform.planning.plan_task(anna, task.id, None)
     history = platform.regulation.history(anna, task.cycle_id)
-    planned = [e["data"]["planned_at"] for e in history if e["type"] == "planned"]
+    planned = [e.data["planned_at"] for e in history if e.type == "planned"]
     assert planned == [(clock.now + timedelta(days=1)).isoformat(), None]
 
 

@@ -33,7 +33,7 @@ def test_a_timer_that_is_not_iso_8601_puts_the_cycle_in_incident(platform: Regla
     platform.regulation.deploy(actors["head"], [_diagram(timer)])
     anna = actors["anna"]
     cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Odd Timer Ltd").id, "p")
-    assert cycle["status"] == "incident" and cycle["incident"]["message"]
+    assert cycle.status == "incident" and cycle.incident["message"]
 
 
 def test_a_process_id_that_cannot_be_a_key_is_refused(platform: Reglament, actors) -> None:
@@ -53,7 +53,7 @@ def test_a_manual_task_outside_any_lane_passes_through_as_in_camunda(platform: R
     platform.regulation.deploy(actors["head"], [_diagram('<bpmn:manualTask id="W" name="Visit" />')])
     anna = actors["anna"]
     cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Visited Ltd").id, "p")
-    assert [t.element_id for t, _ in platform.regulation.inbox(anna, cycle_id=cycle["id"])] == ["T"]
+    assert [t.element_id for t, _ in platform.regulation.inbox(anna, cycle_id=cycle.id)] == ["T"]
 
 
 def test_a_stray_completion_condition_is_a_problem_not_a_crash(platform: Reglament, actors) -> None:
@@ -89,5 +89,5 @@ def test_logins_in_a_diagram_match_whatever_their_case(platform: Reglament, acto
     platform.regulation.deploy(actors["head"], [SourceFile("c.bpmn", upper.encode())])
     anna = actors["anna"]
     cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Case Ltd").id, "cased")
-    (task, _), = platform.regulation.inbox(anna, scope="mine", cycle_id=cycle["id"])
+    (task, _), = platform.regulation.inbox(anna, scope="mine", cycle_id=cycle.id)
     assert task.assignee == "anna"

@@ -23,13 +23,13 @@ def _timer_event_subprocess(interrupting: bool) -> str:
 def test_a_waiting_non_interrupting_event_subprocess_ends_with_the_main_flow(platform: Reglament,
                                                                              actors) -> None:
     started = run(platform, actors, MAIN + _timer_event_subprocess(False))
-    ended = complete(platform, actors["anna"], started["id"], "Call", {})
-    assert (ended["status"], ended["outcome"]) == ("won", "won")
+    ended = complete(platform, actors["anna"], started.id, "Call", {})
+    assert (ended.status, ended.outcome) == ("won", "won")
 
 
 def test_a_waiting_interrupting_event_subprocess_ends_with_the_main_flow(platform: Reglament, actors) -> None:
     started = run(platform, actors, MAIN + _timer_event_subprocess(True))
-    assert complete(platform, actors["anna"], started["id"], "Call", {})["status"] == "won"
+    assert complete(platform, actors["anna"], started.id, "Call", {}).status == "won"
 
 
 def test_a_started_non_interrupting_event_subprocess_runs_beside_the_main_flow(platform: Reglament, actors,
@@ -38,8 +38,8 @@ def test_a_started_non_interrupting_event_subprocess_runs_beside_the_main_flow(p
     clock.advance(hours=1, seconds=1)
     Worker(platform).run_once()
     anna = actors["anna"]
-    assert sorted(visible(platform, anna, started["id"])) == ["Call", "Chase"]
-    assert complete(platform, anna, started["id"], "Call", {})["status"] == "won"
+    assert sorted(visible(platform, anna, started.id)) == ["Call", "Chase"]
+    assert complete(platform, anna, started.id, "Call", {}).status == "won"
 
 
 def test_an_interrupting_event_subprocess_cancels_the_main_flow(platform: Reglament, actors,
@@ -48,11 +48,11 @@ def test_an_interrupting_event_subprocess_cancels_the_main_flow(platform: Reglam
     clock.advance(hours=1, seconds=1)
     Worker(platform).run_once()
     anna = actors["anna"]
-    assert visible(platform, anna, started["id"]) == ["Chase"]
-    history = platform.regulation.history(anna, started["id"])
+    assert visible(platform, anna, started.id) == ["Chase"]
+    history = platform.regulation.history(anna, started.id)
     assert events(history, "cancelled", "Call")
-    ended = complete(platform, anna, started["id"], "Chase", {})
-    assert ended["status"] == "cancelled" and ended["ended_at"], "the cycle ends with the event subprocess"
+    ended = complete(platform, anna, started.id, "Chase", {})
+    assert ended.status == "cancelled" and ended.ended_at, "the cycle ends with the event subprocess"
 
 
 def _error_in_subprocess(boundary: str, body_after: str = "") -> str:
@@ -74,19 +74,19 @@ def test_an_error_end_event_is_caught_by_the_boundary_event_on_its_subprocess(pl
                                 '<bpmn:errorEventDefinition errorRef="Error_Rejected" /></bpmn:boundaryEvent>')
     anna = actors["anna"]
     rejected = run(platform, actors, body)
-    complete(platform, anna, rejected["id"], "Check", {"rejected": True})
-    assert visible(platform, anna, rejected["id"]) == ["Rework"]
-    assert complete(platform, anna, rejected["id"], "Rework", {})["status"] == "lost"
+    complete(platform, anna, rejected.id, "Check", {"rejected": True})
+    assert visible(platform, anna, rejected.id) == ["Rework"]
+    assert complete(platform, anna, rejected.id, "Rework", {}).status == "lost"
     accepted = run(platform, actors, body)
-    assert complete(platform, anna, accepted["id"], "Check", {"rejected": False})["status"] == "won"
+    assert complete(platform, anna, accepted.id, "Check", {"rejected": False}).status == "won"
 
 
 def test_a_catch_all_error_boundary_event_catches_any_error(platform: Reglament, actors) -> None:
     body = _error_in_subprocess('<bpmn:boundaryEvent id="Caught" attachedToRef="Deal">'
                                 '<bpmn:errorEventDefinition /></bpmn:boundaryEvent>')
     started = run(platform, actors, body)
-    complete(platform, actors["anna"], started["id"], "Check", {"rejected": True})
-    assert visible(platform, actors["anna"], started["id"]) == ["Rework"]
+    complete(platform, actors["anna"], started.id, "Check", {"rejected": True})
+    assert visible(platform, actors["anna"], started.id) == ["Rework"]
 
 
 def test_an_error_nothing_catches_is_an_incident_naming_the_error(platform: Reglament, actors) -> None:
@@ -95,10 +95,10 @@ def test_an_error_nothing_catches_is_an_incident_naming_the_error(platform: Regl
                       '<bpmn:endEvent id="Reject" name="Rejected"><bpmn:errorEventDefinition '
                       'errorRef="Error_Rejected" /></bpmn:endEvent>'])
     started = run(platform, actors, body)
-    stopped = complete(platform, actors["anna"], started["id"], "Check", {})
-    assert stopped["status"] == "incident"
-    assert "REJECTED" in stopped["incident"]["message"] and "Rejected" in stopped["incident"]["message"]
-    assert stopped["incident"]["element_id"] == "Reject"
+    stopped = complete(platform, actors["anna"], started.id, "Check", {})
+    assert stopped.status == "incident"
+    assert "REJECTED" in stopped.incident["message"] and "Rejected" in stopped.incident["message"]
+    assert stopped.incident["element_id"] == "Reject"
 
 
 def test_an_escalation_caught_by_a_non_interrupting_boundary_event_keeps_the_subprocess(platform: Reglament,
@@ -118,9 +118,9 @@ def test_an_escalation_caught_by_a_non_interrupting_boundary_event_keeps_the_sub
         flow("Deal", "Won", "f2"), end("Won", "won")])
     started = run(platform, actors, body)
     anna = actors["anna"]
-    assert sorted(visible(platform, anna, started["id"])) == ["HeadCall", "Negotiate"]
-    complete(platform, anna, started["id"], "HeadCall", {})
-    assert complete(platform, anna, started["id"], "Negotiate", {})["status"] == "won"
+    assert sorted(visible(platform, anna, started.id)) == ["HeadCall", "Negotiate"]
+    complete(platform, anna, started.id, "HeadCall", {})
+    assert complete(platform, anna, started.id, "Negotiate", {}).status == "won"
 
 
 def test_compensation_is_refused_at_deploy_naming_the_element(platform: Reglament, actors) -> None:
@@ -141,8 +141,8 @@ def test_an_error_reference_to_no_error_element_is_the_error_code_as_in_camunda(
                                 '<bpmn:errorEventDefinition errorRef="REJECTED_BY_LEGAL" /></bpmn:boundaryEvent>')
     body = body.replace('errorRef="Error_Rejected"', 'errorRef="REJECTED_BY_LEGAL"')
     started = run(platform, actors, body)
-    complete(platform, actors["anna"], started["id"], "Check", {"rejected": True})
-    assert visible(platform, actors["anna"], started["id"]) == ["Rework"]
+    complete(platform, actors["anna"], started.id, "Check", {"rejected": True})
+    assert visible(platform, actors["anna"], started.id) == ["Rework"]
 
 
 def test_an_error_reference_to_another_kind_of_element_is_refused_naming_the_event(platform: Reglament,
@@ -178,8 +178,8 @@ def test_the_cycle_page_reads_an_incident_cycle(platform: Reglament, actors) -> 
                       '<bpmn:endEvent id="Reject"><bpmn:errorEventDefinition errorRef="Error_Rejected" />'
                       '</bpmn:endEvent>'])
     started = run(platform, actors, body)
-    assert started["status"] == "incident"
-    assert cycle(platform, actors["head"], started["id"])["incident"]["message"].startswith("Error 'REJECTED'")
+    assert started.status == "incident"
+    assert cycle(platform, actors["head"], started.id).incident["message"].startswith("Error 'REJECTED'")
 
 
 def test_a_process_with_only_a_timer_start_event_starts_at_once_when_a_cycle_starts(platform: Reglament,
@@ -188,13 +188,13 @@ def test_a_process_with_only_a_timer_start_event_starts_at_once_when_a_cycle_sta
                       '</bpmn:timerEventDefinition></bpmn:startEvent>', flow("S", "Call", "f1"), user("Call"),
                       flow("Call", "Won", "f2"), end("Won", "won")])
     started = run(platform, actors, body)
-    assert visible(platform, actors["anna"], started["id"]) == ["Call"]
+    assert visible(platform, actors["anna"], started.id) == ["Call"]
 
 
 def test_an_event_subprocess_without_an_id_is_named_and_runs(platform: Reglament, actors) -> None:
     body = MAIN + _timer_event_subprocess(False).replace(' id="Remind"', "")
     started = run(platform, actors, body)
-    assert complete(platform, actors["anna"], started["id"], "Call", {})["status"] == "won"
+    assert complete(platform, actors["anna"], started.id, "Call", {}).status == "won"
 
 
 def test_an_error_event_subprocess_inside_a_subprocess_is_refused_naming_it(platform: Reglament, actors) -> None:

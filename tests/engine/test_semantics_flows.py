@@ -13,9 +13,9 @@ def test_sequence_flows_without_ids_are_followed(platform: Reglament, actors) ->
     body = "\n".join(['<bpmn:startEvent id="S" />', flow("S", "Call"), user("Call"), flow("Call", "Won"),
                       end("Won", "won")])
     cycle = run(platform, actors, body)
-    assert cycle["status"] == "active"
-    assert visible(platform, actors["anna"], cycle["id"]) == ["Call"]
-    assert complete(platform, actors["anna"], cycle["id"], "Call", {})["status"] == "won"
+    assert cycle.status == "active"
+    assert visible(platform, actors["anna"], cycle.id) == ["Call"]
+    assert complete(platform, actors["anna"], cycle.id, "Call", {}).status == "won"
 
 
 def test_a_link_throw_continues_at_the_catch_of_its_name(platform: Reglament, actors) -> None:
@@ -27,10 +27,10 @@ def test_a_link_throw_continues_at_the_catch_of_its_name(platform: Reglament, ac
         '</bpmn:intermediateCatchEvent>',
         flow("Catch", "Offer", "f2"), user("Offer"), flow("Offer", "Won", "f3"), end("Won", "won")])
     cycle = run(platform, actors, body)
-    assert visible(platform, actors["anna"], cycle["id"]) == ["Offer"]
-    history = platform.regulation.history(actors["anna"], cycle["id"])
-    assert {e["task"]["element_id"] for e in events(history, "passed")} >= {"Throw", "Catch"}
-    assert complete(platform, actors["anna"], cycle["id"], "Offer", {})["status"] == "won"
+    assert visible(platform, actors["anna"], cycle.id) == ["Offer"]
+    history = platform.regulation.history(actors["anna"], cycle.id)
+    assert {e.task.element_id for e in events(history, "passed")} >= {"Throw", "Catch"}
+    assert complete(platform, actors["anna"], cycle.id, "Offer", {}).status == "won"
 
 
 def test_a_link_throw_without_its_catch_is_refused_naming_it(platform: Reglament, actors) -> None:
@@ -50,12 +50,12 @@ def test_several_unconditional_flows_out_of_a_task_run_in_parallel(platform: Reg
                       '<bpmn:parallelGateway id="Join" />', flow("Join", "Won", "f6"), end("Won", "won")])
     cycle = run(platform, actors, body)
     anna = actors["anna"]
-    complete(platform, anna, cycle["id"], "Call", {})
-    assert sorted(visible(platform, anna, cycle["id"])) == ["Contract", "Offer"]
-    assert complete(platform, anna, cycle["id"], "Offer", {})["status"] == "active"
-    assert complete(platform, anna, cycle["id"], "Contract", {})["status"] == "won"
-    history = platform.regulation.history(anna, cycle["id"])
-    assert not [e for e in history if "reglament__" in str((e["task"] or {}).get("element_id"))]
+    complete(platform, anna, cycle.id, "Call", {})
+    assert sorted(visible(platform, anna, cycle.id)) == ["Contract", "Offer"]
+    assert complete(platform, anna, cycle.id, "Offer", {}).status == "active"
+    assert complete(platform, anna, cycle.id, "Contract", {}).status == "won"
+    history = platform.regulation.history(anna, cycle.id)
+    assert not [e for e in history if "reglament__" in str(e.task.element_id if e.task else None)]
 
 
 def test_conditional_flows_out_of_a_task_take_every_true_condition_else_the_default(platform: Reglament,
@@ -68,10 +68,10 @@ def test_conditional_flows_out_of_a_task_take_every_true_condition_else_the_defa
                       end("Lost", "lost")])
     anna = actors["anna"]
     both = run(platform, actors, body)
-    complete(platform, anna, both["id"], "Call", {"big": True, "demo": True})
-    assert sorted(visible(platform, anna, both["id"])) == ["Demo", "Offer"]
+    complete(platform, anna, both.id, "Call", {"big": True, "demo": True})
+    assert sorted(visible(platform, anna, both.id)) == ["Demo", "Offer"]
     second = run(platform, actors, body)
-    assert complete(platform, anna, second["id"], "Call", {"big": False, "demo": False})["status"] == "lost"
+    assert complete(platform, anna, second.id, "Call", {"big": False, "demo": False}).status == "lost"
 
 
 def test_an_embedded_subprocess_without_an_end_event_completes_when_its_paths_end(platform: Reglament,
@@ -82,16 +82,16 @@ def test_an_embedded_subprocess_without_an_end_event_completes_when_its_paths_en
                       flow("Sub", "Offer", "f2"), user("Offer"), flow("Offer", "Won", "f3"), end("Won", "won")])
     cycle = run(platform, actors, body)
     anna = actors["anna"]
-    complete(platform, anna, cycle["id"], "Qualify", {})
-    assert visible(platform, anna, cycle["id"]) == ["Offer"]
-    assert complete(platform, anna, cycle["id"], "Offer", {})["status"] == "won"
+    complete(platform, anna, cycle.id, "Qualify", {})
+    assert visible(platform, anna, cycle.id) == ["Offer"]
+    assert complete(platform, anna, cycle.id, "Offer", {}).status == "won"
 
 
 def test_a_process_whose_path_ends_without_an_end_event_completes(platform: Reglament, actors) -> None:
     body = "\n".join(['<bpmn:startEvent id="S" />', flow("S", "Call", "f1"), user("Call")])
     cycle = run(platform, actors, body)
-    ended = complete(platform, actors["anna"], cycle["id"], "Call", {})
-    assert ended["status"] == "cancelled" and ended["ended_at"]
+    ended = complete(platform, actors["anna"], cycle.id, "Call", {})
+    assert ended.status == "cancelled" and ended.ended_at
 
 
 def test_elements_with_the_ids_start_and_end_run_and_keep_their_ids(platform: Reglament, actors) -> None:
@@ -99,10 +99,10 @@ def test_elements_with_the_ids_start_and_end_run_and_keep_their_ids(platform: Re
                       flow("Call", "End", "f2"), end("End", "won")])
     cycle = run(platform, actors, body)
     anna = actors["anna"]
-    assert visible(platform, anna, cycle["id"]) == ["Call"]
-    assert complete(platform, anna, cycle["id"], "Call", {})["status"] == "won"
-    history = platform.regulation.history(anna, cycle["id"])
-    assert events(history, "ended")[0]["task"]["element_id"] == "End"
+    assert visible(platform, anna, cycle.id) == ["Call"]
+    assert complete(platform, anna, cycle.id, "Call", {}).status == "won"
+    history = platform.regulation.history(anna, cycle.id)
+    assert events(history, "ended")[0].task.element_id == "End"
     assert events(history, "passed", "Start")
 
 
@@ -113,8 +113,8 @@ def test_plain_and_manual_tasks_pass_through_even_outside_lanes(platform: Reglam
                       user("Call"), flow("Call", "Won", "f4"), end("Won", "won")])
     cycle = run(platform, actors, body)
     anna = actors["anna"]
-    assert visible(platform, anna, cycle["id"]) == ["Call"]
-    history = platform.regulation.history(anna, cycle["id"])
+    assert visible(platform, anna, cycle.id) == ["Call"]
+    history = platform.regulation.history(anna, cycle.id)
     assert events(history, "passed", "Note") and events(history, "passed", "Visit")
 
 
@@ -134,7 +134,7 @@ def test_a_user_task_in_a_named_lane_goes_to_that_group(platform: Reglament, act
                       '<bpmn:startEvent id="S" />', flow("S", "Call", "f1"),
                       '<bpmn:userTask id="Call" name="First call" />', flow("Call", "E", "f2"), end("E")])
     cycle = run(platform, actors, body)
-    assert visible(platform, actors["boris"], cycle["id"], "group") == ["Call"]
+    assert visible(platform, actors["boris"], cycle.id, "group") == ["Call"]
 
 
 SECOND = """<bpmn:process id="renewal" name="Renewal" isExecutable="true">
@@ -151,11 +151,11 @@ def test_several_executable_processes_in_one_file_deploy_as_regulations_of_their
     deployed = platform.regulation.deploy(actors["head"], [SourceFile("two.bpmn", diagram(body, before=SECOND))])
     keys = {deployed.key, *(o.key for o in deployed.others)}
     assert keys == {"semantics", "renewal"} and deployed.as_dict()["others"]
-    assert {"semantics", "renewal"} <= {r["key"] for r in platform.regulation.regulations()}
+    assert {"semantics", "renewal"} <= {r.key for r in platform.regulation.regulations()}
     anna = actors["anna"]
     renewal = start(platform, anna, "renewal", client_name="Renewing Ltd")
-    assert visible(platform, anna, renewal["id"]) == ["Renew"]
+    assert visible(platform, anna, renewal.id) == ["Renew"]
     sale = start(platform, anna, "semantics", client_name="Buying Ltd")
-    assert visible(platform, anna, sale["id"]) == ["Call"]
+    assert visible(platform, anna, sale.id) == ["Call"]
     again = platform.regulation.deploy(actors["head"], [SourceFile("two.bpmn", diagram(body, before=SECOND))])
     assert not again.created and not any(o.created for o in again.others), "an unchanged file keeps its versions"

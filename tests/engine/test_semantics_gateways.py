@@ -27,20 +27,20 @@ def test_an_inclusive_gateway_takes_every_true_branch_and_merges_only_those(plat
                                                                             actors) -> None:
     anna = actors["anna"]
     both = run(platform, actors, _inclusive())
-    complete(platform, anna, both["id"], "Ask", {"demo": True, "offer": True})
-    assert sorted(visible(platform, anna, both["id"])) == ["Demo", "Offer"]
-    complete(platform, anna, both["id"], "Demo", {})
-    assert visible(platform, anna, both["id"]) == ["Offer"], "the merge waits for the other taken branch"
-    complete(platform, anna, both["id"], "Offer", {})
-    assert visible(platform, anna, both["id"]) == ["Close"]
+    complete(platform, anna, both.id, "Ask", {"demo": True, "offer": True})
+    assert sorted(visible(platform, anna, both.id)) == ["Demo", "Offer"]
+    complete(platform, anna, both.id, "Demo", {})
+    assert visible(platform, anna, both.id) == ["Offer"], "the merge waits for the other taken branch"
+    complete(platform, anna, both.id, "Offer", {})
+    assert visible(platform, anna, both.id) == ["Close"]
     one = run(platform, actors, _inclusive())
-    complete(platform, anna, one["id"], "Ask", {"demo": False, "offer": True})
-    assert visible(platform, anna, one["id"]) == ["Offer"]
-    complete(platform, anna, one["id"], "Offer", {})
-    assert visible(platform, anna, one["id"]) == ["Close"], "the merge does not wait for a branch not taken"
+    complete(platform, anna, one.id, "Ask", {"demo": False, "offer": True})
+    assert visible(platform, anna, one.id) == ["Offer"]
+    complete(platform, anna, one.id, "Offer", {})
+    assert visible(platform, anna, one.id) == ["Close"], "the merge does not wait for a branch not taken"
     none = run(platform, actors, _inclusive())
-    complete(platform, anna, none["id"], "Ask", {"demo": False, "offer": False})
-    assert visible(platform, anna, none["id"]) == ["Close"], "no condition holds: the default flow"
+    complete(platform, anna, none.id, "Ask", {"demo": False, "offer": False})
+    assert visible(platform, anna, none.id) == ["Close"], "no condition holds: the default flow"
 
 
 def test_an_event_based_gateway_follows_the_first_event_and_drops_the_other(platform: Reglament, actors,
@@ -58,11 +58,11 @@ def test_an_event_based_gateway_follows_the_first_event_and_drops_the_other(plat
     clock.advance(days=1, seconds=1)
     Worker(platform).run_once()
     anna = actors["anna"]
-    assert visible(platform, anna, started["id"]) == ["Call"]
+    assert visible(platform, anna, started.id) == ["Call"]
     clock.advance(days=7)
     Worker(platform).run_once()
-    assert platform.regulation.cycle(anna, started["id"])["status"] == "active", "the other timer was dropped"
-    assert complete(platform, anna, started["id"], "Call", {})["status"] == "won"
+    assert platform.regulation.cycle(anna, started.id).status == "active", "the other timer was dropped"
+    assert complete(platform, anna, started.id, "Call", {}).status == "won"
 
 
 def test_a_terminate_end_event_ends_the_whole_cycle_with_its_parallel_branches(platform: Reglament,
@@ -76,10 +76,10 @@ def test_a_terminate_end_event_ends_the_whole_cycle_with_its_parallel_branches(p
         '</bpmn:endEvent>'])
     started = run(platform, actors, body)
     anna = actors["anna"]
-    ended = complete(platform, anna, started["id"], "Refuse", {})
-    assert (ended["status"], ended["outcome"]) == ("lost", "lost")
-    assert visible(platform, anna, started["id"]) == []
-    assert events(platform.regulation.history(anna, started["id"]), "cancelled", "Remind")
+    ended = complete(platform, anna, started.id, "Refuse", {})
+    assert (ended.status, ended.outcome) == ("lost", "lost")
+    assert visible(platform, anna, started.id) == []
+    assert events(platform.regulation.history(anna, started.id), "cancelled", "Remind")
 
 
 def test_a_terminate_end_event_in_a_subprocess_ends_only_that_subprocess(platform: Reglament, actors) -> None:
@@ -93,9 +93,9 @@ def test_a_terminate_end_event_in_a_subprocess_ends_only_that_subprocess(platfor
         flow("Deal", "Invoice", "f1"), user("Invoice"), flow("Invoice", "Won", "f2"), end("Won", "won")])
     started = run(platform, actors, body)
     anna = actors["anna"]
-    complete(platform, anna, started["id"], "Sign", {})
-    assert visible(platform, anna, started["id"]) == ["Invoice"]
-    assert complete(platform, anna, started["id"], "Invoice", {})["status"] == "won"
+    complete(platform, anna, started.id, "Sign", {})
+    assert visible(platform, anna, started.id) == ["Invoice"]
+    assert complete(platform, anna, started.id, "Invoice", {}).status == "won"
 
 
 def test_a_task_with_two_incoming_flows_runs_once_per_token_as_in_camunda(platform: Reglament, actors) -> None:
@@ -105,11 +105,11 @@ def test_a_task_with_two_incoming_flows_runs_once_per_token_as_in_camunda(platfo
         flow("Call", "Note", "f4"), flow("Mail", "Note", "f5"), user("Note"), flow("Note", "E", "f6"), end("E")])
     started = run(platform, actors, body)
     anna = actors["anna"]
-    complete(platform, anna, started["id"], "Call", {})
-    assert sorted(visible(platform, anna, started["id"])) == ["Mail", "Note"]
-    complete(platform, anna, started["id"], "Note", {})
-    complete(platform, anna, started["id"], "Mail", {})
-    assert visible(platform, anna, started["id"]) == ["Note"], "the second token runs the task again"
+    complete(platform, anna, started.id, "Call", {})
+    assert sorted(visible(platform, anna, started.id)) == ["Mail", "Note"]
+    complete(platform, anna, started.id, "Note", {})
+    complete(platform, anna, started.id, "Mail", {})
+    assert visible(platform, anna, started.id) == ["Note"], "the second token runs the task again"
 
 
 @pytest.mark.parametrize("order", list(itertools.permutations(["A", "B", "C"])))
@@ -125,7 +125,7 @@ def test_a_join_of_three_branches_waits_for_all_in_any_order(platform: Reglament
     started = run(platform, actors, body)
     anna = actors["anna"]
     for n, element in enumerate(order):
-        assert platform.regulation.cycle(anna, started["id"])["status"] == "active"
-        result = complete(platform, anna, started["id"], element, {})
-        assert sorted(visible(platform, anna, started["id"])) == sorted(order[n + 1:])
-    assert result["status"] == "won", "the join fires once every branch arrived, whatever the order"
+        assert platform.regulation.cycle(anna, started.id).status == "active"
+        result = complete(platform, anna, started.id, element, {})
+        assert sorted(visible(platform, anna, started.id)) == sorted(order[n + 1:])
+    assert result.status == "won", "the join fires once every branch arrived, whatever the order"

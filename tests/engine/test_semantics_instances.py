@@ -37,14 +37,14 @@ def test_parallel_instances_open_at_once_and_the_activity_ends_when_all_are_done
                                                                                 actors) -> None:
     started = run(platform, actors, _body(False, CARDINALITY, {"note": "string"}))
     anna = actors["anna"]
-    complete(platform, anna, started["id"], "Count", {"count": 3})
-    tasks = [t for t, _ in platform.regulation.inbox(anna, cycle_id=started["id"])]
+    complete(platform, anna, started.id, "Count", {"count": 3})
+    tasks = [t for t, _ in platform.regulation.inbox(anna, cycle_id=started.id)]
     assert [t.element_id for t in tasks] == ["Each"] * 3
     for n, task in enumerate(tasks):
-        assert visible(platform, anna, started["id"]).count("Each") == 3 - n
+        assert visible(platform, anna, started.id).count("Each") == 3 - n
         platform.regulation.complete_task(anna, task.id, {"note": f"called {n}"})
-    assert visible(platform, anna, started["id"]) == ["Review"]
-    variables = platform.regulation.cycle(anna, started["id"])["variables"]
+    assert visible(platform, anna, started.id) == ["Review"]
+    variables = platform.regulation.cycle(anna, started.id).variables
     assert variables["note"].startswith("called") and "loopCounter" not in variables
 
 
@@ -52,20 +52,20 @@ def test_sequential_instances_open_one_after_the_other_with_their_loop_counter(p
                                                                               actors) -> None:
     started = run(platform, actors, _body(True, CARDINALITY))
     anna = actors["anna"]
-    complete(platform, anna, started["id"], "Count", {"count": 2})
+    complete(platform, anna, started.id, "Count", {"count": 2})
     counters = []
     for _ in range(2):
-        task = open_task(platform, anna, started["id"], "Each")
+        task = open_task(platform, anna, started.id, "Each")
         counters.append(platform.regulation.task(anna, task.id)[2].get("loopCounter"))
         platform.regulation.complete_task(anna, task.id, {})
     assert counters == [0, 1]
-    assert visible(platform, anna, started["id"]) == ["Review"]
+    assert visible(platform, anna, started.id) == ["Review"]
 
 
 def test_a_cardinality_over_the_limit_from_a_form_is_an_incident(platform: Reglament, actors) -> None:
     started = run(platform, actors, _body(False, CARDINALITY))
-    stopped = complete(platform, actors["anna"], started["id"], "Count", {"count": 5000})
-    assert stopped["status"] == "incident" and "MAX_LOOP_CARDINALITY" in stopped["incident"]["message"]
+    stopped = complete(platform, actors["anna"], started.id, "Count", {"count": 5000})
+    assert stopped.status == "incident" and "MAX_LOOP_CARDINALITY" in stopped.incident["message"]
 
 
 def _compiled(loop: str, sequential: bool = False) -> runtime.SpecSet:
@@ -127,7 +127,7 @@ def test_a_missing_collection_is_an_incident_naming_it(platform: Reglament, acto
                       flow("Count", "Each", "f2"), _instances(False, COLLECTION), flow("Each", "E", "f3"),
                       '<bpmn:endEvent id="E" />'])
     started = run(platform, actors, body)
-    stopped = complete(platform, actors["anna"], started["id"], "Count", {})
-    assert stopped["status"] == "incident"
-    assert stopped["incident"]["message"].startswith("The collection 'contacts' of the multi-instance activity "
+    stopped = complete(platform, actors["anna"], started.id, "Count", {})
+    assert stopped.status == "incident"
+    assert stopped.incident["message"].startswith("The collection 'contacts' of the multi-instance activity "
                                                      "'Call each' is not defined")

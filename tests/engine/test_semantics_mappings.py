@@ -33,14 +33,14 @@ def test_input_parameters_are_visible_in_the_activity_and_outputs_reach_the_cycl
                       end("E", "won")])
     started = run(platform, actors, body)
     anna = actors["anna"]
-    complete(platform, anna, started["id"], "Quote", {"amount": 500})
-    task = open_task(platform, anna, started["id"], "Approve")
+    complete(platform, anna, started.id, "Quote", {"amount": 500})
+    task = open_task(platform, anna, started.id, "Approve")
     seen = platform.regulation.task(anna, task.id)[2]
     assert seen["greeting"] == "Offer for Client of semantics"
     assert (seen["limit"], seen["channel"], seen["steps"], seen["terms"]) == (1000, "phone", ["call", 500],
                                                                              {"days": "30"})
     platform.regulation.complete_task(anna, task.id, {})
-    variables = platform.regulation.cycle(anna, started["id"])["variables"]
+    variables = platform.regulation.cycle(anna, started.id).variables
     assert variables["approved_limit"] == 1000
     assert not {"greeting", "limit", "channel", "steps", "terms"} & set(variables), "inputs are local"
 
@@ -127,9 +127,9 @@ def test_out_mappings_reach_the_cycle_through_the_platform(platform: Reglament, 
     started = run(platform, actors, _caller('<camunda:in source="amount" target="offer_amount" />'
                                             '<camunda:out source="verdict" target="check_verdict" />'), before=CALLED)
     anna = actors["anna"]
-    complete(platform, anna, started["id"], "Quote", {"amount": 700})
-    complete(platform, anna, started["id"], "Review", {"verdict": "fine"})
-    assert platform.regulation.cycle(anna, started["id"])["variables"]["check_verdict"] == "fine"
+    complete(platform, anna, started.id, "Quote", {"amount": 700})
+    complete(platform, anna, started.id, "Review", {"verdict": "fine"})
+    assert platform.regulation.cycle(anna, started.id).variables["check_verdict"] == "fine"
 
 
 def test_an_in_mapping_without_a_target_is_refused_naming_the_call(platform: Reglament, actors) -> None:

@@ -56,7 +56,7 @@ def win(platform: Reglament, actors: dict[str, Actor], clock: Clock, owner: str,
         amount: int) -> int:
     """A sale of ``owner``'s new client driven to won by everyone involved; returns the cycle id."""
     a = actors
-    cid = start(platform, a[owner], client_name=client)["id"]
+    cid = start(platform, a[owner], client_name=client).id
     steps = [(owner, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
              ("pavel", "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
              (owner, "Task_Presentation", {"result": "interested"}),
@@ -69,12 +69,12 @@ def win(platform: Reglament, actors: dict[str, Actor], clock: Clock, owner: str,
     for who, element_id, values in steps:
         clock.advance(minutes=10)
         complete(platform, a[who], cid, element_id, values)
-    assert platform.regulation.cycle(a["head"], cid)["status"] == "won"
+    assert platform.regulation.cycle(a["head"], cid).status == "won"
     return cid
 
 
 def lose(platform: Reglament, actors: dict[str, Actor], clock: Clock, owner: str, client: str) -> int:
-    cid = start(platform, actors[owner], client_name=client)["id"]
+    cid = start(platform, actors[owner], client_name=client).id
     clock.advance(minutes=10)
     complete(platform, actors[owner], cid, "Task_QualificationCall",
              {"contact_person": "Ivan", "result": "refused", "loss_reason": "No budget"})
@@ -128,7 +128,7 @@ def test_a_sale_stays_with_the_manager_who_won_it_after_its_client_is_handed_ove
     head = actors["head"]
     won_id = win(platform, actors, clock, "anna", "Acme", 800_000)
     plan(platform, head, anna={"revenue": "1000000"}, boris={"revenue": "1000000"})
-    acme = platform.regulation.cycle(head, won_id)["client_id"]
+    acme = platform.regulation.cycle(head, won_id).client_id
     platform.organization.hand_over(head, "anna", "boris", [acme], None, "anna moved to key accounts")
     platform.motivation.compute_statements(head, "2026-11")
     [commission] = lines(statement_of(platform, head, "anna"), "commission")
@@ -272,7 +272,7 @@ def test_a_reversal_in_an_open_period_takes_the_commission_back_in_the_same_draf
     assert back.explanation["reason"] == "Half the licences returned"
     assert statement.total == drafted["total"] - D("10000.00")
     history = platform.regulation.history(head, drafted["cycle_id"])
-    assert history[-1]["type"] == "reversed" and history[-1]["data"]["amount"] == "200000.00"
+    assert history[-1].type == "reversed" and history[-1].data["amount"] == "200000.00"
 
 
 def test_a_reversal_after_the_lock_lands_in_the_next_period_at_the_rate_paid(

@@ -26,7 +26,7 @@ def story(platform: Reglament, actors, clock) -> dict[str, int]:
     anna, head = actors["anna"], actors["head"]
     client = platform.clients.create_client(anna, "Story Ltd").id
     clock.advance(hours=1)
-    cycle = platform.regulation.start_cycle(anna, client, "new_client_sale")["id"]
+    cycle = platform.regulation.start_cycle(anna, client, "new_client_sale").id
     clock.advance(hours=1)
     complete(platform, anna, cycle, "Task_QualificationCall", QUALIFIED)
     clock.advance(hours=1)

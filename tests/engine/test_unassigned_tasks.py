@@ -27,7 +27,7 @@ NOBODY = """<?xml version="1.0" encoding="UTF-8"?>
 def _start(platform: Reglament, head: Actor, owner: str | None) -> int:
     platform.regulation.deploy(head, [SourceFile("follow_up.bpmn", NOBODY.encode())])
     client = platform.clients.create_client(head, f"Client of {owner or 'nobody'}", owner=owner)
-    return int(platform.regulation.start_cycle(head, client.id, "follow_up")["id"])
+    return int(platform.regulation.start_cycle(head, client.id, "follow_up").id)
 
 
 def test_a_task_naming_nobody_goes_to_the_cycles_owner(platform: Reglament, actors: dict[str, Actor]) -> None:
@@ -36,16 +36,16 @@ def test_a_task_naming_nobody_goes_to_the_cycles_owner(platform: Reglament, acto
     assert task.name == "Call the client back"
     assert platform.regulation.inbox(actors["boris"], cycle_id=cycle_id) == []
     platform.regulation.complete_task(actors["anna"], task.id, {})
-    assert platform.regulation.cycle(actors["head"], cycle_id)["status"] == "won"
+    assert platform.regulation.cycle(actors["head"], cycle_id).status == "won"
 
 
 def test_in_a_cycle_without_an_owner_every_head_sees_it_and_one_claims_it(platform: Reglament,
                                                                        actors: dict[str, Actor]) -> None:
     head = actors["head"]
     cycle_id = _start(platform, head, None)  # no team to distribute to: the client stays unowned
-    assert platform.regulation.cycle(head, cycle_id)["variables"]["owner"] is None
+    assert platform.regulation.cycle(head, cycle_id).variables["owner"] is None
     [(task, _)] = platform.regulation.inbox(head, cycle_id=cycle_id)
     assert platform.regulation.inbox(actors["anna"], cycle_id=cycle_id) == []
     platform.regulation.claim_task(head, task.id)
     platform.regulation.complete_task(head, task.id, {})
-    assert platform.regulation.cycle(head, cycle_id)["status"] == "won"
+    assert platform.regulation.cycle(head, cycle_id).status == "won"

@@ -15,7 +15,7 @@ def test_the_head_sets_a_default_due_and_new_tasks_of_that_type_get_it(platform:
     platform.regulation.save_work_type(actors["head"], "call", "Call", "P2D")
     anna = actors["anna"]
     cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Due Ltd").id, "new_client_sale")
-    (task, _), = platform.regulation.inbox(anna, cycle_id=cycle["id"])
+    (task, _), = platform.regulation.inbox(anna, cycle_id=cycle.id)
     assert task.work_type == "call" and task.due_at == clock.now + timedelta(days=2)
 
 
@@ -27,22 +27,22 @@ def test_a_due_set_on_another_host_holds_here_at_once(platform: Reglament, actor
     other_host.regulation.save_work_type(actors["head"], "call", "Call", "P3D")
     second = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "After Ltd").id,
                                              "new_client_sale")
-    (before, _), = platform.regulation.inbox(anna, cycle_id=first["id"])
-    (after, _), = platform.regulation.inbox(anna, cycle_id=second["id"])
+    (before, _), = platform.regulation.inbox(anna, cycle_id=first.id)
+    (after, _), = platform.regulation.inbox(anna, cycle_id=second.id)
     assert before.due_at is None and after.due_at == clock.now + timedelta(days=3)
 
 
 def test_without_a_default_a_task_has_no_due_date(platform: Reglament, actors) -> None:
     anna = actors["anna"]
     cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "No Due Ltd").id, "new_client_sale")
-    (task, _), = platform.regulation.inbox(anna, cycle_id=cycle["id"])
+    (task, _), = platform.regulation.inbox(anna, cycle_id=cycle.id)
     assert task.due_at is None
 
 
 def test_changing_a_work_type_keeps_one_row(platform: Reglament, actors) -> None:
     platform.regulation.save_work_type(actors["head"], "site_visit", "Site visit", "P3D")
     platform.regulation.save_work_type(actors["head"], "site_visit", "Visit on site", "pt4h")
-    assert [w for w in platform.regulation.work_types() if w["name"] == "site_visit"] == [
+    assert [w for w in platform.regulation.work_types() if w.name == "site_visit"] == [
         {"name": "site_visit", "label": "Visit on site", "default_due": "PT4H"}]
 
 

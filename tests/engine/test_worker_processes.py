@@ -27,7 +27,7 @@ def _seed(platform: Reglament, actors, count: int) -> list[int]:
     ids = []
     for i in range(count):
         client = platform.clients.create_client(actors["anna"], f"Timer client {i}")
-        ids.append(platform.regulation.start_cycle(actors["anna"], client.id, "timed_sale")["id"])
+        ids.append(platform.regulation.start_cycle(actors["anna"], client.id, "timed_sale").id)
     return ids
 
 

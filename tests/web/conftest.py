@@ -117,7 +117,7 @@ def login() -> Callable[..., Any]:
 
 def _won_sale(platform: Reglament, actors: dict[str, Any], owner: str, client: str, amount: int) -> int:
     cid = platform.regulation.start_cycle(actors[owner], platform.clients.create_client(actors[owner], client).id,
-                               "new_client_sale")["id"]
+                               "new_client_sale").id
     steps = [(owner, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
              ("pavel", "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
              (owner, "Task_Presentation", {"result": "interested"}),

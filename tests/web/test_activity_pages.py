@@ -40,26 +40,26 @@ def test_the_owner_plans_a_contact_on_the_client_page_and_marks_it_done(client, 
     anna = actors["anna"]
     sale = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Pages Ltd").id, "new_client_sale")
     login(client, "anna")
-    page = client.get(f"/clients/{sale['client_id']}").get_data(as_text=True)
+    page = client.get(f"/clients/{sale.client_id}").get_data(as_text=True)
     assert 'id="plan-contact"' in page and "No contacts planned with this client." in page
-    response = client.post(f"/clients/{sale['client_id']}/activities",
+    response = client.post(f"/clients/{sale.client_id}/activities",
                            data={"work_type": "call", "planned_at": "2026-11-27T10:30", "note": "Ask for the budget"})
     assert response.status_code == 302
-    (planned,) = platform.planning.client_work(anna, sale["client_id"]).planned
+    (planned,) = platform.planning.client_work(anna, sale.client_id).planned
     assert planned.activity.planned_at == datetime(2026, 11, 27, 0, 30, tzinfo=UTC), \
         "10:30 typed in Vladivostok"
-    page = client.get(f"/clients/{sale['client_id']}").get_data(as_text=True)
+    page = client.get(f"/clients/{sale.client_id}").get_data(as_text=True)
     table = _section(page, "planned-contacts")
     assert "Ask for the budget" in table and 'value="2026-11-27T10:30"' in table, "rescheduling starts from her time"
 
     activity_id = planned.activity.id
     response = client.post(f"/activities/{activity_id}/done",
-                           data={"result": "Budget in January", "next": f"/clients/{sale['client_id']}#contacts"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/clients/{sale['client_id']}#contacts")
-    page = client.get(f"/clients/{sale['client_id']}").get_data(as_text=True)
+                           data={"result": "Budget in January", "next": f"/clients/{sale.client_id}#contacts"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/clients/{sale.client_id}#contacts")
+    page = client.get(f"/clients/{sale.client_id}").get_data(as_text=True)
     log = _section(page, "work-log")
     assert "Budget in January" in log and "Ask for the budget" in log and "on time" in log
-    history = client.get(f"/cycles/{sale['id']}").get_data(as_text=True)
+    history = client.get(f"/cycles/{sale.id}").get_data(as_text=True)
     assert 'class="ev-contact"' in history and "Budget in January" in history
 
 
@@ -201,7 +201,7 @@ def test_the_api_plans_a_contact_marks_it_done_and_lists_forgotten_clients(api, 
     assert forgotten.status_code == 200
     assert [(f["client_name"], f["days_since"], f["max_days"], f["stage"]) for f in forgotten.get_json()] == [
         ("Api Ltd", 2, 1, "Qualification")]
-    created = api("anna").post(f"/api/v1/clients/{sale['client_id']}/activities",
+    created = api("anna").post(f"/api/v1/clients/{sale.client_id}/activities",
                                json={"work_type": "call", "planned_at": "2026-11-28T12:00:00+03:00", "note": "Call"})
     assert created.status_code == 201, created.get_data(as_text=True)
     body = created.get_json()

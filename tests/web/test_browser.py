@@ -126,8 +126,8 @@ def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: Any, si
     # -- head: the cycle page shows who did what
     head = Session(browser, site, requests)
     page = head.login("head")
-    page.goto(f"{site}/cycles/{cycle['id']}")
-    expect(page.locator("h1")).to_contain_text(f"Cycle #{cycle['id']}")
+    page.goto(f"{site}/cycles/{cycle.id}")
+    expect(page.locator("h1")).to_contain_text(f"Cycle #{cycle.id}")
     expect(page.locator("#cycle-status")).to_have_text("Active")
     history = page.locator("#history")
     completed = history.locator("tr.ev-completed")
@@ -148,7 +148,7 @@ def test_anna_and_pavel_work_a_sale_and_head_reads_its_history(chromium: Any, si
     off_site = [url for url in requests if urlsplit(url).hostname != "127.0.0.1"]
     assert off_site == [], f"requests left 127.0.0.1: {off_site}"
     assert any(re.search(r"/static/css/app\.css\?v=[0-9a-f]{16}$", url) for url in requests), "the stylesheet was loaded"
-    assert platform.regulation.cycle(actors["head"], cycle["id"])["stage"] == "Presentation"
+    assert platform.regulation.cycle(actors["head"], cycle.id).stage == "Presentation"
 
 
 def test_logging_in_never_sends_the_browser_off_site(chromium: Any, site: str) -> None:

@@ -29,7 +29,7 @@ def _events(response) -> dict[str, icalendar.Event]:
 def _first_task(platform: Reglament, who, client_name: str):
     """``who`` starts a sale with a new client of theirs; returns its first task (theirs)."""
     cycle = platform.regulation.start_cycle(who, platform.clients.create_client(who, client_name).id, "new_client_sale")
-    return platform.regulation.inbox(who, cycle_id=cycle["id"])[0][0]
+    return platform.regulation.inbox(who, cycle_id=cycle.id)[0][0]
 
 
 def test_the_feed_has_planned_and_due_tasks_and_planned_contacts(client, login, platform, actors, clock,

@@ -103,10 +103,10 @@ def test_the_page_asks_before_a_second_cycle(client, login, three, platform, act
     client_id = three[1]["client_id"]
     asked = client.post(f"/clients/{client_id}/cycles", data={"regulation": "new_client_sale"})
     assert asked.status_code == 409 and "Start a second cycle" in asked.get_data(as_text=True)
-    assert len(platform.cockpit.explore(actors["head"], {"client_id": str(client_id)})[0]) == 1
+    assert len(platform.cockpit.explore(actors["head"], {"client_id": str(client_id)}).rows) == 1
     started = client.post(f"/clients/{client_id}/cycles", data={"regulation": "new_client_sale", "allow_parallel": "1"})
     assert started.status_code == 302
-    assert len(platform.cockpit.explore(actors["head"], {"client_id": str(client_id)})[0]) == 2
+    assert len(platform.cockpit.explore(actors["head"], {"client_id": str(client_id)}).rows) == 2
 
 
 def test_the_cycle_page_offers_operations_to_the_head_only(client, login, three) -> None:
@@ -149,7 +149,7 @@ def test_the_migration_page_plans_dry_runs_and_starts_the_batch(client, login, t
         pass
     report = client.get(started.headers["Location"]).get_data(as_text=True)
     assert 'id="batch-clean"' in report
-    assert all(platform.regulation.cycle(actors["head"], c["id"])["version"] == 2 for c in three)
+    assert all(platform.regulation.cycle(actors["head"], c["id"]).version == 2 for c in three)
 
 
 def test_batch_and_migration_through_the_api(api, three) -> None:

@@ -44,7 +44,7 @@ def sales(platform: Reglament, actors) -> list[int]:
     ids = []
     for who, name in [("anna", f"Anna client {i}") for i in range(5)] + [("boris", f"Boris client {i}") for i in range(2)]:
         client = platform.clients.create_client(actors[who], name)
-        ids.append(platform.regulation.start_cycle(actors[who], client.id, "new_client_sale")["id"])
+        ids.append(platform.regulation.start_cycle(actors[who], client.id, "new_client_sale").id)
     xml = DEMO.read_text().replace("Task_PrepareDemo", "Task_Demo")
     platform.regulation.deploy(actors["head"], [SourceFile("v2.bpmn", xml.encode())])
     return ids
@@ -105,7 +105,7 @@ def test_the_migration_dry_run_and_the_batch_progress(browser: Any, site: str, p
             worker.join()
         assert "7 of 7 cycles" in page.locator("#batch-progress").inner_text()
         _shot(page, "batch-done-en")
-        assert {platform.regulation.cycle(actors["head"], i)["version"] for i in sales} == {2}
+        assert {platform.regulation.cycle(actors["head"], i).version for i in sales} == {2}
 
         platform.accounts.set_locale(actors["head"], "ru")  # the same pages in Russian
         page.goto(site + "/cycles?regulation=new_client_sale&version=2")

@@ -25,13 +25,13 @@ def test_the_incident_list_shows_stuck_cycles_with_retry(client, login, platform
     platform.regulation.deploy(actors["head"], [bpmn_file("incident_missing_variable.bpmn")])
     sale = platform.clients.create_client(actors["anna"], "Stuck Ltd")
     cycle = platform.regulation.start_cycle(actors["anna"], sale.id, "incident_missing_variable")
-    open_tasks = {task.element_id: task for task, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])}
+    open_tasks = {task.element_id: task for task, _ in platform.regulation.inbox(actors["anna"], cycle_id=cycle.id)}
     for element_id in ("Task_Side", "Task_First"):  # the first task's gateway reads an undefined variable
         platform.regulation.complete_task(actors["anna"], open_tasks[element_id].id, {})
-    assert platform.regulation.cycle(actors["head"], cycle["id"])["status"] == "incident"
+    assert platform.regulation.cycle(actors["head"], cycle.id).status == "incident"
     login(client, "head")
     page = client.get("/incidents").get_data(as_text=True)
-    assert f"/cycles/{cycle['id']}/retry" in page and "Stuck Ltd" in page
+    assert f"/cycles/{cycle.id}/retry" in page and "Stuck Ltd" in page
     anna = client.application.test_client()
     login(anna, "anna")
     assert anna.get("/incidents").status_code == 403

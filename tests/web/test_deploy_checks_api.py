@@ -31,7 +31,7 @@ def test_a_due_date_of_next_week_is_refused_naming_the_task(how: str, api, clien
     problem, = _problems(response)
     assert (problem["element_id"], problem["element_name"]) == ("Task_Call", "Call the client")
     assert problem["message"].startswith("due date: 'next week' is not a date or a duration; write an ISO-8601")
-    assert [r["key"] for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing deployed"
+    assert [r.key for r in platform.regulation.regulations()] == ["new_client_sale"], "nothing deployed"
 
 
 def test_the_same_task_with_a_duration_deploys(api) -> None:

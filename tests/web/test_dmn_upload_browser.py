@@ -46,7 +46,7 @@ def test_the_head_uploads_a_regulation_with_its_dmn_file(head_page: Any, site: s
     page.click("#upload button[type=submit]")
     page.wait_for_url(site + "/regulations/rule_task_sale")
     assert "Deployed as version 1." in page.content()
-    assert platform.regulation.versions("rule_task_sale")["versions"][0]["executable"]
+    assert platform.regulation.versions("rule_task_sale").versions[0].executable
 
 
 def test_the_upload_form_in_russian_and_at_phone_width(head_page: Any, site: str) -> None:

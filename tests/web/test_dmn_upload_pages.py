@@ -27,8 +27,8 @@ def _upload(client, *files):
 def test_a_regulation_and_its_dmn_file_are_uploaded_together(head, platform, actors) -> None:
     response = _upload(head, regulation(SINGLE_RESULT, '${deal["approver"] == "head"}'), DEAL_DMN)
     assert response.status_code == 302 and response.headers["Location"].endswith("/regulations/rule_task_sale")
-    [version] = platform.regulation.versions("rule_task_sale")["versions"]
-    assert version["executable"] and version["problems"] == []
+    [version] = platform.regulation.versions("rule_task_sale").versions
+    assert version.executable and version.problems == ()
     page = head.get("/regulations").get_data(as_text=True)
     assert 'accept=".bpmn,.dmn,.xml" multiple' in page
     assert "with the DMN files of its business rule tasks" in page
@@ -40,7 +40,7 @@ def test_a_missing_dmn_file_is_named_on_the_page(head, platform) -> None:
     assert response.status_code == 302
     page = head.get(response.headers["Location"]).get_data(as_text=True)
     assert "Rule_Approval" in page and "decision &#39;deal_approval&#39; is in no DMN file of this deploy" in page
-    assert "rule_task_sale" in [r["key"] for r in platform.regulation.regulations()]
+    assert "rule_task_sale" in [r.key for r in platform.regulation.regulations()]
 
 
 def test_the_upload_form_speaks_russian(head, profiles) -> None:

@@ -43,9 +43,9 @@ def test_the_camunda_python_client_completes_an_external_task(site, platform, ac
                                      "maxTasks": 1, "lockDuration": 10_000, "asyncResponseTimeout": 1000})
     worker.fetch_and_execute("issue-invoice", issue_invoice)
     assert seen == {"client": "Invoice Ltd", "activity": "Task_IssueInvoice"}
-    cycle = platform.regulation.cycle(actors["anna"], invoice["id"])
-    assert cycle["variables"]["invoice_number"] == "INV-2026-001" and cycle["variables"]["amount"] == 1500
-    assert [t.element_id for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=invoice["id"])] \
+    cycle = platform.regulation.cycle(actors["anna"], invoice.id)
+    assert cycle.variables["invoice_number"] == "INV-2026-001" and cycle.variables["amount"] == 1500
+    assert [t.element_id for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=invoice.id)] \
         == ["Task_SendInvoice"]
 
 
@@ -54,7 +54,7 @@ def test_the_camunda_client_reports_a_bpmn_error_with_a_bearer_token(site, platf
     worker = _worker_class()("w", base_url=f"{site}/engine-rest",
                              config={"auth_bearer": {"access_token": token}, "asyncResponseTimeout": 500})
     worker.fetch_and_execute("issue-invoice", lambda task: task.bpmn_error("no_tax_id", "no tax id", {}))
-    assert [t.element_id for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=invoice["id"])] \
+    assert [t.element_id for t, _ in platform.regulation.inbox(actors["anna"], cycle_id=invoice.id)] \
         == ["Task_FixClient"]
 
 
@@ -66,7 +66,7 @@ def test_fetch_and_lock_speaks_camundas_format_and_long_polls_within_bounds(clie
     assert response.status_code == 200, response.get_data(as_text=True)
     [task] = response.get_json()
     assert task["topicName"] == "issue-invoice" and task["workerId"] == "w1"
-    assert task["processInstanceId"] == str(invoice["id"]) and task["processDefinitionKey"] == "external_invoice"
+    assert task["processInstanceId"] == str(invoice.id) and task["processDefinitionKey"] == "external_invoice"
     assert task["variables"] == {"client_name": {"type": "String", "value": "Invoice Ltd", "valueInfo": {}}}
     assert task["lockExpirationTime"].endswith("+0000")
     started = time.monotonic()
@@ -110,7 +110,7 @@ def test_a_camunda_style_message_request_moves_a_cycle(client, platform, actors)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()[0]["execution"]["processInstanceId"] == str(cycle["id"])
     after = platform.regulation.cycle(actors["anna"], cycle["id"])
-    assert after["status"] == "won" and after["variables"]["order_total"] == 2500
+    assert after.status == "won" and after.variables["order_total"] == 2500
     nothing = client.post("/engine-rest/message", headers=_basic("admin"),
                           json={"messageName": "order-placed", "businessKey": "ORDER-9"})
     assert nothing.status_code == 400 and "Cannot correlate message 'order-placed'" in nothing.get_json()["message"]
@@ -124,7 +124,7 @@ def test_start_a_process_then_list_and_complete_its_task(client, platform, actor
     assert started.status_code == 200, started.get_data(as_text=True)
     instance = started.get_json()
     assert instance["businessKey"] == "LEAD-1" and instance["ended"] is False
-    assert platform.regulation.cycle(actors["anna"], int(instance["id"]))["variables"]["channel"] == "web"
+    assert platform.regulation.cycle(actors["anna"], int(instance["id"])).variables["channel"] == "web"
     listed = client.get(f"/engine-rest/task?processInstanceId={instance['id']}", headers=_basic("anna"))
     assert listed.status_code == 200, listed.get_data(as_text=True)
     tasks = listed.get_json()
@@ -133,7 +133,7 @@ def test_start_a_process_then_list_and_complete_its_task(client, platform, actor
         "variables": {"contact_person": {"value": "Maria"}, "result": {"value": "refused"},
                       "loss_reason": {"value": "No budget", "type": "String"}}})
     assert done.status_code == 204, done.get_data(as_text=True)
-    assert platform.regulation.cycle(actors["anna"], int(instance["id"]))["status"] == "lost"
+    assert platform.regulation.cycle(actors["anna"], int(instance["id"])).status == "lost"
     no_client = client.post("/engine-rest/process-definition/key/new_client_sale/start", headers=_basic("anna"),
                             json={"variables": {}})
     assert no_client.status_code == 400 and "client_id" in no_client.get_json()["message"]
@@ -164,7 +164,7 @@ def test_the_example_worker_and_a_camunda_message_take_the_demo_sale_to_won(site
         platform.regulation.complete_task(who, task.id, values)
     assert [t for t, _ in platform.regulation.inbox(actors["olga"], cycle_id=cycle_id)] == [], "no person issues it"
     example.worker(site, "admin", demo.PASSWORD).fetch_and_execute(example.TOPIC, example.issue_invoice)
-    invoice = platform.regulation.cycle(anna, cycle_id)["variables"]["invoice_number"]
+    invoice = platform.regulation.cycle(anna, cycle_id).variables["invoice_number"]
     assert invoice.endswith(f"-{cycle_id}")
     paid = client.post("/engine-rest/message", headers=_basic("admin"), json={
         "messageName": "payment-received",
@@ -173,4 +173,4 @@ def test_the_example_worker_and_a_camunda_message_take_the_demo_sale_to_won(site
                              "payment_date": {"value": "2026-12-01T10:00:00.000+0300", "type": "Date"}}})
     assert paid.status_code == 204, paid.get_data(as_text=True)
     won = platform.regulation.cycle(anna, cycle_id)
-    assert won["status"] == "won" and won["variables"]["paid_amount"] == 900000
+    assert won.status == "won" and won.variables["paid_amount"] == 900000

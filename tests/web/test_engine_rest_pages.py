@@ -75,5 +75,5 @@ def test_a_regulation_with_a_start_form_asks_for_its_fields_when_a_sale_starts(c
     assert started.status_code == 302
     cycle_id = int(started.headers["Location"].rsplit("/", 1)[1])
     cycle = platform.regulation.cycle(actors["anna"], cycle_id)
-    assert cycle["variables"]["channel"] == "web" and cycle["variables"]["expected_amount"] == 120000
-    assert cycle["business_key"] == "L-1"
+    assert cycle.variables["channel"] == "web" and cycle.variables["expected_amount"] == 120000
+    assert cycle.business_key == "L-1"

@@ -23,7 +23,7 @@ def test_a_signal_with_a_client_id_is_refused_and_the_client_stays(client, platf
                            json={"name": "price-list-changed",
                                  "variables": {"client_id": {"value": 999999, "type": "Long"}}})
     assert response.status_code == 400 and "client_id" in response.get_json()["message"]
-    assert platform.regulation.cycle(actors["anna"], cycle["id"])["variables"]["client_id"] == owner.id
+    assert platform.regulation.cycle(actors["anna"], cycle.id).variables["client_id"] == owner.id
 
 
 def test_a_deactivated_user_is_refused_at_the_next_basic_request(client, platform, actors,

@@ -14,7 +14,7 @@ def test_a_message_is_delivered_kept_or_triaged_and_never_an_error_once_stored(a
     sent = admin.post("/api/v1/messages", json={"name": "order-placed", "message_id": "1c-42",
                                                 "business_key": "SO-42", "variables": {"total": 900}})
     assert sent.status_code == 202 and sent.get_json()["state"] == "delivered"
-    assert platform.regulation.cycle(actors["anna"], started.get_json()["id"])["status"] == "won"
+    assert platform.regulation.cycle(actors["anna"], started.get_json()["id"]).status == "won"
     again = admin.post("/api/v1/messages", json={"name": "order-placed", "message_id": "1c-42",
                                                  "business_key": "SO-42"})
     assert again.status_code == 202 and again.get_json()["id"] == sent.get_json()["id"]

@@ -332,8 +332,8 @@ def test_editing_through_the_properties_panel_deploys_version_2(browse: Any, pla
     head.shot("04-deployed-v2")
 
     info = platform.regulation.versions(KEY)
-    assert info["version"] == 2
-    assert info["executable"]
+    assert info.version == 2
+    assert info.executable
     stored = parse(platform.regulation.version_xml(KEY, 2))
     call = by_id(stored, "Task_QualificationCall")
     assert call.get(f"{{{NS['camunda']}}}assignee") == "boris"
@@ -404,8 +404,8 @@ def test_a_refused_save_lists_and_marks_the_problems_and_deploys_nothing(browse:
     expect(header).to_have_text("Refused")
 
     info = platform.regulation.versions(KEY)
-    assert info["version"] == 1
-    assert [v["version"] for v in info["versions"]] == [1]
+    assert info.version == 1
+    assert [v.version for v in info.versions] == [1]
     head.assert_stayed_local()
 
 
@@ -419,7 +419,7 @@ def test_a_problem_on_a_sequence_flow_is_drawn_in_red(browse: Any, platform: Reg
     page.click("#save")
     expect(page.locator("#problems li[data-element-id='Flow_Qualified_Refused']")).to_have_count(1)
     expect(element(page, "Flow_Qualified_Refused")).to_have_class(re.compile(r"\brg-problem\b"))
-    assert platform.regulation.versions(KEY)["version"] == 1
+    assert platform.regulation.versions(KEY).version == 1
     head.assert_stayed_local()
     head.shot("05b-refused-flow")
     assert drawn_stroke(page, "Flow_Qualified_Refused") == RED, "the refused flow is drawn in red"
@@ -446,7 +446,7 @@ def test_an_uploaded_miwg_model_is_kept_as_a_diagram_and_rendered(browse: Any, p
     expect(page.locator(".flash.error")).to_contain_text("Stored as version 1 for viewing only")
     expect(page.locator(".page-head .badge.danger")).to_have_text("diagram only")
     info = platform.regulation.versions("WFP-6-")
-    assert (info["version"], info["executable"]) == (1, False)
+    assert (info.version, info.executable) == (1, False)
 
     page.locator(".page-head a", has_text="View").click()
     page.wait_for_url(re.compile(r"/regulations/WFP-6-/versions/1$"))
@@ -592,7 +592,7 @@ def test_the_cycle_page_shows_the_path_and_the_runs_of_a_step(browse: Any, platf
 
     head = browse("head")
     page = head.page
-    page.goto(f"{head.base}/cycles/{cycle['id']}")
+    page.goto(f"{head.base}/cycles/{cycle.id}")
     page.wait_for_selector("body[data-viewer=ready]")
     completed, active = re.compile(r"\brg-completed\b"), re.compile(r"\brg-active\b")
     expect(element(page, "StartEvent_1")).to_have_class(completed)

@@ -34,7 +34,7 @@ def two_new_tasks(platform: Reglament, actors) -> list[str]:
     head, ids = actors["head"], []
     for name in ("Older Ltd", "Newer Ltd"):
         cycle = platform.regulation.start_cycle(head, platform.clients.create_client(head, name, owner="anna").id, "new_client_sale")
-        ids.append(platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])[0][0].id)
+        ids.append(platform.regulation.inbox(actors["anna"], cycle_id=cycle.id)[0][0].id)
     return ids
 
 

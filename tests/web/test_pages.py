@@ -47,7 +47,7 @@ def sale(platform: Reglament, actors) -> dict[str, Any]:
 
 @pytest.fixture
 def call_id(platform: Reglament, actors, sale) -> str:
-    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=sale["id"])
+    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=sale.id)
     assert task.element_id == "Task_QualificationCall"
     return task.id
 
@@ -149,7 +149,7 @@ def test_an_empty_required_field_rerenders_422_with_messages_and_typed_values(an
     assert 'value="250000"' in field(page, "budget")
     assert ">Warehouse &amp; &lt;CRM&gt;</textarea>" in field(page, "need"), "kept, and escaped"
     assert ">n/a</textarea>" in field(page, "loss_reason")
-    assert open_element_ids(platform, actors["anna"], sale["id"]) == ["Task_QualificationCall"]
+    assert open_element_ids(platform, actors["anna"], sale.id) == ["Task_QualificationCall"]
 
     response = anna.post(f"/tasks/{call_id}", data={**typed, "result": "qualified", "budget": "-1"})
     assert response.status_code == 422
@@ -167,8 +167,8 @@ def test_a_valid_submit_redirects_to_the_inbox_and_the_task_is_gone(anna, platfo
     assert "Task “Qualification call” completed." in text
     assert call_id not in html(response) and "Qualification call” completed" in text
     assert "Nothing to do here." in text
-    assert open_element_ids(platform, actors["pavel"], sale["id"]) == ["Task_PrepareDemo"]
-    assert platform.regulation.cycle(actors["anna"], sale["id"])["variables"]["budget"] == 1_500_000
+    assert open_element_ids(platform, actors["pavel"], sale.id) == ["Task_PrepareDemo"]
+    assert platform.regulation.cycle(actors["anna"], sale.id).variables["budget"] == 1_500_000
 
     again = anna.post(f"/tasks/{call_id}", data=QUALIFIED)
     assert again.status_code == 409 and "Already done" in visible_text(again)
@@ -185,7 +185,7 @@ def test_boris_may_not_open_or_complete_annas_task(client, login, platform, acto
     login(client, "boris")
     assert client.get(f"/tasks/{call_id}").status_code == 403
     assert client.post(f"/tasks/{call_id}", data=QUALIFIED).status_code == 403
-    assert open_element_ids(platform, actors["anna"], sale["id"]) == ["Task_QualificationCall"]
+    assert open_element_ids(platform, actors["anna"], sale.id) == ["Task_QualificationCall"]
 
 
 def test_pavel_claims_and_releases_a_group_task_from_the_pages(client, login, platform, actors, sale,
@@ -223,7 +223,7 @@ def test_the_client_page_starts_a_sale_and_redirects_to_the_cycle(anna, platform
     text = visible_text(cycle_page)
     assert "Sale started." in text and f"Cycle #{cycle_id}" in text and "Beta Foods" in text
     assert "Qualification call" in text and "Active" in text
-    assert platform.regulation.cycle(actors["anna"], cycle_id)["started_by"] == "anna"
+    assert platform.regulation.cycle(actors["anna"], cycle_id).started_by == "anna"
 
 
 def test_creating_a_client_from_the_clients_page(anna, platform, actors) -> None:
@@ -238,19 +238,19 @@ def test_alex_reads_the_cycle_history_but_may_not_start_a_sale(client, login, pl
                                                                call_id: str) -> None:
     platform.regulation.complete_task(actors["anna"], call_id, {"contact_person": "Maria", "result": "qualified"})
     login(client, "alex")
-    page = client.get(f"/cycles/{sale['id']}")
+    page = client.get(f"/cycles/{sale.id}")
     assert page.status_code == 200
     text = visible_text(page)
     assert "History" in text and "Cycle started" in text and "Completed" in text
     completed = re.search(r'<tr class="ev-completed">.*?</tr>', html(page), re.S).group(0)
     assert "Qualification call" in completed and "anna" in completed and "Maria" in completed
 
-    client_page = client.get(f"/clients/{sale['client_id']}")
+    client_page = client.get(f"/clients/{sale.client_id}")
     assert client_page.status_code == 200 and "Start sale" not in html(client_page)
-    refused = client.post(f"/clients/{sale['client_id']}/cycles", data={"regulation": "new_client_sale"})
+    refused = client.post(f"/clients/{sale.client_id}/cycles", data={"regulation": "new_client_sale"})
     assert refused.status_code == 403
     assert "Not allowed" in visible_text(refused) and "may not start cycles" in visible_text(refused)
-    assert [c["id"] for c in platform.regulation.cycles(actors["head"])] == [sale["id"]], "no cycle was started"
+    assert [c.id for c in platform.regulation.cycles(actors["head"])] == [sale.id], "no cycle was started"
 
 
 def test_the_cycles_and_regulations_lists(anna, sale) -> None:
@@ -269,8 +269,8 @@ def test_names_are_escaped_everywhere(anna, platform, actors) -> None:
     evil = '<script>alert("x")</script>'
     client = platform.clients.create_client(actors["anna"], evil)
     cycle = platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
-    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])
-    for path in ("/inbox", f"/tasks/{task.id}", f"/cycles/{cycle['id']}", f"/clients/{client.id}",
+    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle.id)
+    for path in ("/inbox", f"/tasks/{task.id}", f"/cycles/{cycle.id}", f"/clients/{client.id}",
                  "/clients", "/cycles"):
         page = html(anna.get(path))
         assert "<script>" not in page, path
@@ -280,7 +280,7 @@ def test_names_are_escaped_everywhere(anna, platform, actors) -> None:
 def test_task_documentation_shows_the_client_name_as_typed(anna, platform, actors) -> None:
     client = platform.clients.create_client(actors["anna"], "Smith & Sons")
     cycle = platform.regulation.start_cycle(actors["anna"], client.id, "new_client_sale")
-    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])
+    [(task, _)] = platform.regulation.inbox(actors["anna"], cycle_id=cycle.id)
     response = anna.get(f"/tasks/{task.id}")
     assert "Call Smith & Sons: confirm" in visible_text(response)
 
@@ -310,11 +310,11 @@ def test_posts_redirect_to_login_when_logged_out(client, platform, actors, path:
 
 
 def test_after_logging_in_the_user_lands_on_the_page_they_asked_for(client, login, sale) -> None:
-    response = client.get(f"/cycles/{sale['id']}")
+    response = client.get(f"/cycles/{sale.id}")
     login_url = response.headers["Location"]
     response = client.post(login_url, data={"login": "anna", "password": "demo"})
     assert response.status_code == 302
-    assert urlsplit(response.headers["Location"]).path == f"/cycles/{sale['id']}"
+    assert urlsplit(response.headers["Location"]).path == f"/cycles/{sale.id}"
 
 
 # ---------------------------------------------------------------- locale
@@ -368,13 +368,13 @@ def test_completing_without_a_csrf_token_is_refused_and_the_task_stays_open(csrf
     assert "CSRF token is missing" in visible_text(response)
     response = csrf_client.post(f"/tasks/{call_id}", data={**QUALIFIED, "csrf_token": "forged"})
     assert response.status_code == 400
-    assert open_element_ids(platform, actors["anna"], sale["id"]) == ["Task_QualificationCall"]
-    assert platform.regulation.cycle(actors["anna"], sale["id"])["stage"] == "Qualification"
+    assert open_element_ids(platform, actors["anna"], sale.id) == ["Task_QualificationCall"]
+    assert platform.regulation.cycle(actors["anna"], sale.id).stage == "Qualification"
 
     token = csrf_token(html(csrf_client.get(f"/tasks/{call_id}")))
     response = csrf_client.post(f"/tasks/{call_id}", data={**QUALIFIED, "csrf_token": token})
     assert response.status_code == 302, "the same post with the page's token goes through"
-    assert open_element_ids(platform, actors["anna"], sale["id"]) == []
+    assert open_element_ids(platform, actors["anna"], sale.id) == []
 
 
 @pytest.mark.parametrize(("path", "data"), [

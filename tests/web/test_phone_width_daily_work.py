@@ -35,19 +35,19 @@ def work(platform: Reglament, actors) -> dict[str, Any]:
         "name": "Мария Ивановна Кузнецова-Соколова", "position": "Финансовый директор",
         "phone": "+7 (916) 123-45-67", "email": "maria.kuznetsova-sokolova@severnaya-torgovaya.example"})
     cycle = platform.regulation.start_cycle(boris, first.id, "new_client_sale")
-    platform.regulation.complete_task(boris, _task(platform, boris, cycle["id"], "Task_QualificationCall"), {
+    platform.regulation.complete_task(boris, _task(platform, boris, cycle.id, "Task_QualificationCall"), {
         "contact_person": "Мария Ивановна", "budget": "12 500 000,00",
         "need": "Автоматизация отдела продаж на 40 менеджеров с интеграцией в учётную систему", "result": "qualified"})
-    platform.regulation.complete_task(pavel, _task(platform, pavel, cycle["id"], "Task_PrepareDemo"),
+    platform.regulation.complete_task(pavel, _task(platform, pavel, cycle.id, "Task_PrepareDemo"),
                                       {"demo_date": "2026-12-10"})
-    platform.regulation.complete_task(boris, _task(platform, boris, cycle["id"], "Task_Presentation"),
+    platform.regulation.complete_task(boris, _task(platform, boris, cycle.id, "Task_Presentation"),
                                       {"result": "interested"})
-    platform.regulation.complete_task(boris, _task(platform, boris, cycle["id"], "Task_Proposal"),
+    platform.regulation.complete_task(boris, _task(platform, boris, cycle.id, "Task_Proposal"),
                                       {"amount": "10 250 000,50", "discount_pct": "5"})
     second = platform.clients.create_client(boris, "ИП Сидоров")
     other = platform.regulation.start_cycle(boris, second.id, "new_client_sale")
-    return {"client_id": first.id, "negotiation": _task(platform, boris, cycle["id"], "Task_Negotiation"),
-            "call": _task(platform, boris, other["id"], "Task_QualificationCall")}
+    return {"client_id": first.id, "negotiation": _task(platform, boris, cycle.id, "Task_Negotiation"),
+            "call": _task(platform, boris, other.id, "Task_QualificationCall")}
 
 
 def test_daily_work_fits_a_phone_in_russian(browser, site, work) -> None:

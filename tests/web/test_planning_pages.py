@@ -5,7 +5,7 @@ from __future__ import annotations
 def test_a_manager_plans_her_task_and_sees_it_in_her_plan(client, login, platform, actors) -> None:
     anna = actors["anna"]
     cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Planned Ltd").id, "new_client_sale")
-    task = platform.regulation.inbox(anna, cycle_id=cycle["id"])[0][0]
+    task = platform.regulation.inbox(anna, cycle_id=cycle.id)[0][0]
     login(client, "anna")
     assert 'id="plan-form"' in client.get(f"/tasks/{task.id}").get_data(as_text=True)
     response = client.post(f"/tasks/{task.id}/plan", data={"planned_at": "2026-11-26T15:30"})

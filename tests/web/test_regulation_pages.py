@@ -55,7 +55,7 @@ def test_saving_a_valid_diagram_deploys_the_next_version(head, platform) -> None
     response = _save(head, DEMO.replace('name="Prepare demo"', 'name="Prepare product demo"'))
     assert response.status_code == 201
     assert response.get_json()["version"] == 2
-    assert platform.regulation.versions("new_client_sale")["version"] == 2
+    assert platform.regulation.versions("new_client_sale").version == 2
 
 
 def test_saving_an_invalid_diagram_lists_problems_by_element_and_deploys_nothing(head, platform) -> None:
@@ -65,7 +65,7 @@ def test_saving_an_invalid_diagram_lists_problems_by_element_and_deploys_nothing
     problems = response.get_json()["details"]["problems"]
     assert problems[0]["element_id"] == "Flow_Qualified_Refused" and problems[0]["element_name"] == "Refused"
     assert "__import__" in problems[0]["message"]
-    assert platform.regulation.versions("new_client_sale")["version"] == 1
+    assert platform.regulation.versions("new_client_sale").version == 1
 
 
 def test_the_modeler_save_needs_the_csrf_header(csrf_client, login, csrf_token, platform) -> None:
@@ -75,7 +75,7 @@ def test_the_modeler_save_needs_the_csrf_header(csrf_client, login, csrf_token, 
     page = csrf_client.get("/regulations/new_client_sale/edit").get_data(as_text=True)
     token = re.search(r'"csrf": "([^"]+)"', page).group(1)
     assert _save(csrf_client, DEMO.replace("Prepare demo", "Demo"), **{"X-CSRFToken": token}).status_code == 201
-    assert platform.regulation.versions("new_client_sale")["version"] == 2
+    assert platform.regulation.versions("new_client_sale").version == 2
 
 
 def test_uploading_a_diagram_made_elsewhere_keeps_it_for_viewing(head, platform) -> None:
@@ -94,7 +94,7 @@ def test_uploading_without_keep_refuses_and_lists_the_problems(head, platform) -
     response = head.post("/regulations/upload", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "archiveInvoice" in response.get_data(as_text=True)
-    assert [r["key"] for r in platform.regulation.regulations()] == ["new_client_sale"]
+    assert [r.key for r in platform.regulation.regulations()] == ["new_client_sale"]
 
 
 def test_an_unsafe_upload_is_refused_even_with_keep(head, platform) -> None:
@@ -102,7 +102,7 @@ def test_an_unsafe_upload_is_refused_even_with_keep(head, platform) -> None:
     data = {"file": (__import__("io").BytesIO(bomb.encode()), "bomb.bpmn"), "keep": "on"}
     response = head.post("/regulations/upload", data=data, content_type="multipart/form-data")
     assert response.status_code == 422 and "DTD" in response.get_data(as_text=True)
-    assert [r["key"] for r in platform.regulation.regulations()] == ["new_client_sale"]
+    assert [r.key for r in platform.regulation.regulations()] == ["new_client_sale"]
 
 
 def test_download_returns_the_stored_xml_as_an_attachment(head) -> None:
@@ -144,9 +144,9 @@ def test_the_api_keeps_a_foreign_diagram_only_when_asked(api) -> None:
 def test_the_cycle_page_carries_the_path_taken(client, login, platform, actors) -> None:
     sale = platform.clients.create_client(actors["anna"], "Path Ltd")
     cycle = platform.regulation.start_cycle(actors["anna"], sale.id, "new_client_sale")
-    task = platform.regulation.inbox(actors["anna"], cycle_id=cycle["id"])[0][0]
+    task = platform.regulation.inbox(actors["anna"], cycle_id=cycle.id)[0][0]
     platform.regulation.complete_task(actors["anna"], task.id, {"contact_person": "Ivan", "result": "qualified"})
     login(client, "head")
-    page = client.get(f"/cycles/{cycle['id']}").get_data(as_text=True)
+    page = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
     assert '"xmlUrl": "/regulations/new_client_sale/versions/1.bpmn"' in page
     assert '"Task_QualificationCall": 1' in page and '"active": ["Task_PrepareDemo"]' in page

@@ -126,7 +126,7 @@ def _timer_cycle(platform: Reglament, actors: Any) -> int:
     """A cycle whose 2-hour timer is due in real time (the test clock is in the past)."""
     platform.regulation.deploy(actors["head"], [bpmn_file("timers.bpmn")])
     client = platform.clients.create_client(actors["anna"], "Timer client")
-    return int(platform.regulation.start_cycle(actors["anna"], client.id, "timed_sale")["id"])
+    return int(platform.regulation.start_cycle(actors["anna"], client.id, "timed_sale").id)
 
 
 def _fired(platform: Reglament, cycle_id: int) -> int:

@@ -29,10 +29,10 @@ def qualified(platform: Reglament, actors) -> int:
     client = platform.clients.create_client(anna, "Acme", contact={
         "name": "Maria Ivanova", "position": "CFO", "phone": "+7 916 123-45-67", "email": "maria@acme.example"})
     cycle = platform.regulation.start_cycle(anna, client.id, "new_client_sale")
-    platform.regulation.complete_task(anna, _task(platform, anna, cycle["id"], "Task_QualificationCall"), {
+    platform.regulation.complete_task(anna, _task(platform, anna, cycle.id, "Task_QualificationCall"), {
         "contact_person": "Maria Ivanova", "budget": "1 500 000,50", "need": "CRM for 40 sellers",
         "result": "qualified"})
-    return int(cycle["id"])
+    return int(cycle.id)
 
 
 def test_presales_sees_the_client_card_and_what_the_call_recorded(client, login, platform, actors,
@@ -63,13 +63,13 @@ def test_refusing_without_a_reason_comes_back_naming_the_field(client, login, pl
     found = platform.clients.create_client(anna, "Beta")
     cycle = platform.regulation.start_cycle(anna, found.id, "new_client_sale")
     assert login(client, "anna").status_code == 302
-    task_id = _task(platform, anna, cycle["id"], "Task_QualificationCall")
+    task_id = _task(platform, anna, cycle.id, "Task_QualificationCall")
     response = client.post(f"/tasks/{task_id}", data={"contact_person": "Ivan", "result": "refused",
                                                       "loss_reason": ""})
     assert response.status_code == 422
     assert "is required when “Result” is “Client refused”" in response.get_data(as_text=True)
     assert "Planned for (Europe/Moscow)" in _text(response), "a planned time is typed in the user's zone"
-    assert platform.regulation.cycle(anna, cycle["id"])["status"] == "active"
+    assert platform.regulation.cycle(anna, cycle.id).status == "active"
 
 
 def test_a_file_sent_with_the_proposal_is_a_link_on_the_next_step(client, login, platform, actors,

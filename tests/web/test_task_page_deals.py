@@ -13,14 +13,14 @@ def _start_and_propose(platform: Reglament, actors, owner: str, name: str, amoun
     cycle = platform.regulation.start_cycle(seller, client.id, "new_client_sale")
 
     def done(who, element: str, values: dict) -> None:
-        [task] = [t for t, _ in platform.regulation.inbox(who, cycle_id=cycle["id"]) if t.element_id == element]
+        [task] = [t for t, _ in platform.regulation.inbox(who, cycle_id=cycle.id) if t.element_id == element]
         platform.regulation.complete_task(who, task.id, values)
 
     done(seller, "Task_QualificationCall", {"contact_person": "M", "result": "qualified"})
     done(pavel, "Task_PrepareDemo", {"demo_date": "2026-12-10"})
     done(seller, "Task_Presentation", {"result": "interested"})
     done(seller, "Task_Proposal", {"amount": amount})
-    return int(cycle["id"])
+    return int(cycle.id)
 
 
 def _text(response) -> str:

@@ -26,7 +26,7 @@ def test_a_planned_time_is_read_and_shown_in_the_users_zone(client, login, platf
                                                             anna_in_vladivostok) -> None:
     anna = actors["anna"]
     cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Far East Ltd").id, "new_client_sale")
-    task = platform.regulation.inbox(anna, cycle_id=cycle["id"])[0][0]
+    task = platform.regulation.inbox(anna, cycle_id=cycle.id)[0][0]
     login(client, "anna")
     assert client.post(f"/tasks/{task.id}/plan", data={"planned_at": "2026-11-27T08:00"}).status_code == 302
     stored = platform.regulation.task(platform.accounts.actor(anna.id), task.id)[0].planned_at
@@ -39,7 +39,7 @@ def test_history_times_are_shown_in_the_users_zone(client, login, platform, acto
     anna = actors["anna"]
     cycle = platform.regulation.start_cycle(anna, platform.clients.create_client(anna, "Clocks Ltd").id, "new_client_sale")
     login(client, "anna")
-    page = client.get(f"/cycles/{cycle['id']}").get_data(as_text=True)
+    page = client.get(f"/cycles/{cycle.id}").get_data(as_text=True)
     # the test clock stands at 09:00 UTC on 26 Nov, which is 19:00 in Vladivostok
     assert "7:00\u202fPM" in page or "7:00 PM" in page or "19:00" in page
     assert "9:00\u202fAM" not in page and "9:00 AM" not in page

@@ -2,12 +2,13 @@
 operations on it (cancel, suspend, resume, move a token, edit variables, retry)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.regulation.explorer import FILTER_KEYS
+from engine.regulation.explorer import FILTER_KEYS, Counts, ExplorerPage
 from engine.regulation.variable_edits import from_text
 from engine.shared.errors import FormInvalid, InputInvalid, ReglamentError, TaskNotActionable
 from engine.shared.numbers import parse_whole_number
@@ -24,17 +25,17 @@ bp = Blueprint("cycles", __name__)
 def index():  # type: ignore[no-untyped-def]
     filters = {k: request.args.get(k, "") for k in FILTER_KEYS}
     try:
-        rows, following, counts = platform().cockpit.explore(actor(), request.args, request.args.get("limit"),
-                                                             request.args.get("after") or None)
-        problems: dict[str, str] = {}
-    except InputInvalid as exc:
-        rows, following, counts = [], None, {"total": 0, "by_status": {}}
-        problems = translated_fields(exc)
+        view = platform().cockpit.explorer_view(actor(), request.args, request.args.get("limit"),
+                                                request.args.get("after") or None)
+        page, regulations, problems = view.page, view.regulations, {}
+    except InputInvalid as exc:  # the filter form again, with what is wrong with it
+        page = ExplorerPage((), None, Counts(0, {}))
+        regulations, problems = tuple(platform().regulation.regulations()), translated_fields(exc)
     chosen = {k: v for k, v in filters.items() if v}
     paging = {"limit": request.args["limit"]} if request.args.get("limit") else {}
-    return render_template("cycles/cycles.html", cycles=rows, filters=filters, chosen=chosen, counts=counts,
-                           problems=problems, next_url=url_for("cycles.index", **{**chosen, **paging, "after": following})
-                           if following else None, regulations=platform().regulation.regulations())
+    return render_template("cycles/cycles.html", cycles=page.rows, filters=filters, chosen=chosen, counts=page.counts,
+                           problems=problems, next_url=url_for("cycles.index", **{**chosen, **paging, "after": page.next})
+                           if page.next else None, regulations=regulations)
 
 
 @bp.get("/cycles/export.<fmt>")
@@ -46,20 +47,20 @@ def export(fmt: str):  # type: ignore[no-untyped-def]
 @bp.get("/cycles/<int:cycle_id>")
 @login_required
 def detail(cycle_id: int):  # type: ignore[no-untyped-def]
-    cycle, history, open_tasks, path = platform().regulation.cycle_page(actor(), cycle_id)
-    config = {"xmlUrl": url_for("regulations.download", key=cycle["regulation"], number=cycle["version"]),
-              "path": path, "labels": _labels()}
-    tools = platform().cockpit.cycle_tools(actor(), cycle_id) if actor().may("operate") else None
-    return render_template("cycles/cycle.html", cycle=cycle, history=list(reversed(history)), open_tasks=open_tasks,
-                           viewer_config=config, tools=tools)
+    page = platform().regulation.cycle_page(actor(), cycle_id)
+    cycle = page.cycle
+    config = {"xmlUrl": url_for("regulations.download", key=cycle.regulation, number=cycle.version),
+              "path": page.path.as_dict(), "labels": _labels()}
+    return render_template("cycles/cycle.html", cycle=cycle, history=list(reversed(page.history)),
+                           open_tasks=page.open_tasks, viewer_config=config, tools=page.tools)
 
 
 @bp.post("/cycles/<int:cycle_id>/retry")
 @login_required
 def retry(cycle_id: int):  # type: ignore[no-untyped-def]
     cycle = platform().regulation.retry(actor(), cycle_id)
-    if cycle["status"] == "incident":
-        flash(_("The step failed again: %(message)s", message=cycle["incident"]["message"]), "error")
+    if cycle.status == "incident":
+        flash(_("The step failed again: %(message)s", message=(cycle.incident or {}).get("message")), "error")
     else:
         flash(_("The cycle runs again."), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle_id))
@@ -125,8 +126,9 @@ def variables(cycle_id: int):  # type: ignore[no-untyped-def]
     if form.get("retry"):
         def command() -> Any:
             cycle = platform().cockpit.retry(actor(), cycle_id, changes or None)
-            if cycle["status"] == "incident":
-                raise TaskNotActionable(_("The step failed again: %(message)s", message=cycle["incident"]["message"]))
+            if cycle.status == "incident":
+                raise TaskNotActionable(_("The step failed again: %(message)s",
+                                          message=(cycle.incident or {}).get("message")))
             return cycle
         return _operate(cycle_id, command, _("The cycle runs again."))
     return _operate(cycle_id, lambda: platform().cockpit.edit_variables(actor(), cycle_id, changes, form.get("reason")),
@@ -157,7 +159,7 @@ def batch(batch_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/cycles/batches/<int:batch_id>/progress")
 @login_required
 def batch_progress(batch_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().cockpit.batch(actor(), batch_id))
+    return jsonify(platform().cockpit.batch(actor(), batch_id).as_dict())
 
 
 def _plan_from(args: Any) -> dict[str, str | None] | None:
@@ -177,7 +179,7 @@ def migration():  # type: ignore[no-untyped-def]
     if not key or source_number is None:
         flash(_("Choose a regulation and a version in the filter first."), "error")
         return redirect(url_for("cycles.index", **filters))
-    versions = [v["version"] for v in platform().regulation.versions(key)["versions"] if v["version"] != source_number]
+    versions = [n for n in platform().regulation.versions(key).numbers() if n != source_number]
     target_number = parse_whole_number(args.get("to_version", ""), maximum_digits=9)
     if target_number is None:
         target_number = max(versions) if versions else None
@@ -187,10 +189,10 @@ def migration():  # type: ignore[no-untyped-def]
         plan = platform().cockpit.migration_plan(actor(), key, source_number, target_number)
         edited = _plan_from(args)
         if edited:
-            plan["plan"].update(edited)
+            plan = replace(plan, plan={**plan.plan, **edited})
         if args.get("dry_run"):
             try:
-                run = platform().cockpit.dry_run(actor(), filters, target_number, plan["plan"])
+                run = platform().cockpit.dry_run(actor(), filters, target_number, dict(plan.plan))
             except InputInvalid as exc:
                 problems = translated_fields(exc) or {"plan": exc.message}
     return render_template("cycles/migrate.html", filters=filters, versions=versions, target=target_number,

@@ -44,9 +44,10 @@ def _uploads(fields: list[Any]) -> dict[str, Upload]:
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 @login_required
 def task(task_id: str):  # type: ignore[no-untyped-def]
-    open_task, fields, variables = platform().regulation.task(actor(), task_id)
+    page = platform().regulation.task_page(actor(), task_id)
+    fields = list(page.fields)
     errors: dict[str, str] = {}
-    values = {f.id: variables.get(f.id, f.default) for f in fields}
+    values = {f.id: page.variables.get(f.id, f.default) for f in fields}
     if request.method == "POST":
         submitted = {f.id: request.form.get(f.id) for f in fields if not f.readonly and f.type != "file"}
         try:
@@ -55,12 +56,10 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
             errors = translated_fields(exc)
             values.update(submitted)
         else:
-            flash(_("Task “%(name)s” completed.", name=open_task.name), "success")
+            flash(_("Task “%(name)s” completed.", name=page.task.name), "success")
             return redirect(url_for("inbox.index"))
-    documentation = platform().regulation.task_documentation(open_task, variables)
-    context = platform().regulation.task_context(actor(), task_id)
-    return render_template("inbox/task.html", task=open_task, fields=fields, values=values, errors=errors,
-                           documentation=documentation, context=context, now=platform().ctx.now(),
+    return render_template("inbox/task.html", task=page.task, fields=fields, values=values, errors=errors,
+                           documentation=page.documentation, context=page.context, now=platform().ctx.now(),
                            multipart=any(f.type == "file" for f in fields)), (422 if errors else 200)
 
 

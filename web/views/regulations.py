@@ -1,6 +1,8 @@
 """Regulations: list, versions, viewer, modeler, upload, download, compare."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -71,34 +73,30 @@ def index():  # type: ignore[no-untyped-def]
 @bp.get("/regulations/<key>")
 @login_required
 def detail(key: str):  # type: ignore[no-untyped-def]
-    info = platform().regulation.versions(key)
-    comparison, config = None, None
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
-    if old and new:
-        comparison = platform().regulation.compare_versions(key, old, new)
+    page = platform().regulation.regulation_page(key, old, new)
+    comparison, config = page.comparison, None
+    if comparison is not None:
         # the newer version's diagram with what was added and changed marked on it
-        changes = comparison["changes"]
         config = {"xmlUrl": url_for("regulations.download", key=key, number=new), "labels": _labels(),
-                  "diff": {kind: [c["element_id"] for c in changes if c["change"] == kind]
-                           for kind in ("added", "changed", "removed")}}
-    return render_template("regulations/regulation.html", info=info, may_edit=_may_edit(), comparison=comparison,
+                  "diff": {kind: comparison.element_ids(kind) for kind in ("added", "changed", "removed")}}
+    return render_template("regulations/regulation.html", info=page.info, may_edit=_may_edit(), comparison=comparison,
                            old=old, new=new, config=config)
 
 
 @bp.get("/regulations/<key>/versions/<int:number>")
 @login_required
 def view(key: str, number: int):  # type: ignore[no-untyped-def]
-    info = platform().regulation.versions(key)
-    version = platform().regulation.version(key, number)
-    config = {"xmlUrl": url_for("regulations.download", key=key, number=number), "labels": _labels()}
+    page = platform().regulation.version_page(actor(), key, number)
+    config: dict[str, Any] = {"xmlUrl": url_for("regulations.download", key=key, number=number), "labels": _labels()}
     waiting = None
-    if actor().may("operate") or actor().reads_all:  # where the version's cycles wait (the cockpit)
-        waiting = platform().cockpit.waiting_by_element(actor(), key, number)
-        for element_id, counts in waiting.items():
-            counts["url"] = url_for("cycles.index", regulation=key, version=number, element=element_id)
+    if page.loads is not None:  # where the version's cycles wait (the cockpit)
+        waiting = {element_id: {**load.as_dict(),
+                                "url": url_for("cycles.index", regulation=key, version=number, element=element_id)}
+                   for element_id, load in page.loads.items()}
         config["waiting"] = waiting
-    return render_template("regulations/version.html", info=info, version=version, config=config, may_edit=_may_edit(),
-                           waiting=waiting)
+    return render_template("regulations/version.html", info=page.info, version=page.version, config=config,
+                           may_edit=_may_edit(), waiting=waiting)
 
 
 @bp.get("/regulations/<key>/versions/<int:number>.bpmn")
@@ -123,7 +121,7 @@ def _modeler(key: str | None, xml_url: str):  # type: ignore[no-untyped-def]
 @login_required
 def edit(key: str):  # type: ignore[no-untyped-def]
     info = platform().regulation.versions(key)
-    return _modeler(key, url_for("regulations.download", key=key, number=info["version"]))
+    return _modeler(key, url_for("regulations.download", key=key, number=info.version))
 
 
 @bp.get("/regulations/new")

@@ -18,10 +18,9 @@ _EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
 
 @bp.get("/cycles")
 def explore():  # type: ignore[no-untyped-def]
-    rows, following, counts = platform().cockpit.explore(g.actor, request.args, request.args.get("limit"),
-                                                         request.args.get("after") or None)
-    response = jsonify({"cycles": rows, "total": counts["total"], "by_status": counts["by_status"],
-                        "next": following})
+    page = platform().cockpit.explore(g.actor, request.args, request.args.get("limit"),
+                                      request.args.get("after") or None)
+    response, following = jsonify(page.as_dict()), page.next
     if following is not None:  # the next page: the same query with ?after=<cursor>
         response.headers["X-Next-Cursor"] = following
         response.headers["Link"] = f'<{url_for("api.explore", **{**request.args, "after": following})}>; rel="next"'
@@ -53,36 +52,37 @@ def _reason(data: dict[str, Any]) -> str | None:
 
 @bp.post("/cycles/<int:cycle_id>/cancel")
 def cancel(cycle_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().cockpit.cancel(g.actor, cycle_id, _reason(json_body())))
+    return jsonify(platform().cockpit.cancel(g.actor, cycle_id, _reason(json_body())).as_dict())
 
 
 @bp.post("/cycles/<int:cycle_id>/suspend")
 def suspend(cycle_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().cockpit.suspend(g.actor, cycle_id, _reason(json_body())))
+    return jsonify(platform().cockpit.suspend(g.actor, cycle_id, _reason(json_body())).as_dict())
 
 
 @bp.post("/cycles/<int:cycle_id>/resume")
 def resume(cycle_id: int):  # type: ignore[no-untyped-def]
     data = json_body() if request.get_data() else {}
-    return jsonify(platform().cockpit.resume(g.actor, cycle_id, _reason(data)))
+    return jsonify(platform().cockpit.resume(g.actor, cycle_id, _reason(data)).as_dict())
 
 
 @bp.post("/cycles/<int:cycle_id>/move")
 def move(cycle_id: int):  # type: ignore[no-untyped-def]
     data = json_body()
     return jsonify(platform().cockpit.move(g.actor, cycle_id, text_field(data, "from") or "",
-                                           text_field(data, "to") or "", _reason(data)))
+                                           text_field(data, "to") or "", _reason(data)).as_dict())
 
 
 @bp.route("/cycles/<int:cycle_id>/variables", methods=["PATCH", "POST"])
 def edit_variables(cycle_id: int):  # type: ignore[no-untyped-def]
     data = json_body()
-    return jsonify(platform().cockpit.edit_variables(g.actor, cycle_id, data.get("variables"), _reason(data)))
+    return jsonify(platform().cockpit.edit_variables(g.actor, cycle_id, data.get("variables"), _reason(data)).as_dict())
 
 
 @bp.get("/regulations/<key>/versions/<int:number>/waiting")
 def waiting(key: str, number: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().cockpit.waiting_by_element(g.actor, key, number))
+    loads = platform().cockpit.waiting_by_element(g.actor, key, number)
+    return jsonify({element: load.as_dict() for element, load in loads.items()})
 
 
 @bp.post("/cycles/batch")
@@ -95,9 +95,9 @@ def start_batch():  # type: ignore[no-untyped-def]
         raise InputInvalid("filter must be an object of explorer filters", {"fields": {"filter": "must be an object"}})
     params = {k: data[k] for k in ("reason", "variables", "to_version", "plan", "retry") if k in data}
     batch_id = platform().cockpit.start_batch(g.actor, str(data.get("kind") or ""), filters, params)
-    return jsonify(platform().cockpit.batch(g.actor, batch_id)), 202
+    return jsonify(platform().cockpit.batch(g.actor, batch_id).as_dict()), 202
 
 
 @bp.get("/batches/<int:batch_id>")
 def batch(batch_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().cockpit.batch(g.actor, batch_id))
+    return jsonify(platform().cockpit.batch(g.actor, batch_id).as_dict())

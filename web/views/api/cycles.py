@@ -20,17 +20,17 @@ def start_cycle():  # type: ignore[no-untyped-def]
         return jsonify(cycle), 201
     cycle = platform().regulation.start_cycle(g.actor, int_field(data, "client_id"), str(data.get("regulation") or ""),
                                               allow_parallel=allow)
-    return jsonify(cycle), 201
+    return jsonify(cycle.as_dict()), 201
 
 
 @bp.get("/cycles/<int:cycle_id>")
 def cycle(cycle_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().regulation.cycle(g.actor, cycle_id))
+    return jsonify(platform().regulation.cycle(g.actor, cycle_id).as_dict())
 
 
 @bp.get("/cycles/<int:cycle_id>/history")
 def history(cycle_id: int):  # type: ignore[no-untyped-def]
-    return jsonify(platform().regulation.history(g.actor, cycle_id))
+    return jsonify([e.as_dict() for e in platform().regulation.history(g.actor, cycle_id)])
 
 
 @bp.post("/cycles/<int:cycle_id>/retry")
@@ -39,4 +39,4 @@ def retry(cycle_id: int):  # type: ignore[no-untyped-def]
     variables = data.get("variables") if isinstance(data, dict) else None
     if variables is not None and not isinstance(variables, dict):
         raise InputInvalid("variables must be an object")
-    return jsonify(platform().regulation.retry(g.actor, cycle_id, variables))
+    return jsonify(platform().regulation.retry(g.actor, cycle_id, variables).as_dict())

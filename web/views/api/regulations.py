@@ -11,7 +11,7 @@ from web.views.api.base import bp
 
 @bp.get("/regulations")
 def regulations():  # type: ignore[no-untyped-def]
-    return jsonify(platform().regulation.regulations())
+    return jsonify([r.as_dict() for r in platform().regulation.regulations()])
 
 
 @bp.post("/regulations")
@@ -27,7 +27,7 @@ def deploy():  # type: ignore[no-untyped-def]
 
 @bp.get("/regulations/<key>/versions")
 def versions(key: str):  # type: ignore[no-untyped-def]
-    return jsonify(platform().regulation.versions(key)["versions"])
+    return jsonify([v.as_dict() for v in platform().regulation.versions(key).versions])
 
 
 @bp.get("/regulations/<key>/versions/<int:number>/xml")
@@ -40,4 +40,4 @@ def compare(key: str):  # type: ignore[no-untyped-def]
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
     if not old or not new:
         raise InputInvalid("give the versions to compare as ?old=N&new=M")
-    return jsonify(platform().regulation.compare_versions(key, old, new))
+    return jsonify(platform().regulation.compare_versions(key, old, new).as_dict())

@@ -62,7 +62,7 @@ def complete(task_id: str):  # type: ignore[no-untyped-def]
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         raise InputInvalid("variables must be an object of field id -> value")
-    return jsonify(platform().regulation.complete_task(g.actor, task_id, variables))
+    return jsonify(platform().regulation.complete_task(g.actor, task_id, variables).as_dict())
 
 
 @bp.get("/tasks/<task_id>/context")

@@ -32,7 +32,7 @@ def complete(platform: Reglament, actor: Actor, cycle_id: int, element_id: str,
 
 def events(history: list[HistoryEvent], type_: str, element_id: str | None = None) -> list[HistoryEvent]:
     return [e for e in history if e.type == type_
-            and (element_id is None or (e.task.element_id if e.task else None) == element_id)]
+            and (element_id is None or (e.task is not None and e.task.element_id == element_id))]
 
 
 def start(platform: Reglament, owner: Actor, regulation: str = "new_client_sale",

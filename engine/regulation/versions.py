@@ -20,7 +20,6 @@ from engine.regulation.parser import RegulationParser
 from engine.shared.access import PROCESS_OWNERS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound, Problem, RegulationInvalid
 from storage.models import Regulation, RegulationVersion
-from storage.repositories import accounts as accounts_repo
 from storage.repositories import regulation as regulation_repo
 
 
@@ -308,32 +307,11 @@ def latest_version(session: Session, key: str) -> RegulationVersion:
     return found
 
 
-def list_regulations(session: Session) -> list[dict[str, Any]]:
-    return [{"key": r.key, "name": r.name, "version": r.latest_version, "executable": r.executable}
-            for r in regulation_repo.regulations(session)]
-
-
 def _regulation(session: Session, key: str) -> Regulation:
     regulation = regulation_repo.regulation_by_key(session, key)
     if regulation is None:
         raise NotFound(f"no regulation {key!r}")
     return regulation
-
-
-def version_dict(v: RegulationVersion, names: dict[str, str] | None = None) -> dict[str, Any]:
-    """A stored version; ``names``: people's names by login (who deployed it)."""
-    return {"version": v.number, "created_at": v.created_at.isoformat(), "created_by": v.created_by,
-            "created_by_name": (names or {}).get(v.created_by or ""), "comment": v.comment,
-            "executable": v.executable, "problems": v.problems, "stages": v.stages}
-
-
-def list_versions(session: Session, key: str) -> dict[str, Any]:
-    regulation = _regulation(session, key)
-    versions = regulation_repo.versions(session, regulation.id)
-    people = accounts_repo.users_by_logins(session, [v.created_by for v in versions if v.created_by])
-    names = {login: user.name for login, user in people.items()}
-    return {"key": regulation.key, "name": regulation.name, "version": regulation.latest_version,
-            "executable": regulation.executable, "versions": [version_dict(v, names) for v in versions]}
 
 
 def get_version(session: Session, key: str, number: int) -> RegulationVersion:

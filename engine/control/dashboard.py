@@ -7,7 +7,7 @@ a peer this package never imports) and given here as revenue targets per login.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -55,6 +55,115 @@ class Window:
         return datetime.combine(self.first, time(), UTC), datetime.combine(self.end, time(), UTC)
 
 
+@dataclass(frozen=True)
+class Period:
+    """The dashboard's period as UTC dates (ISO), the plan period it is (a month or quarter key,
+    else None), its days and the days of it gone by now."""
+
+    first: str
+    last: str
+    plan_period: str | None
+    days: int = 0
+    days_gone: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.first, "to": self.last, "plan_period": self.plan_period, "days": self.days,
+                "days_gone": self.days_gone}
+
+
+@dataclass(frozen=True)
+class ManagerFigures:
+    """One manager's row (login None: cycles and work nobody manages); amounts are Decimal."""
+
+    login: str | None
+    name: str
+    open: int = 0
+    open_amount: Decimal = Decimal(0)
+    won: int = 0
+    won_amount: Decimal = Decimal(0)
+    lost: int = 0
+    overdue: int = 0
+    forgotten: int = 0
+    incidents: int = 0
+    plan: Decimal | None = None
+    attainment: Decimal | None = None
+    manager_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DepartmentFigures:
+    """The department's row: the managers' figures summed, with the plan's run rate."""
+
+    login: None
+    name: str
+    open: int
+    open_amount: Decimal
+    won: int
+    won_amount: Decimal
+    lost: int
+    overdue: int
+    forgotten: int
+    incidents: int
+    plan: Decimal | None = None
+    attainment: Decimal | None = None
+    run_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PipelineStage:
+    """Open cycles at a stage now (None: at no stage), with the sum of their amount."""
+
+    stage: str | None
+    open: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    definitions: Mapping[str, str]
+    filters: dict[str, str]
+    period: Period
+    managers: tuple[ManagerFigures, ...]
+    department: DepartmentFigures
+    pipeline: tuple[PipelineStage, ...]
+    person_figures: bool
+
+
+@dataclass(frozen=True)
+class DashboardCycle:
+    """A cycle behind a dashboard figure; times are ISO strings, the amount a decimal string."""
+
+    cycle_id: int
+    client_id: int
+    client_name: str
+    regulation: str
+    version: int
+    stage: str | None
+    status: str
+    entered_at: str
+    started_at: str
+    ended_at: str | None
+    amount: str | None
+
+
+@dataclass(frozen=True)
+class DashboardCycles:
+    """The cycles behind one dashboard figure (``manager``: a login, ``-`` for nobody, None for all)."""
+
+    figure: str
+    part: str
+    stage: str | None
+    manager: str | None
+    definition: str
+    filters: dict[str, str]
+    cycles: tuple[DashboardCycle, ...]
+    truncated: bool
+
+
+#: a row's counted figures, summed into the department's
+COUNTED = ("open", "open_amount", "won", "won_amount", "lost", "overdue", "forgotten", "incidents")
+
+
 def window(filters: Filters, now: datetime) -> Window:
     """The filters' period, else the calendar month of ``now``."""
     if filters.start is None and filters.end is None:
@@ -77,9 +186,9 @@ def _row(login: str | None, name: str) -> dict[str, Any]:
             "lost": 0, "overdue": 0, "forgotten": 0, "incidents": 0, "plan": None, "attainment": None}
 
 
-def dashboard(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> dict[str, Any]:
-    """Every figure of the dashboard (amounts as Decimal), per manager and for the department.
-    ``plan_revenue`` is filled in by with_plans."""
+def dashboard(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> Dashboard:
+    """Every figure of the dashboard (amounts as Decimal), per manager and for the department;
+    the plan is filled in by with_plans."""
     cycles = scope(session, actor, filters, person_figures)
     span = window(filters, now)
     start, end = span.bounds
@@ -137,16 +246,17 @@ def dashboard(session: Session, actor: Actor, filters: Filters, person_figures: 
         managers = []
     total = _row(None, "")
     for r in by_login.values():
-        for key in ("open", "open_amount", "won", "won_amount", "lost", "overdue", "forgotten", "incidents"):
+        for key in COUNTED:
             total[key] += r[key]
     order: list[str | None] = [stage for stage in _stage_order(session) if stage in pipeline]
     order += sorted((s for s in pipeline if s not in order), key=lambda s: (s is None, s or ""))
-    return {"definitions": DEFINITIONS, "filters": filters.as_args(),
-            "period": {"from": span.first.isoformat(), "to": (span.end - timedelta(days=1)).isoformat(),
-                       "plan_period": span.plan_period},
-            "managers": managers, "department": total,
-            "pipeline": [{"stage": s, "open": pipeline[s][0], "amount": pipeline[s][1]} for s in order],
-            "person_figures": person_figures}
+    return Dashboard(
+        DEFINITIONS, filters.as_args(),
+        Period(span.first.isoformat(), (span.end - timedelta(days=1)).isoformat(), span.plan_period),
+        tuple(ManagerFigures(r["login"], r["name"], manager_id=r["manager_id"], **{k: r[k] for k in COUNTED})
+              for r in managers),
+        DepartmentFigures(None, "", **{k: total[k] for k in COUNTED}),
+        tuple(PipelineStage(s, pipeline[s][0], pipeline[s][1]) for s in order), person_figures)
 
 
 def _stage_order(session: Session) -> list[str]:
@@ -171,31 +281,31 @@ def _forgotten(session: Session, actor: Actor, filters: Filters, now: datetime) 
     return counts
 
 
-def with_plans(result: dict[str, Any], revenue: Mapping[str, Decimal], names: Mapping[str, str],
-               now: datetime) -> dict[str, Any]:
-    """Adds the revenue plan, attainment and run rate (``revenue``: plan per login of the managers
-    counted; ``names``: their names). The department's plan is the sum of those plans; a manager
-    with a plan and no figure yet gets a row of noughts."""
-    first = date.fromisoformat(result["period"]["from"])
-    last = date.fromisoformat(result["period"]["to"])
+def with_plans(result: Dashboard, revenue: Mapping[str, Decimal], names: Mapping[str, str],
+               now: datetime) -> Dashboard:
+    """The dashboard with the revenue plan, attainment and run rate (``revenue``: plan per login of
+    the managers counted; ``names``: their names). The department's plan is the sum of those plans;
+    a manager with a plan and no figure yet gets a row of noughts."""
+    first = date.fromisoformat(result.period.first)
+    last = date.fromisoformat(result.period.last)
     days = (last - first).days + 1
     gone = max(0, min(days, (now.date() - first).days + 1))
-    planned = result["period"]["plan_period"] is not None
-    if result["person_figures"] and planned:
-        shown = {r["login"] for r in result["managers"]}
-        extra = [dict(_row(login, names.get(login, login)), manager_id=None) for login in revenue if login not in shown]
-        result["managers"] = sorted(result["managers"] + extra,
-                                    key=lambda r: (r["login"] is None, r["name"] or "", r["login"] or ""))
-    for r in result["managers"]:
-        plan = revenue.get(r["login"] or "") if planned else None
-        r["plan"] = plan
-        r["attainment"] = percent(r["won_amount"], plan)
-    dept = result["department"]
-    dept["plan"] = sum(revenue.values(), Decimal(0)) if planned and revenue else None
-    dept["attainment"] = percent(dept["won_amount"], dept["plan"])
-    dept["run_rate"] = (dept["won_amount"] * days / gone).quantize(CENT, ROUND_HALF_UP) if gone else None
-    result["period"]["days"], result["period"]["days_gone"] = days, gone
-    return result
+    planned = result.period.plan_period is not None
+    managers = list(result.managers)
+    if result.person_figures and planned:
+        shown = {r.login for r in managers}
+        extra = [ManagerFigures(login, names.get(login, login)) for login in revenue if login not in shown]
+        managers = sorted(managers + extra, key=lambda r: (r.login is None, r.name or "", r.login or ""))
+    planned_rows = []
+    for r in managers:
+        plan = revenue.get(r.login or "") if planned else None
+        planned_rows.append(replace(r, plan=plan, attainment=percent(r.won_amount, plan)))
+    dept = result.department
+    dept_plan = sum(revenue.values(), Decimal(0)) if planned and revenue else None
+    dept = replace(dept, plan=dept_plan, attainment=percent(dept.won_amount, dept_plan),
+                   run_rate=(dept.won_amount * days / gone).quantize(CENT, ROUND_HALF_UP) if gone else None)
+    return replace(result, managers=tuple(planned_rows), department=dept,
+                   period=replace(result.period, days=days, days_gone=gone))
 
 
 def percent(part: Decimal, whole: Decimal | None) -> Decimal | None:
@@ -205,7 +315,7 @@ def percent(part: Decimal, whole: Decimal | None) -> Decimal | None:
 
 
 def drill(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime,
-          part: str | None, stage: str | None, manager: str | None) -> dict[str, Any]:
+          part: str | None, stage: str | None, manager: str | None) -> DashboardCycles:
     """The cycles behind a dashboard figure: part open (optionally at a stage), won or lost (in the
     period), for one manager (login; ``-`` for cycles nobody manages) or all."""
     statuses = {"open": OPEN_STATUSES, "won": ("won",), "lost": ("lost",), "incidents": ("incident",)}
@@ -225,23 +335,25 @@ def drill(session: Session, actor: Actor, filters: Filters, person_figures: bool
     start, end = window(filters, now).bounds if part in ("won", "lost") else (None, None)
     rows = analytics_repo.dashboard_cycles(session, cycles, statuses[part], start, end, stage, manager_id,
                                            DRILL_LIMIT + 1)
-    return {"figure": "dashboard", "part": part, "stage": stage, "manager": manager,
-            "definition": DEFINITIONS["incidents" if part == "incidents" else part], "filters": filters.as_args(),
-            "cycles": [cycle_dict(r) for r in rows[:DRILL_LIMIT]], "truncated": len(rows) > DRILL_LIMIT}
+    return DashboardCycles("dashboard", part, stage, manager, DEFINITIONS["incidents" if part == "incidents" else part],
+                           filters.as_args(), tuple(dashboard_cycle(r) for r in rows[:DRILL_LIMIT]),
+                           len(rows) > DRILL_LIMIT)
 
 
-def cycle_dict(r: Any) -> dict[str, Any]:
-    return {"cycle_id": r.cycle_id, "client_id": r.client_id, "client_name": r.client_name,
-            "regulation": r.regulation, "version": r.version, "stage": r.stage, "status": r.status,
-            "entered_at": r.entered_at.isoformat(), "started_at": r.started_at.isoformat(),
-            "ended_at": r.ended_at.isoformat() if r.ended_at else None,
-            "amount": str(r.amount) if r.amount is not None else None}
+def dashboard_cycle(r: Any) -> DashboardCycle:
+    return DashboardCycle(r.cycle_id, r.client_id, r.client_name, r.regulation, r.version, r.stage, r.status,
+                          r.entered_at.isoformat(), r.started_at.isoformat(),
+                          r.ended_at.isoformat() if r.ended_at else None,
+                          str(r.amount) if r.amount is not None else None)
 
 
 def jsonable(value: Any) -> Any:
-    """Decimals as strings (exact), read models (frozen dataclasses) as objects, the rest as it is."""
+    """Decimals as strings (exact), read models (frozen dataclasses) as objects (by their
+    ``as_dict()`` when a field's name cannot be the JSON's, e.g. Period's ``from``), the rest as it is."""
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, Period):
+        return jsonable(value.as_dict())
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):

@@ -103,7 +103,7 @@ class ControlService(Service):
 
     # ---------------------------------------------------------------- the head's dashboard
 
-    def dashboard(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+    def dashboard(self, actor: Actor, filters: Filters) -> dashboard_rules.Dashboard:
         """The dashboard (engine.control.dashboard) with the revenue plan of the period's managers
         from motivation's sales plans (composed here: control and motivation are peers)."""
         now = self.platform.ctx.now()
@@ -111,7 +111,7 @@ class ControlService(Service):
             result = dashboard_rules.dashboard(s, actor, filters, self.person_figures, now)
             revenue: dict[str, Any] = {}
             names: dict[str, str] = {}
-            key = result["period"]["plan_period"]
+            key = result.period.plan_period
             if key is not None:
                 people = [u for u in plan_rules.managers(s) if filters.manager in (None, u.login)]
                 if not actor.reads_all:
@@ -121,7 +121,7 @@ class ControlService(Service):
             return dashboard_rules.with_plans(result, revenue, names, now)
 
     def dashboard_cycles(self, actor: Actor, filters: Filters, part: str | None, stage: str | None,
-                         manager: str | None) -> dict[str, Any]:
+                         manager: str | None) -> dashboard_rules.DashboardCycles:
         """The cycles behind one dashboard figure."""
         with self.query() as s:
             return dashboard_rules.drill(s, actor, filters, self.person_figures, self.platform.ctx.now(), part,

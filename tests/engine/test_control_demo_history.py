@@ -24,12 +24,12 @@ def test_a_year_of_history_gives_every_report_something_true(platform: Reglament
     rows = {r["login"]: r for r in platform.control.managers(head, Filters.parse({"from": "2025-01-01"}))["managers"]}
     assert rows["anna"]["conversion"] > rows["boris"]["conversion"]
     dashboard = platform.control.dashboard(head, Filters())
-    assert dashboard["department"]["open"] > 0 and dashboard["pipeline"]
+    assert dashboard.department.open > 0 and dashboard.pipeline
 
 
 def test_a_month_of_history_starts_its_cycles_within_the_month(platform: Reglament, actors, clock) -> None:
     made = load_history(platform, months=1)
     assert (made["history_clients"], made["history_cycles"]) == (11, 11)
-    cycles = platform.control.dashboard_cycles(actors["head"], Filters(), "open", None, None)["cycles"]
-    started = [c["started_at"] for c in cycles]
+    cycles = platform.control.dashboard_cycles(actors["head"], Filters(), "open", None, None).cycles
+    started = [c.started_at for c in cycles]
     assert all(s >= (clock.now - timedelta(days=30)).isoformat()[:10] for s in started)

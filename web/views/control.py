@@ -259,13 +259,13 @@ def dashboard():  # type: ignore[no-untyped-def]
             errors = exc.details.get("fields", {})
     charts = {}
     if result:
-        stages = [r["stage"] or _("no stage") for r in result["pipeline"]]
-        charts["pipeline"] = _chart(stages, [{"label": _("Open cycles"), "data": [r["open"] for r in result["pipeline"]]}])
-        people = [r["name"] or r["login"] or _("nobody") for r in result["managers"]]
+        stages = [r.stage or _("no stage") for r in result.pipeline]
+        charts["pipeline"] = _chart(stages, [{"label": _("Open cycles"), "data": [r.open for r in result.pipeline]}])
+        people = [r.name or r.login or _("nobody") for r in result.managers]
         charts["managers"] = _chart(people, [
-            {"label": _("Won"), "data": [r["won"] for r in result["managers"]], "backgroundColor": "#16a34a"},
-            {"label": _("Lost"), "data": [r["lost"] for r in result["managers"]], "backgroundColor": "#dc2626"},
-            {"label": _("Open"), "data": [r["open"] for r in result["managers"]], "backgroundColor": "#2563eb"}])
+            {"label": _("Won"), "data": [r.won for r in result.managers], "backgroundColor": "#16a34a"},
+            {"label": _("Lost"), "data": [r.lost for r in result.managers], "backgroundColor": "#dc2626"},
+            {"label": _("Open"), "data": [r.open for r in result.managers], "backgroundColor": "#2563eb"}])
     return render_template("control/dashboard.html", filters=filters, args=filters.as_args(), errors=errors,
                            result=result, texts=dashboard_texts(), charts=charts,
                            person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)
@@ -279,8 +279,8 @@ def dashboard_cycles():  # type: ignore[no-untyped-def]
     found = platform().control.dashboard_cycles(actor(), filters, part, request.args.get("stage") or None,
                                                 request.args.get("who") or None)
     labels = {"open": _("Open cycles"), "won": _("Won"), "lost": _("Lost"), "incidents": _("Incidents")}
-    title = labels[found["part"]] + (f": {found['stage']}" if found["stage"] else "") + \
-        (f" · {found['manager']}" if found["manager"] else "")
+    title = labels[found.part] + (f": {found.stage}" if found.stage else "") + \
+        (f" · {found.manager}" if found.manager else "")
     return render_template("control/control_cycles.html", found=found, args=filters.as_args(), title=title,
                            definition=dashboard_texts()["incidents" if part == "incidents" else str(part)],
                            back=("control.dashboard", _("Dashboard")))

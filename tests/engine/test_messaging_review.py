@@ -9,12 +9,13 @@ from cycle_helpers import visible
 from engine.platform.root import Reglament
 from engine.regulation import messages, received
 from engine.regulation.external_tasks import TopicRequest
+from engine.regulation.reading import CycleView
 from engine.shared.access import Actor, Permission
 from engine.shared.errors import Forbidden, InputInvalid
 from storage.repositories import messaging as messaging_repo
 
 
-def _ordering(platform: Reglament, actors, names: list[str]) -> list[dict]:
+def _ordering(platform: Reglament, actors, names: list[str]) -> list[CycleView]:
     platform.regulation.deploy(actors["head"], [bpmn_file("order_receive.bpmn")])
     out = []
     for name in names:
@@ -27,9 +28,9 @@ def test_a_signal_cannot_rename_a_running_cycles_client(platform, actors) -> Non
     [cycle] = _ordering(platform, actors, ["Signal Ltd"])
     with pytest.raises(InputInvalid, match="client_id"):
         platform.outside.signal(actors["admin"], "price-list-changed", {"client_id": 999_999})
-    after = platform.regulation.cycle(actors["anna"], cycle["id"])
-    assert after.variables["client_id"] == cycle["variables"]["client_id"]
-    assert visible(platform, actors["anna"], cycle["id"]) == [], "nothing was delivered"
+    after = platform.regulation.cycle(actors["anna"], cycle.id)
+    assert after.variables["client_id"] == cycle.variables["client_id"]
+    assert visible(platform, actors["anna"], cycle.id) == [], "nothing was delivered"
 
 
 def test_one_failing_cycle_does_not_take_the_signal_from_the_others(platform, actors, monkeypatch) -> None:
@@ -37,25 +38,25 @@ def test_one_failing_cycle_does_not_take_the_signal_from_the_others(platform, ac
     real = messages.deliver
 
     def deliver(session, ctx, cycle_id, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if cycle_id == first["id"]:
+        if cycle_id == first.id:
             raise RuntimeError("this cycle's delivery fails")
         return real(session, ctx, cycle_id, *args, **kwargs)
 
     monkeypatch.setattr(messages, "deliver", deliver)
-    assert platform.outside.signal(actors["admin"], "price-list-changed").woken == (second["id"],)
+    assert platform.outside.signal(actors["admin"], "price-list-changed").woken == (second.id,)
     monkeypatch.setattr(messages, "deliver", real)
-    assert visible(platform, actors["anna"], second["id"]) == ["Task_Requote"]
-    assert visible(platform, actors["anna"], first["id"]) == []
+    assert visible(platform, actors["anna"], second.id) == ["Task_Requote"]
+    assert visible(platform, actors["anna"], first.id) == []
 
 
 def test_correlation_keys_find_a_newer_cycle_beyond_the_old_window(platform, actors, monkeypatch) -> None:
     cycles = _ordering(platform, actors, [f"Old {n} Ltd" for n in range(4)] + ["Newest Ltd"])
     monkeypatch.setattr(messages, "MAX_TARGETS", 3)
     reached = platform.outside.correlate(actors["admin"], "order-placed", keys={"client_name": "Newest Ltd"})
-    assert reached == [cycles[-1]["id"]]
+    assert reached == [cycles[-1].id]
     by_id = platform.outside.correlate(actors["admin"], "order-cancelled",
-                                       keys={"client_id": cycles[-2]["variables"]["client_id"]})
-    assert by_id == [cycles[-2]["id"]], "a number matches as a number"
+                                       keys={"client_id": cycles[-2].variables["client_id"]})
+    assert by_id == [cycles[-2].id], "a number matches as a number"
     assert platform.outside.correlate(actors["admin"], "order-cancelled", keys={"client_id": "1"}) == []
 
 
@@ -65,7 +66,7 @@ def test_more_cycles_than_the_limit_are_refused_not_cut(platform, actors, monkey
     with pytest.raises(InputInvalid, match="more than 3 cycles"):
         platform.outside.correlate(actors["admin"], "order-placed", all_=True)
     for cycle in cycles:
-        assert platform.regulation.cycle(actors["anna"], cycle["id"]).status == "active", "none was touched"
+        assert platform.regulation.cycle(actors["anna"], cycle.id).status == "active", "none was touched"
 
 
 def test_a_received_message_finds_a_newer_cycle_beyond_the_old_scan(platform, actors, monkeypatch) -> None:
@@ -73,8 +74,8 @@ def test_a_received_message_finds_a_newer_cycle_beyond_the_old_scan(platform, ac
     monkeypatch.setattr(received, "MAX_SCAN", 3)
     message = platform.outside.receive_message(actors["admin"], "order-placed",
                                                correlation={"client_name": "Scanned Ltd"})
-    assert message.state == "delivered" and message.cycle_id == cycles[-1]["id"]
-    assert platform.regulation.cycle(actors["anna"], cycles[-1]["id"]).status == "won"
+    assert message.state == "delivered" and message.cycle_id == cycles[-1].id
+    assert platform.regulation.cycle(actors["anna"], cycles[-1].id).status == "won"
 
 
 @pytest.fixture

@@ -55,8 +55,16 @@ class Window:
         return datetime.combine(self.first, time(), UTC), datetime.combine(self.end, time(), UTC)
 
 
+class Renamed:
+    """A read model whose JSON names are not its fields' (``from`` cannot be a field): jsonable
+    gives its ``as_dict()``."""
+
+    def as_dict(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Period:
+class Period(Renamed):
     """The dashboard's period as UTC dates (ISO), the plan period it is (a month or quarter key,
     else None), its days and the days of it gone by now."""
 
@@ -352,7 +360,7 @@ def jsonable(value: Any) -> Any:
     ``as_dict()`` when a field's name cannot be the JSON's, e.g. Period's ``from``), the rest as it is."""
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, Period):
+    if isinstance(value, Renamed):
         return jsonable(value.as_dict())
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -38,6 +39,52 @@ DEFINITION = (
     "the share of it done by its deadline; attainment = won amount / revenue plan.")
 
 
+@dataclass(frozen=True)
+class ManagersPeriod(dashboard_rules.Renamed):
+    """The period's first day (ISO) and the plan period it is (None when it is none)."""
+
+    first: str
+    plan_period: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.first, "plan_period": self.plan_period}
+
+
+@dataclass(frozen=True)
+class ManagerRow:
+    """One manager side by side with the others: shares are 0-1 (None without a decided cycle),
+    ``interval`` the 95 % Wilson interval of the conversion, amounts Decimal, ``activity`` and
+    ``targets`` done work and plan targets per work type."""
+
+    login: str
+    name: str
+    won: int
+    lost: int
+    decided: int
+    conversion: float | None
+    interval: tuple[float, float] | None
+    shrunk: float | None
+    cycle_days_p50: float | None
+    won_amount: Decimal
+    activity: Mapping[str, int]
+    on_time_share: float | None
+    forgotten: int
+    plan: Decimal | None = None
+    attainment: Decimal | None = None
+    targets: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Managers:
+    definition: str
+    filters: dict[str, str]
+    period: ManagersPeriod
+    department_conversion: float | None
+    prior_weight: int
+    managers: tuple[ManagerRow, ...]
+    work_types: tuple[str, ...]
+
+
 def wilson(won: int, decided: int) -> tuple[float, float] | None:
     """The 95 % Wilson score interval of won / decided."""
     if decided == 0:
@@ -55,7 +102,7 @@ def shrunk(won: int, decided: int, rate: float | None) -> float | None:
     return round((won + PRIOR * rate) / (decided + PRIOR), 4)
 
 
-def managers(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> dict[str, Any]:
+def managers(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> Managers:
     """One row per manager with a decided cycle, open work or done work in the period.
     ``plan`` and ``activity_targets`` are filled in by with_plans (the platform reads the plans)."""
     if not person_figures:
@@ -98,17 +145,14 @@ def managers(session: Session, actor: Actor, filters: Filters, person_figures: b
         w = work.get(login, {"activity": {}, "with_due": 0, "on_time": 0})
         decided = life["won"] + life["lost"]
         median = percentile(life["days"], 0.5)
-        rows.append({"login": login, "name": names.get(login, login), "won": life["won"], "lost": life["lost"],
-                     "decided": decided, "conversion": round(life["won"] / decided, 4) if decided else None,
-                     "interval": wilson(life["won"], decided), "shrunk": shrunk(life["won"], decided, rate),
-                     "cycle_days_p50": round(median, 1) if median is not None else None,
-                     "won_amount": amounts.get(manager_id, Decimal("0.00")), "activity": w["activity"],
-                     "on_time_share": round(w["on_time"] / w["with_due"], 4) if w["with_due"] else None,
-                     "forgotten": forgotten.get(login, 0), "plan": None, "attainment": None, "targets": {}})
-    return {"definition": DEFINITION, "filters": filters.as_args(),
-            "period": {"from": span.first.isoformat(), "plan_period": span.plan_period},
-            "department_conversion": rate, "prior_weight": PRIOR, "managers": rows,
-            "work_types": sorted({k for r in rows for k in r["activity"]})}
+        rows.append(ManagerRow(
+            login, names.get(login, login), life["won"], life["lost"], decided,
+            round(life["won"] / decided, 4) if decided else None, wilson(life["won"], decided),
+            shrunk(life["won"], decided, rate), round(median, 1) if median is not None else None,
+            amounts.get(manager_id, Decimal("0.00")), w["activity"],
+            round(w["on_time"] / w["with_due"], 4) if w["with_due"] else None, forgotten.get(login, 0)))
+    return Managers(DEFINITION, filters.as_args(), ManagersPeriod(span.first.isoformat(), span.plan_period), rate, PRIOR,
+                    tuple(rows), tuple(sorted({k for r in rows for k in r.activity})))
 
 
 def _manager_logins(session: Session) -> list[str]:
@@ -117,12 +161,10 @@ def _manager_logins(session: Session) -> list[str]:
     return [u.login for u in accounts_repo.users(session) if u.active and "manager" in u.role_set]
 
 
-def with_plans(result: dict[str, Any], revenue: Mapping[str, Decimal], activities: Mapping[str, Mapping[str, int]]
-               ) -> dict[str, Any]:
-    """Adds each manager's revenue plan, attainment and activity targets."""
-    for r in result["managers"]:
-        r["plan"] = revenue.get(r["login"])
-        r["attainment"] = dashboard_rules.percent(r["won_amount"], r["plan"])
-        r["targets"] = dict(activities.get(r["login"], {}))
-    result["work_types"] = sorted(set(result["work_types"]) | {k for r in result["managers"] for k in r["targets"]})
-    return result
+def with_plans(result: Managers, revenue: Mapping[str, Decimal], activities: Mapping[str, Mapping[str, int]]
+               ) -> Managers:
+    """The managers with each one's revenue plan, attainment and activity targets."""
+    rows = tuple(replace(r, plan=revenue.get(r.login), attainment=dashboard_rules.percent(r.won_amount, revenue.get(r.login)),
+                         targets=dict(activities.get(r.login, {}))) for r in result.managers)
+    work_types = sorted(set(result.work_types) | {k for r in rows for k in r.targets})
+    return replace(result, managers=rows, work_types=tuple(work_types))

@@ -161,15 +161,15 @@ class ControlService(Service):
         with self.query() as s:
             return duration_rules.durations(s, actor, filters, self.person_figures, self.platform.ctx.now())
 
-    def managers(self, actor: Actor, filters: Filters) -> dict[str, Any]:
+    def managers(self, actor: Actor, filters: Filters) -> manager_rules.Managers:
         """Managers side by side, with their plan's revenue and activity targets (motivation plans)."""
         with self.query() as s:
             result = manager_rules.managers(s, actor, filters, self.person_figures, self.platform.ctx.now())
-            key = result["period"]["plan_period"]
+            key = result.period.plan_period
             revenue: dict[str, Any] = {}
             activities: dict[str, Any] = {}
             if key is not None:
-                found = plan_rules.targets(s, [r["login"] for r in result["managers"]], periods.parse(key))
+                found = plan_rules.targets(s, [r.login for r in result.managers], periods.parse(key))
                 revenue = {login: t.revenue for login, t in found.items()}
                 activities = {login: dict(t.activities) for login, t in found.items()}
             return manager_rules.with_plans(result, revenue, activities)

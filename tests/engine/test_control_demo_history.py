@@ -21,8 +21,9 @@ def test_a_year_of_history_gives_every_report_something_true(platform: Reglament
     assert "-" not in {r.code for r in losses.reasons}, "every loss names a catalogue reason"
     decision = platform.control.durations(head, Filters()).decision
     assert decision.km_median_hours is not None and decision.km_median_hours > 24 * 7
-    rows = {r["login"]: r for r in platform.control.managers(head, Filters.parse({"from": "2025-01-01"}))["managers"]}
-    assert rows["anna"]["conversion"] > rows["boris"]["conversion"]
+    rows = {r.login: r for r in platform.control.managers(head, Filters.parse({"from": "2025-01-01"})).managers}
+    anna, boris = rows["anna"].conversion, rows["boris"].conversion
+    assert anna is not None and boris is not None and anna > boris
     dashboard = platform.control.dashboard(head, Filters())
     assert dashboard.department.open > 0 and dashboard.pipeline
 

@@ -73,20 +73,20 @@ def test_managers_side_by_side_with_intervals_and_shrinkage(platform: Reglament,
     platform.motivation.save_plans(actors["head"], "2026-11", "actual",
                                    {"user:anna|revenue": "1000000", "user:anna|wt:call": "10"})
     result = platform.control.managers(actors["head"], NOVEMBER)
-    rows = {r["login"]: r for r in result["managers"]}
+    rows = {r.login: r for r in result.managers}
     anna, boris = rows["anna"], rows["boris"]
-    assert result["department_conversion"] == 0.3333
-    assert (anna["won"], anna["lost"], anna["conversion"], anna["interval"]) == (1, 1, 0.5, (0.0945, 0.9055))
-    assert (anna["shrunk"], boris["shrunk"], boris["conversion"]) == (0.3611, 0.303, 0.0)
-    assert anna["cycle_days_p50"] == 0.1  # the lost cycle's 2 h; the won one took 11 h
-    assert anna["activity"]["call"] == 4 and anna["targets"] == {"call": 10}  # two qualification calls, two negotiations
-    assert str(anna["attainment"]) == "50.0" and boris["plan"] is None
-    assert "Wilson" in result["definition"]
+    assert result.department_conversion == 0.3333
+    assert (anna.won, anna.lost, anna.conversion, anna.interval) == (1, 1, 0.5, (0.0945, 0.9055))
+    assert (anna.shrunk, boris.shrunk, boris.conversion) == (0.3611, 0.303, 0.0)
+    assert anna.cycle_days_p50 == 0.1  # the lost cycle's 2 h; the won one took 11 h
+    assert anna.activity["call"] == 4 and anna.targets == {"call": 10}  # two qualification calls, two negotiations
+    assert str(anna.attainment) == "50.0" and boris.plan is None
+    assert "Wilson" in result.definition
 
 
 def test_managers_obey_person_figures_and_a_manager_sees_himself(platform: Reglament, actors, history) -> None:
     mine = platform.control.managers(actors["boris"], NOVEMBER)
-    assert [r["login"] for r in mine["managers"]] == ["boris"]
+    assert [r.login for r in mine.managers] == ["boris"]
     platform.settings = replace(platform.settings, person_figures=False)
     with pytest.raises(Forbidden):
         platform.control.managers(actors["head"], NOVEMBER)

@@ -76,7 +76,7 @@ class AccountsService(Service):
         """The token's user. A verified token's actor is remembered with the user's stamp; each
         request reads the stamp (one small indexed read) and verifies again when it changed."""
         user_id = self.platform.tokens.user_id(token)  # signature and age: no database read
-        cache = self.platform._token_cache
+        cache = self.platform.token_cache
         cached = cache.get(token)
         if cached is not None:
             with self.platform.lookup() as s:  # one statement (PostgreSQL: no BEGIN and ROLLBACK round trips)

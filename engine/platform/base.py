@@ -57,7 +57,7 @@ class Base:
         # files uploaded for import wait in the database for a worker (this host's disk caches them)
         self.uploads = imports.Uploads(self.command, self.query, imports.UPLOAD_DIR, clock)
         self.tokens = accounts.TokenSigner(secret_key)
-        self._token_cache: dict[str, tuple[tuple[bool, int, int], Actor]] = {}
+        self.token_cache: dict[str, tuple[tuple[bool, int, int], Actor]] = {}
 
     @contextmanager
     def command(self) -> Iterator[Session]:

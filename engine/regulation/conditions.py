@@ -22,6 +22,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from engine.regulation import spiff_tree
+
 
 def _workflows(workflow: BpmnWorkflow) -> list[Any]:
     return [workflow, *workflow.subprocesses.values()]
@@ -62,7 +64,7 @@ def refresh(workflow: BpmnWorkflow) -> bool:
         task.data.update(fresh)  # variables set since the token reached the event
         if isinstance(task.task_spec.event_definition, MultipleEventDefinition):
             _gateway(task)  # SpiffWorkflow evaluates only the timers of an event-based gateway
-        task.task_spec._update(task)
+        spiff_tree.update(task)
         fired = fired or task.state == TaskState.READY
     return fired
 
@@ -73,5 +75,5 @@ def _gateway(task: Task) -> None:
     for definition in _conditions(task):
         if definition.has_fired(task):
             seen = task.internal_data.get("seen_events", [])
-            task._set_internal_data(seen_events=[*seen, BpmnEvent(definition)])
+            task.internal_data["seen_events"] = [*seen, BpmnEvent(definition)]
             return

@@ -7,7 +7,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import external_tasks, jobs, outside, runtime
+from engine.regulation import external_tasks, jobs, outside, runtime, spiff_tree
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
 from engine.regulation.decisions import catalogue, rule_tasks
@@ -49,10 +49,10 @@ def retry_cycle(session: Session, ctx: Context, actor: Actor, cycle_id: int,
                 task.data.update(variables or {})
                 if isinstance(task.task_spec, SubWorkflowTask) and workflow.get_subprocess(task) is None:
                     # a call that failed to start (its process was not deployed): start it again
-                    task._set_state(TaskState.WAITING)
-                    task.task_spec._update(task)
+                    spiff_tree.force_state(task, TaskState.WAITING)
+                    spiff_tree.update(task)
                     continue
-                task._set_state(TaskState.READY)
+                spiff_tree.force_state(task, TaskState.READY)
                 task.run()
     except Exception as exc:
         record_incident(cycle, rec, next(iter(workflow.get_tasks(state=TaskState.ERROR)), None), exc, now)

@@ -23,7 +23,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import incoming, jobs, outside, runtime
+from engine.regulation import incoming, jobs, outside, runtime, spiff_tree
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, Context, Recorder
 from engine.shared.errors import InputInvalid
@@ -133,7 +133,7 @@ def catch(workflow: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any
         if not isinstance(definition, MessageEventDefinition) and kind == "message":
             definition = next(d for d in definition.event_definitions if getattr(d, "name", None) == name)
         definition.catch(task, BpmnEvent(definition, payload=_payload(definition, name, variables)))
-        task.task_spec._update(task)
+        spiff_tree.update(task)
         task.data.update(variables)
         _rearm(task)
         caught += 1
@@ -145,7 +145,7 @@ def _rearm(task: Task) -> None:
     its activity runs (Camunda 7); SpiffWorkflow's catches once, so a fresh one waits beside it."""
     spec = task.task_spec
     if isinstance(spec, BoundaryEvent) and not spec.cancel_activity and task.parent is not None:
-        spec._update(task.parent._add_child(spec, TaskState.MAYBE))  # predicted: its path follows it
+        spiff_tree.update(spiff_tree.add_child(task.parent, spec, TaskState.MAYBE))  # predicted: its path follows it
 
 
 def deliver(session: Session, ctx: Context, cycle_id: int, kind: str, name: str, variables: dict[str, Any],

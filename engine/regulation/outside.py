@@ -29,7 +29,7 @@ def started_external_tasks(workflow: BpmnWorkflow) -> list[Task]:
     """The external tasks waiting for a worker, in the workflow and its subprocesses."""
     found: list[Task] = []
     for wf in [workflow, *workflow.subprocesses.values()]:
-        found.extend(t for t in wf.tasks.values() if t._state == TaskState.STARTED and external_spec.is_external(t))
+        found.extend(t for t in wf.tasks.values() if t.state == TaskState.STARTED and external_spec.is_external(t))
     return found
 
 

@@ -182,6 +182,20 @@ def test_a_manager_disputes_a_line_and_the_head_resolves_it(platform: Reglament,
     assert "Mark resolved" not in text(head.get(f"/motivation/statements/{november['id']}"))
 
 
+def test_a_refused_comment_comes_back_as_typed(platform: Reglament, actors, as_, november) -> None:
+    line_id = next(l.id for l in platform.motivation.statement(actors["head"], november["id"]).lines
+                   if l.kind == "commission")
+    too_long = "The Beta deal is missing. " * 100  # over the 2,000 characters a comment may have
+    refused = as_("anna").post(f"/motivation/statements/{november['id']}/comments",
+                               data={"line_id": str(line_id), "text": too_long})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "The comment was not saved" in page and "2000" in page
+    assert f">{too_long}</textarea>" in page, "the line's comment box holds what was typed"
+    assert "The Beta deal is missing" not in text(as_("head").get(f"/motivation/statements/{november['id']}")), \
+        "nothing was saved"
+
+
 # ---------------------------------------------------------------- exports
 
 def test_the_statement_xlsx_opens_and_its_total_equals_the_statement(as_, november) -> None:

@@ -202,9 +202,15 @@ def _refusal(exc: Exception) -> str:
 @bp.get("/statements/<int:statement_id>")
 @login_required
 def statement(statement_id: int):  # type: ignore[no-untyped-def]
+    return _statement_page(statement_id)
+
+
+def _statement_page(statement_id: int, draft: tuple[int | None, str] | None = None, status: int = 200
+                    ):  # type: ignore[no-untyped-def]
+    """The statement page; ``draft`` (line id or None, text) is a refused comment shown again as typed."""
     found = platform().motivation.statement(actor(), statement_id)
     return render_template("motivation/motivation_statement.html", statement=found, may_manage=actor().has_any(HEADS),
-                           may_comment=found.may_comment)
+                           may_comment=found.may_comment, draft=draft), status
 
 
 _ACTIONS = {
@@ -241,13 +247,14 @@ def act(statement_id: int, action: str):  # type: ignore[no-untyped-def]
 def comment(statement_id: int):  # type: ignore[no-untyped-def]
     raw_line = request.form.get("line_id") or ""
     line_id = int(raw_line) if raw_line.isdigit() else None
+    text = request.form.get("text", "")
     try:
-        platform().motivation.comment_statement(actor(), statement_id, line_id, request.form.get("text", ""))
-    except InputInvalid as exc:
+        platform().motivation.comment_statement(actor(), statement_id, line_id, text)
+    except InputInvalid as exc:  # shown again with the text as typed, nothing lost
         flash(_("The comment was not saved: %(reason)s",
                 reason="; ".join(translated_fields(exc).values()) or exc.message), "error")
-    else:
-        flash(_("Comment added."), "success")
+        return _statement_page(statement_id, draft=(line_id, text), status=422)
+    flash(_("Comment added."), "success")
     anchor = f"line-{line_id}" if line_id else "comments"
     return redirect(url_for("motivation.statement", statement_id=statement_id, _anchor=anchor))
 

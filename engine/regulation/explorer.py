@@ -260,7 +260,7 @@ def read_page(session: Session, query: Query) -> ExplorerPage:
 
 def export_columns(variables: list[str]) -> list[str]:
     return ["cycle", "business_key", "client", "regulation", "version", "status", "stage", "owner",
-            "started_at", "ended_at", "waiting_at", "incident_element", "incident_message", *variables]
+            "started_at", "ended_at", "waiting_at", "incident_element", "incident_message", "amount", *variables]
 
 
 def export_variables(raw: str | None) -> list[str]:
@@ -288,6 +288,7 @@ def export_rows(read: Any, query: Query, variables: list[str]) -> Iterator[list[
                    r.ended_at.isoformat() if r.ended_at else "",
                    ", ".join(w.element_id for w in r.waiting_at), (incident.element_id if incident else None) or "",
                    (incident.message if incident else None) or "",
+                   str(r.amount) if r.amount is not None else "",  # the deal amount, a plain decimal
                    *(_cell(r.variables.get(v)) for v in variables)]
         if following is None:
             return

@@ -82,13 +82,15 @@ def test_bad_filters_are_named(platform: Reglament, actors) -> None:
 def test_the_export_holds_the_filtered_list_with_chosen_variables_and_no_formulas(platform: Reglament, actors,
                                                                                  five) -> None:
     head = actors["head"]
-    platform.cockpit.edit_variables(head, five[0], {"memo": "=HYPERLINK(\"x\")"}, "test")
+    platform.cockpit.edit_variables(head, five[0], {"memo": "=HYPERLINK(\"x\")", "amount": "250000.50"}, "test")
     header, rows = platform.cockpit.export(head, {"owner": "anna"}, "budget,memo")
     rows = list(rows)
     assert header[-2:] == ["budget", "memo"] and len(rows) == 3
     alfa = next(r for r in rows if r[2] == "Alfa")
     assert alfa[1] == f"new_client_sale-{five[0]}" and alfa[-1] == '=HYPERLINK("x")'
     assert "Task_QualificationCall" in alfa[10]
+    assert header[13] == "amount" and alfa[13] == "250000.50", "the deal amount is a column of its own"
+    assert {r[13] for r in rows if r[2] != "Alfa"} == {""}, "no amount yet: an empty cell"
     from engine.regulation.explorer_export import csv_lines
     text = "".join(csv_lines(header, rows))
     assert "'=HYPERLINK" in text, "a formula is quote-prefixed in CSV"

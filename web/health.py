@@ -70,6 +70,7 @@ def _unready(code: str, message: str, **extra: Any) -> Any:
 
 
 def outage_response(exc: BaseException) -> Any:
+    g.database_down = True  # the language is chosen without asking the database (web/i18n.py)
     log.warning("database unavailable: %s: %s", type(exc).__name__,
                 str(getattr(exc, "orig", exc)).strip().splitlines()[:1])
     message = _("The database cannot be reached at the moment. Try again in a few seconds.")

@@ -10,6 +10,7 @@ from flask_babel import format_datetime, gettext
 
 from engine.shared import days
 from engine.shared.errors import ReglamentError
+from engine.shared.organization_defaults import environment_language
 
 LOCALES = ("en", "ru")
 
@@ -21,7 +22,21 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in LOCALES:
         return chosen  # type: ignore[no-any-return]
-    return request.accept_languages.best_match(LOCALES) or "en"
+    return _organization_language() or request.accept_languages.best_match(LOCALES) or "en"
+
+
+def _organization_language() -> str | None:
+    """The language the organization set (the admin's, else REGLAMENT_LANGUAGE) for a visitor who
+    has not signed in or chosen one (the login page of a Russian team is Russian); None when the
+    organization set none, or the database is down (the outage page asks nothing of it)."""
+    if g.get("database_down"):
+        return None
+    from web.app import platform  # the app module imports this one
+
+    found = platform().accounts.organization_defaults()
+    if found.stored_language in LOCALES:
+        return found.stored_language
+    return found.language if environment_language() else None
 
 
 def select_timezone() -> str:

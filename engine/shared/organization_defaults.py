@@ -60,6 +60,12 @@ def environment(env: Mapping[str, str] | None = None) -> Defaults:
                     language if language in LANGUAGES else FALLBACK_LANGUAGE)
 
 
+def environment_language(env: Mapping[str, str] | None = None) -> str | None:
+    """REGLAMENT_LANGUAGE when it names a known language, else None (not set)."""
+    language = ((os.environ if env is None else env).get("REGLAMENT_LANGUAGE") or "").strip().lower()
+    return language if language in LANGUAGES else None
+
+
 def read(session: Session) -> Defaults:
     """The defaults in force: the stored ones over the environment's (read once per session)."""
     cached = session.info.get(_CACHE_KEY)

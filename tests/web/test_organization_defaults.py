@@ -126,3 +126,17 @@ def test_an_unknown_environment_default_stops_the_start(tmp_path) -> None:
         Settings.from_env({**base, "REGLAMENT_TIME_ZONE": "Mars/Olympus"})
     with pytest.raises(InvalidSetting, match="REGLAMENT_LANGUAGE"):
         Settings.from_env({**base, "REGLAMENT_LANGUAGE": "fr"})
+
+
+def test_the_login_page_speaks_the_organizations_language_to_a_visitor(client, platform, monkeypatch) -> None:
+    english_browser = {"Accept-Language": "en-US,en;q=0.9"}
+    assert "Log in" in client.get("/login", headers=english_browser).get_data(as_text=True), \
+        "no organization language: the browser's"
+    admin = next(a for a in platform.accounts.users() if a.login == "admin")
+    platform.accounts.set_organization_defaults(admin, None, "ru")
+    page = client.get("/login", headers=english_browser).get_data(as_text=True)
+    assert "Log in" not in page and "Войти" in page, "the organization's language over the browser's"
+    platform.accounts.set_organization_defaults(admin, None, None)
+    monkeypatch.setenv("REGLAMENT_LANGUAGE", "ru")
+    assert "Войти" in client.get("/login", headers=english_browser).get_data(as_text=True), \
+        "the environment's language until the admin stores one"

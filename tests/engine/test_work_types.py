@@ -42,7 +42,7 @@ def test_without_a_default_a_task_has_no_due_date(platform: Reglament, actors) -
 def test_changing_a_work_type_keeps_one_row(platform: Reglament, actors) -> None:
     platform.regulation.save_work_type(actors["head"], "site_visit", "Site visit", "P3D")
     platform.regulation.save_work_type(actors["head"], "site_visit", "Visit on site", "pt4h")
-    assert [w for w in platform.regulation.work_types() if w.name == "site_visit"] == [
+    assert [w.as_dict() for w in platform.regulation.work_types() if w.name == "site_visit"] == [
         {"name": "site_visit", "label": "Visit on site", "default_due": "PT4H"}]
 
 

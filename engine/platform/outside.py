@@ -203,8 +203,8 @@ class OutsideService(Service):
             raise InputInvalid(f"message '{corr.name}' starts regulation {keys[0]}: name the client with the "
                                "variable client_id (a cycle is the work with one client)")
         with self.command() as s:
-            cycle = cycles.start_cycle(s, self.platform.ctx, actor, client_id, keys[0],
-                                       business_key=corr.business_key, start_variables=variables)
+            cycle = cycles.start_cycle(s, self.platform.ctx, actor, client_id, keys[0], business_key=corr.business_key,
+                                       start_variables=variables, by_hand=False)
             messages.deliver(s, self.platform.ctx, cycle.id, "message", corr.name, variables, actor.login)
             return cycle.id
 

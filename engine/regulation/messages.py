@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -146,6 +147,21 @@ def _rearm(task: Task) -> None:
     spec = task.task_spec
     if isinstance(spec, BoundaryEvent) and not spec.cancel_activity and task.parent is not None:
         spiff_tree.update(spiff_tree.add_child(task.parent, spec, TaskState.MAYBE))  # predicted: its path follows it
+
+
+def pass_lone_message_start(workflow: BpmnWorkflow) -> bool:
+    """A cycle started by hand (or through the API) of a process whose only start event is a
+    message (or signal) start event starts at that event, as Camunda 7 takes a lone start event of any kind
+    as the process's initial one (``startProcessInstanceByKey``); a process with several message
+    start events and no plain one waits for one of its messages. True when it passed."""
+    starts = [spec for spec in workflow.spec.task_specs.values() if isinstance(spec, StartEvent)]
+    definition = starts[0].event_definition if len(starts) == 1 else None
+    kind = "message" if isinstance(definition, MessageEventDefinition) else \
+        "signal" if isinstance(definition, SignalEventDefinition) else None
+    if kind is None or definition is None:
+        return False
+    workflow.do_engine_steps()  # bounded: nothing runs before the start event, which waits
+    return catch(workflow, kind, definition.name, {}) > 0
 
 
 def deliver(session: Session, ctx: Context, cycle_id: int, kind: str, name: str, variables: dict[str, Any],

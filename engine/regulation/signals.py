@@ -165,7 +165,8 @@ def step(session: Session, ctx: Context, broadcast_id: int) -> Unit:
         if row.client_id is None:
             return Unit("passed")
         variables = dict(row.variables or {})
-        cycle = start_cycle(session, ctx, _engine(row), row.client_id, keys[row.started], start_variables=variables)
+        cycle = start_cycle(session, ctx, _engine(row), row.client_id, keys[row.started], start_variables=variables,
+                            by_hand=False)
         messages.deliver(session, ctx, cycle.id, "signal", row.name, variables, row.sender or ENGINE_LOGIN,
                          {"broadcast": row.id})
         return Unit("started", cycle.id)

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.clients.records import get_client, record_event
-from engine.regulation import incoming, outside, runtime
+from engine.regulation import incoming, messages, outside, runtime
 from engine.regulation import versions as regulations
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, Context, Recorder
@@ -17,9 +17,10 @@ from storage.models import Cycle
 
 def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, regulation_key: str,
                 allow_parallel: bool = True, business_key: str | None = None,
-                start_variables: dict[str, Any] | None = None) -> Cycle:
+                start_variables: dict[str, Any] | None = None, by_hand: bool = True) -> Cycle:
     """``allow_parallel=False``: refuse (ParallelCycle) when the client has a running cycle of it.
-    ``business_key`` and ``start_variables`` come from the start form or from outside (incoming.py)."""
+    ``business_key`` and ``start_variables`` come from the start form or from outside (incoming.py).
+    ``by_hand=False``: a message or a signal starts it (its start event then waits for it)."""
     require(actor, SELLERS, "start cycles")
     given, business_key = incoming.check_variables(start_variables), incoming.check_business_key(business_key)
     client = get_client(session, actor, client_id)
@@ -43,6 +44,8 @@ def start_cycle(session: Session, ctx: Context, actor: Actor, client_id: int, re
     session.flush()
     variables["cycle_id"] = cycle.id
     workflow = runtime.new_workflow(ctx.specs_for(session, version), variables)
+    if by_hand:
+        messages.pass_lone_message_start(workflow)
     rec = Recorder(session, cycle, actor.login, now)
     started = {"regulation": version.regulation.key, "version": version.number, "client": client.name}
     rec.add("started", data={**started, "business_key": business_key} if business_key else started)

@@ -9,7 +9,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, conditions, event_scopes, jobs, normalize, outside, runtime, steps
+from engine.regulation import boundary_rearm, compaction, conditions, event_scopes, jobs, normalize, outside, runtime, steps
 from engine.regulation.context import (
     ACTIVE,
     CANCELLED,
@@ -102,7 +102,8 @@ def _run(cycle: Cycle, workflow: BpmnWorkflow, rec: Recorder) -> tuple[BpmnWorkf
         workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
         for _ in range(event_scopes.MAX_ROUNDS):  # Camunda's event subprocess rules (event_scopes.py)
             settled = event_scopes.settle(workflow)
-            if not conditions.refresh(workflow) and not settled:  # conditional events (conditions.py)
+            rearmed = boundary_rearm.rearm(passed)  # non-interrupting boundaries catch again (boundary_rearm.py)
+            if not conditions.refresh(workflow) and not settled and not rearmed:  # conditional events (conditions.py)
                 break
             workflow.do_engine_steps(will_complete_task=guard.check, did_complete_task=passed.append)
         guard.finish()

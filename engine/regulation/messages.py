@@ -15,16 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, StartEvent
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import incoming, jobs, outside, runtime, spiff_tree
+from engine.regulation import boundary_rearm, incoming, jobs, outside, runtime, spiff_tree
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, Context, Recorder
 from engine.shared.errors import InputInvalid
@@ -136,17 +135,9 @@ def catch(workflow: BpmnWorkflow, kind: str, name: str, variables: dict[str, Any
         definition.catch(task, BpmnEvent(definition, payload=_payload(definition, name, variables)))
         spiff_tree.update(task)
         task.data.update(variables)
-        _rearm(task)
+        boundary_rearm.arm_again(task)  # catches again while its activity runs (boundary_rearm.py)
         caught += 1
     return caught
-
-
-def _rearm(task: Task) -> None:
-    """A non-interrupting boundary event catches its message or signal every time it comes while
-    its activity runs (Camunda 7); SpiffWorkflow's catches once, so a fresh one waits beside it."""
-    spec = task.task_spec
-    if isinstance(spec, BoundaryEvent) and not spec.cancel_activity and task.parent is not None:
-        spiff_tree.update(spiff_tree.add_child(task.parent, spec, TaskState.MAYBE))  # predicted: its path follows it
 
 
 def pass_lone_message_start(workflow: BpmnWorkflow) -> bool:

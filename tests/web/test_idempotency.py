@@ -105,11 +105,11 @@ def test_a_bad_key_is_refused_naming_the_limit(api: Any, platform: Reglament) ->
 
 
 def test_concurrent_duplicates_create_one_client_and_all_get_its_answer(api: Any, platform: Reglament) -> None:
-    anna = api("anna")
     answers: list[Any] = []
     start = threading.Barrier(6)
 
     def send() -> None:
+        anna = api("anna")  # a client of its own per connection: Flask's test client is not thread-safe
         start.wait()
         answers.append(anna.post("/api/v1/clients", json={"name": "Race Ltd"}, headers={"Idempotency-Key": "race"}))
 

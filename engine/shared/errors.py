@@ -1,11 +1,14 @@
 """The engine's error hierarchy; ``web`` translates it to HTTP in one place."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.shared.notices import Notice, Noticed, render
 
-class ReglamentError(Exception):
+
+class ReglamentError(Noticed):
     code = "error"
 
     def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
@@ -22,6 +25,14 @@ class Problem:
     message: str
     line: int | None = None
     element_name: str | None = None
+    code: str | None = None  # with ``params``: the message in any language (engine.shared.notices)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def coded(cls, element_id: str | None, code: str, params: Mapping[str, Any] | None = None,
+              line: int | None = None, element_name: str | None = None) -> Problem:
+        notice = Notice(code, dict(params or {}))
+        return cls(element_id, notice.text, line, element_name, code, notice.as_dict()["params"])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -29,7 +40,15 @@ class Problem:
             "element_name": self.element_name,
             "message": self.message,
             "line": self.line,
+            "code": self.code,
+            "params": dict(self.params),
         }
+
+    def rendered(self, translate: Callable[[str], str], show: Callable[[Any], str] = str) -> str:
+        """The message in the reader's language (``translate``: gettext) where it has a code."""
+        if not self.code:
+            return self.message
+        return render(self.code, self.params, translate=translate, show=show, fallback=self.message)
 
     def __str__(self) -> str:
         where = self.element_id or "document"

@@ -33,6 +33,7 @@ from engine.shared.access import HEADS, SELLERS, Actor
 from engine.shared.errors import Forbidden, InputInvalid
 from storage.models import Client
 from storage.repositories import clients as clients_repo
+from storage.repositories import stage_entries as stage_entries_repo
 
 #: fields filled on the survivor from the other client when empty there
 FILLED = ("tax_id", "industry", "region", "size", "source", "segment", "owner")
@@ -106,6 +107,7 @@ def merge(session: Session, actor: Actor, survivor_id: int, other_id: int, now: 
     other.status, other.merged_into_id, other.updated_at = MERGED, survivor.id, now
     session.flush()
     moved = clients_repo.move_client_rows(session, other.id, survivor.id)
+    stage_entries_repo.place(session, [survivor.id])  # the moved cycles' manager and segment are the survivor's
     session.expire(survivor, ["contacts"])
     record_event(session, survivor.id, "merged", actor, now,
                  {"other_id": other.id, "other_name": other.name, "moved": moved, "filled": filled})

@@ -44,12 +44,19 @@ class StageEntry(Base):
 
     ``left_at`` and ``next_stage`` are the next entry's; ``outcome`` is set when the entry is
     left: advanced (the next stage is later in the cycle's regulation version) or moved_back, or
-    when the cycle ends in it: advanced (won), lost or cancelled. None: the cycle is still there."""
+    when the cycle ends in it: advanced (won), lost or cancelled. None: the cycle is still there.
+
+    ``manager_id`` and ``segment_id`` are copies the filters read without joining the cycles and
+    the clients: the cycle's manager (whom it was credited to when decided, else its client's
+    owner now) and its client's segment now, kept by storage.repositories.stage_entries when an
+    entry is written and whenever a client's owner or segment, or a cycle's client or crediting,
+    changes (migration 0017 filled them)."""
 
     __tablename__ = "stage_entries"
     __table_args__ = (Index("ix_stage_entries_cycle", "cycle_id", "left_at"),
                       Index("ix_stage_entries_entered", "entered_at"),
-                      Index("ix_stage_entries_stage", "stage", "entered_at", "cycle_id"))
+                      Index("ix_stage_entries_stage", "stage", "entered_at", "cycle_id"),
+                      Index("ix_stage_entries_manager", "manager_id", "entered_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(200))
@@ -57,6 +64,8 @@ class StageEntry(Base):
     left_at: Mapped[datetime | None] = mapped_column()
     next_stage: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str | None] = mapped_column(String(16))
+    manager_id: Mapped[int | None] = mapped_column(Integer)
+    segment_id: Mapped[int | None] = mapped_column(Integer)
 
 
 # the dashboard and the loss report read the cycles decided in a period

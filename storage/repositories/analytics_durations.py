@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Cycle, HistoryEvent, OpenTask, Regulation, RegulationVersion, WorkDone
 from storage.models.control import StageEntry
-from storage.repositories.control import Scope, _conditions, _cycles_joined, manager_of_cycle
+from storage.repositories.control import Scope, _conditions, _cycles_joined, entries_in, manager_of_cycle
 
 
 def stage_stays(session: Session, scope: Scope) -> Sequence[Any]:
@@ -20,7 +20,7 @@ def stage_stays(session: Session, scope: Scope) -> Sequence[Any]:
     counts them)."""
     query: Any = select(StageEntry.cycle_id, StageEntry.stage, StageEntry.entered_at, StageEntry.left_at, Cycle.status,
                         Cycle.ended_at).select_from(StageEntry).join(Cycle, Cycle.id == StageEntry.cycle_id)
-    return session.execute(_cycles_joined(query).where(*_conditions(scope))).all()
+    return session.execute(entries_in(query, scope, cycle_joined=True)).all()
 
 
 def task_times(session: Session, scope: Scope) -> Sequence[Any]:

@@ -2,12 +2,14 @@
 started cycles, and the event log a page at a time. Repositories read; they never commit.
 
 Every read takes a Scope: the cycles a figure counts. A cycle's manager is the person it was
-credited to when it was decided, else its client's owner now.
+credited to when it was decided, else its client's owner now. Reads of the stage entries take
+the manager, the team and the segment from the entries' own copies (StageEntry.manager_id and
+segment_id), so that they join no cycle or client for them.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -99,6 +101,35 @@ def _joined_for(query: Select[Any], scope: Scope) -> Select[Any]:
     return query
 
 
+def _entry_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+    """The manager, segment and team conditions on the stage entries' own copies."""
+    found: list[ColumnElement[bool]] = []
+    if scope.manager_id is not None:
+        found.append(StageEntry.manager_id == scope.manager_id)
+    if scope.segment_id is not None:
+        found.append(StageEntry.segment_id == scope.segment_id)
+    if scope.team_id is not None:
+        found.append(StageEntry.manager_id.in_(select(TeamMember.user_id).where(TeamMember.team_id == scope.team_id)))
+    return found
+
+
+def _on_cycles(scope: Scope) -> Scope:
+    """What of a scope the stage entries cannot answer alone (regulation, version, start)."""
+    return replace(scope, manager_id=None, segment_id=None, team_id=None)
+
+
+def entries_in(query: Select[Any], scope: Scope, cycle_joined: bool = False) -> Select[Any]:
+    """A query over StageEntry limited to the scope: the entries' copies for the manager, the team
+    and the segment, their cycles (joined unless ``cycle_joined``) only for the rest."""
+    query = query.where(*_entry_conditions(scope))
+    rest = _on_cycles(scope)
+    if rest == Scope():
+        return query
+    if not cycle_joined:
+        query = query.join(Cycle, Cycle.id == StageEntry.cycle_id)
+    return _joined_for(query, rest).where(*_conditions(rest))
+
+
 # ---------------------------------------------------------------- names the filters give
 
 def segment_id(session: Session, name: str) -> int | None:
@@ -137,11 +168,10 @@ def _in_period(column: Any, start: datetime | None, end: datetime | None) -> lis
 def funnel_counts(session: Session, scope: Scope, entered_from: datetime | None,
                   entered_before: datetime | None) -> list[tuple[str, str, int]]:
     """(stage, part, entries) of the stage entries made in [entered_from, entered_before), from
-    the kept stage entries alone (storage.models.StageEntry; the cycles only to apply a scope)."""
+    the kept stage entries alone (storage.models.StageEntry; the cycles only to apply a regulation,
+    version or start period)."""
     part = _part()
-    query = select(StageEntry.stage, part, func.count()).select_from(StageEntry)
-    if scope != Scope():
-        query = _joined_for(query.join(Cycle, Cycle.id == StageEntry.cycle_id), scope).where(*_conditions(scope))
+    query = entries_in(select(StageEntry.stage, part, func.count()).select_from(StageEntry), scope)
     rows = session.execute(query.where(*_in_period(StageEntry.entered_at, entered_from, entered_before))
                            .group_by(StageEntry.stage, part)).all()
     return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
@@ -155,7 +185,7 @@ def funnel_cycles(session: Session, scope: Scope, entered_from: datetime | None,
     query = _cycles_joined(
         select(StageEntry.entered_at, *_cycle_columns()).select_from(StageEntry)
         .join(Cycle, Cycle.id == StageEntry.cycle_id)
-    ).where(StageEntry.stage == stage, *_conditions(scope),
+    ).where(StageEntry.stage == stage, *_entry_conditions(scope), *_conditions(_on_cycles(scope)),
             *_in_period(StageEntry.entered_at, entered_from, entered_before))
     if part is not None:  # spelled out on the column, so that the planner can estimate it
         query = query.where(StageEntry.outcome.is_(None) if part == STILL_THERE else StageEntry.outcome == part)
@@ -180,7 +210,7 @@ def _month(session: Session) -> Any:
 def cohort_counts(session: Session, scope: Scope) -> list[tuple[str, str, int]]:
     """(month started, status now, cycles) of the cycles in scope."""
     month = _month(session)
-    rows = session.execute(_cycles_joined(select(month, Cycle.status, func.count()).select_from(Cycle))
+    rows = session.execute(_joined_for(select(month, Cycle.status, func.count()).select_from(Cycle), scope)
                            .where(*_conditions(scope)).group_by(month, Cycle.status)).all()
     return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 

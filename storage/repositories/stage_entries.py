@@ -3,6 +3,13 @@ task, rebuilt from the history when needed. Repositories never commit.
 
 An entry is a task with a stage opened while the cycle was at another stage (the stage of the
 task with a stage opened last); the history-based reading of that definition is ``from_history``.
+
+Each entry also carries its cycle's manager (whom the cycle was credited to when decided, else its
+client's owner now) and its client's segment now, so that the filters need not join the cycles
+and the clients. They are written with the entry, from the step's own loaded cycle, and kept
+true by ``follow``: after every flush that changed a client's owner or segment, or a cycle's
+client or crediting, through the ORM (a hand-over, a reassignment, the distribution, an edit, a
+start that takes a free client), and by an explicit call where rows move in bulk (a merge).
 """
 from __future__ import annotations
 
@@ -10,10 +17,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, delete, func, insert, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Select, case, delete, event, func, insert, inspect, literal, or_, select, update
+from sqlalchemy.orm import Session, UOWTransaction
 
-from storage.models import Cycle, HistoryEvent, RegulationVersion
+from storage.models import Client, Cycle, HistoryEvent, RegulationVersion
 from storage.models.control import StageEntry
 
 ADVANCED, MOVED_BACK = "advanced", "moved_back"
@@ -33,8 +40,21 @@ def outcome(ranks: Sequence[Any], stage: str, next_stage: str) -> str:
 
 
 def _stages(session: Session | Connection, version_id: int) -> list[Any]:
+    if isinstance(session, Session):  # the step's cycle loaded its version: no statement
+        version = session.get(RegulationVersion, version_id)
+        return list(version.stages or []) if version is not None else []
     return list(session.execute(select(RegulationVersion.stages).where(RegulationVersion.id == version_id))
                 .scalar_one_or_none() or [])
+
+
+def _placed(session: Session, cycle_id: int) -> tuple[int | None, int | None]:
+    """(manager id, segment id) of a cycle, from the step's own loaded cycle and client."""
+    cycle = session.get(Cycle, cycle_id)
+    if cycle is None:
+        return None, None
+    client = cycle.client
+    manager = cycle.credited_to_id if cycle.credited_to_id is not None else client.owner_id
+    return manager, client.segment_id
 
 
 def record(session: Session, cycle_id: int, version_id: int, created: Sequence[tuple[datetime, str]]) -> None:
@@ -45,6 +65,7 @@ def record(session: Session, cycle_id: int, version_id: int, created: Sequence[t
     current = session.scalars(select(StageEntry).where(StageEntry.cycle_id == cycle_id, StageEntry.left_at.is_(None))
                               .order_by(StageEntry.id.desc()).limit(1)).first()
     ranks: list[Any] | None = None
+    manager_id, segment_id = _placed(session, cycle_id)
     for at, stage in created:
         if current is not None and current.stage == stage:
             continue
@@ -52,7 +73,8 @@ def record(session: Session, cycle_id: int, version_id: int, created: Sequence[t
             ranks = _stages(session, version_id) if ranks is None else ranks
             current.left_at, current.next_stage = at, stage
             current.outcome = outcome(ranks, current.stage, stage)
-        current = StageEntry(cycle_id=cycle_id, stage=stage, entered_at=at)
+        current = StageEntry(cycle_id=cycle_id, stage=stage, entered_at=at, manager_id=manager_id,
+                             segment_id=segment_id)
         session.add(current)
     session.flush()
 
@@ -111,7 +133,7 @@ def from_history() -> Select[Any]:
 
 def rebuild(bind: Session | Connection) -> int:
     """Replaces every kept entry by those of the history (migration 0014's backfill); returns
-    how many there are."""
+    how many there are. Their manager and segment are ``place``'s (migration 0017's backfill)."""
     bind.execute(delete(StageEntry))
     history = from_history().subquery("history")
     bind.execute(insert(StageEntry).from_select(
@@ -124,6 +146,53 @@ def rebuild(bind: Session | Connection) -> int:
                                               StageEntry.cycle_id.in_(select(Cycle.id).where(Cycle.status == status)))
                      .values(outcome=outcome).execution_options(synchronize_session=False))
     return int(bind.execute(select(func.count()).select_from(StageEntry)).scalar_one())
+
+
+# ---------------------------------------------------------------- the manager and segment copies
+
+#: the most ids one statement of ``place`` names
+CHUNK = 500
+
+
+def place(bind: Session | Connection, client_ids: Sequence[int] | None = None,
+          cycle_ids: Sequence[int] | None = None) -> None:
+    """Sets the manager and segment of the entries of these clients' and these cycles' cycles
+    (both None: of every entry) from their cycles and clients as they are now."""
+    manager = select(func.coalesce(Cycle.credited_to_id, Client.owner_id)).join(Client, Client.id == Cycle.client_id) \
+        .where(Cycle.id == StageEntry.cycle_id).scalar_subquery()
+    segment = select(Client.segment_id).join(Cycle, Cycle.client_id == Client.id) \
+        .where(Cycle.id == StageEntry.cycle_id).scalar_subquery()
+    statement = update(StageEntry).values(manager_id=manager, segment_id=segment) \
+        .execution_options(synchronize_session=False)
+    if client_ids is None and cycle_ids is None:
+        bind.execute(statement)
+        return
+    for column, ids in ((Cycle.client_id, sorted(set(client_ids or ()))), (Cycle.id, sorted(set(cycle_ids or ())))):
+        for start in range(0, len(ids), CHUNK):
+            bind.execute(statement.where(StageEntry.cycle_id.in_(
+                select(Cycle.id).where(column.in_(ids[start:start + CHUNK])))))
+
+
+def _changed(obj: Any, *names: str) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "after_flush")
+def follow(session: Session, _flush: UOWTransaction) -> None:
+    """After a flush: the entries of the cycles whose client's owner or segment, or whose own
+    client or crediting, the flush changed get their manager and segment again (a decision that
+    credits the client's owner changes neither)."""
+    client_ids: list[int] = []
+    cycle_ids: list[int] = []
+    for obj in session.dirty:
+        if isinstance(obj, Client) and _changed(obj, "owner_id", "owner", "segment_id", "segment"):
+            client_ids.append(obj.id)
+        elif isinstance(obj, Cycle) and (_changed(obj, "client_id", "client") or (
+                _changed(obj, "credited_to_id") and obj.credited_to_id != obj.client.owner_id)):
+            cycle_ids.append(obj.id)
+    if client_ids or cycle_ids:
+        place(session.connection(), client_ids, cycle_ids)
 
 
 def kept(session: Session) -> list[tuple[int, str, datetime, datetime | None, str | None]]:

@@ -21,19 +21,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.planning.views import (
+    ActivityView,
     FulfilmentReport,
     FulfilmentRow,
     ManagerWeek,
     Period,
+    PlanEntry,
     PlansOverview,
     total_of,
 )
 from engine.regulation import cycles
+from engine.regulation.reading import TaskView, task_view
 from engine.shared import days, organization_defaults, periods
 from engine.shared.access import HEADS, Actor, may_act_on_task, require
 from engine.shared.days import ONE_DAY, Week
 from engine.shared.errors import Forbidden, InputInvalid
-from storage.models import Activity, Client, OpenTask
+from storage.models import Activity, OpenTask
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import analytics_durations as analytics_repo
 from storage.repositories import planning as planning_repo
@@ -65,26 +68,12 @@ def plan_task(session: Session, ctx: cycles.Context, actor: Actor, task_id: str,
 
 # ---------------------------------------------------------------- my plan
 
-@dataclass(frozen=True)
-class PlanEntry:
-    """A line of a plan: an open task or a planned ad-hoc contact."""
-
-    kind: str  # "task" or "activity"
-    item: OpenTask | Activity
-    when: datetime | None  # planned, else due
-    due: datetime | None  # the deadline: a task's due time, a contact's end of planned day
-
-    @property
-    def client(self) -> Client:
-        return self.item.client
-
-
 def task_entry(task: OpenTask) -> PlanEntry:
-    return PlanEntry("task", task, task.planned_at or task.due_at, task.due_at)
+    return PlanEntry("task", task_view(task), task.planned_at or task.due_at, task.due_at)
 
 
 def activity_entry(activity: Activity, tz: tzinfo) -> PlanEntry:
-    return PlanEntry("activity", activity, activity.planned_at, days.end_of_day(activity.planned_at, tz))
+    return PlanEntry("activity", ActivityView.of(activity), activity.planned_at, days.end_of_day(activity.planned_at, tz))
 
 
 def section(entry: PlanEntry, now: datetime, tz: tzinfo = UTC) -> str:
@@ -118,9 +107,9 @@ def agenda(session: Session, ctx: cycles.Context, actor: Actor,
     return plan
 
 
-def my_plan(session: Session, ctx: cycles.Context, actor: Actor) -> dict[str, list[OpenTask]]:
+def my_plan(session: Session, ctx: cycles.Context, actor: Actor) -> dict[str, list[TaskView]]:
     """The actor's open tasks by section (as ``agenda``, tasks only)."""
-    return {name: [e.item for e in listed]  # type: ignore[misc]
+    return {name: [e.item for e in listed if isinstance(e.item, TaskView)]
             for name, listed in agenda(session, ctx, actor, with_activities=False).items()}
 
 

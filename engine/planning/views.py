@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from engine.regulation.reading import TaskView
 from storage.models import Activity, WorkDone
 
 
@@ -27,13 +28,15 @@ class ActivityView:
     done_at: datetime | None
     result: str | None
     created_by: str
+    created_at: datetime
 
     @classmethod
     def of(cls, activity: Activity) -> ActivityView:
         return cls(id=activity.id, client_id=activity.client_id, client_name=activity.client.name,
                    cycle_id=activity.cycle_id, assignee=activity.assignee, work_type=activity.work_type,
                    note=activity.note, planned_at=activity.planned_at, status=activity.status,
-                   done_at=activity.done_at, result=activity.result, created_by=activity.created_by)
+                   done_at=activity.done_at, result=activity.result, created_by=activity.created_by,
+                   created_at=activity.created_at)
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "client_id": self.client_id, "client_name": self.client_name, "cycle_id": self.cycle_id,
@@ -41,6 +44,20 @@ class ActivityView:
                 "planned_at": self.planned_at.isoformat(), "status": self.status,
                 "done_at": self.done_at.isoformat() if self.done_at else None, "result": self.result,
                 "created_by": self.created_by}
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    """A line of a plan: an open task or a planned ad-hoc contact."""
+
+    kind: str  # "task" or "activity"
+    item: TaskView | ActivityView
+    when: datetime | None  # planned, else due
+    due: datetime | None  # the deadline: a task's due time, a contact's end of planned day
+
+    @property
+    def client_name(self) -> str:
+        return self.item.client_name
 
 
 @dataclass(frozen=True)
@@ -165,7 +182,7 @@ class PlanPage:
     """My plan: the actor's open tasks and planned contacts by section, and his plan fulfilment."""
 
     #: overdue, today, week, later, unplanned: the entries of each, soonest first
-    agenda: Mapping[str, Sequence[Any]]
+    agenda: Mapping[str, Sequence[PlanEntry]]
     fulfilment: FulfilmentReport
     #: the period asked for was not valid (the report is of this week instead)
     period_refused: bool

@@ -20,6 +20,7 @@ from engine.clients import exports, imports, timeline
 from engine.clients import files as client_files
 from engine.clients import merge as client_merge
 from engine.clients import records as client_records
+from engine.clients.attachments import StoredFile
 from engine.clients.views import (
     ClientCard,
     ClientView,
@@ -35,10 +36,11 @@ from engine.organization import distribution, handover
 from engine.organization.views import NewClient
 from engine.planning.views import ClientWork
 from engine.platform.base import Service
-from engine.regulation import version_reads, work_types
+from engine.regulation import task_files, version_reads, work_types
+from engine.regulation.reading import CycleView, cycle_view
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid, NotFound
-from storage.models import Client, Cycle, User
+from storage.models import Client, User
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import client_files as client_files_repo
 from storage.repositories import clients as clients_repo
@@ -53,8 +55,10 @@ class ClientPage:
     """Everything the client page shows, read in one transaction (one snapshot)."""
 
     card: ClientCard
-    cycles: list[Cycle]
+    cycles: list[CycleView]
     work: ClientWork
+    #: the client's files (those of cycles the actor may see), newest first
+    files: list[StoredFile]
     timeline: timeline.Page
     #: the timeline cursor actually used (None when the one asked for was not valid)
     after: str | None
@@ -97,11 +101,15 @@ class ClientsService(Service):
                 created.decision = decided[0] if decided else None
             return NewClient(ClientView.of(created.client), created.decision)
 
-    def client(self, actor: Actor, client_id: int) -> tuple[ClientView, list[Cycle]]:
+    def client(self, actor: Actor, client_id: int) -> tuple[ClientView, list[CycleView]]:
         """A client with its contact persons, and its cycles."""
         with self.query() as s:
             client = client_records.client_with_contacts(s, actor, client_id)
-            return ClientView.of(client, with_contacts=True), list(regulation_repo.cycles_of_client(s, client_id))
+            return ClientView.of(client, with_contacts=True), self._cycles_of(s, client_id)
+
+    @staticmethod
+    def _cycles_of(session: Session, client_id: int) -> list[CycleView]:
+        return [cycle_view(c) for c in regulation_repo.cycles_of_client(session, client_id)]
 
     def clients(self, actor: Actor, search: str | None = None) -> list[ClientView]:
         with self.query() as s:
@@ -139,13 +147,14 @@ class ClientsService(Service):
         be started, in one read transaction instead of one per part."""
         with self.query() as s:
             card = self.client_card(actor, client_id)  # checks that the actor may see the client
-            cycles = list(regulation_repo.cycles_of_client(s, client_id))
+            cycles = self._cycles_of(s, client_id)
             try:
                 events = self.client_timeline(actor, client_id, kinds, after)
             except InputInvalid:
                 events, after = self.client_timeline(actor, client_id, kinds), None
             return ClientPage(card=card, cycles=cycles,
-                              work=self.platform.planning.client_work(actor, client_id), timeline=events,
+                              work=self.platform.planning.client_work(actor, client_id),
+                              files=task_files.files_of_client(s, actor, client_id), timeline=events,
                               after=after, regulations=self.platform.regulation.regulations(),
                               work_types=self.platform.regulation.work_types())
 

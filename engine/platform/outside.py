@@ -9,6 +9,7 @@ from typing import Any
 from engine.platform.base import Service
 from engine.regulation import cycles, external_tasks, forms, incoming, messages, received, signals, start_form
 from engine.regulation import versions as regulations
+from engine.regulation.reading import CycleView
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import ConcurrentChange, InputInvalid
 from storage.repositories import accounts as accounts_repo
@@ -185,10 +186,10 @@ class OutsideService(Service):
 
     # ------------------------------------------------------------------ starts with variables
     def start_cycle(self, actor: Actor, client_id: int, regulation_key: str, business_key: str | None = None,
-                    variables: dict[str, Any] | None = None, allow_parallel: bool = True) -> dict[str, Any]:
+                    variables: dict[str, Any] | None = None, allow_parallel: bool = True) -> CycleView:
         """A cycle started with a business key and variables (the start form, the API, /engine-rest)."""
         with self.command() as s:
-            return cycles.cycle_dict(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key,
+            return cycles.cycle_view(cycles.start_cycle(s, self.platform.ctx, actor, client_id, regulation_key,
                                                         allow_parallel, business_key=business_key,
                                                         start_variables=variables))
 
@@ -208,13 +209,13 @@ class OutsideService(Service):
             messages.deliver(s, self.platform.ctx, cycle.id, "message", corr.name, variables, actor.login)
             return cycle.id
 
-    def find_by_business_key(self, actor: Actor, business_key: str) -> list[dict[str, Any]]:
+    def find_by_business_key(self, actor: Actor, business_key: str) -> list[CycleView]:
         """The cycles with this business key that the actor may see, newest first."""
         key = incoming.check_business_key(business_key)
         if key is None:
             raise InputInvalid("type a business key to find its sale")
         with self.query() as s:
-            return [cycles.cycle_dict(c) for c in messaging_repo.cycles_by_business_key(s, key)
+            return [cycles.cycle_view(c) for c in messaging_repo.cycles_by_business_key(s, key)
                     if cycles.may_view_cycle(s, actor, c)]
 
     def start_form(self, regulation_key: str) -> list[forms.FormField]:
@@ -227,7 +228,7 @@ class OutsideService(Service):
             return found
 
     def start_with_form(self, actor: Actor, client_id: int, regulation_key: str, business_key: str | None,
-                        submitted: dict[str, Any], allow_parallel: bool = True) -> dict[str, Any]:
+                        submitted: dict[str, Any], allow_parallel: bool = True) -> CycleView:
         """Start a sale with its start form's values (FormInvalid names every bad field)."""
         values = forms.validate(self.start_form(regulation_key), submitted)
         return self.start_cycle(actor, client_id, regulation_key, business_key, values, allow_parallel)

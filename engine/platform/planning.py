@@ -7,11 +7,19 @@ from engine.accounts import users as accounts
 from engine.planning import agenda as planning
 from engine.planning import calendar_feed
 from engine.planning import contacts as activities
-from engine.planning.views import ActivityView, ClientWork, FulfilmentReport, PlanPage, PlansOverview, PlansPage
+from engine.planning.views import (
+    ActivityView,
+    ClientWork,
+    FulfilmentReport,
+    PlanEntry,
+    PlanPage,
+    PlansOverview,
+    PlansPage,
+)
 from engine.platform.base import Service
+from engine.regulation.reading import TaskView
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
-from storage.models import OpenTask
 
 
 class PlanningService(Service):
@@ -30,7 +38,7 @@ class PlanningService(Service):
         with self.command() as s:
             planning.plan_task(s, self.platform.ctx, actor, task_id, planned_at)
 
-    def my_plan(self, actor: Actor) -> dict[str, list[OpenTask]]:
+    def my_plan(self, actor: Actor) -> dict[str, list[TaskView]]:
         with self.query() as s:
             return planning.my_plan(s, self.platform.ctx, actor)
 
@@ -38,7 +46,7 @@ class PlanningService(Service):
         with self.query() as s:
             return planning.plans_overview(s, self.platform.ctx, actor)
 
-    def agenda(self, actor: Actor) -> dict[str, list[planning.PlanEntry]]:
+    def agenda(self, actor: Actor) -> dict[str, list[PlanEntry]]:
         """My plan: open tasks and planned contacts by section, in the actor's days."""
         with self.query() as s:
             return planning.agenda(s, self.platform.ctx, actor)

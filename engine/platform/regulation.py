@@ -1,7 +1,6 @@
 """Regulations and their versions, cycles, tasks and work types."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from engine.clients import attachments
@@ -9,9 +8,9 @@ from engine.platform.base import Service
 from engine.regulation import board, cycles, documentation, forms, pages, task_context, task_files, version_reads, work_types
 from engine.regulation import versions as regulations
 from engine.regulation.diff import DiagramDiff
-from engine.regulation.reading import CycleView, HistoryEvent
+from engine.regulation.reading import CycleView, HistoryEvent, TaskView, task_view
 from engine.shared.access import Actor
-from storage.models import Cycle, OpenTask
+from storage.models import Cycle
 
 
 class RegulationService(Service):
@@ -88,25 +87,21 @@ class RegulationService(Service):
             return cycles.cycle_view(cycles.retry_cycle(s, self.platform.ctx, actor, cycle_id, variables))
 
     def inbox(self, actor: Actor, scope: str | None = None, cycle_id: int | None = None,
-              with_forms: bool = False) -> list[tuple[OpenTask, list[forms.FormField]]]:
-        return self.inbox_page(actor, scope, cycle_id, with_forms)[0]
+              with_forms: bool = False) -> list[tuple[TaskView, list[forms.FormField]]]:
+        return [(row.task, list(row.form)) for row in self.inbox_page(actor, scope, cycle_id, with_forms).rows]
 
     def inbox_page(self, actor: Actor, scope: str | None = None, cycle_id: int | None = None,
-                   with_forms: bool = False, limit: int = 500, after: str | None = None
-                   ) -> tuple[list[tuple[OpenTask, list[forms.FormField]]], str | None]:
-        """A page of the inbox and the cursor of the next page (None on the last page)."""
+                   with_forms: bool = False, limit: int = 500, after: str | None = None) -> pages.InboxPage:
+        """A page of the inbox with each task's deal amount, and the cursor of the next page, in one read."""
         with self.query() as s:
-            tasks = cycles.inbox(s, self.platform.ctx, actor, scope, cycle_id, limit + 1, after)
-            page, more = tasks[:limit], len(tasks) > limit
-            rows = [(t, cycles.task_form(s, self.platform.ctx, t) if with_forms else []) for t in page]
-            return rows, (cycles.inbox_cursor(page[-1]) if more and page else None)
+            return pages.inbox_page(s, self.platform.ctx, actor, scope, cycle_id, with_forms, limit, after)
 
-    def task(self, actor: Actor, task_id: str) -> tuple[OpenTask, list[forms.FormField], dict[str, Any]]:
+    def task(self, actor: Actor, task_id: str) -> tuple[TaskView, list[forms.FormField], dict[str, Any]]:
         """An open task the actor may see, its form and its cycle's variables."""
         with self.query() as s:
             task = pages.open_task(s, task_id)
             cycle = cycles.get_cycle(s, actor, task.cycle_id)
-            return task, cycles.task_form(s, self.platform.ctx, task), dict(cycle.variables)
+            return task_view(task), cycles.task_form(s, self.platform.ctx, task), dict(cycle.variables)
 
     def task_page(self, actor: Actor, task_id: str) -> pages.TaskPage:
         """The task page: the task, its form, its cycle's variables, its documentation and the client
@@ -114,7 +109,7 @@ class RegulationService(Service):
         with self.query() as s:
             return pages.task_page(s, self.platform.ctx, actor, task_id)
 
-    def task_documentation(self, task: OpenTask, variables: dict[str, Any]) -> str:
+    def task_documentation(self, task: TaskView, variables: dict[str, Any]) -> str:
         with self.query() as s:
             cycle = s.get(Cycle, task.cycle_id)
             assert cycle is not None
@@ -157,16 +152,6 @@ class RegulationService(Service):
         """The client's files (those of cycles the actor may see), for whoever may see the client."""
         with self.query() as s:
             return task_files.files_of_client(s, actor, client_id)
-
-    def history_fields(self, actor: Actor, cycle_id: int) -> dict[str, dict[str, forms.FormField]]:
-        """The form fields the cycle's history shows its data under (labels, option names, currency)."""
-        with self.query() as s:
-            return task_context.history_fields(s, self.platform.ctx, cycles.get_cycle(s, actor, cycle_id))
-
-    def deal_amounts(self, cycle_ids: list[int]) -> dict[int, Decimal]:
-        """The deal amount of each cycle of a list's page that has one (the list decided who sees them)."""
-        with self.query() as s:
-            return board.deal_amounts(s, cycle_ids)
 
     def claim_task(self, actor: Actor, task_id: str) -> None:
         with self.command() as s:

@@ -1,7 +1,7 @@
 """Reading cycles: access, lists, the cycle's read model, its path and history, the inbox."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,6 +56,8 @@ class CycleView:
     client_id: int
     client_name: str
     regulation: str
+    #: the regulation's name (the API's object carries its key only)
+    regulation_name: str
     version: int
     #: the cycle's variables: user data, kept a mapping
     variables: Mapping[str, Any]
@@ -82,15 +84,51 @@ def cycle_view(cycle: Cycle) -> CycleView:
     return CycleView(
         id=cycle.id, status=cycle.status, outcome=cycle.outcome, stage=cycle.stage, loss_reason=cycle.loss_reason,
         client_id=cycle.client_id, client_name=cycle.client.name, regulation=cycle.version.regulation.key,
-        version=cycle.version.number, variables=dict(cycle.variables or {}),
+        regulation_name=cycle.version.regulation.name, version=cycle.version.number, variables=dict(cycle.variables or {}),
         incident=dict(cycle.incident) if cycle.incident is not None else None,
         started_at=cycle.started_at, started_by=cycle.started_by, ended_at=cycle.ended_at,
         business_key=cycle.business_key)
 
 
-def cycle_dict(cycle: Cycle) -> dict[str, Any]:
-    """The API's cycle object (for services that answer JSON directly)."""
-    return cycle_view(cycle).as_dict()
+@dataclass(frozen=True)
+class TaskView:
+    """An open human task as the inbox, the task page, the cycle page and My plan show it."""
+
+    id: str
+    cycle_id: int
+    version_id: int
+    client_id: int
+    client_name: str
+    element_id: str
+    name: str
+    stage: str | None
+    work_type: str | None
+    lane: str | None
+    assignee: str | None
+    #: taken from the group queue by its assignee (he may release it)
+    claimed: bool
+    candidate_groups: tuple[str, ...]
+    created_at: datetime
+    due_at: datetime | None
+    planned_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's task object (without its form and deal amount)."""
+        return {
+            "id": self.id, "cycle_id": self.cycle_id, "client_id": self.client_id, "client_name": self.client_name,
+            "name": self.name, "element_id": self.element_id, "stage": self.stage, "work_type": self.work_type,
+            "lane": self.lane, "assignee": self.assignee, "candidate_groups": list(self.candidate_groups),
+            "created_at": self.created_at.isoformat(), "due_at": self.due_at.isoformat() if self.due_at else None,
+        }
+
+
+def task_view(task: OpenTask) -> TaskView:
+    return TaskView(
+        id=task.id, cycle_id=task.cycle_id, version_id=task.version_id, client_id=task.client_id,
+        client_name=task.client.name, element_id=task.element_id, name=task.name, stage=task.stage,
+        work_type=task.work_type, lane=task.lane, assignee=task.assignee, claimed=bool(task.claimed),
+        candidate_groups=tuple(task.candidate_groups), created_at=task.created_at, due_at=task.due_at,
+        planned_at=task.planned_at)
 
 
 @dataclass(frozen=True)
@@ -147,7 +185,7 @@ class PathTaken:
 _RAN = ("completed", "passed", "ended")
 
 
-def path_taken(cycle: Cycle, history: list[HistoryEvent], open_tasks: list[OpenTask]) -> PathTaken:
+def path_taken(cycle: Cycle, history: list[HistoryEvent], open_tasks: Sequence[TaskView]) -> PathTaken:
     completed: dict[str, int] = {}
     runs: dict[str, list[ElementRun]] = {}
     for event in history:

@@ -243,6 +243,6 @@ def test_my_plan_lists_tasks_and_contacts_together_overdue_first(platform: Regla
     clock.advance(hours=2)  # the qualification call is now overdue
     contact = platform.planning.plan_contact(anna, cycle.client_id, "meeting", clock.now + timedelta(hours=1), "Lunch")
     plan = platform.planning.agenda(anna)
-    assert [(e.kind, e.client.name) for e in plan["overdue"]] == [("task", "Task Ltd")]
+    assert [(e.kind, e.client_name) for e in plan["overdue"]] == [("task", "Task Ltd")]
     assert [(e.kind, e.item.id) for e in plan["today"]] == [("activity", contact.id)]
     assert platform.planning.my_plan(anna)["today"] == [], "my_plan stays tasks only"

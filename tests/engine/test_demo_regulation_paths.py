@@ -84,7 +84,7 @@ def test_won_path_with_one_contract_returned_for_renegotiation(
 
     # Presentation stage: the demo is Presales group work; pavel claims it
     demo = open_task(platform, pavel, cid, "Task_PrepareDemo")
-    assert demo.assignee is None and demo.candidate_groups == ["Presales"]
+    assert demo.assignee is None and demo.candidate_groups == ("Presales",)
     assert visible(platform, pavel, cid, "group") == ["Task_PrepareDemo"]
     assert visible(platform, pavel, cid, "mine") == []
     assert visible(platform, anna, cid) == [] and visible(platform, lena, cid) == []

@@ -36,7 +36,7 @@ def test_the_regulation_reads_in_russian_and_runs_as_the_english_one(platform: R
     done = platform.regulation.complete_task(anna, task.id, {"contact_person": "Мария", "result": "qualified"})
     assert done.stage == "Презентация"
     [demo] = platform.regulation.cycle_page(head, cycle.id).open_tasks
-    assert (demo.name, demo.candidate_groups) == ("Подготовить демонстрацию", ["Пресейл"])
+    assert (demo.name, demo.candidate_groups) == ("Подготовить демонстрацию", ("Пресейл",))
 
 
 def test_reglament_demo_language_ru_loads_a_russian_organisation(tmp_path: Path, monkeypatch) -> None:

@@ -122,7 +122,7 @@ def test_expressions_in_responsibility_and_due_date_work_in_a_cycle(platform: Re
     platform.regulation.deploy(actors["head"], [SourceFile("checked.bpmn", diagram(attributes))])
     cycle = start(platform, actors["anna"], "checked_sale")
     task = open_task(platform, actors["anna"], cycle.id, "Task_Call")
-    assert task.assignee == "anna" and task.candidate_groups == ["team_anna"]
+    assert task.assignee == "anna" and task.candidate_groups == ("team_anna",)
     assert task.due_at == clock.now + timedelta(days=2)
 
 

@@ -75,7 +75,7 @@ def test_a_call_activity_runs_the_called_process_task_and_finishes(platform: Reg
     assert after_offer.status == "active" and after_offer.stage == "Approval"
 
     approve = open_task(platform, lena, cycle.id, "Task_Approve")
-    assert approve.name == "Approve the offer" and approve.candidate_groups == ["Legal"]
+    assert approve.name == "Approve the offer" and approve.candidate_groups == ("Legal",)
     assert visible(platform, anna, cycle.id) == []
     _, form, variables = platform.regulation.task(lena, approve.id)
     assert [f.id for f in form] == ["approval_note"]

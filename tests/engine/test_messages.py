@@ -82,8 +82,8 @@ def test_a_cycle_starts_with_a_business_key_and_variables(platform, actors) -> N
     client = platform.clients.create_client(actors["anna"], "Keyed Start")
     cycle = platform.outside.start_cycle(actors["anna"], client.id, "new_client_sale", "ORDER-77",
                                          {"source_system": "shop"})
-    assert cycle["business_key"] == "ORDER-77" and cycle["variables"]["source_system"] == "shop"
-    assert cycle["variables"]["client_id"] == client.id
+    assert cycle.business_key == "ORDER-77" and cycle.variables["source_system"] == "shop"
+    assert cycle.variables["client_id"] == client.id
     with pytest.raises(Exception, match="client_id"):
         platform.outside.start_cycle(actors["anna"], client.id, "new_client_sale", None, {"client_id": 99})
     with pytest.raises(Exception, match="200 characters"):
@@ -96,11 +96,11 @@ def test_reglaments_messages_are_idempotent_and_delivered_by_business_key(platfo
     cycle = platform.outside.start_cycle(actors["anna"], client.id, "order_receive", "INV-123")
     first = platform.outside.receive_message(actors["admin"], "order-placed", "m-1", business_key="INV-123",
                                              variables={"amount": 10})
-    assert first.state == "delivered" and first.cycle_id == cycle["id"]
+    assert first.state == "delivered" and first.cycle_id == cycle.id
     again = platform.outside.receive_message(actors["admin"], "order-placed", "m-1", business_key="INV-123",
                                              variables={"amount": 99})
     assert again.id == first.id and again.state == "delivered"
-    assert platform.regulation.cycle(actors["anna"], cycle["id"]).variables["amount"] == 10
+    assert platform.regulation.cycle(actors["anna"], cycle.id).variables["amount"] == 10
 
 
 def test_a_message_that_comes_first_is_kept_and_delivered_when_the_cycle_waits(platform, actors, paying) -> None:

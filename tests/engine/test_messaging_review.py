@@ -79,7 +79,7 @@ def test_a_received_message_finds_a_newer_cycle_beyond_the_old_scan(platform, ac
 
 
 @pytest.fixture
-def invoices(platform: Reglament, actors) -> list[dict]:
+def invoices(platform: Reglament, actors) -> list[CycleView]:
     platform.regulation.deploy(actors["head"], [bpmn_file("external_invoice.bpmn")])
     out = []
     for n in range(11):
@@ -92,7 +92,7 @@ def invoices(platform: Reglament, actors) -> list[dict]:
 def test_fetch_filters_by_business_key_in_the_database(platform, actors, invoices) -> None:
     topic = [TopicRequest("issue-invoice", 60_000, business_key="WANTED")]
     [task] = platform.outside.fetch_and_lock(actors["admin"], "w", 2, topic)
-    assert task.cycle_id == invoices[-1]["id"] and task.business_key == "WANTED"
+    assert task.cycle_id == invoices[-1].id and task.business_key == "WANTED"
     by_regulation = [TopicRequest("issue-invoice", 60_000, regulation="external_invoice")]
     assert len(platform.outside.fetch_and_lock(actors["admin"], "w", 3, by_regulation)) == 3
     elsewhere = [TopicRequest("issue-invoice", 60_000, regulation="another_regulation")]

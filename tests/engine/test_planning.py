@@ -27,7 +27,7 @@ def test_my_plan_sorts_work_into_overdue_today_week_later_and_unplanned(platform
     platform.planning.plan_task(anna, week.id, clock.now + timedelta(days=2))
     platform.planning.plan_task(anna, later.id, clock.now + timedelta(days=10))
     plan = platform.planning.my_plan(anna)
-    assert {k: [t.client.name for t in v] for k, v in plan.items()} == {
+    assert {k: [t.client_name for t in v] for k, v in plan.items()} == {
         "overdue": ["Overdue Ltd"], "today": ["Today Ltd"], "week": ["Week Ltd"], "later": ["Later Ltd"],
         "unplanned": ["Free Ltd"]}
 

@@ -108,8 +108,8 @@ def test_a_camunda_style_message_request_moves_a_cycle(client, platform, actors)
         "processVariables": {"order_total": {"value": 2500, "type": "Long"},
                              "paid": {"value": True, "type": "Boolean"}}})
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert response.get_json()[0]["execution"]["processInstanceId"] == str(cycle["id"])
-    after = platform.regulation.cycle(actors["anna"], cycle["id"])
+    assert response.get_json()[0]["execution"]["processInstanceId"] == str(cycle.id)
+    after = platform.regulation.cycle(actors["anna"], cycle.id)
     assert after.status == "won" and after.variables["order_total"] == 2500
     nothing = client.post("/engine-rest/message", headers=_basic("admin"),
                           json={"messageName": "order-placed", "businessKey": "ORDER-9"})
@@ -150,7 +150,7 @@ def test_the_example_worker_and_a_camunda_message_take_the_demo_sale_to_won(site
     spec.loader.exec_module(example)
     anna, lena = actors["anna"], actors["lena"]
     customer = platform.clients.create_client(anna, "Demo Buyer")
-    cycle_id = platform.outside.start_cycle(anna, customer.id, "new_client_sale", "DEAL-1")["id"]
+    cycle_id = platform.outside.start_cycle(anna, customer.id, "new_client_sale", "DEAL-1").id
     steps = [(anna, "Task_QualificationCall", {"contact_person": "Maria", "result": "qualified"}),
              (actors["pavel"], "Task_PrepareDemo", {"demo_date": "2026-11-30"}),
              (anna, "Task_Presentation", {"result": "interested"}), (anna, "Task_Proposal", {"amount": 900000}),

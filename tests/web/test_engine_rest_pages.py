@@ -50,7 +50,7 @@ def test_a_sale_is_found_by_its_business_key(client, login, platform, actors) ->
     login(client, "anna")
     assert 'id="find-by-key"' in client.get("/cycles").get_data(as_text=True)
     found = client.get("/cycles/by-key?business_key=INV-9001")
-    assert found.status_code == 302 and found.headers["Location"].endswith(f"/cycles/{cycle['id']}")
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/cycles/{cycle.id}")
     missing = client.get("/cycles/by-key?business_key=NOPE", follow_redirects=True).get_data(as_text=True)
     assert "No sale you can see has the business key NOPE." in missing
     login(client, "boris")

@@ -114,7 +114,7 @@ def _detail(client_id: int, errors: dict[str, str] | None = None, form: dict[str
         return _merged(exc)
     base = {"work_type": "call", "planned_at": "", "note": ""}
     return render_template(
-        "clients/client.html", client=page.client, card=page.card, cycles=page.cycles,
+        "clients/client.html", client=page.client, card=page.card, cycles=page.cycles, files=page.files,
         regulations=page.regulations, work=page.work, work_types=page.work_types,
         timeline=page.timeline, timeline_kinds=TIMELINE_KINDS, chosen_kinds=kinds, after=page.after,
         errors=errors or {}, form=base | (form or {})), status

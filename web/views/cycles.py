@@ -52,7 +52,8 @@ def detail(cycle_id: int):  # type: ignore[no-untyped-def]
     config = {"xmlUrl": url_for("regulations.download", key=cycle.regulation, number=cycle.version),
               "path": page.path.as_dict(), "labels": _labels()}
     return render_template("cycles/cycle.html", cycle=cycle, history=list(reversed(page.history)),
-                           open_tasks=page.open_tasks, viewer_config=config, tools=page.tools)
+                           open_tasks=page.open_tasks, viewer_config=config, tools=page.tools, files=page.files,
+                           labelled=page.history_fields)
 
 
 @bp.post("/cycles/<int:cycle_id>/retry")

@@ -27,9 +27,9 @@ def file_size(size: int) -> str:
 @login_required
 def index():  # type: ignore[no-untyped-def]
     scope = request.args.get("scope") or None
-    rows = platform().regulation.inbox(actor(), scope=scope)
+    page = platform().regulation.inbox_page(actor(), scope=scope)
     now = platform().ctx.now()
-    return render_template("inbox/inbox.html", tasks=[t for t, _ in rows], scope=scope, now=now)
+    return render_template("inbox/inbox.html", rows=page.rows, scope=scope, now=now)
 
 
 def _uploads(fields: list[Any]) -> dict[str, Upload]:

@@ -27,4 +27,4 @@ def by_business_key():  # type: ignore[no-untyped-def]
     if len(found) > 1:
         flash(_("%(n)s sales have the business key %(key)s; this is the newest.", n=len(found), key=key.strip()),
               "info")
-    return redirect(url_for("cycles.detail", cycle_id=found[0]["id"]))
+    return redirect(url_for("cycles.detail", cycle_id=found[0].id))

@@ -31,4 +31,4 @@ def start_sale(client_id: int) -> Any:
     except FormInvalid as exc:
         return render_template("cycles/start_form.html", values=submitted, errors=translated_fields(exc), **page), 422
     flash(_("Sale started."), "success")
-    return redirect(url_for("cycles.detail", cycle_id=cycle["id"]))
+    return redirect(url_for("cycles.detail", cycle_id=cycle.id))

@@ -17,7 +17,7 @@ def start_cycle():  # type: ignore[no-untyped-def]
     if "business_key" in data or "variables" in data:  # a start from outside (engine/platform/outside.py)
         cycle = platform().outside.start_cycle(g.actor, int_field(data, "client_id"), str(data.get("regulation") or ""),
                                                data.get("business_key"), data.get("variables"), allow_parallel=allow)
-        return jsonify(cycle), 201
+        return jsonify(cycle.as_dict()), 201
     cycle = platform().regulation.start_cycle(g.actor, int_field(data, "client_id"), str(data.get("regulation") or ""),
                                               allow_parallel=allow)
     return jsonify(cycle.as_dict()), 201

@@ -1,28 +1,11 @@
 """Tasks: the inbox, claim, release, complete."""
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from flask import Response, g, jsonify, request
 
 from engine.shared.errors import InputInvalid
 from web.views import platform
 from web.views.api.base import bp, next_page
-
-
-def task_dict(task: Any, form: list[Any], amount: Decimal | None = None) -> dict[str, Any]:
-    """A task of the inbox; ``amount``: its cycle's deal amount (a string of kopecks, null until one)."""
-    return {
-        "id": task.id, "cycle_id": task.cycle_id, "client_id": task.client_id,
-        "client_name": task.client.name, "amount": str(amount) if amount is not None else None,
-        "name": task.name, "element_id": task.element_id,
-        "stage": task.stage, "work_type": task.work_type, "lane": task.lane,
-        "assignee": task.assignee, "candidate_groups": task.candidate_groups,
-        "created_at": task.created_at.isoformat(),
-        "due_at": task.due_at.isoformat() if task.due_at else None,
-        "form": [f.as_dict() for f in form],
-    }
 
 
 @bp.get("/tasks")
@@ -33,11 +16,10 @@ def tasks():  # type: ignore[no-untyped-def]
     limit = request.args.get("limit", "500")
     if not limit.isdigit():
         raise InputInvalid("limit must be an integer", {"fields": {"limit": "must be an integer"}})
-    rows, following = platform().regulation.inbox_page(
+    page = platform().regulation.inbox_page(
         g.actor, scope=request.args.get("scope") or None, cycle_id=int(cycle_id) if cycle_id else None,
         with_forms=True, limit=int(limit), after=request.args.get("after") or None)
-    amounts = platform().regulation.deal_amounts([t.cycle_id for t, _ in rows])
-    return next_page(jsonify([task_dict(t, form, amounts.get(t.cycle_id)) for t, form in rows]), following)
+    return next_page(jsonify([row.as_dict() for row in page.rows]), page.next)
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -1,11 +1,11 @@
 """Starting cycles (process-definition/key/{key}/start) and the human tasks a user sees (task)."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from flask import g, jsonify, request
 
+from engine.regulation.reading import CycleView, TaskView
 from engine.shared.errors import InputInvalid
 from web.views import platform
 from web.views.engine_rest import variables as camunda
@@ -14,42 +14,11 @@ from web.views.engine_rest.base import body, bp, text
 MAX_RESULTS = 500
 
 
-class OpenTask(Protocol):
-    """What the Camunda task list shows of an open task the inbox read returned."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def assignee(self) -> str | None: ...
-
-    @property
-    def created_at(self) -> datetime: ...
-
-    @property
-    def due_at(self) -> datetime | None: ...
-
-    @property
-    def planned_at(self) -> datetime | None: ...
-
-    @property
-    def version_id(self) -> int: ...
-
-    @property
-    def cycle_id(self) -> int: ...
-
-    @property
-    def element_id(self) -> str: ...
-
-
-def _instance(cycle: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(cycle["id"]), "definitionId": f"{cycle['regulation']}:{cycle['version']}",
-            "businessKey": cycle.get("business_key"), "caseInstanceId": None,
-            "ended": cycle["status"] not in ("active", "incident"), "suspended": False, "tenantId": None,
-            "links": [{"method": "GET", "href": f"{request.host_url}api/v1/cycles/{cycle['id']}", "rel": "self"}]}
+def _instance(cycle: CycleView) -> dict[str, Any]:
+    return {"id": str(cycle.id), "definitionId": f"{cycle.regulation}:{cycle.version}",
+            "businessKey": cycle.business_key, "caseInstanceId": None,
+            "ended": cycle.status not in ("active", "incident"), "suspended": False, "tenantId": None,
+            "links": [{"method": "GET", "href": f"{request.host_url}api/v1/cycles/{cycle.id}", "rel": "self"}]}
 
 
 @bp.post("/process-definition/key/<key>/start")
@@ -65,7 +34,7 @@ def start(key: str):  # type: ignore[no-untyped-def]
     return jsonify(_instance(cycle))
 
 
-def _task(task: OpenTask) -> dict[str, Any]:
+def _task(task: TaskView) -> dict[str, Any]:
     return {"id": task.id, "name": task.name, "assignee": task.assignee, "owner": None,
             "created": camunda.moment(task.created_at), "due": camunda.moment(task.due_at),
             "followUp": camunda.moment(task.planned_at), "lastUpdated": None, "delegationState": None,
@@ -93,10 +62,11 @@ def tasks():  # type: ignore[no-untyped-def]
         raise InputInvalid(f"firstResult and maxResults must be 0 or more, together at most {MAX_RESULTS}")
     if limit == 0:
         return jsonify([])
-    rows, _ = platform().regulation.inbox_page(g.actor, cycle_id=int(instance) if instance else None,
-                                               limit=first + limit)
-    found = [t for t, _ in rows if (not args.get("taskDefinitionKey") or t.element_id == args["taskDefinitionKey"])
-             and (not args.get("assignee") or t.assignee == args["assignee"].lower())]
+    page = platform().regulation.inbox_page(g.actor, cycle_id=int(instance) if instance else None,
+                                            limit=first + limit)
+    found = [row.task for row in page.rows
+             if (not args.get("taskDefinitionKey") or row.task.element_id == args["taskDefinitionKey"])
+             and (not args.get("assignee") or row.task.assignee == args["assignee"].lower())]
     return jsonify([_task(t) for t in found[first:first + limit]])
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.regulation import io_mappings, normalize, signal_spec
+from engine.regulation import (
+    io_mappings,
+    normalize,
+    problem_texts,  # noqa: F401  (the codes of the problems below)
+    signal_spec,
+)
 from engine.shared.errors import Problem
 
 BPMN_NS = normalize.BPMN_NS
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _REFERENCED = {"errorEventDefinition": ("errorRef", "error"),
                "escalationEventDefinition": ("escalationRef", "escalation")}
-_COMPENSATION = ("compensation is not supported: Reglament does not undo completed work; "
-                 "model the correction as ordinary tasks (for example a task on an error path)")
 
 
 def _q(local: str) -> str:
@@ -32,8 +35,9 @@ def _owner(el: etree._Element) -> etree._Element:
     return node if node is not None else el
 
 
-def _problem(el: etree._Element, message: str) -> Problem:
-    return Problem(el.get("id"), message, line=el.sourceline, element_name=el.get("name"))
+def _problem(el: etree._Element, code: str, /, **params: object) -> Problem:
+    """A problem with ``el``; its code's English is in engine/regulation/problem_texts.py."""
+    return Problem.coded(el.get("id"), code, params, line=el.sourceline, element_name=el.get("name"))
 
 
 def problems(root: etree._Element) -> list[Problem]:
@@ -53,10 +57,10 @@ def problems(root: etree._Element) -> list[Problem]:
 def _compensation(root: etree._Element) -> list[Problem]:
     found = []
     for definition in root.iter(_q("compensateEventDefinition")):
-        found.append(_problem(_owner(definition.getparent()), _COMPENSATION))
+        found.append(_problem(_owner(definition.getparent()), "compensation_unsupported"))
     for el in root.iter():
         if isinstance(el.tag, str) and (el.get("isForCompensation") or "").lower() == "true":
-            found.append(_problem(el, _COMPENSATION))
+            found.append(_problem(el, "compensation_unsupported"))
     return found
 
 
@@ -73,11 +77,9 @@ def _references(root: etree._Element) -> list[Problem]:
             continue
         ref = definition.get("errorRef")
         if not ref:
-            found.append(_problem(event, "an error end event needs an errorRef (the error it throws); "
-                                         "Camunda refuses it too"))
+            found.append(_problem(event, "error_end_event_no_ref"))
         elif kinds.get(ref) == "error" and not (elements[ref].get("errorCode") or "").strip():
-            found.append(_problem(event, f"the error {ref!r} it throws has no errorCode; set one "
-                                         "(Camunda 7 refuses it too)"))
+            found.append(_problem(event, "error_no_code", error=repr(ref)))
     for local, (attribute, target) in _REFERENCED.items():
         for definition in root.iter(_q(local)):
             ref = definition.get(attribute)
@@ -85,10 +87,9 @@ def _references(root: etree._Element) -> list[Problem]:
                 continue  # the error code itself
             if ref is not None and kinds.get(ref) != target:
                 event = _owner(definition.getparent())
-                what = f"a bpmn:{kinds[ref]}" if ref in kinds else "nothing in this file"
-                found.append(_problem(event, f"{attribute} {ref!r} names {what}, not a bpmn:{target}; "
-                                             f"declare <bpmn:{target} id=\"{ref}\"> or pick an existing one "
-                                             "(Camunda 7 refuses it too)"))
+                params = {"attribute": attribute, "ref": repr(ref), "target": target, "id": ref}
+                found.append(_problem(event, "reference_wrong_kind", kind=kinds[ref], **params) if ref in kinds
+                             else _problem(event, "reference_missing", **params))
     return found
 
 
@@ -101,14 +102,13 @@ def _links(root: etree._Element) -> list[Problem]:
             if name is None:
                 continue
             if name in catches:
-                found.append(_problem(event, f"two link catch events are named {name!r} in one scope "
-                                             f"('{catches[name].get('id')}' too); a link name must be unique"))
+                found.append(_problem(event, "link_catch_twice", name=repr(name),
+                                      other=str(catches[name].get("id"))))
             catches.setdefault(name, event)
         for event in scope.iterfind(_q("intermediateThrowEvent")):
             name = normalize.link_name(event)
             if name is not None and name not in catches:
-                found.append(_problem(event, f"link event {name!r} has no link catch event of that name in "
-                                             "the same process or subprocess: the path would end here"))
+                found.append(_problem(event, "link_no_catch", name=repr(name)))
     return found
 
 
@@ -126,16 +126,13 @@ def _nameless_lanes(root: etree._Element) -> list[Problem]:
             continue
         if any(task.get(f"{{{CAMUNDA_NS}}}{a}") for a in ("assignee", "candidateGroups", "candidateUsers")):
             continue
-        found.append(_problem(task, f"user task is in lane '{lane.get('id')}', which has no name: a lane's "
-                                    "name is the group that sees its tasks, so nobody would see it; name "
-                                    "the lane or set camunda:assignee or camunda:candidateGroups"))
+        found.append(_problem(task, "lane_nameless", lane=str(lane.get("id"))))
     return found
 
 
 #: event definitions Camunda refuses on the start event of an embedded (not event) subprocess
 _SUBPROCESS_START_REFUSED = ("conditionalEventDefinition", "timerEventDefinition", "escalationEventDefinition",
                              "errorEventDefinition", "messageEventDefinition", "signalEventDefinition")
-_CAMUNDA_REFUSES = "Camunda 7 refuses it too"
 
 
 def _start_events(root: etree._Element) -> list[Problem]:
@@ -147,18 +144,16 @@ def _start_events(root: etree._Element) -> list[Problem]:
         local = etree.QName(scope).localname
         starts = scope.findall(_q("startEvent"))
         if not starts:
-            found.append(_problem(scope, f"{local} must define a startEvent element ({_CAMUNDA_REFUSES})"))
+            found.append(_problem(scope, "start_event_missing", scope=local))
         elif local == "subProcess" and len(starts) > 1:
-            found.append(_problem(scope, f"multiple start events are not supported for a subprocess "
-                                         f"({_CAMUNDA_REFUSES})"))
+            found.append(_problem(scope, "subprocess_start_events"))
         if local != "subProcess" or normalize.is_event_subprocess(scope):
             continue
         for start in starts:
             for definition in start:
                 kind = etree.QName(definition).localname if isinstance(definition.tag, str) else ""
                 if kind in _SUBPROCESS_START_REFUSED:
-                    found.append(_problem(start, f"{kind} is not allowed on the start event of an embedded "
-                                                 f"subprocess ({_CAMUNDA_REFUSES})"))
+                    found.append(_problem(start, "subprocess_start_event_kind", definition=kind))
     return found
 
 
@@ -175,8 +170,7 @@ def _nameless_messages(root: etree._Element) -> list[Problem]:
         ref = (definition.get("messageRef") or "").rpartition(":")[2]
         if event is None or etree.QName(event).localname not in _CATCHING or ref not in names or names[ref]:
             continue
-        found.append(_problem(event, f"the message {ref!r} it waits for has no name: a message event needs a "
-                                     f"named message to be correlated ({_CAMUNDA_REFUSES})"))
+        found.append(_problem(event, "message_nameless", message=repr(ref)))
     return found
 
 
@@ -192,7 +186,5 @@ def _nested_event_subprocesses(root: etree._Element) -> list[Problem]:
                  if isinstance(d.tag, str) and etree.QName(d).localname in ("errorEventDefinition",
                                                                           "escalationEventDefinition")}
         if kinds:
-            found.append(_problem(sub, "an error or escalation event subprocess inside an embedded subprocess is "
-                                       "not supported (it would not be triggered); put it at the process level "
-                                       "or catch the error with a boundary event on the subprocess"))
+            found.append(_problem(sub, "nested_event_subprocess"))
     return found

@@ -6,7 +6,8 @@ there too and its result checked like a literal. A value without ``${`` is a lit
 checked for meaning: a due date ``next week`` is refused at deploy, naming the forms accepted,
 instead of sending every cycle that reaches the task into an incident.
 
-Each function returns the problem's message (the caller names the element), or None.
+Each function returns the problem as a notice (the caller names the element; its codes are in
+``problem_texts``), or None.
 """
 from __future__ import annotations
 
@@ -18,17 +19,13 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.regulation import cron, expressions, juel, limits, structure
+from engine.regulation.problem_texts import limit, reason
 from engine.shared.errors import ExpressionError
+from engine.shared.notices import Notice
 
-DATE_FORMS = ("an ISO-8601 date (2026-12-31), date and time (2026-12-31T17:00:00Z), duration from the task's "
-              "start (P2D, PT4H, P1W) or an expression such as ${dateTime().plusDays(2).toDate()}")
-TIMER_FORMS = {
-    "timeDuration": "an ISO-8601 duration (PT48H, P3D) or an expression giving one, such as ${wait}",
-    "timeDate": "an ISO-8601 date and time (2026-12-31T09:00:00Z), a duration from now (PT5M, as Camunda "
-                "reads it) or an expression giving one, such as ${dateTime().plusDays(1).toDate()}",
-    "timeCycle": "a repetition R<n>/<duration> (R3/PT1H, R/P1D), a cron expression as Camunda writes it "
-                 "(0 0 9 ? * MON-FRI) or an expression giving one",
-}
+#: the forms a timer value may take, as a notice's code (engine/regulation/problem_texts.py)
+_TIMER_FORMS = {"timeDuration": "timer_forms_duration", "timeDate": "timer_forms_date",
+                "timeCycle": "timer_forms_cycle"}
 MAX_LOGIN = 64
 MAX_GROUP = 100
 _LITERAL_NAME = re.compile(r"^[^\s,${}]([^,${}]*[^\s,${}])?$")
@@ -41,12 +38,12 @@ def is_expression(text: str) -> bool:
         return True
 
 
-def expression_problem(text: str, timer: bool = False) -> str | None:
-    """The syntax (and whitelist) of an expression."""
+def expression_problem(text: str, timer: bool = False) -> Notice | str | None:
+    """The syntax (and whitelist) of an expression: the checker's notice, or its text."""
     try:
         expressions.check(text, timer=timer)
     except ExpressionError as exc:
-        return exc.message
+        return reason(exc)
     return None
 
 
@@ -66,11 +63,11 @@ def _constant_value(text: str) -> tuple[bool, Any]:
         return False, None
 
 
-def date_problem(text: str) -> str | None:
+def date_problem(text: str) -> Notice | str | None:
     """A due or follow-up date: a literal date or duration, or an expression."""
     value = text.strip()
     if not value:
-        return "is empty"
+        return Notice("value_empty")
     if is_expression(value):
         problem = expression_problem(value)
         if problem:
@@ -78,10 +75,10 @@ def date_problem(text: str) -> str | None:
         constant, result = _constant_value(value)
         if not constant or _is_date_or_duration(result):
             return None
-        return f"{value!r} gives {result!r}, which is not a date or a duration; write {DATE_FORMS}"
+        return Notice("date_expression_not_date", {"value": repr(value), "result": repr(result)})
     if _is_date_or_duration(value):
         return None
-    return f"{value!r} is not a date or a duration; write {DATE_FORMS}"
+    return Notice("date_not_date", {"value": repr(value)})
 
 
 def _is_date_or_duration(value: Any) -> bool:
@@ -107,40 +104,45 @@ def _duration_ok(text: str) -> bool:
     return True
 
 
-def duration_problem(text: str) -> str | None:
+def duration_problem(text: str) -> Notice | None:
     """The ``due`` property: an ISO-8601 duration."""
     value = text.strip()
     if value.upper().startswith("P") and _duration_ok(value):
         return None
-    return f"{value!r} is not an ISO-8601 duration such as P2D, PT4H or P1W"
+    return Notice("due_not_duration", {"value": repr(value)})
 
 
-def timer_problem(kind: str, text: str) -> str | None:
+def _timer(kind: str, problem: Notice | str) -> Notice:
+    return Notice("timer_problem", {"kind": kind, "reason": problem})
+
+
+def timer_problem(kind: str, text: str) -> Notice | None:
     """A timer's timeDuration, timeDate or timeCycle; the message starts ``timer <kind>: ``
     (a cycle faster than the limit keeps the message of ``structure.timer_cycle_problem``)."""
     value = text.strip()
-    forms = TIMER_FORMS.get(kind, TIMER_FORMS["timeDuration"])
+    forms = Notice(_TIMER_FORMS.get(kind, _TIMER_FORMS["timeDuration"]))
     if not value:
-        return f"timer {kind}: is empty; write {forms}"
+        return _timer(kind, Notice("timer_empty", {"forms": forms}))
     if is_expression(value):
         problem = expression_problem(value, timer=True)
         if problem:
-            return f"timer {kind}: {problem}"
+            return _timer(kind, problem)
         constant, result = _constant_value(value)
         if not constant:
             return None
         if isinstance(result, datetime):
             result = result.isoformat()
         if not isinstance(result, str):
-            return f"timer {kind}: {value!r} gives {result!r}; write {forms}"
+            return _timer(kind, Notice("timer_expression_not_value",
+                                       {"value": repr(value), "result": repr(result), "forms": forms}))
         value = result.strip()
     literal = expressions.timer_literal(value)
     text_value = (literal or value).strip()
     if kind == "timeCycle" and cron.is_cron(text_value):
         problem = cron_problem(text_value)
-        return f"timer {kind}: {problem}" if problem else None
+        return _timer(kind, problem) if problem else None
     if literal is None or not _timer_literal_ok(kind, text_value):
-        return f"timer {kind}: {value!r} is not {forms}"
+        return _timer(kind, Notice("timer_value_invalid", {"value": repr(value), "forms": forms}))
     return structure.timer_cycle_problem(text_value) if kind == "timeCycle" else None
 
 
@@ -159,18 +161,18 @@ def _timer_literal_ok(kind: str, literal: str) -> bool:
         return False
 
 
-def cron_problem(text: str) -> str | None:
+def cron_problem(text: str) -> Notice | None:
     """A cron cycle: readable, and firing no more often than MIN_TIMER_CYCLE."""
     try:
         schedule = cron.parse(text)
     except cron.CronError as exc:
-        return f"cron {text!r}: {exc}"
+        return Notice("cron_unreadable", {"cron": repr(text), "reason": str(exc)})
     gap = schedule.shortest_gap()
     if gap is not None and gap < limits.MIN_TIMER_CYCLE:
-        return (f"cron {text!r} fires every {gap.total_seconds():g} s, more often than a repeating timer may "
-                f"fire; {limits.describe('MIN_TIMER_CYCLE', limits.MIN_TIMER_CYCLE)}")
+        return Notice("cron_too_often", {"cron": repr(text), "seconds": f"{gap.total_seconds():g}",
+                                         "limit": limit("MIN_TIMER_CYCLE", limits.MIN_TIMER_CYCLE)})
     if gap is None:
-        return f"cron {text!r} never fires"
+        return Notice("cron_never_fires", {"cron": repr(text)})
     return None
 
 
@@ -195,49 +197,51 @@ def split_list(text: str) -> list[str]:
     return items
 
 
-def responsibility_problem(attribute: str, text: str) -> str | None:
+def responsibility_problem(attribute: str, text: str) -> Notice | str | None:
     """camunda:assignee (one login) or candidateGroups / candidateUsers (a comma-separated list)."""
     items = [text.strip()] if attribute == "assignee" else split_list(text)
-    limit = MAX_GROUP if attribute == "candidateGroups" else MAX_LOGIN
+    most = MAX_GROUP if attribute == "candidateGroups" else MAX_LOGIN
     for item in items:
         if not item:
-            return f"{text.strip()!r} has an empty name; separate names with single commas"
+            return Notice("names_empty_item", {"value": repr(text.strip())})
         if is_expression(item):
             problem = expression_problem(item)
             if problem:
                 return problem
         elif attribute == "assignee" and "," in item:
-            return f"{item!r}: a task has one assignee; use candidateUsers for several people"
+            return Notice("assignee_several", {"value": repr(item)})
         elif not _LITERAL_NAME.match(item):
-            return f"{item!r} is not a name; write a login or group name, or an expression such as ${{owner}}"
-        elif len(item) > limit:
-            return f"{item[:40]!r}... is {len(item)} characters long; the limit is {limit}"
+            return Notice("name_invalid", {"value": repr(item)})
+        elif len(item) > most:
+            return Notice("name_too_long", {"value": repr(item[:40]), "length": str(len(item)), "limit": str(most)})
     return None
 
 
-#: the attributes of a user task read at run time, and how a problem names them
-USER_TASK_ATTRIBUTES = {"assignee": "assignee", "candidateGroups": "candidate groups",
-                        "candidateUsers": "candidate users", "dueDate": "due date",
-                        "followUpDate": "follow-up date"}
+#: the attributes of a user task read at run time, and the code of a problem with each
+#: (its English names the attribute: "candidate groups: ...")
+USER_TASK_ATTRIBUTES = {"assignee": "user_task_assignee", "candidateGroups": "user_task_candidate_groups",
+                        "candidateUsers": "user_task_candidate_users", "dueDate": "user_task_due_date",
+                        "followUpDate": "user_task_follow_up_date"}
 
 
-def user_task_problems(attributes: dict[str, str | None], due_property: str | None) -> list[str]:
-    """Every run-time value of a user task, checked whatever its form: one message per problem."""
-    out: list[str] = []
-    for attribute, label in USER_TASK_ATTRIBUTES.items():
+def user_task_problems(attributes: dict[str, str | None], due_property: str | None) -> list[Notice]:
+    """Every run-time value of a user task, checked whatever its form: one notice per problem."""
+    out: list[Notice] = []
+    for attribute, code in USER_TASK_ATTRIBUTES.items():
         value = attributes.get(attribute)
         if value is None:
             continue
+        problem: Notice | str | None
         if attribute in ("dueDate", "followUpDate"):
             problem = date_problem(value)
         elif not value.strip():
-            problem = "is empty; remove the attribute or name someone"
+            problem = Notice("attribute_empty")
         else:
             problem = responsibility_problem(attribute, value)
         if problem:
-            out.append(f"{label}: {problem}")
+            out.append(Notice(code, {"reason": problem}))
     if due_property is not None:
-        problem = duration_problem(due_property)
-        if problem:
-            out.append(f"property due: {problem}")
+        due = duration_problem(due_property)
+        if due:
+            out.append(Notice("user_task_due_property", {"reason": due}))
     return out

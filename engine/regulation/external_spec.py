@@ -18,6 +18,9 @@ from SpiffWorkflow.camunda.parser.event_parsers import CamundaEventDefinitionPar
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 from SpiffWorkflow.task import Task
 
+from engine.regulation import problem_texts  # noqa: F401  (the codes external_problem gives)
+from engine.shared.notices import Notice
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 #: the elements Camunda 7 runs as external tasks when they carry camunda:type="external"
 EXTERNAL_TAGS = frozenset(full_tag(tag) for tag in ("serviceTask", "sendTask", "businessRuleTask"))
@@ -114,13 +117,12 @@ def priority_of(task: Task) -> int:
 MAX_TOPIC = 200
 
 
-def external_problem(local: str, topic: str | None) -> str | None:
+def external_problem(local: str, topic: str | None) -> Notice | None:
     """Why an element with camunda:type="external" cannot run, or None when it can."""
     if local not in ("serviceTask", "sendTask", "businessRuleTask"):
-        return (f"camunda:type=\"external\" on a {local} is not something Camunda 7 runs; "
-                "put it on a service, send or business rule task")
+        return Notice("external_wrong_element", {"element": local})
     if not (topic or "").strip():
-        return "external task has no camunda:topic: workers fetch their work by topic"
+        return Notice("external_no_topic")
     if len(topic or "") > MAX_TOPIC:
-        return f"external task topic is longer than {MAX_TOPIC} characters"
+        return Notice("external_topic_too_long", {"limit": str(MAX_TOPIC)})
     return None

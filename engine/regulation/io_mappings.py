@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 from SpiffWorkflow.task import Task
 
 from engine.regulation import expressions
+from engine.regulation.problem_texts import reason
 from engine.shared.errors import ExpressionError, Problem
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -182,11 +183,11 @@ def problems(root: etree._Element) -> list[Problem]:
         for param in io:
             if isinstance(param.tag, str) and param.tag in (_c("inputParameter"), _c("outputParameter")) \
                     and not (param.get("name") or "").strip():
-                found.append(_problem(owner if owner is not None else io, "an input/output parameter has no name"))
+                found.append(_problem(owner if owner is not None else io, "io_parameter_no_name"))
         for el in io.iter():
             text = el.text or "" if isinstance(el.tag, str) and el.tag != _c("script") else ""
             if "${" in text or "#{" in text:
-                found.extend(_expression_problem(owner if owner is not None else io, text, "input/output parameter"))
+                found.extend(_expression_problem(owner if owner is not None else io, text, None))
     for local in ("in", "out"):
         for mapping in root.iter(_c(local)):
             if mapping.get("sourceExpression"):
@@ -198,19 +199,21 @@ def problems(root: etree._Element) -> list[Problem]:
             if mapping.get("variables") == "all":
                 continue
             if not (mapping.get("source") or mapping.get("sourceExpression")) or not mapping.get("target"):
-                found.append(_problem(owner if owner is not None else mapping,
-                                      f"camunda:{local} needs source (or sourceExpression) and target, "
-                                      "or variables=\"all\" (Camunda 7 refuses it too)"))
+                found.append(_problem(owner if owner is not None else mapping, "call_mapping_incomplete",
+                                      mapping=local))
     return found
 
 
-def _problem(el: etree._Element, message: str) -> Problem:
-    return Problem(el.get("id"), message, line=el.sourceline, element_name=el.get("name"))
+def _problem(el: etree._Element, code: str, /, **params: object) -> Problem:
+    return Problem.coded(el.get("id"), code, params, line=el.sourceline, element_name=el.get("name"))
 
 
-def _expression_problem(el: etree._Element, text: str, what: str) -> list[Problem]:
+def _expression_problem(el: etree._Element, text: str, what: str | None) -> list[Problem]:
+    """``what``: the attribute holding the expression (None: an input/output parameter's value)."""
     try:
         expressions.check(text)
     except ExpressionError as exc:
-        return [_problem(el, f"{what}: {exc.message}")]
+        if what is None:
+            return [_problem(el, "io_parameter_invalid", reason=reason(exc))]
+        return [_problem(el, "expression_invalid", what=what, reason=reason(exc))]
     return []

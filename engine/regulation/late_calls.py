@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from sqlalchemy.orm import Session
 
+from engine.regulation import problem_texts  # noqa: F401  (the code of the warning below)
 from engine.regulation.structure import Call
 from engine.shared.errors import Problem
 from storage.repositories import regulation as regulation_repo
@@ -30,10 +31,8 @@ MAX_DEPTH = 16
 def warnings(calls: dict[str, list[Call]], late: Iterable[str]) -> list[Problem]:
     """One warning per call activity of the file that calls a process not deployed yet."""
     missing = set(late)
-    return [Problem(call.element_id, f"call activity calls {call.called!r}, which is neither in this file "
-                    "nor deployed: a cycle that reaches it goes into incident until a regulation with "
-                    f"process {call.called!r} is deployed, then retrying the cycle runs the call",
-                    line=call.line, element_name=call.element_name)
+    return [Problem.coded(call.element_id, "call_not_deployed_yet", {"called": repr(call.called)},
+                          line=call.line, element_name=call.element_name)
             for process_calls in calls.values() for call in process_calls if call.called in missing]
 
 

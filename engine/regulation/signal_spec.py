@@ -19,7 +19,9 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.task import Task
 
+from engine.regulation import problem_texts  # noqa: F401  (the codes of the problems below)
 from engine.shared.errors import Problem
+from engine.shared.notices import Notice
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -73,19 +75,18 @@ def _owner(el: etree._Element) -> etree._Element:
     return node if node is not None else el
 
 
-def _problem(el: etree._Element, message: str) -> Problem:
-    return Problem(el.get("id"), message, line=el.sourceline, element_name=el.get("name"))
+def _problem(el: etree._Element, code: str, /, **params: object) -> Problem:
+    return Problem.coded(el.get("id"), code, params, line=el.sourceline, element_name=el.get("name"))
 
 
-def name_problem(name: str | None) -> str | None:
+def name_problem(name: str | None) -> Notice | None:
     """Why a signal's name cannot be routed, or None."""
     if not (name or "").strip():
-        return "the signal has no name: signals reach the cycles that wait for the same name"
+        return Notice("signal_no_name")
     if "${" in (name or "") or "#{" in (name or ""):
-        return (f"signal name {name!r} is an expression; Reglament routes signals by literal names: "
-                "name the signal as written in every event that throws or catches it")
+        return Notice("signal_name_expression", {"name": repr(name)})
     if len(name or "") > MAX_NAME:
-        return f"the signal name is longer than {MAX_NAME} characters"
+        return Notice("signal_name_too_long", {"limit": str(MAX_NAME)})
     return None
 
 
@@ -97,13 +98,12 @@ def problems(root: etree._Element) -> list[Problem]:
         event = _owner(definition.getparent() if definition.getparent() is not None else definition)
         ref = definition.get("signalRef")
         if not ref:
-            found.append(_problem(event, "the signal event names no signal (signalRef): add a bpmn:signal "
-                                         "with a name and refer to it"))
+            found.append(_problem(event, "signal_no_ref"))
             continue
         if ref not in signals:
-            found.append(_problem(event, f"signalRef {ref!r} names no bpmn:signal of this file"))
+            found.append(_problem(event, "signal_ref_unknown", ref=repr(ref)))
             continue
         problem = name_problem(signals[ref])
         if problem is not None:
-            found.append(_problem(event, problem))
+            found.append(_problem(event, problem.code, **problem.params))
     return found

@@ -31,6 +31,7 @@ from engine.regulation.context import Context
 from engine.regulation.start import start_cycle
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import SignalBroadcast
 from storage.repositories import clients as clients_repo
 from storage.repositories import regulation as regulation_repo
@@ -80,7 +81,7 @@ def check_name(name: Any) -> str:
                            {"fields": {"name": "is required"}})
     problem = signal_spec.name_problem(name)
     if problem is not None:
-        raise InputInvalid(problem, {"fields": {"name": problem}})
+        raise coded(InputInvalid, problem.code, problem.params, {"fields": {"name": problem.text}})
     return name
 
 

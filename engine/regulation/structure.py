@@ -16,7 +16,9 @@ from datetime import timedelta
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.regulation import expressions, limits
+from engine.regulation.problem_texts import limit
 from engine.shared.errors import ExpressionError, Problem
+from engine.shared.notices import Notice
 
 #: elements whose outgoing flows do not all get a token (one of them is chosen)
 CHOOSING = ("exclusiveGateway", "eventBasedGateway")
@@ -37,12 +39,12 @@ def constant_cardinality(text: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def cardinality_problem(text: str) -> str | None:
+def cardinality_problem(text: str) -> Notice | None:
     value = constant_cardinality(text)
     if value is not None and value > limits.MAX_LOOP_CARDINALITY:
-        return (f"loop cardinality {value:,} is over the limit: a multi-instance activity runs at most "
-                f"{limits.MAX_LOOP_CARDINALITY:,} instances; "
-                f"{limits.describe('MAX_LOOP_CARDINALITY', limits.MAX_LOOP_CARDINALITY)}")
+        return Notice("loop_cardinality_over_limit", {
+            "value": f"{value:,}", "max": f"{limits.MAX_LOOP_CARDINALITY:,}",
+            "limit": limit("MAX_LOOP_CARDINALITY", limits.MAX_LOOP_CARDINALITY)})
     return None
 
 
@@ -58,19 +60,20 @@ def timer_cycle_interval(text: str) -> timedelta | None:
     return duration if isinstance(duration, timedelta) else None
 
 
-def timer_cycle_problem(text: str) -> str | None:
+def timer_cycle_problem(text: str) -> Notice | None:
     interval = timer_cycle_interval(text)
     if interval is not None and interval < limits.MIN_TIMER_CYCLE:
-        return (f"timer cycle {text.strip()!r} repeats every {interval.total_seconds():g} s, more often "
-                f"than a repeating timer may fire; {limits.describe('MIN_TIMER_CYCLE', limits.MIN_TIMER_CYCLE)}")
+        return Notice("timer_cycle_too_often", {
+            "cycle": repr(text.strip()), "seconds": f"{interval.total_seconds():g}",
+            "limit": limit("MIN_TIMER_CYCLE", limits.MIN_TIMER_CYCLE)})
     return None
 
 
-def fan_out_problem(local: str, outgoing: int) -> str | None:
+def fan_out_problem(local: str, outgoing: int) -> Notice | None:
     if local in CHOOSING or outgoing <= limits.MAX_GATEWAY_FAN_OUT:
         return None
-    return (f"{local} splits into {outgoing:,} parallel branches; "
-            f"{limits.describe('MAX_GATEWAY_FAN_OUT', limits.MAX_GATEWAY_FAN_OUT)}")
+    return Notice("fan_out_over_limit", {"element": local, "branches": f"{outgoing:,}",
+                                         "limit": limit("MAX_GATEWAY_FAN_OUT", limits.MAX_GATEWAY_FAN_OUT)})
 
 
 @dataclass(frozen=True)
@@ -140,9 +143,8 @@ def call_cycle_problems(own: CallGraph, deployed: Callable[[str], CallGraph | No
 def _cycle_problem(culprit: Call, cycle: list[Call]) -> Problem:
     route = " → ".join(f"{c.process} ({c.element_id})" for c in cycle) + f" → {cycle[-1].called}"
     if len(cycle) == 1:
-        what = f"calls its own process {culprit.called!r}"
+        code, params = "call_cycle_own_process", {"called": repr(culprit.called), "route": route}
     else:
-        what = f"calls {culprit.called!r}, which leads back to {culprit.process!r}"
-    return Problem(culprit.element_id, f"call activity {what}: calls may not form a cycle, "
-                   f"such a cycle never ends (call path {route})",
-                   line=culprit.line, element_name=culprit.element_name)
+        code, params = "call_cycle", {"called": repr(culprit.called), "process": repr(culprit.process),
+                                      "route": route}
+    return Problem.coded(culprit.element_id, code, params, line=culprit.line, element_name=culprit.element_name)

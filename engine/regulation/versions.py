@@ -13,12 +13,18 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy.orm import Session
 
 from engine.regulation import diff as diagram_diff
-from engine.regulation import late_calls, runtime, structure
+from engine.regulation import (
+    late_calls,
+    problem_texts,  # noqa: F401  (the codes of the problems below)
+    runtime,
+    structure,
+)
 from engine.regulation import xml as bpmn_xml
 from engine.regulation.decisions import catalogue
 from engine.regulation.parser import RegulationParser
 from engine.shared.access import PROCESS_OWNERS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound, Problem, RegulationInvalid
+from engine.shared.notices import notice_of
 from storage.models import Regulation, RegulationVersion
 from storage.repositories import regulation as regulation_repo
 
@@ -80,8 +86,7 @@ def _read(files: list[SourceFile]) -> tuple[SourceFile, etree._ElementTree, list
         tree = bpmn_xml.parse_document(f.content, f.name)
         (dmn_docs if bpmn_xml.is_dmn(tree) else bpmn_docs).append((f, tree))
     if len(bpmn_docs) != 1:
-        raise RegulationInvalid([Problem(None, f"a regulation is one BPMN file (with any DMN files); "
-                                         f"got {len(bpmn_docs)} BPMN files")])
+        raise RegulationInvalid([Problem.coded(None, "regulation_bpmn_files", {"count": str(len(bpmn_docs))})])
     return bpmn_docs[0][0], bpmn_docs[0][1], dmn_docs
 
 
@@ -99,12 +104,13 @@ def compile_regulation(files: list[SourceFile], session: Session | None = None,
     try:
         facts = bpmn_xml.inspect(tree, source.name)
     except RecursionError:
-        raise RegulationInvalid([Problem(None, f"{source.name} is nested too deeply to read")]) from None
+        raise RegulationInvalid([Problem.coded(None, "document_nested_too_deeply",
+                                               {"filename": source.name})]) from None
     dmn = [etree.tostring(t, encoding="unicode") for _, t in dmn_docs]
     digest = hashlib.sha256("\x00".join([xml, *dmn]).encode("utf-8")).hexdigest()
     try:
         if not facts.process_names and not facts.problems:
-            raise RegulationInvalid([Problem(None, f"{source.name} has no process")])
+            raise RegulationInvalid([Problem.coded(None, "document_no_process", {"filename": source.name})])
         key, specs, warnings = _compile(source, tree, dmn_docs, facts, session, process)
     except RegulationInvalid as exc:
         if not keep_if_not_executable or bpmn_xml.is_bpmn(tree) is False:
@@ -128,8 +134,7 @@ def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[
         raise RegulationInvalid(call_cycles)
     main = [p for p in facts.executable if p not in facts.called]
     if not main:
-        raise RegulationInvalid([Problem(None, f"{source.name} has no executable process "
-                                         "(set isExecutable=\"true\" on the process to run)")])
+        raise RegulationInvalid([Problem.coded(None, "document_no_executable_process", {"filename": source.name})])
     # several executable top-level processes: each is a regulation of its own, as in Camunda
     key = process if process in main else main[0]
     parser = RegulationParser()
@@ -148,10 +153,10 @@ def _compile(source: SourceFile, tree: etree._ElementTree, dmn_docs: list[tuple[
     except ValidationException as exc:
         raise RegulationInvalid([_problem_from_validation(exc, tree)]) from None
     except SpiffWorkflowException as exc:
-        raise RegulationInvalid([Problem(None, f"SpiffWorkflow cannot use this diagram: {exc}")]) from None
+        raise RegulationInvalid([Problem.coded(None, "spiff_cannot_use", {"reason": str(exc)})]) from None
     except (KeyError, IndexError, AttributeError, TypeError, ValueError, AssertionError, RecursionError) as exc:
-        raise RegulationInvalid([Problem(None, f"the diagram uses a construct Reglament cannot run "
-                                         f"({type(exc).__name__}: {exc})")]) from None
+        raise RegulationInvalid([Problem.coded(None, "construct_unsupported",
+                                               {"error": type(exc).__name__, "reason": str(exc)})]) from None
     specs = runtime.specs_to_dict(spec, subprocess_specs)
     warnings = [*late_calls.warnings(facts.calls, late), *parser.decisions.warnings]
     return key, specs, warnings
@@ -218,8 +223,7 @@ def _add_deployed_process(parser: RegulationParser, session: Session | None, key
         return False
     latest = regulation_repo.version(session, regulation.id, regulation.latest_version)  # type: ignore[arg-type]
     if latest is None or not latest.executable:
-        raise RegulationInvalid([Problem(None, f"a call activity calls {key!r}, which is stored as a "
-                                         "diagram only and cannot run")])
+        raise RegulationInvalid([Problem.coded(None, "called_process_diagram_only", {"process": repr(key)})])
     called = bpmn_xml.camunda_dialect(bpmn_xml.parse_document(latest.xml.encode("utf-8"), f"{key}.bpmn"))
     problems = bpmn_xml.inspect(called, f"{key}.bpmn").problems
     if problems:
@@ -236,7 +240,11 @@ def _problem_from_validation(exc: ValidationException, tree: etree._ElementTree)
         if found:
             line = found[0].sourceline
     message = str(exc.args[0]) if exc.args else str(exc)
-    return Problem(element_id, message, line=line, element_name=getattr(exc, "name", None) or None)
+    name = getattr(exc, "name", None) or None
+    notice = notice_of(exc)  # Reglament's own refusals carry one (decisions/rule_tasks.py)
+    if notice is not None and notice.text == message:
+        return Problem.coded(element_id, notice.code, notice.params, line=line, element_name=name)
+    return Problem(element_id, message, line=line, element_name=name)
 
 
 #: the longest label or comment a deploy may give its version
@@ -301,8 +309,8 @@ def latest_version(session: Session, key: str) -> RegulationVersion:
     if found is None:
         raise NotFound(f"no regulation {key!r}; deploy it first")
     if not found.executable:
-        raise RegulationInvalid([Problem(None, f"regulation {key!r} version {found.number} is stored "
-                                         "as a diagram only and cannot run")] +
+        raise RegulationInvalid([Problem.coded(None, "version_diagram_only",
+                                               {"key": repr(key), "version": str(found.number)})] +
                                 [Problem(**p) for p in found.problems])
     return found
 

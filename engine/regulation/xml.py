@@ -15,7 +15,9 @@ from lxml import etree
 
 from engine.regulation import conformance, expression_checks, expressions, limits, structure
 from engine.regulation.external_spec import external_problem
+from engine.regulation.problem_texts import reason
 from engine.shared.errors import ExpressionError, Problem, RegulationInvalid
+from engine.shared.notices import Notice
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 
@@ -34,18 +36,14 @@ CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "readonly", "
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,199}$")
 
-_CODE_ELEMENTS = {
-    "scriptTask": "script tasks run code, which uploaded regulations may not do; "
-    "replace it with a user task or a business rule (DMN) task",
-    "serviceTask": "service tasks call code or external systems, which uploaded regulations "
-    "may not do; replace it with a user task",
-}
+#: elements that would run code, and the problem's code (engine/regulation/problem_texts.py)
+_CODE_ELEMENTS = {"scriptTask": "script_task_refused", "serviceTask": "service_task_refused"}
 _CODE_ATTRIBUTES = ("class", "expression", "delegateExpression")
 _CODE_EXTENSIONS = {
-    "executionListener": "execution listeners run code",
-    "taskListener": "task listeners run code",
-    "script": "embedded scripts run code",
-    "connector": "connectors call external systems",
+    "executionListener": "execution_listener_refused",
+    "taskListener": "task_listener_refused",
+    "script": "embedded_script_refused",
+    "connector": "connector_refused",
 }
 
 
@@ -60,26 +58,26 @@ def parse_document(data: bytes | str, filename: str = "diagram") -> etree._Eleme
         # A str has lost its bytes; drop a declaration that would name another encoding.
         data = re.sub(r"^\s*<\?xml[^>]*\?>", "", data, count=1).encode("utf-8")
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise RegulationInvalid([Problem(None, f"{filename} is {len(data):,} bytes; "
-                                         f"the limit is {MAX_DOCUMENT_BYTES:,} bytes")])
+        raise RegulationInvalid([Problem.coded(None, "document_too_large", {
+            "filename": filename, "size": len(data), "limit": MAX_DOCUMENT_BYTES})])
     if not data.strip():
-        raise RegulationInvalid([Problem(None, f"{filename} is empty")])
+        raise RegulationInvalid([Problem.coded(None, "document_empty", {"filename": filename})])
     head = data[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in data.lower():
-        raise RegulationInvalid([Problem(None, f"{filename} declares a DTD or entities, "
-                                         "which are refused for safety; remove the <!DOCTYPE> block")])
+        raise RegulationInvalid([Problem.coded(None, "document_dtd_refused", {"filename": filename})])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              dtd_validation=False, huge_tree=False, remove_pis=True)
     try:
         tree = etree.ElementTree(etree.fromstring(data, parser))
     except etree.XMLSyntaxError as exc:
-        raise RegulationInvalid([Problem(None, f"{filename} is not well-formed XML: {exc.msg}",
-                                         line=exc.lineno)]) from None
+        raise RegulationInvalid([Problem.coded(None, "document_not_well_formed",
+                                               {"filename": filename, "reason": exc.msg},
+                                               line=exc.lineno)]) from None
     except ValueError as exc:
-        raise RegulationInvalid([Problem(None, f"{filename} cannot be read: {exc}")]) from None
+        raise RegulationInvalid([Problem.coded(None, "document_unreadable",
+                                               {"filename": filename, "reason": str(exc)})]) from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # whatever the encoding
-        raise RegulationInvalid([Problem(None, f"{filename} declares a DTD or entities, "
-                                         "which are refused for safety; remove the <!DOCTYPE> block")])
+        raise RegulationInvalid([Problem.coded(None, "document_dtd_refused", {"filename": filename})])
     return tree
 
 
@@ -119,23 +117,25 @@ class DocumentFacts:
     lane_members: set[str] | None = None
 
 
-def _problem(el: etree._Element, message: str) -> Problem:
-    return Problem(el.get("id"), message, line=el.sourceline, element_name=el.get("name"))
+def _problem(el: etree._Element, code: str, /, **params: object) -> Problem:
+    return Problem.coded(el.get("id"), code, params, line=el.sourceline, element_name=el.get("name"))
+
+
+def _noticed(el: etree._Element, notice: Notice) -> Problem:
+    return _problem(el, notice.code, **notice.params)
 
 
 def inspect(tree: etree._ElementTree, filename: str = "diagram") -> DocumentFacts:
     root = tree.getroot()
     facts = DocumentFacts()
     if _tag(root) != (BPMN_NS, "definitions"):
-        facts.problems.append(Problem(None, f"{filename} is not a BPMN 2.0 document "
-                                      f"(root element is {etree.QName(root).localname!r}, "
-                                      "expected bpmn:definitions)", line=root.sourceline))
+        facts.problems.append(Problem.coded(None, "document_not_bpmn", {
+            "filename": filename, "root": repr(etree.QName(root).localname)}, line=root.sourceline))
         return facts
     for process in root.iterfind("bpmn:process", NS):
         pid = process.get("id") or ""
         if process.get("isExecutable", "false").lower() == "true" and not _PROCESS_ID.match(pid):
-            facts.problems.append(_problem(process, "the process id becomes the regulation's key: use at most "
-                                           "200 letters, digits, '_', '-' or '.', starting with a letter"))
+            facts.problems.append(_problem(process, "process_id_invalid"))
         facts.process_names[pid] = (process.get("name") or pid)[:300]
         if process.get("isExecutable", "false").lower() == "true":
             facts.executable.append(pid)
@@ -163,7 +163,7 @@ def _check_fan_out(root: etree._Element, outgoing: dict[str, int], facts: Docume
         if isinstance(el.tag, str) and el.get("id") in crowded and _tag(el)[0] == BPMN_NS:
             problem = structure.fan_out_problem(_tag(el)[1], outgoing[el.get("id") or ""])
             if problem:
-                facts.problems.append(_problem(el, problem))
+                facts.problems.append(_noticed(el, problem))
 
 
 def calls_of(tree: etree._ElementTree) -> structure.CallGraph:
@@ -183,21 +183,21 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
     if ns == BPMN_NS:
         external = el.get(f"{{{CAMUNDA_NS}}}type") == "external"
         if local in _CODE_ELEMENTS and not (external and local == "serviceTask"):
-            facts.problems.append(_problem(el, f"{local} refused: {_CODE_ELEMENTS[local]}"))
+            facts.problems.append(_problem(el, _CODE_ELEMENTS[local]))
         for attr in _CODE_ATTRIBUTES:
             if el.get(f"{{{CAMUNDA_NS}}}{attr}") is not None and local not in _CODE_ELEMENTS:
-                facts.problems.append(_problem(el, f"camunda:{attr} refused: it would run code"))
+                facts.problems.append(_problem(el, "code_attribute_refused", attribute=attr))
         if external:  # an outside worker does the work (engine/regulation/external_tasks.py)
             problem = external_problem(local, el.get(f"{{{CAMUNDA_NS}}}topic"))
             if problem:
-                facts.problems.append(_problem(el, problem))
+                facts.problems.append(_noticed(el, problem))
         if local == "userTask":
             _check_user_task(el, facts)
         elif local == "sequenceFlow":
             for cond in el.iterfind("bpmn:conditionExpression", NS):
                 if (cond.get("language") or "").lower() not in ("", "python", "juel", "${}"):
-                    facts.problems.append(_problem(el, f"condition language {cond.get('language')!r} "
-                                                   "is not supported; write a plain expression"))
+                    facts.problems.append(_problem(el, "condition_language_unsupported",
+                                                   language=repr(cond.get("language"))))
                     continue
                 _check_expression(el, cond.text or "", "condition", facts)
         elif local == "timerEventDefinition":
@@ -206,19 +206,17 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
                 for value in el.iterfind(f"bpmn:{kind}", NS):  # engine/regulation/expression_checks.py
                     problem = expression_checks.timer_problem(kind, value.text or "")
                     if problem:
-                        facts.problems.append(_problem(event, problem))
+                        facts.problems.append(_noticed(event, problem))
         elif local == "endEvent":
             outcome = _property(el, "outcome")
             if outcome is not None and outcome not in OUTCOMES:
-                facts.problems.append(_problem(el, f"outcome {outcome!r} is not known; use 'won' or 'lost'"))
+                facts.problems.append(_problem(el, "outcome_unknown", outcome=repr(outcome)))
         elif local == "callActivity":
             called = el.get("calledElement")
             if not called and el.get(f"{{{CAMUNDA_NS}}}caseRef"):
-                facts.problems.append(_problem(el, "call activity calls a CMMN case (camunda:caseRef): Reglament "
-                                               "runs BPMN processes only"))
+                facts.problems.append(_problem(el, "call_activity_case_ref"))
             elif not called:
-                facts.problems.append(_problem(el, "call activity has no calledElement (the process it calls): "
-                                               "Camunda 7 refuses it too"))
+                facts.problems.append(_problem(el, "call_activity_no_called_element"))
             else:
                 facts.called.add(called)
                 process = _process_of(el)
@@ -229,13 +227,12 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
             _check_expression(owner, el.text or "", local, facts)
             too_many = structure.cardinality_problem(el.text or "") if local == "loopCardinality" else None
             if too_many:
-                facts.problems.append(_problem(owner, too_many))
+                facts.problems.append(_noticed(owner, too_many))
         elif local == "conditionalEventDefinition":  # every expression is checked at deploy
             event = el.getparent() if el.getparent() is not None else el
             conditions = [c.text or "" for c in el.iterfind("bpmn:condition", NS) if (c.text or "").strip()]
             if not conditions:
-                facts.problems.append(_problem(event, "conditional event has no condition: Camunda 7 refuses "
-                                               "it too (\"Conditional event must contain an expression\")"))
+                facts.problems.append(_problem(event, "conditional_event_no_condition"))
             for text in conditions:
                 _check_expression(event, text, "condition", facts)
         elif local == "multiInstanceLoopCharacteristics" \
@@ -246,10 +243,10 @@ def _check_element(el: etree._Element, facts: DocumentFacts) -> None:
         _check_expression(_owner(el), el.get("sourceExpression") or "", f"camunda:{local} sourceExpression", facts)
     elif ns == CAMUNDA_NS and local in _CODE_EXTENSIONS:
         owner = _owner(el)
-        facts.problems.append(_problem(owner, f"camunda:{local} refused: {_CODE_EXTENSIONS[local]}"))
+        facts.problems.append(_problem(owner, _CODE_EXTENSIONS[local]))
     elif ns == SPIFF_NS and local in ("preScript", "postScript", "serviceTaskOperator"):
         owner = _owner(el)
-        facts.problems.append(_problem(owner, f"spiffworkflow:{local} refused: it would run code"))
+        facts.problems.append(_problem(owner, "spiff_script_refused", extension=local))
 
 
 def _process_of(el: etree._Element) -> str:
@@ -277,12 +274,14 @@ def _property(el: etree._Element, name: str) -> str | None:
 def _check_expression(el: etree._Element, text: str, what: str, facts: DocumentFacts,
                       timer: bool = False) -> None:
     if not text.strip():
-        facts.problems.append(_problem(el, f"{what} is empty"))
+        facts.problems.append(_problem(el, "condition_empty") if what == "condition"
+                              else _problem(el, "expression_empty", what=what))
         return
     try:
         expressions.check(text, timer=timer)
     except ExpressionError as exc:
-        facts.problems.append(_problem(el, f"{what}: {exc.message}"))
+        facts.problems.append(_problem(el, "condition_invalid", reason=reason(exc)) if what == "condition"
+                              else _problem(el, "expression_invalid", what=what, reason=reason(exc)))
 
 
 def _in_executable_process(el: etree._Element) -> bool:
@@ -303,8 +302,8 @@ def _check_user_task(el: etree._Element, facts: DocumentFacts) -> None:
     """A user task with no assignee, candidates or lane runs (as in Camunda): it goes to the cycle's
     owner, or to the heads' queue when the cycle has none (engine.regulation.projection)."""
     attributes = {name: el.get(f"{{{CAMUNDA_NS}}}{name}") for name in expression_checks.USER_TASK_ATTRIBUTES}
-    for message in expression_checks.user_task_problems(attributes, _property(el, "due")):
-        facts.problems.append(_problem(el, message))
+    for notice in expression_checks.user_task_problems(attributes, _property(el, "due")):
+        facts.problems.append(_noticed(el, notice))
     _check_form(el, facts)
 
 
@@ -316,34 +315,32 @@ def _check_form(el: etree._Element, facts: DocumentFacts) -> None:
     seen: set[str] = set()
     for fld in el.iterfind("bpmn:extensionElements/camunda:formData/camunda:formField", NS):
         fid = fld.get("id") or ""
-        label = f"form field {fid!r}"
+        label = repr(fid)
         if not _IDENTIFIER.match(fid):
-            facts.problems.append(_problem(el, f"{label}: the id must start with a letter and hold only "
-                                           "letters, digits and '_' (it becomes a cycle variable)"))
+            facts.problems.append(_problem(el, "form_field_id_invalid", field=label))
         if fid in seen:
-            facts.problems.append(_problem(el, f"{label} appears twice"))
+            facts.problems.append(_problem(el, "form_field_twice", field=label))
         seen.add(fid)
         ftype = fld.get("type") or "string"
         if ftype not in FIELD_TYPES:
-            facts.problems.append(_problem(el, f"{label} has type {ftype!r}; supported types are "
-                                           f"{', '.join(FIELD_TYPES)}"))
+            facts.problems.append(_problem(el, "form_field_type_unsupported", field=label, type=repr(ftype),
+                                           types=", ".join(FIELD_TYPES)))
         if ftype == "enum" and not fld.findall("camunda:value", NS):
-            facts.problems.append(_problem(el, f"{label} is an enum with no values"))
+            facts.problems.append(_problem(el, "form_field_enum_no_values", field=label))
         for con in fld.iterfind("camunda:validation/camunda:constraint", NS):
             name = con.get("name") or ""
             config = con.get("config")
             if name == "validator":
-                facts.problems.append(_problem(el, f"{label}: constraint validator refused: a Java validator "
-                                               "class or bean would run code"))
+                facts.problems.append(_problem(el, "form_constraint_validator_refused", field=label))
             elif name not in CONSTRAINTS:
-                facts.problems.append(_problem(el, f"{label}: constraint {name!r} is not supported; "
-                                               f"use {', '.join(CONSTRAINTS)}"))
+                facts.problems.append(_problem(el, "form_constraint_unsupported", field=label,
+                                               constraint=repr(name), constraints=", ".join(CONSTRAINTS)))
             elif name in ("min", "max", "minlength", "maxlength"):
                 try:
                     float(config or "")
                 except ValueError:
-                    facts.problems.append(_problem(el, f"{label}: constraint {name} needs a number, "
-                                                   f"got {config!r}"))
+                    facts.problems.append(_problem(el, "form_constraint_not_number", field=label,
+                                                   constraint=name, config=repr(config)))
             elif name == "required_if" and (config or "").partition("=")[0].strip() not in _form_ids(el):
-                facts.problems.append(_problem(el, f"{label}: constraint required_if needs another field of "
-                                               f"this form, like result=refused; got {config!r}"))
+                facts.problems.append(_problem(el, "form_constraint_required_if", field=label,
+                                               config=repr(config)))

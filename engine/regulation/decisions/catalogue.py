@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.regulation.decisions import drg
 from engine.regulation.decisions.tables import DMN_NAMESPACES
+from engine.regulation.problem_texts import reason
 from engine.regulation.xml import parse_document
 from engine.shared.errors import DmnError, Problem, RegulationInvalid
 from storage.repositories import regulation as regulation_repo
@@ -72,14 +73,14 @@ class DecisionCatalogue:
         try:
             drg.model_of(root, filename)
         except DmnError as exc:
-            raise RegulationInvalid([Problem(None, f"{filename}: {exc.message}", line=exc.details.get("line"))]) \
-                from None
+            raise RegulationInvalid([Problem.coded(None, "dmn_file_invalid", {"filename": filename, "reason": reason(exc)},
+                                                   line=exc.details.get("line"))]) from None
         xml = etree.tostring(root, encoding="unicode")
         for decision_id in decision_ids(root):
             other = self.own.get(decision_id)
             if other is not None:
-                raise RegulationInvalid([Problem(None, f"decision {decision_id!r} is in both {other.filename} and "
-                                                 f"{filename}: a decision id names one decision")])
+                raise RegulationInvalid([Problem.coded(None, "decision_in_two_files", {
+                    "decision": repr(decision_id), "first": other.filename, "second": filename})])
             self.own[decision_id] = FoundDecision(decision_id, xml, filename, "this deploy")
 
     def find(self, decision_id: str, tag: str | None = None, own_only: bool = False) -> FoundDecision | None:

@@ -43,7 +43,9 @@ from engine.regulation.decisions import feel, feel_values
 from engine.regulation.decisions.catalogue import DecisionCatalogue, FoundDecision, Lookup
 from engine.regulation.decisions.decide import Decision, load_decision
 from engine.regulation.decisions.feel_values import YearsMonths
+from engine.regulation.problem_texts import reason
 from engine.shared.errors import DmnError, ExpressionError, Problem
+from engine.shared.notices import Notice
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
@@ -206,70 +208,71 @@ class RuleTaskParser(CamundaTaskParser):  # type: ignore[misc]
     def get_decision_ref(node: Any) -> str | None:
         return node.get(f"{{{CAMUNDA_NS}}}decisionRef")  # type: ignore[no-any-return]
 
-    def _refuse(self, message: str) -> ValidationException:
+    def _about(self, code: str, params: dict[str, Any] | None = None) -> Notice:
+        """``business rule task 'name': <the code's text>`` (engine/regulation/problem_texts.py)."""
         name = self.node.get("name") or self.node.get("id")
-        return ValidationException(f"business rule task {name!r}: {message}", node=self.node,
-                                   file_name=self.filename)
+        return Notice("rule_task_problem", {"task": repr(name), "reason": Notice(code, params or {})})
+
+    def _refuse(self, code: str, /, **params: Any) -> ValidationException:
+        """A refusal the deploy reports as a Problem with this notice (versions._problem_from_validation)."""
+        notice = self._about(code, params)
+        exc = ValidationException(notice.text, node=self.node, file_name=self.filename)
+        exc.notice = notice
+        return exc
 
     def create_task(self) -> RuleTask:
         decision_ref = (self.get_decision_ref(self.node) or "").strip()
         catalogue: DecisionCatalogue = self.process_parser.parser.decisions
         if not decision_ref:
-            raise self._refuse("it has no camunda:decisionRef: name the id of the DMN decision it evaluates")
+            raise self._refuse("rule_task_no_decision_ref")
         binding = (self.node.get(f"{{{CAMUNDA_NS}}}decisionRefBinding") or "latest").strip()
         if binding not in BINDINGS:
-            raise self._refuse(f"camunda:decisionRefBinding {binding!r} is not one of {', '.join(BINDINGS)}")
+            raise self._refuse("rule_task_binding_unknown", binding=repr(binding), bindings=", ".join(BINDINGS))
         version_tag = (self.node.get(f"{{{CAMUNDA_NS}}}decisionRefVersionTag") or "").strip() or None
         version = (self.node.get(f"{{{CAMUNDA_NS}}}decisionRefVersion") or "").strip() or None
         if binding == "version" and version is None:
-            raise self._refuse("camunda:decisionRefBinding 'version' needs camunda:decisionRefVersion "
-                               "(Camunda refuses it too)")
+            raise self._refuse("rule_task_version_missing")
         if binding == "versionTag" and version_tag is None:
-            raise self._refuse("camunda:decisionRefBinding 'versionTag' needs camunda:decisionRefVersionTag "
-                               "(Camunda refuses it too)")
+            raise self._refuse("rule_task_version_tag_missing")
         if self.node.get(f"{{{CAMUNDA_NS}}}decisionRefTenantId"):
-            raise self._refuse("camunda:decisionRefTenantId is not supported: Reglament has no tenants")
+            raise self._refuse("rule_task_tenant_unsupported")
         mapping = (self.node.get(f"{{{CAMUNDA_NS}}}mapDecisionResult") or "resultList").strip()
         if mapping not in MAPPINGS:
-            raise self._refuse(f"camunda:mapDecisionResult {mapping!r} is not one of {', '.join(MAPPINGS)}")
+            raise self._refuse("rule_task_mapping_unknown", mapping=repr(mapping), mappings=", ".join(MAPPINGS))
         result_variable = (self.node.get(f"{{{CAMUNDA_NS}}}resultVariable") or "").strip() or None
         if result_variable is not None and not result_variable.isidentifier():
-            raise self._refuse(f"camunda:resultVariable {result_variable!r} is not a variable name "
-                               "(letters, digits and '_')")
+            raise self._refuse("rule_task_result_variable_invalid", variable=repr(result_variable))
         found: FoundDecision | None = catalogue.find(decision_ref, version_tag, own_only=binding == "deployment")
         if binding == "version":  # the version-th deploy holding the decision: found when the task runs
             if found is None:
-                catalogue.warnings.append(self._warning(
-                    f"decision {decision_ref!r} is in no DMN file of this deploy nor in a regulation deployed "
-                    "earlier: a cycle that reaches the task goes into incident until the DMN file is deployed"))
+                catalogue.warnings.append(self._warning("decision_not_deployed_version", decision=repr(decision_ref)))
             return RuleTask(self.spec, self.bpmn_id, decision_ref=decision_ref, result_variable=result_variable,
                             map_result=mapping, binding=binding, version=version, **self.bpmn_attributes)
         if found is None:
             known = catalogue.known()
-            tagged = f" with camunda:versionTag {version_tag!r}" if version_tag else ""
-            catalogue.warnings.append(self._warning(
-                f"decision {decision_ref!r}{tagged} is in no DMN file of this deploy"
-                + (f" (it has {', '.join(known)})" if known else " (it has no DMN file)")
-                + ("" if binding == "deployment" else " nor in a regulation deployed earlier")
-                + ": a cycle that reaches the task goes into incident until the DMN file is deployed"))
+            tagged: Notice | str = Notice("decision_version_tag", {"tag": repr(version_tag)}) if version_tag else ""
+            code = ("decision_not_in_deployment" if binding == "deployment" else "decision_not_deployed") \
+                + ("_known" if known else "_no_dmn")
+            catalogue.warnings.append(self._warning(code, decision=repr(decision_ref), tagged=tagged,
+                                                    **({"known": ", ".join(known)} if known else {})))
             return RuleTask(self.spec, self.bpmn_id, decision_ref=decision_ref, result_variable=result_variable,
                             map_result=mapping, binding=binding, version_tag=version_tag, **self.bpmn_attributes)
         try:
             decision = _decision(found.xml, decision_ref)
         except DmnError as exc:
-            raise self._refuse(f"decision {decision_ref!r} ({found.filename}) cannot be used: "
-                               f"{exc.message}") from None
+            raise self._refuse("rule_task_decision_unusable", decision=repr(decision_ref), file=found.filename,
+                               reason=reason(exc)) from None
         if mapping in ("singleEntry", "collectEntries") and decision.output_count > 1:
-            raise self._refuse(f"mapDecisionResult {mapping} needs a decision with one output; "
-                               f"{decision_ref!r} has {decision.output_count}")
+            raise self._refuse("rule_task_mapping_one_output", mapping=mapping, decision=repr(decision_ref),
+                               outputs=str(decision.output_count))
         return RuleTask(self.spec, self.bpmn_id, decision_ref=decision_ref, result_variable=result_variable,
                         map_result=mapping, dmn=found.xml, dmn_file=found.filename, binding=binding,
                         version_tag=version_tag, **self.bpmn_attributes)
 
-    def _warning(self, message: str) -> Problem:
-        name = self.node.get("name")
-        return Problem(self.node.get("id"), f"business rule task {(name or self.node.get('id'))!r}: {message}",
-                       line=self.node.sourceline, element_name=name)
+    def _warning(self, code: str, /, **params: Any) -> Problem:
+        notice = self._about(code, params)
+        return Problem.coded(self.node.get("id"), notice.code, notice.params, line=self.node.sourceline,
+                             element_name=self.node.get("name"))
 
 
 class RuleTaskConverter(BpmnTaskSpecConverter):  # type: ignore[misc]

@@ -232,7 +232,7 @@ def dashboard(session: Session, actor: Actor, filters: Filters, person_figures: 
             target = by_login[login] = _row(login, "")
             target["manager_id"] = None
         target["overdue"] += count
-    forgotten = _forgotten(session, actor, filters, now)
+    forgotten = norm_rules.forgotten_by_owner(session, actor, filters, now)
     for login, count in forgotten.items():
         target = by_login.get(login)
         if target is None:
@@ -275,18 +275,6 @@ def _stage_order(session: Session) -> list[str]:
         for stage in stages:
             ordered.setdefault(str(stage), None)
     return list(ordered)
-
-
-def _forgotten(session: Session, actor: Actor, filters: Filters, now: datetime) -> dict[str | None, int]:
-    """Forgotten clients per owner login (the segment filter applies; others name cycles' managers)."""
-    counts: dict[str | None, int] = {}
-    for f in norm_rules.forgotten_clients(session, now, actor):
-        if filters.segment is not None and f.segment != filters.segment:
-            continue
-        if filters.manager is not None and f.owner_login != filters.manager:
-            continue
-        counts[f.owner_login] = counts.get(f.owner_login, 0) + 1
-    return counts
 
 
 def with_plans(result: Dashboard, revenue: Mapping[str, Decimal], names: Mapping[str, str],

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.control import dashboard as dashboard_rules
+from engine.control import norms as norm_rules
 from engine.control.durations import percentile
 from engine.control.filters import Filters, scope
 from engine.shared.access import Actor
@@ -134,7 +135,7 @@ def managers(session: Session, actor: Actor, filters: Filters, person_figures: b
         w["activity"][work_type or ""] = int(done)
         w["with_due"] += int(with_due or 0)
         w["on_time"] += int(on_time or 0)
-    forgotten = dashboard_rules._forgotten(session, actor, filters, now)
+    forgotten = norm_rules.forgotten_by_owner(session, actor, filters, now)
     won_all = sum(r["won"] for r in lives.values())
     decided_all = won_all + sum(r["lost"] for r in lives.values())
     rate = round(won_all / decided_all, 4) if decided_all else None

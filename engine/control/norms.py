@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.control.filters import Filters
 from engine.notify import notifications
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
@@ -153,6 +154,19 @@ def forgotten_clients(session: Session, now: datetime, actor: Actor | None) -> l
             stage=row.stage, last_contact_at=last, days_since=(now - last).days, max_days=max_days))
     found.sort(key=lambda f: (f.max_days - f.days_since, f.last_contact_at, f.cycle_id))
     return found
+
+
+def forgotten_by_owner(session: Session, actor: Actor, filters: Filters, now: datetime) -> dict[str | None, int]:
+    """How many forgotten clients each owner has (by login; None: clients without one), as the
+    dashboard and managers side by side count them: the segment and manager filters apply."""
+    counts: dict[str | None, int] = {}
+    for f in forgotten_clients(session, now, actor):
+        if filters.segment is not None and f.segment != filters.segment:
+            continue
+        if filters.manager is not None and f.owner_login != filters.manager:
+            continue
+        counts[f.owner_login] = counts.get(f.owner_login, 0) + 1
+    return counts
 
 
 def remind_forgotten(session: Session, now: datetime) -> int:

@@ -222,7 +222,8 @@ define(PROBLEMS)
 
 
 def limit(name: str, value: object) -> Notice:
-    """``limits.describe(name, value)`` as a notice: ``the limit is 1,000 (MAX_LOOP_CARDINALITY)``."""
+    """``limits.describe(name, value)`` as a notice: ``the limit is 1,000 (MAX_LOOP_CARDINALITY)`` (a number
+    stays a number, shown in the reader's way; a duration is a notice of its unit)."""
     shown: object
     if isinstance(value, timedelta):
         seconds = int(value.total_seconds())
@@ -232,8 +233,8 @@ def limit(name: str, value: object) -> Notice:
             shown = Notice("limit_minutes", {"count": str(seconds // 60)})
         else:
             shown = Notice("limit_seconds", {"count": str(seconds)})
-    elif isinstance(value, int):
-        shown = f"{value:,}"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        shown = value  # English: "1,000", as Notice shows an int
     else:
         shown = str(value)
     return Notice("limit_is", {"value": shown, "name": name})

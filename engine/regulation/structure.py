@@ -43,7 +43,7 @@ def cardinality_problem(text: str) -> Notice | None:
     value = constant_cardinality(text)
     if value is not None and value > limits.MAX_LOOP_CARDINALITY:
         return Notice("loop_cardinality_over_limit", {
-            "value": f"{value:,}", "max": f"{limits.MAX_LOOP_CARDINALITY:,}",
+            "value": value, "max": limits.MAX_LOOP_CARDINALITY,
             "limit": limit("MAX_LOOP_CARDINALITY", limits.MAX_LOOP_CARDINALITY)})
     return None
 
@@ -72,7 +72,7 @@ def timer_cycle_problem(text: str) -> Notice | None:
 def fan_out_problem(local: str, outgoing: int) -> Notice | None:
     if local in CHOOSING or outgoing <= limits.MAX_GATEWAY_FAN_OUT:
         return None
-    return Notice("fan_out_over_limit", {"element": local, "branches": f"{outgoing:,}",
+    return Notice("fan_out_over_limit", {"element": local, "branches": outgoing,
                                          "limit": limit("MAX_GATEWAY_FAN_OUT", limits.MAX_GATEWAY_FAN_OUT)})
 
 

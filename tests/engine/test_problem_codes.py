@@ -172,13 +172,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "cron_never_fires": {"cron": "'0 0 0 30 2 ?'"},
     "timer_cycle_too_often": {"cycle": "'R/PT1S'", "seconds": "1",
                               "limit": problem_texts.limit("MIN_TIMER_CYCLE", limits.MIN_TIMER_CYCLE)},
-    "limit_is": {"value": "1,000", "name": "MAX_LOOP_CARDINALITY"},
+    "limit_is": {"value": 1_000, "name": "MAX_LOOP_CARDINALITY"},
     "limit_hours": {"count": "2"},
     "limit_minutes": {"count": "1"},
     "limit_seconds": {"count": "30"},
-    "loop_cardinality_over_limit": {"value": "2,000", "max": "1,000", "limit": problem_texts.limit(
+    "loop_cardinality_over_limit": {"value": 2_000, "max": 1_000, "limit": problem_texts.limit(
         "MAX_LOOP_CARDINALITY", limits.MAX_LOOP_CARDINALITY)},
-    "fan_out_over_limit": {"element": "parallelGateway", "branches": "51", "limit": problem_texts.limit(
+    "fan_out_over_limit": {"element": "parallelGateway", "branches": 51, "limit": problem_texts.limit(
         "MAX_GATEWAY_FAN_OUT", limits.MAX_GATEWAY_FAN_OUT)},
     "call_cycle_own_process": {"called": "'a'", "route": "a (Call_A) → a"},
     "call_cycle": {"called": "'b'", "process": "'a'", "route": "a (Call_A) → b (Call_B) → a"},
@@ -267,6 +267,9 @@ def test_the_structure_checks_keep_their_english() -> None:
     assert fan_out is not None and fan_out.text == (
         "parallelGateway splits into 1,200 parallel branches; the limit is 50 (MAX_GATEWAY_FAN_OUT)")
     assert structure.fan_out_problem("exclusiveGateway", 1_200) is None
+    stored = Problem.coded("MI", cardinality.code, cardinality.params).params
+    assert (stored["value"], stored["max"], stored["limit"]["params"]["value"]) == (2_000, 1_000, 1_000), \
+        "numbers stay numbers, for the reader's way of writing them"
 
 
 @pytest.mark.parametrize(("kind", "value", "message"), [

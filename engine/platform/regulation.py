@@ -1,9 +1,12 @@
 """Regulations and their versions, cycles, tasks and work types."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from engine.clients import attachments
+from engine.motivation import reversals
+from engine.motivation.read_models import CycleReversal
 from engine.platform.base import Service
 from engine.regulation import board, cycles, documentation, forms, pages, task_context, task_files, version_reads, work_types
 from engine.regulation import versions as regulations
@@ -11,6 +14,15 @@ from engine.regulation.diff import DiagramDiff
 from engine.regulation.reading import CycleView, HistoryEvent, TaskView, task_view
 from engine.shared.access import Actor
 from storage.models import Cycle
+
+
+@dataclass(frozen=True)
+class CycleScreen:
+    """The cycle page: the regulation core's page of the cycle and, for a won cycle, its
+    cancellations and refunds (motivation's; empty for any other)."""
+
+    page: pages.CyclePage
+    reversals: tuple[CycleReversal, ...]
 
 
 class RegulationService(Service):
@@ -77,6 +89,14 @@ class RegulationService(Service):
         what its operations offer, in one read transaction."""
         with self.query() as s:
             return pages.cycle_page(s, self.platform.ctx, actor, cycle_id)
+
+    def cycle_screen(self, actor: Actor, cycle_id: int) -> CycleScreen:
+        """The cycle page as it shows: ``cycle_page`` and, for a won cycle, its cancellations and
+        refunds (motivation's), in the same one read transaction."""
+        with self.query() as s:
+            page = pages.cycle_page(s, self.platform.ctx, actor, cycle_id)
+            won = page.cycle.status == cycles.WON
+            return CycleScreen(page, tuple(reversals.of_cycle(s, cycle_id)) if won else ())
 
     def history(self, actor: Actor, cycle_id: int) -> list[HistoryEvent]:
         with self.query() as s:

@@ -24,6 +24,19 @@ def test_the_cycle_page_is_one_read_with_its_operations(platform: Reglament, act
     assert [e.type for e in page.history][:1] == ["started"]
     assert page.tools is not None and [t.id for t in page.tools.tokens] == ["Task_PrepareDemo"]
     assert "Task_Presentation" in {t.id for t in page.tools.targets} and "client_id" in page.tools.protected
+    assert page.files == (), "the files sent in its forms come with the page (none yet)"
+    assert page.history_fields["Task_QualificationCall"]["contact_person"].label, \
+        "so do the form fields its history's data is shown under"
+
+
+def test_the_cycle_page_as_it_shows_is_one_read_with_a_won_cycles_refunds(platform: Reglament,
+                                                                          actors: dict[str, Actor]) -> None:
+    head, anna = actors["head"], actors["anna"]
+    cycle = start(platform, anna, client_name="Screen Ltd")
+    with counting_transactions(platform) as begun:
+        screen = platform.regulation.cycle_screen(head, cycle.id)
+    assert len(begun) == 1, f"the cycle page opened {len(begun)} transactions"
+    assert screen.page.cycle.id == cycle.id and screen.reversals == (), "an active cycle has no refunds to read"
 
 
 def test_who_may_not_operate_gets_the_cycle_page_without_operations(platform: Reglament,

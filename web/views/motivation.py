@@ -19,7 +19,6 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from engine.motivation.confirmation import APPROVE, LOCK
-from engine.motivation.read_models import CycleReversal
 from engine.motivation.statement_states import ConfirmationNeeded, FiguresChanged, PeriodNotOver
 from engine.shared import periods
 from engine.shared.access import HEADS
@@ -57,15 +56,6 @@ def pct(value: Any, places: int = 1) -> str:
     number = Decimal(str(value)) * 100
     shown = format_decimal(number, format="#,##0." + "#" * places) if places else format_decimal(number, format="#,##0")
     return f"{shown} %"
-
-
-@bp.app_context_processor
-def _cycle_reversals() -> dict[str, Any]:
-    """The cycle page lists a won cycle's cancellations and refunds."""
-    def motivation_reversals(cycle_id: int) -> list[CycleReversal]:
-        return platform().motivation.cycle_reversals(actor(), cycle_id)
-
-    return {"motivation_reversals": motivation_reversals}
 
 
 def _neighbours(key: str) -> dict[str, str]:

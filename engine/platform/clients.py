@@ -7,6 +7,7 @@ hand-over (engine.organization.handover)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -286,7 +287,7 @@ class ClientsService(Service):
         with self.query() as s:
             return [imports.run_view(r, with_rejected=False) for r in imports.list_runs(s, actor)]
 
-    def export_clients(self, actor: Actor, filters: client_records.Filters | None = None) -> Any:
+    def export_clients(self, actor: Actor, filters: client_records.Filters | None = None) -> Iterator[list[str]]:
         """Rows of the clients the actor may see, with contacts, read page by page as consumed."""
         return exports.rows(self.query, actor, filters or client_records.Filters())
 

@@ -12,7 +12,9 @@ show; and the cycles' kept stage entries, which the funnel reads). Prints the me
     .venv/bin/python bench/analytics.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \
         --copies 20000 --repeat 20 --no-logs
 
-The database given is wiped (schema public is recreated).
+The database given is wiped (schema public is recreated); with --keep, a database an earlier run
+filled is measured again as it is, after upgrading its schema (the time of the new migrations is
+printed: their backfill at that size).
 """
 from __future__ import annotations
 
@@ -60,8 +62,8 @@ SELECT substr(t.id, 1, 28) || lpad(k::text, 8, '0'), t.cycle_id + k * 100, t.ver
        t.element_id, t.name, t.stage, t.work_type, t.lane, t.assignee, t.claimed, t.created_at, t.due_at,
        t.planned_at, t.reminded
 FROM open_tasks t, generate_series(1, :copies) k;
-INSERT INTO stage_entries (cycle_id, stage, entered_at, left_at, next_stage, outcome)
-SELECT s.cycle_id + k * 100, s.stage, s.entered_at, s.left_at, s.next_stage, s.outcome
+INSERT INTO stage_entries (cycle_id, stage, entered_at, left_at, next_stage, outcome, manager_id, segment_id)
+SELECT s.cycle_id + k * 100, s.stage, s.entered_at, s.left_at, s.next_stage, s.outcome, s.manager_id, s.segment_id
 FROM stage_entries s, generate_series(1, :copies) k WHERE s.cycle_id < 100;
 """
 
@@ -74,10 +76,32 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="calls of each figure (median and p95 of them)")
     parser.add_argument("--no-logs", action="store_true", help="skip the event-log exports")
     parser.add_argument("--only", default="", help="comma-separated words: measure only figures whose name has one")
+    parser.add_argument("--keep", action="store_true", help="measure the database an earlier run filled, upgraded")
     args = parser.parse_args()
     db = Database(args.database_url)
     if not db.is_postgresql:
         raise SystemExit("the copies are made in PostgreSQL's SQL: give a PostgreSQL database")
+    platform = _kept(db) if args.keep else _filled(db, args.copies)
+    measure(platform, args)
+    db.dispose()
+
+
+def _kept(db: Database) -> Reglament:
+    started = time.perf_counter()
+    schema.upgrade(db)
+    upgraded = time.perf_counter() - started
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))  # as autovacuum would after a backfill rewrote a table
+        cycles = conn.execute(text("SELECT count(*) FROM cycles")).scalar_one()
+        entries = conn.execute(text("SELECT count(*) FROM stage_entries")).scalar_one()
+        last = conn.execute(text("SELECT max(at) FROM history_events")).scalar_one()
+    print(f"{cycles} cycles, {entries} stage entries kept (schema upgraded in {upgraded:.1f} s)")
+    clock = Clock()
+    clock.now = last  # the moment the earlier run's history ended, as its figures were taken
+    return Reglament(db, "bench-secret", clock=clock)
+
+
+def _filled(db: Database, copies: int) -> Reglament:
     with db.engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -98,13 +122,18 @@ def main() -> None:
     with db.engine.begin() as conn:
         for statement in COPY_SQL.strip().split(";"):
             if statement.strip():
-                conn.execute(text(statement), {"copies": args.copies})
+                conn.execute(text(statement), {"copies": copies})
         conn.execute(text("ANALYZE"))
         cycles = conn.execute(text("SELECT count(*) FROM cycles")).scalar_one()
         events = conn.execute(text("SELECT count(*) FROM history_events")).scalar_one()
         entries = conn.execute(text("SELECT count(*) FROM stage_entries")).scalar_one()
     print(f"{cycles} cycles, {events} history events, {entries} stage entries "
           f"(copied in {time.perf_counter() - started:.1f} s)")
+    return platform
+
+
+def measure(platform: Reglament, args: argparse.Namespace) -> None:
+    actors = {a.login: a for a in platform.accounts.users()}
     alex, head = actors["alex"], actors["head"]
     platform.control.ensure_loss_reasons()
     for name, call in [
@@ -114,6 +143,7 @@ def main() -> None:
             ("funnel", lambda: platform.control.funnel(alex, Filters())),
             ("funnel, one month", lambda: platform.control.funnel(alex, Filters.parse({"from": "2026-12-01"}))),
             ("funnel, one manager", lambda: platform.control.funnel(alex, Filters(manager="anna"))),
+            ("funnel, one segment", lambda: platform.control.funnel(alex, Filters(segment="Retail"))),
             ("cohorts", lambda: platform.control.cohorts(alex, Filters())),
             ("drill-down", lambda: platform.control.funnel_cycles(alex, Filters(), "Contract", "moved_back")),
             ("Plans page (overview)", lambda: platform.planning.plans_overview(head)),
@@ -132,7 +162,6 @@ def main() -> None:
         p95 = times[max(0, math.ceil(0.95 * len(times)) - 1)]
         print(f"{name:26} median {statistics.median(times) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms")
     if args.no_logs:
-        db.dispose()
         return
     for fmt in ("xes", "ocel-json", "csv"):
         started = time.perf_counter()
@@ -147,7 +176,6 @@ def main() -> None:
             line += f"  peak {tracemalloc.get_traced_memory()[1] / 1e6:6.1f} MB of Python memory"
             tracemalloc.stop()
         print(line)
-    db.dispose()
 
 
 if __name__ == "__main__":

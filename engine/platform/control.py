@@ -2,6 +2,7 @@
 (dashboard, funnel, durations, loss reasons, managers, event logs), composed with motivation's plans."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from engine.control import compare as compare_rules
@@ -19,12 +20,34 @@ from engine.control.filters import Filters, scope
 from engine.motivation import plans as plan_rules
 from engine.platform.base import Service
 from engine.regulation.reading import CycleView
+from engine.regulation.version_reads import RegulationSummary
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid
 
 
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the control pages' filter form offers: regulations and segments, and to those who read
+    everything the teams and (when figures per person are shown) the managers as (login, name)."""
+
+    regulations: tuple[RegulationSummary, ...]
+    segments: tuple[str, ...]
+    teams: tuple[str, ...]
+    managers: tuple[tuple[str, str], ...]
+
+
 class ControlService(Service):
+    def filter_choices(self, actor: Actor) -> FilterChoices:
+        """The choices of the filter form, in one read."""
+        p = self.platform
+        with self.query():
+            everyone = actor.reads_all
+            teams = tuple(t.name for t in p.organization.team_list(actor)) if everyone else ()
+            managers = tuple((a.login, a.name) for a in p.accounts.users()
+                             if "manager" in a.roles) if everyone and self.person_figures else ()
+            return FilterChoices(tuple(p.regulation.regulations()), tuple(p.clients.segments()), teams, managers)
+
     def norms(self) -> norm_rules.NormGrid:
         with self.query() as s:
             return norm_rules.grid(s)

@@ -158,6 +158,12 @@ class RegulationService(Service):
         with self.query() as s:
             return board.deal_board(s, actor, owner, regulation)
 
+    def deals_page(self, actor: Actor, owner: str | None = None) -> pages.DealsPage:
+        """The deal board page: the board (``owner``'s deals for those who read every cycle) and the
+        owners it may show, in one read."""
+        with self.query() as s:
+            return pages.deals_page(s, actor, owner)
+
     def attachment(self, actor: Actor, file_id: int) -> tuple[attachments.StoredFile, bytes]:
         """A stored file for whoever may see its cycle (or, without one, its client)."""
         with self.query() as s:

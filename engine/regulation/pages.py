@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.clients.attachments import StoredFile
+from engine.clients.records import possible_owners
+from engine.clients.views import Owner
 from engine.regulation import (
     board,
     documentation,
@@ -134,6 +136,20 @@ def inbox_page(session: Session, ctx: Context, actor: Actor, scope: str | None, 
     rows = tuple(InboxRow(task_view(t), tuple(tasks.task_form(session, ctx, t)) if with_forms else (),
                           amounts.get(t.cycle_id)) for t in page)
     return InboxPage(rows, reading.inbox_cursor(page[-1]) if more and page else None)
+
+
+@dataclass(frozen=True)
+class DealsPage:
+    """The deal board and, for those who read every cycle, whose deals it may show instead."""
+
+    board: board.Board
+    owners: tuple[Owner, ...]
+
+
+def deals_page(session: Session, actor: Actor, owner: str | None) -> DealsPage:
+    everyone = actor.reads_all
+    return DealsPage(board.deal_board(session, actor, owner if everyone else None),
+                     tuple(possible_owners(session)) if everyone else ())
 
 
 @dataclass(frozen=True)

@@ -130,14 +130,9 @@ def _parsed() -> tuple[Filters, dict[str, str]]:
 
 def _options() -> dict[str, Any]:
     """The choices of the filter form."""
-    me = actor()
-    options: dict[str, Any] = {"regulations": platform().regulation.regulations(),
-                               "segments": platform().clients.segments(), "teams": [], "managers": []}
-    if me.reads_all:
-        options["teams"] = [t.name for t in platform().organization.team_list(me)]
-        if platform().control.person_figures:
-            options["managers"] = [(a.login, a.name) for a in platform().accounts.users() if "manager" in a.roles]
-    return options
+    choices = platform().control.filter_choices(actor())
+    return {"regulations": choices.regulations, "segments": choices.segments, "teams": choices.teams,
+            "managers": choices.managers}
 
 
 @bp.get("/control/funnel")

@@ -67,11 +67,9 @@ def task(task_id: str):  # type: ignore[no-untyped-def]
 @login_required
 def deals():  # type: ignore[no-untyped-def]
     """The deal board: open deals in columns by stage, with amounts and totals."""
-    who = actor()
     owner = (request.args.get("owner") or "").strip() or None
-    board = platform().regulation.deal_board(who, owner=owner if who.reads_all else None)
-    owners = platform().clients.client_owners() if who.reads_all else []
-    return render_template("inbox/deals.html", board=board, owners=owners, owner=owner)
+    page = platform().regulation.deals_page(actor(), owner)
+    return render_template("inbox/deals.html", board=page.board, owners=page.owners, owner=owner)
 
 
 @bp.get("/files/<int:file_id>")

@@ -1,6 +1,7 @@
 """Users, sign-in (throttled), browser sessions, API tokens, profiles and user administration."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from engine.accounts import admin, sessions, throttle
@@ -18,6 +19,14 @@ from storage.repositories import accounts as accounts_repo
 #: stamp (active, token epoch, version) read from the database on every request: a revoked token,
 #: a deactivated user or new roles hold on every host sharing the database at the next request
 TOKEN_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    """The user's own settings and the organization's defaults they fall back on."""
+
+    profile: accounts.Profile
+    organization: Defaults
 
 
 class AccountsService(Service):
@@ -123,6 +132,11 @@ class AccountsService(Service):
     def update_profile(self, actor: Actor, email: str | None, timezone: str | None, locale: str | None) -> Actor:
         with self.command() as s:
             return accounts.to_actor(accounts.update_profile(s, actor, email, timezone, locale))
+
+    def profile_page(self, actor: Actor) -> ProfilePage:
+        """The profile page: the user's own settings and the organization's defaults, in one read."""
+        with self.query():
+            return ProfilePage(self.profile(actor), self.organization_defaults())
 
     def timezones(self) -> tuple[str, ...]:
         return accounts.timezones()

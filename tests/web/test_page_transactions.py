@@ -42,7 +42,7 @@ def sale(platform: Reglament, actors: dict[str, Any], won_sale: Any) -> dict[str
 
 @pytest.mark.parametrize("who, page", [
     ("head", "/cycles/{won}"), ("anna", "/cycles/{running}"), ("anna", "/clients/{client}"),
-    ("anna", "/inbox"), ("anna", "/plan"), ("head", "/deals"), ("anna", "/deals"),
+    ("anna", "/inbox"), ("anna", "/plan"), ("head", "/deals"), ("anna", "/deals"), ("anna", "/profile"),
 ])
 def test_a_daily_work_page_is_one_read_besides_the_user_and_the_bell(client: Any, login: Any, platform: Reglament,
                                                                      sale: dict[str, int], who: str, page: str) -> None:

@@ -14,7 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from engine.accounts.throttle import LoginThrottled
-from engine.accounts.users import Profile
+from engine.platform.accounts import ProfilePage
 from engine.shared.errors import InputInvalid
 from web.i18n import LOCALES, translated_fields
 from web.views import account_fields, actor, client_address, login_required, platform, session_secret
@@ -27,7 +27,8 @@ bp = Blueprint("profile", __name__)
 @login_required
 def index():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
-    me = platform().accounts.profile(actor())
+    page = platform().accounts.profile_page(actor())
+    me = page.profile
     form = {"email": me.email, "timezone": me.timezone, "locale": me.locale}
     if request.method == "POST":
         form = {k: request.form.get(k, "") for k in form}
@@ -39,14 +40,15 @@ def index():  # type: ignore[no-untyped-def]
             session["locale"] = updated.locale
             flash(_("Profile saved."), "success")
             return redirect(url_for("profile.index"))
-    return _page(me, form, errors, {}), (422 if errors else 200)
+    return _page(page, form, errors, {}), (422 if errors else 200)
 
 
-def _page(me: Profile, form: dict[str, str], errors: dict[str, str], password_errors: dict[str, str]) -> str:
+def _page(page: ProfilePage, form: dict[str, str], errors: dict[str, str], password_errors: dict[str, str]) -> str:
+    me = page.profile
     feed = url_for("profile.calendar", user_id=actor().id, token=me.calendar_token, _external=True)
     return render_template("profile/profile.html", me=me, form=form, errors=errors, feed_url=feed,
                            password_errors=password_errors, timezones=platform().accounts.timezones(),
-                           locales=LOCALES, organization=platform().accounts.organization_defaults())
+                           locales=LOCALES, organization=page.organization)
 
 
 @bp.post("/profile/password")
@@ -65,9 +67,10 @@ def change_password():  # type: ignore[no-untyped-def]
     else:
         flash(_("Password changed. You were logged out everywhere else."), "success")
         return redirect(url_for("profile.index") + "#password")
-    me = platform().accounts.profile(actor())
+    page = platform().accounts.profile_page(actor())
+    me = page.profile
     form = {"email": me.email, "timezone": me.timezone, "locale": me.locale}
-    return _page(me, form, {}, password_errors), 422
+    return _page(page, form, {}, password_errors), 422
 
 
 @bp.post("/profile/calendar")

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.shared import errors as e
-from web.i18n import field_problems
+from web.i18n import field_problems, with_texts
 
 STATUS = {
     e.NotFound: 404, e.Forbidden: 403, e.Unauthenticated: 401, e.TaskNotActionable: 409,
@@ -35,12 +36,18 @@ def register(app: Flask) -> None:
     def _engine_error(exc: e.ReglamentError):  # type: ignore[no-untyped-def]
         status = status_of(exc)
         if wants_json():
-            body = {"error": exc.code, "message": exc.message, "details": exc.details}
+            details = exc.details
+            if isinstance(details.get("problems"), list):  # a diagram's: each also in the reader's language
+                details = {**details, "problems": with_texts(details["problems"])}
+            body = {"error": exc.code, "message": exc.message, "details": details}
             if isinstance(exc.details.get("fields"), dict):
                 # per-field problems by code, for clients to act on: {"field", "code", "message", "params"}
                 body["problems"] = field_problems(exc)
             return jsonify(body), status
-        return render_template("error.html", status=status, message=exc.message, details=exc.details), status
+        message = exc.message
+        if isinstance(exc, e.RegulationInvalid):
+            message = gettext("The regulation cannot be deployed: %(count)s problems.", count=len(exc.problems))
+        return render_template("error.html", status=status, message=message, details=exc.details), status
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError):  # type: ignore[no-untyped-def]

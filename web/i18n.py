@@ -1,14 +1,14 @@
 """Locale choice and formatting helpers for templates."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
 from flask import g, request, session
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, format_number, gettext
 
-from engine.shared import days
+from engine.shared import days, notices
 from engine.shared.errors import ReglamentError
 from engine.shared.organization_defaults import environment_language
 
@@ -193,6 +193,33 @@ def translated_fields(exc: ReglamentError) -> dict[str, str]:
     return out
 
 
+def notice_text(value: Any) -> str:
+    """What the engine wrote for people (an incident, its history event, a deploy problem: a
+    mapping with ``message`` and, since notices, ``code`` and ``params``) in the reader's language;
+    the stored English where the code is unknown."""
+    if not value:
+        return ""
+    if not isinstance(value, Mapping):  # a read model with the same fields (a deploy Problem)
+        value = {name: getattr(value, name, None) for name in ("message", "code", "params")}
+    fallback = str(value.get("message") or "")
+    if not value.get("code"):
+        return fallback
+    return notices.render(str(value["code"]), value.get("params") or {}, translate=gettext, show=_shown,
+                          fallback=fallback)
+
+
+def with_texts(problems: Any) -> list[dict[str, Any]]:
+    """Deploy problems or warnings as the API gives them: each keeps its English ``message``, its
+    ``code`` and ``params``, and gets ``text``, the message in the reader's language."""
+    return [{**problem, "text": notice_text(problem)} for problem in problems or [] if isinstance(problem, Mapping)]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_number(value)
+    return str(value)
+
+
 def template_globals() -> dict[str, Any]:
     return {"LOCALES": LOCALES}
 
@@ -203,6 +230,7 @@ def template_filters() -> dict[str, Any]:
         "local_input": _local_input,
         "status_label": lambda s: gettext(STATUS_LABELS.get(s, s)),
         "event_label": lambda s: gettext(EVENT_LABELS.get(s, s)),
+        "notice": notice_text,
     }
 
 

@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from engine.regulation import limits
+from engine.shared.notices import Noticed
 
 _SCALAR_SIZES: dict[type, int] = {bool: 5, type(None): 4, float: 24}
 _CONTAINERS = (list, tuple, set, frozenset)
 
 
-class TooBig(Exception):
+class TooBig(Noticed):
     """A value or a piece of work would exceed one of the limits in ``limits``."""
 
     def __init__(self, message: str) -> None:

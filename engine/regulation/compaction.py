@@ -53,6 +53,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.regulation import spiff_tree
+from engine.shared.notices import Notice
 
 #: SpiffWorkflow's TaskIterator stops descending at this depth (its default ``max_depth``)
 SPIFF_MAX_DEPTH = 1000
@@ -245,7 +246,7 @@ def depth(workflow: BpmnWorkflow) -> int:
 class Stall:
     """Why a cycle that is not finished cannot go on; ``element_id`` is the task concerned."""
 
-    message: str
+    notice: Notice
     element_id: str | None = None
     task: Task | None = None
 
@@ -269,18 +270,16 @@ def check(workflow: BpmnWorkflow, projected: set[str]) -> Stall | None:
     total = sum(len(wf.tasks) for wf in workflows(workflow))
     deepest = depth(workflow) if total > DEPTH_LIMIT else 0  # a tree is never deeper than its size
     if deepest > DEPTH_LIMIT:
-        return Stall(f"the cycle's task tree is {deepest} levels deep; SpiffWorkflow stops seeing tasks "
-                     f"at {SPIFF_MAX_DEPTH} levels, so the cycle was stopped before it could stall")
+        return Stall(Notice("stall_too_deep", {"depth": deepest, "limit": SPIFF_MAX_DEPTH}))
     unseen = [t for t in ready_manual if str(t.id) not in projected]
     if unseen:
         task = unseen[0]
-        return Stall(f"task '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}' is ready but the engine "
-                     "cannot reach it in the cycle's task tree", task.task_spec.bpmn_id, task)
+        return Stall(Notice("stall_unreachable", {"task": task.task_spec.bpmn_name or task.task_spec.bpmn_id}),
+                     task.task_spec.bpmn_id, task)
     if ready_manual or waiting:
         return None
     if ready_auto:
         task = ready_auto[0]
-        return Stall(f"step '{task.task_spec.bpmn_name or task.task_spec.bpmn_id}' is ready but SpiffWorkflow "
-                     "did not run it", task.task_spec.bpmn_id, task)
-    return Stall("the cycle stopped: no open task, timer or message waits and the regulation did not reach "
-                 "an end event")
+        return Stall(Notice("stall_not_run", {"task": task.task_spec.bpmn_name or task.task_spec.bpmn_id}),
+                     task.task_spec.bpmn_id, task)
+    return Stall(Notice("stall_no_end"))

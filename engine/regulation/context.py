@@ -14,6 +14,7 @@ from engine.regulation.status import CycleStatus
 from engine.shared.errors import (
     ExpressionError,
 )
+from engine.shared.notices import Notice, notice_of
 from storage.models import Cycle, OpenTask, RegulationVersion
 from storage.repositories import regulation as regulation_repo
 from storage.repositories import stage_entries as stage_entries_repo
@@ -105,22 +106,43 @@ def _jsonable(value: Any) -> Any:
 
 
 def record_incident(cycle: Cycle, rec: Recorder, task: Task | None, exc: Exception, now: datetime) -> None:
-    message = error_text(exc)
+    """The step raised ``exc`` at ``task``: the cycle goes into incident with the exception's notice
+    (its text as it came where it has none)."""
     element = task.task_spec.bpmn_id if task is not None else getattr(exc, "task_spec", None)
-    cycle.status = INCIDENT
-    cycle.incident = {"message": message, "element_id": element if isinstance(element, str) else None,
-                      "task_name": task.task_spec.bpmn_name if task is not None else None,
-                      "at": now.isoformat()}
-    rec.add("incident", task, {"message": message}, actor=None)
+    notice = _carried(exc) or Notice("step_failed", {"detail": error_text(exc)})
+    put_in_incident(cycle, rec, notice, now, task=task, element_id=element if isinstance(element, str) else None)
+
+
+def _carried(exc: BaseException) -> Notice | None:
+    """The notice of ``exc`` or of what it wraps (SpiffWorkflow wraps what an expression raised)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return None
+        found = notice_of(seen)
+        if found is not None:
+            return found
+        inner = getattr(seen, "exception", None)
+        seen = inner if isinstance(inner, BaseException) else (seen.__cause__ or seen.__context__)
+    return None
 
 
 def record_stall(cycle: Cycle, rec: Recorder, stall: compaction.Stall, now: datetime) -> None:
-    message = f"The engine cannot continue this cycle: {stall.message}"
+    put_in_incident(cycle, rec, Notice("stalled", {"reason": stall.notice}), now, task=stall.task,
+                    element_id=stall.element_id)
+
+
+def put_in_incident(cycle: Cycle, rec: Recorder, notice: Notice, now: datetime, *, task: Task | OpenTask | None = None,
+                    element_id: str | None = None, task_name: str | None = None) -> None:
+    """The one way a cycle goes into incident: its status, the incident (the English text, the
+    code and parameters to show it in any language, the element, the time) and the history event."""
+    if isinstance(task, Task):
+        element_id, task_name = task.task_spec.bpmn_id, task.task_spec.bpmn_name
+    coded = notice.as_dict()
     cycle.status = INCIDENT
-    cycle.incident = {"message": message, "element_id": stall.element_id,
-                      "task_name": stall.task.task_spec.bpmn_name if stall.task is not None else None,
+    cycle.incident = {"message": notice.text, **coded, "element_id": element_id, "task_name": task_name,
                       "at": now.isoformat()}
-    rec.add("incident", stall.task, {"message": message}, actor=None, element_id=stall.element_id)
+    rec.add("incident", task, {"message": notice.text, **coded}, actor=None, element_id=element_id)
 
 
 def error_text(exc: Exception) -> str:

@@ -26,13 +26,14 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from engine.regulation.parser import EVENT_SUBPROCESS, NON_INTERRUPTING
+from engine.shared.notices import Noticed, coded
 
 _LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 #: rounds of settling and running the engine again in one step (each round ends a scope)
 MAX_ROUNDS = 20
 
 
-class UncaughtError(Exception):
+class UncaughtError(Noticed):
     """A BPMN error reached the top of the cycle with nothing to catch it."""
 
     def __init__(self, message: str, task: Task | None) -> None:
@@ -111,10 +112,10 @@ def uncaught_error(workflow: BpmnWorkflow) -> UncaughtError | None:
             workflow.bpmn_events.remove(event)
             code = definition.code or definition.name or ""
             thrower = _thrower(workflow, definition)
-            where = f" by '{thrower.task_spec.bpmn_name or thrower.task_spec.bpmn_id}'" if thrower else ""
-            return UncaughtError(f"Error {code!r} was thrown{where} and no boundary event or event "
-                                 "subprocess catches it; the cycle stopped here (fix the regulation "
-                                 "or the data, then retry)", thrower)
+            if thrower is None:
+                return coded(UncaughtError, "uncaught_error", {"code": repr(code)}, None)
+            return coded(UncaughtError, "uncaught_error_by", {
+                "code": repr(code), "task": thrower.task_spec.bpmn_name or thrower.task_spec.bpmn_id}, thrower)
     return None
 
 

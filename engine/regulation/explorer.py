@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -156,6 +156,9 @@ class Waiting:
 class RowIncident:
     element_id: str | None
     message: str | None
+    #: the message in any language (engine.shared.notices); None on incidents of older versions
+    code: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,8 @@ class ExplorerRow:
             "client_id": self.client_id, "client_name": self.client_name, "owner": self.owner,
             "started_at": self.started_at.isoformat(), "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "waiting_at": [{"element_id": w.element_id, "name": w.name, "kind": w.kind} for w in self.waiting_at],
-            "incident": {"element_id": incident.element_id, "message": incident.message} if incident else None,
+            "incident": {"element_id": incident.element_id, "message": incident.message, "code": incident.code,
+                         "params": dict(incident.params)} if incident else None,
             "variables": dict(self.variables),
             "amount": str(self.amount) if self.amount is not None else None,
         }
@@ -231,7 +235,8 @@ def _row(r: Any, waits: list[tuple[str, str, str]]) -> ExplorerRow:
         regulation_name=r.regulation_name, version=r.version, client_id=r.client_id, client_name=r.client_name,
         owner=r.owner, started_at=r.started_at, ended_at=r.ended_at,
         waiting_at=tuple(Waiting(e, n, k) for e, n, k in waits),
-        incident=RowIncident(incident.get("element_id"), incident.get("message")) if incident else None,
+        incident=RowIncident(incident.get("element_id"), incident.get("message"), incident.get("code"),
+                             incident.get("params") or {}) if incident else None,
         variables=dict(r.variables or {}))
 
 

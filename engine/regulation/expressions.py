@@ -21,7 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from simpleeval import EvalWithCompoundTypes, InvalidExpression, safe_power
+from simpleeval import EvalWithCompoundTypes, InvalidExpression, NameNotDefined, safe_power
 
 from engine.regulation import bounds, cron, juel, juel_functions, limits
 from engine.regulation.limits import (
@@ -31,6 +31,7 @@ from engine.regulation.limits import (
     MAX_VALUE_SIZE,
 )
 from engine.shared.errors import ExpressionError
+from engine.shared.notices import Notice, coded
 
 
 def _str(value: Any = "") -> str:
@@ -187,7 +188,7 @@ def _compile(expression: str) -> ast.Expression:
             warnings.simplefilter("ignore", SyntaxWarning)
             tree = ast.parse(python, mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"Syntax error in expression {expression!r}: {exc.msg}") from None
+        raise coded(ExpressionError, "expression_syntax", {"expression": repr(expression), "reason": exc.msg}) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(f"Expression {expression[:40]!r}... is nested too deeply") from None
     if _depth(tree) > MAX_DEPTH:
@@ -386,14 +387,18 @@ def evaluate(expression: str, variables: dict[str, Any], timer: bool = False, ex
             return result.isoformat()
         return exact_number(result) if exact else result
     except bounds.TooBig as exc:
-        raise ExpressionError(f"Cannot evaluate {_short(expression)}: {exc.message}") from None
+        raise coded(ExpressionError, "cannot_evaluate",
+                    {"expression": _short(expression), "reason": exc.notice or exc.message}) from None
     except InvalidExpression as exc:
         message = getattr(exc, "message", None) or str(exc)
-        raise ExpressionError(f"Cannot evaluate {expression!r}: {message}") from None
+        if isinstance(exc, NameNotDefined):  # the usual one: a variable the cycle does not have (yet)
+            message = Notice("name_not_defined", {"name": exc.name, "expression": exc.expression})
+        raise coded(ExpressionError, "cannot_evaluate", {"expression": repr(expression), "reason": message}) from None
     except ExpressionError:
         raise
     except Exception as exc:  # a TypeError, ZeroDivisionError... from the diagram's own logic
-        raise ExpressionError(f"Cannot evaluate {expression!r}: {type(exc).__name__}: {exc}") from None
+        raise coded(ExpressionError, "cannot_evaluate",
+                    {"expression": repr(expression), "reason": f"{type(exc).__name__}: {exc}"}) from None
 
 
 def _short(expression: str) -> str:

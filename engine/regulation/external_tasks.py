@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from engine.regulation import incoming, jobs, runtime, spiff_tree
 from engine.regulation.advance import advance
-from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
+from engine.regulation.context import ACTIVE, Context, Recorder, put_in_incident, record_incident
 from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import InputInvalid, NotFound, TaskNotActionable
+from engine.shared.notices import Notice
 from storage.models import Cycle, ExternalTask
 from storage.repositories import messaging as messaging_repo
 from storage.repositories import regulation as regulation_repo
@@ -207,11 +208,9 @@ def failure(session: Session, ctx: Context, actor: Actor, task_id: str, worker_i
     rec.add("external_failure", None, {"worker": worker_id, "message": row.error_message, "retries": row.retries},
             element_id=row.element_id)
     if row.retries == 0 and cycle.status == ACTIVE:
-        text = f"external task '{row.name}' (topic {row.topic}) failed with no retries left: {row.error_message or 'no message'}"
-        cycle.status = INCIDENT
-        cycle.incident = {"message": text, "element_id": row.element_id, "task_name": row.name,
-                          "at": rec.at.isoformat()}
-        rec.add("incident", None, {"message": text}, actor=None, element_id=row.element_id)
+        put_in_incident(cycle, rec, Notice("external_failed", {
+            "task": row.name, "topic": row.topic, "error": row.error_message or Notice("no_message")}),
+            rec.at, element_id=row.element_id, task_name=row.name)
     rec.write()
     return cycle
 
@@ -256,12 +255,10 @@ def bpmn_error(session: Session, ctx: Context, actor: Actor, task_id: str, worke
             boundary.task_spec.catch(boundary, event)
             spiff_tree.update(boundary)
     else:
-        text = (f"external task '{row.name}' reported BPMN error {code!r}"
-                + (f" ({message[:MAX_ERROR]})" if message else "")
-                + "; no error boundary event catches it")
-        cycle.status = INCIDENT
-        cycle.incident = {"message": text, "element_id": row.element_id, "task_name": row.name, "at": rec.at.isoformat()}
-        rec.add("incident", task, {"message": text}, actor=None)
+        said = {"message": message[:MAX_ERROR]} if message else {}
+        put_in_incident(cycle, rec, Notice("external_bpmn_error_said" if said else "external_bpmn_error",
+                                           {"task": row.name, "code": repr(code), **said}),
+                        rec.at, task=task)
     known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     advance(session, ctx, cycle, workflow, rec, known_open=known, timers_before=timers_before)
     return cycle

@@ -32,7 +32,8 @@ def alert(session: Session, cycle: Cycle, at: datetime) -> None:
     message = str(incident.get("message") or "")
     data = {"cycle_id": cycle.id, "client": cycle.client.name, "client_id": cycle.client_id,
             "regulation": cycle.version.regulation.key, "version": cycle.version.number,
-            "element_id": incident.get("element_id"), "element": element, "note": message[:1000]}
+            "element_id": incident.get("element_id"), "element": element, "note": message[:1000],
+            "code": incident.get("code"), "params": incident.get("params") or {}}  # the note in any language
     title = f"Incident: {element or 'cycle'} — {cycle.client.name}"
     key = f"incident:{cycle.id}:{incident.get('at') or at.isoformat()}"
     notifications.notify(session, [notifications.Note(login, notifications.NotificationKind.INCIDENT, key, title,

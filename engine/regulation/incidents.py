@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.regulation import external_tasks, jobs, outside, runtime, spiff_tree
 from engine.regulation.advance import advance
-from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, record_incident
+from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder, put_in_incident, record_incident
 from engine.regulation.decisions import catalogue, rule_tasks
 from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import (
@@ -17,6 +17,7 @@ from engine.shared.errors import (
     NotFound,
     TaskNotActionable,
 )
+from engine.shared.notices import Notice
 from storage.models import Cycle
 from storage.repositories import regulation as regulation_repo
 
@@ -86,9 +87,6 @@ def timer_incident(session: Session, ctx: Context, cycle_id: int, element_id: st
     if cycle is None or cycle.status != ACTIVE:
         return
     now = ctx.now()
-    cycle.status = INCIDENT
-    cycle.incident = {"message": f"timer job failed: {message}", "element_id": element_id,
-                      "task_name": None, "at": now.isoformat()}
     rec = Recorder(session, cycle, None, now)
-    rec.add("incident", None, {"message": cycle.incident["message"]}, actor=None, element_id=element_id)
+    put_in_incident(cycle, rec, Notice("timer_failed", {"detail": message}), now, element_id=element_id)
     rec.write()

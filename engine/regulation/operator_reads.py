@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -50,12 +51,17 @@ class IncidentGroup:
     #: one of the group's incident messages, and its newest cycle
     message: str | None
     latest_cycle_id: int
+    #: the newest cycle's incident (message, code, parameters): the group's message in any language
+    incident: dict[str, Any] | None = None
 
 
 def incident_groups(session: Session) -> list[IncidentGroup]:
+    rows = cockpit_repo.incident_groups(session)
+    newest = cockpit_repo.incidents_of(session, [row[-1] for row in rows])
     return [IncidentGroup(regulation=key, regulation_name=name, version=number, element_id=element_id,
-                          task_name=task_name, count=count, message=message, latest_cycle_id=latest)
-            for key, name, number, element_id, task_name, count, message, latest in cockpit_repo.incident_groups(session)]
+                          task_name=task_name, count=count, message=message, latest_cycle_id=latest,
+                          incident=newest.get(latest))
+            for key, name, number, element_id, task_name, count, message, latest in rows]
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from engine.regulation import expressions, external_spec, io_mappings, late_call
 from engine.regulation.decisions.rule_tasks import RuleTask, RuleTaskConverter
 from engine.regulation.parser import PassThroughTask
 from engine.shared.errors import ExpressionError
+from engine.shared.notices import coded
 
 SpecSet = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
 
@@ -49,10 +50,10 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         return expressions.evaluate(expression, variables, timer=expressions.timer_literal(expression) is not None)
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
-        raise ExpressionError("Scripts are not run by Reglament: regulations may not contain code")
+        raise coded(ExpressionError, "scripts_not_run", {})
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
-        raise ExpressionError("Service calls are not run by Reglament: regulations may not call code")
+        raise coded(ExpressionError, "services_not_run", {})
 
 
 class SafeScriptEngine(PythonScriptEngine):

@@ -30,8 +30,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine.regulation import cron, cron_timers, limits
+from engine.regulation import cron, cron_timers, limits, problem_texts
 from engine.shared.errors import ExpressionError
+from engine.shared.notices import coded
 
 #: tasks that hold a token: open for a person, waiting for an event or a join, or running
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -74,12 +75,12 @@ def check_size(workflow: BpmnWorkflow, task: Task | None = None) -> None:
     """StepTooBig when the cycle holds more tokens or tasks than its limits allow."""
     tokens = live_tokens(workflow)
     if tokens > limits.MAX_LIVE_TOKENS:
-        raise StepTooBig(f"The cycle would hold {tokens:,} open or waiting tasks at once (parallel branches "
-                         f"or instances); {limits.describe('MAX_LIVE_TOKENS', limits.MAX_LIVE_TOKENS)}", task)
+        raise coded(StepTooBig, "limit_live_tokens",
+                    {"tokens": tokens, "limit": problem_texts.limit("MAX_LIVE_TOKENS", limits.MAX_LIVE_TOKENS)}, task)
     total = task_count(workflow)
     if total > limits.MAX_CYCLE_TASKS:
-        raise StepTooBig(f"The cycle's state would hold {total:,} tasks; "
-                         f"{limits.describe('MAX_CYCLE_TASKS', limits.MAX_CYCLE_TASKS)}", task)
+        raise coded(StepTooBig, "limit_cycle_tasks",
+                    {"total": total, "limit": problem_texts.limit("MAX_CYCLE_TASKS", limits.MAX_CYCLE_TASKS)}, task)
 
 
 class StepGuard:
@@ -100,24 +101,25 @@ class StepGuard:
             self.snapshot = runtime.workflow_state(self.workflow)
         self.ran += 1
         if self.ran > limits.MAX_STEP_TASKS:
-            raise StepTooBig(f"The step ran {limits.MAX_STEP_TASKS:,} engine tasks (gateways, events, calls) "
-                             f"without reaching a task for a person or a timer: the regulation probably loops "
-                             f"on itself near {_name(task)}; "
-                             f"{limits.describe('MAX_STEP_TASKS', limits.MAX_STEP_TASKS)}", task)
+            raise coded(StepTooBig, "limit_step_tasks", {
+                "count": limits.MAX_STEP_TASKS, "task": _name(task),
+                "limit": problem_texts.limit("MAX_STEP_TASKS", limits.MAX_STEP_TASKS)}, task)
         elapsed = time.monotonic() - self.started
         if elapsed > limits.MAX_STEP_SECONDS:
-            raise StepTooBig(f"The step ran for over {limits.MAX_STEP_SECONDS:g} s (stopped at {_name(task)}); "
-                             + limits.describe("MAX_STEP_SECONDS", f"{limits.MAX_STEP_SECONDS:g} s"), task)
+            raise coded(StepTooBig, "limit_step_seconds", {
+                "seconds": f"{limits.MAX_STEP_SECONDS:g}", "task": _name(task),
+                "limit": problem_texts.limit("MAX_STEP_SECONDS", f"{limits.MAX_STEP_SECONDS:g} s")}, task)
         depth = getattr(task.workflow, "depth", 0)
         if depth > limits.MAX_CALL_DEPTH:
-            raise StepTooBig(f"Call activities are nested {depth} deep at {_name(task)}: the calls probably "
-                             f"call each other; {limits.describe('MAX_CALL_DEPTH', limits.MAX_CALL_DEPTH)}", task)
+            raise coded(StepTooBig, "limit_call_depth", {
+                "depth": depth, "task": _name(task),
+                "limit": problem_texts.limit("MAX_CALL_DEPTH", limits.MAX_CALL_DEPTH)}, task)
         if self.ran % DEPTH_EVERY == 0:
             tree_depth = task.depth
             if tree_depth > limits.MAX_TASK_DEPTH:
-                raise StepTooBig(f"The cycle's path is {tree_depth:,} tasks deep at {_name(task)}: the regulation "
-                                 f"loops without a task for a person or a timer; "
-                                 f"{limits.describe('MAX_TASK_DEPTH', limits.MAX_TASK_DEPTH)}", task)
+                raise coded(StepTooBig, "limit_task_depth", {
+                    "depth": tree_depth, "task": _name(task),
+                    "limit": problem_texts.limit("MAX_TASK_DEPTH", limits.MAX_TASK_DEPTH)}, task)
         if self.ran % COUNT_EVERY == 1:
             check_size(self.workflow, task)
             self.timers = cycle_timers(self.workflow)
@@ -158,16 +160,16 @@ def checked_value(task: Any, expression: str, value: Any) -> Any:
     else:
         return value
     if count > limits.MAX_LOOP_CARDINALITY:
-        raise StepTooBig(f"Loop cardinality {expression!r} of {_name(task)} is {count:,}: a multi-instance "
-                         f"activity runs at most {limits.MAX_LOOP_CARDINALITY:,} instances; "
-                         f"{limits.describe('MAX_LOOP_CARDINALITY', limits.MAX_LOOP_CARDINALITY)}", task)
+        raise coded(StepTooBig, "limit_cardinality", {
+            "expression": repr(expression), "task": _name(task), "count": count, "most": limits.MAX_LOOP_CARDINALITY,
+            "limit": problem_texts.limit("MAX_LOOP_CARDINALITY", limits.MAX_LOOP_CARDINALITY)}, task)
     if isinstance(spec, ParallelMultiInstanceTask):
         top = getattr(task.workflow, "top_workflow", None) or task.workflow
         tokens = live_tokens(top) + count
         if tokens > limits.MAX_LIVE_TOKENS:
-            raise StepTooBig(f"{count:,} parallel instances of {_name(task)} would make the cycle hold {tokens:,} "
-                             f"open or waiting tasks at once; "
-                             f"{limits.describe('MAX_LIVE_TOKENS', limits.MAX_LIVE_TOKENS)}", task)
+            raise coded(StepTooBig, "limit_parallel", {
+                "count": count, "task": _name(task), "tokens": tokens,
+                "limit": problem_texts.limit("MAX_LIVE_TOKENS", limits.MAX_LIVE_TOKENS)}, task)
     return value
 
 

@@ -347,6 +347,14 @@ def incident_groups(session: Session, limit: int = 200) -> Sequence[Any]:
     return session.execute(query).all()
 
 
+def incidents_of(session: Session, cycle_ids: Sequence[int]) -> dict[int, Any]:
+    """The incident (its JSON) of each of these cycles."""
+    if not cycle_ids:
+        return {}
+    rows = session.execute(select(Cycle.id, Cycle.incident).where(Cycle.id.in_(list(cycle_ids)))).all()
+    return {row[0]: row[1] for row in rows}
+
+
 def user(session: Session, login: str) -> User | None:
     return session.scalar(select(User).where(User.login == login))
 

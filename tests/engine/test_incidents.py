@@ -34,7 +34,9 @@ def test_a_condition_on_an_undefined_variable_puts_the_cycle_in_incident(platfor
     history = platform.regulation.history(actors["head"], failed.id)
     [recorded] = events(history, "incident")
     assert recorded.task.element_id == "Gateway_Check" and recorded.actor is None
-    assert recorded.data == {"message": incident["message"]}
+    assert recorded.data == {"message": incident["message"], "code": "cannot_evaluate",
+                             "params": incident["params"]}
+    assert incident["params"]["reason"]["code"] == "name_not_defined"  # shown in the reader's language
     # the task that led there is done; the next one was never created
     assert [e.actor for e in events(history, "completed", "Task_First")] == ["anna"]
     assert events(history, "created", "Task_Next") == []

@@ -21,10 +21,10 @@ def _ids(message_id: object) -> list[str]:
 
 
 def test_every_ui_string_has_a_russian_translation() -> None:
-    """What `make extract` would find in web/ (and the definitions engine/control marks with N_) is
-    in the catalogue, translated and not fuzzy."""
+    """What `make extract` would find in web/ (and the texts engine/ marks with N_: definitions,
+    incidents, deploy problems) is in the catalogue, translated and not fuzzy."""
     catalogue = _catalogue()
-    method_map = [("web/**.py", "python"), ("engine/control/**.py", "python"), ("web/templates/**.html", "jinja2")]
+    method_map = [("web/**.py", "python"), ("engine/**.py", "python"), ("web/templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map=method_map, keywords=keywords):
@@ -46,3 +46,18 @@ def test_translations_keep_the_placeholders() -> None:
         for text in _ids(message.string):
             assert set(PLACEHOLDER.findall(text)) <= wanted | {"num"}, (message.id, text)
             assert wanted - {"num"} <= set(PLACEHOLDER.findall(text)), (message.id, text)
+
+
+def test_every_engine_notice_is_in_the_catalogue_with_its_placeholders() -> None:
+    """Every incident and deploy-problem code renders in Russian: its English template is a
+    translated message of the catalogue, keeping the template's placeholders."""
+    from engine import regulation  # noqa: F401  (registers the codes)
+    from engine.shared import notices
+
+    translated = {_ids(m.id)[0]: m for m in _catalogue() if m.id}
+    codes = notices.codes()
+    assert len(codes) > 100, "the incident and problem codes are registered"
+    for code, template in codes.items():
+        message = translated.get(template)
+        assert message is not None and message.string and not message.fuzzy, (code, template)
+        assert set(PLACEHOLDER.findall(template)) == set(PLACEHOLDER.findall(str(message.string))), code

@@ -57,7 +57,7 @@ function showProblems(problems) {
     const strong = document.createElement('strong');
     strong.textContent = where;
     li.appendChild(strong);
-    li.appendChild(document.createTextNode(`: ${problem.message}`));
+    li.appendChild(document.createTextNode(`: ${problem.text || problem.message}`));
     li.dataset.elementId = problem.element_id || '';
     if (element) {
       canvas.addMarker(element.id, 'rg-problem');
@@ -99,6 +99,7 @@ async function save() {
     const body = await response.json().catch(() => ({ message: response.statusText }));
     if (response.ok) {
       clearProblems();
+      if (body.warnings && body.warnings.length) showProblems(body.warnings);  // deployed; a cycle will stop there
       const message = body.created ? labels.deployed.replace('%(version)s', body.version)
         : labels.unchanged.replace('%(version)s', body.version);
       say(message, 'success');

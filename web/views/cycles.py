@@ -12,7 +12,7 @@ from engine.regulation.explorer import FILTER_KEYS, Counts, ExplorerPage
 from engine.regulation.variable_edits import from_text
 from engine.shared.errors import FormInvalid, InputInvalid, ReglamentError, TaskNotActionable
 from engine.shared.numbers import parse_whole_number
-from web.i18n import translated_fields
+from web.i18n import notice_text, translated_fields
 from web.views import actor, login_required, platform
 from web.views.api.cockpit import export_response
 from web.views.regulations import _labels
@@ -61,7 +61,7 @@ def detail(cycle_id: int):  # type: ignore[no-untyped-def]
 def retry(cycle_id: int):  # type: ignore[no-untyped-def]
     cycle = platform().regulation.retry(actor(), cycle_id)
     if cycle.status == "incident":
-        flash(_("The step failed again: %(message)s", message=(cycle.incident or {}).get("message")), "error")
+        flash(_("The step failed again: %(message)s", message=notice_text(cycle.incident)), "error")
     else:
         flash(_("The cycle runs again."), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle_id))
@@ -129,7 +129,7 @@ def variables(cycle_id: int):  # type: ignore[no-untyped-def]
             cycle = platform().cockpit.retry(actor(), cycle_id, changes or None)
             if cycle.status == "incident":
                 raise TaskNotActionable(_("The step failed again: %(message)s",
-                                          message=(cycle.incident or {}).get("message")))
+                                          message=notice_text(cycle.incident)))
             return cycle
         return _operate(cycle_id, command, _("The cycle runs again."))
     return _operate(cycle_id, lambda: platform().cockpit.edit_variables(actor(), cycle_id, changes, form.get("reason")),

@@ -20,6 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from engine.regulation.versions import SourceFile
 from engine.shared.access import Permission
 from engine.shared.errors import RegulationInvalid
+from web.i18n import notice_text
 from web.views import actor, login_required, platform
 
 bp = Blueprint("regulations", __name__)
@@ -168,5 +169,7 @@ def upload():  # type: ignore[no-untyped-def]
     else:
         flash(_("Nothing changed: version %(version)s stays current.", version=result.version), "success")
     for warning in result.warnings:  # deployed, but a cycle will stop there (as in Camunda)
-        flash(_("Warning: %(warning)s", warning=str(warning)), "error")
+        where = f"{warning.element_id} ({warning.element_name})" if warning.element_name else warning.element_id
+        flash(_("Warning: %(warning)s", warning=f"{where}: {notice_text(warning)}" if where else notice_text(warning)),
+              "error")
     return redirect(url_for("regulations.detail", key=result.key))

@@ -5,6 +5,7 @@ from flask import Response, g, jsonify, request
 
 from engine.regulation.versions import SourceFile
 from engine.shared.errors import InputInvalid
+from web.i18n import with_texts
 from web.views import platform
 from web.views.api.base import bp
 
@@ -22,7 +23,10 @@ def deploy():  # type: ignore[no-untyped-def]
     keep = request.args.get("keep_if_not_executable") in ("1", "true")
     comment = request.args.get("comment") or request.form.get("comment")  # the new version's label
     result = platform().regulation.deploy(g.actor, files, keep_if_not_executable=keep, comment=comment)
-    return jsonify(result.as_dict()), (201 if result.created else 200)
+    body = result.as_dict()
+    if "warnings" in body:  # each also in the reader's language
+        body["warnings"] = with_texts(body["warnings"])
+    return jsonify(body), (201 if result.created else 200)
 
 
 @bp.get("/regulations/<key>/versions")

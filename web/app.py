@@ -82,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None, platform: Reglament | 
         platform = Reglament.open(replace(settings, database_url=app.config["DATABASE_URL"],
                                           secret_key=app.config["SECRET_KEY"]))
     app.extensions["reglament"] = platform
+    platform.catalogue = i18n.catalogue  # e-mails in each recipient's language
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     app.jinja_env.globals.update(i18n.template_globals())

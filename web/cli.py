@@ -13,6 +13,7 @@ from engine.regulation.versions import SourceFile
 from engine.shared.access import ROLES, Actor
 from engine.shared.errors import ReglamentError, RegulationInvalid
 from engine.shared.settings import Settings
+from web.i18n import catalogue
 
 CLI_ACTOR = Actor(id=0, login="cli", name="Command line", roles=frozenset({"admin", "owner"}),
                   groups=frozenset())
@@ -20,7 +21,9 @@ CLI_ACTOR = Actor(id=0, login="cli", name="Command line", roles=frozenset({"admi
 
 def _platform() -> Reglament:
     settings = Settings.from_env()
-    return Reglament.open(settings)
+    platform = Reglament.open(settings)
+    platform.catalogue = catalogue  # the worker's e-mails in each recipient's language
+    return platform
 
 
 @click.group()

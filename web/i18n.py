@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+from babel.support import Translations
 from flask import g, request, session
 from flask_babel import format_datetime, format_number, gettext
 
@@ -218,6 +221,13 @@ def _shown(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return format_number(value)
     return str(value)
+
+
+@lru_cache(maxsize=len(LOCALES))
+def catalogue(language: str) -> Callable[[str], str]:
+    """The gettext of ``language`` outside a request (the worker's e-mails): the app's catalogue."""
+    found = Translations.load(str(Path(__file__).parent / "translations"), [language])
+    return found.gettext
 
 
 def template_globals() -> dict[str, Any]:

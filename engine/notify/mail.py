@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from engine.shared import organization_defaults
+from engine.shared import notices, organization_defaults
 from storage.models import Notification, User
 from storage.repositories import notify as notify_repo
 
@@ -150,8 +150,15 @@ def _subject_key(kind: str, data: dict[str, Any]) -> str:
     return kind
 
 
-def compose(note: Notification, locale: str, timezone: str | None, base_url: str) -> tuple[str, str]:
-    """Subject and plain-text body of a notification, in the recipient's language and zone."""
+def untranslated(language: str) -> Callable[[str], str]:
+    """The catalogue of no language: texts stay in English."""
+    return str
+
+
+def compose(note: Notification, locale: str, timezone: str | None, base_url: str,
+            translate: Callable[[str], str] = str) -> tuple[str, str]:
+    """Subject and plain-text body of a notification, in the recipient's language and zone
+    (``translate``: the language's catalogue, for what the engine wrote as a notice)."""
     lang = locale if locale in _SUBJECTS else "en"
     data = note.data or {}
     key = _subject_key(note.kind, data)
@@ -168,6 +175,9 @@ def compose(note: Notification, locale: str, timezone: str | None, base_url: str
         value = values.get(field) if field == "client" else data.get(field)
         if field in ("due_at", "planned_at"):
             value = _local(value, zone)
+        elif field == "note" and data.get("code"):  # an incident's message, in the recipient's language
+            value = notices.render(str(data["code"]), data.get("params") or {}, translate=translate,
+                                   fallback=str(value or ""))
         if value:
             lines.append(f"{labels[field]}: {value}")
     if note.link:
@@ -178,8 +188,10 @@ def compose(note: Notification, locale: str, timezone: str | None, base_url: str
 
 # ---------------------------------------------------------------- the outbox
 
-def claim(session: Session, base_url: str, now: datetime, limit: int = BATCH) -> list[Outgoing]:
-    """Take up to ``limit`` pending e-mails (marked ``sending``) and compose them."""
+def claim(session: Session, base_url: str, now: datetime, limit: int = BATCH,
+          catalogue: Callable[[str], Callable[[str], str]] = untranslated) -> list[Outgoing]:
+    """Take up to ``limit`` pending e-mails (marked ``sending``) and compose them, each in its
+    recipient's language (``catalogue``: a language's gettext)."""
     pending: Sequence[tuple[Notification, User]] = notify_repo.pending_emails(session, limit)
     held = notify_repo.claim_emails(session, [n.id for n, _ in pending], now)
     out: list[Outgoing] = []
@@ -187,7 +199,7 @@ def claim(session: Session, base_url: str, now: datetime, limit: int = BATCH) ->
         if note.id not in held:
             continue
         time_zone, language = organization_defaults.of_user(user)
-        subject, body = compose(note, language, time_zone, base_url)
+        subject, body = compose(note, language, time_zone, base_url, catalogue(language))
         out.append(Outgoing(note.id, user.email or "", subject, body))
     return out
 

@@ -58,6 +58,9 @@ class Base:
         self.uploads = imports.Uploads(self.command, self.query, imports.UPLOAD_DIR, clock)
         self.tokens = accounts.TokenSigner(secret_key)
         self.token_cache: dict[str, tuple[tuple[bool, int, int], Actor]] = {}
+        #: the message catalogue of a language (its gettext) for what the engine writes outside a
+        #: page (e-mails); the web sets it, the engine alone writes English
+        self.catalogue: Callable[[str], Callable[[str], str]] = mail.untranslated
 
     @contextmanager
     def command(self) -> Iterator[Session]:

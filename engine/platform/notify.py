@@ -61,7 +61,8 @@ class NotifyService(Service):
         if self.platform.smtp is None:
             return 0
         with self.command() as s:
-            batch = mail.claim(s, self.platform.settings.base_url, self.platform.ctx.now(), limit)
+            batch = mail.claim(s, self.platform.settings.base_url, self.platform.ctx.now(), limit,
+                               self.platform.catalogue)
         if not batch:
             return 0
         results: dict[int, str | None] = {}

@@ -69,3 +69,20 @@ def test_a_refused_diagram_is_explained_in_russian_and_english(api, client, logi
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert "срок: " in html and "is not a date or a duration" not in html
+
+
+def test_an_incident_e_mail_reads_in_the_recipients_language(platform, actors) -> None:
+    """The worker composes the alert with the recipient's catalogue (set by the web and the CLI)."""
+    from engine.notify import mail
+    from storage.models import Notification
+    from web.i18n import catalogue
+
+    cycle_id = _stuck_cycle(platform, actors)
+    incident = platform.regulation.cycle(actors["head"], cycle_id).incident
+    note = Notification(kind="incident", title="Incident", link=f"/cycles/{cycle_id}",
+                        data={"cycle_id": cycle_id, "client": "Stuck Ltd", "element": "Check",
+                              "note": incident["message"], "code": incident["code"], "params": incident["params"]})
+    _, russian = mail.compose(note, "ru", "Europe/Moscow", "https://crm.example", catalogue("ru"))
+    assert "переменная «missing» не определена" in russian and "is not defined" not in russian
+    _, english = mail.compose(note, "en", "UTC", "https://crm.example", catalogue("en"))
+    assert "'missing' is not defined for expression" in english

@@ -1,5 +1,5 @@
 """Benchmark: the dashboard, the funnel, the cohorts, the Plans page, the loss, duration and manager
-reports and the event-log export over a large history (PostgreSQL).
+reports, the heat map, the variants and the event-log export over a large history (PostgreSQL).
 
 The fixed history of the analytics tests (tests/analytics_history.py: five cycles, a loop back,
 won, lost, open and cancelled) is made through the engine, then copied ``--copies`` times in SQL
@@ -150,7 +150,9 @@ def measure(platform: Reglament, args: argparse.Namespace) -> None:
             ("Plans page (fulfilment)", lambda: platform.planning.fulfilment(head, "month", "", "", False)),
             ("loss reasons", lambda: platform.control.losses(alex, Filters())),
             ("managers side by side", lambda: platform.control.managers(head, Filters())),
-            ("durations", lambda: platform.control.durations(alex, Filters()))]:
+            ("durations", lambda: platform.control.durations(alex, Filters())),
+            ("heat map of the sale", lambda: platform.control.heatmap(alex, Filters(regulation="new_client_sale"))),
+            ("variants", lambda: platform.control.variants(alex, Filters()))]:
         if args.only and not any(word.strip() in name for word in args.only.split(",")):
             continue
         times = []

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.shared import errors as e
-from web.i18n import field_problems, with_texts
+from web.i18n import error_text, field_problems, with_texts
 
 STATUS = {
     e.NotFound: 404, e.Forbidden: 403, e.Unauthenticated: 401, e.TaskNotActionable: 409,
@@ -40,11 +40,13 @@ def register(app: Flask) -> None:
             if isinstance(details.get("problems"), list):  # a diagram's: each also in the reader's language
                 details = {**details, "problems": with_texts(details["problems"])}
             body = {"error": exc.code, "message": exc.message, "details": details}
+            if exc.notice is not None:  # the same in the reader's language
+                body["text"] = error_text(exc)
             if isinstance(exc.details.get("fields"), dict):
                 # per-field problems by code, for clients to act on: {"field", "code", "message", "params"}
                 body["problems"] = field_problems(exc)
             return jsonify(body), status
-        message = exc.message
+        message = error_text(exc)
         if isinstance(exc, e.RegulationInvalid):
             message = gettext("The regulation cannot be deployed: %(count)s problems.", count=len(exc.problems))
         return render_template("error.html", status=status, message=message, details=exc.details), status

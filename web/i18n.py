@@ -211,6 +211,15 @@ def notice_text(value: Any) -> str:
                           fallback=fallback)
 
 
+def error_text(exc: ReglamentError) -> str:
+    """An engine error's message in the reader's language where the engine gave it a code (its
+    English otherwise)."""
+    if exc.notice is None:
+        return exc.message
+    return notices.render(exc.notice.code, exc.notice.as_dict()["params"], translate=gettext, show=_shown,
+                          fallback=exc.message)
+
+
 def with_texts(problems: Any) -> list[dict[str, Any]]:
     """Deploy problems or warnings as the API gives them: each keeps its English ``message``, its
     ``code`` and ``params``, and gets ``text``, the message in the reader's language."""

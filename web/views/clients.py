@@ -13,7 +13,7 @@ from engine.clients.checks import CLIENT_FIELDS, CONTACT_FIELDS, KINDS, SIZES, S
 from engine.clients.records import Filters
 from engine.clients.timeline import KINDS as TIMELINE_KINDS
 from engine.shared.errors import ClientMerged, DuplicateClient, InputInvalid
-from web.i18n import parse_local_input, translated_fields
+from web.i18n import error_text, parse_local_input, translated_fields
 from web.views import actor, login_required, platform, safe_next
 from web.views.start_sale import start_sale
 
@@ -21,7 +21,7 @@ bp = Blueprint("clients", __name__)
 
 def field_errors(exc: InputInvalid) -> dict[str, str]:
     """The engine's per-field problems in the user's language (the one table in web/i18n)."""
-    return translated_fields(exc) or {"name": exc.message}
+    return translated_fields(exc) or {"name": error_text(exc)}
 
 
 def _form(names: tuple[str, ...], prefix: str = "") -> dict[str, str]:
@@ -201,7 +201,7 @@ def add_note(client_id: int):  # type: ignore[no-untyped-def]
     try:
         platform().clients.add_client_note(actor(), client_id, text)
     except InputInvalid as exc:
-        return _detail(client_id, {"note_text": field_errors(exc).get("text", exc.message)}, {"note_text": text}, 422)
+        return _detail(client_id, {"note_text": field_errors(exc).get("text", error_text(exc))}, {"note_text": text}, 422)
     flash(_("Note added."), "success")
     return _back_to(client_id, "#timeline")
 
@@ -252,7 +252,7 @@ def plan_contact(client_id: int):  # type: ignore[no-untyped-def]
         platform().planning.plan_contact(actor(), client_id, form["work_type"], _planned_at(form["planned_at"]),
                                 form["note"])
     except InputInvalid as exc:
-        return _detail(client_id, exc.details.get("fields", {}) or {"planned_at": exc.message}, form, 422)
+        return _detail(client_id, exc.details.get("fields", {}) or {"planned_at": error_text(exc)}, form, 422)
     flash(_("Contact planned."), "success")
     return redirect(url_for("clients.detail", client_id=client_id) + "#contacts")
 

@@ -12,7 +12,7 @@ from engine.regulation.explorer import FILTER_KEYS, Counts, ExplorerPage
 from engine.regulation.variable_edits import from_text
 from engine.shared.errors import FormInvalid, InputInvalid, ReglamentError, TaskNotActionable
 from engine.shared.numbers import parse_whole_number
-from web.i18n import notice_text, translated_fields
+from web.i18n import error_text, notice_text, translated_fields
 from web.views import actor, login_required, platform
 from web.views.api.cockpit import export_response
 from web.views.regulations import _labels
@@ -77,7 +77,7 @@ def _operate(cycle_id: int, command: Any, done: str) -> Any:
     except (InputInvalid, TaskNotActionable) as exc:
         fields = translated_fields(exc)
         flash(_("Not done: %(problem)s", problem="; ".join(f"{k} — {v}" for k, v in fields.items())
-                or exc.message), "error")
+                or error_text(exc)), "error")
     except ReglamentError:
         raise
     else:
@@ -146,7 +146,7 @@ def start_batch():  # type: ignore[no-untyped-def]
     try:
         batch_id = platform().cockpit.start_batch(actor(), form.get("kind", ""), filters, params)
     except InputInvalid as exc:
-        flash(_("Not started: %(problem)s", problem=exc.message), "error")
+        flash(_("Not started: %(problem)s", problem=error_text(exc)), "error")
         return redirect(url_for("cycles.index", **filters))
     return redirect(url_for("cycles.batch", batch_id=batch_id))
 
@@ -195,7 +195,7 @@ def migration():  # type: ignore[no-untyped-def]
             try:
                 run = platform().cockpit.dry_run(actor(), filters, target_number, dict(plan.plan))
             except InputInvalid as exc:
-                problems = translated_fields(exc) or {"plan": exc.message}
+                problems = translated_fields(exc) or {"plan": error_text(exc)}
     return render_template("cycles/migrate.html", filters=filters, versions=versions, target=target_number,
                            plan=plan, run=run, problems=problems, source=source_number, key=key)
 
@@ -211,6 +211,6 @@ def migrate():  # type: ignore[no-untyped-def]
     try:
         batch_id = platform().cockpit.start_batch(actor(), "migrate", filters, params)
     except InputInvalid as exc:
-        flash(_("Not started: %(problem)s", problem=exc.message), "error")
+        flash(_("Not started: %(problem)s", problem=error_text(exc)), "error")
         return redirect(url_for("cycles.migration", **filters))
     return redirect(url_for("cycles.batch", batch_id=batch_id))

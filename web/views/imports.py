@@ -29,6 +29,7 @@ from engine.clients.files import escape_formula, write_xlsx
 from engine.clients.records import Filters
 from engine.clients.views import ImportPreview
 from engine.shared.errors import InputInvalid
+from web.i18n import error_text
 from web.views import actor, login_required, platform
 
 bp = Blueprint("imports", __name__)
@@ -66,7 +67,7 @@ def file_error(exc: InputInvalid) -> str:
     """Why a file cannot be imported, in the user's language when it is over a limit."""
     limit = exc.details.get("limit") if isinstance(exc.details, dict) else None
     if not isinstance(limit, dict) or limit.get("what") not in LIMIT_WHAT:
-        return exc.message
+        return error_text(exc)
     what = str(LIMIT_WHAT[limit["what"]])
     if limit.get("row") is not None:
         return _("The file is over a limit of what an import reads: at most %(limit)s %(what)s (row %(row)s). "

@@ -23,7 +23,7 @@ from engine.motivation.statement_states import ConfirmationNeeded, FiguresChange
 from engine.shared import periods
 from engine.shared.access import HEADS
 from engine.shared.errors import InputInvalid, NotFound
-from web.i18n import translated_fields
+from web.i18n import error_text, translated_fields
 from web.views import actor, login_required, platform
 
 bp = Blueprint("motivation", __name__, url_prefix="/motivation")
@@ -108,7 +108,7 @@ def statements():  # type: ignore[no-untyped-def]
         try:
             earned = platform().motivation.earned_so_far(actor())
         except InputInvalid as exc:  # a scheme whose table fails: the list still shows
-            earned_error = exc.message
+            earned_error = error_text(exc)
     return render_template("motivation/motivation_statements.html", listing=listing, earned=earned,
                            earned_error=earned_error, earned_period=platform().motivation.current_period(),
                            may_manage=actor().has_any(HEADS), nav=_neighbours(listing.period.key))
@@ -242,7 +242,7 @@ def comment(statement_id: int):  # type: ignore[no-untyped-def]
         platform().motivation.comment_statement(actor(), statement_id, line_id, text)
     except InputInvalid as exc:  # shown again with the text as typed, nothing lost
         flash(_("The comment was not saved: %(reason)s",
-                reason="; ".join(translated_fields(exc).values()) or exc.message), "error")
+                reason="; ".join(translated_fields(exc).values()) or error_text(exc)), "error")
         return _statement_page(statement_id, draft=(line_id, text), status=422)
     flash(_("Comment added."), "success")
     anchor = f"line-{line_id}" if line_id else "comments"
@@ -299,12 +299,12 @@ def whatif():  # type: ignore[no-untyped-def]
     try:
         scenarios = list(platform().motivation.plan_grid(actor(), period, "actual").scenarios)
     except InputInvalid as exc:
-        scenarios, error = ["actual"], exc.message
+        scenarios, error = ["actual"], error_text(exc)
     if request.args.get("run") and error is None:
         try:
             result = platform().motivation.what_if(actor(), period, scheme_id, scenario)
         except (InputInvalid, NotFound) as exc:
-            error = exc.message
+            error = error_text(exc)
     return render_template("motivation/motivation_whatif.html", period=period, scheme_id=scheme_id, scenario=scenario,
                            choices=choices, scenarios=scenarios, result=result, error=error), (422 if error else 200)
 
@@ -326,7 +326,7 @@ def reversal(cycle_id: int):  # type: ignore[no-untyped-def]
     except InputInvalid as exc:
         fields = translated_fields(exc)
         flash(_("Not recorded: %(reason)s",
-                reason="; ".join(f"{_field_label(k)} {v}" for k, v in fields.items()) or exc.message), "error")
+                reason="; ".join(f"{_field_label(k)} {v}" for k, v in fields.items()) or error_text(exc)), "error")
         return redirect(url_for("cycles.detail", cycle_id=cycle_id, _anchor="reversals", **typed))
     flash(_("Recorded. The commission is taken back in the statement of %(period)s.", period=landed), "success")
     return redirect(url_for("cycles.detail", cycle_id=cycle_id, _anchor="reversals"))

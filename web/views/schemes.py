@@ -25,7 +25,7 @@ from engine.motivation.schemes import BASES, ROUNDINGS, TEMPLATES
 from engine.regulation.decisions import feel
 from engine.shared.access import HEADS, ROLES
 from engine.shared.errors import DmnError, InputInvalid, NotFound
-from web.i18n import translated_fields
+from web.i18n import error_text, translated_fields
 from web.views import actor, login_required, platform
 
 bp = Blueprint("schemes", __name__, url_prefix="/motivation/schemes")
@@ -44,7 +44,7 @@ def _problem(exc: InputInvalid | NotFound) -> str:
     """What the engine refused, in the user's language: each field with its problem (the one table
     of codes in web/i18n), else the engine's sentence."""
     fields = translated_fields(exc)
-    return "; ".join(f"{_field_label(k)}: {v}" for k, v in fields.items()) if fields else exc.message
+    return "; ".join(f"{_field_label(k)}: {v}" for k, v in fields.items()) if fields else error_text(exc)
 
 
 def _may_edit() -> bool:
@@ -161,7 +161,7 @@ def _trial(name: str, scheme: SchemeDetail) -> dict[str, Any] | None:
     try:
         result = platform().motivation.evaluate_scheme_table(actor(), name, table, inputs, scheme.version)
     except DmnError as exc:
-        return {"table": table, "raw": raw, "error": exc.message}
+        return {"table": table, "raw": raw, "error": error_text(exc)}
     return {"table": table, "raw": raw, "result": result, "rules": set(result.rules),
             "outputs": result.outputs if isinstance(result.outputs, list) else [result.outputs]}
 

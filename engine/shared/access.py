@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine.shared import error_texts
 from engine.shared.errors import Forbidden
+from engine.shared.notices import Notice, coded
 
 
 class Role(StrEnum):
@@ -87,9 +89,22 @@ class Actor:
 
 
 def require(actor: Actor, roles: frozenset[str], action: str) -> None:
+    """Forbidden unless the actor holds one of ``roles``; ``action`` is an English phrase ("edit
+    sales plans"), the roles are named in the reader's language."""
     if not actor.has_any(roles):
-        raise Forbidden(f"{actor.login} may not {action}: it needs one of the roles "
-                        f"{', '.join(sorted(roles))}")
+        raise coded(Forbidden, "access_forbidden",
+                    {"login": actor.login, "action": action, "roles": roles_notice(roles)})
+
+
+def roles_notice(roles: frozenset[str]) -> Notice | str:
+    """The roles as a list of role names each reader reads in his language (the English: the keys,
+    ``head, admin``)."""
+    names = sorted(roles)
+    if not 1 <= len(names) <= 5:
+        return ", ".join(names)
+    return Notice(f"access_roles_{len(names)}",
+                  {f"role_{i}": Notice(f"access_role_{name}") if f"access_role_{name}" in error_texts.ERRORS
+                   else name for i, name in enumerate(names, 1)})
 
 
 def may_act_on_task(actor: Actor, assignee: str | None, candidate_keys: list[str]) -> bool:

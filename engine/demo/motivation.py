@@ -34,7 +34,7 @@ def load_demo_motivation(platform: Reglament, actors: dict[str, Actor], new_cycl
         platform.motivation.save_plans(head, period, "actual", _plans(platform, head, period))
         added += 1
     computed = platform.motivation.compute_statements(head, now)
-    return {"plans": added, "statements": len(computed.statements)}
+    return {"plans": added, "statements": len(computed.statement_ids)}
 
 
 def _pay_first_invoice(platform: Reglament, actors: dict[str, Actor], owner: str) -> None:

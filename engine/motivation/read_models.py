@@ -205,6 +205,16 @@ class Earned:
 
 
 @dataclass(frozen=True)
+class DraftsComputed:
+    """What computing a period's drafts did: the statements (re)computed, those kept as they were
+    (login -> status) and why a manager has none (login -> problem)."""
+
+    statement_ids: tuple[int, ...]
+    kept: Mapping[str, str]
+    problems: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class CycleReversal:
     """A cancellation or refund of a won cycle."""
 

@@ -19,6 +19,7 @@ from engine.motivation import (
 from engine.motivation.confirmation import Acted
 from engine.motivation.read_models import (
     CycleReversal,
+    DraftsComputed,
     Earned,
     PlanGrid,
     SchemeChoice,
@@ -28,7 +29,6 @@ from engine.motivation.read_models import (
     StatementPage,
 )
 from engine.motivation.statement_states import DRAFT, FiguresChanged, load
-from engine.motivation.statements import Computed
 from engine.motivation.whatif import WhatIf
 from engine.platform.base import Service
 from engine.regulation import cycles
@@ -116,9 +116,11 @@ class MotivationService(Service):
             return statement_views.listing(s, actor, period)
 
     def compute_statements(self, actor: Actor, period: str | None,
-                           logins: list[str] | None = None) -> Computed:
+                           logins: list[str] | None = None) -> DraftsComputed:
         with self.command() as s:
-            return statements.compute_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), logins)
+            computed = statements.compute_period(s, scheme_terms.BOOK, actor, period, self.platform.ctx.now(), logins)
+            s.flush()  # the new drafts' ids
+            return DraftsComputed(tuple(st.id for st in computed.statements), computed.kept, computed.problems)
 
     def statement(self, actor: Actor, statement_id: int) -> StatementPage:
         """One statement with its comments, whether its period is over (it can be locked from

@@ -171,7 +171,7 @@ def test_a_manager_without_a_scheme_in_force_gets_no_statement_and_the_head_is_t
     add_scheme(platform, effective_from=date(2026, 12, 1))
     result = platform.motivation.compute_statements(actors["head"], "2026-11")
     assert "no motivation scheme" in result.problems["anna"]
-    assert result.statements == []
+    assert result.statement_ids == ()
 
 
 def test_a_table_with_no_matching_row_stops_the_computation_with_its_name(platform: Reglament, actors,
@@ -413,4 +413,4 @@ def test_the_quality_multiplier_reads_conversion_and_tasks_done_on_time(platform
 def test_a_quarter_is_not_paid_when_its_months_already_are(platform: Reglament, actors, clock: Clock,
                                                           drafted) -> None:
     result = platform.motivation.compute_statements(actors["head"], "2026-Q4", ["anna"])
-    assert result.statements == [] and "2026-11" in result.problems["anna"]
+    assert result.statement_ids == () and "2026-11" in result.problems["anna"]

@@ -119,7 +119,7 @@ def statements():  # type: ignore[no-untyped-def]
 def compute():  # type: ignore[no-untyped-def]
     period = _period()
     result = platform().motivation.compute_statements(actor(), period)
-    flash(_("Drafts computed: %(count)s.", count=len(result.statements)), "success")
+    flash(_("Drafts computed: %(count)s.", count=len(result.statement_ids)), "success")
     for login, status in sorted(result.kept.items()):
         flash(_("%(login)s: the %(status)s statement was kept as it is.", login=login, status=_status(status)), "info")
     for login, problem in sorted(result.problems.items()):

@@ -73,7 +73,7 @@ def motivation_compute():  # type: ignore[no-untyped-def]
     if logins is not None and not (isinstance(logins, list) and all(isinstance(x, str) for x in logins)):
         raise InputInvalid("logins must be a list of logins", {"fields": {"logins": "must be a list of logins"}})
     done = platform().motivation.compute_statements(g.actor, text_field(data, "period"), logins)
-    return jsonify(statements=[s.id for s in done.statements], kept=done.kept, problems=done.problems)
+    return jsonify(statements=list(done.statement_ids), kept=done.kept, problems=done.problems)
 
 
 @bp.get("/motivation/statements/<int:statement_id>")

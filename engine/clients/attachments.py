@@ -7,6 +7,7 @@ comes here); who may download is decided by the caller, who knows the cycle's ac
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,16 +31,25 @@ class StoredFile:
     uploaded_at: datetime
     task_name: str | None
     field: str | None
+    #: the sender's name as people read it (the login when the user is gone)
+    uploaded_by_name: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "client_id": self.client_id, "cycle_id": self.cycle_id, "name": self.filename,
                 "content_type": self.content_type, "size": self.size, "uploaded_by": self.uploaded_by,
+                "uploaded_by_name": self.uploaded_by_name or self.uploaded_by,
                 "uploaded_at": self.uploaded_at.isoformat(), "task": self.task_name, "field": self.field}
 
 
-def _stored(row: Attachment) -> StoredFile:
+def _stored(row: Attachment, names: dict[str, str] | None = None) -> StoredFile:
     return StoredFile(row.id, row.client_id, row.cycle_id, row.filename, row.content_type, row.size,
-                      row.uploaded_by, row.uploaded_at, row.task_name, row.field)
+                      row.uploaded_by, row.uploaded_at, row.task_name, row.field,
+                      (names or {}).get(row.uploaded_by, row.uploaded_by))
+
+
+def _listed(session: Session, rows: Sequence[Attachment]) -> list[StoredFile]:
+    names = attachments_repo.sender_names(session, [r.uploaded_by for r in rows])
+    return [_stored(r, names) for r in rows]
 
 
 def content_type_of(filename: str) -> str:
@@ -64,7 +74,7 @@ def read(session: Session, attachment_id: int) -> tuple[StoredFile, bytes]:
 
 
 def of_cycle(session: Session, cycle_id: int) -> list[StoredFile]:
-    return [_stored(r) for r in attachments_repo.attachments_of_cycle(session, cycle_id)]
+    return _listed(session, attachments_repo.attachments_of_cycle(session, cycle_id))
 
 
 #: the most files the client page lists (the newest)
@@ -72,4 +82,4 @@ CLIENT_LIST = 200
 
 
 def of_client(session: Session, client_id: int) -> list[StoredFile]:
-    return [_stored(r) for r in attachments_repo.attachments_of_client(session, client_id, CLIENT_LIST)]
+    return _listed(session, attachments_repo.attachments_of_client(session, client_id, CLIENT_LIST))

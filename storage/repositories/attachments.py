@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from storage.models import Attachment
+from storage.models import Attachment, User
 
 
 def add_attachment(session: Session, attachment: Attachment) -> Attachment:
@@ -28,3 +28,11 @@ def attachments_of_cycle(session: Session, cycle_id: int) -> Sequence[Attachment
 def attachments_of_client(session: Session, client_id: int, limit: int = 200) -> Sequence[Attachment]:
     return session.scalars(select(Attachment).where(Attachment.client_id == client_id)
                            .order_by(Attachment.uploaded_at.desc(), Attachment.id.desc()).limit(limit)).all()
+
+
+def sender_names(session: Session, logins: Sequence[str]) -> dict[str, str]:
+    """The names of the users who sent files, by login (a login no longer a user is left out)."""
+    if not logins:
+        return {}
+    rows = session.execute(select(User.login, User.name).where(User.login.in_(sorted(set(logins))))).all()
+    return {row[0]: row[1] for row in rows if row[1]}

@@ -81,7 +81,7 @@ def test_files_are_listed_on_the_cycle_and_the_client_and_download_as_attachment
     client_id, cycle_id = proposed
     assert login(client, "anna").status_code == 302
     cycle_text = _text(client.get(f"/cycles/{cycle_id}"))
-    assert "Offer.pdf 14 bytes anna 11/26/26, 9:00 AM Send commercial proposal" in cycle_text
+    assert "Offer.pdf 14 bytes Anna Smirnova 11/26/26, 9:00 AM Send commercial proposal" in cycle_text
     client_page = client.get(f"/clients/{client_id}").get_data(as_text=True)
     link = re.search(r'href="(/files/\d+)" download>Offer.pdf</a>', client_page)
     assert link, "the client page lists the file with a download link"
@@ -136,8 +136,8 @@ def test_the_api_lists_carry_the_deal_amount_and_the_files(api, proposed) -> Non
     [task] = anna.get(f"/api/v1/tasks?cycle_id={cycle_id}").get_json()
     assert task["name"] == "Negotiate terms" and task["amount"] == "250000.50"
     [sent] = anna.get(f"/api/v1/cycles/{cycle_id}/files").get_json()["files"]
-    assert (sent["name"], sent["size"], sent["uploaded_by"], sent["task"]) == (
-        "Offer.pdf", 14, "anna", "Send commercial proposal")
+    assert (sent["name"], sent["size"], sent["uploaded_by"], sent["uploaded_by_name"], sent["task"]) == (
+        "Offer.pdf", 14, "anna", "Anna Smirnova", "Send commercial proposal")
     assert anna.get(f"/api/v1/clients/{client_id}/files").get_json()["files"] == [sent]
     boris = api("boris")
     assert boris.get(f"/api/v1/cycles/{cycle_id}/files").status_code in (403, 404)

@@ -152,7 +152,7 @@ async function open() {
     if (warnings.length) say(`${labels.warnings}: ${warnings.length}`, '');
     document.body.dataset.modeler = 'ready';
   } catch (err) {
-    say(`${labels.failed}: ${err.message}`, 'error');
+    say(/no diagram to display/.test(err.message) ? labels.noLayout : `${labels.failed}: ${err.message}`, 'error');
     document.body.dataset.modeler = 'failed';
   }
 }

@@ -55,7 +55,8 @@ async function main() {
     viewer.get('canvas').zoom('fit-viewport', 'auto');
     if (warnings.length && status) status.textContent = `${config.labels.warnings}: ${warnings.length}`;
   } catch (err) {
-    if (status) { status.textContent = `${config.labels.failed}: ${err.message}`; status.className = 'flash error'; }
+    const text = /no diagram to display/.test(err.message) ? config.labels.noLayout : `${config.labels.failed}: ${err.message}`;
+    if (status) { status.textContent = text; status.className = 'flash error'; }
     document.body.dataset.viewer = 'failed';
     return;
   }

@@ -55,6 +55,8 @@ def _labels() -> dict[str, object]:
         "unchanged": _("Nothing changed: version %(version)s stays current."),
         "invalid": _("Not deployed: fix the problems listed below."),
         "failed": _("Failed"), "warnings": _("Import warnings"), "document": _("Document"),
+        "noLayout": _("The diagram has no layout (BPMN DI) to draw: the tool that made it saved only its "
+                      "elements. It runs as it is; open it in a modeler and save it to get a drawing."),
         "converted": _("Activiti extension attributes were read as Camunda's; saving writes them in "
                        "the Camunda namespace."),
         "noRuns": _("This step has not run in this cycle."), "system": _("system"),

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.planning import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.planning.views import (
     ActivityView,
     FulfilmentReport,
@@ -35,7 +36,8 @@ from engine.regulation.reading import TaskView, task_view
 from engine.shared import days, organization_defaults, periods
 from engine.shared.access import HEADS, Actor, may_act_on_task, require
 from engine.shared.days import ONE_DAY, Week
-from engine.shared.errors import Forbidden, InputInvalid
+from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 from storage.models import Activity, OpenTask
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import analytics_durations as analytics_repo
@@ -53,12 +55,12 @@ def plan_task(session: Session, ctx: cycles.Context, actor: Actor, task_id: str,
     """Set (or clear) when the responsible person plans to do an open task."""
     task, cycle, _ = cycles.lock_task(session, task_id)
     if not may_act_on_task(actor, task.assignee, task.candidate_groups):
-        raise Forbidden(cycles.not_yours(task))
+        raise cycles.not_yours_error(task)
     if planned_at is not None:
         if planned_at.tzinfo is None:
-            raise InputInvalid("the planned time needs a time zone")
+            raise coded(InputInvalid, "plan_time_zone", {})
         if planned_at < ctx.now() - timedelta(days=366) or planned_at > ctx.now() + timedelta(days=3 * 366):
-            raise InputInvalid("plan within three years from now", {"fields": {"planned_at": "is out of range"}})
+            raise coded(InputInvalid, "plan_time_range", {}, {"fields": {"planned_at": "is out of range"}})
     task.planned_at = planned_at
     rec = cycles.Recorder(session, cycle, actor.login, ctx.now())
     rec.add("planned", task, {"planned_at": planned_at.isoformat() if planned_at else None})
@@ -163,7 +165,8 @@ def period(kind: str | None, today: date, start: str | None = None, end: str | N
         month = periods.containing(today, "month")
         return Period(kind, month.first, month.end)
     if kind != "custom":
-        raise InputInvalid(f"the period must be one of {', '.join(PERIODS)}", {"fields": {"period": "is unknown"}})
+        raise coded(InputInvalid, "agenda_period_kind", {"periods": ", ".join(PERIODS)},
+                    {"fields": {"period": "is unknown"}})
     errors: dict[str, str] = {}
     first, last = _date(start, "from", errors), _date(end, "to", errors)
     if first and last and last < first:

@@ -26,11 +26,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.clients.records import get_client
+from engine.planning import error_texts
 from engine.planning.views import ActivityView, ClientWork, DoneWork, PlannedContact
 from engine.regulation import cycles
 from engine.shared import days
 from engine.shared.access import HEADS, SELLERS, Actor
 from engine.shared.errors import Forbidden, InputInvalid, NotFound, TaskNotActionable
+from engine.shared.notices import coded
 from storage.models import Activity, Client, WorkType
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import planning as planning_repo
@@ -69,8 +71,7 @@ def plan(session: Session, actor: Actor, client_id: int, work_type: str | None,
          assignee: str | None = None) -> Activity:
     client = get_client(session, actor, client_id)
     if not may_plan_for(actor, client):
-        raise Forbidden(f"{actor.login} may not plan contacts with client {client_id}: only its owner "
-                        "or the head of sales may")
+        raise coded(Forbidden, "contact_plan_forbidden", {"login": actor.login, "client_id": str(client_id)})
     errors: dict[str, str] = {}
     kind = _work_type(session, work_type, errors)
     _check_time(planned_at, now, errors)
@@ -151,13 +152,21 @@ def of_client(session: Session, actor: Actor, client_id: int) -> ClientWork:
 def _open_for(session: Session, actor: Actor, activity_id: int, allowed: Any, action: str) -> Activity:
     activity = planning_repo.activity_for_update(session, activity_id)
     if activity is None:
-        raise NotFound(f"no planned contact {activity_id}")
+        raise coded(NotFound, "contact_unknown", {"contact_id": str(activity_id)})
     if not allowed(actor, activity):
-        raise Forbidden(f"{actor.login} may not {action} contact {activity_id}: it is planned for "
-                        f"{activity.assignee}")
+        code = f"contact_{action.replace(' ', '_')}_forbidden"
+        if code not in error_texts.ERRORS:
+            raise Forbidden(f"{actor.login} may not {action} contact {activity_id}: it is planned for "
+                            f"{activity.assignee}")
+        raise coded(Forbidden, code, {"login": actor.login, "contact_id": str(activity_id),
+                                      "assignee": activity.assignee})
     if activity.status == DONE:
-        raise TaskNotActionable(f"contact {activity_id} was already marked done by {activity.assignee} "
-                                f"at {activity.done_at:%Y-%m-%d %H:%M} UTC", {"activity_id": activity_id})
+        raise coded(TaskNotActionable, "contact_already_done",
+                    {"contact_id": str(activity_id), "assignee": activity.assignee,
+                     "at": f"{activity.done_at:%Y-%m-%d %H:%M}"}, {"activity_id": activity_id})
+    if activity.status == CANCELLED:
+        raise coded(TaskNotActionable, "contact_was_cancelled", {"contact_id": str(activity_id)},
+                    {"activity_id": activity_id})
     if activity.status != PLANNED:
         raise TaskNotActionable(f"contact {activity_id} was {activity.status}", {"activity_id": activity_id})
     return activity
@@ -188,7 +197,7 @@ def _assignee(session: Session, actor: Actor, client: Client, login: str | None,
     if not login:
         return client.owner.login if client.owner else actor.login
     if login != actor.login and not actor.has_any(HEADS):
-        raise Forbidden("only the head of sales plans contacts for someone else")
+        raise coded(Forbidden, "contact_for_someone_else", {})
     user = accounts_repo.user_by_login(session, login)
     if user is None or not user.active:
         errors["assignee"] = f"no active user {login!r}"

@@ -18,12 +18,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.accounts.users import to_actor
-from engine.regulation import explorer
+from engine.regulation import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    explorer,
+)
 from engine.regulation.context import Context
 from engine.regulation.incidents import retry_cycle
 from engine.regulation.operations import cancel_cycle, reason_text
 from engine.shared.access import OPERATORS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound, ReglamentError
+from engine.shared.notices import coded
 from storage.models import CycleBatch
 from storage.repositories import cockpit as cockpit_repo
 
@@ -66,19 +70,19 @@ def start(session: Session, actor: Actor, kind: str, filters: Mapping[str, Any],
           now: datetime) -> CycleBatch:
     require(actor, OPERATORS, "run batch operations on cycles")
     if kind not in KINDS:
-        raise InputInvalid(f"kind must be one of {', '.join(KINDS)}", {"fields": {"kind": "unknown"}})
+        raise coded(InputInvalid, "batch_kind", {"kinds": ", ".join(KINDS)}, {"fields": {"kind": "unknown"}})
     if kind == "cancel":
         params = {**params, "reason": reason_text(params.get("reason"))}
     if kind == "migrate" and (isinstance(params.get("to_version"), bool) or not isinstance(params.get("to_version"), int)):
-        raise InputInvalid("a migration needs to_version, the number of the target version",
-                           {"fields": {"to_version": "must be an integer"}})
+        raise coded(InputInvalid, "batch_migration_version", {},
+                    {"fields": {"to_version": "must be an integer"}})
     query = explorer.parse(session, actor, filters)
     ids = cockpit_repo.ids(session, query.criteria, MAX_BATCH + 1)
     if len(ids) > MAX_BATCH:
-        raise InputInvalid(f"the filter holds more than {MAX_BATCH:,} cycles: narrow it",
-                           {"fields": {"filter": f"at most {MAX_BATCH} cycles"}})
+        raise coded(InputInvalid, "batch_too_many", {"limit": MAX_BATCH},
+                    {"fields": {"filter": f"at most {MAX_BATCH} cycles"}})
     if not ids:
-        raise InputInvalid("the filter holds no cycle", {"fields": {"filter": "no cycle"}})
+        raise coded(InputInvalid, "batch_no_cycle", {}, {"fields": {"filter": "no cycle"}})
     batch = CycleBatch(kind=kind, status="queued", created_by=actor.login, created_at=now,
                        params={**params, "filter": {k: v for k, v in filters.items() if k in explorer.FILTER_KEYS}},
                        total=len(ids), processed=0, succeeded=0, failed=0)
@@ -127,7 +131,7 @@ def report(session: Session, actor: Actor, batch_id: int) -> BatchReport:
     require(actor, OPERATORS, "see batch operations")
     batch = session.get(CycleBatch, batch_id)
     if batch is None:
-        raise NotFound(f"no batch {batch_id}")
+        raise coded(NotFound, "batch_unknown", {"batch_id": str(batch_id)})
     return BatchReport(id=batch.id, kind=batch.kind, status=batch.status, created_by=batch.created_by,
                        created_at=batch.created_at, finished_at=batch.finished_at, total=batch.total,
                        processed=batch.processed, succeeded=batch.succeeded, failed=batch.failed,

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from engine.regulation import jobs, runtime
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, CANCELLED, INCIDENT, SUSPENDED, Context, Recorder
+from engine.regulation.error_texts import cycle_state
 from engine.shared.access import OPERATORS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound, TaskNotActionable
+from engine.shared.notices import coded
 from storage.models import Cycle
 from storage.repositories import cockpit as cockpit_repo
 from storage.repositories import regulation as regulation_repo
@@ -34,11 +36,11 @@ def reason_text(reason: str | None, required: bool = True) -> str:
     """The reason, stripped; refused when missing (and required) or longer than MAX_REASON."""
     text = (reason or "").strip()
     if required and not text:
-        raise InputInvalid("give a reason: it is kept in the cycle's history",
-                           {"fields": {"reason": "is required"}, "codes": {"reason": {"code": "required"}}})
+        raise coded(InputInvalid, "cycle_reason_required", {},
+                    {"fields": {"reason": "is required"}, "codes": {"reason": {"code": "required"}}})
     if len(text) > MAX_REASON:
-        raise InputInvalid(f"the reason is longer than {MAX_REASON} characters",
-                           {"fields": {"reason": f"must be at most {MAX_REASON} characters"},
+        raise coded(InputInvalid, "cycle_reason_too_long", {"limit": str(MAX_REASON)},
+                    {"fields": {"reason": f"must be at most {MAX_REASON} characters"},
                             "codes": {"reason": {"code": "maxlength", "limit": MAX_REASON}}})
     return text
 
@@ -46,12 +48,27 @@ def reason_text(reason: str | None, required: bool = True) -> str:
 def locked_cycle(session: Session, cycle_id: int) -> Cycle:
     cycle = regulation_repo.cycle_for_update(session, cycle_id)
     if cycle is None:
-        raise NotFound(f"no cycle {cycle_id}")
+        raise coded(NotFound, "cycle_unknown", {"cycle_id": str(cycle_id)})
     return cycle
+
+
+#: the refusals of refuse_unless with a code: (statuses, action) -> code
+_REFUSALS: dict[tuple[tuple[str, ...], str], str] = {
+    (CANCELLABLE, "cancelled"): "cycle_not_cancellable",
+    ((ACTIVE,), "suspended"): "cycle_not_suspendable",
+    ((SUSPENDED,), "resumed"): "cycle_not_resumable",
+    ((ACTIVE, INCIDENT, SUSPENDED), "edited"): "cycle_not_editable",
+    ((ACTIVE, INCIDENT), "modified"): "cycle_not_modifiable",
+    ((ACTIVE, INCIDENT, SUSPENDED), "migrated"): "cycle_not_migratable",
+}
 
 
 def refuse_unless(cycle: Cycle, statuses: tuple[str, ...], action: str) -> None:
     if cycle.status not in statuses:
+        code = _REFUSALS.get((statuses, action))
+        if code is not None:
+            raise coded(TaskNotActionable, code, {"state": cycle_state(cycle.id, cycle.status)},
+                        {"cycle_id": cycle.id, "status": cycle.status})
         raise TaskNotActionable(f"cycle {cycle.id} is {cycle.status}; only a cycle that is "
                                 f"{' or '.join(statuses)} can be {action}",
                                 {"cycle_id": cycle.id, "status": cycle.status})

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.regulation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.regulation.context import STATUSES, Context
 from engine.shared import cursors
 from engine.shared.access import Actor
@@ -16,6 +17,7 @@ from engine.shared.errors import (
     InputInvalid,
     NotFound,
 )
+from engine.shared.notices import coded
 from storage.models import Cycle, OpenTask
 from storage.repositories import regulation as regulation_repo
 
@@ -31,15 +33,15 @@ def may_view_cycle(session: Session, actor: Actor, cycle: Cycle) -> bool:
 def get_cycle(session: Session, actor: Actor, cycle_id: int) -> Cycle:
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
-        raise NotFound(f"no cycle {cycle_id}")
+        raise coded(NotFound, "cycle_unknown", {"cycle_id": str(cycle_id)})
     if not may_view_cycle(session, actor, cycle):
-        raise Forbidden(f"{actor.login} may not see cycle {cycle_id}")
+        raise coded(Forbidden, "cycle_not_visible", {"login": actor.login, "cycle_id": str(cycle_id)})
     return cycle
 
 
 def list_cycles(session: Session, actor: Actor, status: str | None = None) -> list[Cycle]:
     if status is not None and status not in STATUSES:
-        raise InputInvalid(f"status must be one of {', '.join(STATUSES)}")
+        raise coded(InputInvalid, "cycle_status_filter", {"statuses": ", ".join(STATUSES)})
     owner = None if actor.reads_all else actor.id
     return list(regulation_repo.cycles(session, status=status, owner_id=owner))
 
@@ -215,9 +217,10 @@ def inbox(session: Session, ctx: Context, actor: Actor, scope: str | None = None
           cycle_id: int | None = None, limit: int = 500, after: str | None = None) -> list[OpenTask]:
     """A page of the actor's inbox; ``after`` is the cursor of the page before (``inbox_cursor``)."""
     if scope not in (None, "", "mine", "group"):
-        raise InputInvalid(f"scope must be 'mine' or 'group', not {scope!r}")
+        raise coded(InputInvalid, "inbox_scope", {"scope": repr(scope)})
     if not 1 <= limit <= INBOX_MAX_PAGE:
-        raise InputInvalid(f"limit must be from 1 to {INBOX_MAX_PAGE}", {"fields": {"limit": f"must be from 1 to {INBOX_MAX_PAGE}"}})
+        raise coded(InputInvalid, "page_limit_range", {"limit": str(INBOX_MAX_PAGE)},
+                    {"fields": {"limit": f"must be from 1 to {INBOX_MAX_PAGE}"}})
     key = _parse_cursor(after) if after else None
     return list(regulation_repo.inbox(session, actor.login, actor.candidate_keys, scope or None, cycle_id,
                                       limit, key))

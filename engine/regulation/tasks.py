@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from engine.regulation import forms, jobs, outside, runtime
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, Context, Recorder, record_incident
+from engine.regulation.error_texts import cycle_state
 from engine.shared import days
 from engine.shared.access import Actor, may_act_on_task
 from engine.shared.errors import (
@@ -19,6 +20,7 @@ from engine.shared.errors import (
     NotFound,
     TaskNotActionable,
 )
+from engine.shared.notices import coded
 from storage.models import Cycle, OpenTask
 from storage.repositories import planning as planning_repo
 from storage.repositories import regulation as regulation_repo
@@ -30,13 +32,16 @@ def open_task_or_conflict(session: Session, task_id: str) -> OpenTask:
         return task
     past = regulation_repo.task_history(session, task_id)
     if not past:
-        raise NotFound(f"no task {task_id}")
+        raise coded(NotFound, "task_unknown", {"task_id": task_id})
     last = past[-1]
     if last.type == "completed":
-        raise TaskNotActionable(f"task '{last.task_name}' was already completed by {last.actor} "
-                                f"at {last.at:%Y-%m-%d %H:%M} UTC", {"task_id": task_id})
-    raise TaskNotActionable(f"task '{last.task_name}' is no longer open ({last.type})",
-                            {"task_id": task_id})
+        raise coded(TaskNotActionable, "task_already_completed",
+                    {"task": last.task_name, "actor": last.actor, "at": f"{last.at:%Y-%m-%d %H:%M}"},
+                    {"task_id": task_id})
+    if last.type in ("cancelled", "passed"):
+        raise coded(TaskNotActionable, f"task_closed_{last.type}", {"task": last.task_name}, {"task_id": task_id})
+    raise coded(TaskNotActionable, "task_closed", {"task": last.task_name, "event": last.type},
+                {"task_id": task_id})
 
 
 def lock_task(session: Session, task_id: str) -> tuple[OpenTask, Cycle, dict[str, OpenTask]]:
@@ -44,12 +49,12 @@ def lock_task(session: Session, task_id: str) -> tuple[OpenTask, Cycle, dict[str
     cycle = regulation_repo.cycle_of_task_for_update(session, task_id)
     if cycle is None:
         open_task_or_conflict(session, task_id)  # raises: completed before, or unknown
-        raise NotFound(f"no cycle for task {task_id}")
+        raise coded(NotFound, "task_cycle_unknown", {"task_id": task_id})
     known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}
     task = known.get(task_id) or open_task_or_conflict(session, task_id)
     if cycle.status != ACTIVE:
-        raise TaskNotActionable(f"cycle {cycle.id} is {cycle.status}; its tasks cannot be acted on",
-                                {"cycle_id": cycle.id, "status": cycle.status})
+        raise coded(TaskNotActionable, "task_cycle_not_active", {"state": cycle_state(cycle.id, cycle.status)},
+                    {"cycle_id": cycle.id, "status": cycle.status})
     return task, cycle, known
 
 
@@ -85,7 +90,7 @@ def complete_task(session: Session, ctx: Context, actor: Actor, task_id: str,
     outside_before = outside.waits(workflow)  # and its external-task and subscription rows
     wf_task = workflow.get_task_from_id(UUID(task.id))
     if wf_task is None or wf_task.state != TaskState.READY:
-        raise TaskNotActionable(f"task '{task.name}' is not open in its cycle")
+        raise coded(TaskNotActionable, "task_not_open_in_cycle", {"task": task.name})
     values = forms.validate(task_form(session, ctx, task), submitted, wf_task.data)
     now = ctx.now()
     rec = Recorder(session, cycle, actor.login, now)
@@ -133,14 +138,19 @@ def refuse_unless_yours(actor: Actor, task: OpenTask) -> None:
     if may_act_on_task(actor, task.assignee, task.candidate_groups):
         return
     if _claimed_by_a_colleague(actor, task):
-        raise TaskNotActionable(f"task '{task.name}' was claimed by {task.assignee} in the meantime")
-    raise Forbidden(not_yours(task))
+        raise coded(TaskNotActionable, "task_claimed_meanwhile", {"task": task.name, "assignee": task.assignee})
+    raise not_yours_error(task)
 
 
 def not_yours(task: OpenTask) -> str:
+    return not_yours_error(task).message
+
+
+def not_yours_error(task: OpenTask) -> Forbidden:
+    """Forbidden: the task is someone else's, or his groups'."""
     if task.assignee:
-        return f"task '{task.name}' is assigned to {task.assignee}"
-    return f"task '{task.name}' belongs to the groups {', '.join(task.candidate_groups)}"
+        return coded(Forbidden, "task_assigned_to", {"task": task.name, "assignee": task.assignee})
+    return coded(Forbidden, "task_of_groups", {"task": task.name, "groups": ", ".join(task.candidate_groups)})
 
 
 def claim_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> OpenTask:
@@ -148,9 +158,9 @@ def claim_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> Op
     if task.assignee == actor.login:
         return task
     if not may_act_on_task(actor, None, task.candidate_groups):
-        raise Forbidden(not_yours(task))
+        raise not_yours_error(task)
     if task.assignee is not None:
-        raise TaskNotActionable(f"task '{task.name}' is already assigned to {task.assignee}")
+        raise coded(TaskNotActionable, "task_already_assigned", {"task": task.name, "assignee": task.assignee})
     task.assignee, task.claimed = actor.login, True
     _touch(cycle)
     rec = Recorder(session, cycle, actor.login, ctx.now())
@@ -163,11 +173,10 @@ def release_task(session: Session, ctx: Context, actor: Actor, task_id: str) -> 
     task, cycle, _ = lock_task(session, task_id)
     if task.assignee != actor.login:
         if _claimed_by_a_colleague(actor, task):
-            raise TaskNotActionable(f"task '{task.name}' was claimed by {task.assignee}; only they may release it")
-        raise Forbidden(f"only the person who holds task '{task.name}' may release it")
+            raise coded(TaskNotActionable, "task_release_claimed", {"task": task.name, "assignee": task.assignee})
+        raise coded(Forbidden, "task_release_not_holder", {"task": task.name})
     if not task.claimed:
-        raise TaskNotActionable(f"task '{task.name}' is assigned by the regulation and cannot be "
-                                "released; ask the head of sales to hand it over")
+        raise coded(TaskNotActionable, "task_release_assigned", {"task": task.name})
     task.assignee, task.claimed = None, False
     _touch(cycle)
     rec = Recorder(session, cycle, actor.login, ctx.now())

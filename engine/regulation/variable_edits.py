@@ -15,12 +15,18 @@ from typing import Any
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, forms, runtime
+from engine.regulation import (
+    compaction,
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    forms,
+    runtime,
+)
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, SUSPENDED, Context, Recorder
 from engine.regulation.operations import locked_cycle, reason_text, refuse_unless
 from engine.shared.access import OPERATORS, Actor, require
 from engine.shared.errors import FormInvalid, InputInvalid
+from engine.shared.notices import coded
 from engine.shared.numbers import parse_whole_number
 from storage.models import Cycle
 from storage.repositories import regulation as regulation_repo
@@ -47,11 +53,11 @@ def version_fields(session: Session, ctx: Context, version_id: int) -> dict[str,
 def typed(session: Session, ctx: Context, version_id: int, changes: Any) -> dict[str, Any]:
     """The changes as typed values, or FormInvalid naming every bad variable."""
     if not isinstance(changes, dict) or not changes:
-        raise InputInvalid("variables must be an object of name -> value with at least one entry",
-                           {"fields": {"variables": "must be a non-empty object"}})
+        raise coded(InputInvalid, "variables_empty", {},
+                    {"fields": {"variables": "must be a non-empty object"}})
     if len(changes) > MAX_VARIABLES:
-        raise InputInvalid(f"at most {MAX_VARIABLES} variables can be changed at once",
-                           {"fields": {"variables": f"at most {MAX_VARIABLES} entries"}})
+        raise coded(InputInvalid, "variables_too_many", {"limit": str(MAX_VARIABLES)},
+                    {"fields": {"variables": f"at most {MAX_VARIABLES} entries"}})
     known = version_fields(session, ctx, version_id)
     errors: dict[str, str] = {}
     codes: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -103,7 +109,7 @@ def edit_variables(session: Session, ctx: Context, actor: Actor, cycle_id: int, 
     before = dict(cycle.variables or {})
     values = changed(before, typed(session, ctx, cycle.version_id, changes))
     if not values:
-        raise InputInvalid("no variable changed its value", {"fields": {"variables": "nothing changed"}})
+        raise coded(InputInvalid, "variables_unchanged", {}, {"fields": {"variables": "nothing changed"}})
     workflow = runtime.restore_workflow(ctx.specs_for(session, cycle.version), cycle.state)
     apply(workflow, values)
     known = {t.id: t for t in regulation_repo.open_tasks_of_cycle(session, cycle.id)}

@@ -30,7 +30,14 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import batches, compaction, jobs, runtime, spiff_tree
+from engine.regulation import (
+    batches,
+    compaction,
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    jobs,
+    runtime,
+    spiff_tree,
+)
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, SUSPENDED, Context, Recorder
 from engine.regulation.incidents import retry_cycle
@@ -39,6 +46,7 @@ from engine.regulation.operations import locked_cycle, refuse_unless
 from engine.regulation.operator_reads import ElementLoad, element_loads
 from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import Cycle, RegulationVersion
 from storage.repositories import cockpit as cockpit_repo
 from storage.repositories import regulation as regulation_repo
@@ -166,8 +174,8 @@ def checked_plan(plan: Any, source: runtime.SpecSet, target: runtime.SpecSet) ->
     if plan is None:
         return out
     if not isinstance(plan, dict) or len(plan) > MAX_PLAN:
-        raise InputInvalid(f"plan must be an object of at most {MAX_PLAN} old element -> new element or null",
-                           {"fields": {"plan": "must be an object"}})
+        raise coded(InputInvalid, "migration_plan_shape", {"limit": str(MAX_PLAN)},
+                    {"fields": {"plan": "must be an object"}})
     known_old, known_new = elements(source), elements(target)
     problems = {}
     for old, new in plan.items():
@@ -278,8 +286,8 @@ def dry_run_filter(session: Session, ctx: Context, criteria: cockpit_repo.Criter
                    limit: int) -> DryRun:
     """Per cycle of the filter (at most ``limit``), what migrating it would do; changes nothing."""
     if criteria.regulation is None or criteria.version is None:
-        raise InputInvalid("choose the regulation and the version the cycles are on",
-                           {"fields": {"version": "is required for a migration"}})
+        raise coded(InputInvalid, "migration_needs_version", {},
+                    {"fields": {"version": "is required for a migration"}})
     source = target_version(session, criteria.regulation, criteria.version)
     target = target_version(session, criteria.regulation, to_version)
     full = checked_plan(plan, ctx.specs_for(session, source), ctx.specs_for(session, target))
@@ -291,15 +299,15 @@ def dry_run_filter(session: Session, ctx: Context, criteria: cockpit_repo.Criter
 
 def target_version(session: Session, cycle_or_key: str, number: Any) -> RegulationVersion:
     if isinstance(number, bool) or not isinstance(number, int):
-        raise InputInvalid("to_version must be a version number", {"fields": {"to_version": "must be an integer"}})
+        raise coded(InputInvalid, "migration_version_number", {}, {"fields": {"to_version": "must be an integer"}})
     version_id = cockpit_repo.version_id(session, cycle_or_key, number)
     if version_id is None:
-        raise NotFound(f"no version {number} of regulation {cycle_or_key!r}")
+        raise coded(NotFound, "migration_version_unknown", {"version": str(number), "regulation": repr(cycle_or_key)})
     found = session.get(RegulationVersion, version_id)
     assert found is not None
     if not found.executable:
-        raise InputInvalid(f"version {number} cannot run: cycles cannot migrate to it",
-                           {"fields": {"to_version": "is not executable"}})
+        raise coded(InputInvalid, "migration_version_not_executable", {"version": str(number)},
+                    {"fields": {"to_version": "is not executable"}})
     return found
 
 

@@ -58,7 +58,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.is_json, response.content_type
     body = response.get_json()
-    assert set(body) - {"problems"} == {"error", "message", "details"}, body
+    assert set(body) - {"problems", "text"} == {"error", "message", "details"}, body
     assert all(set(p) == {"field", "code", "message", "params"} for p in body.get("problems", [])), body
     assert body["error"] == code, body
     assert isinstance(body["message"], str) and body["message"], body

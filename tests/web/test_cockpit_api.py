@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.get_data(as_text=True)
     body = response.get_json()
-    assert set(body) - {"problems"} == {"error", "message", "details"} and body["error"] == code, body
+    assert set(body) - {"problems", "text"} == {"error", "message", "details"} and body["error"] == code, body
     return body
 
 

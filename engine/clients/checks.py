@@ -11,9 +11,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.clients import tax_ids
+from engine.clients import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    tax_ids,
+)
 from engine.shared.access import HEADS, SELLERS, Actor
 from engine.shared.errors import FieldProblems, Forbidden
+from engine.shared.notices import coded
 from storage import keys
 from storage.models import Client, Contact, Segment, User
 from storage.repositories import accounts as accounts_repo
@@ -92,7 +96,7 @@ def owner_named(session: Session, actor: Actor, login: str, current: int | None,
     if user is not None and user.id == current:
         return user
     if login != actor.login and not actor.has_any(HEADS):
-        raise Forbidden("only the head of sales may give a client to another manager")
+        raise coded(Forbidden, "client_give_to_another", {})
     if user is None:
         problems.add("owner", "unknown_user", f"no user {login!r}", value=login)
     elif not user.active or not (user.role_set & SELLERS):

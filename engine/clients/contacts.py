@@ -8,10 +8,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.clients import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.clients.checks import CONTACT_FIELDS, NOTE_MAX, check_contact, strings
 from engine.clients.records import client_for_change, record_event
 from engine.shared.access import Actor
 from engine.shared.errors import FieldProblems, NotFound
+from engine.shared.notices import coded
 from storage.models import Client, ClientEvent, Contact
 from storage.repositories import clients as clients_repo
 
@@ -33,7 +35,7 @@ def add_contact(session: Session, actor: Actor, client_id: int, values: Mapping[
 def _contact_for_change(session: Session, actor: Actor, contact_id: int) -> tuple[Contact, Client]:
     contact = clients_repo.contact_by_id(session, contact_id)
     if contact is None:
-        raise NotFound(f"no contact person {contact_id}")
+        raise coded(NotFound, "contact_person_unknown", {"contact_id": str(contact_id)})
     return contact, client_for_change(session, actor, contact.client_id, "change contact persons")
 
 

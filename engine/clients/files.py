@@ -30,10 +30,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from engine.clients import limits
+from engine.clients import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    limits,
+)
 from engine.clients.limits import FileTooBig
 from engine.clients.xlsx import Book, cell_text
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 
 
 @dataclass(frozen=True)
@@ -207,7 +211,8 @@ class CsvTable:
                     if scan is not None and number > scan:
                         return
             except (csv.Error, UnicodeError) as exc:
-                raise InputInvalid(f"the file cannot be read as CSV after row {number}: {exc}") from None
+                raise coded(InputInvalid, "import_csv_unreadable_after",
+                            {"row": str(number), "reason": str(exc)}) from None
 
     def rows(self, scan: int | None = None) -> Iterator[tuple[int, list[str]]]:
         return self._records(scan)
@@ -250,7 +255,7 @@ def kind_of(filename: str) -> str:
         return "csv"
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
-    raise InputInvalid(f"{filename}: only CSV and XLSX files can be imported (.csv, .txt, .tsv, .xlsx)")
+    raise coded(InputInvalid, "import_file_kind", {"filename": filename})
 
 
 @contextmanager
@@ -266,13 +271,13 @@ def open_table(path: Path, filename: str | None = None) -> Iterator[Table]:
         try:
             csv_table = CsvTable(path)
         except (csv.Error, UnicodeError) as exc:
-            raise InputInvalid(f"the file cannot be read as CSV: {exc}") from None
+            raise coded(InputInvalid, "import_csv_unreadable", {"reason": str(exc)}) from None
         yield _checked(csv_table)
 
 
 def _checked(table: Table) -> Table:
     if not any(not h.startswith("Column ") for h in table.headers):
-        raise InputInvalid("the file has no header row: its first row must name the columns")
+        raise coded(InputInvalid, "import_no_header", {})
     return table
 
 

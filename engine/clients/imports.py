@@ -44,7 +44,10 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from engine.clients import limits
+from engine.clients import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    limits,
+)
 from engine.clients.files import FIELDS, Table, escape_formula, guess_mapping, kind_of, open_table
 from engine.clients.import_rows import Distribute, Importer, References, rejection
 from engine.clients.uploads import UPLOAD_DIR as UPLOAD_DIR
@@ -52,6 +55,7 @@ from engine.clients.uploads import Uploads as Uploads
 from engine.clients.views import ImportPreview, ImportRunView, PreviewRow, RowOutcome
 from engine.shared.access import SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import ImportRun
 from storage.repositories import client_files as client_files_repo
 
@@ -83,7 +87,7 @@ def check_mapping(headers: list[str], mapping: dict[str, str] | None) -> dict[st
     if mapping is None:
         mapping = guess_mapping(headers)
     if not isinstance(mapping, dict):
-        raise InputInvalid("the mapping must be an object of file column -> field")
+        raise coded(InputInvalid, "import_mapping_shape", {})
     clean: dict[str, str] = {}
     errors: list[str] = []
     twice: set[str] = set()
@@ -134,7 +138,7 @@ def upload(uploads: Uploads, query: Units, actor: Actor, filename: str, stream: 
     require(actor, SELLERS, "import clients")
     filename = Path(filename or "").name
     if not filename:
-        raise InputInvalid("choose a file to import")
+        raise coded(InputInvalid, "import_choose_file", {})
     kind_of(filename)
     upload_id = uploads.save(actor, filename, stream)
     try:
@@ -291,9 +295,9 @@ def _percent(run: ImportRun) -> int:
 def get_run(session: Session, actor: Actor, run_id: int) -> ImportRun:
     run = client_files_repo.import_run(session, run_id)
     if run is None:
-        raise NotFound(f"no import {run_id}")
+        raise coded(NotFound, "import_unknown", {"run_id": str(run_id)})
     if run.created_by != actor.login and not actor.reads_all:
-        raise Forbidden(f"import {run_id} is someone else's")
+        raise coded(Forbidden, "import_someone_elses", {"run_id": str(run_id)})
     return run
 
 

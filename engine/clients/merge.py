@@ -26,11 +26,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.clients import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.clients.checks import ClientStatus
 from engine.clients.records import MERGED, get_client, record_event
 from engine.clients.views import ClientView, Merged, MergePreview, MergeSide
 from engine.shared.access import HEADS, SELLERS, Actor
 from engine.shared.errors import Forbidden, InputInvalid
+from engine.shared.notices import coded
 from storage.models import Client
 from storage.repositories import clients as clients_repo
 from storage.repositories import stage_entries as stage_entries_repo
@@ -48,11 +50,11 @@ def may_merge(actor: Actor, a: Client, b: Client) -> bool:
 
 def _check(session: Session, actor: Actor, survivor_id: int, other_id: int) -> tuple[Client, Client]:
     if survivor_id == other_id:
-        raise InputInvalid("a client cannot be merged with itself", {"fields": {"other_id": "is the same client"}})
+        raise coded(InputInvalid, "merge_with_itself", {}, {"fields": {"other_id": "is the same client"}})
     survivor, other = get_client(session, actor, survivor_id), get_client(session, actor, other_id)
     if not may_merge(actor, survivor, other):
-        raise Forbidden(f"{actor.login} may not merge clients {survivor_id} and {other_id}: the head of sales "
-                        "merges any clients, a manager only two of his own")
+        raise coded(Forbidden, "merge_forbidden",
+                    {"login": actor.login, "survivor_id": str(survivor_id), "other_id": str(other_id)})
     return survivor, other
 
 
@@ -92,7 +94,7 @@ def merge(session: Session, actor: Actor, survivor_id: int, other_id: int, now: 
     locked = {c.id: c for c in clients_repo.clients_for_update(session, [survivor_id, other_id])}
     survivor, other = locked[survivor_id], locked[other_id]
     if survivor.merged_into_id is not None or other.merged_into_id is not None:  # merged meanwhile
-        raise InputInvalid("one of the clients was merged a moment ago; reload the page")
+        raise coded(InputInvalid, "merge_meanwhile", {})
     filled = filled_fields(survivor, other)
     for name in FILLED:
         if name in filled:

@@ -42,7 +42,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.clients import duplicates
+from engine.clients import duplicates, error_texts
 from engine.clients.checks import (
     CLIENT_FIELDS,
     CONTACT_FIELDS,
@@ -57,6 +57,7 @@ from engine.clients.views import ClientView, DuplicateReason, DuplicateView, Own
 from engine.shared import cursors
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import ClientMerged, DuplicateClient, FieldProblems, Forbidden, NotFound
+from engine.shared.notices import Notice, coded
 from storage import keys
 from storage.models import Client, ClientEvent, Contact, Segment, User, utcnow
 from storage.repositories import accounts as accounts_repo
@@ -99,12 +100,13 @@ def get_client(session: Session, actor: Actor, client_id: int) -> Client:
     """A client the actor may see; a merged one raises ClientMerged naming the survivor."""
     client = clients_repo.client_by_id(session, client_id)
     if client is None:
-        raise NotFound(f"no client {client_id}")
+        raise coded(NotFound, "client_unknown", {"client_id": str(client_id)})
     if not may_see_client(actor, client):
-        raise Forbidden(f"client {client_id} belongs to another manager")
+        raise coded(Forbidden, "client_of_another_manager", {"client_id": str(client_id)})
     if client.merged_into_id is not None:
-        raise ClientMerged(f"client {client_id} was merged into client {client.merged_into_id}",
-                           {"merged_into_id": client.merged_into_id})
+        raise coded(ClientMerged, "client_merged_into",
+                    {"client_id": str(client_id), "survivor_id": str(client.merged_into_id)},
+                    {"merged_into_id": client.merged_into_id})
     return client
 
 
@@ -112,8 +114,9 @@ def client_for_change(session: Session, actor: Actor, client_id: int, action: st
     client = get_client(session, actor, client_id)
     if not may_change_client(actor, client):
         if not actor.has_any(SELLERS):
-            raise Forbidden(f"{actor.login} may not {action}: reading clients is all an analyst may do")
-        raise Forbidden(f"{actor.login} may not {action} of client {client_id}: it belongs to another manager")
+            raise coded(Forbidden, "client_change_analyst", {"login": actor.login, "action": action})
+        raise coded(Forbidden, "client_change_not_owner",
+                    {"login": actor.login, "action": action, "client_id": str(client_id)})
     return client
 
 
@@ -271,9 +274,31 @@ def _duplicates_found(actor: Actor, found: list[duplicates.Duplicate]) -> Duplic
     listed = [duplicate_view(actor, d) for d in found]
     text = "; ".join(r.text + (f" as #{d.id} {d.name}" if d.id else f" as {d.name}")
                      for d in listed for r in d.reasons)
-    return DuplicateClient(f"the client looks like one that exists: {text}. Check them; to create it all the "
-                           "same, confirm “create anyway” (create_anyway: true)",
-                           {"duplicates": [d.as_dict() for d in listed]})
+    english = (f"the client looks like one that exists: {text}. Check them; to create it all the same, "
+               "confirm “create anyway” (create_anyway: true)")
+    details = {"duplicates": [d.as_dict() for d in listed]}
+    reasons = [_duplicate_reason(d, r) for d in listed for r in d.reasons]
+    chained: Notice | str = reasons[-1] if reasons else ""
+    for reason in reversed(reasons[:-1]):
+        chained = Notice("client_duplicates_more", {"first": reason, "rest": chained})
+    found_error = coded(DuplicateClient, "client_duplicates", {"reasons": chained}, details)
+    return found_error if found_error.message == english else DuplicateClient(english, details)
+
+
+def _duplicate_reason(found: DuplicateView, reason: DuplicateReason) -> Notice | str:
+    """One reason of a duplicate, "the same phone +7 ... as #12 Acme", as a nested notice (its English
+    text as written where it has no code)."""
+    what: Notice | str = reason.text
+    code = f"client_duplicate_{reason.what}"
+    if code in error_texts.ERRORS:
+        candidate = Notice(code, {} if reason.what == "name" else {"value": reason.value})
+        if candidate.text == reason.text:
+            what = candidate
+    if found.id:
+        return Notice("client_duplicate_as", {"reason": what, "id": str(found.id), "name": found.name})
+    if found.name == ANOTHER_MANAGERS:
+        return Notice("client_duplicate_hidden", {"reason": what})
+    return f"{reason.text} as {found.name}"
 
 
 def reason_of(reason: str) -> DuplicateReason:
@@ -350,7 +375,7 @@ def update_client(session: Session, hand_over: HandOver, actor: Actor, client_id
     given = strings(values, CLIENT_FIELDS, problems)
     out = check_client(session, actor, given, problems, client)
     if "owner" in out and out["owner"] is None and client.owner_id is not None and not actor.has_any(HEADS):
-        raise Forbidden("only the head of sales may put a client back in the queue")
+        raise coded(Forbidden, "client_back_to_queue", {})
     problems.raise_if_any("the client cannot be changed")
     changes: dict[str, list[Any]] = {}
     for name, value in out.items():

@@ -34,10 +34,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.clients import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.clients.records import get_client
 from engine.shared import cursors
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 from storage.repositories import timeline as timeline_repo
 
 KINDS = ("cycles", "activities", "notes", "ownership", "edits")
@@ -93,8 +95,8 @@ def parse_kinds(kinds: Iterable[str] | None) -> tuple[str, ...]:
     chosen = [k.strip() for k in (kinds or ()) if k and k.strip()]
     unknown = [k for k in chosen if k not in KINDS]
     if unknown:
-        raise InputInvalid(f"unknown timeline kinds: {', '.join(unknown)} (known: {', '.join(KINDS)})",
-                           {"fields": {"kinds": "must be some of " + ", ".join(KINDS)}})
+        raise coded(InputInvalid, "timeline_kinds", {"unknown": ", ".join(unknown), "known": ", ".join(KINDS)},
+                    {"fields": {"kinds": "must be some of " + ", ".join(KINDS)}})
     return tuple(k for k in KINDS if k in chosen) or KINDS
 
 
@@ -133,7 +135,7 @@ def client_timeline(session: Session, actor: Actor, client_id: int, kinds: Itera
     chosen = parse_kinds(kinds)
     cursor = parse_cursor(after)
     if not 1 <= limit <= MAX_PAGE:
-        raise InputInvalid(f"limit must be from 1 to {MAX_PAGE}", {"fields": {"limit": f"must be from 1 to {MAX_PAGE}"}})
+        raise coded(InputInvalid, "timeline_limit_range", {"limit": str(MAX_PAGE)}, {"fields": {"limit": f"must be from 1 to {MAX_PAGE}"}})
     take = limit + 1
     entries: list[Entry] = []
     if "cycles" in chosen:

@@ -455,7 +455,8 @@ def test_a_hostile_regulation_is_422_naming_the_element(api) -> None:
     response = api("head").post("/api/v1/regulations", data=regulation(SCRIPT_TASK), content_type="application/xml")
     body = assert_error(response, 422, "regulation_invalid")
     problems = body["details"]["problems"]
-    assert problems and all(set(p) == {"element_id", "element_name", "message", "line"} for p in problems)
+    assert problems and all(set(p) == {"element_id", "element_name", "message", "line", "code", "params", "text"}
+                            for p in problems)  # "text": the message in the reader's language
     assert problems[0]["element_id"] == "Task_Next" and problems[0]["element_name"] == "Evil script"
     assert problems[0]["message"].startswith("scriptTask refused")
     assert isinstance(problems[0]["line"], int)

@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.organization import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared import days, organization_defaults
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import Absence, User
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import organization as organization_repo
@@ -77,11 +79,11 @@ def add_absence(session: Session, actor: Actor, login: str | None, kind: str, st
 def delete_absence(session: Session, actor: Actor, absence_id: int) -> None:
     absence = session.get(Absence, absence_id)
     if absence is None:
-        raise NotFound(f"no absence {absence_id}")
+        raise coded(NotFound, "absence_unknown", {"absence_id": str(absence_id)})
     if absence.user_id != actor.id:
         require(actor, HEADS, "remove other people's absences")
     elif not actor.has_any(SELLERS):
-        raise Forbidden(f"{actor.login} may not remove absences")
+        raise coded(Forbidden, "absence_remove_forbidden", {"login": actor.login})
     session.delete(absence)
 
 

@@ -42,12 +42,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.notify.notifications import Note, notify
-from engine.organization import absences
+from engine.organization import (
+    absences,
+    error_texts,  # noqa: F401  (registers the codes raised here)
+)
 from engine.organization import segments as segment_rules
 from engine.organization.strategies import STRATEGIES, Seat
 from engine.organization.teams import STRATEGY_TEXT
 from engine.shared.access import HEADS, READ_ALL, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import Client, ClientEvent, Team, TeamMember, User, utcnow
 from storage.repositories import clients as clients_repo
 from storage.repositories import organization as organization_repo
@@ -140,12 +144,12 @@ def distribute(session: Session, actor: Actor, client_ids: Sequence[int] | None 
         return distribute_new(session, now, actor.login, list(organization_repo.unowned_clients(session)))
     if not isinstance(client_ids, (list, tuple)) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in client_ids):
-        raise InputInvalid("client_ids must be a list of client ids",
-                           {"fields": {"client_ids": "must be a list of integers"}})
+        raise coded(InputInvalid, "distribution_client_ids", {},
+                    {"fields": {"client_ids": "must be a list of integers"}})
     found = {c.id: c for c in organization_repo.clients_by_ids(session, list(dict.fromkeys(client_ids)))}
     missing = [i for i in client_ids if i not in found]
     if missing:
-        raise NotFound(f"no clients {', '.join(map(str, missing))}", {"client_ids": missing})
+        raise coded(NotFound, "distribution_clients_unknown", {"client_ids": ", ".join(map(str, missing))}, {"client_ids": missing})
     owned = [Decision(c.id, c.owner.login, f"already owned by {c.owner.login}",
                       {"client": c.name, "rule": OWNED, "chosen": c.owner.login,
                        "text": f"already owned by {c.owner.login}"})

@@ -23,10 +23,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.notify.notifications import Note, notify
+from engine.organization import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.organization.views import HandoverView
 from engine.regulation import owners
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import Forbidden, InputInvalid, NotFound
+from engine.shared.notices import Notice, coded
 from storage.models import Client, Handover, User
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import clients as clients_repo
@@ -42,26 +44,25 @@ def hand_over(session: Session, specs: owners.Specs, actor: Actor, from_login: s
     """Move ``client_ids`` (all of the first manager's clients when None) to another manager,
     for good or until ``returns_at``."""
     require(actor, HEADS, "hand clients over")
-    errors: dict[str, str] = {}
+    errors: dict[str, Notice] = {}
     old = _person(session, from_login, "from", errors)
     new = _person(session, to_login, "to", errors)
     if new is not None and (not new.active or not (new.role_set & SELLERS)):
-        errors["to"] = f"{new.login} is not an active manager"
+        errors["to"] = Notice("handover_not_manager", {"login": new.login})
     if old is not None and new is not None and old.id == new.id:
-        errors["to"] = "must be someone other than the manager handing over"
+        errors["to"] = Notice("handover_same_person")
     if returns_at is not None and returns_at.tzinfo is None:
         raise ValueError("returns_at must be an aware datetime")
     if returns_at is not None and returns_at <= now:
-        errors["returns_at"] = "must be in the future"
+        errors["returns_at"] = Notice("handover_in_future")
     reason = (reason or "").strip()
     if len(reason) > 300:
-        errors["reason"] = "must be at most 300 characters"
+        errors["reason"] = Notice("handover_reason_long")
     clients: list[Client] = []
     if old is not None:
         clients = _clients_to_move(session, old, client_ids, errors)
     if errors:
-        raise InputInvalid("the clients cannot be handed over: " +
-                           "; ".join(f"{k}: {v}" for k, v in errors.items()), {"fields": errors})
+        raise _not_handed_over(errors)
     assert old is not None and new is not None
     handover = Handover(from_user_id=old.id, to_user_id=new.id, client_ids=[c.id for c in clients],
                         returns_at=returns_at, status=TEMPORARY if returns_at else DONE, reason=reason,
@@ -72,36 +73,46 @@ def hand_over(session: Session, specs: owners.Specs, actor: Actor, from_login: s
     return handover
 
 
-def _person(session: Session, login: str | None, field: str, errors: dict[str, str]) -> User | None:
+def _not_handed_over(errors: dict[str, Notice]) -> InputInvalid:
+    """InputInvalid naming each field's problem ("to: no user 'x'"), in the reader's language too."""
+    items = [Notice(f"handover_field_{name}", {"problem": problem}) for name, problem in errors.items()]
+    chained: Notice = items[-1]
+    for item in reversed(items[:-1]):
+        chained = Notice("problem_list_more", {"first": item, "rest": chained})
+    return coded(InputInvalid, "handover_invalid", {"problems": chained},
+                 {"fields": {name: problem.text for name, problem in errors.items()}})
+
+
+def _person(session: Session, login: str | None, field: str, errors: dict[str, Notice]) -> User | None:
     login = (login or "").strip().lower()
     if not login:
-        errors[field] = "is required"
+        errors[field] = Notice("handover_required")
         return None
     user = accounts_repo.user_by_login(session, login)
     if user is None:
-        errors[field] = f"no user {login!r}"
+        errors[field] = Notice("handover_no_user", {"login": repr(login)})
     return user
 
 
 def _clients_to_move(session: Session, old: User, client_ids: Sequence[int] | None,
-                     errors: dict[str, str]) -> list[Client]:
+                     errors: dict[str, Notice]) -> list[Client]:
     if client_ids is None:
         clients = list(organization_repo.clients_of_owner(session, old.id))
         if not clients:
-            errors["clients"] = f"{old.login} has no clients"
+            errors["clients"] = Notice("handover_no_clients", {"login": old.login})
         return clients
     if not isinstance(client_ids, (list, tuple)) or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in client_ids):
-        errors["clients"] = "must be a list of client ids"
+        errors["clients"] = Notice("handover_client_list")
         return []
     if not client_ids:
-        errors["clients"] = "choose at least one client"
+        errors["clients"] = Notice("handover_choose_client")
         return []
     found = {c.id: c for c in organization_repo.clients_by_ids(session, list(dict.fromkeys(client_ids)))}
     foreign = [i for i in dict.fromkeys(client_ids)
                if i not in found or found[i].owner_id != old.id or found[i].merged_into_id is not None]
     if foreign:
-        errors["clients"] = f"not clients of {old.login}: {', '.join(map(str, foreign))}"
+        errors["clients"] = Notice("handover_foreign_clients", {"login": old.login, "ids": ", ".join(map(str, foreign))})
     return list(found.values())
 
 
@@ -161,9 +172,10 @@ def return_now(session: Session, specs: owners.Specs, actor: Actor, handover_id:
     require(actor, HEADS, "return hand-overs")
     handover = organization_repo.handover_for_update(session, handover_id)
     if handover is None:
-        raise NotFound(f"no hand-over {handover_id}")
+        raise coded(NotFound, "handover_unknown", {"handover_id": str(handover_id)})
     if handover.status != TEMPORARY:
-        raise InputInvalid(f"hand-over {handover_id} is not temporary (it is {handover.status})")
+        code = "handover_not_temporary" + ("_" + handover.status if handover.status in (DONE, RETURNED) else "")
+        raise coded(InputInvalid, code, {"handover_id": str(handover_id), "status": handover.status})
     _give_back(session, specs, handover, actor.login, now)
     return handover
 
@@ -186,7 +198,7 @@ def _give_back(session: Session, specs: owners.Specs | None, handover: Handover,
 
 def list_handovers(session: Session, actor: Actor) -> list[HandoverView]:
     if not actor.reads_all:
-        raise Forbidden(f"{actor.login} may not see hand-overs")
+        raise coded(Forbidden, "handovers_not_visible", {"login": actor.login})
     rows = organization_repo.handovers(session)
     users = {u.id: u for u in accounts_repo.users(session)}
     names = {c.id: c.name for c in organization_repo.clients_by_ids(session, sorted({i for h in rows for i in h.client_ids[:5]}))}
@@ -196,8 +208,8 @@ def list_handovers(session: Session, actor: Actor) -> list[HandoverView]:
 def portfolio(session: Session, actor: Actor, login: str) -> list[Client]:
     """A manager's clients (for choosing which to hand over)."""
     if not actor.reads_all:
-        raise Forbidden(f"{actor.login} may not see other managers' clients")
+        raise coded(Forbidden, "portfolio_not_visible", {"login": actor.login})
     user = accounts_repo.user_by_login(session, (login or "").strip().lower())
     if user is None:
-        raise NotFound(f"no user {login!r}")
+        raise coded(NotFound, "organization_user_unknown", {"login": repr(login)})
     return list(organization_repo.clients_of_owner(session, user.id))

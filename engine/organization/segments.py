@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.organization import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.organization.teams import checked_name
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import Client, Segment, Team
 from storage.repositories import clients as clients_repo
 from storage.repositories import organization as organization_repo
@@ -41,8 +43,8 @@ def parse_rules(raw: Any) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise InputInvalid("rules must be a list of {field, op, value}",
-                           {"fields": {"rules": "must be a list of {field, op, value}"}})
+        raise coded(InputInvalid, "segment_rules_shape", {},
+                    {"fields": {"rules": "must be a list of {field, op, value}"}})
     errors: dict[str, str] = {}
     if len(raw) > MAX_RULES:
         errors["rules"] = f"at most {MAX_RULES} rules"
@@ -149,7 +151,7 @@ def save_segment(session: Session, actor: Actor, segment_id: int | None, name: s
     if segment_id is not None:
         segment = session.get(Segment, segment_id)
         if segment is None:
-            raise NotFound(f"no segment {segment_id}")
+            raise coded(NotFound, "segment_unknown", {"segment_id": str(segment_id)})
     errors: dict[str, str] = {}
     name = checked_name(session, errors, name, clients_repo.segment_by_name, segment, "segment")
     if team_id is not None and session.get(Team, team_id) is None:
@@ -178,7 +180,7 @@ def move_segment(session: Session, actor: Actor, segment_id: int, offset: int) -
     ordered = list(organization_repo.segments_in_order(session))
     index = next((i for i, s in enumerate(ordered) if s.id == segment_id), None)
     if index is None:
-        raise NotFound(f"no segment {segment_id}")
+        raise coded(NotFound, "segment_unknown", {"segment_id": str(segment_id)})
     target = max(0, min(len(ordered) - 1, index + offset))
     ordered.insert(target, ordered.pop(index))
     for position, segment in enumerate(ordered):
@@ -189,9 +191,9 @@ def delete_segment(session: Session, actor: Actor, segment_id: int) -> None:
     require(actor, HEADS, "delete segments")
     segment = session.get(Segment, segment_id)
     if segment is None:
-        raise NotFound(f"no segment {segment_id}")
+        raise coded(NotFound, "segment_unknown", {"segment_id": str(segment_id)})
     count = organization_repo.clients_in_segment(session, segment_id)
     if count:
-        raise InputInvalid(f"segment {segment.name!r} has {count} clients; move them to another "
-                           "segment first", {"clients": count})
+        raise coded(InputInvalid, "segment_has_clients", {"segment": repr(segment.name), "count": str(count)},
+                    {"clients": count})
     session.delete(segment)

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.organization import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.access import HEADS, SELLERS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import Team, TeamMember
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import motivation as motivation_repo
@@ -67,14 +69,14 @@ def save_team(session: Session, actor: Actor, team_id: int | None, name: str, st
     if team_id is not None:
         team = session.get(Team, team_id)
         if team is None:
-            raise NotFound(f"no team {team_id}")
+            raise coded(NotFound, "team_unknown", {"team_id": str(team_id)})
     errors: dict[str, str] = {}
     name = checked_name(session, errors, name, organization_repo.team_by_name, team, "team")
     strategy = (strategy or "").strip()
     if strategy not in STRATEGIES:
         errors["strategy"] = f"must be one of {', '.join(STRATEGIES)}"
     if not isinstance(members, list):
-        raise InputInvalid("members must be a list", {"fields": {"members": "must be a list"}})
+        raise coded(InputInvalid, "team_members_shape", {}, {"fields": {"members": "must be a list"}})
     if len(members) > MAX_MEMBERS:
         errors["members"] = f"at most {MAX_MEMBERS} members"
     logins = [str((m or {}).get("login") or "").strip().lower() for m in members if isinstance(m, dict)]
@@ -135,11 +137,11 @@ def delete_team(session: Session, actor: Actor, team_id: int) -> None:
     require(actor, HEADS, "delete teams")
     team = session.get(Team, team_id)
     if team is None:
-        raise NotFound(f"no team {team_id}")
+        raise coded(NotFound, "team_unknown", {"team_id": str(team_id)})
     schemes = motivation_repo.scheme_names_of_team(session, team_id)
     if schemes:  # deleting it would make those versions everyone's (their team_id set to NULL)
-        raise InputInvalid(f"team {team.name!r} has motivation schemes ({', '.join(schemes)}); "
-                           "their versions refer to it, so it stays", {"schemes": schemes})
+        raise coded(InputInvalid, "team_has_schemes", {"team": repr(team.name), "schemes": ", ".join(schemes)},
+                    {"schemes": schemes})
     for segment in organization_repo.segments_in_order(session):
         if segment.team_id == team_id:
             segment.team_id = None

@@ -23,3 +23,10 @@ ERRORS = {
     "access_role_owner": N_("owner"),
 }
 notices.define(ERRORS)
+
+#: problems of several fields in one message, "reason: is required; to: no user 'x'": a nested
+#: chain of an area's per-field notices
+LISTS = {
+    "problem_list_more": N_("%(first)s; %(rest)s"),
+}
+notices.define(LISTS)

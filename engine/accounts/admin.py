@@ -9,11 +9,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.accounts import passwords, sessions
+from engine.accounts import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    passwords,
+    sessions,
+)
 from engine.accounts import users as accounts
 from engine.shared import organization_defaults as defaults
 from engine.shared.access import PERMISSIONS, Actor, Permission, require
 from engine.shared.errors import FieldProblems, NotFound
+from engine.shared.notices import coded
 from engine.shared.organization_defaults import Defaults
 from storage.models import User
 from storage.repositories import accounts as accounts_repo
@@ -51,7 +56,7 @@ def require_admin(actor: Actor) -> None:
 def _user(session: Session, user_id: int) -> User:
     user = accounts_repo.user_by_id(session, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}")
+        raise coded(NotFound, "account_user_unknown", {"user_id": str(user_id)})
     return user
 
 

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from engine.accounts import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.access import Actor
 from engine.shared.errors import Unauthenticated
+from engine.shared.notices import coded
 from storage.models.accounts import UserSession
 from storage.repositories import accounts as accounts_repo
 
@@ -45,14 +47,14 @@ def resume(session: Session, secret: str, now: datetime, lifetimes: Lifetimes) -
 
     found = accounts_repo.session_with_user(session, session_id(secret)) if secret else None
     if found is None:
-        raise Unauthenticated("you are not logged in")
+        raise coded(Unauthenticated, "session_none", {})
     row, user = found
     if row.ended_at is not None:
-        raise Unauthenticated("the session has ended; log in again")
+        raise coded(Unauthenticated, "session_ended", {})
     if now - row.last_seen_at > lifetimes.idle or now - row.created_at > lifetimes.absolute:
-        raise Unauthenticated("the session has expired; log in again")
+        raise coded(Unauthenticated, "session_expired", {})
     if not user.active:
-        raise Unauthenticated("the user is disabled")
+        raise coded(Unauthenticated, "session_user_disabled", {})
     return to_actor(user), now - row.last_seen_at >= TOUCH_EVERY
 
 

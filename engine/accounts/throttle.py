@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from engine.accounts import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.errors import Unauthenticated
+from engine.shared.notices import Notice
 from storage.models.accounts import LoginThrottle
 from storage.repositories import accounts as accounts_repo
 
@@ -37,8 +39,8 @@ class LoginThrottled(Unauthenticated):
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = max(1, retry_after)
-        super().__init__(f"too many failed log-in attempts; try again in {self.retry_after} seconds",
-                         {"retry_after": self.retry_after})
+        self.notice = Notice("login_throttled", {"seconds": str(self.retry_after)})
+        super().__init__(self.notice.text, {"retry_after": self.retry_after})
 
 
 @dataclass(frozen=True)

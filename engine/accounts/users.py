@@ -13,10 +13,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.accounts import passwords
+from engine.accounts import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    passwords,
+)
 from engine.shared import organization_defaults
 from engine.shared.access import ROLES, Actor
 from engine.shared.errors import FieldProblems, InputInvalid, NotFound, Unauthenticated
+from engine.shared.notices import coded
 from storage.models import Group, User
 from storage.repositories import accounts as accounts_repo
 
@@ -116,9 +120,9 @@ def authenticate(session: Session, login: str, password: str) -> Actor:
     user = accounts_repo.user_by_login(session, (login or "").strip().lower())
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")
-        raise Unauthenticated("wrong login or password")
+        raise coded(Unauthenticated, "login_wrong", {})
     if not passwords.matches(user.password_hash, password or ""):
-        raise Unauthenticated("wrong login or password")
+        raise coded(Unauthenticated, "login_wrong", {})
     return to_actor(user)
 
 
@@ -127,7 +131,7 @@ def change_password(session: Session, actor: Actor, current: str, new: str, conf
     epoch revokes the user's API tokens; the caller ends the other sessions."""
     user = session.get(User, actor.id)
     if user is None or not user.active:
-        raise NotFound("no such user")
+        raise coded(NotFound, "account_no_such_user", {})
     problems = FieldProblems()
     if not current:
         problems.add("current_password", "required", "is required")
@@ -160,16 +164,16 @@ def changed(user: User) -> None:
 def actor_by_id(session: Session, user_id: int) -> Actor:
     user = accounts_repo.user_by_id(session, user_id)
     if user is None or not user.active:
-        raise Unauthenticated("the user no longer exists or is disabled")
+        raise coded(Unauthenticated, "account_user_gone", {})
     return to_actor(user)
 
 
 def set_locale(session: Session, actor: Actor, locale: str) -> None:
     if locale not in LOCALES:
-        raise InputInvalid(f"locale must be one of {', '.join(LOCALES)}")
+        raise coded(InputInvalid, "account_locale", {"locales": ", ".join(LOCALES)})
     user = session.get(User, actor.id)
     if user is None:
-        raise NotFound("no such user")
+        raise coded(NotFound, "account_no_such_user", {})
     user.locale = locale
     changed(user)
 
@@ -199,7 +203,7 @@ def update_profile(session: Session, actor: Actor, email: str | None, timezone: 
     problems.raise_if_any("the profile was not saved")
     user = session.get(User, actor.id)
     if user is None:
-        raise NotFound("no such user")
+        raise coded(NotFound, "account_no_such_user", {})
     user.email, user.timezone, user.locale = email or None, timezone, locale
     changed(user)
     return user
@@ -209,7 +213,7 @@ def rotate_calendar(session: Session, actor: Actor) -> User:
     """A new salt for the user's calendar feed: the old feed URL stops working."""
     user = session.get(User, actor.id)
     if user is None:
-        raise NotFound("no such user")
+        raise coded(NotFound, "account_no_such_user", {})
     user.calendar_salt = secrets.token_hex(16)
     return user
 
@@ -236,18 +240,18 @@ class TokenSigner:
         """The user a token names, once its signature and age are checked (no database read)."""
         uid = self._payload(token).get("uid")
         if not isinstance(uid, int):
-            raise Unauthenticated("the token is not valid")
+            raise coded(Unauthenticated, "token_invalid", {})
         return uid
 
     def _payload(self, token: str) -> dict[str, Any]:
         try:
             payload = self._signer.loads(token, max_age=TOKEN_MAX_AGE)
         except SignatureExpired:
-            raise Unauthenticated("the token has expired; ask for a new one") from None
+            raise coded(Unauthenticated, "token_expired", {}) from None
         except BadSignature:
-            raise Unauthenticated("the token is not valid") from None
+            raise coded(Unauthenticated, "token_invalid", {}) from None
         if not isinstance(payload, dict):
-            raise Unauthenticated("the token is not valid")
+            raise coded(Unauthenticated, "token_invalid", {})
         return payload
 
     def verify(self, session: Session, token: str) -> Actor:
@@ -256,7 +260,7 @@ class TokenSigner:
         user = accounts_repo.user_by_id(session, uid) if isinstance(uid, int) else None
         if (user is None or not user.active or _fingerprint(user.password_hash) != payload.get("pw")
                 or payload.get("ep", 0) != (user.token_epoch or 0)):
-            raise Unauthenticated("the token is no longer valid")
+            raise coded(Unauthenticated, "token_revoked", {})
         return to_actor(user)
 
 

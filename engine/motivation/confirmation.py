@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.motivation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.motivation.figures import Figures, SchemeBook, evaluate, figures_fingerprint, statement_fingerprint
 from engine.motivation.statement_states import (
     APPROVED,
@@ -47,6 +48,7 @@ from engine.motivation.statements import store
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 from engine.shared.periods import Period
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import motivation as motivation_repo
@@ -127,7 +129,7 @@ def review(session: Session, book: SchemeBook, actor: Actor, period_text: str | 
     """What "approve all" or "lock all" would do to the period, from the figures as they are now
     (nothing is stored)."""
     if action not in ACTIONS:
-        raise InputInvalid(f"{action!r} is not approve or lock")
+        raise coded(InputInvalid, "confirmation_action", {"action": repr(action)})
     require(actor, HEADS, f"{action} statements")
     period = periods.parse(period_text)
     found = [s for s in motivation_repo.statements(session, [period.key]) if s.status == ACTIONS[action]]
@@ -200,9 +202,8 @@ def _confirmed(current: Review, token: str | None) -> None:
     """Nothing unless the token is the one of the current figures: ConfirmationNeeded without
     one, FiguresChanged naming what changed since it was made."""
     if not token:
-        raise ConfirmationNeeded(f"{current.action} the statements of {current.period.key} only after reviewing "
-                                 "their figures: confirm the figures shown on the review first",
-                                 {"action": current.action, "period": current.period.key})
+        raise coded(ConfirmationNeeded, f"confirmation_needed_{current.action}", {"period": current.period.key},
+                    {"action": current.action, "period": current.period.key})
     if token == current.token:
         return
     confirmed = _decode(token, current)
@@ -230,14 +231,15 @@ def _confirmed(current: Review, token: str | None) -> None:
 
 def _decode(token: str, current: Review) -> list[list[Any]]:
     parts = token.split(".", 3)
-    invalid = ConfirmationNeeded("the confirmation is not readable: review the figures again",
-                                 {"action": current.action, "period": current.period.key})
+    invalid = coded(ConfirmationNeeded, "confirmation_unreadable", {},
+                    {"action": current.action, "period": current.period.key})
     if len(parts) != 4 or parts[0] != TOKEN_VERSION:
         raise invalid
     if parts[1] != current.action or parts[2] != current.period.key:
-        raise ConfirmationNeeded(f"the confirmation is for {parts[1]} {parts[2]}, not {current.action} "
-                                 f"{current.period.key}: review the figures again",
-                                 {"action": current.action, "period": current.period.key})
+        raise coded(ConfirmationNeeded, "confirmation_other",
+                    {"confirmed_action": parts[1], "confirmed_period": parts[2], "action": current.action,
+                     "period": current.period.key},
+                    {"action": current.action, "period": current.period.key})
     try:
         body = base64.urlsafe_b64decode(parts[3] + "=" * (-len(parts[3]) % 4))
         entries = json.loads(body)

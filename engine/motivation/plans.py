@@ -21,12 +21,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.motivation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.motivation.money import MAX_AMOUNT, AmountInvalid, amount_text, parse_amount
 from engine.motivation.payout import Targets
 from engine.motivation.read_models import PlanGrid, PlanRow
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import FieldProblems, Forbidden, InputInvalid
+from engine.shared.notices import coded
 from engine.shared.numbers import is_whole_number
 from engine.shared.periods import Period
 from storage.models import SalesPlan, User
@@ -49,8 +51,7 @@ def scenario_name(raw: str | None) -> str:
         problems = FieldProblems()
         problems.add("scenario", "scenario_name", "is not a scenario name: lower-case letters, digits, '-' or '_', "
                      "at most 32")
-        raise InputInvalid(f"{raw!r} is not a scenario name: lower-case letters, digits, '-' or '_', at most 32",
-                           problems.details())
+        raise coded(InputInvalid, "plan_scenario_name", {"name": repr(raw)}, problems.details())
     return name
 
 
@@ -97,7 +98,7 @@ def grid(session: Session, actor: Actor, period_text: str | None, scenario: str 
     people = managers(session)
     if not (editable or actor.reads_all):
         if name != ACTUAL:  # other scenarios are the head's drafts for what-if
-            raise Forbidden(f"{actor.login} may see only the plan in force, not the scenario {name!r}")
+            raise coded(Forbidden, "plan_scenario_forbidden", {"login": actor.login, "name": repr(name)})
         people = [u for u in people if u.login == actor.login]
     plans = list(motivation_repo.sales_plans(session, [period.key], name))
     copied = False
@@ -249,8 +250,8 @@ def _sum(plans: Sequence[SalesPlan], scenario: str) -> Targets:
             activities[name] = activities.get(name, 0) + int(count)
     currencies = {p.currency for p in plans}
     if len(currencies) > 1:
-        raise InputInvalid(f"the monthly plans of {plans[0].login} are in several currencies: "
-                           f"{', '.join(sorted(currencies))}")
+        raise coded(InputInvalid, "plan_currencies",
+                    {"login": plans[0].login, "currencies": ", ".join(sorted(currencies))})
     return Targets(revenue=sum((p.revenue_target or Decimal(0) for p in plans), Decimal(0)),
                    won=sum(p.won_target or 0 for p in plans), activities=activities,
                    currency=currencies.pop(), scenario=scenario)

@@ -13,12 +13,15 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from engine.motivation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.motivation.indicators import to_decimal
 from engine.motivation.money import AmountInvalid, parse_amount
 from engine.motivation.read_models import CycleReversal
 from engine.regulation import cycles
+from engine.regulation.error_texts import cycle_state
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import FieldProblems, NotFound, TaskNotActionable
+from engine.shared.notices import coded
 from storage.models import Cycle, Reversal
 from storage.repositories import motivation as motivation_repo
 
@@ -31,10 +34,9 @@ def record(session: Session, actor: Actor, cycle_id: int, kind: str, amount: str
     require(actor, HEADS, "record cancellations and refunds")
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
-        raise NotFound(f"no cycle {cycle_id}")
+        raise coded(NotFound, "reversal_cycle_unknown", {"cycle_id": str(cycle_id)})
     if cycle.status != "won":
-        raise TaskNotActionable(f"cycle {cycle_id} is {cycle.status}: only a won cycle can be cancelled "
-                                "or refunded")
+        raise coded(TaskNotActionable, "reversal_not_won", {"state": cycle_state(cycle_id, cycle.status)})
     errors = FieldProblems()
     kind = (kind or "").strip()
     if kind not in KINDS:

@@ -10,8 +10,10 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from engine.motivation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.regulation.decisions import dmn, overlap
 from engine.shared.errors import DmnError, FieldProblems, InputInvalid
+from engine.shared.notices import coded
 
 #: the inputs and output a new table of a known name starts with (what the payout gives and reads)
 TEMPLATES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -27,8 +29,7 @@ def table_name(name: Any) -> str:
         problems = FieldProblems()
         problems.add("table", "table_name", "must be letters, digits and '_', starting with a letter "
                      "(like commission_rate)")
-        raise InputInvalid(f"The table name {name!r} must be letters, digits and '_', starting with a letter "
-                           "(like commission_rate)", problems.details())
+        raise coded(InputInvalid, "scheme_table_name", {"name": repr(name)}, problems.details())
     return name
 
 

@@ -15,13 +15,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.motivation import schemes
+from engine.motivation import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    schemes,
+)
 from engine.motivation.money import PayoutError
 from engine.motivation.payout import COMMISSION_TABLE, MULTIPLIERS, Terms
 from engine.motivation.read_models import SchemeChoice
 from engine.motivation.tables import Hit, TableFailed
 from engine.regulation.decisions import dmn
 from engine.shared.errors import DmnError, NotFound
+from engine.shared.notices import coded
 from engine.shared.periods import Period
 from storage.models import MotivationScheme, User
 from storage.repositories import motivation as motivation_repo
@@ -122,7 +126,7 @@ class StoredSchemes:
     def version(self, session: Session, scheme_id: int) -> Terms:
         scheme = session.get(MotivationScheme, scheme_id)
         if scheme is None:
-            raise NotFound(f"no motivation scheme version {scheme_id}")
+            raise coded(NotFound, "scheme_version_id_unknown", {"scheme_id": str(scheme_id)})
         return terms_of(scheme)
 
 

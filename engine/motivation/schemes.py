@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.motivation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.motivation.payout import BASES, COMMISSION_TABLE
 from engine.motivation.read_models import SchemeDetail, SchemeVersion
 from engine.motivation.scheme_tables import TEMPLATES, blank_table, checked_xml, table_name
@@ -45,6 +46,7 @@ from engine.motivation.scheme_validation import team as find_team
 from engine.regulation.decisions import dmn
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import FieldProblems, InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import MotivationScheme, Team
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import motivation as motivation_repo
@@ -93,7 +95,7 @@ def versions(session: Session, actor: Actor, name: str) -> list[MotivationScheme
     """The versions of a scheme the actor may read, oldest first; NotFound when none."""
     found = [s for s in motivation_repo.scheme_versions(session, name) if _may_read(session, actor, s)]
     if not found:
-        raise NotFound(f"no motivation scheme {name!r}")
+        raise coded(NotFound, "scheme_unknown", {"name": repr(name)})
     return found
 
 
@@ -105,7 +107,7 @@ def get_version(session: Session, actor: Actor, name: str, version: int | None =
     for scheme in readable:
         if scheme.version == version:
             return scheme
-    raise NotFound(f"no version {version} of the motivation scheme {name!r}")
+    raise coded(NotFound, "scheme_version_unknown", {"version": str(version), "name": repr(name)})
 
 
 def _default_version(readable: list[MotivationScheme]) -> MotivationScheme:
@@ -120,7 +122,7 @@ def table_xml(session: Session, actor: Actor, name: str, table: str, version: in
     scheme = get_version(session, actor, name, version)
     xml = (scheme.tables or {}).get(table)
     if xml is None:
-        raise NotFound(f"the motivation scheme {name} v{scheme.version} has no table {table!r}")
+        raise coded(NotFound, "scheme_table_unknown", {"name": name, "version": str(scheme.version), "table": repr(table)})
     return str(xml)
 
 
@@ -138,7 +140,7 @@ def in_force(session: Session, on: date, login: str | None = None, role: str | N
     if login is not None:
         user = accounts_repo.user_by_login(session, login)
         if user is None:
-            raise NotFound(f"no user {login!r}")
+            raise coded(NotFound, "scheme_user_unknown", {"login": repr(login)})
         roles |= user.role_set
         team_ids |= set(motivation_repo.team_ids_of_user(session, user.id))
     if team is not None:
@@ -222,7 +224,7 @@ def save_table(session: Session, actor: Actor, name: str, table: str, xml: str |
     draft = _draft(session, actor, name, now)
     tables = dict(draft.tables or {})
     if table not in tables and len(tables) >= MAX_TABLES:
-        raise InputInvalid(f"A scheme holds at most {MAX_TABLES} tables")
+        raise coded(InputInvalid, "scheme_tables_max", {"limit": str(MAX_TABLES)})
     tables[table] = text
     draft.tables = tables
     return draft
@@ -234,7 +236,7 @@ def add_table(session: Session, actor: Actor, name: str, table: str, now: dateti
     table = table_name((table or "").strip())
     newest = motivation_repo.newest_scheme_version_for_update(session, name)
     if newest is not None and table in (newest.tables or {}):
-        raise InputInvalid(f"The scheme {name} already has a table {table}")
+        raise coded(InputInvalid, "scheme_table_exists", {"name": name, "table": table})
     return save_table(session, actor, name, table, blank_table(table), now)
 
 
@@ -243,7 +245,7 @@ def remove_table(session: Session, actor: Actor, name: str, table: str, now: dat
     draft = _draft(session, actor, name, now)
     tables = dict(draft.tables or {})
     if table not in tables:
-        raise NotFound(f"the motivation scheme {name} has no table {table!r}")
+        raise coded(NotFound, "scheme_table_missing", {"name": name, "table": repr(table)})
     del tables[table]
     draft.tables = tables
     return draft
@@ -255,12 +257,14 @@ def activate(session: Session, actor: Actor, name: str, version: int, now: datet
     all_versions = list(motivation_repo.scheme_versions(session, name))
     scheme = next((s for s in all_versions if s.version == version), None)
     if scheme is None:
-        raise NotFound(f"no version {version} of the motivation scheme {name!r}")
+        raise coded(NotFound, "scheme_version_unknown", {"version": str(version), "name": repr(name)})
     if scheme.status != DRAFT:
+        if scheme.status in (ACTIVE, RETIRED):
+            raise coded(InputInvalid, f"scheme_activate_{scheme.status}", {"version": str(version), "name": name})
         raise InputInvalid(f"Version {version} of {name} is {scheme.status}; only a draft can be activated")
     tables = scheme.tables or {}
     if COMMISSION_TABLE not in tables:
-        raise InputInvalid(f"The scheme {name} needs a {COMMISSION_TABLE} table before it can be activated")
+        raise coded(InputInvalid, "scheme_needs_table", {"name": name, "table": COMMISSION_TABLE})
     for table, xml in tables.items():
         dmn.check_table(str(xml), table)
     for other in all_versions:
@@ -274,7 +278,7 @@ def _draft(session: Session, actor: Actor, name: str, now: datetime) -> Motivati
     """The scheme's draft, made from its newest version when it has none."""
     newest = motivation_repo.newest_scheme_version_for_update(session, name)
     if newest is None:
-        raise NotFound(f"no motivation scheme {name!r}")
+        raise coded(NotFound, "scheme_unknown", {"name": repr(name)})
     if newest.status == DRAFT:
         return newest
     draft = MotivationScheme(

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from engine.motivation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.motivation.statement_states import load
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import FieldProblems, Forbidden, NotFound
+from engine.shared.notices import coded
 from storage.models import Statement, StatementComment
 from storage.repositories import motivation as motivation_repo
 
@@ -26,7 +28,7 @@ def comment(session: Session, actor: Actor, statement_id: int, line_id: int | No
     """The statement's manager disputes a line (or the statement); the head answers."""
     statement = load(session, statement_id)
     if not may_comment(actor, statement):
-        raise Forbidden(f"{actor.login} may not comment on the statement of {statement.login}")
+        raise coded(Forbidden, "statement_comment_forbidden", {"login": actor.login, "owner": statement.login})
     body = (text or "").strip()
     problems = FieldProblems()
     if not body:
@@ -35,7 +37,7 @@ def comment(session: Session, actor: Actor, statement_id: int, line_id: int | No
         problems.add("text", "maxlength", f"must be at most {MAX_COMMENT} characters", limit=MAX_COMMENT)
     problems.raise_if_any("the comment was not saved")
     if line_id is not None and line_id not in {line.id for line in statement.lines}:
-        raise NotFound(f"no line {line_id} in this statement")
+        raise coded(NotFound, "statement_line_unknown", {"line_id": str(line_id)})
     note = StatementComment(statement_id=statement.id, line_id=line_id, author=actor.login, text=body,
                             created_at=now, resolved=False)
     session.add(note)
@@ -47,7 +49,7 @@ def resolve(session: Session, actor: Actor, comment_id: int) -> StatementComment
     require(actor, HEADS, "resolve disputes")
     note = session.get(StatementComment, comment_id)
     if note is None:
-        raise NotFound(f"no comment {comment_id}")
+        raise coded(NotFound, "statement_comment_unknown", {"comment_id": str(comment_id)})
     note.resolved = True
     return note
 

@@ -18,7 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.motivation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.errors import ConcurrentChange, InputInvalid, NotFound, TaskNotActionable
+from engine.shared.notices import coded
 from engine.shared.periods import Period
 from storage.models import Statement
 
@@ -65,11 +67,20 @@ def load(session: Session, statement_id: int) -> Statement:
     """A statement by id (no access check: callers check who may see or change it)."""
     statement = session.get(Statement, statement_id)
     if statement is None:
-        raise NotFound(f"no statement {statement_id}")
+        raise coded(NotFound, "statement_unknown", {"statement_id": str(statement_id)})
     return statement
 
 
+#: must_be_draft's actions with a code
+_DRAFT_ACTIONS = {"recomputed": "recompute", "approved again": "approve"}
+
+
 def must_be_draft(statement: Statement, action: str) -> None:
+    suffix = _DRAFT_ACTIONS.get(action)
+    params = {"login": statement.login, "period": statement.period}
+    if suffix is not None and statement.status in (LOCKED, APPROVED):
+        raise coded(StatementLocked, f"statement_{'locked' if statement.status == LOCKED else 'approved'}_{suffix}",
+                    params)
     if statement.status == LOCKED:
         raise StatementLocked(f"the statement of {statement.login} for {statement.period} is locked and "
                               f"cannot be {action}; corrections go to the next period")
@@ -88,11 +99,9 @@ def require_period_over(period: Period, now: datetime, early: str | None = None)
     work, reversals) lands in the next open period as a correction."""
     if period_over(period, now) or (early is not None and early == period.key):
         return
-    named = f" (the early lock names {early}, not {period.key})" if early else ""
-    raise PeriodNotOver(
-        f"{period.key} is not over: statements of it can be locked from {period.end.isoformat()} "
-        f"(00:00 UTC), when nothing more can land in it, or early by naming the period{named}",
-        {"period": period.key, "from": period.end.isoformat(), "early": early})
+    raise coded(PeriodNotOver, "statement_period_not_over_named" if early else "statement_period_not_over",
+                {"period": period.key, "from": period.end.isoformat(), **({"early": early} if early else {})},
+                {"period": period.key, "from": period.end.isoformat(), "early": early})
 
 
 def change(login: str, period: str, old: Decimal | None, new: Decimal | None, currency: str,

@@ -9,7 +9,11 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from engine.motivation import indicators, plans
+from engine.motivation import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    indicators,
+    plans,
+)
 from engine.motivation.figures import Figures, SchemeBook, evaluate, figures_fingerprint, statement_fingerprint
 from engine.motivation.read_models import (
     Comment,
@@ -25,6 +29,7 @@ from engine.motivation.statement_states import APPROVED, DRAFT, LOCKED, load, pe
 from engine.shared import periods
 from engine.shared.access import Actor
 from engine.shared.errors import Forbidden, NotFound
+from engine.shared.notices import coded
 from storage.models import Statement, StatementComment, StatementLine
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import motivation as motivation_repo
@@ -37,7 +42,7 @@ def may_see(actor: Actor, statement: Statement) -> bool:
 def get(session: Session, actor: Actor, statement_id: int) -> Statement:
     statement = load(session, statement_id)
     if not may_see(actor, statement):
-        raise Forbidden(f"{actor.login} may not see the statement of {statement.login}")
+        raise coded(Forbidden, "statement_not_visible", {"login": actor.login, "owner": statement.login})
     return statement
 
 
@@ -69,7 +74,7 @@ def brief(statement: Statement, agrees: bool | None = None) -> StatementBrief:
 def statements_for_export(session: Session, actor: Actor, period_text: str | None) -> list[Statement]:
     """All statements of a period (payroll export): heads and analysts."""
     if not actor.reads_all:
-        raise Forbidden(f"{actor.login} may not export everyone's statements")
+        raise coded(Forbidden, "statement_export_forbidden", {"login": actor.login})
     return list(motivation_repo.statements(session, [periods.parse(period_text).key]))
 
 
@@ -77,10 +82,10 @@ def live(session: Session, book: SchemeBook, actor: Actor, login: str, period_te
     """Earned so far: the payout of the period computed now, stored nowhere (one's own; heads
     and analysts anyone's)."""
     if login != actor.login and not actor.reads_all:
-        raise Forbidden(f"{actor.login} may not see what {login} earns")
+        raise coded(Forbidden, "earnings_not_visible", {"login": actor.login, "owner": login})
     user = accounts_repo.user_by_login(session, login)
     if user is None:
-        raise NotFound(f"no user {login}")
+        raise coded(NotFound, "statement_user_unknown", {"login": login})
     period = periods.parse(period_text)
     return evaluate(session, book, period, [user])[login]
 
@@ -94,7 +99,7 @@ def earned(session: Session, book: SchemeBook, actor: Actor, login: str, period_
     for good."""
     period = periods.parse(period_text)
     if login != actor.login and not actor.reads_all:
-        raise Forbidden(f"{actor.login} may not see what {login} earns")
+        raise coded(Forbidden, "earnings_not_visible", {"login": actor.login, "owner": login})
     statement = motivation_repo.statement_of(session, login, period.key)
     if statement is not None and statement.status == LOCKED:
         user = accounts_repo.user_by_login(session, login)

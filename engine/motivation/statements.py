@@ -29,7 +29,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from engine.motivation import indicators, plans
+from engine.motivation import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    indicators,
+    plans,
+)
 from engine.motivation.figures import (
     Figures,
     SchemeBook,
@@ -70,6 +74,7 @@ from engine.motivation.statement_views import (
 from engine.shared import periods
 from engine.shared.access import HEADS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound
+from engine.shared.notices import coded
 from engine.shared.periods import Period
 from storage.models import Cycle, Reversal, Statement, StatementLine
 from storage.repositories import accounts as accounts_repo
@@ -90,7 +95,7 @@ def fresh(session: Session, book: SchemeBook, statement: Statement) -> Figures:
     """The statement's period for its manager computed now (stored nowhere)."""
     user = accounts_repo.user_by_login(session, statement.login)
     if user is None:
-        raise NotFound(f"no user {statement.login}")
+        raise coded(NotFound, "statement_user_unknown", {"login": statement.login})
     return evaluate(session, book, periods.parse(statement.period), [user])[user.login]
 
 
@@ -140,7 +145,7 @@ def recompute(session: Session, book: SchemeBook, actor: Actor, statement_id: in
     must_be_draft(statement, "recomputed")
     fig = fresh(session, book, statement)
     if fig.payout is None:
-        raise InputInvalid(f"the statement cannot be computed: {fig.problem}")
+        raise coded(InputInvalid, "statement_not_computed", {"reason": str(fig.problem)})
     return store(session, statement, fig, now)
 
 
@@ -175,7 +180,7 @@ def store(session: Session, statement: Statement | None, fig: Figures, now: date
         statement = Statement(login=fig.login, period=fig.period.key, status=DRAFT, lines=[])
         session.add(statement)
     if statement.status == LOCKED:  # the last guard: nothing writes a locked statement
-        raise StatementLocked(f"the statement of {statement.login} for {statement.period} is locked")
+        raise coded(StatementLocked, "statement_locked", {"login": statement.login, "period": statement.period})
     statement.scheme_id = fig.terms.scheme_id
     statement.currency = fig.payout.currency
     statement.total = fig.payout.total
@@ -208,8 +213,8 @@ def approve(session: Session, book: SchemeBook, actor: Actor, statement_id: int,
     must_be_draft(statement, "approved again")
     fig = fresh(session, book, statement)
     if fig.payout is None:
-        raise InputInvalid(f"the statement of {statement.login} for {statement.period} cannot be approved: "
-                           f"{fig.problem}")
+        raise coded(InputInvalid, "statement_not_approvable",
+                    {"login": statement.login, "period": statement.period, "reason": str(fig.problem)})
     if confirmed is not None and confirmed != figures_fingerprint(fig):
         old, new = statement.total, fig.payout.total
         raise FiguresChanged(
@@ -229,8 +234,7 @@ def reopen(session: Session, actor: Actor, statement_id: int) -> Statement:
     require(actor, HEADS, "reopen statements")
     statement = load(session, statement_id)
     if statement.status == LOCKED:
-        raise StatementLocked(f"the statement of {statement.login} for {statement.period} is locked and "
-                              "cannot be reopened; corrections go to the next period")
+        raise coded(StatementLocked, "statement_reopen_locked", {"login": statement.login, "period": statement.period})
     statement.status, statement.approved_by, statement.approved_at = DRAFT, None, None
     return statement
 
@@ -247,14 +251,12 @@ def lock(session: Session, book: SchemeBook, actor: Actor, statement_id: int, no
     if statement.status == LOCKED:
         return statement
     if statement.status != APPROVED:
-        raise StatementLocked(f"the statement of {statement.login} for {statement.period} is a draft: "
-                              "approve it before locking")
+        raise coded(StatementLocked, "statement_lock_draft", {"login": statement.login, "period": statement.period})
     require_period_over(periods.parse(statement.period), now, early)
     stored = statement_fingerprint(statement)
     if confirmed is not None and confirmed != stored:
-        raise FiguresChanged(f"the statement of {statement.login} for {statement.period} changed since it was "
-                             "shown; review it and lock it again",
-                             {"statement_id": statement.id, "action": "lock", "changes": []})
+        raise coded(FiguresChanged, "statement_lock_changed", {"login": statement.login, "period": statement.period},
+                    {"statement_id": statement.id, "action": "lock", "changes": []})
     problem = stale(session, book, statement)
     if problem is not None:
         raise problem

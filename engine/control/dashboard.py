@@ -14,11 +14,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.control import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.control import norms as norm_rules
 from engine.control.filters import Filters, scope
 from engine.shared import periods
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 from storage.repositories import analytics as analytics_repo
 from storage.repositories.control import OPEN_STATUSES
 
@@ -180,7 +182,7 @@ def window(filters: Filters, now: datetime) -> Window:
     first = filters.start or date(2000, 1, 1)
     end = (filters.end or now.date()) + timedelta(days=1)
     if end <= first:
-        raise InputInvalid("the period is empty", {"fields": {"to": "must not be before from"}})
+        raise coded(InputInvalid, "figure_period_empty", {}, {"fields": {"to": "must not be before from"}})
     plan = None
     for kind in ("month", "quarter"):
         found = periods.containing(first, kind)
@@ -316,18 +318,18 @@ def drill(session: Session, actor: Actor, filters: Filters, person_figures: bool
     period), for one manager (login; ``-`` for cycles nobody manages) or all."""
     statuses = {"open": OPEN_STATUSES, "won": ("won",), "lost": ("lost",), "incidents": ("incident",)}
     if part not in statuses:
-        raise InputInvalid(f"part must be one of {', '.join(statuses)}", {"fields": {"part": "is not a dashboard figure"}})
+        raise coded(InputInvalid, "figure_part", {"parts": ", ".join(statuses)}, {"fields": {"part": "is not a dashboard figure"}})
     cycles = scope(session, actor, filters, person_figures)
     manager_id = None
     if manager:
         if not person_figures:
-            raise InputInvalid("figures of one person are switched off", {"fields": {"manager": "is switched off"}})
+            raise coded(InputInvalid, "figures_person_off", {}, {"fields": {"manager": "is switched off"}})
         if manager == "-":
             manager_id = 0
         else:
             manager_id = analytics_repo.logins_to_ids(session, [manager]).get(manager)
             if manager_id is None:
-                raise InputInvalid(f"no user {manager!r}", {"fields": {"manager": "is not a user"}})
+                raise coded(InputInvalid, "figure_user_unknown", {"login": repr(manager)}, {"fields": {"manager": "is not a user"}})
     start, end = window(filters, now).bounds if part in ("won", "lost") else (None, None)
     rows = analytics_repo.dashboard_cycles(session, cycles, statuses[part], start, end, stage, manager_id,
                                            DRILL_LIMIT + 1)

@@ -16,8 +16,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.control import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.access import Actor
 from engine.shared.errors import Forbidden, InputInvalid
+from engine.shared.notices import coded
 from storage.repositories import control as control_repo
 
 #: the query-string names of the filters, in the order forms show them
@@ -95,10 +97,9 @@ def scope(session: Session, actor: Actor, filters: Filters, person_figures: bool
     manager_id = None
     if filters.manager is not None:
         if not person_figures:
-            raise Forbidden("figures of one person are switched off in this organisation "
-                            "(REGLAMENT_PERSON_FIGURES=off)")
+            raise coded(Forbidden, "figures_person_off_setting", {})
         if not actor.reads_all and filters.manager != actor.login:
-            raise Forbidden(f"{actor.login} may see the figures of their own cycles only")
+            raise coded(Forbidden, "figures_own_only", {"login": actor.login})
         manager_id = control_repo.user_id(session, filters.manager)
         if manager_id is None:
             errors["manager"] = f"no user {filters.manager!r}"

@@ -16,9 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.control import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.control.filters import Filters, scope
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 from storage.repositories import control as control_repo
 
 FUNNEL_DEFINITION = (
@@ -213,10 +215,10 @@ def funnel_cycles(session: Session, actor: Actor, filters: Filters, person_figur
                   stage: str | None, part: str | None) -> FunnelCycles:
     """The stage entries behind one funnel figure, with their cycles (part None: all entries)."""
     if not stage:
-        raise InputInvalid("name the stage", {"fields": {"stage": "is required"}})
+        raise coded(InputInvalid, "figure_stage_required", {}, {"fields": {"stage": "is required"}})
     if part is not None and part not in control_repo.PARTS:
-        raise InputInvalid(f"part must be one of {', '.join(control_repo.PARTS)}",
-                           {"fields": {"part": "is not a part of the funnel"}})
+        raise coded(InputInvalid, "figure_part", {"parts": ", ".join(control_repo.PARTS)},
+                    {"fields": {"part": "is not a part of the funnel"}})
     cycles = scope(session, actor, filters, person_figures)
     start, end = filters.bounds()
     rows = control_repo.funnel_cycles(session, cycles, start, end, stage, part, DRILL_LIMIT + 1)
@@ -229,10 +231,10 @@ def cohort_cycles(session: Session, actor: Actor, filters: Filters, person_figur
                   month: str | None, part: str | None) -> CohortCycles:
     """The cycles behind one cohort figure (part None: every cycle started in the month)."""
     if not month or len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
-        raise InputInvalid("month must be like 2026-11", {"fields": {"month": "must be like 2026-11"}})
+        raise coded(InputInvalid, "figure_month", {}, {"fields": {"month": "must be like 2026-11"}})
     if part is not None and part not in COHORT_STATUSES:
-        raise InputInvalid(f"part must be one of {', '.join(COHORT_STATUSES)}",
-                           {"fields": {"part": "is not a part of a cohort"}})
+        raise coded(InputInvalid, "figure_part", {"parts": ", ".join(COHORT_STATUSES)},
+                    {"fields": {"part": "is not a part of a cohort"}})
     cycles = scope(session, actor, filters, person_figures, by_start=True)
     rows = control_repo.cohort_cycles(session, cycles, month, COHORT_STATUSES[part] if part else None,
                                       DRILL_LIMIT + 1)

@@ -15,9 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.control import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.control.filters import Filters, scope
 from engine.shared.access import HEADS, Actor, Permission, require
 from engine.shared.errors import InputInvalid, NotFound
+from engine.shared.notices import coded
 from storage.models import Cycle, CycleLossReason, LossReason
 from storage.repositories import analytics as analytics_repo
 
@@ -174,9 +176,9 @@ def choose(session: Session, actor: Actor, cycle_id: int, reason_id: int | None)
     require(actor, HEADS, "classify lost cycles")
     cycle = session.get(Cycle, cycle_id)
     if cycle is None:
-        raise NotFound(f"no cycle {cycle_id}")
+        raise coded(NotFound, "loss_cycle_unknown", {"cycle_id": str(cycle_id)})
     if cycle.status != "lost":
-        raise InputInvalid(f"cycle {cycle_id} is not lost", {"fields": {"cycle_id": "is not a lost cycle"}})
+        raise coded(InputInvalid, "loss_cycle_not_lost", {"cycle_id": str(cycle_id)}, {"fields": {"cycle_id": "is not a lost cycle"}})
     chosen = analytics_repo.cycle_loss_reason(session, cycle_id)
     if reason_id is None:
         if chosen is not None:
@@ -184,7 +186,7 @@ def choose(session: Session, actor: Actor, cycle_id: int, reason_id: int | None)
         return
     reason = analytics_repo.loss_reason(session, reason_id)
     if reason is None or not reason.active:
-        raise InputInvalid(f"no active loss reason {reason_id}", {"fields": {"reason": "is not in the catalogue"}})
+        raise coded(InputInvalid, "loss_reason_inactive", {"reason_id": str(reason_id)}, {"fields": {"reason": "is not in the catalogue"}})
     if chosen is None:
         session.add(CycleLossReason(cycle_id=cycle_id, reason_id=reason_id, set_by=actor.login))
     else:
@@ -247,7 +249,7 @@ def cycles(session: Session, actor: Actor, filters: Filters, person_figures: boo
     if reason not in (None, UNCLASSIFIED):
         known = analytics_repo.loss_reason_by_code(session, str(reason))
         if known is None:
-            raise InputInvalid(f"no loss reason {reason!r}", {"fields": {"reason": "is not in the catalogue"}})
+            raise coded(InputInvalid, "loss_reason_unknown", {"reason": repr(reason)}, {"fields": {"reason": "is not in the catalogue"}})
         reason_id = known.id
     named = _names(analytics_repo.loss_reasons(session))
     out: list[LostCycle] = []

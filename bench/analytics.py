@@ -4,7 +4,8 @@ reports, the heat map, the variants and the event-log export over a large histor
 The fixed history of the analytics tests (tests/analytics_history.py: five cycles, a loop back,
 won, lost, open and cancelled) is made through the engine, then copied ``--copies`` times in SQL
 (new cycle, client and task ids; the open cycle's open task too, so the Plans page has work to
-show; and the cycles' kept stage entries, which the funnel reads). Prints the median and p95 of
+show; and the cycles' kept stage entries and task runs, which the funnel, the durations and the
+heat map read). Prints the median and p95 of
 ``--repeat`` calls of each figure, and the time of each event-log format streamed to the end
 (with --memory, the peak Python memory each stream took).
 ``--copies 20000`` makes 100,005 cycles, ``--copies 10000`` 50,005.
@@ -65,6 +66,11 @@ FROM open_tasks t, generate_series(1, :copies) k;
 INSERT INTO stage_entries (cycle_id, stage, entered_at, left_at, next_stage, outcome, manager_id, segment_id)
 SELECT s.cycle_id + k * 100, s.stage, s.entered_at, s.left_at, s.next_stage, s.outcome, s.manager_id, s.segment_id
 FROM stage_entries s, generate_series(1, :copies) k WHERE s.cycle_id < 100;
+INSERT INTO task_runs (task_id, cycle_id, element_id, name, stage, work_type, due_at, created_at, claimed_at,
+                       completed_at)
+SELECT substr(r.task_id, 1, 28) || lpad(k::text, 8, '0'), r.cycle_id + k * 100, r.element_id, r.name, r.stage,
+       r.work_type, r.due_at, r.created_at, r.claimed_at, r.completed_at
+FROM task_runs r, generate_series(1, :copies) k WHERE r.cycle_id < 100;
 """
 
 

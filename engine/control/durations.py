@@ -10,7 +10,13 @@
   property or work type's default); overdue is the share of completed tasks done after it.
 - **Time to decision**: from a cycle's start to won or lost; open cycles are censored at now,
   cancelled ones at their end (they were never decided). The Kaplan–Meier estimate is scipy's
-  (``scipy.stats.ecdf`` on right-censored data), not our own.
+  (``scipy.stats.ecdf`` on right-censored data); on PostgreSQL the durations come grouped (a
+  duration and how many stays, tasks or cycles had it), and ``km_median_counted`` runs scipy's
+  product-limit arithmetic on the counts (ecdf takes no weights), the same numbers in a fraction
+  of the time; the percentiles there are PostgreSQL's ``percentile_disc`` (nearest rank too).
+
+The task times are read from the kept task runs (storage.models.control.TaskRun), one row per
+task (the history's created, first claimed and last completed events).
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from scipy.stats import CensoredData, ecdf  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session
 
@@ -112,6 +119,40 @@ def km_median(events: Sequence[float], censored: Sequence[float]) -> float | Non
     return None
 
 
+def percentile_counted(counted: Sequence[tuple[float, int]], share: float) -> float | None:
+    """``percentile`` of values given as (value, how many times it occurs)."""
+    if not counted:
+        return None
+    values = np.array([v for v, _ in counted], dtype=float)
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(np.array([c for _, c in counted], dtype=np.int64)[order])
+    if not len(cumulative) or cumulative[-1] <= 0:
+        return None
+    rank = max(0, math.ceil(share * int(cumulative[-1])) - 1)
+    return float(values[order][int(np.searchsorted(cumulative, rank + 1))])
+
+
+def km_median_counted(events: Sequence[tuple[float, int]], censored: Sequence[tuple[float, int]]) -> float | None:
+    """``km_median`` of durations given as (duration, how many): scipy.stats.ecdf's product-limit
+    arithmetic for right-censored data (survival = cumprod((at risk - deaths) / at risk) at each
+    distinct time), run on the counts."""
+    if not any(c for _, c in events):
+        return None
+    deaths: dict[float, int] = {}
+    losses: dict[float, int] = {}
+    for value, count in events:
+        deaths[float(value)] = deaths.get(float(value), 0) + int(count)
+    for value, count in censored:
+        losses[float(value)] = losses.get(float(value), 0) + int(count)
+    times = np.array(sorted(deaths.keys() | losses.keys()), dtype=float)
+    died = np.array([deaths.get(t, 0) for t in times], dtype=np.int64)
+    lost = np.array([losses.get(t, 0) for t in times], dtype=np.int64)
+    at_risk = (died + lost)[::-1].cumsum()[::-1]  # those whose time is this one or later
+    survival = np.cumprod((at_risk - died) / at_risk)
+    below = np.nonzero(survival <= 0.5)[0]
+    return float(times[below[0]]) if len(below) else None
+
+
 def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / HOUR, 2)
 
@@ -134,6 +175,13 @@ def durations(session: Session, actor: Actor, filters: Filters, person_figures: 
 
 
 def stage_durations(session: Session, cycles: control_repo.Scope, now: datetime) -> list[StageStay]:
+    order = [str(s) for _, _, _, stages in control_repo.version_stages(session) for s in stages]
+    if durations_repo.in_sql(session):
+        counted: dict[str, tuple[list[tuple[float, int]], list[tuple[float, int]]]] = {}
+        for stage, seconds, finished, count in durations_repo.stay_counts(session, cycles, now):
+            counted.setdefault(str(stage), ([], []))[0 if finished else 1].append((float(seconds), int(count)))
+        ranked = list(dict.fromkeys([s for s in order if s in counted] + sorted(counted)))
+        return [_stay_counted(stage, *counted[stage]) for stage in ranked]
     stays: dict[str, tuple[list[float], list[float]]] = {}
     for row in durations_repo.stage_stays(session, cycles):
         done, going = stays.setdefault(str(row.stage), ([], []))
@@ -142,19 +190,30 @@ def stage_durations(session: Session, cycles: control_repo.Scope, now: datetime)
             done.append(_since(left, row.entered_at))
         else:
             going.append(_since(now, row.entered_at))
-    order = [str(s) for _, _, _, stages in control_repo.version_stages(session) for s in stages]
     ranked = list(dict.fromkeys([s for s in order if s in stays] + sorted(stays)))
     return [_stay(stage, *stays[stage]) for stage in ranked]
 
 
+def _stay_counted(stage: str, done: list[tuple[float, int]], going: list[tuple[float, int]]) -> StageStay:
+    return StageStay(stage, sum(c for _, c in done), sum(c for _, c in going), _hours(percentile_counted(done, 0.5)),
+                     _hours(percentile_counted(done, 0.9)), _hours(km_median_counted(done, going)))
+
+
 def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) -> list[TaskTimes]:
+    if durations_repo.in_sql(session):
+        return sorted((TaskTimes(
+            str(r.element_id), str(r.name or r.element_id), r.stage, r.work_type, int(r.completed), int(r.open),
+            _hours(r.waiting_p50), _hours(r.waiting_p90), _hours(r.owned_p50), _hours(r.owned_p90), _hours(r.total_p50),
+            _hours(r.norm_p50), round(int(r.late) / int(r.with_due), 4) if r.with_due else None)
+            for r in durations_repo.task_figures(session, cycles)), key=lambda t: (t.stage or "", t.name))
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in durations_repo.task_times(session, cycles):
         if row.created_at is None:
             continue
         key = (str(row.element_id), str(row.name or row.element_id))
         g = groups.setdefault(key, {"stage": row.stage, "work_type": row.work_type, "waiting": [], "owned": [],
-                                    "going": [], "norms": [], "late": 0, "with_due": 0})
+                                    "going": [], "norms": [], "total": [], "late": 0,
+                                    "with_due": 0})
         due = _parse(row.due_at)
         if due is not None:
             g["norms"].append(_since(due, row.created_at))
@@ -164,6 +223,7 @@ def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) 
         if row.claimed_at is not None:
             g["waiting"].append(_since(row.claimed_at, row.created_at))
             g["owned"].append(_since(row.completed_at, row.claimed_at))
+            g["total"].append(g["waiting"][-1] + g["owned"][-1])
         else:
             g["owned"].append(_since(row.completed_at, row.created_at))
         if due is not None:
@@ -171,7 +231,7 @@ def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) 
             g["late"] += row.completed_at > due
     out = []
     for (element_id, name), g in sorted(groups.items(), key=lambda kv: (kv[1]["stage"] or "", kv[0][1])):
-        total = [w + o for w, o in zip(g["waiting"], g["owned"], strict=False)] if g["waiting"] else []
+        total = g["total"]
         out.append(TaskTimes(
             element_id, name, g["stage"], g["work_type"], len(g["owned"]), len(g["going"]),
             _hours(percentile(g["waiting"], 0.5)), _hours(percentile(g["waiting"], 0.9)),
@@ -190,6 +250,20 @@ def _parse(text: Any) -> datetime | None:
 
 
 def decision_time(session: Session, cycles: control_repo.Scope, now: datetime) -> DecisionTime:
+    if durations_repo.in_sql(session):
+        counted: tuple[list[tuple[float, int]], list[tuple[float, int]], list[tuple[float, int]]] = ([], [], [])
+        for status, ended, seconds, count in durations_repo.life_counts(session, cycles, now):
+            seen = (float(seconds), int(count))
+            if status in ("won", "lost") and ended:
+                counted[0].append(seen)
+                if status == "won":
+                    counted[2].append(seen)
+            else:
+                counted[1].append(seen)
+        found, going, won_counted = counted
+        return DecisionTime(sum(c for _, c in found), sum(c for _, c in going),
+                            _hours(km_median_counted(found, going)), _hours(percentile_counted(found, 0.5)),
+                            _hours(percentile_counted(won_counted, 0.5)))
     decided: list[float] = []
     censored: list[float] = []
     won: list[float] = []

@@ -18,6 +18,7 @@ from engine.shared.notices import Notice, notice_of
 from storage.models import Cycle, OpenTask, RegulationVersion
 from storage.repositories import regulation as regulation_repo
 from storage.repositories import stage_entries as stage_entries_repo
+from storage.repositories import task_runs as task_runs_repo
 
 ACTIVE, WON, LOST, INCIDENT, CANCELLED, SUSPENDED = tuple(CycleStatus)
 
@@ -77,6 +78,7 @@ class Recorder:
         if self.rows:
             regulation_repo.add_history_events(self.session, self.rows)  # one executemany
             self._keep_stage_entries()
+            task_runs_repo.rebuild(self.session, task_runs_repo.touched(self.rows))
             if any(row["type"] == "incident" for row in self.rows) and self.cycle.incident:
                 incident_alerts.alert(self.session, self.cycle, self.at)  # owners and heads hear of it
             self.rows = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -70,3 +70,26 @@ class StageEntry(Base):
 
 # the dashboard and the loss report read the cycles decided in a period
 Index("ix_cycles_status_ended_at", Cycle.status, Cycle.ended_at)
+
+
+class TaskRun(Base):
+    """One user task's run in a cycle, as the durations and the heat map read it: the task's
+    element, name, stage, work type and due time (ISO text, as the history gives it) from its
+    ``created`` event, when it was created, first claimed and (last) completed. The history's
+    reading (storage.repositories.task_runs.from_history) is the definition; the step rebuilds the
+    rows of the tasks its events touched (engine.regulation.context.Recorder), migration 0018
+    filled them from the history."""
+
+    __tablename__ = "task_runs"
+    __table_args__ = (Index("ix_task_runs_cycle", "cycle_id"),
+                      Index("ix_task_runs_element", "element_id"))
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(300))
+    stage: Mapped[str | None] = mapped_column(String(200))
+    work_type: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column()
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    completed_at: Mapped[datetime | None] = mapped_column()

@@ -6,12 +6,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import DateTime, Float, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from storage.models import Cycle, HistoryEvent, OpenTask, Regulation, RegulationVersion, WorkDone
-from storage.models.control import StageEntry
-from storage.repositories.control import Scope, _conditions, _cycles_joined, entries_in, manager_of_cycle
+from storage.models.control import StageEntry, TaskRun
+from storage.repositories._common import _is_postgresql
+from storage.repositories.control import (
+    Scope,
+    _conditions,
+    _cycles_joined,
+    _joined_for,
+    entries_in,
+    manager_of_cycle,
+)
 
 
 def stage_stays(session: Session, scope: Scope) -> Sequence[Any]:
@@ -23,27 +31,85 @@ def stage_stays(session: Session, scope: Scope) -> Sequence[Any]:
     return session.execute(entries_in(query, scope, cycle_joined=True)).all()
 
 
+def in_sql(session: Session) -> bool:
+    """Whether the percentiles are taken in SQL (PostgreSQL; SQLite's figures are computed in Python)."""
+    return _is_postgresql(session)
+
+
+def _runs_in(query: Any, scope: Scope) -> Any:
+    """A query over TaskRun limited to the scope (its cycles joined only when the scope names anything)."""
+    if scope == Scope():
+        return query
+    return _joined_for(query.join(Cycle, Cycle.id == TaskRun.cycle_id), scope).where(*_conditions(scope))
+
+
 def task_times(session: Session, scope: Scope) -> Sequence[Any]:
-    """One row per task in the history of the cycles in scope: (task_id, element_id, name, stage,
+    """One row per kept task run of the cycles in scope: (task_id, element_id, name, stage,
     work_type, created_at, due_at (ISO text), claimed_at, completed_at)."""
-    created = HistoryEvent.type == "created"
+    query = select(TaskRun.task_id, TaskRun.element_id, TaskRun.name, TaskRun.stage, TaskRun.work_type,
+                   TaskRun.created_at, TaskRun.due_at, TaskRun.claimed_at, TaskRun.completed_at).select_from(TaskRun)
+    return session.execute(_runs_in(query, scope)).all()
 
-    def on_created(value: Any) -> Any:
-        return func.max(case((created, value), else_=None))
 
-    query = _cycles_joined(
-        select(HistoryEvent.task_id, func.min(HistoryEvent.element_id).label("element_id"),
-               func.min(HistoryEvent.task_name).label("name"),
-               on_created(HistoryEvent.data["stage"].as_string()).label("stage"),
-               on_created(HistoryEvent.data["work_type"].as_string()).label("work_type"),
-               on_created(HistoryEvent.data["due_at"].as_string()).label("due_at"),
-               func.min(case((created, HistoryEvent.at), else_=None)).label("created_at"),
-               func.min(case((HistoryEvent.type == "claimed", HistoryEvent.at), else_=None)).label("claimed_at"),
-               func.max(case((HistoryEvent.type == "completed", HistoryEvent.at), else_=None)).label("completed_at"))
-        .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
-    ).where(HistoryEvent.task_id.is_not(None), HistoryEvent.type.in_(("created", "claimed", "completed")),
-            *_conditions(scope)).group_by(HistoryEvent.task_id)
-    return session.execute(query).all()
+def _seconds(later: Any, earlier: Any) -> Any:
+    """PostgreSQL: the seconds from ``earlier`` to ``later``, none below zero."""
+    return func.greatest(0.0, cast(func.extract("epoch", later - earlier), Float))
+
+
+def _p(share: float, value: Any) -> Any:
+    return func.percentile_disc(share).within_group(value)
+
+
+def task_figures(session: Session, scope: Scope) -> Sequence[Any]:
+    """PostgreSQL, one row per (element_id, name) of the kept task runs in scope: stage, work_type,
+    completed, open, the nearest-rank p50 and p90 of the seconds waiting (claimed completed
+    runs), with an owner (completed runs) and from creation to completion (claimed completed
+    runs), the p50 of the norm (due - created) and the completed runs with a due time and those
+    done after it."""
+    due = case((TaskRun.due_at.regexp_match(r"^\d{4}-\d{2}-\d{2}"), cast(TaskRun.due_at, DateTime(timezone=True))),
+               else_=None)
+    done, claimed = TaskRun.completed_at.is_not(None), TaskRun.claimed_at.is_not(None)
+    waiting = case((done & claimed, _seconds(TaskRun.claimed_at, TaskRun.created_at)), else_=None)
+    owned = case((done & claimed, _seconds(TaskRun.completed_at, TaskRun.claimed_at)),
+                 (done, _seconds(TaskRun.completed_at, TaskRun.created_at)), else_=None)
+    total = case((done & claimed, _seconds(TaskRun.claimed_at, TaskRun.created_at)
+                  + _seconds(TaskRun.completed_at, TaskRun.claimed_at)), else_=None)
+    norm = case((due.is_not(None), _seconds(due, TaskRun.created_at)), else_=None)
+    with_due = func.count(case((done & due.is_not(None), 1), else_=None))
+    late = func.count(case((done & due.is_not(None) & (TaskRun.completed_at > due), 1), else_=None))
+    name = func.coalesce(TaskRun.name, TaskRun.element_id)
+    query = select(TaskRun.element_id, name.label("name"), func.min(TaskRun.stage).label("stage"),
+                   func.min(TaskRun.work_type).label("work_type"), func.count(TaskRun.completed_at).label("completed"),
+                   (func.count() - func.count(TaskRun.completed_at)).label("open"),
+                   _p(0.5, waiting).label("waiting_p50"), _p(0.9, waiting).label("waiting_p90"),
+                   _p(0.5, owned).label("owned_p50"), _p(0.9, owned).label("owned_p90"),
+                   _p(0.5, total).label("total_p50"), _p(0.5, norm).label("norm_p50"),
+                   with_due.label("with_due"), late.label("late")).select_from(TaskRun) \
+        .where(TaskRun.created_at.is_not(None))
+    return session.execute(_runs_in(query, scope).group_by(TaskRun.element_id, name)).all()
+
+
+def stay_counts(session: Session, scope: Scope, now: datetime) -> Sequence[Any]:
+    """PostgreSQL: (stage, seconds, finished, entries) of the stage entries of the cycles in scope,
+    grouped: a finished stay lasts to the next entry or the cycle's end, one still going up to now."""
+    left = func.coalesce(StageEntry.left_at, Cycle.ended_at)
+    finished = left.is_not(None)
+    seconds = case((finished, _seconds(left, StageEntry.entered_at)),
+                   else_=_seconds(literal(now, DateTime(timezone=True)), StageEntry.entered_at))
+    query: Any = select(StageEntry.stage, seconds.label("seconds"), finished.label("finished"), func.count()) \
+        .select_from(StageEntry).join(Cycle, Cycle.id == StageEntry.cycle_id)
+    return session.execute(entries_in(query, scope, cycle_joined=True).group_by(StageEntry.stage, seconds, finished)
+                           ).all()
+
+
+def life_counts(session: Session, scope: Scope, now: datetime) -> Sequence[Any]:
+    """PostgreSQL: (status, ended, seconds, cycles) of the cycles in scope, grouped: from the start to the
+    end, or up to now while open."""
+    seconds = _seconds(func.coalesce(Cycle.ended_at, literal(now, DateTime(timezone=True))), Cycle.started_at)
+    ended = Cycle.ended_at.is_not(None)
+    query = _joined_for(select(Cycle.status, ended.label("ended"), seconds.label("seconds"), func.count())
+                        .select_from(Cycle), scope).where(*_conditions(scope))
+    return session.execute(query.group_by(Cycle.status, ended, seconds)).all()
 
 
 def cycle_lives(session: Session, scope: Scope, decided_from: datetime | None = None,

@@ -44,5 +44,14 @@ ERRORS = {
     "import_csv_unreadable": N_("the file cannot be read as CSV: %(reason)s"),
     "import_csv_unreadable_after": N_("the file cannot be read as CSV after row %(row)s: %(reason)s"),
     "import_no_header": N_("the file has no header row: its first row must name the columns"),
+    # an XLSX file that cannot be read (xlsx.py, xlsx_parts.py): a fixed reason is a nested notice,
+    # what the zip or XML reader said stays its English
+    "import_xlsx_unreadable": N_("the file cannot be read as XLSX: %(reason)s"),
+    "xlsx_no_sheets": N_("it has no sheets"),
+    "xlsx_no_active_sheet": N_("its active sheet is missing"),
+    "xlsx_no_part": N_("it has no %(part)s"),
+    "xlsx_missing_text": N_("row %(row)s refers to text %(index)s, which the file does not have"),
+    "xlsx_doctype": N_("%(part)s declares a DOCTYPE"),
+    "xlsx_no_element": N_("%(part)s does not start with an element"),
 }
 notices.define(ERRORS)

@@ -40,6 +40,7 @@ from engine.clients.xlsx_parts import (
     cell_text,
     unreadable,
 )
+from engine.shared.notices import Notice
 
 __all__ = ["Book", "EXCEL_COLUMNS", "cell_text", "unreadable"]
 
@@ -68,7 +69,7 @@ class Book:
         book = self._small(workbook)
         sheets = [s for s in book.iter() if _local(s.tag) == "sheet"]
         if not sheets:
-            raise unreadable("it has no sheets")
+            raise unreadable(Notice("xlsx_no_sheets"))
         active = 0
         for view in book.iter():
             if _local(view.tag) == "workbookView":
@@ -79,7 +80,7 @@ class Book:
         rels = self._relations(workbook)
         target = rels.get(rel_id or "", (None, ""))[0]
         if target is None or target not in parts:
-            raise unreadable("its active sheet is missing")
+            raise unreadable(Notice("xlsx_no_active_sheet"))
         self.sheet = target
         self.epoch_1904 = any(_local(e.tag) == "workbookPr" and e.get("date1904") in ("1", "true")
                               for e in book.iter())
@@ -97,7 +98,7 @@ class Book:
     def _small(self, name: str) -> Element:
         info = self.parts.get(name)
         if info is None:
-            raise unreadable(f"it has no {name}")
+            raise unreadable(Notice("xlsx_no_part", {"part": name}))
         if info.file_size > limits.MAX_XLSX_SMALL_PART:
             raise FileTooBig("part", limits.MAX_XLSX_SMALL_PART, detail=f" ({name})")
         try:
@@ -157,13 +158,13 @@ class Book:
     def string(self, index: int, row: int) -> str:
         """The shared string ``index``, reading the shared strings part only as far as it."""
         if index < 0:
-            raise unreadable(f"row {row} refers to text {index}, which the file does not have")
+            raise unreadable(Notice("xlsx_missing_text", {"row": str(row), "index": str(index)}))
         if self._string_source is None and self.shared_part is not None and not self.strings:
             self._string_source = self._read_strings(self.shared_part)
         while index >= len(self.strings):
             if self._string_source is None or (text := next(self._string_source, None)) is None:
                 self._string_source = None
-                raise unreadable(f"row {row} refers to text {index}, which the file does not have")
+                raise unreadable(Notice("xlsx_missing_text", {"row": str(row), "index": str(index)}))
             self.strings.append(text)
         return self.strings[index]
 

@@ -10,9 +10,13 @@ from pathlib import PurePosixPath
 from typing import IO, Any, cast
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
-from engine.clients import limits
+from engine.clients import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    limits,
+)
 from engine.clients.limits import FileTooBig
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import Notice, coded
 
 _CHUNK = 64 * 1024
 
@@ -50,7 +54,8 @@ EXCEL_COLUMNS = 16_384
 
 
 def unreadable(reason: object) -> InputInvalid:
-    return InputInvalid(f"the file cannot be read as XLSX: {reason}")
+    """InputInvalid: the file is no XLSX we can read, and why (a Notice, or what a reader said)."""
+    return coded(InputInvalid, "import_xlsx_unreadable", {"reason": reason if isinstance(reason, Notice) else str(reason)})
 
 
 def _events(parser: XMLPullParser[Element]) -> Iterator[tuple[str, Element]]:
@@ -88,9 +93,9 @@ def _text_of(element: Element) -> str:
 def _check_prologue(head: bytes, part: str) -> None:
     """No DOCTYPE or entity declarations before (or in) the first chunk of a part."""
     if _DOCTYPE.search(head):
-        raise unreadable(f"{part} declares a DOCTYPE")
+        raise unreadable(Notice("xlsx_doctype", {"part": part}))
     if head and not _ELEMENT.search(head):
-        raise unreadable(f"{part} does not start with an element")
+        raise unreadable(Notice("xlsx_no_element", {"part": part}))
 
 
 def _normal(path: PurePosixPath) -> str:

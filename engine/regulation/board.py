@@ -17,9 +17,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.regulation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.regulation.forms import money_value
 from engine.shared.access import SELLERS, Actor, require
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import board as board_repo
 
@@ -103,12 +105,12 @@ def deal_board(session: Session, actor: Actor, owner: str | None = None, regulat
     owner_id: int | None = None
     if not actor.reads_all:
         if owner not in (None, "", actor.login):
-            raise InputInvalid("a manager's board shows his own deals", {"fields": {"owner": "must be yours"}})
+            raise coded(InputInvalid, "board_own_deals", {}, {"fields": {"owner": "must be yours"}})
         owner, owner_id = actor.login, actor.id
     elif owner:
         user = accounts_repo.user_by_login(session, owner)
         if user is None:
-            raise InputInvalid(f"no user {owner!r}", {"fields": {"owner": f"no user {owner!r}"}})
+            raise coded(InputInvalid, "board_user_unknown", {"login": repr(owner)}, {"fields": {"owner": f"no user {owner!r}"}})
         owner_id = user.id
     rows = board_repo.open_deals(session, owner_id, regulation or None, MAX_DEALS + 1)
     order: list[str] = []

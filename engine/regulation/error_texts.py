@@ -66,6 +66,19 @@ ERRORS = {
     "migration_version_number": N_("to_version must be a version number"),
     "migration_version_unknown": N_("no version %(version)s of regulation %(regulation)s"),
     "migration_version_not_executable": N_("version %(version)s cannot run: cycles cannot migrate to it"),
+    # regulations and their versions (versions.py, version_reads.py, operator_reads.py)
+    "regulation_unknown": N_("no regulation %(key)s"),
+    "regulation_unknown_deploy": N_("no regulation %(key)s; deploy it first"),
+    "regulation_no_version": N_("regulation %(key)s has no version %(version)s"),
+    "regulation_version_unknown": N_("no version %(version)s of regulation %(regulation)s"),
+    "deploy_comment_too_long": N_("the comment must be at most %(limit)s characters"),
+    # the deal board and the explorer's exports (board.py, explorer.py, explorer_export.py)
+    "board_own_deals": N_("a manager's board shows his own deals"),
+    "board_user_unknown": N_("no user %(login)s"),
+    "export_variables_max": N_("at most %(limit)s variables can be exported"),
+    "export_not_variable_names": N_("not variable names: %(names)s"),
+    "export_xlsx_too_many": N_("the filter holds more than %(limit)s cycles, the most an XLSX file takes: narrow "
+                               "the filter or export CSV"),
 }
 notices.define(ERRORS)
 

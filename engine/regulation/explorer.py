@@ -23,11 +23,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.regulation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.regulation.board import deal_amount
 from engine.regulation.context import STATUSES
 from engine.shared import cursors, days
 from engine.shared.access import OPERATORS, Actor
 from engine.shared.errors import FieldProblems, InputInvalid
+from engine.shared.notices import coded
 from engine.shared.numbers import parse_whole_number
 from storage.repositories import cockpit as cockpit_repo
 
@@ -271,11 +273,11 @@ def export_columns(variables: list[str]) -> list[str]:
 def export_variables(raw: str | None) -> list[str]:
     names = [n.strip() for n in (raw or "").split(",") if n.strip()]
     if len(names) > MAX_EXPORT_VARIABLES:
-        raise InputInvalid(f"at most {MAX_EXPORT_VARIABLES} variables can be exported",
-                           {"fields": {"vars": f"at most {MAX_EXPORT_VARIABLES} names"}})
+        raise coded(InputInvalid, "export_variables_max", {"limit": str(MAX_EXPORT_VARIABLES)},
+                    {"fields": {"vars": f"at most {MAX_EXPORT_VARIABLES} names"}})
     bad = [n for n in names if not n.isidentifier()]
     if bad:
-        raise InputInvalid(f"not variable names: {', '.join(bad)}", {"fields": {"vars": "are not variable names"}})
+        raise coded(InputInvalid, "export_not_variable_names", {"names": ", ".join(bad)}, {"fields": {"vars": "are not variable names"}})
     return list(dict.fromkeys(names))
 
 

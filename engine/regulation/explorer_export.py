@@ -9,7 +9,9 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from engine.clients.files import escape_formula
+from engine.regulation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 
 #: the most rows an XLSX export holds (the workbook is built in memory; CSV streams, unbounded)
 MAX_XLSX_ROWS = 100_000
@@ -34,9 +36,8 @@ def refuse_oversized_xlsx(total: int, limit: int | None = None) -> None:
     """InputInvalid naming the limit when ``total`` cycles are more than an XLSX file takes."""
     most = MAX_XLSX_ROWS if limit is None else limit
     if total > most:
-        raise InputInvalid(f"the filter holds more than {most:,} cycles, the most an XLSX file takes: "
-                           "narrow the filter or export CSV",
-                           {"fields": {"format": f"XLSX takes at most {most} cycles"}, "limit": most})
+        raise coded(InputInvalid, "export_xlsx_too_many", {"limit": most},
+                    {"fields": {"format": f"XLSX takes at most {most} cycles"}, "limit": most})
 
 
 def write_xlsx(header: list[str], rows: Iterable[list[str]], target: IO[bytes], limit: int | None = None) -> None:

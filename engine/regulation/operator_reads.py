@@ -8,9 +8,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.regulation import forms, moves, variable_edits
+from engine.regulation import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    forms,
+    moves,
+    variable_edits,
+)
 from engine.regulation.context import Context
 from engine.shared.errors import NotFound
+from engine.shared.notices import coded
 from storage.models import Cycle
 from storage.repositories import cockpit as cockpit_repo
 
@@ -34,7 +40,7 @@ def version_loads(session: Session, key: str, number: int) -> dict[str, ElementL
     """Per element of version ``number`` of regulation ``key``: its load."""
     version_id = cockpit_repo.version_id(session, key, number)
     if version_id is None:
-        raise NotFound(f"no version {number} of regulation {key!r}")
+        raise coded(NotFound, "regulation_version_unknown", {"version": str(number), "regulation": repr(key)})
     return element_loads(session, version_id)
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.regulation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.errors import NotFound, Problem
+from engine.shared.notices import coded
 from storage.models import RegulationVersion
 from storage.repositories import accounts as accounts_repo
 from storage.repositories import regulation as regulation_repo
@@ -76,7 +78,7 @@ def version_info(v: RegulationVersion, names: dict[str, str] | None = None) -> V
 def version_list(session: Session, key: str) -> VersionList:
     regulation = regulation_repo.regulation_by_key(session, key)
     if regulation is None:
-        raise NotFound(f"no regulation {key!r}")
+        raise coded(NotFound, "regulation_unknown", {"key": repr(key)})
     versions = regulation_repo.versions(session, regulation.id)
     people = accounts_repo.users_by_logins(session, [v.created_by for v in versions if v.created_by])
     names = {login: user.name for login, user in people.items()}

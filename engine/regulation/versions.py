@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.regulation import diff as diagram_diff
 from engine.regulation import (
+    error_texts,  # noqa: F401  (registers the codes raised here)
     late_calls,
     problem_texts,  # noqa: F401  (the codes of the problems below)
     runtime,
@@ -24,7 +25,7 @@ from engine.regulation.decisions import catalogue
 from engine.regulation.parser import RegulationParser
 from engine.shared.access import PROCESS_OWNERS, Actor, require
 from engine.shared.errors import InputInvalid, NotFound, Problem, RegulationInvalid
-from engine.shared.notices import notice_of
+from engine.shared.notices import coded, notice_of
 from storage.models import Regulation, RegulationVersion
 from storage.repositories import regulation as regulation_repo
 
@@ -256,8 +257,8 @@ def deploy_comment(raw: str | None) -> str | None:
     when longer than MAX_COMMENT."""
     text = " ".join((raw or "").split())
     if len(text) > MAX_COMMENT:
-        raise InputInvalid(f"the comment must be at most {MAX_COMMENT} characters",
-                           {"fields": {"comment": f"must be at most {MAX_COMMENT} characters"},
+        raise coded(InputInvalid, "deploy_comment_too_long", {"limit": str(MAX_COMMENT)},
+                    {"fields": {"comment": f"must be at most {MAX_COMMENT} characters"},
                             "codes": {"comment": {"code": "maxlength", "limit": MAX_COMMENT}}})
     return text or None
 
@@ -307,7 +308,7 @@ def _store(session: Session, actor: Actor, compiled: Compiled, comment: str | No
 def latest_version(session: Session, key: str) -> RegulationVersion:
     found = regulation_repo.latest_version(session, key)
     if found is None:
-        raise NotFound(f"no regulation {key!r}; deploy it first")
+        raise coded(NotFound, "regulation_unknown_deploy", {"key": repr(key)})
     if not found.executable:
         raise RegulationInvalid([Problem.coded(None, "version_diagram_only",
                                                {"key": repr(key), "version": str(found.number)})] +
@@ -318,14 +319,14 @@ def latest_version(session: Session, key: str) -> RegulationVersion:
 def _regulation(session: Session, key: str) -> Regulation:
     regulation = regulation_repo.regulation_by_key(session, key)
     if regulation is None:
-        raise NotFound(f"no regulation {key!r}")
+        raise coded(NotFound, "regulation_unknown", {"key": repr(key)})
     return regulation
 
 
 def get_version(session: Session, key: str, number: int) -> RegulationVersion:
     found = regulation_repo.version(session, _regulation(session, key).id, number)
     if found is None:
-        raise NotFound(f"regulation {key!r} has no version {number}")
+        raise coded(NotFound, "regulation_no_version", {"key": repr(key), "version": str(number)})
     return found
 
 

@@ -43,6 +43,7 @@ ERRORS = {
     "import_file_kind": N_("%(filename)s: only CSV and XLSX files can be imported (.csv, .txt, .tsv, .xlsx)"),
     "import_csv_unreadable": N_("the file cannot be read as CSV: %(reason)s"),
     "import_csv_unreadable_after": N_("the file cannot be read as CSV after row %(row)s: %(reason)s"),
+    "import_upload_gone": N_("no such uploaded file: upload it again"),
     "import_no_header": N_("the file has no header row: its first row must name the columns"),
     # an XLSX file that cannot be read (xlsx.py, xlsx_parts.py): a fixed reason is a nested notice,
     # what the zip or XML reader said stays its English

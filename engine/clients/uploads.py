@@ -20,9 +20,11 @@ from typing import IO
 
 from sqlalchemy.orm import Session
 
+from engine.clients import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.access import Actor
 from engine.shared.clock import utcnow
 from engine.shared.errors import NotFound
+from engine.shared.notices import coded
 from engine.shared.settings import VAR
 from storage.models import StoredUpload
 from storage.repositories import client_files as client_files_repo
@@ -91,7 +93,7 @@ class Uploads:
                 path.unlink(missing_ok=True)
 
     def _local(self, upload_id: str, login: str | None) -> tuple[Path, str]:
-        gone = NotFound("no such uploaded file: upload it again")
+        gone = coded(NotFound, "import_upload_gone", {})
         if not _UPLOAD_ID.match(upload_id or ""):
             raise gone
         with self.query() as s:

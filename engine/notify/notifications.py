@@ -29,9 +29,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.shared import cursors
+from engine.shared import (
+    cursors,
+    error_texts,  # noqa: F401  (registers the codes raised here)
+)
 from engine.shared.access import Actor
 from engine.shared.errors import NotFound
+from engine.shared.notices import coded
 from storage.models import Activity, Notification, OpenTask
 from storage.repositories import notify as notify_repo
 from storage.repositories import regulation as regulation_repo
@@ -221,7 +225,7 @@ def open_one(session: Session, actor: Actor, notification_id: int, now: datetime
     else the task's cycle, else its link."""
     note = notify_repo.notification_of(session, actor.login, notification_id)
     if note is None:
-        raise NotFound(f"no notification {notification_id}")
+        raise coded(NotFound, "notification_unknown", {"notification_id": str(notification_id)})
     if note.read_at is None:
         note.read_at = now
     data = note.data or {}

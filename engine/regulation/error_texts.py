@@ -49,6 +49,12 @@ ERRORS = {
     "variables_empty": N_("variables must be an object of name -> value with at least one entry"),
     "variables_too_many": N_("at most %(limit)s variables can be changed at once"),
     "variables_unchanged": N_("no variable changed its value"),
+    # moving a token (moves.py): the message is also the field's problem
+    "move_not_in_process": N_("%(element)s is not an element of the process the token at %(token)s is in"),
+    "move_not_a_target": N_("a token cannot be started at %(element)s (%(kind)s): choose a task, an event or an "
+                            "exclusive gateway"),
+    "move_no_token": N_("the cycle has no token at %(element)s; it waits at %(elements)s"),
+    "move_no_token_nothing": N_("the cycle has no token at %(element)s; it waits at nothing"),
     # reading cycles and the inbox (reading.py)
     "cycle_not_visible": N_("%(login)s may not see cycle %(cycle_id)s"),
     "cycle_status_filter": N_("status must be one of %(statuses)s"),

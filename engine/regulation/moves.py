@@ -26,12 +26,19 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine.regulation import compaction, jobs, runtime, spiff_tree
+from engine.regulation import (
+    compaction,
+    error_texts,  # noqa: F401  (registers the codes raised here)
+    jobs,
+    runtime,
+    spiff_tree,
+)
 from engine.regulation.advance import advance
 from engine.regulation.context import ACTIVE, INCIDENT, Context, Recorder
 from engine.regulation.operations import locked_cycle, reason_text, refuse_unless
 from engine.shared.access import OPERATORS, Actor, require
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import Notice, coded
 from storage.models import Cycle
 from storage.repositories import regulation as regulation_repo
 
@@ -46,19 +53,19 @@ def tokens(workflow: BpmnWorkflow) -> list[Task]:
             if t.state & TOKEN and t.task_spec.bpmn_id and not isinstance(t.task_spec, BoundaryEvent)]
 
 
-def _bad(field: str, message: str) -> InputInvalid:
-    return InputInvalid(message, {"fields": {field: message}})
+def _bad(field: str, code: str, params: dict[str, Any]) -> InputInvalid:
+    """InputInvalid whose message is also the field's problem."""
+    return coded(InputInvalid, code, params, {"fields": {field: Notice(code, params).text}})
 
 
 def _target_spec(token: Task, element_id: str) -> Any:
     specs = token.workflow.spec.task_specs
     found = next((s for s in specs.values() if getattr(s, "bpmn_id", None) == element_id), None)
     if found is None:
-        raise _bad("to_element", f"{element_id!r} is not an element of the process the token at "
-                                 f"{token.task_spec.bpmn_id!r} is in")
+        raise _bad("to_element", "move_not_in_process",
+                   {"element": repr(element_id), "token": repr(token.task_spec.bpmn_id)})
     if isinstance(found, _NOT_TARGETS):
-        raise _bad("to_element", f"a token cannot be started at {element_id!r} "
-                                 f"({type(found).__name__}): choose a task, an event or an exclusive gateway")
+        raise _bad("to_element", "move_not_a_target", {"element": repr(element_id), "kind": type(found).__name__})
     return found
 
 
@@ -67,8 +74,9 @@ def move(workflow: BpmnWorkflow, from_element: str, to_element: str) -> tuple[Ta
     held = [t for t in tokens(workflow) if t.task_spec.bpmn_id == from_element]
     if not held:
         now_at = sorted({t.task_spec.bpmn_id for t in tokens(workflow)})
-        raise _bad("from_element", f"the cycle has no token at {from_element!r}; it waits at "
-                                   f"{', '.join(now_at) or 'nothing'}")
+        if not now_at:
+            raise _bad("from_element", "move_no_token_nothing", {"element": repr(from_element)})
+        raise _bad("from_element", "move_no_token", {"element": repr(from_element), "elements": ", ".join(now_at)})
     token = held[0]
     target = _target_spec(token, to_element)
     data = deepcopy(token.data)

@@ -21,6 +21,10 @@ ERRORS = {
     "access_role_head": N_("head"),
     "access_role_manager": N_("manager"),
     "access_role_owner": N_("owner"),
+    # periods.py: a statement's or a plan's period as typed
+    "period_invalid": N_("%(text)s is not a period: write a month as 2026-11 or a quarter as 2026-Q4"),
+    # engine/notify/notifications.py
+    "notification_unknown": N_("no notification %(notification_id)s"),
 }
 notices.define(ERRORS)
 

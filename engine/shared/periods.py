@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from engine.shared import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -84,8 +86,8 @@ def parse(text: str | None) -> Period:
     quarter = _QUARTER.match(raw)
     if quarter:
         return _make(date(int(quarter.group(1)), 3 * int(quarter.group(2)) - 2, 1), "quarter")
-    raise InputInvalid(f"{text!r} is not a period: write a month as 2026-11 or a quarter as 2026-Q4",
-                       {"fields": {"period": "is not a month (2026-11) or a quarter (2026-Q4)"}})
+    raise coded(InputInvalid, "period_invalid", {"text": repr(text)},
+                {"fields": {"period": "is not a month (2026-11) or a quarter (2026-Q4)"}})
 
 
 def of(moment: datetime, kind: str = "month") -> Period:

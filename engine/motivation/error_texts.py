@@ -57,6 +57,8 @@ ERRORS = {
     "scheme_table_missing": N_("the motivation scheme %(name)s has no table %(table)s"),
     "scheme_user_unknown": N_("no user %(login)s"),
     "scheme_tables_max": N_("A scheme holds at most %(limit)s tables"),
+    "scheme_fields_unknown": N_("Unknown scheme fields: %(fields)s"),
+    "scheme_tables_shape": N_("tables are a mapping of table name to DMN XML"),
     "scheme_table_exists": N_("The scheme %(name)s already has a table %(table)s"),
     "scheme_activate_active": N_("Version %(version)s of %(name)s is active; only a draft can be activated"),
     "scheme_activate_retired": N_("Version %(version)s of %(name)s is retired; only a draft can be activated"),

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.motivation import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.motivation.money import ROUNDINGS as ROUNDING_RULES
 from engine.motivation.money import AmountInvalid, parse_amount
 from engine.motivation.payout import BASES
@@ -21,6 +22,7 @@ from engine.motivation.scheme_tables import checked_xml, table_name
 from engine.shared import days
 from engine.shared.access import ROLES
 from engine.shared.errors import FieldProblems, InputInvalid
+from engine.shared.notices import coded
 from storage.models import Team
 from storage.repositories import organization as organization_repo
 
@@ -38,7 +40,7 @@ def validated(session: Session, changes: Mapping[str, Any]) -> dict[str, Any]:
     """The changes as column values; InputInvalid naming every field that is wrong."""
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
-        raise InputInvalid(f"Unknown scheme fields: {', '.join(unknown)}")
+        raise coded(InputInvalid, "scheme_fields_unknown", {"fields": ", ".join(unknown)})
     errors = FieldProblems()
     values: dict[str, Any] = {}
     for key, value in changes.items():
@@ -159,9 +161,9 @@ def _settings(value: Any) -> dict[str, Any]:
 
 def _tables(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
-        raise InputInvalid("tables are a mapping of table name to DMN XML")
+        raise coded(InputInvalid, "scheme_tables_shape", {})
     if len(value) > MAX_TABLES:
-        raise InputInvalid(f"A scheme holds at most {MAX_TABLES} tables")
+        raise coded(InputInvalid, "scheme_tables_max", {"limit": str(MAX_TABLES)})
     return {table_name(name): checked_xml(xml, name) for name, xml in value.items()}
 
 

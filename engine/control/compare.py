@@ -13,11 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.control import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.control.durations import HOUR, percentile
 from engine.control.filters import Filters, scope
 from engine.control.heatmap import ElementFigures, element_figures, resolve
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 from engine.shared.texts import N_
 from storage.repositories import analytics_durations as durations_repo
 from storage.repositories.control import Scope
@@ -95,12 +97,12 @@ def compare(session: Session, actor: Actor, filters: Filters, person_figures: bo
     if before is None:
         earlier = [n for n in numbers if n < after]
         if not earlier:
-            raise InputInvalid(f"{filters.regulation} has no version before {after} to compare with",
-                               {"fields": {"before": "there is no earlier version"}})
+            raise coded(InputInvalid, "compare_no_earlier", {"regulation": str(filters.regulation), "version": str(after)},
+                        {"fields": {"before": "there is no earlier version"}})
         before = max(earlier)
     if before not in numbers or before == after:
-        raise InputInvalid(f"before must be another version of {filters.regulation}",
-                           {"fields": {"before": "is not another version of the regulation"}})
+        raise coded(InputInvalid, "compare_other_version", {"regulation": str(filters.regulation)},
+                    {"fields": {"before": "is not another version of the regulation"}})
     sides = []
     for number in (before, after):
         cycles = scope(session, actor, replace(filters, version=number), person_figures, by_start=True)

@@ -24,5 +24,11 @@ ERRORS = {
     "figure_period_empty": N_("the period is empty"),
     "figures_person_off": N_("figures of one person are switched off"),
     "figure_user_unknown": N_("no user %(login)s"),
+    # a regulation's figures (heatmap.py, compare.py)
+    "figures_no_regulation": N_("no regulation is deployed"),
+    "figures_regulation_unknown": N_("no regulation %(key)s"),
+    "figures_version_unknown": N_("%(regulation)s has no version %(version)s"),
+    "compare_no_earlier": N_("%(regulation)s has no version before %(version)s to compare with"),
+    "compare_other_version": N_("before must be another version of %(regulation)s"),
 }
 notices.define(ERRORS)

@@ -15,11 +15,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from engine.control import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.control import gateways as gateway_rules
 from engine.control.durations import task_durations
 from engine.control.filters import Filters, scope
 from engine.shared.access import Actor
 from engine.shared.errors import InputInvalid
+from engine.shared.notices import coded
 from engine.shared.texts import N_
 from storage.repositories import analytics_durations as durations_repo
 from storage.repositories import control as control_repo
@@ -65,16 +67,18 @@ def resolve(session: Session, filters: Filters) -> tuple[Filters, list[int]]:
     versions = [(key, number) for _, key, number, _ in control_repo.version_stages(session)]
     if filters.regulation is None:
         if not versions:
-            raise InputInvalid("no regulation is deployed", {"fields": {"regulation": "is required"}})
+            raise coded(InputInvalid, "figures_no_regulation", {}, {"fields": {"regulation": "is required"}})
         filters = replace(filters, regulation=versions[0][0])
     numbers = sorted(number for key, number in versions if key == filters.regulation)
     if not numbers:
-        raise InputInvalid(f"no regulation {filters.regulation!r}", {"fields": {"regulation": "is not deployed"}})
+        raise coded(InputInvalid, "figures_regulation_unknown", {"key": repr(filters.regulation)},
+                    {"fields": {"regulation": "is not deployed"}})
     if filters.version is None:
         filters = replace(filters, version=max(numbers))
     elif filters.version not in numbers:
-        raise InputInvalid(f"{filters.regulation} has no version {filters.version}",
-                           {"fields": {"version": "is not a version of the regulation"}})
+        raise coded(InputInvalid, "figures_version_unknown",
+                    {"regulation": str(filters.regulation), "version": str(filters.version)},
+                    {"fields": {"version": "is not a version of the regulation"}})
     return filters, numbers
 
 

@@ -22,11 +22,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.control import dashboard as dashboard_rules
+from engine.control import error_texts  # noqa: F401  (registers the codes raised here)
 from engine.control import norms as norm_rules
 from engine.control.durations import percentile
 from engine.control.filters import Filters, scope
 from engine.shared.access import Actor
 from engine.shared.errors import Forbidden
+from engine.shared.notices import coded
 from storage.repositories import analytics as analytics_repo
 from storage.repositories import analytics_durations as durations_repo
 
@@ -107,7 +109,7 @@ def managers(session: Session, actor: Actor, filters: Filters, person_figures: b
     """One row per manager with a decided cycle, open work or done work in the period.
     ``plan`` and ``activity_targets`` are filled in by with_plans (the platform reads the plans)."""
     if not person_figures:
-        raise Forbidden("figures of one person are switched off in this organisation (REGLAMENT_PERSON_FIGURES=off)")
+        raise coded(Forbidden, "figures_person_off_setting", {})
     cycles = scope(session, actor, filters, person_figures)
     span = dashboard_rules.window(filters, now)
     start, end = span.bounds

@@ -4,10 +4,10 @@ reports, the heat map, the variants and the event-log export over a large histor
 The fixed history of the analytics tests (tests/analytics_history.py: five cycles, a loop back,
 won, lost, open and cancelled) is made through the engine, then copied ``--copies`` times in SQL
 (new cycle, client and task ids; the open cycle's open task too, so the Plans page has work to
-show; and the cycles' kept stage entries and task runs, which the funnel, the durations and the
-heat map read). Prints the median and p95 of
-``--repeat`` calls of each figure, and the time of each event-log format streamed to the end
-(with --memory, the peak Python memory each stream took).
+show; and the cycles' kept stage entries, task runs and paths, which the funnel, the durations,
+the heat map and the variants read). Prints the median and p95 of ``--repeat`` calls of each
+figure, and the time of each event-log format streamed to the end (with --memory, the peak Python
+memory each stream took).
 ``--copies 20000`` makes 100,005 cycles, ``--copies 10000`` 50,005.
 
     .venv/bin/python bench/analytics.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \
@@ -71,6 +71,8 @@ INSERT INTO task_runs (task_id, cycle_id, element_id, name, stage, work_type, du
 SELECT substr(r.task_id, 1, 28) || lpad(k::text, 8, '0'), r.cycle_id + k * 100, r.element_id, r.name, r.stage,
        r.work_type, r.due_at, r.created_at, r.claimed_at, r.completed_at
 FROM task_runs r, generate_series(1, :copies) k WHERE r.cycle_id < 100;
+INSERT INTO cycle_paths (cycle_id, path)
+SELECT p.cycle_id + k * 100, p.path FROM cycle_paths p, generate_series(1, :copies) k WHERE p.cycle_id < 100;
 """
 
 

@@ -18,6 +18,7 @@ from engine.control.filters import Filters, scope
 from engine.shared.access import Actor
 from engine.shared.texts import N_
 from storage.repositories import analytics_durations as durations_repo
+from storage.repositories.cycle_paths import split
 
 DEFINITION = N_(
     "A cycle's variant is the sequence of its completed tasks in the order they were first completed (a loop "
@@ -49,24 +50,29 @@ class Variants:
 
 
 def variants(session: Session, actor: Actor, filters: Filters, person_figures: bool, now: datetime) -> Variants:
+    """The variants of the cycles in scope, from their kept paths (storage.models.control.CyclePath:
+    the completed tasks in the order first completed); on PostgreSQL grouped and their
+    percentiles taken in SQL (``percentile_disc``, the nearest rank too)."""
     cycles = scope(session, actor, filters, person_figures, by_start=True)
-    paths: dict[int, list[str]] = {}
-    for cycle_id, name, _ in durations_repo.completions(session, cycles):
-        path = paths.setdefault(cycle_id, [])
-        if str(name) not in path:
-            path.append(str(name))
-    groups: dict[tuple[str, ...], list[float]] = {}
-    for row in durations_repo.cycle_lives(session, cycles):
-        end = row.status if row.status in ("won", "lost", "cancelled") else "open"
-        key = (*paths.get(row.id, []), end)
-        groups.setdefault(key, []).append(max(0.0, ((row.ended_at or now) - row.started_at).total_seconds()) / 3600)
-    total = sum(len(v) for v in groups.values())
-    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    figures: list[tuple[tuple[str, ...], int, float, float]] = []
+    if durations_repo.in_sql(session):
+        for row in durations_repo.variant_figures(session, cycles, now):
+            figures.append(((*split(row.path), str(row.end)), int(row.cycles), float(row.p50) / 3600,
+                            float(row.p90) / 3600))
+    else:
+        groups: dict[tuple[str, ...], list[float]] = {}
+        for row in durations_repo.variant_lives(session, cycles):
+            end = row.status if row.status in ("won", "lost", "cancelled") else "open"
+            groups.setdefault((*split(row.path), end), []).append(
+                max(0.0, ((row.ended_at or now) - row.started_at).total_seconds()) / 3600)
+        figures = [(key, len(hours), percentile(hours, 0.5) or 0.0, percentile(hours, 0.9) or 0.0)
+                   for key, hours in groups.items()]
+    total = sum(count for _, count, _, _ in figures)
+    ordered = sorted(figures, key=lambda f: (-f[1], f[0]))
     rows = []
-    for key, hours in ordered[:MAX_VARIANTS]:
+    for key, count, p50, p90 in ordered[:MAX_VARIANTS]:
         end = key[-1]
-        rows.append(Variant(tuple(key[:-1]), end, len(hours), round(len(hours) / total, 4) if total else 0.0,
-                            round(percentile(hours, 0.5) or 0.0, 2), round(percentile(hours, 0.9) or 0.0, 2),
-                            1.0 if end == "won" else 0.0 if end == "lost" else None))
-    other = sum(len(v) for _, v in ordered[MAX_VARIANTS:])
+        rows.append(Variant(tuple(key[:-1]), end, count, round(count / total, 4) if total else 0.0,
+                            round(p50, 2), round(p90, 2), 1.0 if end == "won" else 0.0 if end == "lost" else None))
+    other = sum(count for _, count, _, _ in ordered[MAX_VARIANTS:])
     return Variants(DEFINITION, filters.as_args(), total, tuple(rows), other)

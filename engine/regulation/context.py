@@ -16,6 +16,7 @@ from engine.shared.errors import (
 )
 from engine.shared.notices import Notice, notice_of
 from storage.models import Cycle, OpenTask, RegulationVersion
+from storage.repositories import cycle_paths as cycle_paths_repo
 from storage.repositories import regulation as regulation_repo
 from storage.repositories import stage_entries as stage_entries_repo
 from storage.repositories import task_runs as task_runs_repo
@@ -79,6 +80,8 @@ class Recorder:
             regulation_repo.add_history_events(self.session, self.rows)  # one executemany
             self._keep_stage_entries()
             task_runs_repo.rebuild(self.session, task_runs_repo.touched(self.rows))
+            if any(row["type"] == "completed" for row in self.rows):
+                cycle_paths_repo.rebuild(self.session, [self.cycle.id])  # the variants' path
             if any(row["type"] == "incident" for row in self.rows) and self.cycle.incident:
                 incident_alerts.alert(self.session, self.cycle, self.at)  # owners and heads hear of it
             self.rows = []

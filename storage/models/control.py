@@ -93,3 +93,15 @@ class TaskRun(Base):
     created_at: Mapped[datetime | None] = mapped_column()
     claimed_at: Mapped[datetime | None] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()
+
+
+class CyclePath(Base):
+    """The completed tasks of a cycle in the order they were first completed (a task done again
+    adds nothing), names joined by ``storage.repositories.cycle_paths.SEPARATOR``: the variant
+    without its end (engine.control.variants). Rebuilt by the step that completes a task
+    (engine.regulation.context.Recorder); a cycle with no task completed has none. Migration
+    0019 filled them from the history."""
+
+    __tablename__ = "cycle_paths"
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True)
+    path: Mapped[str] = mapped_column(Text)

@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, Float, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from storage.models import Cycle, HistoryEvent, OpenTask, Regulation, RegulationVersion, WorkDone
-from storage.models.control import StageEntry, TaskRun
+from storage.models.control import CyclePath, StageEntry, TaskRun
 from storage.repositories._common import _is_postgresql
 from storage.repositories.control import (
     Scope,
@@ -136,15 +136,6 @@ def work_done_by_login(session: Session, logins: Sequence[str], start: Any, end:
                            .group_by(WorkDone.login, WorkDone.work_type)).all()
 
 
-def completions(session: Session, scope: Scope) -> Sequence[Any]:
-    """(cycle_id, task name, at) of every completed task of the cycles in scope, by cycle and time."""
-    query: Any = select(HistoryEvent.cycle_id, func.coalesce(HistoryEvent.task_name, HistoryEvent.element_id),
-                        HistoryEvent.at).select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
-    return session.execute(_cycles_joined(query)
-        .where(HistoryEvent.type == "completed", *_conditions(scope))
-        .order_by(HistoryEvent.cycle_id, HistoryEvent.at, HistoryEvent.id)).all()
-
-
 def element_runs(session: Session, scope: Scope) -> Sequence[Any]:
     """(element_id, cycles, runs) of the elements completed or passed in the cycles in scope."""
     query: Any = select(HistoryEvent.element_id, func.count(func.distinct(HistoryEvent.cycle_id)), func.count()) \
@@ -189,3 +180,27 @@ def version_xml(session: Session, key: str, number: int) -> str | None:
     """The BPMN document of a regulation version."""
     return session.scalar(select(RegulationVersion.xml).join(Regulation, Regulation.id == RegulationVersion.regulation_id)
                           .where(Regulation.key == key, RegulationVersion.number == number))
+
+
+def _variant_end() -> Any:
+    return case((Cycle.status.in_(("won", "lost", "cancelled")), Cycle.status), else_="open")
+
+
+def variant_figures(session: Session, scope: Scope, now: datetime) -> Sequence[Any]:
+    """PostgreSQL: (path, end, cycles, p50 and p90 seconds from start to end, up to now while open)
+    of the cycles in scope, grouped by their kept path (storage.models.control.CyclePath; '' for
+    none) and how they end (won, lost, cancelled, else open)."""
+    path, end = func.coalesce(CyclePath.path, ""), _variant_end()
+    seconds = _seconds(func.coalesce(Cycle.ended_at, literal(now, DateTime(timezone=True))), Cycle.started_at)
+    query = _joined_for(select(path.label("path"), end.label("end"), func.count().label("cycles"),
+                               _p(0.5, seconds).label("p50"), _p(0.9, seconds).label("p90"))
+                        .select_from(Cycle).outerjoin(CyclePath, CyclePath.cycle_id == Cycle.id), scope) \
+        .where(*_conditions(scope))
+    return session.execute(query.group_by(path, end)).all()
+
+
+def variant_lives(session: Session, scope: Scope) -> Sequence[Any]:
+    """(path or None, status, started_at, ended_at) of each cycle in scope, with its kept path."""
+    query: Any = select(CyclePath.path, Cycle.status, Cycle.started_at, Cycle.ended_at).select_from(Cycle) \
+        .outerjoin(CyclePath, CyclePath.cycle_id == Cycle.id)
+    return session.execute(_joined_for(query, scope).where(*_conditions(scope))).all()

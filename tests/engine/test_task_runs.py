@@ -1,8 +1,9 @@
-"""The kept task runs (what the durations and the heat map read) agree with the history they
-summarise (storage.repositories.task_runs.from_history, the definition): after the steps of the
+"""The kept task runs (what the durations and the heat map read) and cycle paths (the variants')
+agree with the history they summarise (storage.repositories.task_runs.from_history and
+cycle_paths.by_definition, the definitions): after the steps of the
 analytics history (a loop back, claims, won, lost, open, cancelled), after a claim released and
 taken again, a hand-over, a version migration and a cycle cancelled by hand, on the demo's year,
-and migration 0018's backfill rebuilds the same rows."""
+and the backfills of migrations 0018 and 0019 rebuild the same rows."""
 from __future__ import annotations
 
 from typing import Any
@@ -16,7 +17,8 @@ from engine.demo.history import load_history
 from engine.platform.root import Reglament
 from engine.regulation import version_migration
 from engine.shared.access import Actor
-from storage.models.control import TaskRun
+from storage.models.control import CyclePath, TaskRun
+from storage.repositories import cycle_paths as cycle_paths_repo
 from storage.repositories import task_runs as task_runs_repo
 
 
@@ -26,8 +28,10 @@ def history(platform: Reglament, actors: dict[str, Actor], clock: Clock) -> dict
 
 
 def _agree(platform: Reglament) -> list[tuple[Any, ...]]:
+    """The kept task runs and cycle paths are the history's (both checked); returns the runs."""
     with platform.query() as s:
         kept, defined = task_runs_repo.kept(s), task_runs_repo.history(s)
+        assert cycle_paths_repo.kept(s) == cycle_paths_repo.by_definition(s)
     assert kept == defined
     return kept
 
@@ -81,12 +85,18 @@ def test_a_released_claim_a_hand_over_a_migration_and_a_cancellation(platform: R
     _agree(platform)
 
 
-def test_the_demo_year_and_migration_0018s_backfill(platform: Reglament, actors) -> None:
+def test_the_demo_year_and_the_backfills_of_migrations_0018_and_0019(platform: Reglament, actors) -> None:
     load_history(platform, months=3)
     kept = _agree(platform)
     assert len(kept) > 100
+    with platform.query() as s:
+        paths = cycle_paths_repo.kept(s)
+    assert len({path for _, path in paths}) > 1, "several variants"
     with platform.command() as s:
         s.execute(delete(TaskRun))
+        s.execute(delete(CyclePath))
         task_runs_repo.rebuild(s)
+        cycle_paths_repo.rebuild(s)
     with platform.query() as s:
         assert task_runs_repo.kept(s) == kept
+        assert cycle_paths_repo.kept(s) == paths

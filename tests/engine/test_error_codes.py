@@ -5,6 +5,7 @@ problems) translated too."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -197,3 +198,27 @@ def test_cancelling_a_won_cycle_and_a_released_task(platform: Reglament, actors)
     with pytest.raises(NotFound) as missing:
         platform.regulation.complete_task(anna, "no-such-task", QUALIFIED)
     coded(missing.value, "task_unknown")
+
+
+def test_a_planned_contact_done_or_cancelled_before_says_so(platform: Reglament, actors, clock) -> None:
+    anna, boris = actors["anna"], actors["boris"]
+    platform.regulation.save_work_type(actors["head"], "call", "Call", None)
+    client_id = platform.clients.create_client(anna, "Contact Corp").id
+    planned = platform.planning.plan_contact(anna, client_id, "call", clock.now + timedelta(days=1))
+    with pytest.raises(Forbidden) as refused:
+        platform.planning.reschedule_contact(boris, planned.id, clock.now + timedelta(days=2))
+    assert refused.value.message == f"boris may not reschedule contact {planned.id}: it is planned for anna"
+    coded(refused.value, "contact_reschedule_forbidden")
+    platform.planning.contact_done(anna, planned.id, "talked")
+    with pytest.raises(TaskNotActionable) as caught:
+        platform.planning.contact_done(anna, planned.id, "talked again")
+    assert coded(caught.value, "contact_already_done")["at"] == clock.now.strftime("%Y-%m-%d %H:%M")
+    other = platform.planning.plan_contact(anna, client_id, "call", clock.now + timedelta(days=1))
+    platform.planning.cancel_contact(anna, other.id)
+    with pytest.raises(TaskNotActionable) as caught:
+        platform.planning.cancel_contact(anna, other.id)
+    assert caught.value.message == f"contact {other.id} was cancelled"
+    coded(caught.value, "contact_was_cancelled")
+    with pytest.raises(NotFound) as missing:
+        platform.planning.cancel_contact(anna, 424242)
+    coded(missing.value, "contact_unknown")

@@ -117,5 +117,5 @@ def branches(session: Session, cycles: control_repo.Scope, regulation: str, vers
     xml = durations_repo.version_xml(session, regulation, version)
     gateways = gateway_rules.splitting_gateways(xml) if xml else []
     runs = durations_repo.runs_in_order(session, cycles, sorted(gateway_rules.watched(gateways)))
-    statuses = {int(r.id): str(r.status) for r in durations_repo.cycle_lives(session, cycles)}
+    statuses = durations_repo.cycle_statuses(session, cycles)
     return gateway_rules.branch_figures(gateways, ((int(r[0]), str(r[1])) for r in runs), statuses)

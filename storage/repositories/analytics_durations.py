@@ -125,6 +125,13 @@ def cycle_lives(session: Session, scope: Scope, decided_from: datetime | None = 
     return session.execute(query).all()
 
 
+def cycle_statuses(session: Session, scope: Scope) -> dict[int, str]:
+    """cycle id -> status now, of the cycles in scope."""
+    query: Any = select(Cycle.id, Cycle.status).select_from(Cycle)
+    query = _joined_for(query, scope).where(*_conditions(scope))
+    return {int(r[0]): str(r[1]) for r in session.execute(query)}
+
+
 def work_done_by_login(session: Session, logins: Sequence[str], start: Any, end: Any) -> Sequence[Any]:
     """(login, work type, done, with a deadline, done by it) of the done-work log in [start, end)."""
     if not logins:
@@ -140,7 +147,7 @@ def element_runs(session: Session, scope: Scope) -> Sequence[Any]:
     """(element_id, cycles, runs) of the elements completed or passed in the cycles in scope."""
     query: Any = select(HistoryEvent.element_id, func.count(func.distinct(HistoryEvent.cycle_id)), func.count()) \
         .select_from(HistoryEvent).join(Cycle, Cycle.id == HistoryEvent.cycle_id)
-    return session.execute(_cycles_joined(query)
+    return session.execute(_joined_for(query, scope)
                            .where(HistoryEvent.type.in_(("completed", "passed")), HistoryEvent.element_id.is_not(None),
                                   *_conditions(scope))
                            .group_by(HistoryEvent.element_id)).all()
@@ -171,7 +178,7 @@ def runs_in_order(session: Session, scope: Scope, element_ids: Sequence[str]) ->
         return []
     query: Any = select(HistoryEvent.cycle_id, HistoryEvent.element_id).select_from(HistoryEvent) \
         .join(Cycle, Cycle.id == HistoryEvent.cycle_id)
-    return session.execute(_cycles_joined(query).where(
+    return session.execute(_joined_for(query, scope).where(
         HistoryEvent.type.in_(("created", "passed", "ended")), HistoryEvent.element_id.in_(list(element_ids)),
         *_conditions(scope)).order_by(HistoryEvent.cycle_id, HistoryEvent.at, HistoryEvent.id)).all()
 

@@ -29,7 +29,7 @@ def _stuck_cycle(platform, actors) -> int:  # type: ignore[no-untyped-def]
     return int(cycle.id)
 
 
-def test_an_incident_reads_in_the_readers_language(client, login, platform, actors) -> None:
+def test_an_incident_reads_in_the_readers_language(client, login, platform, actors, profiles) -> None:
     cycle_id = _stuck_cycle(platform, actors)
     incident = platform.regulation.cycle(actors["head"], cycle_id).incident
     assert incident["code"] == "cannot_evaluate" and incident["params"]["reason"]["code"] == "name_not_defined"
@@ -50,7 +50,8 @@ def test_an_incident_reads_in_the_readers_language(client, login, platform, acto
     assert "Cannot evaluate" in page and english.replace("'", "&#39;") in page
 
 
-def test_a_refused_diagram_is_explained_in_russian_and_english(api, client, login, csrf_token, platform, actors) -> None:
+def test_a_refused_diagram_is_explained_in_russian_and_english(api, client, login, csrf_token, platform, actors,
+                                                                profiles) -> None:
     platform.accounts.set_locale(actors["head"], "ru")
     response = api("head").post("/api/v1/regulations", data=NEXT_WEEK, content_type="application/xml")
     assert response.status_code == 422

@@ -188,11 +188,12 @@ def translated_fields(exc: ReglamentError) -> dict[str, str]:
     a code has no entry in FIELD_MESSAGES)."""
     fields: dict[str, str] = exc.details.get("fields") or {}
     codes: dict[str, dict[str, Any]] = exc.details.get("codes") or {}
+    said: dict[str, dict[str, Any]] = exc.details.get("notices") or {}  # a field's problem as a notice
     out = {}
     for name, message in fields.items():
         params = codes.get(name) or {}
         render = FIELD_MESSAGES.get(params.get("code", ""))
-        out[name] = render(params) if render else message
+        out[name] = render(params) if render else notice_text({**said.get(name, {}), "message": message})
     return out
 
 

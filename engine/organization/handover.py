@@ -80,7 +80,8 @@ def _not_handed_over(errors: dict[str, Notice]) -> InputInvalid:
     for item in reversed(items[:-1]):
         chained = Notice("problem_list_more", {"first": item, "rest": chained})
     return coded(InputInvalid, "handover_invalid", {"problems": chained},
-                 {"fields": {name: problem.text for name, problem in errors.items()}})
+                 {"fields": {name: problem.text for name, problem in errors.items()},
+                  "notices": {name: problem.as_dict() for name, problem in errors.items()}})
 
 
 def _person(session: Session, login: str | None, field: str, errors: dict[str, Notice]) -> User | None:

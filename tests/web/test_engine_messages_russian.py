@@ -87,3 +87,14 @@ def test_an_incident_e_mail_reads_in_the_recipients_language(platform, actors) -
     assert "переменная «missing» не определена" in russian and "is not defined" not in russian
     _, english = mail.compose(note, "en", "UTC", "https://crm.example", catalogue("en"))
     assert "'missing' is not defined for expression" in english
+
+
+def test_a_refused_hand_over_names_each_field_in_russian(client, login, platform, actors, profiles) -> None:
+    platform.accounts.set_locale(actors["head"], "ru")
+    login(client, "head")
+    response = client.post("/handover?from=anna", data={"from": "anna", "to": "", "scope": "selected",
+                                                        "period": "good"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "обязательное поле" in page and "is required" not in page
+    assert "choose at least one client" not in page

@@ -16,7 +16,7 @@ from engine.organization.segments import FIELDS, OPS
 from engine.organization.teams import STRATEGIES
 from engine.shared.access import HEADS, SELLERS
 from engine.shared.errors import InputInvalid
-from web.i18n import _when, error_text, parse_local_input
+from web.i18n import _when, error_text, parse_local_input, translated_fields
 from web.views import actor, login_required, platform
 
 bp = Blueprint("organization", __name__)
@@ -70,7 +70,7 @@ def segments():  # type: ignore[no-untyped-def]
         try:
             saved = platform().organization.save_segment(actor(), form["id"], form["name"], form["rules"], form["team_id"])
         except InputInvalid as exc:
-            errors = exc.details.get("fields", {}) or {"name": error_text(exc)}
+            errors = translated_fields(exc) or {"name": error_text(exc)}
         else:
             flash(_("Segment “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("organization.segments"))
@@ -126,7 +126,7 @@ def teams():  # type: ignore[no-untyped-def]
         try:
             saved = platform().organization.save_team(actor(), form["id"], form["name"], form["strategy"], form["members"])
         except InputInvalid as exc:
-            errors = exc.details.get("fields", {}) or {"name": error_text(exc)}
+            errors = translated_fields(exc) or {"name": error_text(exc)}
         else:
             flash(_("Team “%(name)s” saved.", name=saved.name), "success")
             return redirect(url_for("organization.teams"))
@@ -161,7 +161,7 @@ def absences():  # type: ignore[no-untyped-def]
             platform().organization.add_absence(actor(), form["login"] or None, form["kind"], form["starts_on"],
                                    form["ends_on"], form["note"])
         except InputInvalid as exc:
-            errors = exc.details.get("fields", {}) or {"starts_on": error_text(exc)}
+            errors = translated_fields(exc) or {"starts_on": error_text(exc)}
         else:
             flash(_("Absence saved."), "success")
             return redirect(url_for("organization.absences"))
@@ -209,7 +209,7 @@ def handover():  # type: ignore[no-untyped-def]
                                             form["client_ids"] if form["scope"] == "selected" else None,
                                             returns_at, form["reason"])
             except InputInvalid as exc:
-                errors = exc.details.get("fields", {}) or {"from": error_text(exc)}
+                errors = translated_fields(exc) or {"from": error_text(exc)}
             else:
                 flash(ngettext("%(num)s client handed over from %(old)s to %(new)s.",
                                "%(num)s clients handed over from %(old)s to %(new)s.", done.count,

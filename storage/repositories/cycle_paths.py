@@ -4,9 +4,10 @@ in the order they were first completed, loops collapsed, read from the history b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Select, delete, func, insert, literal, select
+from sqlalchemy import Connection, Select, Table, delete, func, insert, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,10 @@ from storage.models.control import CyclePath
 #: joins the task names of a path (a character no name has)
 SEPARATOR = "\x1f"
 CHUNK = 500
+
+
+def _dialect(bind: Session | Connection) -> str:
+    return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
 
 
 def split(path: str | None) -> tuple[str, ...]:
@@ -32,7 +37,7 @@ def from_history(bind: Session | Connection, cycle_ids: Sequence[int] | None = N
     if cycle_ids is not None:
         ranked = ranked.where(HistoryEvent.cycle_id.in_(list(cycle_ids)))
     firsts = ranked.subquery("ranked")
-    if (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name == "postgresql":
+    if _dialect(bind) == "postgresql":
         path = func.string_agg(firsts.c.name, aggregate_order_by(literal(SEPARATOR), firsts.c.at, firsts.c.id))
         return select(firsts.c.cycle_id, path.label("path")).where(firsts.c.nth == 1).group_by(firsts.c.cycle_id)
     # SQLite (3.40 has no ORDER BY in an aggregate): group_concat over the rows in their order
@@ -43,16 +48,19 @@ def from_history(bind: Session | Connection, cycle_ids: Sequence[int] | None = N
 
 
 def rebuild(bind: Session | Connection, cycle_ids: Sequence[int] | None = None) -> None:
-    """Replaces the kept paths of these cycles (None: of every cycle) by the history's reading."""
+    """Replaces the kept paths of these cycles (None: of every cycle) by the history's reading (for
+    given cycles one upsert: completions only add to a path, never remove one)."""
     if cycle_ids is None:
         bind.execute(delete(CyclePath))
         bind.execute(insert(CyclePath).from_select(["cycle_id", "path"], from_history(bind)))
         return
     ids = sorted(set(cycle_ids))
+    dialect = postgresql if _dialect(bind) == "postgresql" else sqlite
     for start in range(0, len(ids), CHUNK):
-        part = ids[start:start + CHUNK]
-        bind.execute(delete(CyclePath).where(CyclePath.cycle_id.in_(part)).execution_options(synchronize_session=False))
-        bind.execute(insert(CyclePath).from_select(["cycle_id", "path"], from_history(bind, part)))
+        statement = dialect.insert(cast(Table, CyclePath.__table__)).from_select(
+            ["cycle_id", "path"], from_history(bind, ids[start:start + CHUNK]))
+        bind.execute(statement.on_conflict_do_update(index_elements=["cycle_id"],
+                                                     set_={"path": statement.excluded.path}))
 
 
 def kept(bind: Session | Connection) -> list[tuple[int, tuple[str, ...]]]:

@@ -4,9 +4,10 @@ events touched. Repositories never commit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Select, case, delete, func, insert, select
+from sqlalchemy import Connection, Select, Table, case, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import HistoryEvent
@@ -48,17 +49,23 @@ COLUMNS = ["task_id", "cycle_id", "element_id", "name", "stage", "work_type", "d
            "completed_at"]
 
 
+def _dialect(bind: Session | Connection) -> str:
+    return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+
+
 def rebuild(bind: Session | Connection, task_ids: Sequence[str] | None = None) -> None:
-    """Replaces the kept runs of these tasks (None: of every task) by the history's reading."""
+    """Replaces the kept runs of these tasks (None: of every task) by the history's reading (for
+    given tasks one upsert: the history only grows, so a run once kept is never removed)."""
     if task_ids is None:
         bind.execute(delete(TaskRun))
         bind.execute(insert(TaskRun).from_select(COLUMNS, from_history()))
         return
     ids = sorted(set(task_ids))
+    dialect = postgresql if _dialect(bind) == "postgresql" else sqlite
     for start in range(0, len(ids), CHUNK):
-        part = ids[start:start + CHUNK]
-        bind.execute(delete(TaskRun).where(TaskRun.task_id.in_(part)).execution_options(synchronize_session=False))
-        bind.execute(insert(TaskRun).from_select(COLUMNS, from_history(part)))
+        statement = dialect.insert(cast(Table, TaskRun.__table__)).from_select(COLUMNS, from_history(ids[start:start + CHUNK]))
+        bind.execute(statement.on_conflict_do_update(
+            index_elements=["task_id"], set_={c: statement.excluded[c] for c in COLUMNS if c != "task_id"}))
 
 
 def touched(rows: Sequence[dict[str, Any]]) -> list[str]:

@@ -2,8 +2,9 @@
 (dashboard, funnel, durations, loss reasons, managers, event logs), composed with motivation's plans."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from engine.control import compare as compare_rules
 from engine.control import dashboard as dashboard_rules
@@ -37,7 +38,24 @@ class FilterChoices:
     managers: tuple[tuple[str, str], ...]
 
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ControlPage(Generic[T]):
+    """A control page's one read: its figures and what its filter form offers."""
+
+    figures: T
+    choices: FilterChoices
+
+
 class ControlService(Service):
+    def page(self, actor: Actor, figures: Callable[[], T]) -> ControlPage[T]:
+        """A control page in one read: ``figures`` (this service's reads, which join it) and the
+        filter form's choices, from the same snapshot."""
+        with self.query():
+            return ControlPage(figures(), self.filter_choices(actor))
+
     def filter_choices(self, actor: Actor) -> FilterChoices:
         """The choices of the filter form, in one read."""
         p = self.platform

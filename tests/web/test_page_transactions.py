@@ -64,3 +64,16 @@ def test_the_pages_still_show_what_their_helpers_used_to_read(client: Any, login
     inbox = client.get("/inbox").get_data(as_text=True)
     assert 'id="inbox"' in inbox and "Counted Ltd" in inbox
     assert 'id="files"' in client.get(f"/clients/{sale['client']}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", [
+    "/control", "/control/funnel", "/control/losses", "/control/durations", "/control/managers", "/control/heatmap",
+])
+def test_a_control_page_reads_its_figures_and_its_filter_choices_in_one_read(
+        client: Any, login: Any, platform: Reglament, sale: dict[str, int], page: str) -> None:
+    assert login(client, "head").status_code == 302
+    with counting_transactions(platform) as begun:
+        response = client.get(page)
+    assert response.status_code == 200, page
+    assert 'name="regulation"' in response.get_data(as_text=True), "the filter form is there"
+    assert len(begun) == PER_PAGE, f"{page} opened {len(begun)} transactions"

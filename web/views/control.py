@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from engine.control import loss_reasons as loss_rules
 from engine.control.filters import Filters
 from engine.control.funnel import cohort_csv_rows, funnel_csv_rows
 from engine.control.norms import grid_key
+from engine.platform.control import FilterChoices
 from engine.shared.access import Permission
 from engine.shared.errors import InputInvalid
 from web.views import actor, login_required, platform
@@ -128,11 +130,26 @@ def _parsed() -> tuple[Filters, dict[str, str]]:
         return Filters(), exc.details.get("fields", {})
 
 
-def _options() -> dict[str, Any]:
-    """The choices of the filter form."""
-    choices = platform().control.filter_choices(actor())
+def _options(choices: FilterChoices | None = None) -> dict[str, Any]:
+    """The choices of the filter form (read on their own when the page's read did not bring them)."""
+    choices = choices or platform().control.filter_choices(actor())
     return {"regulations": choices.regulations, "segments": choices.segments, "teams": choices.teams,
             "managers": choices.managers}
+
+
+T = TypeVar("T")
+
+
+def _page(errors: dict[str, str], figures: Callable[[], T]) -> tuple[T | None, dict[str, str], dict[str, Any]]:
+    """A control page's figures and its filter form's choices in one read: (figures, errors,
+    choices). Filters refused by the query string or by the engine leave the figures None."""
+    if errors:
+        return None, errors, _options()
+    try:
+        found = platform().control.page(actor(), figures)
+    except InputInvalid as exc:
+        return None, exc.details.get("fields", {}), _options()
+    return found.figures, {}, _options(found.choices)
 
 
 @bp.get("/control/funnel")
@@ -140,17 +157,13 @@ def _options() -> dict[str, Any]:
 def funnel():  # type: ignore[no-untyped-def]
     """The funnel by stage and the monthly cohorts, each number a link to the cycles behind it."""
     filters, errors = _parsed()
-    funnel_result = cohort_result = None
-    if not errors:
-        try:
-            funnel_result = platform().control.funnel(actor(), filters)
-            cohort_result = platform().control.cohorts(actor(), filters)
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
+    control = platform().control
+    both, errors, options = _page(errors, lambda: (control.funnel(actor(), filters), control.cohorts(actor(), filters)))
+    funnel_result, cohort_result = both or (None, None)
     return render_template("control/control_funnel.html", filters=filters, args=filters.as_args(), errors=errors,
                            funnel=funnel_result, cohorts=cohort_result, texts=figure_texts(),
                            funnel_columns=FUNNEL_COLUMNS, cohort_columns=COHORT_COLUMNS,
-                           person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)
+                           person_figures=control.person_figures, **options), (422 if errors else 200)
 
 
 @bp.get("/control/funnel/cycles")
@@ -246,12 +259,7 @@ def _chart(labels: list[str], datasets: list[dict[str, Any]], **options: Any) ->
 def dashboard():  # type: ignore[no-untyped-def]
     """The head's dashboard: per manager and for the department, each figure a link to its list."""
     filters, errors = _parsed()
-    result = None
-    if not errors:
-        try:
-            result = platform().control.dashboard(actor(), filters)
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
+    result, errors, options = _page(errors, lambda: platform().control.dashboard(actor(), filters))
     charts = {}
     if result:
         stages = [r.stage or _("no stage") for r in result.pipeline]
@@ -263,7 +271,7 @@ def dashboard():  # type: ignore[no-untyped-def]
             {"label": _("Open"), "data": [r.open for r in result.managers], "backgroundColor": "#2563eb"}])
     return render_template("control/dashboard.html", filters=filters, args=filters.as_args(), errors=errors,
                            result=result, texts=dashboard_texts(), charts=charts,
-                           person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)
+                           person_figures=platform().control.person_figures, **options), (422 if errors else 200)
 
 
 @bp.get("/control/dashboard/cycles")
@@ -322,23 +330,18 @@ def losses():  # type: ignore[no-untyped-def]
             flash(_("Loss reason “%(code)s” saved.", code=form["code"].strip().lower()), "success")
             return redirect(url_for("control.losses"))
     filters, errors = _parsed()
-    result = None
-    if not errors and request.method == "GET":
-        try:
-            result = platform().control.losses(actor(), filters)
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
-    elif not errors:
-        result = platform().control.losses(actor(), filters)
+    control = platform().control
+    found, errors, options = _page(errors, lambda: (control.losses(actor(), filters), control.loss_reasons()))
+    result, catalogue = found or (None, control.loss_reasons())
     chart = ""
     if result and result.reasons:
         chart = _chart([reason_name(r) for r in result.reasons],
                        [{"label": _("Lost cycles"), "data": [r.count for r in result.reasons]}], horizontal=True)
     return render_template("control/losses.html", filters=filters, args=filters.as_args(), errors=errors,
-                           result=result, catalogue=platform().control.loss_reasons(), texts=loss_texts(),
+                           result=result, catalogue=catalogue, texts=loss_texts(),
                            chart=chart, reason_name=reason_name, form=form, form_errors=form_errors,
-                           may_edit=actor().may(Permission.LEAD), person_figures=platform().control.person_figures,
-                           **_options()), (422 if errors or form_errors else 200)
+                           may_edit=actor().may(Permission.LEAD), person_figures=control.person_figures,
+                           **options), (422 if errors or form_errors else 200)
 
 
 @bp.get("/control/losses/cycles")

@@ -15,7 +15,7 @@ from engine.control import heatmap as heatmap_rules
 from engine.control import variants as variant_rules
 from engine.shared.errors import InputInvalid
 from web.views import actor, login_required, platform
-from web.views.control import _options, _parsed, bp
+from web.views.control import _page, _parsed, bp
 
 
 @bp.get("/control/durations")
@@ -23,18 +23,14 @@ from web.views.control import _options, _parsed, bp
 def durations():  # type: ignore[no-untyped-def]
     """Time in stage and task times against the regulation's norms; time to decision (Kaplan–Meier)."""
     filters, errors = _parsed()
-    result = None
-    if not errors:
-        try:
-            result = platform().control.durations(actor(), filters)
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
+    control = platform().control
+    both, errors, options = _page(errors, lambda: (control.durations(actor(), filters), control.variants(actor(), filters)))
+    result, found = both or (None, None)
     texts = {key: _(text) for key, text in duration_rules.DEFINITIONS.items()}
-    found = platform().control.variants(actor(), filters) if result else None
     texts["variants"] = _(variant_rules.DEFINITION)
     return render_template("control/durations.html", filters=filters, args=filters.as_args(), errors=errors,
-                           result=result, variants=found, texts=texts, person_figures=platform().control.person_figures,
-                           **_options()), (422 if errors else 200)
+                           result=result, variants=found, texts=texts, person_figures=control.person_figures,
+                           **options), (422 if errors else 200)
 
 
 @bp.get("/control/managers")
@@ -42,12 +38,7 @@ def durations():  # type: ignore[no-untyped-def]
 def managers():  # type: ignore[no-untyped-def]
     """Managers side by side (refused when figures of single people are switched off)."""
     filters, errors = _parsed()
-    result = None
-    if not errors:
-        try:
-            result = platform().control.managers(actor(), filters)
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
+    result, errors, options = _page(errors, lambda: platform().control.managers(actor(), filters))
     text = _("Per manager, the cycles credited to him decided (won or lost) in the period: conversion = won / decided "
              "with its 95 % Wilson interval, and shrunk toward the department's rate with the weight of 10 cycles "
              "((won + 10 x department rate) / (decided + 10)); cycle time = median days from start to end of those "
@@ -55,7 +46,7 @@ def managers():  # type: ignore[no-untyped-def]
              "plan; on time = the share of it done by its deadline; attainment = won amount / revenue plan.")
     return render_template("control/managers.html", filters=filters, args=filters.as_args(), errors=errors,
                            result=result, definition=text, person_figures=platform().control.person_figures,
-                           **_options()), (422 if errors else 200)
+                           **options), (422 if errors else 200)
 
 
 def before_version(raw: str | None) -> int | None:
@@ -74,14 +65,15 @@ def heatmap():  # type: ignore[no-untyped-def]
     numbers in a table below, the branch shares at its gateways and, when it has an earlier
     version, what changed since (?regulation=&version=, the latest version by default; &before=)."""
     filters, errors = _parsed()
-    result = comparison = None
-    if not errors:
-        try:
-            result = platform().control.heatmap(actor(), filters)
-            if [n for n in result.versions if n < result.version] or request.args.get("before"):
-                comparison = platform().control.compare(actor(), filters, before_version(request.args.get("before")))
-        except InputInvalid as exc:
-            errors = exc.details.get("fields", {})
+    control = platform().control
+
+    def figures() -> tuple[heatmap_rules.HeatMap, compare_rules.Comparison | None]:
+        found = control.heatmap(actor(), filters)
+        earlier = [n for n in found.versions if n < found.version] or request.args.get("before")
+        return found, control.compare(actor(), filters, before_version(request.args.get("before"))) if earlier else None
+
+    both, errors, options = _page(errors, figures)
+    result, comparison = both or (None, None)
     config: dict[str, Any] = {}
     if result:
         config = {"xmlUrl": url_for("regulations.download", key=result.regulation, number=result.version),
@@ -95,4 +87,4 @@ def heatmap():  # type: ignore[no-untyped-def]
                            result=result, config=config, definition=_(heatmap_rules.DEFINITION),
                            gateway_definition=_(gateway_rules.DEFINITION), comparison=comparison,
                            compare_definition=_(compare_rules.DEFINITION), compare_figures=figures,
-                           person_figures=platform().control.person_figures, **_options()), (422 if errors else 200)
+                           person_figures=control.person_figures, **options), (422 if errors else 200)

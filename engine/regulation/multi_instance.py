@@ -28,7 +28,7 @@ from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask
 from SpiffWorkflow.task import Task
 
-from engine.regulation import limits, steps
+from engine.regulation import limits, spiff_tree, steps
 from engine.shared.errors import ExpressionError
 
 LOOP_COUNTER = "loopCounter"
@@ -139,4 +139,4 @@ def build(parser: Any, loop: Any) -> None:
     kind = CamundaSequentialInstances if loop.get("isSequential") == "true" else CamundaParallelInstances
     parser.task = kind(parser.spec, original.name, **params)
     parser.task.bpmn_name = original.bpmn_name
-    parser._copy_task_attrs(original, loop)
+    spiff_tree.copy_parsed_attributes(parser, original, loop)

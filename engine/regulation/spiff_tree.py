@@ -3,13 +3,16 @@
 SpiffWorkflow (pinned at 3.2.0) offers no public way to force a task's state backwards, to add a
 task for a given spec under a parent, to drop a task from its workflow, to predict or update a task
 from its spec once its event has been caught, or to re-link the tree; its own ``reset_branch`` and
-event handling use these private methods. Every such use in the engine goes through this module, so
+event handling use these private methods; nor a way to copy a parsed element's attributes onto a
+spec made in its place (a multi-instance activity rebuilt as Camunda runs it). Every such use in the
+engine goes through this module, so
 an upgrade of SpiffWorkflow is checked against one file (``tests/engine/test_spiff_tree.py``).
 Everything else reads the public API: ``task.state``, ``task.parent``, ``task.children``,
 ``task.internal_data``.
 """
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.specs.base import TaskSpec
@@ -62,3 +65,9 @@ def relink(task: Task, parent: UUID | None, children: list[UUID]) -> None:
     """Point the task at another parent and other children (compaction re-links the tree by ids)."""
     task._parent = parent
     task._children = children
+
+
+def copy_parsed_attributes(parser: Any, original: TaskSpec, element: Any) -> None:
+    """The task parser's copy of ``original``'s parsed attributes (lane, documentation, data,
+    extensions, position) onto ``parser.task``, the spec built in its place from ``element``."""
+    parser._copy_task_attrs(original, element)

@@ -94,7 +94,7 @@ class _Loader:
                              "namespace)")
         self.ns = qname.namespace
         decision, table = self._pick(root)
-        return self._table(decision, table)
+        return self.table(decision, table)
 
     def q(self, local: str) -> str:
         return f"{{{self.ns}}}{local}"
@@ -119,7 +119,7 @@ class _Loader:
         text = el.find(self.q("text"))
         return (text.text or "").strip() if text is not None else ""
 
-    def _table(self, decision: etree._Element, table: etree._Element) -> DecisionTable:
+    def table(self, decision: etree._Element, table: etree._Element) -> DecisionTable:
         hit_policy = (table.get("hitPolicy") or "UNIQUE").strip().upper()
         if hit_policy not in HIT_POLICIES:
             raise self.error(f"hit policy {hit_policy!r} is not supported; use "
@@ -305,7 +305,7 @@ def table_of(decision: etree._Element, table: etree._Element, name: str,
     checks; ``known`` are the names in scope that hold spaces."""
     loader = _Loader(name, known)
     loader.ns = etree.QName(decision).namespace or ""
-    return loader._table(decision, table)
+    return loader.table(decision, table)
 
 
 def check_table(xml: str | bytes, name: str) -> DecisionTable:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -178,8 +178,8 @@ def stage_durations(session: Session, cycles: control_repo.Scope, now: datetime)
     order = [str(s) for _, _, _, stages in control_repo.version_stages(session) for s in stages]
     if durations_repo.in_sql(session):
         counted: dict[str, tuple[list[tuple[float, int]], list[tuple[float, int]]]] = {}
-        for stage, seconds, finished, count in durations_repo.stay_counts(session, cycles, now):
-            counted.setdefault(str(stage), ([], []))[0 if finished else 1].append((float(seconds), int(count)))
+        for stage, time, finished, count in durations_repo.stay_counts(session, cycles, now):
+            counted.setdefault(str(stage), ([], []))[0 if finished else 1].append((_seconds(time), int(count)))
         ranked = list(dict.fromkeys([s for s in order if s in counted] + sorted(counted)))
         return [_stay_counted(stage, *counted[stage]) for stage in ranked]
     stays: dict[str, tuple[list[float], list[float]]] = {}
@@ -201,11 +201,7 @@ def _stay_counted(stage: str, done: list[tuple[float, int]], going: list[tuple[f
 
 def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) -> list[TaskTimes]:
     if durations_repo.in_sql(session):
-        return sorted((TaskTimes(
-            str(r.element_id), str(r.name or r.element_id), r.stage, r.work_type, int(r.completed), int(r.open),
-            _hours(r.waiting_p50), _hours(r.waiting_p90), _hours(r.owned_p50), _hours(r.owned_p90), _hours(r.total_p50),
-            _hours(r.norm_p50), round(int(r.late) / int(r.with_due), 4) if r.with_due else None)
-            for r in durations_repo.task_figures(session, cycles)), key=lambda t: (t.stage or "", t.name))
+        return _tasks_counted(durations_repo.task_counts(session, cycles))
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in durations_repo.task_times(session, cycles):
         if row.created_at is None:
@@ -237,6 +233,44 @@ def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) 
             _hours(percentile(g["waiting"], 0.5)), _hours(percentile(g["waiting"], 0.9)),
             _hours(percentile(g["owned"], 0.5)), _hours(percentile(g["owned"], 0.9)), _hours(percentile(total, 0.5)),
             _hours(percentile(g["norms"], 0.5)), round(g["late"] / g["with_due"], 4) if g["with_due"] else None))
+    return out
+
+
+def _seconds(span: timedelta) -> float:
+    """The seconds of an interval PostgreSQL gave, none below zero (as ``_since``)."""
+    return max(0.0, span.total_seconds())
+
+
+def _tasks_counted(rows: Sequence[Any]) -> list[TaskTimes]:
+    """``task_durations`` from the task runs grouped by their times (durations_repo.task_counts)."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (str(r.element_id), str(r.name or r.element_id))
+        g = groups.setdefault(key, {"stage": r.stage, "work_type": r.work_type, "waiting": [], "owned": [],
+                                    "total": [], "norms": [], "completed": 0, "open": 0, "late": 0, "with_due": 0})
+        runs = int(r.runs)
+        if r.norm is not None:
+            g["norms"].append((float(r.norm), runs))
+        g["with_due"] += int(r.with_due)
+        g["late"] += int(r.late)
+        if r.owned is None:
+            g["open"] += runs
+            continue
+        g["completed"] += runs
+        owned = _seconds(r.owned)
+        g["owned"].append((owned, runs))
+        if r.waiting is not None:
+            waiting = _seconds(r.waiting)
+            g["waiting"].append((waiting, runs))
+            g["total"].append((waiting + owned, runs))
+    out = []
+    for (element_id, name), g in sorted(groups.items(), key=lambda kv: (kv[1]["stage"] or "", kv[0][1])):
+        out.append(TaskTimes(
+            element_id, name, g["stage"], g["work_type"], g["completed"], g["open"],
+            _hours(percentile_counted(g["waiting"], 0.5)), _hours(percentile_counted(g["waiting"], 0.9)),
+            _hours(percentile_counted(g["owned"], 0.5)), _hours(percentile_counted(g["owned"], 0.9)),
+            _hours(percentile_counted(g["total"], 0.5)), _hours(percentile_counted(g["norms"], 0.5)),
+            round(g["late"] / g["with_due"], 4) if g["with_due"] else None))
     return out
 
 

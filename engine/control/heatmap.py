@@ -24,6 +24,7 @@ from engine.shared.errors import InputInvalid
 from engine.shared.notices import coded
 from engine.shared.texts import N_
 from storage.repositories import analytics_durations as durations_repo
+from storage.repositories import analytics_heatmap as heatmap_repo
 from storage.repositories import control as control_repo
 
 DEFINITION = N_(
@@ -86,7 +87,7 @@ def element_figures(session: Session, cycles: control_repo.Scope, now: datetime)
     """Per element run in the cycles in scope: cycles, runs, rework, and for tasks the median hours
     with an owner and waiting, the share overdue and how many are open (heat left 0)."""
     elements: dict[str, ElementFigures] = {}
-    for element_id, passed, runs in durations_repo.element_runs(session, cycles):
+    for element_id, passed, runs in heatmap_repo.element_runs(session, cycles):
         elements[str(element_id)] = ElementFigures(
             int(passed), int(runs), round((int(runs) - int(passed)) / int(passed), 4) if passed else 0.0)
     for task in task_durations(session, cycles, now):
@@ -103,19 +104,26 @@ def heatmap(session: Session, actor: Actor, filters: Filters, person_figures: bo
     filters, numbers = resolve(session, filters)
     cycles = scope(session, actor, filters, person_figures, by_start=True)
     elements = element_figures(session, cycles, now)
+    passes = {k: e.runs for k, e in elements.items()}
     busiest = max((e.cycles for e in elements.values()), default=0)
     heated = {k: replace(e, heat=0 if not busiest or not e.cycles else max(1, min(5, round(5 * e.cycles / busiest))))
               for k, e in elements.items()}
     regulation, version = str(filters.regulation), int(filters.version or 0)
     return HeatMap(DEFINITION, regulation, version, filters.as_args(), heated, tuple(numbers),
-                   gateway_rules.DEFINITION, tuple(branches(session, cycles, regulation, version)))
+                   gateway_rules.DEFINITION, tuple(branches(session, cycles, regulation, version, passes)))
 
 
-def branches(session: Session, cycles: control_repo.Scope, regulation: str, version: int
-             ) -> list[gateway_rules.GatewayFigures]:
-    """The branch shares of the version's splitting gateways over the cycles in scope."""
+def branches(session: Session, cycles: control_repo.Scope, regulation: str, version: int,
+             passes: dict[str, int] | None = None) -> list[gateway_rules.GatewayFigures]:
+    """The branch shares of the version's splitting gateways over the cycles in scope, from the
+    kept branches (storage.repositories.analytics_heatmap) and the gateways' passes (their kept
+    runs; read when not given)."""
     xml = durations_repo.version_xml(session, regulation, version)
     gateways = gateway_rules.splitting_gateways(xml) if xml else []
-    runs = durations_repo.runs_in_order(session, cycles, sorted(gateway_rules.watched(gateways)))
-    statuses = durations_repo.cycle_statuses(session, cycles)
-    return gateway_rules.branch_figures(gateways, ((int(r[0]), str(r[1])) for r in runs), statuses)
+    if not gateways:
+        return []
+    if passes is None:
+        passes = {str(r[0]): int(r[2]) for r in heatmap_repo.element_runs(session, cycles)}
+    counts = {(str(r[0]), str(r[1])): (int(r[2]), int(r[3]), int(r[4]), int(r[5]))
+              for r in heatmap_repo.branch_counts(session, cycles)}
+    return gateway_rules.figures(gateways, passes, counts)

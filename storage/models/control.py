@@ -105,3 +105,33 @@ class CyclePath(Base):
     __tablename__ = "cycle_paths"
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True)
     path: Mapped[str] = mapped_column(Text)
+
+
+class ElementRun(Base):
+    """How many times an element ran in a cycle (its ``completed`` and ``passed`` events): the heat
+    map's runs and rework. Rebuilt for its cycle by the step that completes or passes something
+    (engine.regulation.context.Recorder, storage.repositories.analytics_heatmap); migration 0020
+    filled them from the history."""
+
+    __tablename__ = "element_runs"
+    __table_args__ = (Index("ix_element_runs_element", "element_id"),)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    runs: Mapped[int] = mapped_column(Integer)
+
+
+class GatewayBranch(Base):
+    """A branch taken at a splitting gateway of the cycle's version (engine.control.gateways'
+    definition): the pass of the gateway (its ``passed`` history event), the flow taken and when
+    the element it leads to ran. Kept per version: a cycle migrated to another version gets that
+    version's rows (the heat map reads the rows of each cycle's version). Added by the step from
+    the history (storage.repositories.analytics_heatmap); migration 0020 filled them."""
+
+    __tablename__ = "gateway_branches"
+    __table_args__ = (Index("ix_gateway_branches_cycle", "cycle_id"),)
+    version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pass_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
+    gateway_id: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column()

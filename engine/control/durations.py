@@ -286,8 +286,8 @@ def _parse(text: Any) -> datetime | None:
 def decision_time(session: Session, cycles: control_repo.Scope, now: datetime) -> DecisionTime:
     if durations_repo.in_sql(session):
         counted: tuple[list[tuple[float, int]], list[tuple[float, int]], list[tuple[float, int]]] = ([], [], [])
-        for status, ended, seconds, count in durations_repo.life_counts(session, cycles, now):
-            seen = (float(seconds), int(count))
+        for status, ended, time, count in durations_repo.life_counts(session, cycles, now):
+            seen = (_seconds(time), int(count))
             if status in ("won", "lost") and ended:
                 counted[0].append(seen)
                 if status == "won":

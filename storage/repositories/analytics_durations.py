@@ -17,6 +17,7 @@ from storage.repositories.control import (
     _conditions,
     _cycles_joined,
     _joined_for,
+    _on_cycles,
     entries_in,
     manager_of_cycle,
 )
@@ -96,13 +97,16 @@ def task_counts(session: Session, scope: Scope) -> Sequence[Any]:
     name = func.coalesce(TaskRun.name, TaskRun.element_id)
     task = (TaskRun.element_id, name)
     query = select(TaskRun.element_id, name.label("name"),
-                   func.min(func.min(TaskRun.stage)).over(partition_by=task).label("stage"),
-                   func.min(func.min(TaskRun.work_type)).over(partition_by=task).label("work_type"),
+                   func.min(TaskRun.stage).over(partition_by=task).label("stage"),
+                   func.min(TaskRun.work_type).over(partition_by=task).label("work_type"),
                    waiting.label("waiting"), owned.label("owned"), norm.label("norm"), func.count().label("runs"),
                    with_due.label("with_due"), late.label("late")).select_from(TaskRun) \
         .where(TaskRun.created_at.is_not(None))
     _memory_for_grouping(session)
-    return session.execute(_runs_in(query, scope).group_by(TaskRun.element_id, name, waiting, owned, norm)).all()
+    # stage and work type are grouped too (hashed, few per task) and their least taken over the
+    # groups: a min() of text per run costs a collation comparison each
+    return session.execute(_runs_in(query, scope).group_by(
+        TaskRun.element_id, TaskRun.name, TaskRun.stage, TaskRun.work_type, waiting, owned, norm)).all()
 
 
 def stay_counts(session: Session, scope: Scope, now: datetime) -> Sequence[Any]:
@@ -113,19 +117,27 @@ def stay_counts(session: Session, scope: Scope, now: datetime) -> Sequence[Any]:
     finished = left.is_not(None)
     time = _span(func.coalesce(left, literal(now, DateTime(timezone=True))), StageEntry.entered_at)
     query: Any = select(StageEntry.stage, time.label("time"), finished.label("finished"), func.count()) \
-        .select_from(StageEntry).join(Cycle, Cycle.id == StageEntry.cycle_id)
+        .select_from(StageEntry)
+    if _on_cycles(scope) == Scope():
+        # only an entry not left yet needs its cycle's end: the others' join key is null, so the
+        # hash join looks nothing up for them (an entry always has its cycle: the same rows)
+        query = query.outerjoin(Cycle, Cycle.id == case((StageEntry.left_at.is_(None), StageEntry.cycle_id),
+                                                        else_=None))
+    else:
+        query = query.join(Cycle, Cycle.id == StageEntry.cycle_id)
+    _memory_for_grouping(session)
     return session.execute(entries_in(query, scope, cycle_joined=True).group_by(StageEntry.stage, time, finished)
                            ).all()
 
 
 def life_counts(session: Session, scope: Scope, now: datetime) -> Sequence[Any]:
-    """PostgreSQL: (status, ended, seconds, cycles) of the cycles in scope, grouped: from the start to the
-    end, or up to now while open."""
-    seconds = _seconds(func.coalesce(Cycle.ended_at, literal(now, DateTime(timezone=True))), Cycle.started_at)
+    """PostgreSQL: (status, ended, time, cycles) of the cycles in scope, grouped: from the start to the
+    end, or up to now while open (time: an interval; the caller takes its seconds, none below zero)."""
+    time = _span(func.coalesce(Cycle.ended_at, literal(now, DateTime(timezone=True))), Cycle.started_at)
     ended = Cycle.ended_at.is_not(None)
-    query = _joined_for(select(Cycle.status, ended.label("ended"), seconds.label("seconds"), func.count())
+    query = _joined_for(select(Cycle.status, ended.label("ended"), time.label("time"), func.count())
                         .select_from(Cycle), scope).where(*_conditions(scope))
-    return session.execute(query.group_by(Cycle.status, ended, seconds)).all()
+    return session.execute(query.group_by(Cycle.status, ended, time)).all()
 
 
 def cycle_lives(session: Session, scope: Scope, decided_from: datetime | None = None,

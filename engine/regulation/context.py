@@ -84,8 +84,9 @@ class Recorder:
             if any(row["type"] == "completed" for row in self.rows):
                 cycle_paths_repo.rebuild(self.session, [self.cycle.id])  # the variants' path
             version = self.cycle.version  # loaded with the cycle: its document's digest names its gateways
-            heatmap_repo.keep(self.session, self.cycle.id, self.cycle.version_id, self.rows,  # runs, branches
-                              version.xml_sha256 if version is not None and version.id == self.cycle.version_id else None)
+            digest = version.xml_sha256 if version is not None and version.id == self.cycle.version_id else None
+            heatmap_repo.keep(self.session, self.cycle.id, self.cycle.version_id, str(self.cycle.status),
+                              digest)  # the heat map's runs and branches
             if any(row["type"] == "incident" for row in self.rows) and self.cycle.incident:
                 incident_alerts.alert(self.session, self.cycle, self.at)  # owners and heads hear of it
             self.rows = []

@@ -107,31 +107,23 @@ class CyclePath(Base):
     path: Mapped[str] = mapped_column(Text)
 
 
+
 class ElementRun(Base):
-    """How many times an element ran in a cycle (its ``completed`` and ``passed`` events): the heat
-    map's runs and rework. Rebuilt for its cycle by the step that completes or passes something
-    (engine.regulation.context.Recorder, storage.repositories.analytics_heatmap); migration 0020
-    filled them from the history."""
+    """The heat map's kept runs of one cycle: per element, how many times it ran (its ``completed``
+    and ``passed`` events; ``flow_id`` empty), and per branch taken at a splitting gateway of the
+    cycle's version (``element_id`` the gateway, ``flow_id`` the flow) how many of its passes took
+    it (engine.control.gateways' definition), with the last time; the cycle's version and its
+    outcome (won or lost, else empty) copied, so that a version's figure reads no cycle. Rebuilt
+    for its cycle from the history by every step that records something (one upsert,
+    storage.repositories.analytics_heatmap); branch rows of a version the cycle left keep that
+    version's id and are not read. Migration 0020 filled them from the history."""
 
     __tablename__ = "element_runs"
-    __table_args__ = (Index("ix_element_runs_element", "element_id"),)
+    __table_args__ = (Index("ix_element_runs_version", "version_id", "element_id"),)
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True)
     element_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    runs: Mapped[int] = mapped_column(Integer)
-
-
-class GatewayBranch(Base):
-    """A branch taken at a splitting gateway of the cycle's version (engine.control.gateways'
-    definition): the pass of the gateway (its ``passed`` history event), the flow taken and when
-    the element it leads to ran. Kept per version: a cycle migrated to another version gets that
-    version's rows (the heat map reads the rows of each cycle's version). Added by the step from
-    the history (storage.repositories.analytics_heatmap); migration 0020 filled them."""
-
-    __tablename__ = "gateway_branches"
-    __table_args__ = (Index("ix_gateway_branches_cycle", "cycle_id"),)
-    version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pass_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     flow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"))
-    gateway_id: Mapped[str] = mapped_column(String(200))
+    version_id: Mapped[int] = mapped_column(Integer)
+    runs: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(String(16))

@@ -1,12 +1,13 @@
-"""The heat map's kept rows and their reads: each element's runs per cycle (ElementRun) and the
-branches taken at the splitting gateways (GatewayBranch), both the history's reading by
-construction (``element_runs_from_history`` and ``branches_from_history`` are the definitions,
-the same as engine.control.gateways.branch_figures walks in Python). The step adds the rows of
-its cycle in one statement (``keep``); migration 0020 filled them (``rebuild``). Repositories
-never commit."""
+"""The heat map's kept runs and their reads (storage.models.control.ElementRun): each element's
+runs per cycle and, per splitting gateway of the cycle's version, the passes that took each
+branch, both the history's reading by construction (``from_history``; the branches by
+``branches_from_history``, the same definition engine.control.gateways.branch_figures walks in
+Python). The step rebuilds its cycle's rows in one upsert (``keep``); migration 0020 filled them
+(``rebuild``). Repositories never commit."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -29,8 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Cycle, HistoryEvent, RegulationVersion
-from storage.models.control import ElementRun, GatewayBranch
+from storage.models import Cycle, HistoryEvent, Regulation, RegulationVersion
+from storage.models.control import ElementRun
 from storage.repositories.control import Scope, _conditions, _joined_for
 
 #: the events an element's run is counted from (the heat map's runs)
@@ -39,7 +40,9 @@ RAN = ("completed", "passed")
 BRANCHING = ("created", "passed", "ended")
 #: (version_id, gateway_id, flow_id, target, one branch per pass 1/0, the flow's place)
 FlowRow = tuple[int, str, str, str, int, int]
-BRANCH_COLUMNS = ["version_id", "pass_id", "flow_id", "cycle_id", "gateway_id", "at"]
+COLUMNS = ["cycle_id", "element_id", "flow_id", "version_id", "runs", "at", "outcome"]
+#: what a cycle's status gives the rows' outcome
+DECIDED = ("won", "lost")
 
 #: a document's sha256 -> its splitting gateways' flows (version id 0: set by the reader)
 _FLOWS: dict[str, list[FlowRow]] = {}
@@ -78,145 +81,160 @@ def all_flows(bind: Session | Connection) -> list[FlowRow]:
             for row in flows_of(int(version_id), xml)]
 
 
-def element_runs_from_history(cycle_ids: Sequence[int] | None = None) -> Select[Any]:
-    """(cycle_id, element_id, runs) of the elements completed or passed in each cycle."""
-    query: Any = select(HistoryEvent.cycle_id, HistoryEvent.element_id, func.count().label("runs")) \
-        .where(HistoryEvent.type.in_(RAN), HistoryEvent.element_id.is_not(None))
-    if cycle_ids is not None:
-        query = query.where(HistoryEvent.cycle_id.in_(list(cycle_ids)))
-    return cast(Select[Any], query.group_by(HistoryEvent.cycle_id, HistoryEvent.element_id))
+Now = tuple[int, int, str]
 
 
-def branches_from_history(flows: Sequence[FlowRow], cycle_ids: Sequence[int] | None = None) -> Select[Any]:
-    """(version_id, pass_id, flow_id, cycle_id, gateway_id, at) of each branch taken at the given
-    flows' gateways by the cycles of their versions (of these cycles when given): after a pass of
-    the gateway and up to its next pass (the history's order, at then id), the first run of each
-    flow's element (an inclusive or parallel gateway) or of any of them (exclusive, event-based)."""
+def _cycles(now: Now | None) -> Any:
+    """(id, version_id, status) of every cycle, or of the step's one as it is now (given: its
+    version and status may not be flushed yet)."""
+    if now is None:
+        return select(Cycle.id, Cycle.version_id, Cycle.status).subquery("cycle")
+    return select(literal(now[0], Integer).label("id"), literal(now[1], Integer).label("version_id"),
+                  literal(now[2], String).label("status")).subquery("cycle")
+
+
+def branches_from_history(flows: Sequence[FlowRow], now: Now | None = None) -> Select[Any]:
+    """(version_id, pass_id, flow_id, cycle_id, gateway_id, at, status: the cycle's) of each branch
+    taken at the given flows' gateways by the cycles of their versions (every cycle, or the one
+    given as it is now): after a pass of the gateway and up to its next pass (the history's order,
+    at then id), the first run of each flow's element (an inclusive or parallel gateway) or of any
+    of them (exclusive, event-based)."""
     m = union_all(*(select(literal(v, Integer).label("version_id"), literal(g, String).label("gateway_id"),
                            literal(f, String).label("flow_id"), literal(t, String).label("target"),
                            literal(o, Integer).label("one"), literal(n, Integer).label("place"))
                     for v, g, f, t, o, n in flows)).subquery("flows")
-    cycle_filter = [HistoryEvent.cycle_id.in_(list(cycle_ids))] if cycle_ids is not None else []
+    c = _cycles(now).c
     gateways = select(m.c.version_id, m.c.gateway_id).distinct().subquery("gateways")
-    passes = select(HistoryEvent.id.label("pass_id"), HistoryEvent.cycle_id, Cycle.version_id,
+    passes = select(HistoryEvent.id.label("pass_id"), HistoryEvent.cycle_id, c.version_id, c.status,
                     HistoryEvent.element_id.label("gateway_id"), HistoryEvent.at,
                     func.lead(HistoryEvent.at).over(partition_by=(HistoryEvent.cycle_id, HistoryEvent.element_id),
                                                     order_by=(HistoryEvent.at, HistoryEvent.id)).label("next_at"),
                     func.lead(HistoryEvent.id).over(partition_by=(HistoryEvent.cycle_id, HistoryEvent.element_id),
                                                     order_by=(HistoryEvent.at, HistoryEvent.id)).label("next_id")) \
-        .join(Cycle, Cycle.id == HistoryEvent.cycle_id) \
-        .join(gateways, and_(gateways.c.version_id == Cycle.version_id, gateways.c.gateway_id == HistoryEvent.element_id)) \
-        .where(HistoryEvent.type == "passed", *cycle_filter).subquery("passes")
+        .join(c.id.table, c.id == HistoryEvent.cycle_id) \
+        .join(gateways, and_(gateways.c.version_id == c.version_id, gateways.c.gateway_id == HistoryEvent.element_id)) \
+        .where(HistoryEvent.type == "passed").subquery("passes")
     runs = select(HistoryEvent.cycle_id, HistoryEvent.at, HistoryEvent.id, m.c.gateway_id, m.c.flow_id, m.c.one,
                   m.c.place) \
-        .join(Cycle, Cycle.id == HistoryEvent.cycle_id) \
-        .join(m, and_(m.c.version_id == Cycle.version_id, m.c.target == HistoryEvent.element_id)) \
-        .where(HistoryEvent.type.in_(BRANCHING), *cycle_filter).subquery("runs")
+        .join(c.id.table, c.id == HistoryEvent.cycle_id) \
+        .join(m, and_(m.c.version_id == c.version_id, m.c.target == HistoryEvent.element_id)) \
+        .where(HistoryEvent.type.in_(BRANCHING)).subquery("runs")
     p, r = passes.c, runs.c
     which = case((r.one == 1, literal("")), else_=r.flow_id)
-    taken = select(p.version_id, p.pass_id, r.flow_id, p.cycle_id, p.gateway_id, r.at,
+    taken = select(p.version_id, p.pass_id, r.flow_id, p.cycle_id, p.gateway_id, r.at, p.status,
                    func.row_number().over(partition_by=(p.pass_id, which), order_by=(r.at, r.id, r.place))
                    .label("nth")) \
         .select_from(passes).join(runs, and_(
             r.cycle_id == p.cycle_id, r.gateway_id == p.gateway_id, tuple_(r.at, r.id) > tuple_(p.at, p.pass_id),
             or_(p.next_id.is_(None), tuple_(r.at, r.id) <= tuple_(p.next_at, p.next_id)))).subquery("taken")
     t = taken.c
-    return select(t.version_id, t.pass_id, t.flow_id, t.cycle_id, t.gateway_id, t.at).where(t.nth == 1)
+    return select(t.version_id, t.pass_id, t.flow_id, t.cycle_id, t.gateway_id, t.at, t.status).where(t.nth == 1)
 
 
-def _upsert_runs(bind: Session | Connection, cycle_ids: Sequence[int]) -> Any:
+def _outcome(status: Any) -> Any:
+    return case((status.in_(DECIDED), status), else_=None)
+
+
+def from_history(flows: Sequence[FlowRow], now: Now | None = None) -> Select[Any]:
+    """The rows (``COLUMNS``) of every cycle, or of the one given as it is now (id, version id,
+    status): per element completed or passed its runs (flow id empty), and per branch of the given
+    flows taken by a cycle of their version the passes that took it, each with the cycle's version
+    and outcome."""
+    c = _cycles(now).c
+    query: Any = select(HistoryEvent.cycle_id, HistoryEvent.element_id, literal("", String).label("flow_id"),
+                        c.version_id, func.count().label("runs"), func.max(HistoryEvent.at).label("at"),
+                        _outcome(c.status).label("outcome")) \
+        .join(c.id.table, c.id == HistoryEvent.cycle_id) \
+        .where(HistoryEvent.type.in_(RAN), HistoryEvent.element_id.is_not(None)) \
+        .group_by(HistoryEvent.cycle_id, HistoryEvent.element_id, c.version_id, c.status)
+    if not flows:
+        return cast(Select[Any], query)
+    taken = branches_from_history(flows, now).subquery("taken")
+    t = taken.c
+    branched = select(t.cycle_id, t.gateway_id, t.flow_id, t.version_id, func.count(), func.max(t.at),
+                      _outcome(t.status)).group_by(t.cycle_id, t.gateway_id, t.flow_id, t.version_id, t.status)
+    united = union_all(query, branched).subquery("united")
+    # the WHERE: SQLite reads an upsert's ON CONFLICT after a bare FROM subquery as a join's ON
+    return select(*(united.c[i] for i in range(len(COLUMNS)))).where(united.c[0].is_not(None))
+
+
+def keep(bind: Session | Connection, cycle_id: int, version_id: int, status: str, sha256: str | None = None) -> None:
+    """The step's part: its cycle's rows rebuilt from the history in one upsert (the history only
+    grows, so a row once kept is never removed; a migrated cycle's rows get its new version and
+    the branches by its gateways, its outcome is copied when decided)."""
+    flows = version_flows(bind, version_id, sha256)
     statement = _bind_dialect(bind).insert(cast(Table, ElementRun.__table__)).from_select(
-        ["cycle_id", "element_id", "runs"], element_runs_from_history(cycle_ids))
-    return statement.on_conflict_do_update(index_elements=["cycle_id", "element_id"],
-                                           set_={"runs": statement.excluded.runs})
-
-
-def _add_branches(bind: Session | Connection, flows: Sequence[FlowRow], cycle_ids: Sequence[int]) -> Any:
-    return _bind_dialect(bind).insert(cast(Table, GatewayBranch.__table__)).from_select(
-        BRANCH_COLUMNS, branches_from_history(flows, cycle_ids)).on_conflict_do_nothing()
-
-
-def keep(bind: Session | Connection, cycle_id: int, version_id: int, rows: Iterable[dict[str, Any]],
-         sha256: str | None = None) -> None:
-    """The step's part, from its history rows: its cycle's element runs again when it completed or
-    passed something, the branches its runs took added (the history only grows: a branch once
-    taken stays, runs only grow; a migration adds the rows of the new version); one statement
-    (PostgreSQL; SQLite: one per table)."""
-    types = {row["type"] for row in rows if row.get("element_id") or row["type"] == "migrated"}
-    # a migrated cycle's branches are read again by its new version's gateways, its whole history
-    flows = version_flows(bind, version_id, sha256) if types & {*BRANCHING, "migrated"} else []
-    ran = bool(types & set(RAN))
-    if ran and flows and _bind_dialect(bind) is postgresql:
-        runs = _upsert_runs(bind, [cycle_id]).returning(literal(1)).cte("element_runs_kept")
-        bind.execute(_add_branches(bind, flows, [cycle_id]).add_cte(runs))
-        return
-    if ran:
-        bind.execute(_upsert_runs(bind, [cycle_id]))
-    if flows:
-        bind.execute(_add_branches(bind, flows, [cycle_id]))
+        COLUMNS, from_history(flows, (cycle_id, version_id, status)))
+    bind.execute(statement.on_conflict_do_update(
+        index_elements=["cycle_id", "element_id", "flow_id"],
+        set_={c: statement.excluded[c] for c in ("version_id", "runs", "at", "outcome")}))
 
 
 def rebuild(bind: Session | Connection) -> None:
-    """Every cycle's element runs and branches again from the history (migration 0020)."""
+    """Every cycle's rows again from the history (migration 0020)."""
     bind.execute(delete(ElementRun))
-    bind.execute(insert(ElementRun).from_select(["cycle_id", "element_id", "runs"], element_runs_from_history()))
-    bind.execute(delete(GatewayBranch))
-    flows = all_flows(bind)
-    if flows:
-        bind.execute(insert(GatewayBranch).from_select(BRANCH_COLUMNS, branches_from_history(flows)))
+    bind.execute(insert(ElementRun).from_select(COLUMNS, from_history(all_flows(bind))))
 
 
 # ---------------------------------------------------------------- checks against the definition
 
-def kept_runs(bind: Session | Connection) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in bind.execute(select(ElementRun.cycle_id, ElementRun.element_id, ElementRun.runs)
-                                           .order_by(ElementRun.cycle_id, ElementRun.element_id))]
-
-
-def history_runs(bind: Session | Connection) -> list[tuple[Any, ...]]:
-    found = element_runs_from_history().subquery("runs")
-    return [tuple(r) for r in bind.execute(select(found.c.cycle_id, found.c.element_id, found.c.runs)
-                                           .order_by(found.c.cycle_id, found.c.element_id))]
-
-
-def kept_branches(bind: Session | Connection, current: bool = True) -> list[tuple[Any, ...]]:
-    """Every kept branch (of each cycle's version now when ``current``), in a fixed order."""
-    query = select(*(getattr(GatewayBranch, c) for c in BRANCH_COLUMNS))
+def kept(bind: Session | Connection, current: bool = True) -> list[tuple[Any, ...]]:
+    """Every kept row (of each cycle's version now when ``current``), in a fixed order."""
+    query: Any = select(*(getattr(ElementRun, c) for c in COLUMNS))
     if current:
-        query = query.join(Cycle, and_(Cycle.id == GatewayBranch.cycle_id, Cycle.version_id == GatewayBranch.version_id))
-    return [tuple(r) for r in bind.execute(query.order_by(GatewayBranch.version_id, GatewayBranch.pass_id,
-                                                          GatewayBranch.flow_id))]
+        query = query.join(Cycle, and_(Cycle.id == ElementRun.cycle_id, Cycle.version_id == ElementRun.version_id))
+    return [tuple(r) for r in bind.execute(query.order_by(ElementRun.cycle_id, ElementRun.element_id,
+                                                          ElementRun.flow_id))]
 
 
-def history_branches(bind: Session | Connection) -> list[tuple[Any, ...]]:
-    """What the history gives for every cycle's version now (what ``kept_branches`` must equal)."""
-    flows = all_flows(bind)
-    if not flows:
-        return []
-    found = branches_from_history(flows).subquery("found")
-    return [tuple(r) for r in bind.execute(select(*(found.c[c] for c in BRANCH_COLUMNS))
-                                           .order_by(found.c.version_id, found.c.pass_id, found.c.flow_id))]
+def history(bind: Session | Connection) -> list[tuple[Any, ...]]:
+    """What the history gives for every cycle and its version now (what ``kept`` must equal)."""
+    found = from_history(all_flows(bind)).subquery("found")
+    return [tuple(r) for r in bind.execute(select(*(found.c[c] for c in COLUMNS))
+                                           .order_by(found.c.cycle_id, found.c.element_id, found.c.flow_id))]
 
 
 # ---------------------------------------------------------------- the heat map's reads
 
-def element_runs(session: Session, scope: Scope) -> Sequence[Any]:
+def _in_scope(query: Any, scope: Scope) -> Any:
+    """The rows of the cycles in scope, each of its version now: by the rows' own version when the
+    scope names only the regulation and version (no cycle read), else with the cycles joined."""
+    if replace(scope, regulation=None, version=None) == Scope():
+        if scope == Scope():
+            return query.join(Cycle, and_(Cycle.id == ElementRun.cycle_id, Cycle.version_id == ElementRun.version_id))
+        versions = select(RegulationVersion.id).join(Regulation, Regulation.id == RegulationVersion.regulation_id)
+        if scope.regulation is not None:
+            versions = versions.where(Regulation.key == scope.regulation)
+        if scope.version is not None:
+            versions = versions.where(RegulationVersion.number == scope.version)
+        return query.where(ElementRun.version_id.in_(versions.scalar_subquery()))
+    query = query.join(Cycle, and_(Cycle.id == ElementRun.cycle_id, Cycle.version_id == ElementRun.version_id))
+    return _joined_for(query, scope).where(*_conditions(scope))
+
+
+def runs_and_branches(session: Session, scope: Scope) -> Sequence[Any]:
+    """(element_id, flow_id, cycles, runs, won, lost) of the cycles in scope, in one read: with an
+    empty flow id the elements completed or passed (the cycles that ran each, its runs), else the
+    branches taken at their version's gateways (the cycles that took each, the passes that took
+    it, and of those cycles the won and lost by their outcome now)."""
+    def of(outcome: str) -> Any:
+        return func.count(case((ElementRun.outcome == outcome, 1), else_=None))
+
+    query: Any = select(ElementRun.element_id, ElementRun.flow_id, func.count(), func.sum(ElementRun.runs),
+                        of("won"), of("lost")).select_from(ElementRun)
+    return session.execute(_in_scope(query, scope).group_by(ElementRun.element_id, ElementRun.flow_id)).all()
+
+
+def element_runs(session: Session, scope: Scope) -> list[tuple[str, int, int]]:
     """(element_id, cycles, runs) of the elements completed or passed in the cycles in scope."""
-    query: Any = select(ElementRun.element_id, func.count(), func.sum(ElementRun.runs)).select_from(ElementRun)
-    if scope != Scope():
-        query = _joined_for(query.join(Cycle, Cycle.id == ElementRun.cycle_id), scope).where(*_conditions(scope))
-    return session.execute(query.group_by(ElementRun.element_id)).all()
+    query: Any = select(ElementRun.element_id, func.count(), func.sum(ElementRun.runs)).select_from(ElementRun) \
+        .where(ElementRun.flow_id == "")
+    return [(str(r[0]), int(r[1]), int(r[2]))
+            for r in session.execute(_in_scope(query, scope).group_by(ElementRun.element_id))]
 
 
-def branch_counts(session: Session, scope: Scope) -> Sequence[Any]:
+def branch_counts(session: Session, scope: Scope) -> list[tuple[str, str, int, int, int, int]]:
     """(gateway_id, flow_id, taken, cycles, won, lost) of the branches the cycles in scope took at
-    their version's gateways: won and lost count the cycles that took it by their status now."""
-    def of(status: str) -> Any:
-        return func.count(func.distinct(case((Cycle.status == status, GatewayBranch.cycle_id), else_=None)))
-
-    query: Any = select(GatewayBranch.gateway_id, GatewayBranch.flow_id, func.count(),
-                        func.count(func.distinct(GatewayBranch.cycle_id)), of("won"), of("lost")) \
-        .select_from(GatewayBranch) \
-        .join(Cycle, and_(Cycle.id == GatewayBranch.cycle_id, Cycle.version_id == GatewayBranch.version_id))
-    query = _joined_for(query, scope).where(*_conditions(scope))
-    return session.execute(query.group_by(GatewayBranch.gateway_id, GatewayBranch.flow_id)).all()
+    their version's gateways: won and lost count the cycles that took it by their outcome now."""
+    return [(str(r[0]), str(r[1]), int(r[3]), int(r[2]), int(r[4]), int(r[5]))
+            for r in runs_and_branches(session, scope) if r[1]]

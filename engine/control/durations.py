@@ -201,7 +201,11 @@ def _stay_counted(stage: str, done: list[tuple[float, int]], going: list[tuple[f
 
 def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) -> list[TaskTimes]:
     if durations_repo.in_sql(session):
-        return _tasks_counted(durations_repo.task_counts(session, cycles))
+        return sorted((TaskTimes(
+            str(r.element_id), str(r.name or r.element_id), r.stage, r.work_type, int(r.completed), int(r.open),
+            _hours(r.waiting_p50), _hours(r.waiting_p90), _hours(r.owned_p50), _hours(r.owned_p90), _hours(r.total_p50),
+            _hours(r.norm_p50), round(int(r.late) / int(r.with_due), 4) if r.with_due else None)
+            for r in durations_repo.task_figures(session, cycles)), key=lambda t: (t.stage or "", t.name))
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for row in durations_repo.task_times(session, cycles):
         if row.created_at is None:
@@ -239,39 +243,6 @@ def task_durations(session: Session, cycles: control_repo.Scope, now: datetime) 
 def _seconds(span: timedelta) -> float:
     """The seconds of an interval PostgreSQL gave, none below zero (as ``_since``)."""
     return max(0.0, span.total_seconds())
-
-
-def _tasks_counted(rows: Sequence[Any]) -> list[TaskTimes]:
-    """``task_durations`` from the task runs grouped by their times (durations_repo.task_counts)."""
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in rows:
-        key = (str(r.element_id), str(r.name or r.element_id))
-        g = groups.setdefault(key, {"stage": r.stage, "work_type": r.work_type, "waiting": [], "owned": [],
-                                    "total": [], "norms": [], "completed": 0, "open": 0, "late": 0, "with_due": 0})
-        runs = int(r.runs)
-        if r.norm is not None:
-            g["norms"].append((float(r.norm), runs))
-        g["with_due"] += int(r.with_due)
-        g["late"] += int(r.late)
-        if r.owned is None:
-            g["open"] += runs
-            continue
-        g["completed"] += runs
-        owned = _seconds(r.owned)
-        g["owned"].append((owned, runs))
-        if r.waiting is not None:
-            waiting = _seconds(r.waiting)
-            g["waiting"].append((waiting, runs))
-            g["total"].append((waiting + owned, runs))
-    out = []
-    for (element_id, name), g in sorted(groups.items(), key=lambda kv: (kv[1]["stage"] or "", kv[0][1])):
-        out.append(TaskTimes(
-            element_id, name, g["stage"], g["work_type"], g["completed"], g["open"],
-            _hours(percentile_counted(g["waiting"], 0.5)), _hours(percentile_counted(g["waiting"], 0.9)),
-            _hours(percentile_counted(g["owned"], 0.5)), _hours(percentile_counted(g["owned"], 0.9)),
-            _hours(percentile_counted(g["total"], 0.5)), _hours(percentile_counted(g["norms"], 0.5)),
-            round(g["late"] / g["with_due"], 4) if g["with_due"] else None))
-    return out
 
 
 def _parse(text: Any) -> datetime | None:

@@ -78,13 +78,18 @@ def _memory_for_grouping(session: Session) -> None:
     session.execute(text("SET LOCAL jit = off"))
 
 
-def task_counts(session: Session, scope: Scope) -> Sequence[Any]:
-    """PostgreSQL, the kept task runs in scope grouped: (element_id, name, stage, work_type (the
-    least of its runs', as ``min``), waiting (claimed - created of a claimed completed run, an
-    interval), owned (completed - claimed of a claimed completed run, completed - created of an
-    unclaimed one; none while open), norm (seconds from creation to the due time, none without
-    one), runs, completed runs with a due time, those done after it). The percentiles are taken
-    from the counts (engine.control.durations)."""
+def task_figures(session: Session, scope: Scope) -> Sequence[Any]:
+    """PostgreSQL, one row per (element_id, name) of the kept task runs in scope: stage, work_type,
+    completed, open, the nearest-rank p50 and p90 of the seconds waiting (claimed completed
+    runs), with an owner (completed runs) and from creation to completion (claimed completed
+    runs), the p50 of the norm (due - created) and the completed runs with a due time and those
+    done after it.
+
+    The runs are first grouped by their raw times (a hash aggregate: no sort of the runs, no
+    numeric epoch per run), then the seconds are taken per group (the same expressions) and each
+    percentile is the least value whose running count reaches the nearest rank
+    (``ceil(share * n)`` in double precision, as ``percentile_disc`` computes it): the figures of
+    ``percentile_disc`` over the runs, sorting only the groups."""
     due = case((TaskRun.due_at.regexp_match(r"^\d{4}-\d{2}-\d{2}"), cast(TaskRun.due_at, DateTime(timezone=True))),
                else_=None)
     done, claimed = TaskRun.completed_at.is_not(None), TaskRun.claimed_at.is_not(None)
@@ -96,17 +101,47 @@ def task_counts(session: Session, scope: Scope) -> Sequence[Any]:
     late = func.count(case((done & due.is_not(None) & (TaskRun.completed_at > due), 1), else_=None))
     name = func.coalesce(TaskRun.name, TaskRun.element_id)
     task = (TaskRun.element_id, name)
-    query = select(TaskRun.element_id, name.label("name"),
-                   func.min(TaskRun.stage).over(partition_by=task).label("stage"),
-                   func.min(TaskRun.work_type).over(partition_by=task).label("work_type"),
-                   waiting.label("waiting"), owned.label("owned"), norm.label("norm"), func.count().label("runs"),
-                   with_due.label("with_due"), late.label("late")).select_from(TaskRun) \
+    grouped = select(TaskRun.element_id, name.label("name"),
+                     func.min(TaskRun.stage).over(partition_by=task).label("stage"),
+                     func.min(TaskRun.work_type).over(partition_by=task).label("work_type"),
+                     waiting.label("waiting"), owned.label("owned"), norm.label("norm"), func.count().label("runs"),
+                     with_due.label("with_due"), late.label("late")).select_from(TaskRun) \
         .where(TaskRun.created_at.is_not(None))
-    _memory_for_grouping(session)
     # stage and work type are grouped too (hashed, few per task) and their least taken over the
     # groups: a min() of text per run costs a collation comparison each
-    return session.execute(_runs_in(query, scope).group_by(
-        TaskRun.element_id, TaskRun.name, TaskRun.stage, TaskRun.work_type, waiting, owned, norm)).all()
+    g = _runs_in(grouped, scope).group_by(TaskRun.element_id, TaskRun.name, TaskRun.stage, TaskRun.work_type,
+                                          waiting, owned, norm).subquery("g")
+    seconds_waiting = case((g.c.waiting.is_not(None), func.greatest(0.0, cast(func.extract("epoch", g.c.waiting), Float))),
+                           else_=None)
+    seconds_owned = case((g.c.owned.is_not(None), func.greatest(0.0, cast(func.extract("epoch", g.c.owned), Float))),
+                         else_=None)
+    measures = {"waiting": seconds_waiting, "owned": seconds_owned,
+                "total": case((g.c.waiting.is_not(None), seconds_waiting + seconds_owned), else_=None),
+                "norm": g.c.norm}
+    by_task = (g.c.element_id, g.c.name)
+    columns: list[Any] = [g.c.element_id, g.c.name, g.c.stage, g.c.work_type, g.c.runs, g.c.with_due, g.c.late,
+                          g.c.owned.is_not(None).label("done")]
+    for key, value in measures.items():
+        columns += [value.label(key),
+                    func.sum(g.c.runs).over(partition_by=by_task, order_by=value).label(f"{key}_upto"),
+                    func.sum(g.c.runs).filter(value.is_not(None)).over(partition_by=by_task).label(f"{key}_n")]
+    ranked = select(*columns).subquery("ranked")
+    r = ranked.c
+
+    def _p(share: float, key: str) -> Any:
+        rank = func.ceil(cast(literal(share), Float) * r[f"{key}_n"])
+        return func.min(r[key]).filter(r[f"{key}_upto"] >= rank)
+
+    query = select(r.element_id, r.name, func.min(r.stage).label("stage"), func.min(r.work_type).label("work_type"),
+                   func.coalesce(func.sum(r.runs).filter(r.done), 0).label("completed"),
+                   func.coalesce(func.sum(r.runs).filter(~r.done), 0).label("open"),
+                   _p(0.5, "waiting").label("waiting_p50"), _p(0.9, "waiting").label("waiting_p90"),
+                   _p(0.5, "owned").label("owned_p50"), _p(0.9, "owned").label("owned_p90"),
+                   _p(0.5, "total").label("total_p50"), _p(0.5, "norm").label("norm_p50"),
+                   func.sum(r.with_due).label("with_due"), func.sum(r.late).label("late")) \
+        .group_by(r.element_id, r.name)
+    _memory_for_grouping(session)
+    return session.execute(query).all()
 
 
 def stay_counts(session: Session, scope: Scope, now: datetime) -> Sequence[Any]:

@@ -4,8 +4,8 @@ reports, the heat map, the variants and the event-log export over a large histor
 The fixed history of the analytics tests (tests/analytics_history.py: five cycles, a loop back,
 won, lost, open and cancelled) is made through the engine, then copied ``--copies`` times in SQL
 (new cycle, client and task ids; the open cycle's open task too, so the Plans page has work to
-show; and the cycles' kept stage entries, task runs, paths and element runs with their
-branches, which the funnel, the durations, the heat map and the variants read). Prints the median and p95 of ``--repeat`` calls of each
+show; and the cycles' kept stage entries, task runs and paths, which the funnel, the durations,
+the heat map and the variants read). Prints the median and p95 of ``--repeat`` calls of each
 figure, and the time of each event-log format streamed to the end (with --memory, the peak Python
 memory each stream took).
 ``--copies 20000`` makes 100,005 cycles, ``--copies 10000`` 50,005.
@@ -73,9 +73,6 @@ SELECT substr(r.task_id, 1, 28) || lpad(k::text, 8, '0'), r.cycle_id + k * 100, 
 FROM task_runs r, generate_series(1, :copies) k WHERE r.cycle_id < 100;
 INSERT INTO cycle_paths (cycle_id, path)
 SELECT p.cycle_id + k * 100, p.path FROM cycle_paths p, generate_series(1, :copies) k WHERE p.cycle_id < 100;
-INSERT INTO element_runs (cycle_id, element_id, flow_id, version_id, runs, at, outcome)
-SELECT e.cycle_id + k * 100, e.element_id, e.flow_id, e.version_id, e.runs, e.at, e.outcome
-FROM element_runs e, generate_series(1, :copies) k WHERE e.cycle_id < 100;
 """
 
 

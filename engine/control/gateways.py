@@ -24,7 +24,7 @@ DEFINITION = N_(
     "not run yet), and the win rate downstream: won / (won + lost) of the cycles that took the branch, by where they "
     "are now.")
 #: gateways that take one branch per pass
-ONE_BRANCH = _ONE_BRANCH = ("exclusiveGateway", "eventBasedGateway")
+_ONE_BRANCH = ("exclusiveGateway", "eventBasedGateway")
 _GATEWAYS = (*_ONE_BRANCH, "inclusiveGateway", "parallelGateway", "complexGateway")
 
 
@@ -116,25 +116,17 @@ def branch_figures(gateways: Sequence[Gateway], runs: Iterable[tuple[int, str]],
         if element_id in passes:
             passes[element_id] += 1
             waiting[cycle_id, element_id] = set()
-    counts = {key: (count, len(took.get(key, set())), sum(1 for c in took.get(key, set()) if statuses.get(c) == "won"),
-                    sum(1 for c in took.get(key, set()) if statuses.get(c) == "lost"))
-              for key, count in taken.items()}
-    return figures(gateways, passes, counts)
-
-
-def figures(gateways: Sequence[Gateway], passes: Mapping[str, int],
-            counts: Mapping[tuple[str, str], tuple[int, int, int, int]]) -> list[GatewayFigures]:
-    """The figures of each gateway from its passes and, per (gateway, flow), the times the branch
-    was taken, the cycles that took it and how many of those are won and lost now (the kept
-    branches' counts, storage.repositories.analytics_heatmap.branch_counts)."""
     result = []
     for gateway in gateways:
-        total = int(passes.get(gateway.id, 0))
+        total = passes[gateway.id]
         branches = []
         for flow in gateway.flows:
-            count, cycles, won, lost = counts.get((gateway.id, flow.id), (0, 0, 0, 0))
+            cycles = took.get((gateway.id, flow.id), set())
+            won = sum(1 for c in cycles if statuses.get(c) == "won")
+            lost = sum(1 for c in cycles if statuses.get(c) == "lost")
+            count = taken.get((gateway.id, flow.id), 0)
             branches.append(Branch(flow.id, flow.name, flow.target, flow.target_name, count,
-                                   round(count / total, 4) if total else 0.0, cycles, won, lost,
+                                   round(count / total, 4) if total else 0.0, len(cycles), won, lost,
                                    round(won / (won + lost), 4) if won + lost else None))
         not_yet = total - sum(b.taken for b in branches) if gateway.kind in _ONE_BRANCH else 0
         result.append(GatewayFigures(gateway.id, gateway.name, gateway.kind, total, max(0, not_yet), tuple(branches)))

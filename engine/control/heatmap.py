@@ -10,7 +10,6 @@ share per branch and the win rate downstream (engine.control.gateways).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -25,7 +24,6 @@ from engine.shared.errors import InputInvalid
 from engine.shared.notices import coded
 from engine.shared.texts import N_
 from storage.repositories import analytics_durations as durations_repo
-from storage.repositories import analytics_heatmap as heatmap_repo
 from storage.repositories import control as control_repo
 
 DEFINITION = N_(
@@ -84,13 +82,11 @@ def resolve(session: Session, filters: Filters) -> tuple[Filters, list[int]]:
     return filters, numbers
 
 
-def element_figures(session: Session, cycles: control_repo.Scope, now: datetime,
-                    runs_read: Sequence[tuple[str, int, int]] | None = None) -> dict[str, ElementFigures]:
+def element_figures(session: Session, cycles: control_repo.Scope, now: datetime) -> dict[str, ElementFigures]:
     """Per element run in the cycles in scope: cycles, runs, rework, and for tasks the median hours
-    with an owner and waiting, the share overdue and how many are open (heat left 0); the runs
-    (element, cycles, runs) read here unless given."""
+    with an owner and waiting, the share overdue and how many are open (heat left 0)."""
     elements: dict[str, ElementFigures] = {}
-    for element_id, passed, runs in heatmap_repo.element_runs(session, cycles) if runs_read is None else runs_read:
+    for element_id, passed, runs in durations_repo.element_runs(session, cycles):
         elements[str(element_id)] = ElementFigures(
             int(passed), int(runs), round((int(runs) - int(passed)) / int(passed), 4) if passed else 0.0)
     for task in task_durations(session, cycles, now):
@@ -106,31 +102,20 @@ def heatmap(session: Session, actor: Actor, filters: Filters, person_figures: bo
     named), and the branch shares at its gateways."""
     filters, numbers = resolve(session, filters)
     cycles = scope(session, actor, filters, person_figures, by_start=True)
-    kept = heatmap_repo.runs_and_branches(session, cycles)  # one read of the kept runs and branches
-    elements = element_figures(session, cycles, now, [(str(r[0]), int(r[2]), int(r[3])) for r in kept if not r[1]])
-    passes = {k: e.runs for k, e in elements.items()}
-    counts = {(str(r[0]), str(r[1])): (int(r[3]), int(r[2]), int(r[4]), int(r[5])) for r in kept if r[1]}
+    elements = element_figures(session, cycles, now)
     busiest = max((e.cycles for e in elements.values()), default=0)
     heated = {k: replace(e, heat=0 if not busiest or not e.cycles else max(1, min(5, round(5 * e.cycles / busiest))))
               for k, e in elements.items()}
     regulation, version = str(filters.regulation), int(filters.version or 0)
     return HeatMap(DEFINITION, regulation, version, filters.as_args(), heated, tuple(numbers),
-                   gateway_rules.DEFINITION, tuple(branches(session, cycles, regulation, version, passes, counts)))
+                   gateway_rules.DEFINITION, tuple(branches(session, cycles, regulation, version)))
 
 
-def branches(session: Session, cycles: control_repo.Scope, regulation: str, version: int,
-             passes: dict[str, int] | None = None,
-             counts: dict[tuple[str, str], tuple[int, int, int, int]] | None = None
+def branches(session: Session, cycles: control_repo.Scope, regulation: str, version: int
              ) -> list[gateway_rules.GatewayFigures]:
-    """The branch shares of the version's splitting gateways over the cycles in scope, from the
-    kept branches (storage.repositories.analytics_heatmap) and the gateways' passes (their kept
-    runs); both read when not given."""
+    """The branch shares of the version's splitting gateways over the cycles in scope."""
     xml = durations_repo.version_xml(session, regulation, version)
     gateways = gateway_rules.splitting_gateways(xml) if xml else []
-    if not gateways:
-        return []
-    if passes is None:
-        passes = {r[0]: r[2] for r in heatmap_repo.element_runs(session, cycles)}
-    if counts is None:
-        counts = {(r[0], r[1]): r[2:] for r in heatmap_repo.branch_counts(session, cycles)}
-    return gateway_rules.figures(gateways, passes, counts)
+    runs = durations_repo.runs_in_order(session, cycles, sorted(gateway_rules.watched(gateways)))
+    statuses = durations_repo.cycle_statuses(session, cycles)
+    return gateway_rules.branch_figures(gateways, ((int(r[0]), str(r[1])) for r in runs), statuses)

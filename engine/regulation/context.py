@@ -16,7 +16,6 @@ from engine.shared.errors import (
 )
 from engine.shared.notices import Notice, notice_of
 from storage.models import Cycle, OpenTask, RegulationVersion
-from storage.repositories import analytics_heatmap as heatmap_repo
 from storage.repositories import cycle_paths as cycle_paths_repo
 from storage.repositories import regulation as regulation_repo
 from storage.repositories import stage_entries as stage_entries_repo
@@ -81,12 +80,8 @@ class Recorder:
             regulation_repo.add_history_events(self.session, self.rows)  # one executemany
             self._keep_stage_entries()
             task_runs_repo.rebuild(self.session, task_runs_repo.touched(self.rows))
-            if any(row["type"] == "completed" for row in self.rows):
-                cycle_paths_repo.rebuild(self.session, [self.cycle.id])  # the variants' path
-            version = self.cycle.version  # loaded with the cycle: its document's digest names its gateways
-            digest = version.xml_sha256 if version is not None and version.id == self.cycle.version_id else None
-            heatmap_repo.keep(self.session, self.cycle.id, self.cycle.version_id, str(self.cycle.status),
-                              digest)  # the heat map's runs and branches
+            completed = [str(row["task_name"] or row["element_id"]) for row in self.rows if row["type"] == "completed"]
+            cycle_paths_repo.extend(self.session, self.cycle.id, completed)  # the variants' path, grown
             if any(row["type"] == "incident" for row in self.rows) and self.cycle.incident:
                 incident_alerts.alert(self.session, self.cycle, self.at)  # owners and heads hear of it
             self.rows = []

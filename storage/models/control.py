@@ -105,25 +105,3 @@ class CyclePath(Base):
     __tablename__ = "cycle_paths"
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True)
     path: Mapped[str] = mapped_column(Text)
-
-
-
-class ElementRun(Base):
-    """The heat map's kept runs of one cycle: per element, how many times it ran (its ``completed``
-    and ``passed`` events; ``flow_id`` empty), and per branch taken at a splitting gateway of the
-    cycle's version (``element_id`` the gateway, ``flow_id`` the flow) how many of its passes took
-    it (engine.control.gateways' definition), with the last time; the cycle's version and its
-    outcome (won or lost, else empty) copied, so that a version's figure reads no cycle. Rebuilt
-    for its cycle from the history by every step that records something (one upsert,
-    storage.repositories.analytics_heatmap); branch rows of a version the cycle left keep that
-    version's id and are not read. Migration 0020 filled them from the history."""
-
-    __tablename__ = "element_runs"
-    __table_args__ = (Index("ix_element_runs_version", "version_id", "element_id"),)
-    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycles.id", ondelete="CASCADE"), primary_key=True)
-    element_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    flow_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    version_id: Mapped[int] = mapped_column(Integer)
-    runs: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime] = mapped_column()
-    outcome: Mapped[str | None] = mapped_column(String(16))

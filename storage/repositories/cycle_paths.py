@@ -63,6 +63,25 @@ def rebuild(bind: Session | Connection, cycle_ids: Sequence[int] | None = None) 
                                                      set_={"path": statement.excluded.path}))
 
 
+def extend(session: Session, cycle_id: int, completed: Sequence[str]) -> None:
+    """Adds to a cycle's kept path the tasks a step completed (``completed``: their names, in
+    order) that the cycle had not completed before: one read of the path by its key and, only when
+    it grows, one upsert. A step's cost does not grow with the cycle's history (a loop of 10,000
+    passes completes the same names again: nothing to write)."""
+    if not completed:
+        return
+    path = list(split(session.execute(select(CyclePath.path).where(CyclePath.cycle_id == cycle_id))
+                      .scalar_one_or_none()))
+    grown = [name for name in dict.fromkeys(completed) if name not in path]
+    if not grown:
+        return
+    dialect = postgresql if _dialect(session) == "postgresql" else sqlite
+    statement = dialect.insert(cast(Table, CyclePath.__table__)).values(
+        cycle_id=cycle_id, path=SEPARATOR.join(path + grown))
+    session.execute(statement.on_conflict_do_update(index_elements=["cycle_id"],
+                                                    set_={"path": statement.excluded.path}))
+
+
 def kept(bind: Session | Connection) -> list[tuple[int, tuple[str, ...]]]:
     return [(int(r[0]), split(r[1])) for r in bind.execute(select(CyclePath.cycle_id, CyclePath.path)
                                                             .order_by(CyclePath.cycle_id))]

@@ -2,36 +2,25 @@
 
 Who sees and changes what (checked here, whatever door the request came through):
 
-- **Seeing.** Heads, analysts and admins (READ_ALL) see every client. A manager sees his own
-  clients and the unowned ones: the queue of leads waiting for distribution, which is his
-  group's queue, so that he can take one (set himself as its owner). Other managers' clients
-  are Forbidden.
-- **Changing** (edit, contact persons, notes): heads and admins change any client; a manager
-  his own clients and unowned ones. Analysts change nothing. A manager may take an unowned
-  client (owner: himself) but not give one away; moving a client from one manager to another
-  is the head's hand-over (engine.organization.handover), which editing the owner as a head runs
-  through the ``hand_over`` the caller passes in (the client base does not call up into the
-  organization).
-- **Creating**: managers, heads, admins. A client a manager creates is his (the default; he
-  may not name another owner). A head or admin names an owner, or leaves it empty: then the
-  client goes through distribution (engine.organization.distribution.distribute_new, which the
-  platform's clients service runs after creating it) and its decision is recorded as a
-  "distributed" client event.
-- **Duplicates**: creating through the UI or the API first looks for clients it would
-  duplicate (engine.clients.duplicates: the same tax id, a contact's phone or e-mail, a very
-  similar name) and is refused with them and the reasons (DuplicateClient) unless the user
-  confirms "create anyway". A client the user may not see is named only "a client of another
-  manager", with the values the user gave that matched. The facade's create for scripts and tests checks only when asked.
+- **Seeing.** Heads, analysts and admins (READ_ALL) see every client. A manager sees his own clients and the
+  unowned ones: the queue of leads waiting for distribution, which is his group's queue, so that he can take
+  one (set himself as its owner). Other managers' clients are Forbidden.
+- **Changing** (edit, contact persons, notes): heads and admins change any client; a manager his own clients
+  and unowned ones. Analysts change nothing. A manager may take an unowned client (owner: himself) but not
+  give one away; moving a client from one manager to another is the head's hand-over
+  (engine.organization.handover), which editing the owner as a head runs through the ``hand_over`` the caller
+  passes in (the client base does not call up into the organization).
+- **Creating**: managers, heads, admins. A client a manager creates is his (the default; he may not name
+  another owner). A head or admin names an owner, or leaves it empty: then the client goes through
+  distribution (engine.organization.distribution.distribute_new, which the platform's clients service runs
+  after creating it) and its decision is recorded as a "distributed" client event.
+- **Duplicates**: creating through the UI or the API first looks for clients it would duplicate
+  (engine.clients.duplicates: the same tax id, a contact's phone or e-mail, a very similar name) and is
+  refused with them and the reasons (DuplicateClient) unless the user confirms "create anyway". A client the
+  user may not see is named only "a client of another manager", with the values the user gave that matched.
 
-Every create and edit is a client event: "created" with the values, "edited" with the changed
-fields (old -> new); contact persons added, changed or removed are "edited" events naming the
-contact. Tax ids (ИНН) are checked by engine.tax_ids: 10 digits for a company, 12 for a person,
-with their check digits. Names, phones and e-mails keep their normalised keys (storage.keys),
-which search and duplicate detection compare.
-
-Errors are per field: ``InputInvalid`` with ``details["fields"]`` (English) and
-``details["codes"]`` ({field: {"code", ...parameters}}) for the UI to say in the user's language.
-"""
+Every create and edit is a client event ("created", "edited" with old -> new, contacts too). Tax ids (ИНН):
+engine.clients.tax_ids. Errors are per field, as codes with parameters (engine.shared.errors.FieldProblems)."""
 from __future__ import annotations
 
 import re

@@ -24,12 +24,7 @@ from typing import Any
 from simpleeval import EvalWithCompoundTypes, InvalidExpression, NameNotDefined, safe_power
 
 from engine.regulation import bounds, cron, juel, juel_functions, limits
-from engine.regulation.limits import (
-    MAX_EXPRESSION_SECONDS,
-    MAX_EXPRESSION_STEPS,
-    MAX_INT_DIGITS,
-    MAX_VALUE_SIZE,
-)
+from engine.regulation.limits import MAX_EXPRESSION_SECONDS, MAX_EXPRESSION_STEPS, MAX_INT_DIGITS, MAX_VALUE_SIZE
 from engine.shared.errors import ExpressionError
 from engine.shared.notices import Notice, coded
 

@@ -1,11 +1,8 @@
-"""FEEL, the little of it decision-table cells need: simple unary tests and literals.
-
-Input entries are parsed into test objects at load time, never evaluated as code:
-``-`` or empty (any value), literals (numbers, ``"strings"``, ``true``/``false``,
-``null``), comparisons (``< 0.8``, ``>= 1``, ``!= "x"``, ``= 5``), intervals
-(``[0..0.8)``, ``(1..1.2]``, ``]a..b[``), comma-separated lists of these, and
-``not(...)`` of such a list. Numbers are Decimal, read as written.
-"""
+"""FEEL, the little of it decision-table cells need: simple unary tests and literals, parsed into test
+objects at load time, never evaluated as code: ``-`` or empty (any value), literals (numbers, ``"strings"``,
+``true``/``false``, ``null``), comparisons (``< 0.8``, ``>= 1``, ``!= "x"``, ``= 5``), intervals (``[0..0.8)``,
+``(1..1.2]``, ``]a..b[``), comma-separated lists of these, and ``not(...)`` of such a list. Numbers are Decimal,
+read as written."""
 from __future__ import annotations
 
 import math
@@ -232,11 +229,8 @@ class UnaryTests:
             return f"{name} any"
         if not self.negated and len(self.tests) == 1:
             test = self.tests[0]
-            if isinstance(test, Equals):
-                return f"{name} = {test.text}"
-            if isinstance(test, (Compare, NotEquals)):
-                return f"{name} {test.text}"
-            return f"{name} in {test.text}"
+            joiner = " = " if isinstance(test, Equals) else " " if isinstance(test, (Compare, NotEquals)) else " in "
+            return f"{name}{joiner}{test.text}"
         if self.negated:
             return f"{name} not in {', '.join(t.text for t in self.tests)}"
         return f"{name} in {', '.join(t.text for t in self.tests)}"

@@ -215,10 +215,7 @@ def notice_text(value: Any) -> str:
 def error_text(exc: ReglamentError) -> str:
     """An engine error's message in the reader's language where the engine gave it a code (its
     English otherwise)."""
-    if exc.notice is None:
-        return exc.message
-    return notices.render(exc.notice.code, exc.notice.as_dict()["params"], translate=gettext, show=_shown,
-                          fallback=exc.message)
+    return notice_text({"message": exc.message, **(exc.notice.as_dict() if exc.notice else {})})
 
 
 def with_texts(problems: Any) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from storage.models.control import CyclePath
 
 #: joins the task names of a path (a character no name has)
 SEPARATOR = "\x1f"
-CHUNK = 500
 
 
 def _dialect(bind: Session | Connection) -> str:
@@ -47,20 +46,11 @@ def from_history(bind: Session | Connection, cycle_ids: Sequence[int] | None = N
         .group_by(ordered.c.cycle_id)
 
 
-def rebuild(bind: Session | Connection, cycle_ids: Sequence[int] | None = None) -> None:
-    """Replaces the kept paths of these cycles (None: of every cycle) by the history's reading (for
-    given cycles one upsert: completions only add to a path, never remove one)."""
-    if cycle_ids is None:
-        bind.execute(delete(CyclePath))
-        bind.execute(insert(CyclePath).from_select(["cycle_id", "path"], from_history(bind)))
-        return
-    ids = sorted(set(cycle_ids))
-    dialect = postgresql if _dialect(bind) == "postgresql" else sqlite
-    for start in range(0, len(ids), CHUNK):
-        statement = dialect.insert(cast(Table, CyclePath.__table__)).from_select(
-            ["cycle_id", "path"], from_history(bind, ids[start:start + CHUNK]))
-        bind.execute(statement.on_conflict_do_update(index_elements=["cycle_id"],
-                                                     set_={"path": statement.excluded.path}))
+def rebuild(bind: Session | Connection) -> None:
+    """Replaces every kept path by the history's reading (migration 0019's backfill; the steps
+    grow the paths with ``extend``)."""
+    bind.execute(delete(CyclePath))
+    bind.execute(insert(CyclePath).from_select(["cycle_id", "path"], from_history(bind)))
 
 
 def extend(session: Session, cycle_id: int, completed: Sequence[str]) -> None:
